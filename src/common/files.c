@@ -1,0 +1,137 @@
+/*
+ * files.c — atomic whole-file writes (temporary name, fsync, rename, fsync of the folder),
+ * whole-file reads, mkdir -p and path joining. Every file scalefit persists goes through
+ * sf_write_atomic() or an equivalent temp-and-rename sequence.
+ */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* fsync of the folder holding `path`, so that a rename in it survives a crash. */
+static void sf_fsync_dir_impl(const char *path) {
+    char *copy = sf_strdup(path);
+    if (copy == NULL) return;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+enum sf_status sf_write_atomic(const char *path, const void *data, size_t len,
+                               struct sf_error *err) {
+    char *tmp = sf_strdup_printf("%s.tmp.%ld", path, (long)getpid());
+    if (tmp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory writing %s", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    const char *p    = data;
+    size_t      left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        SF_FAIL(err, SF_EIO, "cannot rename a temporary file to %s: %s", path, strerror(e));
+    }
+    free(tmp);
+    sf_fsync_dir_impl(path);
+    return SF_OK;
+}
+
+enum sf_status sf_read_file(const char *path, char **data, size_t *len, struct sf_error *err) {
+    *data = NULL;
+    *len  = 0;
+    if (sf_is_dir(path)) SF_FAIL_AT(err, SF_EINVAL, path, "is a folder, not a file");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) SF_FAIL_AT(err, errno == ENOENT ? SF_EINVAL : SF_EIO, path, "cannot open: %s",
+                              strerror(errno));
+    struct sf_buf b;
+    sf_buf_init(&b);
+    char   chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) sf_buf_append(&b, chunk, n);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        sf_buf_free(&b);
+        SF_FAIL_AT(err, SF_EIO, path, "read error");
+    }
+    size_t l = b.len;
+    char  *d = sf_buf_take(&b);
+    if (d == NULL) SF_FAIL_AT(err, SF_ENOMEM, path, "out of memory reading the file");
+    *data = d;
+    *len  = l;
+    return SF_OK;
+}
+
+enum sf_status sf_mkdir_p(const char *path, struct sf_error *err) {
+    char *copy = sf_strdup(path);
+    if (copy == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+            int e = errno;
+            enum sf_status st =
+                sf_error_set(err, SF_EIO, NULL, __FILE__, __LINE__, "cannot create folder %s: %s",
+                             copy, strerror(e));
+            free(copy);
+            return st;
+        }
+        *p = '/';
+    }
+    if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+        int e = errno;
+        free(copy);
+        SF_FAIL(err, SF_EIO, "cannot create folder %s: %s", path, strerror(e));
+    }
+    free(copy);
+    if (!sf_is_dir(path)) SF_FAIL(err, SF_EIO, "%s exists and is not a folder", path);
+    return SF_OK;
+}
+
+bool sf_path_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+bool sf_is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *sf_path_join(const char *a, const char *b) {
+    size_t la = strlen(a);
+    if (la == 0) return sf_strdup(b);
+    if (a[la - 1] == '/') return sf_strdup_printf("%s%s", a, b);
+    return sf_strdup_printf("%s/%s", a, b);
+}
