@@ -1,0 +1,531 @@
+/*
+ * fit.c — the fit driver: default parameters, the request, and fit_run(), which builds the
+ * problem (for `frontier`: the envelope of the learning curves), finds the point estimate
+ * (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k seeded
+ * from (seed, k), one workspace per thread, each result in its own slot) and hands over to
+ * outputs.c for intervals, diagnostics and forecasts.
+ */
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "internal.h"
+#include "outputs.h"
+
+struct fit_parameters fit_default_parameters(void) {
+    struct fit_parameters p;
+    memset(&p, 0, sizeof p);
+    p.exp_min          = 0.0;   /* Chinchilla's grid spans [0, 2] in steps of 0.5; ours is */
+    p.exp_max          = 3.0;   /* wider and five times finer, then refined. */
+    p.exp_step         = 0.1;
+    p.exp_min_signed   = -3.0;  /* `power` may rise or fall */
+    p.kaplan_exp_min   = 0.02;
+    p.kaplan_exp_max   = 1.0;
+    p.kaplan_exp_step  = 0.02;
+    p.refine_cells     = 3;
+    p.refine_divisions = 5;
+    p.polish_starts    = 5;
+    p.max_iter         = 500;
+    p.max_restarts     = 4;
+    p.xtol             = 1e-12;
+    p.gtol             = 1e-13;
+    p.ftol             = 1e-15;
+    p.stationary_tol   = 1e-6;
+    p.rank_tol         = 1e-10;
+    p.residual_floor   = 1e-8;
+    p.bound_log_drop   = 30.0;  /* a term below e^-30 of the smallest loss is 0 */
+    p.fd_step          = 1e-6;
+    p.huber_delta      = 1e-3;
+    p.huber_delta_chinchilla = 1e-3; /* Hoffmann et al. 2022 */
+    p.level            = 0.95;
+    p.bootstrap        = 1000;
+    p.seed             = 1;
+    p.frontier_points_per_decade = 16;
+    p.curve_points     = 200;
+    return p;
+}
+
+void fit_request_init(struct fit_request *req, enum fit_law_kind law) {
+    memset(req, 0, sizeof *req);
+    req->law    = law;
+    req->params = fit_default_parameters();
+    req->space  = FIT_SPACE_LOG;
+    req->loss   = law == FIT_LAW_CHINCHILLA ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
+    req->delta  = law == FIT_LAW_CHINCHILLA ? req->params.huber_delta_chinchilla
+                                            : req->params.huber_delta;
+    req->true_entropy = NAN;
+}
+
+void fit_data_free(struct fit_data *d) {
+    if (d == NULL) return;
+    free(d->x1);
+    free(d->x2);
+    free(d->y);
+    free(d->w);
+    free(d->line);
+    free(d->held_out);
+    free(d->run);
+    free(d->size);
+    for (size_t k = 0; k < d->n_runs; k++) free(d->run_names[k]);
+    free(d->run_names);
+    free(d->x1_name);
+    free(d->x2_name);
+    free(d->y_name);
+    memset(d, 0, sizeof *d);
+}
+
+size_t fit_data_n_fit(const struct fit_data *d) {
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++) n += !d->held_out[i];
+    return n;
+}
+
+// ---- problems ----
+
+/* Fills the problem arrays (owned by `st`) from the fitted points of `d`. */
+static enum sf_status fit_problem_from_data_impl(const struct fit_data *d, struct fit_state *st,
+                                                 struct sf_error *err) {
+    size_t n = fit_data_n_fit(d), m = 0;
+    st->n  = n;
+    st->lx1 = malloc((n ? n : 1) * sizeof(double));
+    st->lx2 = d->x2 ? malloc((n ? n : 1) * sizeof(double)) : NULL;
+    st->y   = malloc((n ? n : 1) * sizeof(double));
+    st->ly  = malloc((n ? n : 1) * sizeof(double));
+    st->w   = malloc((n ? n : 1) * sizeof(double));
+    if (!st->lx1 || (d->x2 && !st->lx2) || !st->y || !st->ly || !st->w)
+        SF_FAIL(err, SF_ENOMEM, "out of memory preparing the fit");
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->held_out[i]) continue;
+        st->lx1[m] = log(d->x1[i]);
+        if (d->x2) st->lx2[m] = log(d->x2[i]);
+        st->y[m]  = d->y[i];
+        st->ly[m] = log(d->y[i]);
+        st->w[m]  = d->w[i];
+        m++;
+    }
+    return SF_OK;
+}
+
+static void fit_problem_set_impl(struct fit_problem *pb, const struct fit_law_desc *law, size_t n,
+                                 const double *lx1, const double *lx2, const double *y,
+                                 const double *ly, const double *w, const struct fit_request *req) {
+    pb->law   = law;
+    pb->n     = n;
+    pb->lx1   = lx1;
+    pb->lx2   = lx2;
+    pb->y     = y;
+    pb->ly    = ly;
+    pb->w     = w;
+    pb->space = req->space;
+    pb->loss  = req->loss;
+    pb->delta = req->delta;
+}
+
+/* The optimal-size problem of the frontier: ln N against ln C at the hull vertices whose run
+ * has a known size; least squares in log space. Writes into the given arrays (capacity n_hull)
+ * and returns the number of points. */
+static size_t fit_nopt_points_impl(const struct fit_data *d, const double *env_c,
+                                   const size_t *env_run, const size_t *hull, size_t n_hull,
+                                   const double *run_size, double *lx, double *y, double *ly,
+                                   double *w) {
+    (void)d;
+    size_t m = 0;
+    for (size_t h = 0; h < n_hull; h++) {
+        double size = run_size[env_run[hull[h]]];
+        if (!(size > 0)) continue;
+        lx[m] = log(env_c[hull[h]]);
+        y[m]  = size;
+        ly[m] = log(size);
+        w[m]  = 1;
+        m++;
+    }
+    return m;
+}
+
+/* Fits the optimal-size power law; false when there are too few points or it fails. */
+static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const double *ly,
+                          const double *w, const struct fit_parameters *prm,
+                          struct fit_workspace *ws, double *theta, double *cov, double *objective) {
+    if (n < 3) return false;
+    struct fit_request req;
+    fit_request_init(&req, FIT_LAW_POWER);
+    struct fit_problem pb;
+    fit_problem_set_impl(&pb, fit_law_desc(FIT_LAW_POWER), n, lx, NULL, y, ly, w, &req);
+    struct fit_polish_out best;
+    struct sf_error       e;
+    if (fit_estimate_point(&pb, prm, ws, &best, NULL, NULL, &e) != SF_OK) return false;
+    if (!best.converged) return false;
+    theta[0]   = best.theta[0];
+    theta[1]   = best.theta[1];
+    *objective = best.objective;
+    if (cov != NULL) {
+        double full[FIT_MAX_THETA * FIT_MAX_THETA];
+        char   method[160];
+        if (fit_covariance(&pb, &best, ws, full, method, sizeof method)) {
+            cov[0] = full[0];
+            cov[1] = full[1];
+            cov[2] = full[FIT_MAX_THETA];
+            cov[3] = full[FIT_MAX_THETA + 1];
+        } else {
+            cov[0] = cov[1] = cov[2] = cov[3] = NAN;
+        }
+    }
+    return true;
+}
+
+// ---- bootstrap ----
+
+/* Classification of a replicate. */
+enum fit_rep_status { FIT_REP_STATUS_OK, FIT_REP_STATUS_FAILED, FIT_REP_STATUS_DEGENERATE };
+
+/* gsl_rng seeds take an unsigned long; mt19937 uses its low 32 bits, so fold the 64. */
+static unsigned long fit_rng_seed_impl(uint64_t seed, uint64_t k) {
+    uint64_t s = sf_seed_derive(seed, k);
+    return (unsigned long)((s ^ (s >> 32)) & 0xffffffffu);
+}
+
+/* Everything one replicate needs that is shared read-only between threads. */
+struct fit_boot_shared {
+    const struct fit_result *r;
+    const struct fit_state  *st;
+    const struct fit_runs   *runs;   /* frontier */
+    size_t                   env_cap;
+};
+
+/* Per-thread buffers. */
+struct fit_boot_local {
+    struct fit_workspace *ws, *ws_nopt;
+    bool   *use_run;
+    double *env_c, *env_l;
+    size_t *env_run, *hull;
+    double *nx, *ny, *nly, *nw;
+};
+
+static void fit_boot_local_free_impl(struct fit_boot_local *b) {
+    fit_workspace_free(b->ws);
+    fit_workspace_free(b->ws_nopt);
+    free(b->use_run);
+    free(b->env_c);
+    free(b->env_l);
+    free(b->env_run);
+    free(b->hull);
+    free(b->nx);
+    free(b->ny);
+    free(b->nly);
+    free(b->nw);
+}
+
+static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b) {
+    memset(b, 0, sizeof *b);
+    const struct fit_state *st = sh->st;
+    if (sh->runs == NULL) {
+        b->ws = fit_workspace_alloc(st->n);
+        return b->ws != NULL;
+    }
+    size_t cap = sh->env_cap ? sh->env_cap : 1;
+    b->ws      = fit_workspace_alloc(cap);
+    b->ws_nopt = fit_workspace_alloc(cap);
+    b->use_run = malloc((sh->runs->n_runs ? sh->runs->n_runs : 1) * sizeof *b->use_run);
+    b->env_c   = malloc(cap * sizeof *b->env_c);
+    b->env_l   = malloc(cap * sizeof *b->env_l);
+    b->env_run = malloc(cap * sizeof *b->env_run);
+    b->hull    = malloc(cap * sizeof *b->hull);
+    b->nx      = malloc(cap * sizeof *b->nx);
+    b->ny      = malloc(cap * sizeof *b->ny);
+    b->nly     = malloc(cap * sizeof *b->nly);
+    b->nw      = malloc(cap * sizeof *b->nw);
+    return b->ws && b->ws_nopt && b->use_run && b->env_c && b->env_l && b->env_run && b->hull &&
+           b->nx && b->ny && b->nly && b->nw;
+}
+
+/* One replicate: resample, fit, classify. Writes only its own slots. */
+static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b, size_t k,
+                              double *theta_out, bool *active_out, double *nopt_out,
+                              unsigned char *status_out) {
+    const struct fit_result *r  = sh->r;
+    const struct fit_state  *st = sh->st;
+    const struct fit_parameters *prm = &r->req.params;
+    struct fit_workspace *ws = b->ws;
+    gsl_rng_set(ws->rng, fit_rng_seed_impl(prm->seed, k));
+    struct fit_problem pb;
+    nopt_out[0] = nopt_out[1] = NAN;
+    if (sh->runs == NULL) {
+        for (size_t i = 0; i < st->n; i++) {
+            size_t j = (size_t)gsl_rng_uniform_int(ws->rng, st->n);
+            ws->lx1[i] = st->lx1[j];
+            if (st->lx2) ws->lx2[i] = st->lx2[j];
+            ws->y[i]  = st->y[j];
+            ws->ly[i] = st->ly[j];
+            ws->w[i]  = st->w[j];
+        }
+        fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL, ws->y,
+                             ws->ly, ws->w, &r->req);
+    } else {
+        size_t nr = sh->runs->n_runs;
+        for (size_t j = 0; j < nr; j++) b->use_run[j] = false;
+        for (size_t j = 0; j < nr; j++) b->use_run[gsl_rng_uniform_int(ws->rng, nr)] = true;
+        size_t n_env, n_hull;
+        fit_frontier_compute(r->data, sh->runs, b->use_run, prm->frontier_points_per_decade,
+                             sh->env_cap, b->env_c, b->env_l, b->env_run, &n_env, b->hull,
+                             &n_hull);
+        if (n_env < st->law->n_theta + 1) {
+            *status_out = FIT_REP_STATUS_FAILED;
+            return;
+        }
+        for (size_t i = 0; i < n_env; i++) {
+            ws->lx1[i] = log(b->env_c[i]);
+            ws->y[i]   = b->env_l[i];
+            ws->ly[i]  = log(b->env_l[i]);
+            ws->w[i]   = 1;
+        }
+        fit_problem_set_impl(&pb, st->law, n_env, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
+        size_t m = fit_nopt_points_impl(r->data, b->env_c, b->env_run, b->hull, n_hull,
+                                        st->run_size, b->nx, b->ny, b->nly, b->nw);
+        double th[2], obj;
+        if (st->nopt_have &&
+            fit_nopt_impl(m, b->nx, b->ny, b->nly, b->nw, prm, b->ws_nopt, th, NULL, &obj)) {
+            nopt_out[0] = th[0];
+            nopt_out[1] = th[1];
+        }
+    }
+    struct fit_polish_out out;
+    struct sf_error       e;
+    if (fit_estimate_point(&pb, prm, ws, &out, NULL, NULL, &e) != SF_OK || !out.converged) {
+        *status_out = FIT_REP_STATUS_FAILED;
+        return;
+    }
+    memcpy(theta_out, out.theta, FIT_MAX_THETA * sizeof *theta_out);
+    memcpy(active_out, out.active, FIT_MAX_THETA * sizeof *active_out);
+    bool same = true;
+    for (size_t j = 0; j < st->law->n_theta; j++) same = same && out.active[j] == st->active[j];
+    if (st->nopt_have && !isfinite(nopt_out[0])) same = false;
+    *status_out = same ? FIT_REP_STATUS_OK : FIT_REP_STATUS_DEGENERATE;
+}
+
+static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_runs *runs,
+                                         size_t env_cap, struct sf_error *err) {
+    struct fit_state *st = r->state;
+    const size_t      B  = r->req.params.bootstrap;
+    double           *theta  = malloc(B * FIT_MAX_THETA * sizeof *theta);
+    bool             *active = malloc(B * FIT_MAX_THETA * sizeof *active);
+    double           *nopt   = malloc(B * 2 * sizeof *nopt);
+    unsigned char    *status = malloc(B);
+    if (!theta || !active || !nopt || !status) {
+        free(theta), free(active), free(nopt), free(status);
+        SF_FAIL(err, SF_ENOMEM, "out of memory for %zu bootstrap replicates", B);
+    }
+    struct fit_boot_shared sh = {r, st, runs, env_cap};
+    bool nomem = false;
+#pragma omp parallel
+    {
+        struct fit_boot_local b;
+        bool ok = fit_boot_local_alloc_impl(&sh, &b);
+        if (!ok) {
+#pragma omp critical
+            nomem = true;
+        }
+#pragma omp for schedule(dynamic)
+        for (size_t k = 0; k < B; k++) {
+            if (!ok) {
+                status[k] = FIT_REP_STATUS_FAILED;
+                continue;
+            }
+            fit_boot_one_impl(&sh, &b, k, theta + k * FIT_MAX_THETA, active + k * FIT_MAX_THETA,
+                              nopt + 2 * k, &status[k]);
+        }
+        fit_boot_local_free_impl(&b);
+    }
+    if (nomem) {
+        free(theta), free(active), free(nopt), free(status);
+        SF_FAIL(err, SF_ENOMEM, "out of memory for the bootstrap workspaces");
+    }
+    /* Keep the usable replicates, in replicate order. */
+    size_t used = 0;
+    r->boot.replicates = B;
+    r->boot.seed       = r->req.params.seed;
+    for (size_t k = 0; k < B; k++) {
+        if (status[k] == FIT_REP_STATUS_FAILED) {
+            r->boot.failed++;
+            continue;
+        }
+        if (status[k] == FIT_REP_STATUS_DEGENERATE) {
+            r->boot.degenerate++;
+            continue;
+        }
+        memmove(theta + used * FIT_MAX_THETA, theta + k * FIT_MAX_THETA,
+                FIT_MAX_THETA * sizeof *theta);
+        memmove(active + used * FIT_MAX_THETA, active + k * FIT_MAX_THETA,
+                FIT_MAX_THETA * sizeof *active);
+        nopt[2 * used]     = nopt[2 * k];
+        nopt[2 * used + 1] = nopt[2 * k + 1];
+        used++;
+    }
+    free(status);
+    r->boot.used   = used;
+    st->n_rep      = used;
+    st->rep_theta  = theta;
+    st->rep_active = active;
+    st->rep_nopt   = nopt;
+    return SF_OK;
+}
+
+// ---- the driver ----
+
+struct fit_result *fit_run(const struct fit_data *data, const struct fit_request *req,
+                           const struct sf_logger *logger, struct sf_error *err) {
+    struct fit_result *r  = calloc(1, sizeof *r);
+    struct fit_state  *st = calloc(1, sizeof *st);
+    struct fit_runs    runs;
+    memset(&runs, 0, sizeof runs);
+    struct fit_workspace *ws = NULL;
+    if (r == NULL || st == NULL) {
+        free(r), free(st);
+        SF_SET(err, SF_ENOMEM, "out of memory starting a fit");
+        return NULL;
+    }
+    r->law    = req->law;
+    r->req    = *req;
+    r->data   = data;
+    r->state  = st;
+    st->law   = fit_law_desc(req->law);
+    r->stages = calloc(FIT_MAX_STAGES + 4, sizeof *r->stages);
+    if (r->stages == NULL) {
+        SF_SET(err, SF_ENOMEM, "out of memory starting a fit");
+        goto fail;
+    }
+    const struct fit_parameters *prm = &r->req.params;
+    size_t env_cap = 0;
+    struct fit_problem pb;
+    if (req->law == FIT_LAW_FRONTIER) {
+        if (fit_runs_build(data, &runs, err) != SF_OK) goto fail;
+        env_cap = fit_frontier_grid_size(data, &runs, prm->frontier_points_per_decade) + 1;
+        struct fit_frontier *fr = &r->frontier;
+        fr->env_c   = malloc(env_cap * sizeof *fr->env_c);
+        fr->env_l   = malloc(env_cap * sizeof *fr->env_l);
+        fr->env_run = malloc(env_cap * sizeof *fr->env_run);
+        fr->hull    = malloc(env_cap * sizeof *fr->hull);
+        st->run_size = malloc((data->n_runs ? data->n_runs : 1) * sizeof *st->run_size);
+        if (!fr->env_c || !fr->env_l || !fr->env_run || !fr->hull || !st->run_size) {
+            SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
+            goto fail;
+        }
+        for (size_t k = 0; k < data->n_runs; k++) st->run_size[k] = NAN;
+        for (size_t i = 0; i < data->n; i++)
+            if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
+        fit_frontier_compute(data, &runs, NULL, prm->frontier_points_per_decade, env_cap,
+                             fr->env_c, fr->env_l, fr->env_run, &fr->n_env, fr->hull, &fr->n_hull);
+        if (fr->n_env < st->law->n_theta + 1) {
+            SF_SET(err, SF_EINVAL,
+                   "the compute frontier has %zu points; at least %zu are needed (give learning "
+                   "curves with at least two points each, spanning more compute)",
+                   fr->n_env, st->law->n_theta + 1);
+            goto fail;
+        }
+        st->n   = fr->n_env;
+        st->lx1 = malloc(st->n * sizeof(double));
+        st->y   = malloc(st->n * sizeof(double));
+        st->ly  = malloc(st->n * sizeof(double));
+        st->w   = malloc(st->n * sizeof(double));
+        if (!st->lx1 || !st->y || !st->ly || !st->w) {
+            SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
+            goto fail;
+        }
+        for (size_t i = 0; i < st->n; i++) {
+            st->lx1[i] = log(fr->env_c[i]);
+            st->y[i]   = fr->env_l[i];
+            st->ly[i]  = log(fr->env_l[i]);
+            st->w[i]   = 1;
+        }
+    } else {
+        if (fit_problem_from_data_impl(data, st, err) != SF_OK) goto fail;
+    }
+    r->n_fit = st->n;
+    fit_problem_set_impl(&pb, st->law, st->n, st->lx1, st->lx2, st->y, st->ly, st->w, &r->req);
+    ws = fit_workspace_alloc(env_cap > st->n ? env_cap : st->n);
+    if (ws == NULL) {
+        SF_SET(err, SF_ENOMEM, "out of memory allocating the fit workspace");
+        goto fail;
+    }
+    struct fit_polish_out best;
+    if (fit_estimate_point(&pb, prm, ws, &best, r->stages, &r->n_stages, err) != SF_OK) goto fail;
+    memcpy(st->theta, best.theta, sizeof st->theta);
+    memcpy(st->active, best.active, sizeof st->active);
+    r->objective     = best.objective;
+    r->gradient_norm = best.gradient_norm;
+    r->converged     = best.converged;
+    st->have_cov = fit_covariance(&pb, &best, ws, st->cov, r->cov_method, sizeof r->cov_method);
+    size_t p_active = 0;
+    for (size_t j = 0; j < st->law->n_theta; j++) p_active += st->active[j];
+    st->p_active  = p_active;
+    double dof    = (double)st->n - (double)p_active;
+    double upper  = 0.5 + 0.5 * prm->level;
+    st->t_quantile = dof >= 1 ? gsl_cdf_tdist_Pinv(upper, dof) : gsl_cdf_ugaussian_Pinv(upper);
+    if (req->law == FIT_LAW_FRONTIER) {
+        struct fit_frontier *fr = &r->frontier;
+        double *nx = malloc(env_cap * sizeof *nx), *ny = malloc(env_cap * sizeof *ny);
+        double *nly = malloc(env_cap * sizeof *nly), *nw = malloc(env_cap * sizeof *nw);
+        if (!nx || !ny || !nly || !nw) {
+            free(nx), free(ny), free(nly), free(nw);
+            SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
+            goto fail;
+        }
+        size_t m = fit_nopt_points_impl(data, fr->env_c, fr->env_run, fr->hull, fr->n_hull,
+                                        st->run_size, nx, ny, nly, nw);
+        fr->nopt_points = m;
+        st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, prm, ws, st->nopt_theta,
+                                        st->nopt_cov, &fr->nopt_objective);
+        fr->nopt_fitted = st->nopt_have;
+        free(nx), free(ny), free(nly), free(nw);
+    }
+    if (prm->bootstrap > 0) {
+        sf_log(logger, SF_LOG_LEVEL_DEBUG, "bootstrap: %zu replicates", prm->bootstrap);
+        if (fit_bootstrap_impl(r, req->law == FIT_LAW_FRONTIER ? &runs : NULL, env_cap, err) !=
+            SF_OK)
+            goto fail;
+    }
+    fit_workspace_free(ws);
+    ws = NULL;
+    fit_runs_free(&runs);
+    if (fit_outputs_fill(r, err) != SF_OK) goto fail;
+    return r;
+fail:
+    fit_workspace_free(ws);
+    fit_runs_free(&runs);
+    fit_result_free(r);
+    return NULL;
+}
+
+void fit_result_free(struct fit_result *r) {
+    if (r == NULL) return;
+    struct fit_state *st = r->state;
+    if (st != NULL) {
+        free(st->lx1);
+        free(st->lx2);
+        free(st->y);
+        free(st->ly);
+        free(st->w);
+        free(st->run_size);
+        free(st->rep_theta);
+        free(st->rep_active);
+        free(st->rep_nopt);
+        free(st->scratch);
+        free(st);
+    }
+    free(r->stages);
+    free(r->points);
+    free(r->forecasts);
+    free(r->targets);
+    free(r->alloc);
+    free(r->frontier.env_c);
+    free(r->frontier.env_l);
+    free(r->frontier.env_run);
+    free(r->frontier.hull);
+    for (size_t i = 0; i < r->n_warnings; i++) free(r->warnings[i]);
+    free(r->warnings);
+    free(r);
+}

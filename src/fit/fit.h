@@ -1,0 +1,337 @@
+/*
+ * fit.h — the public interface of scalefit's fitter (prefix fit_): scaling laws
+ * (power, power+const, chinchilla, kaplan-nd, frontier), loading a loss table into fit data,
+ * the global search by variable projection and the polish on the true objective (GSL's
+ * gsl_multifit_nlinear), standard errors and bootstrap intervals, the entropy/KL split,
+ * forecasts, and the fit.yaml / report.md writers (DESIGN.md's schema).
+ *
+ * It does not draw figures (src/plot does, from tables the caller writes with
+ * fit_result_curve()), and it does not parse command lines (src/cli/fit.c does).
+ */
+#ifndef SF_FIT_H
+#define SF_FIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+// ---- laws and settings ----
+
+enum fit_law_kind {
+    FIT_LAW_POWER,       /* L = (x0/x)^alpha */
+    FIT_LAW_POWER_CONST, /* L = L_inf + (x0/x)^alpha */
+    FIT_LAW_CHINCHILLA,  /* L = E + A/N^alpha + B/D^beta */
+    FIT_LAW_KAPLAN_ND,   /* L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D */
+    FIT_LAW_FRONTIER,    /* power+const on the compute frontier, and N_opt = (C/C_n)^beta_opt */
+    FIT_LAW_COUNT
+};
+
+/* The most parameters any law has (frontier reports five). */
+#define FIT_MAX_PARAMS 5
+
+enum fit_space { FIT_SPACE_LOG, FIT_SPACE_LINEAR };
+enum fit_loss { FIT_LOSS_SQUARES, FIT_LOSS_HUBER };
+
+/* Looks a law up by its command-line name ("power+const"); false when unknown. */
+bool fit_law_from_name(const char *name, enum fit_law_kind *kind);
+/* The law's name, formula, number of reported parameters, and parameter names. */
+const char *fit_law_name(enum fit_law_kind kind);
+const char *fit_law_formula(enum fit_law_kind kind);
+size_t      fit_law_n_params(enum fit_law_kind kind);
+const char *fit_law_param_name(enum fit_law_kind kind, size_t j);
+/* Number of input variables (1 or 2; frontier: 1, compute). */
+size_t fit_law_n_vars(enum fit_law_kind kind);
+/* True when the law has an irreducible constant (L_inf or E). */
+bool fit_law_has_constant(enum fit_law_kind kind);
+/* Names of all laws, NULL-terminated (for messages). */
+const char *const *fit_law_names(void);
+
+/* Tuning constants: tolerances, grids, iteration limits and defaults. Every report records the
+ * values used. Obtain with fit_default_parameters() and change fields as needed. */
+struct fit_parameters {
+    double exp_min, exp_max, exp_step;   /* exponent grid of the global search */
+    double exp_min_signed;               /* `power` searches [exp_min_signed, exp_max] */
+    double kaplan_exp_min, kaplan_exp_max, kaplan_exp_step; /* alpha_N, alpha_D grid */
+    size_t refine_cells;                 /* best cells refined on a finer grid */
+    size_t refine_divisions;             /* the fine grid's step is exp_step / this */
+    size_t polish_starts;                /* distinct candidates polished on the true objective */
+    size_t max_iter;                     /* iteration limit of one polish */
+    size_t max_restarts;                 /* restarts of a polish that stops short */
+    double xtol, gtol, ftol;             /* gsl_multifit_nlinear_test tolerances */
+    double stationary_tol;               /* gradient norm (relative) accepted as stationary */
+    double residual_floor;               /* residual norm treated as an exact fit */
+    double rank_tol;                     /* relative singular value below which the Jacobian
+                                            counts as singular (parameters not determined) */
+    double bound_log_drop;               /* a coefficient below exp(-this)·min(L) is at its bound */
+    double fd_step;                      /* relative step of finite differences (delta method) */
+    double huber_delta;                  /* default delta when --loss huber has no --delta */
+    double huber_delta_chinchilla;       /* Hoffmann's delta, the chinchilla default */
+    double level;                        /* interval level */
+    size_t bootstrap;                    /* replicates */
+    uint64_t seed;                       /* bootstrap seed */
+    double frontier_points_per_decade;   /* compute grid of the frontier envelope */
+    double curve_points;                 /* points of a fitted curve table for figures */
+};
+
+struct fit_parameters fit_default_parameters(void);
+
+// ---- data ----
+
+/* One fit's data: the points it uses and the points it holds out. x2 is NULL for
+ * one-variable laws. For `frontier`, x1 is compute, `run` names each point's learning curve
+ * and `size` its model size (NAN when the table has no size column). */
+struct fit_data {
+    size_t  n;          /* number of points (fitted and held out) */
+    double *x1, *x2;    /* (n) x or N (or C); D */
+    double *y;          /* (n) loss in nats per token */
+    double *w;          /* (n) weights (1 when none given) */
+    size_t *line;       /* (n) physical CSV line of each point */
+    bool   *held_out;   /* (n) true for held-out points */
+    size_t *run;        /* (n) frontier: index of the point's run in run_names; else NULL */
+    double *size;       /* (n) frontier: the run's model size; else NULL */
+    char  **run_names;  /* (n_runs) owned strings */
+    size_t  n_runs;
+    char   *x1_name, *x2_name, *y_name; /* column names (owned) */
+};
+
+void fit_data_free(struct fit_data *d);
+/* Number of points used by the fit (not held out). */
+size_t fit_data_n_fit(const struct fit_data *d);
+
+/* A row filter: COL=VALUE (string equality), COL>=V, COL>V, COL<=V, COL<V, COL==V (numeric). */
+enum fit_filter_op {
+    FIT_FILTER_OP_EQ_STR,
+    FIT_FILTER_OP_GE,
+    FIT_FILTER_OP_GT,
+    FIT_FILTER_OP_LE,
+    FIT_FILTER_OP_LT,
+};
+
+struct fit_filter {
+    char              *column; /* owned */
+    enum fit_filter_op op;
+    char              *text;   /* owned: the value as written */
+    double             value;  /* numeric ops */
+    char              *option; /* owned: the option it came from, for messages ("--min") */
+};
+
+/* Parses "COL=VALUE" (op EQ_STR) or "COL OP V" with OP one of >= > <= < (numeric). `option`
+ * names the option for messages. Returns false after printing nothing: the caller reports. */
+bool fit_filter_parse(const char *text, bool numeric_only, const char *option,
+                      struct fit_filter *f, struct sf_error *err);
+void fit_filter_free(struct fit_filter *f);
+
+/* What to read from a table. Column names are borrowed. */
+struct fit_columns {
+    const char *x, *n, *d;  /* --x for one-variable laws; --n --d for two-variable laws */
+    const char *y;          /* default "loss" */
+    const char *weight;     /* NULL: unit weights */
+    const char *run, *c;    /* frontier: --run and --c (and --n for sizes, optional) */
+    bool        y_in_bits;  /* --y-unit bits: loss is converted to nats */
+};
+
+/* Row selection. Rows must pass every `where` column (OR among values of one column) and every
+ * min/max bound. Held-out rows pass the selection and then either match `holdout` (any of it)
+ * or are among the `holdout_k` largest in x (ties by row order). All arrays borrowed. */
+struct fit_selection {
+    const struct fit_filter *where;   size_t n_where;
+    const struct fit_filter *bounds;  size_t n_bounds;   /* --min is GE, --max is LE */
+    const struct fit_filter *holdout; size_t n_holdout;
+    size_t                   holdout_k;
+    const char              *group_column; /* --by: NULL for one group */
+};
+
+/* Groups of rows (one per distinct value of --by, in order of first appearance). */
+struct fit_groups {
+    size_t  n;
+    char  **names;  /* (n) owned; "all" when there is no --by */
+    size_t *n_rows; /* (n) */
+    size_t **rows;  /* (n) owned arrays of CSV row indices */
+};
+
+void fit_groups_free(struct fit_groups *g);
+
+/* Applies the selection's where and bound filters and splits the rows into groups. Every
+ * problem (a missing column, a bound on a non-number) is SF_EINVAL with its place. */
+enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_selection *sel,
+                               struct fit_groups *groups, struct sf_error *err);
+
+/* Builds the data of `law` from the given rows of `csv`: converts the columns, checks every
+ * value (a non-number, NaN or inf, a non-positive value where a log is taken: SF_EINVAL at
+ * LINE:COL naming the column), marks held-out rows and checks there are at least
+ * (parameters + 1) points to fit. `d` is freed by the caller with fit_data_free. */
+enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size_t n_rows,
+                              enum fit_law_kind law, const struct fit_columns *cols,
+                              const struct fit_selection *sel, struct fit_data *d,
+                              struct sf_error *err);
+
+// ---- requests and results ----
+
+/* A forecast point: values of the law's variables by column name ("params=7e10,tokens=1.4e12"). */
+struct fit_point_request {
+    char  *text;      /* owned: as written */
+    double x1, x2;    /* resolved against the law's variables */
+};
+
+/* Everything one fit needs besides the data. */
+struct fit_request {
+    enum fit_law_kind     law;
+    enum fit_space        space;
+    enum fit_loss         loss;
+    double                delta;        /* Huber delta (used when loss is huber) */
+    struct fit_parameters params;
+    const struct fit_point_request *predict;  size_t n_predict;
+    const double         *target_reducible;   size_t n_target;
+    const double         *compute;            size_t n_compute; /* chinchilla allocations */
+    double                true_entropy;       /* NAN when unknown */
+    double                tokens_per_sample;  /* 0 when not given */
+};
+
+/* Fills a request with the defaults for `law` (chinchilla: Huber with Hoffmann's delta;
+ * others: squares), log space, and fit_default_parameters(). */
+void fit_request_init(struct fit_request *req, enum fit_law_kind law);
+
+/* How one stage of the fit went (the grid search, each polish). */
+struct fit_stage {
+    char   name[16];      /* "grid", "refine", "polish" */
+    size_t points;        /* grid: cells evaluated */
+    size_t start;         /* polish: candidate index (1-based) */
+    int    gsl_status;    /* polish: GSL's status */
+    char   status[64];    /* polish: "success", gsl_strerror(), "maxiter", ... */
+    int    info;          /* polish: GSL's convergence reason */
+    size_t iterations;    /* polish: iterations (all restarts) */
+    size_t nevalf;        /* polish: function evaluations */
+    double objective;     /* best objective after the stage */
+    bool   converged;
+};
+
+/* An estimate with its interval. */
+struct fit_estimate {
+    double estimate, se; /* se: NAN when not available */
+    double lo, hi;       /* interval at the request's level */
+};
+
+/* One reported parameter. */
+struct fit_param {
+    const char         *name;
+    struct fit_estimate value;
+    bool                at_bound;  /* a coefficient held at 0 */
+    const char         *unit;
+};
+
+/* Per-point output. */
+struct fit_point_out {
+    double predicted;
+    double lo, hi;        /* interval of the prediction */
+    double residual_log;  /* ln(predicted) - ln(y) */
+    double rel_error;     /* (predicted - y) / y */
+    double reducible;     /* y - constant (laws with a constant); NAN otherwise */
+};
+
+/* The frontier's envelope, hull and optimal-size fit (FIT_LAW_FRONTIER only). */
+struct fit_frontier {
+    size_t  n_env;
+    double *env_c, *env_l;  /* (n_env) envelope on the compute grid */
+    size_t *env_run;        /* (n_env) owner run index into data->run_names */
+    size_t  n_hull;
+    size_t *hull;           /* (n_hull) indices into the envelope arrays */
+    double  nopt_objective; /* least-squares objective of the optimal-size fit (log space) */
+    size_t  nopt_points;    /* hull vertices used (with a known size) */
+    bool    nopt_fitted;
+};
+
+/* Statistics of the bootstrap. */
+struct fit_bootstrap_info {
+    size_t   replicates, failed, degenerate, used;
+    uint64_t seed;
+};
+
+/* A finished fit. Allocated by fit_run(), freed with fit_result_free(). */
+struct fit_result {
+    enum fit_law_kind     law;
+    struct fit_request    req;       /* a copy; its pointer fields are not owned */
+    const struct fit_data *data;     /* borrowed: valid while the caller keeps it */
+    size_t                n_fit;     /* points fitted */
+    size_t                p;         /* reported parameters */
+    struct fit_param      param[FIT_MAX_PARAMS];
+    double                objective, gradient_norm;
+    bool                  converged;
+    struct fit_stage     *stages;    /* (n_stages) owned */
+    size_t                n_stages;
+    struct fit_bootstrap_info boot;
+    char                  cov_method[160];
+    double                r2_log, rmse_log, aic, bic;
+    double                heldout_rmse_log; /* NAN without held-out points */
+    struct fit_point_out *points;    /* (data->n) owned */
+    struct fit_estimate   entropy;   /* laws with a constant: L_inf or E */
+    struct fit_estimate  *forecasts; /* (req.n_predict) */
+    struct fit_estimate  *targets;   /* (req.n_target) size or compute at the reducible loss */
+    struct fit_estimate  *alloc;     /* (3 * req.n_compute): N_opt, D_opt, tokens per param */
+    struct fit_estimate   derived[3];/* chinchilla: a_opt, b_opt, G */
+    struct fit_frontier   frontier;
+    char                **warnings;  /* (n_warnings) owned */
+    size_t                n_warnings;
+    /* Internal state used to evaluate curves and bands (opaque to callers). */
+    struct fit_state     *state;
+};
+
+/* Fits `data` as `req` asks: search, polish, covariance, bootstrap (in parallel with OpenMP
+ * when built with it; identical results for any thread count), diagnostics, forecasts.
+ * Returns NULL and sets `err` on failure (SF_EINVAL for unusable data, SF_ENOMEM, ...). A fit
+ * that does not converge is still returned, with converged false and a warning. `log` may be
+ * NULL. `data` is borrowed and must outlive the result. */
+struct fit_result *fit_run(const struct fit_data *data, const struct fit_request *req,
+                           const struct sf_logger *log, struct sf_error *err);
+void fit_result_free(struct fit_result *r);
+
+/* The fitted curve and its band at `n` values of x (or N at fixed D = x2; for frontier, C):
+ * loss, lower and upper bound at the request's level. `x2` is ignored by one-variable laws.
+ * Arrays (n) are caller-owned. */
+void fit_result_curve(const struct fit_result *r, const double *x, double x2, size_t n,
+                      double *loss, double *lo, double *hi);
+/* The optimal-size law N_opt(C) and its band at n values of C (frontier only). */
+void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n, double *nopt,
+                           double *lo, double *hi);
+/* The band of the constant (L_inf or E): as `entropy` in the result. */
+
+// ---- reports ----
+
+/* Provenance written into fit.yaml. Strings borrowed. */
+struct fit_provenance {
+    const char *version, *command;
+    const char *input_path, *input_sha256;
+    size_t      rows_read, rows_used;
+    const char *const *filters; size_t n_filters;
+    const char *holdout;   /* as written, or NULL */
+    const char *weights;   /* column name or NULL */
+    const char *group;     /* --by value, or NULL */
+};
+
+/* Writes fit.yaml (DESIGN.md's schema) into `dir` atomically. */
+enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_provenance *prov,
+                              const char *dir, struct sf_error *err);
+/* Writes report.md for a person into `dir` atomically. `figures` lists figure base names
+ * (without extension) that exist under dir/figures/ (NULL-terminated; may be NULL), and
+ * `missing_figures` those that could not be drawn with the reason. */
+enum sf_status fit_write_report(const struct fit_result *r, const struct fit_provenance *prov,
+                                const char *const *figures, const char *const *missing_figures,
+                                const char *dir, struct sf_error *err);
+/* Appends the short stdout summary of a fit to `b`. */
+void fit_summary(const struct fit_result *r, const char *label, struct sf_buf *b);
+
+/* One entry of a comparison of several fits of the same rows (or groups side by side). */
+struct fit_comparison_entry {
+    const char              *group; /* NULL without --by */
+    const char              *dir;   /* relative folder of the fit */
+    const struct fit_result *result;
+};
+
+/* Writes comparison.yaml and report.md into `dir` comparing the fits (objective, AIC, BIC,
+ * held-out error, parameters side by side). */
+enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t n,
+                                    const struct fit_provenance *prov, const char *dir,
+                                    struct sf_error *err);
+
+#endif /* SF_FIT_H */

@@ -1,0 +1,264 @@
+/*
+ * internal.h — private to src/fit and its tests: the laws' internal parameterisation and
+ * derivatives, the residual/objective machinery, the non-negative linear solve, the grid search,
+ * the polish on GSL and the per-thread workspace. Nothing outside src/fit includes it.
+ *
+ * Internal parameters ("theta") are logs of the positive coefficients plus the exponents, so
+ * that ln L-hat is a log-sum-exp computed stably (STYLE.md §20):
+ *   power        theta = (a, alpha)               ln L = a - alpha ln x
+ *   power+const  theta = (e, a, alpha)            ln L = LSE(e, a - alpha ln x)
+ *   chinchilla   theta = (e, a, alpha, b, beta)   ln L = LSE(e, a - alpha ln N, b - beta ln D)
+ *   kaplan-nd    theta = (c1, alpha_N, c2, alpha_D)
+ *                ln L = alpha_D LSE((alpha_N/alpha_D)(c1 - ln N), c2 - ln D)
+ * with c1 = ln N_c, c2 = ln D_c. A coefficient held at its bound (0) is "inactive": its term is
+ * left out of the sum and its theta entry is not optimised.
+ */
+#ifndef SF_FIT_INTERNAL_H
+#define SF_FIT_INTERNAL_H
+
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_rng.h>
+
+#include "fit.h"
+
+#define FIT_MAX_THETA 5
+
+/* Static description of a law's internal parameterisation. */
+struct fit_law_desc {
+    enum fit_law_kind kind;
+    const char       *name;
+    const char       *formula;
+    size_t            n_theta;           /* internal parameters */
+    size_t            n_vars;            /* 1 or 2 */
+    size_t            n_report;          /* reported parameters */
+    const char       *report_names[FIT_MAX_PARAMS];
+    const char       *report_units[FIT_MAX_PARAMS];
+    bool              can_bound[FIT_MAX_THETA]; /* theta[j] is a log-coefficient that may be 0 */
+    bool              has_constant;
+};
+
+const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind);
+
+/* ln L-hat at one point and, when grad != NULL, its gradient with respect to theta (inactive
+ * entries get 0). lx1, lx2 are ln x (ln N, ln D). */
+double fit_law_lnpred(const struct fit_law_desc *law, const double *theta, const bool *active,
+                      double lx1, double lx2, double *grad);
+/* Converts theta to the reported parameters (natural units; an inactive coefficient is 0). */
+void fit_law_natural(const struct fit_law_desc *law, const double *theta, const bool *active,
+                     double *natural);
+/* The constant term (L_inf or E) from theta; 0 when inactive, NAN for laws without one. */
+double fit_law_constant(const struct fit_law_desc *law, const double *theta, const bool *active);
+
+// ---- the problem and objective ----
+
+/* One fitting problem: a law and the points it is fitted to (arrays borrowed, length n). */
+struct fit_problem {
+    const struct fit_law_desc *law;
+    size_t                     n;
+    const double              *lx1, *lx2; /* ln x, ln D (lx2 NULL for one variable) */
+    const double              *y, *ly;    /* loss and its log */
+    const double              *w;         /* weights */
+    enum fit_space             space;
+    enum fit_loss              loss;
+    double                     delta;
+};
+
+/* Residual r_i of the chosen space at theta, and dr_i/dtheta (row-major n x n_theta, full
+ * width; inactive columns zero) when J != NULL. Returns false when a prediction is not finite. */
+bool fit_problem_residuals(const struct fit_problem *pb, const double *theta, const bool *active,
+                           double *r, double *J);
+/* The objective Σ w ρ(r): squares Σ w r², huber Σ w h_δ(r). */
+double fit_problem_objective(const struct fit_problem *pb, const double *r);
+/* Huber's h_δ and its transform ψ with ψ² = 2h (sign kept), and dψ/dr. */
+double fit_huber(double r, double delta);
+double fit_huber_psi(double r, double delta, double *dpsi);
+
+// ---- non-negative least squares for up to three columns ----
+
+#define FIT_NNLS_MAX 3
+
+/* Workspace of the small NNLS (GSL views over fixed storage; no allocation). */
+struct fit_nnls {
+    double G[FIT_NNLS_MAX * FIT_NNLS_MAX]; /* Gram matrix XᵀX */
+    double h[FIT_NNLS_MAX];                /* Xᵀt */
+    double tt;                             /* tᵀt */
+    size_t k;
+};
+
+/* Resets the accumulators for k columns. */
+void fit_nnls_reset(struct fit_nnls *s, size_t k);
+/* Adds one row x (k) with target t. */
+void fit_nnls_add(struct fit_nnls *s, const double *x, double t);
+/* Solves min ||X c - t|| subject to c >= 0 exactly (every support is tried). Writes c (k) and
+ * returns the residual sum of squares; returns INFINITY when no support can be solved. */
+double fit_nnls_solve(const struct fit_nnls *s, double *c);
+
+// ---- workspace ----
+
+/* Per-thread scratch for one dataset shape: buffers for residuals and Jacobians and one GSL
+ * nonlinear workspace per number of active parameters (created on first use). Never shared
+ * between threads; never owns another workspace. */
+struct fit_workspace {
+    size_t n;                                   /* points */
+    double *r, *J, *Jfull, *theta_tmp;          /* (n), (n x FIT_MAX_THETA) x2, scratch */
+    gsl_matrix *svd_a, *svd_v;                  /* (n x FIT_MAX_THETA), (FIT_MAX_THETA^2) */
+    gsl_vector *svd_s, *svd_work;               /* (FIT_MAX_THETA) */
+    double *lx1, *lx2, *y, *ly, *w;             /* (n) a replicate's resampled problem */
+    gsl_multifit_nlinear_workspace *nl[FIT_MAX_THETA + 1]; /* by active count */
+    size_t nl_n[FIT_MAX_THETA + 1];             /* n each was made for */
+    gsl_rng *rng;
+    /* Grid search scratch. */
+    struct fit_candidate *cells;
+    size_t                n_cells, cap_cells;
+};
+
+/* Allocates a workspace for up to n points. NULL on allocation failure. Caller frees. */
+struct fit_workspace *fit_workspace_alloc(size_t n);
+void                  fit_workspace_free(struct fit_workspace *ws);
+
+// ---- search and polish ----
+
+/* A point of the search: exponents, theta and the true objective there. */
+struct fit_candidate {
+    double theta[FIT_MAX_THETA];
+    bool   active[FIT_MAX_THETA];
+    double objective;
+};
+
+/* The outcome of a polish from one start. */
+struct fit_polish_out {
+    double theta[FIT_MAX_THETA];
+    bool   active[FIT_MAX_THETA];
+    double objective;
+    double gradient_norm;  /* ||∇ objective|| over active parameters */
+    bool   converged;      /* stationary to the tolerance and well determined */
+    int    gsl_status, info;
+    size_t iterations, nevalf;
+    char   status[64];
+};
+
+/* Runs the variable-projection grid (or the multi-start grid for power/kaplan-nd) and returns
+ * the candidates in ws->cells sorted by objective (best first). Records the number of cells
+ * evaluated in *n_evaluated. */
+enum sf_status fit_search(const struct fit_problem *pb, const struct fit_parameters *prm,
+                          struct fit_workspace *ws, size_t *n_evaluated, struct sf_error *err);
+
+/* Picks distinct starts among the sorted candidates: exponents at least half a coarse step from
+ * every earlier pick, best first. Writes up to `max` indices into ws->cells; returns how many. */
+size_t fit_search_pick(const struct fit_problem *pb, const struct fit_parameters *prm,
+                       const struct fit_workspace *ws, size_t *pick, size_t max);
+
+/* A residual function for the generic polish: r (n) and J (n x p, row-major) at theta (p). */
+struct fit_residual_fn {
+    size_t n, p;
+    bool (*fn)(const double *theta, double *r, double *J, void *ctx);
+    void *ctx;
+};
+
+/* Minimises Σ w ρ(r(theta)) from theta0 with gsl_multifit_nlinear (trust region,
+ * Levenberg-Marquardt, Moré scaling), analytic Jacobian, restarting when it stops short of a
+ * stationary point. Huber is handled exactly through the transform ψ (½Σψ² = Σh). `w` may be
+ * NULL (unit weights). The generic path also serves the certified NIST problems. */
+enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double *w,
+                                  enum fit_loss loss, double delta, const double *theta0,
+                                  const struct fit_parameters *prm, struct fit_workspace *ws,
+                                  struct fit_polish_out *out, struct sf_error *err);
+
+/* Polishes one candidate of a law problem: handles coefficients that fall to their bound
+ * (drops them and polishes again) and tries reactivating a bound coefficient when the objective
+ * would decrease. */
+enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_candidate *start,
+                              const struct fit_parameters *prm, struct fit_workspace *ws,
+                              struct fit_polish_out *out, struct sf_error *err);
+
+/* The full point estimate: search, then polish of the best distinct candidates; the best
+ * polished result wins (ties: the earlier candidate). Stages are appended to `stages` when it
+ * is not NULL (capacity FIT_MAX_STAGES). */
+#define FIT_MAX_STAGES 24
+enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit_parameters *prm,
+                                  struct fit_workspace *ws, struct fit_polish_out *best,
+                                  struct fit_stage *stages, size_t *n_stages,
+                                  struct sf_error *err);
+
+// ---- the law problem as a residual function of its active parameters ----
+
+struct fit_law_rf {
+    const struct fit_problem *pb;
+    const bool               *active;
+    const double             *fixed;  /* full theta: values of the inactive entries */
+    size_t                    map[FIT_MAX_THETA];
+    size_t                    p;
+    double                   *Jfull;  /* (n x n_theta) scratch */
+};
+
+/* Sets up `ctx` and `rf` for the active entries of `active` (borrowed arrays). */
+void fit_law_rf_init(struct fit_law_rf *ctx, struct fit_residual_fn *rf,
+                     const struct fit_problem *pb, const bool *active, const double *fixed,
+                     double *Jfull);
+
+// ---- covariance ----
+
+/* Covariance (p x p) of a generic residual function's parameters at theta; see covariance.c
+ * for the formulas. Returns false when singular, with the reason in `method`. */
+bool fit_covariance_generic(const struct fit_residual_fn *rf, const double *w, enum fit_loss loss,
+                            double delta, const double *theta, struct fit_workspace *ws,
+                            double *cov, char *method, size_t method_len);
+
+/* Covariance of the active theta at the optimum (p_active x p_active in the full
+ * FIT_MAX_THETA x FIT_MAX_THETA layout, zero elsewhere). Squares: s² (JᵀWJ)⁻¹ with
+ * s² = Σ w r² / (n - p). Huber: Huber's (1981) M-estimator formula. Writes a description of
+ * the method into `method`. Returns false when the matrix is singular. */
+bool fit_covariance(const struct fit_problem *pb, const struct fit_polish_out *opt,
+                    struct fit_workspace *ws, double *cov, char *method, size_t method_len);
+
+// ---- frontier ----
+
+/* The learning curves of a frontier table: for each run, its points sorted by compute
+ * (compressed rows: the points of run k are pts[start[k]] .. pts[start[k+1]-1]). */
+struct fit_runs {
+    size_t  n_runs;
+    size_t *start; /* (n_runs + 1) */
+    size_t *pts;   /* (n points used) indices into the data arrays */
+};
+
+/* Groups the fitted points of `d` by run and sorts each run by compute; SF_EINVAL when a run
+ * repeats a compute value (with the line). Caller frees with fit_runs_free. */
+enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
+                              struct sf_error *err);
+void           fit_runs_free(struct fit_runs *runs);
+
+/* The envelope of the runs marked in `use` (NULL: all) on the log-spaced compute grid, and its
+ * lower convex hull in (ln C, ln L). Writes at most `cap` envelope points into the caller's
+ * arrays; returns the counts. Needs no allocation (bootstrap replicates call it). */
+void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs, const bool *use,
+                          double points_per_decade, size_t cap, double *env_c, double *env_l,
+                          size_t *env_run, size_t *n_env, size_t *hull, size_t *n_hull);
+/* Number of grid points the envelope of all runs has (the capacity every replicate needs). */
+size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *runs,
+                              double points_per_decade);
+
+// ---- the result's private state ----
+
+struct fit_state {
+    const struct fit_law_desc *law;      /* the fitted law (frontier: power+const in C) */
+    size_t  n;                           /* points of the problem */
+    double *lx1, *lx2, *y, *ly, *w;      /* (n) the problem's arrays (owned) */
+    double *run_size;                    /* frontier: (n_runs) model size of each run */
+    double  theta[FIT_MAX_THETA];
+    bool    active[FIT_MAX_THETA];
+    size_t  p_active;
+    double  cov[FIT_MAX_THETA * FIT_MAX_THETA];
+    bool    have_cov;
+    double  t_quantile;                  /* for covariance intervals */
+    size_t  n_rep;                       /* usable bootstrap replicates */
+    double *rep_theta;                   /* (n_rep x FIT_MAX_THETA) */
+    bool   *rep_active;                  /* (n_rep x FIT_MAX_THETA) */
+    double *rep_nopt;                    /* (n_rep x 2): NAN when not fitted */
+    /* frontier: the optimal-size power law, ln N = a - alpha ln C (theta of `power`) */
+    double  nopt_theta[2];
+    double  nopt_cov[4];
+    bool    nopt_have;
+    double *scratch;                     /* (n_rep) percentile scratch */
+};
+
+#endif /* SF_FIT_INTERNAL_H */

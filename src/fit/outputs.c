@@ -1,0 +1,414 @@
+/*
+ * outputs.c — every reported number of a fit as a "quantity" of the parameters: its value at
+ * the estimate, its standard error by the delta method on the covariance (central differences),
+ * and its interval from the bootstrap percentiles (or, without a bootstrap, from the covariance:
+ * on the log scale for positive quantities, so that intervals respect their bound).
+ * Diagnostics and warnings are decided here too.
+ */
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outputs.h"
+
+/* The kinds of quantity. */
+enum fit_q_kind {
+    FIT_Q_KIND_PARAM,     /* reported parameter j */
+    FIT_Q_KIND_PRED,      /* predicted loss at (x1, x2) */
+    FIT_Q_KIND_CONSTANT,  /* L_inf or E */
+    FIT_Q_KIND_TARGET,    /* x at which the reducible loss equals x1 */
+    FIT_Q_KIND_NOPT,      /* N_opt at compute x1 (frontier), or chinchilla's N_opt at C = x1 */
+    FIT_Q_KIND_DOPT,      /* chinchilla D_opt at C = x1 */
+    FIT_Q_KIND_TPP,       /* chinchilla tokens per parameter at C = x1 */
+    FIT_Q_KIND_DERIVED,   /* chinchilla a_opt (j 0), b_opt (1), G (2) */
+};
+
+struct fit_q {
+    enum fit_q_kind kind;
+    size_t          j;
+    double          x1, x2;
+};
+
+/* Chinchilla's compute-optimal allocation (Hoffmann et al. 2022, Approach 3, C = 6ND). */
+static double fit_chin_derived_impl(const double *nat, size_t which, double c) {
+    double A = nat[1], alpha = nat[2], B = nat[3], beta = nat[4];
+    if (!(A > 0) || !(B > 0) || !(alpha + beta != 0)) return NAN;
+    double G = pow(alpha * A / (beta * B), 1.0 / (alpha + beta));
+    double a = beta / (alpha + beta), b = alpha / (alpha + beta);
+    switch (which) {
+    case 0: return a;
+    case 1: return b;
+    case 2: return G;
+    case 3: return G * pow(c / 6, a);         /* N_opt */
+    case 4: return pow(c / 6, b) / G;         /* D_opt */
+    case 5: return pow(c / 6, b - a) / (G * G); /* D_opt / N_opt */
+    }
+    return NAN;
+}
+
+static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
+                              const double *theta, const bool *active, const double *nopt) {
+    const struct fit_law_desc *law = r->state->law;
+    double nat[FIT_MAX_PARAMS];
+    switch (q->kind) {
+    case FIT_Q_KIND_PARAM:
+        if (r->law == FIT_LAW_FRONTIER && q->j >= 3) {
+            if (nopt == NULL || !isfinite(nopt[0])) return NAN;
+            return q->j == 3 ? exp(nopt[0] / nopt[1]) : -nopt[1];
+        }
+        fit_law_natural(law, theta, active, nat);
+        return nat[q->j];
+    case FIT_Q_KIND_PRED:
+        return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0, NULL));
+    case FIT_Q_KIND_CONSTANT: return fit_law_constant(law, theta, active);
+    case FIT_Q_KIND_TARGET:
+        fit_law_natural(law, theta, active, nat);
+        if (law->kind == FIT_LAW_POWER) return nat[0] * pow(q->x1, -1.0 / nat[1]);
+        return nat[1] * pow(q->x1, -1.0 / nat[2]);
+    case FIT_Q_KIND_NOPT:
+        if (r->law == FIT_LAW_FRONTIER) {
+            if (nopt == NULL || !isfinite(nopt[0])) return NAN;
+            return exp(nopt[0] - nopt[1] * log(q->x1));
+        }
+        fit_law_natural(law, theta, active, nat);
+        return fit_chin_derived_impl(nat, 3, q->x1);
+    case FIT_Q_KIND_DOPT:
+        fit_law_natural(law, theta, active, nat);
+        return fit_chin_derived_impl(nat, 4, q->x1);
+    case FIT_Q_KIND_TPP:
+        fit_law_natural(law, theta, active, nat);
+        return fit_chin_derived_impl(nat, 5, q->x1);
+    case FIT_Q_KIND_DERIVED:
+        fit_law_natural(law, theta, active, nat);
+        return fit_chin_derived_impl(nat, q->j, 0);
+    }
+    return NAN;
+}
+
+/* Standard error by the delta method: central differences over the active parameters (and the
+ * optimal-size law's two for the frontier), with the covariance blocks. */
+static double fit_q_se_impl(const struct fit_result *r, const struct fit_q *q) {
+    const struct fit_state *st = r->state;
+    const size_t            nt = st->law->n_theta;
+    const double            h0 = r->req.params.fd_step;
+    double th[FIT_MAX_THETA], nopt[2], g[FIT_MAX_THETA], gn[2] = {0, 0};
+    memcpy(th, st->theta, sizeof th);
+    nopt[0] = st->nopt_have ? st->nopt_theta[0] : NAN;
+    nopt[1] = st->nopt_have ? st->nopt_theta[1] : NAN;
+    bool used_theta = false;
+    for (size_t j = 0; j < nt; j++) {
+        g[j] = 0;
+        if (!st->active[j]) continue;
+        double h = h0 * fmax(1.0, fabs(th[j])), keep = th[j];
+        th[j]    = keep + h;
+        double a = fit_q_eval_impl(r, q, th, st->active, nopt);
+        th[j]    = keep - h;
+        double b = fit_q_eval_impl(r, q, th, st->active, nopt);
+        th[j]    = keep;
+        g[j]     = (a - b) / (2 * h);
+        if (g[j] != 0) used_theta = true;
+    }
+    double var = 0;
+    if (used_theta) {
+        if (!st->have_cov) return NAN;
+        for (size_t a = 0; a < nt; a++)
+            for (size_t b = 0; b < nt; b++) var += g[a] * st->cov[a * FIT_MAX_THETA + b] * g[b];
+    }
+    if (st->nopt_have) {
+        bool used = false;
+        for (size_t j = 0; j < 2; j++) {
+            double h = h0 * fmax(1.0, fabs(nopt[j])), keep = nopt[j];
+            nopt[j]  = keep + h;
+            double a = fit_q_eval_impl(r, q, th, st->active, nopt);
+            nopt[j]  = keep - h;
+            double b = fit_q_eval_impl(r, q, th, st->active, nopt);
+            nopt[j]  = keep;
+            gn[j]    = (a - b) / (2 * h);
+            if (gn[j] != 0 && isfinite(gn[j])) used = true;
+        }
+        if (used) {
+            if (!isfinite(st->nopt_cov[0])) return NAN;
+            var += gn[0] * gn[0] * st->nopt_cov[0] + 2 * gn[0] * gn[1] * st->nopt_cov[1] +
+                   gn[1] * gn[1] * st->nopt_cov[3];
+        }
+    }
+    return var >= 0 ? sqrt(var) : NAN;
+}
+
+/* Fewest usable replicates for percentile intervals; below it intervals come from the
+ * covariance and a warning says so. */
+static const size_t fit_min_replicates = 20;
+
+static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const struct fit_q *q,
+                                               bool positive) {
+    const struct fit_state *st = r->state;
+    struct fit_estimate     e;
+    const double *nopt = st->nopt_have ? st->nopt_theta : NULL;
+    e.estimate = fit_q_eval_impl(r, q, st->theta, st->active, nopt);
+    e.se       = fit_q_se_impl(r, q);
+    e.lo = e.hi = NAN;
+    if (st->n_rep >= fit_min_replicates && st->scratch != NULL) {
+        size_t m = 0;
+        for (size_t k = 0; k < st->n_rep; k++) {
+            double v = fit_q_eval_impl(r, q, st->rep_theta + k * FIT_MAX_THETA,
+                                       st->rep_active + k * FIT_MAX_THETA, st->rep_nopt + 2 * k);
+            if (isfinite(v)) st->scratch[m++] = v;
+        }
+        if (m >= fit_min_replicates) {
+            gsl_sort(st->scratch, 1, m);
+            double tail = 0.5 * (1 - r->req.params.level);
+            e.lo = gsl_stats_quantile_from_sorted_data(st->scratch, 1, m, tail);
+            e.hi = gsl_stats_quantile_from_sorted_data(st->scratch, 1, m, 1 - tail);
+            return e;
+        }
+    }
+    if (isfinite(e.se) && isfinite(e.estimate)) {
+        double t = st->t_quantile;
+        if (positive && e.estimate > 0) {
+            double s = e.se / e.estimate;
+            e.lo     = e.estimate * exp(-t * s);
+            e.hi     = e.estimate * exp(t * s);
+        } else {
+            e.lo = e.estimate - t * e.se;
+            e.hi = e.estimate + t * e.se;
+        }
+    }
+    return e;
+}
+
+void fit_warn(struct fit_result *r, const char *fmt, ...) {
+    char   **w = realloc(r->warnings, (r->n_warnings + 1) * sizeof *w);
+    if (w == NULL) return;
+    r->warnings = w;
+    struct sf_buf b;
+    sf_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    sf_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *s = sf_buf_take(&b);
+    if (s != NULL) r->warnings[r->n_warnings++] = s;
+}
+
+/* Whether reported parameter j is positive by construction (intervals on the log scale). */
+static bool fit_param_positive_impl(enum fit_law_kind law, size_t j) {
+    switch (law) {
+    case FIT_LAW_POWER: return j == 0;
+    case FIT_LAW_POWER_CONST: return j <= 1;
+    case FIT_LAW_CHINCHILLA: return j == 0 || j == 1 || j == 3;
+    case FIT_LAW_KAPLAN_ND: return j == 0 || j == 2;
+    case FIT_LAW_FRONTIER: return j <= 1 || j == 3;
+    case FIT_LAW_COUNT: break;
+    }
+    return false;
+}
+
+/* Which theta entry a reported parameter's bound status follows (-1: never at a bound). */
+static int fit_param_bound_theta_impl(enum fit_law_kind law, size_t j) {
+    switch (law) {
+    case FIT_LAW_POWER_CONST:
+    case FIT_LAW_FRONTIER: return j == 0 ? 0 : -1;
+    case FIT_LAW_CHINCHILLA: return (j == 0 || j == 1 || j == 3) ? (int)j : -1;
+    default: return -1;
+    }
+}
+
+/* Span of a variable over the fitted points, as max/min. */
+static double fit_span_impl(const double *lx, size_t n) {
+    if (lx == NULL || n == 0) return NAN;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (lx[i] < lo) lo = lx[i];
+        if (lx[i] > hi) hi = lx[i];
+    }
+    return exp(hi - lo);
+}
+
+enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
+    struct fit_state          *st  = r->state;
+    const struct fit_law_desc *law = st->law;
+    const struct fit_law_desc *rep = fit_law_desc(r->law);
+    const struct fit_data     *d   = r->data;
+    if (st->n_rep > 0) {
+        st->scratch = malloc(st->n_rep * sizeof *st->scratch);
+        if (st->scratch == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for intervals");
+    }
+    /* Parameters. */
+    r->p = rep->n_report;
+    for (size_t j = 0; j < r->p; j++) {
+        struct fit_param *pp = &r->param[j];
+        pp->name     = rep->report_names[j];
+        pp->unit     = rep->report_units[j];
+        struct fit_q q = {FIT_Q_KIND_PARAM, j, 0, 0};
+        pp->value    = fit_q_interval_impl(r, &q, fit_param_positive_impl(r->law, j));
+        int bt       = fit_param_bound_theta_impl(r->law, j);
+        pp->at_bound = bt >= 0 && !st->active[bt];
+        if (pp->at_bound) {
+            pp->value.estimate = 0;
+            pp->value.se       = NAN;
+        }
+    }
+    /* Points: predictions with intervals, residuals, reducible loss. */
+    r->points = calloc(d->n ? d->n : 1, sizeof *r->points);
+    if (r->points == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for per-point output");
+    double constant = fit_law_constant(law, st->theta, st->active);
+    double rss = 0, ss_tot = 0, mean_ly = 0, sw = 0, hold_ss = 0;
+    size_t n_hold = 0, n_fit = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->held_out[i]) continue;
+        mean_ly += d->w[i] * log(d->y[i]);
+        sw += d->w[i];
+    }
+    mean_ly = sw > 0 ? mean_ly / sw : 0;
+    for (size_t i = 0; i < d->n; i++) {
+        struct fit_point_out *po = &r->points[i];
+        if (r->law == FIT_LAW_FRONTIER) {
+            /* Learning-curve points are shown against the L(C) law for reference. */
+            struct fit_q q = {FIT_Q_KIND_PRED, 0, d->x1[i], 0};
+            struct fit_estimate e = fit_q_interval_impl(r, &q, true);
+            po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
+        } else {
+            struct fit_q q = {FIT_Q_KIND_PRED, 0, d->x1[i], d->x2 ? d->x2[i] : 0};
+            struct fit_estimate e = fit_q_interval_impl(r, &q, true);
+            po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
+        }
+        po->residual_log = log(po->predicted) - log(d->y[i]);
+        po->rel_error    = (po->predicted - d->y[i]) / d->y[i];
+        po->reducible    = law->has_constant ? d->y[i] - constant : NAN;
+        if (d->held_out[i]) {
+            hold_ss += po->residual_log * po->residual_log;
+            n_hold++;
+        }
+    }
+    /* Diagnostics on the fitted problem (for the frontier: the envelope). */
+    for (size_t i = 0; i < st->n; i++) {
+        double lp = fit_law_lnpred(law, st->theta, st->active, st->lx1[i],
+                                   st->lx2 ? st->lx2[i] : 0, NULL);
+        double rl = lp - st->ly[i];
+        double rs = r->req.space == FIT_SPACE_LOG ? rl : exp(lp) - st->y[i];
+        rss += st->w[i] * rs * rs;
+        if (r->law != FIT_LAW_FRONTIER) {
+            double dev = st->ly[i] - mean_ly;
+            ss_tot += st->w[i] * dev * dev;
+        }
+        n_fit++;
+    }
+    if (r->law == FIT_LAW_FRONTIER) {
+        double m = 0;
+        for (size_t i = 0; i < st->n; i++) m += st->ly[i];
+        m /= (double)st->n;
+        for (size_t i = 0; i < st->n; i++) ss_tot += (st->ly[i] - m) * (st->ly[i] - m);
+    }
+    double rss_log = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        double rl = fit_law_lnpred(law, st->theta, st->active, st->lx1[i],
+                                   st->lx2 ? st->lx2[i] : 0, NULL) - st->ly[i];
+        rss_log += st->w[i] * rl * rl;
+    }
+    r->r2_log   = ss_tot > 0 ? 1 - rss_log / ss_tot : NAN;
+    r->rmse_log = sqrt(rss_log / (double)n_fit);
+    double k    = (double)st->p_active, nn = (double)n_fit;
+    r->aic = nn * log(rss / nn) + 2 * k;
+    r->bic = nn * log(rss / nn) + k * log(nn);
+    r->heldout_rmse_log = n_hold ? sqrt(hold_ss / (double)n_hold) : NAN;
+    /* The entropy estimate. */
+    if (law->has_constant) {
+        struct fit_q q = {FIT_Q_KIND_CONSTANT, 0, 0, 0};
+        r->entropy     = fit_q_interval_impl(r, &q, true);
+        if (!st->active[0]) r->entropy.se = NAN;
+    } else {
+        r->entropy.estimate = r->entropy.se = r->entropy.lo = r->entropy.hi = NAN;
+    }
+    /* Forecasts, targets, allocations, derived values. */
+    r->forecasts = calloc(r->req.n_predict + 1, sizeof *r->forecasts);
+    r->targets   = calloc(r->req.n_target + 1, sizeof *r->targets);
+    r->alloc     = calloc(3 * r->req.n_compute + 1, sizeof *r->alloc);
+    if (!r->forecasts || !r->targets || !r->alloc)
+        SF_FAIL(err, SF_ENOMEM, "out of memory for forecasts");
+    for (size_t i = 0; i < r->req.n_predict; i++) {
+        struct fit_q q = {FIT_Q_KIND_PRED, 0, r->req.predict[i].x1, r->req.predict[i].x2};
+        r->forecasts[i] = fit_q_interval_impl(r, &q, true);
+    }
+    for (size_t i = 0; i < r->req.n_target; i++) {
+        struct fit_q q = {FIT_Q_KIND_TARGET, 0, r->req.target_reducible[i], 0};
+        r->targets[i]  = fit_q_interval_impl(r, &q, true);
+    }
+    for (size_t i = 0; i < r->req.n_compute; i++) {
+        double c = r->req.compute[i];
+        struct fit_q qn = {FIT_Q_KIND_NOPT, 0, c, 0}, qd = {FIT_Q_KIND_DOPT, 0, c, 0},
+                     qt = {FIT_Q_KIND_TPP, 0, c, 0};
+        r->alloc[3 * i]     = fit_q_interval_impl(r, &qn, true);
+        r->alloc[3 * i + 1] = fit_q_interval_impl(r, &qd, true);
+        r->alloc[3 * i + 2] = fit_q_interval_impl(r, &qt, true);
+    }
+    if (r->law == FIT_LAW_CHINCHILLA) {
+        for (size_t j = 0; j < 3; j++) {
+            struct fit_q q = {FIT_Q_KIND_DERIVED, j, 0, 0};
+            r->derived[j]  = fit_q_interval_impl(r, &q, true);
+        }
+    }
+    /* Warnings. */
+    if (!r->converged)
+        fit_warn(r, "the final polish did not reach a stationary point (%s)",
+                 r->n_stages ? r->stages[r->n_stages - 1].status : "no stage");
+    for (size_t j = 0; j < r->p; j++) {
+        const struct fit_param *pp = &r->param[j];
+        if (pp->at_bound)
+            fit_warn(r, "%s sits on its bound (0): the data do not support that term", pp->name);
+        else if (isfinite(pp->value.lo) && isfinite(pp->value.hi) &&
+                 pp->value.hi - pp->value.lo > fabs(pp->value.estimate))
+            fit_warn(r, "the interval of %s ([%.4g, %.4g]) is wider than its estimate (%.4g)",
+                     pp->name, pp->value.lo, pp->value.hi, pp->value.estimate);
+    }
+    double span1 = fit_span_impl(st->lx1, st->n), span2 = fit_span_impl(st->lx2, st->n);
+    const char *n1 = r->law == FIT_LAW_FRONTIER ? "compute" : (d->x1_name ? d->x1_name : "x");
+    if (span1 < 10)
+        fit_warn(r, "%s spans less than a decade (%.3gx): exponents are poorly determined", n1,
+                 span1);
+    if (st->lx2 && span2 < 10)
+        fit_warn(r, "%s spans less than a decade (%.3gx): exponents are poorly determined",
+                 d->x2_name ? d->x2_name : "D", span2);
+    if (!st->have_cov) fit_warn(r, "no covariance: %s", r->cov_method);
+    if (r->boot.replicates > 0) {
+        if (r->boot.failed + r->boot.degenerate > 0)
+            fit_warn(r,
+                     "%zu of %zu bootstrap replicates failed and %zu landed on a bound; they are "
+                     "left out of the intervals",
+                     r->boot.failed, r->boot.replicates, r->boot.degenerate);
+        if (r->boot.used < fit_min_replicates)
+            fit_warn(r, "only %zu usable bootstrap replicates: intervals come from the covariance",
+                     r->boot.used);
+    }
+    if (r->law == FIT_LAW_CHINCHILLA && st->have_cov && st->active[1] && st->active[3]) {
+        double c = st->cov[2 * FIT_MAX_THETA + 4] /
+                   sqrt(st->cov[2 * FIT_MAX_THETA + 2] * st->cov[4 * FIT_MAX_THETA + 4]);
+        if (fabs(c) > 0.99)
+            fit_warn(r, "alpha and beta are nearly inseparable in these data (correlation %.3f)", c);
+    }
+    if (r->law == FIT_LAW_FRONTIER && !r->frontier.nopt_fitted)
+        fit_warn(r, "the optimal-size law was not fitted: %zu hull point%s with a known model size "
+                    "(3 needed; give --n)",
+                 r->frontier.nopt_points, r->frontier.nopt_points == 1 ? "" : "s");
+    return SF_OK;
+}
+
+void fit_result_curve(const struct fit_result *r, const double *x, double x2, size_t n,
+                      double *loss, double *lo, double *hi) {
+    for (size_t i = 0; i < n; i++) {
+        struct fit_q q = {FIT_Q_KIND_PRED, 0, x[i], x2};
+        struct fit_estimate e = fit_q_interval_impl(r, &q, true);
+        loss[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
+    }
+}
+
+void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n, double *nopt,
+                           double *lo, double *hi) {
+    for (size_t i = 0; i < n; i++) {
+        struct fit_q q = {FIT_Q_KIND_NOPT, 0, c[i], 0};
+        struct fit_estimate e = fit_q_interval_impl(r, &q, true);
+        nopt[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
+    }
+}
