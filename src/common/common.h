@@ -123,7 +123,7 @@ struct sf_logger {
 void sf_log(const struct sf_logger *log, enum sf_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The command's logger: "scalefit: warning: ..." on stderr; info lines unprefixed. Messages
- * below `min_level` are dropped. */
+ * below `*min_level` (info when NULL) are dropped. */
 struct sf_logger sf_logger_stderr(enum sf_log_level *min_level);
 
 /* A progress display. On a terminal it redraws a block of lines in place (at most every

@@ -21,7 +21,8 @@ void sf_log(const struct sf_logger *log, enum sf_log_level level, const char *fm
 
 static void sf_logger_stderr_impl(void *ctx, enum sf_log_level level, const char *message) {
     const enum sf_log_level *min_level = ctx;
-    if (min_level != NULL && level < *min_level) return;
+    enum sf_log_level        floor     = min_level != NULL ? *min_level : SF_LOG_LEVEL_INFO;
+    if (level < floor) return;
     switch (level) {
     case SF_LOG_LEVEL_WARNING: fprintf(stderr, "scalefit: warning: %s\n", message); break;
     case SF_LOG_LEVEL_ERROR: fprintf(stderr, "scalefit: error: %s\n", message); break;

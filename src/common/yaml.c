@@ -134,8 +134,9 @@ void sf_yaml_seq_end(struct sf_yaml_out *y) {
 
 static void sf_yaml_scalar_impl(struct sf_yaml_out *y, const char *s, bool plain) {
     yaml_event_t ev;
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
-                                      plain, !plain,
+    /* Strings that read back as strings may be written plain; sf_yaml_str quotes the rest. */
+    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1,
+                                      !plain,
                                       plain ? YAML_PLAIN_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE)) {
         y->failed = true;
         return;

@@ -261,4 +261,9 @@ struct fit_state {
     double *scratch;                     /* (n_rep) percentile scratch */
 };
 
+/* report.md of a comparison (report_md.c), written by fit_write_comparison. */
+enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
+                                           const struct fit_provenance *prov, const char *dir,
+                                           struct sf_error *err);
+
 #endif /* SF_FIT_INTERNAL_H */

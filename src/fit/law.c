@@ -16,7 +16,7 @@ static const struct fit_law_desc fit_laws[FIT_LAW_COUNT] = {
                              {true, false, false}, true},
     [FIT_LAW_CHINCHILLA] = {FIT_LAW_CHINCHILLA, "chinchilla", "L = E + A/N^alpha + B/D^beta", 5,
                             2, 5, {"E", "A", "alpha", "B", "beta"},
-                            {"nats/token", "nats/token", "", "nats/token", ""},
+                            {"nats/token", "nats/token x N^alpha", "", "nats/token x D^beta", ""},
                             {true, true, false, true, false}, true},
     [FIT_LAW_KAPLAN_ND] = {FIT_LAW_KAPLAN_ND, "kaplan-nd",
                            "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D", 4, 2, 4,

@@ -1,0 +1,370 @@
+/*
+ * data.c — from a CSV table to fit data: row filters (--where, --min, --max, --holdout-where),
+ * groups (--by), column lookup and strict conversion of every value used, with each problem
+ * reported at its place (FILE:LINE:COL naming the column, or the option) and never skipped.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fit.h"
+
+void fit_filter_free(struct fit_filter *f) {
+    if (f == NULL) return;
+    free(f->column);
+    free(f->text);
+    free(f->option);
+    memset(f, 0, sizeof *f);
+}
+
+bool fit_filter_parse(const char *text, bool numeric_only, const char *option,
+                      struct fit_filter *f, struct sf_error *err) {
+    memset(f, 0, sizeof *f);
+    /* The first operator after the column name: <=, >=, <, >, =. */
+    const char *p = text + (text[0] != '\0');
+    while (*p && *p != '<' && *p != '>' && *p != '=') p++;
+    if (*p == '\0' || p == text) {
+        sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__,
+                     "'%s' is not COL=VALUE%s", text, numeric_only ? "" : " or COL>=V, COL>V, COL<=V, COL<V");
+        return false;
+    }
+    size_t oplen = 1;
+    if ((p[0] == '<' || p[0] == '>') && p[1] == '=') oplen = 2;
+    if (p[0] == '=') f->op = FIT_FILTER_OP_EQ_STR;
+    else if (p[0] == '<') f->op = oplen == 2 ? FIT_FILTER_OP_LE : FIT_FILTER_OP_LT;
+    else f->op = oplen == 2 ? FIT_FILTER_OP_GE : FIT_FILTER_OP_GT;
+    if (numeric_only && f->op != FIT_FILTER_OP_EQ_STR) {
+        sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__, "'%s' is not COL=VALUE", text);
+        return false;
+    }
+    f->column = malloc((size_t)(p - text) + 1);
+    f->text   = sf_strdup(p + oplen);
+    f->option = sf_strdup(option);
+    if (f->column == NULL || f->text == NULL || f->option == NULL) {
+        fit_filter_free(f);
+        sf_error_set(err, SF_ENOMEM, option, __FILE__, __LINE__, "out of memory");
+        return false;
+    }
+    memcpy(f->column, text, (size_t)(p - text));
+    f->column[p - text] = '\0';
+    f->value = NAN;
+    if (f->op != FIT_FILTER_OP_EQ_STR || numeric_only) {
+        if (!sf_parse_double(f->text, &f->value) || !isfinite(f->value)) {
+            sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__,
+                         "'%s' in '%s' is not a finite number", f->text, text);
+            fit_filter_free(f);
+            return false;
+        }
+    }
+    return true;
+}
+
+void fit_groups_free(struct fit_groups *g) {
+    if (g == NULL) return;
+    for (size_t k = 0; k < g->n; k++) {
+        free(g->names[k]);
+        free(g->rows[k]);
+    }
+    free(g->names);
+    free(g->n_rows);
+    free(g->rows);
+    memset(g, 0, sizeof *g);
+}
+
+/* Reports a column that is not in the table, with the closest name and the list. */
+static enum sf_status fit_missing_column_impl(const struct sf_csv *csv, const char *name,
+                                              const char *option, struct sf_error *err) {
+    char where[1200];
+    sf_where(where, sizeof where, csv->path, csv->header_line, 0);
+    const char **cands = calloc(csv->n_cols + 1, sizeof *cands);
+    struct sf_buf list;
+    sf_buf_init(&list);
+    for (size_t j = 0; j < csv->n_cols; j++) {
+        if (cands) cands[j] = csv->header[j];
+        sf_buf_printf(&list, "%s%s", j ? ", " : "", csv->header[j]);
+    }
+    const char *hint = cands ? sf_did_you_mean(name, cands) : NULL;
+    enum sf_status st = sf_error_set(err, SF_EINVAL, where, __FILE__, __LINE__,
+                                     "no column '%s' (%s)%s%s%s; the columns are: %s", name,
+                                     option, hint ? "; did you mean '" : "", hint ? hint : "",
+                                     hint ? "'?" : "", list.data ? list.data : "");
+    free(cands);
+    sf_buf_free(&list);
+    return st;
+}
+
+/* A field as a finite number; `need_positive` when a logarithm is taken. */
+static enum sf_status fit_field_number_impl(const struct sf_csv *csv, size_t row, size_t col,
+                                            bool need_positive, const char *purpose,
+                                            double *out, struct sf_error *err) {
+    const struct sf_csv_row *r = &csv->rows[row];
+    const char              *s = r->fields[col];
+    char                     where[1200];
+    sf_where(where, sizeof where, csv->path, r->line, col + 1);
+    double v;
+    const char *trimmed = s;
+    while (*trimmed == ' ' || *trimmed == '\t') trimmed++;
+    if (*trimmed == '\0')
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' is empty (%s)", csv->header[col], purpose);
+    if (!sf_parse_double(s, &v))
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s': '%s' is not a number (%s)",
+                   csv->header[col], s, purpose);
+    if (!isfinite(v))
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s': '%s' is not finite (%s)",
+                   csv->header[col], s, purpose);
+    if (need_positive && !(v > 0))
+        SF_FAIL_AT(err, SF_EINVAL, where,
+                   "column '%s': %s must be positive (%s; its logarithm is taken)",
+                   csv->header[col], s, purpose);
+    *out = v;
+    return SF_OK;
+}
+
+static bool fit_filter_match_impl(const struct fit_filter *f, const char *field, double v) {
+    switch (f->op) {
+    case FIT_FILTER_OP_EQ_STR: return strcmp(field, f->text) == 0;
+    case FIT_FILTER_OP_GE: return v >= f->value;
+    case FIT_FILTER_OP_GT: return v > f->value;
+    case FIT_FILTER_OP_LE: return v <= f->value;
+    case FIT_FILTER_OP_LT: return v < f->value;
+    }
+    return false;
+}
+
+/* Evaluates one filter on a row: string filters compare text, the others need a number. */
+static enum sf_status fit_filter_row_impl(const struct sf_csv *csv, const struct fit_filter *f,
+                                          size_t row, bool *match, struct sf_error *err) {
+    long col = sf_csv_column(csv, f->column);
+    if (col < 0) return fit_missing_column_impl(csv, f->column, f->option, err);
+    const char *field = csv->rows[row].fields[col];
+    double      v     = NAN;
+    if (f->op != FIT_FILTER_OP_EQ_STR) {
+        char purpose[128];
+        snprintf(purpose, sizeof purpose, "needed by %s", f->option);
+        enum sf_status st = fit_field_number_impl(csv, row, (size_t)col, false, purpose, &v, err);
+        if (st != SF_OK) return st;
+    }
+    *match = fit_filter_match_impl(f, field, v);
+    return SF_OK;
+}
+
+enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_selection *sel,
+                               struct fit_groups *groups, struct sf_error *err) {
+    memset(groups, 0, sizeof *groups);
+    long gcol = -1;
+    if (sel->group_column != NULL) {
+        gcol = sf_csv_column(csv, sel->group_column);
+        if (gcol < 0) return fit_missing_column_impl(csv, sel->group_column, "--by", err);
+    }
+    for (size_t k = 0; k < sel->n_where; k++)
+        if (sf_csv_column(csv, sel->where[k].column) < 0)
+            return fit_missing_column_impl(csv, sel->where[k].column, sel->where[k].option, err);
+    size_t cap = 0;
+    for (size_t i = 0; i < csv->n_rows; i++) {
+        /* --where: AND across columns, OR among the values of one column. */
+        bool keep = true;
+        for (size_t k = 0; k < sel->n_where && keep; k++) {
+            bool seen_before = false;
+            for (size_t m = 0; m < k; m++)
+                if (strcmp(sel->where[m].column, sel->where[k].column) == 0) seen_before = true;
+            if (seen_before) continue;
+            bool any = false;
+            for (size_t m = k; m < sel->n_where; m++) {
+                if (strcmp(sel->where[m].column, sel->where[k].column) != 0) continue;
+                bool match;
+                enum sf_status st = fit_filter_row_impl(csv, &sel->where[m], i, &match, err);
+                if (st != SF_OK) goto fail;
+                any = any || match;
+            }
+            keep = any;
+        }
+        for (size_t k = 0; k < sel->n_bounds && keep; k++) {
+            bool match;
+            enum sf_status st = fit_filter_row_impl(csv, &sel->bounds[k], i, &match, err);
+            if (st != SF_OK) goto fail;
+            keep = match;
+        }
+        if (!keep) continue;
+        const char *gname = gcol >= 0 ? csv->rows[i].fields[gcol] : "all";
+        size_t      g     = 0;
+        while (g < groups->n && strcmp(groups->names[g], gname) != 0) g++;
+        if (g == groups->n) {
+            if (groups->n == cap) {
+                size_t nc = cap ? 2 * cap : 8;
+                char  **names = realloc(groups->names, nc * sizeof *names);
+                if (names) groups->names = names;
+                size_t *nr = realloc(groups->n_rows, nc * sizeof *nr);
+                if (nr) groups->n_rows = nr;
+                size_t **rows = realloc(groups->rows, nc * sizeof *rows);
+                if (rows) groups->rows = rows;
+                if (!names || !nr || !rows) goto nomem;
+                cap = nc;
+            }
+            groups->names[g] = sf_strdup(gname);
+            groups->n_rows[g] = 0;
+            groups->rows[g]   = malloc(csv->n_rows * sizeof(size_t));
+            groups->n++;
+            if (!groups->names[g] || !groups->rows[g]) goto nomem;
+        }
+        groups->rows[g][groups->n_rows[g]++] = i;
+    }
+    return SF_OK;
+nomem:
+    sf_error_set(err, SF_ENOMEM, NULL, __FILE__, __LINE__, "out of memory selecting rows");
+fail:
+    fit_groups_free(groups);
+    return err->code;
+}
+
+/* Index of a required column named by an option, or an error. */
+static enum sf_status fit_need_column_impl(const struct sf_csv *csv, const char *name,
+                                           const char *option, const char *law, long *col,
+                                           struct sf_error *err) {
+    if (name == NULL)
+        SF_FAIL_AT(err, SF_EINVAL, option, "the law %s needs this option (a column name)", law);
+    *col = sf_csv_column(csv, name);
+    if (*col < 0) return fit_missing_column_impl(csv, name, option, err);
+    return SF_OK;
+}
+
+/* True when point a comes before point b in "largest x" order (two variables: N, then D);
+ * ties by row order. */
+static bool fit_larger_impl(const struct fit_data *d, size_t a, size_t b) {
+    if (d->x1[a] != d->x1[b]) return d->x1[a] > d->x1[b];
+    if (d->x2 && d->x2[a] != d->x2[b]) return d->x2[a] > d->x2[b];
+    return a < b;
+}
+
+enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size_t n_rows,
+                              enum fit_law_kind law, const struct fit_columns *cols,
+                              const struct fit_selection *sel, struct fit_data *d,
+                              struct sf_error *err) {
+    memset(d, 0, sizeof *d);
+    const char *lname = fit_law_name(law);
+    long c1 = -1, c2 = -1, cy = -1, cw = -1, crun = -1, csize = -1;
+    enum sf_status st;
+    const char *yname = cols->y ? cols->y : "loss";
+    if (law == FIT_LAW_FRONTIER) {
+        if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &crun, err)) != SF_OK) return st;
+        if ((st = fit_need_column_impl(csv, cols->c, "--c", lname, &c1, err)) != SF_OK) return st;
+        if (cols->n != NULL &&
+            (st = fit_need_column_impl(csv, cols->n, "--n", lname, &csize, err)) != SF_OK)
+            return st;
+    } else if (fit_law_n_vars(law) == 1) {
+        if ((st = fit_need_column_impl(csv, cols->x, "--x", lname, &c1, err)) != SF_OK) return st;
+    } else {
+        if ((st = fit_need_column_impl(csv, cols->n, "--n", lname, &c1, err)) != SF_OK) return st;
+        if ((st = fit_need_column_impl(csv, cols->d, "--d", lname, &c2, err)) != SF_OK) return st;
+    }
+    if ((st = fit_need_column_impl(csv, yname, "--y", lname, &cy, err)) != SF_OK) return st;
+    if (cols->weight != NULL &&
+        (st = fit_need_column_impl(csv, cols->weight, "--weight", lname, &cw, err)) != SF_OK)
+        return st;
+    const size_t n = n_rows;
+    d->n        = n;
+    d->x1       = malloc((n ? n : 1) * sizeof *d->x1);
+    d->x2       = c2 >= 0 ? malloc((n ? n : 1) * sizeof *d->x2) : NULL;
+    d->y        = malloc((n ? n : 1) * sizeof *d->y);
+    d->w        = malloc((n ? n : 1) * sizeof *d->w);
+    d->line     = malloc((n ? n : 1) * sizeof *d->line);
+    d->held_out = calloc(n ? n : 1, sizeof *d->held_out);
+    d->x1_name  = sf_strdup(csv->header[c1]);
+    d->x2_name  = c2 >= 0 ? sf_strdup(csv->header[c2]) : NULL;
+    d->y_name   = sf_strdup(yname);
+    if (law == FIT_LAW_FRONTIER) {
+        d->run       = malloc((n ? n : 1) * sizeof *d->run);
+        d->size      = csize >= 0 ? malloc((n ? n : 1) * sizeof *d->size) : NULL;
+        d->run_names = malloc((n ? n : 1) * sizeof *d->run_names);
+    }
+    if (!d->x1 || (c2 >= 0 && !d->x2) || !d->y || !d->w || !d->line || !d->held_out ||
+        !d->x1_name || (c2 >= 0 && !d->x2_name) || !d->y_name ||
+        (law == FIT_LAW_FRONTIER && (!d->run || (csize >= 0 && !d->size) || !d->run_names))) {
+        fit_data_free(d);
+        SF_FAIL(err, SF_ENOMEM, "out of memory reading the table");
+    }
+    const char *v1 = law == FIT_LAW_FRONTIER ? "compute (--c)"
+                     : fit_law_n_vars(law) == 1 ? "x (--x)" : "N (--n)";
+    for (size_t k = 0; k < n; k++) {
+        size_t i = rows[k];
+        d->line[k] = csv->rows[i].line;
+        if ((st = fit_field_number_impl(csv, i, (size_t)c1, true, v1, &d->x1[k], err)) != SF_OK) goto fail;
+        if (c2 >= 0 &&
+            (st = fit_field_number_impl(csv, i, (size_t)c2, true, "D (--d)", &d->x2[k], err)) != SF_OK)
+            goto fail;
+        if ((st = fit_field_number_impl(csv, i, (size_t)cy, true, "the loss (--y)", &d->y[k], err)) != SF_OK)
+            goto fail;
+        if (cols->y_in_bits) d->y[k] *= M_LN2;
+        d->w[k] = 1;
+        if (cw >= 0 &&
+            (st = fit_field_number_impl(csv, i, (size_t)cw, true, "a weight (--weight)", &d->w[k], err)) != SF_OK)
+            goto fail;
+        if (law == FIT_LAW_FRONTIER) {
+            const char *rname = csv->rows[i].fields[crun];
+            size_t      r     = 0;
+            while (r < d->n_runs && strcmp(d->run_names[r], rname) != 0) r++;
+            if (r == d->n_runs) {
+                d->run_names[r] = sf_strdup(rname);
+                if (d->run_names[r] == NULL) {
+                    st = SF_SET(err, SF_ENOMEM, "out of memory reading the table");
+                    goto fail;
+                }
+                d->n_runs++;
+            }
+            d->run[k] = r;
+            if (csize >= 0) {
+                if ((st = fit_field_number_impl(csv, i, (size_t)csize, true, "model size (--n)",
+                                                &d->size[k], err)) != SF_OK)
+                    goto fail;
+                for (size_t m = 0; m < k; m++) {
+                    if (d->run[m] == r && d->size[m] != d->size[k]) {
+                        char where[1200];
+                        sf_where(where, sizeof where, csv->path, d->line[k], (size_t)csize + 1);
+                        st = SF_SET_AT(err, SF_EINVAL, where,
+                                       "column '%s': run '%s' has size %.17g here but %.17g on "
+                                       "line %zu (a run has one model size)",
+                                       csv->header[csize], rname, d->size[k], d->size[m], d->line[m]);
+                        goto fail;
+                    }
+                }
+            }
+        }
+        /* --holdout-where: any match holds the row out. */
+        for (size_t h = 0; h < sel->n_holdout; h++) {
+            bool match;
+            long hc = sf_csv_column(csv, sel->holdout[h].column);
+            if (hc < 0) {
+                st = fit_missing_column_impl(csv, sel->holdout[h].column, sel->holdout[h].option, err);
+                goto fail;
+            }
+            const char *field = csv->rows[i].fields[hc];
+            double      v     = NAN;
+            if (sel->holdout[h].op != FIT_FILTER_OP_EQ_STR &&
+                (st = fit_field_number_impl(csv, i, (size_t)hc, false, "needed by --holdout-where",
+                                            &v, err)) != SF_OK)
+                goto fail;
+            match = fit_filter_match_impl(&sel->holdout[h], field, v);
+            if (match) d->held_out[k] = true;
+        }
+    }
+    /* --holdout K: the K largest remaining points. */
+    for (size_t h = 0; h < sel->holdout_k; h++) {
+        size_t best = n;
+        for (size_t k = 0; k < n; k++)
+            if (!d->held_out[k] && (best == n || fit_larger_impl(d, k, best))) best = k;
+        if (best == n) break;
+        d->held_out[best] = true;
+    }
+    size_t n_fit = fit_data_n_fit(d), need = fit_law_n_params(law) + 1;
+    if (law == FIT_LAW_FRONTIER) need = 4; /* power+const on the envelope */
+    if (n_fit < need) {
+        st = SF_SET_AT(err, SF_EINVAL, csv->path,
+                       "%zu point%s to fit (after filters and hold-outs), but %s has %zu "
+                       "parameters: at least %zu points are needed",
+                       n_fit, n_fit == 1 ? "" : "s", lname, fit_law_n_params(law), need);
+        goto fail;
+    }
+    return SF_OK;
+fail:
+    fit_data_free(d);
+    return st;
+}

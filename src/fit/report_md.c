@@ -1,0 +1,323 @@
+/*
+ * report_md.c — report.md, the same fit for a person: the law and how it was fitted, the
+ * parameters with intervals, the entropy / reducible-loss split, forecasts, held-out points,
+ * diagnostics, warnings and the figures; the comparison report of several fits; and the short
+ * summary printed on stdout.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* A number in four significant digits, or "–" when it does not exist. */
+static const char *fit_md_num_impl(char *buf, size_t n, double v) {
+    if (!isfinite(v))
+        snprintf(buf, n, "–");
+    else
+        snprintf(buf, n, "%.4g", v);
+    return buf;
+}
+
+static void fit_md_interval_impl(struct sf_buf *b, double lo, double hi) {
+    char x[32], y[32];
+    if (!isfinite(lo) || !isfinite(hi))
+        sf_buf_puts(b, "–");
+    else
+        sf_buf_printf(b, "[%s, %s]", fit_md_num_impl(x, sizeof x, lo), fit_md_num_impl(y, sizeof y, hi));
+}
+
+static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_result *r) {
+    double pct = 100 * r->req.params.level;
+    if (r->boot.used >= 20)
+        sf_buf_printf(b,
+                      "Intervals: %g%% bootstrap percentile intervals from %zu replicates "
+                      "(resampling unit: %s; seed %llu; %zu failed and %zu on a bound, left "
+                      "out).\n",
+                      pct, r->boot.used, r->law == FIT_LAW_FRONTIER ? "run" : "row",
+                      (unsigned long long)r->req.params.seed, r->boot.failed, r->boot.degenerate);
+    else
+        sf_buf_printf(b,
+                      "Intervals: %g%% intervals from the covariance alone (no usable bootstrap%s), "
+                      "on the log scale for positive quantities.\n",
+                      pct, r->req.params.bootstrap == 0 ? ": --bootstrap 0" : "");
+    sf_buf_printf(b, "Standard errors: %s.\n", r->cov_method);
+}
+
+static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
+                             const struct fit_provenance *prov) {
+    const struct fit_data *d = r->data;
+    char n1[32], n2[32], n3[32];
+    sf_buf_printf(b, "Law: `%s` (%s), fitted to %zu %s of %zu rows read from `%s`",
+                  fit_law_name(r->law), fit_law_formula(r->law), r->n_fit,
+                  r->law == FIT_LAW_FRONTIER ? "envelope points of the learning curves in"
+                                             : "points",
+                  prov->rows_read, prov->input_path);
+    if (prov->group) sf_buf_printf(b, " (group `%s`)", prov->group);
+    sf_buf_puts(b, ".\n");
+    if (prov->n_filters > 0) {
+        sf_buf_puts(b, "Filters:");
+        for (size_t i = 0; i < prov->n_filters; i++) sf_buf_printf(b, " `%s`", prov->filters[i]);
+        sf_buf_puts(b, ".\n");
+    }
+    sf_buf_printf(b, "Objective: %s of the residuals in %s space, summed",
+                  r->req.loss == FIT_LOSS_HUBER ? "Huber loss" : "squares",
+                  r->req.space == FIT_SPACE_LOG ? "log" : "linear");
+    if (r->req.loss == FIT_LOSS_HUBER) sf_buf_printf(b, " (delta = %g)", r->req.delta);
+    if (prov->weights) sf_buf_printf(b, ", weighted by `%s`", prov->weights);
+    sf_buf_printf(b, ". Final value %.10g, gradient norm %.3g: %s.\n\n", r->objective,
+                  r->gradient_norm,
+                  r->converged ? "converged to a stationary point" : "**did not converge**");
+
+    sf_buf_puts(b, "## Parameters\n\n| parameter | estimate | std. error | interval | unit |\n"
+                   "|---|---|---|---|---|\n");
+    for (size_t j = 0; j < r->p; j++) {
+        const struct fit_param *pp = &r->param[j];
+        const char *unit = (pp->unit[0] == 'x' && pp->unit[1] == '\0') ? d->x1_name : pp->unit;
+        sf_buf_printf(b, "| %s | %s%s | %s | ", pp->name,
+                      fit_md_num_impl(n1, sizeof n1, pp->value.estimate),
+                      pp->at_bound ? " (on its bound)" : "",
+                      fit_md_num_impl(n2, sizeof n2, pp->value.se));
+        fit_md_interval_impl(b, pp->value.lo, pp->value.hi);
+        sf_buf_printf(b, " | %s |\n", unit[0] ? unit : "–");
+    }
+    if (r->law == FIT_LAW_CHINCHILLA) {
+        static const char *const names[3] = {"a_opt = beta/(alpha+beta)",
+                                             "b_opt = alpha/(alpha+beta)", "G"};
+        for (size_t j = 0; j < 3; j++) {
+            sf_buf_printf(b, "| %s | %s | %s | ", names[j],
+                          fit_md_num_impl(n1, sizeof n1, r->derived[j].estimate),
+                          fit_md_num_impl(n2, sizeof n2, r->derived[j].se));
+            fit_md_interval_impl(b, r->derived[j].lo, r->derived[j].hi);
+            sf_buf_puts(b, " | – |\n");
+        }
+    }
+    sf_buf_puts(b, "\n");
+    fit_md_interval_source_impl(b, r);
+    sf_buf_puts(b, "\n");
+
+    if (fit_law_has_constant(r->law)) {
+        const struct fit_estimate *e = &r->entropy;
+        sf_buf_puts(b, "## Entropy and reducible loss\n\n");
+        sf_buf_printf(b,
+                      "The constant %s = %s nats/token ",
+                      r->law == FIT_LAW_CHINCHILLA ? "E" : "L_inf",
+                      fit_md_num_impl(n1, sizeof n1, e->estimate));
+        fit_md_interval_impl(b, e->lo, e->hi);
+        sf_buf_printf(b, " = %s bits/token", fit_md_num_impl(n2, sizeof n2, e->estimate / M_LN2));
+        if (r->req.tokens_per_sample > 0)
+            sf_buf_printf(b, " = %s nats per sample of %g tokens",
+                          fit_md_num_impl(n3, sizeof n3, e->estimate * r->req.tokens_per_sample),
+                          r->req.tokens_per_sample);
+        sf_buf_puts(b, " estimates the entropy of the data (the irreducible loss); the rest, "
+                       "L − L_inf, estimates the KL divergence between the data and the model "
+                       "(the reducible loss; Henighan et al. 2020, eq. 1.2).\n");
+        if (isfinite(r->req.true_entropy)) {
+            double t = r->req.true_entropy;
+            bool inside = isfinite(e->lo) && t >= e->lo && t <= e->hi;
+            sf_buf_printf(b,
+                          "\nThe true entropy is %.6g nats/token: the estimate is off by %+.4g "
+                          "(%+.3g%%), and the true value lies %s the interval.\n",
+                          t, e->estimate - t, 100 * (e->estimate - t) / t,
+                          inside ? "inside" : "**outside**");
+        }
+        if (r->law != FIT_LAW_FRONTIER) {
+            sf_buf_printf(b, "\n| line | %s%s%s | loss | reducible | share of loss |\n"
+                             "|---|---|---|---|---|%s\n",
+                          d->x1_name, d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "",
+                          d->x2_name ? "---|" : "");
+            for (size_t i = 0; i < d->n; i++) {
+                if (d->held_out[i]) continue;
+                const struct fit_point_out *po = &r->points[i];
+                sf_buf_printf(b, "| %zu | %.4g", d->line[i], d->x1[i]);
+                if (d->x2) sf_buf_printf(b, " | %.4g", d->x2[i]);
+                sf_buf_printf(b, " | %.5g | %.4g | %.1f%% |\n", d->y[i], po->reducible,
+                              100 * po->reducible / d->y[i]);
+            }
+        }
+        sf_buf_puts(b, "\n");
+    }
+
+    if (r->law == FIT_LAW_FRONTIER) {
+        const struct fit_frontier *fr = &r->frontier;
+        sf_buf_printf(b, "## Compute frontier\n\nThe envelope of %zu learning curves on %zu "
+                         "log-spaced compute points (%g per decade); %zu points lie on its "
+                         "lower convex hull, owned by:",
+                      d->n_runs, fr->n_env, r->req.params.frontier_points_per_decade, fr->n_hull);
+        for (size_t h = 0; h < fr->n_hull; h++) {
+            size_t run = fr->env_run[fr->hull[h]];
+            bool dup = false;
+            for (size_t g = 0; g < h; g++) dup = dup || fr->env_run[fr->hull[g]] == run;
+            if (!dup) sf_buf_printf(b, " `%s`", d->run_names[run]);
+        }
+        sf_buf_printf(b, ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu hull points "
+                         "with a model size).\n\n",
+                      fr->nopt_fitted ? "fitted to them" : "**not fitted**", fr->nopt_points);
+    }
+
+    if (r->req.n_predict > 0) {
+        sf_buf_puts(b, "## Forecasts\n\n| at | loss | interval |\n|---|---|---|\n");
+        for (size_t i = 0; i < r->req.n_predict; i++) {
+            sf_buf_printf(b, "| %s | %s | ", r->req.predict[i].text,
+                          fit_md_num_impl(n1, sizeof n1, r->forecasts[i].estimate));
+            fit_md_interval_impl(b, r->forecasts[i].lo, r->forecasts[i].hi);
+            sf_buf_puts(b, " |\n");
+        }
+        sf_buf_puts(b, "\n");
+    }
+    if (r->req.n_target > 0) {
+        sf_buf_printf(b, "## Size for a target reducible loss\n\n| reducible loss | %s | interval |\n"
+                         "|---|---|---|\n",
+                      r->law == FIT_LAW_FRONTIER ? "compute (FLOP)" : d->x1_name);
+        for (size_t i = 0; i < r->req.n_target; i++) {
+            sf_buf_printf(b, "| %g | %s | ", r->req.target_reducible[i],
+                          fit_md_num_impl(n1, sizeof n1, r->targets[i].estimate));
+            fit_md_interval_impl(b, r->targets[i].lo, r->targets[i].hi);
+            sf_buf_puts(b, " |\n");
+        }
+        sf_buf_puts(b, "\n");
+    }
+    if (r->req.n_compute > 0 && r->law == FIT_LAW_CHINCHILLA) {
+        sf_buf_puts(b, "## Compute-optimal allocation (C = 6ND)\n\n| compute (FLOP) | PF-days | "
+                       "N_opt | D_opt | tokens per parameter |\n|---|---|---|---|---|\n");
+        for (size_t i = 0; i < r->req.n_compute; i++) {
+            const struct fit_estimate *a = &r->alloc[3 * i];
+            sf_buf_printf(b, "| %g | %.4g |", r->req.compute[i], r->req.compute[i] / 8.64e19);
+            for (size_t k = 0; k < 3; k++) {
+                sf_buf_printf(b, " %s ", fit_md_num_impl(n1, sizeof n1, a[k].estimate));
+                fit_md_interval_impl(b, a[k].lo, a[k].hi);
+                sf_buf_puts(b, " |");
+            }
+            sf_buf_puts(b, "\n");
+        }
+        sf_buf_puts(b, "\n");
+    }
+    size_t n_hold = 0;
+    for (size_t i = 0; i < d->n; i++) n_hold += d->held_out[i];
+    if (n_hold > 0) {
+        sf_buf_printf(b, "## Held-out points%s%s\n\n| line | %s%s%s | loss | predicted | interval | "
+                         "relative error |\n|---|---|---|---|---|---|%s\n",
+                      prov->holdout ? ": " : "", prov->holdout ? prov->holdout : "", d->x1_name,
+                      d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "", d->x2 ? "---|" : "");
+        for (size_t i = 0; i < d->n; i++) {
+            if (!d->held_out[i]) continue;
+            const struct fit_point_out *po = &r->points[i];
+            sf_buf_printf(b, "| %zu | %.4g", d->line[i], d->x1[i]);
+            if (d->x2) sf_buf_printf(b, " | %.4g", d->x2[i]);
+            sf_buf_printf(b, " | %.5g | %.5g | ", d->y[i], po->predicted);
+            fit_md_interval_impl(b, po->lo, po->hi);
+            sf_buf_printf(b, " | %+.3f%% |\n", 100 * po->rel_error);
+        }
+        sf_buf_printf(b, "\nRMSE of the held-out log residuals: %.4g.\n\n", r->heldout_rmse_log);
+    }
+    sf_buf_printf(b, "## Diagnostics\n\nR² (log space) %s, RMSE of log residuals %s, AIC %s, BIC %s "
+                     "over %zu points.\n\n",
+                  fit_md_num_impl(n1, sizeof n1, r->r2_log), fit_md_num_impl(n2, sizeof n2, r->rmse_log),
+                  fit_md_num_impl(n3, sizeof n3, r->aic), fit_md_num_impl((char[32]){0}, 32, r->bic),
+                  r->n_fit);
+    if (r->n_warnings > 0) {
+        sf_buf_puts(b, "## Warnings\n\n");
+        for (size_t i = 0; i < r->n_warnings; i++) sf_buf_printf(b, "- %s\n", r->warnings[i]);
+        sf_buf_puts(b, "\n");
+    }
+    sf_buf_puts(b, "## Stages\n\n| stage | start | status | iterations | objective |\n"
+                   "|---|---|---|---|---|\n");
+    for (size_t s = 0; s < r->n_stages; s++) {
+        const struct fit_stage *st = &r->stages[s];
+        if (strcmp(st->name, "grid") == 0)
+            sf_buf_printf(b, "| grid (%zu cells) | – | %s | – | %.10g |\n", st->points, st->status,
+                          st->objective);
+        else
+            sf_buf_printf(b, "| polish | %zu | %s | %zu | %.10g |\n", st->start, st->status,
+                          st->iterations, st->objective);
+    }
+    sf_buf_puts(b, "\n");
+}
+
+enum sf_status fit_write_report(const struct fit_result *r, const struct fit_provenance *prov,
+                                const char *const *figures, const char *const *missing_figures,
+                                const char *dir, struct sf_error *err) {
+    struct sf_buf b;
+    sf_buf_init(&b);
+    sf_buf_printf(&b, "# Fit: %s\n\n", fit_law_name(r->law));
+    sf_buf_printf(&b, "Made by scalefit %s: `%s`\n\n", prov->version, prov->command);
+    fit_md_body_impl(&b, r, prov);
+    if ((figures && figures[0]) || (missing_figures && missing_figures[0])) {
+        sf_buf_puts(&b, "## Figures\n\n");
+        for (size_t i = 0; figures && figures[i]; i++)
+            sf_buf_printf(&b, "![%s](figures/%s.png)\n\n", figures[i], figures[i]);
+        for (size_t i = 0; missing_figures && missing_figures[i]; i++)
+            sf_buf_printf(&b, "- not drawn: %s\n", missing_figures[i]);
+        sf_buf_puts(&b, "\n");
+    }
+    if (b.failed) {
+        sf_buf_free(&b);
+        SF_FAIL(err, SF_ENOMEM, "out of memory writing the report");
+    }
+    char *path = sf_path_join(dir, "report.md");
+    if (path == NULL) {
+        sf_buf_free(&b);
+        SF_FAIL(err, SF_ENOMEM, "out of memory");
+    }
+    enum sf_status st = sf_write_atomic(path, b.data, b.len, err);
+    free(path);
+    sf_buf_free(&b);
+    return st;
+}
+
+void fit_summary(const struct fit_result *r, const char *label, struct sf_buf *b) {
+    char n1[32], n2[32], n3[32];
+    sf_buf_printf(b, "%s%s%s: %s, %zu points, objective %.6g%s\n", label ? label : "",
+                  label ? " " : "", fit_law_name(r->law), fit_law_formula(r->law), r->n_fit,
+                  r->objective, r->converged ? "" : " (NOT CONVERGED)");
+    for (size_t j = 0; j < r->p; j++) {
+        const struct fit_param *pp = &r->param[j];
+        sf_buf_printf(b, "  %-8s = %s  [%s, %s]%s\n", pp->name,
+                      fit_md_num_impl(n1, sizeof n1, pp->value.estimate),
+                      fit_md_num_impl(n2, sizeof n2, pp->value.lo),
+                      fit_md_num_impl(n3, sizeof n3, pp->value.hi), pp->at_bound ? "  (on bound)" : "");
+    }
+    if (isfinite(r->heldout_rmse_log))
+        sf_buf_printf(b, "  held-out RMSE (log) = %.4g\n", r->heldout_rmse_log);
+    for (size_t i = 0; i < r->n_warnings; i++) sf_buf_printf(b, "  warning: %s\n", r->warnings[i]);
+}
+
+enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
+                                           const struct fit_provenance *prov, const char *dir,
+                                           struct sf_error *err) {
+    struct sf_buf b;
+    sf_buf_init(&b);
+    char n1[32], n2[32], n3[32], n4[32];
+    sf_buf_printf(&b, "# Fits compared\n\nMade by scalefit %s: `%s`\n\nInput `%s`, %zu rows read. "
+                      "AIC and BIC use the residual sum of squares in each fit's residual space "
+                      "(lower is better); held-out error is the RMSE of log residuals on the "
+                      "held-out rows.\n\n",
+                  prov->version, prov->command, prov->input_path, prov->rows_read);
+    sf_buf_puts(&b, "| group | law | points | objective | AIC | BIC | RMSE (log) | held-out RMSE | "
+                    "parameters | report |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct fit_result *r = e[i].result;
+        sf_buf_printf(&b, "| %s | %s | %zu | %.6g%s | %s | %s | %s | %s | ", e[i].group ? e[i].group : "–",
+                      fit_law_name(r->law), r->n_fit, r->objective, r->converged ? "" : " (not converged)",
+                      fit_md_num_impl(n1, sizeof n1, r->aic), fit_md_num_impl(n2, sizeof n2, r->bic),
+                      fit_md_num_impl(n3, sizeof n3, r->rmse_log),
+                      fit_md_num_impl(n4, sizeof n4, r->heldout_rmse_log));
+        for (size_t j = 0; j < r->p; j++)
+            sf_buf_printf(&b, "%s%s = %s", j ? ", " : "", r->param[j].name,
+                          fit_md_num_impl(n1, sizeof n1, r->param[j].value.estimate));
+        sf_buf_printf(&b, " | [%s/report.md](%s/report.md) |\n", e[i].dir, e[i].dir);
+    }
+    if (b.failed) {
+        sf_buf_free(&b);
+        SF_FAIL(err, SF_ENOMEM, "out of memory writing the report");
+    }
+    char *path = sf_path_join(dir, "report.md");
+    if (path == NULL) {
+        sf_buf_free(&b);
+        SF_FAIL(err, SF_ENOMEM, "out of memory");
+    }
+    enum sf_status st = sf_write_atomic(path, b.data, b.len, err);
+    free(path);
+    sf_buf_free(&b);
+    return st;
+}
