@@ -1,0 +1,260 @@
+/*
+ * checkpoint.c — checkpoint.bin: a 256-byte little-endian header (magic, version, the config
+ * hash, the shape, the training state), then the parameter, AdamW m and AdamW v blocks as
+ * float32, then a CRC-32 (zlib) of everything before it and an end magic. Written to a temporary
+ * file, fsynced and renamed over the old one (then the folder fsynced), so a process killed at
+ * any moment leaves the old checkpoint or the new one, never a part. Loading checks every field
+ * and names found vs expected with a fix-it hint.
+ *
+ * Not here: when checkpoints are taken (run.c).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MODEL_CKPT_HEADER_BYTES 256
+#define MODEL_CKPT_END_MAGIC    UINT32_C(0x444E4553) /* "SEND" */
+#define MODEL_CKPT_HINT         "remove checkpoint.bin to start the run over"
+
+// ---- little-endian fields ----
+
+static void model_put_u32_impl(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void model_put_u64_impl(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void model_put_f64_impl(uint8_t *p, double d) {
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    model_put_u64_impl(p, v);
+}
+static uint32_t model_get_u32_impl(const uint8_t *p) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+static uint64_t model_get_u64_impl(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+static double model_get_f64_impl(const uint8_t *p) {
+    uint64_t v = model_get_u64_impl(p);
+    double   d;
+    memcpy(&d, &v, sizeof d);
+    return d;
+}
+
+/* Header layout (byte offsets). */
+enum {
+    CK_MAGIC = 0, CK_VERSION = 4, CK_HEADER_BYTES = 8, CK_HASH = 16, /* 64 hex chars */
+    CK_N_LAYER = 80, CK_D_MODEL = 88, CK_N_HEAD = 96, CK_D_FF = 104, CK_D_ATTN = 112,
+    CK_N_CTX = 120, CK_N_VOCAB = 128, CK_TIE = 136, CK_N_PARAMS = 144, CK_STEP = 152,
+    CK_ADAM_T = 160, CK_CURSOR = 168, CK_BATCH_KEY = 176, CK_LOSS_SUM = 184, CK_LOSS_COUNT = 192,
+    CK_LOSS_MIN = 200, CK_ELAPSED = 208, CK_EVAL_ELAPSED = 216, CK_EVAL_STEP = 224,
+    CK_LAST_EVAL = 232
+};
+
+static void model_ckpt_header_impl(uint8_t *h, const struct model *m,
+                                   const struct model_train_state *st, const char *hash) {
+    memset(h, 0, MODEL_CKPT_HEADER_BYTES);
+    model_put_u32_impl(h + CK_MAGIC, MODEL_CKPT_MAGIC);
+    model_put_u32_impl(h + CK_VERSION, MODEL_CKPT_VERSION);
+    model_put_u32_impl(h + CK_HEADER_BYTES, MODEL_CKPT_HEADER_BYTES);
+    memcpy(h + CK_HASH, hash, 64);
+    const struct model_shape *s = &m->shape;
+    model_put_u64_impl(h + CK_N_LAYER, (uint64_t)s->n_layer);
+    model_put_u64_impl(h + CK_D_MODEL, (uint64_t)s->d_model);
+    model_put_u64_impl(h + CK_N_HEAD, (uint64_t)s->n_head);
+    model_put_u64_impl(h + CK_D_FF, (uint64_t)s->d_ff);
+    model_put_u64_impl(h + CK_D_ATTN, (uint64_t)s->d_attn);
+    model_put_u64_impl(h + CK_N_CTX, (uint64_t)s->n_ctx);
+    model_put_u64_impl(h + CK_N_VOCAB, (uint64_t)s->n_vocab);
+    model_put_u64_impl(h + CK_TIE, s->tie_embeddings ? 1u : 0u);
+    model_put_u64_impl(h + CK_N_PARAMS, (uint64_t)m->n_params);
+    model_put_u64_impl(h + CK_STEP, (uint64_t)st->step);
+    model_put_u64_impl(h + CK_ADAM_T, (uint64_t)m->adam_t);
+    model_put_u64_impl(h + CK_CURSOR, (uint64_t)st->data_cursor);
+    model_put_u64_impl(h + CK_BATCH_KEY, st->batch_key);
+    model_put_f64_impl(h + CK_LOSS_SUM, st->loss_sum);
+    model_put_u64_impl(h + CK_LOSS_COUNT, (uint64_t)st->loss_count);
+    model_put_f64_impl(h + CK_LOSS_MIN, st->loss_min);
+    model_put_f64_impl(h + CK_ELAPSED, st->elapsed_s);
+    model_put_f64_impl(h + CK_EVAL_ELAPSED, st->eval_elapsed_s);
+    model_put_u64_impl(h + CK_EVAL_STEP, (uint64_t)st->eval_step);
+    model_put_f64_impl(h + CK_LAST_EVAL, st->last_eval_loss);
+}
+
+static bool model_write_all_impl(int fd, const void *data, size_t len, uLong *crc) {
+    const uint8_t *p = data;
+    while (len > 0) {
+        size_t  chunk = len > (1u << 26) ? (1u << 26) : len;
+        ssize_t w     = write(fd, p, chunk);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (crc != NULL) *crc = crc32(*crc, p, (uInt)w);
+        p += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
+enum sf_status model_checkpoint_save(const char *path, const struct model *m,
+                                     const struct model_train_state *st,
+                                     const char *config_hash, struct sf_error *err) {
+    uint8_t h[MODEL_CKPT_HEADER_BYTES];
+    model_ckpt_header_impl(h, m, st, config_hash);
+    char *tmp = sf_strdup_printf("%s.tmp.%ld", path, (long)getpid());
+    if (tmp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory writing %s", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    uLong crc  = crc32(0L, Z_NULL, 0);
+    size_t nb  = m->n_params * sizeof(float);
+    bool   ok  = model_write_all_impl(fd, h, sizeof h, &crc) &&
+              model_write_all_impl(fd, m->params, nb, &crc) &&
+              model_write_all_impl(fd, m->adam_m, nb, &crc) &&
+              model_write_all_impl(fd, m->adam_v, nb, &crc);
+    uint8_t tr[8];
+    model_put_u32_impl(tr, (uint32_t)crc);
+    model_put_u32_impl(tr + 4, MODEL_CKPT_END_MAGIC);
+    ok = ok && model_write_all_impl(fd, tr, sizeof tr, NULL);
+    ok = ok && fsync(fd) == 0;
+    int e = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        e  = errno;
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        if (ok) e = errno;
+        unlink(tmp);
+        free(tmp);
+        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    free(tmp);
+    /* fsync the folder so that the rename itself survives a crash. */
+    char *dir = sf_strdup(path);
+    if (dir != NULL) {
+        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+    }
+    return SF_OK;
+}
+
+static bool model_read_all_impl(FILE *f, void *buf, size_t n, uLong *crc) {
+    if (fread(buf, 1, n, f) != n) return false;
+    /* crc32 takes uInt lengths: feed it in chunks. */
+    const uint8_t *p = buf;
+    size_t         left = n;
+    while (left > 0) {
+        uInt c = (uInt)(left > (1u << 30) ? (1u << 30) : left);
+        *crc   = crc32(*crc, p, c);
+        p += c;
+        left -= c;
+    }
+    return true;
+}
+
+enum sf_status model_checkpoint_load(const char *path, struct model *m,
+                                     struct model_train_state *st, const char *config_hash,
+                                     struct sf_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) SF_FAIL_AT(err, SF_EIO, path, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EIO, path, "cannot stat: %s", strerror(errno));
+    }
+    long long size     = (long long)sb.st_size;
+    long long expected = MODEL_CKPT_HEADER_BYTES + 3LL * (long long)(m->n_params * sizeof(float)) + 8;
+    uint8_t   h[MODEL_CKPT_HEADER_BYTES];
+    uLong     crc = crc32(0L, Z_NULL, 0);
+    if (size < 8) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "not a scalefit checkpoint: %lld bytes; %s", size,
+                   MODEL_CKPT_HINT);
+    }
+    size_t got = fread(h, 1, sizeof h, f);
+    uint32_t magic = model_get_u32_impl(h + CK_MAGIC);
+    if (magic != MODEL_CKPT_MAGIC) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path,
+                   "not a scalefit checkpoint: magic 0x%08x, expected 0x%08x; %s", magic,
+                   MODEL_CKPT_MAGIC, MODEL_CKPT_HINT);
+    }
+    uint32_t version = model_get_u32_impl(h + CK_VERSION);
+    if (version != MODEL_CKPT_VERSION) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path,
+                   "checkpoint version %u, this scalefit reads version %d; %s", version,
+                   MODEL_CKPT_VERSION, MODEL_CKPT_HINT);
+    }
+    if (got != sizeof h) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "truncated checkpoint: %lld bytes, expected %lld; %s",
+                   size, expected, MODEL_CKPT_HINT);
+    }
+    crc = crc32(crc, h, sizeof h);
+    if (memcmp(h + CK_HASH, config_hash, 64) != 0) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path,
+                   "checkpoint was written for another configuration (config hash %.12s..., "
+                   "run.yaml gives %.12s...); restore the run.yaml it was made with, or %s",
+                   (const char *)(h + CK_HASH), config_hash, MODEL_CKPT_HINT);
+    }
+    uint64_t n_params = model_get_u64_impl(h + CK_N_PARAMS);
+    if (n_params != m->n_params) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "checkpoint holds %llu parameters, the model has %zu; %s",
+                   (unsigned long long)n_params, m->n_params, MODEL_CKPT_HINT);
+    }
+    if (size != expected) {
+        fclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "%s checkpoint: %lld bytes, expected %lld; %s",
+                   size < expected ? "truncated" : "oversized", size, expected, MODEL_CKPT_HINT);
+    }
+    size_t nb = m->n_params * sizeof(float);
+    bool   ok = model_read_all_impl(f, m->params, nb, &crc) &&
+              model_read_all_impl(f, m->adam_m, nb, &crc) &&
+              model_read_all_impl(f, m->adam_v, nb, &crc);
+    uint8_t tr[8];
+    ok = ok && fread(tr, 1, sizeof tr, f) == sizeof tr;
+    fclose(f);
+    if (!ok) SF_FAIL_AT(err, SF_EIO, path, "read error");
+    uint32_t stored = model_get_u32_impl(tr);
+    if (stored != (uint32_t)crc || model_get_u32_impl(tr + 4) != MODEL_CKPT_END_MAGIC)
+        SF_FAIL_AT(err, SF_EINVAL, path,
+                   "checkpoint checksum mismatch (CRC-32 0x%08x stored, 0x%08x computed): the "
+                   "file is corrupt; %s",
+                   stored, (uint32_t)crc, MODEL_CKPT_HINT);
+    m->adam_t           = (int64_t)model_get_u64_impl(h + CK_ADAM_T);
+    st->step            = (int64_t)model_get_u64_impl(h + CK_STEP);
+    st->data_cursor     = (int64_t)model_get_u64_impl(h + CK_CURSOR);
+    st->batch_key       = model_get_u64_impl(h + CK_BATCH_KEY);
+    st->loss_sum        = model_get_f64_impl(h + CK_LOSS_SUM);
+    st->loss_count      = (int64_t)model_get_u64_impl(h + CK_LOSS_COUNT);
+    st->loss_min        = model_get_f64_impl(h + CK_LOSS_MIN);
+    st->elapsed_s       = model_get_f64_impl(h + CK_ELAPSED);
+    st->eval_elapsed_s  = model_get_f64_impl(h + CK_EVAL_ELAPSED);
+    st->eval_step       = (int64_t)model_get_u64_impl(h + CK_EVAL_STEP);
+    st->last_eval_loss  = model_get_f64_impl(h + CK_LAST_EVAL);
+    return SF_OK;
+}

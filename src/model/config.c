@@ -1,0 +1,805 @@
+/*
+ * config.c — run.yaml: the defaults, the parser (libyaml documents, every problem collected
+ * into an sf_diags list with FILE:LINE:COL from the node marks), the semantic checks shared by
+ * the parser and model_config_validate(), the emitter (every applicable key in a fixed order,
+ * doubles in shortest round-trip form, so that load(emit(x)) == x) and the config hash.
+ *
+ * Not here: what the values do (model.c, data.c, run.c). The key reference for users is
+ * docs/run-format.md; the two must change together.
+ */
+#include "internal.h"
+
+#include <glob.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// ---- defaults and names ----
+
+struct model_config model_config_default(void) {
+    struct model_config c;
+    memset(&c, 0, sizeof c);
+    c.data.source        = MODEL_SOURCE_MARKOV;
+    c.data.n_vocab       = 4;
+    c.data.order         = 5;
+    c.data.generator     = MODEL_MARKOV_GENERATOR_LOGLINEAR;
+    c.data.scale         = 1.5;
+    c.data.decay         = 0.7;
+    c.data.concentration = 0.5;
+    c.data.seed          = 1;
+    c.data.eval_fraction = 0.1;
+    c.data.resolution    = 8;
+    c.data.levels        = 16;
+    c.n_layer            = 2;
+    c.d_model            = 64;
+    c.n_head             = 2;
+    c.d_ff               = 0;
+    c.d_attn             = 0;
+    c.n_ctx              = 64;
+    c.tie_embeddings     = true;
+    c.steps              = 1000;
+    c.tokens             = 0;
+    c.batch              = 32;
+    c.lr                 = 3e-3;
+    c.lr_floor           = 0.1;
+    c.lr_warmup          = 0.05;
+    c.lr_schedule        = MODEL_LR_SCHEDULE_COSINE;
+    c.beta1              = 0.9;
+    c.beta2              = 0.95;
+    c.eps                = 1e-8;
+    c.weight_decay       = 0.1;
+    c.weight_decay_all   = false;
+    c.grad_clip          = 1.0;
+    c.diverge_factor     = 4.0;
+    c.eval_every         = 0;
+    c.eval_points        = 20;
+    c.eval_tokens        = 8192;
+    c.checkpoint_every   = 500;
+    c.seed               = 1;
+    c.threads            = 1;
+    return c;
+}
+
+static const char *const model_source_names[]    = {"markov", "text", "image", "tokens", NULL};
+static const char *const model_schedule_names[]  = {"cosine", "linear", "constant", NULL};
+static const char *const model_generator_names[] = {"loglinear", "dirichlet", NULL};
+
+const char *model_source_name(enum model_source s) { return model_source_names[s]; }
+const char *model_lr_schedule_name(enum model_lr_schedule s) { return model_schedule_names[s]; }
+const char *model_markov_generator_name(enum model_markov_generator g) {
+    return model_generator_names[g];
+}
+
+const char *const model_config_keys[] = {
+    "data", "n_layer", "d_model", "n_head", "d_ff", "d_attn", "n_ctx", "tie_embeddings",
+    "steps", "tokens", "batch", "lr", "lr_floor", "lr_warmup", "lr_schedule", "beta1", "beta2",
+    "eps", "weight_decay", "weight_decay_all", "grad_clip", "diverge_factor", "eval_every",
+    "eval_points", "eval_tokens", "checkpoint_every", "seed", "threads", NULL};
+const char *const model_data_keys[] = {
+    "source", "n_vocab", "order", "generator", "scale", "decay", "concentration", "seed",
+    "paths", "eval_paths", "eval_fraction", "resolution", "levels", NULL};
+
+/* Limits that are not physical: they keep sizes sane and products inside size_t. */
+#define MODEL_CFG_MAX_DIM    (INT64_C(1) << 20)
+#define MODEL_CFG_MAX_VOCAB  65536
+#define MODEL_CFG_MAX_THREADS 1024
+
+// ---- places ----
+
+/* Marks of the keys seen while parsing, for messages about values and their relations. */
+#define MODEL_PLACES_MAX 96
+struct model_places {
+    const char *path;
+    size_t      n;
+    char        key[MODEL_PLACES_MAX][48];
+    yaml_mark_t mark[MODEL_PLACES_MAX];
+    yaml_mark_t fallback; /* the root mapping */
+    yaml_mark_t data_map; /* the data mapping, or the root when absent */
+    bool        has_data_map;
+};
+
+static void model_places_add_impl(struct model_places *pl, const char *key, yaml_mark_t mark) {
+    if (pl == NULL || pl->n >= MODEL_PLACES_MAX) return;
+    snprintf(pl->key[pl->n], sizeof pl->key[pl->n], "%s", key);
+    pl->mark[pl->n] = mark;
+    pl->n++;
+}
+
+static bool model_places_has_impl(const struct model_places *pl, const char *key) {
+    if (pl == NULL) return false;
+    for (size_t i = 0; i < pl->n; i++)
+        if (strcmp(pl->key[i], key) == 0) return true;
+    return false;
+}
+
+/* "PATH:LINE:COL" of `key` (or of the fallback mark); "" without places. */
+static void model_where_impl(char *buf, size_t n, const struct model_places *pl, const char *key) {
+    buf[0] = '\0';
+    if (pl == NULL || pl->path == NULL) return;
+    yaml_mark_t m = strncmp(key, "data.", 5) == 0 ? pl->data_map : pl->fallback;
+    for (size_t i = 0; i < pl->n; i++)
+        if (strcmp(pl->key[i], key) == 0) {
+            m = pl->mark[i];
+            break;
+        }
+    sf_where(buf, n, pl->path, m.line + 1, m.column + 1);
+}
+
+#define MODEL_WHERE_LEN 1200
+#define MODEL_DIAG(diags, pl, key, ...)                                                         \
+    do {                                                                                        \
+        char w_[MODEL_WHERE_LEN];                                                               \
+        model_where_impl(w_, sizeof w_, (pl), (key));                                           \
+        sf_diag_add((diags), true, w_, __VA_ARGS__);                                            \
+    } while (0)
+
+// ---- scalar conversion ----
+
+static const char *model_node_kind_impl(const yaml_node_t *n) {
+    switch (n->type) {
+    case YAML_MAPPING_NODE: return "a mapping";
+    case YAML_SEQUENCE_NODE: return "a list";
+    default: return "a scalar";
+    }
+}
+
+static void model_where_node_impl(char *buf, size_t n, const char *path, const yaml_node_t *node) {
+    sf_yaml_where(buf, n, path, node);
+}
+
+/* Reads an integer in [lo, hi]; reports and returns false otherwise. */
+static bool model_get_int_impl(const char *path, const char *name, const yaml_node_t *v, int64_t lo,
+                               int64_t hi, int64_t *out, struct sf_diags *diags) {
+    char where[MODEL_WHERE_LEN];
+    model_where_node_impl(where, sizeof where, path, v);
+    const char *s = sf_yaml_scalar(v);
+    if (s == NULL) {
+        sf_diag_add(diags, true, where, "'%s' must be an integer, not %s", name,
+                    model_node_kind_impl(v));
+        return false;
+    }
+    int64_t x;
+    if (!sf_parse_int64(s, &x)) {
+        sf_diag_add(diags, true, where, "'%s' must be an integer, not '%s'", name, s);
+        return false;
+    }
+    if (x < lo || x > hi) {
+        if (hi == INT64_MAX)
+            sf_diag_add(diags, true, where, "'%s' must be at least %lld, not %lld", name,
+                        (long long)lo, (long long)x);
+        else
+            sf_diag_add(diags, true, where, "'%s' must be between %lld and %lld, not %lld", name,
+                        (long long)lo, (long long)hi, (long long)x);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+/* Range kinds for doubles. */
+enum model_range {
+    MODEL_RANGE_POSITIVE,     /* > 0 */
+    MODEL_RANGE_NONNEG,       /* >= 0 */
+    MODEL_RANGE_UNIT_CLOSED,  /* [0, 1] */
+    MODEL_RANGE_UNIT_HALF,    /* [0, 1) */
+    MODEL_RANGE_UNIT_OPEN,    /* (0, 1) */
+};
+
+static bool model_get_double_impl(const char *path, const char *name, const yaml_node_t *v,
+                                  enum model_range range, double *out, struct sf_diags *diags) {
+    char where[MODEL_WHERE_LEN];
+    model_where_node_impl(where, sizeof where, path, v);
+    const char *s = sf_yaml_scalar(v);
+    if (s == NULL) {
+        sf_diag_add(diags, true, where, "'%s' must be a number, not %s", name,
+                    model_node_kind_impl(v));
+        return false;
+    }
+    double x;
+    if (!sf_parse_double(s, &x) || !isfinite(x)) {
+        sf_diag_add(diags, true, where, "'%s' must be a finite number, not '%s'", name, s);
+        return false;
+    }
+    bool        ok   = true;
+    const char *what = "";
+    switch (range) {
+    case MODEL_RANGE_POSITIVE: ok = x > 0; what = "greater than 0"; break;
+    case MODEL_RANGE_NONNEG: ok = x >= 0; what = "at least 0"; break;
+    case MODEL_RANGE_UNIT_CLOSED: ok = x >= 0 && x <= 1; what = "between 0 and 1"; break;
+    case MODEL_RANGE_UNIT_HALF: ok = x >= 0 && x < 1; what = "at least 0 and below 1"; break;
+    case MODEL_RANGE_UNIT_OPEN: ok = x > 0 && x < 1; what = "strictly between 0 and 1"; break;
+    }
+    if (!ok) {
+        sf_diag_add(diags, true, where, "'%s' must be %s, not %s", name, what, s);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+static bool model_get_bool_impl(const char *path, const char *name, const yaml_node_t *v, bool *out,
+                                struct sf_diags *diags) {
+    char where[MODEL_WHERE_LEN];
+    model_where_node_impl(where, sizeof where, path, v);
+    const char *s = sf_yaml_scalar(v);
+    if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0)) {
+        *out = true;
+        return true;
+    }
+    if (s != NULL && (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)) {
+        *out = false;
+        return true;
+    }
+    if (s == NULL)
+        sf_diag_add(diags, true, where, "'%s' must be true or false, not %s", name,
+                    model_node_kind_impl(v));
+    else
+        sf_diag_add(diags, true, where, "'%s' must be true or false, not '%s'", name, s);
+    return false;
+}
+
+static bool model_get_enum_impl(const char *path, const char *name, const yaml_node_t *v,
+                                const char *const *names, int *out, struct sf_diags *diags) {
+    char where[MODEL_WHERE_LEN];
+    model_where_node_impl(where, sizeof where, path, v);
+    const char *s = sf_yaml_scalar(v);
+    if (s != NULL)
+        for (int i = 0; names[i] != NULL; i++)
+            if (strcmp(s, names[i]) == 0) {
+                *out = i;
+                return true;
+            }
+    struct sf_buf list;
+    sf_buf_init(&list);
+    for (int i = 0; names[i] != NULL; i++) sf_buf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+    const char *hint = s != NULL ? sf_did_you_mean(s, names) : NULL;
+    if (s == NULL)
+        sf_diag_add(diags, true, where, "'%s' must be one of %s, not %s", name,
+                    list.data ? list.data : "", model_node_kind_impl(v));
+    else if (hint != NULL)
+        sf_diag_add(diags, true, where, "'%s' must be one of %s, not '%s' (did you mean '%s'?)",
+                    name, list.data ? list.data : "", s, hint);
+    else
+        sf_diag_add(diags, true, where, "'%s' must be one of %s, not '%s'", name,
+                    list.data ? list.data : "", s);
+    sf_buf_free(&list);
+    return false;
+}
+
+/* A string or a list of strings into a fixed path array. */
+static bool model_get_paths_impl(const char *path, const char *name, yaml_document_t *doc,
+                                 const yaml_node_t *v, char (*out)[MODEL_PATH_MAX], size_t *n_out,
+                                 struct model_places *pl, struct sf_diags *diags) {
+    char where[MODEL_WHERE_LEN];
+    model_where_node_impl(where, sizeof where, path, v);
+    const yaml_node_t *items[MODEL_DATA_MAX_PATHS + 1];
+    size_t             n = 0;
+    if (v->type == YAML_SCALAR_NODE) {
+        items[n++] = v;
+    } else if (v->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+             it++) {
+            if (n == MODEL_DATA_MAX_PATHS) {
+                sf_diag_add(diags, true, where, "'%s' has more than %d entries (use glob patterns)",
+                            name, MODEL_DATA_MAX_PATHS);
+                return false;
+            }
+            items[n++] = yaml_document_get_node(doc, *it);
+        }
+        if (n == 0) {
+            sf_diag_add(diags, true, where, "'%s' is an empty list", name);
+            return false;
+        }
+    } else {
+        sf_diag_add(diags, true, where, "'%s' must be a file name or a list of them, not %s", name,
+                    model_node_kind_impl(v));
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = sf_yaml_scalar(items[i]);
+        char        w[MODEL_WHERE_LEN];
+        model_where_node_impl(w, sizeof w, path, items[i]);
+        if (s == NULL || s[0] == '\0' || sf_yaml_is_null(items[i])) {
+            sf_diag_add(diags, true, w, "'%s' entries must be file names", name);
+            ok = false;
+            continue;
+        }
+        if (strlen(s) >= MODEL_PATH_MAX) {
+            sf_diag_add(diags, true, w, "file name longer than %d characters", MODEL_PATH_MAX - 1);
+            ok = false;
+            continue;
+        }
+        snprintf(out[i], MODEL_PATH_MAX, "%s", s);
+        char key[32];
+        snprintf(key, sizeof key, "data.%s[%zu]", name, i);
+        model_places_add_impl(pl, key, items[i]->start_mark);
+    }
+    if (ok) *n_out = n;
+    return ok;
+}
+
+// ---- parsing ----
+
+/* Which data keys apply to a source (and generator). */
+static bool model_data_key_applies_impl(const char *key, enum model_source src,
+                                        enum model_markov_generator gen, const char **why) {
+    static const char *const file_keys[] = {"paths", "eval_paths", "eval_fraction", NULL};
+    *why = NULL;
+    if (strcmp(key, "source") == 0) return true;
+    bool is_file_key = false;
+    for (int i = 0; file_keys[i]; i++) is_file_key |= strcmp(key, file_keys[i]) == 0;
+    switch (src) {
+    case MODEL_SOURCE_MARKOV:
+        if (strcmp(key, "scale") == 0 || strcmp(key, "decay") == 0) {
+            if (gen != MODEL_MARKOV_GENERATOR_LOGLINEAR) *why = "generator loglinear";
+            return gen == MODEL_MARKOV_GENERATOR_LOGLINEAR;
+        }
+        if (strcmp(key, "concentration") == 0) {
+            if (gen != MODEL_MARKOV_GENERATOR_DIRICHLET) *why = "generator dirichlet";
+            return gen == MODEL_MARKOV_GENERATOR_DIRICHLET;
+        }
+        return strcmp(key, "n_vocab") == 0 || strcmp(key, "order") == 0 ||
+               strcmp(key, "generator") == 0 || strcmp(key, "seed") == 0;
+    case MODEL_SOURCE_TEXT: return is_file_key;
+    case MODEL_SOURCE_IMAGE:
+        return is_file_key || strcmp(key, "resolution") == 0 || strcmp(key, "levels") == 0;
+    case MODEL_SOURCE_TOKENS: return is_file_key || strcmp(key, "n_vocab") == 0;
+    }
+    return false;
+}
+
+static void model_parse_data_impl(const char *path, yaml_document_t *doc, const yaml_node_t *map,
+                                  struct model_config *cfg, struct model_places *pl,
+                                  struct sf_diags *diags) {
+    struct model_data_config *d = &cfg->data;
+    char where[MODEL_WHERE_LEN];
+    model_where_node_impl(where, sizeof where, path, map);
+    if (map->type != YAML_MAPPING_NODE) {
+        sf_diag_add(diags, true, where, "'data' must be a mapping (source: markov|text|image|tokens "
+                    "and its settings), not %s", model_node_kind_impl(map));
+        return;
+    }
+    pl->data_map     = map->start_mark;
+    pl->has_data_map = true;
+    /* Source and generator first: they decide which other keys apply. */
+    const yaml_node_t *src = sf_yaml_map_get(doc, map, "source");
+    if (src != NULL) {
+        int v;
+        if (model_get_enum_impl(path, "source", src, model_source_names, &v, diags))
+            d->source = (enum model_source)v;
+        else
+            return; /* without a source the other keys cannot be judged */
+    }
+    const yaml_node_t *gen = sf_yaml_map_get(doc, map, "generator");
+    if (gen != NULL && d->source == MODEL_SOURCE_MARKOV) {
+        int v;
+        if (model_get_enum_impl(path, "generator", gen, model_generator_names, &v, diags))
+            d->generator = (enum model_markov_generator)v;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn  = yaml_document_get_node(doc, p->key);
+        yaml_node_t *vn  = yaml_document_get_node(doc, p->value);
+        const char  *key = sf_yaml_scalar(kn);
+        char         kw[MODEL_WHERE_LEN];
+        model_where_node_impl(kw, sizeof kw, path, kn);
+        if (key == NULL) {
+            sf_diag_add(diags, true, kw, "keys of 'data' must be plain names");
+            continue;
+        }
+        bool known = false;
+        for (int i = 0; model_data_keys[i]; i++) known |= strcmp(model_data_keys[i], key) == 0;
+        if (!known) {
+            const char *hint = sf_did_you_mean(key, model_data_keys);
+            if (hint)
+                sf_diag_add(diags, true, kw, "unknown key 'data.%s' (did you mean '%s'?)", key, hint);
+            else
+                sf_diag_add(diags, true, kw, "unknown key 'data.%s'", key);
+            continue;
+        }
+        char full[40];
+        snprintf(full, sizeof full, "data.%s", key);
+        if (model_places_has_impl(pl, full)) {
+            sf_diag_add(diags, true, kw, "key 'data.%s' given twice", key);
+            continue;
+        }
+        model_places_add_impl(pl, full, vn->start_mark);
+        const char *why;
+        if (!model_data_key_applies_impl(key, d->source, d->generator, &why)) {
+            if (why)
+                sf_diag_add(diags, true, kw, "'data.%s' applies to %s only", key, why);
+            else
+                sf_diag_add(diags, true, kw, "'data.%s' does not apply to source %s", key,
+                            model_source_name(d->source));
+            continue;
+        }
+        if (strcmp(key, "source") == 0 || strcmp(key, "generator") == 0) continue;
+        int64_t iv;
+        double  dv;
+        if (strcmp(key, "n_vocab") == 0) {
+            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags)) d->n_vocab = iv;
+        } else if (strcmp(key, "order") == 0) {
+            if (model_get_int_impl(path, key, vn, 1, 64, &iv, diags)) d->order = iv;
+        } else if (strcmp(key, "scale") == 0) {
+            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags)) d->scale = dv;
+        } else if (strcmp(key, "decay") == 0) {
+            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags)) d->decay = dv;
+        } else if (strcmp(key, "concentration") == 0) {
+            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags))
+                d->concentration = dv;
+        } else if (strcmp(key, "seed") == 0) {
+            if (model_get_int_impl(path, key, vn, 0, INT64_MAX, &iv, diags)) d->seed = (uint64_t)iv;
+        } else if (strcmp(key, "paths") == 0) {
+            model_get_paths_impl(path, key, doc, vn, d->paths, &d->n_paths, pl, diags);
+        } else if (strcmp(key, "eval_paths") == 0) {
+            model_get_paths_impl(path, key, doc, vn, d->eval_paths, &d->n_eval_paths, pl, diags);
+        } else if (strcmp(key, "eval_fraction") == 0) {
+            if (model_get_double_impl(path, key, vn, MODEL_RANGE_UNIT_OPEN, &dv, diags))
+                d->eval_fraction = dv;
+        } else if (strcmp(key, "resolution") == 0) {
+            if (model_get_int_impl(path, key, vn, 1, 256, &iv, diags)) d->resolution = iv;
+        } else if (strcmp(key, "levels") == 0) {
+            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags)) d->levels = iv;
+        }
+    }
+    if (d->source == MODEL_SOURCE_TOKENS && !model_places_has_impl(pl, "data.n_vocab"))
+        sf_diag_add(diags, true, where, "source tokens needs 'n_vocab' (the vocabulary size)");
+}
+
+/* One top-level key. */
+static void model_parse_key_impl(const char *path, const char *key, const yaml_node_t *vn,
+                                 struct model_config *c, struct sf_diags *diags) {
+    int64_t iv;
+    double  dv;
+    bool    bv;
+    int     ev;
+    const int64_t D = MODEL_CFG_MAX_DIM;
+    struct {
+        const char *name;
+        int64_t    *field;
+        int64_t     lo, hi;
+        bool        nullable;
+    } ints[] = {
+        {"n_layer", &c->n_layer, 1, 4096, false},
+        {"d_model", &c->d_model, 1, D, false},
+        {"n_head", &c->n_head, 1, D, false},
+        {"d_ff", &c->d_ff, 1, D, true},
+        {"d_attn", &c->d_attn, 1, D, true},
+        {"n_ctx", &c->n_ctx, 1, D, false},
+        {"steps", &c->steps, 1, INT64_MAX, false},
+        {"tokens", &c->tokens, 1, INT64_MAX, false},
+        {"batch", &c->batch, 1, D, false},
+        {"eval_every", &c->eval_every, 1, INT64_MAX, false},
+        {"eval_points", &c->eval_points, 1, 100000, false},
+        {"eval_tokens", &c->eval_tokens, 1, INT64_C(1) << 40, false},
+        {"checkpoint_every", &c->checkpoint_every, 0, INT64_MAX, false},
+        {"threads", &c->threads, 1, MODEL_CFG_MAX_THREADS, false},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (strcmp(key, ints[i].name) != 0) continue;
+        if (ints[i].nullable && sf_yaml_is_null(vn)) {
+            *ints[i].field = 0;
+            return;
+        }
+        if (model_get_int_impl(path, key, vn, ints[i].lo, ints[i].hi, &iv, diags))
+            *ints[i].field = iv;
+        return;
+    }
+    struct {
+        const char      *name;
+        double          *field;
+        enum model_range range;
+    } dbls[] = {
+        {"lr", &c->lr, MODEL_RANGE_POSITIVE},
+        {"lr_floor", &c->lr_floor, MODEL_RANGE_UNIT_CLOSED},
+        {"lr_warmup", &c->lr_warmup, MODEL_RANGE_UNIT_HALF},
+        {"beta1", &c->beta1, MODEL_RANGE_UNIT_HALF},
+        {"beta2", &c->beta2, MODEL_RANGE_UNIT_HALF},
+        {"eps", &c->eps, MODEL_RANGE_POSITIVE},
+        {"weight_decay", &c->weight_decay, MODEL_RANGE_NONNEG},
+        {"grad_clip", &c->grad_clip, MODEL_RANGE_NONNEG},
+        {"diverge_factor", &c->diverge_factor, MODEL_RANGE_NONNEG},
+    };
+    for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++) {
+        if (strcmp(key, dbls[i].name) != 0) continue;
+        if (model_get_double_impl(path, key, vn, dbls[i].range, &dv, diags)) *dbls[i].field = dv;
+        return;
+    }
+    if (strcmp(key, "tie_embeddings") == 0) {
+        if (model_get_bool_impl(path, key, vn, &bv, diags)) c->tie_embeddings = bv;
+    } else if (strcmp(key, "weight_decay_all") == 0) {
+        if (model_get_bool_impl(path, key, vn, &bv, diags)) c->weight_decay_all = bv;
+    } else if (strcmp(key, "lr_schedule") == 0) {
+        if (model_get_enum_impl(path, key, vn, model_schedule_names, &ev, diags))
+            c->lr_schedule = (enum model_lr_schedule)ev;
+    } else if (strcmp(key, "seed") == 0) {
+        if (model_get_int_impl(path, key, vn, 0, INT64_MAX, &iv, diags)) c->seed = (uint64_t)iv;
+    }
+}
+
+// ---- semantic checks ----
+
+/* True when `pattern` (relative to base_dir) matches at least one regular file. */
+static bool model_pattern_matches_impl(const char *pattern, const char *base_dir) {
+    char *full = (pattern[0] == '/' || base_dir == NULL) ? sf_strdup(pattern)
+                                                         : sf_path_join(base_dir, pattern);
+    if (full == NULL) return false;
+    glob_t g;
+    bool   found = false;
+    if (glob(full, 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc && !found; i++) found = !sf_is_dir(g.gl_pathv[i]);
+        globfree(&g);
+    }
+    free(full);
+    return found;
+}
+
+static void model_validate_impl(const struct model_config *c, const struct model_places *pl,
+                                const char *base_dir, bool check_files, struct sf_diags *diags) {
+    const struct model_data_config *d = &c->data;
+    struct model_shape              s = model_config_shape(c);
+    if (s.n_head > 0 && s.d_attn > 0 && s.d_attn % s.n_head != 0) {
+        if (c->d_attn > 0)
+            MODEL_DIAG(diags, pl, "n_head", "n_head %lld does not divide d_attn %lld",
+                       (long long)s.n_head, (long long)s.d_attn);
+        else
+            MODEL_DIAG(diags, pl, "n_head",
+                       "n_head %lld does not divide d_attn %lld (d_attn defaults to d_model)",
+                       (long long)s.n_head, (long long)s.d_attn);
+    }
+    if (c->steps > 0 && c->tokens > 0)
+        MODEL_DIAG(diags, pl, "tokens", "give 'steps' or 'tokens', not both");
+    if (c->steps <= 0 && c->tokens <= 0)
+        MODEL_DIAG(diags, pl, "steps", "give 'steps' or 'tokens' (the length of the run)");
+    if (c->eval_every > 0 && c->eval_points > 0)
+        MODEL_DIAG(diags, pl, "eval_points", "give 'eval_every' or 'eval_points', not both");
+    if (c->eval_every <= 0 && c->eval_points <= 0)
+        MODEL_DIAG(diags, pl, "eval_points", "give 'eval_every' or 'eval_points'");
+    if (c->diverge_factor != 0.0 && c->diverge_factor <= 1.0)
+        MODEL_DIAG(diags, pl, "diverge_factor",
+                   "'diverge_factor' must be 0 (off) or greater than 1, not %g", c->diverge_factor);
+    if (c->n_layer < 1 || c->d_model < 1 || c->n_head < 1 || c->n_ctx < 1 || c->batch < 1 ||
+        c->d_ff < 0 || c->d_attn < 0 || c->threads < 1 || !(c->lr > 0))
+        MODEL_DIAG(diags, pl, "n_layer",
+                   "n_layer, d_model, n_head, n_ctx, batch, threads and lr must be positive");
+    if (d->source == MODEL_SOURCE_MARKOV) {
+        /* The transition table has V^(K+1) entries. */
+        double entries = pow((double)d->n_vocab, (double)(d->order + 1));
+        if (d->n_vocab < 2 || d->order < 1)
+            MODEL_DIAG(diags, pl, "data.n_vocab", "markov needs n_vocab >= 2 and order >= 1");
+        else if (entries > (double)MODEL_MARKOV_MAX_TABLE)
+            MODEL_DIAG(diags, pl, "data.order",
+                       "order %lld with n_vocab %lld gives a transition table of %.0f entries, "
+                       "more than the %lld the markov source allows",
+                       (long long)d->order, (long long)d->n_vocab, entries,
+                       (long long)MODEL_MARKOV_MAX_TABLE);
+    } else {
+        if (d->n_paths == 0)
+            MODEL_DIAG(diags, pl, "data.paths", "source %s needs 'paths' (files or glob patterns)",
+                       model_source_name(d->source));
+        if (check_files) {
+            for (size_t i = 0; i < d->n_paths + d->n_eval_paths; i++) {
+                bool        ev  = i >= d->n_paths;
+                size_t      k   = ev ? i - d->n_paths : i;
+                const char *pat = ev ? d->eval_paths[k] : d->paths[k];
+                if (model_pattern_matches_impl(pat, base_dir)) continue;
+                char key[40];
+                snprintf(key, sizeof key, "data.%s[%zu]", ev ? "eval_paths" : "paths", k);
+                MODEL_DIAG(diags, pl, key, "data file '%s' not found%s", pat,
+                           strpbrk(pat, "*?[") ? " (the pattern matches no file)" : "");
+            }
+        }
+        if (d->source == MODEL_SOURCE_TOKENS && d->n_vocab < 2)
+            MODEL_DIAG(diags, pl, "data.n_vocab", "source tokens needs 'n_vocab' >= 2");
+    }
+}
+
+enum sf_status model_config_validate(const struct model_config *cfg, const char *base_dir,
+                                     struct sf_diags *diags) {
+    size_t before = diags->n_errors;
+    model_validate_impl(cfg, NULL, base_dir, base_dir != NULL, diags);
+    return diags->n_errors > before ? SF_EINVAL : SF_OK;
+}
+
+enum sf_status model_config_load(const char *path, struct model_config *cfg,
+                                 struct sf_diags *diags) {
+    *cfg = model_config_default();
+    size_t          before = diags->n_errors;
+    yaml_document_t doc;
+    struct sf_error err;
+    sf_error_clear(&err);
+    enum sf_status st = sf_yaml_load(path, &doc, &err);
+    if (st != SF_OK) {
+        sf_diag_add(diags, true, err.where, "%s", err.message);
+        return st;
+    }
+    struct model_places *pl = calloc(1, sizeof *pl);
+    if (pl == NULL) {
+        yaml_document_delete(&doc);
+        sf_diag_add(diags, true, path, "out of memory");
+        return SF_ENOMEM;
+    }
+    pl->path             = path;
+    yaml_node_t *root    = yaml_document_get_root_node(&doc);
+    pl->fallback         = root->start_mark;
+    pl->data_map         = root->start_mark;
+    char where[MODEL_WHERE_LEN];
+    model_where_node_impl(where, sizeof where, path, root);
+    if (root->type != YAML_MAPPING_NODE) {
+        sf_diag_add(diags, true, where, "run.yaml must be a mapping of keys to values, not %s",
+                    model_node_kind_impl(root));
+        goto done;
+    }
+    bool steps_seen = false, tokens_seen = false, every_seen = false, points_seen = false;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *kn  = yaml_document_get_node(&doc, p->key);
+        yaml_node_t *vn  = yaml_document_get_node(&doc, p->value);
+        const char  *key = sf_yaml_scalar(kn);
+        char         kw[MODEL_WHERE_LEN];
+        model_where_node_impl(kw, sizeof kw, path, kn);
+        if (key == NULL) {
+            sf_diag_add(diags, true, kw, "keys must be plain names");
+            continue;
+        }
+        bool known = false;
+        for (int i = 0; model_config_keys[i]; i++) known |= strcmp(model_config_keys[i], key) == 0;
+        if (!known) {
+            /* A data key at the top level is a common slip: say where it belongs. */
+            bool is_data = false;
+            for (int i = 0; model_data_keys[i]; i++) is_data |= strcmp(model_data_keys[i], key) == 0;
+            const char *hint = sf_did_you_mean(key, model_config_keys);
+            if (hint)
+                sf_diag_add(diags, true, kw, "unknown key '%s' (did you mean '%s'?)", key, hint);
+            else if (is_data)
+                sf_diag_add(diags, true, kw, "unknown key '%s' (it belongs under 'data:')", key);
+            else
+                sf_diag_add(diags, true, kw, "unknown key '%s'", key);
+            continue;
+        }
+        if (model_places_has_impl(pl, key)) {
+            sf_diag_add(diags, true, kw, "key '%s' given twice", key);
+            continue;
+        }
+        model_places_add_impl(pl, key, kn->start_mark);
+        steps_seen |= strcmp(key, "steps") == 0;
+        tokens_seen |= strcmp(key, "tokens") == 0;
+        every_seen |= strcmp(key, "eval_every") == 0;
+        points_seen |= strcmp(key, "eval_points") == 0;
+        if (strcmp(key, "data") == 0)
+            model_parse_data_impl(path, &doc, vn, cfg, pl, diags);
+        else
+            model_parse_key_impl(path, key, vn, cfg, diags);
+    }
+    /* Each pair of alternatives: giving one clears the other's default. */
+    if (tokens_seen && !steps_seen) cfg->steps = 0;
+    if (every_seen && !points_seen) cfg->eval_points = 0;
+    if (diags->n_errors == before) {
+        char *dir_copy = sf_strdup(path);
+        char *slash    = dir_copy ? strrchr(dir_copy, '/') : NULL;
+        const char *base = ".";
+        if (slash != NULL) {
+            *slash = '\0';
+            base   = dir_copy[0] ? dir_copy : "/";
+        }
+        model_validate_impl(cfg, pl, base, true, diags);
+        free(dir_copy);
+    }
+done:
+    free(pl);
+    yaml_document_delete(&doc);
+    return diags->n_errors > before ? SF_EINVAL : SF_OK;
+}
+
+// ---- emitting ----
+
+static void model_emit_paths_impl(struct sf_yaml_out *y, const char *key,
+                                  const char (*paths)[MODEL_PATH_MAX], size_t n) {
+    sf_yaml_plain(y, key);
+    sf_yaml_seq_begin(y, true);
+    for (size_t i = 0; i < n; i++) sf_yaml_str(y, paths[i]);
+    sf_yaml_seq_end(y);
+}
+
+static void model_emit_impl(struct sf_yaml_out *y, const struct model_config *c, bool for_hash) {
+    const struct model_data_config *d = &c->data;
+    sf_yaml_map_begin(y, false);
+    sf_yaml_plain(y, "data");
+    sf_yaml_map_begin(y, false);
+    sf_yaml_kv_str(y, "source", model_source_name(d->source));
+    switch (d->source) {
+    case MODEL_SOURCE_MARKOV:
+        sf_yaml_kv_int(y, "n_vocab", d->n_vocab);
+        sf_yaml_kv_int(y, "order", d->order);
+        sf_yaml_kv_str(y, "generator", model_markov_generator_name(d->generator));
+        if (d->generator == MODEL_MARKOV_GENERATOR_LOGLINEAR) {
+            sf_yaml_kv_double(y, "scale", d->scale);
+            sf_yaml_kv_double(y, "decay", d->decay);
+        } else {
+            sf_yaml_kv_double(y, "concentration", d->concentration);
+        }
+        sf_yaml_kv_int(y, "seed", (long long)d->seed);
+        break;
+    case MODEL_SOURCE_TOKENS:
+    case MODEL_SOURCE_TEXT:
+    case MODEL_SOURCE_IMAGE:
+        if (d->source == MODEL_SOURCE_TOKENS) sf_yaml_kv_int(y, "n_vocab", d->n_vocab);
+        model_emit_paths_impl(y, "paths", d->paths, d->n_paths);
+        if (d->n_eval_paths > 0)
+            model_emit_paths_impl(y, "eval_paths", d->eval_paths, d->n_eval_paths);
+        else
+            sf_yaml_kv_double(y, "eval_fraction", d->eval_fraction);
+        if (d->source == MODEL_SOURCE_IMAGE) {
+            sf_yaml_kv_int(y, "resolution", d->resolution);
+            sf_yaml_kv_int(y, "levels", d->levels);
+        }
+        break;
+    }
+    sf_yaml_map_end(y);
+    sf_yaml_kv_int(y, "n_layer", c->n_layer);
+    sf_yaml_kv_int(y, "d_model", c->d_model);
+    sf_yaml_kv_int(y, "n_head", c->n_head);
+    sf_yaml_plain(y, "d_ff");
+    if (c->d_ff > 0) sf_yaml_int(y, c->d_ff); else sf_yaml_null(y);
+    sf_yaml_plain(y, "d_attn");
+    if (c->d_attn > 0) sf_yaml_int(y, c->d_attn); else sf_yaml_null(y);
+    sf_yaml_kv_int(y, "n_ctx", c->n_ctx);
+    sf_yaml_kv_bool(y, "tie_embeddings", c->tie_embeddings);
+    if (c->steps > 0) sf_yaml_kv_int(y, "steps", c->steps);
+    if (c->tokens > 0) sf_yaml_kv_int(y, "tokens", c->tokens);
+    sf_yaml_kv_int(y, "batch", c->batch);
+    sf_yaml_kv_double(y, "lr", c->lr);
+    sf_yaml_kv_double(y, "lr_floor", c->lr_floor);
+    sf_yaml_kv_double(y, "lr_warmup", c->lr_warmup);
+    sf_yaml_kv_str(y, "lr_schedule", model_lr_schedule_name(c->lr_schedule));
+    sf_yaml_kv_double(y, "beta1", c->beta1);
+    sf_yaml_kv_double(y, "beta2", c->beta2);
+    sf_yaml_kv_double(y, "eps", c->eps);
+    sf_yaml_kv_double(y, "weight_decay", c->weight_decay);
+    sf_yaml_kv_bool(y, "weight_decay_all", c->weight_decay_all);
+    sf_yaml_kv_double(y, "grad_clip", c->grad_clip);
+    sf_yaml_kv_double(y, "diverge_factor", c->diverge_factor);
+    if (c->eval_every > 0) sf_yaml_kv_int(y, "eval_every", c->eval_every);
+    if (c->eval_points > 0) sf_yaml_kv_int(y, "eval_points", c->eval_points);
+    sf_yaml_kv_int(y, "eval_tokens", c->eval_tokens);
+    if (!for_hash) sf_yaml_kv_int(y, "checkpoint_every", c->checkpoint_every);
+    sf_yaml_kv_int(y, "seed", (long long)c->seed);
+    if (!for_hash) sf_yaml_kv_int(y, "threads", c->threads);
+    sf_yaml_map_end(y);
+}
+
+static enum sf_status model_emit_text_impl(const struct model_config *cfg, bool for_hash,
+                                           char **text, struct sf_error *err) {
+    struct sf_yaml_out y;
+    sf_yaml_out_init(&y);
+    model_emit_impl(&y, cfg, for_hash);
+    enum sf_status st = sf_yaml_out_finish(&y, text, err);
+    sf_yaml_out_free(&y);
+    return st;
+}
+
+enum sf_status model_config_emit(const struct model_config *cfg, char **text,
+                                 struct sf_error *err) {
+    return model_emit_text_impl(cfg, false, text, err);
+}
+
+bool model_config_equal(const struct model_config *a, const struct model_config *b) {
+    /* The emitted text holds every field that applies, each in a form that reads back to the
+     * same value, so two configs mean the same run exactly when their texts agree. */
+    char *ta = NULL, *tb = NULL;
+    bool  eq = model_emit_text_impl(a, false, &ta, NULL) == SF_OK &&
+              model_emit_text_impl(b, false, &tb, NULL) == SF_OK && strcmp(ta, tb) == 0;
+    free(ta);
+    free(tb);
+    return eq;
+}
+
+enum sf_status model_config_hash(const struct model_config *cfg, char hex[65],
+                                 struct sf_error *err) {
+    char          *text;
+    enum sf_status st = model_emit_text_impl(cfg, true, &text, err);
+    if (st != SF_OK) return st;
+    sf_sha256_hex(text, strlen(text), hex);
+    free(text);
+    return SF_OK;
+}

@@ -1,0 +1,272 @@
+/*
+ * markov.c — the synthetic order-K Markov source over V symbols whose entropy is known exactly
+ * (shared/notes/markov-pilot.md, datasets.md §4). Two generators for the transition table:
+ * log-linear, P(x | last K) = softmax_x Σ_{d=0..K} s0·γ^d·G_d[last d symbols, x] with G_d
+ * N(0,1) from the source seed, and Dirichlet rows. The stationary law over the V^K contexts comes
+ * from power iteration; from it the block marginals, the conditional entropies H_j and the
+ * entropy rate H = Σ_c π(c)·H(P[c]). Sampling draws the K symbols before a window from π, so
+ * every window is a stationary segment, and the true log-loss of each prediction uses exactly the
+ * in-window context (the marginal conditionals for positions with fewer than K symbols).
+ *
+ * Not here: the eval set and batches (data.c).
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t model_ipow_impl(size_t b, int64_t e) {
+    size_t r = 1;
+    for (int64_t i = 0; i < e; i++) r *= b;
+    return r;
+}
+
+void model_markov_free(struct model_markov *mk) {
+    if (mk == NULL) return;
+    free(mk->P);
+    free(mk->cdf);
+    free(mk->pi);
+    free(mk->pi_cdf);
+    free(mk->marg);
+    free(mk->marg_off);
+    free(mk->cond_H);
+    memset(mk, 0, sizeof *mk);
+}
+
+/* Fills P with the log-linear rows. */
+static enum sf_status model_markov_loglinear_impl(struct model_markov *mk,
+                                                  const struct model_data_config *d,
+                                                  struct model_rng *r, struct sf_error *err) {
+    size_t V = (size_t)mk->V;
+    int64_t K = mk->K;
+    /* G_d for d = 0..K, each (V^d, V), drawn in order of d then row then symbol. */
+    size_t total = 0;
+    for (int64_t j = 0; j <= K; j++) total += model_ipow_impl(V, j) * V;
+    double *G = malloc(total * sizeof *G);
+    if (G == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory building the markov tables");
+    bool   have = false;
+    double spare = 0.0;
+    for (size_t i = 0; i < total; i++) G[i] = model_rng_normal(r, &have, &spare);
+    double *logit = malloc(V * sizeof *logit);
+    if (logit == NULL) {
+        free(G);
+        SF_FAIL(err, SF_ENOMEM, "out of memory building the markov tables");
+    }
+    for (size_t c = 0; c < mk->n_ctx; c++) {
+        for (size_t x = 0; x < V; x++) logit[x] = 0.0;
+        size_t off = 0, pw = 1;
+        for (int64_t j = 0; j <= K; j++) {
+            size_t row = c % pw; /* the last j symbols */
+            double w   = d->scale * pow(d->decay, (double)j);
+            for (size_t x = 0; x < V; x++) logit[x] += w * G[off + row * V + x];
+            off += pw * V;
+            pw *= V;
+        }
+        double mx = logit[0];
+        for (size_t x = 1; x < V; x++) mx = logit[x] > mx ? logit[x] : mx;
+        double s = 0.0;
+        for (size_t x = 0; x < V; x++) s += exp(logit[x] - mx);
+        for (size_t x = 0; x < V; x++) mk->P[c * V + x] = exp(logit[x] - mx) / s;
+    }
+    free(logit);
+    free(G);
+    return SF_OK;
+}
+
+static void model_markov_dirichlet_impl(struct model_markov *mk, const struct model_data_config *d,
+                                        struct model_rng *r) {
+    size_t V     = (size_t)mk->V;
+    bool   have  = false;
+    double spare = 0.0;
+    for (size_t c = 0; c < mk->n_ctx; c++) {
+        double s = 0.0;
+        for (size_t x = 0; x < V; x++) {
+            double g = model_rng_gamma(r, d->concentration, &have, &spare);
+            /* Keep every entry positive so that the chain stays irreducible. */
+            if (g < 1e-300) g = 1e-300;
+            mk->P[c * V + x] = g;
+            s += g;
+        }
+        for (size_t x = 0; x < V; x++) mk->P[c * V + x] /= s;
+    }
+}
+
+static double model_entropy_impl(const double *p, size_t n) {
+    double h = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] > 0.0) h -= p[i] * log(p[i]);
+    return h;
+}
+
+enum sf_status model_markov_init(struct model_markov *mk, const struct model_data_config *d,
+                                 struct sf_error *err) {
+    memset(mk, 0, sizeof *mk);
+    mk->V = d->n_vocab;
+    mk->K = d->order;
+    SF_ASSERT(mk->V >= 2 && mk->K >= 1);
+    size_t V  = (size_t)mk->V;
+    mk->n_ctx = model_ipow_impl(V, mk->K);
+    size_t n  = mk->n_ctx * V;
+    mk->P      = malloc(n * sizeof *mk->P);
+    mk->cdf    = malloc(n * sizeof *mk->cdf);
+    mk->pi     = malloc(mk->n_ctx * sizeof *mk->pi);
+    mk->pi_cdf = malloc(mk->n_ctx * sizeof *mk->pi_cdf);
+    mk->marg_off = malloc((size_t)(mk->K + 2) * sizeof *mk->marg_off);
+    mk->cond_H   = malloc((size_t)(mk->K + 1) * sizeof *mk->cond_H);
+    size_t n_marg = 0;
+    for (int64_t j = 0; j <= mk->K; j++) n_marg += model_ipow_impl(V, j);
+    mk->marg    = calloc(n_marg, sizeof *mk->marg);
+    double *nxt = malloc(mk->n_ctx * sizeof *nxt);
+    if (!mk->P || !mk->cdf || !mk->pi || !mk->pi_cdf || !mk->marg_off || !mk->cond_H ||
+        !mk->marg || !nxt) {
+        free(nxt);
+        model_markov_free(mk);
+        SF_FAIL(err, SF_ENOMEM, "out of memory building the markov source");
+    }
+    struct model_rng r;
+    model_rng_seed(&r, sf_seed_derive(d->seed, MODEL_STREAM_TABLES));
+    if (d->generator == MODEL_MARKOV_GENERATOR_LOGLINEAR) {
+        enum sf_status st = model_markov_loglinear_impl(mk, d, &r, err);
+        if (st != SF_OK) {
+            free(nxt);
+            model_markov_free(mk);
+            return st;
+        }
+    } else {
+        model_markov_dirichlet_impl(mk, d, &r);
+    }
+    for (size_t c = 0; c < mk->n_ctx; c++) {
+        double s = 0.0;
+        for (size_t x = 0; x < V; x++) {
+            s += mk->P[c * V + x];
+            mk->cdf[c * V + x] = s;
+        }
+        mk->cdf[c * V + V - 1] = 1.0;
+    }
+
+    /* Stationary law over contexts: pi'(c') = Σ pi(c) P[c][x], c' = (c·V + x) mod V^K. */
+    for (size_t c = 0; c < mk->n_ctx; c++) mk->pi[c] = 1.0 / (double)mk->n_ctx;
+    int    it;
+    double diff = 1.0;
+    for (it = 1; it <= MODEL_MARKOV_MAX_ITER; it++) {
+        memset(nxt, 0, mk->n_ctx * sizeof *nxt);
+        for (size_t c = 0; c < mk->n_ctx; c++) {
+            size_t base = (c * V) % mk->n_ctx;
+            double pc   = mk->pi[c];
+            for (size_t x = 0; x < V; x++) nxt[base + x] += pc * mk->P[c * V + x];
+        }
+        double s = 0.0;
+        for (size_t c = 0; c < mk->n_ctx; c++) s += nxt[c];
+        diff = 0.0;
+        for (size_t c = 0; c < mk->n_ctx; c++) {
+            nxt[c] /= s;
+            diff += fabs(nxt[c] - mk->pi[c]);
+        }
+        memcpy(mk->pi, nxt, mk->n_ctx * sizeof *nxt);
+        if (diff < MODEL_MARKOV_TOL) break;
+    }
+    free(nxt);
+    if (diff >= MODEL_MARKOV_TOL) {
+        model_markov_free(mk);
+        SF_FAIL(err, SF_ENOCONV,
+                "the markov source's stationary distribution did not converge in %d power "
+                "iterations (L1 change %.3g)",
+                MODEL_MARKOV_MAX_ITER, diff);
+    }
+    mk->iterations = it;
+    double s = 0.0;
+    for (size_t c = 0; c < mk->n_ctx; c++) {
+        s += mk->pi[c];
+        mk->pi_cdf[c] = s;
+    }
+    mk->pi_cdf[mk->n_ctx - 1] = 1.0;
+
+    /* Block marginals of the last j symbols: sum pi over the oldest K - j symbols. */
+    size_t off = 0;
+    for (int64_t j = 0; j <= mk->K; j++) {
+        mk->marg_off[j] = off;
+        size_t pw       = model_ipow_impl(V, j);
+        for (size_t c = 0; c < mk->n_ctx; c++) mk->marg[off + c % pw] += mk->pi[c];
+        off += pw;
+    }
+    /* H_j = H(block j+1) - H(block j) for j < K; H_K = Σ pi(c) H(P[c]). */
+    for (int64_t j = 0; j < mk->K; j++) {
+        double hj1 = model_entropy_impl(mk->marg + mk->marg_off[j + 1], model_ipow_impl(V, j + 1));
+        double hj  = model_entropy_impl(mk->marg + mk->marg_off[j], model_ipow_impl(V, j));
+        mk->cond_H[j] = hj1 - hj;
+    }
+    double h = 0.0;
+    for (size_t c = 0; c < mk->n_ctx; c++) h += mk->pi[c] * model_entropy_impl(mk->P + c * V, V);
+    mk->cond_H[mk->K] = h;
+    mk->entropy_rate  = h;
+    return SF_OK;
+}
+
+double model_markov_bayes_loss(const struct model_markov *mk, size_t T) {
+    double s = 0.0;
+    for (size_t t = 0; t < T; t++) {
+        int64_t j = (int64_t)t + 1 < mk->K ? (int64_t)t + 1 : mk->K;
+        s += mk->cond_H[j];
+    }
+    return s / (double)T;
+}
+
+/* Index of the first entry of cdf[0..n) that exceeds u (binary search; cdf[n-1] = 1). */
+static size_t model_cdf_find_impl(const double *cdf, size_t n, double u) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cdf[mid] > u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int32_t *out,
+                         size_t n) {
+    size_t V = (size_t)mk->V;
+    size_t c = model_cdf_find_impl(mk->pi_cdf, mk->n_ctx, model_rng_uniform(r));
+    for (size_t i = 0; i < n; i++) {
+        size_t x = model_cdf_find_impl(mk->cdf + c * V, V, model_rng_uniform(r));
+        out[i]   = (int32_t)x;
+        c        = (c * V + x) % mk->n_ctx;
+    }
+}
+
+void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, size_t n,
+                              double *loss) {
+    size_t V = (size_t)mk->V, K = (size_t)mk->K;
+    for (size_t t = 0; t + 1 < n; t++) {
+        size_t have = t + 1; /* symbols of context in the window */
+        size_t x    = (size_t)w[t + 1];
+        double p;
+        if (have >= K) {
+            size_t c = 0;
+            for (size_t i = t + 1 - K; i <= t; i++) c = c * V + (size_t)w[i];
+            p = mk->P[c * V + x];
+        } else {
+            /* P(x | last j symbols s) = m_{j+1}(s, x) / m_j(s), j = have. */
+            size_t s = 0;
+            for (size_t i = 0; i <= t; i++) s = s * V + (size_t)w[i];
+            double num = mk->marg[mk->marg_off[have + 1] + s * V + x];
+            double den = mk->marg[mk->marg_off[have] + s];
+            p          = num / den;
+        }
+        loss[t] = -log(p);
+    }
+}
+
+void model_markov_sample_pair(const struct model_markov *mk, struct model_rng *r, int32_t *inputs,
+                              int32_t *targets, size_t T) {
+    size_t V = (size_t)mk->V;
+    size_t c = model_cdf_find_impl(mk->pi_cdf, mk->n_ctx, model_rng_uniform(r));
+    for (size_t i = 0; i <= T; i++) {
+        size_t x = model_cdf_find_impl(mk->cdf + c * V, V, model_rng_uniform(r));
+        if (i < T) inputs[i] = (int32_t)x;
+        if (i > 0) targets[i - 1] = (int32_t)x;
+        c = (c * V + x) % mk->n_ctx;
+    }
+}

@@ -1,0 +1,321 @@
+/*
+ * model.h — the public face of scalefit's training engine (src/model): the run configuration
+ * (`run.yaml`: defaults, parsing with every problem reported at once, validation, emitting),
+ * parameter and FLOP accounting for a shape, the facts of a data source (exact entropy rate and
+ * Bayes loss of the `markov` source, the sha256 of file sources), the training driver behind
+ * `scalefit train --run-dir DIR`, and the step-level model API (alloc / forward / zero_grad /
+ * backward / update, as in llm.c) that the benchmark and the tests drive directly.
+ *
+ * What it deliberately does not hold: the kernels (src/model/kernels.h, private), the data
+ * sources' internals (data.h, markov.h), the checkpoint layout (checkpoint.h). The sweep module
+ * uses only this header: it builds `struct model_config` values, writes them with
+ * model_config_emit(), reads shapes and parameter counts from here, and runs each training as
+ * its own process (`scalefit train --run-dir DIR`).
+ *
+ * ## The run directory (what `scalefit train --run-dir DIR` reads and leaves)
+ *
+ *   run.yaml        the configuration (input; keys in docs/run-format.md and below).
+ *   lock            an exclusive flock(2) is held on it while a trainer runs; a second trainer
+ *                   on the same directory fails (status 1). Executors must not lock it.
+ *   status          one line, written atomically: a state word `pending|running|done|diverged|
+ *                   failed|interrupted`, optionally followed by ": " and a reason, e.g.
+ *                   "diverged: step 120: train loss nan" or "failed: out of memory". The trainer
+ *                   writes running, done, diverged, failed and interrupted; `pending` belongs
+ *                   to the sweep (a run not started yet).
+ *   metrics.csv     header `step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,
+ *                   eval_true_loss,eval_loss_cv,grad_norm,elapsed_s,tokens_per_s`; one whole
+ *                   line appended and flushed per evaluation; on resume it is cut back to the
+ *                   rows with step <= the checkpoint's step. Timing columns (elapsed_s,
+ *                   tokens_per_s) are the only ones that differ between identical runs.
+ *                   eval_true_loss and eval_loss_cv are empty where the source is not markov.
+ *                   A diverged run ends with a row whose eval columns are empty.
+ *   checkpoint.bin  parameters, AdamW moments, step, data cursor, RNG key, loss accumulators,
+ *                   with magic, version, the config hash and a CRC-32; written atomically at
+ *                   every `checkpoint_every` steps, at the end and on SIGTERM/SIGINT.
+ *   summary.yaml    written atomically at the start and again at the end (keys below).
+ *   log.txt         human-readable log (appended across resumes).
+ *
+ * summary.yaml keys (every one always present; null where unknown):
+ *   scalefit_version  string; status (the state word); reason (string or null);
+ *   params, params_nonembed, n_vocab (integers); n_layer, d_model, n_head, d_ff, d_attn, n_ctx
+ *   (the resolved shape); tie_embeddings (bool); flops_per_token (exact training FLOPs per
+ *   token, model_flops_per_token()), flops_per_token_6n (6·params_nonembed);
+ *   tokens_per_step (batch·n_ctx); steps (planned); entropy_rate, bayes_loss (markov: exact,
+ *   nats/token; else null); data_sha256 (64 hex digits); step, tokens (reached so far: 0 at
+ *   the start, the final values at the end); final_eval_loss (the last evaluation, or null).
+ *
+ * Exit statuses of `scalefit train` (DESIGN.md): 0 done, 1 failed (runtime), 2 bad input
+ * (run.yaml, data, checkpoint), 3 diverged (a recorded result), 4 interrupted (checkpointed).
+ * A run whose status is `done` (checkpoint at the final step) or `diverged` is not trained again:
+ * the trainer returns the same result at once.
+ *
+ * Determinism: the training batches come from (seed, step) and the eval set from the data
+ * source alone, so a run killed at any moment (SIGKILL included) and restarted with the same
+ * thread count ends bit-identical to one never interrupted.
+ */
+#ifndef SF_MODEL_H
+#define SF_MODEL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+
+// ---- configuration (run.yaml) ----
+
+enum model_source {
+    MODEL_SOURCE_MARKOV, /* synthetic order-K Markov source with exact entropy */
+    MODEL_SOURCE_TEXT,   /* bytes of text files (vocabulary 256) */
+    MODEL_SOURCE_IMAGE,  /* IDX image files, downsampled to R×R with Q grey levels */
+    MODEL_SOURCE_TOKENS, /* flat little-endian uint16 token files */
+};
+
+enum model_markov_generator {
+    MODEL_MARKOV_GENERATOR_LOGLINEAR, /* softmax of Σ_d s0·γ^d·G_d[last d symbols, x] */
+    MODEL_MARKOV_GENERATOR_DIRICHLET, /* rows ~ Dirichlet(concentration) */
+};
+
+enum model_lr_schedule {
+    MODEL_LR_SCHEDULE_COSINE,   /* warm-up, then cosine from lr to lr·lr_floor */
+    MODEL_LR_SCHEDULE_LINEAR,   /* warm-up, then linear from lr to lr·lr_floor (Henighan) */
+    MODEL_LR_SCHEDULE_CONSTANT, /* warm-up, then lr */
+};
+
+/* Limits of the fixed-size path lists (the config is a plain value: copyable, comparable). */
+#define MODEL_DATA_MAX_PATHS 16
+#define MODEL_PATH_MAX       1024
+
+/* The `data:` mapping of run.yaml. Fields that do not apply to `source` keep their defaults
+ * (model_config_default()) and are neither emitted nor accepted in run.yaml. */
+struct model_data_config {
+    enum model_source source;           /* key `source` (default markov) */
+    /* markov and tokens */
+    int64_t n_vocab;                    /* `n_vocab`: markov V (default 4); tokens: required */
+    /* markov */
+    int64_t                     order;         /* `order`: K >= 1 (default 5) */
+    enum model_markov_generator generator;     /* `generator` (default loglinear) */
+    double                      scale;         /* `scale`: s0 > 0 (default 1.5) */
+    double                      decay;         /* `decay`: γ > 0 (default 0.7) */
+    double                      concentration; /* `concentration` > 0 (dirichlet, default 0.5) */
+    uint64_t                    seed;          /* `seed`: the source's own seed (default 1);
+                                                  tables and the eval set depend on it only */
+    /* text, image, tokens: file names or glob patterns, relative to the folder of run.yaml */
+    size_t n_paths;                                 /* `paths`: a string or a list */
+    char   paths[MODEL_DATA_MAX_PATHS][MODEL_PATH_MAX];
+    size_t n_eval_paths;                            /* `eval_paths`: optional held-out files */
+    char   eval_paths[MODEL_DATA_MAX_PATHS][MODEL_PATH_MAX];
+    double eval_fraction;                           /* `eval_fraction` in (0, 1) (default 0.1):
+                                                       share held out when eval_paths is empty */
+    /* image */
+    int64_t resolution; /* `resolution`: R (default 8) */
+    int64_t levels;     /* `levels`: Q grey levels = n_vocab (default 16) */
+};
+
+/* The whole configuration of one run. Integers that are 0 mean "not set" where noted. */
+struct model_config {
+    struct model_data_config data;
+    /* shape */
+    int64_t n_layer;        /* default 2 */
+    int64_t d_model;        /* default 64 */
+    int64_t n_head;         /* default 2; must divide d_attn */
+    int64_t d_ff;           /* 0 (emitted as null) = 4·d_model */
+    int64_t d_attn;         /* 0 (emitted as null) = d_model */
+    int64_t n_ctx;          /* default 64 */
+    bool    tie_embeddings; /* default true: output head = token embedding */
+    /* length: exactly one of steps and tokens is non-zero */
+    int64_t steps;  /* default 1000 */
+    int64_t tokens; /* 0; when set, steps = ceil(tokens / (batch·n_ctx)) */
+    int64_t batch;  /* sequences per step, default 32 */
+    /* learning rate */
+    double                 lr;          /* peak, default 3e-3 */
+    double                 lr_floor;    /* end of the decay as a fraction of lr, default 0.1 */
+    double                 lr_warmup;   /* warm-up as a fraction of the steps, default 0.05 */
+    enum model_lr_schedule lr_schedule; /* default cosine */
+    /* AdamW (PyTorch's formula) */
+    double beta1;            /* default 0.9 */
+    double beta2;            /* default 0.95 */
+    double eps;              /* default 1e-8 */
+    double weight_decay;     /* default 0.1; matrices of the blocks (and an untied head) only */
+    bool   weight_decay_all; /* default false: true also decays biases, LayerNorm, embeddings */
+    double grad_clip;        /* global-norm clip, default 1.0; 0 disables */
+    double diverge_factor;   /* diverged when a step's train loss > factor × the lowest so far,
+                                default 4; 0 disables (NaN/inf always diverge) */
+    /* evaluation: exactly one of eval_every and eval_points is non-zero */
+    int64_t eval_every;  /* every K steps (and the last step) */
+    int64_t eval_points; /* K steps evenly spaced in log(step), default 20, last step included */
+    int64_t eval_tokens; /* eval set size in tokens (rounded up to whole windows), default 8192 */
+    int64_t checkpoint_every; /* default 500; 0 = only at the end and on a signal */
+    uint64_t seed;            /* run seed: initial weights and batches, default 1 */
+    int64_t  threads;         /* OpenMP threads (kernels and OpenBLAS), default 1 */
+};
+
+/* The default configuration (every field set; see the comments above). */
+struct model_config model_config_default(void);
+
+/* Reads and validates a run.yaml. Every problem goes into `diags` (DESIGN.md's format, with
+ * FILE:LINE:COL taken from libyaml's marks): unknown keys (with "did you mean"), wrong types,
+ * values out of range, keys that do not apply to the data source, n_head not dividing d_attn,
+ * steps and tokens both given, data files that are missing. Relative data paths are resolved
+ * against the folder holding `path` when the data is opened; validation checks them there.
+ * Inputs: path (borrowed); Outputs: *cfg (filled from the defaults, valid only on SF_OK).
+ * Returns SF_OK, SF_EINVAL (diags holds at least one error) or SF_EIO (unreadable; in diags). */
+enum sf_status model_config_load(const char *path, struct model_config *cfg,
+                                 struct sf_diags *diags);
+
+/* Checks a configuration built in memory (the same rules as model_config_load, without places;
+ * data files are looked up relative to `base_dir`, or not at all when base_dir is NULL).
+ * Returns SF_OK or SF_EINVAL with every problem in diags. */
+enum sf_status model_config_validate(const struct model_config *cfg, const char *base_dir,
+                                     struct sf_diags *diags);
+
+/* Writes `cfg` as run.yaml text: every key that applies, in a fixed order; model_config_load
+ * of the text gives back a config equal to `cfg` (model_config_equal). On SF_OK *text is a
+ * fresh string (caller frees). Errors: SF_ENOMEM, SF_ERUNTIME (emitter). */
+enum sf_status model_config_emit(const struct model_config *cfg, char **text,
+                                 struct sf_error *err);
+
+/* True when a and b mean the same run (every field that applies to the data source equal). */
+bool model_config_equal(const struct model_config *a, const struct model_config *b);
+
+/* SHA-256 (hex) of the configuration as far as it determines the trained numbers: the emitted
+ * text with `threads` and `checkpoint_every` left out. Checkpoints record it. */
+enum sf_status model_config_hash(const struct model_config *cfg, char hex[65],
+                                 struct sf_error *err);
+
+/* Names for enum values as spelled in run.yaml ("markov", "cosine", ...). */
+const char *model_source_name(enum model_source s);
+const char *model_lr_schedule_name(enum model_lr_schedule s);
+const char *model_markov_generator_name(enum model_markov_generator g);
+
+// ---- shape and accounting ----
+
+/* A resolved model shape (defaults filled in, vocabulary from the data source). */
+struct model_shape {
+    int64_t n_layer, d_model, n_head, d_ff, d_attn, n_ctx, n_vocab;
+    bool    tie_embeddings;
+};
+
+/* The shape of a configuration: d_ff and d_attn resolved, n_vocab from the data source
+ * (markov and tokens: n_vocab; text: 256; image: levels). */
+struct model_shape model_config_shape(const struct model_config *cfg);
+/* Total steps of a configuration (steps, or ceil(tokens / (batch·n_ctx))). */
+int64_t model_config_steps(const struct model_config *cfg);
+
+/* Non-embedding parameters (Kaplan's and Henighan's N): every parameter of the blocks (both
+ * LayerNorms, the attention projections with biases, the MLP with biases) and the final
+ * LayerNorm; not the token and position embeddings, nor an untied output head. */
+int64_t model_params_nonembed(const struct model_shape *s);
+/* All parameters: N + token embedding (V·d_model) + position embedding (n_ctx·d_model)
+ * + untied head (V·d_model, when not tied). */
+int64_t model_params_total(const struct model_shape *s);
+/* Exact FLOPs per token of one training step (forward + backward, 2 FLOPs per multiply-add):
+ * every matrix product with a weight counts 6·(its multiply-adds per token) (forward, input
+ * gradient, weight gradient), the output head included; causal attention (Q·Kᵀ and P·V)
+ * counts 6·2·d_attn·(n_ctx+1)/2 per layer (the average number of visible keys). Elementwise
+ * work (LayerNorm, GELU, softmax, biases, AdamW) is not counted. */
+double model_flops_per_token(const struct model_shape *s);
+/* C = 6·N·tokens (Henighan; N non-embedding). */
+double model_flops_6n(const struct model_shape *s, double tokens);
+
+// ---- data sources ----
+
+/* What a data source says about itself. */
+struct model_source_info {
+    int64_t n_vocab;
+    double  entropy_rate; /* markov: exact entropy rate H (nats/token); NaN elsewhere */
+    double  bayes_loss;   /* markov: the Bayes-optimal loss averaged over the n_ctx positions of
+                             an eval window, position t seeing t+1 symbols; NaN elsewhere */
+    char    sha256[65];   /* markov: of its transition table (little-endian doubles); files:
+                             of the input files' bytes, train then eval, each list sorted */
+    int64_t train_tokens; /* tokens available for training (markov: 0, unlimited) */
+    int64_t eval_tokens;  /* tokens in the eval set actually used (whole windows) */
+};
+
+/* Opens the configured data source just far enough to describe it (markov: builds the tables and
+ * solves for the stationary distribution; files: reads and hashes them). `base_dir` (borrowed,
+ * may be NULL for ".") resolves relative paths. Returns SF_OK, SF_EINVAL (bad data, with the
+ * place), SF_EIO or SF_ENOMEM. */
+enum sf_status model_source_describe(const struct model_config *cfg, const char *base_dir,
+                                     struct model_source_info *info, struct sf_error *err);
+
+// ---- the training driver ----
+
+/* Options of a training run. Every pointer is borrowed and may be NULL. */
+struct model_run_options {
+    const volatile sig_atomic_t *stop; /* set non-zero (by a signal handler) to checkpoint and
+                                          stop with SF_EINTERRUPTED at the next step boundary */
+    const struct sf_logger      *log;      /* messages (also copied to DIR/log.txt) */
+    FILE                        *progress; /* progress display (terminal bar or plain lines) */
+    const char                  *version;  /* recorded in summary.yaml */
+    int64_t stop_after_step; /* tests: behave as if `stop` were set after this step (0 = off) */
+};
+
+/* Trains the run in `run_dir` (see the top of this header), resuming from checkpoint.bin when
+ * there is one. Returns SF_OK (done), SF_EDIVERGED, SF_EINTERRUPTED, SF_EINVAL (bad run.yaml,
+ * data or checkpoint: the problems are in `diags`, and the first also in `err`), SF_EIO,
+ * SF_ENOMEM or SF_ERUNTIME (in `err`). The status file is written on every path that gets as
+ * far as the directory. */
+enum sf_status model_run(const char *run_dir, const struct model_run_options *opts,
+                         struct sf_diags *diags, struct sf_error *err);
+
+/* Learning rate at step `step` (1-based) of `n_steps` under the configured schedule. */
+double model_lr_at(const struct model_config *cfg, int64_t step, int64_t n_steps);
+
+/* The evaluation steps of a run, ascending, the last always n_steps. *out is a fresh array
+ * (caller frees) of *n entries. Returns SF_OK or SF_ENOMEM. */
+enum sf_status model_eval_steps(const struct model_config *cfg, int64_t n_steps, int64_t **out,
+                                size_t *n, struct sf_error *err);
+
+// ---- the model itself (llm.c's decomposition) ----
+
+/* A model with its parameters, gradients, AdamW moments and activations, each one contiguous
+ * block, sized once for B sequences of n_ctx tokens. Opaque outside src/model. */
+struct model;
+
+/* AdamW and clipping settings for model_update (PyTorch's AdamW and clip_grad_norm_). */
+struct model_adamw {
+    double beta1, beta2, eps, weight_decay;
+    bool   weight_decay_all;
+    double grad_clip; /* 0 = no clipping */
+};
+
+/* Allocates a model for `shape` and batches of up to `B` sequences. Parameters start at zero:
+ * call model_init_params. Returns NULL (with err) on bad shape (SF_EINVAL) or ENOMEM.
+ * Caller frees with model_free. */
+struct model *model_alloc(const struct model_shape *shape, size_t B, struct sf_error *err);
+void model_free(struct model *m);
+/* GPT-2 initialisation from `seed`: weights N(0, 0.02), the two residual output projections
+ * N(0, 0.02/sqrt(2·n_layer)), biases 0, LayerNorm gains 1. Resets the AdamW state. */
+void model_init_params(struct model *m, uint64_t seed);
+/* Forward pass over B <= the allocated batch of sequences: inputs and targets are (B, n_ctx)
+ * token ids (borrowed until model_backward). Returns the mean cross-entropy in nats/token, or
+ * NaN when targets is NULL (logits only). */
+double model_forward(struct model *m, const int32_t *inputs, const int32_t *targets, size_t B);
+/* Sets every gradient to zero. */
+void model_zero_grad(struct model *m);
+/* Backward pass of the last model_forward (which must have had targets): adds the gradient
+ * of the mean loss into the gradients. */
+void model_backward(struct model *m);
+/* One AdamW step at learning rate `lr` with clipping. Returns the global gradient norm (before
+ * clipping, in double). */
+double model_update(struct model *m, const struct model_adamw *opt, double lr);
+/* Number of parameters, and the parameter block (n floats, in the layout of model_tensor). */
+size_t model_n_params(const struct model *m);
+float *model_params(struct model *m);
+/* The per-token losses of the last forward (B·n_ctx floats, valid until the next forward). */
+const float *model_losses(const struct model *m);
+/* Sets the OpenMP and OpenBLAS thread count (call before model_forward; >= 1). */
+void model_set_threads(int threads);
+
+// ---- machine facts for benchmarks ----
+
+/* Single-precision GEMM rate (GFLOP/s) of cblas_sgemm on n×n×n products at the current thread
+ * count: the best of repeated products over at least `min_seconds`. */
+double model_sgemm_gflops(size_t n, double min_seconds);
+/* OpenBLAS's own description of its build (openblas_get_config()), borrowed. */
+const char *model_blas_config(void);
+
+#endif /* SF_MODEL_H */

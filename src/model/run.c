@@ -1,0 +1,673 @@
+/*
+ * run.c — the training driver behind `scalefit train --run-dir DIR` (model_run): the lock, the
+ * status file, summary.yaml, log.txt, metrics.csv (appended one whole line per evaluation, cut
+ * back on resume), the learning-rate schedule, the evaluation steps, divergence detection,
+ * periodic / final / on-signal checkpoints, and the progress display.
+ *
+ * Not here: the model (model.c), data (data.c), the checkpoint format (checkpoint.c), signal
+ * handlers (the command installs them and passes a flag). Library code: no exit(), no printf;
+ * messages go through the caller's logger and into DIR/log.txt.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char model_metrics_header[] =
+    "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,eval_loss_cv,"
+    "grad_norm,elapsed_s,tokens_per_s\n";
+
+// ---- schedule and evaluation steps ----
+
+double model_lr_at(const struct model_config *cfg, int64_t step, int64_t n_steps) {
+    int64_t warm = (int64_t)floor(cfg->lr_warmup * (double)n_steps);
+    if (step <= warm && warm > 0) return cfg->lr * (double)step / (double)warm;
+    if (cfg->lr_schedule == MODEL_LR_SCHEDULE_CONSTANT || n_steps <= warm) return cfg->lr;
+    double p     = (double)(step - warm) / (double)(n_steps - warm);
+    double floor_ = cfg->lr_floor;
+    if (cfg->lr_schedule == MODEL_LR_SCHEDULE_COSINE)
+        return cfg->lr * (floor_ + (1.0 - floor_) * 0.5 * (1.0 + cos(M_PI * p)));
+    return cfg->lr * (1.0 - (1.0 - floor_) * p);
+}
+
+enum sf_status model_eval_steps(const struct model_config *cfg, int64_t n_steps, int64_t **out,
+                                size_t *n, struct sf_error *err) {
+    size_t  cap = cfg->eval_every > 0 ? (size_t)(n_steps / cfg->eval_every) + 2
+                                      : (size_t)cfg->eval_points + 2;
+    int64_t *s  = malloc(cap * sizeof *s);
+    if (s == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    size_t k = 0;
+    if (cfg->eval_every > 0) {
+        for (int64_t x = cfg->eval_every; x < n_steps; x += cfg->eval_every) s[k++] = x;
+    } else if (cfg->eval_points > 1) {
+        /* Evenly spaced in log(step) from step 1 to n_steps, rounded, duplicates dropped. */
+        double ln = log((double)n_steps);
+        for (int64_t i = 0; i < cfg->eval_points - 1; i++) {
+            int64_t x = (int64_t)llround(exp(ln * (double)i / (double)(cfg->eval_points - 1)));
+            if (x < 1) x = 1;
+            if (x >= n_steps) break;
+            if (k == 0 || x > s[k - 1]) s[k++] = x;
+        }
+    }
+    s[k++] = n_steps;
+    *out   = s;
+    *n     = k;
+    return SF_OK;
+}
+
+// ---- the run's files ----
+
+struct model_run_files {
+    char *dir, *run_yaml, *status, *metrics, *checkpoint, *summary, *log, *lock;
+};
+
+static void model_run_files_free_impl(struct model_run_files *f) {
+    free(f->dir);
+    free(f->run_yaml);
+    free(f->status);
+    free(f->metrics);
+    free(f->checkpoint);
+    free(f->summary);
+    free(f->log);
+    free(f->lock);
+}
+
+static bool model_run_files_init_impl(struct model_run_files *f, const char *dir) {
+    memset(f, 0, sizeof *f);
+    f->dir        = sf_strdup(dir);
+    f->run_yaml   = sf_path_join(dir, "run.yaml");
+    f->status     = sf_path_join(dir, "status");
+    f->metrics    = sf_path_join(dir, "metrics.csv");
+    f->checkpoint = sf_path_join(dir, "checkpoint.bin");
+    f->summary    = sf_path_join(dir, "summary.yaml");
+    f->log        = sf_path_join(dir, "log.txt");
+    f->lock       = sf_path_join(dir, "lock");
+    return f->dir && f->run_yaml && f->status && f->metrics && f->checkpoint && f->summary &&
+           f->log && f->lock;
+}
+
+/* Writes the status line "STATE" or "STATE: REASON" atomically. */
+static enum sf_status model_write_status_impl(const char *path, const char *state,
+                                              const char *reason, struct sf_error *err) {
+    char line[2400];
+    if (reason != NULL && reason[0] != '\0') {
+        /* One line: newlines in a reason become spaces. */
+        snprintf(line, sizeof line, "%s: %s", state, reason);
+        for (char *p = line; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
+    } else {
+        snprintf(line, sizeof line, "%s", state);
+    }
+    size_t len = strlen(line);
+    line[len]  = '\n';
+    return sf_write_atomic(path, line, len + 1, err);
+}
+
+/* The log: the caller's logger plus DIR/log.txt with a UTC timestamp on each line. */
+struct model_run_log {
+    const struct sf_logger *outer;
+    FILE                   *file;
+};
+
+static void model_run_log_fn_impl(void *ctx, enum sf_log_level level, const char *message) {
+    struct model_run_log *l = ctx;
+    if (l->outer != NULL && l->outer->fn != NULL) l->outer->fn(l->outer->ctx, level, message);
+    if (l->file != NULL) {
+        time_t    now = time(NULL);
+        struct tm tmv;
+        char      ts[32];
+        gmtime_r(&now, &tmv);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+        const char *lv = level == SF_LOG_LEVEL_WARNING ? "warning: "
+                         : level == SF_LOG_LEVEL_ERROR ? "error: "
+                                                       : "";
+        fprintf(l->file, "%s %s%s\n", ts, lv, message);
+        fflush(l->file);
+    }
+}
+
+/* Cuts metrics.csv back to the header and the complete rows with step <= `step`. */
+static enum sf_status model_metrics_cut_impl(const char *path, int64_t step, struct sf_error *err) {
+    char          *text = NULL;
+    size_t         len  = 0;
+    struct sf_buf  out;
+    sf_buf_init(&out);
+    sf_buf_puts(&out, model_metrics_header);
+    if (sf_path_exists(path)) {
+        enum sf_status st = sf_read_file(path, &text, &len, err);
+        if (st != SF_OK) {
+            sf_buf_free(&out);
+            return st;
+        }
+        const char *p = text, *end = text + len;
+        bool        first = true;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (nl == NULL) break; /* a partial last line: dropped */
+            if (!first) {
+                char   *e;
+                long long s = strtoll(p, &e, 10);
+                if (e != p && *e == ',' && s <= step) sf_buf_append(&out, p, (size_t)(nl - p + 1));
+            }
+            first = false;
+            p     = nl + 1;
+        }
+        free(text);
+    }
+    if (out.failed) {
+        sf_buf_free(&out);
+        SF_FAIL(err, SF_ENOMEM, "out of memory rewriting %s", path);
+    }
+    enum sf_status st = sf_write_atomic(path, out.data, out.len, err);
+    sf_buf_free(&out);
+    return st;
+}
+
+/* Appends one whole line with a single write and makes it durable. */
+static enum sf_status model_metrics_append_impl(int fd, const char *path, const char *line,
+                                                struct sf_error *err) {
+    size_t len = strlen(line), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, line + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            SF_FAIL(err, SF_EIO, "cannot append to %s: %s", path, strerror(errno));
+        }
+        off += (size_t)w;
+    }
+    (void)fdatasync(fd);
+    return SF_OK;
+}
+
+static void model_csv_double_impl(struct sf_buf *b, double v, bool last) {
+    char buf[SF_FMT_DOUBLE_LEN];
+    sf_buf_puts(b, sf_fmt_double(buf, sizeof buf, v));
+    sf_buf_puts(b, last ? "\n" : ",");
+}
+
+static void model_csv_empty_or_double_impl(struct sf_buf *b, double v, bool present) {
+    char buf[SF_FMT_DOUBLE_LEN];
+    if (present) sf_buf_puts(b, sf_fmt_double(buf, sizeof buf, v));
+    sf_buf_puts(b, ",");
+}
+
+/* Everything summary.yaml says. */
+struct model_summary {
+    const char                     *version;
+    const char                     *status;
+    const char                     *reason;
+    const struct model_shape       *shape;
+    const struct model_source_info *info;
+    int64_t                         steps, step, tokens_per_step;
+    double                          final_eval_loss; /* NaN = none */
+};
+
+static enum sf_status model_write_summary_impl(const char *path, const struct model_summary *s,
+                                               struct sf_error *err) {
+    struct sf_yaml_out y;
+    sf_yaml_out_init(&y);
+    sf_yaml_map_begin(&y, false);
+    sf_yaml_kv_str(&y, "scalefit_version", s->version ? s->version : "unknown");
+    sf_yaml_kv_str(&y, "status", s->status);
+    sf_yaml_kv_str(&y, "reason", s->reason && s->reason[0] ? s->reason : NULL);
+    sf_yaml_kv_int(&y, "params", model_params_total(s->shape));
+    sf_yaml_kv_int(&y, "params_nonembed", model_params_nonembed(s->shape));
+    sf_yaml_kv_int(&y, "n_vocab", s->shape->n_vocab);
+    sf_yaml_kv_int(&y, "n_layer", s->shape->n_layer);
+    sf_yaml_kv_int(&y, "d_model", s->shape->d_model);
+    sf_yaml_kv_int(&y, "n_head", s->shape->n_head);
+    sf_yaml_kv_int(&y, "d_ff", s->shape->d_ff);
+    sf_yaml_kv_int(&y, "d_attn", s->shape->d_attn);
+    sf_yaml_kv_int(&y, "n_ctx", s->shape->n_ctx);
+    sf_yaml_kv_bool(&y, "tie_embeddings", s->shape->tie_embeddings);
+    sf_yaml_kv_double(&y, "flops_per_token", model_flops_per_token(s->shape));
+    sf_yaml_kv_double(&y, "flops_per_token_6n", 6.0 * (double)model_params_nonembed(s->shape));
+    sf_yaml_kv_int(&y, "tokens_per_step", s->tokens_per_step);
+    sf_yaml_kv_int(&y, "steps", s->steps);
+    sf_yaml_plain(&y, "entropy_rate");
+    if (isnan(s->info->entropy_rate)) sf_yaml_null(&y); else sf_yaml_double(&y, s->info->entropy_rate);
+    sf_yaml_plain(&y, "bayes_loss");
+    if (isnan(s->info->bayes_loss)) sf_yaml_null(&y); else sf_yaml_double(&y, s->info->bayes_loss);
+    sf_yaml_kv_str(&y, "data_sha256", s->info->sha256);
+    sf_yaml_kv_int(&y, "train_tokens_available", s->info->train_tokens);
+    sf_yaml_kv_int(&y, "eval_tokens", s->info->eval_tokens);
+    sf_yaml_kv_int(&y, "step", s->step);
+    sf_yaml_kv_int(&y, "tokens", s->step * s->tokens_per_step);
+    sf_yaml_plain(&y, "final_eval_loss");
+    if (isnan(s->final_eval_loss)) sf_yaml_null(&y); else sf_yaml_double(&y, s->final_eval_loss);
+    sf_yaml_map_end(&y);
+    char          *text;
+    enum sf_status st = sf_yaml_out_finish(&y, &text, err);
+    sf_yaml_out_free(&y);
+    if (st != SF_OK) return st;
+    st = sf_write_atomic(path, text, strlen(text), err);
+    free(text);
+    return st;
+}
+
+// ---- evaluation ----
+
+/* Mean loss of the model over the eval set (in batches of the model's B). */
+static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
+                                  int32_t *targets) {
+    size_t T = d->T, W = T + 1;
+    double s = 0.0;
+    for (size_t i0 = 0; i0 < d->n_eval_win; i0 += m->B) {
+        size_t nb = d->n_eval_win - i0 < m->B ? d->n_eval_win - i0 : m->B;
+        for (size_t b = 0; b < nb; b++) {
+            const int32_t *w = d->eval_win + (i0 + b) * W;
+            memcpy(inputs + b * T, w, T * sizeof *w);
+            memcpy(targets + b * T, w + 1, T * sizeof *w);
+        }
+        model_forward(m, inputs, targets, nb);
+        const float *l = model_losses(m);
+        for (size_t k = 0; k < nb * T; k++) s += (double)l[k];
+    }
+    return s / (double)(d->n_eval_win * T);
+}
+
+// ---- the driver ----
+
+/* Everything a run holds, freed in one place. */
+struct model_run_ctx {
+    struct model_run_files files;
+    int                    lock_fd, metrics_fd;
+    struct model_run_log   log_impl;
+    struct sf_logger       log;
+    struct model_config    cfg;
+    struct model_data      data;
+    bool                   data_open;
+    struct model          *model;
+    int32_t               *inputs, *targets;
+    int64_t               *eval_steps;
+    size_t                 n_eval_steps;
+};
+
+static void model_run_ctx_free_impl(struct model_run_ctx *c) {
+    if (c->metrics_fd >= 0) close(c->metrics_fd);
+    if (c->data_open) model_data_free(&c->data);
+    model_free(c->model);
+    free(c->inputs);
+    free(c->targets);
+    free(c->eval_steps);
+    if (c->log_impl.file != NULL) fclose(c->log_impl.file);
+    if (c->lock_fd >= 0) close(c->lock_fd); /* releases the flock */
+    model_run_files_free_impl(&c->files);
+}
+
+/* Records a failure: the status file, the log, and (for bad input) the diags. */
+static enum sf_status model_run_fail_impl(struct model_run_ctx *c, struct sf_diags *diags,
+                                          struct sf_error *err) {
+    char reason[3200];
+    if (err->where[0])
+        snprintf(reason, sizeof reason, "%s: %s", err->where, err->message);
+    else
+        snprintf(reason, sizeof reason, "%s", err->message);
+    if (err->code == SF_EINVAL && diags != NULL && diags->n_errors == 0)
+        sf_diag_add(diags, true, err->where, "%s", err->message);
+    /* Into log.txt only: the command prints the error itself. */
+    struct model_run_log file_only = {NULL, c->log_impl.file};
+    model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_ERROR, reason);
+    struct sf_error ignored;
+    model_write_status_impl(c->files.status, "failed", reason, &ignored);
+    return err->code;
+}
+
+static void model_progress_impl(struct sf_progress *pr, bool force, int64_t step, int64_t n_steps,
+                                double loss, double eval_loss, double tok_s, double eta) {
+    if (pr == NULL || pr->out == NULL) return;
+    char eta_s[32], line[256], bar[32];
+    sf_format_duration(eta_s, sizeof eta_s, eta);
+    char ev[48] = "";
+    if (!isnan(eval_loss)) snprintf(ev, sizeof ev, "  eval %.4f", eval_loss);
+    if (pr->tty) {
+        int width = 20, fill = (int)((double)width * (double)step / (double)n_steps);
+        for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
+        bar[width] = '\0';
+        snprintf(line, sizeof line, "step %lld/%lld [%s]  loss %.4f%s  %.0f tokens/s  ETA %s",
+                 (long long)step, (long long)n_steps, bar, loss, ev, tok_s, eta_s);
+    } else {
+        snprintf(line, sizeof line, "step %lld/%lld  loss %.4f%s  %.0f tokens/s  ETA %s",
+                 (long long)step, (long long)n_steps, loss, ev, tok_s, eta_s);
+    }
+    const char *lines[1] = {line};
+    sf_progress_draw(pr, lines, 1, force);
+}
+
+enum sf_status model_run(const char *run_dir, const struct model_run_options *opts,
+                         struct sf_diags *diags, struct sf_error *err) {
+    struct model_run_options no_opts = {0};
+    if (opts == NULL) opts = &no_opts;
+    struct model_run_ctx c;
+    memset(&c, 0, sizeof c);
+    c.lock_fd = c.metrics_fd = -1;
+    c.log_impl.outer = opts->log;
+    c.log            = (struct sf_logger){model_run_log_fn_impl, &c.log_impl};
+    enum sf_status st;
+    if (!model_run_files_init_impl(&c.files, run_dir)) {
+        model_run_ctx_free_impl(&c);
+        SF_FAIL(err, SF_ENOMEM, "out of memory");
+    }
+    if (!sf_is_dir(run_dir)) {
+        model_run_ctx_free_impl(&c);
+        SF_FAIL_AT(err, SF_EINVAL, run_dir, "run directory not found");
+    }
+    /* One trainer per directory. */
+    c.lock_fd = open(c.files.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (c.lock_fd < 0 || flock(c.lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        model_run_ctx_free_impl(&c);
+        if (e == EWOULDBLOCK)
+            SF_FAIL_AT(err, SF_ERUNTIME, run_dir, "another scalefit train holds this run's lock");
+        SF_FAIL_AT(err, SF_EIO, run_dir, "cannot lock %s: %s", "lock", strerror(e));
+    }
+    c.log_impl.file = fopen(c.files.log, "a");
+
+    /* Configuration. */
+    size_t before = diags->n_errors;
+    st = model_config_load(c.files.run_yaml, &c.cfg, diags);
+    if (st != SF_OK) {
+        /* The first problem is the one the status names. */
+        for (size_t i = 0; i < diags->n; i++)
+            if (diags->items[i].is_error && i >= before) {
+                sf_error_set(err, st, diags->items[i].where, __FILE__, __LINE__, "%s",
+                             diags->items[i].message);
+                break;
+            }
+        struct model_run_log file_only = {NULL, c.log_impl.file};
+        for (size_t i = before; i < diags->n; i++) {
+            char line[3300];
+            snprintf(line, sizeof line, "%s%s%s", diags->items[i].where,
+                     diags->items[i].where[0] ? ": " : "", diags->items[i].message);
+            model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_ERROR, line);
+        }
+        char reason[3300];
+        snprintf(reason, sizeof reason, "bad run.yaml: %s%s%s", err->where, err->where[0] ? ": " : "",
+                 err->message);
+        struct sf_error ignored;
+        model_write_status_impl(c.files.status, "failed", reason, &ignored);
+        model_run_ctx_free_impl(&c);
+        return st;
+    }
+    /* A run already recorded as diverged stays diverged. */
+    {
+        char  *status_text = NULL;
+        size_t slen;
+        struct sf_error ignored;
+        if (sf_path_exists(c.files.status) &&
+            sf_read_file(c.files.status, &status_text, &slen, &ignored) == SF_OK &&
+            strncmp(status_text, "diverged", 8) == 0) {
+            char *nl = strchr(status_text, '\n');
+            if (nl) *nl = '\0';
+            sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "%s (recorded earlier)",
+                         status_text);
+            free(status_text);
+            model_run_ctx_free_impl(&c);
+            return SF_EDIVERGED;
+        }
+        free(status_text);
+    }
+    struct model_config *cfg = &c.cfg;
+    model_set_threads((int)cfg->threads);
+    int64_t n_steps = model_config_steps(cfg);
+    size_t  B = (size_t)cfg->batch, T = (size_t)cfg->n_ctx;
+
+    /* Data. */
+    char *base = sf_strdup(run_dir);
+    if (base == NULL) {
+        SF_SET(err, SF_ENOMEM, "out of memory");
+        st = model_run_fail_impl(&c, diags, err);
+        model_run_ctx_free_impl(&c);
+        return st;
+    }
+    st = model_data_open(&c.data, cfg, base, err);
+    free(base);
+    if (st != SF_OK) {
+        st = model_run_fail_impl(&c, diags, err);
+        model_run_ctx_free_impl(&c);
+        return st;
+    }
+    c.data_open = true;
+    struct model_shape shape = model_config_shape(cfg);
+    c.model   = model_alloc(&shape, B, err);
+    c.inputs  = malloc(B * T * sizeof *c.inputs);
+    c.targets = malloc(B * T * sizeof *c.targets);
+    if (c.model == NULL || c.inputs == NULL || c.targets == NULL) {
+        if (c.model != NULL) SF_SET(err, SF_ENOMEM, "out of memory");
+        st = model_run_fail_impl(&c, diags, err);
+        model_run_ctx_free_impl(&c);
+        return st;
+    }
+    char hash[65];
+    if ((st = model_config_hash(cfg, hash, err)) != SF_OK ||
+        (st = model_eval_steps(cfg, n_steps, &c.eval_steps, &c.n_eval_steps, err)) != SF_OK) {
+        st = model_run_fail_impl(&c, diags, err);
+        model_run_ctx_free_impl(&c);
+        return st;
+    }
+
+    /* Start or resume. */
+    struct model_train_state ts;
+    memset(&ts, 0, sizeof ts);
+    ts.batch_key      = c.data.batch_key;
+    ts.loss_min       = INFINITY;
+    ts.last_eval_loss = NAN;
+    if (sf_path_exists(c.files.checkpoint)) {
+        st = model_checkpoint_load(c.files.checkpoint, c.model, &ts, hash, err);
+        if (st == SF_OK && ts.batch_key != c.data.batch_key) {
+            SF_SET_AT(err, SF_EINVAL, c.files.checkpoint,
+                      "checkpoint's batch stream key does not match the run's seed; remove "
+                      "checkpoint.bin to start the run over");
+            st = SF_EINVAL;
+        }
+        if (st == SF_OK) st = model_metrics_cut_impl(c.files.metrics, ts.step, err);
+        if (st != SF_OK) {
+            st = model_run_fail_impl(&c, diags, err);
+            model_run_ctx_free_impl(&c);
+            return st;
+        }
+        sf_log(&c.log, SF_LOG_LEVEL_INFO, "resuming %s at step %lld of %lld", run_dir,
+               (long long)ts.step, (long long)n_steps);
+    } else {
+        model_init_params(c.model, cfg->seed);
+        st = sf_write_atomic(c.files.metrics, model_metrics_header, strlen(model_metrics_header),
+                             err);
+        if (st != SF_OK) {
+            st = model_run_fail_impl(&c, diags, err);
+            model_run_ctx_free_impl(&c);
+            return st;
+        }
+        sf_log(&c.log, SF_LOG_LEVEL_INFO,
+               "starting %s: %lld steps, N = %lld non-embedding parameters (%lld in all), "
+               "%lld tokens per step, %d thread%s",
+               run_dir, (long long)n_steps, (long long)model_params_nonembed(&shape),
+               (long long)model_params_total(&shape), (long long)(B * T), (int)cfg->threads,
+               cfg->threads == 1 ? "" : "s");
+    }
+    struct model_summary sum = {
+        .version = opts->version, .status = "running", .reason = NULL, .shape = &shape,
+        .info = &c.data.info, .steps = n_steps, .step = ts.step,
+        .tokens_per_step = (int64_t)(B * T), .final_eval_loss = ts.last_eval_loss};
+    if ((st = model_write_status_impl(c.files.status, "running", NULL, err)) != SF_OK ||
+        (st = model_write_summary_impl(c.files.summary, &sum, err)) != SF_OK) {
+        st = model_run_fail_impl(&c, diags, err);
+        model_run_ctx_free_impl(&c);
+        return st;
+    }
+    c.metrics_fd = open(c.files.metrics, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (c.metrics_fd < 0) {
+        SF_SET(err, SF_EIO, "cannot open %s: %s", c.files.metrics, strerror(errno));
+        st = model_run_fail_impl(&c, diags, err);
+        model_run_ctx_free_impl(&c);
+        return st;
+    }
+
+    struct model_adamw opt = {cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay,
+                              cfg->weight_decay_all, cfg->grad_clip};
+    double flops_tok   = model_flops_per_token(&shape);
+    double bayes       = c.data.info.bayes_loss;
+    bool   markov      = c.data.source == MODEL_SOURCE_MARKOV;
+    double true_loss   = NAN;
+    if (markov) {
+        double s = 0.0;
+        for (size_t i = 0; i < c.data.n_eval_win * T; i++) s += c.data.eval_true_loss[i];
+        true_loss = s / (double)(c.data.n_eval_win * T);
+    }
+    size_t next_eval = 0;
+    while (next_eval < c.n_eval_steps && c.eval_steps[next_eval] <= ts.step) next_eval++;
+
+    struct sf_progress  progress;
+    struct sf_progress *pr = NULL;
+    if (opts->progress != NULL) {
+        sf_progress_init(&progress, opts->progress);
+        pr = &progress;
+    }
+    double t_origin = sf_now() - ts.elapsed_s; /* elapsed_s = sf_now() - t_origin */
+    double last_loss = NAN;
+    bool   stop_local = false;
+    enum sf_status result = SF_OK;
+    char           reason[512] = "";
+    for (int64_t step = ts.step + 1; step <= n_steps; step++) {
+        if ((opts->stop != NULL && *opts->stop) || stop_local) {
+            result = SF_EINTERRUPTED;
+            break;
+        }
+        model_data_batch(&c.data, step, B, c.inputs, c.targets);
+        double lr   = model_lr_at(cfg, step, n_steps);
+        double loss = model_forward(c.model, c.inputs, c.targets, B);
+        model_zero_grad(c.model);
+        model_backward(c.model);
+        double gnorm = model_update(c.model, &opt, lr);
+        ts.step        = step;
+        ts.data_cursor = step;
+        last_loss      = loss;
+        if (!isfinite(loss) || !isfinite(gnorm)) {
+            snprintf(reason, sizeof reason, "step %lld: %s %s", (long long)step,
+                     !isfinite(loss) ? "train loss" : "gradient norm",
+                     isnan(!isfinite(loss) ? loss : gnorm) ? "nan" : "inf");
+            result = SF_EDIVERGED;
+        } else if (cfg->diverge_factor > 0 && loss > cfg->diverge_factor * ts.loss_min) {
+            snprintf(reason, sizeof reason,
+                     "step %lld: train loss %.6g above %g times the lowest so far (%.6g)",
+                     (long long)step, loss, cfg->diverge_factor, ts.loss_min);
+            result = SF_EDIVERGED;
+        }
+        if (loss < ts.loss_min) ts.loss_min = loss;
+        ts.loss_sum += loss;
+        ts.loss_count++;
+        ts.elapsed_s = sf_now() - t_origin;
+        bool is_eval = result == SF_OK && next_eval < c.n_eval_steps &&
+                       c.eval_steps[next_eval] == step;
+        if (is_eval || result == SF_EDIVERGED) {
+            double ev = is_eval ? model_evaluate_impl(c.model, &c.data, c.inputs, c.targets) : (double)NAN;
+            ts.elapsed_s  = sf_now() - t_origin;
+            double dt     = ts.elapsed_s - ts.eval_elapsed_s;
+            double tok_s  = dt > 0 ? (double)(step - ts.eval_step) * (double)(B * T) / dt : 0.0;
+            double tokens = (double)step * (double)(B * T);
+            struct sf_buf row;
+            sf_buf_init(&row);
+            sf_buf_printf(&row, "%lld,%lld,", (long long)step, (long long)(step * (int64_t)(B * T)));
+            model_csv_double_impl(&row, model_flops_6n(&shape, tokens), false);
+            model_csv_double_impl(&row, flops_tok * tokens, false);
+            model_csv_double_impl(&row, lr, false);
+            model_csv_double_impl(&row, ts.loss_sum / (double)ts.loss_count, false);
+            model_csv_empty_or_double_impl(&row, ev, is_eval);
+            model_csv_empty_or_double_impl(&row, true_loss, is_eval && markov);
+            model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && markov);
+            model_csv_double_impl(&row, gnorm, false);
+            model_csv_double_impl(&row, ts.elapsed_s, false);
+            model_csv_double_impl(&row, tok_s, true);
+            if (row.failed) {
+                sf_buf_free(&row);
+                SF_SET(err, SF_ENOMEM, "out of memory");
+                st = model_run_fail_impl(&c, diags, err);
+                model_run_ctx_free_impl(&c);
+                return st;
+            }
+            st = model_metrics_append_impl(c.metrics_fd, c.files.metrics, row.data, err);
+            sf_buf_free(&row);
+            if (st != SF_OK) {
+                st = model_run_fail_impl(&c, diags, err);
+                model_run_ctx_free_impl(&c);
+                return st;
+            }
+            if (is_eval) {
+                sf_log(&c.log, SF_LOG_LEVEL_DEBUG,
+                       "step %lld: train %.5f eval %.5f%s lr %.3g |g| %.3g %.0f tokens/s",
+                       (long long)step, ts.loss_sum / (double)ts.loss_count, ev,
+                       markov ? " (cv)" : "", lr, gnorm, tok_s);
+                if (c.log_impl.file != NULL)
+                    fprintf(c.log_impl.file, "step %lld train %.6f eval %.6f\n", (long long)step,
+                            ts.loss_sum / (double)ts.loss_count, ev);
+                ts.last_eval_loss = ev;
+                ts.loss_sum       = 0.0;
+                ts.loss_count     = 0;
+                ts.eval_step      = step;
+                ts.eval_elapsed_s = ts.elapsed_s;
+                next_eval++;
+                model_progress_impl(pr, true, step, n_steps, loss, ev, tok_s,
+                                    ts.elapsed_s / (double)step * (double)(n_steps - step));
+            }
+        }
+        if (result == SF_EDIVERGED) break;
+        bool ckpt = step == n_steps ||
+                    (cfg->checkpoint_every > 0 && step % cfg->checkpoint_every == 0);
+        if (ckpt && (st = model_checkpoint_save(c.files.checkpoint, c.model, &ts, hash, err)) != SF_OK) {
+            st = model_run_fail_impl(&c, diags, err);
+            model_run_ctx_free_impl(&c);
+            return st;
+        }
+        if (opts->stop_after_step > 0 && step >= opts->stop_after_step) stop_local = true;
+        double rate = ts.elapsed_s > 0 ? (double)step * (double)(B * T) / ts.elapsed_s : 0.0;
+        model_progress_impl(pr, false, step, n_steps, loss, ts.last_eval_loss, rate,
+                            ts.elapsed_s / (double)step * (double)(n_steps - step));
+    }
+    if (pr != NULL) sf_progress_finish(pr);
+    (void)last_loss;
+
+    sum.step            = ts.step;
+    sum.final_eval_loss = ts.last_eval_loss;
+    struct sf_error ignored;
+    if (result == SF_EINTERRUPTED) {
+        st = model_checkpoint_save(c.files.checkpoint, c.model, &ts, hash, err);
+        if (st != SF_OK) {
+            st = model_run_fail_impl(&c, diags, err);
+            model_run_ctx_free_impl(&c);
+            return st;
+        }
+        sum.status = "interrupted";
+        model_write_summary_impl(c.files.summary, &sum, &ignored);
+        model_write_status_impl(c.files.status, "interrupted", NULL, &ignored);
+        sf_log(&c.log, SF_LOG_LEVEL_INFO, "interrupted at step %lld; checkpoint written",
+               (long long)ts.step);
+        sf_error_set(err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
+                     "interrupted at step %lld (checkpointed; run again to resume)",
+                     (long long)ts.step);
+    } else if (result == SF_EDIVERGED) {
+        sum.status = "diverged";
+        sum.reason = reason;
+        model_write_summary_impl(c.files.summary, &sum, &ignored);
+        model_write_status_impl(c.files.status, "diverged", reason, &ignored);
+        sf_log(&c.log, SF_LOG_LEVEL_WARNING, "diverged: %s", reason);
+        sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "diverged: %s", reason);
+    } else {
+        sum.status = "done";
+        if ((st = model_write_summary_impl(c.files.summary, &sum, err)) != SF_OK ||
+            (st = model_write_status_impl(c.files.status, "done", NULL, err)) != SF_OK) {
+            st = model_run_fail_impl(&c, diags, err);
+            model_run_ctx_free_impl(&c);
+            return st;
+        }
+        sf_log(&c.log, SF_LOG_LEVEL_INFO, "done: %lld steps, final eval loss %.6g",
+               (long long)ts.step, ts.last_eval_loss);
+    }
+    model_run_ctx_free_impl(&c);
+    return result;
+}
