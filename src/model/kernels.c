@@ -364,10 +364,11 @@ void crossentropy_backward(float *dlogits, const float *probs, const int32_t *ta
                            size_t N, size_t V) {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < N; i++) {
-        const float *p = probs + i * V;
-        float       *d = dlogits + i * V;
+        const float *p  = probs + i * V;
+        float       *d  = dlogits + i * V;
+        float        pt = p[targets[i]]; /* read before d (which may alias p) is written */
         for (size_t j = 0; j < V; j++) d[j] = p[j] * dloss;
-        d[targets[i]] = (p[targets[i]] - 1.0f) * dloss;
+        d[targets[i]] = (pt - 1.0f) * dloss;
     }
 }
 
