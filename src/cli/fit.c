@@ -214,10 +214,10 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                 return cli_option_error(name, "'%s' is not nats or bits", value);
             o->cols.y_in_bits = strcmp(value, "bits") == 0;
         } else if (strcmp(name, "--where") == 0) {
+            if (strchr(value, '=') == NULL || strpbrk(value, "<>") != NULL)
+                return cli_option_error(name, "'%s' is not COL=VALUE (use --min/--max for ranges)", value);
             if (!cli_fit_add_filter(o->where, &o->n_where, 64, name, value, false, FIT_FILTER_OP_EQ_STR))
                 return 2;
-            if (o->where[o->n_where - 1].op != FIT_FILTER_OP_EQ_STR)
-                return cli_option_error(name, "'%s' is not COL=VALUE (use --min/--max for ranges)", value);
             cli_fit_note_filter(o, name, value);
         } else if (strcmp(name, "--min") == 0 || strcmp(name, "--max") == 0) {
             if (!cli_fit_add_filter(o->bounds, &o->n_bounds, 64, name, value, true,
@@ -443,12 +443,18 @@ int cli_fit_main(int argc, char **argv) {
         cli_fit_opts_free(&o);
         return cli_report(&err);
     }
-    if (groups.n == 0) {
+    if (csv.n_rows == 0) {
+        fprintf(stderr, "scalefit: %s: error: no data rows below the header\n", o.data);
+        rc = 2;
+    } else if (groups.n == 0) {
         fprintf(stderr, "scalefit: %s: error: no row passes the filters (%zu rows read)\n", o.data, csv.n_rows);
+        rc = 2;
+    }
+    if (rc != 0) {
         fit_groups_free(&groups);
         sf_csv_free(&csv);
         cli_fit_opts_free(&o);
-        return 2;
+        return rc;
     }
     const size_t n_fits = groups.n * o.n_laws;
     struct fit_data             *data    = calloc(n_fits, sizeof *data);

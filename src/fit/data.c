@@ -93,9 +93,13 @@ static enum sf_status fit_missing_column_impl(const struct sf_csv *csv, const ch
     return st;
 }
 
-/* A field as a finite number; `need_positive` when a logarithm is taken. */
+/* Why a value must be positive, for the message. */
+enum fit_positive { FIT_POSITIVE_NO, FIT_POSITIVE_LOG, FIT_POSITIVE_WEIGHT };
+
+/* A field as a finite number (and positive when asked); `option` names where the column came
+ * from, for the message. */
 static enum sf_status fit_field_number_impl(const struct sf_csv *csv, size_t row, size_t col,
-                                            bool need_positive, const char *purpose,
+                                            enum fit_positive positive, const char *option,
                                             double *out, struct sf_error *err) {
     const struct sf_csv_row *r = &csv->rows[row];
     const char              *s = r->fields[col];
@@ -105,17 +109,20 @@ static enum sf_status fit_field_number_impl(const struct sf_csv *csv, size_t row
     const char *trimmed = s;
     while (*trimmed == ' ' || *trimmed == '\t') trimmed++;
     if (*trimmed == '\0')
-        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' is empty (%s)", csv->header[col], purpose);
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s) is empty", csv->header[col], option);
     if (!sf_parse_double(s, &v))
-        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s': '%s' is not a number (%s)",
-                   csv->header[col], s, purpose);
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s): '%s' is not a number",
+                   csv->header[col], option, s);
     if (!isfinite(v))
-        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s': '%s' is not finite (%s)",
-                   csv->header[col], s, purpose);
-    if (need_positive && !(v > 0))
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s): '%s' is not finite",
+                   csv->header[col], option, s);
+    if (positive == FIT_POSITIVE_LOG && !(v > 0))
         SF_FAIL_AT(err, SF_EINVAL, where,
-                   "column '%s': %s must be positive (%s; its logarithm is taken)",
-                   csv->header[col], s, purpose);
+                   "column '%s' (%s): %s is not positive, and its logarithm is taken",
+                   csv->header[col], option, s);
+    if (positive == FIT_POSITIVE_WEIGHT && !(v > 0))
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s): %s is not positive (weights must be)",
+                   csv->header[col], option, s);
     *out = v;
     return SF_OK;
 }
@@ -139,9 +146,8 @@ static enum sf_status fit_filter_row_impl(const struct sf_csv *csv, const struct
     const char *field = csv->rows[row].fields[col];
     double      v     = NAN;
     if (f->op != FIT_FILTER_OP_EQ_STR) {
-        char purpose[128];
-        snprintf(purpose, sizeof purpose, "needed by %s", f->option);
-        enum sf_status st = fit_field_number_impl(csv, row, (size_t)col, false, purpose, &v, err);
+        enum sf_status st =
+            fit_field_number_impl(csv, row, (size_t)col, FIT_POSITIVE_NO, f->option, &v, err);
         if (st != SF_OK) return st;
     }
     *match = fit_filter_match_impl(f, field, v);
@@ -216,6 +222,45 @@ fail:
     return err->code;
 }
 
+/* A point of a learning curve, for finding repeated compute values within a run. */
+struct fit_curve_key {
+    size_t run;
+    double c;
+    size_t k;
+};
+
+static int fit_curve_key_cmp_impl(const void *a, const void *b) {
+    const struct fit_curve_key *x = a, *y = b;
+    if (x->run != y->run) return (x->run > y->run) - (x->run < y->run);
+    if (x->c != y->c) return (x->c > y->c) - (x->c < y->c);
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+/* A learning curve has one loss per compute value: a repeat is an error at its line. */
+static enum sf_status fit_check_curves_impl(const struct sf_csv *csv, const struct fit_data *d,
+                                            long ccol, struct sf_error *err) {
+    struct fit_curve_key *keys = malloc((d->n ? d->n : 1) * sizeof *keys);
+    if (keys == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory checking learning curves");
+    for (size_t k = 0; k < d->n; k++) keys[k] = (struct fit_curve_key){d->run[k], d->x1[k], k};
+    qsort(keys, d->n, sizeof *keys, fit_curve_key_cmp_impl);
+    for (size_t k = 1; k < d->n; k++) {
+        if (keys[k].run != keys[k - 1].run || keys[k].c != keys[k - 1].c) continue;
+        char   where[1200], cval[SF_FMT_DOUBLE_LEN];
+        size_t a = keys[k - 1].k, b = keys[k].k;
+        sf_where(where, sizeof where, csv->path, d->line[b], (size_t)ccol + 1);
+        sf_fmt_double(cval, sizeof cval, d->x1[b]);
+        enum sf_status st = SF_SET_AT(err, SF_EINVAL, where,
+                                      "column '%s': run '%s' already has a point at compute %s "
+                                      "(line %zu); a learning curve has one loss per compute value",
+                                      csv->header[ccol], d->run_names[d->run[b]],
+                                      cval, d->line[a]);
+        free(keys);
+        return st;
+    }
+    free(keys);
+    return SF_OK;
+}
+
 /* Index of a required column named by an option, or an error. */
 static enum sf_status fit_need_column_impl(const struct sf_csv *csv, const char *name,
                                            const char *option, const char *law, long *col,
@@ -282,21 +327,20 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
         fit_data_free(d);
         SF_FAIL(err, SF_ENOMEM, "out of memory reading the table");
     }
-    const char *v1 = law == FIT_LAW_FRONTIER ? "compute (--c)"
-                     : fit_law_n_vars(law) == 1 ? "x (--x)" : "N (--n)";
+    const char *v1 = law == FIT_LAW_FRONTIER ? "--c" : fit_law_n_vars(law) == 1 ? "--x" : "--n";
     for (size_t k = 0; k < n; k++) {
         size_t i = rows[k];
         d->line[k] = csv->rows[i].line;
-        if ((st = fit_field_number_impl(csv, i, (size_t)c1, true, v1, &d->x1[k], err)) != SF_OK) goto fail;
+        if ((st = fit_field_number_impl(csv, i, (size_t)c1, FIT_POSITIVE_LOG, v1, &d->x1[k], err)) != SF_OK) goto fail;
         if (c2 >= 0 &&
-            (st = fit_field_number_impl(csv, i, (size_t)c2, true, "D (--d)", &d->x2[k], err)) != SF_OK)
+            (st = fit_field_number_impl(csv, i, (size_t)c2, FIT_POSITIVE_LOG, "--d", &d->x2[k], err)) != SF_OK)
             goto fail;
-        if ((st = fit_field_number_impl(csv, i, (size_t)cy, true, "the loss (--y)", &d->y[k], err)) != SF_OK)
+        if ((st = fit_field_number_impl(csv, i, (size_t)cy, FIT_POSITIVE_LOG, "--y", &d->y[k], err)) != SF_OK)
             goto fail;
         if (cols->y_in_bits) d->y[k] *= M_LN2;
         d->w[k] = 1;
         if (cw >= 0 &&
-            (st = fit_field_number_impl(csv, i, (size_t)cw, true, "a weight (--weight)", &d->w[k], err)) != SF_OK)
+            (st = fit_field_number_impl(csv, i, (size_t)cw, FIT_POSITIVE_WEIGHT, "--weight", &d->w[k], err)) != SF_OK)
             goto fail;
         if (law == FIT_LAW_FRONTIER) {
             const char *rname = csv->rows[i].fields[crun];
@@ -312,7 +356,7 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
             }
             d->run[k] = r;
             if (csize >= 0) {
-                if ((st = fit_field_number_impl(csv, i, (size_t)csize, true, "model size (--n)",
+                if ((st = fit_field_number_impl(csv, i, (size_t)csize, FIT_POSITIVE_LOG, "--n",
                                                 &d->size[k], err)) != SF_OK)
                     goto fail;
                 for (size_t m = 0; m < k; m++) {
@@ -339,13 +383,14 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
             const char *field = csv->rows[i].fields[hc];
             double      v     = NAN;
             if (sel->holdout[h].op != FIT_FILTER_OP_EQ_STR &&
-                (st = fit_field_number_impl(csv, i, (size_t)hc, false, "needed by --holdout-where",
-                                            &v, err)) != SF_OK)
+                (st = fit_field_number_impl(csv, i, (size_t)hc, FIT_POSITIVE_NO, "--holdout-where", &v,
+                                            err)) != SF_OK)
                 goto fail;
             match = fit_filter_match_impl(&sel->holdout[h], field, v);
             if (match) d->held_out[k] = true;
         }
     }
+    if (law == FIT_LAW_FRONTIER && (st = fit_check_curves_impl(csv, d, c1, err)) != SF_OK) goto fail;
     /* --holdout K: the K largest remaining points. */
     for (size_t h = 0; h < sel->holdout_k; h++) {
         size_t best = n;

@@ -107,9 +107,12 @@ struct fit_workspace {
     gsl_multifit_nlinear_workspace *nl[FIT_MAX_THETA + 1]; /* by active count */
     size_t nl_n[FIT_MAX_THETA + 1];             /* n each was made for */
     gsl_rng *rng;
-    /* Grid search scratch. */
+    /* Grid search scratch: candidates, column tables, row scales of the linear solve. */
     struct fit_candidate *cells;
     size_t                n_cells, cap_cells;
+    double               *tab;
+    size_t                tab_cap;
+    double               *row_s, *row_t;                 /* (n) */
 };
 
 /* Allocates a workspace for up to n points. NULL on allocation failure. Caller frees. */

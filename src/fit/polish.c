@@ -33,10 +33,12 @@ struct fit_workspace *fit_workspace_alloc(size_t n) {
     ws->y   = malloc(m * sizeof *ws->y);
     ws->ly  = malloc(m * sizeof *ws->ly);
     ws->w   = malloc(m * sizeof *ws->w);
+    ws->row_s = malloc(m * sizeof *ws->row_s);
+    ws->row_t = malloc(m * sizeof *ws->row_t);
     ws->theta_tmp = malloc(FIT_MAX_THETA * sizeof *ws->theta_tmp);
     ws->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!ws->r || !ws->J || !ws->Jfull || !ws->svd_a || !ws->svd_v || !ws->svd_s ||
-        !ws->svd_work || !ws->lx1 || !ws->lx2 || !ws->y || !ws->ly || !ws->w ||
+        !ws->svd_work || !ws->lx1 || !ws->lx2 || !ws->y || !ws->ly || !ws->w || !ws->row_s || !ws->row_t ||
         !ws->theta_tmp || !ws->rng) {
         fit_workspace_free(ws);
         return NULL;
@@ -62,6 +64,9 @@ void fit_workspace_free(struct fit_workspace *ws) {
     free(ws->w);
     free(ws->theta_tmp);
     free(ws->cells);
+    free(ws->tab);
+    free(ws->row_s);
+    free(ws->row_t);
     if (ws->rng) gsl_rng_free(ws->rng);
     free(ws);
 }

@@ -29,62 +29,89 @@ static enum sf_status fit_cells_push_impl(struct fit_workspace *ws, const struct
     return SF_OK;
 }
 
-/* Row weight and target of the linear solve for point i: the solve minimises
- * Σ (s_i (Σ_k c_k col_k) - t_i)². Log space: s = sqrt(w)/y, t = sqrt(w). */
-static void fit_row_scale_impl(const struct fit_problem *pb, size_t i, double *s, double *t) {
-    double sw = sqrt(pb->w ? pb->w[i] : 1.0);
-    if (pb->space == FIT_SPACE_LOG) {
-        *s = sw / pb->y[i];
-        *t = sw;
-    } else {
-        *s = sw;
-        *t = sw * pb->y[i];
+/* The columns of one cell at exponents (e1, e2), as the linear solve and the scoring need them:
+ * u = x1^-e1 (power, power+const, chinchilla) or N^-(e1/e2) (kaplan-nd), v = D^-e2 (chinchilla)
+ * or 1/D (kaplan-nd), and for kaplan-nd q = y^(-1/e2). Precomputed tables are used when given,
+ * else the columns are computed into the scratch arrays. Returns false on overflow. */
+struct fit_cell_cols {
+    const double *u, *v, *q;
+};
+
+static bool fit_col_fill_impl(const double *lx, double e, size_t n, double *out) {
+    for (size_t i = 0; i < n; i++) {
+        double arg = -e * lx[i];
+        if (fabs(arg) > fit_search_max_exp_arg) return false;
+        out[i] = exp(arg);
     }
+    return true;
 }
 
-/* Scores a candidate on the true objective; INFINITY when a prediction is not finite. */
-static double fit_score_impl(const struct fit_problem *pb, struct fit_workspace *ws,
-                             const struct fit_candidate *c) {
-    if (!fit_problem_residuals(pb, c->theta, c->active, ws->r, NULL)) return INFINITY;
-    double v = fit_problem_objective(pb, ws->r);
-    return isfinite(v) ? v : INFINITY;
-}
-
-/* One cell: the linear solve at exponents (e1, e2), the candidate's theta and its score.
- * Returns false when the cell gives no usable candidate. */
+/* One cell: the non-negative linear solve for the coefficients, the candidate's theta, and its
+ * true objective computed from the linear predictions (one log per point). Returns false when
+ * the cell gives no usable candidate. */
 static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws, double e1,
-                          double e2, struct fit_candidate *c) {
+                          double e2, const struct fit_cell_cols *cc, struct fit_candidate *c) {
     const struct fit_law_desc *law = pb->law;
+    const size_t               n   = pb->n;
     struct fit_nnls            s;
-    double                     coef[FIT_NNLS_MAX], col[FIT_NNLS_MAX];
+    double                     coef[FIT_NNLS_MAX] = {0}, col[FIT_NNLS_MAX];
+    const double              *u = cc->u, *v = cc->v, *q = cc->q;
     memset(c, 0, sizeof *c);
+    size_t k = law->kind == FIT_LAW_POWER ? 1 : law->kind == FIT_LAW_CHINCHILLA ? 3 : 2;
+    fit_nnls_reset(&s, k);
+    for (size_t i = 0; i < n; i++) {
+        double sc = ws->row_s[i], t = ws->row_t[i];
+        switch (law->kind) {
+        case FIT_LAW_POWER: col[0] = sc * u[i]; break;
+        case FIT_LAW_POWER_CONST:
+        case FIT_LAW_FRONTIER: col[0] = sc, col[1] = sc * u[i]; break;
+        case FIT_LAW_CHINCHILLA: col[0] = sc, col[1] = sc * u[i], col[2] = sc * v[i]; break;
+        case FIT_LAW_KAPLAN_ND:
+            /* L^(1/alpha_D) = c1 N^(-r) + c2/D; rows divided by y^(1/alpha_D) in log space. */
+            if (pb->space == FIT_SPACE_LOG) {
+                col[0] = sc * u[i] * q[i], col[1] = sc * v[i] * q[i];
+            } else { /* dL = alpha_D L d(L^(1/alpha_D)) / L^(1/alpha_D) */
+                double f = sc * e2 * pb->y[i] * q[i];
+                col[0] = f * u[i], col[1] = f * v[i];
+                t      = f / q[i];
+            }
+            break;
+        case FIT_LAW_COUNT: return false;
+        }
+        fit_nnls_add(&s, col, t);
+    }
+    fit_nnls_solve(&s, coef);
+    /* Linear predictions of the cell; their logs give the residuals. */
+    double *pred = ws->r;
+    for (size_t i = 0; i < n; i++) {
+        switch (law->kind) {
+        case FIT_LAW_POWER: pred[i] = coef[0] * u[i]; break;
+        case FIT_LAW_POWER_CONST:
+        case FIT_LAW_FRONTIER: pred[i] = coef[0] + coef[1] * u[i]; break;
+        case FIT_LAW_CHINCHILLA: pred[i] = coef[0] + coef[1] * u[i] + coef[2] * v[i]; break;
+        case FIT_LAW_KAPLAN_ND: pred[i] = coef[0] * u[i] + coef[1] * v[i]; break;
+        case FIT_LAW_COUNT: return false;
+        }
+        if (!(pred[i] > 0)) return false;
+    }
+    double obj = 0;
+    for (size_t i = 0; i < n; i++) {
+        double lp = log(pred[i]);
+        if (law->kind == FIT_LAW_KAPLAN_ND) lp *= e2;
+        double r  = pb->space == FIT_SPACE_LOG ? lp - pb->ly[i] : exp(lp) - pb->y[i];
+        double wi = pb->w ? pb->w[i] : 1.0;
+        obj += wi * (pb->loss == FIT_LOSS_HUBER ? fit_huber(r, pb->delta) : r * r);
+    }
+    if (!isfinite(obj)) return false;
+    c->objective = obj;
     switch (law->kind) {
     case FIT_LAW_POWER:
-        fit_nnls_reset(&s, 1);
-        for (size_t i = 0; i < pb->n; i++) {
-            double sc, t, arg = -e1 * pb->lx1[i];
-            if (fabs(arg) > fit_search_max_exp_arg) return false;
-            fit_row_scale_impl(pb, i, &sc, &t);
-            col[0] = sc * exp(arg);
-            fit_nnls_add(&s, col, t);
-        }
-        fit_nnls_solve(&s, coef);
         if (!(coef[0] > 0)) return false;
         c->theta[0] = log(coef[0]), c->theta[1] = e1;
         c->active[0] = c->active[1] = true;
         break;
     case FIT_LAW_POWER_CONST:
     case FIT_LAW_FRONTIER:
-        fit_nnls_reset(&s, 2);
-        for (size_t i = 0; i < pb->n; i++) {
-            double sc, t, arg = -e1 * pb->lx1[i];
-            if (fabs(arg) > fit_search_max_exp_arg) return false;
-            fit_row_scale_impl(pb, i, &sc, &t);
-            col[0] = sc;
-            col[1] = sc * exp(arg);
-            fit_nnls_add(&s, col, t);
-        }
-        fit_nnls_solve(&s, coef);
         if (!(coef[1] > 0)) return false; /* no reducible term: not this law */
         c->active[0] = coef[0] > 0;
         c->theta[0]  = c->active[0] ? log(coef[0]) : 0;
@@ -92,18 +119,6 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
         c->active[1] = c->active[2] = true;
         break;
     case FIT_LAW_CHINCHILLA:
-        fit_nnls_reset(&s, 3);
-        for (size_t i = 0; i < pb->n; i++) {
-            double sc, t, a1 = -e1 * pb->lx1[i], a2 = -e2 * pb->lx2[i];
-            if (fabs(a1) > fit_search_max_exp_arg || fabs(a2) > fit_search_max_exp_arg)
-                return false;
-            fit_row_scale_impl(pb, i, &sc, &t);
-            col[0] = sc;
-            col[1] = sc * exp(a1);
-            col[2] = sc * exp(a2);
-            fit_nnls_add(&s, col, t);
-        }
-        fit_nnls_solve(&s, coef);
         if (!(coef[1] > 0) && !(coef[2] > 0)) return false;
         c->active[0] = coef[0] > 0;
         c->active[1] = c->active[2] = coef[1] > 0;
@@ -114,39 +129,51 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
         c->theta[3]  = c->active[3] ? log(coef[2]) : 0;
         c->theta[4]  = e2;
         break;
-    case FIT_LAW_KAPLAN_ND: {
-        /* L^(1/alpha_D) = c1 N^(-r) + c2 / D with r = alpha_N/alpha_D; rows divided by
-         * t_i = y_i^(1/alpha_D) (log space), computed in logs to avoid overflow. */
-        double r = e1 / e2;
-        fit_nnls_reset(&s, 2);
-        for (size_t i = 0; i < pb->n; i++) {
-            double lt = pb->ly[i] / e2;
-            double a1 = -r * pb->lx1[i] - lt, a2 = -pb->lx2[i] - lt;
-            if (fabs(a1) > fit_search_max_exp_arg || fabs(a2) > fit_search_max_exp_arg)
-                return false;
-            double sw = sqrt(pb->w ? pb->w[i] : 1.0);
-            double sc = sw, t = sw;
-            if (pb->space == FIT_SPACE_LINEAR) { /* dL = alpha_D L dt / t */
-                sc = sw * e2 * pb->y[i];
-                t  = sc;
-            }
-            col[0] = sc * exp(a1);
-            col[1] = sc * exp(a2);
-            fit_nnls_add(&s, col, t);
-        }
-        fit_nnls_solve(&s, coef);
+    case FIT_LAW_KAPLAN_ND:
         if (!(coef[0] > 0) || !(coef[1] > 0)) return false;
-        c->theta[0] = log(coef[0]) / r;
+        c->theta[0] = log(coef[0]) / (e1 / e2);
         c->theta[1] = e1;
         c->theta[2] = log(coef[1]);
         c->theta[3] = e2;
         for (size_t j = 0; j < 4; j++) c->active[j] = true;
         break;
-    }
     case FIT_LAW_COUNT: return false;
     }
-    c->objective = fit_score_impl(pb, ws, c);
-    return isfinite(c->objective);
+    return true;
+}
+
+/* Ensures the workspace holds `doubles` of table space (allocated once, reused by replicates). */
+static enum sf_status fit_tab_reserve_impl(struct fit_workspace *ws, size_t doubles,
+                                           struct sf_error *err) {
+    if (ws->tab_cap >= doubles) return SF_OK;
+    double *t = realloc(ws->tab, doubles * sizeof *t);
+    if (t == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory in the grid search");
+    ws->tab     = t;
+    ws->tab_cap = doubles;
+    return SF_OK;
+}
+
+/* Evaluates the cell (e1, e2) with columns computed on the fly into the scratch tables. */
+static bool fit_cell_fresh_impl(const struct fit_problem *pb, struct fit_workspace *ws, double e1,
+                                double e2, double *scratch, struct fit_candidate *c) {
+    const size_t n = pb->n;
+    double *u = scratch, *v = scratch + n, *q = scratch + 2 * n;
+    struct fit_cell_cols cc = {u, v, q};
+    switch (pb->law->kind) {
+    case FIT_LAW_KAPLAN_ND:
+        if (!fit_col_fill_impl(pb->lx1, e1 / e2, n, u) || !fit_col_fill_impl(pb->lx2, 1.0, n, v) ||
+            !fit_col_fill_impl(pb->ly, 1.0 / e2, n, q))
+            return false;
+        break;
+    case FIT_LAW_CHINCHILLA:
+        if (!fit_col_fill_impl(pb->lx1, e1, n, u) || !fit_col_fill_impl(pb->lx2, e2, n, v))
+            return false;
+        break;
+    default:
+        if (!fit_col_fill_impl(pb->lx1, e1, n, u)) return false;
+        break;
+    }
+    return fit_cell_impl(pb, ws, e1, e2, &cc, c);
 }
 
 static int fit_candidate_cmp_impl(const void *a, const void *b) {
@@ -182,17 +209,53 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
         step = prm->kaplan_exp_step;
     }
     const size_t n_axis = (size_t)floor((hi - lo) / step + 0.5) + 1;
+    const size_t n      = pb->n;
     ws->n_cells         = 0;
     size_t evaluated    = 0;
     struct fit_candidate c;
-    /* The coarse grid. */
+    /* Row scales and targets of the linear solve: log space weights rows by 1/L so that the
+     * linear residual approximates the log one. */
+    for (size_t i = 0; i < n; i++) {
+        double sw = sqrt(pb->w ? pb->w[i] : 1.0);
+        ws->row_s[i] = pb->space == FIT_SPACE_LOG ? sw / pb->y[i] : sw;
+        ws->row_t[i] = pb->space == FIT_SPACE_LOG ? sw : sw * pb->y[i];
+    }
+    /* Column tables along each axis of the coarse grid (NAN rows mark overflow), then three
+     * scratch columns for refined cells. */
+    enum sf_status st = fit_tab_reserve_impl(ws, (2 * n_axis + 3) * n, err);
+    if (st != SF_OK) return st;
+    double *t1 = ws->tab, *t2 = ws->tab + n_axis * n, *scratch = ws->tab + 2 * n_axis * n;
+    for (size_t a = 0; a < n_axis; a++) {
+        double e = lo + step * (double)a;
+        if (law->kind == FIT_LAW_KAPLAN_ND) {
+            /* t1: y^(-1/alpha_D) per alpha_D; t2 unused (1/D is the same for every cell). */
+            if (!fit_col_fill_impl(pb->ly, 1.0 / e, n, t1 + a * n)) t1[a * n] = NAN;
+        } else {
+            if (!fit_col_fill_impl(pb->lx1, e, n, t1 + a * n)) t1[a * n] = NAN;
+            if (ndim == 2 && !fit_col_fill_impl(pb->lx2, e, n, t2 + a * n)) t2[a * n] = NAN;
+        }
+    }
+    if (law->kind == FIT_LAW_KAPLAN_ND && !fit_col_fill_impl(pb->lx2, 1.0, n, t2))
+        SF_FAIL(err, SF_ERUNTIME, "the data's D values overflow the search");
     for (size_t i = 0; i < n_axis; i++) {
         for (size_t j = 0; j < (ndim == 2 ? n_axis : 1); j++) {
             double e1 = lo + step * (double)i, e2 = lo + step * (double)j;
             if (law->kind == FIT_LAW_KAPLAN_ND && (e1 <= 0 || e2 <= 0)) continue;
             evaluated++;
-            if (!fit_cell_impl(pb, ws, e1, e2, &c)) continue;
-            enum sf_status st = fit_cells_push_impl(ws, &c, err);
+            bool ok;
+            if (law->kind == FIT_LAW_KAPLAN_ND) {
+                if (isnan(t1[j * n])) continue;
+                /* u = N^-(alpha_N/alpha_D) depends on both exponents. */
+                if (!fit_col_fill_impl(pb->lx1, e1 / e2, n, scratch)) continue;
+                struct fit_cell_cols cc = {scratch, t2, t1 + j * n};
+                ok = fit_cell_impl(pb, ws, e1, e2, &cc, &c);
+            } else {
+                if (isnan(t1[i * n]) || (ndim == 2 && isnan(t2[j * n]))) continue;
+                struct fit_cell_cols cc = {t1 + i * n, ndim == 2 ? t2 + j * n : NULL, NULL};
+                ok = fit_cell_impl(pb, ws, e1, e2, &cc, &c);
+            }
+            if (!ok) continue;
+            st = fit_cells_push_impl(ws, &c, err);
             if (st != SF_OK) return st;
         }
     }
@@ -231,8 +294,8 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
                 double e2 = ndim == 2 ? centres[m][1] + fine * ((double)j - (double)div) : 0;
                 if (law->kind == FIT_LAW_KAPLAN_ND && (e1 <= 0 || e2 <= 0)) continue;
                 refined++;
-                if (!fit_cell_impl(pb, ws, e1, e2, &c)) continue;
-                enum sf_status st = fit_cells_push_impl(ws, &c, err);
+                if (!fit_cell_fresh_impl(pb, ws, e1, e2, scratch, &c)) continue;
+                st = fit_cells_push_impl(ws, &c, err);
                 if (st != SF_OK) return st;
             }
         }
