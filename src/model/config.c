@@ -534,10 +534,18 @@ static bool model_pattern_matches_impl(const char *pattern, const char *base_dir
     return found;
 }
 
+/* Semantic checks. `relations` covers the checks between keys, which are only meaningful when
+ * every key parsed (else a default stands in for a value the user got wrong); checks of one
+ * value (data files, diverge_factor) always run. */
 static void model_validate_impl(const struct model_config *c, const struct model_places *pl,
-                                const char *base_dir, bool check_files, struct sf_diags *diags) {
+                                const char *base_dir, bool check_files, bool relations,
+                                struct sf_diags *diags) {
     const struct model_data_config *d = &c->data;
     struct model_shape              s = model_config_shape(c);
+    if (c->diverge_factor != 0.0 && c->diverge_factor <= 1.0)
+        MODEL_DIAG(diags, pl, "diverge_factor",
+                   "'diverge_factor' must be 0 (off) or greater than 1, not %g", c->diverge_factor);
+    if (!relations) goto files;
     if (s.n_head > 0 && s.d_attn > 0 && s.d_attn % s.n_head != 0) {
         if (c->d_attn > 0)
             MODEL_DIAG(diags, pl, "n_head", "n_head %lld does not divide d_attn %lld",
@@ -555,9 +563,6 @@ static void model_validate_impl(const struct model_config *c, const struct model
         MODEL_DIAG(diags, pl, "eval_points", "give 'eval_every' or 'eval_points', not both");
     if (c->eval_every <= 0 && c->eval_points <= 0)
         MODEL_DIAG(diags, pl, "eval_points", "give 'eval_every' or 'eval_points'");
-    if (c->diverge_factor != 0.0 && c->diverge_factor <= 1.0)
-        MODEL_DIAG(diags, pl, "diverge_factor",
-                   "'diverge_factor' must be 0 (off) or greater than 1, not %g", c->diverge_factor);
     if (c->n_layer < 1 || c->d_model < 1 || c->n_head < 1 || c->n_ctx < 1 || c->batch < 1 ||
         c->d_ff < 0 || c->d_attn < 0 || c->threads < 1 || !(c->lr > 0))
         MODEL_DIAG(diags, pl, "n_layer",
@@ -573,10 +578,14 @@ static void model_validate_impl(const struct model_config *c, const struct model
                        "more than the %lld the markov source allows",
                        (long long)d->order, (long long)d->n_vocab, entries,
                        (long long)MODEL_MARKOV_MAX_TABLE);
-    } else {
-        if (d->n_paths == 0)
-            MODEL_DIAG(diags, pl, "data.paths", "source %s needs 'paths' (files or glob patterns)",
-                       model_source_name(d->source));
+    } else if (d->n_paths == 0) {
+        MODEL_DIAG(diags, pl, "data.paths", "source %s needs 'paths' (files or glob patterns)",
+                   model_source_name(d->source));
+    }
+    if (d->source == MODEL_SOURCE_TOKENS && d->n_vocab < 2)
+        MODEL_DIAG(diags, pl, "data.n_vocab", "source tokens needs 'n_vocab' >= 2");
+files:
+    if (d->source != MODEL_SOURCE_MARKOV) {
         if (check_files) {
             for (size_t i = 0; i < d->n_paths + d->n_eval_paths; i++) {
                 bool        ev  = i >= d->n_paths;
@@ -589,15 +598,13 @@ static void model_validate_impl(const struct model_config *c, const struct model
                            strpbrk(pat, "*?[") ? " (the pattern matches no file)" : "");
             }
         }
-        if (d->source == MODEL_SOURCE_TOKENS && d->n_vocab < 2)
-            MODEL_DIAG(diags, pl, "data.n_vocab", "source tokens needs 'n_vocab' >= 2");
     }
 }
 
 enum sf_status model_config_validate(const struct model_config *cfg, const char *base_dir,
                                      struct sf_diags *diags) {
     size_t before = diags->n_errors;
-    model_validate_impl(cfg, NULL, base_dir, base_dir != NULL, diags);
+    model_validate_impl(cfg, NULL, base_dir, base_dir != NULL, true, diags);
     return diags->n_errors > before ? SF_EINVAL : SF_OK;
 }
 
@@ -674,7 +681,8 @@ enum sf_status model_config_load(const char *path, struct model_config *cfg,
     /* Each pair of alternatives: giving one clears the other's default. */
     if (tokens_seen && !steps_seen) cfg->steps = 0;
     if (every_seen && !points_seen) cfg->eval_points = 0;
-    if (diags->n_errors == before) {
+    {
+        bool  parsed   = diags->n_errors == before;
         char *dir_copy = sf_strdup(path);
         char *slash    = dir_copy ? strrchr(dir_copy, '/') : NULL;
         const char *base = ".";
@@ -682,7 +690,7 @@ enum sf_status model_config_load(const char *path, struct model_config *cfg,
             *slash = '\0';
             base   = dir_copy[0] ? dir_copy : "/";
         }
-        model_validate_impl(cfg, pl, base, true, diags);
+        model_validate_impl(cfg, pl, base, true, parsed, diags);
         free(dir_copy);
     }
 done:
