@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -369,6 +370,16 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         SF_FAIL_AT(err, SF_EIO, run_dir, "cannot lock %s: %s", "lock", strerror(e));
     }
     c.log_impl.file = fopen(c.files.log, "a");
+    /* Temporary files of a process killed while writing (name.tmp.PID) are garbage now. */
+    {
+        char *pattern = sf_path_join(run_dir, "*.tmp.*");
+        glob_t g;
+        if (pattern != NULL && glob(pattern, 0, NULL, &g) == 0) {
+            for (size_t i = 0; i < g.gl_pathc; i++) unlink(g.gl_pathv[i]);
+            globfree(&g);
+        }
+        free(pattern);
+    }
 
     /* Configuration. */
     size_t before = diags->n_errors;
@@ -599,13 +610,17 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
                 return st;
             }
             if (is_eval) {
-                sf_log(&c.log, SF_LOG_LEVEL_DEBUG,
-                       "step %lld: train %.5f eval %.5f%s lr %.3g |g| %.3g %.0f tokens/s",
-                       (long long)step, ts.loss_sum / (double)ts.loss_count, ev,
-                       markov ? " (cv)" : "", lr, gnorm, tok_s);
-                if (c.log_impl.file != NULL)
-                    fprintf(c.log_impl.file, "step %lld train %.6f eval %.6f\n", (long long)step,
-                            ts.loss_sum / (double)ts.loss_count, ev);
+                if (markov)
+                    sf_log(&c.log, SF_LOG_LEVEL_DEBUG,
+                           "step %lld: train %.5f eval %.5f eval_cv %.5f lr %.3g |g| %.3g "
+                           "%.0f tokens/s",
+                           (long long)step, ts.loss_sum / (double)ts.loss_count, ev,
+                           ev - true_loss + bayes, lr, gnorm, tok_s);
+                else
+                    sf_log(&c.log, SF_LOG_LEVEL_DEBUG,
+                           "step %lld: train %.5f eval %.5f lr %.3g |g| %.3g %.0f tokens/s",
+                           (long long)step, ts.loss_sum / (double)ts.loss_count, ev, lr, gnorm,
+                           tok_s);
                 ts.last_eval_loss = ev;
                 ts.loss_sum       = 0.0;
                 ts.loss_count     = 0;

@@ -1,0 +1,463 @@
+/*
+ * test_run.c — whole runs through model_run() and through the `scalefit train` command:
+ *   - a run leaves run.yaml, status "done", metrics.csv with DESIGN.md's columns and one row per
+ *     evaluation step, checkpoint.bin, summary.yaml (with bayes_loss and the parameter counts)
+ *     and log.txt;
+ *   - determinism: the same run.yaml twice gives identical metrics.csv apart from the timing
+ *     columns, and identical parameters and AdamW moments;
+ *   - a run stopped at a step (the stop flag) or by SIGTERM (exit status 4, status
+ *     "interrupted") and resumed ends bit-identical to the uninterrupted one; so does a run
+ *     killed with SIGKILL at random moments, again and again, and restarted each time;
+ *   - a diverging run stops with exit status 3 and "diverged: step S: ..." and stays diverged;
+ *   - corrupt or mismatched checkpoints (truncated, wrong magic, flipped payload byte, another
+ *     configuration) and a bad run.yaml give exit status 2 and the expected messages;
+ *   - one batch, overfitted, drives the loss near zero; file sources train end to end.
+ * Usage: test_run SCALEFIT [--long] (the binary for the subprocess checks).
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "internal.h"
+
+static char        root[] = "/tmp/sf_run_XXXXXX";
+static const char *scalefit;
+
+/* A run small enough for a test: markov V4 K3, one layer of width 32. */
+static const char *small_yaml = "data: {source: markov, n_vocab: 4, order: 3}\n"
+                                "n_layer: 1\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 8\n"
+                                "steps: 120\nlr: 0.01\neval_points: 6\neval_tokens: 256\n"
+                                "checkpoint_every: 25\n";
+
+static char *path_in(const char *dir, const char *name) {
+    static char buf[4][1024];
+    static int  k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static void make_run(const char *dir, const char *yaml) {
+    mkdir(dir, 0755);
+    FILE *f = fopen(path_in(dir, "run.yaml"), "w");
+    fputs(yaml, f);
+    fclose(f);
+}
+
+static char *slurp(const char *path, size_t *len) {
+    char           *data = NULL;
+    size_t          l    = 0;
+    struct sf_error err;
+    if (sf_read_file(path, &data, &l, &err) != SF_OK) return NULL;
+    if (len) *len = l;
+    return data;
+}
+
+static enum sf_status run_inproc(const char *dir, int64_t stop_after) {
+    struct model_run_options o = {0};
+    o.stop_after_step          = stop_after;
+    struct sf_diags d;
+    struct sf_error e;
+    sf_diag_init(&d);
+    sf_error_clear(&e);
+    enum sf_status st = model_run(dir, &o, &d, &e);
+    if (st != SF_OK && st != SF_EINTERRUPTED) {
+        sf_diag_print(&d, stdout);
+        sf_error_print(&e, stdout);
+    }
+    sf_diag_free(&d);
+    return st;
+}
+
+/* metrics.csv without the two timing columns. */
+static char *metrics_untimed(const char *dir) {
+    char *t = slurp(path_in(dir, "metrics.csv"), NULL);
+    if (t == NULL) return NULL;
+    struct sf_buf out;
+    sf_buf_init(&out);
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+        int   commas = 0;
+        char *p      = line;
+        for (; *p && commas < 10; p++) commas += *p == ',';
+        sf_buf_append(&out, line, (size_t)(p - line));
+        sf_buf_puts(&out, "\n");
+    }
+    free(t);
+    return sf_buf_take(&out);
+}
+
+/* The checkpoint's parameter and moment blocks (the header holds timing fields). */
+static bool same_payload(const char *a, const char *b) {
+    size_t la, lb;
+    char  *x = slurp(path_in(a, "checkpoint.bin"), &la), *y = slurp(path_in(b, "checkpoint.bin"), &lb);
+    bool   same = x && y && la == lb && la > 264 && memcmp(x + 256, y + 256, la - 264) == 0 &&
+                memcmp(x + 152, y + 152, 32) == 0; /* step, adam_t, cursor, batch key */
+    free(x);
+    free(y);
+    return same;
+}
+
+static void check_identical(const char *label, const char *ref, const char *dir) {
+    char *m1 = metrics_untimed(ref), *m2 = metrics_untimed(dir);
+    check(m1 && m2 && strcmp(m1, m2) == 0, "%s: metrics.csv identical apart from timing", label);
+    if (m1 && m2 && strcmp(m1, m2) != 0) printf("---- ref ----\n%s---- got ----\n%s", m1, m2);
+    check(same_payload(ref, dir), "%s: parameters and AdamW moments bit-identical", label);
+    free(m1);
+    free(m2);
+}
+
+static char *first_line(const char *path) {
+    char *t = slurp(path, NULL);
+    if (t) {
+        char *nl = strchr(t, '\n');
+        if (nl) *nl = '\0';
+    }
+    return t;
+}
+
+/* Runs scalefit train on dir; stderr into dir/../NAME.err; returns the child pid. */
+static pid_t spawn_train(const char *dir, const char *errfile) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (errfile) {
+            FILE *f = freopen(errfile, "w", stderr);
+            (void)f;
+        }
+        execl(scalefit, scalefit, "train", "--run-dir", dir, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_exit(pid_t pid) {
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int train_cli(const char *dir, const char *errfile) {
+    return wait_exit(spawn_train(dir, errfile));
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+// ---- the checks ----
+
+static void test_reference_run(const char *ref) {
+    make_run(ref, small_yaml);
+    check(run_inproc(ref, 0) == SF_OK, "reference run completes");
+    char *st = first_line(path_in(ref, "status"));
+    check(st && strcmp(st, "done") == 0, "status is 'done' (%s)", st ? st : "missing");
+    free(st);
+    char *m = slurp(path_in(ref, "metrics.csv"), NULL);
+    static const char header[] = "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
+                                 "eval_true_loss,eval_loss_cv,grad_norm,elapsed_s,tokens_per_s\n";
+    check(m && strncmp(m, header, strlen(header)) == 0, "metrics.csv header as DESIGN.md");
+    int rows = 0;
+    for (char *p = m; p && *p; p++) rows += *p == '\n';
+    check(rows - 1 == 6, "one row per evaluation (%d rows for eval_points 6)", rows - 1);
+    /* The last row: step 120, tokens 120·8·16, every column filled. */
+    char *last = m ? strstr(m, "\n120,15360,") : NULL;
+    check(last != NULL, "last row at step 120 with tokens 15360");
+    if (last) {
+        int fields = 1, empty = 0;
+        for (char *p = last + 1; *p && *p != '\n'; p++) {
+            if (*p == ',') {
+                fields++;
+                empty += p[1] == ',' || p[1] == '\n';
+            }
+        }
+        check(fields == 12 && empty == 0, "12 fields, none empty on a markov run");
+    }
+    free(m);
+    char *sum = slurp(path_in(ref, "summary.yaml"), NULL);
+    struct model_config c;
+    struct sf_diags     d;
+    sf_diag_init(&d);
+    model_config_load(path_in(ref, "run.yaml"), &c, &d);
+    sf_diag_free(&d);
+    struct model_source_info info;
+    struct sf_error          e;
+    model_source_describe(&c, ref, &info, &e);
+    struct model_shape s = model_config_shape(&c);
+    char               want[256];
+    snprintf(want, sizeof want, "params_nonembed: %lld\n", (long long)model_params_nonembed(&s));
+    check(sum && strstr(sum, want), "summary.yaml has %s", want);
+    char bl[64];
+    snprintf(bl, sizeof bl, "bayes_loss: %s\n", sf_fmt_double((char[32]){0}, 32, info.bayes_loss));
+    check(sum && strstr(sum, bl), "summary.yaml has the exact %s", bl);
+    check(sum && strstr(sum, "status: done\n") && strstr(sum, "step: 120\n") &&
+              strstr(sum, "tokens: 15360\n") && strstr(sum, info.sha256),
+          "summary.yaml has status, final step/tokens and data_sha256");
+    free(sum);
+    check(sf_path_exists(path_in(ref, "log.txt")) && sf_path_exists(path_in(ref, "checkpoint.bin")),
+          "log.txt and checkpoint.bin exist");
+    /* A finished run is not trained again. */
+    check(run_inproc(ref, 0) == SF_OK, "rerunning a finished run returns done");
+}
+
+static void test_determinism(const char *ref) {
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/again", root);
+    make_run(dir, small_yaml);
+    check(run_inproc(dir, 0) == SF_OK, "second identical run completes");
+    check_identical("same config twice", ref, dir);
+}
+
+static void test_stop_resume(const char *ref) {
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/stopped", root);
+    make_run(dir, small_yaml);
+    check(run_inproc(dir, 57) == SF_EINTERRUPTED, "stop flag after step 57: interrupted");
+    char *st = first_line(path_in(dir, "status"));
+    check(st && strcmp(st, "interrupted") == 0, "status 'interrupted'");
+    free(st);
+    check(run_inproc(dir, 0) == SF_OK, "resume completes");
+    check_identical("stopped at 57 and resumed", ref, dir);
+}
+
+/* The long version of the small run (999 steps, about 2 s), so that signals land mid-way. */
+static void long_yaml(char *yaml, size_t n) {
+    snprintf(yaml, n, "%s", small_yaml);
+    memcpy(strstr(yaml, "steps: 120"), "steps: 999", 10);
+}
+
+static int64_t checkpoint_step(const char *dir) {
+    size_t n;
+    char  *d = slurp(path_in(dir, "checkpoint.bin"), &n);
+    int64_t s = -1;
+    if (d && n >= 160) memcpy(&s, d + 152, sizeof s);
+    free(d);
+    return s;
+}
+
+static void test_sigkill(const char *ref_long) {
+    char dir[600], yaml[1024];
+    snprintf(dir, sizeof dir, "%s/killed", root);
+    long_yaml(yaml, sizeof yaml);
+    make_run(dir, yaml);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    srand((unsigned)ts.tv_nsec);
+    int     kills = 0, mid = 0, rc = -1;
+    int64_t last_ckpt = -1;
+    for (int attempt = 0; attempt < 40 && rc != 0; attempt++) {
+        pid_t pid = spawn_train(dir, path_in(root, "killed.err"));
+        sleep_ms(40 + rand() % 200);
+        kill(pid, SIGKILL);
+        rc = wait_exit(pid);
+        if (rc != 128 + SIGKILL) continue;
+        kills++;
+        int64_t s = checkpoint_step(dir);
+        if (s > last_ckpt && last_ckpt >= 0) mid++; /* progress since the previous kill */
+        last_ckpt = s;
+    }
+    if (rc != 0) rc = train_cli(dir, path_in(root, "killed.err"));
+    check(rc == 0, "after %d SIGKILLs the run finishes (exit %d)", kills, rc);
+    check(mid >= 3, "at least 3 kills landed mid-run after progress (%d of %d)", mid, kills);
+    check_identical("killed with SIGKILL at random moments and resumed", ref_long, dir);
+}
+
+static void test_sigterm(const char *ref_long) {
+    char dir[600], yaml[1024];
+    snprintf(dir, sizeof dir, "%s/termed", root);
+    long_yaml(yaml, sizeof yaml);
+    make_run(dir, yaml);
+    pid_t pid = spawn_train(dir, path_in(root, "termed.err"));
+    sleep_ms(400);
+    kill(pid, SIGTERM);
+    int rc = wait_exit(pid);
+    char *st = first_line(path_in(dir, "status"));
+    check(rc == 4, "SIGTERM: exit status 4 (got %d)", rc);
+    check(st && strcmp(st, "interrupted") == 0, "SIGTERM: status 'interrupted'");
+    free(st);
+    char *err = slurp(path_in(root, "termed.err"), NULL);
+    check(err && strstr(err, "interrupted at step"), "SIGTERM: the message says so");
+    free(err);
+    check(train_cli(dir, NULL) == 0, "resume after SIGTERM completes");
+    check_identical("SIGTERM and resumed", ref_long, dir);
+}
+
+static void test_diverged(void) {
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/diverged", root);
+    make_run(dir, "data: {source: markov, n_vocab: 4, order: 3}\n"
+                  "n_layer: 1\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 8\nsteps: 200\n"
+                  "lr: 0.9\nlr_warmup: 0\ngrad_clip: 0\nbeta2: 0.5\ndiverge_factor: 1.5\n"
+                  "eval_points: 4\neval_tokens: 128\n");
+    int   rc = train_cli(dir, path_in(root, "diverged.err"));
+    char *st = first_line(path_in(dir, "status"));
+    check(rc == 3, "diverging run: exit status 3 (got %d)", rc);
+    check(st && strncmp(st, "diverged: step ", 15) == 0, "status '%s'", st ? st : "");
+    char *m = slurp(path_in(dir, "metrics.csv"), NULL);
+    size_t n = m ? strlen(m) : 0;
+    check(n > 2 && m[n - 1] == '\n', "metrics.csv ends in a whole line");
+    /* The last row: eval columns empty. */
+    char *last = m;
+    for (char *p = m; p && p + 1 < m + n; p++)
+        if (*p == '\n') last = p + 1;
+    check(last && strstr(last, ",,,") != NULL, "the divergence row has empty eval columns");
+    free(m);
+    check(train_cli(dir, NULL) == 3, "a diverged run stays diverged");
+    free(st);
+}
+
+static void test_bad_checkpoints(const char *ref) {
+    struct {
+        const char *name, *expect;
+    } cases[] = {
+        {"truncated", "truncated checkpoint"},
+        {"magic", "not a scalefit checkpoint: magic"},
+        {"crc", "checkpoint checksum mismatch"},
+        {"config", "checkpoint was written for another configuration"},
+        {"tiny", "not a scalefit checkpoint"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dir[600], errf[700];
+        snprintf(dir, sizeof dir, "%s/ckpt_%s", root, cases[i].name);
+        snprintf(errf, sizeof errf, "%s/ckpt_%s.err", root, cases[i].name);
+        make_run(dir, small_yaml);
+        size_t n = 0;
+        char  *d = slurp(path_in(ref, "checkpoint.bin"), &n);
+        if (strcmp(cases[i].name, "truncated") == 0) n = n / 2;
+        if (strcmp(cases[i].name, "magic") == 0) d[0] ^= 0x5a;
+        if (strcmp(cases[i].name, "crc") == 0) d[n / 2] ^= 0x01;
+        if (strcmp(cases[i].name, "tiny") == 0) n = 5;
+        if (strcmp(cases[i].name, "config") == 0) {
+            FILE *y = fopen(path_in(dir, "run.yaml"), "a");
+            fputs("seed: 2\n", y);
+            fclose(y);
+        }
+        FILE *f = fopen(path_in(dir, "checkpoint.bin"), "wb");
+        fwrite(d, 1, n, f);
+        fclose(f);
+        free(d);
+        int   rc  = train_cli(dir, errf);
+        char *msg = slurp(errf, NULL);
+        char *st  = first_line(path_in(dir, "status"));
+        check(rc == 2, "%s checkpoint: exit status 2 (got %d)", cases[i].name, rc);
+        check(msg && strstr(msg, cases[i].expect) && strstr(msg, "checkpoint.bin: error: ") &&
+                  strstr(msg, "remove checkpoint.bin"),
+              "%s checkpoint: message names the file, '%s' and the fix", cases[i].name,
+              cases[i].expect);
+        check(st && strncmp(st, "failed: ", 8) == 0, "%s checkpoint: status '%s'", cases[i].name,
+              st ? st : "");
+        if (msg && i == 0) printf("message: %s", msg);
+        free(msg);
+        free(st);
+    }
+}
+
+static void test_bad_yaml_cli(void) {
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/badyaml", root);
+    make_run(dir, "n_layer: 2\nd_modle: 64\nn_head: 3\n");
+    int   rc  = train_cli(dir, path_in(root, "badyaml.err"));
+    char *msg = slurp(path_in(root, "badyaml.err"), NULL);
+    char  want[800];
+    snprintf(want, sizeof want,
+             "scalefit: %s/run.yaml:2:1: error: unknown key 'd_modle' (did you mean 'd_model'?)\n",
+             dir);
+    check(rc == 2, "bad run.yaml: exit status 2 (got %d)", rc);
+    check(msg && strcmp(msg, want) == 0, "bad run.yaml: exactly the message (%s)", msg ? msg : "");
+    char *st = first_line(path_in(dir, "status"));
+    check(st && strstr(st, "failed: bad run.yaml: ") == st && strstr(st, "d_modle"),
+          "bad run.yaml: status '%s'", st ? st : "");
+    free(st);
+    free(msg);
+    /* No run directory, or no --run-dir: usage errors. */
+    check(train_cli(path_in(root, "no-such-dir"), NULL) == 2, "missing run directory: exit 2");
+}
+
+static void test_overfit(void) {
+    struct model_shape s = {2, 32, 2, 128, 32, 16, 13, true};
+    struct sf_error    e;
+    struct model      *m = model_alloc(&s, 4, &e);
+    model_init_params(m, 3);
+    int32_t          in[64], tg[64];
+    struct model_rng r;
+    model_rng_seed(&r, 5);
+    for (int i = 0; i < 64; i++) in[i] = (int32_t)model_rng_below(&r, 13), tg[i] = (int32_t)model_rng_below(&r, 13);
+    struct model_adamw opt = {0.9, 0.95, 1e-8, 0.0, false, 1.0};
+    double first = NAN, loss = NAN;
+    for (int step = 0; step < 300; step++) {
+        loss = model_forward(m, in, tg, 4);
+        if (step == 0) first = loss;
+        model_zero_grad(m);
+        model_backward(m);
+        model_update(m, &opt, 1e-2);
+    }
+    loss = model_forward(m, in, tg, 4);
+    check(fabs(first - log(13.0)) < 0.1, "initial loss near ln 13 = %.3f (%.4f)", log(13.0), first);
+    check(loss < 0.05, "one batch overfitted in 300 steps: loss %.4g < 0.05", loss);
+    model_free(m);
+}
+
+static void test_text_source(void) {
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/text", root);
+    mkdir(dir, 0755);
+    for (int k = 0; k < 3; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "part%d.txt", k);
+        FILE *f = fopen(path_in(dir, name), "w");
+        for (int i = 0; i < 200; i++) fprintf(f, "line %d of part %d: the quick brown fox.\n", i, k);
+        fclose(f);
+    }
+    make_run(dir, "data: {source: text, paths: ['part*.txt'], eval_fraction: 0.34}\n"
+                  "n_layer: 1\nd_model: 32\nn_head: 2\nn_ctx: 32\nbatch: 4\nsteps: 60\n"
+                  "eval_every: 20\neval_tokens: 512\n");
+    check(run_inproc(dir, 0) == SF_OK, "a text run completes");
+    char *m   = slurp(path_in(dir, "metrics.csv"), NULL);
+    char *sum = slurp(path_in(dir, "summary.yaml"), NULL);
+    check(m && strstr(m, "\n60,7680,") && strstr(m, ",,,"), "text metrics: step 60, markov columns empty");
+    check(sum && strstr(sum, "bayes_loss: null") && strstr(sum, "n_vocab: 256"),
+          "text summary: bayes_loss null, n_vocab 256");
+    free(m);
+    free(sum);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_run SCALEFIT\n");
+        return 2;
+    }
+    scalefit = argv[1];
+    if (mkdtemp(root) == NULL) return 1;
+    model_set_threads(1);
+    char ref[600];
+    snprintf(ref, sizeof ref, "%s/ref", root);
+    test_reference_run(ref);
+    test_determinism(ref);
+    test_stop_resume(ref);
+    char ref_long[600], yaml[1024];
+    snprintf(ref_long, sizeof ref_long, "%s/ref_long", root);
+    long_yaml(yaml, sizeof yaml);
+    make_run(ref_long, yaml);
+    check(run_inproc(ref_long, 0) == SF_OK, "long reference run completes");
+    test_sigkill(ref_long);
+    test_sigterm(ref_long);
+    test_diverged();
+    test_bad_checkpoints(ref);
+    test_bad_yaml_cli();
+    test_overfit();
+    test_text_source();
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    if (check_failures() == 0 && system(cmd) != 0) return 1;
+    if (check_failures() > 0) printf("run directories kept in %s\n", root);
+    return check_summary();
+}
