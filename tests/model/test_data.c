@@ -1,0 +1,250 @@
+/*
+ * test_data.c — the file data sources:
+ *   - IDX images (gzip and plain) downsampled to R×R with Q levels, against a direct evaluation
+ *     of the rule (zero-pad to a multiple of R, block mean, floor(mean·Q/256)) for R = 8, 4, 7;
+ *     truncated files and a wrong magic are reported with the path;
+ *   - Debian's Fashion-MNIST test set (dataset-fashion-mnist; required under CI) loads as
+ *     10000 images of 64 tokens using every level;
+ *   - tokens: a token >= n_vocab and an odd byte count are reported with the offset;
+ *   - text: the split by file (eval_fraction over the sorted file list), the split of a single
+ *     file (its last fraction), the sha256 of the files' bytes, and windows of image data that
+ *     start on image boundaries.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "internal.h"
+
+static char dir[] = "/tmp/sf_data_XXXXXX";
+
+static char *in_dir(const char *name) {
+    static char buf[2][700];
+    static int  k;
+    k = 1 - k;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* Writes n images of rows×cols as an IDX file (gzip when gz). */
+static void write_idx(const char *path, const uint8_t *px, uint32_t n, uint32_t rows, uint32_t cols,
+                      bool gz, uint32_t magic, size_t cut) {
+    uint8_t  hdr[16];
+    uint32_t v[4] = {magic, n, rows, cols};
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 4; b++) hdr[4 * i + b] = (uint8_t)(v[i] >> (24 - 8 * b));
+    size_t total = (size_t)n * rows * cols;
+    if (cut > 0 && cut < total) total = cut;
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        gzwrite(f, hdr, 16);
+        gzwrite(f, px, (unsigned)total);
+        gzclose(f);
+    } else {
+        FILE *f = fopen(path, "wb");
+        fwrite(hdr, 1, 16, f);
+        fwrite(px, 1, total, f);
+        fclose(f);
+    }
+}
+
+static void test_idx(void) {
+    uint32_t n = 3, rows = 28, cols = 28;
+    uint8_t *px = malloc(n * rows * cols);
+    for (uint32_t i = 0; i < n * rows * cols; i++) px[i] = (uint8_t)((i * 37u + (i / 28) * 11u) % 256u);
+    write_idx(in_dir("img.gz"), px, n, rows, cols, true, 0x803, 0);
+    write_idx(in_dir("img.idx"), px, n, rows, cols, false, 0x803, 0);
+    int64_t Rs[] = {8, 4, 7};
+    for (size_t r = 0; r < 3; r++) {
+        int64_t   R = Rs[r], Q = 16;
+        uint16_t *tok[2];
+        size_t    ni[2];
+        struct sf_error e;
+        bool ok = model_idx_images(in_dir("img.gz"), R, Q, &tok[0], &ni[0], &e) == SF_OK &&
+                  model_idx_images(in_dir("img.idx"), R, Q, &tok[1], &ni[1], &e) == SF_OK;
+        if (!check(ok && ni[0] == n && ni[1] == n, "R=%lld: both files load %u images", (long long)R, n))
+            continue;
+        check(memcmp(tok[0], tok[1], n * (size_t)(R * R) * sizeof(uint16_t)) == 0,
+              "R=%lld: gzip and plain give the same tokens", (long long)R);
+        /* The rule, evaluated directly. */
+        size_t S = (28 + (size_t)R - 1) / (size_t)R * (size_t)R, blk = S / (size_t)R;
+        size_t pad = (S - 28) / 2;
+        size_t bad = 0;
+        for (uint32_t k = 0; k < n; k++)
+            for (size_t by = 0; by < (size_t)R; by++)
+                for (size_t bx = 0; bx < (size_t)R; bx++) {
+                    double sum = 0;
+                    for (size_t y = 0; y < blk; y++)
+                        for (size_t x = 0; x < blk; x++) {
+                            long yy = (long)(by * blk + y) - (long)pad, xx = (long)(bx * blk + x) - (long)pad;
+                            if (yy >= 0 && yy < 28 && xx >= 0 && xx < 28)
+                                sum += px[k * 784 + (size_t)yy * 28 + (size_t)xx];
+                        }
+                    double mean = sum / (double)(blk * blk);
+                    int    lev  = (int)floor(mean * (double)Q / 256.0);
+                    if (lev > Q - 1) lev = (int)Q - 1;
+                    bad += tok[0][k * (size_t)(R * R) + by * (size_t)R + bx] != lev;
+                }
+        check(bad == 0, "R=%lld: every pixel token follows pad-average-quantise (%zu differ)",
+              (long long)R, bad);
+        free(tok[0]);
+        free(tok[1]);
+    }
+    /* Broken files. */
+    write_idx(in_dir("short.gz"), px, n, rows, cols, true, 0x803, 784 + 100);
+    write_idx(in_dir("labels.gz"), px, n, rows, cols, true, 0x801, 0);
+    uint16_t       *t;
+    size_t          k;
+    struct sf_error e;
+    check(model_idx_images(in_dir("short.gz"), 8, 16, &t, &k, &e) == SF_EINVAL &&
+              strstr(e.message, "truncated") && strstr(e.where, "short.gz"),
+          "truncated IDX: '%s: %s'", e.where, e.message);
+    check(model_idx_images(in_dir("labels.gz"), 8, 16, &t, &k, &e) == SF_EINVAL &&
+              strstr(e.message, "magic 0x00000801"),
+          "wrong IDX magic: '%s'", e.message);
+    free(px);
+}
+
+static void test_fashion_mnist(void) {
+    const char *p = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    bool        in_ci = getenv("CI") != NULL && getenv("CI")[0] != '\0';
+    if (!sf_path_exists(p)) {
+        printf("%s absent (package dataset-fashion-mnist)\n", p);
+        check(!in_ci, "Fashion-MNIST is installed under CI (scripts/setup.sh)");
+        return;
+    }
+    uint16_t       *t;
+    size_t          n;
+    struct sf_error e;
+    if (!check(model_idx_images(p, 8, 16, &t, &n, &e) == SF_OK && n == 10000,
+               "Fashion-MNIST t10k loads 10000 images at 8x8")) return;
+    size_t hist[16] = {0};
+    for (size_t i = 0; i < n * 64; i++) hist[t[i]]++;
+    size_t used = 0;
+    for (int q = 0; q < 16; q++) used += hist[q] > 0;
+    check(used == 16 && hist[0] > hist[15], "all 16 levels used, background most common");
+    free(t);
+}
+
+static void write_bytes(const char *name, const void *data, size_t n) {
+    FILE *f = fopen(in_dir(name), "wb");
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+static void test_tokens(void) {
+    uint16_t toks[300];
+    for (int i = 0; i < 300; i++) toks[i] = (uint16_t)(i % 97);
+    toks[123] = 500;
+    write_bytes("bad.tok", toks, sizeof toks);
+    write_bytes("odd.tok", toks, 7);
+    struct model_config c = model_config_default();
+    c.data.source = MODEL_SOURCE_TOKENS, c.data.n_vocab = 100, c.data.n_paths = 1;
+    c.n_ctx = 8, c.eval_tokens = 16;
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "bad.tok");
+    struct model_data d;
+    struct sf_error   e;
+    check(model_data_open(&d, &c, dir, &e) == SF_EINVAL && strstr(e.message, "token 123") &&
+              strstr(e.message, "byte offset 246") && strstr(e.message, "500"),
+          "token over n_vocab: '%s'", e.message);
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "odd.tok");
+    check(model_data_open(&d, &c, dir, &e) == SF_EINVAL && strstr(e.message, "7 bytes"),
+          "odd token file: '%s'", e.message);
+    toks[123] = 5;
+    write_bytes("good.tok", toks, sizeof toks);
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "good.tok");
+    if (check(model_data_open(&d, &c, dir, &e) == SF_OK, "good token file opens")) {
+        check(d.n_eval == 30 && d.n_train == 270, "last 10%% held out (%zu / %zu)", d.n_train,
+              d.n_eval);
+        int32_t in[16], tg[16];
+        model_data_batch(&d, 1, 2, in, tg);
+        bool ok = true;
+        for (int i = 0; i < 16; i++) ok &= in[i] < 100 && tg[i] < 100;
+        check(ok && in[1] == tg[0], "a batch holds shifted windows of the file");
+        model_data_free(&d);
+    }
+}
+
+static void test_text(void) {
+    const char *parts[3] = {"aaaa aaaa aaaa aaaa aaaa\n", "bbbb bbbb bbbb bbbb bbbb bbbb\n",
+                            "cccc cccc cccc cccc cccc cccc cccc\n"};
+    struct sf_buf all;
+    sf_buf_init(&all);
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "t%d.txt", i);
+        write_bytes(name, parts[i], strlen(parts[i]));
+        sf_buf_puts(&all, parts[i]);
+    }
+    struct model_config c = model_config_default();
+    c.data.source = MODEL_SOURCE_TEXT, c.data.n_paths = 1, c.data.eval_fraction = 0.34;
+    c.n_ctx = 8, c.eval_tokens = 16;
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "t*.txt");
+    struct model_data d;
+    struct sf_error   e;
+    if (check(model_data_open(&d, &c, dir, &e) == SF_OK, "text glob opens")) {
+        /* eval_fraction 0.34 over 3 files: floor(3·0.34) crosses an integer at the third. */
+        check(d.n_eval == strlen(parts[2]) && d.n_train == strlen(parts[0]) + strlen(parts[1]),
+              "split by file: the third file is the eval split");
+        check(d.eval_win[0] == 'c' && d.train[0] == 'a', "eval windows come from the eval file");
+        char hex[65];
+        sf_sha256_hex(all.data, all.len, hex);
+        check(strcmp(hex, d.info.sha256) == 0, "sha256 of the files' bytes in sorted order");
+        model_data_free(&d);
+    }
+    c.data.eval_fraction = 0.5;
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "t2.txt");
+    if (check(model_data_open(&d, &c, dir, &e) == SF_OK, "single text file opens")) {
+        size_t n = strlen(parts[2]);
+        check(d.n_eval == (n + 1) / 2 && d.n_train == n - (n + 1) / 2,
+              "one file: its last half is held out");
+        model_data_free(&d);
+    }
+    c.n_ctx = 64;
+    check(model_data_open(&d, &c, dir, &e) == SF_EINVAL && strstr(e.message, "fewer than n_ctx+1"),
+          "windows longer than the data: '%s'", e.message);
+    sf_buf_free(&all);
+}
+
+static void test_image_windows(void) {
+    struct model_config c = model_config_default();
+    c.data.source = MODEL_SOURCE_IMAGE, c.data.n_paths = 1, c.data.eval_fraction = 0.3;
+    c.data.resolution = 4, c.data.levels = 8;
+    c.n_ctx = 15, c.eval_tokens = 30; /* windows of 16 tokens: exactly one image */
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "img.gz");
+    struct model_data d;
+    struct sf_error   e;
+    if (!check(model_data_open(&d, &c, dir, &e) == SF_OK, "image source opens")) return;
+    check(d.align == 16 && d.n_eval == 16 && d.n_train == 32, "ceil(3 x 0.3) = 1 of 3 images held out, whole");
+    /* Batches start on image boundaries: each input window begins with an image's first pixel. */
+    int32_t in[60], tg[60];
+    model_data_batch(&d, 3, 4, in, tg);
+    bool ok = true;
+    for (int b = 0; b < 4; b++) {
+        bool first = true, second = true;
+        for (int k = 0; k < 15; k++) {
+            first &= in[b * 15 + k] == d.train[k];
+            second &= in[b * 15 + k] == d.train[16 + k];
+        }
+        ok &= first || second;
+    }
+    check(ok, "training windows are whole images (start on image boundaries)");
+    check(d.eval_win[0] == d.eval[0] && d.n_eval_win == 2, "eval windows start at the eval image");
+    model_data_free(&d);
+}
+
+int main(void) {
+    if (mkdtemp(dir) == NULL) return 1;
+    test_idx();
+    test_fashion_mnist();
+    test_tokens();
+    test_text();
+    test_image_windows();
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) return 1;
+    return check_summary();
+}
