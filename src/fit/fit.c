@@ -46,6 +46,7 @@ struct fit_parameters fit_default_parameters(void) {
     p.bootstrap        = 1000;
     p.seed             = 1;
     p.frontier_points_per_decade = 16;
+    p.hull_collinear_tol = 1e-9;
     p.curve_points     = 200;
     return p;
 }
@@ -270,7 +271,7 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
         for (size_t j = 0; j < nr; j++) b->use_run[j] = false;
         for (size_t j = 0; j < nr; j++) b->use_run[gsl_rng_uniform_int(ws->rng, nr)] = true;
         size_t n_env, n_hull;
-        fit_frontier_compute(r->data, sh->runs, b->use_run, prm->frontier_points_per_decade,
+        fit_frontier_compute(r->data, sh->runs, b->use_run, prm,
                              sh->env_cap, b->env_c, b->env_l, b->env_run, &n_env, b->hull,
                              &n_hull);
         if (n_env < st->law->n_theta + 1) {
@@ -417,7 +418,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
         for (size_t k = 0; k < data->n_runs; k++) st->run_size[k] = NAN;
         for (size_t i = 0; i < data->n; i++)
             if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
-        fit_frontier_compute(data, &runs, NULL, prm->frontier_points_per_decade, env_cap,
+        fit_frontier_compute(data, &runs, NULL, prm, env_cap,
                              fr->env_c, fr->env_l, fr->env_run, &fr->n_env, fr->hull, &fr->n_hull);
         if (fr->n_env < st->law->n_theta + 1) {
             SF_SET(err, SF_EINVAL,

@@ -72,6 +72,8 @@ struct fit_parameters {
     size_t bootstrap;                    /* replicates */
     uint64_t seed;                       /* bootstrap seed */
     double frontier_points_per_decade;   /* compute grid of the frontier envelope */
+    double hull_collinear_tol;           /* relative cross product below which hull points
+                                            count as collinear (and are dropped) */
     double curve_points;                 /* points of a fitted curve table for figures */
 };
 

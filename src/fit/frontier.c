@@ -113,13 +113,13 @@ size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *r
 }
 
 void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs, const bool *use,
-                          double points_per_decade, size_t cap, double *env_c, double *env_l,
+                          const struct fit_parameters *prm, size_t cap, double *env_c, double *env_l,
                           size_t *env_run, size_t *n_env, size_t *hull, size_t *n_hull) {
     *n_env  = 0;
     *n_hull = 0;
     double lo, hi;
     if (!fit_frontier_range_impl(d, runs, use, &lo, &hi)) return;
-    size_t n = fit_frontier_n_impl(lo, hi, points_per_decade);
+    size_t n = fit_frontier_n_impl(lo, hi, prm->frontier_points_per_decade);
     if (n > cap) n = cap;
     size_t m = 0;
     for (size_t g = 0; g < n; g++) {
@@ -157,15 +157,17 @@ void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs,
         m++;
     }
     *n_env = m;
-    /* Lower convex hull by the monotone chain: keep only strict left turns. */
+    /* Lower convex hull by the monotone chain: keep only left turns that stand clear of
+     * rounding (grid points on one straight piece of a curve are collinear, and their cross
+     * products are noise of either sign). */
     size_t h = 0;
     for (size_t i = 0; i < m; i++) {
         double px = log(env_c[i]), py = log(env_l[i]);
         while (h >= 2) {
             double ax = log(env_c[hull[h - 2]]), ay = log(env_l[hull[h - 2]]);
             double bx = log(env_c[hull[h - 1]]), by = log(env_l[hull[h - 1]]);
-            double cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax);
-            if (cross > 0) break;
+            double p1 = (bx - ax) * (py - ay), p2 = (by - ay) * (px - ax);
+            if (p1 - p2 > prm->hull_collinear_tol * (fabs(p1) + fabs(p2))) break;
             h--;
         }
         hull[h++] = i;

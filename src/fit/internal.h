@@ -234,7 +234,7 @@ void           fit_runs_free(struct fit_runs *runs);
  * lower convex hull in (ln C, ln L). Writes at most `cap` envelope points into the caller's
  * arrays; returns the counts. Needs no allocation (bootstrap replicates call it). */
 void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs, const bool *use,
-                          double points_per_decade, size_t cap, double *env_c, double *env_l,
+                          const struct fit_parameters *prm, size_t cap, double *env_c, double *env_l,
                           size_t *env_run, size_t *n_env, size_t *hull, size_t *n_hull);
 /* Number of grid points the envelope of all runs has (the capacity every replicate needs). */
 size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *runs,

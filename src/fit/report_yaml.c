@@ -99,6 +99,7 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_kv_double(y, "bound_log_drop", p->bound_log_drop);
     sf_yaml_kv_double(y, "fd_step", p->fd_step);
     sf_yaml_kv_double(y, "frontier_points_per_decade", p->frontier_points_per_decade);
+    sf_yaml_kv_double(y, "hull_collinear_tol", p->hull_collinear_tol);
     sf_yaml_map_end(y);
 }
 

@@ -39,6 +39,86 @@ static size_t nums(yaml_document_t *doc, yaml_node_t *seq, double *out, size_t c
     return n;
 }
 
+/* The frontier golden: the envelope, its hull, the L(C) fit and the optimal-size fit. */
+static void run_frontier(const char *root, const char *path, yaml_document_t *doc, yaml_node_t *g) {
+    struct sf_error err;
+    yaml_node_t *columns = sf_yaml_map_get(doc, g, "columns");
+    struct fit_columns cols;
+    memset(&cols, 0, sizeof cols);
+    cols.run = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "run"));
+    cols.c   = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "c"));
+    cols.y   = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "y"));
+    cols.n   = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "n"));
+    char *csv_path = sf_path_join(root, sf_yaml_scalar(sf_yaml_map_get(doc, g, "fixture_path")));
+    struct sf_csv csv;
+    if (!check(sf_csv_read(csv_path, &csv, &err) == SF_OK, "%s: fixture reads", path)) {
+        free(csv_path);
+        return;
+    }
+    size_t *rows = malloc(csv.n_rows * sizeof *rows);
+    for (size_t i = 0; i < csv.n_rows; i++) rows[i] = i;
+    struct fit_selection sel;
+    memset(&sel, 0, sizeof sel);
+    struct fit_data d;
+    if (check(fit_data_build(&csv, rows, csv.n_rows, FIT_LAW_FRONTIER, &cols, &sel, &d, &err) == SF_OK,
+              "%s: data builds", path)) {
+        struct fit_request req;
+        fit_request_init(&req, FIT_LAW_FRONTIER);
+        req.params.bootstrap = 0;
+        struct fit_result *r = fit_run(&d, &req, NULL, &err);
+        if (check(r != NULL, "%s: frontier fit runs (%s)", path, r ? "" : err.message)) {
+            /* The envelope: same grid, same owners; values to 1e-12 (both compute the same
+             * interpolation, only exp/log rounding differs). */
+            yaml_node_t *env = sf_yaml_map_get(doc, g, "envelope");
+            size_t n = (size_t)(env->data.sequence.items.top - env->data.sequence.items.start);
+            check(r->frontier.n_env == n, "%s: %zu envelope points (reference %zu)", path, r->frontier.n_env, n);
+            size_t bad_owner = 0;
+            double max_c = 0, max_l = 0;
+            for (size_t i = 0; i < n && i < r->frontier.n_env; i++) {
+                yaml_node_t *e = yaml_document_get_node(doc, env->data.sequence.items.start[i]);
+                double c = num(doc, e, "C"), l = num(doc, e, "L");
+                const char *owner = sf_yaml_scalar(sf_yaml_map_get(doc, e, "owner"));
+                max_c = fmax(max_c, fabs(r->frontier.env_c[i] - c) / c);
+                max_l = fmax(max_l, fabs(r->frontier.env_l[i] - l) / l);
+                if (owner == NULL || strcmp(owner, d.run_names[r->frontier.env_run[i]]) != 0) bad_owner++;
+            }
+            check(max_c <= 1e-12 && max_l <= 1e-12, "%s: envelope C and L agree (max rel %.3g, %.3g; 1e-12)",
+                  path, max_c, max_l);
+            check(bad_owner == 0, "%s: every envelope point has the reference's owner (%zu differ)", path, bad_owner);
+            yaml_node_t *hull = sf_yaml_map_get(doc, g, "hull");
+            size_t nh = (size_t)(hull->data.sequence.items.top - hull->data.sequence.items.start);
+            size_t hull_bad = nh == r->frontier.n_hull ? 0 : 1;
+            for (size_t h = 0; h < nh && h < r->frontier.n_hull; h++) {
+                yaml_node_t *e = yaml_document_get_node(doc, hull->data.sequence.items.start[h]);
+                double c = num(doc, e, "C");
+                if (fabs(r->frontier.env_c[r->frontier.hull[h]] - c) > 1e-12 * c) hull_bad++;
+            }
+            check(hull_bad == 0, "%s: %zu hull vertices, the reference's (%zu)", path, r->frontier.n_hull, nh);
+            yaml_node_t *pc = sf_yaml_map_get(doc, g, "power_const");
+            double ref = num(doc, sf_yaml_map_get(doc, pc, "refined"), "objective");
+            double plain = num(doc, sf_yaml_map_get(doc, pc, "grid_lbfgs"), "objective");
+            check(r->objective <= ref * (1 + 1e-9), "%s: L(C) objective %.17g <= refined %.17g (1e-9)",
+                  path, r->objective, ref);
+            check(r->objective <= plain * (1 + 1e-12), "%s: L(C) objective <= plain multi-start %.17g",
+                  path, plain);
+            yaml_node_t *params = sf_yaml_map_get(doc, g, "parameters");
+            for (size_t j = 0; j < r->p; j++)
+                check_rel(r->param[j].value.estimate, num(doc, params, r->param[j].name), 1e-6, "%s: %s",
+                          path, r->param[j].name);
+            yaml_node_t *os = sf_yaml_map_get(doc, g, "optimal_size");
+            check_rel(r->frontier.nopt_objective, num(doc, os, "objective"), 1e-9,
+                      "%s: optimal-size objective", path);
+            check(r->frontier.nopt_points == (size_t)num(doc, os, "points"), "%s: optimal-size points %zu",
+                  path, r->frontier.nopt_points);
+            fit_result_free(r);
+        }
+        fit_data_free(&d);
+    }
+    free(rows);
+    sf_csv_free(&csv);
+    free(csv_path);
+}
+
 static void run_golden(const char *root, const char *path) {
     struct sf_error err;
     yaml_document_t doc;
@@ -52,6 +132,11 @@ static void run_golden(const char *root, const char *path) {
     yaml_node_t *xs      = sf_yaml_map_get(&doc, columns, "x");
     const char *ycol     = sf_yaml_scalar(sf_yaml_map_get(&doc, columns, "y"));
     enum fit_law_kind law;
+    if (lawname && strcmp(lawname, "frontier") == 0) {
+        run_frontier(root, path, &doc, g);
+        yaml_document_delete(&doc);
+        return;
+    }
     if (!check(fixture && lawname && fit_law_from_name(lawname, &law) && xs && ycol,
                "%s: fixture, law and columns present", path)) {
         yaml_document_delete(&doc);
@@ -88,9 +173,7 @@ static void run_golden(const char *root, const char *path) {
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
     cols.y = ycol;
-    if (law == FIT_LAW_FRONTIER) {
-        cols.run = "run", cols.c = xname[0], cols.n = "params";
-    } else if (nx == 1) {
+    if (nx == 1) {
         cols.x = xname[0];
     } else {
         cols.n = xname[0], cols.d = xname[1];
@@ -120,15 +203,7 @@ static void run_golden(const char *root, const char *path) {
                   "%s: objective %.17g <= refined %.17g (1e-9)", path, r->objective, ref_obj);
             check(r->objective <= plain_obj * (1 + 1e-12) + 1e-24,
                   "%s: objective %.17g <= plain multi-start L-BFGS-B %.17g", path, r->objective, plain_obj);
-            if (law == FIT_LAW_FRONTIER) {
-                /* Predictions of the golden are at the envelope points. */
-                check(r->frontier.n_env == n_pred, "%s: envelope has %zu points (reference %zu)", path,
-                      r->frontier.n_env, n_pred);
-                double lo[4096], hi[4096], mine[4096];
-                size_t m = r->frontier.n_env < 4096 ? r->frontier.n_env : 4096;
-                fit_result_curve(r, r->frontier.env_c, 0, m, mine, lo, hi);
-                if (m == n_pred) check_tensor_d(mine, pred, m, 1e-6, 0, "envelope predictions");
-            } else {
+            {
                 double mine[4096], mh[4096];
                 size_t a = 0, b = 0;
                 for (size_t k = 0; k < d.n; k++) {

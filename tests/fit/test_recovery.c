@@ -82,6 +82,50 @@ static void recover(enum fit_law_kind law, const double *truth, enum fit_space s
     fit_data_free(&d);
 }
 
+/* Frontier: one run lies exactly on L(C) = L_inf + (C0/C)^alpha at every point of the envelope's
+ * compute grid (16 per decade over 5.95 decades: 97 points), three others lie above it over parts
+ * of the range, so the envelope is the exact law and its fit must recover it to 1e-6. */
+static void recover_frontier(void) {
+    const double truth[3] = {1.69, 3.0e9, 0.15};
+    const size_t n_grid = 97;
+    double       lo = log(1e10), hi = lo + 5.95 * log(10.0); /* 95.2 grid steps: not an integer */
+    size_t       n = n_grid + 3 * 20;
+    double       x1[256], y[256];
+    size_t       run[256];
+    for (size_t k = 0; k < n_grid; k++) {
+        double lc = k + 1 == n_grid ? hi : lo + (hi - lo) * (double)k / (double)(n_grid - 1);
+        x1[k]  = exp(lc);
+        y[k]   = truth[0] + pow(truth[1] / x1[k], truth[2]);
+        run[k] = 0;
+    }
+    for (size_t r = 0; r < 3; r++)
+        for (size_t k = 0; k < 20; k++) {
+            size_t i = n_grid + r * 20 + k;
+            x1[i]  = pow(10.0, 10.5 + 1.5 * (double)r + 0.1 * (double)k);
+            y[i]   = truth[0] + pow(truth[1] / x1[i], truth[2]) + 0.05 * (double)(r + 1);
+            run[i] = r + 1;
+        }
+    struct fit_data d;
+    make_data(&d, n, x1, NULL, y);
+    d.run       = malloc(n * sizeof(size_t));
+    d.run_names = malloc(4 * sizeof(char *));
+    d.n_runs    = 4;
+    for (size_t i = 0; i < n; i++) d.run[i] = run[i];
+    for (size_t r = 0; r < 4; r++) d.run_names[r] = sf_strdup_printf("run%zu", r);
+    struct fit_request req;
+    fit_request_init(&req, FIT_LAW_FRONTIER);
+    req.params.bootstrap = 0;
+    struct sf_error    err;
+    struct fit_result *res = fit_run(&d, &req, NULL, &err);
+    if (check(res != NULL, "frontier: fit runs (%s)", res ? "" : err.message)) {
+        check(res->frontier.n_env == n_grid, "frontier: %zu envelope points (97 expected)", res->frontier.n_env);
+        for (size_t j = 0; j < 3; j++)
+            check_rel(res->param[j].value.estimate, truth[j], 1e-6, "frontier: %s", res->param[j].name);
+        fit_result_free(res);
+    }
+    fit_data_free(&d);
+}
+
 int main(void) {
     gsl_set_error_handler_off();
     const double power[] = {8.8e13, 0.076};
@@ -98,5 +142,6 @@ int main(void) {
         recover(FIT_LAW_POWER_CONST, pconst, sp, FIT_LOSS_HUBER, lh);
         recover(FIT_LAW_CHINCHILLA, chin, sp, FIT_LOSS_HUBER, lh);
     }
+    recover_frontier();
     return check_summary();
 }
