@@ -1,0 +1,120 @@
+/*
+ * text.c — the text that goes into figure scripts: gnuplot string quoting, enhanced-text
+ * escaping of user names, numbers for labels (10^{k} exponents), numbers for tables, and the
+ * tick marks of an axis (powers of ten on log axes, round values when a log axis spans less
+ * than a decade, where gnuplot's own log ticks would leave the axis unlabelled).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Tick counts a narrow axis aims for: at least this many labelled values... */
+#define PLOT_TICS_MIN 3
+/* ...and at most this many (also the most decades labelled on a log axis). */
+#define PLOT_TICS_MAX 8
+
+void plot_gp_quote(struct sf_buf *b, const char *s) {
+    sf_buf_puts(b, "\"");
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            sf_buf_printf(b, "\\%c", *p);
+        else if (*p == '\n')
+            sf_buf_puts(b, "\\n");
+        else if (*p == '\t')
+            sf_buf_puts(b, " ");
+        else
+            sf_buf_append(b, p, 1);
+    }
+    sf_buf_puts(b, "\"");
+}
+
+void plot_fmt_number(char *buf, size_t n, double v) {
+    if (!isfinite(v)) {
+        snprintf(buf, n, "NaN");
+        return;
+    }
+    sf_fmt_double(buf, n, v);
+}
+
+void plot_enhanced_escape(struct sf_buf *b, const char *text) {
+    for (const char *p = text ? text : ""; *p; p++) {
+        if (strchr("^_@&~{}\\", *p) != NULL) sf_buf_puts(b, "\\");
+        sf_buf_append(b, p, 1);
+    }
+}
+
+void plot_label_number(struct sf_buf *b, double v, int digits) {
+    if (!isfinite(v)) {
+        sf_buf_puts(b, isnan(v) ? "NaN" : v > 0 ? "∞" : "-∞");
+        return;
+    }
+    if (digits < 1) digits = 1;
+    double a = fabs(v);
+    if (a == 0 || (a >= 1e-3 && a < 1e5)) {
+        sf_buf_printf(b, "%.*g", digits, v);
+        return;
+    }
+    int    e = (int)floor(log10(a));
+    double m = v / pow(10, e);
+    /* Rounding may carry the mantissa to 10 (9.996 -> 10.0): renormalise. */
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.*g", digits, m);
+    double mr;
+    if (sscanf(tmp, "%lf", &mr) == 1 && fabs(mr) >= 10) {
+        e++;
+        snprintf(tmp, sizeof tmp, "%.*g", digits, v / pow(10, e));
+    }
+    if (strcmp(tmp, "1") == 0)
+        sf_buf_printf(b, "10^{%d}", e);
+    else if (strcmp(tmp, "-1") == 0)
+        sf_buf_printf(b, "-10^{%d}", e);
+    else
+        sf_buf_printf(b, "%s×10^{%d}", tmp, e);
+}
+
+/* A round step (1, 2, 2.5 or 5 times a power of ten) giving about `target` steps over span. */
+static double plot_round_step_impl(double span, int target) {
+    double raw  = span / target;
+    double mag  = pow(10, floor(log10(raw)));
+    double mult[] = {1, 2, 2.5, 5, 10};
+    for (size_t i = 0; i < sizeof mult / sizeof mult[0]; i++)
+        if (mult[i] * mag >= raw) return mult[i] * mag;
+    return 10 * mag;
+}
+
+void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, double hi,
+                    bool log_axis) {
+    if (!log_axis) {
+        sf_buf_puts(tics, "autofreq");
+        sf_buf_puts(format, "%g");
+        return;
+    }
+    double e_lo = ceil(log10(lo) - 1e-9), e_hi = floor(log10(hi) + 1e-9);
+    if (e_hi - e_lo >= 1) {
+        /* Two or more powers of ten inside: label powers, every k-th decade. */
+        double decades = e_hi - e_lo + 1;
+        double k       = ceil(decades / PLOT_TICS_MAX);
+        sf_buf_printf(tics, "%.0e", pow(10, k));
+        sf_buf_puts(format, "10^{%L}");
+        return;
+    }
+    /* Less than that: round values, with a step giving PLOT_TICS_MIN..PLOT_TICS_MAX ticks. */
+    int    target = 5;
+    double step   = plot_round_step_impl(hi - lo, target);
+    size_t count  = 0;
+    for (int tries = 0; tries < 4; tries++) {
+        count = (size_t)(floor(hi / step + 1e-9) - ceil(lo / step - 1e-9) + 1);
+        if (count >= PLOT_TICS_MIN) break;
+        step = plot_round_step_impl(hi - lo, target *= 2);
+    }
+    sf_buf_puts(tics, "(");
+    double first = ceil(lo / step - 1e-9);
+    for (size_t i = 0; i < count; i++) {
+        double v = (first + (double)i) * step;
+        sf_buf_printf(tics, "%s%.10g", i ? ", " : "", v);
+    }
+    sf_buf_puts(tics, ")");
+    sf_buf_puts(format, "%g");
+}
