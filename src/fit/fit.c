@@ -31,6 +31,7 @@ struct fit_parameters fit_default_parameters(void) {
     p.refine_divisions = 5;
     p.polish_starts    = 5;
     p.max_iter         = 500;
+    p.huber_switch_iter = 50;
     p.max_restarts     = 4;
     p.xtol             = 1e-12;
     p.gtol             = 1e-13;

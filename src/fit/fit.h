@@ -58,6 +58,8 @@ struct fit_parameters {
     size_t refine_divisions;             /* the fine grid's step is exp_step / this */
     size_t polish_starts;                /* distinct candidates polished on the true objective */
     size_t max_iter;                     /* iteration limit of one polish */
+    size_t huber_switch_iter;            /* trust-region iterations before a Huber fit switches
+                                            to Newton steps on its inlier/outlier partition */
     size_t max_restarts;                 /* restarts of a polish that stops short */
     double xtol, gtol, ftol;             /* gsl_multifit_nlinear_test tolerances */
     double stationary_tol;               /* gradient norm (relative) accepted as stationary */

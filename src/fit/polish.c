@@ -194,6 +194,82 @@ static bool fit_stationarity_impl(struct fit_polish_ctx *c, const double *theta,
     return true;
 }
 
+/* Objective Σ w h_δ(r) at theta, or INFINITY when a residual is not finite. Fills c->r. */
+static double fit_huber_objective_impl(struct fit_polish_ctx *c, const double *theta, double *J) {
+    if (!c->rf->fn(theta, c->r, J, c->rf->ctx)) return INFINITY;
+    double o = 0;
+    for (size_t i = 0; i < c->rf->n; i++) o += (c->w ? c->w[i] : 1.0) * fit_huber(c->r[i], c->delta);
+    return isfinite(o) ? o : INFINITY;
+}
+
+/* Newton refinement of a Huber fit on its inlier/outlier partition. The ψ transform makes GSL's
+ * Gauss-Newton model give outliers a curvature they do not have (the IRLS weight δ/|r|), so the
+ * trust region converges only linearly near the optimum and can stall at the iteration limit.
+ * For a fixed partition the objective is ½Σ_in w r² + δ Σ_out w |r| - const, whose gradient is
+ * Σ_in w r ∇r + δ Σ_out w sign(r) ∇r and whose Gauss-Newton Hessian is Σ_in w ∇r ∇rᵀ: steps on
+ * that model, damped Levenberg-style and accepted only when the true objective falls, converge
+ * quadratically once the partition settles. Updates x in place; returns the iterations used. */
+static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
+                                    const struct fit_parameters *prm) {
+    const size_t n = c->rf->n, p = c->rf->p;
+    double       obj = fit_huber_objective_impl(c, x, c->J);
+    if (!isfinite(obj)) return 0;
+    double mu = 0;
+    size_t it = 0;
+    for (; it < prm->max_iter; it++) {
+        double g[FIT_MAX_THETA] = {0}, H[FIT_MAX_THETA * FIT_MAX_THETA] = {0};
+        for (size_t i = 0; i < n; i++) {
+            double wi = c->w ? c->w[i] : 1.0, r = c->r[i];
+            bool   in = fabs(r) <= c->delta;
+            double s  = in ? r : (r < 0 ? -c->delta : c->delta);
+            for (size_t a = 0; a < p; a++) {
+                g[a] += wi * s * c->J[i * p + a];
+                if (!in) continue;
+                for (size_t b = 0; b < p; b++) H[a * p + b] += wi * c->J[i * p + a] * c->J[i * p + b];
+            }
+        }
+        double hmax = 0;
+        for (size_t a = 0; a < p; a++) hmax = fmax(hmax, H[a * p + a]);
+        if (!(hmax > 0)) break;
+        bool moved = false;
+        for (size_t tries = 0; tries < 30 && !moved; tries++) {
+            double A[FIT_MAX_THETA * FIT_MAX_THETA], step[FIT_MAX_THETA], xn[FIT_MAX_THETA];
+            for (size_t a = 0; a < p * p; a++) A[a] = H[a];
+            /* Damping keeps A positive definite when few points are inliers. */
+            for (size_t a = 0; a < p; a++) A[a * p + a] += mu * hmax + prm->rank_tol * hmax;
+            gsl_matrix_view Av = gsl_matrix_view_array(A, p, p);
+            gsl_vector_view gv = gsl_vector_view_array(g, p), sv = gsl_vector_view_array(step, p);
+            if (gsl_linalg_cholesky_decomp1(&Av.matrix) != GSL_SUCCESS ||
+                gsl_linalg_cholesky_solve(&Av.matrix, &gv.vector, &sv.vector) != GSL_SUCCESS) {
+                mu = mu > 0 ? 4 * mu : 1e-8;
+                continue;
+            }
+            for (size_t a = 0; a < p; a++) xn[a] = x[a] - step[a];
+            double on = fit_huber_objective_impl(c, xn, NULL);
+            if (on < obj) {
+                memcpy(x, xn, p * sizeof *x);
+                obj   = fit_huber_objective_impl(c, x, c->J);
+                mu    = mu / 8;
+                moved = true;
+            } else {
+                mu = mu > 0 ? 4 * mu : 1e-8;
+            }
+        }
+        if (!moved) break;
+        /* Stop once the gradient is negligible against the scale of the problem. */
+        double gn = 0, jn = 0, fn = 0;
+        for (size_t a = 0; a < p; a++) gn += g[a] * g[a];
+        for (size_t i = 0; i < n; i++) {
+            double wi = c->w ? c->w[i] : 1.0, psi = fit_huber_psi(c->r[i], c->delta, NULL);
+            fn += wi * psi * psi;
+            for (size_t a = 0; a < p; a++) jn += wi * c->J[i * p + a] * c->J[i * p + a];
+        }
+        if (sqrt(gn) <= 1e-3 * prm->stationary_tol * sqrt(jn) * fmax(sqrt(fn), prm->residual_floor))
+            break;
+    }
+    return it;
+}
+
 enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double *w,
                                   enum fit_loss loss, double delta, const double *theta0,
                                   const struct fit_parameters *prm, struct fit_workspace *ws,
@@ -221,15 +297,16 @@ enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double
         ctx.bad            = false;
         status             = gsl_multifit_nlinear_init(&xv.vector, &fdf, nl);
         if (status != GSL_SUCCESS) break;
-        size_t iter = 0;
-        for (; iter < prm->max_iter; iter++) {
+        /* Huber fits hand over to the partition Newton below once the trust region slows. */
+        size_t iter = 0, limit = loss == FIT_LOSS_HUBER ? prm->huber_switch_iter : prm->max_iter;
+        for (; iter < limit; iter++) {
             status = gsl_multifit_nlinear_iterate(nl);
             if (status != GSL_SUCCESS) break;
             status = gsl_multifit_nlinear_test(prm->xtol, prm->gtol, prm->ftol, &info, nl);
             if (status == GSL_SUCCESS) break;
             if (status != GSL_CONTINUE) break;
         }
-        if (iter == prm->max_iter) status = GSL_EMAXITER;
+        if (iter == limit) status = GSL_EMAXITER;
         out->iterations += iter + 1;
         out->nevalf += fdf.nevalf;
         fdf.nevalf = 0;
@@ -241,6 +318,12 @@ enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double
         memcpy(x, xs->data, p * sizeof *x);
         if (!fit_stationarity_impl(&ctx, x, prm, &obj, &gnorm, &rel, &full_rank)) break;
         stationary = rel <= prm->stationary_tol || gnorm == 0;
+        if (!stationary && loss == FIT_LOSS_HUBER) {
+            out->iterations += fit_huber_newton_impl(&ctx, x, prm);
+            if (!fit_stationarity_impl(&ctx, x, prm, &obj, &gnorm, &rel, &full_rank)) break;
+            stationary = rel <= prm->stationary_tol || gnorm == 0;
+            if (stationary) status = GSL_SUCCESS;
+        }
         if (stationary || status == GSL_EMAXITER) break;
         /* Stopped short (small step or no progress): start the trust region afresh. */
     }

@@ -89,6 +89,7 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_map_begin(y, true);
     sf_yaml_kv_int(y, "polish_starts", (long long)p->polish_starts);
     sf_yaml_kv_int(y, "max_iter", (long long)p->max_iter);
+    sf_yaml_kv_int(y, "huber_switch_iter", (long long)p->huber_switch_iter);
     sf_yaml_kv_int(y, "max_restarts", (long long)p->max_restarts);
     sf_yaml_kv_double(y, "xtol", p->xtol);
     sf_yaml_kv_double(y, "gtol", p->gtol);
