@@ -13,7 +13,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 build=${1:-build}
 data=tests/data/fit/bench_chinchilla_240.csv
-bin=$build/scalefit
+bin=$build/src/scalefit
 py=/usr/bin/python3
 
 fail() { echo "fit_bench.sh: error: $*" >&2; exit 1; }
