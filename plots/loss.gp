@@ -6,15 +6,15 @@
 #
 # Tables: dat_points (x loss), dat_heldout (x loss), dat_curve (x loss lo hi) over the data,
 # dat_extension (x loss lo hi) beyond it, dat_forecasts (x loss lo hi).
-# A table without rows is named "" and left out; has_const and has_band (0 or 1) switch the
-# constant and the band on.
+# A table without rows is named "" and left out; has_const, has_const_band and has_band (0 or
+# 1) switch the constant, its band and the law's band on.
 
 eval sf_axes
 set logscale xy
 sf_parts = \
-    sf_with(has_const, "'+' using 1:(linf_lo):(linf_hi) with filledcurves lc rgb sf_c_const notitle") \
-  . sf_with(has_band, "dat_curve using 1:3:4 with filledcurves lc rgb sf_c_fit title key_band") \
-  . sf_with(dat_extension ne "", "dat_extension using 1:3:4 with filledcurves lc rgb sf_c_forecast notitle") \
+    sf_with(has_const_band, "'+' using 1:(linf_lo):(linf_hi) with filledcurves fs transparent solid sf_band_alpha noborder lc rgb sf_c_const notitle") \
+  . sf_with(has_band, "dat_curve using 1:3:4 with filledcurves fs transparent solid sf_band_alpha noborder lc rgb sf_c_fit title key_band") \
+  . sf_with(dat_extension ne "", "dat_extension using 1:3:4 with filledcurves fs transparent solid sf_band_alpha noborder lc rgb sf_c_forecast notitle") \
   . sf_with(has_const, "linf with lines dt 2 lw sf_lw_fit lc rgb sf_c_const title key_const") \
   . sf_with(1, "dat_curve using 1:2 with lines lw sf_lw_fit lc rgb sf_c_fit title key_fit") \
   . sf_with(dat_extension ne "", "dat_extension using 1:2 with lines dt 3 lw sf_lw_fit lc rgb sf_c_forecast title key_extension") \

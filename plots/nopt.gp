@@ -8,7 +8,7 @@
 eval sf_axes
 set logscale xy
 sf_parts = \
-    sf_with(has_band, "dat_fit using 1:3:4 with filledcurves lc rgb sf_c_fit title key_band") \
+    sf_with(has_band, "dat_fit using 1:3:4 with filledcurves fs transparent solid sf_band_alpha noborder lc rgb sf_c_fit title key_band") \
   . sf_with(1, "dat_fit using 1:2 with lines lw sf_lw_fit lc rgb sf_c_fit title key_fit") \
   . sf_with(dat_hull ne "", "dat_hull using 1:2 with points pt sf_pt_fit ps sf_ps lc rgb sf_c_points title key_points")
 eval "plot " . sf_parts[3:]

@@ -15,7 +15,7 @@ if (coloured) {
 }
 sf_colour = coloured ? "lc palette z" : "lc rgb sf_c_points"
 sf_parts = \
-    sf_with(1, "0 with lines lw 1.5 lc rgb sf_grey title 'zero'") \
+    sf_with(1, "0 with lines lw 1.5 lc rgb sf_grey notitle") \
   . sf_with(dat_points ne "", "dat_points using 1:2:3 with points pt sf_pt_fit ps sf_ps " . sf_colour . " title key_points") \
   . sf_with(dat_heldout ne "", "dat_heldout using 1:2:3 with points pt sf_pt_hold ps sf_ps " . (coloured ? sf_colour : "lc rgb sf_c_heldout") . " title key_heldout")
 eval "plot " . sf_parts[3:]

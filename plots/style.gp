@@ -49,11 +49,11 @@ set cbtics out nomirror
 set border 3 front lw 1
 set tics out nomirror scale 1.2, 0.6
 set grid xtics ytics back lw 0.5 lc rgb "#D9D9D9" dt solid
-set style fill transparent solid sf_band_alpha noborder
+set style fill solid 1.0 noborder
 set samples 400
 
 # The key goes below the plot, where it cannot cover data.
-set key outside below center horizontal Left reverse samplen 2 spacing 1.1 width -8 maxcols 2 noautotitle
+set key outside below center horizontal Left reverse samplen 2 spacing 1.1 width -2 maxcols 2 noautotitle
 set title offset 0, -0.3 font sprintf(",%d", sf_font_size + 2)
 
 # Title, axis labels, ranges and ticks, from the variables scalefit writes (title_text,

@@ -368,9 +368,9 @@ static void cli_fig_estimate(struct sf_buf *b, const struct fit_estimate *e) {
     plot_label_number(b, e->estimate, CLI_FIG_DIGITS);
     if (isfinite(e->lo) && isfinite(e->hi)) {
         sf_buf_puts(b, " [");
-        plot_label_number(b, e->lo, CLI_FIG_DIGITS - 1);
+        plot_label_number(b, e->lo, CLI_FIG_DIGITS);
         sf_buf_puts(b, ", ");
-        plot_label_number(b, e->hi, CLI_FIG_DIGITS - 1);
+        plot_label_number(b, e->hi, CLI_FIG_DIGITS);
         sf_buf_puts(b, "]");
     }
 }
@@ -435,7 +435,7 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
         return;
     }
     const bool   has_const = fit_law_has_constant(r->law);
-    const double c         = has_const ? r->entropy.estimate : 0;
+    const double c         = has_const && reducible ? r->entropy.estimate : 0;
     struct plot_figure *fig = cli_fig_new("loss", name);
     struct plot_table  *tp = plot_figure_table(fig, "points", "x loss");
     struct plot_table  *th = plot_figure_table(fig, "heldout", "x loss");
@@ -496,7 +496,7 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
         plot_table_row(tf, v);
         cli_range_add(&core, v[1]);
     }
-    if (has_const && !reducible) cli_range_add(&core, c);
+    if (has_const && !reducible) cli_range_add(&core, r->entropy.estimate);
     yr = core;
     cli_range_add_band(&yr, &core, band_vals.lo);
     cli_range_add_band(&yr, &core, band_vals.hi);
@@ -522,6 +522,8 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
     plot_figure_set_num(fig, "linf", has_const ? r->entropy.estimate : NAN);
     plot_figure_set_num(fig, "linf_lo", has_const ? r->entropy.lo : NAN);
     plot_figure_set_num(fig, "linf_hi", has_const ? r->entropy.hi : NAN);
+    plot_figure_set_int(fig, "has_const_band", has_const && !reducible && isfinite(r->entropy.lo) &&
+                                                   isfinite(r->entropy.hi));
     sf_buf_printf(&b, cf->frontier ? "envelope (fitted, %zu points)" : "fitted points (%zu)",
                   plot_table_rows(tp));
     if (below) sf_buf_printf(&b, "; %zu at or below %s not shown", below, cli_fig_const_name(r));
@@ -911,9 +913,7 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
     bool sized = cli_range_ok(&sr);
     struct sf_buf b;
     sf_buf_init(&b);
-    sf_buf_puts(&b, "compute frontier of ");
-    plot_enhanced_escape(&b, d->y_name ? d->y_name : "loss");
-    sf_buf_printf(&b, ": %zu learning curves, envelope of %zu points, %zu on its hull\n",
+    sf_buf_printf(&b, "compute frontier: %zu learning curves, %zu envelope points, %zu on the hull\n",
                   d->n_runs, fr->n_env, fr->n_hull);
     cli_fig_formula(r, "C", &b);
     cli_fig_set_buf(fig, "title_text", &b);
@@ -933,6 +933,9 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
     }
     plot_figure_set_int(fig, "has_band", has_band);
     plot_figure_set_num(fig, "linf", r->entropy.estimate);
+    plot_figure_set_num(fig, "linf_lo", r->entropy.lo);
+    plot_figure_set_num(fig, "linf_hi", r->entropy.hi);
+    plot_figure_set_int(fig, "has_const_band", isfinite(r->entropy.lo) && isfinite(r->entropy.hi));
     sf_buf_printf(&b, "learning curves (%zu)%s", d->n_runs, sized ? "" : ", sizes unknown");
     cli_fig_set_buf(fig, "key_curves", &b);
     sf_buf_puts(&b, "envelope");
@@ -1001,7 +1004,7 @@ static void cli_fig_nopt(const struct cli_fig *cf) {
     struct sf_buf b;
     sf_buf_init(&b);
     sf_buf_puts(&b, "optimal model size against compute: ");
-    sf_buf_printf(&b, "%zu hull runs of %zu learning curves\n", plot_table_rows(th), d->n_runs);
+    sf_buf_printf(&b, "%zu hull points of %zu learning curves\n", plot_table_rows(th), d->n_runs);
     sf_buf_puts(&b, "N_{opt} = (C/");
     plot_label_number(&b, cli_fig_param(r, "C_n"), CLI_FIG_DIGITS);
     sf_buf_puts(&b, ")^{");
@@ -1015,7 +1018,7 @@ static void cli_fig_nopt(const struct cli_fig *cf) {
     cli_fig_axis(fig, "x", xr);
     cli_fig_axis(fig, "y", yr);
     plot_figure_set_int(fig, "has_band", has_band);
-    sf_buf_puts(&b, "runs owning the envelope's hull");
+    sf_buf_puts(&b, "hull points: size of the run owning each");
     cli_fig_set_buf(fig, "key_points", &b);
     sf_buf_puts(&b, "β_{opt} = ");
     for (size_t j = 0; j < r->p; j++)

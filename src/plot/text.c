@@ -96,7 +96,10 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
         /* Two or more powers of ten inside: label powers, every k-th decade. */
         double decades = e_hi - e_lo + 1;
         double k       = ceil(decades / PLOT_TICS_MAX);
-        sf_buf_printf(tics, "%.0e", pow(10, k));
+        /* gnuplot steps a log axis from the start given (else from the range's end), so the
+         * start is a power of ten, a multiple of k. */
+        double start   = k * ceil(e_lo / k);
+        sf_buf_printf(tics, "1e%.0f, %.0e", start, pow(10, k));
         sf_buf_puts(format, "10^{%L}");
         return;
     }
