@@ -229,10 +229,13 @@ static void test_stop_resume(const char *ref) {
     check_identical("stopped at 57 and resumed", ref, dir);
 }
 
-/* The long version of the small run (999 steps, about 2 s), so that signals land mid-way. */
+/* The long version of the small run (3000 steps, about a second), so that signals land
+ * mid-way. */
 static void long_yaml(char *yaml, size_t n) {
     snprintf(yaml, n, "%s", small_yaml);
-    memcpy(strstr(yaml, "steps: 120"), "steps: 999", 10);
+    char *p = strstr(yaml, "steps: 120\n");
+    memmove(p + 11, p + 10, strlen(p + 10) + 1);
+    memcpy(p, "steps: 3000", 11);
 }
 
 static int64_t checkpoint_step(const char *dir) {
@@ -256,7 +259,7 @@ static void test_sigkill(const char *ref_long) {
     int64_t last_ckpt = -1;
     for (int attempt = 0; attempt < 40 && rc != 0; attempt++) {
         pid_t pid = spawn_train(dir, path_in(root, "killed.err"));
-        sleep_ms(40 + rand() % 200);
+        sleep_ms(20 + rand() % 100);
         kill(pid, SIGKILL);
         rc = wait_exit(pid);
         if (rc != 128 + SIGKILL) continue;
@@ -277,7 +280,7 @@ static void test_sigterm(const char *ref_long) {
     long_yaml(yaml, sizeof yaml);
     make_run(dir, yaml);
     pid_t pid = spawn_train(dir, path_in(root, "termed.err"));
-    sleep_ms(400);
+    sleep_ms(250);
     kill(pid, SIGTERM);
     int rc = wait_exit(pid);
     char *st = first_line(path_in(dir, "status"));
