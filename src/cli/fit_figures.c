@@ -160,9 +160,23 @@ static void cli_range_add_band(struct cli_range *r, const struct cli_range *core
 }
 
 static void cli_fig_axis(struct plot_figure *fig, const char *axis, struct cli_range r) {
+    if (cli_range_ok(&r) && !(r.hi > r.lo)) {
+        /* One value: a span around it (a factor of two, or +-1 on a linear axis at 0). */
+        if (r.log_axis) r.lo /= 2, r.hi *= 2;
+        else if (r.lo != 0) r.lo -= fabs(r.lo) / 2, r.hi += fabs(r.hi) / 2;
+        else r.lo = -1, r.hi = 1;
+    }
     r = cli_range_padded(r, CLI_FIG_LOG_PAD);
     if (!cli_range_ok(&r)) r.lo = 1, r.hi = 10;
     plot_figure_set_axis(fig, axis, r.lo, r.hi, r.log_axis);
+}
+
+void cli_fit_figures_axis(struct plot_figure *fig, const char *axis, double lo, double hi,
+                          bool log_axis) {
+    struct cli_range r = cli_range_new(log_axis);
+    cli_range_add(&r, lo);
+    cli_range_add(&r, hi);
+    cli_fig_axis(fig, axis, r);
 }
 
 /* n values spaced evenly in log between lo and hi. */
@@ -603,7 +617,6 @@ static void cli_fig_residuals(const struct cli_fig *cf) {
     plot_figure_set_int(fig, "coloured", coloured);
     if (coloured) {
         struct cli_range c2 = cr;
-        if (!(c2.hi > c2.lo)) c2.lo /= 2, c2.hi *= 2;
         cli_fig_axis(fig, "cb", c2);
         sf_buf_puts(&b, "training data D (tokens)");
         cli_fig_set_buf(fig, "cblabel_text", &b);
@@ -687,7 +700,6 @@ static void cli_fig_loss_tokens(const struct cli_fig *cf) {
     cli_fig_set_buf(fig, "ylabel_text", &b);
     sf_buf_puts(&b, "model size N (parameters)");
     cli_fig_set_buf(fig, "cblabel_text", &b);
-    if (!(nr.hi > nr.lo)) nr.lo /= 2, nr.hi *= 2;
     cli_fig_axis(fig, "x", xr);
     cli_fig_axis(fig, "y", yr);
     cli_fig_axis(fig, "cb", nr);
@@ -926,7 +938,6 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
     cli_fig_axis(fig, "y", yr);
     plot_figure_set_int(fig, "sized", sized);
     if (sized) {
-        if (!(sr.hi > sr.lo)) sr.lo /= 2, sr.hi *= 2;
         cli_fig_axis(fig, "cb", sr);
         sf_buf_puts(&b, "model size N (parameters)");
         cli_fig_set_buf(fig, "cblabel_text", &b);

@@ -40,6 +40,12 @@ bool cli_fit_figures_draw_one(struct plot_figure *fig, const char *name, const c
 void cli_fit_figures_skip(struct cli_fit_figures *out, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Sets an axis of `fig` from the range of its data [lo, hi], padded a little (on a log axis
+ * in decades), with powers-of-ten ticks on log axes (plot_figure_set_axis). A flat or empty
+ * range gets a span of its own. */
+void cli_fit_figures_axis(struct plot_figure *fig, const char *axis, double lo, double hi,
+                          bool log_axis);
+
 /* Figure 5 of a `frontier` fit (learning curves coloured by model size, envelope, hull
  * points, the L(C) law and its band, L_inf) into `figdir` as frontier.png/.svg. Used by the
  * fit's own figures and by the sweep's. Returns true when drawn. */
