@@ -601,6 +601,83 @@ files:
     }
 }
 
+/* The keys of one mapping of run.yaml keys (a run.yaml's root, or a sweep's mapping of run
+ * settings), into cfg; keys named in `skip` are left to the caller. Records places in pl. */
+static void model_parse_mapping_impl(const char *path, yaml_document_t *doc,
+                                     const yaml_node_t *root, const char *const *skip,
+                                     struct model_config *cfg, struct model_places *pl,
+                                     struct sf_diags *diags) {
+    bool steps_seen = false, tokens_seen = false, every_seen = false, points_seen = false;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *kn  = yaml_document_get_node(doc, p->key);
+        yaml_node_t *vn  = yaml_document_get_node(doc, p->value);
+        const char  *key = sf_yaml_scalar(kn);
+        char         kw[MODEL_WHERE_LEN];
+        model_where_node_impl(kw, sizeof kw, path, kn);
+        if (key == NULL) {
+            sf_diag_add(diags, true, kw, "keys must be plain names");
+            continue;
+        }
+        bool skipped = false;
+        for (size_t i = 0; skip != NULL && skip[i] != NULL; i++) skipped |= strcmp(skip[i], key) == 0;
+        if (skipped) continue;
+        bool known = false;
+        for (int i = 0; model_config_keys[i]; i++) known |= strcmp(model_config_keys[i], key) == 0;
+        if (!known) {
+            /* A data key at the top level is a common slip: say where it belongs. */
+            bool is_data = false;
+            for (int i = 0; model_data_keys[i]; i++) is_data |= strcmp(model_data_keys[i], key) == 0;
+            const char *hint = sf_did_you_mean(key, model_config_keys);
+            if (hint)
+                sf_diag_add(diags, true, kw, "unknown key '%s' (did you mean '%s'?)", key, hint);
+            else if (is_data)
+                sf_diag_add(diags, true, kw, "unknown key '%s' (it belongs under 'data:')", key);
+            else
+                sf_diag_add(diags, true, kw, "unknown key '%s'", key);
+            continue;
+        }
+        if (model_places_has_impl(pl, key)) {
+            sf_diag_add(diags, true, kw, "key '%s' given twice", key);
+            continue;
+        }
+        model_places_add_impl(pl, key, kn->start_mark);
+        steps_seen |= strcmp(key, "steps") == 0;
+        tokens_seen |= strcmp(key, "tokens") == 0;
+        every_seen |= strcmp(key, "eval_every") == 0;
+        points_seen |= strcmp(key, "eval_points") == 0;
+        if (strcmp(key, "data") == 0)
+            model_parse_data_impl(path, doc, vn, cfg, pl, diags);
+        else
+            model_parse_key_impl(path, key, vn, cfg, diags);
+    }
+    /* Each pair of alternatives: giving one clears the other's default. */
+    if (tokens_seen && !steps_seen) cfg->steps = 0;
+    if (every_seen && !points_seen) cfg->eval_points = 0;
+}
+
+void model_config_parse_mapping(const char *path, yaml_document_t *doc, const yaml_node_t *map,
+                                const char *const *skip, struct model_config *cfg,
+                                struct sf_diags *diags) {
+    struct model_places *pl = calloc(1, sizeof *pl);
+    if (pl == NULL) {
+        sf_diag_add(diags, true, path, "out of memory");
+        return;
+    }
+    pl->path     = path;
+    pl->fallback = map->start_mark;
+    pl->data_map = map->start_mark;
+    if (map->type != YAML_MAPPING_NODE) {
+        char where[MODEL_WHERE_LEN];
+        model_where_node_impl(where, sizeof where, path, map);
+        sf_diag_add(diags, true, where, "expected a mapping of run settings, not %s",
+                    model_node_kind_impl(map));
+    } else {
+        model_parse_mapping_impl(path, doc, map, skip, cfg, pl, diags);
+    }
+    free(pl);
+}
+
 enum sf_status model_config_validate(const struct model_config *cfg, const char *base_dir,
                                      struct sf_diags *diags) {
     size_t before = diags->n_errors;
@@ -637,50 +714,7 @@ enum sf_status model_config_load(const char *path, struct model_config *cfg,
                     model_node_kind_impl(root));
         goto done;
     }
-    bool steps_seen = false, tokens_seen = false, every_seen = false, points_seen = false;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *kn  = yaml_document_get_node(&doc, p->key);
-        yaml_node_t *vn  = yaml_document_get_node(&doc, p->value);
-        const char  *key = sf_yaml_scalar(kn);
-        char         kw[MODEL_WHERE_LEN];
-        model_where_node_impl(kw, sizeof kw, path, kn);
-        if (key == NULL) {
-            sf_diag_add(diags, true, kw, "keys must be plain names");
-            continue;
-        }
-        bool known = false;
-        for (int i = 0; model_config_keys[i]; i++) known |= strcmp(model_config_keys[i], key) == 0;
-        if (!known) {
-            /* A data key at the top level is a common slip: say where it belongs. */
-            bool is_data = false;
-            for (int i = 0; model_data_keys[i]; i++) is_data |= strcmp(model_data_keys[i], key) == 0;
-            const char *hint = sf_did_you_mean(key, model_config_keys);
-            if (hint)
-                sf_diag_add(diags, true, kw, "unknown key '%s' (did you mean '%s'?)", key, hint);
-            else if (is_data)
-                sf_diag_add(diags, true, kw, "unknown key '%s' (it belongs under 'data:')", key);
-            else
-                sf_diag_add(diags, true, kw, "unknown key '%s'", key);
-            continue;
-        }
-        if (model_places_has_impl(pl, key)) {
-            sf_diag_add(diags, true, kw, "key '%s' given twice", key);
-            continue;
-        }
-        model_places_add_impl(pl, key, kn->start_mark);
-        steps_seen |= strcmp(key, "steps") == 0;
-        tokens_seen |= strcmp(key, "tokens") == 0;
-        every_seen |= strcmp(key, "eval_every") == 0;
-        points_seen |= strcmp(key, "eval_points") == 0;
-        if (strcmp(key, "data") == 0)
-            model_parse_data_impl(path, &doc, vn, cfg, pl, diags);
-        else
-            model_parse_key_impl(path, key, vn, cfg, diags);
-    }
-    /* Each pair of alternatives: giving one clears the other's default. */
-    if (tokens_seen && !steps_seen) cfg->steps = 0;
-    if (every_seen && !points_seen) cfg->eval_points = 0;
+    model_parse_mapping_impl(path, &doc, root, NULL, cfg, pl, diags);
     {
         bool  parsed   = diags->n_errors == before;
         char *dir_copy = sf_strdup(path);

@@ -165,6 +165,15 @@ struct model_config model_config_default(void);
 enum sf_status model_config_load(const char *path, struct model_config *cfg,
                                  struct sf_diags *diags);
 
+/* Parses a mapping of run.yaml keys that sits inside another YAML document (a sweep file's
+ * run settings, with their `data:`) into *cfg, which holds the defaults or earlier values; the
+ * keys named in `skip` (NULL-terminated, may be NULL) are left to the caller. Each problem with
+ * a key or a value goes into `diags` with its FILE:LINE:COL; the checks that relate several keys
+ * are model_config_validate's. Inputs borrowed. */
+void model_config_parse_mapping(const char *path, yaml_document_t *doc, const yaml_node_t *map,
+                                const char *const *skip, struct model_config *cfg,
+                                struct sf_diags *diags);
+
 /* Checks a configuration built in memory (the same rules as model_config_load, without places;
  * data files are looked up relative to `base_dir`, or not at all when base_dir is NULL).
  * Returns SF_OK or SF_EINVAL with every problem in diags. */
