@@ -1,0 +1,152 @@
+/*
+ * test_sweep_figures.c — the sweep's figures on a hand-made sweep directory
+ * (tests/data/plot/sweep: curves.csv and results.csv in DESIGN.md's columns, written by
+ * make_sweep.py): figure 7 from curves.csv and figure 5 from a frontier fit of the same curves,
+ * checked as drawn (PNG, colours, SVG groups, byte-for-byte redraw); then `scalefit plot` on the
+ * sweep directory (OUT/figures and OUT/fits/NAME/figures), and curves.csv without the
+ * control-variate column.
+ *
+ * Usage: test_sweep_figures SCALEFIT (run from a scratch folder).
+ */
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "common.h"
+#include "figure_check.h"
+#include "fit.h"
+#include "fit_figures.h"
+#include "plot.h"
+#include "sweep_figures.h"
+
+#ifndef TESTS_DATA_DIR
+#error "TESTS_DATA_DIR must name tests/data"
+#endif
+
+#define SCRATCH "scratch_sweep"
+
+/* Fits the frontier of the fixture's curves (eval_loss_cv against flops_6n, sizes from
+ * params_nonembed), as a sweep does. */
+static struct fit_result *fit_frontier(struct sf_csv *csv, struct fit_data *d) {
+    struct sf_error      err;
+    struct fit_selection sel;
+    struct fit_groups    groups;
+    memset(&sel, 0, sizeof sel);
+    memset(d, 0, sizeof *d);
+    if (!check(fit_select_rows(csv, &sel, &groups, &err) == SF_OK, "select rows (%s)", err.message))
+        return NULL;
+    struct fit_columns cols;
+    memset(&cols, 0, sizeof cols);
+    cols.run = "run", cols.c = "flops_6n", cols.n = "params_nonembed", cols.y = "eval_loss_cv";
+    enum sf_status st = fit_data_build(csv, groups.rows[0], groups.n_rows[0], FIT_LAW_FRONTIER,
+                                       &cols, &sel, d, &err);
+    fit_groups_free(&groups);
+    if (!check(st == SF_OK, "frontier data (%s)", err.message)) return NULL;
+    struct fit_request req;
+    fit_request_init(&req, FIT_LAW_FRONTIER);
+    req.params.bootstrap = 50; /* enough replicates for a band; the figure is what is tested */
+    struct fit_result *r = fit_run(d, &req, NULL, &err);
+    check(r != NULL, "frontier fit (%s)", r ? "" : err.message);
+    return r;
+}
+
+static void test_sweep(const char *scalefit) {
+    mkdir(SCRATCH, 0755);
+    char from[512];
+    snprintf(from, sizeof from, "%s/plot/sweep/curves.csv", TESTS_DATA_DIR);
+    check(fc_copy_file(from, SCRATCH "/curves.csv"), "copy curves.csv");
+    snprintf(from, sizeof from, "%s/plot/sweep/results.csv", TESTS_DATA_DIR);
+    check(fc_copy_file(from, SCRATCH "/results.csv"), "copy results.csv");
+    struct sf_csv   csv;
+    struct sf_error err;
+    if (!check(sf_csv_read(SCRATCH "/curves.csv", &csv, &err) == SF_OK, "read curves.csv")) return;
+    struct fit_data    d;
+    struct fit_result *r = fit_frontier(&csv, &d);
+    if (r == NULL) {
+        sf_csv_free(&csv);
+        return;
+    }
+    struct cli_fit_figures out;
+    cli_sweep_figures_draw(SCRATCH, r, &out);
+    check(out.n_drawn == 2 && out.n_missing == 0, "the sweep draws 2 figures (%zu drawn, %zu "
+          "missing: %s)", out.n_drawn, out.n_missing, out.n_missing ? out.missing[0] : "");
+    cli_fit_figures_free(&out);
+    /* Learning curves coloured by size, the data's entropy (bayes_loss) dashed. */
+    const unsigned curves_colours[] = {0x009E73u};
+    fc_check_figure(SCRATCH "/figures", "curves", curves_colours, 1, "curves_curves.dat", 2);
+    const unsigned frontier_colours[] = {0x000000u, 0xE69F00u, 0xD55E00u, 0x009E73u};
+    fc_check_figure(SCRATCH "/figures", "frontier", frontier_colours, 4, "frontier_curves.dat", 7);
+    char *gp = fc_read_text(SCRATCH "/figures/curves.gp");
+    check(gp && strstr(gp, "eval loss, control variate (nats/token)"),
+          "the curves use the control-variate loss when curves.csv has it");
+    free(gp);
+
+    /* The sweep's fits keep their own figures; `scalefit plot` redraws both. */
+    cli_fit_figures_draw(r, SCRATCH "/fits/frontier", true, &out);
+    check(out.n_missing == 0, "the sweep's fit draws its figures");
+    cli_fit_figures_free(&out);
+    struct fit_provenance prov;
+    memset(&prov, 0, sizeof prov);
+    prov.version = "test", prov.command = "test_sweep_figures", prov.input_path = "curves.csv";
+    prov.input_sha256 = "", prov.rows_read = csv.n_rows, prov.rows_used = csv.n_rows;
+    check(fit_write_yaml(r, &prov, SCRATCH "/fits/frontier", &err) == SF_OK, "fit.yaml");
+    char *argv[] = {(char *)scalefit, "plot", SCRATCH, NULL};
+    char *errs   = NULL;
+    int   rc     = fc_run(argv, NULL, NULL, &errs);
+    check(rc == 0, "scalefit plot on a sweep exits 0 (got %d: %s)", rc, errs);
+    check(errs && errs[0] == '\0', "scalefit plot on a sweep is quiet (%s)", errs);
+    free(errs);
+    struct stat st;
+    check(stat(SCRATCH "/fits/frontier/figures/nopt.png", &st) == 0, "the fit's figures are there");
+    fit_result_free(r);
+    fit_data_free(&d);
+    sf_csv_free(&csv);
+}
+
+/* curves.csv without the control variate: the plain eval loss; a run without a size is left
+ * out and said so. */
+static void test_plain_loss(void) {
+    mkdir(SCRATCH "/plain", 0755);
+    const char *text =
+        "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv\n"
+        "a,1,1000,1,100,6e5,5.0,,\n"
+        "a,1,1000,2,200,1.2e6,4.5,,\n"
+        "b,1,8000,1,100,4.8e6,4.8,,\n"
+        "b,1,8000,2,200,9.6e6,4.1,,\n"
+        "c,1,,1,100,,4.9,,\n";
+    struct sf_error err;
+    sf_write_atomic(SCRATCH "/plain/curves.csv", text, strlen(text), &err);
+    struct cli_fit_figures out;
+    cli_sweep_figures_draw(SCRATCH "/plain", NULL, &out);
+    check(out.n_drawn == 1 && out.n_missing == 0, "plain curves drawn");
+    cli_fit_figures_free(&out);
+    char *gp = fc_read_text(SCRATCH "/plain/figures/curves.gp");
+    check(gp && strstr(gp, "\"eval loss (nats/token)\""), "plain eval loss label");
+    check(gp && strstr(gp, "1 without a size left out"), "the run without a size is named");
+    free(gp);
+    fc_check_figure(SCRATCH "/plain/figures", "curves", NULL, 0, "curves_curves.dat", 1);
+
+    /* No curves.csv at all: listed as missing, nothing fails. */
+    mkdir(SCRATCH "/none", 0755);
+    cli_sweep_figures_draw(SCRATCH "/none", NULL, &out);
+    check(out.n_drawn == 0 && out.n_missing == 1 && strncmp(out.missing[0], "curves: ", 8) == 0,
+          "a sweep without curves.csv lists the figure as missing");
+    cli_fit_figures_free(&out);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_sweep_figures SCALEFIT\n");
+        return 2;
+    }
+    /* As in scalefit's main(): every GSL status is checked where it is returned. */
+    gsl_set_error_handler_off();
+    fc_remove_tree(SCRATCH);
+    test_sweep(argv[1]);
+    test_plain_loss();
+    return check_summary();
+}
