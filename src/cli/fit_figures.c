@@ -919,7 +919,7 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
             cli_range_add_band(&yr, &core, l);
         }
     }
-    cli_range_add_band(&yr, &core, r->entropy.estimate);
+    cli_range_add(&yr, r->entropy.estimate);
     free(grid);
     free(sizes);
     bool sized = cli_range_ok(&sr);
@@ -951,9 +951,9 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
     cli_fig_set_buf(fig, "key_curves", &b);
     sf_buf_puts(&b, "envelope");
     cli_fig_set_buf(fig, "key_envelope", &b);
-    sf_buf_printf(&b, "hull: compute-optimal runs (%zu)", fr->n_hull);
+    sf_buf_printf(&b, "hull points (%zu)", fr->n_hull);
     cli_fig_set_buf(fig, "key_hull", &b);
-    sf_buf_puts(&b, "L(C) fitted to the envelope");
+    sf_buf_puts(&b, "L(C), fit to the envelope");
     cli_fig_set_buf(fig, "key_fit", &b);
     sf_buf_printf(&b, "%.0f%% band", 100 * r->req.params.level);
     cli_fig_set_buf(fig, "key_band", &b);

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -52,26 +53,35 @@ void plot_label_number(struct sf_buf *b, double v, int digits) {
     }
     if (digits < 1) digits = 1;
     double a = fabs(v);
-    if (a == 0 || (a >= 1e-3 && a < 1e5)) {
-        sf_buf_printf(b, "%.*g", digits, v);
+    char   tmp[64];
+    /* Plain digits from 10^-3 up to where %g would switch to an exponent (10^digits). */
+    snprintf(tmp, sizeof tmp, "%.*g", digits, v);
+    char *e = strchr(tmp, 'e');
+    if (a == 0 || (a >= 1e-3 && e == NULL)) {
+        sf_buf_puts(b, tmp);
         return;
     }
-    int    e = (int)floor(log10(a));
-    double m = v / pow(10, e);
-    /* Rounding may carry the mantissa to 10 (9.996 -> 10.0): renormalise. */
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.*g", digits, m);
-    double mr;
-    if (sscanf(tmp, "%lf", &mr) == 1 && fabs(mr) >= 10) {
-        e++;
-        snprintf(tmp, sizeof tmp, "%.*g", digits, v / pow(10, e));
+    if (e == NULL) {
+        /* Small numbers that %g writes plainly (0.0001): take the exponent form too. */
+        snprintf(tmp, sizeof tmp, "%.*e", digits - 1, v);
+        e = strchr(tmp, 'e');
+        /* Trim trailing zeros of the mantissa, as %g would. */
+        char *m_end = e;
+        if (strchr(tmp, '.') != NULL) {
+            while (m_end[-1] == '0') m_end--;
+            if (m_end[-1] == '.') m_end--;
+        }
+        memmove(m_end, e, strlen(e) + 1);
+        e = m_end;
     }
+    int exponent = atoi(e + 1);
+    *e           = '\0';
     if (strcmp(tmp, "1") == 0)
-        sf_buf_printf(b, "10^{%d}", e);
+        sf_buf_printf(b, "10^{%d}", exponent);
     else if (strcmp(tmp, "-1") == 0)
-        sf_buf_printf(b, "-10^{%d}", e);
+        sf_buf_printf(b, "-10^{%d}", exponent);
     else
-        sf_buf_printf(b, "%s×10^{%d}", tmp, e);
+        sf_buf_printf(b, "%s×10^{%d}", tmp, exponent);
 }
 
 /* A round step (1, 2, 2.5 or 5 times a power of ten) giving about `target` steps over span. */
