@@ -104,7 +104,7 @@ int cli_bench_train_main(int argc, char **argv) {
     int32_t *tokens = malloc((steps + warmup) * B * (T + 1) * sizeof *tokens);
     int32_t *inp    = malloc(B * T * sizeof *inp);
     int32_t *tgt    = malloc(B * T * sizeof *tgt);
-    double  *ms     = malloc((steps > 0 ? steps : 1) * sizeof *ms);
+    double  *ms     = malloc(4 * (steps > 0 ? steps : 1) * sizeof *ms);
     if (!tokens || !inp || !tgt || !ms) {
         free(tokens);
         free(inp);
@@ -129,15 +129,28 @@ int cli_bench_train_main(int argc, char **argv) {
             memcpy(inp + b * T, w + b * (T + 1), T * sizeof *inp);
             memcpy(tgt + b * T, w + b * (T + 1) + 1, T * sizeof *tgt);
         }
-        loss = model_forward(m, inp, tgt, B);
+        double t1 = sf_now();
+        loss      = model_forward(m, inp, tgt, B);
+        double t2 = sf_now();
         model_zero_grad(m);
         model_backward(m);
+        double t3 = sf_now();
         model_update(m, &opt, 1e-4);
-        double dt = sf_now() - t0;
-        if (k >= warmup) ms[k - warmup] = 1e3 * dt;
+        double t4 = sf_now();
+        if (k >= warmup) {
+            ms[k - warmup]             = 1e3 * (t4 - t0);
+            ms[steps + k - warmup]     = 1e3 * (t2 - t1);
+            ms[2 * steps + k - warmup] = 1e3 * (t3 - t2);
+            ms[3 * steps + k - warmup] = 1e3 * (t4 - t3);
+        }
     }
-    qsort(ms, steps, sizeof *ms, cli_cmp_double);
-    double med = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
+    double phase[4];
+    for (int ph = 0; ph < 4; ph++) {
+        double *col = ms + (size_t)ph * steps;
+        qsort(col, steps, sizeof *col, cli_cmp_double);
+        phase[ph] = steps % 2 ? col[steps / 2] : 0.5 * (col[steps / 2 - 1] + col[steps / 2]);
+    }
+    double med = phase[0];
     double d = (double)s.d_model, L = (double)s.n_layer, V = (double)s.n_vocab, Td = (double)T;
     double bt        = (double)(B * T);
     double flops     = bt * (6.0 * (12.0 * L * d * d + V * d) + 12.0 * L * Td * d);
@@ -153,6 +166,8 @@ int cli_bench_train_main(int argc, char **argv) {
            flops / 1e9, flops_ex / 1e9);
     printf("ms/step: median %.1f (min %.1f, max %.1f) over %zu steps; final loss %.4f\n", med,
            ms[0], ms[steps - 1], steps, loss);
+    printf("phases: forward %.1f ms, zero_grad + backward %.1f ms, update %.1f ms (medians)\n",
+           phase[1], phase[2], phase[3]);
     printf("tokens/s: %.0f\n", tok_s);
     printf("mfu: %.1f%% (%.1f GFLOP/s of %.1f)\n", 100.0 * flops / (med / 1e3) / 1e9 / gemm,
            flops / (med / 1e3) / 1e9, gemm);
