@@ -11,9 +11,9 @@
 
 #include "internal.h"
 
-/* Tick counts a narrow axis aims for: at least this many labelled values... */
-#define PLOT_TICS_MIN 3
-/* ...and at most this many (also the most decades labelled on a log axis). */
+/* Ticks a narrow log axis aims for (it takes the first set of round values giving this many)... */
+#define PLOT_TICS_WANT 4
+/* ...and the most ticks on any axis (also the most decades labelled on a wide log axis). */
 #define PLOT_TICS_MAX 8
 
 void plot_gp_quote(struct sf_buf *b, const char *s) {
@@ -84,16 +84,6 @@ void plot_label_number(struct sf_buf *b, double v, int digits) {
         sf_buf_printf(b, "%s×10^{%d}", tmp, exponent);
 }
 
-/* A round step (1, 2, 2.5 or 5 times a power of ten) giving about `target` steps over span. */
-static double plot_round_step_impl(double span, int target) {
-    double raw  = span / target;
-    double mag  = pow(10, floor(log10(raw)));
-    double mult[] = {1, 2, 2.5, 5, 10};
-    for (size_t i = 0; i < sizeof mult / sizeof mult[0]; i++)
-        if (mult[i] * mag >= raw) return mult[i] * mag;
-    return 10 * mag;
-}
-
 void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, double hi,
                     bool log_axis) {
     if (!log_axis) {
@@ -113,21 +103,48 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
         sf_buf_puts(format, "10^{%L}");
         return;
     }
-    /* Less than that: round values, with a step giving PLOT_TICS_MIN..PLOT_TICS_MAX ticks. */
-    int    target = 5;
-    double step   = plot_round_step_impl(hi - lo, target);
-    size_t count  = 0;
-    for (int tries = 0; tries < 4; tries++) {
-        count = (size_t)(floor(hi / step + 1e-9) - ceil(lo / step - 1e-9) + 1);
-        if (count >= PLOT_TICS_MIN) break;
-        step = plot_round_step_impl(hi - lo, target *= 2);
+    /* Less than that: values from ever finer sets of mantissas (1; 1, 3; 1, 2, 5; ...), the
+     * first set that puts PLOT_TICS_WANT ticks on the axis, so the ticks look logarithmic. */
+    static const double sets[][20] = {
+        {1},
+        {1, 3},
+        {1, 2, 5},
+        {1, 2, 3, 5},
+        {1, 2, 3, 4, 5, 6, 8},
+        {1, 2, 3, 4, 5, 6, 7, 8, 9},
+        {1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5},
+    };
+    const size_t n_sets = sizeof sets / sizeof sets[0];
+    double       ticks[PLOT_TICS_MAX], best[PLOT_TICS_MAX];
+    size_t       n_best = 0;
+    for (size_t k = 0; k < n_sets; k++) {
+        size_t n = 0;
+        for (double e = floor(log10(lo)); e <= ceil(log10(hi)) && n <= PLOT_TICS_MAX; e++) {
+            for (size_t m = 0; m < 20 && sets[k][m] > 0; m++) {
+                double v = sets[k][m] * pow(10, e);
+                if (v < lo * (1 - 1e-9) || v > hi * (1 + 1e-9)) continue;
+                if (n == PLOT_TICS_MAX) {
+                    n++;
+                    break;
+                }
+                ticks[n++] = v;
+            }
+        }
+        if (n > PLOT_TICS_MAX) break; /* too dense: keep the coarser set */
+        memcpy(best, ticks, n * sizeof *ticks);
+        n_best = n;
+        if (n >= PLOT_TICS_WANT) break;
+    }
+    if (n_best < 2) {
+        /* Narrower than every set: evenly spaced values with a round step (1, 2 or 5 x 10^k). */
+        double raw = (hi - lo) / PLOT_TICS_WANT, mag = pow(10, floor(log10(raw)));
+        double step = raw <= mag ? mag : raw <= 2 * mag ? 2 * mag : raw <= 5 * mag ? 5 * mag : 10 * mag;
+        n_best = 0;
+        for (double v = ceil(lo / step) * step; v <= hi * (1 + 1e-12) && n_best < PLOT_TICS_MAX; v += step)
+            best[n_best++] = v;
     }
     sf_buf_puts(tics, "(");
-    double first = ceil(lo / step - 1e-9);
-    for (size_t i = 0; i < count; i++) {
-        double v = (first + (double)i) * step;
-        sf_buf_printf(tics, "%s%.10g", i ? ", " : "", v);
-    }
+    for (size_t i = 0; i < n_best; i++) sf_buf_printf(tics, "%s%.10g", i ? ", " : "", best[i]);
     sf_buf_puts(tics, ")");
     sf_buf_puts(format, "%g");
 }

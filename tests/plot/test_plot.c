@@ -63,7 +63,13 @@ static void test_tics(void) {
           "narrow log axis (%s)", t.data);
     t.len = f.len = 0;
     plot_axis_tics(&t, &f, 0.71, 5.5, true);
-    check(strcmp(t.data, "(1, 2, 3, 4, 5)") == 0, "log axis with one power inside (%s)", t.data);
+    check(strcmp(t.data, "(1, 2, 3, 5)") == 0, "log axis with one power inside (%s)", t.data);
+    t.len = f.len = 0;
+    plot_axis_tics(&t, &f, 1.6, 7.5, true);
+    check(strcmp(t.data, "(2, 3, 4, 5, 6)") == 0, "log axis within a decade (%s)", t.data);
+    t.len = f.len = 0;
+    plot_axis_tics(&t, &f, 3.1, 3.2, true);
+    check(strcmp(t.data, "()") != 0, "a very narrow axis still gets a tick (%s)", t.data);
     t.len = f.len = 0;
     plot_axis_tics(&t, &f, -0.1, 0.1, false);
     check(strcmp(t.data, "autofreq") == 0, "linear axis (%s)", t.data);
