@@ -209,6 +209,21 @@ static void test_plot_command(void) {
           "no-figures message (%s)", err);
     free(err);
 
+    /* Several fits side by side: each one's figures are redrawn. */
+    char *several[] = {"fit", d_pc, "--law", "power+const,power", "--x", "params", "--bootstrap",
+                       "0", "--out", SCRATCH "/several", NULL};
+    rc = run_scalefit(NULL, &err, several);
+    check(rc == 0, "scalefit fit with two laws exits 0 (got %d: %s)", rc, err);
+    free(err);
+    char *plot_several[] = {"plot", SCRATCH "/several", NULL};
+    rc = run_scalefit(NULL, &err, plot_several);
+    check(rc == 0 && err[0] == '\0', "scalefit plot on two fits exits 0 quietly (%d: %s)", rc, err);
+    free(err);
+    struct stat st;
+    check(stat(SCRATCH "/several/power/figures/loss.png", &st) == 0 &&
+              stat(SCRATCH "/several/power+const/figures/reducible.png", &st) == 0,
+          "both fits have their figures");
+
     char *usage[] = {"plot", NULL};
     rc = run_scalefit(NULL, &err, usage);
     check(rc == 2, "scalefit plot without a directory exits 2 (got %d)", rc);
