@@ -402,14 +402,20 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
         return cli_report(&err);
     }
     *out = r;
-    if (sf_mkdir_p(dir, &err) != SF_OK) return cli_report(&err);
     struct fit_provenance prov = {cli_version(), cli_command_line(), o->data, sha, csv->n_rows,
                                   n_rows, (const char *const *)o->filters_text, o->n_filters,
                                   o->holdout_text[0] ? o->holdout_text : NULL, o->cols.weight, group};
-    if (fit_write_yaml(r, &prov, dir, &err) != SF_OK) return cli_report(&err);
+    return cli_fit_write(r, &prov, dir, !o->no_plot);
+}
+
+int cli_fit_write(const struct fit_result *r, const struct fit_provenance *prov, const char *dir,
+                  bool plot) {
+    struct sf_error err;
+    if (sf_mkdir_p(dir, &err) != SF_OK) return cli_report(&err);
+    if (fit_write_yaml(r, prov, dir, &err) != SF_OK) return cli_report(&err);
     struct cli_fit_figures figs;
-    cli_fit_figures_draw(r, dir, !o->no_plot, &figs);
-    enum sf_status st = fit_write_report(r, &prov, (const char *const *)figs.drawn,
+    cli_fit_figures_draw(r, dir, plot, &figs);
+    enum sf_status st = fit_write_report(r, prov, (const char *const *)figs.drawn,
                                          (const char *const *)figs.missing, dir, &err);
     cli_fit_figures_free(&figs);
     if (st != SF_OK) return cli_report(&err);

@@ -286,6 +286,8 @@ void sf_yaml_seq_end(struct sf_yaml_out *y);
 void sf_yaml_str(struct sf_yaml_out *y, const char *s);
 /* A plain scalar written as is (numbers, true/false, null). */
 void sf_yaml_plain(struct sf_yaml_out *y, const char *s);
+/* A multi-line string in literal block style (|), kept line for line. */
+void sf_yaml_literal(struct sf_yaml_out *y, const char *s);
 /* A double in shortest round-trip form; NaN and infinities as .nan, .inf, -.inf. */
 void sf_yaml_double(struct sf_yaml_out *y, double v);
 void sf_yaml_int(struct sf_yaml_out *y, long long v);

@@ -169,6 +169,16 @@ void sf_yaml_str(struct sf_yaml_out *y, const char *s) {
 
 void sf_yaml_plain(struct sf_yaml_out *y, const char *s) { sf_yaml_scalar_impl(y, s, true); }
 
+void sf_yaml_literal(struct sf_yaml_out *y, const char *s) {
+    yaml_event_t ev;
+    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 0, 1,
+                                      YAML_LITERAL_SCALAR_STYLE)) {
+        y->failed = true;
+        return;
+    }
+    sf_yaml_emit_impl(y, &ev);
+}
+
 void sf_yaml_double(struct sf_yaml_out *y, double v) {
     char buf[SF_FMT_DOUBLE_LEN];
     if (isnan(v))

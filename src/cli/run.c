@@ -1,0 +1,350 @@
+/*
+ * run.c (cli) — `scalefit run SWEEP.yaml [--out DIR] [--jobs N] [--executor local|slurm]
+ * [--dry-run]`: the main job. Reads and validates the sweep, expands it into runs, trains them
+ * (src/sweep's executors), collects results.csv and curves.csv, fits the named laws, draws the
+ * figures and writes the sweep's report. Running it again resumes: finished runs are kept,
+ * unfinished ones continue from their checkpoints.
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fit.h"
+#include "fit_figures.h"
+#include "sweep.h"
+#include "sweep_figures.h"
+
+static void cli_run_usage(FILE *out) {
+    fprintf(out,
+            "usage: scalefit run SWEEP.yaml [--out DIR] [--jobs N] [--executor local|slurm] [--dry-run]\n"
+            "\n"
+            "Trains every run of a sweep (docs/sweep-format.md), resuming after any interruption,\n"
+            "then collects results.csv and curves.csv, fits the sweep's laws, draws the figures and\n"
+            "writes DIR/report.md (DIR defaults to runs/NAME).\n"
+            "\n"
+            "  --out DIR        the sweep directory\n"
+            "  --jobs N         trainers at once (default: the sweep's runner.jobs, else the cores)\n"
+            "  --executor E     local (processes here) or slurm (a job array)\n"
+            "  --dry-run        print the runs (shape, N, tokens, FLOPs, estimated time); train nothing\n"
+            "\n"
+            "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, 2 bad\n"
+            "input, 4 interrupted (checkpointed: run the same command again to resume).\n");
+}
+
+static volatile sig_atomic_t cli_run_stop;
+
+static void cli_run_on_signal(int sig) {
+    (void)sig;
+    cli_run_stop = 1;
+}
+
+/* The progress display: one block redrawn on a terminal, plain lines otherwise. */
+struct cli_run_display {
+    struct sf_progress progress;
+};
+
+static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
+    struct cli_run_display *d = ctx;
+    char        lines[64][160];
+    const char *ptr[64];
+    size_t      n = 0;
+    char        el[32], eta[32];
+    sf_format_duration(el, sizeof el, p->elapsed_s);
+    sf_format_duration(eta, sizeof eta, p->eta_s);
+    char bad[48] = "";
+    if (p->n_failed) snprintf(bad, sizeof bad, " (%zu failed or diverged)", p->n_failed);
+    snprintf(lines[n++], sizeof lines[0], "runs %zu/%zu done, %zu running, %zu pending%s  elapsed %s%s%s",
+             p->n_done, p->n_runs, p->n_running, p->n_pending, bad, el,
+             p->n_running + p->n_pending ? "  ETA " : "",
+             p->n_running + p->n_pending ? (isfinite(p->eta_s) ? eta : "?") : "");
+    for (size_t i = 0; i < p->n_active && n < 64; i++) {
+        if (isfinite(p->active_loss[i]))
+            snprintf(lines[n++], sizeof lines[0], "  %-22s step %6lld/%-6lld eval loss %.5f",
+                     p->active_ids[i], (long long)p->active_step[i], (long long)p->active_steps[i],
+                     p->active_loss[i]);
+        else
+            snprintf(lines[n++], sizeof lines[0], "  %-22s step %6lld/%-6lld", p->active_ids[i],
+                     (long long)p->active_step[i], (long long)p->active_steps[i]);
+    }
+    for (size_t i = 0; i < n; i++) ptr[i] = lines[i];
+    bool final = p->n_running == 0 && p->n_pending == 0;
+    sf_progress_draw(&d->progress, ptr, n, final);
+}
+
+/* The path of this executable, for starting trainers (fresh string). */
+static char *cli_run_self(const char *argv0) {
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) {
+        buf[n] = '\0';
+        return sf_strdup(buf);
+    }
+    return sf_strdup(argv0);
+}
+
+/* Measured seconds per training step of each run's shape (one short probe per distinct shape),
+ * for --dry-run's estimate. */
+static double cli_run_step_seconds(const struct sweep_run *r) {
+    struct model_shape shape = model_config_shape(&r->cfg);
+    struct sf_error    err;
+    struct model      *m = model_alloc(&shape, (size_t)r->cfg.batch, &err);
+    if (m == NULL) return NAN;
+    model_set_threads((int)r->cfg.threads);
+    model_init_params(m, 1);
+    size_t   ntok = (size_t)(r->cfg.batch * shape.n_ctx);
+    int32_t *x    = calloc(ntok, sizeof *x), *y = calloc(ntok, sizeof *y);
+    double   best = NAN;
+    if (x && y) {
+        for (size_t i = 0; i < ntok; i++) x[i] = y[i] = (int32_t)(i % (size_t)shape.n_vocab);
+        struct model_adamw opt = {r->cfg.beta1, r->cfg.beta2, r->cfg.eps, r->cfg.weight_decay,
+                                  r->cfg.weight_decay_all, r->cfg.grad_clip};
+        for (int k = 0; k < 4; k++) { /* the first step warms caches and is not counted */
+            double t0 = sf_now();
+            model_forward(m, x, y, (size_t)r->cfg.batch);
+            model_zero_grad(m);
+            model_backward(m);
+            model_update(m, &opt, r->cfg.lr);
+            double t = sf_now() - t0;
+            if (k > 0 && (isnan(best) || t < best)) best = t;
+        }
+    }
+    free(x);
+    free(y);
+    model_free(m);
+    return best;
+}
+
+static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
+                       const char *out, int64_t jobs) {
+    printf("sweep %s: %zu runs (%zu shapes x %zu budgets x %zu seeds) into %s, %lld at a time\n",
+           spec->name, n, spec->n_shapes, spec->n_budgets, spec->n_seeds, out, (long long)jobs);
+    printf("%-22s %7s %7s %6s %6s %6s %11s %11s %9s %10s %10s %9s\n", "run", "n_layer", "d_model",
+           "n_head", "d_ff", "d_attn", "N", "tokens", "steps", "C=6ND", "C exact", "est. time");
+    double total = 0, flops = 0;
+    double *probe = calloc(spec->n_shapes, sizeof *probe);
+    for (size_t i = 0; i < n; i++) {
+        const struct sweep_run *r = &runs[i];
+        if (probe && probe[r->shape_index] == 0) probe[r->shape_index] = cli_run_step_seconds(r);
+        double secs = probe ? probe[r->shape_index] * (double)r->steps : NAN;
+        struct model_shape s = model_config_shape(&r->cfg);
+        char dur[32];
+        sf_format_duration(dur, sizeof dur, secs);
+        printf("%-22s %7lld %7lld %6lld %6lld %6lld %11lld %11lld %9lld %10.3g %10.3g %9s\n", r->id,
+               (long long)s.n_layer, (long long)s.d_model, (long long)s.n_head, (long long)s.d_ff,
+               (long long)s.d_attn, (long long)r->params_nonembed, (long long)r->tokens,
+               (long long)r->steps, r->flops_6n, r->flops_exact, dur);
+        if (isfinite(secs)) total += secs;
+        flops += r->flops_exact;
+    }
+    free(probe);
+    char dur[32];
+    sf_format_duration(dur, sizeof dur, total / (double)jobs);
+    printf("total: %.3g FLOP; about %s of training with %lld at a time (from a timed probe of each "
+           "shape on this machine; evaluations not counted)\n",
+           flops, dur, (long long)jobs);
+    return 0;
+}
+
+/* Fits every named law, writes their folders, draws the sweep's figures and the report. */
+static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
+                          const char *out, double wall, double train) {
+    struct sf_error err;
+    struct sweep_fit_outcome *outs    = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *outs);
+    struct fit_result       **results = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *results);
+    struct fit_data          *datas   = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *datas);
+    if (!outs || !results || !datas) {
+        free(outs), free(results), free(datas);
+        fprintf(stderr, "scalefit: error: out of memory\n");
+        return 1;
+    }
+    int rc = 0;
+    const struct fit_result *frontier = NULL;
+    struct sf_buf summary;
+    sf_buf_init(&summary);
+    for (size_t i = 0; i < spec->n_fits; i++) {
+        const struct sweep_fit *f = &spec->fits[i];
+        outs[i].fit = f;
+        struct fit_request req;
+        if (sweep_fit_prepare(spec, f, out, &datas[i], &req, &err) != SF_OK) {
+            snprintf(outs[i].error, sizeof outs[i].error, "%.500s", err.message);
+            fprintf(stderr, "scalefit: warning: fit %s not made: %s\n", f->name, err.message);
+            continue;
+        }
+        results[i] = fit_run(&datas[i], &req, NULL, &err);
+        if (results[i] == NULL) {
+            snprintf(outs[i].error, sizeof outs[i].error, "%.500s", err.message);
+            fprintf(stderr, "scalefit: warning: fit %s failed: %s\n", f->name, err.message);
+            continue;
+        }
+        outs[i].result = results[i];
+        if (f->law == FIT_LAW_FRONTIER && frontier == NULL) frontier = results[i];
+        char *dir = sf_strdup_printf("%s/fits/%s", out, f->name);
+        char *src = sf_path_join(out, f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
+        char  sha[65] = "";
+        if (src) sf_sha256_file(src, sha, &err);
+        struct fit_provenance prov = {cli_version(), cli_command_line(), src, sha, datas[i].n,
+                                      datas[i].n, NULL, 0, NULL, NULL, NULL};
+        if (dir == NULL || cli_fit_write(results[i], &prov, dir, spec->plots) != 0) rc = 1;
+        free(dir);
+        free(src);
+        fit_summary(results[i], f->name, &summary);
+    }
+    struct cli_fit_figures figs;
+    cli_fit_figures_init(&figs);
+    if (spec->plots) {
+        cli_fit_figures_free(&figs);
+        cli_sweep_figures_draw(out, frontier, &figs);
+    }
+    struct sweep_report_info info = {cli_version(), cli_command_line(), wall, train,
+                                     (const char *const *)figs.drawn,
+                                     (const char *const *)figs.missing};
+    if (sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &info, &err) != SF_OK)
+        rc = cli_report(&err);
+    cli_fit_figures_free(&figs);
+    fputs(summary.data ? summary.data : "", stdout);
+    printf("report: %s/report.md\n", out);
+    sf_buf_free(&summary);
+    for (size_t i = 0; i < spec->n_fits; i++) {
+        fit_result_free(results[i]);
+        fit_data_free(&datas[i]);
+    }
+    free(outs);
+    free(results);
+    free(datas);
+    return rc;
+}
+
+int cli_run_main(int argc, char **argv) {
+    const char *path = NULL, *out_opt = NULL, *executor = NULL;
+    int64_t     jobs = 0;
+    bool        dry  = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            cli_run_usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "--dry-run") == 0) {
+            dry = true;
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 || strcmp(a, "--executor") == 0) {
+            if (i + 1 >= argc) return cli_option_error(a, "needs a value");
+            const char *v = argv[++i];
+            if (a[2] == 'o') {
+                out_opt = v;
+            } else if (a[2] == 'j') {
+                size_t j;
+                if (!cli_parse_size(a, v, &j)) return 2;
+                if (j < 1 || j > 4096) return cli_option_error(a, "must be between 1 and 4096 (got %s)", v);
+                jobs = (int64_t)j;
+            } else {
+                if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0)
+                    return cli_option_error(a, "'%s' is not local or slurm", v);
+                executor = v;
+            }
+        } else if (strncmp(a, "--", 2) == 0) {
+            return cli_option_error(a, "unknown option (see scalefit run --help)");
+        } else if (path != NULL) {
+            fprintf(stderr, "scalefit: error: more than one sweep file ('%s' and '%s')\n", path, a);
+            return 2;
+        } else {
+            path = a;
+        }
+    }
+    if (path == NULL) {
+        fprintf(stderr, "scalefit: error: no sweep file given (scalefit run SWEEP.yaml)\n");
+        return 2;
+    }
+    struct sweep_spec spec;
+    struct sf_diags   diags;
+    sf_diag_init(&diags);
+    enum sf_status st = sweep_spec_load(path, &spec, &diags);
+    sf_diag_print(&diags, stderr);
+    if (st != SF_OK) {
+        sf_diag_free(&diags);
+        return st == SF_EINVAL ? 2 : 1;
+    }
+    sf_diag_free(&diags);
+    sf_diag_init(&diags);
+    if (executor) spec.executor = strcmp(executor, "slurm") == 0 ? SWEEP_EXECUTOR_SLURM : SWEEP_EXECUTOR_LOCAL;
+    if (jobs == 0) jobs = spec.jobs;
+    if (jobs == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs       = cores > 0 ? cores : 1;
+    }
+    struct sweep_run *runs;
+    size_t            n;
+    st = sweep_expand(&spec, &runs, &n, &diags);
+    sf_diag_print(&diags, stderr);
+    sf_diag_free(&diags);
+    if (st != SF_OK) {
+        sweep_spec_free(&spec);
+        return st == SF_EINVAL ? 2 : 1;
+    }
+    char *out = out_opt ? sf_strdup(out_opt) : sf_strdup_printf("runs/%s", spec.name);
+    int   rc  = 0;
+    if (dry) {
+        rc = cli_run_dry(&spec, runs, n, out, jobs);
+        goto done;
+    }
+    if (spec.executor == SWEEP_EXECUTOR_SLURM) {
+        fprintf(stderr, "scalefit: --executor: error: the slurm executor is not part of this build yet\n");
+        rc = 2;
+        goto done;
+    }
+    struct sf_error err;
+    if (sweep_dir_prepare(&spec, runs, n, out, &err) != SF_OK || sweep_collect(runs, n, out, &err) != SF_OK) {
+        rc = cli_report(&err);
+        goto done;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cli_run_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct cli_run_display disp;
+    sf_progress_init(&disp.progress, stderr);
+    /* On a terminal the display says it all; elsewhere each run's end is a log line. */
+    enum sf_log_level level  = disp.progress.tty ? SF_LOG_LEVEL_WARNING : SF_LOG_LEVEL_INFO;
+    struct sf_logger  logger = sf_logger_stderr(&level);
+    char             *self   = cli_run_self(argv[0]);
+    struct sweep_exec_options opt = {self, jobs, &cli_run_stop, cli_run_progress, &disp, &logger};
+    struct sweep_exec_result  res;
+    fprintf(stderr, "sweep %s: %zu runs, %lld at a time, in %s\n", spec.name, n, (long long)jobs, out);
+    st = sweep_run_local(&spec, runs, n, out, &opt, &res, &err);
+    sf_progress_finish(&disp.progress);
+    free(self);
+    if (st != SF_OK && st != SF_EINTERRUPTED) {
+        rc = cli_report(&err);
+        goto done;
+    }
+    if (sweep_collect(runs, n, out, &err) != SF_OK) {
+        rc = cli_report(&err);
+        goto done;
+    }
+    if (st == SF_EINTERRUPTED || cli_run_stop) {
+        fprintf(stderr, "scalefit: %s\n", st == SF_EINTERRUPTED ? err.message
+                                                                 : "stopped: run the same command again to resume");
+        rc = 4;
+        goto done;
+    }
+    rc = cli_run_finish(&spec, runs, n, out, res.wall_seconds, res.train_seconds);
+    if (rc == 0 && res.n_failed > 0) {
+        fprintf(stderr, "scalefit: error: %zu run%s failed (see %s/report.md and each run's stderr.txt)\n",
+                res.n_failed, res.n_failed == 1 ? "" : "s", out);
+        rc = 1;
+    } else if (rc == 0 && (res.n_interrupted > 0 || res.n_skipped > 0)) {
+        fprintf(stderr, "scalefit: %zu run%s did not finish: run the same command again to resume\n",
+                res.n_interrupted + res.n_skipped, res.n_interrupted + res.n_skipped == 1 ? "" : "s");
+        rc = 4;
+    }
+done:
+    free(out);
+    free(runs);
+    sweep_spec_free(&spec);
+    return rc;
+}

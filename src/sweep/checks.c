@@ -1,0 +1,254 @@
+/*
+ * checks.c — what a sweep file's parser checks once every key is read: the named fits and
+ * their columns, the data source (files present, with the Debian package named when a known
+ * one is missing), the model shapes (target sizes resolved by the stated rule, heads dividing
+ * the attention width) and the Slurm settings.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+// ---- fits ----
+
+/* Columns a fit may name (results.csv for the per-run laws). */
+static const char *const sweep_result_columns[] = {"params", "params_nonembed", "tokens",
+                                                   "flops_6n", "best_eval_loss",
+                                                   "best_eval_loss_cv", "final_eval_loss", NULL};
+
+void sweep_fit_defaults(struct sweep_fit *f, enum fit_law_kind law) {
+    char name[64], where[256];
+    memcpy(name, f->name, sizeof name);
+    memcpy(where, f->where, sizeof where);
+    memset(f, 0, sizeof *f);
+    memcpy(f->name, name, sizeof name);
+    memcpy(f->where, where, sizeof where);
+    f->law = law;
+    snprintf(f->x, sizeof f->x, "%s", law == FIT_LAW_FRONTIER ? "flops_6n" : "params_nonembed");
+    snprintf(f->d, sizeof f->d, "tokens");
+    /* y stays empty: the best eval loss (final for the joint laws), its control-variate form
+     * where the source knows its entropy. */
+}
+
+void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_node_t *node,
+                     struct sf_diags *diags) {
+    char where[1200];
+    sf_yaml_where(where, sizeof where, path, node);
+    const char *cols[3] = {f->x, f->law == FIT_LAW_CHINCHILLA || f->law == FIT_LAW_KAPLAN_ND ? f->d : NULL,
+                           f->y[0] ? f->y : NULL};
+    const char *keys[3] = {"x", "d", "y"};
+    if (f->law == FIT_LAW_FRONTIER) {
+        if (strcmp(f->x, "flops_6n") != 0 || f->y[0] != '\0')
+            sf_diag_add(diags, true, where,
+                        "a frontier fit uses curves.csv's flops_6n and eval loss: leave out x and y");
+        if (f->holdout_min_params > 0)
+            sf_diag_add(diags, true, where, "'holdout_min_params' does not apply to frontier");
+        return;
+    }
+    for (size_t k = 0; k < 3; k++) {
+        if (cols[k] == NULL) continue;
+        bool ok = false;
+        for (size_t i = 0; sweep_result_columns[i]; i++) ok |= strcmp(cols[k], sweep_result_columns[i]) == 0;
+        if (!ok) {
+            const char *hint = sf_did_you_mean(cols[k], sweep_result_columns);
+            sf_diag_add(diags, true, where, "'%s: %s' is not a results.csv column%s%s%s", keys[k],
+                        cols[k], hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+        }
+    }
+    if (f->min_tokens > 0 || f->min_flops > 0)
+        sf_diag_add(diags, true, where, "'min_tokens' and 'min_flops' apply to frontier only");
+}
+
+void sweep_fits_default(struct sweep_spec *s) {
+    size_t n = s->n_budgets > 1 ? 3 : 2;
+    s->fits  = calloc(n, sizeof *s->fits);
+    if (s->fits == NULL) return;
+    s->n_fits = n;
+    snprintf(s->fits[0].name, sizeof s->fits[0].name, "L_N");
+    sweep_fit_defaults(&s->fits[0], FIT_LAW_POWER_CONST);
+    snprintf(s->fits[1].name, sizeof s->fits[1].name, "L_C");
+    sweep_fit_defaults(&s->fits[1], FIT_LAW_FRONTIER);
+    if (n == 3) {
+        snprintf(s->fits[2].name, sizeof s->fits[2].name, "L_ND");
+        sweep_fit_defaults(&s->fits[2], FIT_LAW_CHINCHILLA);
+    }
+}
+
+// ---- data ----
+
+char *sweep_abs_path(const struct sweep_spec *s, const char *p) {
+    if (p[0] == '/') return sf_strdup(p);
+    char *base = realpath(s->base_dir, NULL);
+    if (base == NULL) return sf_path_join(s->base_dir, p);
+    char *r = sf_path_join(base, p);
+    free(base);
+    return r;
+}
+
+/* Debian packages that provide data the example sweeps use. */
+static const struct {
+    const char *prefix, *package;
+} sweep_packages[] = {
+    {"/usr/share/datasets/fashion-mnist", "dataset-fashion-mnist"},
+    {"/usr/share/doc/python3.11/html", "python3.11-doc"},
+};
+
+void sweep_check_data(const struct sweep_spec *s, const char *where, struct sf_diags *diags) {
+    struct sf_diags tmp;
+    sf_diag_init(&tmp);
+    model_config_validate(&s->base, s->base_dir, &tmp);
+    for (size_t i = 0; i < tmp.n; i++) {
+        const char *hint = NULL;
+        const struct model_data_config *d = &s->base.data;
+        for (size_t k = 0; k < sizeof sweep_packages / sizeof sweep_packages[0]; k++)
+            for (size_t j = 0; j < d->n_paths + d->n_eval_paths; j++) {
+                const char *p = j < d->n_paths ? d->paths[j] : d->eval_paths[j - d->n_paths];
+                if (strncmp(p, sweep_packages[k].prefix, strlen(sweep_packages[k].prefix)) == 0)
+                    hint = sweep_packages[k].package;
+            }
+        if (hint)
+            sf_diag_add(diags, tmp.items[i].is_error, tmp.items[i].where[0] ? tmp.items[i].where : where,
+                        "%s (the Debian package %s provides it: run scripts/setup.sh)",
+                        tmp.items[i].message, hint);
+        else
+            sf_diag_add(diags, tmp.items[i].is_error, tmp.items[i].where[0] ? tmp.items[i].where : where,
+                        "%s", tmp.items[i].message);
+    }
+    sf_diag_free(&tmp);
+}
+
+// ---- shapes ----
+
+/* A shape's heads, d_ff and d_attn by the sweep's rule, and whether the heads divide d_attn. */
+static bool sweep_shape_fill_impl(const struct sweep_spec *s, struct sweep_shape *sh) {
+    if (sh->n_head == 0) {
+        int64_t h  = sh->d_model / s->head_dim;
+        sh->n_head = h > s->min_heads ? h : s->min_heads;
+    }
+    if (sh->d_ff == 0) sh->d_ff = (int64_t)llround(s->d_ff_mult * (double)sh->d_model);
+    if (sh->d_attn == 0) sh->d_attn = (int64_t)llround(s->d_attn_mult * (double)sh->d_model);
+    return sh->d_ff >= 1 && sh->d_attn >= 1 && sh->d_attn % sh->n_head == 0;
+}
+
+static int64_t sweep_shape_params_impl(const struct sweep_spec *s, const struct sweep_shape *sh) {
+    struct model_config c = s->base;
+    c.n_layer = sh->n_layer, c.d_model = sh->d_model, c.n_head = sh->n_head;
+    c.d_ff = sh->d_ff, c.d_attn = sh->d_attn;
+    struct model_shape ms = model_config_shape(&c);
+    return model_params_nonembed(&ms);
+}
+
+/* Largest d_model the size rule tries. */
+static const int64_t sweep_max_d_model = 1 << 16;
+/* A target is unreachable when the closest shape misses it by more than this factor. */
+static const double sweep_size_tolerance = 1.5;
+
+void sweep_check_shapes(struct sweep_spec *s, struct sf_diags *diags) {
+    for (size_t i = 0; i < s->n_shapes; i++) {
+        struct sweep_shape *sh = &s->shapes[i];
+        if (sh->target == 0) {
+            if (!sweep_shape_fill_impl(s, sh))
+                sf_diag_add(diags, true, sh->where,
+                            "this shape cannot exist: n_head %lld does not divide d_attn %lld",
+                            (long long)sh->n_head, (long long)sh->d_attn);
+            continue;
+        }
+        /* The rule: n_layer = max(1, round(d_model / aspect)), heads as above; the d_model
+         * whose exact non-embedding count is closest to the target in ratio wins. */
+        struct sweep_shape best;
+        double             best_err = INFINITY;
+        memset(&best, 0, sizeof best);
+        for (int64_t d = 2; d <= sweep_max_d_model; d++) {
+            struct sweep_shape c;
+            memset(&c, 0, sizeof c);
+            c.d_model = d;
+            c.n_layer = (int64_t)llround((double)d / s->aspect);
+            if (c.n_layer < 1) c.n_layer = 1;
+            if (!sweep_shape_fill_impl(s, &c)) continue;
+            double err = fabs(log((double)sweep_shape_params_impl(s, &c) / sh->target));
+            if (err < best_err) {
+                best_err = err;
+                best     = c;
+            }
+        }
+        if (!(best_err <= log(sweep_size_tolerance))) {
+            sf_diag_add(diags, true, sh->where,
+                        "no shape of the rule (d_model/n_layer = %g, n_head = max(%lld, d_model/%lld), "
+                        "d_ff = %g·d_model) comes within a factor %g of %g non-embedding parameters",
+                        s->aspect, (long long)s->min_heads, (long long)s->head_dim, s->d_ff_mult,
+                        sweep_size_tolerance, sh->target);
+            continue;
+        }
+        best.target = sh->target;
+        memcpy(best.where, sh->where, sizeof best.where);
+        *sh = best;
+        for (size_t j = 0; j < i; j++)
+            if (s->shapes[j].d_model == sh->d_model && s->shapes[j].n_layer == sh->n_layer)
+                sf_diag_add(diags, true, sh->where,
+                            "target %g gives the same shape as target %g (d_model %lld, n_layer %lld): "
+                            "space the sizes further apart",
+                            sh->target, s->shapes[j].target, (long long)sh->d_model,
+                            (long long)sh->n_layer);
+    }
+}
+
+// ---- Slurm settings ----
+
+/* Slurm's time formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S (digits only). */
+static bool sweep_slurm_time_ok_impl(const char *t) {
+    if (t[0] == '\0') return true;
+    const char *p = t;
+    size_t      groups = 1;
+    bool        dash = false;
+    for (; *p; p++) {
+        if (*p == ':') groups++;
+        else if (*p == '-') {
+            if (dash || p == t) return false;
+            dash = true;
+        } else if (!isdigit((unsigned char)*p))
+            return false;
+    }
+    return p[-1] != ':' && p[-1] != '-' && groups <= 3;
+}
+
+/* Memory: a whole number with an optional K, M, G or T suffix. */
+static bool sweep_slurm_mem_ok_impl(const char *m) {
+    if (m[0] == '\0') return true;
+    const char *p = m;
+    while (isdigit((unsigned char)*p)) p++;
+    if (p == m) return false;
+    return *p == '\0' || (strchr("KMGTkmgt", *p) != NULL && p[1] == '\0');
+}
+
+/* Partition, account and QoS names: letters, digits, '_', '-', '.' and ',' (a partition list). */
+static bool sweep_slurm_name_ok_impl(const char *n) {
+    for (const char *p = n; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_-.,", *p)) return false;
+    return true;
+}
+
+void sweep_slurm_validate(const struct sweep_spec *s, const char *path, const yaml_node_t *node,
+                          struct sf_diags *diags) {
+    char where[1200];
+    sf_yaml_where(where, sizeof where, path, node);
+    const struct sweep_slurm *o = &s->slurm;
+    if (!sweep_slurm_time_ok_impl(o->time))
+        sf_diag_add(diags, true, where,
+                    "slurm 'time' %s is not one of Slurm's formats (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S)",
+                    o->time);
+    if (!sweep_slurm_mem_ok_impl(o->mem))
+        sf_diag_add(diags, true, where, "slurm 'mem' %s is not a size such as 4G or 500M", o->mem);
+    const char *names[3] = {o->partition, o->account, o->qos}, *keys[3] = {"partition", "account", "qos"};
+    for (size_t k = 0; k < 3; k++)
+        if (!sweep_slurm_name_ok_impl(names[k]))
+            sf_diag_add(diags, true, where, "slurm '%s' %s has characters Slurm names do not use",
+                        keys[k], names[k]);
+    for (size_t i = 0; i < o->n_extra; i++)
+        if (strncmp(o->extra[i], "--", 2) != 0 || strchr(o->extra[i], '\n') != NULL)
+            sf_diag_add(diags, true, where,
+                        "slurm 'extra' entries are long sbatch options (--name=value), not '%s'",
+                        o->extra[i]);
+}

@@ -1,0 +1,134 @@
+/*
+ * collect.c — results.csv (one row per run) and curves.csv (one row per evaluation) in
+ * DESIGN.md's columns, from each run's run configuration, summary.yaml and metrics.csv. Numbers
+ * are written in their shortest exact form, so identical runs give identical tables. The best
+ * eval loss is Henighan's per-model figure: the minimum over the evaluations (the control-variate
+ * column's minimum is taken on its own).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char sweep_results_header[] =
+    "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,"
+    "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,final_eval_loss,bayes_loss,entropy_rate\n";
+static const char sweep_curves_header[] =
+    "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv\n";
+
+/* A number, or nothing for NaN (an empty CSV field). */
+static void sweep_num_impl(struct sf_buf *b, double v) {
+    char t[SF_FMT_DOUBLE_LEN];
+    if (isfinite(v)) sf_buf_puts(b, sf_fmt_double(t, sizeof t, v));
+}
+
+/* A double from summary.yaml (NAN when absent or null). */
+static double sweep_summary_num_impl(yaml_document_t *doc, const char *key) {
+    yaml_node_t *root = yaml_document_get_root_node(doc);
+    yaml_node_t *v    = sf_yaml_map_get(doc, root, key);
+    double       d;
+    const char  *s = sf_yaml_scalar(v);
+    if (s == NULL || sf_yaml_is_null(v) || !sf_parse_double(s, &d)) return NAN;
+    return d;
+}
+
+/* Reads one run's metrics and appends its rows; returns SF_OK when the run has no metrics yet. */
+static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const char *out_dir,
+                                             struct sf_buf *res, struct sf_buf *cur,
+                                             struct sf_error *err) {
+    char *dir = sweep_run_dir(out_dir, r->id);
+    if (dir == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    struct sweep_run_state st;
+    sweep_run_state_read(out_dir, r->id, &st);
+    double bayes = NAN, entropy = NAN;
+    char  *sp    = sf_path_join(dir, "summary.yaml");
+    if (sp && sf_path_exists(sp)) {
+        yaml_document_t doc;
+        struct sf_error e;
+        if (sf_yaml_load(sp, &doc, &e) == SF_OK) {
+            bayes   = sweep_summary_num_impl(&doc, "bayes_loss");
+            entropy = sweep_summary_num_impl(&doc, "entropy_rate");
+            yaml_document_delete(&doc);
+        }
+    }
+    free(sp);
+    double best = NAN, best_cv = NAN, final = NAN, tokens = NAN, flops = NAN;
+    char  *mp   = sf_path_join(dir, "metrics.csv");
+    struct sf_csv m;
+    memset(&m, 0, sizeof m);
+    enum sf_status status = SF_OK;
+    if (mp && sf_path_exists(mp)) {
+        status = sf_csv_read(mp, &m, err);
+        if (status == SF_OK) {
+            long c_step = sf_csv_column(&m, "step"), c_tok = sf_csv_column(&m, "tokens");
+            long c_fl = sf_csv_column(&m, "flops_6n"), c_ev = sf_csv_column(&m, "eval_loss");
+            long c_tr = sf_csv_column(&m, "eval_true_loss"), c_cv = sf_csv_column(&m, "eval_loss_cv");
+            if (c_step < 0 || c_tok < 0 || c_fl < 0 || c_ev < 0 || c_tr < 0 || c_cv < 0) {
+                status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
+            } else {
+                for (size_t i = 0; i < m.n_rows; i++) {
+                    char **f = m.rows[i].fields;
+                    double ev, cv, t, fl;
+                    if (sf_parse_double(f[c_tok], &t)) tokens = t;
+                    if (sf_parse_double(f[c_fl], &fl)) flops = fl;
+                    if (!sf_parse_double(f[c_ev], &ev)) continue; /* a row without evaluation */
+                    final = ev;
+                    if (isnan(best) || ev < best) best = ev;
+                    if (sf_parse_double(f[c_cv], &cv) && (isnan(best_cv) || cv < best_cv)) best_cv = cv;
+                    sf_csv_field(cur, r->id);
+                    sf_buf_printf(cur, ",%llu,%lld,%s,%s,%s,%s,%s,%s\n", (unsigned long long)r->seed,
+                                  (long long)r->params_nonembed, f[c_step], f[c_tok], f[c_fl], f[c_ev],
+                                  f[c_tr], f[c_cv]);
+                }
+            }
+            sf_csv_free(&m);
+        }
+    }
+    free(mp);
+    free(dir);
+    if (status != SF_OK) return status;
+    struct model_shape ms = model_config_shape(&r->cfg);
+    sf_csv_field(res, r->id);
+    sf_buf_printf(res, ",%s,%llu,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", sweep_state_name(st.state),
+                  (unsigned long long)r->seed, (long long)ms.n_layer, (long long)ms.d_model,
+                  (long long)ms.n_head, (long long)ms.d_ff, (long long)ms.d_attn,
+                  (long long)ms.n_ctx, (long long)r->cfg.batch);
+    sweep_num_impl(res, r->cfg.lr);
+    sf_buf_printf(res, ",%lld,%lld,", (long long)r->params, (long long)r->params_nonembed);
+    sweep_num_impl(res, tokens);
+    sf_buf_puts(res, ",");
+    sweep_num_impl(res, flops);
+    const double tail[5] = {best, best_cv, final, bayes, entropy};
+    for (size_t k = 0; k < 5; k++) {
+        sf_buf_puts(res, ",");
+        sweep_num_impl(res, tail[k]);
+    }
+    sf_buf_puts(res, "\n");
+    return SF_OK;
+}
+
+enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char *out_dir,
+                             struct sf_error *err) {
+    struct sf_buf res, cur;
+    sf_buf_init(&res);
+    sf_buf_init(&cur);
+    sf_buf_puts(&res, sweep_results_header);
+    sf_buf_puts(&cur, sweep_curves_header);
+    enum sf_status st = SF_OK;
+    for (size_t i = 0; i < n && st == SF_OK; i++) st = sweep_collect_run_impl(&runs[i], out_dir, &res, &cur, err);
+    if (st == SF_OK && (res.failed || cur.failed)) st = SF_SET(err, SF_ENOMEM, "out of memory collecting");
+    if (st == SF_OK) {
+        char *p = sf_path_join(out_dir, "results.csv");
+        st      = p ? sf_write_atomic(p, res.data, res.len, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+        free(p);
+    }
+    if (st == SF_OK) {
+        char *p = sf_path_join(out_dir, "curves.csv");
+        st      = p ? sf_write_atomic(p, cur.data, cur.len, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+        free(p);
+    }
+    sf_buf_free(&res);
+    sf_buf_free(&cur);
+    return st;
+}

@@ -1,0 +1,169 @@
+/*
+ * fits.c — a sweep's named fits as fit data: the rows of results.csv (or the learning curves of
+ * curves.csv for the frontier) of the runs that are done, with the fit's exclusions and
+ * hold-outs, through the same loading code as `scalefit fit`. Where the data source knows its
+ * Bayes loss, the control-variate columns are fitted and the Bayes loss is the true entropy the
+ * report compares L_inf with.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool sweep_markov_impl(const struct sweep_spec *s) {
+    return s->base.data.source == MODEL_SOURCE_MARKOV;
+}
+
+const char *sweep_fit_y(const struct sweep_spec *s, const struct sweep_fit *f) {
+    if (f->y[0] != '\0') return f->y;
+    if (f->law == FIT_LAW_FRONTIER) return sweep_markov_impl(s) ? "eval_loss_cv" : "eval_loss";
+    return sweep_markov_impl(s) ? "best_eval_loss_cv" : "best_eval_loss";
+}
+
+/* Filters built in code, freed together. */
+struct sweep_filters {
+    struct fit_filter *f;
+    size_t             n, cap;
+};
+
+static bool sweep_filter_add_impl(struct sweep_filters *fs, const char *text, bool numeric,
+                                   enum fit_filter_op op, const char *option, struct sf_error *err) {
+    if (fs->n == fs->cap) {
+        size_t             cap = fs->cap ? 2 * fs->cap : 16;
+        struct fit_filter *f   = realloc(fs->f, cap * sizeof *f);
+        if (f == NULL) {
+            SF_SET(err, SF_ENOMEM, "out of memory");
+            return false;
+        }
+        fs->f   = f;
+        fs->cap = cap;
+    }
+    if (!fit_filter_parse(text, numeric, option, &fs->f[fs->n], err)) return false;
+    if (numeric) fs->f[fs->n].op = op;
+    fs->n++;
+    return true;
+}
+
+static void sweep_filters_free_impl(struct sweep_filters *fs) {
+    for (size_t i = 0; i < fs->n; i++) fit_filter_free(&fs->f[i]);
+    free(fs->f);
+    memset(fs, 0, sizeof *fs);
+}
+
+enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_fit *f,
+                                 const char *out_dir, struct fit_data *data,
+                                 struct fit_request *req, struct sf_error *err) {
+    memset(data, 0, sizeof *data);
+    struct sf_csv results, curves;
+    memset(&results, 0, sizeof results);
+    memset(&curves, 0, sizeof curves);
+    struct sweep_filters where = {0}, bounds = {0}, hold = {0};
+    struct fit_groups    groups;
+    memset(&groups, 0, sizeof groups);
+    char *rp = sf_path_join(out_dir, "results.csv");
+    char *cp = sf_path_join(out_dir, "curves.csv");
+    enum sf_status st = rp && cp ? sf_csv_read(rp, &results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+    if (st != SF_OK) goto done;
+    long c_status = sf_csv_column(&results, "status"), c_run = sf_csv_column(&results, "run");
+    long c_bayes  = sf_csv_column(&results, "bayes_loss");
+    if (c_status < 0 || c_run < 0 || c_bayes < 0) {
+        st = SF_SET_AT(err, SF_EINVAL, rp, "results.csv lacks DESIGN.md's columns");
+        goto done;
+    }
+    double bayes = NAN;
+    for (size_t i = 0; i < results.n_rows; i++) {
+        if (strcmp(results.rows[i].fields[c_status], "done") != 0) continue;
+        double b;
+        if (isnan(bayes) && sf_parse_double(results.rows[i].fields[c_bayes], &b)) bayes = b;
+    }
+    const char *y = sweep_fit_y(s, f);
+    struct fit_columns cols;
+    memset(&cols, 0, sizeof cols);
+    cols.y = y;
+    const struct sf_csv *table;
+    char text[256];
+    if (f->law == FIT_LAW_FRONTIER) {
+        if ((st = sf_csv_read(cp, &curves, err)) != SF_OK) goto done;
+        table  = &curves;
+        cols.run = "run", cols.c = "flops_6n", cols.n = "params_nonembed";
+        /* Only the learning curves of runs that are done. */
+        for (size_t i = 0; i < results.n_rows; i++) {
+            if (strcmp(results.rows[i].fields[c_status], "done") != 0) continue;
+            snprintf(text, sizeof text, "run=%s", results.rows[i].fields[c_run]);
+            if (!sweep_filter_add_impl(&where, text, false, FIT_FILTER_OP_EQ_STR, "fit", err)) goto fail;
+        }
+        if (f->min_tokens > 0) {
+            snprintf(text, sizeof text, "tokens=%.17g", f->min_tokens);
+            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_tokens", err)) goto fail;
+        }
+        /* Without an exclusion of its own, the frontier starts where the smallest run ends
+         * (warm-up points of every curve lie above it), as the markov pilot did. */
+        double min_flops = f->min_flops;
+        if (min_flops == 0 && f->min_tokens == 0) {
+            long c_fl = sf_csv_column(&results, "flops_6n");
+            for (size_t i = 0; c_fl >= 0 && i < results.n_rows; i++) {
+                double v;
+                if (strcmp(results.rows[i].fields[c_status], "done") == 0 &&
+                    sf_parse_double(results.rows[i].fields[c_fl], &v) && (min_flops == 0 || v < min_flops))
+                    min_flops = v;
+            }
+        }
+        if (min_flops > 0) {
+            snprintf(text, sizeof text, "flops_6n=%.17g", min_flops);
+            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_flops", err)) goto fail;
+        }
+    } else {
+        table = &results;
+        if (fit_law_n_vars(f->law) == 1)
+            cols.x = f->x;
+        else
+            cols.n = f->x, cols.d = f->d;
+        if (!sweep_filter_add_impl(&where, "status=done", false, FIT_FILTER_OP_EQ_STR, "fit", err)) goto fail;
+        if (f->holdout_min_params > 0) {
+            snprintf(text, sizeof text, "params_nonembed>=%.17g", f->holdout_min_params);
+            if (!sweep_filter_add_impl(&hold, text, false, FIT_FILTER_OP_GE, "holdout_min_params", err))
+                goto fail;
+        }
+    }
+    if (where.n == 0) {
+        st = SF_SET(err, SF_EINVAL, "no run is done yet");
+        goto done;
+    }
+    if (f->min_params > 0) {
+        snprintf(text, sizeof text, "params_nonembed=%.17g", f->min_params);
+        if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_params", err)) goto fail;
+    }
+    if (f->max_params > 0) {
+        snprintf(text, sizeof text, "params_nonembed=%.17g", f->max_params);
+        if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_LE, "max_params", err)) goto fail;
+    }
+    struct fit_selection sel = {where.f, where.n, bounds.f, bounds.n, hold.f, hold.n, 0, NULL};
+    if ((st = fit_select_rows(table, &sel, &groups, err)) != SF_OK) goto done;
+    if (groups.n == 0) {
+        st = SF_SET(err, SF_EINVAL, "no row of %s passes the fit's exclusions",
+                    f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
+        goto done;
+    }
+    if ((st = fit_data_build(table, groups.rows[0], groups.n_rows[0], f->law, &cols, &sel, data, err)) != SF_OK)
+        goto done;
+    fit_request_init(req, f->law);
+    req->params.bootstrap = s->bootstrap;
+    req->params.seed      = s->fit_seed;
+    req->params.level     = s->level;
+    req->true_entropy     = bayes;
+    req->tokens_per_sample = 0;
+    goto done;
+fail:
+    st = err->code;
+done:
+    fit_groups_free(&groups);
+    sweep_filters_free_impl(&where);
+    sweep_filters_free_impl(&bounds);
+    sweep_filters_free_impl(&hold);
+    sf_csv_free(&results);
+    sf_csv_free(&curves);
+    free(rp);
+    free(cp);
+    return st;
+}

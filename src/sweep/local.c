@@ -1,0 +1,282 @@
+/*
+ * local.c — the local executor: up to `jobs` `scalefit train --run-dir DIR` processes at once
+ * (fork/exec, never a shell), the longest runs first. A diverged or crashed run is recorded and
+ * the sweep goes on; a run whose lock another process holds is waited for, never trained twice;
+ * on a stop request the trainers are asked to checkpoint (SIGTERM) and waited for. Each
+ * trainer's stdout and stderr go to OUT/runs/ID/stderr.txt.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* How often the executor looks at its children and the clock. */
+static const double sweep_poll_seconds     = 0.1;
+static const double sweep_progress_seconds = 0.5;
+
+struct sweep_child {
+    pid_t  pid;
+    size_t run;
+    double start;
+};
+
+/* Starts one trainer. Returns its pid, or -1 with err set. */
+static pid_t sweep_spawn_impl(const char *scalefit, const char *run_dir, struct sf_error *err) {
+    char *log = sf_path_join(run_dir, "stderr.txt");
+    if (log == NULL) {
+        SF_SET(err, SF_ENOMEM, "out of memory");
+        return -1;
+    }
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    free(log);
+    if (fd < 0) {
+        SF_SET(err, SF_EIO, "cannot open %s/stderr.txt: %s", run_dir, strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fd);
+        SF_SET(err, SF_ERUNTIME, "cannot start a trainer: %s", strerror(e));
+        return -1;
+    }
+    if (pid == 0) {
+        /* The child: output to the run's file, then the trainer itself. */
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        char *argv[] = {(char *)"scalefit", (char *)"train", (char *)"--run-dir", (char *)run_dir, NULL};
+        execv(scalefit, argv);
+        dprintf(STDERR_FILENO, "scalefit: error: cannot run %s: %s\n", scalefit, strerror(errno));
+        _exit(127);
+    }
+    close(fd);
+    return pid;
+}
+
+/* Records a failure the trainer could not record itself (it crashed or could not start). */
+static void sweep_write_failed_impl(const char *run_dir, const char *reason) {
+    char *path = sf_path_join(run_dir, "status");
+    char *text = sf_strdup_printf("failed: %s\n", reason);
+    struct sf_error err;
+    if (path && text) sf_write_atomic(path, text, strlen(text), &err);
+    free(path);
+    free(text);
+}
+
+/* Order of runs: longest (most exact FLOPs) first; ties by sweep order. */
+struct sweep_order {
+    double flops;
+    size_t index;
+};
+
+static int sweep_order_cmp_impl(const void *a, const void *b) {
+    const struct sweep_order *x = a, *y = b;
+    if (x->flops != y->flops) return x->flops < y->flops ? 1 : -1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static void sweep_sleep_impl(double seconds) {
+    struct timespec ts = {(time_t)seconds, (long)((seconds - floor(seconds)) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep_run *runs,
+                               size_t n, const char *out_dir, const struct sweep_exec_options *opt,
+                               struct sweep_exec_result *res, struct sf_error *err) {
+    (void)spec;
+    memset(res, 0, sizeof *res);
+    const double t0    = sf_now();
+    size_t       jobs  = opt->jobs > 0 ? (size_t)opt->jobs : 1;
+    struct sweep_order *order = calloc(n ? n : 1, sizeof *order);
+    size_t             *queue = calloc(n ? n : 1, sizeof *queue);
+    size_t             *waiting = calloc(n ? n : 1, sizeof *waiting);
+    bool               *finished = calloc(n ? n : 1, sizeof *finished);
+    struct sweep_child *child = calloc(jobs, sizeof *child);
+    const char        **ids = calloc(jobs, sizeof *ids);
+    int64_t            *steps = calloc(jobs, sizeof *steps), *total = calloc(jobs, sizeof *total);
+    double             *loss = calloc(jobs, sizeof *loss);
+    if (!order || !queue || !waiting || !finished || !child || !ids || !steps || !total || !loss) {
+        free(order), free(queue), free(waiting), free(finished), free(child), free(ids);
+        free(steps), free(total), free(loss);
+        SF_FAIL(err, SF_ENOMEM, "out of memory starting the sweep");
+    }
+    for (size_t i = 0; i < n; i++) order[i] = (struct sweep_order){runs[i].flops_exact, i};
+    qsort(order, n, sizeof *order, sweep_order_cmp_impl);
+    size_t n_queue = 0, n_waiting = 0, head = 0, n_child = 0;
+    double flops_todo = 0, flops_done = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t                 i = order[k].index;
+        struct sweep_run_state st;
+        sweep_run_state_read(out_dir, runs[i].id, &st);
+        if (st.state == SWEEP_STATE_DONE || st.state == SWEEP_STATE_DIVERGED) {
+            finished[i] = true;
+            continue;
+        }
+        if (st.locked)
+            waiting[n_waiting++] = i;
+        else
+            queue[n_queue++] = i;
+        flops_todo += runs[i].flops_exact;
+    }
+    enum sf_status status       = SF_OK;
+    bool           stopping     = false;
+    double         last_display = -1e300;
+    for (;;) {
+        if (opt->stop != NULL && *opt->stop && !stopping) {
+            stopping = true;
+            sf_log(opt->log, SF_LOG_LEVEL_INFO,
+                   "stopping: asking %zu trainer%s to checkpoint", n_child, n_child == 1 ? "" : "s");
+            for (size_t c = 0; c < n_child; c++) kill(child[c].pid, SIGTERM);
+        }
+        /* Runs locked elsewhere: take them back when their holder is gone. */
+        for (size_t w = 0; w < n_waiting;) {
+            size_t                 i = waiting[w];
+            struct sweep_run_state st;
+            sweep_run_state_read(out_dir, runs[i].id, &st);
+            if (st.locked) {
+                w++;
+                continue;
+            }
+            waiting[w] = waiting[--n_waiting];
+            if (st.state == SWEEP_STATE_DONE || st.state == SWEEP_STATE_DIVERGED) {
+                finished[i] = true;
+                flops_done += runs[i].flops_exact;
+                if (st.state == SWEEP_STATE_DONE) res->n_done++;
+                else res->n_diverged++;
+            } else {
+                queue[n_queue++] = i;
+            }
+        }
+        while (!stopping && n_child < jobs && head < n_queue) {
+            size_t i   = queue[head++];
+            char  *dir = sweep_run_dir(out_dir, runs[i].id);
+            if (dir == NULL) {
+                status = SF_SET(err, SF_ENOMEM, "out of memory");
+                break;
+            }
+            if (sweep_run_locked(dir, NULL)) {
+                waiting[n_waiting++] = i;
+                free(dir);
+                continue;
+            }
+            struct sf_error e;
+            pid_t           pid = sweep_spawn_impl(opt->scalefit, dir, &e);
+            if (pid < 0) {
+                sweep_write_failed_impl(dir, e.message);
+                res->n_failed++;
+                finished[i] = true;
+                sf_log(opt->log, SF_LOG_LEVEL_WARNING, "run %s: %s", runs[i].id, e.message);
+            } else {
+                child[n_child++] = (struct sweep_child){pid, i, sf_now()};
+                sf_log(opt->log, SF_LOG_LEVEL_DEBUG, "run %s started (pid %ld)", runs[i].id, (long)pid);
+            }
+            free(dir);
+        }
+        if (status != SF_OK) break;
+        /* Reap what has ended. */
+        for (size_t c = 0; c < n_child;) {
+            int   ws;
+            pid_t got = waitpid(child[c].pid, &ws, WNOHANG);
+            if (got == 0 || (got < 0 && errno == EINTR)) {
+                c++;
+                continue;
+            }
+            size_t i   = child[c].run;
+            char  *dir = sweep_run_dir(out_dir, runs[i].id);
+            res->train_seconds += sf_now() - child[c].start;
+            struct sweep_run_state st;
+            sweep_run_state_read(out_dir, runs[i].id, &st);
+            const char *what;
+            if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
+                res->n_done++;
+                finished[i] = true;
+                what        = "done";
+            } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 3) {
+                res->n_diverged++;
+                finished[i] = true;
+                what        = "diverged";
+            } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 4) {
+                res->n_interrupted++;
+                what = "interrupted (checkpointed)";
+            } else if (st.locked) {
+                /* Another process took the run first: wait for it instead. */
+                waiting[n_waiting++] = i;
+                what = "held by another process; waiting for it";
+            } else {
+                char reason[640];
+                if (got > 0 && WIFSIGNALED(ws))
+                    snprintf(reason, sizeof reason, "the trainer was killed by signal %d (%s)",
+                             WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+                else
+                    snprintf(reason, sizeof reason, "%s",
+                             st.state == SWEEP_STATE_FAILED && st.reason[0] ? st.reason
+                                                                           : "the trainer failed");
+                if (got > 0 && WIFSIGNALED(ws) && dir) sweep_write_failed_impl(dir, reason);
+                res->n_failed++;
+                finished[i] = true;
+                what        = "failed";
+                sf_log(opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s (see %s/stderr.txt)",
+                       runs[i].id, reason, dir ? dir : "its folder");
+            }
+            if (finished[i]) flops_done += runs[i].flops_exact;
+            sf_log(opt->log, SF_LOG_LEVEL_INFO, "run %s: %s", runs[i].id, what);
+            free(dir);
+            child[c] = child[--n_child];
+        }
+        bool more = n_child > 0 || (!stopping && (head < n_queue || n_waiting > 0));
+        double now = sf_now();
+        if (opt->on_progress != NULL && (now - last_display >= sweep_progress_seconds || !more)) {
+            last_display = now;
+            double partial = 0;
+            for (size_t c = 0; c < n_child; c++) {
+                char *dir = sweep_run_dir(out_dir, runs[child[c].run].id);
+                ids[c]    = runs[child[c].run].id;
+                total[c]  = runs[child[c].run].steps;
+                if (dir) sweep_metrics_last(dir, &steps[c], &loss[c]);
+                free(dir);
+                if (total[c] > 0) partial += runs[child[c].run].flops_exact * (double)steps[c] / (double)total[c];
+            }
+            size_t n_finished = 0, n_bad = 0;
+            for (size_t i = 0; i < n; i++) n_finished += finished[i];
+            n_bad = res->n_failed + res->n_diverged;
+            struct sweep_progress p;
+            memset(&p, 0, sizeof p);
+            p.n_runs     = n;
+            p.n_done     = n_finished;
+            p.n_running  = n_child;
+            p.n_pending  = n - n_finished - n_child;
+            p.n_failed   = n_bad;
+            p.elapsed_s  = now - t0;
+            double done  = flops_done + partial;
+            p.eta_s      = done > 0 && flops_todo > done ? p.elapsed_s * (flops_todo - done) / done : NAN;
+            p.n_active     = n_child;
+            p.active_ids   = ids;
+            p.active_step  = steps;
+            p.active_steps = total;
+            p.active_loss  = loss;
+            opt->on_progress(opt->progress_ctx, &p);
+        }
+        if (!more) break;
+        sweep_sleep_impl(sweep_poll_seconds);
+    }
+    res->n_skipped    = n_waiting;
+    res->wall_seconds = sf_now() - t0;
+    bool unfinished   = false;
+    for (size_t i = 0; i < n; i++) unfinished |= !finished[i];
+    free(order), free(queue), free(waiting), free(finished), free(child), free(ids);
+    free(steps), free(total), free(loss);
+    if (status != SF_OK) return status;
+    if (stopping && unfinished)
+        SF_FAIL(err, SF_EINTERRUPTED, "stopped: the unfinished runs are checkpointed; run the same "
+                                      "command again to resume");
+    return SF_OK;
+}

@@ -1,0 +1,272 @@
+/*
+ * report.c — the sweep's report.md: what ran (every run with its shape, size, tokens, compute,
+ * state and losses), the spread over seeds, each named fit with its parameters and intervals,
+ * the entropy / reducible-loss split with the source's Bayes loss beside the fitted constant and
+ * the reducible loss measured directly (eval_loss − eval_true_loss), timing, and the figures.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *sweep_num_impl(char *buf, size_t n, double v) {
+    if (!isfinite(v))
+        snprintf(buf, n, "–");
+    else
+        snprintf(buf, n, "%.4g", v);
+    return buf;
+}
+
+/* A results.csv cell as a number (NAN when empty). */
+static double sweep_cell_impl(const struct sf_csv *t, size_t row, const char *col) {
+    long   c = sf_csv_column(t, col);
+    double v;
+    if (c < 0 || !sf_parse_double(t->rows[row].fields[c], &v)) return NAN;
+    return v;
+}
+
+static const char *sweep_cell_str_impl(const struct sf_csv *t, size_t row, const char *col) {
+    long c = sf_csv_column(t, col);
+    return c < 0 ? "" : t->rows[row].fields[c];
+}
+
+/* The measured KL divergence of each run at its last evaluation: eval_loss − eval_true_loss. */
+static double sweep_measured_kl_impl(const struct sf_csv *curves, const char *run) {
+    double kl = NAN;
+    if (curves == NULL) return kl;
+    long cr = sf_csv_column(curves, "run"), ce = sf_csv_column(curves, "eval_loss");
+    long ct = sf_csv_column(curves, "eval_true_loss");
+    if (cr < 0 || ce < 0 || ct < 0) return kl;
+    for (size_t i = 0; i < curves->n_rows; i++) {
+        if (strcmp(curves->rows[i].fields[cr], run) != 0) continue;
+        double e, t;
+        if (sf_parse_double(curves->rows[i].fields[ce], &e) && sf_parse_double(curves->rows[i].fields[ct], &t))
+            kl = e - t;
+    }
+    return kl;
+}
+
+static void sweep_report_source_impl(struct sf_buf *b, const struct sweep_spec *s, double bayes,
+                                     double entropy) {
+    const struct model_data_config *d = &s->base.data;
+    char n1[32], n2[32];
+    switch (d->source) {
+    case MODEL_SOURCE_MARKOV:
+        sf_buf_printf(b, "Data: a synthetic order-%lld Markov source over %lld symbols (%s "
+                         "generator, seed %llu) whose entropy is known exactly: entropy rate %s "
+                         "nats/token, Bayes-optimal loss over an eval window (early positions see "
+                         "less context) %s nats/token. Fits use the control-variate columns "
+                         "(eval_loss − eval_true_loss + bayes_loss).\n\n",
+                      (long long)d->order, (long long)d->n_vocab,
+                      model_markov_generator_name(d->generator), (unsigned long long)d->seed,
+                      sweep_num_impl(n1, sizeof n1, entropy), sweep_num_impl(n2, sizeof n2, bayes));
+        break;
+    default:
+        sf_buf_printf(b, "Data: source `%s`, %zu file pattern%s (first: `%s`).\n\n",
+                      model_source_name(d->source), d->n_paths, d->n_paths == 1 ? "" : "s",
+                      d->n_paths ? d->paths[0] : "");
+        break;
+    }
+}
+
+static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
+                                  const struct sweep_fit_outcome *o, double bayes) {
+    char n1[32], n2[32], n3[32];
+    const struct sweep_fit *f = o->fit;
+    sf_buf_printf(b, "### %s: `%s`\n\n", f->name, fit_law_name(f->law));
+    if (o->result == NULL) {
+        sf_buf_printf(b, "Not fitted: %s\n\n", o->error);
+        return;
+    }
+    const struct fit_result *r = o->result;
+    sf_buf_printf(b, "%s, fitted to %zu %s (y = `%s`); objective %.6g%s. Full report: "
+                     "[fits/%s/report.md](fits/%s/report.md).\n\n",
+                  fit_law_formula(f->law), r->n_fit,
+                  f->law == FIT_LAW_FRONTIER ? "points of the compute frontier" : "runs",
+                  sweep_fit_y(s, f), r->objective, r->converged ? "" : " (**not converged**)", f->name,
+                  f->name);
+    sf_buf_puts(b, "| parameter | estimate | interval |\n|---|---|---|\n");
+    for (size_t j = 0; j < r->p; j++)
+        sf_buf_printf(b, "| %s | %s%s | [%s, %s] |\n", r->param[j].name,
+                      sweep_num_impl(n1, sizeof n1, r->param[j].value.estimate),
+                      r->param[j].at_bound ? " (bound)" : "",
+                      sweep_num_impl(n2, sizeof n2, r->param[j].value.lo),
+                      sweep_num_impl(n3, sizeof n3, r->param[j].value.hi));
+    sf_buf_puts(b, "\n");
+    if (fit_law_has_constant(f->law)) {
+        const struct fit_estimate *e = &r->entropy;
+        sf_buf_printf(b, "Entropy estimate (the constant): %s nats/token [%s, %s] = %s bits/token",
+                      sweep_num_impl(n1, sizeof n1, e->estimate), sweep_num_impl(n2, sizeof n2, e->lo),
+                      sweep_num_impl(n3, sizeof n3, e->hi), sweep_num_impl((char[32]){0}, 32, e->estimate / M_LN2));
+        if (isfinite(bayes)) {
+            bool inside = isfinite(e->lo) && bayes >= e->lo && bayes <= e->hi;
+            sf_buf_printf(b, "; the Bayes loss is %.6g: off by %+.3g%%, %s the interval",
+                          bayes, 100 * (e->estimate - bayes) / bayes, inside ? "inside" : "**outside**");
+        }
+        sf_buf_puts(b, ".\n\n");
+    }
+    for (size_t i = 0; i < r->n_warnings; i++) sf_buf_printf(b, "- warning: %s\n", r->warnings[i]);
+    if (r->n_warnings) sf_buf_puts(b, "\n");
+}
+
+enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep_run *runs,
+                                  size_t n, const char *out_dir,
+                                  const struct sweep_fit_outcome *fits, size_t n_fits,
+                                  const struct sweep_report_info *info, struct sf_error *err) {
+    struct sf_csv results, curves;
+    memset(&results, 0, sizeof results);
+    memset(&curves, 0, sizeof curves);
+    char *rp = sf_path_join(out_dir, "results.csv"), *cp = sf_path_join(out_dir, "curves.csv");
+    enum sf_status st = rp ? sf_csv_read(rp, &results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+    bool have_curves = st == SF_OK && cp && sf_csv_read(cp, &curves, err) == SF_OK;
+    free(rp);
+    free(cp);
+    if (st != SF_OK) return st;
+    struct sf_buf b;
+    sf_buf_init(&b);
+    char   n1[32], n2[32], n3[32], n4[32], n5[32];
+    double bayes = NAN, entropy = NAN;
+    for (size_t i = 0; i < results.n_rows; i++) {
+        if (isnan(bayes)) bayes = sweep_cell_impl(&results, i, "bayes_loss");
+        if (isnan(entropy)) entropy = sweep_cell_impl(&results, i, "entropy_rate");
+    }
+    size_t counts[6] = {0};
+    for (size_t i = 0; i < results.n_rows; i++)
+        for (int k = 0; k < 6; k++)
+            if (strcmp(sweep_cell_str_impl(&results, i, "status"), sweep_state_name((enum sweep_state)k)) == 0)
+                counts[k]++;
+    sf_buf_printf(&b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version, info->command);
+    sweep_report_source_impl(&b, s, bayes, entropy);
+    sf_buf_printf(&b, "%zu runs (%zu shapes × %zu budgets × %zu seeds): %zu done, %zu diverged, %zu "
+                      "failed, %zu interrupted, %zu pending. Wall time %.1f s; the trainers ran %.1f s "
+                      "in all (runs in parallel).\n\n",
+                  n, s->n_shapes, s->n_budgets, s->n_seeds, counts[SWEEP_STATE_DONE],
+                  counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
+                  counts[SWEEP_STATE_INTERRUPTED], counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING],
+                  info->wall_seconds, info->train_seconds);
+
+    sf_buf_puts(&b, "## Runs\n\n| run | state | seed | n_layer | d_model | N (non-embedding) | tokens | "
+                    "C = 6ND (FLOP) | best eval loss | final eval loss | measured KL |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < results.n_rows; i++) {
+        const char *run  = sweep_cell_str_impl(&results, i, "run");
+        bool        cv   = sf_csv_column(&results, "best_eval_loss_cv") >= 0 &&
+                  isfinite(sweep_cell_impl(&results, i, "best_eval_loss_cv"));
+        double      best = sweep_cell_impl(&results, i, cv ? "best_eval_loss_cv" : "best_eval_loss");
+        sf_buf_printf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", run,
+                      sweep_cell_str_impl(&results, i, "status"), sweep_cell_str_impl(&results, i, "seed"),
+                      sweep_cell_str_impl(&results, i, "n_layer"), sweep_cell_str_impl(&results, i, "d_model"),
+                      sweep_cell_str_impl(&results, i, "params_nonembed"),
+                      sweep_num_impl(n1, sizeof n1, sweep_cell_impl(&results, i, "tokens")),
+                      sweep_num_impl(n2, sizeof n2, sweep_cell_impl(&results, i, "flops_6n")),
+                      sweep_num_impl(n3, sizeof n3, best),
+                      sweep_num_impl(n4, sizeof n4, sweep_cell_impl(&results, i, "final_eval_loss")),
+                      sweep_num_impl(n5, sizeof n5, have_curves ? sweep_measured_kl_impl(&curves, run) : NAN));
+    }
+    sf_buf_printf(&b, "\nBest eval loss: the minimum over the evaluations%s. Measured KL: "
+                      "eval_loss − eval_true_loss at the last evaluation, the reducible loss measured "
+                      "directly against the true source (markov only).\n\n",
+                  isfinite(bayes) ? " of the control-variate loss" : "");
+
+    if (s->n_seeds > 1) {
+        sf_buf_puts(&b, "## Spread over seeds\n\n| shape (d_model, n_layer) | budget | seeds done | mean best "
+                        "loss | std. dev. | min | max |\n|---|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < s->n_shapes; i++)
+            for (size_t bb = 0; bb < s->n_budgets; bb++) {
+                double sum = 0, sum2 = 0, lo = INFINITY, hi = -INFINITY;
+                size_t m = 0;
+                for (size_t k = 0; k < n && k < results.n_rows; k++) {
+                    if (runs[k].shape_index != i || runs[k].budget_index != bb) continue;
+                    if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
+                    double v = sweep_cell_impl(&results, k, isfinite(bayes) ? "best_eval_loss_cv" : "best_eval_loss");
+                    if (!isfinite(v)) continue;
+                    sum += v, sum2 += v * v, m++;
+                    lo = fmin(lo, v), hi = fmax(hi, v);
+                }
+                double mean = m ? sum / (double)m : NAN;
+                double sd   = m > 1 ? sqrt(fmax(0, (sum2 - (double)m * mean * mean) / (double)(m - 1))) : NAN;
+                sf_buf_printf(&b, "| %lld, %lld | %g | %zu | %s | %s | %s | %s |\n",
+                              (long long)s->shapes[i].d_model, (long long)s->shapes[i].n_layer,
+                              s->budgets[bb], m, sweep_num_impl(n1, sizeof n1, mean),
+                              sweep_num_impl(n2, sizeof n2, sd), sweep_num_impl(n3, sizeof n3, m ? lo : NAN),
+                              sweep_num_impl(n4, sizeof n4, m ? hi : NAN));
+            }
+        sf_buf_puts(&b, "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
+                        "per-run fits, and every seed's curve enters the frontier.\n\n");
+    }
+
+    sf_buf_puts(&b, "## Laws\n\n");
+    for (size_t i = 0; i < n_fits; i++) sweep_report_fit_impl(&b, s, &fits[i], bayes);
+
+    /* The entropy / reducible split at a glance. */
+    bool any_const = false;
+    for (size_t i = 0; i < n_fits; i++)
+        any_const |= fits[i].result != NULL && fit_law_has_constant(fits[i].fit->law);
+    if (any_const) {
+        sf_buf_puts(&b, "## Entropy and reducible loss\n\nThe constant of each law estimates the "
+                        "entropy of the data (the irreducible loss); the rest of the loss estimates "
+                        "the KL divergence between the data and the model (Henighan et al. 2020).\n\n"
+                        "| fit | entropy estimate (nats/token) | interval |");
+        if (isfinite(bayes)) sf_buf_puts(&b, " Bayes loss | error | inside |");
+        sf_buf_puts(&b, "\n|---|---|---|");
+        if (isfinite(bayes)) sf_buf_puts(&b, "---|---|---|");
+        sf_buf_puts(&b, "\n");
+        for (size_t i = 0; i < n_fits; i++) {
+            const struct fit_result *r = fits[i].result;
+            if (r == NULL || !fit_law_has_constant(fits[i].fit->law)) continue;
+            sf_buf_printf(&b, "| %s | %s | [%s, %s] |", fits[i].fit->name,
+                          sweep_num_impl(n1, sizeof n1, r->entropy.estimate),
+                          sweep_num_impl(n2, sizeof n2, r->entropy.lo), sweep_num_impl(n3, sizeof n3, r->entropy.hi));
+            if (isfinite(bayes))
+                sf_buf_printf(&b, " %.6g | %+.3f%% | %s |", bayes, 100 * (r->entropy.estimate - bayes) / bayes,
+                              isfinite(r->entropy.lo) && bayes >= r->entropy.lo && bayes <= r->entropy.hi
+                                  ? "yes" : "**no**");
+            sf_buf_puts(&b, "\n");
+        }
+        sf_buf_puts(&b, "\n");
+        /* Reducible loss: fitted (L(N) − L_inf at each run's N) against measured. */
+        for (size_t i = 0; i < n_fits && isfinite(bayes) && have_curves; i++) {
+            const struct fit_result *r = fits[i].result;
+            if (r == NULL || fits[i].fit->law != FIT_LAW_POWER_CONST) continue;
+            sf_buf_printf(&b, "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
+                              "(eval_loss − eval_true_loss at the last evaluation):\n\n"
+                              "| run | N | fitted | measured |\n|---|---|---|---|\n",
+                          fits[i].fit->name);
+            for (size_t k = 0; k < results.n_rows; k++) {
+                if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
+                double N = sweep_cell_impl(&results, k, "params_nonembed"), lo, hi, L;
+                fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
+                const char *run = sweep_cell_str_impl(&results, k, "run");
+                sf_buf_printf(&b, "| %s | %.4g | %s | %s |\n", run, N,
+                              sweep_num_impl(n1, sizeof n1, L - r->entropy.estimate),
+                              sweep_num_impl(n2, sizeof n2, sweep_measured_kl_impl(&curves, run)));
+            }
+            sf_buf_puts(&b, "\n");
+        }
+    }
+
+    if ((info->figures && info->figures[0]) || (info->missing_figures && info->missing_figures[0])) {
+        sf_buf_puts(&b, "## Figures\n\n");
+        for (size_t i = 0; info->figures && info->figures[i]; i++)
+            sf_buf_printf(&b, "![%s](figures/%s.png)\n\n", info->figures[i], info->figures[i]);
+        for (size_t i = 0; i < n_fits; i++)
+            if (fits[i].result != NULL)
+                sf_buf_printf(&b, "- figures of %s: [fits/%s/figures/](fits/%s/figures/)\n", fits[i].fit->name,
+                              fits[i].fit->name, fits[i].fit->name);
+        for (size_t i = 0; info->missing_figures && info->missing_figures[i]; i++)
+            sf_buf_printf(&b, "- not drawn: %s\n", info->missing_figures[i]);
+        sf_buf_puts(&b, "\n");
+    }
+    sf_csv_free(&results);
+    sf_csv_free(&curves);
+    if (b.failed) {
+        sf_buf_free(&b);
+        SF_FAIL(err, SF_ENOMEM, "out of memory writing the report");
+    }
+    char *path = sf_path_join(out_dir, "report.md");
+    st         = path ? sf_write_atomic(path, b.data, b.len, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+    free(path);
+    sf_buf_free(&b);
+    return st;
+}

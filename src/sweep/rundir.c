@@ -1,0 +1,172 @@
+/*
+ * rundir.c — the sweep directory: OUT/sweep.yaml (the file as given), OUT/sweep.resolved.yaml,
+ * and one OUT/runs/ID/ per run with its run.yaml; reading a run's state back (status file, last
+ * metrics line, and whether a trainer holds its lock, read from /proc/locks so that the check
+ * never takes the lock itself).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "internal.h"
+
+static const char *const sweep_state_names[] = {"pending", "running", "done",
+                                                "diverged", "failed", "interrupted"};
+
+const char *sweep_state_name(enum sweep_state s) { return sweep_state_names[s]; }
+
+char *sweep_run_dir(const char *out_dir, const char *id) {
+    return sf_strdup_printf("%s/runs/%s", out_dir, id);
+}
+
+enum sf_status sweep_dir_prepare(const struct sweep_spec *s, const struct sweep_run *runs,
+                                 size_t n, const char *out_dir, struct sf_error *err) {
+    enum sf_status st = sf_mkdir_p(out_dir, err);
+    if (st != SF_OK) return st;
+    char  *given, *resolved = NULL, *path = NULL;
+    size_t len;
+    if ((st = sf_read_file(s->path, &given, &len, err)) != SF_OK) return st;
+    path = sf_path_join(out_dir, "sweep.yaml");
+    if (path == NULL) {
+        free(given);
+        SF_FAIL(err, SF_ENOMEM, "out of memory");
+    }
+    st = sf_write_atomic(path, given, len, err);
+    free(given);
+    free(path);
+    if (st != SF_OK) return st;
+    if ((st = sweep_spec_emit_resolved(s, &resolved, err)) != SF_OK) return st;
+    path = sf_path_join(out_dir, "sweep.resolved.yaml");
+    st   = path ? sf_write_atomic(path, resolved, strlen(resolved), err)
+                : SF_SET(err, SF_ENOMEM, "out of memory");
+    free(path);
+    free(resolved);
+    if (st != SF_OK) return st;
+    for (size_t i = 0; i < n && st == SF_OK; i++) {
+        char *dir = sweep_run_dir(out_dir, runs[i].id);
+        char *yml = dir ? sf_path_join(dir, "run.yaml") : NULL;
+        char *sts = dir ? sf_path_join(dir, "status") : NULL;
+        if (!dir || !yml || !sts) {
+            st = SF_SET(err, SF_ENOMEM, "out of memory");
+        } else if ((st = sf_mkdir_p(dir, err)) == SF_OK) {
+            /* The id is the hash of this text: an existing run.yaml already holds it. */
+            if (!sf_path_exists(yml)) {
+                char *text;
+                if ((st = model_config_emit(&runs[i].cfg, &text, err)) == SF_OK) {
+                    st = sf_write_atomic(yml, text, strlen(text), err);
+                    free(text);
+                }
+            }
+            if (st == SF_OK && !sf_path_exists(sts)) st = sf_write_atomic(sts, "pending\n", 8, err);
+        }
+        free(dir);
+        free(yml);
+        free(sts);
+    }
+    return st;
+}
+
+bool sweep_run_locked(const char *run_dir, long *pid) {
+    if (pid) *pid = 0;
+    char *lock = sf_path_join(run_dir, "lock");
+    struct stat sb;
+    bool        have = lock != NULL && stat(lock, &sb) == 0;
+    free(lock);
+    if (!have) return false;
+    FILE *f = fopen("/proc/locks", "r");
+    if (f == NULL) return false;
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        /* "N: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE START END" (a "->" marks waiters). */
+        char          kind[16], mode[16], access[16];
+        long          p;
+        unsigned int  maj, min;
+        unsigned long ino;
+        const char   *q = strchr(line, ':');
+        if (q == NULL || strstr(line, "->") != NULL) continue;
+        if (sscanf(q + 1, "%15s %15s %15s %ld %x:%x:%lu", kind, mode, access, &p, &maj, &min, &ino) != 7)
+            continue;
+        if (strcmp(kind, "FLOCK") == 0 && ino == (unsigned long)sb.st_ino &&
+            maj == major(sb.st_dev) && min == minor(sb.st_dev)) {
+            found = true;
+            if (pid) *pid = p;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+void sweep_metrics_last(const char *run_dir, int64_t *step, double *eval_loss) {
+    *step      = 0;
+    *eval_loss = NAN;
+    char *path = sf_path_join(run_dir, "metrics.csv");
+    FILE *f    = path ? fopen(path, "rb") : NULL;
+    free(path);
+    if (f == NULL) return;
+    /* Only the tail matters: read the last few kilobytes. */
+    char   buf[8192];
+    long   size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    long   from = size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0;
+    size_t got  = 0;
+    if (size > 0 && fseek(f, from, SEEK_SET) == 0) got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    /* The last complete line (ending in a newline) that is not the header. */
+    char *end = got > 0 && buf[got - 1] == '\n' ? &buf[got - 1] : strrchr(buf, '\n');
+    if (end == NULL) return;
+    *end        = '\0';
+    char *start = strrchr(buf, '\n');
+    start       = start ? start + 1 : buf;
+    if (strncmp(start, "step,", 5) == 0) return;
+    /* Columns: step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,... */
+    char *field[8];
+    size_t nf = 0;
+    for (char *p = start; nf < 8;) {
+        field[nf++] = p;
+        char *c = strchr(p, ',');
+        if (c == NULL) break;
+        *c = '\0';
+        p  = c + 1;
+    }
+    int64_t s;
+    double  l;
+    if (nf >= 1 && sf_parse_int64(field[0], &s)) *step = s;
+    if (nf >= 7 && sf_parse_double(field[6], &l)) *eval_loss = l;
+}
+
+void sweep_run_state_read(const char *out_dir, const char *id, struct sweep_run_state *st) {
+    memset(st, 0, sizeof *st);
+    st->state     = SWEEP_STATE_PENDING;
+    st->last_loss = NAN;
+    char *dir  = sweep_run_dir(out_dir, id);
+    char *path = dir ? sf_path_join(dir, "status") : NULL;
+    char *text = NULL;
+    size_t len;
+    struct sf_error err;
+    if (path && sf_read_file(path, &text, &len, &err) == SF_OK) {
+        text[strcspn(text, "\n")] = '\0';
+        char *colon = strchr(text, ':');
+        if (colon) {
+            *colon = '\0';
+            snprintf(st->reason, sizeof st->reason, "%s", colon[1] == ' ' ? colon + 2 : colon + 1);
+        }
+        for (int k = 0; k < 6; k++)
+            if (strcmp(text, sweep_state_names[k]) == 0) st->state = (enum sweep_state)k;
+    }
+    free(text);
+    if (dir) {
+        st->locked = sweep_run_locked(dir, NULL);
+        sweep_metrics_last(dir, &st->step, &st->last_loss);
+        /* A status of running with nobody holding the lock is a trainer that was killed. */
+        if (st->state == SWEEP_STATE_RUNNING && !st->locked) {
+            st->state = SWEEP_STATE_INTERRUPTED;
+            snprintf(st->reason, sizeof st->reason, "its trainer stopped without a word (killed?)");
+        }
+    }
+    free(path);
+    free(dir);
+}

@@ -1,0 +1,626 @@
+/*
+ * spec.c — reading a sweep file: one YAML document with name, data, model, train, runner, fit
+ * and plots. The run settings (`data:` and the engine's keys under `train:`) are parsed by the
+ * engine's own rules (model_config_parse_mapping); everything else is checked here. Every
+ * problem is collected with its FILE:LINE:COL before anything runs. docs/sweep-format.md is the
+ * reference of every key.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+// ---- value helpers (each reports its own problem at the node) ----
+
+/* The parsing context: the document, the file and the diagnostics. */
+struct sweep_ctx {
+    const char      *path;
+    yaml_document_t *doc;
+    struct sf_diags *diags;
+};
+
+static void sweep_where_impl(const struct sweep_ctx *c, const yaml_node_t *node, char *buf,
+                             size_t n) {
+    sf_yaml_where(buf, n, c->path, node);
+}
+
+#define SWEEP_ERR(c, node, ...)                                                                 \
+    do {                                                                                        \
+        char w_[1200];                                                                          \
+        sweep_where_impl((c), (node), w_, sizeof w_);                                           \
+        sf_diag_add((c)->diags, true, w_, __VA_ARGS__);                                         \
+    } while (0)
+
+static const char *sweep_kind_impl(const yaml_node_t *n) {
+    switch (n->type) {
+    case YAML_MAPPING_NODE: return "a mapping";
+    case YAML_SEQUENCE_NODE: return "a list";
+    default: return "a scalar";
+    }
+}
+
+static bool sweep_get_double_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
+                                  double lo, double hi, bool lo_open, double *out) {
+    const char *s = sf_yaml_scalar(v);
+    double      d;
+    if (s == NULL || !sf_parse_double(s, &d) || !isfinite(d)) {
+        SWEEP_ERR(c, v, "'%s' must be a number, not %s", name, s ? s : sweep_kind_impl(v));
+        return false;
+    }
+    if ((lo_open ? !(d > lo) : !(d >= lo)) || d > hi) {
+        if (isinf(hi))
+            SWEEP_ERR(c, v, "'%s' must be %s %g, not %s", name, lo_open ? ">" : ">=", lo, s);
+        else
+            SWEEP_ERR(c, v, "'%s' must be between %g and %g, not %s", name, lo, hi, s);
+        return false;
+    }
+    *out = d;
+    return true;
+}
+
+static bool sweep_get_int_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
+                               int64_t lo, int64_t hi, int64_t *out) {
+    const char *s = sf_yaml_scalar(v);
+    int64_t     i;
+    if (s == NULL || !sf_parse_int64(s, &i)) {
+        SWEEP_ERR(c, v, "'%s' must be an integer, not %s", name, s ? s : sweep_kind_impl(v));
+        return false;
+    }
+    if (i < lo || i > hi) {
+        SWEEP_ERR(c, v, "'%s' must be between %lld and %lld, not %s", name, (long long)lo,
+                  (long long)hi, s);
+        return false;
+    }
+    *out = i;
+    return true;
+}
+
+static bool sweep_get_bool_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
+                                bool *out) {
+    const char *s = sf_yaml_scalar(v);
+    if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
+        *out = s[0] == 't';
+        return true;
+    }
+    SWEEP_ERR(c, v, "'%s' must be true or false, not %s", name, s ? s : sweep_kind_impl(v));
+    return false;
+}
+
+static bool sweep_get_string_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
+                                  char *out, size_t n) {
+    const char *s = sf_yaml_scalar(v);
+    if (s == NULL || sf_yaml_is_null(v)) {
+        SWEEP_ERR(c, v, "'%s' must be a string, not %s", name, s ? "null" : sweep_kind_impl(v));
+        return false;
+    }
+    if (strlen(s) >= n) {
+        SWEEP_ERR(c, v, "'%s' is longer than %zu characters", name, n - 1);
+        return false;
+    }
+    snprintf(out, n, "%s", s);
+    return true;
+}
+
+/* Checks the keys of a mapping against a list; reports unknown ones with a hint, and misplaced
+ * ones (listed in `elsewhere` as "key", "where it belongs" pairs) with their home. */
+static bool sweep_check_keys_impl(struct sweep_ctx *c, const char *section, const yaml_node_t *map,
+                                  const char *const *known, const char *const *elsewhere) {
+    if (map->type != YAML_MAPPING_NODE) {
+        SWEEP_ERR(c, map, "'%s' must be a mapping, not %s", section, sweep_kind_impl(map));
+        return false;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn  = yaml_document_get_node(c->doc, p->key);
+        const char  *key = sf_yaml_scalar(kn);
+        if (key == NULL) {
+            SWEEP_ERR(c, kn, "keys of '%s' must be plain names", section);
+            continue;
+        }
+        bool ok = false;
+        for (size_t i = 0; known[i]; i++) ok |= strcmp(known[i], key) == 0;
+        if (ok) {
+            for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+                const char *other = sf_yaml_scalar(yaml_document_get_node(c->doc, q->key));
+                if (other && strcmp(other, key) == 0) SWEEP_ERR(c, kn, "key '%s' given twice", key);
+            }
+            continue;
+        }
+        const char *home = NULL;
+        for (size_t i = 0; elsewhere && elsewhere[i]; i += 2)
+            if (strcmp(elsewhere[i], key) == 0) home = elsewhere[i + 1];
+        const char *hint = sf_did_you_mean(key, known);
+        if (home)
+            SWEEP_ERR(c, kn, "'%s' does not belong in '%s' (it goes %s)", key, section, home);
+        else if (hint)
+            SWEEP_ERR(c, kn, "unknown key '%s' in '%s' (did you mean '%s'?)", key, section, hint);
+        else
+            SWEEP_ERR(c, kn, "unknown key '%s' in '%s'", key, section);
+    }
+    return true;
+}
+
+/* A number or a list of numbers (each > lo_open bound). */
+static bool sweep_get_numbers_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
+                                   double lo, double **out, size_t *n) {
+    *out = NULL;
+    *n   = 0;
+    if (v->type == YAML_SCALAR_NODE) {
+        double d;
+        if (!sweep_get_double_impl(c, name, v, lo, INFINITY, true, &d)) return false;
+        *out = malloc(sizeof **out);
+        if (*out == NULL) return false;
+        (*out)[0] = d;
+        *n        = 1;
+        return true;
+    }
+    if (v->type != YAML_SEQUENCE_NODE) {
+        SWEEP_ERR(c, v, "'%s' must be a number or a list of numbers, not %s", name, sweep_kind_impl(v));
+        return false;
+    }
+    size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (cnt == 0) {
+        SWEEP_ERR(c, v, "'%s' is an empty list", name);
+        return false;
+    }
+    *out = malloc(cnt * sizeof **out);
+    if (*out == NULL) return false;
+    bool ok = true;
+    for (size_t i = 0; i < cnt; i++) {
+        yaml_node_t *it = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+        double       d;
+        if (!sweep_get_double_impl(c, name, it, lo, INFINITY, true, &d)) {
+            ok = false;
+            continue;
+        }
+        for (size_t j = 0; j < *n; j++)
+            if ((*out)[j] == d) {
+                SWEEP_ERR(c, it, "'%s' lists %s twice", name, sf_yaml_scalar(it));
+                ok = false;
+            }
+        (*out)[(*n)++] = d;
+    }
+    return ok;
+}
+
+// ---- sections ----
+
+static const char *const sweep_root_keys[]  = {"name", "data", "model", "train", "runner",
+                                               "fit", "plots", NULL};
+static const char *const sweep_model_keys[] = {"sizes", "shapes", "aspect", "head_dim",
+                                               "min_heads", "d_ff", "d_attn", "n_ctx",
+                                               "tie_embeddings", NULL};
+static const char *const sweep_shape_keys[] = {"n_layer", "d_model", "n_head", "d_ff", "d_attn", NULL};
+/* The sweep's own keys under train; the engine's run.yaml keys are accepted there too. */
+static const char *const sweep_train_own[] = {"steps", "tokens", "flops", "tokens_per_param",
+                                              "lr", "seeds", NULL};
+static const char *const sweep_train_elsewhere[] = {
+    "n_layer", "under 'model' (shapes or sizes)", "d_model", "under 'model' (shapes or sizes)",
+    "n_head", "under 'model' (head_dim or shapes)", "d_ff", "under 'model'", "d_attn",
+    "under 'model'", "n_ctx", "under 'model'", "tie_embeddings", "under 'model'", "threads",
+    "under 'runner'", "seed", "as 'seeds' (a list or a count)", "data", "at the top level",
+    NULL};
+static const char *const sweep_runner_keys[] = {"executor", "jobs", "threads", "slurm", NULL};
+static const char *const sweep_slurm_keys[]  = {"partition", "time", "cpus_per_task", "mem",
+                                                "account", "qos", "extra", "signal_seconds",
+                                                "max_resubmits", "poll_seconds", NULL};
+static const char *const sweep_fit_keys[]    = {"bootstrap", "seed", "level", "laws", NULL};
+static const char *const sweep_law_keys[]    = {"name", "law", "x", "d", "y", "min_params",
+                                                "max_params", "min_tokens", "min_flops",
+                                                "holdout_min_params", NULL};
+
+static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m, struct sweep_spec *s) {
+    if (!sweep_check_keys_impl(c, "model", m, sweep_model_keys, NULL)) return;
+    const yaml_node_t *v;
+    int64_t            iv;
+    double             dv;
+    if ((v = sf_yaml_map_get(c->doc, m, "aspect")) && sweep_get_double_impl(c, "aspect", v, 0, 1e6, true, &dv))
+        s->aspect = dv;
+    if ((v = sf_yaml_map_get(c->doc, m, "head_dim")) && sweep_get_int_impl(c, "head_dim", v, 1, 1 << 20, &iv))
+        s->head_dim = iv;
+    if ((v = sf_yaml_map_get(c->doc, m, "min_heads")) && sweep_get_int_impl(c, "min_heads", v, 1, 1 << 20, &iv))
+        s->min_heads = iv;
+    if ((v = sf_yaml_map_get(c->doc, m, "d_ff")) && sweep_get_double_impl(c, "d_ff", v, 0, 1e3, true, &dv))
+        s->d_ff_mult = dv;
+    if ((v = sf_yaml_map_get(c->doc, m, "d_attn")) && sweep_get_double_impl(c, "d_attn", v, 0, 1e3, true, &dv))
+        s->d_attn_mult = dv;
+    if ((v = sf_yaml_map_get(c->doc, m, "n_ctx")) && sweep_get_int_impl(c, "n_ctx", v, 1, 1 << 20, &iv))
+        s->base.n_ctx = iv;
+    bool bv;
+    if ((v = sf_yaml_map_get(c->doc, m, "tie_embeddings")) && sweep_get_bool_impl(c, "tie_embeddings", v, &bv))
+        s->base.tie_embeddings = bv;
+    const yaml_node_t *sizes = sf_yaml_map_get(c->doc, m, "sizes");
+    const yaml_node_t *shapes = sf_yaml_map_get(c->doc, m, "shapes");
+    if (sizes && shapes) {
+        SWEEP_ERR(c, shapes, "give 'sizes' or 'shapes', not both");
+        return;
+    }
+    if (!sizes && !shapes) {
+        SWEEP_ERR(c, m, "'model' needs 'sizes' (target non-embedding parameter counts) or "
+                        "'shapes' (explicit n_layer and d_model)");
+        return;
+    }
+    if (sizes) {
+        double *t;
+        size_t  n;
+        if (!sweep_get_numbers_impl(c, "sizes", sizes, 0, &t, &n)) {
+            free(t);
+            return;
+        }
+        s->shapes = calloc(n, sizeof *s->shapes);
+        if (s->shapes == NULL) {
+            free(t);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            s->shapes[i].target = t[i];
+            const yaml_node_t *it = sizes->type == YAML_SEQUENCE_NODE
+                                        ? yaml_document_get_node(c->doc, sizes->data.sequence.items.start[i])
+                                        : sizes;
+            sweep_where_impl(c, it, s->shapes[i].where, sizeof s->shapes[i].where);
+        }
+        s->n_shapes = n;
+        free(t);
+        return;
+    }
+    if (shapes->type != YAML_SEQUENCE_NODE || shapes->data.sequence.items.top == shapes->data.sequence.items.start) {
+        SWEEP_ERR(c, shapes, "'shapes' must be a non-empty list of {n_layer, d_model, ...}");
+        return;
+    }
+    size_t n = (size_t)(shapes->data.sequence.items.top - shapes->data.sequence.items.start);
+    s->shapes = calloc(n, sizeof *s->shapes);
+    if (s->shapes == NULL) return;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t       *sh = yaml_document_get_node(c->doc, shapes->data.sequence.items.start[i]);
+        struct sweep_shape *o = &s->shapes[s->n_shapes++];
+        sweep_where_impl(c, sh, o->where, sizeof o->where);
+        if (!sweep_check_keys_impl(c, "shapes", sh, sweep_shape_keys, NULL)) continue;
+        const char *need[] = {"n_layer", "d_model"};
+        int64_t    *dst[]  = {&o->n_layer, &o->d_model};
+        for (size_t k = 0; k < 2; k++) {
+            const yaml_node_t *x = sf_yaml_map_get(c->doc, sh, need[k]);
+            if (x == NULL)
+                SWEEP_ERR(c, sh, "a shape needs '%s'", need[k]);
+            else
+                sweep_get_int_impl(c, need[k], x, 1, 1 << 20, dst[k]);
+        }
+        const char *opt[] = {"n_head", "d_ff", "d_attn"};
+        int64_t    *odst[] = {&o->n_head, &o->d_ff, &o->d_attn};
+        for (size_t k = 0; k < 3; k++) {
+            const yaml_node_t *x = sf_yaml_map_get(c->doc, sh, opt[k]);
+            if (x) sweep_get_int_impl(c, opt[k], x, 1, 1 << 20, odst[k]);
+        }
+    }
+}
+
+static void sweep_parse_lr_impl(struct sweep_ctx *c, const yaml_node_t *v, struct sweep_spec *s) {
+    double d;
+    if (v->type == YAML_SCALAR_NODE) {
+        if (sweep_get_double_impl(c, "lr", v, 0, 10, true, &d)) {
+            s->lr_rule = SWEEP_LR_RULE_CONSTANT;
+            s->lr_base = d;
+        }
+        return;
+    }
+    static const char *const keys[] = {"base", "d_ref", "n_ref", "power", NULL};
+    if (!sweep_check_keys_impl(c, "lr", v, keys, NULL)) return;
+    const yaml_node_t *base = sf_yaml_map_get(c->doc, v, "base");
+    const yaml_node_t *dref = sf_yaml_map_get(c->doc, v, "d_ref");
+    const yaml_node_t *nref = sf_yaml_map_get(c->doc, v, "n_ref");
+    const yaml_node_t *pw   = sf_yaml_map_get(c->doc, v, "power");
+    if (base == NULL) SWEEP_ERR(c, v, "the lr rule needs 'base' (the lr at the reference size)");
+    else if (sweep_get_double_impl(c, "lr.base", base, 0, 10, true, &d)) s->lr_base = d;
+    if ((dref == NULL) == (nref == NULL)) {
+        SWEEP_ERR(c, v, "the lr rule needs exactly one of 'd_ref' (lr = base·(d_ref/d_model)^power) "
+                        "and 'n_ref' (lr = base·(n_ref/N)^power)");
+        return;
+    }
+    s->lr_rule = dref ? SWEEP_LR_RULE_D_MODEL : SWEEP_LR_RULE_PARAMS;
+    if (sweep_get_double_impl(c, dref ? "lr.d_ref" : "lr.n_ref", dref ? dref : nref, 0, INFINITY, true, &d))
+        s->lr_ref = d;
+    s->lr_power = 0.5;
+    if (pw && sweep_get_double_impl(c, "lr.power", pw, -10, 10, false, &d)) s->lr_power = d;
+}
+
+static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t, struct sweep_spec *s) {
+    if (t->type != YAML_MAPPING_NODE) {
+        SWEEP_ERR(c, t, "'train' must be a mapping, not %s", sweep_kind_impl(t));
+        return;
+    }
+    /* Keys that belong elsewhere are reported here and kept from the engine's parser. */
+    const char *skip[64];
+    size_t      n_skip = 0;
+    for (size_t i = 0; sweep_train_own[i]; i++) skip[n_skip++] = sweep_train_own[i];
+    for (yaml_node_pair_t *p = t->data.mapping.pairs.start; p < t->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn  = yaml_document_get_node(c->doc, p->key);
+        const char  *key = sf_yaml_scalar(kn);
+        if (key == NULL) continue;
+        for (size_t i = 0; sweep_train_elsewhere[i]; i += 2)
+            if (strcmp(sweep_train_elsewhere[i], key) == 0) {
+                SWEEP_ERR(c, kn, "'%s' does not belong in 'train' (it goes %s)", key,
+                          sweep_train_elsewhere[i + 1]);
+                if (n_skip < 63) skip[n_skip++] = sweep_train_elsewhere[i];
+            }
+    }
+    skip[n_skip] = NULL;
+    model_config_parse_mapping(c->path, c->doc, t, skip, &s->base, c->diags);
+    /* The length of each run: exactly one kind, a value or a list of budgets. */
+    static const char *const kinds[] = {"steps", "tokens", "flops", "tokens_per_param"};
+    const yaml_node_t *found = NULL;
+    for (size_t k = 0; k < 4; k++) {
+        const yaml_node_t *v = sf_yaml_map_get(c->doc, t, kinds[k]);
+        if (v == NULL) continue;
+        if (found) {
+            SWEEP_ERR(c, v, "give one of steps, tokens, flops and tokens_per_param, not several");
+            continue;
+        }
+        found          = v;
+        s->budget_kind = (enum sweep_budget_kind)k;
+        sweep_get_numbers_impl(c, kinds[k], v, 0, &s->budgets, &s->n_budgets);
+        if (k == SWEEP_BUDGET_KIND_STEPS)
+            for (size_t i = 0; i < s->n_budgets; i++)
+                if (s->budgets[i] != floor(s->budgets[i]))
+                    SWEEP_ERR(c, v, "'steps' must be whole numbers");
+    }
+    if (found == NULL)
+        SWEEP_ERR(c, t, "'train' needs the length of each run: steps, tokens, flops (C = 6·N·tokens "
+                        "per run) or tokens_per_param; a list gives several budgets");
+    const yaml_node_t *lr = sf_yaml_map_get(c->doc, t, "lr");
+    if (lr) sweep_parse_lr_impl(c, lr, s);
+    const yaml_node_t *seeds = sf_yaml_map_get(c->doc, t, "seeds");
+    if (seeds && seeds->type == YAML_SCALAR_NODE) {
+        int64_t k;
+        if (sweep_get_int_impl(c, "seeds", seeds, 1, 1000, &k)) {
+            free(s->seeds);
+            s->seeds   = calloc((size_t)k, sizeof *s->seeds);
+            s->n_seeds = s->seeds ? (size_t)k : 0;
+            for (size_t i = 0; i < s->n_seeds; i++) s->seeds[i] = i + 1;
+        }
+    } else if (seeds) {
+        double *v;
+        size_t  n;
+        if (sweep_get_numbers_impl(c, "seeds", seeds, -1, &v, &n)) {
+            free(s->seeds);
+            s->seeds   = calloc(n, sizeof *s->seeds);
+            s->n_seeds = s->seeds ? n : 0;
+            for (size_t i = 0; i < s->n_seeds; i++) {
+                if (v[i] != floor(v[i])) SWEEP_ERR(c, seeds, "'seeds' must be whole numbers");
+                s->seeds[i] = (uint64_t)v[i];
+            }
+        }
+        free(v);
+    }
+}
+
+static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r, struct sweep_spec *s) {
+    if (!sweep_check_keys_impl(c, "runner", r, sweep_runner_keys, NULL)) return;
+    const yaml_node_t *v;
+    int64_t            iv;
+    char               buf[32];
+    if ((v = sf_yaml_map_get(c->doc, r, "executor")) && sweep_get_string_impl(c, "executor", v, buf, sizeof buf)) {
+        if (strcmp(buf, "local") == 0)
+            s->executor = SWEEP_EXECUTOR_LOCAL;
+        else if (strcmp(buf, "slurm") == 0)
+            s->executor = SWEEP_EXECUTOR_SLURM;
+        else
+            SWEEP_ERR(c, v, "'executor' must be local or slurm, not %s", buf);
+    }
+    if ((v = sf_yaml_map_get(c->doc, r, "jobs")) && sweep_get_int_impl(c, "jobs", v, 1, 4096, &iv)) s->jobs = iv;
+    if ((v = sf_yaml_map_get(c->doc, r, "threads")) && sweep_get_int_impl(c, "threads", v, 1, 1024, &iv))
+        s->base.threads = iv;
+    const yaml_node_t *sl = sf_yaml_map_get(c->doc, r, "slurm");
+    if (sl == NULL || !sweep_check_keys_impl(c, "slurm", sl, sweep_slurm_keys, NULL)) return;
+    struct sweep_slurm *o = &s->slurm;
+    struct {
+        const char *key;
+        char       *dst;
+        size_t      n;
+    } strs[] = {{"partition", o->partition, sizeof o->partition}, {"time", o->time, sizeof o->time},
+                {"account", o->account, sizeof o->account},       {"qos", o->qos, sizeof o->qos},
+                {"mem", o->mem, sizeof o->mem}};
+    for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
+        if ((v = sf_yaml_map_get(c->doc, sl, strs[k].key)))
+            sweep_get_string_impl(c, strs[k].key, v, strs[k].dst, strs[k].n);
+    if ((v = sf_yaml_map_get(c->doc, sl, "cpus_per_task")) && sweep_get_int_impl(c, "cpus_per_task", v, 1, 4096, &iv))
+        o->cpus_per_task = iv;
+    if ((v = sf_yaml_map_get(c->doc, sl, "signal_seconds")) && sweep_get_int_impl(c, "signal_seconds", v, 1, 86400, &iv))
+        o->signal_seconds = iv;
+    if ((v = sf_yaml_map_get(c->doc, sl, "max_resubmits")) && sweep_get_int_impl(c, "max_resubmits", v, 0, 100, &iv))
+        o->max_resubmits = iv;
+    if ((v = sf_yaml_map_get(c->doc, sl, "poll_seconds")) && sweep_get_int_impl(c, "poll_seconds", v, 1, 3600, &iv))
+        o->poll_seconds = iv;
+    if ((v = sf_yaml_map_get(c->doc, sl, "extra"))) {
+        if (v->type != YAML_SEQUENCE_NODE) {
+            SWEEP_ERR(c, v, "'extra' must be a list of sbatch options, one argument each");
+        } else {
+            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+                yaml_node_t *x = yaml_document_get_node(c->doc, *it);
+                if (o->n_extra == 16) {
+                    SWEEP_ERR(c, x, "at most 16 extra sbatch options");
+                    break;
+                }
+                if (sweep_get_string_impl(c, "extra", x, o->extra[o->n_extra], sizeof o->extra[0]))
+                    o->n_extra++;
+            }
+        }
+    }
+    sweep_slurm_validate(s, c->path, sl, c->diags);
+}
+
+static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, struct sweep_spec *s) {
+    if (!sweep_check_keys_impl(c, "fit", f, sweep_fit_keys, NULL)) return;
+    const yaml_node_t *v;
+    int64_t            iv;
+    double             dv;
+    if ((v = sf_yaml_map_get(c->doc, f, "bootstrap")) && sweep_get_int_impl(c, "bootstrap", v, 0, 1000000, &iv))
+        s->bootstrap = (size_t)iv;
+    if ((v = sf_yaml_map_get(c->doc, f, "seed")) && sweep_get_int_impl(c, "seed", v, 0, INT64_MAX, &iv))
+        s->fit_seed = (uint64_t)iv;
+    if ((v = sf_yaml_map_get(c->doc, f, "level")) && sweep_get_double_impl(c, "level", v, 0, 1, true, &dv)) {
+        if (dv >= 1)
+            SWEEP_ERR(c, v, "'level' must lie strictly between 0 and 1");
+        else
+            s->level = dv;
+    }
+    const yaml_node_t *laws = sf_yaml_map_get(c->doc, f, "laws");
+    if (laws == NULL) return;
+    if (laws->type != YAML_SEQUENCE_NODE) {
+        SWEEP_ERR(c, laws, "'laws' must be a list of {name, law, ...}");
+        return;
+    }
+    size_t n = (size_t)(laws->data.sequence.items.top - laws->data.sequence.items.start);
+    free(s->fits);
+    s->fits   = calloc(n ? n : 1, sizeof *s->fits);
+    s->n_fits = 0;
+    if (s->fits == NULL) return;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t      *ln = yaml_document_get_node(c->doc, laws->data.sequence.items.start[i]);
+        struct sweep_fit *o  = &s->fits[s->n_fits++];
+        sweep_fit_defaults(o, FIT_LAW_POWER_CONST);
+        sweep_where_impl(c, ln, o->where, sizeof o->where);
+        if (!sweep_check_keys_impl(c, "laws", ln, sweep_law_keys, NULL)) continue;
+        char buf[64];
+        if ((v = sf_yaml_map_get(c->doc, ln, "law")) == NULL) {
+            SWEEP_ERR(c, ln, "a fit needs 'law' (power, power+const, chinchilla, kaplan-nd, frontier)");
+        } else if (sweep_get_string_impl(c, "law", v, buf, sizeof buf)) {
+            enum fit_law_kind k;
+            if (!fit_law_from_name(buf, &k)) {
+                const char *hint = sf_did_you_mean(buf, fit_law_names());
+                SWEEP_ERR(c, v, "unknown law '%s'%s%s%s", buf, hint ? " (did you mean '" : "",
+                          hint ? hint : "", hint ? "'?)" : "");
+            } else {
+                sweep_fit_defaults(o, k);
+            }
+        }
+        if ((v = sf_yaml_map_get(c->doc, ln, "name")) == NULL)
+            SWEEP_ERR(c, ln, "a fit needs 'name' (its folder under fits/)");
+        else if (sweep_get_string_impl(c, "name", v, o->name, sizeof o->name)) {
+            bool bad = o->name[0] == '\0' || o->name[0] == '.' || strpbrk(o->name, "/\\ ") != NULL;
+            if (bad) SWEEP_ERR(c, v, "fit name '%s' must be a plain folder name", o->name);
+            for (size_t j = 0; j + 1 < s->n_fits; j++)
+                if (strcmp(s->fits[j].name, o->name) == 0) SWEEP_ERR(c, v, "fit name '%s' used twice", o->name);
+        }
+        struct {
+            const char *key;
+            char       *dst;
+        } cols[] = {{"x", o->x}, {"d", o->d}, {"y", o->y}};
+        for (size_t k = 0; k < 3; k++)
+            if ((v = sf_yaml_map_get(c->doc, ln, cols[k].key)))
+                sweep_get_string_impl(c, cols[k].key, v, cols[k].dst, 32);
+        struct {
+            const char *key;
+            double     *dst;
+        } nums[] = {{"min_params", &o->min_params}, {"max_params", &o->max_params},
+                    {"min_tokens", &o->min_tokens}, {"min_flops", &o->min_flops},
+                    {"holdout_min_params", &o->holdout_min_params}};
+        for (size_t k = 0; k < 5; k++)
+            if ((v = sf_yaml_map_get(c->doc, ln, nums[k].key)))
+                sweep_get_double_impl(c, nums[k].key, v, 0, INFINITY, true, nums[k].dst);
+        sweep_fit_check(o, c->path, ln, c->diags);
+    }
+}
+
+// ---- the whole file ----
+
+void sweep_spec_free(struct sweep_spec *s) {
+    if (s == NULL) return;
+    free(s->path);
+    free(s->base_dir);
+    free(s->shapes);
+    free(s->budgets);
+    free(s->seeds);
+    free(s->fits);
+    memset(s, 0, sizeof *s);
+}
+
+/* Defaults of everything the file may leave out. */
+static void sweep_spec_defaults_impl(struct sweep_spec *s) {
+    s->base        = model_config_default();
+    s->aspect      = 10;  /* Henighan's models: d_model / n_layer about 10 */
+    s->head_dim    = 64;  /* n_head = max(2, d_model / 64), as Henighan */
+    s->min_heads   = 2;
+    s->d_ff_mult   = 4;
+    s->d_attn_mult = 1;
+    s->lr_rule     = SWEEP_LR_RULE_CONSTANT;
+    s->lr_base     = s->base.lr;
+    s->jobs        = 0;
+    s->executor    = SWEEP_EXECUTOR_LOCAL;
+    s->bootstrap   = 1000;
+    s->fit_seed    = 1;
+    s->level       = 0.95;
+    s->plots       = true;
+    s->slurm.signal_seconds = 60;
+    s->slurm.max_resubmits  = 3;
+    s->slurm.poll_seconds   = 5;
+}
+
+enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf_diags *diags) {
+    memset(s, 0, sizeof *s);
+    sweep_spec_defaults_impl(s);
+    size_t          before = diags->n_errors;
+    yaml_document_t doc;
+    struct sf_error err;
+    enum sf_status  st = sf_yaml_load(path, &doc, &err);
+    if (st != SF_OK) {
+        sf_diag_add(diags, true, err.where, "%s", err.message);
+        return st == SF_EINVAL ? SF_EINVAL : st;
+    }
+    s->path     = sf_strdup(path);
+    char *slash = strrchr(path, '/');
+    s->base_dir = slash ? sf_strdup_printf("%.*s", (int)(slash - path), path) : sf_strdup(".");
+    if (s->base_dir && s->base_dir[0] == '\0') {
+        free(s->base_dir);
+        s->base_dir = sf_strdup("/");
+    }
+    struct sweep_ctx c = {path, &doc, diags};
+    yaml_node_t     *root = yaml_document_get_root_node(&doc);
+    if (sweep_check_keys_impl(&c, "the sweep", root, sweep_root_keys, NULL)) {
+        const yaml_node_t *v;
+        if ((v = sf_yaml_map_get(&doc, root, "name")) == NULL)
+            SWEEP_ERR(&c, root, "the sweep needs a 'name' (the default output folder is runs/NAME)");
+        else if (sweep_get_string_impl(&c, "name", v, s->name, sizeof s->name) &&
+                 (s->name[0] == '\0' || s->name[0] == '.' || strpbrk(s->name, "/\\ ") != NULL))
+            SWEEP_ERR(&c, v, "'name' must be a plain folder name, not '%s'", s->name);
+        const yaml_node_t *data = sf_yaml_map_get(&doc, root, "data");
+        if (data == NULL)
+            SWEEP_ERR(&c, root, "the sweep needs 'data' (the data source, as in run.yaml)");
+        else {
+            /* The engine parses `data:` by its rules; the other top-level keys are ours. */
+            const char *skip[] = {"name", "model", "train", "runner", "fit", "plots", NULL};
+            model_config_parse_mapping(path, &doc, root, skip, &s->base, diags);
+        }
+        const yaml_node_t *model = sf_yaml_map_get(&doc, root, "model");
+        if (model == NULL)
+            SWEEP_ERR(&c, root, "the sweep needs 'model' (sizes or shapes)");
+        else
+            sweep_parse_model_impl(&c, model, s);
+        const yaml_node_t *train = sf_yaml_map_get(&doc, root, "train");
+        if (train == NULL)
+            SWEEP_ERR(&c, root, "the sweep needs 'train' (at least the length of each run)");
+        else
+            sweep_parse_train_impl(&c, train, s);
+        if ((v = sf_yaml_map_get(&doc, root, "runner"))) sweep_parse_runner_impl(&c, v, s);
+        if ((v = sf_yaml_map_get(&doc, root, "fit"))) sweep_parse_fit_impl(&c, v, s);
+        if ((v = sf_yaml_map_get(&doc, root, "plots"))) sweep_get_bool_impl(&c, "plots", v, &s->plots);
+        if (s->n_seeds == 0) {
+            s->seeds   = calloc(1, sizeof *s->seeds);
+            s->n_seeds = s->seeds ? 1 : 0;
+            if (s->seeds) s->seeds[0] = s->base.seed;
+        }
+        if (s->n_fits == 0) sweep_fits_default(s);
+        /* What only the whole picture can tell: data files present, shapes possible. */
+        if (data != NULL && diags->n_errors == before) {
+            char where[1200];
+            sf_yaml_where(where, sizeof where, path, data);
+            sweep_check_data(s, where, diags);
+        }
+        if (diags->n_errors == before) sweep_check_shapes(s, diags);
+    }
+    yaml_document_delete(&doc);
+    if (diags->n_errors > before) {
+        sweep_spec_free(s);
+        return SF_EINVAL;
+    }
+    return SF_OK;
+}

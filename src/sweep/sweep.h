@@ -1,0 +1,265 @@
+/*
+ * sweep.h — the public interface of scalefit's sweeps (prefix sweep_): the sweep file (YAML,
+ * parsed with libyaml and validated with every problem reported at once), its expansion into
+ * runs with stable ids, the sweep directory, the executors (local processes; Slurm job arrays),
+ * the collection of results.csv and curves.csv, the named fits built from them, and the sweep's
+ * report.
+ *
+ * Training itself always runs as its own process (`scalefit train --run-dir DIR`); this module
+ * only uses the engine's public header for shapes, parameter counts and run.yaml. Figures are
+ * drawn by the command (src/cli), which passes their names to the report.
+ */
+#ifndef SF_SWEEP_H
+#define SF_SWEEP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+#include "fit.h"
+#include "model.h"
+
+// ---- the sweep file ----
+
+#define SWEEP_NAME_MAX 128
+
+enum sweep_budget_kind {
+    SWEEP_BUDGET_KIND_STEPS,            /* train.steps */
+    SWEEP_BUDGET_KIND_TOKENS,           /* train.tokens */
+    SWEEP_BUDGET_KIND_FLOPS,            /* train.flops: C = 6·N·tokens per run */
+    SWEEP_BUDGET_KIND_TOKENS_PER_PARAM, /* train.tokens_per_param: tokens = k·N */
+};
+
+enum sweep_lr_rule {
+    SWEEP_LR_RULE_CONSTANT, /* lr: 0.003 */
+    SWEEP_LR_RULE_D_MODEL,  /* lr = base·(d_ref/d_model)^power */
+    SWEEP_LR_RULE_PARAMS,   /* lr = base·(n_ref/N)^power */
+};
+
+enum sweep_executor { SWEEP_EXECUTOR_LOCAL, SWEEP_EXECUTOR_SLURM };
+
+/* One model shape of the sweep, explicit or chosen for a target size. */
+struct sweep_shape {
+    int64_t n_layer, d_model, n_head, d_ff, d_attn;
+    double  target; /* target non-embedding parameters, or 0 for an explicit shape */
+    char    where[256];
+};
+
+/* A named fit of the sweep (fits/NAME/). */
+struct sweep_fit {
+    char              name[64];
+    enum fit_law_kind law;
+    char              x[32];  /* power, power+const: a results.csv column (default
+                                 params_nonembed); chinchilla, kaplan-nd: N column */
+    char              d[32];  /* two-variable laws: the D column (default tokens) */
+    char              y[32];  /* results.csv column (default best_eval_loss, or its _cv) */
+    double            min_params, max_params;   /* exclusions (0: none) */
+    double            min_tokens, min_flops;    /* frontier: drop warm-up points */
+    double            holdout_min_params;       /* hold out runs with N >= this (0: none) */
+    char              where[256];
+};
+
+/* Slurm settings (runner.slurm). Strings empty when not given. */
+struct sweep_slurm {
+    char    partition[128], time[32], account[128], qos[128], mem[32];
+    int64_t cpus_per_task;   /* default: the run's threads */
+    char    extra[16][256];  /* extra sbatch options, each one argument */
+    size_t  n_extra;
+    int64_t signal_seconds;  /* --signal=B:TERM@this (default 60) */
+    int64_t max_resubmits;   /* per run (default 3) */
+    int64_t poll_seconds;    /* squeue/scontrol polling interval (default 5) */
+};
+
+/* The parsed sweep. Arrays owned; free with sweep_spec_free. */
+struct sweep_spec {
+    char               *path;    /* the sweep file as given */
+    char               *base_dir; /* its folder (data paths are relative to it) */
+    char                name[SWEEP_NAME_MAX];
+    struct model_config base;    /* data source and training defaults of every run */
+    /* model */
+    struct sweep_shape *shapes;
+    size_t              n_shapes;
+    double              aspect;      /* d_model / n_layer for target sizes */
+    int64_t             head_dim;    /* n_head = max(min_heads, d_model / head_dim) */
+    int64_t             min_heads;
+    double              d_ff_mult;   /* d_ff = d_ff_mult · d_model */
+    double              d_attn_mult; /* d_attn = d_attn_mult · d_model */
+    /* training */
+    enum sweep_budget_kind budget_kind;
+    double                *budgets;
+    size_t                 n_budgets;
+    enum sweep_lr_rule     lr_rule;
+    double                 lr_base, lr_ref, lr_power;
+    uint64_t              *seeds;
+    size_t                 n_seeds;
+    /* runner */
+    enum sweep_executor executor;
+    int64_t             jobs;     /* 0: the number of cores */
+    struct sweep_slurm  slurm;
+    /* fits */
+    struct sweep_fit *fits;
+    size_t            n_fits;
+    size_t            bootstrap;
+    uint64_t          fit_seed;
+    double            level;
+    /* figures */
+    bool plots;
+};
+
+/* Reads and validates a sweep file. Every problem goes into `diags` with its FILE:LINE:COL
+ * (unknown keys with "did you mean", wrong types, values out of range, shapes that cannot
+ * exist, missing data files or packages); returns SF_EINVAL when there is at least one error,
+ * SF_EIO when unreadable, SF_OK otherwise. On SF_OK free `spec` with sweep_spec_free. */
+enum sf_status sweep_spec_load(const char *path, struct sweep_spec *spec, struct sf_diags *diags);
+void           sweep_spec_free(struct sweep_spec *spec);
+/* Writes the sweep with every default filled in (sweep.resolved.yaml's text; caller frees). */
+enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *spec, char **text,
+                                        struct sf_error *err);
+
+// ---- runs ----
+
+/* One run of the sweep. */
+struct sweep_run {
+    char                id[48];     /* stable: derived from the resolved run.yaml text */
+    struct model_config cfg;
+    size_t              shape_index, budget_index;
+    uint64_t            seed;
+    int64_t             params, params_nonembed, steps, tokens;
+    double              flops_6n;       /* 6·N·tokens */
+    double              flops_exact;    /* the engine's exact count for the whole run */
+    double              target;         /* the shape's target size (0 for explicit shapes) */
+};
+
+/* Expands the sweep into its runs (shapes × budgets × seeds), longest first is NOT applied
+ * here: runs come in a fixed order (shape, budget, seed). *runs is a fresh array (caller frees
+ * with free()). Shapes that cannot meet a target, or budgets below one step, are SF_EINVAL
+ * with the place in `diags`. */
+enum sf_status sweep_expand(const struct sweep_spec *spec, struct sweep_run **runs, size_t *n,
+                            struct sf_diags *diags);
+
+/* The id of a configuration (what sweep_expand assigns). */
+enum sf_status sweep_run_id(const struct model_config *cfg, char id[48], struct sf_error *err);
+
+// ---- the sweep directory ----
+
+/* States of a run, as in status files, results.csv and `scalefit status`. */
+enum sweep_state {
+    SWEEP_STATE_PENDING,
+    SWEEP_STATE_RUNNING,
+    SWEEP_STATE_DONE,
+    SWEEP_STATE_DIVERGED,
+    SWEEP_STATE_FAILED,
+    SWEEP_STATE_INTERRUPTED,
+};
+
+const char *sweep_state_name(enum sweep_state s);
+
+/* What a run directory says about its run. */
+struct sweep_run_state {
+    enum sweep_state state;
+    char             reason[512];
+    int64_t          step;       /* last evaluated step (0 before the first evaluation) */
+    double           last_loss;  /* last eval loss (NAN before) */
+    bool             locked;     /* a trainer holds the run's lock now */
+};
+
+/* Creates OUT (default runs/NAME), copies the sweep file to OUT/sweep.yaml, writes
+ * OUT/sweep.resolved.yaml and, for every run, OUT/runs/ID/run.yaml and a `pending` status when
+ * the run directory is new. Existing run directories are kept as they are (resume). */
+enum sf_status sweep_dir_prepare(const struct sweep_spec *spec, const struct sweep_run *runs,
+                                 size_t n, const char *out_dir, struct sf_error *err);
+
+/* Reads the state of run `id` in OUT (status file, last metrics line, whether it is locked). */
+void sweep_run_state_read(const char *out_dir, const char *id, struct sweep_run_state *st);
+
+/* The run's directory OUT/runs/ID (fresh string, caller frees). */
+char *sweep_run_dir(const char *out_dir, const char *id);
+
+// ---- executing ----
+
+/* A progress event for the display: called by the executors on every change of state and at
+ * most every second with fresh per-run numbers. */
+struct sweep_progress {
+    size_t n_runs, n_done, n_running, n_pending, n_failed; /* failed: failed or diverged */
+    double elapsed_s, eta_s;                             /* NAN when unknown */
+    size_t n_active;                                    /* entries below */
+    const char *const *active_ids;
+    const int64_t     *active_step, *active_steps;
+    const double      *active_loss;
+};
+
+/* Options of an executor run. Pointers borrowed; may be NULL unless said. */
+struct sweep_exec_options {
+    const char                  *scalefit;   /* the scalefit executable (required) */
+    int64_t                      jobs;       /* concurrent runs (>= 1) */
+    const volatile sig_atomic_t *stop;       /* set by a signal handler: stop cleanly */
+    void (*on_progress)(void *ctx, const struct sweep_progress *p);
+    void                        *progress_ctx;
+    const struct sf_logger      *log;
+};
+
+/* The outcome of executing a sweep. */
+struct sweep_exec_result {
+    size_t n_done, n_diverged, n_failed, n_interrupted, n_skipped; /* skipped: locked elsewhere */
+    double train_seconds;  /* wall time the trainers ran (sum over runs) */
+    double wall_seconds;   /* wall time of the executor */
+};
+
+/* Runs every run not yet finished with up to `jobs` `scalefit train` processes at once
+ * (fork/exec, never a shell), longest first; a failed or diverged run is recorded and the
+ * others go on. A run whose lock another process holds is skipped and waited for at the end.
+ * When `stop` is set, the trainers are asked to checkpoint (SIGTERM) and the call returns
+ * SF_EINTERRUPTED once they have exited. */
+enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep_run *runs,
+                               size_t n, const char *out_dir, const struct sweep_exec_options *opt,
+                               struct sweep_exec_result *res, struct sf_error *err);
+
+// ---- collecting and fitting ----
+
+/* Writes OUT/results.csv and OUT/curves.csv (DESIGN.md's columns, atomically) from the run
+ * directories of `runs`. */
+enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char *out_dir,
+                             struct sf_error *err);
+
+/* The data and request of one named fit, from the collected tables in OUT (results.csv, or
+ * curves.csv for frontier), using the runs that are done. `data` is filled (free with
+ * fit_data_free) and `req` gets the sweep's settings; where the source knows its Bayes loss the
+ * control-variate columns are fitted and the Bayes loss is the request's true entropy. Returns
+ * SF_EINVAL when the fit cannot be made (for example fewer runs than the law needs), with the
+ * reason in err. */
+enum sf_status sweep_fit_prepare(const struct sweep_spec *spec, const struct sweep_fit *fit,
+                                 const char *out_dir, struct fit_data *data,
+                                 struct fit_request *req, struct sf_error *err);
+/* The column a fit's y resolves to ("best_eval_loss_cv", "eval_loss", ...). */
+const char *sweep_fit_y(const struct sweep_spec *spec, const struct sweep_fit *fit);
+
+/* One fit's outcome for the sweep report. */
+struct sweep_fit_outcome {
+    const struct sweep_fit  *fit;
+    const struct fit_result *result;  /* NULL when the fit could not be made */
+    char                     error[512];
+};
+
+/* What the report needs besides the fits. */
+struct sweep_report_info {
+    const char *version, *command;
+    double      wall_seconds, train_seconds;
+    const char *const *figures;         /* OUT/figures/NAME.png names, NULL-terminated */
+    const char *const *missing_figures; /* "NAME: reason", NULL-terminated */
+};
+
+/* Writes OUT/report.md: what ran (every run with its shape, N, tokens, FLOPs, state, losses),
+ * the seed spread, each fit with its intervals, the entropy / reducible-loss split with
+ * bayes_loss beside the fitted constant, and the figures. */
+enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sweep_run *runs,
+                                  size_t n, const char *out_dir,
+                                  const struct sweep_fit_outcome *fits, size_t n_fits,
+                                  const struct sweep_report_info *info, struct sf_error *err);
+
+/* Writes the `scalefit status` listing of the sweep in OUT to `out`. */
+enum sf_status sweep_status_print(const char *out_dir, FILE *out, struct sf_error *err);
+
+#endif /* SF_SWEEP_H */
