@@ -64,6 +64,9 @@ int cli_train_main(int argc, char **argv) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = cli_train_on_signal;
+    /* Restart interrupted system calls: the run looks at the flag between steps, and a read
+     * cut short by the signal must not turn into an I/O error. */
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);

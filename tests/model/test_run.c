@@ -15,6 +15,8 @@
  * Usage: test_run SCALEFIT [--long] (the binary for the subprocess checks).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -385,6 +387,44 @@ static void test_bad_yaml_cli(void) {
     check(train_cli(path_in(root, "no-such-dir"), NULL) == 2, "missing run directory: exit 2");
 }
 
+/* Two threads: the same bits twice, and across a stop and resume (the kernels partition work
+ * so that no sum depends on the thread count; OpenBLAS splits its products the same way for a
+ * given count). A model large enough for OpenBLAS to use both threads. */
+static void test_two_threads(void) {
+    static const char yaml[] = "data: {source: markov, n_vocab: 8, order: 2}\n"
+                               "n_layer: 2\nd_model: 128\nn_head: 4\nn_ctx: 64\nbatch: 8\n"
+                               "steps: 30\neval_points: 3\neval_tokens: 1024\nthreads: 2\n"
+                               "checkpoint_every: 10\n";
+    char a[600], b[600], c[600];
+    snprintf(a, sizeof a, "%s/t2a", root);
+    snprintf(b, sizeof b, "%s/t2b", root);
+    snprintf(c, sizeof c, "%s/t2c", root);
+    make_run(a, yaml);
+    make_run(b, yaml);
+    make_run(c, yaml);
+    check(run_inproc(a, 0) == SF_OK && run_inproc(b, 0) == SF_OK, "two runs at 2 threads complete");
+    check_identical("2 threads, twice", a, b);
+    check(run_inproc(c, 17) == SF_EINTERRUPTED && run_inproc(c, 0) == SF_OK,
+          "2 threads: stopped at 17 and resumed");
+    check_identical("2 threads, stopped and resumed", a, c);
+    model_set_threads(1);
+}
+
+/* A second trainer on a directory whose lock is held fails with status 1 and says why. */
+static void test_lock(const char *ref) {
+    int fd = open(path_in(ref, "lock"), O_RDWR | O_CREAT, 0644);
+    check(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "the test holds the run's lock");
+    int   rc  = train_cli(ref, path_in(root, "lock.err"));
+    char *msg = slurp(path_in(root, "lock.err"), NULL);
+    check(rc == 1 && msg && strstr(msg, "another scalefit train holds this run's lock"),
+          "a locked run directory: exit 1 and the reason (%d)", rc);
+    free(msg);
+    close(fd);
+    char *st = first_line(path_in(ref, "status"));
+    check(st && strcmp(st, "done") == 0, "the locked run's status is left alone");
+    free(st);
+}
+
 static void test_overfit(void) {
     struct model_shape s = {2, 32, 2, 128, 32, 16, 13, true};
     struct sf_error    e;
@@ -458,6 +498,8 @@ int main(int argc, char **argv) {
     test_bad_yaml_cli();
     test_overfit();
     test_text_source();
+    test_two_threads();
+    test_lock(ref);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (check_failures() == 0 && system(cmd) != 0) return 1;
