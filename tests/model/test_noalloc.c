@@ -1,0 +1,79 @@
+/*
+ * test_noalloc.c — "the step never allocates": the test is linked with --wrap for malloc,
+ * calloc, realloc and posix_memalign, so every call made from the engine's code (a static
+ * library linked into this program) is counted. A training step — the batch, forward,
+ * zero_grad, backward, AdamW update — and an evaluation-sized forward must make none, after the
+ * model and the data source are built. (OpenBLAS, a shared library, keeps its own buffer pool;
+ * its calls are not ours to count.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "internal.h"
+
+static size_t n_alloc;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t k);
+void *__real_realloc(void *p, size_t n);
+int   __real_posix_memalign(void **p, size_t a, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t k);
+void *__wrap_realloc(void *p, size_t n);
+int   __wrap_posix_memalign(void **p, size_t a, size_t n);
+
+void *__wrap_malloc(size_t n) {
+    n_alloc++;
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t k) {
+    n_alloc++;
+    return __real_calloc(n, k);
+}
+void *__wrap_realloc(void *p, size_t n) {
+    n_alloc++;
+    return __real_realloc(p, n);
+}
+int __wrap_posix_memalign(void **p, size_t a, size_t n) {
+    n_alloc++;
+    return __real_posix_memalign(p, a, n);
+}
+
+int main(void) {
+    struct model_config c = model_config_default();
+    c.data.order = 3, c.n_layer = 2, c.d_model = 48, c.n_head = 3, c.n_ctx = 40, c.batch = 4;
+    c.tie_embeddings = false;
+    struct model_data d;
+    struct sf_error   e;
+    check(model_data_open(&d, &c, NULL, &e) == SF_OK, "data opens");
+    struct model_shape s = model_config_shape(&c);
+    struct model      *m = model_alloc(&s, 4, &e);
+    check(m != NULL && n_alloc > 0, "building the model allocates (%zu calls counted)", n_alloc);
+    model_init_params(m, 1);
+    int32_t            in[160], tg[160];
+    struct model_adamw opt = {0.9, 0.95, 1e-8, 0.1, false, 1.0};
+    for (int threads = 1; threads <= 2; threads++) {
+        model_set_threads(threads);
+        /* One step first: OpenMP and OpenBLAS set up their pools on first use. */
+        model_data_batch(&d, 1, 4, in, tg);
+        model_forward(m, in, tg, 4);
+        model_zero_grad(m);
+        model_backward(m);
+        model_update(m, &opt, 1e-3);
+        size_t before = n_alloc;
+        for (int64_t step = 2; step <= 6; step++) {
+            model_data_batch(&d, step, 4, in, tg);
+            model_forward(m, in, tg, 4);
+            model_zero_grad(m);
+            model_backward(m);
+            model_update(m, &opt, 1e-3);
+        }
+        model_forward(m, in, tg, 3); /* a short eval batch */
+        check(n_alloc == before, "%d thread(s): 5 training steps and an eval batch allocate nothing "
+              "(%zu calls)", threads, n_alloc - before);
+    }
+    model_free(m);
+    model_data_free(&d);
+    return check_summary();
+}
