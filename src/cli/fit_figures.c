@@ -307,6 +307,19 @@ static void cli_fig_eval(const struct cli_fig *cf, double x, double *loss, doubl
     }
 }
 
+/* The reducible part of the law at x, with its own band (each replicate less its own
+ * constant), as cli_fig_eval places x. */
+static void cli_fig_eval_reducible(const struct cli_fig *cf, double x, double *red, double *lo,
+                                   double *hi) {
+    if (cf->two_var) {
+        double n, dd;
+        cli_fig_allocation(cf->r, x, &n, &dd);
+        fit_result_reducible_curve(cf->r, &n, dd, 1, red, lo, hi);
+    } else {
+        fit_result_reducible_curve(cf->r, &x, 0, 1, red, lo, hi);
+    }
+}
+
 /* The points of figures 1-3: the data (two-variable laws at C = 6ND), or for the frontier the
  * envelope it was fitted to. */
 static size_t cli_fig_n_points(const struct cli_fig *cf) {
@@ -486,9 +499,14 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
         if (part == 1 && !(hi > lo * (1 + 1e-9))) break;
         cli_fig_logspace(lo, hi, n, grid);
         for (size_t i = 0; i < n; i++) {
-            double l, blo, bhi;
-            cli_fig_eval(cf, grid[i], &l, &blo, &bhi);
-            double v[4] = {grid[i], l - c, blo - c, bhi - c};
+            double l, blo, bhi, v[4];
+            if (reducible) {
+                cli_fig_eval_reducible(cf, grid[i], &l, &blo, &bhi);
+                v[0] = grid[i], v[1] = l, v[2] = blo, v[3] = bhi;
+            } else {
+                cli_fig_eval(cf, grid[i], &l, &blo, &bhi);
+                v[0] = grid[i], v[1] = l, v[2] = blo, v[3] = bhi;
+            }
             if (reducible) {
                 for (int j = 1; j < 4; j++)
                     if (!(v[j] > 0)) v[j] = NAN;
@@ -504,6 +522,9 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
     for (size_t k = 0; k < r->req.n_predict; k++) {
         const struct fit_estimate *e = &r->forecasts[k];
         double v[4] = {cli_fig_forecast_x(cf, k), e->estimate - c, e->lo - c, e->hi - c};
+        if (reducible) /* the reducible term's own interval at the forecast point */
+            fit_result_reducible_curve(r, &r->req.predict[k].x1, r->req.predict[k].x2, 1, &v[1],
+                                       &v[2], &v[3]);
         if (reducible)
             for (int j = 1; j < 4; j++)
                 if (!(v[j] > 0)) v[j] = NAN;
@@ -548,11 +569,11 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
     if (reducible) sf_buf_puts(&b, cli_fig_const_name(r));
     if (cf->two_var) sf_buf_puts(&b, " at optimal N, D");
     cli_fig_set_buf(fig, "key_fit", &b);
-    if (r->boot.used > 0)
+    if (r->intervals_bootstrap)
         sf_buf_printf(&b, "%.0f%% band (bootstrap)", 100 * r->req.params.level);
     else
         sf_buf_printf(&b, "%.0f%% band (covariance)", 100 * r->req.params.level);
-    if (reducible) sf_buf_printf(&b, ", less %s", cli_fig_const_name(r));
+    if (reducible) sf_buf_puts(&b, " of the reducible term");
     cli_fig_set_buf(fig, "key_band", &b);
     sf_buf_printf(&b, "%s = ", cli_fig_const_name(r));
     cli_fig_estimate(&b, &r->entropy);

@@ -1,7 +1,7 @@
 /*
  * train.c — `scalefit train --run-dir DIR`: parses the options, installs the SIGTERM/SIGINT
  * handlers (the first signal asks the run to checkpoint and stop with exit status 4; a second
- * one ends the process at once, which a checkpointed run survives), runs model_run() and turns
+ * SIGINT ends the process at once, which a checkpointed run survives), runs model_run() and turns
  * its result into messages and the exit status. The run directory's contents are documented in
  * src/model/model.h and docs/run-format.md.
  */
@@ -15,9 +15,13 @@
 /* The one flag a signal handler may touch (async-signal-safe); read by the run between steps. */
 static volatile sig_atomic_t cli_train_stop;
 
+static volatile sig_atomic_t cli_train_interrupts; /* SIGINTs received */
+
 static void cli_train_on_signal(int sig) {
-    if (cli_train_stop) {
-        /* Second signal: default action now. */
+    if (sig == SIGINT && cli_train_interrupts++ > 0) {
+        /* Ctrl-C pressed twice: the default action now. Nothing else forces the exit: a sweep
+         * runner forwards SIGTERM to trainers that also get the terminal's SIGINT (in either
+         * order), and Slurm may signal more than once; the run stops at the next step anyway. */
         signal(sig, SIG_DFL);
         raise(sig);
         return;

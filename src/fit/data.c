@@ -402,10 +402,15 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
     size_t n_fit = fit_data_n_fit(d), need = fit_law_n_params(law) + 1;
     if (law == FIT_LAW_FRONTIER) need = 4; /* power+const on the envelope */
     if (n_fit < need) {
-        st = SF_SET_AT(err, SF_EINVAL, csv->path,
-                       "%zu point%s to fit (after filters and hold-outs), but %s has %zu "
-                       "parameters: at least %zu points are needed",
-                       n_fit, n_fit == 1 ? "" : "s", lname, fit_law_n_params(law), need);
+        if (law == FIT_LAW_FRONTIER)
+            st = SF_SET_AT(err, SF_EINVAL, csv->path,
+                           "%zu point%s of learning curves to fit (after filters): the frontier "
+                           "needs at least %zu", n_fit, n_fit == 1 ? "" : "s", need);
+        else
+            st = SF_SET_AT(err, SF_EINVAL, csv->path,
+                           "%zu point%s to fit (after filters and hold-outs), but %s has %zu "
+                           "parameters: at least %zu points are needed",
+                           n_fit, n_fit == 1 ? "" : "s", lname, fit_law_n_params(law), need);
         goto fail;
     }
     return SF_OK;

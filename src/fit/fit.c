@@ -45,6 +45,7 @@ struct fit_parameters fit_default_parameters(void) {
     p.huber_delta_chinchilla = 1e-3; /* Hoffmann et al. 2022 */
     p.level            = 0.95;
     p.bootstrap        = 1000;
+    p.bootstrap_max_lost = 0.2;
     p.seed             = 1;
     p.frontier_points_per_decade = 16;
     p.hull_collinear_tol = 1e-9;

@@ -72,6 +72,8 @@ struct fit_parameters {
     double huber_delta_chinchilla;       /* Hoffmann's delta, the chinchilla default */
     double level;                        /* interval level */
     size_t bootstrap;                    /* replicates */
+    double bootstrap_max_lost;           /* share of failed or bound replicates above which
+                                            intervals come from the covariance instead */
     uint64_t seed;                       /* bootstrap seed */
     double frontier_points_per_decade;   /* compute grid of the frontier envelope */
     double hull_collinear_tol;           /* relative cross product below which hull points
@@ -265,6 +267,8 @@ struct fit_result {
     struct fit_stage     *stages;    /* (n_stages) owned */
     size_t                n_stages;
     struct fit_bootstrap_info boot;
+    bool                  intervals_bootstrap; /* intervals are bootstrap percentiles (else from
+                                                  the covariance, with Student's t) */
     char                  cov_method[160];
     double                r2_log, rmse_log, aic, bic;
     double                heldout_rmse_log; /* NAN without held-out points */
@@ -295,6 +299,11 @@ void fit_result_free(struct fit_result *r);
  * Arrays (n) are caller-owned. */
 void fit_result_curve(const struct fit_result *r, const double *x, double x2, size_t n,
                       double *loss, double *lo, double *hi);
+/* The reducible part L - L_inf (or L - E) of the fitted law and its own band (each bootstrap
+ * replicate's curve less its own constant), at n values as fit_result_curve; NAN for laws
+ * without a constant. Arrays (n) caller-owned. */
+void fit_result_reducible_curve(const struct fit_result *r, const double *x, double x2, size_t n,
+                                double *red, double *lo, double *hi);
 /* The optimal-size law N_opt(C) and its band at n values of C (frontier only). */
 void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n, double *nopt,
                            double *lo, double *hi);

@@ -254,6 +254,7 @@ struct fit_state {
     bool    have_cov;
     double  t_quantile;                  /* for covariance intervals */
     size_t  n_rep;                       /* usable bootstrap replicates */
+    bool    boot_usable;                 /* percentile intervals come from them */
     double *rep_theta;                   /* (n_rep x FIT_MAX_THETA) */
     bool   *rep_active;                  /* (n_rep x FIT_MAX_THETA) */
     double *rep_nopt;                    /* (n_rep x 2): NAN when not fitted */

@@ -18,6 +18,7 @@
 enum fit_q_kind {
     FIT_Q_KIND_PARAM,     /* reported parameter j */
     FIT_Q_KIND_PRED,      /* predicted loss at (x1, x2) */
+    FIT_Q_KIND_REDUCIBLE, /* predicted loss minus the constant at (x1, x2) */
     FIT_Q_KIND_CONSTANT,  /* L_inf or E */
     FIT_Q_KIND_TARGET,    /* x at which the reducible loss equals x1 */
     FIT_Q_KIND_NOPT,      /* N_opt at compute x1 (frontier), or chinchilla's N_opt at C = x1 */
@@ -63,6 +64,9 @@ static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
         return nat[q->j];
     case FIT_Q_KIND_PRED:
         return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0, NULL));
+    case FIT_Q_KIND_REDUCIBLE:
+        return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0, NULL)) -
+               fit_law_constant(law, theta, active);
     case FIT_Q_KIND_CONSTANT: return fit_law_constant(law, theta, active);
     case FIT_Q_KIND_TARGET:
         fit_law_natural(law, theta, active, nat);
@@ -150,7 +154,7 @@ static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const
     e.estimate = fit_q_eval_impl(r, q, st->theta, st->active, nopt);
     e.se       = fit_q_se_impl(r, q);
     e.lo = e.hi = NAN;
-    if (st->n_rep >= fit_min_replicates && st->scratch != NULL) {
+    if (st->boot_usable && st->scratch != NULL) {
         size_t m = 0;
         for (size_t k = 0; k < st->n_rep; k++) {
             double v = fit_q_eval_impl(r, q, st->rep_theta + k * FIT_MAX_THETA,
@@ -236,6 +240,13 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
         st->scratch = malloc(st->n_rep * sizeof *st->scratch);
         if (st->scratch == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for intervals");
     }
+    /* Percentile intervals only from a bootstrap that mostly worked: when many replicates fail
+     * or land on a bound, the survivors are a biased sample (typically of few distinct points),
+     * and the covariance's t intervals are the honest choice. */
+    size_t lost = r->boot.failed + r->boot.degenerate;
+    st->boot_usable = st->n_rep >= fit_min_replicates &&
+                      (double)lost <= r->req.params.bootstrap_max_lost * (double)r->boot.replicates;
+    r->intervals_bootstrap = st->boot_usable;
     /* Parameters. */
     r->p = rep->n_report;
     for (size_t j = 0; j < r->p; j++) {
@@ -373,14 +384,18 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
                  d->x2_name ? d->x2_name : "D", span2);
     if (!st->have_cov) fit_warn(r, "no covariance: %s", r->cov_method);
     if (r->boot.replicates > 0) {
-        if (r->boot.failed + r->boot.degenerate > 0)
+        if (st->boot_usable && lost > 0)
             fit_warn(r,
                      "%zu of %zu bootstrap replicates failed and %zu landed on a bound; they are "
                      "left out of the intervals",
                      r->boot.failed, r->boot.replicates, r->boot.degenerate);
-        if (r->boot.used < fit_min_replicates)
-            fit_warn(r, "only %zu usable bootstrap replicates: intervals come from the covariance",
-                     r->boot.used);
+        if (!st->boot_usable)
+            fit_warn(r,
+                     "%zu of %zu bootstrap replicates failed and %zu landed on a bound (more than "
+                     "%g%%): the data are too few or too degenerate for the bootstrap, so the "
+                     "intervals come from the covariance",
+                     r->boot.failed, r->boot.replicates, r->boot.degenerate,
+                     100 * r->req.params.bootstrap_max_lost);
     }
     if (r->law == FIT_LAW_CHINCHILLA && st->have_cov && st->active[1] && st->active[3]) {
         double c = st->cov[2 * FIT_MAX_THETA + 4] /
@@ -390,7 +405,7 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     }
     if (r->law == FIT_LAW_FRONTIER && !r->frontier.nopt_fitted)
         fit_warn(r, "the optimal-size law was not fitted: %zu hull point%s with a known model size "
-                    "(3 needed; give --n)",
+                    "(3 needed; the sizes come from --n)",
                  r->frontier.nopt_points, r->frontier.nopt_points == 1 ? "" : "s");
     return SF_OK;
 }
@@ -401,6 +416,16 @@ void fit_result_curve(const struct fit_result *r, const double *x, double x2, si
         struct fit_q q = {FIT_Q_KIND_PRED, 0, x[i], x2};
         struct fit_estimate e = fit_q_interval_impl(r, &q, true);
         loss[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
+    }
+}
+
+void fit_result_reducible_curve(const struct fit_result *r, const double *x, double x2, size_t n,
+                                double *red, double *lo, double *hi) {
+    for (size_t i = 0; i < n; i++) {
+        struct fit_q q = {FIT_Q_KIND_REDUCIBLE, 0, x[i], x2};
+        struct fit_estimate e = fit_law_has_constant(r->law) ? fit_q_interval_impl(r, &q, true)
+                                                             : (struct fit_estimate){NAN, NAN, NAN, NAN};
+        red[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
     }
 }
 

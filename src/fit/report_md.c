@@ -29,7 +29,7 @@ static void fit_md_interval_impl(struct sf_buf *b, double lo, double hi) {
 
 static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_result *r) {
     double pct = 100 * r->req.params.level;
-    if (r->boot.used >= 20)
+    if (r->intervals_bootstrap)
         sf_buf_printf(b,
                       "Intervals: %g%% bootstrap percentile intervals from %zu replicates "
                       "(resampling unit: %s; seed %llu; %zu failed and %zu on a bound, left "
@@ -38,9 +38,10 @@ static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_resul
                       (unsigned long long)r->req.params.seed, r->boot.failed, r->boot.degenerate);
     else
         sf_buf_printf(b,
-                      "Intervals: %g%% intervals from the covariance alone (no usable bootstrap%s), "
-                      "on the log scale for positive quantities.\n",
-                      pct, r->req.params.bootstrap == 0 ? ": --bootstrap 0" : "");
+                      "Intervals: %g%% intervals from the covariance alone (%s), with Student's t "
+                      "quantile, on the log scale for positive quantities.\n",
+                      pct, r->req.params.bootstrap == 0 ? "no bootstrap: --bootstrap 0"
+                                                         : "the bootstrap was not usable: see the warnings");
     sf_buf_printf(b, "Standard errors: %s.\n", r->cov_method);
 }
 

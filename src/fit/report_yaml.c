@@ -99,6 +99,7 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_kv_double(y, "rank_tol", p->rank_tol);
     sf_yaml_kv_double(y, "bound_log_drop", p->bound_log_drop);
     sf_yaml_kv_double(y, "fd_step", p->fd_step);
+    sf_yaml_kv_double(y, "bootstrap_max_lost", p->bootstrap_max_lost);
     sf_yaml_kv_double(y, "frontier_points_per_decade", p->frontier_points_per_decade);
     sf_yaml_kv_double(y, "hull_collinear_tol", p->hull_collinear_tol);
     sf_yaml_map_end(y);
@@ -226,6 +227,7 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
     sf_yaml_kv_int(&y, "degenerate", (long long)r->boot.degenerate);
     sf_yaml_kv_int(&y, "used", (long long)r->boot.used);
     sf_yaml_kv_str(&y, "unit", r->law == FIT_LAW_FRONTIER ? "run" : "row");
+    sf_yaml_kv_str(&y, "intervals", r->intervals_bootstrap ? "bootstrap percentile" : "covariance");
     sf_yaml_map_end(&y);
 
     sf_yaml_plain(&y, "diagnostics");

@@ -149,6 +149,7 @@ static const double sweep_size_tolerance = 1.5;
 void sweep_check_shapes(struct sweep_spec *s, struct sf_diags *diags) {
     for (size_t i = 0; i < s->n_shapes; i++) {
         struct sweep_shape *sh = &s->shapes[i];
+        if (sh->target == 0 && (sh->n_layer == 0 || sh->d_model == 0)) continue; /* reported */
         if (sh->target == 0) {
             if (!sweep_shape_fill_impl(s, sh))
                 sf_diag_add(diags, true, sh->where,
@@ -230,22 +231,33 @@ static bool sweep_slurm_name_ok_impl(const char *n) {
     return true;
 }
 
-void sweep_slurm_validate(const struct sweep_spec *s, const char *path, const yaml_node_t *node,
-                          struct sf_diags *diags) {
+/* The place of `key` in the slurm mapping (of the mapping itself when absent). */
+static void sweep_slurm_where_impl(char *buf, size_t n, const char *path, yaml_document_t *doc,
+                                   const yaml_node_t *map, const char *key) {
+    const yaml_node_t *v = sf_yaml_map_get(doc, map, key);
+    sf_yaml_where(buf, n, path, v ? v : map);
+}
+
+void sweep_slurm_validate(const struct sweep_spec *s, const char *path, yaml_document_t *doc,
+                          const yaml_node_t *node, struct sf_diags *diags) {
     char where[1200];
-    sf_yaml_where(where, sizeof where, path, node);
     const struct sweep_slurm *o = &s->slurm;
+    sweep_slurm_where_impl(where, sizeof where, path, doc, node, "time");
     if (!sweep_slurm_time_ok_impl(o->time))
         sf_diag_add(diags, true, where,
                     "slurm 'time' %s is not one of Slurm's formats (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S)",
                     o->time);
+    sweep_slurm_where_impl(where, sizeof where, path, doc, node, "mem");
     if (!sweep_slurm_mem_ok_impl(o->mem))
         sf_diag_add(diags, true, where, "slurm 'mem' %s is not a size such as 4G or 500M", o->mem);
     const char *names[3] = {o->partition, o->account, o->qos}, *keys[3] = {"partition", "account", "qos"};
-    for (size_t k = 0; k < 3; k++)
+    for (size_t k = 0; k < 3; k++) {
+        sweep_slurm_where_impl(where, sizeof where, path, doc, node, keys[k]);
         if (!sweep_slurm_name_ok_impl(names[k]))
             sf_diag_add(diags, true, where, "slurm '%s' %s has characters Slurm names do not use",
                         keys[k], names[k]);
+    }
+    sweep_slurm_where_impl(where, sizeof where, path, doc, node, "extra");
     for (size_t i = 0; i < o->n_extra; i++)
         if (strncmp(o->extra[i], "--", 2) != 0 || strchr(o->extra[i], '\n') != NULL)
             sf_diag_add(diags, true, where,

@@ -20,11 +20,11 @@ void sweep_fits_default(struct sweep_spec *spec);
  * when a known one is missing); problems at `where`. */
 void sweep_check_data(const struct sweep_spec *spec, const char *where, struct sf_diags *diags);
 /* Resolves every shape (targets to shapes by the stated rule; heads, d_ff and d_attn of explicit
- * shapes) and checks that each can exist. */
+ * shapes) and checks that each can exist; shapes that failed to parse are left alone. */
 void sweep_check_shapes(struct sweep_spec *spec, struct sf_diags *diags);
 /* Checks the Slurm settings (time and memory formats, names). */
-void sweep_slurm_validate(const struct sweep_spec *spec, const char *path, const yaml_node_t *node,
-                          struct sf_diags *diags);
+void sweep_slurm_validate(const struct sweep_spec *spec, const char *path, yaml_document_t *doc,
+                          const yaml_node_t *node, struct sf_diags *diags);
 
 /* The absolute form of a data path of the sweep (relative to the sweep file's folder). Fresh
  * string; NULL on ENOMEM. */

@@ -20,6 +20,8 @@
 /* How often the executor looks at its children and the clock. */
 static const double sweep_poll_seconds     = 0.1;
 static const double sweep_progress_seconds = 0.5;
+/* Times a run whose trainer could not take its lock is queued again. */
+static const unsigned char sweep_max_retries = 3;
 
 struct sweep_child {
     pid_t  pid;
@@ -97,16 +99,17 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     const double t0    = sf_now();
     size_t       jobs  = opt->jobs > 0 ? (size_t)opt->jobs : 1;
     struct sweep_order *order = calloc(n ? n : 1, sizeof *order);
-    size_t             *queue = calloc(n ? n : 1, sizeof *queue);
+    size_t             *queue = calloc(n ? 8 * n : 1, sizeof *queue); /* runs may queue again */
     size_t             *waiting = calloc(n ? n : 1, sizeof *waiting);
     bool               *finished = calloc(n ? n : 1, sizeof *finished);
+    unsigned char      *retries = calloc(n ? n : 1, sizeof *retries);
     struct sweep_child *child = calloc(jobs, sizeof *child);
     const char        **ids = calloc(jobs, sizeof *ids);
     int64_t            *steps = calloc(jobs, sizeof *steps), *total = calloc(jobs, sizeof *total);
     double             *loss = calloc(jobs, sizeof *loss);
-    if (!order || !queue || !waiting || !finished || !child || !ids || !steps || !total || !loss) {
-        free(order), free(queue), free(waiting), free(finished), free(child), free(ids);
-        free(steps), free(total), free(loss);
+    if (!order || !queue || !waiting || !finished || !retries || !child || !ids || !steps || !total || !loss) {
+        free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
+        free(ids), free(steps), free(total), free(loss);
         SF_FAIL(err, SF_ENOMEM, "out of memory starting the sweep");
     }
     for (size_t i = 0; i < n; i++) order[i] = (struct sweep_order){runs[i].flops_exact, i};
@@ -196,6 +199,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             struct sweep_run_state st;
             sweep_run_state_read(out_dir, runs[i].id, &st);
             const char *what;
+            char        what_buf[160];
             if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
                 res->n_done++;
                 finished[i] = true;
@@ -207,10 +211,32 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 4) {
                 res->n_interrupted++;
                 what = "interrupted (checkpointed)";
+            } else if (got > 0 && WIFSIGNALED(ws) &&
+                       (WTERMSIG(ws) == SIGTERM || WTERMSIG(ws) == SIGINT || WTERMSIG(ws) == SIGHUP)) {
+                /* A stop request that arrived before the trainer could catch it: nothing was
+                 * lost beyond the last checkpoint, and the run resumes next time. */
+                res->n_interrupted++;
+                snprintf(what_buf, sizeof what_buf,
+                         "stopped by signal %d before it could checkpoint (resumes from its last "
+                         "checkpoint)", WTERMSIG(ws));
+                what = what_buf;
             } else if (st.locked) {
                 /* Another process took the run first: wait for it instead. */
                 waiting[n_waiting++] = i;
                 what = "held by another process; waiting for it";
+            } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 1 &&
+                       (st.state == SWEEP_STATE_DONE || st.state == SWEEP_STATE_DIVERGED)) {
+                /* Another process held the run and has finished it meanwhile. */
+                finished[i] = true;
+                if (st.state == SWEEP_STATE_DONE) res->n_done++;
+                else res->n_diverged++;
+                what = "finished by another process";
+            } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 1 && st.state != SWEEP_STATE_FAILED &&
+                       retries[i]++ < sweep_max_retries) {
+                /* The trainer failed without recording why (its lock was taken by another
+                 * process that has gone since): try again. */
+                queue[n_queue++] = i;
+                what = "could not take its lock; queued again";
             } else {
                 char reason[640];
                 if (got > 0 && WIFSIGNALED(ws))
@@ -272,8 +298,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     res->wall_seconds = sf_now() - t0;
     bool unfinished   = false;
     for (size_t i = 0; i < n; i++) unfinished |= !finished[i];
-    free(order), free(queue), free(waiting), free(finished), free(child), free(ids);
-    free(steps), free(total), free(loss);
+    free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
+    free(ids), free(steps), free(total), free(loss);
     if (status != SF_OK) return status;
     if (stopping && unfinished)
         SF_FAIL(err, SF_EINTERRUPTED, "stopped: the unfinished runs are checkpointed; run the same "

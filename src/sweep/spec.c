@@ -445,7 +445,7 @@ static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r, s
             }
         }
     }
-    sweep_slurm_validate(s, c->path, sl, c->diags);
+    sweep_slurm_validate(s, c->path, c->doc, sl, c->diags);
 }
 
 static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, struct sweep_spec *s) {
@@ -586,8 +586,16 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         if (data == NULL)
             SWEEP_ERR(&c, root, "the sweep needs 'data' (the data source, as in run.yaml)");
         else {
-            /* The engine parses `data:` by its rules; the other top-level keys are ours. */
-            const char *skip[] = {"name", "model", "train", "runner", "fit", "plots", NULL};
+            /* The engine parses `data:` by its rules; every other top-level key is ours (and
+             * unknown ones have been reported already). */
+            const char *skip[64];
+            size_t      n_skip = 0;
+            for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+                 p < root->data.mapping.pairs.top && n_skip < 63; p++) {
+                const char *k = sf_yaml_scalar(yaml_document_get_node(&doc, p->key));
+                if (k != NULL && strcmp(k, "data") != 0) skip[n_skip++] = k;
+            }
+            skip[n_skip] = NULL;
             model_config_parse_mapping(path, &doc, root, skip, &s->base, diags);
         }
         const yaml_node_t *model = sf_yaml_map_get(&doc, root, "model");
@@ -615,7 +623,7 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
             sf_yaml_where(where, sizeof where, path, data);
             sweep_check_data(s, where, diags);
         }
-        if (diags->n_errors == before) sweep_check_shapes(s, diags);
+        sweep_check_shapes(s, diags);
     }
     yaml_document_delete(&doc);
     if (diags->n_errors > before) {
