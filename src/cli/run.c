@@ -75,6 +75,19 @@ static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
     sf_progress_draw(&d->progress, ptr, n, final);
 }
 
+/* Asked on Ctrl-C when a Slurm sweep runs on a terminal: cancel the jobs or leave them. */
+static bool cli_run_ask_cancel(void *ctx) {
+    (void)ctx;
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (tty == NULL) return false;
+    fprintf(tty, "\nscalefit: cancel the sweep's Slurm jobs (c) or leave them running (l)? [l] ");
+    fflush(tty);
+    char line[64] = "";
+    bool cancel = fgets(line, sizeof line, tty) != NULL && (line[0] == 'c' || line[0] == 'C');
+    fclose(tty);
+    return cancel;
+}
+
 /* The path of this executable, for starting trainers (fresh string). */
 static char *cli_run_self(const char *argv0) {
     char buf[4096];
@@ -286,13 +299,27 @@ int cli_run_main(int argc, char **argv) {
     }
     char *out = out_opt ? sf_strdup(out_opt) : sf_strdup_printf("runs/%s", spec.name);
     int   rc  = 0;
-    if (dry) {
-        rc = cli_run_dry(&spec, runs, n, out, jobs);
+#ifndef SF_HAVE_SLURM
+    if (spec.executor == SWEEP_EXECUTOR_SLURM) {
+        fprintf(stderr, "scalefit: --executor: error: this build has no Slurm executor\n");
+        rc = 2;
         goto done;
     }
-    if (spec.executor == SWEEP_EXECUTOR_SLURM) {
-        fprintf(stderr, "scalefit: --executor: error: the slurm executor is not part of this build yet\n");
-        rc = 2;
+#endif
+    if (dry) {
+        rc = cli_run_dry(&spec, runs, n, out, jobs);
+#ifdef SF_HAVE_SLURM
+        if (rc == 0 && spec.executor == SWEEP_EXECUTOR_SLURM) {
+            struct sf_error e;
+            char           *script = NULL, *self = cli_run_self(argv[0]);
+            if (sweep_slurm_script(&spec, runs, n, out, self, jobs, &script, &e) != SF_OK)
+                rc = cli_report(&e);
+            else
+                printf("\nthe batch script it would submit:\n\n%s", script);
+            free(script);
+            free(self);
+        }
+#endif
         goto done;
     }
     struct sf_error err;
@@ -312,10 +339,17 @@ int cli_run_main(int argc, char **argv) {
     enum sf_log_level level  = disp.progress.tty ? SF_LOG_LEVEL_WARNING : SF_LOG_LEVEL_INFO;
     struct sf_logger  logger = sf_logger_stderr(&level);
     char             *self   = cli_run_self(argv[0]);
-    struct sweep_exec_options opt = {self, jobs, &cli_run_stop, cli_run_progress, &disp, &logger};
+    struct sweep_exec_options opt = {self, jobs, &cli_run_stop, cli_run_progress, &disp, &logger,
+                                     disp.progress.tty ? cli_run_ask_cancel : NULL, NULL};
     struct sweep_exec_result  res;
-    fprintf(stderr, "sweep %s: %zu runs, %lld at a time, in %s\n", spec.name, n, (long long)jobs, out);
-    st = sweep_run_local(&spec, runs, n, out, &opt, &res, &err);
+    fprintf(stderr, "sweep %s: %zu runs, %lld at a time, %s, in %s\n", spec.name, n, (long long)jobs,
+            spec.executor == SWEEP_EXECUTOR_SLURM ? "on Slurm" : "here", out);
+#ifdef SF_HAVE_SLURM
+    if (spec.executor == SWEEP_EXECUTOR_SLURM)
+        st = sweep_run_slurm(&spec, runs, n, out, &opt, &res, &err);
+    else
+#endif
+        st = sweep_run_local(&spec, runs, n, out, &opt, &res, &err);
     sf_progress_finish(&disp.progress);
     free(self);
     if (st != SF_OK && st != SF_EINTERRUPTED) {

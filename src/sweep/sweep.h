@@ -199,6 +199,10 @@ struct sweep_exec_options {
     void (*on_progress)(void *ctx, const struct sweep_progress *p);
     void                        *progress_ctx;
     const struct sf_logger      *log;
+    /* Slurm: asked once on a stop request when the command runs on a terminal; returns true to
+     * cancel the jobs (scancel), false to leave them running. NULL: leave them running. */
+    bool (*ask_cancel)(void *ctx);
+    void *ask_ctx;
 };
 
 /* The outcome of executing a sweep. */
@@ -216,6 +220,22 @@ struct sweep_exec_result {
 enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep_run *runs,
                                size_t n, const char *out_dir, const struct sweep_exec_options *opt,
                                struct sweep_exec_result *res, struct sf_error *err);
+
+/* The Slurm executor (docs/slurm.md): submits the unfinished runs as a job array
+ * (`sbatch --array=0-K%M`, M = jobs), each task running `scalefit train --run-dir` for its run;
+ * attaches to an array of this sweep that is still queued or running instead of submitting
+ * again; polls squeue/scontrol; resubmits runs that were stopped before their time limit (capped
+ * per run); reports each failure with Slurm's state, reason and the tail of the task's log. The
+ * batch scripts, job ids, the task → run map and task logs live in OUT/slurm/. Returns like
+ * sweep_run_local; SF_EINTERRUPTED when stopped (jobs left running or cancelled as asked). */
+enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep_run *runs,
+                               size_t n, const char *out_dir, const struct sweep_exec_options *opt,
+                               struct sweep_exec_result *res, struct sf_error *err);
+/* The batch script sweep_run_slurm would submit for the unfinished runs (for --dry-run); *text
+ * is a fresh string (caller frees). */
+enum sf_status sweep_slurm_script(const struct sweep_spec *spec, const struct sweep_run *runs,
+                                  size_t n, const char *out_dir, const char *scalefit, int64_t jobs,
+                                  char **text, struct sf_error *err);
 
 // ---- collecting and fitting ----
 
