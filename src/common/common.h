@@ -185,6 +185,10 @@ bool sf_parse_int64(const char *s, int64_t *out);
 char *sf_strdup(const char *s);
 /* printf into a fresh string (caller frees); NULL when out of memory. */
 char *sf_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *sf_strdup_vprintf(const char *fmt, va_list ap);
+/* A number in four significant digits for a report ("%.4g"), or "–" when it is not finite (a
+ * negative zero prints as 0). Returns buf. */
+const char *sf_fmt_sig(char *buf, size_t n, double v);
 /* Levenshtein distance between two short strings (capped at 64 characters each). */
 size_t sf_edit_distance(const char *a, const char *b);
 /* The candidate closest to `word` by edit distance when it is close enough to be a likely
@@ -231,6 +235,27 @@ void sf_csv_field(struct sf_buf *b, const char *s);
 /* Writes `len` bytes to `path` atomically: a temporary file in the same folder, fflush, fsync,
  * rename over `path`, fsync of the folder. Readers see the old or the new file, never a part. */
 enum sf_status sf_write_atomic(const char *path, const void *data, size_t len,
+                               struct sf_error *err);
+/* A file written in pieces and then made visible atomically: sf_atomic_open creates a
+ * temporary file beside `path`; sf_atomic_write appends; sf_atomic_commit flushes, fsyncs, renames
+ * over `path` and fsyncs the folder; sf_atomic_abort (safe after a failure or a commit) removes
+ * the temporary file. Readers of `path` see the old or the new file, never a part. */
+struct sf_atomic_file {
+    int   fd;
+    char *path, *tmp; /* owned */
+};
+
+enum sf_status sf_atomic_open(struct sf_atomic_file *f, const char *path, struct sf_error *err);
+enum sf_status sf_atomic_write(struct sf_atomic_file *f, const void *data, size_t len,
+                               struct sf_error *err);
+enum sf_status sf_atomic_commit(struct sf_atomic_file *f, struct sf_error *err);
+void           sf_atomic_abort(struct sf_atomic_file *f);
+
+/* sf_write_atomic of DIR/NAME. */
+enum sf_status sf_write_atomic_at(const char *dir, const char *name, const void *data, size_t len,
+                                  struct sf_error *err);
+/* sf_write_atomic of a text buffer's contents (SF_ENOMEM when the buffer failed to grow). */
+enum sf_status sf_write_buf_at(const char *dir, const char *name, const struct sf_buf *b,
                                struct sf_error *err);
 /* Reads a whole file into a fresh NUL-terminated buffer (caller frees *data). */
 enum sf_status sf_read_file(const char *path, char **data, size_t *len, struct sf_error *err);

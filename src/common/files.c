@@ -25,46 +25,97 @@ static void sf_fsync_dir_impl(const char *path) {
     free(copy);
 }
 
-enum sf_status sf_write_atomic(const char *path, const void *data, size_t len,
-                               struct sf_error *err) {
-    char *tmp = sf_strdup_printf("%s.tmp.%ld", path, (long)getpid());
-    if (tmp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory writing %s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
+enum sf_status sf_atomic_open(struct sf_atomic_file *f, const char *path, struct sf_error *err) {
+    f->fd   = -1;
+    f->path = sf_strdup(path);
+    f->tmp  = sf_strdup_printf("%s.tmp.%ld", path, (long)getpid());
+    if (f->path == NULL || f->tmp == NULL) {
+        sf_atomic_abort(f);
+        SF_FAIL(err, SF_ENOMEM, "out of memory writing %s", path);
+    }
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
         int e = errno;
-        free(tmp);
+        sf_atomic_abort(f);
         SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
     }
-    const char *p    = data;
-    size_t      left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
+    return SF_OK;
+}
+
+enum sf_status sf_atomic_write(struct sf_atomic_file *f, const void *data, size_t len,
+                               struct sf_error *err) {
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(f->fd, p, len);
         if (w < 0) {
             if (errno == EINTR) continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+            SF_FAIL(err, SF_EIO, "cannot write %s: %s", f->path, strerror(errno));
         }
         p += w;
-        left -= (size_t)w;
+        len -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        SF_FAIL(err, SF_EIO, "cannot rename a temporary file to %s: %s", path, strerror(e));
-    }
-    free(tmp);
-    sf_fsync_dir_impl(path);
     return SF_OK;
+}
+
+enum sf_status sf_atomic_commit(struct sf_atomic_file *f, struct sf_error *err) {
+    int  fd = f->fd;
+    bool ok = fsync(fd) == 0;
+    int  e  = errno;
+    f->fd   = -1;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        e  = errno;
+    }
+    if (ok && rename(f->tmp, f->path) != 0) {
+        ok = false;
+        e  = errno;
+    }
+    if (!ok) {
+        enum sf_status st = SF_SET(err, SF_EIO, "cannot write %s: %s", f->path, strerror(e));
+        sf_atomic_abort(f);
+        return st;
+    }
+    sf_fsync_dir_impl(f->path);
+    free(f->tmp);
+    free(f->path);
+    f->tmp = f->path = NULL;
+    return SF_OK;
+}
+
+void sf_atomic_abort(struct sf_atomic_file *f) {
+    if (f->fd >= 0) close(f->fd);
+    if (f->tmp != NULL) unlink(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    f->fd  = -1;
+    f->tmp = f->path = NULL;
+}
+
+enum sf_status sf_write_atomic(const char *path, const void *data, size_t len,
+                               struct sf_error *err) {
+    struct sf_atomic_file f;
+    enum sf_status        st = sf_atomic_open(&f, path, err);
+    if (st != SF_OK) return st;
+    if ((st = sf_atomic_write(&f, data, len, err)) != SF_OK) {
+        sf_atomic_abort(&f);
+        return st;
+    }
+    return sf_atomic_commit(&f, err);
+}
+
+enum sf_status sf_write_atomic_at(const char *dir, const char *name, const void *data, size_t len,
+                                  struct sf_error *err) {
+    char *path = sf_path_join(dir, name);
+    if (path == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    enum sf_status st = sf_write_atomic(path, data, len, err);
+    free(path);
+    return st;
+}
+
+enum sf_status sf_write_buf_at(const char *dir, const char *name, const struct sf_buf *b,
+                               struct sf_error *err) {
+    if (b->failed) SF_FAIL(err, SF_ENOMEM, "out of memory writing %s/%s", dir, name);
+    return sf_write_atomic_at(dir, name, b->data ? b->data : "", b->len, err);
 }
 
 enum sf_status sf_read_file(const char *path, char **data, size_t *len, struct sf_error *err) {

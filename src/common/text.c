@@ -132,14 +132,27 @@ char *sf_strdup(const char *s) {
     return d;
 }
 
-char *sf_strdup_printf(const char *fmt, ...) {
+char *sf_strdup_vprintf(const char *fmt, va_list ap) {
     struct sf_buf b;
     sf_buf_init(&b);
+    sf_buf_vprintf(&b, fmt, ap);
+    return sf_buf_take(&b);
+}
+
+char *sf_strdup_printf(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    sf_buf_vprintf(&b, fmt, ap);
+    char *s = sf_strdup_vprintf(fmt, ap);
     va_end(ap);
-    return sf_buf_take(&b);
+    return s;
+}
+
+const char *sf_fmt_sig(char *buf, size_t n, double v) {
+    if (!isfinite(v))
+        snprintf(buf, n, "–");
+    else
+        snprintf(buf, n, "%.4g", v == 0 ? 0.0 : v);
+    return buf;
 }
 
 enum { SF_EDIT_MAX = 64 };

@@ -187,13 +187,10 @@ void fit_warn(struct fit_result *r, const char *fmt, ...) {
     char   **w = realloc(r->warnings, (r->n_warnings + 1) * sizeof *w);
     if (w == NULL) return;
     r->warnings = w;
-    struct sf_buf b;
-    sf_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    sf_buf_vprintf(&b, fmt, ap);
+    char *s = sf_strdup_vprintf(fmt, ap);
     va_end(ap);
-    char *s = sf_buf_take(&b);
     if (s != NULL) r->warnings[r->n_warnings++] = s;
 }
 

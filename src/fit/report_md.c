@@ -10,21 +10,12 @@
 
 #include "internal.h"
 
-/* A number in four significant digits, or "–" when it does not exist. */
-static const char *fit_md_num_impl(char *buf, size_t n, double v) {
-    if (!isfinite(v))
-        snprintf(buf, n, "–");
-    else
-        snprintf(buf, n, "%.4g", v);
-    return buf;
-}
-
 static void fit_md_interval_impl(struct sf_buf *b, double lo, double hi) {
     char x[32], y[32];
     if (!isfinite(lo) || !isfinite(hi))
         sf_buf_puts(b, "–");
     else
-        sf_buf_printf(b, "[%s, %s]", fit_md_num_impl(x, sizeof x, lo), fit_md_num_impl(y, sizeof y, hi));
+        sf_buf_printf(b, "[%s, %s]", sf_fmt_sig(x, sizeof x, lo), sf_fmt_sig(y, sizeof y, hi));
 }
 
 static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_result *r) {
@@ -76,9 +67,9 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         const struct fit_param *pp = &r->param[j];
         const char *unit = (pp->unit[0] == 'x' && pp->unit[1] == '\0') ? d->x1_name : pp->unit;
         sf_buf_printf(b, "| %s | %s%s | %s | ", pp->name,
-                      fit_md_num_impl(n1, sizeof n1, pp->value.estimate),
+                      sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
                       pp->at_bound ? " (on its bound)" : "",
-                      fit_md_num_impl(n2, sizeof n2, pp->value.se));
+                      sf_fmt_sig(n2, sizeof n2, pp->value.se));
         fit_md_interval_impl(b, pp->value.lo, pp->value.hi);
         sf_buf_printf(b, " | %s |\n", unit[0] ? unit : "–");
     }
@@ -87,8 +78,8 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                                              "b_opt = alpha/(alpha+beta)", "G"};
         for (size_t j = 0; j < 3; j++) {
             sf_buf_printf(b, "| %s | %s | %s | ", names[j],
-                          fit_md_num_impl(n1, sizeof n1, r->derived[j].estimate),
-                          fit_md_num_impl(n2, sizeof n2, r->derived[j].se));
+                          sf_fmt_sig(n1, sizeof n1, r->derived[j].estimate),
+                          sf_fmt_sig(n2, sizeof n2, r->derived[j].se));
             fit_md_interval_impl(b, r->derived[j].lo, r->derived[j].hi);
             sf_buf_puts(b, " | – |\n");
         }
@@ -103,12 +94,12 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         sf_buf_printf(b,
                       "The constant %s = %s nats/token ",
                       r->law == FIT_LAW_CHINCHILLA ? "E" : "L_inf",
-                      fit_md_num_impl(n1, sizeof n1, e->estimate));
+                      sf_fmt_sig(n1, sizeof n1, e->estimate));
         fit_md_interval_impl(b, e->lo, e->hi);
-        sf_buf_printf(b, " = %s bits/token", fit_md_num_impl(n2, sizeof n2, e->estimate / M_LN2));
+        sf_buf_printf(b, " = %s bits/token", sf_fmt_sig(n2, sizeof n2, e->estimate / M_LN2));
         if (r->req.tokens_per_sample > 0)
             sf_buf_printf(b, " = %s nats per sample of %g tokens",
-                          fit_md_num_impl(n3, sizeof n3, e->estimate * r->req.tokens_per_sample),
+                          sf_fmt_sig(n3, sizeof n3, e->estimate * r->req.tokens_per_sample),
                           r->req.tokens_per_sample);
         sf_buf_puts(b, " estimates the entropy of the data (the irreducible loss); the rest, "
                        "L − L_inf, estimates the KL divergence between the data and the model "
@@ -160,7 +151,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         sf_buf_puts(b, "## Forecasts\n\n| at | loss | interval |\n|---|---|---|\n");
         for (size_t i = 0; i < r->req.n_predict; i++) {
             sf_buf_printf(b, "| %s | %s | ", r->req.predict[i].text,
-                          fit_md_num_impl(n1, sizeof n1, r->forecasts[i].estimate));
+                          sf_fmt_sig(n1, sizeof n1, r->forecasts[i].estimate));
             fit_md_interval_impl(b, r->forecasts[i].lo, r->forecasts[i].hi);
             sf_buf_puts(b, " |\n");
         }
@@ -172,7 +163,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                       r->law == FIT_LAW_FRONTIER ? "compute (FLOP)" : d->x1_name);
         for (size_t i = 0; i < r->req.n_target; i++) {
             sf_buf_printf(b, "| %g | %s | ", r->req.target_reducible[i],
-                          fit_md_num_impl(n1, sizeof n1, r->targets[i].estimate));
+                          sf_fmt_sig(n1, sizeof n1, r->targets[i].estimate));
             fit_md_interval_impl(b, r->targets[i].lo, r->targets[i].hi);
             sf_buf_puts(b, " |\n");
         }
@@ -185,7 +176,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
             const struct fit_estimate *a = &r->alloc[3 * i];
             sf_buf_printf(b, "| %g | %.4g |", r->req.compute[i], r->req.compute[i] / 8.64e19);
             for (size_t k = 0; k < 3; k++) {
-                sf_buf_printf(b, " %s ", fit_md_num_impl(n1, sizeof n1, a[k].estimate));
+                sf_buf_printf(b, " %s ", sf_fmt_sig(n1, sizeof n1, a[k].estimate));
                 fit_md_interval_impl(b, a[k].lo, a[k].hi);
                 sf_buf_puts(b, " |");
             }
@@ -213,8 +204,8 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
     }
     sf_buf_printf(b, "## Diagnostics\n\nR² (log space) %s, RMSE of log residuals %s, AIC %s, BIC %s "
                      "over %zu points.\n\n",
-                  fit_md_num_impl(n1, sizeof n1, r->r2_log), fit_md_num_impl(n2, sizeof n2, r->rmse_log),
-                  fit_md_num_impl(n3, sizeof n3, r->aic), fit_md_num_impl((char[32]){0}, 32, r->bic),
+                  sf_fmt_sig(n1, sizeof n1, r->r2_log), sf_fmt_sig(n2, sizeof n2, r->rmse_log),
+                  sf_fmt_sig(n3, sizeof n3, r->aic), sf_fmt_sig((char[32]){0}, 32, r->bic),
                   r->n_fit);
     if (r->n_warnings > 0) {
         sf_buf_puts(b, "## Warnings\n\n");
@@ -251,17 +242,7 @@ enum sf_status fit_write_report(const struct fit_result *r, const struct fit_pro
             sf_buf_printf(&b, "- not drawn: %s\n", missing_figures[i]);
         sf_buf_puts(&b, "\n");
     }
-    if (b.failed) {
-        sf_buf_free(&b);
-        SF_FAIL(err, SF_ENOMEM, "out of memory writing the report");
-    }
-    char *path = sf_path_join(dir, "report.md");
-    if (path == NULL) {
-        sf_buf_free(&b);
-        SF_FAIL(err, SF_ENOMEM, "out of memory");
-    }
-    enum sf_status st = sf_write_atomic(path, b.data, b.len, err);
-    free(path);
+    enum sf_status st = sf_write_buf_at(dir, "report.md", &b, err);
     sf_buf_free(&b);
     return st;
 }
@@ -274,9 +255,9 @@ void fit_summary(const struct fit_result *r, const char *label, struct sf_buf *b
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
         sf_buf_printf(b, "  %-8s = %s  [%s, %s]%s\n", pp->name,
-                      fit_md_num_impl(n1, sizeof n1, pp->value.estimate),
-                      fit_md_num_impl(n2, sizeof n2, pp->value.lo),
-                      fit_md_num_impl(n3, sizeof n3, pp->value.hi), pp->at_bound ? "  (on bound)" : "");
+                      sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
+                      sf_fmt_sig(n2, sizeof n2, pp->value.lo),
+                      sf_fmt_sig(n3, sizeof n3, pp->value.hi), pp->at_bound ? "  (on bound)" : "");
     }
     if (isfinite(r->heldout_rmse_log))
         sf_buf_printf(b, "  held-out RMSE (log) = %.4g\n", r->heldout_rmse_log);
@@ -300,25 +281,15 @@ enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e,
         const struct fit_result *r = e[i].result;
         sf_buf_printf(&b, "| %s | %s | %zu | %.6g%s | %s | %s | %s | %s | ", e[i].group ? e[i].group : "–",
                       fit_law_name(r->law), r->n_fit, r->objective, r->converged ? "" : " (not converged)",
-                      fit_md_num_impl(n1, sizeof n1, r->aic), fit_md_num_impl(n2, sizeof n2, r->bic),
-                      fit_md_num_impl(n3, sizeof n3, r->rmse_log),
-                      fit_md_num_impl(n4, sizeof n4, r->heldout_rmse_log));
+                      sf_fmt_sig(n1, sizeof n1, r->aic), sf_fmt_sig(n2, sizeof n2, r->bic),
+                      sf_fmt_sig(n3, sizeof n3, r->rmse_log),
+                      sf_fmt_sig(n4, sizeof n4, r->heldout_rmse_log));
         for (size_t j = 0; j < r->p; j++)
             sf_buf_printf(&b, "%s%s = %s", j ? ", " : "", r->param[j].name,
-                          fit_md_num_impl(n1, sizeof n1, r->param[j].value.estimate));
+                          sf_fmt_sig(n1, sizeof n1, r->param[j].value.estimate));
         sf_buf_printf(&b, " | [%s/report.md](%s/report.md) |\n", e[i].dir, e[i].dir);
     }
-    if (b.failed) {
-        sf_buf_free(&b);
-        SF_FAIL(err, SF_ENOMEM, "out of memory writing the report");
-    }
-    char *path = sf_path_join(dir, "report.md");
-    if (path == NULL) {
-        sf_buf_free(&b);
-        SF_FAIL(err, SF_ENOMEM, "out of memory");
-    }
-    enum sf_status st = sf_write_atomic(path, b.data, b.len, err);
-    free(path);
+    enum sf_status st = sf_write_buf_at(dir, "report.md", &b, err);
     sf_buf_free(&b);
     return st;
 }

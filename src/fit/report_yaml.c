@@ -48,6 +48,18 @@ static void fit_y_x_names_impl(struct sf_yaml_out *y, const struct fit_result *r
     sf_yaml_seq_end(y);
 }
 
+/* Ends the document, writes it to DIR/NAME atomically and frees the writer. */
+static enum sf_status fit_yaml_save_impl(struct sf_yaml_out *y, const char *dir, const char *name,
+                                         struct sf_error *err) {
+    char          *text;
+    enum sf_status st = sf_yaml_out_finish(y, &text, err);
+    sf_yaml_out_free(y);
+    if (st != SF_OK) return st;
+    st = sf_write_atomic_at(dir, name, text, strlen(text), err);
+    free(text);
+    return st;
+}
+
 static const char *fit_space_name_impl(enum fit_space s) { return s == FIT_SPACE_LOG ? "log" : "linear"; }
 static const char *fit_loss_name_impl(enum fit_loss l) { return l == FIT_LOSS_HUBER ? "huber" : "squares"; }
 
@@ -380,19 +392,7 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
     }
 
     sf_yaml_map_end(&y);
-    char          *text;
-    enum sf_status st = sf_yaml_out_finish(&y, &text, err);
-    sf_yaml_out_free(&y);
-    if (st != SF_OK) return st;
-    char *path = sf_path_join(dir, "fit.yaml");
-    if (path == NULL) {
-        free(text);
-        SF_FAIL(err, SF_ENOMEM, "out of memory");
-    }
-    st = sf_write_atomic(path, text, strlen(text), err);
-    free(path);
-    free(text);
-    return st;
+    return fit_yaml_save_impl(&y, dir, "fit.yaml", err);
 }
 
 enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t n,
@@ -436,18 +436,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
     }
     sf_yaml_seq_end(&y);
     sf_yaml_map_end(&y);
-    char          *text;
-    enum sf_status st = sf_yaml_out_finish(&y, &text, err);
-    sf_yaml_out_free(&y);
-    if (st != SF_OK) return st;
-    char *path = sf_path_join(dir, "comparison.yaml");
-    if (path == NULL) {
-        free(text);
-        SF_FAIL(err, SF_ENOMEM, "out of memory");
-    }
-    st = sf_write_atomic(path, text, strlen(text), err);
-    free(path);
-    free(text);
+    enum sf_status st = fit_yaml_save_impl(&y, dir, "comparison.yaml", err);
     if (st != SF_OK) return st;
     return fit_write_comparison_report(e, n, prov, dir, err);
 }

@@ -11,13 +11,10 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #define MODEL_CKPT_HEADER_BYTES 256
@@ -94,20 +91,22 @@ static void model_ckpt_header_impl(uint8_t *h, const struct model *m,
     model_put_f64_impl(h + CK_LAST_EVAL, st->last_eval_loss);
 }
 
-static bool model_write_all_impl(int fd, const void *data, size_t len, uLong *crc) {
+/* Adds a block to a running CRC-32 (zlib takes uInt lengths: fed in chunks). */
+static void model_crc_update_impl(uLong *crc, const void *data, size_t len) {
     const uint8_t *p = data;
-    while (len > 0) {
-        size_t  chunk = len > (1u << 26) ? (1u << 26) : len;
-        ssize_t w     = write(fd, p, chunk);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        if (crc != NULL) *crc = crc32(*crc, p, (uInt)w);
-        p += w;
-        len -= (size_t)w;
+    for (size_t left = len; left > 0;) {
+        uInt c = (uInt)(left > (1u << 30) ? (1u << 30) : left);
+        *crc   = crc32(*crc, p, c);
+        p += c;
+        left -= c;
     }
-    return true;
+}
+
+/* Appends a block to the checkpoint, adding it to the running CRC-32 when crc is not NULL. */
+static enum sf_status model_ckpt_put_impl(struct sf_atomic_file *f, const void *data, size_t len,
+                                          uLong *crc, struct sf_error *err) {
+    if (crc != NULL) model_crc_update_impl(crc, data, len);
+    return sf_atomic_write(f, data, len, err);
 }
 
 enum sf_status model_checkpoint_save(const char *path, const struct model *m,
@@ -115,61 +114,31 @@ enum sf_status model_checkpoint_save(const char *path, const struct model *m,
                                      const char *config_hash, struct sf_error *err) {
     uint8_t h[MODEL_CKPT_HEADER_BYTES];
     model_ckpt_header_impl(h, m, st, config_hash);
-    char *tmp = sf_strdup_printf("%s.tmp.%ld", path, (long)getpid());
-    if (tmp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory writing %s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
-    }
-    uLong crc  = crc32(0L, Z_NULL, 0);
+    struct sf_atomic_file f;
+    enum sf_status        rc = sf_atomic_open(&f, path, err);
+    if (rc != SF_OK) return rc;
+    uLong  crc = crc32(0L, Z_NULL, 0);
     size_t nb  = m->n_params * sizeof(float);
-    bool   ok  = model_write_all_impl(fd, h, sizeof h, &crc) &&
-              model_write_all_impl(fd, m->params, nb, &crc) &&
-              model_write_all_impl(fd, m->adam_m, nb, &crc) &&
-              model_write_all_impl(fd, m->adam_v, nb, &crc);
     uint8_t tr[8];
+    if ((rc = model_ckpt_put_impl(&f, h, sizeof h, &crc, err)) != SF_OK ||
+        (rc = model_ckpt_put_impl(&f, m->params, nb, &crc, err)) != SF_OK ||
+        (rc = model_ckpt_put_impl(&f, m->adam_m, nb, &crc, err)) != SF_OK ||
+        (rc = model_ckpt_put_impl(&f, m->adam_v, nb, &crc, err)) != SF_OK) {
+        sf_atomic_abort(&f);
+        return rc;
+    }
     model_put_u32_impl(tr, (uint32_t)crc);
     model_put_u32_impl(tr + 4, MODEL_CKPT_END_MAGIC);
-    ok = ok && model_write_all_impl(fd, tr, sizeof tr, NULL);
-    ok = ok && fsync(fd) == 0;
-    int e = errno;
-    if (close(fd) != 0 && ok) {
-        ok = false;
-        e  = errno;
+    if ((rc = model_ckpt_put_impl(&f, tr, sizeof tr, NULL, err)) != SF_OK) {
+        sf_atomic_abort(&f);
+        return rc;
     }
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok) e = errno;
-        unlink(tmp);
-        free(tmp);
-        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
-    }
-    free(tmp);
-    /* fsync the folder so that the rename itself survives a crash. */
-    char *dir = sf_strdup(path);
-    if (dir != NULL) {
-        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
-    }
-    return SF_OK;
+    return sf_atomic_commit(&f, err);
 }
 
 static bool model_read_all_impl(FILE *f, void *buf, size_t n, uLong *crc) {
     if (fread(buf, 1, n, f) != n) return false;
-    /* crc32 takes uInt lengths: feed it in chunks. */
-    const uint8_t *p = buf;
-    size_t         left = n;
-    while (left > 0) {
-        uInt c = (uInt)(left > (1u << 30) ? (1u << 30) : left);
-        *crc   = crc32(*crc, p, c);
-        p += c;
-        left -= c;
-    }
+    model_crc_update_impl(crc, buf, n);
     return true;
 }
 

@@ -147,19 +147,16 @@ void plot_figure_set_text(struct plot_figure *f, const char *var, const char *va
 }
 
 void plot_figure_set_textf(struct plot_figure *f, const char *var, const char *fmt, ...) {
-    struct sf_buf b;
-    sf_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    sf_buf_vprintf(&b, fmt, ap);
+    char *text = sf_strdup_vprintf(fmt, ap);
     va_end(ap);
-    if (b.failed) {
-        sf_buf_free(&b);
+    if (text == NULL) {
         plot_figure_fail_impl(f, SF_ENOMEM, "out of memory setting %s", var);
         return;
     }
-    plot_figure_set_text(f, var, b.data ? b.data : "");
-    sf_buf_free(&b);
+    plot_figure_set_text(f, var, text);
+    free(text);
 }
 
 void plot_figure_set_num(struct plot_figure *f, const char *var, double value) {

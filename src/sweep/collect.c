@@ -117,17 +117,8 @@ enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char 
     sf_buf_puts(&cur, sweep_curves_header);
     enum sf_status st = SF_OK;
     for (size_t i = 0; i < n && st == SF_OK; i++) st = sweep_collect_run_impl(&runs[i], out_dir, &res, &cur, err);
-    if (st == SF_OK && (res.failed || cur.failed)) st = SF_SET(err, SF_ENOMEM, "out of memory collecting");
-    if (st == SF_OK) {
-        char *p = sf_path_join(out_dir, "results.csv");
-        st      = p ? sf_write_atomic(p, res.data, res.len, err) : SF_SET(err, SF_ENOMEM, "out of memory");
-        free(p);
-    }
-    if (st == SF_OK) {
-        char *p = sf_path_join(out_dir, "curves.csv");
-        st      = p ? sf_write_atomic(p, cur.data, cur.len, err) : SF_SET(err, SF_ENOMEM, "out of memory");
-        free(p);
-    }
+    if (st == SF_OK) st = sf_write_buf_at(out_dir, "results.csv", &res, err);
+    if (st == SF_OK) st = sf_write_buf_at(out_dir, "curves.csv", &cur, err);
     sf_buf_free(&res);
     sf_buf_free(&cur);
     return st;

@@ -10,14 +10,6 @@
 
 #include "internal.h"
 
-static const char *sweep_num_impl(char *buf, size_t n, double v) {
-    if (!isfinite(v))
-        snprintf(buf, n, "–");
-    else
-        snprintf(buf, n, "%.4g", v);
-    return buf;
-}
-
 /* A results.csv cell as a number (NAN when empty). */
 static double sweep_cell_impl(const struct sf_csv *t, size_t row, const char *col) {
     long   c = sf_csv_column(t, col);
@@ -60,7 +52,7 @@ static void sweep_report_source_impl(struct sf_buf *b, const struct sweep_spec *
                          "(eval_loss − eval_true_loss + bayes_loss).\n\n",
                       (long long)d->order, (long long)d->n_vocab,
                       model_markov_generator_name(d->generator), (unsigned long long)d->seed,
-                      sweep_num_impl(n1, sizeof n1, entropy), sweep_num_impl(n2, sizeof n2, bayes));
+                      sf_fmt_sig(n1, sizeof n1, entropy), sf_fmt_sig(n2, sizeof n2, bayes));
         break;
     default:
         sf_buf_printf(b, "Data: source `%s`, %zu file pattern%s (first: `%s`).\n\n",
@@ -89,16 +81,16 @@ static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
     sf_buf_puts(b, "| parameter | estimate | interval |\n|---|---|---|\n");
     for (size_t j = 0; j < r->p; j++)
         sf_buf_printf(b, "| %s | %s%s | [%s, %s] |\n", r->param[j].name,
-                      sweep_num_impl(n1, sizeof n1, r->param[j].value.estimate),
+                      sf_fmt_sig(n1, sizeof n1, r->param[j].value.estimate),
                       r->param[j].at_bound ? " (bound)" : "",
-                      sweep_num_impl(n2, sizeof n2, r->param[j].value.lo),
-                      sweep_num_impl(n3, sizeof n3, r->param[j].value.hi));
+                      sf_fmt_sig(n2, sizeof n2, r->param[j].value.lo),
+                      sf_fmt_sig(n3, sizeof n3, r->param[j].value.hi));
     sf_buf_puts(b, "\n");
     if (fit_law_has_constant(f->law)) {
         const struct fit_estimate *e = &r->entropy;
         sf_buf_printf(b, "Entropy estimate (the constant): %s nats/token [%s, %s] = %s bits/token",
-                      sweep_num_impl(n1, sizeof n1, e->estimate), sweep_num_impl(n2, sizeof n2, e->lo),
-                      sweep_num_impl(n3, sizeof n3, e->hi), sweep_num_impl((char[32]){0}, 32, e->estimate / M_LN2));
+                      sf_fmt_sig(n1, sizeof n1, e->estimate), sf_fmt_sig(n2, sizeof n2, e->lo),
+                      sf_fmt_sig(n3, sizeof n3, e->hi), sf_fmt_sig((char[32]){0}, 32, e->estimate / M_LN2));
         if (isfinite(bayes)) {
             bool inside = isfinite(e->lo) && bayes >= e->lo && bayes <= e->hi;
             sf_buf_printf(b, "; the Bayes loss is %.6g: off by %+.3g%%, %s the interval",
@@ -158,11 +150,11 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                       sweep_cell_str_impl(&results, i, "status"), sweep_cell_str_impl(&results, i, "seed"),
                       sweep_cell_str_impl(&results, i, "n_layer"), sweep_cell_str_impl(&results, i, "d_model"),
                       sweep_cell_str_impl(&results, i, "params_nonembed"),
-                      sweep_num_impl(n1, sizeof n1, sweep_cell_impl(&results, i, "tokens")),
-                      sweep_num_impl(n2, sizeof n2, sweep_cell_impl(&results, i, "flops_6n")),
-                      sweep_num_impl(n3, sizeof n3, best),
-                      sweep_num_impl(n4, sizeof n4, sweep_cell_impl(&results, i, "final_eval_loss")),
-                      sweep_num_impl(n5, sizeof n5, have_curves ? sweep_measured_kl_impl(&curves, run) : NAN));
+                      sf_fmt_sig(n1, sizeof n1, sweep_cell_impl(&results, i, "tokens")),
+                      sf_fmt_sig(n2, sizeof n2, sweep_cell_impl(&results, i, "flops_6n")),
+                      sf_fmt_sig(n3, sizeof n3, best),
+                      sf_fmt_sig(n4, sizeof n4, sweep_cell_impl(&results, i, "final_eval_loss")),
+                      sf_fmt_sig(n5, sizeof n5, have_curves ? sweep_measured_kl_impl(&curves, run) : NAN));
     }
     sf_buf_printf(&b, "\nBest eval loss: the minimum over the evaluations%s. Measured KL: "
                       "eval_loss − eval_true_loss at the last evaluation, the reducible loss measured "
@@ -188,9 +180,9 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                 double sd   = m > 1 ? sqrt(fmax(0, (sum2 - (double)m * mean * mean) / (double)(m - 1))) : NAN;
                 sf_buf_printf(&b, "| %lld, %lld | %g | %zu | %s | %s | %s | %s |\n",
                               (long long)s->shapes[i].d_model, (long long)s->shapes[i].n_layer,
-                              s->budgets[bb], m, sweep_num_impl(n1, sizeof n1, mean),
-                              sweep_num_impl(n2, sizeof n2, sd), sweep_num_impl(n3, sizeof n3, m ? lo : NAN),
-                              sweep_num_impl(n4, sizeof n4, m ? hi : NAN));
+                              s->budgets[bb], m, sf_fmt_sig(n1, sizeof n1, mean),
+                              sf_fmt_sig(n2, sizeof n2, sd), sf_fmt_sig(n3, sizeof n3, m ? lo : NAN),
+                              sf_fmt_sig(n4, sizeof n4, m ? hi : NAN));
             }
         sf_buf_puts(&b, "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
                         "per-run fits, and every seed's curve enters the frontier.\n\n");
@@ -216,8 +208,8 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
             const struct fit_result *r = fits[i].result;
             if (r == NULL || !fit_law_has_constant(fits[i].fit->law)) continue;
             sf_buf_printf(&b, "| %s | %s | [%s, %s] |", fits[i].fit->name,
-                          sweep_num_impl(n1, sizeof n1, r->entropy.estimate),
-                          sweep_num_impl(n2, sizeof n2, r->entropy.lo), sweep_num_impl(n3, sizeof n3, r->entropy.hi));
+                          sf_fmt_sig(n1, sizeof n1, r->entropy.estimate),
+                          sf_fmt_sig(n2, sizeof n2, r->entropy.lo), sf_fmt_sig(n3, sizeof n3, r->entropy.hi));
             if (isfinite(bayes))
                 sf_buf_printf(&b, " %.6g | %+.3f%% | %s |", bayes, 100 * (r->entropy.estimate - bayes) / bayes,
                               isfinite(r->entropy.lo) && bayes >= r->entropy.lo && bayes <= r->entropy.hi
@@ -239,8 +231,8 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                 fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
                 const char *run = sweep_cell_str_impl(&results, k, "run");
                 sf_buf_printf(&b, "| %s | %.4g | %s | %s |\n", run, N,
-                              sweep_num_impl(n1, sizeof n1, L - r->entropy.estimate),
-                              sweep_num_impl(n2, sizeof n2, sweep_measured_kl_impl(&curves, run)));
+                              sf_fmt_sig(n1, sizeof n1, L - r->entropy.estimate),
+                              sf_fmt_sig(n2, sizeof n2, sweep_measured_kl_impl(&curves, run)));
             }
             sf_buf_puts(&b, "\n");
         }
@@ -260,13 +252,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     }
     sf_csv_free(&results);
     sf_csv_free(&curves);
-    if (b.failed) {
-        sf_buf_free(&b);
-        SF_FAIL(err, SF_ENOMEM, "out of memory writing the report");
-    }
-    char *path = sf_path_join(out_dir, "report.md");
-    st         = path ? sf_write_atomic(path, b.data, b.len, err) : SF_SET(err, SF_ENOMEM, "out of memory");
-    free(path);
+    st = sf_write_buf_at(out_dir, "report.md", &b, err);
     sf_buf_free(&b);
     return st;
 }
