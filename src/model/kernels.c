@@ -16,6 +16,18 @@
 #include <math.h>
 #include <string.h>
 
+/* Every parallel loop below hands out its iterations dynamically (schedule(dynamic, 1) over
+ * chunks, rows or heads): each iteration writes its own outputs and every reduction across
+ * iterations is finished serially in a fixed order, so results do not depend on which thread
+ * ran what — and when another process takes a core from us, the other thread takes over the
+ * remaining chunks instead of waiting at the barrier (static partitions made a 2-thread step
+ * several times slower than a 1-thread one on a shared machine). */
+
+/* Rows handed out at a time by the row-parallel loops, and elements per chunk of the
+ * elementwise ones. */
+#define KERNEL_ROWS  16
+#define KERNEL_CHUNK 4096
+
 /* Columns per block in the column-partitioned reductions: 64 floats = 4 cache lines, and a
  * double accumulator block that stays in registers / L1. */
 #define KERNEL_COL_BLOCK 64
@@ -57,19 +69,25 @@ static inline float kernel_tanhf(float u) { return 1.0f - 2.0f / (kernel_expf(2.
 
 // ---- sgemm ----
 
-void sgemm_rowmajor(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
-                    int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+static inline void sgemm_one_impl(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                           const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                           int ldc) {
     /* Row-major C (M×N) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands and sizes. */
     char    ta = trans_b == CblasTrans ? 'T' : 'N', tb = trans_a == CblasTrans ? 'T' : 'N';
     blasint m = N, n = M, k = K, la = ldb, lb = lda, lc = ldc;
     sgemm_(&ta, &tb, &m, &n, &k, &alpha, (float *)B, &la, (float *)A, &lb, &beta, C, &lc);
 }
 
+void sgemm_rowmajor(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
+                    int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    sgemm_one_impl(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 // ---- encoder ----
 
 void encoder_forward(float *out, const int32_t *inp, const float *wte, const float *wpe, size_t B,
                      size_t T, size_t C) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t bt = 0; bt < B * T; bt++) {
         size_t       t = bt % T;
         float       *o = out + bt * C;
@@ -95,7 +113,7 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
     start[0] = 0;
 
     size_t n_blocks = (C + KERNEL_COL_BLOCK - 1) / KERNEL_COL_BLOCK;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t blk = 0; blk < n_blocks; blk++) {
         size_t c0 = blk * KERNEL_COL_BLOCK;
         size_t nc = C - c0 < KERNEL_COL_BLOCK ? C - c0 : KERNEL_COL_BLOCK;
@@ -126,7 +144,7 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
 
 void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
                        const float *bias, size_t N, size_t C) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
         const float *x = inp + i * C;
         double       s = 0.0;
@@ -151,7 +169,7 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
                         const float *inp, const float *weight, const float *mean, const float *rstd,
                         double *acc, size_t N, size_t C) {
     (void)acc;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
         const float *x  = inp + i * C;
         const float *dy = dout + i * C;
@@ -174,7 +192,7 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
     }
     /* Parameter gradients: column blocks swept over all rows in order. */
     size_t n_blocks = (C + KERNEL_COL_BLOCK - 1) / KERNEL_COL_BLOCK;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t blk = 0; blk < n_blocks; blk++) {
         size_t c0 = blk * KERNEL_COL_BLOCK;
         size_t nc = C - c0 < KERNEL_COL_BLOCK ? C - c0 : KERNEL_COL_BLOCK;
@@ -202,7 +220,7 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
                     size_t C, size_t OC, int accumulate) {
     float beta = 0.0f;
     if (bias != NULL) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
         for (size_t i = 0; i < N; i++) {
             float *o = out + i * OC;
             if (accumulate)
@@ -221,7 +239,7 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
 /* Column sums of x (N,M) added into out (M), in double, column blocks over all rows. */
 static void colsum_add_impl(float *out, const float *x, size_t N, size_t M) {
     size_t n_blocks = (M + KERNEL_COL_BLOCK - 1) / KERNEL_COL_BLOCK;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t blk = 0; blk < n_blocks; blk++) {
         size_t c0 = blk * KERNEL_COL_BLOCK;
         size_t nc = M - c0 < KERNEL_COL_BLOCK ? M - c0 : KERNEL_COL_BLOCK;
@@ -253,7 +271,7 @@ void attention_forward(float *out, float *att, const float *qkv, size_t B, size_
     size_t hs    = A / NH;
     size_t ld    = 3 * A;
     float  scale = 1.0f / sqrtf((float)hs);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t bh = 0; bh < B * NH; bh++) {
         size_t       b = bh / NH, h = bh % NH;
         const float *q = qkv + b * T * ld + h * hs;
@@ -293,7 +311,7 @@ void attention_backward(float *dqkv, float *datt, const float *dout, const float
     size_t hs    = A / NH;
     size_t ld    = 3 * A;
     float  scale = 1.0f / sqrtf((float)hs);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t bh = 0; bh < B * NH; bh++) {
         size_t       b = bh / NH, h = bh % NH;
         const float *q  = qkv + b * T * ld + h * hs;
@@ -346,9 +364,6 @@ void attention_backward(float *dqkv, float *datt, const float *dout, const float
 #define GELU_SCALE 0.7978845608028654f
 #define GELU_CUBIC 0.044715f
 
-/* Elements per parallel chunk of the elementwise kernels (each chunk a vectorised loop). */
-#define KERNEL_CHUNK 4096
-
 /* The elementwise loops are built for three instruction sets and the best one the CPU has is
  * picked at load time (GCC's function multi-versioning): AVX-512 runs GELU 3.4× faster than the
  * baseline SSE2 build. Every version performs the same IEEE operations on each element (no
@@ -381,7 +396,7 @@ KERNEL_CLONES static void gelu_backward_chunk(float *dinp, const float *inp, con
 
 void gelu_forward(float *out, const float *inp, size_t n) {
     size_t n_chunks = (n + KERNEL_CHUNK - 1) / KERNEL_CHUNK;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t c = 0; c < n_chunks; c++) {
         size_t i0 = c * KERNEL_CHUNK, i1 = i0 + KERNEL_CHUNK < n ? i0 + KERNEL_CHUNK : n;
         gelu_forward_chunk(out + i0, inp + i0, i1 - i0);
@@ -390,7 +405,7 @@ void gelu_forward(float *out, const float *inp, size_t n) {
 
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
     size_t n_chunks = (n + KERNEL_CHUNK - 1) / KERNEL_CHUNK;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t c = 0; c < n_chunks; c++) {
         size_t i0 = c * KERNEL_CHUNK, i1 = i0 + KERNEL_CHUNK < n ? i0 + KERNEL_CHUNK : n;
         gelu_backward_chunk(dinp + i0, inp + i0, dout + i0, i1 - i0);
@@ -401,7 +416,7 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
 
 void crossentropy_forward(float *losses, float *probs, const float *logits, const int32_t *targets,
                           size_t N, size_t V) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
         const float *l  = logits + i * V;
         float        mx = l[0];
@@ -427,7 +442,7 @@ void crossentropy_forward(float *losses, float *probs, const float *logits, cons
 
 void crossentropy_backward(float *dlogits, const float *probs, const int32_t *targets, float dloss,
                            size_t N, size_t V) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
         const float *p  = probs + i * V;
         float       *d  = dlogits + i * V;
@@ -440,13 +455,13 @@ void crossentropy_backward(float *dlogits, const float *probs, const int32_t *ta
 // ---- residual, norm, AdamW ----
 
 void residual_forward(float *out, const float *a, const float *b, size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, KERNEL_CHUNK)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
 double sumsq(const float *x, size_t n, double *partial) {
     size_t n_blocks = (n + MODEL_SUMSQ_BLOCK - 1) / MODEL_SUMSQ_BLOCK;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t blk = 0; blk < n_blocks; blk++) {
         size_t i0 = blk * MODEL_SUMSQ_BLOCK;
         size_t i1 = i0 + MODEL_SUMSQ_BLOCK < n ? i0 + MODEL_SUMSQ_BLOCK : n;
@@ -497,7 +512,7 @@ void adamw_update(float *param, const float *grad, float *m, float *v, size_t n,
           .grad_scale = grad_scale,
     };
     size_t n_chunks = (n + KERNEL_CHUNK - 1) / KERNEL_CHUNK;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t c = 0; c < n_chunks; c++) {
         size_t i0 = c * KERNEL_CHUNK, i1 = i0 + KERNEL_CHUNK < n ? i0 + KERNEL_CHUNK : n;
         adamw_chunk(param + i0, grad + i0, m + i0, v + i0, i1 - i0, &k);
