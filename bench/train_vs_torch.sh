@@ -13,6 +13,7 @@
 #   SCALEFIT  the binary (default: build/src/scalefit, else build-model/src/scalefit)
 #   ROUNDS    rounds of interleaved runs (default 3)
 #   STEPS     timed steps per run (default 20, after 3 warm-up steps)
+# Environment: QUIET_WAIT — seconds to wait for a >= 90% idle machine before each run (120).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +35,29 @@ trap 'rm -rf "$out"' EXIT
 
 tok() { sed -n 's/^tokens\/s: //p' "$1"; }
 
+# Percent of CPU time idle over one second (all cores), from /proc/stat.
+idle_pct() {
+    local a b t i
+    read -r -a a < /proc/stat
+    sleep 1
+    read -r -a b < /proc/stat
+    t=0
+    for i in 1 2 3 4 5 6 7 8; do t=$((t + b[i] - a[i])); done
+    echo $((100 * (b[4] - a[4]) / (t > 0 ? t : 1)))
+}
+# The machine may be shared: before each measured pair wait (up to QUIET_WAIT seconds, default
+# 120) until it is at least 90% idle, so that 2-thread figures are not a neighbour's.
+wait_quiet() {
+    local waited=0 idle
+    while idle=$(idle_pct); [ "$idle" -lt 90 ]; do
+        waited=$((waited + 1))
+        if [ "$waited" -ge "${QUIET_WAIT:-120}" ]; then
+            echo "warning: the machine stayed busy (idle ${idle}%); measuring anyway" >&2
+            return
+        fi
+    done
+}
+
 echo "# scalefit: $sf"
 "$sf" bench train --steps 1 --warmup 0 --n-layer 1 --d-model 64 --n-head 1 --n-vocab 16 \
     --batch 1 --n-ctx 8 | sed -n 's/^openblas: /# openblas: /p'
@@ -45,13 +69,16 @@ for r in $(seq 1 "$rounds"); do
         args=(--n-layer "$L" --d-model "$D" --n-head "$H" --n-vocab "$V" --batch "$B" --n-ctx "$T"
               --steps "$steps")
         for th in 1 2; do
+            wait_quiet
             "$sf" bench train "${args[@]}" --threads "$th" >"$out/sf_${ci}_${th}_$r" 2>&1
+            wait_quiet
             if [ "$th" = 1 ]; then
                 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $py "$torch_py" "${args[@]}" --threads 1 \
                     >"$out/pt_${ci}_1_$r" 2>&1
             else
                 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=passive $py "$torch_py" \
                     "${args[@]}" --threads 2 >"$out/pt_${ci}_2_$r" 2>&1
+                wait_quiet
                 OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 $py "$torch_py" "${args[@]}" --threads 2 \
                     >"$out/ptd_${ci}_2_$r" 2>&1
             fi
