@@ -41,13 +41,16 @@
  *   (the resolved shape); tie_embeddings (bool); flops_per_token (exact training FLOPs per
  *   token, model_flops_per_token()), flops_per_token_6n (6·params_nonembed);
  *   tokens_per_step (batch·n_ctx); steps (planned); entropy_rate, bayes_loss (markov: exact,
- *   nats/token; else null); data_sha256 (64 hex digits); step, tokens (reached so far: 0 at
- *   the start, the final values at the end); final_eval_loss (the last evaluation, or null).
+ *   nats/token; else null); data_sha256 (64 hex digits); train_tokens_available (size of the
+ *   training split; 0 for markov, which is unlimited); eval_tokens (the eval set used); step,
+ *   tokens (reached so far: 0 at the start, the final values at the end); final_eval_loss (the
+ *   last evaluation, or null).
  *
  * Exit statuses of `scalefit train` (DESIGN.md): 0 done, 1 failed (runtime), 2 bad input
  * (run.yaml, data, checkpoint), 3 diverged (a recorded result), 4 interrupted (checkpointed).
  * A run whose status is `done` (checkpoint at the final step) or `diverged` is not trained again:
- * the trainer returns the same result at once.
+ * the trainer returns the same result at once (to retry a diverged run with a new run.yaml,
+ * remove its status file and checkpoint).
  *
  * Determinism: the training batches come from (seed, step) and the eval set from the data
  * source alone, so a run killed at any moment (SIGKILL included) and restarted with the same
