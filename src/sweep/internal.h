@@ -1,7 +1,7 @@
 /*
  * internal.h — private to src/sweep and its tests: the checks that the sweep file's parser
- * calls once it has every key (fits, shapes, data, Slurm settings), and the small helpers the
- * executors share.
+ * calls once it has every key (fits, shapes, data, Slurm settings), the small helpers the
+ * executors share, and the Slurm executor's pure pieces (parsing, the batch script, verdicts).
  */
 #ifndef SF_SWEEP_INTERNAL_H
 #define SF_SWEEP_INTERNAL_H
@@ -36,5 +36,88 @@ bool sweep_run_locked(const char *run_dir, long *pid);
 
 /* Reads the last complete line of a run's metrics.csv: its step and eval loss (NAN when empty). */
 void sweep_metrics_last(const char *run_dir, int64_t *step, double *eval_loss);
+
+// ---- the Slurm executor's pure pieces (slurm_text.c; tested without a cluster) ----
+
+/* Seconds of a Slurm time (sbatch --time: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S; also RunTime
+ * values). False when `t` is none of these. 0 means no limit to Slurm. */
+bool sweep_slurm_time_seconds(const char *t, int64_t *seconds);
+/* Appends `s` to `b` single-quoted for a POSIX shell (nothing inside is interpreted). */
+void sweep_slurm_quote(struct sf_buf *b, const char *s);
+/* False when `s` holds a control character (a newline could end a comment line). */
+bool sweep_slurm_text_ok(const char *s);
+
+/* One task of a job array as `scontrol show job -o` describes it. */
+struct sweep_slurm_task {
+    int64_t index;          /* ArrayTaskId */
+    char    job_id[32];     /* the task's own JobId ("" while it is in the unsplit pending rest) */
+    char    state[32];      /* JobState: PENDING, RUNNING, COMPLETED, TIMEOUT, ... */
+    char    reason[160];    /* Reason: None, BeginTime, TimeLimit, NonZeroExitCode, ... */
+    int     exit_code, exit_signal; /* ExitCode=code:signal */
+    int64_t restarts;       /* Restarts: times Slurm requeued the task */
+    double  run_seconds;    /* RunTime */
+};
+/* True for Slurm's final job states (COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL,
+ * PREEMPTED, BOOT_FAIL, OUT_OF_MEMORY, DEADLINE). */
+bool sweep_slurm_state_terminal(const char *state);
+/* True for the states in which the task's processes exist (RUNNING, COMPLETING, ...). */
+bool sweep_slurm_state_running(const char *state);
+/* The value of `key` in one line of `scontrol show job -o` ("" and false when absent). */
+bool sweep_slurm_field(const char *line, const char *key, char *buf, size_t n);
+/* Reads `scontrol show job -o` output into one record per array task (the unsplit pending rest,
+ * "ArrayTaskId=3-9%2", becomes one PENDING record per index). *ours is set when a line's
+ * Command is `script` (always when `script` is NULL): a job id recorded earlier may belong to
+ * someone else on another cluster. *tasks is a fresh array (caller frees with free()). */
+enum sf_status sweep_slurm_parse_jobs(const char *text, const char *script,
+                                      struct sweep_slurm_task **tasks, size_t *n, bool *ours,
+                                      struct sf_error *err);
+
+/* What one submission is made of. Pointers borrowed. */
+struct sweep_slurm_submit {
+    const struct sweep_slurm *settings;
+    const char               *sweep_name;
+    const char               *out_dir;     /* absolute */
+    const char               *scalefit;    /* absolute */
+    const char               *script_path; /* absolute: OUT/slurm/submit-N.sh */
+    int64_t                   number;      /* N */
+    int64_t                   throttle;    /* the array's %M */
+    int64_t                   cpus_per_task;
+    const char *const        *run_ids;     /* task i trains run_ids[i] */
+    size_t                    n_tasks;
+};
+/* The batch script of a submission and the sbatch command that submits it (argv[0] "sbatch",
+ * NULL-terminated; free with sweep_slurm_args_free). The extra options come after the
+ * executor's own. SF_EINVAL for paths that are not absolute or hold control characters. */
+enum sf_status sweep_slurm_submission(const struct sweep_slurm_submit *s, char **script,
+                                      char ***argv, struct sf_error *err);
+void           sweep_slurm_args_free(char **argv);
+
+/* The verdict on a run whose task has ended, from Slurm's state and the run's directory. */
+enum sweep_slurm_verdict {
+    SWEEP_SLURM_VERDICT_WAIT,      /* the task has not ended */
+    SWEEP_SLURM_VERDICT_DONE,      /* the run is done */
+    SWEEP_SLURM_VERDICT_DIVERGED,  /* the run diverged (a result) */
+    SWEEP_SLURM_VERDICT_HELD,      /* a trainer seen from here still holds the run: wait for it */
+    SWEEP_SLURM_VERDICT_FAILED,    /* the trainer recorded a failure */
+    SWEEP_SLURM_VERDICT_ELSEWHERE, /* another trainer held the run's lock; the task did nothing */
+    SWEEP_SLURM_VERDICT_CANCELLED, /* cancelled in Slurm: resumable, not resubmitted unasked */
+    SWEEP_SLURM_VERDICT_RESUBMIT,  /* stopped before its end (time limit, node failure, ...) */
+    SWEEP_SLURM_VERDICT_STALLED,   /* stopped by its time limit without advancing: reported */
+    SWEEP_SLURM_VERDICT_EXHAUSTED, /* would be resubmitted, but max_resubmits is reached */
+    SWEEP_SLURM_VERDICT_LOST,      /* failed where the trainer could not record it */
+};
+struct sweep_slurm_case {
+    const char      *state;       /* the task's JobState; NULL when Slurm no longer knows it */
+    int              exit_code, exit_signal;
+    enum sweep_state run_state;   /* the run's status file after the task */
+    bool             locked;      /* a trainer holds the run's lock (seen from here) */
+    bool             lock_refused;/* the task's log says another trainer held the lock */
+    int64_t          step_before; /* the run's step when the task was submitted */
+    int64_t          step_now;    /* and now */
+    int64_t          resubmits;   /* automatic resubmissions of the run so far */
+    int64_t          max_resubmits;
+};
+enum sweep_slurm_verdict sweep_slurm_judge(const struct sweep_slurm_case *c);
+const char              *sweep_slurm_verdict_name(enum sweep_slurm_verdict v);
 
 #endif /* SF_SWEEP_INTERNAL_H */
