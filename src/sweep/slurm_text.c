@@ -192,8 +192,14 @@ enum sf_status sweep_slurm_parse_jobs(const char *text, const char *script,
             continue;
         }
         if (script != NULL) {
-            char cmd[4096];
-            if (sweep_slurm_field(l, "Command", cmd, sizeof cmd) && strcmp(cmd, script) == 0) *ours = true;
+            /* Compared as text, "Command=SCRIPT" then a blank or the end: a path may hold
+             * spaces and '=' that no field reader could tell from the next key. */
+            char *want = sf_strdup_printf(" Command=%s", script);
+            for (const char *p = want ? strstr(l, want) : NULL; p; p = strstr(p + 1, want)) {
+                char after = p[strlen(want)];
+                if (after == ' ' || after == '\0') *ours = true;
+            }
+            free(want);
         } else {
             *ours = true;
         }
