@@ -25,6 +25,8 @@ static void cli_fit_usage(FILE *out) {
             "  --n COL --d COL         parameters and tokens (chinchilla, kaplan-nd)\n"
             "  --run COL --c COL       frontier: learning-curve id and compute (FLOP) columns;\n"
             "                          with --n COL the optimal-size law is fitted too\n"
+            "  --frontier-fit envelope|hull  frontier: fit L(C) to every envelope point (default)\n"
+            "                          or to the vertices of its lower convex hull\n"
             "  --y COL                 the loss column (default loss)\n"
             "  --y-unit nats|bits      unit of the loss column (default nats)\n"
             "  --weight COL            per-point weights (relative)\n"
@@ -60,6 +62,7 @@ struct cli_fit_opts {
     size_t             n_laws;
     struct fit_columns cols;
     const char        *space, *loss, *y_unit;
+    bool               frontier_hull;
     double             delta;
     bool               delta_set, no_plot;
     size_t             bootstrap;
@@ -125,7 +128,7 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
         "--law", "--out", "--x", "--n", "--d", "--y", "--y-unit", "--weight", "--run", "--c",
         "--where", "--min", "--max", "--by", "--holdout-where", "--holdout", "--space", "--loss",
         "--delta", "--bootstrap", "--level", "--seed", "--predict", "--target-reducible",
-        "--compute", "--true-entropy", "--tokens-per-sample", NULL};
+        "--compute", "--true-entropy", "--tokens-per-sample", "--frontier-fit", NULL};
     static const char *const flags[] = {"--no-plot", NULL};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -237,6 +240,10 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                      o->holdout_k);
         } else if (strcmp(name, "--by") == 0) {
             o->by = value;
+        } else if (strcmp(name, "--frontier-fit") == 0) {
+            if (strcmp(value, "envelope") != 0 && strcmp(value, "hull") != 0)
+                return cli_option_error(name, "'%s' is not envelope or hull", value);
+            o->frontier_hull = strcmp(value, "hull") == 0;
         } else if (strcmp(name, "--space") == 0) {
             if (strcmp(value, "log") != 0 && strcmp(value, "linear") != 0)
                 return cli_option_error(name, "'%s' is not log or linear", value);
@@ -394,6 +401,7 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
     req.compute            = o->compute;
     req.n_compute          = o->n_compute;
     req.true_entropy       = o->true_entropy;
+    req.frontier_hull      = o->frontier_hull;
     req.tokens_per_sample  = o->tokens_per_sample;
     struct sf_logger   logger = sf_logger_stderr(NULL);
     struct fit_result *r      = fit_run(d, &req, &logger, &err);

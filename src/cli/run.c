@@ -99,38 +99,6 @@ static char *cli_run_self(const char *argv0) {
     return sf_strdup(argv0);
 }
 
-/* Measured seconds per training step of each run's shape (one short probe per distinct shape),
- * for --dry-run's estimate. */
-static double cli_run_step_seconds(const struct sweep_run *r) {
-    struct model_shape shape = model_config_shape(&r->cfg);
-    struct sf_error    err;
-    struct model      *m = model_alloc(&shape, (size_t)r->cfg.batch, &err);
-    if (m == NULL) return NAN;
-    model_set_threads((int)r->cfg.threads);
-    model_init_params(m, 1);
-    size_t   ntok = (size_t)(r->cfg.batch * shape.n_ctx);
-    int32_t *x    = calloc(ntok, sizeof *x), *y = calloc(ntok, sizeof *y);
-    double   best = NAN;
-    if (x && y) {
-        for (size_t i = 0; i < ntok; i++) x[i] = y[i] = (int32_t)(i % (size_t)shape.n_vocab);
-        struct model_adamw opt = {r->cfg.beta1, r->cfg.beta2, r->cfg.eps, r->cfg.weight_decay,
-                                  r->cfg.weight_decay_all, r->cfg.grad_clip};
-        for (int k = 0; k < 4; k++) { /* the first step warms caches and is not counted */
-            double t0 = sf_now();
-            model_forward(m, x, y, (size_t)r->cfg.batch);
-            model_zero_grad(m);
-            model_backward(m);
-            model_update(m, &opt, r->cfg.lr);
-            double t = sf_now() - t0;
-            if (k > 0 && (isnan(best) || t < best)) best = t;
-        }
-    }
-    free(x);
-    free(y);
-    model_free(m);
-    return best;
-}
-
 static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
                        const char *out, int64_t jobs) {
     printf("sweep %s: %zu runs (%zu shapes x %zu budgets x %zu seeds) into %s, %lld at a time\n",
@@ -138,11 +106,11 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
     printf("%-22s %7s %7s %6s %6s %6s %11s %11s %9s %10s %10s %9s\n", "run", "n_layer", "d_model",
            "n_head", "d_ff", "d_attn", "N", "tokens", "steps", "C=6ND", "C exact", "est. time");
     double total = 0, flops = 0;
-    double *probe = calloc(spec->n_shapes, sizeof *probe);
+    double *est = calloc(n ? n : 1, sizeof *est);
+    if (est != NULL) sweep_estimate_seconds(runs, n, est);
     for (size_t i = 0; i < n; i++) {
         const struct sweep_run *r = &runs[i];
-        if (probe && probe[r->shape_index] == 0) probe[r->shape_index] = cli_run_step_seconds(r);
-        double secs = probe ? probe[r->shape_index] * (double)r->steps : NAN;
+        double secs = est ? est[i] : NAN;
         struct model_shape s = model_config_shape(&r->cfg);
         char dur[32];
         sf_format_duration(dur, sizeof dur, secs);
@@ -153,7 +121,7 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
         if (isfinite(secs)) total += secs;
         flops += r->flops_exact;
     }
-    free(probe);
+    free(est);
     char dur[32];
     sf_format_duration(dur, sizeof dur, total / (double)jobs);
     printf("total: %.3g FLOP; about %s of training with %lld at a time (from a timed probe of each "

@@ -181,6 +181,24 @@ static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const dou
     return true;
 }
 
+/* The points L(C) is fitted to: every envelope point, or with frontier_hull only the vertices
+ * of its lower convex hull (the compute-optimal points, which annealed learning curves make a
+ * jagged envelope around). Writes ln C, L, ln L and unit weights; returns the count. */
+static size_t fit_frontier_points_impl(const struct fit_request *req, const double *env_c,
+                                       const double *env_l, size_t n_env, const size_t *hull,
+                                       size_t n_hull, double *lx, double *y, double *ly,
+                                       double *w) {
+    size_t n = req->frontier_hull ? n_hull : n_env;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = req->frontier_hull ? hull[k] : k;
+        lx[k]    = log(env_c[i]);
+        y[k]     = env_l[i];
+        ly[k]    = log(env_l[i]);
+        w[k]     = 1;
+    }
+    return n;
+}
+
 // ---- bootstrap ----
 
 /* Classification of a replicate. */
@@ -276,17 +294,13 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
         fit_frontier_compute(r->data, sh->runs, b->use_run, prm,
                              sh->env_cap, b->env_c, b->env_l, b->env_run, &n_env, b->hull,
                              &n_hull);
-        if (n_env < st->law->n_theta + 1) {
+        size_t m_fit = fit_frontier_points_impl(&r->req, b->env_c, b->env_l, n_env, b->hull,
+                                                n_hull, ws->lx1, ws->y, ws->ly, ws->w);
+        if (m_fit < st->law->n_theta + 1) {
             *status_out = FIT_REP_STATUS_FAILED;
             return;
         }
-        for (size_t i = 0; i < n_env; i++) {
-            ws->lx1[i] = log(b->env_c[i]);
-            ws->y[i]   = b->env_l[i];
-            ws->ly[i]  = log(b->env_l[i]);
-            ws->w[i]   = 1;
-        }
-        fit_problem_set_impl(&pb, st->law, n_env, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
+        fit_problem_set_impl(&pb, st->law, m_fit, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
         size_t m = fit_nopt_points_impl(r->data, b->env_c, b->env_run, b->hull, n_hull,
                                         st->run_size, b->nx, b->ny, b->nly, b->nw);
         double th[2], obj;
@@ -422,27 +436,22 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
             if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
         fit_frontier_compute(data, &runs, NULL, prm, env_cap,
                              fr->env_c, fr->env_l, fr->env_run, &fr->n_env, fr->hull, &fr->n_hull);
-        if (fr->n_env < st->law->n_theta + 1) {
-            SF_SET(err, SF_EINVAL,
-                   "the compute frontier has %zu points; at least %zu are needed (give learning "
-                   "curves with at least two points each, spanning more compute)",
-                   fr->n_env, st->law->n_theta + 1);
-            goto fail;
-        }
-        st->n   = fr->n_env;
-        st->lx1 = malloc(st->n * sizeof(double));
-        st->y   = malloc(st->n * sizeof(double));
-        st->ly  = malloc(st->n * sizeof(double));
-        st->w   = malloc(st->n * sizeof(double));
+        st->lx1 = malloc(fr->n_env * sizeof(double) + 1);
+        st->y   = malloc(fr->n_env * sizeof(double) + 1);
+        st->ly  = malloc(fr->n_env * sizeof(double) + 1);
+        st->w   = malloc(fr->n_env * sizeof(double) + 1);
         if (!st->lx1 || !st->y || !st->ly || !st->w) {
             SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
             goto fail;
         }
-        for (size_t i = 0; i < st->n; i++) {
-            st->lx1[i] = log(fr->env_c[i]);
-            st->y[i]   = fr->env_l[i];
-            st->ly[i]  = log(fr->env_l[i]);
-            st->w[i]   = 1;
+        st->n = fit_frontier_points_impl(&r->req, fr->env_c, fr->env_l, fr->n_env, fr->hull,
+                                         fr->n_hull, st->lx1, st->y, st->ly, st->w);
+        if (st->n < st->law->n_theta + 1) {
+            SF_SET(err, SF_EINVAL,
+                   "the compute frontier has %zu %s; at least %zu are needed (give learning "
+                   "curves with at least two points each, spanning more compute)",
+                   st->n, r->req.frontier_hull ? "hull points" : "points", st->law->n_theta + 1);
+            goto fail;
         }
     } else {
         if (fit_problem_from_data_impl(data, st, err) != SF_OK) goto fail;

@@ -192,6 +192,7 @@ struct fit_request {
     const double         *target_reducible;   size_t n_target;
     const double         *compute;            size_t n_compute; /* chinchilla allocations */
     double                true_entropy;       /* NAN when unknown */
+    bool                  frontier_hull;      /* frontier: fit L(C) to the hull vertices only */
     double                tokens_per_sample;  /* 0 when not given */
 };
 

@@ -42,7 +42,9 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
     char n1[32], n2[32], n3[32];
     sf_buf_printf(b, "Law: `%s` (%s), fitted to %zu %s of %zu rows read from `%s`",
                   fit_law_name(r->law), fit_law_formula(r->law), r->n_fit,
-                  r->law == FIT_LAW_FRONTIER ? "envelope points of the learning curves in"
+                  r->law == FIT_LAW_FRONTIER ? (r->req.frontier_hull
+                                                    ? "points of the frontier's lower convex hull, from"
+                                                    : "envelope points of the learning curves in")
                                              : "points",
                   prov->rows_read, prov->input_path);
     if (prov->group) sf_buf_printf(b, " (group `%s`)", prov->group);

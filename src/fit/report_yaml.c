@@ -174,6 +174,7 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
     for (size_t i = 0; i < prov->n_filters; i++) sf_yaml_str(&y, prov->filters[i]);
     sf_yaml_seq_end(&y);
     sf_yaml_kv_str(&y, "covariance", r->cov_method);
+    if (r->law == FIT_LAW_FRONTIER) sf_yaml_kv_str(&y, "frontier_fit", r->req.frontier_hull ? "hull" : "envelope");
     fit_y_tuning_impl(&y, &r->req.params);
     sf_yaml_map_end(&y);
 

@@ -29,6 +29,7 @@ void sweep_fit_defaults(struct sweep_fit *f, enum fit_law_kind law) {
     f->law = law;
     snprintf(f->x, sizeof f->x, "%s", law == FIT_LAW_FRONTIER ? "flops_6n" : "params_nonembed");
     snprintf(f->d, sizeof f->d, "tokens");
+    f->frontier_hull = true;
     /* y stays empty: the best eval loss (final for the joint laws), its control-variate form
      * where the source knows its entropy. */
 }
@@ -48,6 +49,9 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
             sf_diag_add(diags, true, where, "'holdout_min_params' does not apply to frontier");
         return;
     }
+    if (!f->frontier_hull) {
+        sf_diag_add(diags, true, where, "'frontier_fit' applies to frontier only");
+    }
     for (size_t k = 0; k < 3; k++) {
         if (cols[k] == NULL) continue;
         bool ok = false;
@@ -58,8 +62,6 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
                         cols[k], hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
         }
     }
-    if (f->min_tokens > 0 || f->min_flops > 0)
-        sf_diag_add(diags, true, where, "'min_tokens' and 'min_flops' apply to frontier only");
 }
 
 void sweep_fits_default(struct sweep_spec *s) {

@@ -229,6 +229,7 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
         if (f->min_tokens > 0) sf_yaml_kv_double(&y, "min_tokens", f->min_tokens);
         if (f->min_flops > 0) sf_yaml_kv_double(&y, "min_flops", f->min_flops);
         if (f->holdout_min_params > 0) sf_yaml_kv_double(&y, "holdout_min_params", f->holdout_min_params);
+        if (f->law == FIT_LAW_FRONTIER) sf_yaml_kv_str(&y, "frontier_fit", f->frontier_hull ? "hull" : "envelope");
         sf_yaml_map_end(&y);
     }
     sf_yaml_seq_end(&y);

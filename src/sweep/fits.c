@@ -93,21 +93,21 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
             snprintf(text, sizeof text, "run=%s", results.rows[i].fields[c_run]);
             if (!sweep_filter_add_impl(&where, text, false, FIT_FILTER_OP_EQ_STR, "fit", err)) goto fail;
         }
-        if (f->min_tokens > 0) {
-            snprintf(text, sizeof text, "tokens=%.17g", f->min_tokens);
-            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_tokens", err)) goto fail;
-        }
-        /* Without an exclusion of its own, the frontier starts where the smallest run ends
-         * (warm-up points of every curve lie above it), as the markov pilot did. */
-        double min_flops = f->min_flops;
-        if (min_flops == 0 && f->min_tokens == 0) {
-            long c_fl = sf_csv_column(&results, "flops_6n");
-            for (size_t i = 0; c_fl >= 0 && i < results.n_rows; i++) {
+        /* Without exclusions of its own, the first eighth of the smallest budget (warm-up and
+         * the first plateau of every curve) is left out. */
+        double min_tokens = f->min_tokens, min_flops = f->min_flops;
+        if (min_flops == 0 && min_tokens == 0) {
+            long c_tok = sf_csv_column(&results, "tokens");
+            for (size_t i = 0; c_tok >= 0 && i < results.n_rows; i++) {
                 double v;
                 if (strcmp(results.rows[i].fields[c_status], "done") == 0 &&
-                    sf_parse_double(results.rows[i].fields[c_fl], &v) && (min_flops == 0 || v < min_flops))
-                    min_flops = v;
+                    sf_parse_double(results.rows[i].fields[c_tok], &v) && (min_tokens == 0 || v / 8 < min_tokens))
+                    min_tokens = v / 8;
             }
+        }
+        if (min_tokens > 0) {
+            snprintf(text, sizeof text, "tokens=%.17g", min_tokens);
+            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_tokens", err)) goto fail;
         }
         if (min_flops > 0) {
             snprintf(text, sizeof text, "flops_6n=%.17g", min_flops);
@@ -129,6 +129,18 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     if (where.n == 0) {
         st = SF_SET(err, SF_EINVAL, "no run is done yet");
         goto done;
+    }
+    if (f->law != FIT_LAW_FRONTIER) {
+        /* Per-run laws: runs with fewer tokens or less compute than asked are left out (to fit
+         * L(N) on the largest budget of a sweep that has several). */
+        if (f->min_tokens > 0) {
+            snprintf(text, sizeof text, "tokens=%.17g", f->min_tokens);
+            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_tokens", err)) goto fail;
+        }
+        if (f->min_flops > 0) {
+            snprintf(text, sizeof text, "flops_6n=%.17g", f->min_flops);
+            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_flops", err)) goto fail;
+        }
     }
     if (f->min_params > 0) {
         snprintf(text, sizeof text, "params_nonembed=%.17g", f->min_params);
@@ -152,6 +164,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     req->params.seed      = s->fit_seed;
     req->params.level     = s->level;
     req->true_entropy     = bayes;
+    req->frontier_hull    = f->frontier_hull;
     req->tokens_per_sample = 0;
     goto done;
 fail:

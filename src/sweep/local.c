@@ -112,10 +112,20 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
         free(ids), free(steps), free(total), free(loss);
         SF_FAIL(err, SF_ENOMEM, "out of memory starting the sweep");
     }
-    for (size_t i = 0; i < n; i++) order[i] = (struct sweep_order){runs[i].flops_exact, i};
+    /* Time estimates order the runs (longest first) and give the ETA. */
+    double *est = calloc(n ? n : 1, sizeof *est);
+    if (est == NULL) {
+        free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
+        free(ids), free(steps), free(total), free(loss);
+        SF_FAIL(err, SF_ENOMEM, "out of memory starting the sweep");
+    }
+    sweep_estimate_seconds(runs, n, est);
+    for (size_t i = 0; i < n; i++)
+        order[i] = (struct sweep_order){isfinite(est[i]) ? est[i] : runs[i].flops_exact, i};
     qsort(order, n, sizeof *order, sweep_order_cmp_impl);
     size_t n_queue = 0, n_waiting = 0, head = 0, n_child = 0;
-    double flops_todo = 0, flops_done = 0;
+    double work_todo = 0, work_done = 0;   /* estimated seconds */
+    double took_real = 0, took_est = 0;    /* finished here: actual against estimated */
     for (size_t k = 0; k < n; k++) {
         size_t                 i = order[k].index;
         struct sweep_run_state st;
@@ -128,7 +138,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             waiting[n_waiting++] = i;
         else
             queue[n_queue++] = i;
-        flops_todo += runs[i].flops_exact;
+        work_todo += est[i];
     }
     enum sf_status status       = SF_OK;
     bool           stopping     = false;
@@ -152,7 +162,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             waiting[w] = waiting[--n_waiting];
             if (st.state == SWEEP_STATE_DONE || st.state == SWEEP_STATE_DIVERGED) {
                 finished[i] = true;
-                flops_done += runs[i].flops_exact;
+                work_done += est[i];
                 if (st.state == SWEEP_STATE_DONE) res->n_done++;
                 else res->n_diverged++;
             } else {
@@ -253,7 +263,11 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 sf_log(opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s (see %s/stderr.txt)",
                        runs[i].id, reason, dir ? dir : "its folder");
             }
-            if (finished[i]) flops_done += runs[i].flops_exact;
+            if (finished[i]) {
+                work_done += est[i];
+                took_real += sf_now() - child[c].start;
+                took_est += est[i];
+            }
             sf_log(opt->log, SF_LOG_LEVEL_INFO, "run %s: %s", runs[i].id, what);
             free(dir);
             child[c] = child[--n_child];
@@ -269,7 +283,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 total[c]  = runs[child[c].run].steps;
                 if (dir) sweep_metrics_last(dir, &steps[c], &loss[c]);
                 free(dir);
-                if (total[c] > 0) partial += runs[child[c].run].flops_exact * (double)steps[c] / (double)total[c];
+                /* A running run counts by the time it has had, up to its estimate. */
+                partial += fmin(now - child[c].start, est[child[c].run]);
             }
             size_t n_finished = 0, n_bad = 0;
             for (size_t i = 0; i < n; i++) n_finished += finished[i];
@@ -282,8 +297,10 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             p.n_pending  = n - n_finished - n_child;
             p.n_failed   = n_bad;
             p.elapsed_s  = now - t0;
-            double done  = flops_done + partial;
-            p.eta_s      = done > 0 && flops_todo > done ? p.elapsed_s * (flops_todo - done) / done : NAN;
+            /* The estimates scaled by what finished runs really took, shared by the jobs. */
+            double scale = took_est > 0 ? took_real / took_est : 1;
+            double left  = work_todo - work_done - partial;
+            p.eta_s      = isfinite(left) ? fmax(0, left) * scale / (double)jobs : NAN;
             p.n_active     = n_child;
             p.active_ids   = ids;
             p.active_step  = steps;
@@ -299,7 +316,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     bool unfinished   = false;
     for (size_t i = 0; i < n; i++) unfinished |= !finished[i];
     free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
-    free(ids), free(steps), free(total), free(loss);
+    free(ids), free(steps), free(total), free(loss), free(est);
     if (status != SF_OK) return status;
     if (stopping && unfinished)
         SF_FAIL(err, SF_EINTERRUPTED, "stopped: the unfinished runs are checkpointed; run the same "

@@ -208,7 +208,7 @@ static const char *const sweep_slurm_keys[]  = {"partition", "time", "cpus_per_t
 static const char *const sweep_fit_keys[]    = {"bootstrap", "seed", "level", "laws", NULL};
 static const char *const sweep_law_keys[]    = {"name", "law", "x", "d", "y", "min_params",
                                                 "max_params", "min_tokens", "min_flops",
-                                                "holdout_min_params", NULL};
+                                                "holdout_min_params", "frontier_fit", NULL};
 
 static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m, struct sweep_spec *s) {
     if (!sweep_check_keys_impl(c, "model", m, sweep_model_keys, NULL)) return;
@@ -517,6 +517,12 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         for (size_t k = 0; k < 5; k++)
             if ((v = sf_yaml_map_get(c->doc, ln, nums[k].key)))
                 sweep_get_double_impl(c, nums[k].key, v, 0, INFINITY, true, nums[k].dst);
+        if ((v = sf_yaml_map_get(c->doc, ln, "frontier_fit")) &&
+            sweep_get_string_impl(c, "frontier_fit", v, buf, sizeof buf)) {
+            if (strcmp(buf, "hull") != 0 && strcmp(buf, "envelope") != 0)
+                SWEEP_ERR(c, v, "'frontier_fit' must be hull or envelope, not %s", buf);
+            o->frontier_hull = strcmp(buf, "envelope") != 0;
+        }
         sweep_fit_check(o, c->path, ln, c->diags);
     }
 }

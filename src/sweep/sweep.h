@@ -59,6 +59,7 @@ struct sweep_fit {
     double            min_params, max_params;   /* exclusions (0: none) */
     double            min_tokens, min_flops;    /* frontier: drop warm-up points */
     double            holdout_min_params;       /* hold out runs with N >= this (0: none) */
+    bool              frontier_hull;            /* frontier: fit L(C) to the hull (default) */
     char              where[256];
 };
 
@@ -142,6 +143,10 @@ enum sf_status sweep_expand(const struct sweep_spec *spec, struct sweep_run **ru
 
 /* The id of a configuration (what sweep_expand assigns). */
 enum sf_status sweep_run_id(const struct model_config *cfg, char id[48], struct sf_error *err);
+
+/* Estimated training time of each run on this machine (seconds; NAN when a probe fails): a short
+ * timed probe of each distinct shape times the run's steps. Evaluations are not counted. */
+void sweep_estimate_seconds(const struct sweep_run *runs, size_t n, double *seconds);
 
 // ---- the sweep directory ----
 
