@@ -132,7 +132,9 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
 
 /* Fits every named law, writes their folders, draws the sweep's figures and the report. */
 static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
-                          const char *out, double wall, double train) {
+                          const char *out, int64_t jobs, double wall, double train,
+                          double loops_before) {
+    const double t_post = sf_now();
     struct sf_error err;
     struct sweep_fit_outcome *outs    = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *outs);
     struct fit_result       **results = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *results);
@@ -181,6 +183,7 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
         cli_sweep_figures_draw(out, frontier, &figs);
     }
     struct sweep_report_info info = {cli_version(), cli_command_line(), wall, train,
+                                     sf_now() - t_post, loops_before, jobs,
                                      (const char *const *)figs.drawn,
                                      (const char *const *)figs.missing};
     if (sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &info, &err) != SF_OK)
@@ -310,6 +313,7 @@ int cli_run_main(int argc, char **argv) {
     struct sweep_exec_options opt = {self, jobs, &cli_run_stop, cli_run_progress, &disp, &logger,
                                      disp.progress.tty ? cli_run_ask_cancel : NULL, NULL};
     struct sweep_exec_result  res;
+    double                    loops_before = sweep_loop_seconds(runs, n, out);
     fprintf(stderr, "sweep %s: %zu runs, %lld at a time, %s, in %s\n", spec.name, n, (long long)jobs,
             spec.executor == SWEEP_EXECUTOR_SLURM ? "on Slurm" : "here", out);
 #ifdef SF_HAVE_SLURM
@@ -334,7 +338,7 @@ int cli_run_main(int argc, char **argv) {
         rc = 4;
         goto done;
     }
-    rc = cli_run_finish(&spec, runs, n, out, res.wall_seconds, res.train_seconds);
+    rc = cli_run_finish(&spec, runs, n, out, jobs, res.wall_seconds, res.train_seconds, loops_before);
     if (rc == 0 && res.n_failed > 0) {
         fprintf(stderr, "scalefit: error: %zu run%s failed (see %s/report.md and each run's stderr.txt)\n",
                 res.n_failed, res.n_failed == 1 ? "" : "s", out);

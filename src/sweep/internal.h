@@ -34,8 +34,10 @@ char *sweep_abs_path(const struct sweep_spec *spec, const char *p);
  * check never takes the lock itself); *pid receives the holder's pid when known. */
 bool sweep_run_locked(const char *run_dir, long *pid);
 
-/* Reads the last complete line of a run's metrics.csv: its step and eval loss (NAN when empty). */
+/* Reads the last complete line of a run's metrics.csv: its step and eval loss (NAN when empty),
+ * and with sweep_metrics_tail also the seconds its training loop has run (elapsed_s). */
 void sweep_metrics_last(const char *run_dir, int64_t *step, double *eval_loss);
+void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, double *elapsed);
 
 // ---- the Slurm executor's pure pieces (slurm_text.c; tested without a cluster) ----
 

@@ -102,6 +102,19 @@ static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
     if (r->n_warnings) sf_buf_puts(b, "\n");
 }
 
+double sweep_loop_seconds(const struct sweep_run *runs, size_t n, const char *out_dir) {
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        char   *dir = sweep_run_dir(out_dir, runs[i].id);
+        int64_t step;
+        double  loss, elapsed = NAN;
+        if (dir) sweep_metrics_tail(dir, &step, &loss, &elapsed);
+        if (isfinite(elapsed)) sum += elapsed;
+        free(dir);
+    }
+    return sum;
+}
+
 enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep_run *runs,
                                   size_t n, const char *out_dir,
                                   const struct sweep_fit_outcome *fits, size_t n_fits,
@@ -131,12 +144,25 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     sf_buf_printf(&b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version, info->command);
     sweep_report_source_impl(&b, s, bayes, entropy);
     sf_buf_printf(&b, "%zu runs (%zu shapes × %zu budgets × %zu seeds): %zu done, %zu diverged, %zu "
-                      "failed, %zu interrupted, %zu pending. Wall time %.1f s; the trainers ran %.1f s "
-                      "in all (runs in parallel).\n\n",
+                      "failed, %zu interrupted, %zu pending.\n\n",
                   n, s->n_shapes, s->n_budgets, s->n_seeds, counts[SWEEP_STATE_DONE],
                   counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
-                  counts[SWEEP_STATE_INTERRUPTED], counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING],
-                  info->wall_seconds, info->train_seconds);
+                  counts[SWEEP_STATE_INTERRUPTED], counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
+    /* Timing: the training loops' own clocks (metrics.csv elapsed_s) against the executor's
+     * wall time, for what trained in this invocation. */
+    double in_loops = sweep_loop_seconds(runs, n, out_dir) - info->loop_seconds_before;
+    double jobs     = info->jobs > 0 ? (double)info->jobs : 1;
+    if (info->train_seconds > 0)
+        sf_buf_printf(&b, "Timing of this invocation: training took %.1f s of wall time with %lld runs at "
+                          "a time (the trainer processes %.1f s in all), then collection, fits and "
+                          "figures %.1f s. Inside their training loops (steps and evaluations, by each "
+                          "metrics.csv) the runs spent %.1f s, so the runner's overhead, the wall time "
+                          "not spent inside training loops, was about %.1f s of the %.1f s.\n\n",
+                      info->wall_seconds, (long long)info->jobs, info->train_seconds, info->post_seconds,
+                      in_loops, fmax(0, info->wall_seconds - in_loops / jobs), info->wall_seconds);
+    else
+        sf_buf_printf(&b, "Nothing trained in this invocation (every run had finished); collection, "
+                          "fits and figures took %.1f s.\n\n", info->post_seconds);
 
     sf_buf_puts(&b, "## Runs\n\n| run | state | seed | n_layer | d_model | N (non-embedding) | tokens | "
                     "C = 6ND (FLOP) | best eval loss | final eval loss | measured KL |\n"

@@ -101,8 +101,13 @@ bool sweep_run_locked(const char *run_dir, long *pid) {
 }
 
 void sweep_metrics_last(const char *run_dir, int64_t *step, double *eval_loss) {
+    sweep_metrics_tail(run_dir, step, eval_loss, NULL);
+}
+
+void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, double *elapsed) {
     *step      = 0;
     *eval_loss = NAN;
+    if (elapsed) *elapsed = NAN;
     char *path = sf_path_join(run_dir, "metrics.csv");
     FILE *f    = path ? fopen(path, "rb") : NULL;
     free(path);
@@ -122,10 +127,11 @@ void sweep_metrics_last(const char *run_dir, int64_t *step, double *eval_loss) {
     char *start = strrchr(buf, '\n');
     start       = start ? start + 1 : buf;
     if (strncmp(start, "step,", 5) == 0) return;
-    /* Columns: step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,... */
-    char *field[8];
+    /* Columns: step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,
+     * eval_loss_cv,grad_norm,elapsed_s,tokens_per_s */
+    char *field[12];
     size_t nf = 0;
-    for (char *p = start; nf < 8;) {
+    for (char *p = start; nf < 12;) {
         field[nf++] = p;
         char *c = strchr(p, ',');
         if (c == NULL) break;
@@ -136,6 +142,7 @@ void sweep_metrics_last(const char *run_dir, int64_t *step, double *eval_loss) {
     double  l;
     if (nf >= 1 && sf_parse_int64(field[0], &s)) *step = s;
     if (nf >= 7 && sf_parse_double(field[6], &l)) *eval_loss = l;
+    if (elapsed && nf >= 11 && sf_parse_double(field[10], &l)) *elapsed = l;
 }
 
 void sweep_run_state_read(const char *out_dir, const char *id, struct sweep_run_state *st) {
