@@ -74,6 +74,10 @@ enum sf_status sweep_slurm_parse_jobs(const char *text, const char *script,
                                       struct sweep_slurm_task **tasks, size_t *n, bool *ours,
                                       struct sf_error *err);
 
+/* The job name of a sweep's arrays: "scalefit-NAME", with characters other than letters, digits,
+ * '_', '-' and '.' made '_'. */
+void sweep_slurm_job_name(const char *sweep_name, char *buf, size_t n);
+
 /* What one submission is made of. Pointers borrowed. */
 struct sweep_slurm_submit {
     const struct sweep_slurm *settings;

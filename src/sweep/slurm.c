@@ -485,8 +485,11 @@ static void sweep_slurm_poll_impl(struct sweep_slurm_exec *x, struct sweep_slurm
  * is the submission's script. */
 static void sweep_slurm_recover_impl(struct sweep_slurm_exec *x, struct sweep_slurm_sub *s) {
     char *script = sf_strdup_printf("%s/submit-%lld.sh", x->sdir, (long long)s->number);
+    char  name[160], name_arg[176];
+    sweep_slurm_job_name(x->spec->name, name, sizeof name);
+    snprintf(name_arg, sizeof name_arg, "--name=%s", name);
     char *const argv[] = {(char *)"squeue", (char *)"--noheader", (char *)"--all", (char *)"--states=all",
-                          (char *)"--format=%F %o", NULL};
+                          name_arg, (char *)"--format=%F %o", NULL};
     struct sf_buf out, errb;
     sf_buf_init(&out);
     sf_buf_init(&errb);

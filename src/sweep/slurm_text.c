@@ -231,6 +231,13 @@ enum sf_status sweep_slurm_parse_jobs(const char *text, const char *script,
 
 // ---- the batch script and the sbatch arguments ----
 
+void sweep_slurm_job_name(const char *sweep_name, char *buf, size_t n) {
+    /* The sweep's name in the characters every tool shows cleanly. */
+    snprintf(buf, n, "scalefit-%.128s", sweep_name);
+    for (char *p = buf; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_-.", *p)) *p = '_';
+}
+
 void sweep_slurm_args_free(char **argv) {
     if (argv == NULL) return;
     for (size_t i = 0; argv[i]; i++) free(argv[i]);
@@ -279,10 +286,7 @@ enum sf_status sweep_slurm_submission(const struct sweep_slurm_submit *s, char *
     char **argv = calloc(cap + 1, sizeof *argv);
     char  *logs = sweep_slurm_pct_impl(s->out_dir);
     char   name[160], num[64];
-    /* The job name: the sweep's name, in the characters every tool shows cleanly. */
-    snprintf(name, sizeof name, "scalefit-%.128s", s->sweep_name);
-    for (char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("_-.", *p)) *p = '_';
+    sweep_slurm_job_name(s->sweep_name, name, sizeof name);
     bool ok = argv != NULL && logs != NULL;
     ok = ok && sweep_slurm_arg_impl(argv, &n, "%s", "sbatch");
     ok = ok && sweep_slurm_arg_impl(argv, &n, "%s", "--parsable");

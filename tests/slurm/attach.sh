@@ -3,12 +3,16 @@
 # runs (its trainers are stopped with SIGSTOP meanwhile, so that the array surely outlives each
 # step):
 # 1. killed outright (SIGKILL to its process group): the tasks go on; started again, it attaches
-#    to the array recorded in OUT/slurm/jobs and submits nothing.
+#    to the array recorded in OUT/slurm/jobs and submits nothing, even when the array's id never
+#    made it into the record (a kill between sbatch and the write: it finds the array in the queue
+#    by its batch script).
 # 2. Ctrl-C without a terminal: exit 4, the jobs keep running, and it says how to attach again;
 #    started again, it attaches, waits for the end, and the results equal the local executor's.
 # 3. Ctrl-C on a terminal (a pseudo-terminal from `script`), answered "c": it cancels the array
 #    (scancel), waits for the trainers to checkpoint, exits 4; started again, it resubmits both
 #    runs, which resume, and the results equal the local executor's.
+# 4. Two `scalefit run` at once on one new sweep directory: one array is submitted, the other
+#    command attaches to it, both exit 0.
 set -u
 SCALEFIT=$1 ROOT=$2 CLUSTER=$3
 . "$(dirname "$0")/lib.sh"
@@ -37,11 +41,16 @@ signal_trainers STOP "$out"
 kill -KILL -- "-$first"
 wait "$first" 2>/dev/null
 tasks_running "$out" && pass "scalefit run killed: the array's tasks still run" || failed "the tasks did not survive"
+job=$(awk '!/^#/ { print $2; exit }' "$out/slurm/jobs")
+sed -i "s/^1 $job /1 - /" "$out/slurm/jobs"
 start_sweep "$out" "$sweep"
 wait_for 30 'grep -q "attached to the sweep'"'"'s Slurm array job" "$out.log"' \
     && pass "started again: it attaches to the running array" || { failed "no attach"; tail "$out.log"; }
 [ "$(submissions "$out")" -eq 1 ] && pass "started again: nothing submitted again" \
     || failed "$(submissions "$out") submissions"
+grep -q "submission 1: found its array job $job in the queue" "$out/slurm/events.log" &&
+    grep -q "^1 $job " "$out/slurm/jobs" && pass "started again: the array's lost id was found in the queue" \
+    || { failed "the lost id was not recovered"; cat "$out/slurm/jobs"; }
 
 # 2. Ctrl-C without a terminal.
 kill -INT "$sweep_pid"
@@ -92,4 +101,18 @@ run_sweep "$out" "$sweep"
 [ "$(grep -l "resuming .* at step [1-9]" "$out"/runs/*/log.txt | wc -l)" -eq 2 ] \
     && pass "both runs resumed from their checkpoints" || failed "the runs did not resume"
 same_results "$out" "$ref" "cancelled from a terminal"
+
+# 4. Two commands at once.
+out=$work/twice
+start_sweep "$out" "$sweep"
+one=$sweep_pid
+start_sweep "$out" "$sweep"
+wait "$one"
+rc_one=$?
+finish_sweep
+[ "$rc_one" -eq 0 ] && [ "$rc" -eq 0 ] && pass "two commands at once: both exit 0" \
+    || { failed "two commands at once: exit $rc_one and $rc"; tail -n 5 "$out.log"; }
+[ "$(submissions "$out")" -eq 1 ] && pass "two commands at once: one array submitted" \
+    || failed "two commands at once: $(submissions "$out") arrays"
+same_results "$out" "$ref" "two commands at once"
 exit $fail

@@ -8,7 +8,9 @@
 #     stay pending, so the task reaches its time limit and is killed (TIMEOUT); the trainer records
 #     nothing, so the executor marks it interrupted and resubmits it.
 # Both resume from their checkpoints in the resubmitted arrays, and the results equal the local
-# executor's (the same runs as slurm.yaml).
+# executor's (the same runs as slurm.yaml). Beside it, the same sweep with max_resubmits 0: its
+# held run C reaches the limit too but is reported failed (resubmissions used up) with exit 1, and
+# running the command again continues it from its checkpoint.
 set -u
 SCALEFIT=$1 ROOT=$2 CLUSTER=$3
 . "$(dirname "$0")/lib.sh"
@@ -17,18 +19,34 @@ sweep=$root/tests/data/sweeps/slurm-timelimit.yaml
 python=/usr/bin/python3
 [ -x "$python" ] || { failed "no $python for hold.py"; exit 1; }
 
-out=$work/limit
+sed 's/slurm: {\(.*\)}/slurm: {\1, max_resubmits: 0}/; s/^name: .*/name: slurm-noresubmit/' "$sweep" >"$work/none.yaml"
+out=$work/limit none=$work/none
+start_sweep "$none" "$work/none.yaml"
+none_pid=$sweep_pid
 start_sweep "$out" "$sweep"
-wait_for 90 '[ "$(ls "$out"/runs/*/checkpoint.bin 2>/dev/null | wc -l)" -eq 2 ]' \
-    || { failed "the runs did not start"; tail "$out.log"; exit 1; }
-a=$(ls -d "$out"/runs/d10l1-*) b=$(ls -d "$out"/runs/d14l2-*)
-pid_a=$(trainer_pid "$a") pid_b=$(trainer_pid "$b")
-kill -STOP "$pid_a"
-setsid "$python" "$root/tests/slurm/hold.py" "$pid_b" >"$work/hold.log" 2>&1 &
-helpers+=("$!")
-hold=$!
-wait_for 10 'grep -q held "$work/hold.log"' && pass "A stopped, B held (ptrace) mid-run" \
-    || { failed "hold.py could not hold the trainer"; cat "$work/hold.log"; }
+# As soon as each of A (OUT's d10l1 run), B (OUT's d14l2 run) and C (NONE's d14l2 run) has a
+# checkpoint, A's trainer is stopped and B's and C's are held with hold.py.
+a= b= c=
+end=$(($(date +%s) + 90))
+while [ -z "$a" ] || [ -z "$b" ] || [ -z "$c" ]; do
+    [ "$(date +%s)" -lt "$end" ] || { failed "the runs did not start"; tail "$out.log" "$none.log"; exit 1; }
+    for h in a b c; do
+        [ -z "${!h}" ] || continue
+        case $h in a) d=$out/runs/d10l1 ;; b) d=$out/runs/d14l2 ;; c) d=$none/runs/d14l2 ;; esac
+        d=$(ls -d "$d"-* 2>/dev/null) && [ -e "$d/checkpoint.bin" ] && pid=$(trainer_pid "$d") || continue
+        if [ $h = a ]; then
+            kill -STOP "$pid"
+        else
+            setsid "$python" "$root/tests/slurm/hold.py" "$pid" >"$work/hold-$h.log" 2>&1 &
+            helpers+=("$!")
+        fi
+        printf -v "$h" '%s' "$d"
+    done
+    sleep 0.02
+done
+wait_for 10 'grep -q held "$work/hold-b.log" && grep -q held "$work/hold-c.log"' \
+    && pass "A stopped, B and C held (ptrace) mid-run" \
+    || { failed "hold.py could not hold the trainers"; cat "$work"/hold-*.log; }
 task_a=$(task_of "$out" "$(basename "$a")") task_b=$(task_of "$out" "$(basename "$b")")
 finish_sweep
 [ "$rc" -eq 0 ] && pass "the sweep exits 0" || { failed "the sweep exited $rc"; tail -n 20 "$out.log"; }
@@ -39,8 +57,8 @@ state_b=$(task_field "$task_b" JobState) reason_b=$(task_field "$task_b" Reason)
     || failed "A: Slurm says $state_a, exit $exit_a"
 [ "$state_b" = TIMEOUT ] && [ "$reason_b" = TimeLimit ] \
     && pass "B: reached its time limit (TIMEOUT, reason TimeLimit)" || failed "B: Slurm says $state_b ($reason_b)"
-grep -q "ended (signal 9)" "$work/hold.log" && pass "B was killed at its limit (SIGKILL after KillWait)" \
-    || { failed "B's end"; cat "$work/hold.log"; }
+grep -q "ended (signal 9)" "$work/hold-b.log" && pass "B was killed at its limit (SIGKILL after KillWait)" \
+    || { failed "B's end"; cat "$work/hold-b.log"; }
 grep -q "run $(basename "$a"), Slurm: FAILED (exit 4:0.*resubmitting it" "$out/slurm/events.log" \
     && pass "A was resubmitted" || failed "A was not resubmitted"
 grep -q "run $(basename "$b"), Slurm: TIMEOUT (exit 0:9, reason TimeLimit).*resubmitting it" "$out/slurm/events.log" \
@@ -54,4 +72,17 @@ for r in "$a" "$b"; do
         || failed "$(basename "$r") did not resume"
 done
 same_results "$out" "$ref" "time limit"
+
+wait "$none_pid"
+rc=$?
+[ "$rc" -eq 1 ] && pass "max_resubmits 0: the sweep exits 1" || { failed "max_resubmits 0: exit $rc"; tail "$none.log"; }
+grep -q "^failed: Slurm: TIMEOUT .* after 0 resubmissions (runner.slurm.max_resubmits)" "$c/status" \
+    && pass "max_resubmits 0: the run is reported failed, its resubmissions used up" \
+    || { failed "max_resubmits 0: status"; cat "$c/status"; }
+[ "$(submissions "$none")" -eq 1 ] && pass "max_resubmits 0: nothing resubmitted" || failed "max_resubmits 0: resubmitted"
+run_sweep "$none" "$work/none.yaml"
+[ "$rc" -eq 0 ] && grep -q "resuming .* at step [1-9]" "$c/log.txt" \
+    && pass "max_resubmits 0: running it again continues the run from its checkpoint" \
+    || { failed "max_resubmits 0: rerun exit $rc"; tail "$none.log"; }
+same_results "$none" "$ref" "max_resubmits 0, then again"
 exit $fail
