@@ -367,6 +367,7 @@ struct sweep_slurm_runinfo {
     size_t                 task;
     int64_t                resubmits; /* automatic resubmissions since its last fresh one */
     int64_t                restarts;  /* Slurm's requeues seen in its current task */
+    char                   pending_reason[160]; /* the unusual waiting reason last reported */
     bool                   finished;  /* done or diverged (for the display) */
 };
 
@@ -726,6 +727,21 @@ static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x, st
                     todo[b - 1] = tmp;
                 }
             if (n_todo > 0) st = sweep_slurm_submit_impl(x, todo, n_todo, resubmit, err);
+            if (st != SF_OK && resubmit) {
+                /* The sweep's other arrays may still run: give these runs up for this command
+                 * (they are checkpointed) rather than abandon everything. */
+                for (size_t t = 0; t < n_todo; t++) {
+                    size_t i       = todo[t];
+                    x->ri[i].phase = SWEEP_SLURM_PHASE_END;
+                    x->res->n_interrupted++;
+                    char *why = sf_strdup_printf("its resubmission failed: %s; run the same command again", err->message);
+                    if (why) sweep_slurm_status_impl(x, i, "interrupted", why);
+                    free(why);
+                }
+                sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "could not resubmit %zu run%s: %s", n_todo,
+                       n_todo == 1 ? "" : "s", err->message);
+                st = SF_OK;
+            }
             free(todo);
         }
     }
@@ -879,6 +895,18 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
         if (!s->polled) continue;
         const struct sweep_slurm_task *tk = sweep_slurm_task_impl(s, r->task);
         if (tk && !sweep_slurm_state_terminal(tk->state)) {
+            /* Why a task waits, when it is not the ordinary waiting (say it once per reason). */
+            bool ordinary = strcmp(tk->state, "PENDING") != 0 || strcmp(tk->reason, "None") == 0 ||
+                            strcmp(tk->reason, "Priority") == 0 || strcmp(tk->reason, "Resources") == 0 ||
+                            strcmp(tk->reason, "JobArrayTaskLimit") == 0 || strcmp(tk->reason, "BeginTime") == 0;
+            bool held = strstr(tk->state, "HOLD") != NULL || strcmp(tk->state, "SPECIAL_EXIT") == 0 ||
+                        strstr(tk->reason, "Held") != NULL || strstr(tk->reason, "held") != NULL;
+            if ((held || !ordinary) && strcmp(r->pending_reason, tk->reason) != 0) {
+                snprintf(r->pending_reason, sizeof r->pending_reason, "%s", tk->reason);
+                sf_log(x->opt->log, held ? SF_LOG_LEVEL_WARNING : SF_LOG_LEVEL_INFO,
+                       "run %s: task %s_%zu is %s (reason %s)%s", x->runs[i].id, s->job, r->task, tk->state,
+                       tk->reason, held ? "; it runs once released (scontrol release) or fails once cancelled" : "");
+            }
             if (tk->restarts > r->restarts) {
                 r->restarts = tk->restarts;
                 sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s: Slurm requeued task %s_%zu (restart %lld); "
