@@ -2,7 +2,7 @@
 # interrupts.sh SCALEFIT SOURCE_ROOT — the runner under stress: Ctrl-C (SIGINT to the whole
 # foreground group) stops cleanly with exit 4 and checkpoints, and the same command resumes to
 # the uninterrupted results; two sweeps started at once on one directory never train a run
-# twice and agree with the reference; a trainer that crashes (SIGSEGV) is recorded as failed with
+# twice and agree with the reference; a trainer that crashes (SIGABRT) is recorded as failed with
 # its signal while the others finish (exit 1), and a run that diverges is a recorded result
 # (exit 0).
 set -u
@@ -48,10 +48,10 @@ for i in $(seq 1 3000); do
     sleep 0.01
 done
 victim_dir=$(tr '\0' ' ' < /proc/"$victim"/cmdline | awk '{print $4}')
-kill -SEGV "$victim"
+kill -ABRT "$victim"   # a crash; SIGSEGV would be caught by the sanitizer build's runtime
 wait "$bg_pgid"; rc=$?; bg_pgid=0
 [ "$rc" -eq 1 ] && pass "a crashed trainer: the sweep exits 1" || failed "a crashed trainer: exit $rc (1 expected)"
-grep -q "^failed: the trainer was killed by signal 11" "$victim_dir/status" \
+grep -q "^failed: the trainer was killed by signal 6" "$victim_dir/status" \
     && pass "the crashed run is recorded as failed with its signal" || { failed "crashed run status"; cat "$victim_dir/status"; }
 [ "$(grep -c ',done,' "$out/results.csv")" -eq 2 ] && grep -q ',failed,' "$out/results.csv" \
     && pass "the other runs finished; results.csv records the failure" || failed "results.csv after a crash"
