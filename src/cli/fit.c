@@ -52,7 +52,10 @@ static void cli_fit_usage(FILE *out) {
             "  --true-entropy H        the data's known entropy (nats/token), to check L_inf\n"
             "  --tokens-per-sample T   also report the entropy per sample\n"
             "  --no-plot               do not draw figures\n"
-            "  --out DIR               where fit.yaml, report.md and figures/ go (required)\n");
+            "  --out DIR               where fit.yaml, report.md and figures/ go (required)\n"
+            "\n"
+            "Figures are drawn by gnuplot ($SCALEFIT_GNUPLOT, else gnuplot on the PATH) from the\n"
+            "templates in $SCALEFIT_PLOTS, else the source tree's plots/, else the installed ones.\n");
 }
 
 /* Everything parsed from the command line. */
