@@ -44,10 +44,13 @@
  * range (softmax arguments are <= 0, tanh saturates long before). libm's expf is exact to
  * 0.5 ulp but scalar, and GELU's tanh through it cost a quarter of a training step. */
 static inline float kernel_expf(float x) {
-    x       = x < -87.0f ? -87.0f : x;
-    x       = x > 88.0f ? 88.0f : x;
+    x        = x < -87.0f ? -87.0f : x;
+    x        = x > 88.0f ? 88.0f : x;
+    /* n comes from a copy with NaN replaced by 0, so that the float-to-int conversion below is
+     * always defined; a NaN input still propagates through r and p. */
+    float xs = x == x ? x : 0.0f;
     /* Round x·log2(e) to the nearest integer with the 1.5·2^23 trick (|x·log2 e| < 2^22). */
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float n  = (xs * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f;
     r       = r - n * -2.12194440e-4f;
     float p = 1.9875691500e-4f;

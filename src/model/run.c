@@ -660,8 +660,12 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         sum.status = "interrupted";
         model_write_summary_impl(c.files.summary, &sum, &ignored);
         model_write_status_impl(c.files.status, "interrupted", NULL, &ignored);
-        sf_log(&c.log, SF_LOG_LEVEL_INFO, "interrupted at step %lld; checkpoint written",
-               (long long)ts.step);
+        /* Into log.txt only: the command's closing line says it on stderr. */
+        struct model_run_log file_only = {NULL, c.log_impl.file};
+        char                 line[128];
+        snprintf(line, sizeof line, "interrupted at step %lld; checkpoint written",
+                 (long long)ts.step);
+        model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_INFO, line);
         sf_error_set(err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
                      "interrupted at step %lld (checkpointed; run again to resume)",
                      (long long)ts.step);
@@ -670,7 +674,10 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         sum.reason = reason;
         model_write_summary_impl(c.files.summary, &sum, &ignored);
         model_write_status_impl(c.files.status, "diverged", reason, &ignored);
-        sf_log(&c.log, SF_LOG_LEVEL_WARNING, "diverged: %s", reason);
+        struct model_run_log file_only = {NULL, c.log_impl.file};
+        char                 line[600];
+        snprintf(line, sizeof line, "diverged: %s", reason);
+        model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_WARNING, line);
         sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "diverged: %s", reason);
     } else {
         sum.status = "done";

@@ -318,6 +318,21 @@ static void test_diverged(void) {
     free(m);
     check(train_cli(dir, NULL) == 3, "a diverged run stays diverged");
     free(st);
+    /* With the spike test off, an absurd learning rate ends in a NaN loss: diverged too. */
+    snprintf(dir, sizeof dir, "%s/nan", root);
+    make_run(dir, "data: {source: markov, n_vocab: 4, order: 3}\n"
+                  "n_layer: 1\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 8\nsteps: 200\n"
+                  "lr: 1e30\nlr_warmup: 0\ngrad_clip: 0\ndiverge_factor: 0\n"
+                  "eval_points: 4\neval_tokens: 128\n");
+    rc = train_cli(dir, path_in(root, "nan.err"));
+    st = first_line(path_in(dir, "status"));
+    char *msg = slurp(path_in(root, "nan.err"), NULL);
+    check(rc == 3 && st && strncmp(st, "diverged: step ", 15) == 0 && strstr(st, " nan"),
+          "NaN loss: exit 3 and '%s'", st ? st : "");
+    check(msg && strstr(msg, "scalefit: diverged: step ") && strstr(msg, "warning") == NULL,
+          "NaN loss: one closing line on stderr");
+    free(msg);
+    free(st);
 }
 
 static void test_bad_checkpoints(const char *ref) {
