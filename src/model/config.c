@@ -185,6 +185,30 @@ enum model_range {
     MODEL_RANGE_UNIT_OPEN,    /* (0, 1) */
 };
 
+/* True when x (finite) lies in the range. */
+static bool model_in_range_impl(double x, enum model_range range) {
+    if (!isfinite(x)) return false;
+    switch (range) {
+    case MODEL_RANGE_POSITIVE: return x > 0;
+    case MODEL_RANGE_NONNEG: return x >= 0;
+    case MODEL_RANGE_UNIT_CLOSED: return x >= 0 && x <= 1;
+    case MODEL_RANGE_UNIT_HALF: return x >= 0 && x < 1;
+    case MODEL_RANGE_UNIT_OPEN: return x > 0 && x < 1;
+    }
+    return false;
+}
+
+static const char *model_range_text_impl(enum model_range range) {
+    switch (range) {
+    case MODEL_RANGE_POSITIVE: return "greater than 0";
+    case MODEL_RANGE_NONNEG: return "at least 0";
+    case MODEL_RANGE_UNIT_CLOSED: return "between 0 and 1";
+    case MODEL_RANGE_UNIT_HALF: return "at least 0 and below 1";
+    case MODEL_RANGE_UNIT_OPEN: return "strictly between 0 and 1";
+    }
+    return "";
+}
+
 static bool model_get_double_impl(const char *path, const char *name, const yaml_node_t *v,
                                   enum model_range range, double *out, struct sf_diags *diags) {
     char where[MODEL_WHERE_LEN];
@@ -200,17 +224,9 @@ static bool model_get_double_impl(const char *path, const char *name, const yaml
         sf_diag_add(diags, true, where, "'%s' must be a finite number, not '%s'", name, s);
         return false;
     }
-    bool        ok   = true;
-    const char *what = "";
-    switch (range) {
-    case MODEL_RANGE_POSITIVE: ok = x > 0; what = "greater than 0"; break;
-    case MODEL_RANGE_NONNEG: ok = x >= 0; what = "at least 0"; break;
-    case MODEL_RANGE_UNIT_CLOSED: ok = x >= 0 && x <= 1; what = "between 0 and 1"; break;
-    case MODEL_RANGE_UNIT_HALF: ok = x >= 0 && x < 1; what = "at least 0 and below 1"; break;
-    case MODEL_RANGE_UNIT_OPEN: ok = x > 0 && x < 1; what = "strictly between 0 and 1"; break;
-    }
-    if (!ok) {
-        sf_diag_add(diags, true, where, "'%s' must be %s, not %s", name, what, s);
+    if (!model_in_range_impl(x, range)) {
+        sf_diag_add(diags, true, where, "'%s' must be %s, not %s", name,
+                    model_range_text_impl(range), s);
         return false;
     }
     *out = x;
@@ -563,10 +579,57 @@ static void model_validate_impl(const struct model_config *c, const struct model
         MODEL_DIAG(diags, pl, "eval_points", "give 'eval_every' or 'eval_points', not both");
     if (c->eval_every <= 0 && c->eval_points <= 0)
         MODEL_DIAG(diags, pl, "eval_points", "give 'eval_every' or 'eval_points'");
-    if (c->n_layer < 1 || c->d_model < 1 || c->n_head < 1 || c->n_ctx < 1 || c->batch < 1 ||
-        c->d_ff < 0 || c->d_attn < 0 || c->threads < 1 || !(c->lr > 0))
-        MODEL_DIAG(diags, pl, "n_layer",
-                   "n_layer, d_model, n_head, n_ctx, batch, threads and lr must be positive");
+    /* Ranges of single values: the parser enforces them key by key, so these fire only for a
+     * configuration built in memory (a sweep's), where they are the only check. */
+    const int64_t D = MODEL_CFG_MAX_DIM;
+    struct {
+        const char *name;
+        int64_t     v, lo, hi;
+    } ints[] = {
+        {"n_layer", c->n_layer, 1, 4096},       {"d_model", c->d_model, 1, D},
+        {"n_head", c->n_head, 1, D},            {"d_ff", c->d_ff, 0, D},
+        {"d_attn", c->d_attn, 0, D},            {"n_ctx", c->n_ctx, 1, D},
+        {"batch", c->batch, 1, D},              {"steps", c->steps, 0, INT64_MAX},
+        {"tokens", c->tokens, 0, INT64_MAX},    {"eval_every", c->eval_every, 0, INT64_MAX},
+        {"eval_points", c->eval_points, 0, 100000},
+        {"eval_tokens", c->eval_tokens, 1, INT64_C(1) << 40},
+        {"checkpoint_every", c->checkpoint_every, 0, INT64_MAX},
+        {"threads", c->threads, 1, MODEL_CFG_MAX_THREADS},
+        {"data.resolution", d->resolution, 1, 256},
+        {"data.levels", d->levels, 2, MODEL_CFG_MAX_VOCAB},
+        {"data.order", d->order, 1, 64},
+    };
+    if (c->seed > (uint64_t)INT64_MAX)
+        MODEL_DIAG(diags, pl, "seed", "'seed' must be at most %lld", (long long)INT64_MAX);
+    if (d->seed > (uint64_t)INT64_MAX)
+        MODEL_DIAG(diags, pl, "data.seed", "'data.seed' must be at most %lld", (long long)INT64_MAX);
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (ints[i].v < ints[i].lo || ints[i].v > ints[i].hi)
+            MODEL_DIAG(diags, pl, ints[i].name, "'%s' must be between %lld and %lld, not %lld",
+                       ints[i].name, (long long)ints[i].lo, (long long)ints[i].hi,
+                       (long long)ints[i].v);
+    struct {
+        const char      *name;
+        double           v;
+        enum model_range range;
+    } dbls[] = {
+        {"lr", c->lr, MODEL_RANGE_POSITIVE},
+        {"lr_floor", c->lr_floor, MODEL_RANGE_UNIT_CLOSED},
+        {"lr_warmup", c->lr_warmup, MODEL_RANGE_UNIT_HALF},
+        {"beta1", c->beta1, MODEL_RANGE_UNIT_HALF},
+        {"beta2", c->beta2, MODEL_RANGE_UNIT_HALF},
+        {"eps", c->eps, MODEL_RANGE_POSITIVE},
+        {"weight_decay", c->weight_decay, MODEL_RANGE_NONNEG},
+        {"grad_clip", c->grad_clip, MODEL_RANGE_NONNEG},
+        {"data.scale", d->scale, MODEL_RANGE_POSITIVE},
+        {"data.decay", d->decay, MODEL_RANGE_POSITIVE},
+        {"data.concentration", d->concentration, MODEL_RANGE_POSITIVE},
+        {"data.eval_fraction", d->eval_fraction, MODEL_RANGE_UNIT_OPEN},
+    };
+    for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++)
+        if (!model_in_range_impl(dbls[i].v, dbls[i].range))
+            MODEL_DIAG(diags, pl, dbls[i].name, "'%s' must be %s, not %g", dbls[i].name,
+                       model_range_text_impl(dbls[i].range), dbls[i].v);
     if (d->source == MODEL_SOURCE_MARKOV) {
         /* The transition table has V^(K+1) entries. */
         double entries = pow((double)d->n_vocab, (double)(d->order + 1));

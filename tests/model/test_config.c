@@ -147,6 +147,18 @@ static void test_validate(void) {
     for (size_t i = 0; i < d.n; i++) has_heads |= strstr(d.items[i].message, "does not divide") != NULL;
     check(has_heads, "the heads message names the relation");
     sf_diag_free(&d);
+    /* Ranges of single values, for configurations built in memory. */
+    sf_diag_init(&d);
+    c              = model_config_default();
+    c.beta2        = 1.5;
+    c.lr_floor     = NAN;
+    c.seed         = UINT64_MAX;
+    c.data.decay   = -1.0;
+    c.threads      = 0;
+    check(model_config_validate(&c, NULL, &d) == SF_EINVAL && d.n_errors == 5,
+          "validate reports the five out-of-range values (got %zu)", d.n_errors);
+    sf_diag_print(&d, stdout);
+    sf_diag_free(&d);
     sf_diag_init(&d);
     c = model_config_default();
     c.data.source  = MODEL_SOURCE_TEXT;
