@@ -905,7 +905,7 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
                 snprintf(r->pending_reason, sizeof r->pending_reason, "%s", tk->reason);
                 sf_log(x->opt->log, held ? SF_LOG_LEVEL_WARNING : SF_LOG_LEVEL_INFO,
                        "run %s: task %s_%zu is %s (reason %s)%s", x->runs[i].id, s->job, r->task, tk->state,
-                       tk->reason, held ? "; it runs once released (scontrol release) or fails once cancelled" : "");
+                       tk->reason, held ? "; it runs once released (scontrol release)" : "");
             }
             if (tk->restarts > r->restarts) {
                 r->restarts = tk->restarts;
