@@ -5,8 +5,8 @@
  * model FLOP utilisation: the engine's exact FLOPs per step (model_flops_per_token, causal
  * attention) ÷ that GEMM rate, and beside it the same with the issue's convention,
  * B·T·[6·(12·n_layer·d² + V·d) + 12·n_layer·T·d] with d = d_model (PaLM's count, attention over
- * the full T×T), so that figures compare with the recorded baselines. The timed region is what llm.c times: the
- * batch, forward, zero_grad, backward and the AdamW update.
+ * the full T×T), so that figures compare with the recorded baselines. The timed region is what
+ * llm.c times: the batch, forward, zero_grad, backward and the AdamW update.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,23 +17,22 @@
 #include "model.h"
 
 static void cli_bench_train_usage(FILE *out) {
-    fprintf(out,
-            "usage: scalefit bench train [options]\n\n"
-            "options (named like run.yaml's keys):\n"
-            "  --n-layer N      default 4\n"
-            "  --d-model N      default 256\n"
-            "  --n-head N       default 4\n"
-            "  --d-ff N         default 4·d_model\n"
-            "  --d-attn N       default d_model\n"
-            "  --n-vocab N      default 512\n"
-            "  --batch N        default 8\n"
-            "  --n-ctx N        default 128\n"
-            "  --threads N      default 1\n"
-            "  --steps N        timed steps, default 20\n"
-            "  --warmup N       untimed steps first, default 3\n"
-            "  --untied         untie the output head\n"
-            "  --gemm-size N    n of the n×n×n sgemm measured, default 1024\n"
-            "prints one line 'tokens/s: X' per configuration, among others.\n");
+    fprintf(out, "usage: scalefit bench train [options]\n\n"
+                 "options (named like run.yaml's keys):\n"
+                 "  --n-layer N      default 4\n"
+                 "  --d-model N      default 256\n"
+                 "  --n-head N       default 4\n"
+                 "  --d-ff N         default 4·d_model\n"
+                 "  --d-attn N       default d_model\n"
+                 "  --n-vocab N      default 512\n"
+                 "  --batch N        default 8\n"
+                 "  --n-ctx N        default 128\n"
+                 "  --threads N      default 1\n"
+                 "  --steps N        timed steps, default 20\n"
+                 "  --warmup N       untimed steps first, default 3\n"
+                 "  --untied         untie the output head\n"
+                 "  --gemm-size N    n of the n×n×n sgemm measured, default 1024\n"
+                 "prints one line 'tokens/s: X' per configuration, among others.\n");
 }
 
 static int cli_cmp_double(const void *a, const void *b) {
@@ -42,9 +41,15 @@ static int cli_cmp_double(const void *a, const void *b) {
 }
 
 int cli_bench_train_main(int argc, char **argv) {
-    struct model_shape s = {.n_layer = 4, .d_model = 256, .n_head = 4, .d_ff = 0, .d_attn = 0,
-                            .n_ctx = 128, .n_vocab = 512, .tie_embeddings = true};
-    size_t B = 8, threads = 1, steps = 20, warmup = 3, gemm_n = 1024;
+    struct model_shape s = {.n_layer        = 4,
+                            .d_model        = 256,
+                            .n_head         = 4,
+                            .d_ff           = 0,
+                            .d_attn         = 0,
+                            .n_ctx          = 128,
+                            .n_vocab        = 512,
+                            .tie_embeddings = true};
+    size_t             B = 8, threads = 1, steps = 20, warmup = 3, gemm_n = 1024;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) {
@@ -80,13 +85,14 @@ int cli_bench_train_main(int argc, char **argv) {
             if (opts[k].i64) *opts[k].i64 = (int64_t)v;
             matched = true;
         }
-        if (!matched) return cli_option_error(a, "unknown option (see scalefit bench train --help)");
+        if (!matched)
+            return cli_option_error(a, "unknown option (see scalefit bench train --help)");
     }
     if (s.d_ff == 0) s.d_ff = 4 * s.d_model;
     if (s.d_attn == 0) s.d_attn = s.d_model;
     if (s.d_attn % s.n_head != 0)
-        return cli_option_error("--n-head", "%lld does not divide d_attn %lld",
-                                (long long)s.n_head, (long long)s.d_attn);
+        return cli_option_error("--n-head", "%lld does not divide d_attn %lld", (long long)s.n_head,
+                                (long long)s.d_attn);
     if (s.n_vocab < 2) return cli_option_error("--n-vocab", "must be at least 2");
 
     model_set_threads((int)threads);
@@ -120,11 +126,11 @@ int cli_bench_train_main(int argc, char **argv) {
         x         = x * 6364136223846793005ull + 1442695040888963407ull;
         tokens[i] = (int32_t)((x >> 33) % (uint64_t)s.n_vocab);
     }
-    struct model_adamw opt = {0.9, 0.999, 1e-8, 0.0, false, 0.0};
+    struct model_adamw opt  = {0.9, 0.999, 1e-8, 0.0, false, 0.0};
     double             loss = NAN;
     for (size_t k = 0; k < warmup + steps; k++) {
-        double t0 = sf_now();
-        const int32_t *w = tokens + k * B * (T + 1);
+        double         t0 = sf_now();
+        const int32_t *w  = tokens + k * B * (T + 1);
         for (size_t b = 0; b < B; b++) {
             memcpy(inp + b * T, w + b * (T + 1), T * sizeof *inp);
             memcpy(tgt + b * T, w + b * (T + 1) + 1, T * sizeof *tgt);
@@ -152,18 +158,18 @@ int cli_bench_train_main(int argc, char **argv) {
     }
     double med = phase[0];
     double d = (double)s.d_model, L = (double)s.n_layer, V = (double)s.n_vocab, Td = (double)T;
-    double bt        = (double)(B * T);
-    double flops     = bt * (6.0 * (12.0 * L * d * d + V * d) + 12.0 * L * Td * d);
-    double flops_ex  = bt * model_flops_per_token(&s);
-    double tok_s     = bt / (med / 1e3);
+    double bt       = (double)(B * T);
+    double flops    = bt * (6.0 * (12.0 * L * d * d + V * d) + 12.0 * L * Td * d);
+    double flops_ex = bt * model_flops_per_token(&s);
+    double tok_s    = bt / (med / 1e3);
     printf("config: n_layer %lld d_model %lld n_head %lld d_ff %lld d_attn %lld n_vocab %lld "
            "batch %zu n_ctx %zu threads %zu %s; params %lld (non-embedding %lld)\n",
            (long long)s.n_layer, (long long)s.d_model, (long long)s.n_head, (long long)s.d_ff,
            (long long)s.d_attn, (long long)s.n_vocab, B, T, threads,
            s.tie_embeddings ? "tied" : "untied", (long long)model_params_total(&s),
            (long long)model_params_nonembed(&s));
-    printf("flops/step: %.4g GFLOP (issue convention), %.4g GFLOP (exact, causal)\n",
-           flops / 1e9, flops_ex / 1e9);
+    printf("flops/step: %.4g GFLOP (issue convention), %.4g GFLOP (exact, causal)\n", flops / 1e9,
+           flops_ex / 1e9);
     printf("ms/step: median %.1f (min %.1f, max %.1f) over %zu steps; final loss %.4f\n", med,
            ms[0], ms[steps - 1], steps, loss);
     printf("phases: forward %.1f ms, zero_grad + backward %.1f ms, update %.1f ms (medians)\n",

@@ -78,10 +78,10 @@ int cli_train_main(int argc, char **argv) {
     enum sf_log_level        min_level = SF_LOG_LEVEL_INFO;
     struct sf_logger         log       = sf_logger_stderr(&min_level);
     struct model_run_options opts      = {0};
-    opts.stop     = &cli_train_stop;
-    opts.log      = &log;
-    opts.progress = quiet ? NULL : stderr;
-    opts.version  = cli_version();
+    opts.stop                          = &cli_train_stop;
+    opts.log                           = &log;
+    opts.progress                      = quiet ? NULL : stderr;
+    opts.version                       = cli_version();
 
     struct sf_diags diags;
     struct sf_error err;

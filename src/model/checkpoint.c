@@ -18,16 +18,18 @@
 #include <zlib.h>
 
 #define MODEL_CKPT_HEADER_BYTES 256
-#define MODEL_CKPT_END_MAGIC    UINT32_C(0x444E4553) /* "SEND" */
-#define MODEL_CKPT_HINT         "remove checkpoint.bin to start the run over"
+#define MODEL_CKPT_END_MAGIC UINT32_C(0x444E4553) /* "SEND" */
+#define MODEL_CKPT_HINT "remove checkpoint.bin to start the run over"
 
 // ---- little-endian fields ----
 
 static void model_put_u32_impl(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 static void model_put_u64_impl(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 static void model_put_f64_impl(uint8_t *p, double d) {
     uint64_t v;
@@ -36,12 +38,14 @@ static void model_put_f64_impl(uint8_t *p, double d) {
 }
 static uint32_t model_get_u32_impl(const uint8_t *p) {
     uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)p[i] << (8 * i);
     return v;
 }
 static uint64_t model_get_u64_impl(const uint8_t *p) {
     uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
     return v;
 }
 static double model_get_f64_impl(const uint8_t *p) {
@@ -53,12 +57,30 @@ static double model_get_f64_impl(const uint8_t *p) {
 
 /* Header layout (byte offsets). */
 enum {
-    CK_MAGIC = 0, CK_VERSION = 4, CK_HEADER_BYTES = 8, CK_HASH = 16, /* 64 hex chars */
-    CK_N_LAYER = 80, CK_D_MODEL = 88, CK_N_HEAD = 96, CK_D_FF = 104, CK_D_ATTN = 112,
-    CK_N_CTX = 120, CK_N_VOCAB = 128, CK_TIE = 136, CK_N_PARAMS = 144, CK_STEP = 152,
-    CK_ADAM_T = 160, CK_CURSOR = 168, CK_BATCH_KEY = 176, CK_LOSS_SUM = 184, CK_LOSS_COUNT = 192,
-    CK_LOSS_MIN = 200, CK_ELAPSED = 208, CK_EVAL_ELAPSED = 216, CK_EVAL_STEP = 224,
-    CK_LAST_EVAL = 232
+    CK_MAGIC        = 0,
+    CK_VERSION      = 4,
+    CK_HEADER_BYTES = 8,
+    CK_HASH         = 16, /* 64 hex chars */
+    CK_N_LAYER      = 80,
+    CK_D_MODEL      = 88,
+    CK_N_HEAD       = 96,
+    CK_D_FF         = 104,
+    CK_D_ATTN       = 112,
+    CK_N_CTX        = 120,
+    CK_N_VOCAB      = 128,
+    CK_TIE          = 136,
+    CK_N_PARAMS     = 144,
+    CK_STEP         = 152,
+    CK_ADAM_T       = 160,
+    CK_CURSOR       = 168,
+    CK_BATCH_KEY    = 176,
+    CK_LOSS_SUM     = 184,
+    CK_LOSS_COUNT   = 192,
+    CK_LOSS_MIN     = 200,
+    CK_ELAPSED      = 208,
+    CK_EVAL_ELAPSED = 216,
+    CK_EVAL_STEP    = 224,
+    CK_LAST_EVAL    = 232
 };
 
 static void model_ckpt_header_impl(uint8_t *h, const struct model *m,
@@ -110,15 +132,15 @@ static enum sf_status model_ckpt_put_impl(struct sf_atomic_file *f, const void *
 }
 
 enum sf_status model_checkpoint_save(const char *path, const struct model *m,
-                                     const struct model_train_state *st,
-                                     const char *config_hash, struct sf_error *err) {
+                                     const struct model_train_state *st, const char *config_hash,
+                                     struct sf_error *err) {
     uint8_t h[MODEL_CKPT_HEADER_BYTES];
     model_ckpt_header_impl(h, m, st, config_hash);
     struct sf_atomic_file f;
     enum sf_status        rc = sf_atomic_open(&f, path, err);
     if (rc != SF_OK) return rc;
-    uLong  crc = crc32(0L, Z_NULL, 0);
-    size_t nb  = m->n_params * sizeof(float);
+    uLong   crc = crc32(0L, Z_NULL, 0);
+    size_t  nb  = m->n_params * sizeof(float);
     uint8_t tr[8];
     if ((rc = model_ckpt_put_impl(&f, h, sizeof h, &crc, err)) != SF_OK ||
         (rc = model_ckpt_put_impl(&f, m->params, nb, &crc, err)) != SF_OK ||
@@ -152,16 +174,17 @@ enum sf_status model_checkpoint_load(const char *path, struct model *m,
         fclose(f);
         SF_FAIL_AT(err, SF_EIO, path, "cannot stat: %s", strerror(errno));
     }
-    long long size     = (long long)sb.st_size;
-    long long expected = MODEL_CKPT_HEADER_BYTES + 3LL * (long long)(m->n_params * sizeof(float)) + 8;
-    uint8_t   h[MODEL_CKPT_HEADER_BYTES];
-    uLong     crc = crc32(0L, Z_NULL, 0);
+    long long size = (long long)sb.st_size;
+    long long expected =
+        MODEL_CKPT_HEADER_BYTES + 3LL * (long long)(m->n_params * sizeof(float)) + 8;
+    uint8_t h[MODEL_CKPT_HEADER_BYTES];
+    uLong   crc = crc32(0L, Z_NULL, 0);
     if (size < 8) {
         fclose(f);
         SF_FAIL_AT(err, SF_EINVAL, path, "not a scalefit checkpoint: %lld bytes; %s", size,
                    MODEL_CKPT_HINT);
     }
-    size_t got = fread(h, 1, sizeof h, f);
+    size_t   got   = fread(h, 1, sizeof h, f);
     uint32_t magic = model_get_u32_impl(h + CK_MAGIC);
     if (magic != MODEL_CKPT_MAGIC) {
         fclose(f);
@@ -214,16 +237,16 @@ enum sf_status model_checkpoint_load(const char *path, struct model *m,
                    "checkpoint checksum mismatch (CRC-32 0x%08x stored, 0x%08x computed): the "
                    "file is corrupt; %s",
                    stored, (uint32_t)crc, MODEL_CKPT_HINT);
-    m->adam_t           = (int64_t)model_get_u64_impl(h + CK_ADAM_T);
-    st->step            = (int64_t)model_get_u64_impl(h + CK_STEP);
-    st->data_cursor     = (int64_t)model_get_u64_impl(h + CK_CURSOR);
-    st->batch_key       = model_get_u64_impl(h + CK_BATCH_KEY);
-    st->loss_sum        = model_get_f64_impl(h + CK_LOSS_SUM);
-    st->loss_count      = (int64_t)model_get_u64_impl(h + CK_LOSS_COUNT);
-    st->loss_min        = model_get_f64_impl(h + CK_LOSS_MIN);
-    st->elapsed_s       = model_get_f64_impl(h + CK_ELAPSED);
-    st->eval_elapsed_s  = model_get_f64_impl(h + CK_EVAL_ELAPSED);
-    st->eval_step       = (int64_t)model_get_u64_impl(h + CK_EVAL_STEP);
-    st->last_eval_loss  = model_get_f64_impl(h + CK_LAST_EVAL);
+    m->adam_t          = (int64_t)model_get_u64_impl(h + CK_ADAM_T);
+    st->step           = (int64_t)model_get_u64_impl(h + CK_STEP);
+    st->data_cursor    = (int64_t)model_get_u64_impl(h + CK_CURSOR);
+    st->batch_key      = model_get_u64_impl(h + CK_BATCH_KEY);
+    st->loss_sum       = model_get_f64_impl(h + CK_LOSS_SUM);
+    st->loss_count     = (int64_t)model_get_u64_impl(h + CK_LOSS_COUNT);
+    st->loss_min       = model_get_f64_impl(h + CK_LOSS_MIN);
+    st->elapsed_s      = model_get_f64_impl(h + CK_ELAPSED);
+    st->eval_elapsed_s = model_get_f64_impl(h + CK_EVAL_ELAPSED);
+    st->eval_step      = (int64_t)model_get_u64_impl(h + CK_EVAL_STEP);
+    st->last_eval_loss = model_get_f64_impl(h + CK_LAST_EVAL);
     return SF_OK;
 }

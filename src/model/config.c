@@ -64,24 +64,52 @@ static const char *const model_source_names[]    = {"markov", "text", "image", "
 static const char *const model_schedule_names[]  = {"cosine", "linear", "constant", NULL};
 static const char *const model_generator_names[] = {"loglinear", "dirichlet", NULL};
 
-const char *model_source_name(enum model_source s) { return model_source_names[s]; }
-const char *model_lr_schedule_name(enum model_lr_schedule s) { return model_schedule_names[s]; }
+const char *model_source_name(enum model_source s) {
+    return model_source_names[s];
+}
+const char *model_lr_schedule_name(enum model_lr_schedule s) {
+    return model_schedule_names[s];
+}
 const char *model_markov_generator_name(enum model_markov_generator g) {
     return model_generator_names[g];
 }
 
-const char *const model_config_keys[] = {
-    "data", "n_layer", "d_model", "n_head", "d_ff", "d_attn", "n_ctx", "tie_embeddings",
-    "steps", "tokens", "batch", "lr", "lr_floor", "lr_warmup", "lr_schedule", "beta1", "beta2",
-    "eps", "weight_decay", "weight_decay_all", "grad_clip", "diverge_factor", "eval_every",
-    "eval_points", "eval_tokens", "checkpoint_every", "seed", "threads", NULL};
-const char *const model_data_keys[] = {
-    "source", "n_vocab", "order", "generator", "scale", "decay", "concentration", "seed",
-    "paths", "eval_paths", "eval_fraction", "resolution", "levels", NULL};
+const char *const model_config_keys[] = {"data",
+                                         "n_layer",
+                                         "d_model",
+                                         "n_head",
+                                         "d_ff",
+                                         "d_attn",
+                                         "n_ctx",
+                                         "tie_embeddings",
+                                         "steps",
+                                         "tokens",
+                                         "batch",
+                                         "lr",
+                                         "lr_floor",
+                                         "lr_warmup",
+                                         "lr_schedule",
+                                         "beta1",
+                                         "beta2",
+                                         "eps",
+                                         "weight_decay",
+                                         "weight_decay_all",
+                                         "grad_clip",
+                                         "diverge_factor",
+                                         "eval_every",
+                                         "eval_points",
+                                         "eval_tokens",
+                                         "checkpoint_every",
+                                         "seed",
+                                         "threads",
+                                         NULL};
+const char *const model_data_keys[]   = {
+      "source", "n_vocab", "order",      "generator",     "scale",      "decay",  "concentration",
+      "seed",   "paths",   "eval_paths", "eval_fraction", "resolution", "levels", NULL};
 
 /* Limits that are not physical: they keep sizes sane and products inside size_t. */
-#define MODEL_CFG_MAX_DIM    (INT64_C(1) << 20)
-#define MODEL_CFG_MAX_VOCAB  65536
+#define MODEL_CFG_MAX_DIM (INT64_C(1) << 20)
+#define MODEL_CFG_MAX_VOCAB 65536
 #define MODEL_CFG_MAX_THREADS 1024
 
 // ---- places ----
@@ -126,11 +154,11 @@ static void model_where_impl(char *buf, size_t n, const struct model_places *pl,
 }
 
 #define MODEL_WHERE_LEN 1200
-#define MODEL_DIAG(diags, pl, key, ...)                                                         \
-    do {                                                                                        \
-        char w_[MODEL_WHERE_LEN];                                                               \
-        model_where_impl(w_, sizeof w_, (pl), (key));                                           \
-        sf_diag_add((diags), true, w_, __VA_ARGS__);                                            \
+#define MODEL_DIAG(diags, pl, key, ...)                                                            \
+    do {                                                                                           \
+        char w_[MODEL_WHERE_LEN];                                                                  \
+        model_where_impl(w_, sizeof w_, (pl), (key));                                              \
+        sf_diag_add((diags), true, w_, __VA_ARGS__);                                               \
     } while (0)
 
 // ---- scalar conversion ----
@@ -178,11 +206,11 @@ static bool model_get_int_impl(const char *path, const char *name, const yaml_no
 
 /* Range kinds for doubles. */
 enum model_range {
-    MODEL_RANGE_POSITIVE,     /* > 0 */
-    MODEL_RANGE_NONNEG,       /* >= 0 */
-    MODEL_RANGE_UNIT_CLOSED,  /* [0, 1] */
-    MODEL_RANGE_UNIT_HALF,    /* [0, 1) */
-    MODEL_RANGE_UNIT_OPEN,    /* (0, 1) */
+    MODEL_RANGE_POSITIVE,    /* > 0 */
+    MODEL_RANGE_NONNEG,      /* >= 0 */
+    MODEL_RANGE_UNIT_CLOSED, /* [0, 1] */
+    MODEL_RANGE_UNIT_HALF,   /* [0, 1) */
+    MODEL_RANGE_UNIT_OPEN,   /* (0, 1) */
 };
 
 /* True when x (finite) lies in the range. */
@@ -242,7 +270,8 @@ static bool model_get_bool_impl(const char *path, const char *name, const yaml_n
         *out = true;
         return true;
     }
-    if (s != NULL && (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)) {
+    if (s != NULL &&
+        (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)) {
         *out = false;
         return true;
     }
@@ -267,7 +296,8 @@ static bool model_get_enum_impl(const char *path, const char *name, const yaml_n
             }
     struct sf_buf list;
     sf_buf_init(&list);
-    for (int i = 0; names[i] != NULL; i++) sf_buf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+    for (int i = 0; names[i] != NULL; i++)
+        sf_buf_printf(&list, "%s%s", i ? ", " : "", names[i]);
     const char *hint = s != NULL ? sf_did_you_mean(s, names) : NULL;
     if (s == NULL)
         sf_diag_add(diags, true, where, "'%s' must be one of %s, not %s", name,
@@ -341,10 +371,11 @@ static bool model_get_paths_impl(const char *path, const char *name, yaml_docume
 static bool model_data_key_applies_impl(const char *key, enum model_source src,
                                         enum model_markov_generator gen, const char **why) {
     static const char *const file_keys[] = {"paths", "eval_paths", "eval_fraction", NULL};
-    *why = NULL;
+    *why                                 = NULL;
     if (strcmp(key, "source") == 0) return true;
     bool is_file_key = false;
-    for (int i = 0; file_keys[i]; i++) is_file_key |= strcmp(key, file_keys[i]) == 0;
+    for (int i = 0; file_keys[i]; i++)
+        is_file_key |= strcmp(key, file_keys[i]) == 0;
     switch (src) {
     case MODEL_SOURCE_MARKOV:
         if (strcmp(key, "scale") == 0 || strcmp(key, "decay") == 0) {
@@ -369,11 +400,13 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
                                   struct model_config *cfg, struct model_places *pl,
                                   struct sf_diags *diags) {
     struct model_data_config *d = &cfg->data;
-    char where[MODEL_WHERE_LEN];
+    char                      where[MODEL_WHERE_LEN];
     model_where_node_impl(where, sizeof where, path, map);
     if (map->type != YAML_MAPPING_NODE) {
-        sf_diag_add(diags, true, where, "'data' must be a mapping (source: markov|text|image|tokens "
-                    "and its settings), not %s", model_node_kind_impl(map));
+        sf_diag_add(diags, true, where,
+                    "'data' must be a mapping (source: markov|text|image|tokens "
+                    "and its settings), not %s",
+                    model_node_kind_impl(map));
         return;
     }
     pl->data_map     = map->start_mark;
@@ -393,7 +426,8 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         if (model_get_enum_impl(path, "generator", gen, model_generator_names, &v, diags))
             d->generator = (enum model_markov_generator)v;
     }
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *kn  = yaml_document_get_node(doc, p->key);
         yaml_node_t *vn  = yaml_document_get_node(doc, p->value);
         const char  *key = sf_yaml_scalar(kn);
@@ -404,11 +438,13 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
             continue;
         }
         bool known = false;
-        for (int i = 0; model_data_keys[i]; i++) known |= strcmp(model_data_keys[i], key) == 0;
+        for (int i = 0; model_data_keys[i]; i++)
+            known |= strcmp(model_data_keys[i], key) == 0;
         if (!known) {
             const char *hint = sf_did_you_mean(key, model_data_keys);
             if (hint)
-                sf_diag_add(diags, true, kw, "unknown key 'data.%s' (did you mean '%s'?)", key, hint);
+                sf_diag_add(diags, true, kw, "unknown key 'data.%s' (did you mean '%s'?)", key,
+                            hint);
             else
                 sf_diag_add(diags, true, kw, "unknown key 'data.%s'", key);
             continue;
@@ -433,13 +469,16 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         int64_t iv;
         double  dv;
         if (strcmp(key, "n_vocab") == 0) {
-            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags)) d->n_vocab = iv;
+            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags))
+                d->n_vocab = iv;
         } else if (strcmp(key, "order") == 0) {
             if (model_get_int_impl(path, key, vn, 1, 64, &iv, diags)) d->order = iv;
         } else if (strcmp(key, "scale") == 0) {
-            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags)) d->scale = dv;
+            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags))
+                d->scale = dv;
         } else if (strcmp(key, "decay") == 0) {
-            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags)) d->decay = dv;
+            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags))
+                d->decay = dv;
         } else if (strcmp(key, "concentration") == 0) {
             if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags))
                 d->concentration = dv;
@@ -455,7 +494,8 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         } else if (strcmp(key, "resolution") == 0) {
             if (model_get_int_impl(path, key, vn, 1, 256, &iv, diags)) d->resolution = iv;
         } else if (strcmp(key, "levels") == 0) {
-            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags)) d->levels = iv;
+            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags))
+                d->levels = iv;
         }
     }
     if (d->source == MODEL_SOURCE_TOKENS && !model_places_has_impl(pl, "data.n_vocab"))
@@ -465,10 +505,10 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
 /* One top-level key. */
 static void model_parse_key_impl(const char *path, const char *key, const yaml_node_t *vn,
                                  struct model_config *c, struct sf_diags *diags) {
-    int64_t iv;
-    double  dv;
-    bool    bv;
-    int     ev;
+    int64_t       iv;
+    double        dv;
+    bool          bv;
+    int           ev;
     const int64_t D = MODEL_CFG_MAX_DIM;
     struct {
         const char *name;
@@ -543,7 +583,8 @@ static bool model_pattern_matches_impl(const char *pattern, const char *base_dir
     glob_t g;
     bool   found = false;
     if (glob(full, 0, NULL, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc && !found; i++) found = !sf_is_dir(g.gl_pathv[i]);
+        for (size_t i = 0; i < g.gl_pathc && !found; i++)
+            found = !sf_is_dir(g.gl_pathv[i]);
         globfree(&g);
     }
     free(full);
@@ -586,11 +627,16 @@ static void model_validate_impl(const struct model_config *c, const struct model
         const char *name;
         int64_t     v, lo, hi;
     } ints[] = {
-        {"n_layer", c->n_layer, 1, 4096},       {"d_model", c->d_model, 1, D},
-        {"n_head", c->n_head, 1, D},            {"d_ff", c->d_ff, 0, D},
-        {"d_attn", c->d_attn, 0, D},            {"n_ctx", c->n_ctx, 1, D},
-        {"batch", c->batch, 1, D},              {"steps", c->steps, 0, INT64_MAX},
-        {"tokens", c->tokens, 0, INT64_MAX},    {"eval_every", c->eval_every, 0, INT64_MAX},
+        {"n_layer", c->n_layer, 1, 4096},
+        {"d_model", c->d_model, 1, D},
+        {"n_head", c->n_head, 1, D},
+        {"d_ff", c->d_ff, 0, D},
+        {"d_attn", c->d_attn, 0, D},
+        {"n_ctx", c->n_ctx, 1, D},
+        {"batch", c->batch, 1, D},
+        {"steps", c->steps, 0, INT64_MAX},
+        {"tokens", c->tokens, 0, INT64_MAX},
+        {"eval_every", c->eval_every, 0, INT64_MAX},
         {"eval_points", c->eval_points, 0, 100000},
         {"eval_tokens", c->eval_tokens, 1, INT64_C(1) << 40},
         {"checkpoint_every", c->checkpoint_every, 0, INT64_MAX},
@@ -602,7 +648,8 @@ static void model_validate_impl(const struct model_config *c, const struct model
     if (c->seed > (uint64_t)INT64_MAX)
         MODEL_DIAG(diags, pl, "seed", "'seed' must be at most %lld", (long long)INT64_MAX);
     if (d->seed > (uint64_t)INT64_MAX)
-        MODEL_DIAG(diags, pl, "data.seed", "'data.seed' must be at most %lld", (long long)INT64_MAX);
+        MODEL_DIAG(diags, pl, "data.seed", "'data.seed' must be at most %lld",
+                   (long long)INT64_MAX);
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (ints[i].v < ints[i].lo || ints[i].v > ints[i].hi)
             MODEL_DIAG(diags, pl, ints[i].name, "'%s' must be between %lld and %lld, not %lld",
@@ -683,14 +730,17 @@ static void model_parse_mapping_impl(const char *path, yaml_document_t *doc,
             continue;
         }
         bool skipped = false;
-        for (size_t i = 0; skip != NULL && skip[i] != NULL; i++) skipped |= strcmp(skip[i], key) == 0;
+        for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
+            skipped |= strcmp(skip[i], key) == 0;
         if (skipped) continue;
         bool known = false;
-        for (int i = 0; model_config_keys[i]; i++) known |= strcmp(model_config_keys[i], key) == 0;
+        for (int i = 0; model_config_keys[i]; i++)
+            known |= strcmp(model_config_keys[i], key) == 0;
         if (!known) {
             /* A data key at the top level is a common slip: say where it belongs. */
             bool is_data = false;
-            for (int i = 0; model_data_keys[i]; i++) is_data |= strcmp(model_data_keys[i], key) == 0;
+            for (int i = 0; model_data_keys[i]; i++)
+                is_data |= strcmp(model_data_keys[i], key) == 0;
             const char *hint = sf_did_you_mean(key, model_config_keys);
             if (hint)
                 sf_diag_add(diags, true, kw, "unknown key '%s' (did you mean '%s'?)", key, hint);
@@ -750,7 +800,7 @@ enum sf_status model_config_validate(const struct model_config *cfg, const char 
 
 enum sf_status model_config_load(const char *path, struct model_config *cfg,
                                  struct sf_diags *diags) {
-    *cfg = model_config_default();
+    *cfg                   = model_config_default();
     size_t          before = diags->n_errors;
     yaml_document_t doc;
     struct sf_error err;
@@ -766,10 +816,10 @@ enum sf_status model_config_load(const char *path, struct model_config *cfg,
         sf_diag_add(diags, true, path, "out of memory");
         return SF_ENOMEM;
     }
-    pl->path             = path;
-    yaml_node_t *root    = yaml_document_get_root_node(&doc);
-    pl->fallback         = root->start_mark;
-    pl->data_map         = root->start_mark;
+    pl->path          = path;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    pl->fallback      = root->start_mark;
+    pl->data_map      = root->start_mark;
     char where[MODEL_WHERE_LEN];
     model_where_node_impl(where, sizeof where, path, root);
     if (root->type != YAML_MAPPING_NODE) {
@@ -779,10 +829,10 @@ enum sf_status model_config_load(const char *path, struct model_config *cfg,
     }
     model_parse_mapping_impl(path, &doc, root, NULL, cfg, pl, diags);
     {
-        bool  parsed   = diags->n_errors == before;
-        char *dir_copy = sf_strdup(path);
-        char *slash    = dir_copy ? strrchr(dir_copy, '/') : NULL;
-        const char *base = ".";
+        bool        parsed   = diags->n_errors == before;
+        char       *dir_copy = sf_strdup(path);
+        char       *slash    = dir_copy ? strrchr(dir_copy, '/') : NULL;
+        const char *base     = ".";
         if (slash != NULL) {
             *slash = '\0';
             base   = dir_copy[0] ? dir_copy : "/";
@@ -798,11 +848,12 @@ done:
 
 // ---- emitting ----
 
-static void model_emit_paths_impl(struct sf_yaml_out *y, const char *key,
+static void model_emit_paths_impl(struct sf_yaml_out *y, const char          *key,
                                   const char (*paths)[MODEL_PATH_MAX], size_t n) {
     sf_yaml_plain(y, key);
     sf_yaml_seq_begin(y, true);
-    for (size_t i = 0; i < n; i++) sf_yaml_str(y, paths[i]);
+    for (size_t i = 0; i < n; i++)
+        sf_yaml_str(y, paths[i]);
     sf_yaml_seq_end(y);
 }
 
@@ -845,9 +896,15 @@ static void model_emit_impl(struct sf_yaml_out *y, const struct model_config *c,
     sf_yaml_kv_int(y, "d_model", c->d_model);
     sf_yaml_kv_int(y, "n_head", c->n_head);
     sf_yaml_plain(y, "d_ff");
-    if (c->d_ff > 0) sf_yaml_int(y, c->d_ff); else sf_yaml_null(y);
+    if (c->d_ff > 0)
+        sf_yaml_int(y, c->d_ff);
+    else
+        sf_yaml_null(y);
     sf_yaml_plain(y, "d_attn");
-    if (c->d_attn > 0) sf_yaml_int(y, c->d_attn); else sf_yaml_null(y);
+    if (c->d_attn > 0)
+        sf_yaml_int(y, c->d_attn);
+    else
+        sf_yaml_null(y);
     sf_yaml_kv_int(y, "n_ctx", c->n_ctx);
     sf_yaml_kv_bool(y, "tie_embeddings", c->tie_embeddings);
     if (c->steps > 0) sf_yaml_kv_int(y, "steps", c->steps);

@@ -44,7 +44,8 @@ struct model_files {
 };
 
 static void model_files_free_impl(struct model_files *f) {
-    for (size_t i = 0; i < f->n; i++) free(f->names[i]);
+    for (size_t i = 0; i < f->n; i++)
+        free(f->names[i]);
     free(f->names);
     f->names = NULL;
     f->n     = 0;
@@ -56,7 +57,8 @@ static int model_strcmp_impl(const void *a, const void *b) {
 
 /* Expands patterns (relative to base_dir) into a sorted list without duplicates. Every pattern
  * must match at least one regular file. */
-static enum sf_status model_files_expand_impl(struct model_files *out, const char (*patterns)[MODEL_PATH_MAX],
+static enum sf_status model_files_expand_impl(struct model_files *out,
+                                              const char (*patterns)[MODEL_PATH_MAX],
                                               size_t n_patterns, const char *base_dir,
                                               struct sf_error *err) {
     memset(out, 0, sizeof *out);
@@ -69,7 +71,7 @@ static enum sf_status model_files_expand_impl(struct model_files *out, const cha
             SF_FAIL(err, SF_ENOMEM, "out of memory");
         }
         glob_t g;
-        int    rc = glob(full, GLOB_NOSORT, NULL, &g);
+        int    rc    = glob(full, GLOB_NOSORT, NULL, &g);
         size_t added = 0;
         if (rc == 0) {
             char **names = realloc(out->names, (out->n + g.gl_pathc) * sizeof *names);
@@ -95,9 +97,9 @@ static enum sf_status model_files_expand_impl(struct model_files *out, const cha
             globfree(&g);
         }
         if (added == 0) {
-            enum sf_status st = sf_error_set(err, SF_EINVAL, NULL, __FILE__, __LINE__,
-                                             "data file '%s' not found (no file matches %s)",
-                                             patterns[i], full);
+            enum sf_status st =
+                sf_error_set(err, SF_EINVAL, NULL, __FILE__, __LINE__,
+                             "data file '%s' not found (no file matches %s)", patterns[i], full);
             free(full);
             model_files_free_impl(out);
             return st;
@@ -122,7 +124,8 @@ static bool model_tokens_append_impl(uint16_t **arr, size_t *n, size_t *cap, con
                                      size_t count) {
     if (*n + count > *cap) {
         size_t c = *cap ? *cap : 4096;
-        while (c < *n + count) c *= 2;
+        while (c < *n + count)
+            c *= 2;
         uint16_t *a = realloc(*arr, c * sizeof *a);
         if (a == NULL) return false;
         *arr = a;
@@ -177,10 +180,10 @@ enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t
     }
     /* Zero-pad to S×S, S the smallest multiple of R covering the image, then average S/R-square
      * blocks and cut [0, 255] into Q equal bins. */
-    size_t r  = (size_t)R;
-    size_t mx = rows > cols ? rows : cols;
-    size_t S  = (mx + r - 1) / r * r;
-    size_t blk = S / r, top = (S - rows) / 2, left = (S - cols) / 2;
+    size_t    r   = (size_t)R;
+    size_t    mx  = rows > cols ? rows : cols;
+    size_t    S   = (mx + r - 1) / r * r;
+    size_t    blk = S / r, top = (S - rows) / 2, left = (S - cols) / 2;
     uint16_t *toks = malloc(n * r * r * sizeof *toks);
     uint8_t  *img  = malloc(rows * cols);
     if (toks == NULL || img == NULL) {
@@ -194,8 +197,10 @@ enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t
             free(toks);
             free(img);
             gzclose(f);
-            SF_FAIL_AT(err, SF_EINVAL, path, "truncated: the header promises %zu images, the "
-                       "file ends in image %zu", n, k);
+            SF_FAIL_AT(err, SF_EINVAL, path,
+                       "truncated: the header promises %zu images, the "
+                       "file ends in image %zu",
+                       n, k);
         }
         for (size_t by = 0; by < r; by++)
             for (size_t bx = 0; bx < r; bx++) {
@@ -241,7 +246,8 @@ static enum sf_status model_load_files_impl(const struct model_config *cfg,
             uint16_t buf[4096];
             for (size_t k = 0; k < len && ok; k += 4096) {
                 size_t m = len - k < 4096 ? len - k : 4096;
-                for (size_t j = 0; j < m; j++) buf[j] = (uint8_t)bytes[k + j];
+                for (size_t j = 0; j < m; j++)
+                    buf[j] = (uint8_t)bytes[k + j];
                 ok = model_tokens_append_impl(arr, n, cap, buf, m);
             }
         } else if (d->source == MODEL_SOURCE_TOKENS) {
@@ -290,7 +296,7 @@ static enum sf_status model_load_files_impl(const struct model_config *cfg,
 static enum sf_status model_split_impl(struct model_data *d, const struct model_config *cfg,
                                        const size_t *file_ends, size_t n_files,
                                        struct sf_error *err) {
-    double f = cfg->data.eval_fraction;
+    double    f   = cfg->data.eval_fraction;
     uint16_t *all = d->train;
     size_t    n   = d->n_train;
     if (n_files >= 2) {
@@ -334,12 +340,13 @@ static enum sf_status model_split_impl(struct model_data *d, const struct model_
 
 // ---- open ----
 
-static enum sf_status model_data_open_files_impl(struct model_data *d,
+static enum sf_status model_data_open_files_impl(struct model_data         *d,
                                                  const struct model_config *cfg,
                                                  const char *base_dir, struct sf_error *err) {
     const struct model_data_config *dc = &cfg->data;
-    struct model_files train_files, eval_files = {0};
-    enum sf_status st = model_files_expand_impl(&train_files, dc->paths, dc->n_paths, base_dir, err);
+    struct model_files              train_files, eval_files = {0};
+    enum sf_status                  st =
+        model_files_expand_impl(&train_files, dc->paths, dc->n_paths, base_dir, err);
     if (st != SF_OK) return st;
     if (dc->n_eval_paths > 0) {
         st = model_files_expand_impl(&eval_files, dc->eval_paths, dc->n_eval_paths, base_dir, err);
@@ -350,7 +357,7 @@ static enum sf_status model_data_open_files_impl(struct model_data *d,
     }
     struct sha256_ctx sha;
     sha256_init(&sha);
-    size_t  cap = 0, *ends = NULL;
+    size_t cap = 0, *ends = NULL;
     st = model_load_files_impl(cfg, &train_files, &d->train, &d->n_train, &cap, &ends, &sha, err);
     if (st == SF_OK) {
         if (dc->n_eval_paths > 0) {
@@ -381,9 +388,9 @@ static enum sf_status model_data_open_files_impl(struct model_data *d,
     /* Eval windows evenly spaced over the eval stream, starting on aligned positions. */
     size_t max_start = (d->n_eval - W) / d->align;
     for (size_t i = 0; i < d->n_eval_win; i++) {
-        size_t s = d->n_eval_win > 1 ? (size_t)((double)i * (double)max_start /
-                                                (double)(d->n_eval_win - 1))
-                                     : 0;
+        size_t s = d->n_eval_win > 1
+                       ? (size_t)((double)i * (double)max_start / (double)(d->n_eval_win - 1))
+                       : 0;
         if (s > max_start) s = max_start;
         for (size_t k = 0; k < W; k++)
             d->eval_win[i * W + k] = d->eval[s * d->align + k];
@@ -396,16 +403,16 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
                                const char *base_dir, struct sf_error *err) {
     memset(d, 0, sizeof *d);
     struct model_shape shape = model_config_shape(cfg);
-    d->source             = cfg->data.source;
-    d->n_vocab            = shape.n_vocab;
-    d->T                  = (size_t)cfg->n_ctx;
-    d->align              = 1;
-    d->batch_key          = sf_seed_derive(cfg->seed, MODEL_STREAM_BATCH);
-    d->info.n_vocab       = shape.n_vocab;
-    d->info.entropy_rate  = NAN;
-    d->info.bayes_loss    = NAN;
-    size_t T              = d->T;
-    d->n_eval_win = (size_t)((cfg->eval_tokens + (int64_t)T - 1) / (int64_t)T);
+    d->source                = cfg->data.source;
+    d->n_vocab               = shape.n_vocab;
+    d->T                     = (size_t)cfg->n_ctx;
+    d->align                 = 1;
+    d->batch_key             = sf_seed_derive(cfg->seed, MODEL_STREAM_BATCH);
+    d->info.n_vocab          = shape.n_vocab;
+    d->info.entropy_rate     = NAN;
+    d->info.bayes_loss       = NAN;
+    size_t T                 = d->T;
+    d->n_eval_win            = (size_t)((cfg->eval_tokens + (int64_t)T - 1) / (int64_t)T);
     if (d->n_eval_win < 1) d->n_eval_win = 1;
     d->eval_win = malloc(d->n_eval_win * (T + 1) * sizeof *d->eval_win);
     if (d->eval_win == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
@@ -433,14 +440,15 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
         d->info.entropy_rate = d->markov.entropy_rate;
         d->info.bayes_loss   = model_markov_bayes_loss(&d->markov, T);
         /* The table identifies the source: hash its little-endian doubles. */
-        size_t n = d->markov.n_ctx * (size_t)d->markov.V;
+        size_t            n = d->markov.n_ctx * (size_t)d->markov.V;
         struct sha256_ctx sha;
         sha256_init(&sha);
         for (size_t i = 0; i < n; i++) {
             uint64_t bits;
             memcpy(&bits, &d->markov.P[i], sizeof bits);
             uint8_t le[8];
-            for (int k = 0; k < 8; k++) le[k] = (uint8_t)(bits >> (8 * k));
+            for (int k = 0; k < 8; k++)
+                le[k] = (uint8_t)(bits >> (8 * k));
             sha256_update(&sha, sizeof le, le);
         }
         uint8_t digest[SHA256_DIGEST_SIZE];

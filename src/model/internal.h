@@ -22,20 +22,20 @@ struct model_rng {
 void     model_rng_seed(struct model_rng *r, uint64_t seed);
 uint64_t model_rng_next(struct model_rng *r);
 /* Uniform double in [0, 1) with 53 random bits. */
-double   model_rng_uniform(struct model_rng *r);
+double model_rng_uniform(struct model_rng *r);
 /* Uniform integer in [0, n) (n >= 1), without modulo bias (Lemire's method). */
 uint64_t model_rng_below(struct model_rng *r, uint64_t n);
 /* Standard normal (Box–Muller; both values of a pair are used in turn). */
-double   model_rng_normal(struct model_rng *r, bool *have_spare, double *spare);
+double model_rng_normal(struct model_rng *r, bool *have_spare, double *spare);
 /* Gamma(shape, 1) (Marsaglia & Tsang 2000; shape < 1 through the U^(1/shape) boost). */
-double   model_rng_gamma(struct model_rng *r, double shape, bool *have_spare, double *spare);
+double model_rng_gamma(struct model_rng *r, double shape, bool *have_spare, double *spare);
 
 /* Streams derived from the run seed and the source seed (sf_seed_derive). */
 enum model_stream {
-    MODEL_STREAM_INIT       = 1, /* run seed: initial weights */
-    MODEL_STREAM_BATCH      = 2, /* run seed: training batches, then derived by step */
-    MODEL_STREAM_TABLES     = 3, /* source seed: markov tables */
-    MODEL_STREAM_EVAL       = 4, /* source seed: markov eval set */
+    MODEL_STREAM_INIT   = 1, /* run seed: initial weights */
+    MODEL_STREAM_BATCH  = 2, /* run seed: training batches, then derived by step */
+    MODEL_STREAM_TABLES = 3, /* source seed: markov tables */
+    MODEL_STREAM_EVAL   = 4, /* source seed: markov eval set */
 };
 
 // ---- the model's layout ----
@@ -69,7 +69,7 @@ struct model_tensor {
     size_t      size;   /* floats */
     bool        decay;  /* weight decay applies without weight_decay_all (block matrices and an
                            untied head) */
-    bool        embedding; /* counted out of N (wte, wpe, untied head) */
+    bool embedding;     /* counted out of N (wte, wpe, untied head) */
 };
 
 /* Activations and backward scratch, each a pointer into the one activation block. */
@@ -111,14 +111,14 @@ struct model {
     size_t              B, T, C, A, F, NH, V, L; /* allocated batch; shape as size_t */
     struct model_tensor tensors[MODEL_TENSOR_COUNT];
     size_t              n_params;
-    float              *params;  /* one block: every parameter tensor */
-    float              *grads;   /* one block, same layout */
-    float              *adam_m;  /* one block, same layout */
-    float              *adam_v;  /* one block, same layout */
+    float              *params;      /* one block: every parameter tensor */
+    float              *grads;       /* one block, same layout */
+    float              *adam_m;      /* one block, same layout */
+    float              *adam_v;      /* one block, same layout */
     void               *acts_memory; /* one block: every activation and scratch */
     size_t              acts_bytes;
     struct model_acts   acts;
-    int64_t             adam_t;  /* AdamW steps taken */
+    int64_t             adam_t; /* AdamW steps taken */
     /* the last forward */
     size_t         cur_B;
     const int32_t *inputs;  /* (cur_B, T), borrowed */
@@ -127,7 +127,8 @@ struct model {
 };
 
 /* Pointer to a tensor inside a block with the parameter layout (params, grads, m or v). */
-static inline float *model_tensor_ptr(float *block, const struct model *m, enum model_tensor_id id) {
+static inline float *model_tensor_ptr(float *block, const struct model *m,
+                                      enum model_tensor_id id) {
     return block + m->tensors[id].offset;
 }
 /* The head weights: the untied head or, when tied, the token embedding. */
@@ -139,32 +140,33 @@ float *model_head_weights(struct model *m, float *block);
  * the oldest most significant (c = Σ x_{-K+i}·V^(K-1-i)). */
 struct model_markov {
     int64_t V, K;
-    size_t  n_ctx;     /* V^K */
-    double *P;         /* (n_ctx, V) transition probabilities */
-    double *cdf;       /* (n_ctx, V) cumulative rows, for sampling */
-    double *pi;        /* (n_ctx) stationary distribution */
-    double *pi_cdf;    /* (n_ctx) cumulative pi */
-    double *marg;      /* block marginals: marg + marg_off[j] holds the stationary law of the
-                          last j symbols (V^j entries), j = 0..K */
-    size_t *marg_off;  /* (K+1) */
-    double *cond_H;    /* (K+1): H_j = H(X_j | X_0..X_{j-1}) in the stationary chain; H_K = rate */
+    size_t  n_ctx;    /* V^K */
+    double *P;        /* (n_ctx, V) transition probabilities */
+    double *cdf;      /* (n_ctx, V) cumulative rows, for sampling */
+    double *pi;       /* (n_ctx) stationary distribution */
+    double *pi_cdf;   /* (n_ctx) cumulative pi */
+    double *marg;     /* block marginals: marg + marg_off[j] holds the stationary law of the
+                         last j symbols (V^j entries), j = 0..K */
+    size_t *marg_off; /* (K+1) */
+    double *cond_H;   /* (K+1): H_j = H(X_j | X_0..X_{j-1}) in the stationary chain; H_K = rate */
     double  entropy_rate;
     int     iterations; /* power iterations used */
 };
 
 /* Builds the source from the data config (tables from the source seed, stationary law by power
  * iteration to an L1 change below MODEL_MARKOV_TOL). Returns SF_OK, SF_ENOMEM or SF_ENOCONV. */
-#define MODEL_MARKOV_TOL      1e-14
+#define MODEL_MARKOV_TOL 1e-14
 #define MODEL_MARKOV_MAX_ITER 200000
 /* Largest transition table (V^(K+1) entries) the source accepts. */
 #define MODEL_MARKOV_MAX_TABLE (INT64_C(1) << 22)
 enum sf_status model_markov_init(struct model_markov *mk, const struct model_data_config *d,
                                  struct sf_error *err);
-void model_markov_free(struct model_markov *mk);
+void           model_markov_free(struct model_markov *mk);
 /* The Bayes-optimal loss averaged over a window of T predictions (position t sees t+1 symbols). */
 double model_markov_bayes_loss(const struct model_markov *mk, size_t T);
 /* Draws a stationary window of n symbols into out. */
-void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int32_t *out, size_t n);
+void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int32_t *out,
+                         size_t n);
 /* Draws a stationary window of T+1 symbols x_0..x_T as inputs x_0..x_{T-1} and targets
  * x_1..x_T (the same draws as model_markov_sample of T+1 symbols). */
 void model_markov_sample_pair(const struct model_markov *mk, struct model_rng *r, int32_t *inputs,
@@ -180,9 +182,9 @@ void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, s
 struct model_data {
     enum model_source   source;
     int64_t             n_vocab;
-    size_t              T;          /* n_ctx: windows are T+1 tokens */
-    struct model_markov markov;     /* markov only */
-    uint64_t            batch_key;  /* training stream key (derived from the run seed) */
+    size_t              T;         /* n_ctx: windows are T+1 tokens */
+    struct model_markov markov;    /* markov only */
+    uint64_t            batch_key; /* training stream key (derived from the run seed) */
     /* file sources: train and eval token streams */
     uint16_t *train;
     size_t    n_train;
@@ -190,9 +192,9 @@ struct model_data {
     size_t    n_eval;
     size_t    align; /* window starts are multiples of this (image: R·R pixels; else 1) */
     /* the eval set, materialised: n_eval_win windows of T+1 tokens */
-    size_t   n_eval_win;
-    int32_t *eval_win;        /* (n_eval_win, T+1) */
-    double  *eval_true_loss;  /* (n_eval_win, T) markov only, else NULL */
+    size_t                   n_eval_win;
+    int32_t                 *eval_win;       /* (n_eval_win, T+1) */
+    double                  *eval_true_loss; /* (n_eval_win, T) markov only, else NULL */
     struct model_source_info info;
 };
 
@@ -201,7 +203,7 @@ struct model_data {
  * SF_ENOMEM or SF_ENOCONV. */
 enum sf_status model_data_open(struct model_data *d, const struct model_config *cfg,
                                const char *base_dir, struct sf_error *err);
-void model_data_free(struct model_data *d);
+void           model_data_free(struct model_data *d);
 /* The training batch of step `step` (1-based): B windows, inputs and targets (B,T). Depends on
  * (run seed, step) only; never allocates. */
 void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_t *inputs,
@@ -213,27 +215,27 @@ enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t
 
 // ---- checkpoints ----
 
-#define MODEL_CKPT_MAGIC   UINT32_C(0x4B434653) /* "SFCK" little-endian */
+#define MODEL_CKPT_MAGIC UINT32_C(0x4B434653) /* "SFCK" little-endian */
 #define MODEL_CKPT_VERSION 1
 
 /* Training state beyond the model's blocks, saved in the checkpoint. */
 struct model_train_state {
-    int64_t step;          /* steps completed */
-    int64_t data_cursor;   /* batches consumed (= step: batches are drawn from (seed, step)) */
-    uint64_t batch_key;    /* the training stream key, checked on load */
-    double  loss_sum;      /* train loss summed since the last evaluation */
-    int64_t loss_count;    /* steps in loss_sum */
-    double  loss_min;      /* lowest train loss so far (divergence test) */
-    double  elapsed_s;     /* training time so far (timing only) */
-    double  eval_elapsed_s;/* elapsed_s at the last evaluation (timing only) */
-    int64_t eval_step;     /* step of the last evaluation (0 = none) */
-    double  last_eval_loss;/* NaN = none */
+    int64_t  step;           /* steps completed */
+    int64_t  data_cursor;    /* batches consumed (= step: batches are drawn from (seed, step)) */
+    uint64_t batch_key;      /* the training stream key, checked on load */
+    double   loss_sum;       /* train loss summed since the last evaluation */
+    int64_t  loss_count;     /* steps in loss_sum */
+    double   loss_min;       /* lowest train loss so far (divergence test) */
+    double   elapsed_s;      /* training time so far (timing only) */
+    double   eval_elapsed_s; /* elapsed_s at the last evaluation (timing only) */
+    int64_t  eval_step;      /* step of the last evaluation (0 = none) */
+    double   last_eval_loss; /* NaN = none */
 };
 
 /* Writes model + state to `path` atomically. config_hash is 64 hex digits. */
 enum sf_status model_checkpoint_save(const char *path, const struct model *m,
-                                     const struct model_train_state *st,
-                                     const char *config_hash, struct sf_error *err);
+                                     const struct model_train_state *st, const char *config_hash,
+                                     struct sf_error *err);
 /* Reads a checkpoint into m and st after checking magic, version, config hash, shape, size and
  * checksum. Every mismatch is SF_EINVAL at the path, naming found vs expected and a fix. */
 enum sf_status model_checkpoint_load(const char *path, struct model *m,

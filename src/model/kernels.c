@@ -25,7 +25,7 @@
 
 /* Rows handed out at a time by the row-parallel loops, and elements per chunk of the
  * elementwise ones. */
-#define KERNEL_ROWS  16
+#define KERNEL_ROWS 16
 #define KERNEL_CHUNK 4096
 
 /* Columns per block in the column-partitioned reductions: 64 floats = 4 cache lines, and a
@@ -44,22 +44,22 @@
  * range (softmax arguments are <= 0, tanh saturates long before). libm's expf is exact to
  * 0.5 ulp but scalar, and GELU's tanh through it cost a quarter of a training step. */
 static inline float kernel_expf(float x) {
-    x        = x < -87.0f ? -87.0f : x;
-    x        = x > 88.0f ? 88.0f : x;
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
     /* n comes from a copy with NaN replaced by 0, so that the float-to-int conversion below is
      * always defined; a NaN input still propagates through r and p. */
     float xs = x == x ? x : 0.0f;
     /* Round x·log2(e) to the nearest integer with the 1.5·2^23 trick (|x·log2 e| < 2^22). */
-    float n  = (xs * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693359375f;
-    r       = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p       = p * r + 1.3981999507e-3f;
-    p       = p * r + 8.3334519073e-3f;
-    p       = p * r + 4.1665795894e-2f;
-    p       = p * r + 1.6666665459e-1f;
-    p       = p * r + 5.0000001201e-1f;
-    p       = p * r * r + r + 1.0f;
+    float n       = (xs * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r       = x - n * 0.693359375f;
+    r             = r - n * -2.12194440e-4f;
+    float p       = 1.9875691500e-4f;
+    p             = p * r + 1.3981999507e-3f;
+    p             = p * r + 8.3334519073e-3f;
+    p             = p * r + 4.1665795894e-2f;
+    p             = p * r + 1.6666665459e-1f;
+    p             = p * r + 5.0000001201e-1f;
+    p             = p * r * r + r + 1.0f;
     int32_t  e    = (int32_t)n + 127;
     uint32_t bits = (uint32_t)e << 23;
     float    scale;
@@ -68,13 +68,15 @@ static inline float kernel_expf(float x) {
 }
 
 /* tanh(u) = 1 − 2/(e^{2u} + 1): saturates to ±1 without overflow thanks to the clamp above. */
-static inline float kernel_tanhf(float u) { return 1.0f - 2.0f / (kernel_expf(2.0f * u) + 1.0f); }
+static inline float kernel_tanhf(float u) {
+    return 1.0f - 2.0f / (kernel_expf(2.0f * u) + 1.0f);
+}
 
 // ---- sgemm ----
 
 static inline void sgemm_one_impl(int trans_a, int trans_b, int M, int N, int K, float alpha,
-                           const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                           int ldc) {
+                                  const float *A, int lda, const float *B, int ldb, float beta,
+                                  float *C, int ldc) {
     /* Row-major C (M×N) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands and sizes. */
     char    ta = trans_b == CblasTrans ? 'T' : 'N', tb = trans_a == CblasTrans ? 'T' : 'N';
     blasint m = N, n = M, k = K, la = ldb, lb = lda, lc = ldc;
@@ -96,7 +98,8 @@ void encoder_forward(float *out, const int32_t *inp, const float *wte, const flo
         float       *o = out + bt * C;
         const float *e = wte + (size_t)inp[bt] * C;
         const float *p = wpe + t * C;
-        for (size_t c = 0; c < C; c++) o[c] = e[c] + p[c];
+        for (size_t c = 0; c < C; c++)
+            o[c] = e[c] + p[c];
     }
 }
 
@@ -108,11 +111,15 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
     int32_t *pos   = order + V + 1; /* (B·T) */
     size_t   N     = B * T;
     memset(start, 0, (V + 1) * sizeof *start);
-    for (size_t i = 0; i < N; i++) start[inp[i] + 1]++;
-    for (size_t v = 0; v < V; v++) start[v + 1] += start[v];
-    for (size_t i = 0; i < N; i++) pos[start[inp[i]]++] = (int32_t)i;
+    for (size_t i = 0; i < N; i++)
+        start[inp[i] + 1]++;
+    for (size_t v = 0; v < V; v++)
+        start[v + 1] += start[v];
+    for (size_t i = 0; i < N; i++)
+        pos[start[inp[i]]++] = (int32_t)i;
     /* start[v] now holds the end of v's run; shift back to get the starts. */
-    for (size_t v = V; v > 0; v--) start[v] = start[v - 1];
+    for (size_t v = V; v > 0; v--)
+        start[v] = start[v - 1];
     start[0] = 0;
 
     size_t n_blocks = (C + KERNEL_COL_BLOCK - 1) / KERNEL_COL_BLOCK;
@@ -123,22 +130,28 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
         double acc[KERNEL_COL_BLOCK];
         for (size_t v = 0; v < V; v++) {
             if (start[v] == start[v + 1]) continue;
-            for (size_t j = 0; j < nc; j++) acc[j] = 0.0;
+            for (size_t j = 0; j < nc; j++)
+                acc[j] = 0.0;
             for (int32_t k = start[v]; k < start[v + 1]; k++) {
                 const float *d = dout + (size_t)pos[k] * C + c0;
-                for (size_t j = 0; j < nc; j++) acc[j] += (double)d[j];
+                for (size_t j = 0; j < nc; j++)
+                    acc[j] += (double)d[j];
             }
             float *g = dwte + v * C + c0;
-            for (size_t j = 0; j < nc; j++) g[j] = (float)((double)g[j] + acc[j]);
+            for (size_t j = 0; j < nc; j++)
+                g[j] = (float)((double)g[j] + acc[j]);
         }
         for (size_t t = 0; t < T; t++) {
-            for (size_t j = 0; j < nc; j++) acc[j] = 0.0;
+            for (size_t j = 0; j < nc; j++)
+                acc[j] = 0.0;
             for (size_t b = 0; b < B; b++) {
                 const float *d = dout + (b * T + t) * C + c0;
-                for (size_t j = 0; j < nc; j++) acc[j] += (double)d[j];
+                for (size_t j = 0; j < nc; j++)
+                    acc[j] += (double)d[j];
             }
             float *g = dwpe + t * C + c0;
-            for (size_t j = 0; j < nc; j++) g[j] = (float)((double)g[j] + acc[j]);
+            for (size_t j = 0; j < nc; j++)
+                g[j] = (float)((double)g[j] + acc[j]);
         }
     }
 }
@@ -151,7 +164,8 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
     for (size_t i = 0; i < N; i++) {
         const float *x = inp + i * C;
         double       s = 0.0;
-        for (size_t c = 0; c < C; c++) s += (double)x[c];
+        for (size_t c = 0; c < C; c++)
+            s += (double)x[c];
         double m  = s / (double)C;
         double s2 = 0.0;
         for (size_t c = 0; c < C; c++) {
@@ -162,7 +176,8 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
         float  rs = (float)(1.0 / sqrt(s2 / (double)C + (double)MODEL_LAYERNORM_EPS));
         float  mf = (float)m;
         float *o  = out + i * C;
-        for (size_t c = 0; c < C; c++) o[c] = (x[c] - mf) * rs * weight[c] + bias[c];
+        for (size_t c = 0; c < C; c++)
+            o[c] = (x[c] - mf) * rs * weight[c] + bias[c];
         mean[i] = mf;
         rstd[i] = rs;
     }
@@ -200,7 +215,8 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
         size_t c0 = blk * KERNEL_COL_BLOCK;
         size_t nc = C - c0 < KERNEL_COL_BLOCK ? C - c0 : KERNEL_COL_BLOCK;
         double aw[KERNEL_COL_BLOCK], ab[KERNEL_COL_BLOCK];
-        for (size_t j = 0; j < nc; j++) aw[j] = ab[j] = 0.0;
+        for (size_t j = 0; j < nc; j++)
+            aw[j] = ab[j] = 0.0;
         for (size_t i = 0; i < N; i++) {
             const float *x  = inp + i * C + c0;
             const float *dy = dout + i * C + c0;
@@ -227,16 +243,18 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
         for (size_t i = 0; i < N; i++) {
             float *o = out + i * OC;
             if (accumulate)
-                for (size_t j = 0; j < OC; j++) o[j] += bias[j];
+                for (size_t j = 0; j < OC; j++)
+                    o[j] += bias[j];
             else
-                for (size_t j = 0; j < OC; j++) o[j] = bias[j];
+                for (size_t j = 0; j < OC; j++)
+                    o[j] = bias[j];
         }
         beta = 1.0f;
     } else if (accumulate) {
         beta = 1.0f;
     }
-    sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)N, (int)OC, (int)C, 1.0f, inp,
-                (int)C, weight, (int)C, beta, out, (int)OC);
+    sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)N, (int)OC, (int)C, 1.0f, inp, (int)C, weight,
+                   (int)C, beta, out, (int)OC);
 }
 
 /* Column sums of x (N,M) added into out (M), in double, column blocks over all rows. */
@@ -247,12 +265,15 @@ static void colsum_add_impl(float *out, const float *x, size_t N, size_t M) {
         size_t c0 = blk * KERNEL_COL_BLOCK;
         size_t nc = M - c0 < KERNEL_COL_BLOCK ? M - c0 : KERNEL_COL_BLOCK;
         double acc[KERNEL_COL_BLOCK];
-        for (size_t j = 0; j < nc; j++) acc[j] = 0.0;
+        for (size_t j = 0; j < nc; j++)
+            acc[j] = 0.0;
         for (size_t i = 0; i < N; i++) {
             const float *r = x + i * M + c0;
-            for (size_t j = 0; j < nc; j++) acc[j] += (double)r[j];
+            for (size_t j = 0; j < nc; j++)
+                acc[j] += (double)r[j];
         }
-        for (size_t j = 0; j < nc; j++) out[c0 + j] = (float)((double)out[c0 + j] + acc[j]);
+        for (size_t j = 0; j < nc; j++)
+            out[c0 + j] = (float)((double)out[c0 + j] + acc[j]);
     }
 }
 
@@ -260,10 +281,10 @@ void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dou
                      const float *weight, double *acc, size_t N, size_t C, size_t OC) {
     (void)acc;
     if (dinp != NULL)
-        sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)N, (int)C, (int)OC, 1.0f, dout,
-                    (int)OC, weight, (int)C, 0.0f, dinp, (int)C);
-    sgemm_rowmajor(CblasTrans, CblasNoTrans, (int)OC, (int)C, (int)N, 1.0f, dout,
-                (int)OC, inp, (int)C, 1.0f, dweight, (int)C);
+        sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)N, (int)C, (int)OC, 1.0f, dout, (int)OC,
+                       weight, (int)C, 0.0f, dinp, (int)C);
+    sgemm_rowmajor(CblasTrans, CblasNoTrans, (int)OC, (int)C, (int)N, 1.0f, dout, (int)OC, inp,
+                   (int)C, 1.0f, dweight, (int)C);
     if (dbias != NULL) colsum_add_impl(dbias, dout, N, OC);
 }
 
@@ -274,39 +295,42 @@ void attention_forward(float *out, float *att, const float *qkv, size_t B, size_
     size_t hs    = A / NH;
     size_t ld    = 3 * A;
     float  scale = 1.0f / sqrtf((float)hs);
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp      parallel for schedule(dynamic, 1)
     for (size_t bh = 0; bh < B * NH; bh++) {
-        size_t       b = bh / NH, h = bh % NH;
-        const float *q = qkv + b * T * ld + h * hs;
-        const float *k = q + A;
-        const float *v = q + 2 * A;
-        float       *P = att + bh * T * T;
-        float       *o = out + b * T * A + h * hs;
-        for (size_t i0 = 0; i0 < T; i0 += KERNEL_ATT_BLOCK) {
-            size_t i1 = i0 + KERNEL_ATT_BLOCK < T ? i0 + KERNEL_ATT_BLOCK : T;
-            /* S[i0:i1, 0:i1] = scale · Q[i0:i1] · K[0:i1]ᵀ; keys past i1 are masked anyway. */
-            sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)(i1 - i0), (int)i1, (int)hs,
-                        scale, q + i0 * ld, (int)ld, k, (int)ld, 0.0f, P + i0 * T, (int)T);
-            for (size_t t = i0; t < i1; t++) {
-                float *row = P + t * T;
-                float  mx  = row[0];
-                for (size_t j = 1; j <= t; j++) mx = row[j] > mx ? row[j] : mx;
+             size_t       b = bh / NH, h = bh % NH;
+             const float *q = qkv + b * T * ld + h * hs;
+             const float *k = q + A;
+             const float *v = q + 2 * A;
+             float       *P = att + bh * T * T;
+             float       *o = out + b * T * A + h * hs;
+             for (size_t i0 = 0; i0 < T; i0 += KERNEL_ATT_BLOCK) {
+                 size_t i1 = i0 + KERNEL_ATT_BLOCK < T ? i0 + KERNEL_ATT_BLOCK : T;
+                 /* S[i0:i1, 0:i1] = scale · Q[i0:i1] · K[0:i1]ᵀ; keys past i1 are masked anyway. */
+                 sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)(i1 - i0), (int)i1, (int)hs, scale,
+                                q + i0 * ld, (int)ld, k, (int)ld, 0.0f, P + i0 * T, (int)T);
+                 for (size_t t = i0; t < i1; t++) {
+                     float *row = P + t * T;
+                     float  mx  = row[0];
+                     for (size_t j = 1; j <= t; j++)
+                    mx = row[j] > mx ? row[j] : mx;
                 double s = 0.0;
-#pragma omp simd reduction(+ : s)
+     #pragma omp simd reduction(+ : s)
                 for (size_t j = 0; j <= t; j++) {
-                    float e = kernel_expf(row[j] - mx);
-                    row[j]  = e;
-                    s += (double)e;
+                         float e = kernel_expf(row[j] - mx);
+                         row[j]  = e;
+                         s += (double)e;
                 }
                 float inv = (float)(1.0 / s);
-                for (size_t j = 0; j <= t; j++) row[j] *= inv;
-                for (size_t j = t + 1; j < T; j++) row[j] = 0.0f;
+                for (size_t j = 0; j <= t; j++)
+                    row[j] *= inv;
+                for (size_t j = t + 1; j < T; j++)
+                    row[j] = 0.0f;
             }
             /* O[i0:i1] = P[i0:i1, 0:i1] · V[0:i1]. */
-            sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)(i1 - i0), (int)hs, (int)i1,
-                        1.0f, P + i0 * T, (int)T, v, (int)ld, 0.0f, o + i0 * A, (int)A);
-        }
-    }
+                 sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)(i1 - i0), (int)hs, (int)i1, 1.0f,
+                                P + i0 * T, (int)T, v, (int)ld, 0.0f, o + i0 * A, (int)A);
+             }
+         }
 }
 
 void attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv,
@@ -329,33 +353,36 @@ void attention_backward(float *dqkv, float *datt, const float *dout, const float
         for (size_t i0 = 0; i0 < T; i0 += KERNEL_ATT_BLOCK) {
             size_t i1 = i0 + KERNEL_ATT_BLOCK < T ? i0 + KERNEL_ATT_BLOCK : T;
             /* dP[i0:i1, 0:i1] = dO[i0:i1] · V[0:i1]ᵀ. */
-            sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)(i1 - i0), (int)i1, (int)hs,
-                        1.0f, dO + i0 * A, (int)A, v, (int)ld, 0.0f, dS + i0 * T, (int)T);
+            sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)(i1 - i0), (int)i1, (int)hs, 1.0f,
+                           dO + i0 * A, (int)A, v, (int)ld, 0.0f, dS + i0 * T, (int)T);
             /* Softmax backward: dS = P ⊙ (dP − Σ_k P·dP), zero above the diagonal. */
             for (size_t t = i0; t < i1; t++) {
                 const float *p   = P + t * T;
                 float       *row = dS + t * T;
                 double       s   = 0.0;
-                for (size_t j = 0; j <= t; j++) s += (double)(p[j] * row[j]);
+                for (size_t j = 0; j <= t; j++)
+                    s += (double)(p[j] * row[j]);
                 float sf = (float)s;
-                for (size_t j = 0; j <= t; j++) row[j] = p[j] * (row[j] - sf);
-                for (size_t j = t + 1; j < i1; j++) row[j] = 0.0f;
+                for (size_t j = 0; j <= t; j++)
+                    row[j] = p[j] * (row[j] - sf);
+                for (size_t j = t + 1; j < i1; j++)
+                    row[j] = 0.0f;
             }
             /* dQ[i0:i1] = scale · dS[i0:i1, 0:i1] · K[0:i1]. */
-            sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)(i1 - i0), (int)hs, (int)i1,
-                        scale, dS + i0 * T, (int)T, k, (int)ld, 0.0f, dq + i0 * ld, (int)ld);
+            sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)(i1 - i0), (int)hs, (int)i1, scale,
+                           dS + i0 * T, (int)T, k, (int)ld, 0.0f, dq + i0 * ld, (int)ld);
         }
         /* Key blocks: only query rows >= j0 see keys j0..j1-1. */
         for (size_t j0 = 0; j0 < T; j0 += KERNEL_ATT_BLOCK) {
             size_t j1 = j0 + KERNEL_ATT_BLOCK < T ? j0 + KERNEL_ATT_BLOCK : T;
             /* dV[j0:j1] = P[j0:T, j0:j1]ᵀ · dO[j0:T]. */
-            sgemm_rowmajor(CblasTrans, CblasNoTrans, (int)(j1 - j0), (int)hs,
-                        (int)(T - j0), 1.0f, P + j0 * T + j0, (int)T, dO + j0 * A, (int)A, 0.0f,
-                        dv + j0 * ld, (int)ld);
+            sgemm_rowmajor(CblasTrans, CblasNoTrans, (int)(j1 - j0), (int)hs, (int)(T - j0), 1.0f,
+                           P + j0 * T + j0, (int)T, dO + j0 * A, (int)A, 0.0f, dv + j0 * ld,
+                           (int)ld);
             /* dK[j0:j1] = scale · dS[j0:T, j0:j1]ᵀ · Q[j0:T]. */
-            sgemm_rowmajor(CblasTrans, CblasNoTrans, (int)(j1 - j0), (int)hs,
-                        (int)(T - j0), scale, dS + j0 * T + j0, (int)T, q + j0 * ld, (int)ld, 0.0f,
-                        dk + j0 * ld, (int)ld);
+            sgemm_rowmajor(CblasTrans, CblasNoTrans, (int)(j1 - j0), (int)hs, (int)(T - j0), scale,
+                           dS + j0 * T + j0, (int)T, q + j0 * ld, (int)ld, 0.0f, dk + j0 * ld,
+                           (int)ld);
         }
     }
 }
@@ -419,25 +446,28 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n) {
 
 void crossentropy_forward(float *losses, float *probs, const float *logits, const int32_t *targets,
                           size_t N, size_t V) {
-#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
+#pragma omp      parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
-        const float *l  = logits + i * V;
-        float        mx = l[0];
-        for (size_t j = 1; j < V; j++) mx = l[j] > mx ? l[j] : mx;
+             const float *l  = logits + i * V;
+             float        mx = l[0];
+             for (size_t j = 1; j < V; j++)
+            mx = l[j] > mx ? l[j] : mx;
         double s = 0.0;
-        if (probs != NULL) {
-            float *p = probs + i * V;
-#pragma omp simd reduction(+ : s)
+             if (probs != NULL) {
+                 float *p = probs + i * V;
+     #pragma omp simd reduction(+ : s)
             for (size_t j = 0; j < V; j++) {
-                float e = kernel_expf(l[j] - mx);
-                p[j]    = e;
-                s += (double)e;
+                     float e = kernel_expf(l[j] - mx);
+                     p[j]    = e;
+                     s += (double)e;
             }
             float inv = (float)(1.0 / s);
-            for (size_t j = 0; j < V; j++) p[j] *= inv;
+            for (size_t j = 0; j < V; j++)
+                p[j] *= inv;
         } else {
 #pragma omp simd reduction(+ : s)
-            for (size_t j = 0; j < V; j++) s += (double)kernel_expf(l[j] - mx);
+            for (size_t j = 0; j < V; j++)
+                s += (double)kernel_expf(l[j] - mx);
         }
         losses[i] = (float)(log(s) + (double)mx - (double)l[targets[i]]);
     }
@@ -450,16 +480,18 @@ void crossentropy_backward(float *dlogits, const float *probs, const int32_t *ta
         const float *p  = probs + i * V;
         float       *d  = dlogits + i * V;
         float        pt = p[targets[i]]; /* read before d (which may alias p) is written */
-        for (size_t j = 0; j < V; j++) d[j] = p[j] * dloss;
+        for (size_t j = 0; j < V; j++)
+            d[j] = p[j] * dloss;
         d[targets[i]] = (pt - 1.0f) * dloss;
     }
 }
 
 // ---- residual, norm, AdamW ----
 
-void residual_forward(float *out, const float *a, const float *b, size_t n) {
+void        residual_forward(float *out, const float *a, const float *b, size_t n) {
 #pragma omp parallel for schedule(dynamic, KERNEL_CHUNK)
-    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+    for (size_t i = 0; i < n; i++)
+        out[i] = a[i] + b[i];
 }
 
 double sumsq(const float *x, size_t n, double *partial) {
@@ -469,11 +501,13 @@ double sumsq(const float *x, size_t n, double *partial) {
         size_t i0 = blk * MODEL_SUMSQ_BLOCK;
         size_t i1 = i0 + MODEL_SUMSQ_BLOCK < n ? i0 + MODEL_SUMSQ_BLOCK : n;
         double s  = 0.0;
-        for (size_t i = i0; i < i1; i++) s += (double)x[i] * (double)x[i];
+        for (size_t i = i0; i < i1; i++)
+            s += (double)x[i] * (double)x[i];
         partial[blk] = s;
     }
     double s = 0.0;
-    for (size_t blk = 0; blk < n_blocks; blk++) s += partial[blk];
+    for (size_t blk = 0; blk < n_blocks; blk++)
+        s += partial[blk];
     return s;
 }
 

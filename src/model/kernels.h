@@ -29,89 +29,89 @@ void sgemm_rowmajor(int trans_a, int trans_b, int M, int N, int K, float alpha, 
 #define MODEL_LAYERNORM_EPS 1e-5f
 
 /* out[b,t,:] = wte[inp[b,t],:] + wpe[t,:]. */
-void encoder_forward(float *out,           // (B,T,C)
-                     const int32_t *inp,   // (B,T)
-                     const float *wte,     // (V,C)
-                     const float *wpe,     // (maxT,C)
+void encoder_forward(float         *out, // (B,T,C)
+                     const int32_t *inp, // (B,T)
+                     const float   *wte, // (V,C)
+                     const float   *wpe, // (maxT,C)
                      size_t B, size_t T, size_t C);
 /* dwte and dwpe += the gradients of encoder_forward. `order` is scratch of B·T + V + 1 ints
  * (a counting sort of the tokens, so that each row of dwte sums its positions in order). */
-void encoder_backward(float *dwte,          // (V,C)
-                      float *dwpe,          // (maxT,C)
-                      const float *dout,    // (B,T,C)
+void encoder_backward(float         *dwte,  // (V,C)
+                      float         *dwpe,  // (maxT,C)
+                      const float   *dout,  // (B,T,C)
                       const int32_t *inp,   // (B,T)
-                      int32_t *order,       // (B·T + V + 1) scratch
+                      int32_t       *order, // (B·T + V + 1) scratch
                       size_t B, size_t T, size_t C, size_t V);
 
 /* LayerNorm over the last axis; mean and rstd are saved for the backward. */
-void layernorm_forward(float *out,          // (N,C)
-                       float *mean,         // (N)
-                       float *rstd,         // (N)
+void layernorm_forward(float       *out,    // (N,C)
+                       float       *mean,   // (N)
+                       float       *rstd,   // (N)
                        const float *inp,    // (N,C)
                        const float *weight, // (C)
                        const float *bias,   // (C)
                        size_t N, size_t C);
 /* dinp += gradient w.r.t. the input; dweight, dbias += their gradients. `acc` is scratch of
  * 2·C doubles. */
-void layernorm_backward(float *dinp,         // (N,C)
-                        float *dweight,      // (C)
-                        float *dbias,        // (C)
-                        const float *dout,   // (N,C)
-                        const float *inp,    // (N,C)
-                        const float *weight, // (C)
-                        const float *mean,   // (N)
-                        const float *rstd,   // (N)
-                        double *acc,         // (2C) scratch
+void layernorm_backward(float       *dinp,    // (N,C)
+                        float       *dweight, // (C)
+                        float       *dbias,   // (C)
+                        const float *dout,    // (N,C)
+                        const float *inp,     // (N,C)
+                        const float *weight,  // (C)
+                        const float *mean,    // (N)
+                        const float *rstd,    // (N)
+                        double      *acc,     // (2C) scratch
                         size_t N, size_t C);
 
 /* out = inp · weightᵀ + bias (bias may be NULL). With `accumulate`, out += instead of =. */
-void matmul_forward(float *out,          // (N,OC)
+void matmul_forward(float       *out,    // (N,OC)
                     const float *inp,    // (N,C)
                     const float *weight, // (OC,C)
                     const float *bias,   // (OC) or NULL
                     size_t N, size_t C, size_t OC, int accumulate);
 /* dinp = dout · weight (written; skipped when dinp is NULL); dweight += doutᵀ · inp;
  * dbias += column sums of dout (skipped when NULL; `acc` is scratch of OC doubles). */
-void matmul_backward(float *dinp,          // (N,C) or NULL
-                     float *dweight,       // (OC,C)
-                     float *dbias,         // (OC) or NULL
+void matmul_backward(float       *dinp,    // (N,C) or NULL
+                     float       *dweight, // (OC,C)
+                     float       *dbias,   // (OC) or NULL
                      const float *dout,    // (N,OC)
                      const float *inp,     // (N,C)
                      const float *weight,  // (OC,C)
-                     double *acc,          // (OC) scratch
+                     double      *acc,     // (OC) scratch
                      size_t N, size_t C, size_t OC);
 
 /* Causal multi-head self-attention. qkv holds Q, K and V side by side in each row (A each);
  * head h uses columns h·hs..(h+1)·hs-1 of each, hs = A/NH. att keeps the softmax probabilities
  * (zero above the diagonal) for the backward. Scores are scaled by 1/sqrt(hs). */
-void attention_forward(float *out,        // (B,T,A)
-                       float *att,        // (B,NH,T,T)
-                       const float *qkv,  // (B,T,3A)
+void attention_forward(float       *out, // (B,T,A)
+                       float       *att, // (B,NH,T,T)
+                       const float *qkv, // (B,T,3A)
                        size_t B, size_t T, size_t A, size_t NH);
 /* dqkv = gradient w.r.t. qkv (written). datt is scratch of the same size as att. */
-void attention_backward(float *dqkv,        // (B,T,3A)
-                        float *datt,        // (B,NH,T,T) scratch
-                        const float *dout,  // (B,T,A)
-                        const float *qkv,   // (B,T,3A)
-                        const float *att,   // (B,NH,T,T)
+void attention_backward(float       *dqkv, // (B,T,3A)
+                        float       *datt, // (B,NH,T,T) scratch
+                        const float *dout, // (B,T,A)
+                        const float *qkv,  // (B,T,3A)
+                        const float *att,  // (B,NH,T,T)
                         size_t B, size_t T, size_t A, size_t NH);
 
 /* GELU, tanh approximation (torch.nn.functional.gelu(approximate='tanh')). */
-void gelu_forward(float *out, const float *inp, size_t n);  // (n), (n)
+void gelu_forward(float *out, const float *inp, size_t n); // (n), (n)
 /* dinp = dout · gelu'(inp) (written; dinp may alias dout). */
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
 
 /* Softmax of each row of logits and the cross-entropy against targets: losses[i] =
  * -log softmax(logits[i])[targets[i]] (computed as logsumexp − logit, in double). probs may
  * be NULL when only losses are wanted. */
-void crossentropy_forward(float *losses,         // (N)
-                          float *probs,          // (N,V) or NULL
-                          const float *logits,   // (N,V)
-                          const int32_t *targets,// (N)
+void crossentropy_forward(float         *losses,  // (N)
+                          float         *probs,   // (N,V) or NULL
+                          const float   *logits,  // (N,V)
+                          const int32_t *targets, // (N)
                           size_t N, size_t V);
 /* dlogits = dloss · (probs − onehot(targets)) (written; dlogits may alias probs). */
-void crossentropy_backward(float *dlogits,         // (N,V)
-                           const float *probs,     // (N,V)
+void crossentropy_backward(float         *dlogits, // (N,V)
+                           const float   *probs,   // (N,V)
                            const int32_t *targets, // (N)
                            float dloss, size_t N, size_t V);
 

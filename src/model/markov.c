@@ -18,7 +18,8 @@
 
 static size_t model_ipow_impl(size_t b, int64_t e) {
     size_t r = 1;
-    for (int64_t i = 0; i < e; i++) r *= b;
+    for (int64_t i = 0; i < e; i++)
+        r *= b;
     return r;
 }
 
@@ -35,39 +36,46 @@ void model_markov_free(struct model_markov *mk) {
 }
 
 /* Fills P with the log-linear rows. */
-static enum sf_status model_markov_loglinear_impl(struct model_markov *mk,
+static enum sf_status model_markov_loglinear_impl(struct model_markov            *mk,
                                                   const struct model_data_config *d,
                                                   struct model_rng *r, struct sf_error *err) {
-    size_t V = (size_t)mk->V;
+    size_t  V = (size_t)mk->V;
     int64_t K = mk->K;
     /* G_d for d = 0..K, each (V^d, V), drawn in order of d then row then symbol. */
     size_t total = 0;
-    for (int64_t j = 0; j <= K; j++) total += model_ipow_impl(V, j) * V;
+    for (int64_t j = 0; j <= K; j++)
+        total += model_ipow_impl(V, j) * V;
     double *G = malloc(total * sizeof *G);
     if (G == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory building the markov tables");
-    bool   have = false;
+    bool   have  = false;
     double spare = 0.0;
-    for (size_t i = 0; i < total; i++) G[i] = model_rng_normal(r, &have, &spare);
+    for (size_t i = 0; i < total; i++)
+        G[i] = model_rng_normal(r, &have, &spare);
     double *logit = malloc(V * sizeof *logit);
     if (logit == NULL) {
         free(G);
         SF_FAIL(err, SF_ENOMEM, "out of memory building the markov tables");
     }
     for (size_t c = 0; c < mk->n_ctx; c++) {
-        for (size_t x = 0; x < V; x++) logit[x] = 0.0;
+        for (size_t x = 0; x < V; x++)
+            logit[x] = 0.0;
         size_t off = 0, pw = 1;
         for (int64_t j = 0; j <= K; j++) {
             size_t row = c % pw; /* the last j symbols */
             double w   = d->scale * pow(d->decay, (double)j);
-            for (size_t x = 0; x < V; x++) logit[x] += w * G[off + row * V + x];
+            for (size_t x = 0; x < V; x++)
+                logit[x] += w * G[off + row * V + x];
             off += pw * V;
             pw *= V;
         }
         double mx = logit[0];
-        for (size_t x = 1; x < V; x++) mx = logit[x] > mx ? logit[x] : mx;
+        for (size_t x = 1; x < V; x++)
+            mx = logit[x] > mx ? logit[x] : mx;
         double s = 0.0;
-        for (size_t x = 0; x < V; x++) s += exp(logit[x] - mx);
-        for (size_t x = 0; x < V; x++) mk->P[c * V + x] = exp(logit[x] - mx) / s;
+        for (size_t x = 0; x < V; x++)
+            s += exp(logit[x] - mx);
+        for (size_t x = 0; x < V; x++)
+            mk->P[c * V + x] = exp(logit[x] - mx) / s;
     }
     free(logit);
     free(G);
@@ -88,7 +96,8 @@ static void model_markov_dirichlet_impl(struct model_markov *mk, const struct mo
             mk->P[c * V + x] = g;
             s += g;
         }
-        for (size_t x = 0; x < V; x++) mk->P[c * V + x] /= s;
+        for (size_t x = 0; x < V; x++)
+            mk->P[c * V + x] /= s;
     }
 }
 
@@ -105,21 +114,22 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
     mk->V = d->n_vocab;
     mk->K = d->order;
     SF_ASSERT(mk->V >= 2 && mk->K >= 1);
-    size_t V  = (size_t)mk->V;
-    mk->n_ctx = model_ipow_impl(V, mk->K);
-    size_t n  = mk->n_ctx * V;
-    mk->P      = malloc(n * sizeof *mk->P);
-    mk->cdf    = malloc(n * sizeof *mk->cdf);
-    mk->pi     = malloc(mk->n_ctx * sizeof *mk->pi);
-    mk->pi_cdf = malloc(mk->n_ctx * sizeof *mk->pi_cdf);
-    mk->marg_off = malloc((size_t)(mk->K + 2) * sizeof *mk->marg_off);
-    mk->cond_H   = malloc((size_t)(mk->K + 1) * sizeof *mk->cond_H);
+    size_t V      = (size_t)mk->V;
+    mk->n_ctx     = model_ipow_impl(V, mk->K);
+    size_t n      = mk->n_ctx * V;
+    mk->P         = malloc(n * sizeof *mk->P);
+    mk->cdf       = malloc(n * sizeof *mk->cdf);
+    mk->pi        = malloc(mk->n_ctx * sizeof *mk->pi);
+    mk->pi_cdf    = malloc(mk->n_ctx * sizeof *mk->pi_cdf);
+    mk->marg_off  = malloc((size_t)(mk->K + 2) * sizeof *mk->marg_off);
+    mk->cond_H    = malloc((size_t)(mk->K + 1) * sizeof *mk->cond_H);
     size_t n_marg = 0;
-    for (int64_t j = 0; j <= mk->K; j++) n_marg += model_ipow_impl(V, j);
+    for (int64_t j = 0; j <= mk->K; j++)
+        n_marg += model_ipow_impl(V, j);
     mk->marg    = calloc(n_marg, sizeof *mk->marg);
     double *nxt = malloc(mk->n_ctx * sizeof *nxt);
-    if (!mk->P || !mk->cdf || !mk->pi || !mk->pi_cdf || !mk->marg_off || !mk->cond_H ||
-        !mk->marg || !nxt) {
+    if (!mk->P || !mk->cdf || !mk->pi || !mk->pi_cdf || !mk->marg_off || !mk->cond_H || !mk->marg ||
+        !nxt) {
         free(nxt);
         model_markov_free(mk);
         SF_FAIL(err, SF_ENOMEM, "out of memory building the markov source");
@@ -146,7 +156,8 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
     }
 
     /* Stationary law over contexts: pi'(c') = Σ pi(c) P[c][x], c' = (c·V + x) mod V^K. */
-    for (size_t c = 0; c < mk->n_ctx; c++) mk->pi[c] = 1.0 / (double)mk->n_ctx;
+    for (size_t c = 0; c < mk->n_ctx; c++)
+        mk->pi[c] = 1.0 / (double)mk->n_ctx;
     int    it;
     double diff = 1.0;
     for (it = 1; it <= MODEL_MARKOV_MAX_ITER; it++) {
@@ -154,10 +165,12 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
         for (size_t c = 0; c < mk->n_ctx; c++) {
             size_t base = (c * V) % mk->n_ctx;
             double pc   = mk->pi[c];
-            for (size_t x = 0; x < V; x++) nxt[base + x] += pc * mk->P[c * V + x];
+            for (size_t x = 0; x < V; x++)
+                nxt[base + x] += pc * mk->P[c * V + x];
         }
         double s = 0.0;
-        for (size_t c = 0; c < mk->n_ctx; c++) s += nxt[c];
+        for (size_t c = 0; c < mk->n_ctx; c++)
+            s += nxt[c];
         diff = 0.0;
         for (size_t c = 0; c < mk->n_ctx; c++) {
             nxt[c] /= s;
@@ -175,7 +188,7 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
                 MODEL_MARKOV_MAX_ITER, diff);
     }
     mk->iterations = it;
-    double s = 0.0;
+    double s       = 0.0;
     for (size_t c = 0; c < mk->n_ctx; c++) {
         s += mk->pi[c];
         mk->pi_cdf[c] = s;
@@ -187,7 +200,8 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
     for (int64_t j = 0; j <= mk->K; j++) {
         mk->marg_off[j] = off;
         size_t pw       = model_ipow_impl(V, j);
-        for (size_t c = 0; c < mk->n_ctx; c++) mk->marg[off + c % pw] += mk->pi[c];
+        for (size_t c = 0; c < mk->n_ctx; c++)
+            mk->marg[off + c % pw] += mk->pi[c];
         off += pw;
     }
     /* H_j = H(block j+1) - H(block j) for j < K; H_K = Σ pi(c) H(P[c]). */
@@ -197,7 +211,8 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
         mk->cond_H[j] = hj1 - hj;
     }
     double h = 0.0;
-    for (size_t c = 0; c < mk->n_ctx; c++) h += mk->pi[c] * model_entropy_impl(mk->P + c * V, V);
+    for (size_t c = 0; c < mk->n_ctx; c++)
+        h += mk->pi[c] * model_entropy_impl(mk->P + c * V, V);
     mk->cond_H[mk->K] = h;
     mk->entropy_rate  = h;
     return SF_OK;
@@ -245,12 +260,14 @@ void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, s
         double p;
         if (have >= K) {
             size_t c = 0;
-            for (size_t i = t + 1 - K; i <= t; i++) c = c * V + (size_t)w[i];
+            for (size_t i = t + 1 - K; i <= t; i++)
+                c = c * V + (size_t)w[i];
             p = mk->P[c * V + x];
         } else {
             /* P(x | last j symbols s) = m_{j+1}(s, x) / m_j(s), j = have. */
             size_t s = 0;
-            for (size_t i = 0; i <= t; i++) s = s * V + (size_t)w[i];
+            for (size_t i = 0; i <= t; i++)
+                s = s * V + (size_t)w[i];
             double num = mk->marg[mk->marg_off[have + 1] + s * V + x];
             double den = mk->marg[mk->marg_off[have] + s];
             p          = num / den;

@@ -50,13 +50,13 @@ int64_t model_config_steps(const struct model_config *cfg) {
 
 int64_t model_params_nonembed(const struct model_shape *s) {
     int64_t C = s->d_model, A = s->d_attn, F = s->d_ff;
-    int64_t per_layer = 2 * C                 /* ln1 */
-                        + 3 * A * C + 3 * A   /* qkv */
-                        + C * A + C           /* attention output projection */
-                        + 2 * C               /* ln2 */
-                        + F * C + F           /* fc */
-                        + C * F + C;          /* fc projection */
-    return s->n_layer * per_layer + 2 * C;    /* + final LayerNorm */
+    int64_t per_layer = 2 * C               /* ln1 */
+                        + 3 * A * C + 3 * A /* qkv */
+                        + C * A + C         /* attention output projection */
+                        + 2 * C             /* ln2 */
+                        + F * C + F         /* fc */
+                        + C * F + C;        /* fc projection */
+    return s->n_layer * per_layer + 2 * C;  /* + final LayerNorm */
 }
 
 int64_t model_params_total(const struct model_shape *s) {
@@ -125,46 +125,46 @@ static void model_fill_tensors_impl(struct model *m) {
 }
 
 float *model_head_weights(struct model *m, float *block) {
-    return model_tensor_ptr(block, m, m->shape.tie_embeddings ? MODEL_TENSOR_WTE
-                                                               : MODEL_TENSOR_HEADW);
+    return model_tensor_ptr(block, m,
+                            m->shape.tie_embeddings ? MODEL_TENSOR_WTE : MODEL_TENSOR_HEADW);
 }
 
 /* Carves the activation block (or, with base == NULL, only measures it). */
 static size_t model_layout_acts_impl(struct model *m, char *base) {
     size_t B = m->B, T = m->T, C = m->C, A = m->A, F = m->F, V = m->V, L = m->L, NH = m->NH;
     size_t off = 0;
-#define MODEL_CARVE(field, type, count)                                                        \
-    do {                                                                                       \
-        off = (off + MODEL_ALIGN - 1) / MODEL_ALIGN * MODEL_ALIGN;                             \
-        if (base != NULL) m->acts.field = (type *)(void *)(base + off);                        \
-        off += (size_t)(count) * sizeof(type);                                                 \
+#define MODEL_CARVE(field, type, count)                                                            \
+    do {                                                                                           \
+        off = (off + MODEL_ALIGN - 1) / MODEL_ALIGN * MODEL_ALIGN;                                 \
+        if (base != NULL) m->acts.field = (type *)(void *)(base + off);                            \
+        off += (size_t)(count) * sizeof(type);                                                     \
     } while (0)
-    MODEL_CARVE(encoded, float, B * T * C);
-    MODEL_CARVE(ln1, float, L * B * T * C);
-    MODEL_CARVE(ln1_mean, float, L * B * T);
-    MODEL_CARVE(ln1_rstd, float, L * B * T);
-    MODEL_CARVE(qkv, float, L * B * T * 3 * A);
-    MODEL_CARVE(atty, float, L * B * T * A);
-    MODEL_CARVE(att, float, L * B * NH * T * T);
-    MODEL_CARVE(resid2, float, L * B * T * C);
-    MODEL_CARVE(ln2, float, L * B * T * C);
-    MODEL_CARVE(ln2_mean, float, L * B * T);
-    MODEL_CARVE(ln2_rstd, float, L * B * T);
-    MODEL_CARVE(fch, float, L * B * T * F);
-    MODEL_CARVE(fch_gelu, float, L * B * T * F);
-    MODEL_CARVE(resid3, float, L * B * T * C);
-    MODEL_CARVE(lnf, float, B * T * C);
-    MODEL_CARVE(lnf_mean, float, B * T);
-    MODEL_CARVE(lnf_rstd, float, B * T);
-    MODEL_CARVE(logits, float, B * T * V);
-    MODEL_CARVE(probs, float, B * T * V);
-    MODEL_CARVE(losses, float, B * T);
-    MODEL_CARVE(dres, float, B * T * C);
-    MODEL_CARVE(dbuf_c, float, B * T * C);
-    MODEL_CARVE(dbuf_a, float, B * T * A);
-    MODEL_CARVE(dqkv, float, B * T * 3 * A);
-    MODEL_CARVE(dfch, float, B * T * F);
-    MODEL_CARVE(datt, float, B * NH * T * T);
+    MODEL_CARVE(encoded, float, B *T *C);
+    MODEL_CARVE(ln1, float, L *B *T *C);
+    MODEL_CARVE(ln1_mean, float, L *B *T);
+    MODEL_CARVE(ln1_rstd, float, L *B *T);
+    MODEL_CARVE(qkv, float, L *B *T * 3 * A);
+    MODEL_CARVE(atty, float, L *B *T *A);
+    MODEL_CARVE(att, float, L *B *NH *T *T);
+    MODEL_CARVE(resid2, float, L *B *T *C);
+    MODEL_CARVE(ln2, float, L *B *T *C);
+    MODEL_CARVE(ln2_mean, float, L *B *T);
+    MODEL_CARVE(ln2_rstd, float, L *B *T);
+    MODEL_CARVE(fch, float, L *B *T *F);
+    MODEL_CARVE(fch_gelu, float, L *B *T *F);
+    MODEL_CARVE(resid3, float, L *B *T *C);
+    MODEL_CARVE(lnf, float, B *T *C);
+    MODEL_CARVE(lnf_mean, float, B *T);
+    MODEL_CARVE(lnf_rstd, float, B *T);
+    MODEL_CARVE(logits, float, B *T *V);
+    MODEL_CARVE(probs, float, B *T *V);
+    MODEL_CARVE(losses, float, B *T);
+    MODEL_CARVE(dres, float, B *T *C);
+    MODEL_CARVE(dbuf_c, float, B *T *C);
+    MODEL_CARVE(dbuf_a, float, B *T *A);
+    MODEL_CARVE(dqkv, float, B *T * 3 * A);
+    MODEL_CARVE(dfch, float, B *T *F);
+    MODEL_CARVE(datt, float, B *NH *T *T);
     size_t nacc = 2 * C;
     if (3 * A > nacc) nacc = 3 * A;
     if (F > nacc) nacc = F;
@@ -177,7 +177,7 @@ static size_t model_layout_acts_impl(struct model *m, char *base) {
 }
 
 static float *model_alloc_floats_impl(size_t n) {
-    void *p = NULL;
+    void  *p     = NULL;
     size_t bytes = (n * sizeof(float) + MODEL_ALIGN - 1) / MODEL_ALIGN * MODEL_ALIGN;
     if (posix_memalign(&p, MODEL_ALIGN, bytes > 0 ? bytes : MODEL_ALIGN) != 0) return NULL;
     memset(p, 0, bytes);
@@ -191,8 +191,8 @@ struct model *model_alloc(const struct model_shape *shape, size_t B, struct sf_e
         return NULL;
     }
     if (shape->d_attn % shape->n_head != 0) {
-        SF_SET(err, SF_EINVAL, "n_head %lld does not divide d_attn %lld",
-               (long long)shape->n_head, (long long)shape->d_attn);
+        SF_SET(err, SF_EINVAL, "n_head %lld does not divide d_attn %lld", (long long)shape->n_head,
+               (long long)shape->d_attn);
         return NULL;
     }
     struct model *m = calloc(1, sizeof *m);
@@ -238,9 +238,15 @@ void model_free(struct model *m) {
     free(m);
 }
 
-size_t model_n_params(const struct model *m) { return m->n_params; }
-float *model_params(struct model *m) { return m->params; }
-const float *model_losses(const struct model *m) { return m->acts.losses; }
+size_t model_n_params(const struct model *m) {
+    return m->n_params;
+}
+float *model_params(struct model *m) {
+    return m->params;
+}
+const float *model_losses(const struct model *m) {
+    return m->acts.losses;
+}
 
 void model_set_threads(int threads) {
     if (threads < 1) threads = 1;
@@ -263,7 +269,8 @@ void model_init_params(struct model *m, uint64_t seed) {
         case MODEL_TENSOR_LN1W:
         case MODEL_TENSOR_LN2W:
         case MODEL_TENSOR_LNFW:
-            for (size_t k = 0; k < t->size; k++) p[k] = 1.0f;
+            for (size_t k = 0; k < t->size; k++)
+                p[k] = 1.0f;
             break;
         case MODEL_TENSOR_LN1B:
         case MODEL_TENSOR_LN2B:
@@ -272,7 +279,8 @@ void model_init_params(struct model *m, uint64_t seed) {
         case MODEL_TENSOR_ATTPROJB:
         case MODEL_TENSOR_FCB:
         case MODEL_TENSOR_FCPROJB:
-            for (size_t k = 0; k < t->size; k++) p[k] = 0.0f;
+            for (size_t k = 0; k < t->size; k++)
+                p[k] = 0.0f;
             break;
         default: {
             double std = (i == MODEL_TENSOR_ATTPROJW || i == MODEL_TENSOR_FCPROJW) ? resid_std
@@ -293,8 +301,8 @@ void model_init_params(struct model *m, uint64_t seed) {
 /* Pointers to layer l's activations (strided by the allocated batch, so a smaller B fits). */
 struct model_layer_acts {
     const float *x; /* (B,T,C) the layer's input: encoded or the previous resid3 */
-    float *ln1, *ln1_mean, *ln1_rstd, *qkv, *atty, *att, *resid2, *ln2, *ln2_mean, *ln2_rstd;
-    float *fch, *fch_gelu, *resid3;
+    float       *ln1, *ln1_mean, *ln1_rstd, *qkv, *atty, *att, *resid2, *ln2, *ln2_mean, *ln2_rstd;
+    float       *fch, *fch_gelu, *resid3;
 };
 
 /* Pointers to layer l's tensors inside a block with the parameter layout (params or grads). */
@@ -348,7 +356,8 @@ double model_forward(struct model *m, const int32_t *inputs, const int32_t *targ
     SF_ASSERT(B >= 1 && B <= m->B);
     size_t T = m->T, C = m->C, A = m->A, F = m->F, V = m->V, L = m->L, NH = m->NH;
     size_t N = B * T; /* rows this call */
-    for (size_t i = 0; i < N; i++) SF_ASSERT(inputs[i] >= 0 && (size_t)inputs[i] < V);
+    for (size_t i = 0; i < N; i++)
+        SF_ASSERT(inputs[i] >= 0 && (size_t)inputs[i] < V);
     m->cur_B   = B;
     m->inputs  = inputs;
     m->targets = targets;
@@ -381,22 +390,26 @@ double model_forward(struct model *m, const int32_t *inputs, const int32_t *targ
         m->mean_loss = NAN;
         return NAN;
     }
-    for (size_t i = 0; i < N; i++) SF_ASSERT(targets[i] >= 0 && (size_t)targets[i] < V);
+    for (size_t i = 0; i < N; i++)
+        SF_ASSERT(targets[i] >= 0 && (size_t)targets[i] < V);
     crossentropy_forward(a->losses, a->probs, a->logits, targets, N, V);
     double s = 0.0;
-    for (size_t i = 0; i < N; i++) s += (double)a->losses[i];
+    for (size_t i = 0; i < N; i++)
+        s += (double)a->losses[i];
     m->mean_loss = s / (double)N;
     return m->mean_loss;
 }
 
-void model_zero_grad(struct model *m) { memset(m->grads, 0, m->n_params * sizeof(float)); }
+void model_zero_grad(struct model *m) {
+    memset(m->grads, 0, m->n_params * sizeof(float));
+}
 
 // ---- backward ----
 
 void model_backward(struct model *m) {
     SF_ASSERT(m->targets != NULL);
     size_t B = m->cur_B, T = m->T, C = m->C, A = m->A, F = m->F, V = m->V, L = m->L, NH = m->NH;
-    size_t N = B * T;
+    size_t N             = B * T;
     struct model_acts *a = &m->acts;
     float             *p = m->params, *g = m->grads;
 
@@ -410,15 +423,15 @@ void model_backward(struct model *m) {
     memset(a->dres, 0, N * C * sizeof(float));
     layernorm_backward(a->dres, model_tensor_ptr(g, m, MODEL_TENSOR_LNFW),
                        model_tensor_ptr(g, m, MODEL_TENSOR_LNFB), a->dbuf_c, x_last,
-                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFW), a->lnf_mean, a->lnf_rstd,
-                       a->dacc, N, C);
+                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFW), a->lnf_mean, a->lnf_rstd, a->dacc,
+                       N, C);
     for (size_t l = L; l-- > 0;) {
         struct model_layer_acts   v  = model_layer_acts_impl(m, l);
         struct model_layer_params w  = model_layer_params_impl(m, p, l);
         struct model_layer_params dw = model_layer_params_impl(m, g, l);
         /* MLP branch: resid3 = resid2 + fcproj(gelu(fc(ln2(resid2)))). */
-        matmul_backward(a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu, w.fcprojw, a->dacc,
-                        N, F, C);
+        matmul_backward(a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu, w.fcprojw, a->dacc, N,
+                        F, C);
         gelu_backward(a->dfch, v.fch, a->dfch, N * F);
         matmul_backward(a->dbuf_c, dw.fcw, dw.fcb, a->dfch, v.ln2, w.fcw, a->dacc, N, C, F);
         layernorm_backward(a->dres, dw.ln2w, dw.ln2b, a->dbuf_c, v.resid2, w.ln2w, v.ln2_mean,
@@ -463,17 +476,18 @@ double model_update(struct model *m, const struct model_adamw *opt, double lr) {
 double model_sgemm_gflops(size_t n, double min_seconds) {
     float *a = model_alloc_floats_impl(3 * n * n);
     if (a == NULL) return NAN;
-    float *b = a + n * n, *c = b + n * n;
+    float           *b = a + n * n, *c = b + n * n;
     struct model_rng r;
     model_rng_seed(&r, 1);
-    for (size_t i = 0; i < 2 * n * n; i++) a[i] = (float)model_rng_uniform(&r) - 0.5f;
+    for (size_t i = 0; i < 2 * n * n; i++)
+        a[i] = (float)model_rng_uniform(&r) - 0.5f;
     double best = 0.0, t_start = sf_now();
     int    reps = 0;
     do {
         double t0 = sf_now();
-        sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n,
-                    b, (int)n, 0.0f, c, (int)n);
-        double dt = sf_now() - t0;
+        sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n,
+                       0.0f, c, (int)n);
+        double dt   = sf_now() - t0;
         double rate = 2.0 * (double)n * (double)n * (double)n / dt / 1e9;
         if (rate > best) best = rate;
         reps++;
@@ -482,4 +496,6 @@ double model_sgemm_gflops(size_t n, double min_seconds) {
     return best;
 }
 
-const char *model_blas_config(void) { return openblas_get_config(); }
+const char *model_blas_config(void) {
+    return openblas_get_config();
+}

@@ -89,14 +89,14 @@ enum model_lr_schedule {
 
 /* Limits of the fixed-size path lists (the config is a plain value: copyable, comparable). */
 #define MODEL_DATA_MAX_PATHS 16
-#define MODEL_PATH_MAX       1024
+#define MODEL_PATH_MAX 1024
 
 /* The `data:` mapping of run.yaml. Fields that do not apply to `source` keep their defaults
  * (model_config_default()) and are neither emitted nor accepted in run.yaml. */
 struct model_data_config {
-    enum model_source source;           /* key `source` (default markov) */
+    enum model_source source; /* key `source` (default markov) */
     /* markov and tokens */
-    int64_t n_vocab;                    /* `n_vocab`: markov V (default 4); tokens: required */
+    int64_t n_vocab; /* `n_vocab`: markov V (default 4); tokens: required */
     /* markov */
     int64_t                     order;         /* `order`: K >= 1 (default 5) */
     enum model_markov_generator generator;     /* `generator` (default loglinear) */
@@ -106,12 +106,12 @@ struct model_data_config {
     uint64_t                    seed;          /* `seed`: the source's own seed (default 1);
                                                   tables and the eval set depend on it only */
     /* text, image, tokens: file names or glob patterns, relative to the folder of run.yaml */
-    size_t n_paths;                                 /* `paths`: a string or a list */
+    size_t n_paths; /* `paths`: a string or a list */
     char   paths[MODEL_DATA_MAX_PATHS][MODEL_PATH_MAX];
-    size_t n_eval_paths;                            /* `eval_paths`: optional held-out files */
+    size_t n_eval_paths; /* `eval_paths`: optional held-out files */
     char   eval_paths[MODEL_DATA_MAX_PATHS][MODEL_PATH_MAX];
-    double eval_fraction;                           /* `eval_fraction` in (0, 1) (default 0.1):
-                                                       share held out when eval_paths is empty */
+    double eval_fraction; /* `eval_fraction` in (0, 1) (default 0.1):
+                             share held out when eval_paths is empty */
     /* image */
     int64_t resolution; /* `resolution`: R (default 8) */
     int64_t levels;     /* `levels`: Q grey levels = n_vocab (default 16) */
@@ -147,12 +147,12 @@ struct model_config {
     double diverge_factor;   /* diverged when a step's train loss > factor × the lowest so far,
                                 default 4; 0 disables (NaN/inf always diverge) */
     /* evaluation: exactly one of eval_every and eval_points is non-zero */
-    int64_t eval_every;  /* every K steps (and the last step) */
-    int64_t eval_points; /* K steps evenly spaced in log(step), default 20, last step included */
-    int64_t eval_tokens; /* eval set size in tokens (rounded up to whole windows), default 8192 */
-    int64_t checkpoint_every; /* default 500; 0 = only at the end and on a signal */
-    uint64_t seed;            /* run seed: initial weights and batches, default 1 */
-    int64_t  threads;         /* OpenMP threads (kernels and OpenBLAS), default 1 */
+    int64_t  eval_every;  /* every K steps (and the last step) */
+    int64_t  eval_points; /* K steps evenly spaced in log(step), default 20, last step included */
+    int64_t  eval_tokens; /* eval set size in tokens (rounded up to whole windows), default 8192 */
+    int64_t  checkpoint_every; /* default 500; 0 = only at the end and on a signal */
+    uint64_t seed;             /* run seed: initial weights and batches, default 1 */
+    int64_t  threads;          /* OpenMP threads (kernels and OpenBLAS), default 1 */
 };
 
 /* The default configuration (every field set; see the comments above). */
@@ -186,8 +186,7 @@ enum sf_status model_config_validate(const struct model_config *cfg, const char 
 /* Writes `cfg` as run.yaml text: every key that applies, in a fixed order; model_config_load
  * of the text gives back a config equal to `cfg` (model_config_equal). On SF_OK *text is a
  * fresh string (caller frees). Errors: SF_ENOMEM, SF_ERUNTIME (emitter). */
-enum sf_status model_config_emit(const struct model_config *cfg, char **text,
-                                 struct sf_error *err);
+enum sf_status model_config_emit(const struct model_config *cfg, char **text, struct sf_error *err);
 
 /* True when a and b mean the same run (every field that applies to the data source equal). */
 bool model_config_equal(const struct model_config *a, const struct model_config *b);
@@ -240,7 +239,7 @@ struct model_source_info {
     double  entropy_rate; /* markov: exact entropy rate H (nats/token); NaN elsewhere */
     double  bayes_loss;   /* markov: the Bayes-optimal loss averaged over the n_ctx positions of
                              an eval window, position t seeing t+1 symbols; NaN elsewhere */
-    char    sha256[65];   /* markov: of its transition table (little-endian doubles); files:
+    char sha256[65];      /* markov: of its transition table (little-endian doubles); files:
                              of the input files' bytes, train then eval, each list sorted */
     int64_t train_tokens; /* tokens available for training (markov: 0, unlimited) */
     int64_t eval_tokens;  /* tokens in the eval set actually used (whole windows) */
@@ -259,9 +258,9 @@ enum sf_status model_source_describe(const struct model_config *cfg, const char 
 struct model_run_options {
     const volatile sig_atomic_t *stop; /* set non-zero (by a signal handler) to checkpoint and
                                           stop with SF_EINTERRUPTED at the next step boundary */
-    const struct sf_logger      *log;      /* messages (also copied to DIR/log.txt) */
-    FILE                        *progress; /* progress display (terminal bar or plain lines) */
-    const char                  *version;  /* recorded in summary.yaml */
+    const struct sf_logger *log;       /* messages (also copied to DIR/log.txt) */
+    FILE                   *progress;  /* progress display (terminal bar or plain lines) */
+    const char             *version;   /* recorded in summary.yaml */
     int64_t stop_after_step; /* tests: behave as if `stop` were set after this step (0 = off) */
 };
 
@@ -298,7 +297,7 @@ struct model_adamw {
  * call model_init_params. Returns NULL (with err) on bad shape (SF_EINVAL) or ENOMEM.
  * Caller frees with model_free. */
 struct model *model_alloc(const struct model_shape *shape, size_t B, struct sf_error *err);
-void model_free(struct model *m);
+void          model_free(struct model *m);
 /* GPT-2 initialisation from `seed`: weights N(0, 0.02), the two residual output projections
  * N(0, 0.02/sqrt(2·n_layer)), biases 0, LayerNorm gains 1. Resets the AdamW state. */
 void model_init_params(struct model *m, uint64_t seed);

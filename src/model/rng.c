@@ -17,10 +17,13 @@ static uint64_t model_splitmix_impl(uint64_t *x) {
 
 void model_rng_seed(struct model_rng *r, uint64_t seed) {
     uint64_t x = seed;
-    for (int i = 0; i < 4; i++) r->s[i] = model_splitmix_impl(&x);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = model_splitmix_impl(&x);
 }
 
-static uint64_t model_rotl_impl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t model_rotl_impl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t model_rng_next(struct model_rng *r) {
     uint64_t *s      = r->s;
@@ -61,11 +64,12 @@ double model_rng_normal(struct model_rng *r, bool *have_spare, double *spare) {
         return *spare;
     }
     double u1, u2;
-    do u1 = model_rng_uniform(r);
+    do
+        u1 = model_rng_uniform(r);
     while (u1 <= 0.0);
-    u2         = model_rng_uniform(r);
-    double rad = sqrt(-2.0 * log(u1));
-    double th  = 2.0 * M_PI * u2;
+    u2          = model_rng_uniform(r);
+    double rad  = sqrt(-2.0 * log(u1));
+    double th   = 2.0 * M_PI * u2;
     *spare      = rad * sin(th);
     *have_spare = true;
     return rad * cos(th);
@@ -75,7 +79,8 @@ double model_rng_gamma(struct model_rng *r, double shape, bool *have_spare, doub
     if (shape < 1.0) {
         /* Gamma(a) = Gamma(a+1) · U^(1/a). */
         double u;
-        do u = model_rng_uniform(r);
+        do
+            u = model_rng_uniform(r);
         while (u <= 0.0);
         return model_rng_gamma(r, shape + 1.0, have_spare, spare) * pow(u, 1.0 / shape);
     }

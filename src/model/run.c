@@ -31,7 +31,7 @@ double model_lr_at(const struct model_config *cfg, int64_t step, int64_t n_steps
     int64_t warm = (int64_t)floor(cfg->lr_warmup * (double)n_steps);
     if (step <= warm && warm > 0) return cfg->lr * (double)step / (double)warm;
     if (cfg->lr_schedule == MODEL_LR_SCHEDULE_CONSTANT || n_steps <= warm) return cfg->lr;
-    double p     = (double)(step - warm) / (double)(n_steps - warm);
+    double p      = (double)(step - warm) / (double)(n_steps - warm);
     double floor_ = cfg->lr_floor;
     if (cfg->lr_schedule == MODEL_LR_SCHEDULE_COSINE)
         return cfg->lr * (floor_ + (1.0 - floor_) * 0.5 * (1.0 + cos(M_PI * p)));
@@ -40,13 +40,14 @@ double model_lr_at(const struct model_config *cfg, int64_t step, int64_t n_steps
 
 enum sf_status model_eval_steps(const struct model_config *cfg, int64_t n_steps, int64_t **out,
                                 size_t *n, struct sf_error *err) {
-    size_t  cap = cfg->eval_every > 0 ? (size_t)(n_steps / cfg->eval_every) + 2
-                                      : (size_t)cfg->eval_points + 2;
-    int64_t *s  = malloc(cap * sizeof *s);
+    size_t   cap = cfg->eval_every > 0 ? (size_t)(n_steps / cfg->eval_every) + 2
+                                       : (size_t)cfg->eval_points + 2;
+    int64_t *s   = malloc(cap * sizeof *s);
     if (s == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     size_t k = 0;
     if (cfg->eval_every > 0) {
-        for (int64_t x = cfg->eval_every; x < n_steps; x += cfg->eval_every) s[k++] = x;
+        for (int64_t x = cfg->eval_every; x < n_steps; x += cfg->eval_every)
+            s[k++] = x;
     } else if (cfg->eval_points > 1) {
         /* Evenly spaced in log(step) from step 1 to n_steps, rounded, duplicates dropped. */
         double ln = log((double)n_steps);
@@ -136,9 +137,9 @@ static void model_run_log_fn_impl(void *ctx, enum sf_log_level level, const char
 
 /* Cuts metrics.csv back to the header and the complete rows with step <= `step`. */
 static enum sf_status model_metrics_cut_impl(const char *path, int64_t step, struct sf_error *err) {
-    char          *text = NULL;
-    size_t         len  = 0;
-    struct sf_buf  out;
+    char         *text = NULL;
+    size_t        len  = 0;
+    struct sf_buf out;
     sf_buf_init(&out);
     sf_buf_puts(&out, model_metrics_header);
     if (sf_path_exists(path)) {
@@ -153,7 +154,7 @@ static enum sf_status model_metrics_cut_impl(const char *path, int64_t step, str
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             if (nl == NULL) break; /* a partial last line: dropped */
             if (!first) {
-                char   *e;
+                char     *e;
                 long long s = strtoll(p, &e, 10);
                 if (e != p && *e == ',' && s <= step) sf_buf_append(&out, p, (size_t)(nl - p + 1));
             }
@@ -233,16 +234,25 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
     sf_yaml_kv_int(&y, "tokens_per_step", s->tokens_per_step);
     sf_yaml_kv_int(&y, "steps", s->steps);
     sf_yaml_plain(&y, "entropy_rate");
-    if (isnan(s->info->entropy_rate)) sf_yaml_null(&y); else sf_yaml_double(&y, s->info->entropy_rate);
+    if (isnan(s->info->entropy_rate))
+        sf_yaml_null(&y);
+    else
+        sf_yaml_double(&y, s->info->entropy_rate);
     sf_yaml_plain(&y, "bayes_loss");
-    if (isnan(s->info->bayes_loss)) sf_yaml_null(&y); else sf_yaml_double(&y, s->info->bayes_loss);
+    if (isnan(s->info->bayes_loss))
+        sf_yaml_null(&y);
+    else
+        sf_yaml_double(&y, s->info->bayes_loss);
     sf_yaml_kv_str(&y, "data_sha256", s->info->sha256);
     sf_yaml_kv_int(&y, "train_tokens_available", s->info->train_tokens);
     sf_yaml_kv_int(&y, "eval_tokens", s->info->eval_tokens);
     sf_yaml_kv_int(&y, "step", s->step);
     sf_yaml_kv_int(&y, "tokens", s->step * s->tokens_per_step);
     sf_yaml_plain(&y, "final_eval_loss");
-    if (isnan(s->final_eval_loss)) sf_yaml_null(&y); else sf_yaml_double(&y, s->final_eval_loss);
+    if (isnan(s->final_eval_loss))
+        sf_yaml_null(&y);
+    else
+        sf_yaml_double(&y, s->final_eval_loss);
     sf_yaml_map_end(&y);
     char          *text;
     enum sf_status st = sf_yaml_out_finish(&y, &text, err);
@@ -269,7 +279,8 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
         }
         model_forward(m, inputs, targets, nb);
         const float *l = model_losses(m);
-        for (size_t k = 0; k < nb * T; k++) s += (double)l[k];
+        for (size_t k = 0; k < nb * T; k++)
+            s += (double)l[k];
     }
     return s / (double)(d->n_eval_win * T);
 }
@@ -330,7 +341,8 @@ static void model_progress_impl(struct sf_progress *pr, bool force, int64_t step
     if (!isnan(eval_loss)) snprintf(ev, sizeof ev, "  eval %.4f", eval_loss);
     if (pr->tty) {
         int width = 20, fill = (int)((double)width * (double)step / (double)n_steps);
-        for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
+        for (int i = 0; i < width; i++)
+            bar[i] = i < fill ? '#' : '.';
         bar[width] = '\0';
         snprintf(line, sizeof line, "step %lld/%lld [%s]  loss %.4f%s  %.0f tokens/s  ETA %s",
                  (long long)step, (long long)n_steps, bar, loss, ev, tok_s, eta_s);
@@ -349,8 +361,8 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
     struct model_run_ctx c;
     memset(&c, 0, sizeof c);
     c.lock_fd = c.metrics_fd = -1;
-    c.log_impl.outer = opts->log;
-    c.log            = (struct sf_logger){model_run_log_fn_impl, &c.log_impl};
+    c.log_impl.outer         = opts->log;
+    c.log                    = (struct sf_logger){model_run_log_fn_impl, &c.log_impl};
     enum sf_status st;
     if (!model_run_files_init_impl(&c.files, run_dir)) {
         model_run_ctx_free_impl(&c);
@@ -372,10 +384,11 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
     c.log_impl.file = fopen(c.files.log, "a");
     /* Temporary files of a process killed while writing (name.tmp.PID) are garbage now. */
     {
-        char *pattern = sf_path_join(run_dir, "*.tmp.*");
+        char  *pattern = sf_path_join(run_dir, "*.tmp.*");
         glob_t g;
         if (pattern != NULL && glob(pattern, 0, NULL, &g) == 0) {
-            for (size_t i = 0; i < g.gl_pathc; i++) unlink(g.gl_pathv[i]);
+            for (size_t i = 0; i < g.gl_pathc; i++)
+                unlink(g.gl_pathv[i]);
             globfree(&g);
         }
         free(pattern);
@@ -383,7 +396,7 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
 
     /* Configuration. */
     size_t before = diags->n_errors;
-    st = model_config_load(c.files.run_yaml, &c.cfg, diags);
+    st            = model_config_load(c.files.run_yaml, &c.cfg, diags);
     if (st != SF_OK) {
         /* The first problem is the one the status names. */
         for (size_t i = 0; i < diags->n; i++)
@@ -400,8 +413,8 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
             model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_ERROR, line);
         }
         char reason[3300];
-        snprintf(reason, sizeof reason, "bad run.yaml: %s%s%s", err->where, err->where[0] ? ": " : "",
-                 err->message);
+        snprintf(reason, sizeof reason, "bad run.yaml: %s%s%s", err->where,
+                 err->where[0] ? ": " : "", err->message);
         struct sf_error ignored;
         model_write_status_impl(c.files.status, "failed", reason, &ignored);
         model_run_ctx_free_impl(&c);
@@ -409,8 +422,8 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
     }
     /* A run already recorded as diverged stays diverged. */
     {
-        char  *status_text = NULL;
-        size_t slen;
+        char           *status_text = NULL;
+        size_t          slen;
         struct sf_error ignored;
         if (sf_path_exists(c.files.status) &&
             sf_read_file(c.files.status, &status_text, &slen, &ignored) == SF_OK &&
@@ -445,11 +458,11 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         model_run_ctx_free_impl(&c);
         return st;
     }
-    c.data_open = true;
+    c.data_open              = true;
     struct model_shape shape = model_config_shape(cfg);
-    c.model   = model_alloc(&shape, B, err);
-    c.inputs  = malloc(B * T * sizeof *c.inputs);
-    c.targets = malloc(B * T * sizeof *c.targets);
+    c.model                  = model_alloc(&shape, B, err);
+    c.inputs                 = malloc(B * T * sizeof *c.inputs);
+    c.targets                = malloc(B * T * sizeof *c.targets);
     if (c.model == NULL || c.inputs == NULL || c.targets == NULL) {
         if (c.model != NULL) SF_SET(err, SF_ENOMEM, "out of memory");
         st = model_run_fail_impl(&c, diags, err);
@@ -502,10 +515,15 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
                (long long)model_params_total(&shape), (long long)(B * T), (int)cfg->threads,
                cfg->threads == 1 ? "" : "s");
     }
-    struct model_summary sum = {
-        .version = opts->version, .status = "running", .reason = NULL, .shape = &shape,
-        .info = &c.data.info, .steps = n_steps, .step = ts.step,
-        .tokens_per_step = (int64_t)(B * T), .final_eval_loss = ts.last_eval_loss};
+    struct model_summary sum = {.version         = opts->version,
+                                .status          = "running",
+                                .reason          = NULL,
+                                .shape           = &shape,
+                                .info            = &c.data.info,
+                                .steps           = n_steps,
+                                .step            = ts.step,
+                                .tokens_per_step = (int64_t)(B * T),
+                                .final_eval_loss = ts.last_eval_loss};
     if ((st = model_write_status_impl(c.files.status, "running", NULL, err)) != SF_OK ||
         (st = model_write_summary_impl(c.files.summary, &sum, err)) != SF_OK) {
         st = model_run_fail_impl(&c, diags, err);
@@ -520,19 +538,21 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         return st;
     }
 
-    struct model_adamw opt = {cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay,
-                              cfg->weight_decay_all, cfg->grad_clip};
-    double flops_tok   = model_flops_per_token(&shape);
-    double bayes       = c.data.info.bayes_loss;
-    bool   markov      = c.data.source == MODEL_SOURCE_MARKOV;
-    double true_loss   = NAN;
+    struct model_adamw opt = {
+        cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->weight_decay_all, cfg->grad_clip};
+    double flops_tok = model_flops_per_token(&shape);
+    double bayes     = c.data.info.bayes_loss;
+    bool   markov    = c.data.source == MODEL_SOURCE_MARKOV;
+    double true_loss = NAN;
     if (markov) {
         double s = 0.0;
-        for (size_t i = 0; i < c.data.n_eval_win * T; i++) s += c.data.eval_true_loss[i];
+        for (size_t i = 0; i < c.data.n_eval_win * T; i++)
+            s += c.data.eval_true_loss[i];
         true_loss = s / (double)(c.data.n_eval_win * T);
     }
     size_t next_eval = 0;
-    while (next_eval < c.n_eval_steps && c.eval_steps[next_eval] <= ts.step) next_eval++;
+    while (next_eval < c.n_eval_steps && c.eval_steps[next_eval] <= ts.step)
+        next_eval++;
 
     struct sf_progress  progress;
     struct sf_progress *pr = NULL;
@@ -540,10 +560,10 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         sf_progress_init(&progress, opts->progress);
         pr = &progress;
     }
-    double t_origin = sf_now() - ts.elapsed_s; /* elapsed_s = sf_now() - t_origin */
-    double last_loss = NAN;
-    bool   stop_local = false;
-    enum sf_status result = SF_OK;
+    double         t_origin    = sf_now() - ts.elapsed_s; /* elapsed_s = sf_now() - t_origin */
+    double         last_loss   = NAN;
+    bool           stop_local  = false;
+    enum sf_status result      = SF_OK;
     char           reason[512] = "";
     for (int64_t step = ts.step + 1; step <= n_steps; step++) {
         if ((opts->stop != NULL && *opts->stop) || stop_local) {
@@ -555,7 +575,7 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         double loss = model_forward(c.model, c.inputs, c.targets, B);
         model_zero_grad(c.model);
         model_backward(c.model);
-        double gnorm = model_update(c.model, &opt, lr);
+        double gnorm   = model_update(c.model, &opt, lr);
         ts.step        = step;
         ts.data_cursor = step;
         last_loss      = loss;
@@ -574,17 +594,19 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         ts.loss_sum += loss;
         ts.loss_count++;
         ts.elapsed_s = sf_now() - t_origin;
-        bool is_eval = result == SF_OK && next_eval < c.n_eval_steps &&
-                       c.eval_steps[next_eval] == step;
+        bool is_eval =
+            result == SF_OK && next_eval < c.n_eval_steps && c.eval_steps[next_eval] == step;
         if (is_eval || result == SF_EDIVERGED) {
-            double ev = is_eval ? model_evaluate_impl(c.model, &c.data, c.inputs, c.targets) : (double)NAN;
+            double ev =
+                is_eval ? model_evaluate_impl(c.model, &c.data, c.inputs, c.targets) : (double)NAN;
             ts.elapsed_s  = sf_now() - t_origin;
             double dt     = ts.elapsed_s - ts.eval_elapsed_s;
             double tok_s  = dt > 0 ? (double)(step - ts.eval_step) * (double)(B * T) / dt : 0.0;
             double tokens = (double)step * (double)(B * T);
             struct sf_buf row;
             sf_buf_init(&row);
-            sf_buf_printf(&row, "%lld,%lld,", (long long)step, (long long)(step * (int64_t)(B * T)));
+            sf_buf_printf(&row, "%lld,%lld,", (long long)step,
+                          (long long)(step * (int64_t)(B * T)));
             model_csv_double_impl(&row, model_flops_6n(&shape, tokens), false);
             model_csv_double_impl(&row, flops_tok * tokens, false);
             model_csv_double_impl(&row, lr, false);
@@ -632,9 +654,10 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
             }
         }
         if (result == SF_EDIVERGED) break;
-        bool ckpt = step == n_steps ||
-                    (cfg->checkpoint_every > 0 && step % cfg->checkpoint_every == 0);
-        if (ckpt && (st = model_checkpoint_save(c.files.checkpoint, c.model, &ts, hash, err)) != SF_OK) {
+        bool ckpt =
+            step == n_steps || (cfg->checkpoint_every > 0 && step % cfg->checkpoint_every == 0);
+        if (ckpt &&
+            (st = model_checkpoint_save(c.files.checkpoint, c.model, &ts, hash, err)) != SF_OK) {
             st = model_run_fail_impl(&c, diags, err);
             model_run_ctx_free_impl(&c);
             return st;

@@ -23,9 +23,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: test_bad_config DIR [--write]\n");
         return 2;
     }
-    bool  write = argc > 2 && strcmp(argv[2], "--write") == 0;
-    DIR  *d     = opendir(".");
-    char *names[256];
+    bool   write = argc > 2 && strcmp(argv[2], "--write") == 0;
+    DIR   *d     = opendir(".");
+    char  *names[256];
     size_t n = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL && n < 256;) {
         size_t l = strlen(e->d_name);
@@ -38,10 +38,10 @@ int main(int argc, char **argv) {
         struct model_config cfg;
         struct sf_diags     diags;
         sf_diag_init(&diags);
-        enum sf_status st = model_config_load(names[i], &cfg, &diags);
-        char  *got = NULL;
-        size_t got_len = 0;
-        FILE  *mem = open_memstream(&got, &got_len);
+        enum sf_status st      = model_config_load(names[i], &cfg, &diags);
+        char          *got     = NULL;
+        size_t         got_len = 0;
+        FILE          *mem     = open_memstream(&got, &got_len);
         sf_diag_print(&diags, mem);
         fclose(mem);
         char expect_path[300];
@@ -52,13 +52,14 @@ int main(int argc, char **argv) {
             fputs(got, f);
             fclose(f);
         }
-        char  *expect = NULL;
-        size_t elen   = 0;
+        char           *expect = NULL;
+        size_t          elen   = 0;
         struct sf_error err;
-        bool have = sf_read_file(expect_path, &expect, &elen, &err) == SF_OK;
+        bool            have = sf_read_file(expect_path, &expect, &elen, &err) == SF_OK;
         check(st == SF_EINVAL && sf_status_exit_code(st) == 2, "%s: bad input (exit 2)", names[i]);
         check(diags.n_errors >= 1, "%s: %zu problems reported", names[i], diags.n_errors);
-        if (!check(have && strcmp(got, expect) == 0, "%s: messages equal %s", names[i], expect_path))
+        if (!check(have && strcmp(got, expect) == 0, "%s: messages equal %s", names[i],
+                   expect_path))
             printf("---- got ----\n%s---- expected ----\n%s----\n", got, have ? expect : "(none)");
         free(expect);
         free(got);

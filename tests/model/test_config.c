@@ -137,30 +137,31 @@ static void test_validate(void) {
     struct sf_diags     d;
     sf_diag_init(&d);
     check(model_config_validate(&c, NULL, &d) == SF_OK && d.n == 0, "the default validates");
-    c.n_head = 3; /* 64 % 3 != 0 */
-    c.tokens = 5; /* with steps: both */
+    c.n_head     = 3;  /* 64 % 3 != 0 */
+    c.tokens     = 5;  /* with steps: both */
     c.data.order = 20; /* 4^21 entries */
     check(model_config_validate(&c, NULL, &d) == SF_EINVAL && d.n_errors == 3,
           "validate reports all three problems (got %zu)", d.n_errors);
     sf_diag_print(&d, stdout);
     bool has_heads = false;
-    for (size_t i = 0; i < d.n; i++) has_heads |= strstr(d.items[i].message, "does not divide") != NULL;
+    for (size_t i = 0; i < d.n; i++)
+        has_heads |= strstr(d.items[i].message, "does not divide") != NULL;
     check(has_heads, "the heads message names the relation");
     sf_diag_free(&d);
     /* Ranges of single values, for configurations built in memory. */
     sf_diag_init(&d);
-    c              = model_config_default();
-    c.beta2        = 1.5;
-    c.lr_floor     = NAN;
-    c.seed         = UINT64_MAX;
-    c.data.decay   = -1.0;
-    c.threads      = 0;
+    c            = model_config_default();
+    c.beta2      = 1.5;
+    c.lr_floor   = NAN;
+    c.seed       = UINT64_MAX;
+    c.data.decay = -1.0;
+    c.threads    = 0;
     check(model_config_validate(&c, NULL, &d) == SF_EINVAL && d.n_errors == 5,
           "validate reports the five out-of-range values (got %zu)", d.n_errors);
     sf_diag_print(&d, stdout);
     sf_diag_free(&d);
     sf_diag_init(&d);
-    c = model_config_default();
+    c              = model_config_default();
     c.data.source  = MODEL_SOURCE_TEXT;
     c.data.n_paths = 1;
     snprintf(c.data.paths[0], MODEL_PATH_MAX, "no-such-file.txt");
@@ -181,7 +182,7 @@ static void test_hash(void) {
     b.lr = a.lr * (1 + 1e-15);
     model_config_hash(&b, hb, NULL);
     check(strcmp(ha, hb) != 0 || b.lr == a.lr, "hash sees a change in the last digit of lr");
-    b    = a;
+    b           = a;
     b.data.seed = 2;
     model_config_hash(&b, hb, NULL);
     check(strcmp(ha, hb) != 0, "hash sees the source seed");
@@ -198,7 +199,7 @@ static void test_accounting(void) {
     s.tie_embeddings = false;
     check(model_params_total(&s) == n + 2 * 512 * d + 128 * d, "untied adds the head");
     /* The engine allocates exactly the total. */
-    struct sf_error err;
+    struct sf_error    err;
     struct model_shape small = {2, 24, 2, 24, 16, 9, 11, false};
     struct model      *m     = model_alloc(&small, 2, &err);
     check(m != NULL && (int64_t)m->n_params == model_params_total(&small),
@@ -211,14 +212,14 @@ static void test_accounting(void) {
     model_free(m);
     /* Henighan's image shape: d_attn = d/4, d_ff = d. */
     struct model_shape h = {4, 64, 2, 64, 16, 64, 16, true};
-    int64_t            per = 2 * 64 + (3 * 16 * 64 + 48) + (64 * 16 + 64) + 2 * 64 +
-                  (64 * 64 + 64) + (64 * 64 + 64);
+    int64_t            per =
+        2 * 64 + (3 * 16 * 64 + 48) + (64 * 16 + 64) + 2 * 64 + (64 * 64 + 64) + (64 * 64 + 64);
     check(model_params_nonembed(&h) == 4 * per + 128, "Henighan shape N = %lld",
           (long long)(4 * per + 128));
     /* FLOPs: 6 × weight MACs + 6 × causal attention MACs, per token. */
-    struct model_shape f = {2, 32, 4, 128, 16, 10, 50, true};
-    double macs = 2.0 * (3 * 16 * 32 + 16 * 32 + 2 * 128 * 32) + 50.0 * 32;
-    double att  = 2.0 * 2 * 16 * (10 + 1) / 2.0;
+    struct model_shape f    = {2, 32, 4, 128, 16, 10, 50, true};
+    double             macs = 2.0 * (3 * 16 * 32 + 16 * 32 + 2 * 128 * 32) + 50.0 * 32;
+    double             att  = 2.0 * 2 * 16 * (10 + 1) / 2.0;
     check_rel(model_flops_per_token(&f), 6 * macs + 6 * att, 1e-15, "flops per token");
     check_rel(model_flops_6n(&f, 1000.0), 6.0 * (double)model_params_nonembed(&f) * 1000.0, 1e-15,
               "C = 6·N·tokens");
@@ -248,7 +249,8 @@ static void test_schedule(void) {
     c.eval_points = 30;
     model_eval_steps(&c, 20, &s, &k, NULL);
     bool inc = true;
-    for (size_t i = 1; i < k; i++) inc &= s[i] > s[i - 1];
+    for (size_t i = 1; i < k; i++)
+        inc &= s[i] > s[i - 1];
     check(inc && s[k - 1] == 20 && k <= 20, "dense eval points deduplicate (%zu steps)", k);
     free(s);
     c.eval_points = 0, c.eval_every = 30;

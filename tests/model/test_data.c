@@ -35,7 +35,8 @@ static void write_idx(const char *path, const uint8_t *px, uint32_t n, uint32_t 
     uint8_t  hdr[16];
     uint32_t v[4] = {magic, n, rows, cols};
     for (int i = 0; i < 4; i++)
-        for (int b = 0; b < 4; b++) hdr[4 * i + b] = (uint8_t)(v[i] >> (24 - 8 * b));
+        for (int b = 0; b < 4; b++)
+            hdr[4 * i + b] = (uint8_t)(v[i] >> (24 - 8 * b));
     size_t total = (size_t)n * rows * cols;
     if (cut > 0 && cut < total) total = cut;
     if (gz) {
@@ -54,18 +55,20 @@ static void write_idx(const char *path, const uint8_t *px, uint32_t n, uint32_t 
 static void test_idx(void) {
     uint32_t n = 3, rows = 28, cols = 28;
     uint8_t *px = malloc(n * rows * cols);
-    for (uint32_t i = 0; i < n * rows * cols; i++) px[i] = (uint8_t)((i * 37u + (i / 28) * 11u) % 256u);
+    for (uint32_t i = 0; i < n * rows * cols; i++)
+        px[i] = (uint8_t)((i * 37u + (i / 28) * 11u) % 256u);
     write_idx(in_dir("img.gz"), px, n, rows, cols, true, 0x803, 0);
     write_idx(in_dir("img.idx"), px, n, rows, cols, false, 0x803, 0);
     int64_t Rs[] = {8, 4, 7};
     for (size_t r = 0; r < 3; r++) {
-        int64_t   R = Rs[r], Q = 16;
-        uint16_t *tok[2];
-        size_t    ni[2];
+        int64_t         R = Rs[r], Q = 16;
+        uint16_t       *tok[2];
+        size_t          ni[2];
         struct sf_error e;
         bool ok = model_idx_images(in_dir("img.gz"), R, Q, &tok[0], &ni[0], &e) == SF_OK &&
                   model_idx_images(in_dir("img.idx"), R, Q, &tok[1], &ni[1], &e) == SF_OK;
-        if (!check(ok && ni[0] == n && ni[1] == n, "R=%lld: both files load %u images", (long long)R, n))
+        if (!check(ok && ni[0] == n && ni[1] == n, "R=%lld: both files load %u images",
+                   (long long)R, n))
             continue;
         check(memcmp(tok[0], tok[1], n * (size_t)(R * R) * sizeof(uint16_t)) == 0,
               "R=%lld: gzip and plain give the same tokens", (long long)R);
@@ -79,7 +82,8 @@ static void test_idx(void) {
                     double sum = 0;
                     for (size_t y = 0; y < blk; y++)
                         for (size_t x = 0; x < blk; x++) {
-                            long yy = (long)(by * blk + y) - (long)pad, xx = (long)(bx * blk + x) - (long)pad;
+                            long yy = (long)(by * blk + y) - (long)pad,
+                                 xx = (long)(bx * blk + x) - (long)pad;
                             if (yy >= 0 && yy < 28 && xx >= 0 && xx < 28)
                                 sum += px[k * 784 + (size_t)yy * 28 + (size_t)xx];
                         }
@@ -109,7 +113,7 @@ static void test_idx(void) {
 }
 
 static void test_fashion_mnist(void) {
-    const char *p = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    const char *p     = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
     bool        in_ci = getenv("CI") != NULL && getenv("CI")[0] != '\0';
     if (!sf_path_exists(p)) {
         printf("%s absent (package dataset-fashion-mnist)\n", p);
@@ -120,11 +124,14 @@ static void test_fashion_mnist(void) {
     size_t          n;
     struct sf_error e;
     if (!check(model_idx_images(p, 8, 16, &t, &n, &e) == SF_OK && n == 10000,
-               "Fashion-MNIST t10k loads 10000 images at 8x8")) return;
+               "Fashion-MNIST t10k loads 10000 images at 8x8"))
+        return;
     size_t hist[16] = {0};
-    for (size_t i = 0; i < n * 64; i++) hist[t[i]]++;
+    for (size_t i = 0; i < n * 64; i++)
+        hist[t[i]]++;
     size_t used = 0;
-    for (int q = 0; q < 16; q++) used += hist[q] > 0;
+    for (int q = 0; q < 16; q++)
+        used += hist[q] > 0;
     check(used == 16 && hist[0] > hist[15], "all 16 levels used, background most common");
     free(t);
 }
@@ -137,7 +144,8 @@ static void write_bytes(const char *name, const void *data, size_t n) {
 
 static void test_tokens(void) {
     uint16_t toks[300];
-    for (int i = 0; i < 300; i++) toks[i] = (uint16_t)(i % 97);
+    for (int i = 0; i < 300; i++)
+        toks[i] = (uint16_t)(i % 97);
     toks[123] = 500;
     write_bytes("bad.tok", toks, sizeof toks);
     write_bytes("odd.tok", toks, 7);
@@ -162,15 +170,16 @@ static void test_tokens(void) {
         int32_t in[16], tg[16];
         model_data_batch(&d, 1, 2, in, tg);
         bool ok = true;
-        for (int i = 0; i < 16; i++) ok &= in[i] < 100 && tg[i] < 100;
+        for (int i = 0; i < 16; i++)
+            ok &= in[i] < 100 && tg[i] < 100;
         check(ok && in[1] == tg[0], "a batch holds shifted windows of the file");
         model_data_free(&d);
     }
 }
 
 static void test_text(void) {
-    const char *parts[3] = {"aaaa aaaa aaaa aaaa aaaa\n", "bbbb bbbb bbbb bbbb bbbb bbbb\n",
-                            "cccc cccc cccc cccc cccc cccc cccc\n"};
+    const char   *parts[3] = {"aaaa aaaa aaaa aaaa aaaa\n", "bbbb bbbb bbbb bbbb bbbb bbbb\n",
+                              "cccc cccc cccc cccc cccc cccc cccc\n"};
     struct sf_buf all;
     sf_buf_init(&all);
     for (int i = 0; i < 3; i++) {
@@ -218,7 +227,8 @@ static void test_image_windows(void) {
     struct model_data d;
     struct sf_error   e;
     if (!check(model_data_open(&d, &c, dir, &e) == SF_OK, "image source opens")) return;
-    check(d.align == 16 && d.n_eval == 16 && d.n_train == 32, "ceil(3 x 0.3) = 1 of 3 images held out, whole");
+    check(d.align == 16 && d.n_eval == 16 && d.n_train == 32,
+          "ceil(3 x 0.3) = 1 of 3 images held out, whole");
     /* Batches start on image boundaries: each input window begins with an image's first pixel. */
     int32_t in[60], tg[60];
     model_data_batch(&d, 3, 4, in, tg);

@@ -33,12 +33,14 @@
 static struct model_rng rng;
 
 static void fill(float *x, size_t n, float lo, float hi) {
-    for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * (float)model_rng_uniform(&rng);
+    for (size_t i = 0; i < n; i++)
+        x[i] = lo + (hi - lo) * (float)model_rng_uniform(&rng);
 }
 
 static double dot(const float *w, const float *y, size_t n) {
     double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += (double)w[i] * (double)y[i];
+    for (size_t i = 0; i < n; i++)
+        s += (double)w[i] * (double)y[i];
     return s;
 }
 
@@ -50,7 +52,8 @@ static void fd_check(const char *label, fwd_fn f, void *ctx, float *x, const flo
                      const float *w, const float *y, size_t ny) {
     double gmax = 0.0, worst = 0.0;
     size_t worst_i = 0;
-    for (size_t i = 0; i < n; i++) gmax = fmax(gmax, fabs((double)grad[i]));
+    for (size_t i = 0; i < n; i++)
+        gmax = fmax(gmax, fabs((double)grad[i]));
     double tol = FD_RTOL * gmax + FD_ATOL;
     for (size_t i = 0; i < n; i++) {
         float x0 = x[i];
@@ -78,9 +81,9 @@ static void fd_check(const char *label, fwd_fn f, void *ctx, float *x, const flo
 // ---- encoder ----
 
 struct enc_ctx {
-    float *out, *wte, *wpe;
+    float   *out, *wte, *wpe;
     int32_t *inp;
-    size_t B, T, C;
+    size_t   B, T, C;
 };
 static void enc_fwd(void *p) {
     struct enc_ctx *c = p;
@@ -88,13 +91,13 @@ static void enc_fwd(void *p) {
 }
 
 static void test_encoder(void) {
-    size_t B = 2, T = 3, C = 4, V = 5;
+    size_t         B = 2, T = 3, C = 4, V = 5;
     struct enc_ctx c = {.B = B, .T = T, .C = C};
-    c.out = malloc(B * T * C * sizeof(float));
-    c.wte = malloc(V * C * sizeof(float));
-    c.wpe = malloc(T * C * sizeof(float));
-    int32_t inp[6] = {3, 1, 3, 0, 3, 4}; /* token 3 repeats, token 2 is absent */
-    c.inp = inp;
+    c.out            = malloc(B * T * C * sizeof(float));
+    c.wte            = malloc(V * C * sizeof(float));
+    c.wpe            = malloc(T * C * sizeof(float));
+    int32_t inp[6]   = {3, 1, 3, 0, 3, 4}; /* token 3 repeats, token 2 is absent */
+    c.inp            = inp;
     float *w = malloc(B * T * C * sizeof(float)), *dwte = calloc(V * C, sizeof(float)),
           *dwpe = calloc(T * C, sizeof(float));
     int32_t order[6 + 5 + 1];
@@ -106,7 +109,8 @@ static void test_encoder(void) {
     fd_check("encoder dwte", enc_fwd, &c, c.wte, dwte, V * C, w, c.out, B * T * C);
     fd_check("encoder dwpe", enc_fwd, &c, c.wpe, dwpe, T * C, w, c.out, B * T * C);
     bool absent_zero = true;
-    for (size_t k = 0; k < C; k++) absent_zero &= dwte[2 * C + k] == 0.0f;
+    for (size_t k = 0; k < C; k++)
+        absent_zero &= dwte[2 * C + k] == 0.0f;
     check(absent_zero, "encoder: the row of an absent token gets no gradient");
     free(c.out), free(c.wte), free(c.wpe), free(w), free(dwte), free(dwpe);
 }
@@ -123,7 +127,7 @@ static void ln_fwd(void *p) {
 }
 
 static void test_layernorm(void) {
-    size_t N = 6, C = 4; /* B=2, T=3 */
+    size_t        N = 6, C = 4; /* B=2, T=3 */
     struct ln_ctx c = {.N = N, .C = C};
     c.out = malloc(N * C * sizeof(float)), c.inp = malloc(N * C * sizeof(float));
     c.mean = malloc(N * sizeof(float)), c.rstd = malloc(N * sizeof(float));
@@ -160,7 +164,7 @@ static void mm_fwd(void *p) {
 }
 
 static void test_matmul(void) {
-    size_t N = 6, C = 4, OC = 5;
+    size_t        N = 6, C = 4, OC = 5;
     struct mm_ctx c = {.N = N, .C = C, .OC = OC};
     c.out = malloc(N * OC * sizeof(float)), c.inp = malloc(N * C * sizeof(float));
     c.weight = malloc(OC * C * sizeof(float)), c.bias = malloc(OC * sizeof(float));
@@ -178,10 +182,12 @@ static void test_matmul(void) {
     fd_check("matmul dbias", mm_fwd, &c, c.bias, db, OC, w, c.out, N * OC);
     /* accumulate = 1 adds the product and the bias to what is there. */
     float *acc_out = malloc(N * OC * sizeof(float));
-    for (size_t i = 0; i < N * OC; i++) acc_out[i] = 0.25f;
+    for (size_t i = 0; i < N * OC; i++)
+        acc_out[i] = 0.25f;
     matmul_forward(acc_out, c.inp, c.weight, c.bias, N, C, OC, 1);
     bool ok = true;
-    for (size_t i = 0; i < N * OC; i++) ok &= fabsf(acc_out[i] - (c.out[i] + 0.25f)) < 1e-5f;
+    for (size_t i = 0; i < N * OC; i++)
+        ok &= fabsf(acc_out[i] - (c.out[i] + 0.25f)) < 1e-5f;
     check(ok, "matmul_forward with accumulate adds onto the output");
     free(acc_out);
     free(c.out), free(c.inp), free(c.weight), free(c.bias), free(w), free(dinp), free(dw), free(db);
@@ -200,10 +206,10 @@ static void att_fwd(void *p) {
 
 static void test_attention(size_t B, size_t T, size_t A, size_t NH) {
     struct att_ctx c = {.B = B, .T = T, .A = A, .NH = NH};
-    c.out = malloc(B * T * A * sizeof(float));
-    c.att = malloc(B * NH * T * T * sizeof(float));
-    c.qkv = malloc(B * T * 3 * A * sizeof(float));
-    float *datt = malloc(B * NH * T * T * sizeof(float));
+    c.out            = malloc(B * T * A * sizeof(float));
+    c.att            = malloc(B * NH * T * T * sizeof(float));
+    c.qkv            = malloc(B * T * 3 * A * sizeof(float));
+    float *datt      = malloc(B * NH * T * T * sizeof(float));
     float *w = malloc(B * T * A * sizeof(float)), *dqkv = malloc(B * T * 3 * A * sizeof(float));
     fill(c.qkv, B * T * 3 * A, -1.7f, 2.3f);
     fill(w, B * T * A, -1.7f, 2.3f);
@@ -213,7 +219,7 @@ static void test_attention(size_t B, size_t T, size_t A, size_t NH) {
     snprintf(label, sizeof label, "attention dqkv (B=%zu T=%zu A=%zu NH=%zu)", B, T, A, NH);
     fd_check(label, att_fwd, &c, c.qkv, dqkv, B * T * 3 * A, w, c.out, B * T * A);
     /* Probabilities: rows sum to 1, zero above the diagonal. */
-    double worst = 0.0;
+    double worst      = 0.0;
     bool   upper_zero = true;
     for (size_t r = 0; r < B * NH * T; r++) {
         size_t t = r % T;
@@ -240,7 +246,7 @@ static void gelu_fwd(void *p) {
 }
 
 static void test_gelu(void) {
-    size_t n = 24;
+    size_t          n = 24;
     struct gelu_ctx c = {.n = n};
     c.out = malloc(n * sizeof(float)), c.inp = malloc(n * sizeof(float));
     float *w = malloc(n * sizeof(float)), *d = malloc(n * sizeof(float));
@@ -264,9 +270,9 @@ static void test_gelu(void) {
 // ---- softmax + cross-entropy ----
 
 struct ce_ctx {
-    float *losses, *probs, *logits;
+    float   *losses, *probs, *logits;
     int32_t *targets;
-    size_t N, V;
+    size_t   N, V;
 };
 static void ce_fwd(void *p) {
     struct ce_ctx *c = p;
@@ -274,27 +280,31 @@ static void ce_fwd(void *p) {
 }
 
 static void test_crossentropy(void) {
-    size_t N = 6, V = 7;
+    size_t        N = 6, V = 7;
     struct ce_ctx c = {.N = N, .V = V};
     c.losses = malloc(N * sizeof(float)), c.probs = malloc(N * V * sizeof(float));
-    c.logits = malloc(N * V * sizeof(float));
+    c.logits           = malloc(N * V * sizeof(float));
     int32_t targets[6] = {0, 6, 3, 3, 1, 5};
-    c.targets = targets;
+    c.targets          = targets;
     float w[6], dlogits[42];
     float dloss = 0.37f;
-    for (size_t i = 0; i < N; i++) w[i] = dloss;
+    for (size_t i = 0; i < N; i++)
+        w[i] = dloss;
     fill(c.logits, N * V, -1.7f, 2.3f);
     ce_fwd(&c);
     /* In place, as the model does: dlogits written over a copy of probs. */
     memcpy(dlogits, c.probs, sizeof dlogits);
     crossentropy_backward(dlogits, dlogits, targets, dloss, N, V);
-    fd_check("crossentropy dlogits (in place)", ce_fwd, &c, c.logits, dlogits, N * V, w, c.losses, N);
+    fd_check("crossentropy dlogits (in place)", ce_fwd, &c, c.logits, dlogits, N * V, w, c.losses,
+             N);
     /* The loss equals -log softmax computed in double. */
     double worst = 0.0;
     for (size_t i = 0; i < N; i++) {
         double mx = -INFINITY, s = 0.0;
-        for (size_t j = 0; j < V; j++) mx = fmax(mx, c.logits[i * V + j]);
-        for (size_t j = 0; j < V; j++) s += exp(c.logits[i * V + j] - mx);
+        for (size_t j = 0; j < V; j++)
+            mx = fmax(mx, c.logits[i * V + j]);
+        for (size_t j = 0; j < V; j++)
+            s += exp(c.logits[i * V + j] - mx);
         double l = log(s) + mx - c.logits[i * V + (size_t)targets[i]];
         worst    = fmax(worst, fabs(l - c.losses[i]) / l);
     }
@@ -311,7 +321,8 @@ static void test_adamw(void) {
     fill(p, n, -1.7f, 2.3f);
     fill(m, n, -0.1f, 0.1f);
     fill(v, n, 0.0f, 0.01f);
-    for (size_t i = 0; i < n; i++) pd[i] = p[i], md[i] = m[i], vd[i] = v[i];
+    for (size_t i = 0; i < n; i++)
+        pd[i] = p[i], md[i] = m[i], vd[i] = v[i];
     double lr = 3e-3, b1 = 0.9, b2 = 0.95, eps = 1e-8, wd = 0.1, scale = 0.5;
     for (int t = 1; t <= 3; t++) {
         fill(g, n, -1.7f, 2.3f);
@@ -320,14 +331,15 @@ static void test_adamw(void) {
         for (size_t i = 0; i < n; i++) {
             double gi = (double)g[i] * scale;
             pd[i] *= 1.0 - lr * wd;
-            md[i] = b1 * md[i] + (1 - b1) * gi;
-            vd[i] = b2 * vd[i] + (1 - b2) * gi * gi;
+            md[i]     = b1 * md[i] + (1 - b1) * gi;
+            vd[i]     = b2 * vd[i] + (1 - b2) * gi * gi;
             double mh = md[i] / (1 - pow(b1, t)), vh = sqrt(vd[i]) / sqrt(1 - pow(b2, t));
             pd[i] -= lr * mh / (vh + eps);
         }
     }
     double worst = 0.0;
-    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(pd[i] - (double)p[i]));
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs(pd[i] - (double)p[i]));
     /* Three float updates of size lr·O(1): float rounding of the parameters (about 1e-7) and of
      * m/sqrt(v) (relative 1e-7) keep the difference below 1e-6. */
     check(worst < 1e-6, "AdamW matches PyTorch's formula in double (max |d| %.2g)", worst);
@@ -338,7 +350,8 @@ static void test_sumsq(void) {
     float *x = malloc(n * sizeof *x);
     double partial[4], ref = 0.0;
     fill(x, n, -1.7f, 2.3f);
-    for (size_t i = 0; i < n; i++) ref += (double)x[i] * (double)x[i];
+    for (size_t i = 0; i < n; i++)
+        ref += (double)x[i] * (double)x[i];
     double s1 = sumsq(x, n, partial);
     check_rel(s1, ref, 1e-12, "sumsq matches a double loop");
     model_set_threads(2);
@@ -364,7 +377,7 @@ static void test_thread_independence(void) {
     float *r[2];
     for (int k = 0; k < 2; k++) {
         model_set_threads(k + 1);
-        r[k]       = calloc(N * C + 2 * C, sizeof(float));
+        r[k] = calloc(N * C + 2 * C, sizeof(float));
         double acc[260];
         layernorm_backward(r[k], r[k] + N * C, r[k] + N * C + C, dout, inp, wt, mean, rstd, acc, N,
                            C);

@@ -46,11 +46,11 @@ int main(void) {
     /* Without attention every position predicts from its own symbol: at best H_1 (position 0
      * has H_1 anyway); averaged over the window that is H_1 itself. */
     double no_attention = mk.cond_H[1];
-    check(no_attention > 1.03 * bayes,
-          "attention is needed: H_1 %.5f > 1.03 x bayes_loss %.5f", no_attention, 1.03 * bayes);
+    check(no_attention > 1.03 * bayes, "attention is needed: H_1 %.5f > 1.03 x bayes_loss %.5f",
+          no_attention, 1.03 * bayes);
     model_markov_free(&mk);
 
-    char  mpath[600];
+    char mpath[600];
     snprintf(mpath, sizeof mpath, "%s/metrics.csv", root);
     char  *text = NULL;
     size_t len;

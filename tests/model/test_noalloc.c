@@ -70,8 +70,10 @@ int main(void) {
             model_update(m, &opt, 1e-3);
         }
         model_forward(m, in, tg, 3); /* a short eval batch */
-        check(n_alloc == before, "%d thread(s): 5 training steps and an eval batch allocate nothing "
-              "(%zu calls)", threads, n_alloc - before);
+        check(n_alloc == before,
+              "%d thread(s): 5 training steps and an eval batch allocate nothing "
+              "(%zu calls)",
+              threads, n_alloc - before);
     }
     model_free(m);
     model_data_free(&d);

@@ -16,12 +16,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -88,7 +88,8 @@ static char *metrics_untimed(const char *dir) {
     for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
         int   commas = 0;
         char *p      = line;
-        for (; *p && commas < 10; p++) commas += *p == ',';
+        for (; *p && commas < 10; p++)
+            commas += *p == ',';
         sf_buf_append(&out, line, (size_t)(p - line));
         sf_buf_puts(&out, "\n");
     }
@@ -99,8 +100,9 @@ static char *metrics_untimed(const char *dir) {
 /* The checkpoint's parameter and moment blocks (the header holds timing fields). */
 static bool same_payload(const char *a, const char *b) {
     size_t la, lb;
-    char  *x = slurp(path_in(a, "checkpoint.bin"), &la), *y = slurp(path_in(b, "checkpoint.bin"), &lb);
-    bool   same = x && y && la == lb && la > 264 && memcmp(x + 256, y + 256, la - 264) == 0 &&
+    char  *x  = slurp(path_in(a, "checkpoint.bin"), &la),
+         *y   = slurp(path_in(b, "checkpoint.bin"), &lb);
+    bool same = x && y && la == lb && la > 264 && memcmp(x + 256, y + 256, la - 264) == 0 &&
                 memcmp(x + 152, y + 152, 32) == 0; /* step, adam_t, cursor, batch key */
     free(x);
     free(y);
@@ -164,12 +166,13 @@ static void test_reference_run(const char *ref) {
     char *st = first_line(path_in(ref, "status"));
     check(st && strcmp(st, "done") == 0, "status is 'done' (%s)", st ? st : "missing");
     free(st);
-    char *m = slurp(path_in(ref, "metrics.csv"), NULL);
+    char             *m        = slurp(path_in(ref, "metrics.csv"), NULL);
     static const char header[] = "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
                                  "eval_true_loss,eval_loss_cv,grad_norm,elapsed_s,tokens_per_s\n";
     check(m && strncmp(m, header, strlen(header)) == 0, "metrics.csv header as DESIGN.md");
     int rows = 0;
-    for (char *p = m; p && *p; p++) rows += *p == '\n';
+    for (char *p = m; p && *p; p++)
+        rows += *p == '\n';
     check(rows - 1 == 6, "one row per evaluation (%d rows for eval_points 6)", rows - 1);
     /* The last row: step 120, tokens 120·8·16, every column filled. */
     char *last = m ? strstr(m, "\n120,15360,") : NULL;
@@ -185,7 +188,7 @@ static void test_reference_run(const char *ref) {
         check(fields == 12 && empty == 0, "12 fields, none empty on a markov run");
     }
     free(m);
-    char *sum = slurp(path_in(ref, "summary.yaml"), NULL);
+    char               *sum = slurp(path_in(ref, "summary.yaml"), NULL);
     struct model_config c;
     struct sf_diags     d;
     sf_diag_init(&d);
@@ -241,8 +244,8 @@ static void long_yaml(char *yaml, size_t n) {
 }
 
 static int64_t checkpoint_step(const char *dir) {
-    size_t n;
-    char  *d = slurp(path_in(dir, "checkpoint.bin"), &n);
+    size_t  n;
+    char   *d = slurp(path_in(dir, "checkpoint.bin"), &n);
     int64_t s = -1;
     if (d && n >= 160) memcpy(&s, d + 152, sizeof s);
     free(d);
@@ -284,7 +287,7 @@ static void test_sigterm(const char *ref_long) {
     pid_t pid = spawn_train(dir, path_in(root, "termed.err"));
     sleep_ms(250);
     kill(pid, SIGTERM);
-    int rc = wait_exit(pid);
+    int   rc = wait_exit(pid);
     char *st = first_line(path_in(dir, "status"));
     check(rc == 4, "SIGTERM: exit status 4 (got %d)", rc);
     check(st && strcmp(st, "interrupted") == 0, "SIGTERM: status 'interrupted'");
@@ -307,7 +310,7 @@ static void test_diverged(void) {
     char *st = first_line(path_in(dir, "status"));
     check(rc == 3, "diverging run: exit status 3 (got %d)", rc);
     check(st && strncmp(st, "diverged: step ", 15) == 0, "status '%s'", st ? st : "");
-    char *m = slurp(path_in(dir, "metrics.csv"), NULL);
+    char  *m = slurp(path_in(dir, "metrics.csv"), NULL);
     size_t n = m ? strlen(m) : 0;
     check(n > 2 && m[n - 1] == '\n', "metrics.csv ends in a whole line");
     /* The last row: eval columns empty. */
@@ -324,8 +327,8 @@ static void test_diverged(void) {
                   "n_layer: 1\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 8\nsteps: 200\n"
                   "lr: 1e30\nlr_warmup: 0\ngrad_clip: 0\ndiverge_factor: 0\n"
                   "eval_points: 4\neval_tokens: 128\n");
-    rc = train_cli(dir, path_in(root, "nan.err"));
-    st = first_line(path_in(dir, "status"));
+    rc        = train_cli(dir, path_in(root, "nan.err"));
+    st        = first_line(path_in(dir, "status"));
     char *msg = slurp(path_in(root, "nan.err"), NULL);
     check(rc == 3 && st && strncmp(st, "diverged: step ", 15) == 0 && strstr(st, " nan"),
           "NaN loss: exit 3 and '%s'", st ? st : "");
@@ -410,7 +413,7 @@ static void test_two_threads(void) {
                                "n_layer: 2\nd_model: 128\nn_head: 4\nn_ctx: 64\nbatch: 8\n"
                                "steps: 30\neval_points: 3\neval_tokens: 1024\nthreads: 2\n"
                                "checkpoint_every: 10\n";
-    char a[600], b[600], c[600];
+    char              a[600], b[600], c[600];
     snprintf(a, sizeof a, "%s/t2a", root);
     snprintf(b, sizeof b, "%s/t2b", root);
     snprintf(c, sizeof c, "%s/t2c", root);
@@ -448,9 +451,10 @@ static void test_overfit(void) {
     int32_t          in[64], tg[64];
     struct model_rng r;
     model_rng_seed(&r, 5);
-    for (int i = 0; i < 64; i++) in[i] = (int32_t)model_rng_below(&r, 13), tg[i] = (int32_t)model_rng_below(&r, 13);
-    struct model_adamw opt = {0.9, 0.95, 1e-8, 0.0, false, 1.0};
-    double first = NAN, loss = NAN;
+    for (int i = 0; i < 64; i++)
+        in[i] = (int32_t)model_rng_below(&r, 13), tg[i] = (int32_t)model_rng_below(&r, 13);
+    struct model_adamw opt   = {0.9, 0.95, 1e-8, 0.0, false, 1.0};
+    double             first = NAN, loss = NAN;
     for (int step = 0; step < 300; step++) {
         loss = model_forward(m, in, tg, 4);
         if (step == 0) first = loss;
@@ -472,7 +476,8 @@ static void test_text_source(void) {
         char name[32];
         snprintf(name, sizeof name, "part%d.txt", k);
         FILE *f = fopen(path_in(dir, name), "w");
-        for (int i = 0; i < 200; i++) fprintf(f, "line %d of part %d: the quick brown fox.\n", i, k);
+        for (int i = 0; i < 200; i++)
+            fprintf(f, "line %d of part %d: the quick brown fox.\n", i, k);
         fclose(f);
     }
     make_run(dir, "data: {source: text, paths: ['part*.txt'], eval_fraction: 0.34}\n"
@@ -481,7 +486,8 @@ static void test_text_source(void) {
     check(run_inproc(dir, 0) == SF_OK, "a text run completes");
     char *m   = slurp(path_in(dir, "metrics.csv"), NULL);
     char *sum = slurp(path_in(dir, "summary.yaml"), NULL);
-    check(m && strstr(m, "\n60,7680,") && strstr(m, ",,,"), "text metrics: step 60, markov columns empty");
+    check(m && strstr(m, "\n60,7680,") && strstr(m, ",,,"),
+          "text metrics: step 60, markov columns empty");
     check(sum && strstr(sum, "bayes_loss: null") && strstr(sum, "n_vocab: 256"),
           "text summary: bayes_loss null, n_vocab 256");
     free(m);

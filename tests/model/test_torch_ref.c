@@ -35,8 +35,12 @@ struct ref_case {
     double             clip;
 };
 
-static void put_i64(FILE *f, int64_t v) { fwrite(&v, sizeof v, 1, f); }
-static void put_f64(FILE *f, double v) { fwrite(&v, sizeof v, 1, f); }
+static void put_i64(FILE *f, int64_t v) {
+    fwrite(&v, sizeof v, 1, f);
+}
+static void put_f64(FILE *f, double v) {
+    fwrite(&v, sizeof v, 1, f);
+}
 
 /* Runs the script; returns its exit status (or -1 when it could not run). */
 static int run_ref(const char *python, const char *script, const char *in, const char *out) {
@@ -69,7 +73,8 @@ static int run_case(const struct ref_case *rc, const char *python, const char *s
     }
     /* Larger query/key weights give attention patterns far from uniform. */
     float *qkvw = model_tensor_ptr(m->params, m, MODEL_TENSOR_QKVW);
-    for (size_t k = 0; k < m->tensors[MODEL_TENSOR_QKVW].size; k++) qkvw[k] *= 8.0f;
+    for (size_t k = 0; k < m->tensors[MODEL_TENSOR_QKVW].size; k++)
+        qkvw[k] *= 8.0f;
 
     size_t   T = m->T, V = m->V, N = rc->B * T, np = m->n_params;
     int32_t *inp = malloc(N * sizeof *inp), *tgt = malloc(N * sizeof *tgt);
@@ -78,11 +83,12 @@ static int run_case(const struct ref_case *rc, const char *python, const char *s
         tgt[i] = (int32_t)model_rng_below(&r, V);
     }
     struct model_config cfg = model_config_default();
-    cfg.steps = N_STEPS;
-    cfg.lr    = 2e-2;
-    cfg.lr_warmup = 0.2;
+    cfg.steps               = N_STEPS;
+    cfg.lr                  = 2e-2;
+    cfg.lr_warmup           = 0.2;
     double lrs[N_STEPS];
-    for (int s = 0; s < N_STEPS; s++) lrs[s] = model_lr_at(&cfg, s + 1, N_STEPS);
+    for (int s = 0; s < N_STEPS; s++)
+        lrs[s] = model_lr_at(&cfg, s + 1, N_STEPS);
 
     char in_path[1024], out_path[1024];
     snprintf(in_path, sizeof in_path, "%s/%s.in", dir, rc->name);
@@ -105,7 +111,7 @@ static int run_case(const struct ref_case *rc, const char *python, const char *s
     fclose(f);
 
     /* Our side: forward, backward, then the AdamW steps. */
-    double loss = model_forward(m, inp, tgt, rc->B);
+    double loss   = model_forward(m, inp, tgt, rc->B);
     float *logits = malloc(N * V * sizeof *logits);
     memcpy(logits, m->acts.logits, N * V * sizeof *logits);
     model_zero_grad(m);
@@ -131,13 +137,13 @@ static int run_case(const struct ref_case *rc, const char *python, const char *s
         result = 1;
         goto done;
     }
-    FILE  *g = fopen(out_path, "rb");
-    char   magic[8];
-    double ref_loss;
+    FILE   *g = fopen(out_path, "rb");
+    char    magic[8];
+    double  ref_loss;
     double *ref_logits = malloc(N * V * sizeof *ref_logits);
     double *ref_grads  = malloc(np * sizeof *ref_grads);
     double  ref_losses[N_STEPS];
-    bool ok = g && fread(magic, 1, 8, g) == 8 && memcmp(magic, "SFTO", 4) == 0 &&
+    bool    ok = g && fread(magic, 1, 8, g) == 8 && memcmp(magic, "SFTO", 4) == 0 &&
               fread(&ref_loss, sizeof ref_loss, 1, g) == 1 &&
               fread(ref_logits, sizeof(double), N * V, g) == N * V &&
               fread(ref_grads, sizeof(double), np, g) == np &&
@@ -146,9 +152,11 @@ static int run_case(const struct ref_case *rc, const char *python, const char *s
     if (check(ok, "%s: reference output read", rc->name)) {
         /* Logits: relative to the tensor's scale. */
         double mx = 0.0;
-        for (size_t i = 0; i < N * V; i++) mx = fmax(mx, fabs(ref_logits[i]));
+        for (size_t i = 0; i < N * V; i++)
+            mx = fmax(mx, fabs(ref_logits[i]));
         double *ours = malloc(N * V * sizeof *ours);
-        for (size_t i = 0; i < N * V; i++) ours[i] = logits[i];
+        for (size_t i = 0; i < N * V; i++)
+            ours[i] = logits[i];
         char label[128];
         snprintf(label, sizeof label, "%s logits (|d| <= 1e-5 max|logit| = %.3g)", rc->name,
                  1e-5 * mx);
@@ -163,8 +171,8 @@ static int run_case(const struct ref_case *rc, const char *python, const char *s
                 gmx = fmax(gmx, fabs(ref_grads[tt->offset + k]));
                 dmx = fmax(dmx, fabs(ref_grads[tt->offset + k] - (double)grads[tt->offset + k]));
             }
-            check(gmx > 0.0 && dmx <= 1e-3 * gmx,
-                  "%s grad %s: max |d| %.3g <= 1e-3 x max|g| %.3g", rc->name, tt->name, dmx, gmx);
+            check(gmx > 0.0 && dmx <= 1e-3 * gmx, "%s grad %s: max |d| %.3g <= 1e-3 x max|g| %.3g",
+                  rc->name, tt->name, dmx, gmx);
         }
         for (int st = 0; st < N_STEPS; st++)
             check_rel(losses[st], ref_losses[st], 1e-4, "%s AdamW loss before step %d", rc->name,
@@ -189,7 +197,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *python = argv[1], *script = argv[2];
-    bool        in_ci  = getenv("CI") != NULL && getenv("CI")[0] != '\0';
+    bool        in_ci = getenv("CI") != NULL && getenv("CI")[0] != '\0';
     if (python[0] == '\0' || access(python, X_OK) != 0) {
         fprintf(stderr, "no Python interpreter at '%s'\n", python);
         return in_ci ? 1 : 77;
