@@ -210,6 +210,43 @@ static void test_accounting(void) {
     check(model_params_total(&small) - embed == model_params_nonembed(&small),
           "N = total minus the embedding tensors");
     model_free(m);
+    /* GPT-2 initialisation: N(0, 0.02), residual projections N(0, 0.02/sqrt(2L)), biases 0,
+     * LayerNorm gains 1. Sample standard deviations over thousands of weights are within 5%. */
+    struct model_shape big = {3, 64, 2, 256, 64, 32, 50, false};
+    m                      = model_alloc(&big, 1, &err);
+    model_init_params(m, 11);
+    struct {
+        enum model_tensor_id id;
+        double               std;
+    } want[] = {{MODEL_TENSOR_WTE, 0.02},
+                {MODEL_TENSOR_QKVW, 0.02},
+                {MODEL_TENSOR_FCW, 0.02},
+                {MODEL_TENSOR_HEADW, 0.02},
+                {MODEL_TENSOR_ATTPROJW, 0.02 / sqrt(6.0)},
+                {MODEL_TENSOR_FCPROJW, 0.02 / sqrt(6.0)}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const struct model_tensor *t  = &m->tensors[want[i].id];
+        double                     s2 = 0.0, s1 = 0.0;
+        for (size_t k = 0; k < t->size; k++) {
+            s1 += m->params[t->offset + k];
+            s2 += (double)m->params[t->offset + k] * m->params[t->offset + k];
+        }
+        double sd = sqrt(s2 / (double)t->size - (s1 / (double)t->size) * (s1 / (double)t->size));
+        check_rel(sd, want[i].std, 0.05, "init: %s std", t->name);
+    }
+    bool                 ones = true, zeros = true;
+    enum model_tensor_id gains[]  = {MODEL_TENSOR_LN1W, MODEL_TENSOR_LN2W, MODEL_TENSOR_LNFW};
+    enum model_tensor_id biases[] = {MODEL_TENSOR_LN1B,   MODEL_TENSOR_LN2B,     MODEL_TENSOR_LNFB,
+                                     MODEL_TENSOR_QKVB,   MODEL_TENSOR_ATTPROJB, MODEL_TENSOR_FCB,
+                                     MODEL_TENSOR_FCPROJB};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t k = 0; k < m->tensors[gains[i]].size; k++)
+            ones &= m->params[m->tensors[gains[i]].offset + k] == 1.0f;
+    for (size_t i = 0; i < 7; i++)
+        for (size_t k = 0; k < m->tensors[biases[i]].size; k++)
+            zeros &= m->params[m->tensors[biases[i]].offset + k] == 0.0f;
+    check(ones && zeros, "init: LayerNorm gains 1, every bias 0");
+    model_free(m);
     /* Henighan's image shape: d_attn = d/4, d_ff = d. */
     struct model_shape h = {4, 64, 2, 64, 16, 64, 16, true};
     int64_t            per =
