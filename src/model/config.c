@@ -367,6 +367,27 @@ static bool model_get_paths_impl(const char *path, const char *name, yaml_docume
 
 // ---- parsing ----
 
+/* True when `key` is one of the NULL-terminated `list` (a NULL list holds nothing). */
+static bool model_in_list_impl(const char *key, const char *const *list) {
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+        if (strcmp(list[i], key) == 0) return true;
+    return false;
+}
+
+/* The key and value nodes of a mapping pair and the key's place; reports a key that is not a
+ * plain scalar (`what` names the mapping) and returns NULL for it. */
+static const char *model_pair_key_impl(const char *path, yaml_document_t *doc,
+                                       const yaml_node_pair_t *p, yaml_node_t **kn,
+                                       yaml_node_t **vn, char *kw, size_t kw_len, const char *what,
+                                       struct sf_diags *diags) {
+    *kn             = yaml_document_get_node(doc, p->key);
+    *vn             = yaml_document_get_node(doc, p->value);
+    const char *key = sf_yaml_scalar(*kn);
+    model_where_node_impl(kw, kw_len, path, *kn);
+    if (key == NULL) sf_diag_add(diags, true, kw, "keys %s must be plain names", what);
+    return key;
+}
+
 /* Which data keys apply to a source (and generator). */
 static bool model_data_key_applies_impl(const char *key, enum model_source src,
                                         enum model_markov_generator gen, const char **why) {
@@ -428,19 +449,12 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
     }
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *kn  = yaml_document_get_node(doc, p->key);
-        yaml_node_t *vn  = yaml_document_get_node(doc, p->value);
-        const char  *key = sf_yaml_scalar(kn);
+        yaml_node_t *kn, *vn;
         char         kw[MODEL_WHERE_LEN];
-        model_where_node_impl(kw, sizeof kw, path, kn);
-        if (key == NULL) {
-            sf_diag_add(diags, true, kw, "keys of 'data' must be plain names");
-            continue;
-        }
-        bool known = false;
-        for (int i = 0; model_data_keys[i]; i++)
-            known |= strcmp(model_data_keys[i], key) == 0;
-        if (!known) {
+        const char  *key =
+            model_pair_key_impl(path, doc, p, &kn, &vn, kw, sizeof kw, "of 'data'", diags);
+        if (key == NULL) continue;
+        if (!model_in_list_impl(key, model_data_keys)) {
             const char *hint = sf_did_you_mean(key, model_data_keys);
             if (hint)
                 sf_diag_add(diags, true, kw, "unknown key 'data.%s' (did you mean '%s'?)", key,
@@ -720,28 +734,17 @@ static void model_parse_mapping_impl(const char *path, yaml_document_t *doc,
     bool steps_seen = false, tokens_seen = false, every_seen = false, points_seen = false;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *kn  = yaml_document_get_node(doc, p->key);
-        yaml_node_t *vn  = yaml_document_get_node(doc, p->value);
-        const char  *key = sf_yaml_scalar(kn);
+        yaml_node_t *kn, *vn;
         char         kw[MODEL_WHERE_LEN];
-        model_where_node_impl(kw, sizeof kw, path, kn);
-        if (key == NULL) {
-            sf_diag_add(diags, true, kw, "keys must be plain names");
-            continue;
-        }
-        bool skipped = false;
-        for (size_t i = 0; skip != NULL && skip[i] != NULL; i++)
-            skipped |= strcmp(skip[i], key) == 0;
-        if (skipped) continue;
-        bool known = false;
-        for (int i = 0; model_config_keys[i]; i++)
-            known |= strcmp(model_config_keys[i], key) == 0;
-        if (!known) {
+        const char  *key = model_pair_key_impl(path, doc, p, &kn, &vn, kw, sizeof kw,
+                                               "of run "
+                                                "settings",
+                                               diags);
+        if (key == NULL || model_in_list_impl(key, skip)) continue;
+        if (!model_in_list_impl(key, model_config_keys)) {
             /* A data key at the top level is a common slip: say where it belongs. */
-            bool is_data = false;
-            for (int i = 0; model_data_keys[i]; i++)
-                is_data |= strcmp(model_data_keys[i], key) == 0;
-            const char *hint = sf_did_you_mean(key, model_config_keys);
+            bool        is_data = model_in_list_impl(key, model_data_keys);
+            const char *hint    = sf_did_you_mean(key, model_config_keys);
             if (hint)
                 sf_diag_add(diags, true, kw, "unknown key '%s' (did you mean '%s'?)", key, hint);
             else if (is_data)
