@@ -270,6 +270,9 @@ char *sf_path_join(const char *a, const char *b);
 
 // ---- hashing and seeds ----
 
+/* n bytes as 2n lowercase hex digits + NUL (hex holds 2n + 1). For digests computed in pieces
+ * with nettle's sha256_update. */
+void sf_hex_bytes(const uint8_t *bytes, size_t n, char *hex);
 /* SHA-256 of a memory block as 64 lowercase hex digits + NUL. */
 void sf_sha256_hex(const void *data, size_t len, char hex[65]);
 /* SHA-256 of a file's contents. */

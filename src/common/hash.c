@@ -8,13 +8,13 @@
 #include <nettle/sha2.h>
 #include <string.h>
 
-static void sf_hex_impl(const uint8_t *digest, char hex[65]) {
+void sf_hex_bytes(const uint8_t *bytes, size_t n, char *hex) {
     static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
-        hex[2 * i]     = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 15];
+    for (size_t i = 0; i < n; i++) {
+        hex[2 * i]     = digits[bytes[i] >> 4];
+        hex[2 * i + 1] = digits[bytes[i] & 15];
     }
-    hex[64] = '\0';
+    hex[2 * n] = '\0';
 }
 
 void sf_sha256_hex(const void *data, size_t len, char hex[65]) {
@@ -23,7 +23,7 @@ void sf_sha256_hex(const void *data, size_t len, char hex[65]) {
     sha256_init(&ctx);
     sha256_update(&ctx, len, data);
     sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
-    sf_hex_impl(digest, hex);
+    sf_hex_bytes(digest, SHA256_DIGEST_SIZE, hex);
 }
 
 enum sf_status sf_sha256_file(const char *path, char hex[65], struct sf_error *err) {
@@ -39,7 +39,7 @@ enum sf_status sf_sha256_file(const char *path, char hex[65], struct sf_error *e
     if (bad) SF_FAIL_AT(err, SF_EIO, path, "read error");
     uint8_t digest[SHA256_DIGEST_SIZE];
     sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
-    sf_hex_impl(digest, hex);
+    sf_hex_bytes(digest, SHA256_DIGEST_SIZE, hex);
     return SF_OK;
 }
 

@@ -26,15 +26,6 @@
 /* Magic number of an IDX file of unsigned bytes with 3 dimensions (LeCun's MNIST format). */
 #define MODEL_IDX_MAGIC_U8_3D 0x00000803u
 
-static void model_hex_impl(const uint8_t *digest, char hex[65]) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
-        hex[2 * i]     = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 15];
-    }
-    hex[64] = '\0';
-}
-
 // ---- file lists ----
 
 /* A list of expanded file names (owned). */
@@ -374,7 +365,7 @@ static enum sf_status model_data_open_files_impl(struct model_data         *d,
     if (st != SF_OK) return st;
     uint8_t digest[SHA256_DIGEST_SIZE];
     sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
-    model_hex_impl(digest, d->info.sha256);
+    sf_hex_bytes(digest, SHA256_DIGEST_SIZE, d->info.sha256);
 
     size_t W = d->T + 1;
     if (d->n_train < W)
@@ -453,7 +444,7 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
         }
         uint8_t digest[SHA256_DIGEST_SIZE];
         sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
-        model_hex_impl(digest, d->info.sha256);
+        sf_hex_bytes(digest, SHA256_DIGEST_SIZE, d->info.sha256);
         return SF_OK;
     }
     if (cfg->data.source == MODEL_SOURCE_IMAGE)
