@@ -25,8 +25,9 @@ case "$action" in
 start)
     trap '"$root/scripts/slurm-stop.sh" --fast "$dir"; exit 1' TERM INT
     rm -rf "$dir/ref"
-    # Four task slots on any machine: two tests at a time, each with arrays of two.
-    SCALEFIT_SLURM_CPUS=${SCALEFIT_SLURM_CPUS:-4} "$root/scripts/slurm-start.sh" "$dir" &
+    # Eight task slots on any machine: two tests at a time, and the time-limit test keeps up to
+    # four tasks (stopped or held, using no CPU) for a minute or more.
+    SCALEFIT_SLURM_CPUS=${SCALEFIT_SLURM_CPUS:-8} "$root/scripts/slurm-start.sh" "$dir" &
     wait $!
     rc=$?
     [ "$rc" = 0 ] && echo "PASS: a one-node Slurm cluster runs in $dir" || echo "FAIL: the cluster did not start"

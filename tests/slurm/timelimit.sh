@@ -10,7 +10,10 @@
 # Both resume from their checkpoints in the resubmitted arrays, and the results equal the local
 # executor's (the same runs as slurm.yaml). Beside it, the same sweep with max_resubmits 0: its
 # held run C reaches the limit too but is reported failed (resubmissions used up) with exit 1, and
-# running the command again continues it from its checkpoint.
+# running the command again continues it from its checkpoint. And a third time, with a run D that
+# can never start training (its run.yaml is a FIFO nobody writes, as on a hung filesystem): it
+# reaches the limit without advancing and is reported failed at once, not resubmitted; with its
+# run.yaml back, running the command again finishes it.
 set -u
 SCALEFIT=$1 ROOT=$2 CLUSTER=$3
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +23,12 @@ python=/usr/bin/python3
 [ -x "$python" ] || { failed "no $python for hold.py"; exit 1; }
 
 sed 's/slurm: {\(.*\)}/slurm: {\1, max_resubmits: 0}/; s/^name: .*/name: slurm-noresubmit/' "$sweep" >"$work/none.yaml"
-out=$work/limit none=$work/none
+out=$work/limit none=$work/none stall=$work/stall
+d_id=$(basename "$(ls -d "$ref"/runs/d14l2-*)")
+mkdir -p "$stall/runs/$d_id"
+mkfifo "$stall/runs/$d_id/run.yaml"
+start_sweep "$stall" "$sweep"
+stall_pid=$sweep_pid
 start_sweep "$none" "$work/none.yaml"
 none_pid=$sweep_pid
 start_sweep "$out" "$sweep"
@@ -85,4 +93,18 @@ run_sweep "$none" "$work/none.yaml"
     && pass "max_resubmits 0: running it again continues the run from its checkpoint" \
     || { failed "max_resubmits 0: rerun exit $rc"; tail "$none.log"; }
 same_results "$none" "$ref" "max_resubmits 0, then again"
+
+wait "$stall_pid"
+rc=$?
+d=$stall/runs/$d_id
+[ "$rc" -eq 1 ] && pass "no progress: the sweep exits 1" || { failed "no progress: exit $rc"; tail "$stall.log"; }
+grep -q "^failed: Slurm: TIMEOUT .*: no progress in this attempt (still at step 0), so it is not resubmitted" "$d/status" \
+    && pass "no progress: the run is reported failed, not resubmitted" || { failed "no progress: status"; cat "$d/status"; }
+[ "$(submissions "$stall")" -eq 1 ] && pass "no progress: one submission only" || failed "no progress: resubmitted"
+rm -f "$d/run.yaml"
+cp "$ref/runs/$d_id/run.yaml" "$d/run.yaml"
+run_sweep "$stall" "$sweep"
+[ "$rc" -eq 0 ] && pass "no progress: with its run.yaml back, running it again finishes" \
+    || { failed "no progress: rerun exit $rc"; tail "$stall.log"; }
+same_results "$stall" "$ref" "no progress, then again"
 exit $fail
