@@ -368,6 +368,7 @@ struct sweep_slurm_runinfo {
     int64_t                resubmits; /* automatic resubmissions since its last fresh one */
     int64_t                restarts;  /* Slurm's requeues seen in its current task */
     char                   pending_reason[160]; /* the unusual waiting reason last reported */
+    struct timespec        status_mtime; /* of its status file when its task was submitted or found */
     bool                   finished;  /* done or diverged (for the display) */
 };
 
@@ -422,6 +423,18 @@ static void sweep_slurm_status_impl(struct sweep_slurm_exec *x, size_t i, const 
     free(dir);
     free(path);
     free(text);
+}
+
+/* The status file's modification time (zero when it cannot be read). */
+static struct timespec sweep_slurm_status_mtime_impl(const struct sweep_slurm_exec *x, size_t i) {
+    struct timespec t    = {0, 0};
+    char           *dir  = sweep_run_dir(x->out, x->runs[i].id);
+    char           *path = dir ? sf_path_join(dir, "status") : NULL;
+    struct stat     sb;
+    if (path && stat(path, &sb) == 0) t = sb.st_mtim;
+    free(path);
+    free(dir);
+    return t;
 }
 
 static const struct sweep_slurm_task *sweep_slurm_task_impl(const struct sweep_slurm_sub *s, size_t task) {
@@ -650,6 +663,7 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
             struct sweep_run_state rs;
             sweep_run_state_read(x->out, x->runs[i].id, &rs);
             if (rs.state == SWEEP_STATE_FAILED) sweep_slurm_status_impl(x, i, "pending", NULL);
+            x->ri[i].status_mtime = sweep_slurm_status_mtime_impl(x, i);
         }
         sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "submitted %zu run%s to Slurm as array job %s (%s, at most %lld at a time)",
                n_todo, n_todo == 1 ? "" : "s", mine->job, script_path, (long long)throttle);
@@ -700,9 +714,10 @@ static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x, st
             for (size_t t = 0; t < subs[k].n_tasks; t++)
                 for (size_t i = 0; i < x->n; i++)
                     if (x->ri[i].phase == SWEEP_SLURM_PHASE_TODO && strcmp(subs[k].run_ids[t], x->runs[i].id) == 0) {
-                        x->ri[i].phase = SWEEP_SLURM_PHASE_ACTIVE;
-                        x->ri[i].sub   = (long)(x->n_subs - 1);
-                        x->ri[i].task  = t;
+                        x->ri[i].phase        = SWEEP_SLURM_PHASE_ACTIVE;
+                        x->ri[i].sub          = (long)(x->n_subs - 1);
+                        x->ri[i].task         = t;
+                        x->ri[i].status_mtime = sweep_slurm_status_mtime_impl(x, i);
                         sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s: submitted meanwhile by another "
                                "scalefit run (array job %s); following it", x->runs[i].id, subs[k].job);
                     }
@@ -966,6 +981,32 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
     }
 }
 
+/* True when a poll now would find out sooner than the next scheduled one: an array was submitted
+ * since the last poll, or a run's trainer has written a final status (done, diverged, failed,
+ * interrupted) since its task was submitted or attached to, so that task is ending. */
+static bool sweep_slurm_ending_impl(const struct sweep_slurm_exec *x) {
+    bool ending = false;
+    for (size_t i = 0; i < x->n && !ending; i++) {
+        const struct sweep_slurm_runinfo *r = &x->ri[i];
+        if (r->phase != SWEEP_SLURM_PHASE_ACTIVE) continue;
+        if (!x->subs[r->sub].polled) return true;
+        struct timespec t = sweep_slurm_status_mtime_impl(x, i);
+        if (t.tv_sec == r->status_mtime.tv_sec && t.tv_nsec == r->status_mtime.tv_nsec) continue;
+        char           *dir  = sweep_run_dir(x->out, x->runs[i].id);
+        char           *path = dir ? sf_path_join(dir, "status") : NULL;
+        char           *text = NULL;
+        size_t          len;
+        struct sf_error e;
+        if (path && sf_read_file(path, &text, &len, &e) == SF_OK)
+            ending = strncmp(text, "done", 4) == 0 || strncmp(text, "diverged", 8) == 0 ||
+                     strncmp(text, "failed", 6) == 0 || strncmp(text, "interrupted", 11) == 0;
+        free(text);
+        free(path);
+        free(dir);
+    }
+    return ending;
+}
+
 // ---- the display ----
 
 static void sweep_slurm_progress_impl(struct sweep_slurm_exec *x, double t0, double flops_todo, bool final) {
@@ -1187,8 +1228,9 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
             if (!s->polled) sweep_slurm_poll_impl(&x, s);
             const struct sweep_slurm_task *tk = sweep_slurm_task_impl(s, r->task);
             if (tk && !sweep_slurm_state_terminal(tk->state)) {
-                r->phase    = SWEEP_SLURM_PHASE_ACTIVE;
-                r->restarts = tk->restarts;
+                r->phase        = SWEEP_SLURM_PHASE_ACTIVE;
+                r->restarts     = tk->restarts;
+                r->status_mtime = sweep_slurm_status_mtime_impl(&x, i);
                 n_attached++;
                 continue;
             }
@@ -1235,6 +1277,9 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
         if (now - last_display >= sweep_slurm_progress_seconds || !more) {
             last_display = now;
             sweep_slurm_progress_impl(&x, t0, flops_todo, !more);
+            /* A trainer that has just written its final status: ask Slurm now (at most once a
+             * second) rather than at the next scheduled poll. */
+            if (more && sweep_slurm_ending_impl(&x)) next_poll = now;
         }
         if (!more) break;
         struct timespec ts = {0, (long)(sweep_slurm_tick_seconds * 1e9)};
