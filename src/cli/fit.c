@@ -35,7 +35,7 @@ static void cli_fit_usage(FILE *out) {
             "                          columns, OR among values of one column)\n"
             "  --min COL=V, --max COL=V  keep rows with V <= COL, COL <= V (inclusive)\n"
             "  --by COL                fit each group of rows separately\n"
-            "  --holdout-where 'COL>=V'  hold rows out of the fit (also >, <=, <, =)\n"
+            "  --holdout-where 'COL>=V'  hold rows out of the fit (also >, <=, <; numeric)\n"
             "  --holdout K             hold out the K rows largest in x (N, then D)\n"
             "fitting:\n"
             "  --space log|linear      residual space (default log)\n"
@@ -233,6 +233,9 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
         } else if (strcmp(name, "--holdout-where") == 0) {
             if (!cli_fit_add_filter(o->holdout, &o->n_holdout, 16, name, value, false, FIT_FILTER_OP_EQ_STR))
                 return 2;
+            if (o->holdout[o->n_holdout - 1].op == FIT_FILTER_OP_EQ_STR)
+                return cli_option_error(name, "'%s' is not COL>=V, COL>V, COL<=V or COL<V (a numeric "
+                                              "comparison)", value);
             size_t l = strlen(o->holdout_text);
             snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%s", l ? " or " : "", value);
         } else if (strcmp(name, "--holdout") == 0) {
@@ -297,8 +300,13 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     }
     if (o->n_laws == 0) return cli_option_error("--law", "required (power, power+const, chinchilla, kaplan-nd, frontier)");
     if (o->out == NULL) return cli_option_error("--out", "required: the folder for fit.yaml, report.md and figures");
-    if (o->delta_set && o->loss != NULL && strcmp(o->loss, "squares") == 0)
-        return cli_option_error("--delta", "applies to --loss huber only");
+    for (size_t k = 0; k < o->n_laws && o->delta_set; k++) {
+        /* A delta that no fit would use is an error, not a silent default. */
+        bool huber = o->loss != NULL ? strcmp(o->loss, "huber") == 0 : o->laws[k] == FIT_LAW_CHINCHILLA;
+        if (!huber)
+            return cli_option_error("--delta", "applies to the Huber loss only (%s fits squares%s)",
+                                    fit_law_name(o->laws[k]), o->loss ? "" : " by default: add --loss huber");
+    }
     for (size_t k = 0; k < o->n_laws; k++) {
         enum fit_law_kind law = o->laws[k];
         if (o->n_target > 0 && fit_law_n_vars(law) == 2)
@@ -441,14 +449,19 @@ int cli_fit_main(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     }
     struct sf_error err;
-    struct sf_csv   csv;
-    if (sf_csv_read(o.data, &csv, &err) != SF_OK) {
+    /* One read: the bytes hashed are the bytes fitted. */
+    struct sf_csv csv;
+    char         *text;
+    size_t        len;
+    if (sf_read_file(o.data, &text, &len, &err) != SF_OK) {
         cli_fit_opts_free(&o);
         return cli_report(&err);
     }
     char sha[65];
-    if (sf_sha256_file(o.data, sha, &err) != SF_OK) {
-        sf_csv_free(&csv);
+    sf_sha256_hex(text, len, sha);
+    enum sf_status pst = sf_csv_parse(o.data, text, len, &csv, &err);
+    free(text);
+    if (pst != SF_OK) {
         cli_fit_opts_free(&o);
         return cli_report(&err);
     }
@@ -480,7 +493,8 @@ int cli_fit_main(int argc, char **argv) {
     char                       **dirs    = calloc(n_fits, sizeof *dirs);
     char                       **rels    = calloc(n_fits, sizeof *rels);
     struct fit_point_request    *preds   = calloc(n_fits * (o.n_predict + 1), sizeof *preds);
-    if (!data || !results || !entries || !dirs || !rels || !preds) {
+    char (*gdirs)[256]                   = calloc(groups.n, sizeof *gdirs);
+    if (!data || !results || !entries || !dirs || !rels || !preds || !gdirs) {
         fprintf(stderr, "scalefit: error: out of memory\n");
         rc = 1;
         goto done;
@@ -489,15 +503,16 @@ int cli_fit_main(int argc, char **argv) {
     struct sf_buf summary;
     sf_buf_init(&summary);
     for (size_t g = 0; g < groups.n && rc == 0; g++) {
-        char gdir[256];
-        cli_fit_dir_name(groups.names[g], gdir, sizeof gdir);
-        for (size_t h = 0; h < g; h++) {
-            char other[256];
-            cli_fit_dir_name(groups.names[h], other, sizeof other);
-            if (strcmp(other, gdir) == 0) {
-                size_t l = strlen(gdir);
-                snprintf(gdir + l, sizeof gdir - l, "_%zu", g + 1);
-            }
+        /* A folder per group: the sanitised name, with _2, _3, ... until no earlier group's
+         * folder has it. */
+        char *gdir = gdirs[g], base[240];
+        cli_fit_dir_name(groups.names[g], base, sizeof base);
+        snprintf(gdir, sizeof gdirs[0], "%s", base);
+        for (size_t suffix = 2;; suffix++) {
+            bool taken = false;
+            for (size_t h = 0; h < g; h++) taken = taken || strcmp(gdirs[h], gdir) == 0;
+            if (!taken) break;
+            snprintf(gdir, sizeof gdirs[0], "%s_%zu", base, suffix);
         }
         for (size_t k = 0; k < o.n_laws && rc == 0; k++) {
             size_t i = g * o.n_laws + k;
@@ -506,7 +521,12 @@ int cli_fit_main(int argc, char **argv) {
                 rels[i] = sf_strdup_printf("%s/%s", gdir, law);
             else
                 rels[i] = sf_strdup(several ? law : ".");
-            dirs[i] = several ? sf_path_join(o.out, rels[i]) : sf_strdup(o.out);
+            dirs[i] = rels[i] == NULL ? NULL : several ? sf_path_join(o.out, rels[i]) : sf_strdup(o.out);
+            if (dirs[i] == NULL) {
+                fprintf(stderr, "scalefit: error: out of memory\n");
+                rc = 1;
+                break;
+            }
             rc = cli_fit_one(&o, &csv, sha, groups.rows[g], groups.n_rows[g], o.laws[k],
                              o.by ? groups.names[g] : NULL, dirs[i], &data[i], &results[i],
                              preds + i * (o.n_predict + 1));
@@ -538,6 +558,7 @@ done:
     }
     if (preds)
         for (size_t i = 0; i < n_fits * (o.n_predict + 1); i++) free(preds[i].text);
+    free(gdirs);
     free(data);
     free(results);
     free(entries);

@@ -151,6 +151,7 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
     for (size_t i = 0; i < spec->n_fits; i++) {
         const struct sweep_fit *f = &spec->fits[i];
         outs[i].fit = f;
+        if (cli_run_stop) break; /* Ctrl-C while fitting: the runs are done; rerun to fit */
         struct fit_request req;
         if (sweep_fit_prepare(spec, f, out, &datas[i], &req, &err) != SF_OK) {
             snprintf(outs[i].error, sizeof outs[i].error, "%.500s", err.message);
@@ -176,9 +177,14 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
         free(src);
         fit_summary(results[i], f->name, &summary);
     }
+    if (cli_run_stop) {
+        fprintf(stderr, "scalefit: stopped while fitting: every run is done; run the same command "
+                        "again to fit, plot and report\n");
+        rc = 4;
+    }
     struct cli_fit_figures figs;
     cli_fit_figures_init(&figs);
-    if (spec->plots) {
+    if (spec->plots && rc != 4) {
         cli_fit_figures_free(&figs);
         cli_sweep_figures_draw(out, frontier, &figs);
     }
@@ -186,7 +192,7 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
                                      sf_now() - t_post, loops_before, jobs,
                                      (const char *const *)figs.drawn,
                                      (const char *const *)figs.missing};
-    if (sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &info, &err) != SF_OK)
+    if (rc != 4 && sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &info, &err) != SF_OK)
         rc = cli_report(&err);
     cli_fit_figures_free(&figs);
     fputs(summary.data ? summary.data : "", stdout);
@@ -270,6 +276,11 @@ int cli_run_main(int argc, char **argv) {
     }
     char *out = out_opt ? sf_strdup(out_opt) : sf_strdup_printf("runs/%s", spec.name);
     int   rc  = 0;
+    if (out == NULL) {
+        fprintf(stderr, "scalefit: error: out of memory\n");
+        rc = 1;
+        goto done;
+    }
 #ifndef SF_HAVE_SLURM
     if (spec.executor == SWEEP_EXECUTOR_SLURM) {
         fprintf(stderr, "scalefit: --executor: error: this build has no Slurm executor\n");
@@ -333,8 +344,8 @@ int cli_run_main(int argc, char **argv) {
         goto done;
     }
     if (st == SF_EINTERRUPTED || cli_run_stop) {
-        fprintf(stderr, "scalefit: %s\n", st == SF_EINTERRUPTED ? err.message
-                                                                 : "stopped: run the same command again to resume");
+        fprintf(stderr, "scalefit: warning: %s\n", st == SF_EINTERRUPTED ? err.message
+                                                                          : "stopped: run the same command again to resume");
         rc = 4;
         goto done;
     }

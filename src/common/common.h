@@ -96,11 +96,13 @@ struct sf_diags {
     struct sf_diag_item *items;
     size_t               n, cap;
     size_t               n_errors;
+    size_t               n_lost; /* messages that could not be stored (out of memory) */
 };
 
 void sf_diag_init(struct sf_diags *d);
 void sf_diag_free(struct sf_diags *d);
-/* Appends an error (is_error) or warning. Aborts only if memory runs out entirely. */
+/* Appends an error (is_error) or warning. When memory runs out the message is counted as lost
+ * (an error still counts as an error) and sf_diag_print says so. */
 void sf_diag_add(struct sf_diags *d, bool is_error, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Prints every item in DESIGN.md's format, in the order added. */
@@ -123,7 +125,8 @@ struct sf_logger {
 void sf_log(const struct sf_logger *log, enum sf_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The command's logger: "scalefit: warning: ..." on stderr; info lines unprefixed. Messages
- * below `*min_level` (info when NULL) are dropped. */
+ * below `*min_level` (info when NULL) are dropped. `min_level` is borrowed: it must outlive the
+ * logger, and changing it changes the logger. */
 struct sf_logger sf_logger_stderr(enum sf_log_level *min_level);
 
 /* A progress display. On a terminal it redraws a block of lines in place (at most every
@@ -172,6 +175,8 @@ char *sf_buf_take(struct sf_buf *b);
 /* Writes the shortest decimal form of `v` that reads back to the same double (at most 17
  * significant digits; "nan", "inf", "-inf" for the non-finite). Returns `buf`. */
 char *sf_fmt_double(char *buf, size_t n, double v);
+/* One petaflop/s-day in FLOP (Henighan et al. report compute in PF-days). */
+#define SF_PF_DAY_FLOP 8.64e19
 /* Size of a buffer that always holds sf_fmt_double's output. */
 #define SF_FMT_DOUBLE_LEN 32
 

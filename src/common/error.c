@@ -110,28 +110,38 @@ void sf_diag_free(struct sf_diags *d) {
 }
 
 void sf_diag_add(struct sf_diags *d, bool is_error, const char *where, const char *fmt, ...) {
+    if (is_error) d->n_errors++;
     if (d->n == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 8;
         struct sf_diag_item *items = realloc(d->items, cap * sizeof *items);
-        SF_ASSERT(items != NULL);
+        if (items == NULL) {
+            d->n_lost++;
+            return;
+        }
         d->items = items;
         d->cap   = cap;
     }
     va_list ap;
     va_start(ap, fmt);
-    char msg[2048];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *msg = sf_strdup_vprintf(fmt, ap);
     va_end(ap);
-    struct sf_diag_item *it = &d->items[d->n];
+    char *w = sf_strdup(where ? where : "");
+    if (msg == NULL || w == NULL) {
+        free(msg);
+        free(w);
+        d->n_lost++;
+        return;
+    }
+    struct sf_diag_item *it = &d->items[d->n++];
     it->is_error = is_error;
-    it->where    = sf_strdup(where ? where : "");
-    it->message  = sf_strdup(msg);
-    SF_ASSERT(it->where != NULL && it->message != NULL);
-    d->n++;
-    if (is_error) d->n_errors++;
+    it->where    = w;
+    it->message  = msg;
 }
 
 void sf_diag_print(const struct sf_diags *d, FILE *out) {
+    if (d->n_lost > 0)
+        fprintf(out, "scalefit: error: out of memory: %zu message%s could not be kept\n", d->n_lost,
+                d->n_lost == 1 ? "" : "s");
     for (size_t i = 0; i < d->n; i++) {
         const struct sf_diag_item *it = &d->items[i];
         const char *kind = it->is_error ? "error" : "warning";
@@ -143,6 +153,7 @@ void sf_diag_print(const struct sf_diags *d, FILE *out) {
 }
 
 enum sf_status sf_diag_to_error(const struct sf_diags *d, struct sf_error *err) {
+    if (d->n_lost > 0 && d->n == 0) SF_FAIL(err, SF_ENOMEM, "out of memory collecting messages");
     for (size_t i = 0; i < d->n; i++) {
         if (d->items[i].is_error)
             return sf_error_set(err, SF_EINVAL, d->items[i].where, __FILE__, __LINE__, "%s",

@@ -9,6 +9,9 @@
 
 #include "fit.h"
 
+/* Hold-out filters whose matches are counted (the command accepts 16). */
+#define FIT_MAX_HOLDOUT 64
+
 void fit_filter_free(struct fit_filter *f) {
     if (f == NULL) return;
     free(f->column);
@@ -125,6 +128,18 @@ static enum sf_status fit_field_number_impl(const struct sf_csv *csv, size_t row
                    csv->header[col], option, s);
     *out = v;
     return SF_OK;
+}
+
+/* The operator as written, for messages. */
+static const char *fit_filter_op_text_impl(enum fit_filter_op op) {
+    switch (op) {
+    case FIT_FILTER_OP_EQ_STR: return "=";
+    case FIT_FILTER_OP_GE: return ">=";
+    case FIT_FILTER_OP_GT: return ">";
+    case FIT_FILTER_OP_LE: return "<=";
+    case FIT_FILTER_OP_LT: return "<";
+    }
+    return "?";
 }
 
 static bool fit_filter_match_impl(const struct fit_filter *f, const char *field, double v) {
@@ -316,18 +331,22 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
     d->x1_name  = sf_strdup(csv->header[c1]);
     d->x2_name  = c2 >= 0 ? sf_strdup(csv->header[c2]) : NULL;
     d->y_name   = sf_strdup(yname);
+    size_t *run_first = NULL; /* frontier: (n_runs) first row of each run */
     if (law == FIT_LAW_FRONTIER) {
+        run_first    = malloc((n ? n : 1) * sizeof *run_first);
         d->run       = malloc((n ? n : 1) * sizeof *d->run);
         d->size      = csize >= 0 ? malloc((n ? n : 1) * sizeof *d->size) : NULL;
         d->run_names = malloc((n ? n : 1) * sizeof *d->run_names);
     }
     if (!d->x1 || (c2 >= 0 && !d->x2) || !d->y || !d->w || !d->line || !d->held_out ||
         !d->x1_name || (c2 >= 0 && !d->x2_name) || !d->y_name ||
-        (law == FIT_LAW_FRONTIER && (!d->run || (csize >= 0 && !d->size) || !d->run_names))) {
+        (law == FIT_LAW_FRONTIER && (!run_first || !d->run || (csize >= 0 && !d->size) || !d->run_names))) {
+        free(run_first);
         fit_data_free(d);
         SF_FAIL(err, SF_ENOMEM, "out of memory reading the table");
     }
     const char *v1 = law == FIT_LAW_FRONTIER ? "--c" : fit_law_n_vars(law) == 1 ? "--x" : "--n";
+    size_t      hold_hits[FIT_MAX_HOLDOUT] = {0};
     for (size_t k = 0; k < n; k++) {
         size_t i = rows[k];
         d->line[k] = csv->rows[i].line;
@@ -352,6 +371,7 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
                     st = SF_SET(err, SF_ENOMEM, "out of memory reading the table");
                     goto fail;
                 }
+                run_first[r] = k; /* the run's first row, against which its size is checked */
                 d->n_runs++;
             }
             d->run[k] = r;
@@ -359,36 +379,35 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
                 if ((st = fit_field_number_impl(csv, i, (size_t)csize, FIT_POSITIVE_LOG, "--n",
                                                 &d->size[k], err)) != SF_OK)
                     goto fail;
-                for (size_t m = 0; m < k; m++) {
-                    if (d->run[m] == r && d->size[m] != d->size[k]) {
-                        char where[1200];
-                        sf_where(where, sizeof where, csv->path, d->line[k], (size_t)csize + 1);
-                        st = SF_SET_AT(err, SF_EINVAL, where,
-                                       "column '%s': run '%s' has size %.17g here but %.17g on "
-                                       "line %zu (a run has one model size)",
-                                       csv->header[csize], rname, d->size[k], d->size[m], d->line[m]);
-                        goto fail;
-                    }
+                size_t m = run_first[r];
+                if (d->size[m] != d->size[k]) {
+                    char where[1200];
+                    sf_where(where, sizeof where, csv->path, d->line[k], (size_t)csize + 1);
+                    st = SF_SET_AT(err, SF_EINVAL, where,
+                                   "column '%s': run '%s' has size %.17g here but %.17g on "
+                                   "line %zu (a run has one model size)",
+                                   csv->header[csize], rname, d->size[k], d->size[m], d->line[m]);
+                    goto fail;
                 }
             }
         }
         /* --holdout-where: any match holds the row out. */
         for (size_t h = 0; h < sel->n_holdout; h++) {
             bool match;
-            long hc = sf_csv_column(csv, sel->holdout[h].column);
-            if (hc < 0) {
-                st = fit_missing_column_impl(csv, sel->holdout[h].column, sel->holdout[h].option, err);
-                goto fail;
+            if ((st = fit_filter_row_impl(csv, &sel->holdout[h], i, &match, err)) != SF_OK) goto fail;
+            if (match) {
+                d->held_out[k] = true;
+                if (h < FIT_MAX_HOLDOUT) hold_hits[h]++;
             }
-            const char *field = csv->rows[i].fields[hc];
-            double      v     = NAN;
-            if (sel->holdout[h].op != FIT_FILTER_OP_EQ_STR &&
-                (st = fit_field_number_impl(csv, i, (size_t)hc, FIT_POSITIVE_NO, "--holdout-where", &v,
-                                            err)) != SF_OK)
-                goto fail;
-            match = fit_filter_match_impl(&sel->holdout[h], field, v);
-            if (match) d->held_out[k] = true;
         }
+    }
+    /* A hold-out that matches nothing is a mistake the user must hear about. */
+    for (size_t h = 0; h < sel->n_holdout && h < FIT_MAX_HOLDOUT; h++) {
+        if (hold_hits[h] > 0) continue;
+        st = SF_SET_AT(err, SF_EINVAL, sel->holdout[h].option,
+                       "'%s%s%s' holds out no row of the %zu selected", sel->holdout[h].column,
+                       fit_filter_op_text_impl(sel->holdout[h].op), sel->holdout[h].text, n);
+        goto fail;
     }
     if (law == FIT_LAW_FRONTIER && (st = fit_check_curves_impl(csv, d, c1, err)) != SF_OK) goto fail;
     /* --holdout K: the K largest remaining points. */
@@ -413,8 +432,10 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
                            n_fit, n_fit == 1 ? "" : "s", lname, fit_law_n_params(law), need);
         goto fail;
     }
+    free(run_first);
     return SF_OK;
 fail:
+    free(run_first);
     fit_data_free(d);
     return st;
 }

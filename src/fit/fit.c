@@ -24,6 +24,7 @@ struct fit_parameters fit_default_parameters(void) {
     p.exp_max          = 3.0;   /* wider and five times finer, then refined. */
     p.exp_step         = 0.1;
     p.exp_min_signed   = -3.0;  /* `power` may rise or fall */
+    p.exp_polish_max   = 10.0;  /* a term falling 1e10-fold per decade of x is no scaling law */
     p.kaplan_exp_min   = 0.02;
     p.kaplan_exp_max   = 1.0;
     p.kaplan_exp_step  = 0.02;
@@ -50,6 +51,8 @@ struct fit_parameters fit_default_parameters(void) {
     p.frontier_points_per_decade = 16;
     p.hull_collinear_tol = 1e-9;
     p.curve_points     = 200;
+    p.span_warn        = 10;   /* a decade */
+    p.inseparable_corr = 0.99;
     return p;
 }
 
@@ -320,7 +323,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
     memcpy(active_out, out.active, FIT_MAX_THETA * sizeof *active_out);
     bool same = true;
     for (size_t j = 0; j < st->law->n_theta; j++) same = same && out.active[j] == st->active[j];
-    if (st->nopt_have && !isfinite(nopt_out[0])) same = false;
+    /* A replicate whose optimal-size fit fails still counts for L(C): the N_opt quantities skip
+     * its missing values on their own. */
     *status_out = same ? FIT_REP_STATUS_OK : FIT_REP_STATUS_DEGENERATE;
 }
 
@@ -405,6 +409,12 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
         SF_SET(err, SF_ENOMEM, "out of memory starting a fit");
         return NULL;
     }
+    if (req->n_target > 0 && fit_law_n_vars(req->law) == 2) {
+        free(r), free(st);
+        SF_SET(err, SF_EINVAL, "a target reducible loss needs a one-variable law, not %s",
+               fit_law_name(req->law));
+        return NULL;
+    }
     r->law    = req->law;
     r->req    = *req;
     r->data   = data;
@@ -470,6 +480,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     r->objective     = best.objective;
     r->gradient_norm = best.gradient_norm;
     r->converged     = best.converged;
+    snprintf(r->status, sizeof r->status, "%s", best.status);
     st->have_cov = fit_covariance(&pb, &best, ws, st->cov, r->cov_method, sizeof r->cov_method);
     size_t p_active = 0;
     for (size_t j = 0; j < st->law->n_theta; j++) p_active += st->active[j];
@@ -525,7 +536,6 @@ void fit_result_free(struct fit_result *r) {
         free(st->rep_theta);
         free(st->rep_active);
         free(st->rep_nopt);
-        free(st->scratch);
         free(st);
     }
     free(r->stages);

@@ -53,6 +53,8 @@ const char *const *fit_law_names(void);
 struct fit_parameters {
     double exp_min, exp_max, exp_step;   /* exponent grid of the global search */
     double exp_min_signed;               /* `power` searches [exp_min_signed, exp_max] */
+    double exp_polish_max;               /* an exponent the polish drives above this makes its
+                                            term vanish but at the smallest point: bound */
     double kaplan_exp_min, kaplan_exp_max, kaplan_exp_step; /* alpha_N, alpha_D grid */
     size_t refine_cells;                 /* best cells refined on a finer grid */
     size_t refine_divisions;             /* the fine grid's step is exp_step / this */
@@ -79,6 +81,8 @@ struct fit_parameters {
     double hull_collinear_tol;           /* relative cross product below which hull points
                                             count as collinear (and are dropped) */
     double curve_points;                 /* points of a fitted curve table for figures */
+    double span_warn;                    /* warn when x spans less than this factor */
+    double inseparable_corr;             /* warn when two exponents correlate more than this */
 };
 
 struct fit_parameters fit_default_parameters(void);
@@ -106,7 +110,7 @@ void fit_data_free(struct fit_data *d);
 /* Number of points used by the fit (not held out). */
 size_t fit_data_n_fit(const struct fit_data *d);
 
-/* A row filter: COL=VALUE (string equality), COL>=V, COL>V, COL<=V, COL<V, COL==V (numeric). */
+/* A row filter: COL=VALUE (string equality), COL>=V, COL>V, COL<=V, COL<V (numeric). */
 enum fit_filter_op {
     FIT_FILTER_OP_EQ_STR,
     FIT_FILTER_OP_GE,
@@ -123,8 +127,10 @@ struct fit_filter {
     char              *option; /* owned: the option it came from, for messages ("--min") */
 };
 
-/* Parses "COL=VALUE" (op EQ_STR) or "COL OP V" with OP one of >= > <= < (numeric). `option`
- * names the option for messages. Returns false after printing nothing: the caller reports. */
+/* Parses "COL=VALUE" (op EQ_STR) or "COL OP V" with OP one of >= > <= < (numeric); with
+ * numeric_only, "COL=V" with a number V (the caller sets the op). `option` names the option for
+ * messages. Returns false with `err` set (nothing printed). On success the caller frees `f` with
+ * fit_filter_free. */
 bool fit_filter_parse(const char *text, bool numeric_only, const char *option,
                       struct fit_filter *f, struct sf_error *err);
 void fit_filter_free(struct fit_filter *f);
@@ -160,7 +166,8 @@ struct fit_groups {
 void fit_groups_free(struct fit_groups *g);
 
 /* Applies the selection's where and bound filters and splits the rows into groups. Every
- * problem (a missing column, a bound on a non-number) is SF_EINVAL with its place. */
+ * problem (a missing column, a bound on a non-number) is SF_EINVAL with its place. On SF_OK the
+ * caller frees `groups` with fit_groups_free; on failure it is left empty. */
 enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_selection *sel,
                                struct fit_groups *groups, struct sf_error *err);
 
@@ -265,6 +272,7 @@ struct fit_result {
     struct fit_param      param[FIT_MAX_PARAMS];
     double                objective, gradient_norm;
     bool                  converged;
+    char                  status[64]; /* the winning polish's status ("success", ...) */
     struct fit_stage     *stages;    /* (n_stages) owned */
     size_t                n_stages;
     struct fit_bootstrap_info boot;

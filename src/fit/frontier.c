@@ -84,6 +84,17 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
     return SF_OK;
 }
 
+size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs) {
+    size_t m = 0;
+    for (size_t h = 0; h < fr->n_hull; h++) {
+        size_t run = fr->env_run[fr->hull[h]];
+        bool   seen = false;
+        for (size_t g = 0; g < m; g++) seen = seen || runs[g] == run;
+        if (!seen) runs[m++] = run;
+    }
+    return m;
+}
+
 /* The compute range covered by the used runs with at least two points, in ln C. */
 static bool fit_frontier_range_impl(const struct fit_data *d, const struct fit_runs *runs,
                                     const bool *use, double *lo, double *hi) {

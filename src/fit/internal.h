@@ -71,6 +71,8 @@ bool fit_problem_residuals(const struct fit_problem *pb, const double *theta, co
 double fit_problem_objective(const struct fit_problem *pb, const double *r);
 /* Huber's h_δ and its transform ψ with ψ² = 2h (sign kept), and dψ/dr. */
 double fit_huber(double r, double delta);
+/* The objective's term for one residual: r² for squares, h_δ(r) for Huber. */
+static inline double fit_rho(enum fit_loss loss, double r, double delta) { return loss == FIT_LOSS_HUBER ? fit_huber(r, delta) : r * r; }
 double fit_huber_psi(double r, double delta, double *dpsi);
 
 // ---- non-negative least squares for up to three columns ----
@@ -167,9 +169,11 @@ enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double
                                   const struct fit_parameters *prm, struct fit_workspace *ws,
                                   struct fit_polish_out *out, struct sf_error *err);
 
-/* Polishes one candidate of a law problem: handles coefficients that fall to their bound
- * (drops them and polishes again) and tries reactivating a bound coefficient when the objective
- * would decrease. */
+/* Polishes one candidate of a law problem: a coefficient whose term falls below the bound
+ * threshold, or whose exponent falls to the bottom of its range (the term turns into the
+ * constant), is held at 0 with its exponent and the rest polished again. A start whose only
+ * reducible term goes flat ends with an infinite objective (another start wins). Bound terms are
+ * not tried again: the other starts of the search, with every term active, cover that. */
 enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_candidate *start,
                               const struct fit_parameters *prm, struct fit_workspace *ws,
                               struct fit_polish_out *out, struct sf_error *err);
@@ -178,6 +182,7 @@ enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_can
  * polished result wins (ties: the earlier candidate). Stages are appended to `stages` when it
  * is not NULL (capacity FIT_MAX_STAGES). */
 #define FIT_MAX_STAGES 24
+#define FIT_MAX_POLISH_STARTS 64 /* polish_starts is capped at this */
 enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit_parameters *prm,
                                   struct fit_workspace *ws, struct fit_polish_out *best,
                                   struct fit_stage *stages, size_t *n_stages,
@@ -215,6 +220,10 @@ bool fit_covariance(const struct fit_problem *pb, const struct fit_polish_out *o
                     struct fit_workspace *ws, double *cov, char *method, size_t method_len);
 
 // ---- frontier ----
+
+/* The distinct runs that own the hull's vertices, in the order of the vertices: writes their
+ * indices into data->run_names to runs (capacity n_hull) and returns the count. */
+size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs);
 
 /* The learning curves of a frontier table: for each run, its points sorted by compute
  * (compressed rows: the points of run k are pts[start[k]] .. pts[start[k+1]-1]). */
@@ -262,7 +271,6 @@ struct fit_state {
     double  nopt_theta[2];
     double  nopt_cov[4];
     bool    nopt_have;
-    double *scratch;                     /* (n_rep) percentile scratch */
 };
 
 /* report.md of a comparison (report_md.c), written by fit_write_comparison. */

@@ -53,7 +53,7 @@ double fit_problem_objective(const struct fit_problem *pb, const double *r) {
     double s = 0;
     for (size_t i = 0; i < pb->n; i++) {
         double wi = pb->w ? pb->w[i] : 1;
-        s += wi * (pb->loss == FIT_LOSS_HUBER ? fit_huber(r[i], pb->delta) : r[i] * r[i]);
+        s += wi * fit_rho(pb->loss, r[i], pb->delta);
     }
     return s;
 }

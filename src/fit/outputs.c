@@ -154,20 +154,25 @@ static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const
     e.estimate = fit_q_eval_impl(r, q, st->theta, st->active, nopt);
     e.se       = fit_q_se_impl(r, q);
     e.lo = e.hi = NAN;
-    if (st->boot_usable && st->scratch != NULL) {
+    /* The replicates' values in a buffer of this call's own, so that a finished result may be
+     * read from several threads at once. */
+    double *vals = st->boot_usable ? malloc(st->n_rep * sizeof *vals) : NULL;
+    if (vals != NULL) {
         size_t m = 0;
         for (size_t k = 0; k < st->n_rep; k++) {
             double v = fit_q_eval_impl(r, q, st->rep_theta + k * FIT_MAX_THETA,
                                        st->rep_active + k * FIT_MAX_THETA, st->rep_nopt + 2 * k);
-            if (isfinite(v)) st->scratch[m++] = v;
+            if (isfinite(v)) vals[m++] = v;
         }
         if (m >= fit_min_replicates) {
-            gsl_sort(st->scratch, 1, m);
+            gsl_sort(vals, 1, m);
             double tail = 0.5 * (1 - r->req.params.level);
-            e.lo = gsl_stats_quantile_from_sorted_data(st->scratch, 1, m, tail);
-            e.hi = gsl_stats_quantile_from_sorted_data(st->scratch, 1, m, 1 - tail);
+            e.lo = gsl_stats_quantile_from_sorted_data(vals, 1, m, tail);
+            e.hi = gsl_stats_quantile_from_sorted_data(vals, 1, m, 1 - tail);
+            free(vals);
             return e;
         }
+        free(vals);
     }
     if (isfinite(e.se) && isfinite(e.estimate)) {
         double t = st->t_quantile;
@@ -212,7 +217,7 @@ static int fit_param_bound_theta_impl(enum fit_law_kind law, size_t j) {
     switch (law) {
     case FIT_LAW_POWER_CONST:
     case FIT_LAW_FRONTIER: return j == 0 ? 0 : -1;
-    case FIT_LAW_CHINCHILLA: return (j == 0 || j == 1 || j == 3) ? (int)j : -1;
+    case FIT_LAW_CHINCHILLA: return j == 2 ? 1 : j == 4 ? 3 : (int)j; /* an exponent follows its term */
     default: return -1;
     }
 }
@@ -233,10 +238,6 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     const struct fit_law_desc *law = st->law;
     const struct fit_law_desc *rep = fit_law_desc(r->law);
     const struct fit_data     *d   = r->data;
-    if (st->n_rep > 0) {
-        st->scratch = malloc(st->n_rep * sizeof *st->scratch);
-        if (st->scratch == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for intervals");
-    }
     /* Percentile intervals only from a bootstrap that mostly worked: when many replicates fail
      * or land on a bound, the survivors are a biased sample (typically of few distinct points),
      * and the covariance's t intervals are the honest choice. */
@@ -255,8 +256,12 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
         int bt       = fit_param_bound_theta_impl(r->law, j);
         pp->at_bound = bt >= 0 && !st->active[bt];
         if (pp->at_bound) {
-            pp->value.estimate = 0;
+            /* A coefficient held at 0 is 0; the exponent of a term that is not there is not
+             * determined at all. */
+            bool exponent     = r->law == FIT_LAW_CHINCHILLA && (j == 2 || j == 4);
+            pp->value.estimate = exponent ? NAN : 0;
             pp->value.se       = NAN;
+            if (exponent) pp->value.lo = pp->value.hi = NAN;
         }
     }
     /* Points: predictions with intervals, residuals, reducible loss. */
@@ -360,11 +365,12 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     }
     /* Warnings. */
     if (!r->converged)
-        fit_warn(r, "the final polish did not reach a stationary point (%s)",
-                 r->n_stages ? r->stages[r->n_stages - 1].status : "no stage");
+        fit_warn(r, "the best polish did not reach a stationary point (%s)", r->status);
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
-        if (pp->at_bound)
+        if (pp->at_bound && isnan(pp->value.estimate))
+            fit_warn(r, "%s is not determined: its term is not in the fit", pp->name);
+        else if (pp->at_bound)
             fit_warn(r, "%s sits on its bound (0): the data do not support that term", pp->name);
         else if (isfinite(pp->value.lo) && isfinite(pp->value.hi) &&
                  pp->value.hi - pp->value.lo > fabs(pp->value.estimate))
@@ -373,10 +379,10 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     }
     double span1 = fit_span_impl(st->lx1, st->n), span2 = fit_span_impl(st->lx2, st->n);
     const char *n1 = r->law == FIT_LAW_FRONTIER ? "compute" : (d->x1_name ? d->x1_name : "x");
-    if (span1 < 10)
+    if (span1 < r->req.params.span_warn)
         fit_warn(r, "%s spans less than a decade (%.3gx): exponents are poorly determined", n1,
                  span1);
-    if (st->lx2 && span2 < 10)
+    if (st->lx2 && span2 < r->req.params.span_warn)
         fit_warn(r, "%s spans less than a decade (%.3gx): exponents are poorly determined",
                  d->x2_name ? d->x2_name : "D", span2);
     if (!st->have_cov) fit_warn(r, "no covariance: %s", r->cov_method);
@@ -397,7 +403,7 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     if (r->law == FIT_LAW_CHINCHILLA && st->have_cov && st->active[1] && st->active[3]) {
         double c = st->cov[2 * FIT_MAX_THETA + 4] /
                    sqrt(st->cov[2 * FIT_MAX_THETA + 2] * st->cov[4 * FIT_MAX_THETA + 4]);
-        if (fabs(c) > 0.99)
+        if (fabs(c) > r->req.params.inseparable_corr)
             fit_warn(r, "alpha and beta are nearly inseparable in these data (correlation %.3f)", c);
     }
     if (r->law == FIT_LAW_FRONTIER && !r->frontier.nopt_fitted)

@@ -145,14 +145,9 @@ static bool fit_stationarity_impl(struct fit_polish_ctx *c, const double *theta,
     double g[FIT_MAX_THETA] = {0}, fnorm2 = 0, jnorm2 = 0, o = 0;
     double colnorm[FIT_MAX_THETA] = {0};
     for (size_t i = 0; i < n; i++) {
-        double wi = c->w ? c->w[i] : 1.0, d = 1, psi;
-        if (c->loss == FIT_LOSS_HUBER) {
-            psi = fit_huber_psi(c->r[i], c->delta, &d);
-            o += wi * fit_huber(c->r[i], c->delta);
-        } else {
-            psi = c->r[i];
-            o += wi * c->r[i] * c->r[i];
-        }
+        double wi = c->w ? c->w[i] : 1.0, d = 1;
+        double psi = c->loss == FIT_LOSS_HUBER ? fit_huber_psi(c->r[i], c->delta, &d) : c->r[i];
+        o += wi * fit_rho(c->loss, c->r[i], c->delta);
         double fi = sqrt(wi) * psi;
         fnorm2 += fi * fi;
         for (size_t j = 0; j < p; j++) {
@@ -198,7 +193,7 @@ static bool fit_stationarity_impl(struct fit_polish_ctx *c, const double *theta,
 static double fit_huber_objective_impl(struct fit_polish_ctx *c, const double *theta, double *J) {
     if (!c->rf->fn(theta, c->r, J, c->rf->ctx)) return INFINITY;
     double o = 0;
-    for (size_t i = 0; i < c->rf->n; i++) o += (c->w ? c->w[i] : 1.0) * fit_huber(c->r[i], c->delta);
+    for (size_t i = 0; i < c->rf->n; i++) o += (c->w ? c->w[i] : 1.0) * fit_rho(FIT_LOSS_HUBER, c->r[i], c->delta);
     return isfinite(o) ? o : INFINITY;
 }
 
@@ -209,6 +204,13 @@ static double fit_huber_objective_impl(struct fit_polish_ctx *c, const double *t
  * Σ_in w r ∇r + δ Σ_out w sign(r) ∇r and whose Gauss-Newton Hessian is Σ_in w ∇r ∇rᵀ: steps on
  * that model, damped Levenberg-style and accepted only when the true objective falls, converge
  * quadratically once the partition settles. Updates x in place; returns the iterations used. */
+/* The Newton refinement's damping: the first damping (relative to the largest diagonal entry),
+ * how it grows on a rejected step and shrinks on an accepted one, the tries per iteration, and
+ * how much tighter than stationary_tol its own stop is (the cosine test below must then hold). */
+static const double fit_newton_mu_first = 1e-8, fit_newton_mu_up = 4, fit_newton_mu_down = 8;
+static const size_t fit_newton_tries   = 30;
+static const double fit_newton_tighter = 1e-3;
+
 static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
                                     const struct fit_parameters *prm) {
     const size_t n = c->rf->n, p = c->rf->p;
@@ -232,7 +234,7 @@ static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
         for (size_t a = 0; a < p; a++) hmax = fmax(hmax, H[a * p + a]);
         if (!(hmax > 0)) break;
         bool moved = false;
-        for (size_t tries = 0; tries < 30 && !moved; tries++) {
+        for (size_t tries = 0; tries < fit_newton_tries && !moved; tries++) {
             double A[FIT_MAX_THETA * FIT_MAX_THETA], step[FIT_MAX_THETA], xn[FIT_MAX_THETA];
             for (size_t a = 0; a < p * p; a++) A[a] = H[a];
             /* Damping keeps A positive definite when few points are inliers. */
@@ -241,7 +243,7 @@ static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
             gsl_vector_view gv = gsl_vector_view_array(g, p), sv = gsl_vector_view_array(step, p);
             if (gsl_linalg_cholesky_decomp1(&Av.matrix) != GSL_SUCCESS ||
                 gsl_linalg_cholesky_solve(&Av.matrix, &gv.vector, &sv.vector) != GSL_SUCCESS) {
-                mu = mu > 0 ? 4 * mu : 1e-8;
+                mu = mu > 0 ? fit_newton_mu_up * mu : fit_newton_mu_first;
                 continue;
             }
             for (size_t a = 0; a < p; a++) xn[a] = x[a] - step[a];
@@ -249,10 +251,10 @@ static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
             if (on < obj) {
                 memcpy(x, xn, p * sizeof *x);
                 obj   = fit_huber_objective_impl(c, x, c->J);
-                mu    = mu / 8;
+                mu    = mu / fit_newton_mu_down;
                 moved = true;
             } else {
-                mu = mu > 0 ? 4 * mu : 1e-8;
+                mu = mu > 0 ? fit_newton_mu_up * mu : fit_newton_mu_first;
             }
         }
         if (!moved) break;
@@ -264,7 +266,8 @@ static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
             fn += wi * psi * psi;
             for (size_t a = 0; a < p; a++) jn += wi * c->J[i * p + a] * c->J[i * p + a];
         }
-        if (sqrt(gn) <= 1e-3 * prm->stationary_tol * sqrt(jn) * fmax(sqrt(fn), prm->residual_floor))
+        if (sqrt(gn) <= fit_newton_tighter * prm->stationary_tol * sqrt(jn) *
+                            fmax(sqrt(fn), prm->residual_floor))
             break;
     }
     return it;
@@ -307,7 +310,7 @@ enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double
             if (status != GSL_CONTINUE) break;
         }
         if (iter == limit) status = GSL_EMAXITER;
-        out->iterations += iter + 1;
+        out->iterations += iter < limit ? iter + 1 : iter;
         out->nevalf += fdf.nevalf;
         fdf.nevalf = 0;
         fdf.nevaldf = 0;
@@ -398,6 +401,31 @@ static int fit_fallen_coef_impl(const struct fit_problem *pb, const double *th, 
     return -1;
 }
 
+/* A term whose exponent leaves its range is not a scaling term: at the bottom (exp_min, 0 by
+ * default) it is flat or rising and merely trades against the constant; far above the search
+ * range (exp_polish_max) it vanishes everywhere but at the smallest point, which it then fits
+ * alone. Its coefficient goes to its bound. Returns the coefficient's theta index,
+ * FIT_TERM_INVALID when the law's only reducible term left its range (power+const, frontier) or
+ * an exponent of kaplan-nd is not positive, or -1. */
+#define FIT_TERM_INVALID (-2)
+static bool fit_exponent_out_impl(double e, const struct fit_parameters *prm) {
+    return e <= prm->exp_min || e > prm->exp_polish_max;
+}
+
+static int fit_flat_term_impl(const struct fit_law_desc *law, const double *th, const bool *active,
+                              const struct fit_parameters *prm) {
+    switch (law->kind) {
+    case FIT_LAW_POWER_CONST:
+    case FIT_LAW_FRONTIER: return fit_exponent_out_impl(th[2], prm) ? FIT_TERM_INVALID : -1;
+    case FIT_LAW_CHINCHILLA:
+        if (active[1] && fit_exponent_out_impl(th[2], prm)) return active[3] ? 1 : FIT_TERM_INVALID;
+        if (active[3] && fit_exponent_out_impl(th[4], prm)) return active[1] ? 3 : FIT_TERM_INVALID;
+        return -1;
+    case FIT_LAW_KAPLAN_ND: return th[1] <= 0 || th[3] <= 0 ? FIT_TERM_INVALID : -1;
+    default: return -1; /* power may fall or rise */
+    }
+}
+
 enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_candidate *start,
                               const struct fit_parameters *prm, struct fit_workspace *ws,
                               struct fit_polish_out *out, struct sf_error *err) {
@@ -427,6 +455,14 @@ enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_can
         memcpy(x, out->theta, c.p * sizeof *x);
         for (size_t j = 0; j < c.p; j++) theta[c.map[j]] = x[j];
         int fallen = fit_fallen_coef_impl(pb, theta, active, threshold);
+        if (fallen < 0) fallen = fit_flat_term_impl(law, theta, active, prm);
+        if (fallen == FIT_TERM_INVALID) {
+            /* The only reducible term went flat: this start does not give the law. */
+            out->objective = INFINITY;
+            out->converged = false;
+            snprintf(out->status, sizeof out->status, "exponent out of range: no reducible term");
+            break;
+        }
         if (fallen < 0) break;
         /* Hold the coefficient at 0 (with its exponent) and polish the rest again. */
         active[fallen] = false;
@@ -471,12 +507,12 @@ enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit
         snprintf(s->status, sizeof s->status, "%s", st == SF_OK ? "success" : "no candidate");
     }
     if (st != SF_OK) return st;
-    size_t pick[64];
-    size_t max = prm->polish_starts < 64 ? prm->polish_starts : 64;
+    size_t pick[FIT_MAX_POLISH_STARTS];
+    size_t max = prm->polish_starts < FIT_MAX_POLISH_STARTS ? prm->polish_starts : FIT_MAX_POLISH_STARTS;
     size_t n   = fit_search_pick(pb, prm, ws, pick, max);
     /* The polish overwrites nothing in ws->cells, but copy the starts first anyway: the
      * candidates are small and the copy keeps the loop independent of the cell buffer. */
-    struct fit_candidate starts[64];
+    struct fit_candidate starts[FIT_MAX_POLISH_STARTS];
     for (size_t k = 0; k < n; k++) starts[k] = ws->cells[pick[k]];
     bool have = false;
     for (size_t k = 0; k < n; k++) {

@@ -138,12 +138,10 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                          "log-spaced compute points (%g per decade); %zu points lie on its "
                          "lower convex hull, owned by:",
                       d->n_runs, fr->n_env, r->req.params.frontier_points_per_decade, fr->n_hull);
-        for (size_t h = 0; h < fr->n_hull; h++) {
-            size_t run = fr->env_run[fr->hull[h]];
-            bool dup = false;
-            for (size_t g = 0; g < h; g++) dup = dup || fr->env_run[fr->hull[g]] == run;
-            if (!dup) sf_buf_printf(b, " `%s`", d->run_names[run]);
-        }
+        size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
+        size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
+        for (size_t h = 0; h < nh; h++) sf_buf_printf(b, " `%s`", d->run_names[hr[h]]);
+        free(hr);
         sf_buf_printf(b, ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu hull points "
                          "with a model size).\n\n",
                       fr->nopt_fitted ? "fitted to them" : "**not fitted**", fr->nopt_points);
@@ -176,7 +174,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                        "N_opt | D_opt | tokens per parameter |\n|---|---|---|---|---|\n");
         for (size_t i = 0; i < r->req.n_compute; i++) {
             const struct fit_estimate *a = &r->alloc[3 * i];
-            sf_buf_printf(b, "| %g | %.4g |", r->req.compute[i], r->req.compute[i] / 8.64e19);
+            sf_buf_printf(b, "| %g | %.4g |", r->req.compute[i], r->req.compute[i] / SF_PF_DAY_FLOP);
             for (size_t k = 0; k < 3; k++) {
                 sf_buf_printf(b, " %s ", sf_fmt_sig(n1, sizeof n1, a[k].estimate));
                 fit_md_interval_impl(b, a[k].lo, a[k].hi);

@@ -107,11 +107,14 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_kv_double(y, "gtol", p->gtol);
     sf_yaml_kv_double(y, "ftol", p->ftol);
     sf_yaml_kv_double(y, "stationary_tol", p->stationary_tol);
+    sf_yaml_kv_double(y, "exp_polish_max", p->exp_polish_max);
     sf_yaml_kv_double(y, "residual_floor", p->residual_floor);
     sf_yaml_kv_double(y, "rank_tol", p->rank_tol);
     sf_yaml_kv_double(y, "bound_log_drop", p->bound_log_drop);
     sf_yaml_kv_double(y, "fd_step", p->fd_step);
     sf_yaml_kv_double(y, "bootstrap_max_lost", p->bootstrap_max_lost);
+    sf_yaml_kv_double(y, "span_warn", p->span_warn);
+    sf_yaml_kv_double(y, "inseparable_corr", p->inseparable_corr);
     sf_yaml_kv_double(y, "frontier_points_per_decade", p->frontier_points_per_decade);
     sf_yaml_kv_double(y, "hull_collinear_tol", p->hull_collinear_tol);
     sf_yaml_map_end(y);
@@ -379,12 +382,10 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
         sf_yaml_seq_end(&y);
         sf_yaml_plain(&y, "hull_runs");
         sf_yaml_seq_begin(&y, true);
-        for (size_t h = 0; h < fr->n_hull; h++) {
-            size_t run = fr->env_run[fr->hull[h]];
-            bool   dup = false;
-            for (size_t g = 0; g < h; g++) dup = dup || fr->env_run[fr->hull[g]] == run;
-            if (!dup) sf_yaml_str(&y, d->run_names[run]);
-        }
+        size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
+        size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
+        for (size_t h = 0; h < nh; h++) sf_yaml_str(&y, d->run_names[hr[h]]);
+        free(hr);
         sf_yaml_seq_end(&y);
         fit_y_kv_num_impl(&y, "optimal_size_objective",
                           fr->nopt_fitted ? fr->nopt_objective : NAN);

@@ -15,6 +15,11 @@
 
 /* Largest exponent argument evaluated before a cell is skipped (exp overflow). */
 static const double fit_search_max_exp_arg = 700.0;
+/* Most cells refined. Refined cells lie more than this many coarse steps apart (their fine
+ * grids, ± one step, barely touch); polish starts at least this many coarse steps apart. */
+#define FIT_SEARCH_MAX_CENTRES 64
+static const double fit_search_centre_gap = 1.5;
+static const double fit_search_start_gap  = 0.5;
 
 static enum sf_status fit_cells_push_impl(struct fit_workspace *ws, const struct fit_candidate *c,
                                           struct sf_error *err) {
@@ -67,10 +72,13 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
         case FIT_LAW_FRONTIER: col[0] = sc, col[1] = sc * u[i]; break;
         case FIT_LAW_CHINCHILLA: col[0] = sc, col[1] = sc * u[i], col[2] = sc * v[i]; break;
         case FIT_LAW_KAPLAN_ND:
-            /* L^(1/alpha_D) = c1 N^(-r) + c2/D; rows divided by y^(1/alpha_D) in log space. */
+            /* L^(1/alpha_D) = c1 N^(-r) + c2/D. Log space: the relative error of t = L^(1/alpha_D)
+             * is the log residual over alpha_D, so the rows are divided by t (q = 1/t) and
+             * weighted by sqrt(w) alone (row_s's 1/y belongs to the other laws). */
             if (pb->space == FIT_SPACE_LOG) {
-                col[0] = sc * u[i] * q[i], col[1] = sc * v[i] * q[i];
-            } else { /* dL = alpha_D L d(L^(1/alpha_D)) / L^(1/alpha_D) */
+                double sw = sc * pb->y[i];
+                col[0] = sw * u[i] * q[i], col[1] = sw * v[i] * q[i];
+            } else { /* dL = alpha_D L dt / t */
                 double f = sc * e2 * pb->y[i] * q[i];
                 col[0] = f * u[i], col[1] = f * v[i];
                 t      = f / q[i];
@@ -100,7 +108,7 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
         if (law->kind == FIT_LAW_KAPLAN_ND) lp *= e2;
         double r  = pb->space == FIT_SPACE_LOG ? lp - pb->ly[i] : exp(lp) - pb->y[i];
         double wi = pb->w ? pb->w[i] : 1.0;
-        obj += wi * (pb->loss == FIT_LOSS_HUBER ? fit_huber(r, pb->delta) : r * r);
+        obj += wi * fit_rho(pb->loss, r, pb->delta);
     }
     if (!isfinite(obj)) return false;
     c->objective = obj;
@@ -269,15 +277,15 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
     qsort(ws->cells, ws->n_cells, sizeof *ws->cells, fit_candidate_cmp_impl);
     /* Refine around the best distinct coarse cells on a finer grid spanning ± one step. */
     size_t n_coarse = ws->n_cells, refined = 0;
-    double centres[64][2];
+    double centres[FIT_SEARCH_MAX_CENTRES][2];
     size_t n_centres = 0;
-    for (size_t k = 0; k < n_coarse && n_centres < prm->refine_cells && n_centres < 64; k++) {
+    for (size_t k = 0; k < n_coarse && n_centres < prm->refine_cells && n_centres < FIT_SEARCH_MAX_CENTRES; k++) {
         double e[2];
         fit_exponents_impl(law, &ws->cells[k], e);
         bool near = false;
         for (size_t m = 0; m < n_centres; m++)
-            if (fabs(e[0] - centres[m][0]) < 1.5 * step &&
-                (ndim == 1 || fabs(e[1] - centres[m][1]) < 1.5 * step))
+            if (fabs(e[0] - centres[m][0]) < fit_search_centre_gap * step &&
+                (ndim == 1 || fabs(e[1] - centres[m][1]) < fit_search_centre_gap * step))
                 near = true;
         if (near) continue;
         centres[n_centres][0] = e[0];
@@ -292,6 +300,8 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
                 if (i == div && (ndim == 1 || j == div)) continue; /* the coarse cell itself */
                 double e1 = centres[m][0] + fine * ((double)i - (double)div);
                 double e2 = ndim == 2 ? centres[m][1] + fine * ((double)j - (double)div) : 0;
+                /* The fine grid stays inside the coarse grid's range. */
+                if (e1 < lo || e1 > hi || (ndim == 2 && (e2 < lo || e2 > hi))) continue;
                 if (law->kind == FIT_LAW_KAPLAN_ND && (e1 <= 0 || e2 <= 0)) continue;
                 refined++;
                 if (!fit_cell_fresh_impl(pb, ws, e1, e2, scratch, &c)) continue;
@@ -318,7 +328,8 @@ size_t fit_search_pick(const struct fit_problem *pb, const struct fit_parameters
         for (size_t m = 0; m < n && !near; m++) {
             double f[2];
             fit_exponents_impl(law, &ws->cells[pick[m]], f);
-            if (fabs(e[0] - f[0]) < 0.5 * step && (ndim == 1 || fabs(e[1] - f[1]) < 0.5 * step))
+            if (fabs(e[0] - f[0]) < fit_search_start_gap * step &&
+                (ndim == 1 || fabs(e[1] - f[1]) < fit_search_start_gap * step))
                 near = true;
         }
         if (!near) pick[n++] = k;

@@ -30,8 +30,8 @@ void sweep_fit_defaults(struct sweep_fit *f, enum fit_law_kind law) {
     snprintf(f->x, sizeof f->x, "%s", law == FIT_LAW_FRONTIER ? "flops_6n" : "params_nonembed");
     snprintf(f->d, sizeof f->d, "tokens");
     f->frontier_hull = true;
-    /* y stays empty: the best eval loss (final for the joint laws), its control-variate form
-     * where the source knows its entropy. */
+    /* y stays empty: each run's best eval loss (or for the frontier the eval loss of the curves),
+     * in its control-variate form where the source knows its entropy (sweep_fit_y). */
 }
 
 void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_node_t *node,

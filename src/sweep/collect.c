@@ -58,9 +58,14 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
     struct sf_csv m;
     memset(&m, 0, sizeof m);
     enum sf_status status = SF_OK;
-    if (mp && sf_path_exists(mp)) {
-        status = sf_csv_read(mp, &m, err);
-        if (status == SF_OK) {
+    char  *text = NULL;
+    size_t len  = 0;
+    if (mp && sf_path_exists(mp) && (status = sf_read_file(mp, &text, &len, err)) == SF_OK) {
+        /* A trainer appends whole lines; a torn last line (a full disk, a crash inside the
+         * write) is not data yet: it is cut back on resume, and left out here. */
+        while (len > 0 && text[len - 1] != '\n') len--;
+        status = len > 0 ? sf_csv_parse(mp, text, len, &m, err) : SF_OK;
+        if (status == SF_OK && len > 0) {
             long c_step = sf_csv_column(&m, "step"), c_tok = sf_csv_column(&m, "tokens");
             long c_fl = sf_csv_column(&m, "flops_6n"), c_ev = sf_csv_column(&m, "eval_loss");
             long c_tr = sf_csv_column(&m, "eval_true_loss"), c_cv = sf_csv_column(&m, "eval_loss_cv");
@@ -85,6 +90,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
             sf_csv_free(&m);
         }
     }
+    free(text);
     free(mp);
     free(dir);
     if (status != SF_OK) return status;

@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
 
@@ -44,6 +47,12 @@ static double sweep_probe_impl(const struct sweep_run *r) {
 }
 
 void sweep_estimate_seconds(const struct sweep_run *runs, size_t n, double *seconds) {
+    /* The probes set the engine's thread count; the caller's (the fits' bootstrap) comes back. */
+#ifdef _OPENMP
+    int threads = omp_get_max_threads();
+#else
+    int threads = 1;
+#endif
     for (size_t i = 0; i < n; i++) {
         seconds[i] = NAN;
         /* Runs of one shape, batch and threads share a probe. */
@@ -57,4 +66,5 @@ void sweep_estimate_seconds(const struct sweep_run *runs, size_t n, double *seco
         }
         if (isnan(seconds[i])) seconds[i] = sweep_probe_impl(&runs[i]) * (double)runs[i].steps;
     }
+    model_set_threads(threads);
 }

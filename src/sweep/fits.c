@@ -21,6 +21,10 @@ const char *sweep_fit_y(const struct sweep_spec *s, const struct sweep_fit *f) {
     return sweep_markov_impl(s) ? "best_eval_loss_cv" : "best_eval_loss";
 }
 
+/* Without exclusions of its own, a frontier fit leaves out the first 1/this of the smallest
+ * budget's tokens: the warm-up and the first plateau of every learning curve. */
+static const double sweep_warmup_divisor = 8;
+
 /* Filters built in code, freed together. */
 struct sweep_filters {
     struct fit_filter *f;
@@ -43,6 +47,15 @@ static bool sweep_filter_add_impl(struct sweep_filters *fs, const char *text, bo
     if (numeric) fs->f[fs->n].op = op;
     fs->n++;
     return true;
+}
+
+/* Adds COL >= V (when V > 0) to the bounds. */
+static bool sweep_filter_min_impl(struct sweep_filters *fs, const char *col, double v,
+                                  const char *option, struct sf_error *err) {
+    if (!(v > 0)) return true;
+    char text[256];
+    snprintf(text, sizeof text, "%s=%.17g", col, v);
+    return sweep_filter_add_impl(fs, text, true, FIT_FILTER_OP_GE, option, err);
 }
 
 static void sweep_filters_free_impl(struct sweep_filters *fs) {
@@ -101,18 +114,14 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
             for (size_t i = 0; c_tok >= 0 && i < results.n_rows; i++) {
                 double v;
                 if (strcmp(results.rows[i].fields[c_status], "done") == 0 &&
-                    sf_parse_double(results.rows[i].fields[c_tok], &v) && (min_tokens == 0 || v / 8 < min_tokens))
-                    min_tokens = v / 8;
+                    sf_parse_double(results.rows[i].fields[c_tok], &v) &&
+                    (min_tokens == 0 || v / sweep_warmup_divisor < min_tokens))
+                    min_tokens = v / sweep_warmup_divisor;
             }
         }
-        if (min_tokens > 0) {
-            snprintf(text, sizeof text, "tokens=%.17g", min_tokens);
-            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_tokens", err)) goto fail;
-        }
-        if (min_flops > 0) {
-            snprintf(text, sizeof text, "flops_6n=%.17g", min_flops);
-            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_flops", err)) goto fail;
-        }
+        if (!sweep_filter_min_impl(&bounds, "tokens", min_tokens, "min_tokens", err) ||
+            !sweep_filter_min_impl(&bounds, "flops_6n", min_flops, "min_flops", err))
+            goto fail;
     } else {
         table = &results;
         if (fit_law_n_vars(f->law) == 1)
@@ -133,19 +142,11 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     if (f->law != FIT_LAW_FRONTIER) {
         /* Per-run laws: runs with fewer tokens or less compute than asked are left out (to fit
          * L(N) on the largest budget of a sweep that has several). */
-        if (f->min_tokens > 0) {
-            snprintf(text, sizeof text, "tokens=%.17g", f->min_tokens);
-            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_tokens", err)) goto fail;
-        }
-        if (f->min_flops > 0) {
-            snprintf(text, sizeof text, "flops_6n=%.17g", f->min_flops);
-            if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_flops", err)) goto fail;
-        }
+        if (!sweep_filter_min_impl(&bounds, "tokens", f->min_tokens, "min_tokens", err) ||
+            !sweep_filter_min_impl(&bounds, "flops_6n", f->min_flops, "min_flops", err))
+            goto fail;
     }
-    if (f->min_params > 0) {
-        snprintf(text, sizeof text, "params_nonembed=%.17g", f->min_params);
-        if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_GE, "min_params", err)) goto fail;
-    }
+    if (!sweep_filter_min_impl(&bounds, "params_nonembed", f->min_params, "min_params", err)) goto fail;
     if (f->max_params > 0) {
         snprintf(text, sizeof text, "params_nonembed=%.17g", f->max_params);
         if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_LE, "max_params", err)) goto fail;

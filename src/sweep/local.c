@@ -52,7 +52,10 @@ static pid_t sweep_spawn_impl(const char *scalefit, const char *run_dir, struct 
     if (pid == 0) {
         /* The child: output to the run's file, then the trainer itself. */
         int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        if (devnull >= 0 && devnull != STDIN_FILENO) {
+            dup2(devnull, STDIN_FILENO);
+            close(devnull);
+        }
         dup2(fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);
         char *argv[] = {(char *)"scalefit", (char *)"train", (char *)"--run-dir", (char *)run_dir, NULL};
@@ -86,6 +89,19 @@ static int sweep_order_cmp_impl(const void *a, const void *b) {
     return (x->index > y->index) - (x->index < y->index);
 }
 
+/* Appends run i to the queue (capacity n: a run is queued at most once at a time), moving the
+ * live entries to the front when the end is reached. */
+static void sweep_queue_push_impl(size_t *queue, size_t cap, size_t *head, size_t *n_queue,
+                                  size_t i) {
+    if (*n_queue == cap) {
+        memmove(queue, queue + *head, (*n_queue - *head) * sizeof *queue);
+        *n_queue -= *head;
+        *head = 0;
+    }
+    SF_ASSERT(*n_queue < cap);
+    queue[(*n_queue)++] = i;
+}
+
 static void sweep_sleep_impl(double seconds) {
     struct timespec ts = {(time_t)seconds, (long)((seconds - floor(seconds)) * 1e9)};
     nanosleep(&ts, NULL);
@@ -99,7 +115,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     const double t0    = sf_now();
     size_t       jobs  = opt->jobs > 0 ? (size_t)opt->jobs : 1;
     struct sweep_order *order = calloc(n ? n : 1, sizeof *order);
-    size_t             *queue = calloc(n ? 8 * n : 1, sizeof *queue); /* runs may queue again */
+    size_t             *queue = calloc(n ? n : 1, sizeof *queue);
     size_t             *waiting = calloc(n ? n : 1, sizeof *waiting);
     bool               *finished = calloc(n ? n : 1, sizeof *finished);
     unsigned char      *retries = calloc(n ? n : 1, sizeof *retries);
@@ -107,17 +123,13 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     const char        **ids = calloc(jobs, sizeof *ids);
     int64_t            *steps = calloc(jobs, sizeof *steps), *total = calloc(jobs, sizeof *total);
     double             *loss = calloc(jobs, sizeof *loss);
-    if (!order || !queue || !waiting || !finished || !retries || !child || !ids || !steps || !total || !loss) {
-        free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
-        free(ids), free(steps), free(total), free(loss);
-        SF_FAIL(err, SF_ENOMEM, "out of memory starting the sweep");
-    }
     /* Time estimates order the runs (longest first) and give the ETA. */
-    double *est = calloc(n ? n : 1, sizeof *est);
-    if (est == NULL) {
-        free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
-        free(ids), free(steps), free(total), free(loss);
-        SF_FAIL(err, SF_ENOMEM, "out of memory starting the sweep");
+    double             *est = calloc(n ? n : 1, sizeof *est);
+    enum sf_status      status = SF_OK;
+    if (!order || !queue || !waiting || !finished || !retries || !child || !ids || !steps ||
+        !total || !loss || !est) {
+        status = SF_SET(err, SF_ENOMEM, "out of memory starting the sweep");
+        goto done;
     }
     sweep_estimate_seconds(runs, n, est);
     for (size_t i = 0; i < n; i++)
@@ -137,10 +149,9 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
         if (st.locked)
             waiting[n_waiting++] = i;
         else
-            queue[n_queue++] = i;
+            sweep_queue_push_impl(queue, n, &head, &n_queue, i);
         work_todo += est[i];
     }
-    enum sf_status status       = SF_OK;
     bool           stopping     = false;
     double         last_display = -1e300;
     for (;;) {
@@ -166,14 +177,17 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 if (st.state == SWEEP_STATE_DONE) res->n_done++;
                 else res->n_diverged++;
             } else {
-                queue[n_queue++] = i;
+                sweep_queue_push_impl(queue, n, &head, &n_queue, i);
             }
         }
         while (!stopping && n_child < jobs && head < n_queue) {
             size_t i   = queue[head++];
             char  *dir = sweep_run_dir(out_dir, runs[i].id);
             if (dir == NULL) {
-                status = SF_SET(err, SF_ENOMEM, "out of memory");
+                /* Out of memory: stop like on a signal, so the trainers are reaped. */
+                status   = SF_SET(err, SF_ENOMEM, "out of memory");
+                stopping = true;
+                for (size_t c = 0; c < n_child; c++) kill(child[c].pid, SIGTERM);
                 break;
             }
             if (sweep_run_locked(dir, NULL)) {
@@ -194,7 +208,6 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             }
             free(dir);
         }
-        if (status != SF_OK) break;
         /* Reap what has ended. */
         for (size_t c = 0; c < n_child;) {
             int   ws;
@@ -245,7 +258,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                        retries[i]++ < sweep_max_retries) {
                 /* The trainer failed without recording why (its lock was taken by another
                  * process that has gone since): try again. */
-                queue[n_queue++] = i;
+                sweep_queue_push_impl(queue, n, &head, &n_queue, i);
                 what = "could not take its lock; queued again";
             } else {
                 char reason[640];
@@ -315,11 +328,11 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     res->wall_seconds = sf_now() - t0;
     bool unfinished   = false;
     for (size_t i = 0; i < n; i++) unfinished |= !finished[i];
+    if (status == SF_OK && stopping && unfinished)
+        status = SF_SET(err, SF_EINTERRUPTED, "stopped: the unfinished runs are checkpointed; run the "
+                                              "same command again to resume");
+done:
     free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
     free(ids), free(steps), free(total), free(loss), free(est);
-    if (status != SF_OK) return status;
-    if (stopping && unfinished)
-        SF_FAIL(err, SF_EINTERRUPTED, "stopped: the unfinished runs are checkpointed; run the same "
-                                      "command again to resume");
-    return SF_OK;
+    return status;
 }

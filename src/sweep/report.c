@@ -137,10 +137,10 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
         if (isnan(entropy)) entropy = sweep_cell_impl(&results, i, "entropy_rate");
     }
     size_t counts[6] = {0};
-    for (size_t i = 0; i < results.n_rows; i++)
-        for (int k = 0; k < 6; k++)
-            if (strcmp(sweep_cell_str_impl(&results, i, "status"), sweep_state_name((enum sweep_state)k)) == 0)
-                counts[k]++;
+    for (size_t i = 0; i < results.n_rows; i++) {
+        enum sweep_state state;
+        if (sweep_state_from_name(sweep_cell_str_impl(&results, i, "status"), &state)) counts[state]++;
+    }
     sf_buf_printf(&b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version, info->command);
     sweep_report_source_impl(&b, s, bayes, entropy);
     sf_buf_printf(&b, "%zu runs (%zu shapes × %zu budgets × %zu seeds): %zu done, %zu diverged, %zu "
@@ -253,7 +253,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                           fits[i].fit->name);
             for (size_t k = 0; k < results.n_rows; k++) {
                 if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
-                double N = sweep_cell_impl(&results, k, "params_nonembed"), lo, hi, L;
+                double N = sweep_cell_impl(&results, k, fits[i].fit->x), lo, hi, L;
                 fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
                 const char *run = sweep_cell_str_impl(&results, k, "run");
                 sf_buf_printf(&b, "| %s | %.4g | %s | %s |\n", run, N,

@@ -18,6 +18,15 @@ static const char *const sweep_state_names[] = {"pending", "running", "done",
 
 const char *sweep_state_name(enum sweep_state s) { return sweep_state_names[s]; }
 
+bool sweep_state_from_name(const char *name, enum sweep_state *s) {
+    for (int k = 0; k < 6; k++)
+        if (strcmp(name, sweep_state_names[k]) == 0) {
+            *s = (enum sweep_state)k;
+            return true;
+        }
+    return false;
+}
+
 char *sweep_run_dir(const char *out_dir, const char *id) {
     return sf_strdup_printf("%s/runs/%s", out_dir, id);
 }
@@ -161,8 +170,7 @@ void sweep_run_state_read(const char *out_dir, const char *id, struct sweep_run_
             *colon = '\0';
             snprintf(st->reason, sizeof st->reason, "%s", colon[1] == ' ' ? colon + 2 : colon + 1);
         }
-        for (int k = 0; k < 6; k++)
-            if (strcmp(text, sweep_state_names[k]) == 0) st->state = (enum sweep_state)k;
+        sweep_state_from_name(text, &st->state);
     }
     free(text);
     if (dir) {

@@ -184,6 +184,15 @@ static bool sweep_get_numbers_impl(struct sweep_ctx *c, const char *name, const 
     return ok;
 }
 
+/* A plain folder name: not empty, not hidden, no separator, blank or control character (the
+ * name also lands in Slurm job names and batch scripts). */
+static bool sweep_plain_name_impl(const char *s) {
+    if (s[0] == '\0' || s[0] == '.') return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 32 || *p == 127 || *p == '/' || *p == '\\' || *p == ' ') return false;
+    return true;
+}
+
 // ---- sections ----
 
 static const char *const sweep_root_keys[]  = {"name", "data", "model", "train", "runner",
@@ -496,8 +505,7 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         if ((v = sf_yaml_map_get(c->doc, ln, "name")) == NULL)
             SWEEP_ERR(c, ln, "a fit needs 'name' (its folder under fits/)");
         else if (sweep_get_string_impl(c, "name", v, o->name, sizeof o->name)) {
-            bool bad = o->name[0] == '\0' || o->name[0] == '.' || strpbrk(o->name, "/\\ ") != NULL;
-            if (bad) SWEEP_ERR(c, v, "fit name '%s' must be a plain folder name", o->name);
+            if (!sweep_plain_name_impl(o->name)) SWEEP_ERR(c, v, "fit name '%s' must be a plain folder name", o->name);
             for (size_t j = 0; j + 1 < s->n_fits; j++)
                 if (strcmp(s->fits[j].name, o->name) == 0) SWEEP_ERR(c, v, "fit name '%s' used twice", o->name);
         }
@@ -586,7 +594,7 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         if ((v = sf_yaml_map_get(&doc, root, "name")) == NULL)
             SWEEP_ERR(&c, root, "the sweep needs a 'name' (the default output folder is runs/NAME)");
         else if (sweep_get_string_impl(&c, "name", v, s->name, sizeof s->name) &&
-                 (s->name[0] == '\0' || s->name[0] == '.' || strpbrk(s->name, "/\\ ") != NULL))
+                 !sweep_plain_name_impl(s->name))
             SWEEP_ERR(&c, v, "'name' must be a plain folder name, not '%s'", s->name);
         const yaml_node_t *data = sf_yaml_map_get(&doc, root, "data");
         if (data == NULL)

@@ -161,6 +161,8 @@ enum sweep_state {
 };
 
 const char *sweep_state_name(enum sweep_state s);
+/* The state a name spells (as sweep_state_name writes it); false when it is none. */
+bool sweep_state_from_name(const char *name, enum sweep_state *s);
 
 /* What a run directory says about its run. */
 struct sweep_run_state {

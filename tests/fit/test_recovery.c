@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "fit.h"
+#include "internal.h"
 
 /* Builds fit_data of n points from arrays (copied). */
 static void make_data(struct fit_data *d, size_t n, const double *x1, const double *x2,
@@ -126,6 +128,67 @@ static void recover_frontier(void) {
     fit_data_free(&d);
 }
 
+/* The global search itself, law by law: exact data made with exponents that lie on the coarse
+ * grid must put the best cell there with an objective at rounding level (1e-20: the cell is
+ * the exact solution), in log and linear space. The polish could hide a broken search. */
+static void search_finds_grid_point(enum fit_law_kind law, const double *truth, enum fit_space sp) {
+    double lx1[64], lx2[64], y[64], ly[64];
+    size_t n = 0;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 6; j++, n++) {
+            double N = pow(10.0, 6 + 0.5 * i), D = pow(10.0, 8 + 0.5 * j);
+            lx1[n] = log(N), lx2[n] = log(D);
+            y[n]   = law_value(law, truth, N, D);
+            ly[n]  = log(y[n]);
+        }
+    struct fit_problem pb = {fit_law_desc(law), n, lx1, fit_law_n_vars(law) == 2 ? lx2 : NULL, y, ly,
+                             NULL, sp, FIT_LOSS_SQUARES, 0};
+    struct fit_parameters prm = fit_default_parameters();
+    struct fit_workspace *ws  = fit_workspace_alloc(n);
+    size_t                ev;
+    struct sf_error       err;
+    bool ok = fit_search(&pb, &prm, ws, &ev, &err) == SF_OK;
+    check(ok && ws->cells[0].objective < 1e-20, "%s %s space: the grid's best cell is exact (%.3g)",
+          fit_law_name(law), sp == FIT_SPACE_LOG ? "log" : "linear", ok ? ws->cells[0].objective : NAN);
+    fit_workspace_free(ws);
+}
+
+/* Chinchilla on data without any N dependence (L = 1.7 + 410.7/D^0.28, 0.3% log-normal noise,
+ * draw 13): the best fit to the noise puts a huge A/N^22 on the smallest point alone. Such a
+ * term (exponent above exp_polish_max) is no scaling term: A must end on its bound with alpha
+ * not determined, E and the D term recovered within the noise, and the fit converged. */
+static void chinchilla_without_n(void) {
+    double x1[48], x2[48], y[48];
+    size_t n = 0;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 13);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 6; j++, n++) {
+            x1[n] = pow(10.0, 7 + 0.4 * i);
+            x2[n] = pow(10.0, 9 + 0.4 * j + 0.05 * i);
+            y[n]  = (1.7 + 410.7 / pow(x2[n], 0.28)) * exp(gsl_ran_gaussian(rng, 0.003));
+        }
+    gsl_rng_free(rng);
+    struct fit_data d;
+    make_data(&d, n, x1, x2, y);
+    struct fit_request req;
+    fit_request_init(&req, FIT_LAW_CHINCHILLA);
+    req.params.bootstrap = 0;
+    struct sf_error    err;
+    struct fit_result *r = fit_run(&d, &req, NULL, &err);
+    if (check(r != NULL, "chinchilla without N: fit runs")) {
+        check(r->converged, "chinchilla without N: converged");
+        check(r->param[1].at_bound && r->param[1].value.estimate == 0, "chinchilla without N: A on its bound");
+        check(r->param[2].at_bound && isnan(r->param[2].value.estimate),
+              "chinchilla without N: alpha not determined (%g)", r->param[2].value.estimate);
+        /* 0.3% noise over 48 points: E and beta within a few percent. */
+        check_rel(r->param[0].value.estimate, 1.7, 0.05, "chinchilla without N: E");
+        check_rel(r->param[4].value.estimate, 0.28, 0.05, "chinchilla without N: beta");
+        fit_result_free(r);
+    }
+    fit_data_free(&d);
+}
+
 int main(void) {
     gsl_set_error_handler_off();
     const double power[] = {8.8e13, 0.076};
@@ -143,5 +206,12 @@ int main(void) {
         recover(FIT_LAW_CHINCHILLA, chin, sp, FIT_LOSS_HUBER, lh);
     }
     recover_frontier();
+    chinchilla_without_n();
+    const double kap_grid[] = {1e6, 0.3, 1e8, 0.4}, chin_grid[] = {1.7, 400, 0.3, 300, 0.2};
+    for (int s = 0; s < 2; s++) {
+        enum fit_space sp = s ? FIT_SPACE_LINEAR : FIT_SPACE_LOG;
+        search_finds_grid_point(FIT_LAW_KAPLAN_ND, kap_grid, sp);
+        search_finds_grid_point(FIT_LAW_CHINCHILLA, chin_grid, sp);
+    }
     return check_summary();
 }
