@@ -626,8 +626,11 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
     if (st == SF_OK) st = sweep_slurm_command_impl(argv, &out, &errb, &rc, err);
     if (st == SF_OK && rc != 0) {
         char *line = sweep_slurm_first_line_impl(&errb);
-        st = SF_SET(err, SF_EIO, "sbatch refused the sweep's job array (exit %d): %s (the batch script "
-                                 "is %s)", rc, line ? line : "", script_path);
+        if (rc == 127 && line && strncmp(line, "cannot run ", 11) == 0)
+            st = SF_SET(err, SF_EIO, "%s", line);
+        else
+            st = SF_SET(err, SF_EIO, "sbatch refused the sweep's job array (exit %d): %s (the batch script "
+                                     "is %s)", rc, line ? line : "", script_path);
         free(line);
     }
     if (st == SF_OK) {
