@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "common.h"
@@ -70,6 +71,10 @@ static void test_numbers(void) {
 }
 
 static void test_files_and_yaml(void) {
+    /* Files go to a folder of the test's own, removed at the end. */
+    char dir[] = "/tmp/sf_common_XXXXXX";
+    check(mkdtemp(dir) != NULL, "temporary folder");
+    check(chdir(dir) == 0, "into the temporary folder");
     struct sf_error    err;
     struct sf_yaml_out y;
     sf_yaml_out_init(&y);
@@ -104,6 +109,9 @@ static void test_files_and_yaml(void) {
     sf_sha256_hex("abc", 3, hex);
     check(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
           "sha256(abc) is the FIPS 180-2 value");
+    unlink("common_test.yaml");
+    unlink("bad.yaml");
+    check(chdir("/") == 0 && rmdir(dir) == 0, "temporary folder removed");
 }
 
 int main(void) {
