@@ -324,6 +324,10 @@ static enum sf_status sweep_slurm_records_read_impl(const char *sdir, struct swe
             struct sweep_slurm_sub *g = realloc(*subs, cap * sizeof *g);
             if (g == NULL) {
                 sweep_slurm_sub_free_impl(&s);
+                for (size_t k = 0; k < *n; k++) sweep_slurm_sub_free_impl(&(*subs)[k]);
+                free(*subs);
+                *subs = NULL;
+                *n    = 0;
                 free(text);
                 SF_FAIL(err, SF_ENOMEM, "out of memory reading %s/jobs", sdir);
             }
@@ -370,6 +374,7 @@ struct sweep_slurm_runinfo {
     char                   pending_reason[160]; /* the unusual waiting reason last reported */
     struct timespec        status_mtime; /* of its status file when its task was submitted or found */
     bool                   finished;  /* done or diverged (for the display) */
+    bool                   before;    /* already finished when the command started */
 };
 
 struct sweep_slurm_exec {
@@ -1029,7 +1034,7 @@ static void sweep_slurm_progress_impl(struct sweep_slurm_exec *x, double t0, dou
         const struct sweep_slurm_runinfo *r = &x->ri[i];
         if (r->phase == SWEEP_SLURM_PHASE_END) {
             n_finished++;
-            if (r->finished) done += x->runs[i].flops_exact;
+            if (r->finished && !r->before) done += x->runs[i].flops_exact;
             continue;
         }
         if (r->phase != SWEEP_SLURM_PHASE_ACTIVE) continue;
@@ -1222,7 +1227,7 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
         sweep_run_state_read(x.out, runs[i].id, &rs);
         if (rs.state == SWEEP_STATE_DONE || rs.state == SWEEP_STATE_DIVERGED) {
             r->phase    = SWEEP_SLURM_PHASE_END;
-            r->finished = true;
+            r->finished = r->before = true;
             continue;
         }
         flops_todo += runs[i].flops_exact;
