@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# timelimit.sh SCALEFIT SOURCE_ROOT CLUSTER — tasks that meet their time limit (slurm-timelimit.yaml:
+# timelimit.sh SCALEFIT SOURCE_ROOT CLUSTER HOLD — tasks that meet their time limit (slurm-timelimit.yaml:
 # one minute, Slurm's warning 20 s before it). Each run is slowed down once it has a checkpoint,
 # at no CPU cost:
 #   A is stopped (SIGSTOP). Slurm's warning continues it and sends SIGTERM; the trainer
 #     checkpoints and exits 4 before the limit (FAILED, exit 4), and the executor resubmits it.
-#   B is held by hold.py (ptrace), as a hung trainer would be: the warning and the limit's SIGTERM
-#     stay pending, so the task reaches its time limit and is killed (TIMEOUT); the trainer records
-#     nothing, so the executor marks it interrupted and resubmits it.
+#   B is held by HOLD (tests/slurm/hold.c, ptrace), as a hung trainer would be: the warning and
+#     the limit's SIGTERM stay pending, so the task reaches its time limit and is killed
+#     (TIMEOUT); the trainer records nothing, so the executor marks it interrupted and resubmits it.
 # Both resume from their checkpoints in the resubmitted arrays, and the results equal the local
 # executor's (the same runs as slurm.yaml). Beside it, the same sweep with max_resubmits 0: its
 # held run C reaches the limit too but is reported failed (resubmissions used up) with exit 1, and
@@ -15,12 +15,10 @@
 # reaches the limit without advancing and is reported failed at once, not resubmitted; with its
 # run.yaml back, running the command again finishes it.
 set -u
-SCALEFIT=$1 ROOT=$2 CLUSTER=$3
+SCALEFIT=$1 ROOT=$2 CLUSTER=$3 HOLD=$4
 . "$(dirname "$0")/lib.sh"
 ref=$(reference "$root/tests/data/sweeps/slurm.yaml") || exit 1
 sweep=$root/tests/data/sweeps/slurm-timelimit.yaml
-python=/usr/bin/python3
-[ -x "$python" ] || { failed "no $python for hold.py"; exit 1; }
 
 sed 's/slurm: {\(.*\)}/slurm: {\1, max_resubmits: 0}/; s/^name: .*/name: slurm-noresubmit/' "$sweep" >"$work/none.yaml"
 out=$work/limit none=$work/none stall=$work/stall
@@ -33,7 +31,7 @@ start_sweep "$none" "$work/none.yaml"
 none_pid=$sweep_pid
 start_sweep "$out" "$sweep"
 # As soon as each of A (OUT's d10l1 run), B (OUT's d14l2 run) and C (NONE's d14l2 run) has a
-# checkpoint, A's trainer is stopped and B's and C's are held with hold.py.
+# checkpoint, A's trainer is stopped and B's and C's are held with HOLD.
 a= b= c=
 end=$(($(date +%s) + 90))
 while [ -z "$a" ] || [ -z "$b" ] || [ -z "$c" ]; do
@@ -45,7 +43,7 @@ while [ -z "$a" ] || [ -z "$b" ] || [ -z "$c" ]; do
         if [ $h = a ]; then
             kill -STOP "$pid"
         else
-            setsid "$python" "$root/tests/slurm/hold.py" "$pid" >"$work/hold-$h.log" 2>&1 &
+            setsid "$HOLD" "$pid" >"$work/hold-$h.log" 2>&1 &
             helpers+=("$!")
         fi
         printf -v "$h" '%s' "$d"
@@ -54,7 +52,7 @@ while [ -z "$a" ] || [ -z "$b" ] || [ -z "$c" ]; do
 done
 wait_for 10 'grep -q held "$work/hold-b.log" && grep -q held "$work/hold-c.log"' \
     && pass "A stopped, B and C held (ptrace) mid-run" \
-    || { failed "hold.py could not hold the trainers"; cat "$work"/hold-*.log; }
+    || { failed "hold could not hold the trainers"; cat "$work"/hold-*.log; }
 task_a=$(task_of "$out" "$(basename "$a")") task_b=$(task_of "$out" "$(basename "$b")")
 finish_sweep
 [ "$rc" -eq 0 ] && pass "the sweep exits 0" || { failed "the sweep exited $rc"; tail -n 20 "$out.log"; }
