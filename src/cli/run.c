@@ -47,6 +47,24 @@ struct cli_run_display {
     struct sf_progress progress;
 };
 
+/* The sweep's log lines (runs done or failed, submissions to Slurm). On a terminal each one is
+ * written where the progress block was, which is then drawn again below it, so the lines stay on
+ * screen above the display; elsewhere they are plain lines between the progress lines. */
+static void cli_run_log(void *ctx, enum sf_log_level level, const char *message) {
+    struct cli_run_display *d = ctx;
+    if (level < SF_LOG_LEVEL_INFO) return;
+    if (d->progress.tty && d->progress.lines_drawn > 0) {
+        for (size_t i = 0; i < d->progress.lines_drawn; i++) fputs("\033[A", d->progress.out);
+        fputs("\r\033[J", d->progress.out);
+        d->progress.lines_drawn = 0;
+        d->progress.last_draw   = -INFINITY;
+    }
+    if (level == SF_LOG_LEVEL_WARNING) fputs("scalefit: warning: ", stderr);
+    if (level == SF_LOG_LEVEL_ERROR) fputs("scalefit: error: ", stderr);
+    fprintf(stderr, "%s\n", message);
+    fflush(stderr);
+}
+
 static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
     struct cli_run_display *d = ctx;
     char        lines[64][160];
@@ -317,9 +335,7 @@ int cli_run_main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     struct cli_run_display disp;
     sf_progress_init(&disp.progress, stderr);
-    /* On a terminal the display says it all; elsewhere each run's end is a log line. */
-    enum sf_log_level level  = disp.progress.tty ? SF_LOG_LEVEL_WARNING : SF_LOG_LEVEL_INFO;
-    struct sf_logger  logger = sf_logger_stderr(&level);
+    struct sf_logger logger = {cli_run_log, &disp};
     char             *self   = cli_run_self(argv[0]);
     struct sweep_exec_options opt = {self, jobs, &cli_run_stop, cli_run_progress, &disp, &logger,
                                      disp.progress.tty ? cli_run_ask_cancel : NULL, NULL};
