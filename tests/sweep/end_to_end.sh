@@ -2,7 +2,9 @@
 # end_to_end.sh SCALEFIT SOURCE_ROOT — a small sweep from start to finish: the directory has
 # everything DESIGN.md lists (run folders, results.csv and curves.csv with their columns, fits,
 # figures, report), `scalefit status` lists every run as done, and running it again trains
-# nothing and changes no result.
+# nothing and changes no result. The run ids are stable (pinned below: an id changes only when
+# the run's resolved config does); editing the sweep to add a size trains the new run alone and
+# keeps the finished ones; changing the learning rate gives every run a new id.
 set -u
 SCALEFIT=$1 ROOT=$2
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +31,26 @@ cp "$out/results.csv" "$work/results.before"
 [ "$stamp" = "$(stat -c %Y "$out"/runs/*/metrics.csv | sort | tr '\n' ' ')" ] \
     && pass "a second run trains nothing" || failed "a second run touched metrics.csv"
 cmp -s "$work/results.before" "$out/results.csv" && pass "a second run changes no result" || failed "results changed"
+# Stable ids: a run's id is a hash of its resolved config, so these change only on purpose.
+ids=$(ls "$out/runs" | sort | tr '\n' ' ')
+[ "$ids" = "d10l1-efd9f76725fa d14l2-85e05c38ba36 d6l1-045e65e9ecf3 " ] && pass "the run ids are the pinned ones" \
+    || failed "run ids changed: $ids"
+# Edited: one more size. Only the new run trains; the finished ones are kept as they are.
+sed 's/sizes: \[400, 1300, 4500\]/sizes: [400, 800, 1300, 4500]/' "$sweep" >"$work/more.yaml"
+grep -q "800, 1300" "$work/more.yaml" || failed "could not edit the sweep"
+"$scalefit" run "$work/more.yaml" --out "$out" >"$work/more.log" 2>&1 || failed "the edited sweep exited $?"
+n_new=$(ls "$out/runs" | grep -cv -e d10l1-efd9f76725fa -e d14l2-85e05c38ba36 -e d6l1-045e65e9ecf3)
+[ "$n_new" -eq 1 ] && [ "$(grep -c ',done,' "$out/results.csv")" -eq 4 ] \
+    && pass "an added size is one new run, and results.csv has all four" || failed "$n_new new runs after adding a size"
+[ "$stamp" = "$(stat -c %Y "$out"/runs/{d10l1-efd9f76725fa,d14l2-85e05c38ba36,d6l1-045e65e9ecf3}/metrics.csv | sort | tr '\n' ' ')" ] \
+    && pass "adding a size leaves the finished runs untouched" || failed "adding a size retrained finished runs"
+# Changed: another learning rate is another run for every shape.
+sed 's/lr: 4e-3/lr: 3e-3/' "$work/more.yaml" >"$work/lr.yaml"
+"$scalefit" run "$work/lr.yaml" --out "$out" --dry-run >"$work/lr.out" 2>&1 || failed "the dry run exited $?"
+n_rows=$(grep -c '^d[0-9]*l[0-9]*-' "$work/lr.out")
+n_old=$(ls "$out/runs" | grep -cFf - "$work/lr.out")
+[ "$n_rows" -eq 4 ] && [ "$n_old" -eq 0 ] && pass "a changed learning rate gives every run a new id" \
+    || failed "after changing lr: $n_rows runs listed, $n_old of them with an old id"
 # A bad directory for status.
 "$scalefit" status "$work/nowhere" 2>"$work/err"; rc=$?
 [ "$rc" -eq 2 ] && grep -q "no such sweep directory" "$work/err" && pass "status on a missing directory: exit 2" \
