@@ -15,21 +15,11 @@ struct cli_command {
 };
 
 static const struct cli_command cli_commands[] = {
-#ifdef SF_HAVE_CLI_RUN
     {"run", cli_run_main, "train every run of a sweep, fit the laws, draw the figures"},
-#endif
-#ifdef SF_HAVE_CLI_TRAIN
     {"train", cli_train_main, "train one run in a run directory"},
-#endif
-#ifdef SF_HAVE_CLI_FIT
     {"fit", cli_fit_main, "fit a scaling law to a loss table"},
-#endif
-#ifdef SF_HAVE_CLI_PLOT
     {"plot", cli_plot_main, "redraw the figures of a fit or sweep directory"},
-#endif
-#ifdef SF_HAVE_CLI_STATUS
     {"status", cli_status_main, "show the state of every run of a sweep"},
-#endif
     {"bench", NULL, "benchmarks: bench train|fit [options]"},
 };
 
@@ -46,12 +36,8 @@ static int cli_bench_main(int argc, char **argv) {
                 "usage: scalefit bench train|fit [options]   (scalefit bench KIND --help)\n");
         return argc < 2 ? 2 : 0;
     }
-#ifdef SF_HAVE_CLI_BENCH_TRAIN
     if (strcmp(argv[1], "train") == 0) return cli_bench_train_main(argc - 1, argv + 1);
-#endif
-#ifdef SF_HAVE_CLI_BENCH_FIT
     if (strcmp(argv[1], "fit") == 0) return cli_bench_fit_main(argc - 1, argv + 1);
-#endif
     fprintf(stderr, "scalefit: error: unknown benchmark '%s' (expected train or fit)\n", argv[1]);
     return 2;
 }

@@ -299,16 +299,8 @@ int cli_run_main(int argc, char **argv) {
         rc = 1;
         goto done;
     }
-#ifndef SF_HAVE_SLURM
-    if (spec.executor == SWEEP_EXECUTOR_SLURM) {
-        fprintf(stderr, "scalefit: --executor: error: this build has no Slurm executor\n");
-        rc = 2;
-        goto done;
-    }
-#endif
     if (dry) {
         rc = cli_run_dry(&spec, runs, n, out, jobs);
-#ifdef SF_HAVE_SLURM
         if (rc == 0 && spec.executor == SWEEP_EXECUTOR_SLURM) {
             struct sf_error e;
             char           *script = NULL, *self = cli_run_self(argv[0]);
@@ -319,7 +311,6 @@ int cli_run_main(int argc, char **argv) {
             free(script);
             free(self);
         }
-#endif
         goto done;
     }
     struct sf_error err;
@@ -343,11 +334,9 @@ int cli_run_main(int argc, char **argv) {
     double                    loops_before = sweep_loop_seconds(runs, n, out);
     fprintf(stderr, "sweep %s: %zu runs, %lld at a time, %s, in %s\n", spec.name, n, (long long)jobs,
             spec.executor == SWEEP_EXECUTOR_SLURM ? "on Slurm" : "here", out);
-#ifdef SF_HAVE_SLURM
     if (spec.executor == SWEEP_EXECUTOR_SLURM)
         st = sweep_run_slurm(&spec, runs, n, out, &opt, &res, &err);
     else
-#endif
         st = sweep_run_local(&spec, runs, n, out, &opt, &res, &err);
     sf_progress_finish(&disp.progress);
     free(self);

@@ -4,6 +4,7 @@
  * the entropy / reducible-loss split with the source's Bayes loss beside the fitted constant and
  * the reducible loss measured directly (eval_loss − eval_true_loss), timing, and the figures.
  */
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,23 +193,24 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                         "loss | std. dev. | min | max |\n|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < s->n_shapes; i++)
             for (size_t bb = 0; bb < s->n_budgets; bb++) {
-                double sum = 0, sum2 = 0, lo = INFINITY, hi = -INFINITY;
-                size_t m = 0;
-                for (size_t k = 0; k < n && k < results.n_rows; k++) {
+                double *v = malloc((n ? n : 1) * sizeof *v);
+                size_t  m = 0;
+                for (size_t k = 0; v != NULL && k < n && k < results.n_rows; k++) {
                     if (runs[k].shape_index != i || runs[k].budget_index != bb) continue;
                     if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
-                    double v = sweep_cell_impl(&results, k, isfinite(bayes) ? "best_eval_loss_cv" : "best_eval_loss");
-                    if (!isfinite(v)) continue;
-                    sum += v, sum2 += v * v, m++;
-                    lo = fmin(lo, v), hi = fmax(hi, v);
+                    double x = sweep_cell_impl(&results, k, isfinite(bayes) ? "best_eval_loss_cv" : "best_eval_loss");
+                    if (isfinite(x)) v[m++] = x;
                 }
-                double mean = m ? sum / (double)m : NAN;
-                double sd   = m > 1 ? sqrt(fmax(0, (sum2 - (double)m * mean * mean) / (double)(m - 1))) : NAN;
+                double mean = m ? gsl_stats_mean(v, 1, m) : NAN;
+                double sd   = m > 1 ? gsl_stats_sd_m(v, 1, m, mean) : NAN;
+                double lo = NAN, hi = NAN;
+                if (m) gsl_stats_minmax(&lo, &hi, v, 1, m);
+                free(v);
                 sf_buf_printf(&b, "| %lld, %lld | %g | %zu | %s | %s | %s | %s |\n",
                               (long long)s->shapes[i].d_model, (long long)s->shapes[i].n_layer,
                               s->budgets[bb], m, sf_fmt_sig(n1, sizeof n1, mean),
-                              sf_fmt_sig(n2, sizeof n2, sd), sf_fmt_sig(n3, sizeof n3, m ? lo : NAN),
-                              sf_fmt_sig(n4, sizeof n4, m ? hi : NAN));
+                              sf_fmt_sig(n2, sizeof n2, sd), sf_fmt_sig(n3, sizeof n3, lo),
+                              sf_fmt_sig(n4, sizeof n4, hi));
             }
         sf_buf_puts(&b, "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
                         "per-run fits, and every seed's curve enters the frontier.\n\n");

@@ -3,7 +3,6 @@
  * Slurm sends stay pending and only SIGKILL ends it. Prints "held" whenever the process enters a
  * ptrace stop, and "hold: PID ended (signal N | exit N)" once it is dead; exiting earlier would
  * detach and let the process go on. The slurm suite's time-limit test uses it. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,8 @@
 # figures, report), `scalefit status` lists every run as done, and running it again trains
 # nothing and changes no result. The run ids are stable (pinned below: an id changes only when
 # the run's resolved config does); editing the sweep to add a size trains the new run alone and
-# keeps the finished ones; changing the learning rate gives every run a new id.
+# keeps the finished ones; a second seed adds one run per shape and the report's seed spread;
+# changing the learning rate gives every run a new id.
 set -u
 SCALEFIT=$1 ROOT=$2
 . "$(dirname "$0")/lib.sh"
@@ -44,6 +45,18 @@ n_new=$(ls "$out/runs" | grep -cv -e d10l1-efd9f76725fa -e d14l2-85e05c38ba36 -e
     && pass "an added size is one new run, and results.csv has all four" || failed "$n_new new runs after adding a size"
 [ "$stamp" = "$(stat -c %Y "$out"/runs/{d10l1-efd9f76725fa,d14l2-85e05c38ba36,d6l1-045e65e9ecf3}/metrics.csv | sort | tr '\n' ' ')" ] \
     && pass "adding a size leaves the finished runs untouched" || failed "adding a size retrained finished runs"
+# Two seeds, with the size added above dropped again: three new runs (seed 2) beside the finished
+# seed-1 runs; results.csv has the sweep's six runs only, and the report shows the seed spread.
+sed 's/^  checkpoint_every: 25/&\n  seeds: 2/' "$sweep" >"$work/seeds.yaml"
+"$scalefit" run "$work/seeds.yaml" --out "$out" >"$work/seeds.log" 2>&1 || failed "the two-seed sweep exited $?"
+[ "$(tail -n +2 "$out/results.csv" | cut -d, -f3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = " 3 1; 3 2;" ] \
+    && pass "seeds 2: results.csv has three runs of each seed, and no others" \
+    || { failed "seeds 2: results.csv"; cut -d, -f1-3 "$out/results.csv"; }
+[ "$stamp" = "$(stat -c %Y "$out"/runs/{d10l1-efd9f76725fa,d14l2-85e05c38ba36,d6l1-045e65e9ecf3}/metrics.csv | sort | tr '\n' ' ')" ] \
+    && pass "seeds 2: the seed-1 runs are kept as they were" || failed "seeds 2: seed-1 runs retrained"
+[ "$(sed -n '/^## Spread over seeds/,/^Seeds are fitted/p' "$out/report.md" | grep -c '^| [0-9]*, [0-9]* | 60000 | 2 |')" -eq 3 ] \
+    && pass "seeds 2: the report's seed spread has each shape with two seeds done" \
+    || { failed "seeds 2: the report's seed spread"; cat "$out/report.md"; }
 # Changed: another learning rate is another run for every shape.
 sed 's/lr: 4e-3/lr: 3e-3/' "$work/more.yaml" >"$work/lr.yaml"
 "$scalefit" run "$work/lr.yaml" --out "$out" --dry-run >"$work/lr.out" 2>&1 || failed "the dry run exited $?"
