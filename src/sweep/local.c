@@ -24,10 +24,33 @@ static const double sweep_progress_seconds = 0.5;
 static const unsigned char sweep_max_retries = 3;
 
 struct sweep_child {
-    pid_t  pid;
-    size_t run;
-    double start;
+    pid_t   pid;
+    size_t  run;
+    double  start;
+    /* Its metrics.csv as first and last seen (step, the trainer's elapsed_s) and when the last
+     * step was seen: the measured pace that corrects the estimates for the ETA. */
+    int64_t step0, step1;
+    double  elapsed0, elapsed1, seen1;
 };
+
+/* The ETA in seconds: the estimated seconds each unfinished run has left (`est` × `left`, the
+ * fraction of its steps to go), scaled by `scale` (measured over estimated time), shared by the
+ * jobs but never less than the longest single run left; a running run's time since its last
+ * metrics line counts as done. */
+static double sweep_eta_impl(const double *est, const double *left, const bool *finished, size_t n,
+                             const struct sweep_child *child, size_t n_child, double scale,
+                             size_t jobs, double now) {
+    double sum = 0, longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (finished[i]) continue;
+        double t = est[i] * left[i] * scale;
+        for (size_t c = 0; c < n_child; c++)
+            if (child[c].run == i && child[c].step1 >= 0) t = fmax(0, t - (now - child[c].seen1));
+        sum += t;
+        longest = fmax(longest, t);
+    }
+    return fmax(sum / (double)jobs, longest);
+}
 
 /* Starts one trainer. Returns its pid, or -1 with err set. */
 static pid_t sweep_spawn_impl(const char *scalefit, const char *run_dir, struct sf_error *err) {
@@ -125,9 +148,10 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     double             *loss = calloc(jobs, sizeof *loss);
     /* Time estimates order the runs (longest first) and give the ETA. */
     double             *est = calloc(n ? n : 1, sizeof *est);
+    double             *left = calloc(n ? n : 1, sizeof *left);
     enum sf_status      status = SF_OK;
     if (!order || !queue || !waiting || !finished || !retries || !child || !ids || !steps ||
-        !total || !loss || !est) {
+        !total || !loss || !est || !left) {
         status = SF_SET(err, SF_ENOMEM, "out of memory starting the sweep");
         goto done;
     }
@@ -136,8 +160,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
         order[i] = (struct sweep_order){isfinite(est[i]) ? est[i] : runs[i].flops_exact, i};
     qsort(order, n, sizeof *order, sweep_order_cmp_impl);
     size_t n_queue = 0, n_waiting = 0, head = 0, n_child = 0;
-    double work_todo = 0, work_done = 0;   /* estimated seconds */
-    double took_real = 0, took_est = 0;    /* finished here: actual against estimated */
+    double took_real = 0, took_est = 0;    /* trained here: measured against estimated seconds */
     for (size_t k = 0; k < n; k++) {
         size_t                 i = order[k].index;
         struct sweep_run_state st;
@@ -150,7 +173,13 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             waiting[n_waiting++] = i;
         else
             sweep_queue_push_impl(queue, n, &head, &n_queue, i);
-        work_todo += est[i];
+        /* A run resumed from a checkpoint has only the rest of its steps to go. */
+        int64_t step = 0;
+        double  unused;
+        char   *dir = sweep_run_dir(out_dir, runs[i].id);
+        if (dir) sweep_metrics_last(dir, &step, &unused);
+        free(dir);
+        left[i] = runs[i].steps > 0 ? 1 - fmin(1, (double)step / (double)runs[i].steps) : 1;
     }
     bool           stopping     = false;
     double         last_display = -1e300;
@@ -173,7 +202,6 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             waiting[w] = waiting[--n_waiting];
             if (st.state == SWEEP_STATE_DONE || st.state == SWEEP_STATE_DIVERGED) {
                 finished[i] = true;
-                work_done += est[i];
                 if (st.state == SWEEP_STATE_DONE) res->n_done++;
                 else res->n_diverged++;
             } else {
@@ -203,7 +231,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 finished[i] = true;
                 sf_log(opt->log, SF_LOG_LEVEL_WARNING, "run %s: %s", runs[i].id, e.message);
             } else {
-                child[n_child++] = (struct sweep_child){pid, i, sf_now()};
+                child[n_child++] = (struct sweep_child){pid, i, sf_now(), -1, -1, NAN, NAN, NAN};
                 sf_log(opt->log, SF_LOG_LEVEL_DEBUG, "run %s started (pid %ld)", runs[i].id, (long)pid);
             }
             free(dir);
@@ -277,9 +305,19 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                        runs[i].id, reason, dir ? dir : "its folder");
             }
             if (finished[i]) {
-                work_done += est[i];
-                took_real += sf_now() - child[c].start;
-                took_est += est[i];
+                /* Its pace from its first metrics line seen to its end (the whole attempt when
+                 * it ended before one was seen). */
+                int64_t step_end = 0;
+                double  unused, elapsed_end = NAN;
+                if (dir) sweep_metrics_tail(dir, &step_end, &unused, &elapsed_end);
+                bool seen = child[c].step0 >= 0 && isfinite(elapsed_end) && step_end > child[c].step0;
+                double from = seen ? (double)child[c].step0 : (1 - left[i]) * (double)runs[i].steps;
+                bool trained = strcmp(what, "done") == 0 || strcmp(what, "diverged") == 0;
+                if (trained && runs[i].steps > 0 && isfinite(est[i])) {
+                    took_real += seen ? elapsed_end - child[c].elapsed0 : sf_now() - child[c].start;
+                    took_est += est[i] * fmax(0, (double)runs[i].steps - from) / (double)runs[i].steps;
+                }
+                left[i] = 0;
             }
             sf_log(opt->log, SF_LOG_LEVEL_INFO, "run %s: %s", runs[i].id, what);
             free(dir);
@@ -289,15 +327,28 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
         double now = sf_now();
         if (opt->on_progress != NULL && (now - last_display >= sweep_progress_seconds || !more)) {
             last_display = now;
-            double partial = 0;
+            double pace_real = took_real, pace_est = took_est;
             for (size_t c = 0; c < n_child; c++) {
-                char *dir = sweep_run_dir(out_dir, runs[child[c].run].id);
-                ids[c]    = runs[child[c].run].id;
-                total[c]  = runs[child[c].run].steps;
-                if (dir) sweep_metrics_last(dir, &steps[c], &loss[c]);
+                struct sweep_child *ch = &child[c];
+                size_t              i  = ch->run;
+                char               *dir = sweep_run_dir(out_dir, runs[i].id);
+                double              elapsed = NAN;
+                ids[c]   = runs[i].id;
+                total[c] = runs[i].steps;
+                steps[c] = 0;
+                loss[c]  = NAN;
+                if (dir) sweep_metrics_tail(dir, &steps[c], &loss[c], &elapsed);
                 free(dir);
-                /* A running run counts by the time it has had, up to its estimate. */
-                partial += fmin(now - child[c].start, est[child[c].run]);
+                if (isfinite(elapsed) && ch->step0 < 0) {
+                    ch->step0 = steps[c], ch->elapsed0 = elapsed;
+                } else if (isfinite(elapsed) && steps[c] > ch->step0 && steps[c] != ch->step1) {
+                    ch->step1 = steps[c], ch->elapsed1 = elapsed, ch->seen1 = now;
+                }
+                if (total[c] > 0) left[i] = 1 - fmin(1, (double)steps[c] / (double)total[c]);
+                if (ch->step1 > ch->step0 && ch->step0 >= 0 && isfinite(est[i]) && total[c] > 0) {
+                    pace_real += ch->elapsed1 - ch->elapsed0;
+                    pace_est += est[i] * (double)(ch->step1 - ch->step0) / (double)total[c];
+                }
             }
             size_t n_finished = 0, n_bad = 0;
             for (size_t i = 0; i < n; i++) n_finished += finished[i];
@@ -310,10 +361,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             p.n_pending  = n - n_finished - n_child;
             p.n_failed   = n_bad;
             p.elapsed_s  = now - t0;
-            /* The estimates scaled by what finished runs really took, shared by the jobs. */
-            double scale = took_est > 0 ? took_real / took_est : 1;
-            double left  = work_todo - work_done - partial;
-            p.eta_s      = isfinite(left) ? fmax(0, left) * scale / (double)jobs : NAN;
+            double scale = pace_est > 0 ? pace_real / pace_est : 1;
+            p.eta_s = sweep_eta_impl(est, left, finished, n, child, n_child, scale, jobs, now);
             p.n_active     = n_child;
             p.active_ids   = ids;
             p.active_step  = steps;
@@ -333,6 +382,6 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                                               "same command again to resume");
 done:
     free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
-    free(ids), free(steps), free(total), free(loss), free(est);
+    free(ids), free(steps), free(total), free(loss), free(est), free(left);
     return status;
 }
