@@ -85,7 +85,7 @@ static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
                      p->active_ids[i], (long long)p->active_step[i], (long long)p->active_steps[i],
                      p->active_loss[i]);
         else
-            snprintf(lines[n++], sizeof lines[0], "  %-22s step %6lld/%-6lld", p->active_ids[i],
+            snprintf(lines[n++], sizeof lines[0], "  %-22s step %6lld/%lld", p->active_ids[i],
                      (long long)p->active_step[i], (long long)p->active_steps[i]);
     }
     for (size_t i = 0; i < n; i++) ptr[i] = lines[i];
