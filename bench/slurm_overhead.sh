@@ -7,16 +7,19 @@
 #
 #   bench/slurm_overhead.sh [BUILD_DIR [ROUNDS [POLL_SECONDS]]]   (default: build 8 5)
 set -uo pipefail
+export LC_ALL=C
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 build=${1:-build} rounds=${2:-8} poll=${3:-5}
-bin=$here/$build/src/scalefit
 fail() { echo "slurm_overhead.sh: error: $*" >&2; exit 1; }
+case $build in /*) bin=$build/src/scalefit ;; *) bin=$here/$build/src/scalefit ;; esac
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || fail "ROUNDS must be a positive integer, not '$rounds'"
+[[ $poll =~ ^[1-9][0-9]*$ ]] || fail "POLL_SECONDS must be a positive integer, not '$poll'"
 [ -x "$bin" ] || fail "$bin not found (build first: meson setup $build && ninja -C $build)"
 [ "$(id -u)" = 0 ] || fail "starting the test cluster needs root"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/scalefit-slurm-bench.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/scalefit-slurm-bench.XXXXXX") || fail "cannot make a work folder"
 cluster=$work/cluster
 trap 'scripts/slurm-stop.sh "$cluster" >/dev/null 2>&1; rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM

@@ -95,7 +95,8 @@ static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
 
 /* Asked on Ctrl-C when a Slurm sweep runs on a terminal: cancel the jobs or leave them. */
 static bool cli_run_ask_cancel(void *ctx) {
-    (void)ctx;
+    struct cli_run_display *d = ctx;
+    d->progress.lines_drawn   = 0; /* the question goes below the block, which stays */
     FILE *tty = fopen("/dev/tty", "r+");
     if (tty == NULL) return false;
     fprintf(tty, "\nscalefit: cancel the sweep's Slurm jobs (c) or leave them running (l)? [l] ");
@@ -329,7 +330,7 @@ int cli_run_main(int argc, char **argv) {
     struct sf_logger logger = {cli_run_log, &disp};
     char             *self   = cli_run_self(argv[0]);
     struct sweep_exec_options opt = {self, jobs, &cli_run_stop, cli_run_progress, &disp, &logger,
-                                     disp.progress.tty ? cli_run_ask_cancel : NULL, NULL};
+                                     disp.progress.tty ? cli_run_ask_cancel : NULL, &disp};
     struct sweep_exec_result  res;
     double                    loops_before = sweep_loop_seconds(runs, n, out);
     fprintf(stderr, "sweep %s: %zu runs, %lld at a time, %s, in %s\n", spec.name, n, (long long)jobs,

@@ -374,8 +374,9 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
             fit_warn(r, "%s sits on its bound (0): the data do not support that term", pp->name);
         else if (isfinite(pp->value.lo) && isfinite(pp->value.hi) &&
                  pp->value.hi - pp->value.lo > fabs(pp->value.estimate))
+            /* + 0.0: a zero prints as 0, never -0 */
             fit_warn(r, "the interval of %s ([%.4g, %.4g]) is wider than its estimate (%.4g)",
-                     pp->name, pp->value.lo + 0.0, pp->value.hi + 0.0, pp->value.estimate); /* no -0 */
+                     pp->name, pp->value.lo + 0.0, pp->value.hi + 0.0, pp->value.estimate + 0.0);
     }
     double span1 = fit_span_impl(st->lx1, st->n), span2 = fit_span_impl(st->lx2, st->n);
     const char *n1 = r->law == FIT_LAW_FRONTIER ? "compute" : (d->x1_name ? d->x1_name : "x");

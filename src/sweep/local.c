@@ -33,16 +33,20 @@ struct sweep_child {
     double  elapsed0, elapsed1, seen1;
 };
 
-/* The ETA in seconds: the estimated seconds each unfinished run has left (`est` × `left`, the
- * fraction of its steps to go), scaled by `scale` (measured over estimated time), shared by the
- * jobs but never less than the longest single run left; a running run's time since its last
- * metrics line counts as done. */
+/* The ETA in seconds: the estimated seconds each run this process is to train has left (`est` ×
+ * `left`, the fraction of its steps to go; runs another process holds are left out), scaled by
+ * `scale` (measured over estimated time), shared by the jobs but never less than the longest
+ * single run left; a running run's time since its last metrics line counts as done. NAN when a
+ * run has no estimate. */
 static double sweep_eta_impl(const double *est, const double *left, const bool *finished, size_t n,
-                             const struct sweep_child *child, size_t n_child, double scale,
-                             size_t jobs, double now) {
+                             const size_t *waiting, size_t n_waiting, const struct sweep_child *child,
+                             size_t n_child, double scale, size_t jobs, double now) {
     double sum = 0, longest = 0;
     for (size_t i = 0; i < n; i++) {
-        if (finished[i]) continue;
+        bool elsewhere = false;
+        for (size_t w = 0; w < n_waiting; w++) elsewhere |= waiting[w] == i;
+        if (finished[i] || elsewhere) continue;
+        if (!isfinite(est[i])) return NAN;
         double t = est[i] * left[i] * scale;
         for (size_t c = 0; c < n_child; c++)
             if (child[c].run == i && child[c].step1 >= 0) t = fmax(0, t - (now - child[c].seen1));
@@ -174,12 +178,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
         else
             sweep_queue_push_impl(queue, n, &head, &n_queue, i);
         /* A run resumed from a checkpoint has only the rest of its steps to go. */
-        int64_t step = 0;
-        double  unused;
-        char   *dir = sweep_run_dir(out_dir, runs[i].id);
-        if (dir) sweep_metrics_last(dir, &step, &unused);
-        free(dir);
-        left[i] = runs[i].steps > 0 ? 1 - fmin(1, (double)step / (double)runs[i].steps) : 1;
+        left[i] = runs[i].steps > 0 ? 1 - fmin(1, (double)st.step / (double)runs[i].steps) : 1;
     }
     bool           stopping     = false;
     double         last_display = -1e300;
@@ -305,17 +304,16 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                        runs[i].id, reason, dir ? dir : "its folder");
             }
             if (finished[i]) {
-                /* Its pace from its first metrics line seen to its end (the whole attempt when
-                 * it ended before one was seen). */
+                /* Its pace from its first metrics line seen here to its last, in the trainer's
+                 * own clock (a run that ended before a line was seen gives no sample). */
                 int64_t step_end = 0;
                 double  unused, elapsed_end = NAN;
                 if (dir) sweep_metrics_tail(dir, &step_end, &unused, &elapsed_end);
-                bool seen = child[c].step0 >= 0 && isfinite(elapsed_end) && step_end > child[c].step0;
-                double from = seen ? (double)child[c].step0 : (1 - left[i]) * (double)runs[i].steps;
                 bool trained = strcmp(what, "done") == 0 || strcmp(what, "diverged") == 0;
-                if (trained && runs[i].steps > 0 && isfinite(est[i])) {
-                    took_real += seen ? elapsed_end - child[c].elapsed0 : sf_now() - child[c].start;
-                    took_est += est[i] * fmax(0, (double)runs[i].steps - from) / (double)runs[i].steps;
+                if (trained && child[c].step0 >= 0 && step_end > child[c].step0 && isfinite(elapsed_end) &&
+                    runs[i].steps > 0 && isfinite(est[i])) {
+                    took_real += elapsed_end - child[c].elapsed0;
+                    took_est += est[i] * (double)(step_end - child[c].step0) / (double)runs[i].steps;
                 }
                 left[i] = 0;
             }
@@ -362,7 +360,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             p.n_failed   = n_bad;
             p.elapsed_s  = now - t0;
             double scale = pace_est > 0 ? pace_real / pace_est : 1;
-            p.eta_s = sweep_eta_impl(est, left, finished, n, child, n_child, scale, jobs, now);
+            p.eta_s = sweep_eta_impl(est, left, finished, n, waiting, n_waiting, child, n_child,
+                                     scale, jobs, now);
             p.n_active     = n_child;
             p.active_ids   = ids;
             p.active_step  = steps;

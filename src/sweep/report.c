@@ -188,14 +188,15 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                       "directly against the true source (markov only).\n\n",
                   isfinite(bayes) ? " of the control-variate loss" : "");
 
-    if (s->n_seeds > 1) {
+    double *v = s->n_seeds > 1 ? malloc((n ? n : 1) * sizeof *v) : NULL;
+    if (s->n_seeds > 1 && v == NULL) b.failed = true; /* reported as out of memory on writing */
+    if (v != NULL) {
         sf_buf_puts(&b, "## Spread over seeds\n\n| shape (d_model, n_layer) | budget | seeds done | mean best "
                         "loss | std. dev. | min | max |\n|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < s->n_shapes; i++)
             for (size_t bb = 0; bb < s->n_budgets; bb++) {
-                double *v = malloc((n ? n : 1) * sizeof *v);
-                size_t  m = 0;
-                for (size_t k = 0; v != NULL && k < n && k < results.n_rows; k++) {
+                size_t m = 0;
+                for (size_t k = 0; k < n && k < results.n_rows; k++) {
                     if (runs[k].shape_index != i || runs[k].budget_index != bb) continue;
                     if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
                     double x = sweep_cell_impl(&results, k, isfinite(bayes) ? "best_eval_loss_cv" : "best_eval_loss");
@@ -205,7 +206,6 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                 double sd   = m > 1 ? gsl_stats_sd_m(v, 1, m, mean) : NAN;
                 double lo = NAN, hi = NAN;
                 if (m) gsl_stats_minmax(&lo, &hi, v, 1, m);
-                free(v);
                 sf_buf_printf(&b, "| %lld, %lld | %g | %zu | %s | %s | %s | %s |\n",
                               (long long)s->shapes[i].d_model, (long long)s->shapes[i].n_layer,
                               s->budgets[bb], m, sf_fmt_sig(n1, sizeof n1, mean),
@@ -215,6 +215,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
         sf_buf_puts(&b, "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
                         "per-run fits, and every seed's curve enters the frontier.\n\n");
     }
+    free(v);
 
     sf_buf_puts(&b, "## Laws\n\n");
     for (size_t i = 0; i < n_fits; i++) sweep_report_fit_impl(&b, s, &fits[i], bayes);

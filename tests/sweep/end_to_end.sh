@@ -26,10 +26,10 @@ status=$("$scalefit" status "$out")
 echo "$status" | grep -q "3 runs: 3 done" && pass "scalefit status: 3 done" || { failed "scalefit status"; echo "$status"; }
 grep -q "Bayes loss" "$out/report.md" && pass "report.md names the Bayes loss" || failed "report lacks the Bayes loss"
 # Again: nothing trains, nothing changes.
-stamp=$(stat -c %Y "$out"/runs/*/metrics.csv | sort | tr '\n' ' ')
+stamp=$(stat -c %.Y "$out"/runs/*/metrics.csv | sort | tr '\n' ' ')
 cp "$out/results.csv" "$work/results.before"
 "$scalefit" run "$sweep" --out "$out" >"$work/again.log" 2>&1 || failed "the second run exited $?"
-[ "$stamp" = "$(stat -c %Y "$out"/runs/*/metrics.csv | sort | tr '\n' ' ')" ] \
+[ "$stamp" = "$(stat -c %.Y "$out"/runs/*/metrics.csv | sort | tr '\n' ' ')" ] \
     && pass "a second run trains nothing" || failed "a second run touched metrics.csv"
 cmp -s "$work/results.before" "$out/results.csv" && pass "a second run changes no result" || failed "results changed"
 # Stable ids: a run's id is a hash of its resolved config, so these change only on purpose.
@@ -43,7 +43,7 @@ grep -q "800, 1300" "$work/more.yaml" || failed "could not edit the sweep"
 n_new=$(ls "$out/runs" | grep -cv -e d10l1-efd9f76725fa -e d14l2-85e05c38ba36 -e d6l1-045e65e9ecf3)
 [ "$n_new" -eq 1 ] && [ "$(grep -c ',done,' "$out/results.csv")" -eq 4 ] \
     && pass "an added size is one new run, and results.csv has all four" || failed "$n_new new runs after adding a size"
-[ "$stamp" = "$(stat -c %Y "$out"/runs/{d10l1-efd9f76725fa,d14l2-85e05c38ba36,d6l1-045e65e9ecf3}/metrics.csv | sort | tr '\n' ' ')" ] \
+[ "$stamp" = "$(stat -c %.Y "$out"/runs/{d10l1-efd9f76725fa,d14l2-85e05c38ba36,d6l1-045e65e9ecf3}/metrics.csv | sort | tr '\n' ' ')" ] \
     && pass "adding a size leaves the finished runs untouched" || failed "adding a size retrained finished runs"
 # Two seeds, with the size added above dropped again: three new runs (seed 2) beside the finished
 # seed-1 runs; results.csv has the sweep's six runs only, and the report shows the seed spread.
@@ -52,7 +52,7 @@ sed 's/^  checkpoint_every: 25/&\n  seeds: 2/' "$sweep" >"$work/seeds.yaml"
 [ "$(tail -n +2 "$out/results.csv" | cut -d, -f3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = " 3 1; 3 2;" ] \
     && pass "seeds 2: results.csv has three runs of each seed, and no others" \
     || { failed "seeds 2: results.csv"; cut -d, -f1-3 "$out/results.csv"; }
-[ "$stamp" = "$(stat -c %Y "$out"/runs/{d10l1-efd9f76725fa,d14l2-85e05c38ba36,d6l1-045e65e9ecf3}/metrics.csv | sort | tr '\n' ' ')" ] \
+[ "$stamp" = "$(stat -c %.Y "$out"/runs/{d10l1-efd9f76725fa,d14l2-85e05c38ba36,d6l1-045e65e9ecf3}/metrics.csv | sort | tr '\n' ' ')" ] \
     && pass "seeds 2: the seed-1 runs are kept as they were" || failed "seeds 2: seed-1 runs retrained"
 [ "$(sed -n '/^## Spread over seeds/,/^Seeds are fitted/p' "$out/report.md" | grep -c '^| [0-9]*, [0-9]* | 60000 | 2 |')" -eq 3 ] \
     && pass "seeds 2: the report's seed spread has each shape with two seeds done" \
