@@ -24,13 +24,17 @@ bool check_tensor_d_impl(const char *file, int line, const double *a, const doub
 /* check(cond, fmt, ...): passes when cond holds. */
 #define check(cond, ...) check_impl(__FILE__, __LINE__, (cond), __VA_ARGS__)
 /* |obs - exp| <= rtol * |exp| (exact equality when exp is 0). */
-#define check_rel(obs, exp, rtol, ...) check_rel_impl(__FILE__, __LINE__, (obs), (exp), (rtol), __VA_ARGS__)
+#define check_rel(obs, exp, rtol, ...)                                                             \
+    check_rel_impl(__FILE__, __LINE__, (obs), (exp), (rtol), __VA_ARGS__)
 /* |obs - exp| <= atol. */
-#define check_abs(obs, exp, atol, ...) check_abs_impl(__FILE__, __LINE__, (obs), (exp), (atol), __VA_ARGS__)
+#define check_abs(obs, exp, atol, ...)                                                             \
+    check_abs_impl(__FILE__, __LINE__, (obs), (exp), (atol), __VA_ARGS__)
 /* Element-wise |a - b| <= atol + rtol * |b|; reports the largest difference and the first failing
  * index. */
-#define check_tensor(a, b, n, rtol, atol, label) check_tensor_impl(__FILE__, __LINE__, (a), (b), (n), (rtol), (atol), (label))
-#define check_tensor_d(a, b, n, rtol, atol, label) check_tensor_d_impl(__FILE__, __LINE__, (a), (b), (n), (rtol), (atol), (label))
+#define check_tensor(a, b, n, rtol, atol, label)                                                   \
+    check_tensor_impl(__FILE__, __LINE__, (a), (b), (n), (rtol), (atol), (label))
+#define check_tensor_d(a, b, n, rtol, atol, label)                                                 \
+    check_tensor_d_impl(__FILE__, __LINE__, (a), (b), (n), (rtol), (atol), (label))
 
 /* Prints "N checks, N failed" and returns the exit status (0 when all passed, 1 otherwise). */
 int check_summary(void);

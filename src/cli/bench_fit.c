@@ -31,14 +31,18 @@ int cli_bench_fit_main(int argc, char **argv) {
         }
         if (i + 1 >= argc) return cli_option_error(argv[i], "needs a value (or unknown option)");
         const char *v = argv[++i];
-        if (strcmp(argv[i - 1], "--data") == 0) data = v;
-        else if (strcmp(argv[i - 1], "--n") == 0) ncol = v;
-        else if (strcmp(argv[i - 1], "--d") == 0) dcol = v;
-        else if (strcmp(argv[i - 1], "--y") == 0) ycol = v;
+        if (strcmp(argv[i - 1], "--data") == 0)
+            data = v;
+        else if (strcmp(argv[i - 1], "--n") == 0)
+            ncol = v;
+        else if (strcmp(argv[i - 1], "--d") == 0)
+            dcol = v;
+        else if (strcmp(argv[i - 1], "--y") == 0)
+            ycol = v;
         else if (strcmp(argv[i - 1], "--bootstrap") == 0) {
             if (!cli_parse_size("--bootstrap", v, &boot)) return 2;
         } else if (strcmp(argv[i - 1], "--repeat") == 0) {
-            if (!cli_parse_size("--repeat", v, &repeat) ) return 2;
+            if (!cli_parse_size("--repeat", v, &repeat)) return 2;
             if (repeat == 0) return cli_option_error("--repeat", "must be at least 1");
         } else
             return cli_option_error(argv[i - 1], "unknown option (see scalefit bench fit --help)");
@@ -49,7 +53,7 @@ int cli_bench_fit_main(int argc, char **argv) {
     if (sf_csv_read(data, &csv, &err) != SF_OK) return cli_report(&err);
     struct fit_selection sel;
     memset(&sel, 0, sizeof sel);
-    struct fit_groups groups;
+    struct fit_groups  groups;
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
     cols.n = ncol, cols.d = dcol, cols.y = ycol;
@@ -59,9 +63,8 @@ int cli_bench_fit_main(int argc, char **argv) {
         sf_csv_free(&csv);
         return cli_report(&err);
     }
-    if (groups.n == 0 ||
-        fit_data_build(&csv, groups.rows[0], groups.n_rows[0], FIT_LAW_CHINCHILLA, &cols, &sel,
-                       &d, &err) != SF_OK) {
+    if (groups.n == 0 || fit_data_build(&csv, groups.rows[0], groups.n_rows[0], FIT_LAW_CHINCHILLA,
+                                        &cols, &sel, &d, &err) != SF_OK) {
         if (groups.n == 0) sf_error_set(&err, SF_EINVAL, data, __FILE__, __LINE__, "no rows");
         fit_groups_free(&groups);
         sf_csv_free(&csv);
@@ -87,7 +90,7 @@ int cli_bench_fit_main(int argc, char **argv) {
         printf("scalefit_points %zu\n", d.n);
         printf("scalefit_fit_seconds %.6f\n", best);
         printf("scalefit_objective %.17g\n", objective);
-        req.params.bootstrap = boot;
+        req.params.bootstrap  = boot;
         double             t0 = sf_now();
         struct fit_result *r  = fit_run(&d, &req, NULL, &err);
         double             t  = sf_now() - t0;

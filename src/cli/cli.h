@@ -29,10 +29,11 @@ int cli_fit_write(const struct fit_result *r, const struct fit_provenance *prov,
 const char *cli_version(void);
 /* The whole command line as one string (for reports), valid until exit. */
 const char *cli_command_line(void);
-void cli_set_command_line(int argc, char **argv);
+void        cli_set_command_line(int argc, char **argv);
 
 /* Prints "scalefit: --OPTION: error: MESSAGE" and returns 2. */
-int cli_option_error(const char *option, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_option_error(const char *option, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Prints an sf_error in DESIGN.md's format and returns its exit status. */
 int cli_report(const struct sf_error *err);
 

@@ -14,48 +14,49 @@
 #include "fit_figures.h"
 
 static void cli_fit_usage(FILE *out) {
-    fprintf(out,
-            "usage: scalefit fit DATA.csv --law LAW[,LAW...] --out DIR [options]\n"
-            "\n"
-            "Fits scaling laws to a loss table (CSV with a header row; '#' starts a comment line).\n"
-            "\n"
-            "laws: power, power+const, chinchilla, kaplan-nd, frontier\n"
-            "columns:\n"
-            "  --x COL                 the variable of one-variable laws (power, power+const)\n"
-            "  --n COL --d COL         parameters and tokens (chinchilla, kaplan-nd)\n"
-            "  --run COL --c COL       frontier: learning-curve id and compute (FLOP) columns;\n"
-            "                          with --n COL the optimal-size law is fitted too\n"
-            "  --frontier-fit envelope|hull  frontier: fit L(C) to every envelope point (default)\n"
-            "                          or to the vertices of its lower convex hull\n"
-            "  --y COL                 the loss column (default loss)\n"
-            "  --y-unit nats|bits      unit of the loss column (default nats)\n"
-            "  --weight COL            per-point weights (relative)\n"
-            "rows:\n"
-            "  --where COL=VALUE       keep rows whose COL equals VALUE (repeatable; AND across\n"
-            "                          columns, OR among values of one column)\n"
-            "  --min COL=V, --max COL=V  keep rows with V <= COL, COL <= V (inclusive)\n"
-            "  --by COL                fit each group of rows separately\n"
-            "  --holdout-where 'COL>=V'  hold rows out of the fit (also >, <=, <; numeric)\n"
-            "  --holdout K             hold out the K rows largest in x (N, then D)\n"
-            "fitting:\n"
-            "  --space log|linear      residual space (default log)\n"
-            "  --loss squares|huber    objective, summed (default: huber for chinchilla,\n"
-            "                          squares otherwise)\n"
-            "  --delta D               Huber delta (default 1e-3)\n"
-            "  --bootstrap B           replicates for intervals (default 1000; 0: covariance only)\n"
-            "  --level L               interval level (default 0.95)\n"
-            "  --seed S                bootstrap seed (default 1)\n"
-            "results:\n"
-            "  --predict 'COL=V[,COL=V]'  forecast the loss at a point (repeatable)\n"
-            "  --target-reducible R    size (or compute) where the reducible loss is R (repeatable)\n"
-            "  --compute C             chinchilla: N_opt, D_opt at compute C in FLOP (repeatable)\n"
-            "  --true-entropy H        the data's known entropy (nats/token), to check L_inf\n"
-            "  --tokens-per-sample T   also report the entropy per sample\n"
-            "  --no-plot               do not draw figures\n"
-            "  --out DIR               where fit.yaml, report.md and figures/ go (required)\n"
-            "\n"
-            "Figures are drawn by gnuplot ($SCALEFIT_GNUPLOT, else gnuplot on the PATH) from the\n"
-            "templates in $SCALEFIT_PLOTS, else the source tree's plots/, else the installed ones.\n");
+    fprintf(
+        out,
+        "usage: scalefit fit DATA.csv --law LAW[,LAW...] --out DIR [options]\n"
+        "\n"
+        "Fits scaling laws to a loss table (CSV with a header row; '#' starts a comment line).\n"
+        "\n"
+        "laws: power, power+const, chinchilla, kaplan-nd, frontier\n"
+        "columns:\n"
+        "  --x COL                 the variable of one-variable laws (power, power+const)\n"
+        "  --n COL --d COL         parameters and tokens (chinchilla, kaplan-nd)\n"
+        "  --run COL --c COL       frontier: learning-curve id and compute (FLOP) columns;\n"
+        "                          with --n COL the optimal-size law is fitted too\n"
+        "  --frontier-fit envelope|hull  frontier: fit L(C) to every envelope point (default)\n"
+        "                          or to the vertices of its lower convex hull\n"
+        "  --y COL                 the loss column (default loss)\n"
+        "  --y-unit nats|bits      unit of the loss column (default nats)\n"
+        "  --weight COL            per-point weights (relative)\n"
+        "rows:\n"
+        "  --where COL=VALUE       keep rows whose COL equals VALUE (repeatable; AND across\n"
+        "                          columns, OR among values of one column)\n"
+        "  --min COL=V, --max COL=V  keep rows with V <= COL, COL <= V (inclusive)\n"
+        "  --by COL                fit each group of rows separately\n"
+        "  --holdout-where 'COL>=V'  hold rows out of the fit (also >, <=, <; numeric)\n"
+        "  --holdout K             hold out the K rows largest in x (N, then D)\n"
+        "fitting:\n"
+        "  --space log|linear      residual space (default log)\n"
+        "  --loss squares|huber    objective, summed (default: huber for chinchilla,\n"
+        "                          squares otherwise)\n"
+        "  --delta D               Huber delta (default 1e-3)\n"
+        "  --bootstrap B           replicates for intervals (default 1000; 0: covariance only)\n"
+        "  --level L               interval level (default 0.95)\n"
+        "  --seed S                bootstrap seed (default 1)\n"
+        "results:\n"
+        "  --predict 'COL=V[,COL=V]'  forecast the loss at a point (repeatable)\n"
+        "  --target-reducible R    size (or compute) where the reducible loss is R (repeatable)\n"
+        "  --compute C             chinchilla: N_opt, D_opt at compute C in FLOP (repeatable)\n"
+        "  --true-entropy H        the data's known entropy (nats/token), to check L_inf\n"
+        "  --tokens-per-sample T   also report the entropy per sample\n"
+        "  --no-plot               do not draw figures\n"
+        "  --out DIR               where fit.yaml, report.md and figures/ go (required)\n"
+        "\n"
+        "Figures are drawn by gnuplot ($SCALEFIT_GNUPLOT, else gnuplot on the PATH) from the\n"
+        "templates in $SCALEFIT_PLOTS, else the source tree's plots/, else the installed ones.\n");
 }
 
 /* Everything parsed from the command line. */
@@ -87,10 +88,14 @@ struct cli_fit_opts {
 };
 
 static void cli_fit_opts_free(struct cli_fit_opts *o) {
-    for (size_t i = 0; i < o->n_where; i++) fit_filter_free(&o->where[i]);
-    for (size_t i = 0; i < o->n_bounds; i++) fit_filter_free(&o->bounds[i]);
-    for (size_t i = 0; i < o->n_holdout; i++) fit_filter_free(&o->holdout[i]);
-    for (size_t i = 0; i < o->n_filters; i++) free(o->filters_text[i]);
+    for (size_t i = 0; i < o->n_where; i++)
+        fit_filter_free(&o->where[i]);
+    for (size_t i = 0; i < o->n_bounds; i++)
+        fit_filter_free(&o->bounds[i]);
+    for (size_t i = 0; i < o->n_holdout; i++)
+        fit_filter_free(&o->holdout[i]);
+    for (size_t i = 0; i < o->n_filters; i++)
+        free(o->filters_text[i]);
 }
 
 /* Records an option as it was written, for the provenance in fit.yaml. */
@@ -125,14 +130,38 @@ static bool cli_fit_add_filter(struct fit_filter *arr, size_t *n, size_t cap, co
 /* Parses the options. Returns 0 to go on, or an exit status. */
 static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     memset(o, 0, sizeof *o);
-    o->level        = NAN;
-    o->true_entropy = NAN;
-    static const char *const with_value[] = {
-        "--law", "--out", "--x", "--n", "--d", "--y", "--y-unit", "--weight", "--run", "--c",
-        "--where", "--min", "--max", "--by", "--holdout-where", "--holdout", "--space", "--loss",
-        "--delta", "--bootstrap", "--level", "--seed", "--predict", "--target-reducible",
-        "--compute", "--true-entropy", "--tokens-per-sample", "--frontier-fit", NULL};
-    static const char *const flags[] = {"--no-plot", NULL};
+    o->level                              = NAN;
+    o->true_entropy                       = NAN;
+    static const char *const with_value[] = {"--law",
+                                             "--out",
+                                             "--x",
+                                             "--n",
+                                             "--d",
+                                             "--y",
+                                             "--y-unit",
+                                             "--weight",
+                                             "--run",
+                                             "--c",
+                                             "--where",
+                                             "--min",
+                                             "--max",
+                                             "--by",
+                                             "--holdout-where",
+                                             "--holdout",
+                                             "--space",
+                                             "--loss",
+                                             "--delta",
+                                             "--bootstrap",
+                                             "--level",
+                                             "--seed",
+                                             "--predict",
+                                             "--target-reducible",
+                                             "--compute",
+                                             "--true-entropy",
+                                             "--tokens-per-sample",
+                                             "--frontier-fit",
+                                             NULL};
+    static const char *const flags[]      = {"--no-plot", NULL};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (cli_is_help(arg)) {
@@ -166,8 +195,10 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
         if (!known) {
             const char *all[64];
             size_t      m = 0;
-            for (size_t k = 0; with_value[k]; k++) all[m++] = with_value[k];
-            for (size_t k = 0; flags[k]; k++) all[m++] = flags[k];
+            for (size_t k = 0; with_value[k]; k++)
+                all[m++] = with_value[k];
+            for (size_t k = 0; flags[k]; k++)
+                all[m++] = flags[k];
             all[m]           = NULL;
             const char *hint = sf_did_you_mean(name, all);
             if (hint) return cli_option_error(name, "unknown option (did you mean %s?)", hint);
@@ -189,8 +220,9 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                 enum fit_law_kind k;
                 if (!fit_law_from_name(tok, &k)) {
                     const char *hint = sf_did_you_mean(tok, fit_law_names());
-                    return cli_option_error(name, "unknown law '%s'%s%s%s (laws: power, power+const, "
-                                                  "chinchilla, kaplan-nd, frontier)",
+                    return cli_option_error(name,
+                                            "unknown law '%s'%s%s%s (laws: power, power+const, "
+                                            "chinchilla, kaplan-nd, frontier)",
                                             tok, hint ? "; did you mean '" : "", hint ? hint : "",
                                             hint ? "'?" : "");
                 }
@@ -221,8 +253,10 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
             o->cols.y_in_bits = strcmp(value, "bits") == 0;
         } else if (strcmp(name, "--where") == 0) {
             if (strchr(value, '=') == NULL || strpbrk(value, "<>") != NULL)
-                return cli_option_error(name, "'%s' is not COL=VALUE (use --min/--max for ranges)", value);
-            if (!cli_fit_add_filter(o->where, &o->n_where, 64, name, value, false, FIT_FILTER_OP_EQ_STR))
+                return cli_option_error(name, "'%s' is not COL=VALUE (use --min/--max for ranges)",
+                                        value);
+            if (!cli_fit_add_filter(o->where, &o->n_where, 64, name, value, false,
+                                    FIT_FILTER_OP_EQ_STR))
                 return 2;
             cli_fit_note_filter(o, name, value);
         } else if (strcmp(name, "--min") == 0 || strcmp(name, "--max") == 0) {
@@ -231,19 +265,23 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                 return 2;
             cli_fit_note_filter(o, name, value);
         } else if (strcmp(name, "--holdout-where") == 0) {
-            if (!cli_fit_add_filter(o->holdout, &o->n_holdout, 16, name, value, false, FIT_FILTER_OP_EQ_STR))
+            if (!cli_fit_add_filter(o->holdout, &o->n_holdout, 16, name, value, false,
+                                    FIT_FILTER_OP_EQ_STR))
                 return 2;
             if (o->holdout[o->n_holdout - 1].op == FIT_FILTER_OP_EQ_STR)
-                return cli_option_error(name, "'%s' is not COL>=V, COL>V, COL<=V or COL<V (a numeric "
-                                              "comparison)", value);
+                return cli_option_error(name,
+                                        "'%s' is not COL>=V, COL>V, COL<=V or COL<V (a numeric "
+                                        "comparison)",
+                                        value);
             size_t l = strlen(o->holdout_text);
-            snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%s", l ? " or " : "", value);
+            snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%s", l ? " or " : "",
+                     value);
         } else if (strcmp(name, "--holdout") == 0) {
             if (!cli_parse_size(name, value, &o->holdout_k)) return 2;
             if (o->holdout_k == 0) return cli_option_error(name, "must be at least 1");
             size_t l = strlen(o->holdout_text);
-            snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%zu largest", l ? " or " : "",
-                     o->holdout_k);
+            snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%zu largest",
+                     l ? " or " : "", o->holdout_k);
         } else if (strcmp(name, "--by") == 0) {
             o->by = value;
         } else if (strcmp(name, "--frontier-fit") == 0) {
@@ -264,7 +302,8 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
             o->delta_set = true;
         } else if (strcmp(name, "--bootstrap") == 0) {
             if (!cli_parse_size(name, value, &o->bootstrap)) return 2;
-            if (o->bootstrap > 1000000) return cli_option_error(name, "%s replicates is too many (at most 1000000)", value);
+            if (o->bootstrap > 1000000)
+                return cli_option_error(name, "%s replicates is too many (at most 1000000)", value);
             o->bootstrap_set = true;
         } else if (strcmp(name, "--level") == 0) {
             if (!cli_parse_double(name, value, &o->level)) return 2;
@@ -277,53 +316,70 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
             if (o->n_predict == 64) return cli_option_error(name, "given more than 64 times");
             o->predict_text[o->n_predict++] = value;
         } else if (strcmp(name, "--target-reducible") == 0 || strcmp(name, "--compute") == 0) {
-            bool   t   = name[2] == 't';
+            bool   t = name[2] == 't';
             double v;
             if (!cli_parse_double(name, value, &v)) return 2;
             if (!(v > 0)) return cli_option_error(name, "must be positive (got %s)", value);
-            if ((t ? o->n_target : o->n_compute) == 64) return cli_option_error(name, "given more than 64 times");
+            if ((t ? o->n_target : o->n_compute) == 64)
+                return cli_option_error(name, "given more than 64 times");
             if (t)
                 o->target[o->n_target++] = v;
             else
                 o->compute[o->n_compute++] = v;
         } else if (strcmp(name, "--true-entropy") == 0) {
             if (!cli_parse_double(name, value, &o->true_entropy)) return 2;
-            if (!(o->true_entropy > 0)) return cli_option_error(name, "must be positive (got %s)", value);
+            if (!(o->true_entropy > 0))
+                return cli_option_error(name, "must be positive (got %s)", value);
         } else if (strcmp(name, "--tokens-per-sample") == 0) {
             if (!cli_parse_double(name, value, &o->tokens_per_sample)) return 2;
-            if (!(o->tokens_per_sample > 0)) return cli_option_error(name, "must be positive (got %s)", value);
+            if (!(o->tokens_per_sample > 0))
+                return cli_option_error(name, "must be positive (got %s)", value);
         }
     }
     if (o->data == NULL) {
-        fprintf(stderr, "scalefit: error: no data file given (scalefit fit DATA.csv --law LAW --out DIR)\n");
+        fprintf(
+            stderr,
+            "scalefit: error: no data file given (scalefit fit DATA.csv --law LAW --out DIR)\n");
         return 2;
     }
-    if (o->n_laws == 0) return cli_option_error("--law", "required (power, power+const, chinchilla, kaplan-nd, frontier)");
-    if (o->out == NULL) return cli_option_error("--out", "required: the folder for fit.yaml, report.md and figures");
+    if (o->n_laws == 0)
+        return cli_option_error("--law",
+                                "required (power, power+const, chinchilla, kaplan-nd, frontier)");
+    if (o->out == NULL)
+        return cli_option_error("--out",
+                                "required: the folder for fit.yaml, report.md and figures");
     for (size_t k = 0; k < o->n_laws && o->delta_set; k++) {
         /* A delta that no fit would use is an error, not a silent default. */
-        bool huber = o->loss != NULL ? strcmp(o->loss, "huber") == 0 : o->laws[k] == FIT_LAW_CHINCHILLA;
+        bool huber =
+            o->loss != NULL ? strcmp(o->loss, "huber") == 0 : o->laws[k] == FIT_LAW_CHINCHILLA;
         if (!huber)
             return cli_option_error("--delta", "applies to the Huber loss only (%s fits squares%s)",
-                                    fit_law_name(o->laws[k]), o->loss ? "" : " by default: add --loss huber");
+                                    fit_law_name(o->laws[k]),
+                                    o->loss ? "" : " by default: add --loss huber");
     }
     for (size_t k = 0; k < o->n_laws; k++) {
         enum fit_law_kind law = o->laws[k];
         if (o->n_target > 0 && fit_law_n_vars(law) == 2)
-            return cli_option_error("--target-reducible", "needs a one-variable law (power, power+const, "
-                                                          "frontier), not %s", fit_law_name(law));
+            return cli_option_error("--target-reducible",
+                                    "needs a one-variable law (power, power+const, "
+                                    "frontier), not %s",
+                                    fit_law_name(law));
         if (o->n_compute > 0 && law != FIT_LAW_CHINCHILLA)
-            return cli_option_error("--compute", "applies to chinchilla only, not %s", fit_law_name(law));
+            return cli_option_error("--compute", "applies to chinchilla only, not %s",
+                                    fit_law_name(law));
         if (law == FIT_LAW_FRONTIER && (o->n_holdout > 0 || o->holdout_k > 0))
             return cli_option_error(o->n_holdout > 0 ? "--holdout-where" : "--holdout",
                                     "does not apply to frontier (the envelope uses every curve)");
         if (law == FIT_LAW_FRONTIER && o->cols.weight != NULL)
-            return cli_option_error("--weight", "does not apply to frontier (its points are the envelope)");
+            return cli_option_error("--weight",
+                                    "does not apply to frontier (its points are the envelope)");
         if (fit_law_n_vars(law) == 1 && law != FIT_LAW_FRONTIER && o->cols.x == NULL)
             return cli_option_error("--x", "required by %s (the column of x)", fit_law_name(law));
         if (fit_law_n_vars(law) == 2 && (o->cols.n == NULL || o->cols.d == NULL))
-            return cli_option_error(o->cols.n == NULL ? "--n" : "--d", "required by %s (parameters "
-                                    "and tokens columns)", fit_law_name(law));
+            return cli_option_error(o->cols.n == NULL ? "--n" : "--d",
+                                    "required by %s (parameters "
+                                    "and tokens columns)",
+                                    fit_law_name(law));
         if (law == FIT_LAW_FRONTIER && (o->cols.run == NULL || o->cols.c == NULL))
             return cli_option_error(o->cols.run == NULL ? "--run" : "--c",
                                     "required by frontier (run id and compute columns)");
@@ -338,9 +394,11 @@ static bool cli_fit_predict(const char *text, enum fit_law_kind law, const struc
     pr->x1 = pr->x2 = NAN;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
-    const char *n1 = law == FIT_LAW_FRONTIER ? cols->c : fit_law_n_vars(law) == 1 ? cols->x : cols->n;
-    const char *n2 = fit_law_n_vars(law) == 2 ? cols->d : NULL;
-    char *save = NULL;
+    const char *n1   = law == FIT_LAW_FRONTIER    ? cols->c
+                       : fit_law_n_vars(law) == 1 ? cols->x
+                                                  : cols->n;
+    const char *n2   = fit_law_n_vars(law) == 2 ? cols->d : NULL;
+    char       *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (eq == NULL) {
@@ -358,14 +416,14 @@ static bool cli_fit_predict(const char *text, enum fit_law_kind law, const struc
         else if (n2 && strcmp(tok, n2) == 0)
             pr->x2 = v;
         else {
-            cli_option_error("--predict", "'%s' is not a variable of %s (%s%s%s)", tok, fit_law_name(law),
-                             n1 ? n1 : "?", n2 ? ", " : "", n2 ? n2 : "");
+            cli_option_error("--predict", "'%s' is not a variable of %s (%s%s%s)", tok,
+                             fit_law_name(law), n1 ? n1 : "?", n2 ? ", " : "", n2 ? n2 : "");
             return false;
         }
     }
     if (!isfinite(pr->x1) || (n2 && !isfinite(pr->x2))) {
-        cli_option_error("--predict", "'%s' must give %s%s%s", text, n1 ? n1 : "?", n2 ? " and " : "",
-                         n2 ? n2 : "");
+        cli_option_error("--predict", "'%s' must give %s%s%s", text, n1 ? n1 : "?",
+                         n2 ? " and " : "", n2 ? n2 : "");
         return false;
     }
     if (!n2) pr->x2 = 0;
@@ -388,8 +446,8 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
                        struct fit_point_request *pred) {
     struct sf_error err;
     sf_error_clear(&err);
-    *out = NULL;
-    struct fit_selection sel = {o->where, o->n_where, o->bounds, o->n_bounds,
+    *out                     = NULL;
+    struct fit_selection sel = {o->where,   o->n_where,   o->bounds,    o->n_bounds,
                                 o->holdout, o->n_holdout, o->holdout_k, o->by};
     if (fit_data_build(csv, rows, n_rows, law, &o->cols, &sel, d, &err) != SF_OK) {
         if (group) sf_error_prefix(&err, "group '%s'", group);
@@ -405,25 +463,34 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
     if (o->bootstrap_set) req.params.bootstrap = o->bootstrap;
     if (isfinite(o->level)) req.params.level = o->level;
     if (o->seed_set) req.params.seed = o->seed;
-    req.predict            = pred;
-    req.n_predict          = o->n_predict;
-    req.target_reducible   = o->target;
-    req.n_target           = o->n_target;
-    req.compute            = o->compute;
-    req.n_compute          = o->n_compute;
-    req.true_entropy       = o->true_entropy;
-    req.frontier_hull      = o->frontier_hull;
-    req.tokens_per_sample  = o->tokens_per_sample;
+    req.predict               = pred;
+    req.n_predict             = o->n_predict;
+    req.target_reducible      = o->target;
+    req.n_target              = o->n_target;
+    req.compute               = o->compute;
+    req.n_compute             = o->n_compute;
+    req.true_entropy          = o->true_entropy;
+    req.frontier_hull         = o->frontier_hull;
+    req.tokens_per_sample     = o->tokens_per_sample;
     struct sf_logger   logger = sf_logger_stderr(NULL);
     struct fit_result *r      = fit_run(d, &req, &logger, &err);
     if (r == NULL) {
-        sf_error_prefix(&err, "%s%s%s", fit_law_name(law), group ? " in group " : "", group ? group : "");
+        sf_error_prefix(&err, "%s%s%s", fit_law_name(law), group ? " in group " : "",
+                        group ? group : "");
         return cli_report(&err);
     }
-    *out = r;
-    struct fit_provenance prov = {cli_version(), cli_command_line(), o->data, sha, csv->n_rows,
-                                  n_rows, (const char *const *)o->filters_text, o->n_filters,
-                                  o->holdout_text[0] ? o->holdout_text : NULL, o->cols.weight, group};
+    *out                       = r;
+    struct fit_provenance prov = {cli_version(),
+                                  cli_command_line(),
+                                  o->data,
+                                  sha,
+                                  csv->n_rows,
+                                  n_rows,
+                                  (const char *const *)o->filters_text,
+                                  o->n_filters,
+                                  o->holdout_text[0] ? o->holdout_text : NULL,
+                                  o->cols.weight,
+                                  group};
     return cli_fit_write(r, &prov, dir, !o->no_plot);
 }
 
@@ -443,7 +510,7 @@ int cli_fit_write(const struct fit_result *r, const struct fit_provenance *prov,
 
 int cli_fit_main(int argc, char **argv) {
     struct cli_fit_opts o;
-    int rc = cli_fit_parse(argc, argv, &o);
+    int                 rc = cli_fit_parse(argc, argv, &o);
     if (rc != 0) {
         cli_fit_opts_free(&o);
         return rc < 0 ? 0 : rc;
@@ -465,9 +532,9 @@ int cli_fit_main(int argc, char **argv) {
         cli_fit_opts_free(&o);
         return cli_report(&err);
     }
-    struct fit_selection sel = {o.where, o.n_where, o.bounds, o.n_bounds,
+    struct fit_selection sel = {o.where,   o.n_where,   o.bounds,    o.n_bounds,
                                 o.holdout, o.n_holdout, o.holdout_k, o.by};
-    struct fit_groups groups;
+    struct fit_groups    groups;
     if (fit_select_rows(&csv, &sel, &groups, &err) != SF_OK) {
         sf_csv_free(&csv);
         cli_fit_opts_free(&o);
@@ -477,7 +544,8 @@ int cli_fit_main(int argc, char **argv) {
         fprintf(stderr, "scalefit: %s: error: no data rows below the header\n", o.data);
         rc = 2;
     } else if (groups.n == 0) {
-        fprintf(stderr, "scalefit: %s: error: no row passes the filters (%zu rows read)\n", o.data, csv.n_rows);
+        fprintf(stderr, "scalefit: %s: error: no row passes the filters (%zu rows read)\n", o.data,
+                csv.n_rows);
         rc = 2;
     }
     if (rc != 0) {
@@ -486,20 +554,20 @@ int cli_fit_main(int argc, char **argv) {
         cli_fit_opts_free(&o);
         return rc;
     }
-    const size_t n_fits = groups.n * o.n_laws;
+    const size_t                 n_fits  = groups.n * o.n_laws;
     struct fit_data             *data    = calloc(n_fits, sizeof *data);
     struct fit_result          **results = calloc(n_fits, sizeof *results);
     struct fit_comparison_entry *entries = calloc(n_fits, sizeof *entries);
     char                       **dirs    = calloc(n_fits, sizeof *dirs);
     char                       **rels    = calloc(n_fits, sizeof *rels);
     struct fit_point_request    *preds   = calloc(n_fits * (o.n_predict + 1), sizeof *preds);
-    char (*gdirs)[256]                   = calloc(groups.n, sizeof *gdirs);
+    char(*gdirs)[256]                    = calloc(groups.n, sizeof *gdirs);
     if (!data || !results || !entries || !dirs || !rels || !preds || !gdirs) {
         fprintf(stderr, "scalefit: error: out of memory\n");
         rc = 1;
         goto done;
     }
-    bool several = n_fits > 1 || o.by != NULL;
+    bool          several = n_fits > 1 || o.by != NULL;
     struct sf_buf summary;
     sf_buf_init(&summary);
     for (size_t g = 0; g < groups.n && rc == 0; g++) {
@@ -510,18 +578,21 @@ int cli_fit_main(int argc, char **argv) {
         snprintf(gdir, sizeof gdirs[0], "%s", base);
         for (size_t suffix = 2;; suffix++) {
             bool taken = false;
-            for (size_t h = 0; h < g; h++) taken = taken || strcmp(gdirs[h], gdir) == 0;
+            for (size_t h = 0; h < g; h++)
+                taken = taken || strcmp(gdirs[h], gdir) == 0;
             if (!taken) break;
             snprintf(gdir, sizeof gdirs[0], "%s_%zu", base, suffix);
         }
         for (size_t k = 0; k < o.n_laws && rc == 0; k++) {
-            size_t i = g * o.n_laws + k;
+            size_t      i   = g * o.n_laws + k;
             const char *law = fit_law_name(o.laws[k]);
             if (o.by)
                 rels[i] = sf_strdup_printf("%s/%s", gdir, law);
             else
                 rels[i] = sf_strdup(several ? law : ".");
-            dirs[i] = rels[i] == NULL ? NULL : several ? sf_path_join(o.out, rels[i]) : sf_strdup(o.out);
+            dirs[i] = rels[i] == NULL ? NULL
+                      : several       ? sf_path_join(o.out, rels[i])
+                                      : sf_strdup(o.out);
             if (dirs[i] == NULL) {
                 fprintf(stderr, "scalefit: error: out of memory\n");
                 rc = 1;
@@ -540,13 +611,24 @@ int cli_fit_main(int argc, char **argv) {
         }
     }
     if (rc == 0 && several) {
-        struct fit_provenance prov = {cli_version(), cli_command_line(), o.data, sha, csv.n_rows, 0,
-                                      (const char *const *)o.filters_text, o.n_filters, NULL, NULL, NULL};
-        if (fit_write_comparison(entries, n_fits, &prov, o.out, &err) != SF_OK) rc = cli_report(&err);
+        struct fit_provenance prov = {cli_version(),
+                                      cli_command_line(),
+                                      o.data,
+                                      sha,
+                                      csv.n_rows,
+                                      0,
+                                      (const char *const *)o.filters_text,
+                                      o.n_filters,
+                                      NULL,
+                                      NULL,
+                                      NULL};
+        if (fit_write_comparison(entries, n_fits, &prov, o.out, &err) != SF_OK)
+            rc = cli_report(&err);
     }
     if (rc == 0) {
         fputs(summary.data ? summary.data : "", stdout);
-        printf("wrote %s/%s\n", o.out, several ? "comparison.yaml and one folder per fit" : "fit.yaml");
+        printf("wrote %s/%s\n", o.out,
+               several ? "comparison.yaml and one folder per fit" : "fit.yaml");
     }
     sf_buf_free(&summary);
 done:
@@ -557,7 +639,8 @@ done:
         if (rels) free(rels[i]);
     }
     if (preds)
-        for (size_t i = 0; i < n_fits * (o.n_predict + 1); i++) free(preds[i].text);
+        for (size_t i = 0; i < n_fits * (o.n_predict + 1); i++)
+            free(preds[i].text);
     free(gdirs);
     free(data);
     free(results);

@@ -57,8 +57,10 @@ void cli_fit_figures_init(struct cli_fit_figures *f) {
 }
 
 void cli_fit_figures_free(struct cli_fit_figures *f) {
-    for (size_t i = 0; f->drawn && f->drawn[i]; i++) free(f->drawn[i]);
-    for (size_t i = 0; f->missing && f->missing[i]; i++) free(f->missing[i]);
+    for (size_t i = 0; f->drawn && f->drawn[i]; i++)
+        free(f->drawn[i]);
+    for (size_t i = 0; f->missing && f->missing[i]; i++)
+        free(f->missing[i]);
     free(f->drawn);
     free(f->missing);
     f->drawn = f->missing = NULL;
@@ -80,7 +82,8 @@ static void cli_fig_print_lines_impl(const char *name, const char *what, const c
     while (*p) {
         const char *e = strchr(p, '\n');
         size_t      n = e ? (size_t)(e - p) : strlen(p);
-        if (n > 0) fprintf(stderr, "scalefit: warning: figure %s: %s: %.*s\n", name, what, (int)n, p);
+        if (n > 0)
+            fprintf(stderr, "scalefit: warning: figure %s: %s: %.*s\n", name, what, (int)n, p);
         p += n + (e != NULL);
     }
 }
@@ -134,7 +137,9 @@ static void cli_range_add(struct cli_range *r, double v) {
     if (v > r->hi) r->hi = v;
 }
 
-static bool cli_range_ok(const struct cli_range *r) { return r->lo <= r->hi; }
+static bool cli_range_ok(const struct cli_range *r) {
+    return r->lo <= r->hi;
+}
 
 /* Pads a range (a fraction of its span; a flat range gets a small span of its own). */
 static struct cli_range cli_range_padded(struct cli_range r, double frac) {
@@ -155,16 +160,19 @@ static void cli_range_add_band(struct cli_range *r, const struct cli_range *core
     if (!isfinite(v) || !(v > 0) || !cli_range_ok(core)) return;
     double span = log(core->hi / core->lo);
     double room = CLI_FIG_BAND_ROOM * (span > 0 ? span : 0.1);
-    double lo   = core->lo * exp(-room), hi = core->hi * exp(room);
+    double lo = core->lo * exp(-room), hi = core->hi * exp(room);
     cli_range_add(r, v < lo ? lo : v > hi ? hi : v);
 }
 
 static void cli_fig_axis(struct plot_figure *fig, const char *axis, struct cli_range r) {
     if (cli_range_ok(&r) && !(r.hi > r.lo)) {
         /* One value: a span around it (a factor of two, or +-1 on a linear axis at 0). */
-        if (r.log_axis) r.lo /= 2, r.hi *= 2;
-        else if (r.lo != 0) r.lo -= fabs(r.lo) / 2, r.hi += fabs(r.hi) / 2;
-        else r.lo = -1, r.hi = 1;
+        if (r.log_axis)
+            r.lo /= 2, r.hi *= 2;
+        else if (r.lo != 0)
+            r.lo -= fabs(r.lo) / 2, r.hi += fabs(r.hi) / 2;
+        else
+            r.lo = -1, r.hi = 1;
     }
     r = cli_range_padded(r, CLI_FIG_LOG_PAD);
     if (!cli_range_ok(&r)) r.lo = 1, r.hi = 10;
@@ -196,7 +204,8 @@ static size_t cli_fig_grid_size(const struct fit_result *r) {
 
 static double cli_fig_param(const struct fit_result *r, const char *name) {
     for (size_t j = 0; j < r->p; j++)
-        if (r->param[j].name && strcmp(r->param[j].name, name) == 0) return r->param[j].value.estimate;
+        if (r->param[j].name && strcmp(r->param[j].name, name) == 0)
+            return r->param[j].value.estimate;
     return NAN;
 }
 
@@ -206,7 +215,7 @@ static double cli_fig_param(const struct fit_result *r, const char *name) {
  * NULL when the name does not say. */
 static const char *cli_fig_unit(const char *column) {
     if (column == NULL) return NULL;
-    char low[128];
+    char   low[128];
     size_t i = 0;
     for (; column[i] && i + 1 < sizeof low; i++)
         low[i] = (char)(column[i] >= 'A' && column[i] <= 'Z' ? column[i] - 'A' + 'a' : column[i]);
@@ -246,12 +255,12 @@ struct cli_fig {
     const struct fit_data   *d;
     const char              *figdir;
     struct cli_fit_figures  *out;
-    bool                     two_var;   /* chinchilla, kaplan-nd */
+    bool                     two_var; /* chinchilla, kaplan-nd */
     bool                     frontier;
-    const char              *x_unit;    /* unit of the x of figures 1-3 */
-    const char              *x_column;  /* its column name (for an unknown unit) */
+    const char              *x_unit;   /* unit of the x of figures 1-3 */
+    const char              *x_column; /* its column name (for an unknown unit) */
     const char              *x_symbol;
-    size_t                   n_grid;    /* points of a curve */
+    size_t                   n_grid; /* points of a curve */
 };
 
 /* The x axis label of figures 1 and 2. */
@@ -282,9 +291,9 @@ static void cli_fig_allocation(const struct fit_result *r, double c, double *n, 
     }
     double nc = cli_fig_param(r, "N_c"), an = cli_fig_param(r, "alpha_N");
     double dc = cli_fig_param(r, "D_c"), ad = cli_fig_param(r, "alpha_D");
-    double p  = an / ad;
-    *n  = exp((log(p) + p * log(nc) + log(c) - log(6) - log(dc)) / (p + 1));
-    *dd = c / 6 / *n;
+    double p = an / ad;
+    *n       = exp((log(p) + p * log(nc) + log(c) - log(6) - log(dc)) / (p + 1));
+    *dd      = c / 6 / *n;
 }
 
 /* True when the law has a compute-optimal allocation to draw (finite, positive). */
@@ -447,7 +456,8 @@ static struct cli_range cli_fig_x_range(const struct cli_fig *cf, struct cli_ran
         cli_range_add(&xr, x);
     }
     if (data_only) *data_only = xr;
-    for (size_t k = 0; k < cf->r->req.n_predict; k++) cli_range_add(&xr, cli_fig_forecast_x(cf, k));
+    for (size_t k = 0; k < cf->r->req.n_predict; k++)
+        cli_range_add(&xr, cli_fig_forecast_x(cf, k));
     return xr;
 }
 
@@ -461,16 +471,16 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
         cli_fit_figures_skip(cf->out, name, "no point with a positive x");
         return;
     }
-    const bool   has_const = fit_law_has_constant(r->law);
-    const double c         = has_const && reducible ? r->entropy.estimate : 0;
-    struct plot_figure *fig = cli_fig_new("loss", name);
-    struct plot_table  *tp = plot_figure_table(fig, "points", "x loss");
-    struct plot_table  *th = plot_figure_table(fig, "heldout", "x loss");
-    struct plot_table  *tc = plot_figure_table(fig, "curve", "x loss lo hi");
-    struct plot_table  *te = plot_figure_table(fig, "extension", "x loss lo hi");
-    struct plot_table  *tf = plot_figure_table(fig, "forecasts", "x loss lo hi");
-    struct cli_range    core = cli_range_new(true), yr;
-    size_t              below = 0;
+    const bool          has_const = fit_law_has_constant(r->law);
+    const double        c         = has_const && reducible ? r->entropy.estimate : 0;
+    struct plot_figure *fig       = cli_fig_new("loss", name);
+    struct plot_table  *tp        = plot_figure_table(fig, "points", "x loss");
+    struct plot_table  *th        = plot_figure_table(fig, "heldout", "x loss");
+    struct plot_table  *tc        = plot_figure_table(fig, "curve", "x loss lo hi");
+    struct plot_table  *te        = plot_figure_table(fig, "extension", "x loss lo hi");
+    struct plot_table  *tf        = plot_figure_table(fig, "forecasts", "x loss lo hi");
+    struct cli_range    core      = cli_range_new(true), yr;
+    size_t              below     = 0;
     for (size_t i = 0; i < cli_fig_n_points(cf); i++) {
         double x, y;
         bool   held;
@@ -485,9 +495,9 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
     }
     /* The curve over the data (from the smallest x, forecasts included), then on to the
      * largest forecast. */
-    size_t  n    = cf->n_grid;
-    double *grid = malloc(n * sizeof *grid);
-    bool    has_band = false;
+    size_t           n         = cf->n_grid;
+    double          *grid      = malloc(n * sizeof *grid);
+    bool             has_band  = false;
     struct cli_range band_vals = cli_range_new(true);
     if (grid == NULL) {
         plot_figure_free(fig);
@@ -557,8 +567,9 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
     plot_figure_set_num(fig, "linf", has_const ? r->entropy.estimate : NAN);
     plot_figure_set_num(fig, "linf_lo", has_const ? r->entropy.lo : NAN);
     plot_figure_set_num(fig, "linf_hi", has_const ? r->entropy.hi : NAN);
-    plot_figure_set_int(fig, "has_const_band", has_const && !reducible && isfinite(r->entropy.lo) &&
-                                                   isfinite(r->entropy.hi));
+    plot_figure_set_int(fig, "has_const_band",
+                        has_const && !reducible && isfinite(r->entropy.lo) &&
+                            isfinite(r->entropy.hi));
     sf_buf_printf(&b, cf->frontier ? "envelope (fitted, %zu points)" : "fitted points (%zu)",
                   plot_table_rows(tp));
     if (below) sf_buf_printf(&b, "; %zu at or below %s not shown", below, cli_fig_const_name(r));
@@ -591,10 +602,10 @@ static void cli_fig_loss(const struct cli_fig *cf, bool reducible) {
 static void cli_fig_residuals(const struct cli_fig *cf) {
     const struct fit_result *r   = cf->r;
     struct plot_figure      *fig = cli_fig_new("residuals", "residuals");
-    struct plot_table *tp = plot_figure_table(fig, "points", "x residual_log colour");
-    struct plot_table *th = plot_figure_table(fig, "heldout", "x residual_log colour");
-    struct cli_range   xr = cli_range_new(true), cr = cli_range_new(true);
-    double             amax = 0;
+    struct plot_table       *tp  = plot_figure_table(fig, "points", "x residual_log colour");
+    struct plot_table       *th  = plot_figure_table(fig, "heldout", "x residual_log colour");
+    struct cli_range         xr = cli_range_new(true), cr = cli_range_new(true);
+    double                   amax = 0;
     for (size_t i = 0; i < cli_fig_n_points(cf); i++) {
         double x, y, res, colour = NAN;
         bool   held;
@@ -642,7 +653,8 @@ static void cli_fig_residuals(const struct cli_fig *cf) {
         sf_buf_puts(&b, "training data D (tokens)");
         cli_fig_set_buf(fig, "cblabel_text", &b);
     }
-    sf_buf_printf(&b, "%s (RMSE %.3g)", cf->frontier ? "envelope points" : "fitted points", r->rmse_log);
+    sf_buf_printf(&b, "%s (RMSE %.3g)", cf->frontier ? "envelope points" : "fitted points",
+                  r->rmse_log);
     cli_fig_set_buf(fig, "key_points", &b);
     sf_buf_printf(&b, "held out (RMSE %.3g)", r->heldout_rmse_log);
     cli_fig_set_buf(fig, "key_heldout", &b);
@@ -661,7 +673,8 @@ static int cli_fig_cmp_double(const void *a, const void *b) {
  * in log N when there are more. Returns the count written to `sizes` (capacity d->n). */
 static size_t cli_fig_sizes(const struct fit_data *d, double *sizes) {
     size_t m = 0;
-    for (size_t i = 0; i < d->n; i++) sizes[m++] = d->x1[i];
+    for (size_t i = 0; i < d->n; i++)
+        sizes[m++] = d->x1[i];
     qsort(sizes, m, sizeof *sizes, cli_fig_cmp_double);
     size_t u = 0;
     for (size_t i = 0; i < m; i++)
@@ -674,10 +687,10 @@ static size_t cli_fig_sizes(const struct fit_data *d, double *sizes) {
 }
 
 static void cli_fig_loss_tokens(const struct cli_fig *cf) {
-    const struct fit_result *r = cf->r;
-    const struct fit_data   *d = cf->d;
-    double *sizes = malloc((d->n ? d->n : 1) * sizeof *sizes);
-    double *grid  = malloc(cf->n_grid * sizeof *grid);
+    const struct fit_result *r     = cf->r;
+    const struct fit_data   *d     = cf->d;
+    double                  *sizes = malloc((d->n ? d->n : 1) * sizeof *sizes);
+    double                  *grid  = malloc(cf->n_grid * sizeof *grid);
     if (sizes == NULL || grid == NULL) {
         free(sizes), free(grid);
         cli_fit_figures_skip(cf->out, "loss_tokens", "out of memory");
@@ -687,7 +700,7 @@ static void cli_fig_loss_tokens(const struct cli_fig *cf) {
     struct plot_table  *tp  = plot_figure_table(fig, "points", "tokens loss params");
     struct plot_table  *th  = plot_figure_table(fig, "heldout", "tokens loss params");
     struct plot_table  *tc  = plot_figure_table(fig, "curves", "tokens loss params");
-    struct cli_range    xr = cli_range_new(true), yr = cli_range_new(true), nr = cli_range_new(true);
+    struct cli_range xr = cli_range_new(true), yr = cli_range_new(true), nr = cli_range_new(true);
     for (size_t i = 0; i < d->n; i++) {
         double v[3] = {d->x2[i], d->y[i], d->x1[i]};
         plot_table_row(d->held_out[i] ? th : tp, v);
@@ -738,7 +751,8 @@ static void cli_fig_loss_tokens(const struct cli_fig *cf) {
 static void cli_fig_levels(const struct fit_data *d, struct sf_buf *b) {
     double *y = malloc((d->n ? d->n : 1) * sizeof *y);
     if (y == NULL) return;
-    for (size_t i = 0; i < d->n; i++) y[i] = d->y[i];
+    for (size_t i = 0; i < d->n; i++)
+        y[i] = d->y[i];
     qsort(y, d->n, sizeof *y, cli_fig_cmp_double);
     double prev  = -INFINITY;
     size_t count = 0;
@@ -772,9 +786,9 @@ static void cli_fig_decade_axis(struct plot_figure *fig, const char *axis, struc
 }
 
 static void cli_fig_isoloss(const struct cli_fig *cf) {
-    const struct fit_result *r = cf->r;
-    const struct fit_data   *d = cf->d;
-    struct cli_range nr = cli_range_new(true), dr = cli_range_new(true);
+    const struct fit_result *r  = cf->r;
+    const struct fit_data   *d  = cf->d;
+    struct cli_range         nr = cli_range_new(true), dr = cli_range_new(true);
     for (size_t i = 0; i < d->n; i++) {
         cli_range_add(&nr, d->x1[i]);
         cli_range_add(&dr, d->x2[i]);
@@ -791,9 +805,11 @@ static void cli_fig_isoloss(const struct cli_fig *cf) {
     struct plot_table  *th  = plot_figure_table(fig, "heldout", "log10_params log10_tokens loss");
     struct plot_table  *to  = plot_figure_table(fig, "optimal", "log10_params log10_tokens flops");
     struct plot_table  *tf  = plot_figure_table(fig, "forecasts", "log10_params log10_tokens loss");
-    double *ng = malloc(CLI_FIG_CONTOUR_GRID * sizeof *ng), *dg = malloc(CLI_FIG_CONTOUR_GRID * sizeof *dg);
-    double *l  = malloc(CLI_FIG_CONTOUR_GRID * sizeof *l), *lo = malloc(CLI_FIG_CONTOUR_GRID * sizeof *lo);
-    double *hi = malloc(CLI_FIG_CONTOUR_GRID * sizeof *hi);
+    double             *ng  = malloc(CLI_FIG_CONTOUR_GRID * sizeof *ng),
+           *dg              = malloc(CLI_FIG_CONTOUR_GRID * sizeof *dg);
+    double *l               = malloc(CLI_FIG_CONTOUR_GRID * sizeof *l),
+           *lo              = malloc(CLI_FIG_CONTOUR_GRID * sizeof *lo);
+    double *hi              = malloc(CLI_FIG_CONTOUR_GRID * sizeof *hi);
     if (!ng || !dg || !l || !lo || !hi) {
         free(ng), free(dg), free(l), free(lo), free(hi);
         plot_figure_free(fig);
@@ -825,7 +841,7 @@ static void cli_fig_isoloss(const struct cli_fig *cf) {
     if (has_opt) {
         /* The compute-optimal line across the frame: C from the smallest to the largest 6ND. */
         double c_lo = 6 * nr.lo * dr.lo, c_hi = 6 * nr.hi * dr.hi;
-        size_t n    = cf->n_grid;
+        size_t n = cf->n_grid;
         for (size_t i = 0; i < n; i++) {
             double c = exp(log(c_lo) + (double)i / (double)(n - 1) * (log(c_hi) - log(c_lo)));
             double nn, dd;
@@ -873,8 +889,10 @@ static void cli_fig_isoloss(const struct cli_fig *cf) {
 static double *cli_fig_run_sizes(const struct fit_data *d) {
     double *s = malloc((d->n_runs ? d->n_runs : 1) * sizeof *s);
     if (s == NULL) return NULL;
-    for (size_t k = 0; k < d->n_runs; k++) s[k] = NAN;
-    for (size_t i = 0; d->size && d->run && i < d->n; i++) s[d->run[i]] = d->size[i];
+    for (size_t k = 0; k < d->n_runs; k++)
+        s[k] = NAN;
+    for (size_t i = 0; d->size && d->run && i < d->n; i++)
+        s[d->run[i]] = d->size[i];
     return s;
 }
 
@@ -885,11 +903,11 @@ static const char *cli_fig_compute_unit(const struct fit_data *d) {
 
 bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
                              struct cli_fit_figures *out) {
-    const struct fit_data     *d  = r->data;
-    const struct fit_frontier *fr = &r->frontier;
-    double *sizes = cli_fig_run_sizes(d);
-    size_t  n_grid = cli_fig_grid_size(r);
-    double *grid   = malloc(n_grid * sizeof *grid);
+    const struct fit_data     *d      = r->data;
+    const struct fit_frontier *fr     = &r->frontier;
+    double                    *sizes  = cli_fig_run_sizes(d);
+    size_t                     n_grid = cli_fig_grid_size(r);
+    double                    *grid   = malloc(n_grid * sizeof *grid);
     if (sizes == NULL || grid == NULL) {
         free(sizes), free(grid);
         cli_fit_figures_skip(out, "frontier", "out of memory");
@@ -900,7 +918,7 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
     struct plot_table  *te  = plot_figure_table(fig, "envelope", "flops loss");
     struct plot_table  *th  = plot_figure_table(fig, "hull", "flops loss params");
     struct plot_table  *tf  = plot_figure_table(fig, "fit", "flops loss lo hi");
-    struct cli_range    xr = cli_range_new(true), core = cli_range_new(true), sr = cli_range_new(true);
+    struct cli_range xr = cli_range_new(true), core = cli_range_new(true), sr = cli_range_new(true);
     /* Every learning curve (in data order, which fit_data keeps per run), one data set each. */
     for (size_t k = 0; k < d->n_runs; k++) {
         if (k) plot_table_next_set(tc, d->run_names[k]);
@@ -923,12 +941,14 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
         plot_table_row(th, v);
     }
     struct cli_range fit_x = cli_range_new(true);
-    for (size_t i = 0; i < fr->n_env; i++) cli_range_add(&fit_x, fr->env_c[i]);
-    for (size_t k = 0; k < r->req.n_predict; k++) cli_range_add(&fit_x, r->req.predict[k].x1);
+    for (size_t i = 0; i < fr->n_env; i++)
+        cli_range_add(&fit_x, fr->env_c[i]);
+    for (size_t k = 0; k < r->req.n_predict; k++)
+        cli_range_add(&fit_x, r->req.predict[k].x1);
     cli_range_add(&xr, fit_x.lo);
     cli_range_add(&xr, fit_x.hi);
-    bool has_band = false;
-    struct cli_range yr = core;
+    bool             has_band = false;
+    struct cli_range yr       = core;
     if (cli_range_ok(&fit_x)) {
         cli_fig_logspace(fit_x.lo, fit_x.hi, n_grid, grid);
         for (size_t i = 0; i < n_grid; i++) {
@@ -943,10 +963,11 @@ bool cli_fit_figure_frontier(const struct fit_result *r, const char *figdir,
     cli_range_add(&yr, r->entropy.estimate);
     free(grid);
     free(sizes);
-    bool sized = cli_range_ok(&sr);
+    bool          sized = cli_range_ok(&sr);
     struct sf_buf b;
     sf_buf_init(&b);
-    sf_buf_printf(&b, "compute frontier: %zu learning curves, %zu envelope points, %zu on the hull\n",
+    sf_buf_printf(&b,
+                  "compute frontier: %zu learning curves, %zu envelope points, %zu on the hull\n",
                   d->n_runs, fr->n_env, fr->n_hull);
     cli_fig_formula(r, "C", &b);
     cli_fig_set_buf(fig, "title_text", &b);
@@ -990,8 +1011,10 @@ static void cli_fig_nopt(const struct cli_fig *cf) {
     const struct fit_data     *d  = cf->d;
     const struct fit_frontier *fr = &r->frontier;
     if (!fr->nopt_fitted) {
-        cli_fit_figures_skip(cf->out, "nopt", "the optimal-size law was not fitted (%zu hull points "
-                             "with a known model size; give --n)", fr->nopt_points);
+        cli_fit_figures_skip(cf->out, "nopt",
+                             "the optimal-size law was not fitted (%zu hull points "
+                             "with a known model size; give --n)",
+                             fr->nopt_points);
         return;
     }
     double *sizes = cli_fig_run_sizes(d);
@@ -1015,8 +1038,10 @@ static void cli_fig_nopt(const struct cli_fig *cf) {
         cli_range_add(&xr, v[0]);
         cli_range_add(&core, v[1]);
     }
-    for (size_t i = 0; i < fr->n_env; i++) cli_range_add(&xr, fr->env_c[i]);
-    for (size_t k = 0; k < r->req.n_predict; k++) cli_range_add(&xr, r->req.predict[k].x1);
+    for (size_t i = 0; i < fr->n_env; i++)
+        cli_range_add(&xr, fr->env_c[i]);
+    for (size_t k = 0; k < r->req.n_predict; k++)
+        cli_range_add(&xr, r->req.predict[k].x1);
     cli_fig_logspace(xr.lo, xr.hi, n, grid);
     fit_result_nopt_curve(r, grid, n, v_n, lo, hi);
     bool             has_band = false;
@@ -1086,14 +1111,17 @@ void cli_fit_figures_draw(const struct fit_result *r, const char *dir, bool enab
     cf.two_var  = fit_law_n_vars(r->law) == 2;
     cf.frontier = r->law == FIT_LAW_FRONTIER;
     cf.x_column = cf.d->x1_name;
-    cf.x_unit   = cf.two_var ? "parameters" : cf.frontier ? cli_fig_compute_unit(cf.d)
-                                                         : cli_fig_unit(cf.d->x1_name);
+    cf.x_unit   = cf.two_var    ? "parameters"
+                  : cf.frontier ? cli_fig_compute_unit(cf.d)
+                                : cli_fig_unit(cf.d->x1_name);
     cf.x_symbol = cf.frontier ? "C" : cli_fig_symbol(cf.x_unit);
     cf.n_grid   = cli_fig_grid_size(r);
     if (cf.two_var && !cli_fig_has_allocation(r)) {
-        cli_fit_figures_skip(out, "loss", "the fitted law has no finite compute-optimal allocation");
+        cli_fit_figures_skip(out, "loss",
+                             "the fitted law has no finite compute-optimal allocation");
         if (fit_law_has_constant(r->law))
-            cli_fit_figures_skip(out, "reducible", "the fitted law has no finite compute-optimal "
+            cli_fit_figures_skip(out, "reducible",
+                                 "the fitted law has no finite compute-optimal "
                                  "allocation");
     } else {
         cli_fig_loss(&cf, false);

@@ -12,15 +12,17 @@
 
 static char cli_command_buf[8192];
 
-const char *cli_version(void) { return SF_VERSION; }
+const char *cli_version(void) {
+    return SF_VERSION;
+}
 
 void cli_set_command_line(int argc, char **argv) {
     struct sf_buf b;
     sf_buf_init(&b);
     for (int i = 0; i < argc; i++) {
         if (i > 0) sf_buf_puts(&b, " ");
-        const char *a = i == 0 ? "scalefit" : argv[i];
-        bool quote = strpbrk(a, " \t'\"$\\*?;&|<>()") != NULL || a[0] == '\0';
+        const char *a     = i == 0 ? "scalefit" : argv[i];
+        bool        quote = strpbrk(a, " \t'\"$\\*?;&|<>()") != NULL || a[0] == '\0';
         if (!quote) {
             sf_buf_puts(&b, a);
             continue;
@@ -38,7 +40,9 @@ void cli_set_command_line(int argc, char **argv) {
     sf_buf_free(&b);
 }
 
-const char *cli_command_line(void) { return cli_command_buf; }
+const char *cli_command_line(void) {
+    return cli_command_buf;
+}
 
 int cli_option_error(const char *option, const char *fmt, ...) {
     va_list ap;
@@ -80,4 +84,6 @@ bool cli_parse_size(const char *option, const char *value, size_t *out) {
     return true;
 }
 
-bool cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+bool cli_is_help(const char *arg) {
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}

@@ -14,15 +14,16 @@
 #include "plot.h"
 
 static void cli_plot_usage(FILE *out) {
-    fprintf(out,
-            "usage: scalefit plot DIR\n"
-            "\n"
-            "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), of a\n"
-            "directory of several fits, or of a sweep directory, from the scripts NAME.gp and the\n"
-            "tables NAME_*.dat stored in each figures/ folder. Edit a script to restyle its figure.\n"
-            "\n"
-            "environment:\n"
-            "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)\n");
+    fprintf(
+        out,
+        "usage: scalefit plot DIR\n"
+        "\n"
+        "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), of a\n"
+        "directory of several fits, or of a sweep directory, from the scripts NAME.gp and the\n"
+        "tables NAME_*.dat stored in each figures/ folder. Edit a script to restyle its figure.\n"
+        "\n"
+        "environment:\n"
+        "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)\n");
 }
 
 /* What `scalefit plot` found to redraw and how it went. */
@@ -59,7 +60,8 @@ static bool cli_plot_folder(struct cli_plot_state *s, const char *figdir) {
         }
         if (warnings) {
             for (char *line = strtok(warnings, "\n"); line; line = strtok(NULL, "\n"))
-                fprintf(stderr, "scalefit: warning: %s/%s.gp: gnuplot: %s\n", figdir, names[i], line);
+                fprintf(stderr, "scalefit: warning: %s/%s.gp: gnuplot: %s\n", figdir, names[i],
+                        line);
         }
         free(warnings);
     }
@@ -83,12 +85,12 @@ static int cli_plot_cmp(const void *a, const void *b) {
 static char **cli_plot_subdirs(const char *dir) {
     DIR *d = opendir(dir);
     if (d == NULL) return NULL;
-    size_t n = 0, cap = 16;
-    char **v = calloc(cap + 1, sizeof *v);
+    size_t         n = 0, cap = 16;
+    char         **v = calloc(cap + 1, sizeof *v);
     struct dirent *e;
     while (v != NULL && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.') continue;
-        char *p = sf_path_join(dir, e->d_name);
+        char *p      = sf_path_join(dir, e->d_name);
         bool  is_dir = p != NULL && sf_is_dir(p);
         free(p);
         if (!is_dir) continue;
@@ -136,7 +138,8 @@ int cli_plot_main(int argc, char **argv) {
             return 2;
         }
         if (dir != NULL) {
-            fprintf(stderr, "scalefit: error: more than one directory ('%s' and '%s')\n", dir, argv[i]);
+            fprintf(stderr, "scalefit: error: more than one directory ('%s' and '%s')\n", dir,
+                    argv[i]);
             return 2;
         }
         dir = argv[i];
@@ -150,7 +153,9 @@ int cli_plot_main(int argc, char **argv) {
         return 2;
     }
     if (!sf_is_dir(dir)) {
-        fprintf(stderr, "scalefit: error: %s: not a directory (give the folder of a fit or a sweep)\n", dir);
+        fprintf(stderr,
+                "scalefit: error: %s: not a directory (give the folder of a fit or a sweep)\n",
+                dir);
         return 2;
     }
     struct cli_plot_state s;
@@ -166,9 +171,9 @@ int cli_plot_main(int argc, char **argv) {
         any  = cli_plot_fits_below(&s, dir, 2) > 0;
     } else if (cli_plot_has(dir, "results.csv") || cli_plot_has(dir, "curves.csv") ||
                cli_plot_has(dir, "sweep.yaml")) {
-        kind = "sweep";
+        kind       = "sweep";
         char *fits = sf_path_join(dir, "fits");
-        any  = cli_plot_fit(&s, dir);
+        any        = cli_plot_fit(&s, dir);
         if (fits != NULL && sf_is_dir(fits)) any = (cli_plot_fits_below(&s, fits, 1) > 0) || any;
         free(fits);
     } else {

@@ -19,20 +19,23 @@
 #include "sweep_figures.h"
 
 static void cli_run_usage(FILE *out) {
-    fprintf(out,
-            "usage: scalefit run SWEEP.yaml [--out DIR] [--jobs N] [--executor local|slurm] [--dry-run]\n"
-            "\n"
-            "Trains every run of a sweep (docs/sweep-format.md), resuming after any interruption,\n"
-            "then collects results.csv and curves.csv, fits the sweep's laws, draws the figures and\n"
-            "writes DIR/report.md (DIR defaults to runs/NAME).\n"
-            "\n"
-            "  --out DIR        the sweep directory\n"
-            "  --jobs N         trainers at once (default: the sweep's runner.jobs, else the cores)\n"
-            "  --executor E     local (processes here) or slurm (a job array)\n"
-            "  --dry-run        print the runs (shape, N, tokens, FLOPs, estimated time); train nothing\n"
-            "\n"
-            "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, 2 bad\n"
-            "input, 4 interrupted (checkpointed: run the same command again to resume).\n");
+    fprintf(
+        out,
+        "usage: scalefit run SWEEP.yaml [--out DIR] [--jobs N] [--executor local|slurm] "
+        "[--dry-run]\n"
+        "\n"
+        "Trains every run of a sweep (docs/sweep-format.md), resuming after any interruption,\n"
+        "then collects results.csv and curves.csv, fits the sweep's laws, draws the figures and\n"
+        "writes DIR/report.md (DIR defaults to runs/NAME).\n"
+        "\n"
+        "  --out DIR        the sweep directory\n"
+        "  --jobs N         trainers at once (default: the sweep's runner.jobs, else the cores)\n"
+        "  --executor E     local (processes here) or slurm (a job array)\n"
+        "  --dry-run        print the runs (shape, N, tokens, FLOPs, estimated time); train "
+        "nothing\n"
+        "\n"
+        "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, 2 bad\n"
+        "input, 4 interrupted (checkpointed: run the same command again to resume).\n");
 }
 
 static volatile sig_atomic_t cli_run_stop;
@@ -54,7 +57,8 @@ static void cli_run_log(void *ctx, enum sf_log_level level, const char *message)
     struct cli_run_display *d = ctx;
     if (level < SF_LOG_LEVEL_INFO) return;
     if (d->progress.tty && d->progress.lines_drawn > 0) {
-        for (size_t i = 0; i < d->progress.lines_drawn; i++) fputs("\033[A", d->progress.out);
+        for (size_t i = 0; i < d->progress.lines_drawn; i++)
+            fputs("\033[A", d->progress.out);
         fputs("\r\033[J", d->progress.out);
         d->progress.lines_drawn = 0;
         d->progress.last_draw   = -INFINITY;
@@ -67,17 +71,17 @@ static void cli_run_log(void *ctx, enum sf_log_level level, const char *message)
 
 static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
     struct cli_run_display *d = ctx;
-    char        lines[64][160];
-    const char *ptr[64];
-    size_t      n = 0;
-    char        el[32], eta[32];
+    char                    lines[64][160];
+    const char             *ptr[64];
+    size_t                  n = 0;
+    char                    el[32], eta[32];
     sf_format_duration(el, sizeof el, p->elapsed_s);
     sf_format_duration(eta, sizeof eta, p->eta_s);
     char bad[48] = "";
     if (p->n_failed) snprintf(bad, sizeof bad, " (%zu failed or diverged)", p->n_failed);
-    snprintf(lines[n++], sizeof lines[0], "runs %zu/%zu done, %zu running, %zu pending%s  elapsed %s%s%s",
-             p->n_done, p->n_runs, p->n_running, p->n_pending, bad, el,
-             p->n_running + p->n_pending ? "  ETA " : "",
+    snprintf(lines[n++], sizeof lines[0],
+             "runs %zu/%zu done, %zu running, %zu pending%s  elapsed %s%s%s", p->n_done, p->n_runs,
+             p->n_running, p->n_pending, bad, el, p->n_running + p->n_pending ? "  ETA " : "",
              p->n_running + p->n_pending ? (isfinite(p->eta_s) ? eta : "?") : "");
     for (size_t i = 0; i < p->n_active && n < 64; i++) {
         if (isfinite(p->active_loss[i]))
@@ -88,7 +92,8 @@ static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
             snprintf(lines[n++], sizeof lines[0], "  %-22s step %6lld/%lld", p->active_ids[i],
                      (long long)p->active_step[i], (long long)p->active_steps[i]);
     }
-    for (size_t i = 0; i < n; i++) ptr[i] = lines[i];
+    for (size_t i = 0; i < n; i++)
+        ptr[i] = lines[i];
     bool final = p->n_running == 0 && p->n_pending == 0;
     sf_progress_draw(&d->progress, ptr, n, final);
 }
@@ -97,19 +102,19 @@ static void cli_run_progress(void *ctx, const struct sweep_progress *p) {
 static bool cli_run_ask_cancel(void *ctx) {
     struct cli_run_display *d = ctx;
     d->progress.lines_drawn   = 0; /* the question goes below the block, which stays */
-    FILE *tty = fopen("/dev/tty", "r+");
+    FILE *tty                 = fopen("/dev/tty", "r+");
     if (tty == NULL) return false;
     fprintf(tty, "\nscalefit: cancel the sweep's Slurm jobs (c) or leave them running (l)? [l] ");
     fflush(tty);
     char line[64] = "";
-    bool cancel = fgets(line, sizeof line, tty) != NULL && (line[0] == 'c' || line[0] == 'C');
+    bool cancel   = fgets(line, sizeof line, tty) != NULL && (line[0] == 'c' || line[0] == 'C');
     fclose(tty);
     return cancel;
 }
 
 /* The path of this executable, for starting trainers (fresh string). */
 static char *cli_run_self(const char *argv0) {
-    char buf[4096];
+    char    buf[4096];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n > 0) {
         buf[n] = '\0';
@@ -124,14 +129,14 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
            spec->name, n, spec->n_shapes, spec->n_budgets, spec->n_seeds, out, (long long)jobs);
     printf("%-22s %7s %7s %6s %6s %6s %11s %11s %9s %10s %10s %9s\n", "run", "n_layer", "d_model",
            "n_head", "d_ff", "d_attn", "N", "tokens", "steps", "C=6ND", "C exact", "est. time");
-    double total = 0, flops = 0;
+    double  total = 0, flops = 0;
     double *est = calloc(n ? n : 1, sizeof *est);
     if (est != NULL) sweep_estimate_seconds(runs, n, est);
     for (size_t i = 0; i < n; i++) {
-        const struct sweep_run *r = &runs[i];
-        double secs = est ? est[i] : NAN;
-        struct model_shape s = model_config_shape(&r->cfg);
-        char dur[32];
+        const struct sweep_run *r    = &runs[i];
+        double                  secs = est ? est[i] : NAN;
+        struct model_shape      s    = model_config_shape(&r->cfg);
+        char                    dur[32];
         sf_format_duration(dur, sizeof dur, secs);
         printf("%-22s %7lld %7lld %6lld %6lld %6lld %11lld %11lld %9lld %10.3g %10.3g %9s\n", r->id,
                (long long)s.n_layer, (long long)s.d_model, (long long)s.n_head, (long long)s.d_ff,
@@ -153,8 +158,8 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
 static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
                           const char *out, int64_t jobs, double wall, double train,
                           double loops_before) {
-    const double t_post = sf_now();
-    struct sf_error err;
+    const double              t_post = sf_now();
+    struct sf_error           err;
     struct sweep_fit_outcome *outs    = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *outs);
     struct fit_result       **results = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *results);
     struct fit_data          *datas   = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *datas);
@@ -163,13 +168,13 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
         fprintf(stderr, "scalefit: error: out of memory\n");
         return 1;
     }
-    int rc = 0;
+    int                      rc       = 0;
     const struct fit_result *frontier = NULL;
-    struct sf_buf summary;
+    struct sf_buf            summary;
     sf_buf_init(&summary);
     for (size_t i = 0; i < spec->n_fits; i++) {
         const struct sweep_fit *f = &spec->fits[i];
-        outs[i].fit = f;
+        outs[i].fit               = f;
         if (cli_run_stop) break; /* Ctrl-C while fitting: the runs are done; rerun to fit */
         struct fit_request req;
         if (sweep_fit_prepare(spec, f, out, &datas[i], &req, &err) != SF_OK) {
@@ -189,8 +194,12 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
         char *src = sf_path_join(out, f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
         char  sha[65] = "";
         if (src) sf_sha256_file(src, sha, &err);
-        struct fit_provenance prov = {cli_version(), cli_command_line(), src, sha, datas[i].n,
-                                      datas[i].n, NULL, 0, NULL, NULL, NULL};
+        struct fit_provenance prov = {cli_version(), cli_command_line(),
+                                      src,           sha,
+                                      datas[i].n,    datas[i].n,
+                                      NULL,          0,
+                                      NULL,          NULL,
+                                      NULL};
         if (dir == NULL || cli_fit_write(results[i], &prov, dir, spec->plots) != 0) rc = 1;
         free(dir);
         free(src);
@@ -207,8 +216,13 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
         cli_fit_figures_free(&figs);
         cli_sweep_figures_draw(out, frontier, &figs);
     }
-    struct sweep_report_info info = {cli_version(), cli_command_line(), wall, train,
-                                     sf_now() - t_post, loops_before, jobs,
+    struct sweep_report_info info = {cli_version(),
+                                     cli_command_line(),
+                                     wall,
+                                     train,
+                                     sf_now() - t_post,
+                                     loops_before,
+                                     jobs,
                                      (const char *const *)figs.drawn,
                                      (const char *const *)figs.missing};
     if (rc != 4 && sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &info, &err) != SF_OK)
@@ -239,7 +253,8 @@ int cli_run_main(int argc, char **argv) {
         }
         if (strcmp(a, "--dry-run") == 0) {
             dry = true;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 || strcmp(a, "--executor") == 0) {
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 ||
+                   strcmp(a, "--executor") == 0) {
             if (i + 1 >= argc) return cli_option_error(a, "needs a value");
             const char *v = argv[++i];
             if (a[2] == 'o') {
@@ -247,7 +262,8 @@ int cli_run_main(int argc, char **argv) {
             } else if (a[2] == 'j') {
                 size_t j;
                 if (!cli_parse_size(a, v, &j)) return 2;
-                if (j < 1 || j > 4096) return cli_option_error(a, "must be between 1 and 4096 (got %s)", v);
+                if (j < 1 || j > 4096)
+                    return cli_option_error(a, "must be between 1 and 4096 (got %s)", v);
                 jobs = (int64_t)j;
             } else {
                 if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0)
@@ -278,7 +294,9 @@ int cli_run_main(int argc, char **argv) {
     }
     sf_diag_free(&diags);
     sf_diag_init(&diags);
-    if (executor) spec.executor = strcmp(executor, "slurm") == 0 ? SWEEP_EXECUTOR_SLURM : SWEEP_EXECUTOR_LOCAL;
+    if (executor)
+        spec.executor =
+            strcmp(executor, "slurm") == 0 ? SWEEP_EXECUTOR_SLURM : SWEEP_EXECUTOR_LOCAL;
     if (jobs == 0) jobs = spec.jobs;
     if (jobs == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -315,7 +333,8 @@ int cli_run_main(int argc, char **argv) {
         goto done;
     }
     struct sf_error err;
-    if (sweep_dir_prepare(&spec, runs, n, out, &err) != SF_OK || sweep_collect(runs, n, out, &err) != SF_OK) {
+    if (sweep_dir_prepare(&spec, runs, n, out, &err) != SF_OK ||
+        sweep_collect(runs, n, out, &err) != SF_OK) {
         rc = cli_report(&err);
         goto done;
     }
@@ -327,14 +346,20 @@ int cli_run_main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     struct cli_run_display disp;
     sf_progress_init(&disp.progress, stderr);
-    struct sf_logger logger = {cli_run_log, &disp};
-    char             *self   = cli_run_self(argv[0]);
-    struct sweep_exec_options opt = {self, jobs, &cli_run_stop, cli_run_progress, &disp, &logger,
-                                     disp.progress.tty ? cli_run_ask_cancel : NULL, &disp};
+    struct sf_logger          logger = {cli_run_log, &disp};
+    char                     *self   = cli_run_self(argv[0]);
+    struct sweep_exec_options opt    = {self,
+                                        jobs,
+                                        &cli_run_stop,
+                                        cli_run_progress,
+                                        &disp,
+                                        &logger,
+                                     disp.progress.tty ? cli_run_ask_cancel : NULL,
+                                        &disp};
     struct sweep_exec_result  res;
     double                    loops_before = sweep_loop_seconds(runs, n, out);
-    fprintf(stderr, "sweep %s: %zu runs, %lld at a time, %s, in %s\n", spec.name, n, (long long)jobs,
-            spec.executor == SWEEP_EXECUTOR_SLURM ? "on Slurm" : "here", out);
+    fprintf(stderr, "sweep %s: %zu runs, %lld at a time, %s, in %s\n", spec.name, n,
+            (long long)jobs, spec.executor == SWEEP_EXECUTOR_SLURM ? "on Slurm" : "here", out);
     if (spec.executor == SWEEP_EXECUTOR_SLURM)
         st = sweep_run_slurm(&spec, runs, n, out, &opt, &res, &err);
     else
@@ -350,19 +375,23 @@ int cli_run_main(int argc, char **argv) {
         goto done;
     }
     if (st == SF_EINTERRUPTED || cli_run_stop) {
-        fprintf(stderr, "scalefit: warning: %s\n", st == SF_EINTERRUPTED ? err.message
-                                                                          : "stopped: run the same command again to resume");
+        fprintf(stderr, "scalefit: warning: %s\n",
+                st == SF_EINTERRUPTED ? err.message
+                                      : "stopped: run the same command again to resume");
         rc = 4;
         goto done;
     }
-    rc = cli_run_finish(&spec, runs, n, out, jobs, res.wall_seconds, res.train_seconds, loops_before);
+    rc = cli_run_finish(&spec, runs, n, out, jobs, res.wall_seconds, res.train_seconds,
+                        loops_before);
     if (rc == 0 && res.n_failed > 0) {
-        fprintf(stderr, "scalefit: error: %zu run%s failed (see %s/report.md and each run's stderr.txt)\n",
+        fprintf(stderr,
+                "scalefit: error: %zu run%s failed (see %s/report.md and each run's stderr.txt)\n",
                 res.n_failed, res.n_failed == 1 ? "" : "s", out);
         rc = 1;
     } else if (rc == 0 && (res.n_interrupted > 0 || res.n_skipped > 0)) {
-        fprintf(stderr, "scalefit: %zu run%s did not finish: run the same command again to resume\n",
-                res.n_interrupted + res.n_skipped, res.n_interrupted + res.n_skipped == 1 ? "" : "s");
+        fprintf(
+            stderr, "scalefit: %zu run%s did not finish: run the same command again to resume\n",
+            res.n_interrupted + res.n_skipped, res.n_interrupted + res.n_skipped == 1 ? "" : "s");
         rc = 4;
     }
 done:

@@ -40,13 +40,15 @@ static double cli_sweep_entropy(const char *sweep_dir) {
     struct sf_error err;
     double          h = NAN;
     if (sf_csv_read(path, &csv, &err) == SF_OK) {
-        long col = sf_csv_column(&csv, "bayes_loss");
+        long col  = sf_csv_column(&csv, "bayes_loss");
         bool same = col >= 0;
         for (size_t i = 0; same && i < csv.n_rows; i++) {
             double v = cli_sweep_num(&csv, i, col);
             if (isnan(v)) continue;
-            if (isnan(h)) h = v;
-            else if (v != h) same = false;
+            if (isnan(h))
+                h = v;
+            else if (v != h)
+                same = false;
         }
         if (!same) h = NAN;
         sf_csv_free(&csv);
@@ -68,16 +70,19 @@ static size_t cli_sweep_group(const struct sf_csv *csv, long run_col, struct cli
         const char *name = csv->rows[i].fields[run_col];
         size_t      k    = 0;
         /* Rows of one run are contiguous in a collected sweep: look at the last run first. */
-        if (n > 0 && strcmp(v[n - 1].name, name) == 0) k = n - 1;
+        if (n > 0 && strcmp(v[n - 1].name, name) == 0)
+            k = n - 1;
         else {
-            for (k = 0; k < n && strcmp(v[k].name, name) != 0; k++) {}
+            for (k = 0; k < n && strcmp(v[k].name, name) != 0; k++) {
+            }
             if (k == n) v[n++].name = name;
         }
         if (v[k].n == v[k].cap) {
             size_t  cap  = v[k].cap ? 2 * v[k].cap : 16;
             size_t *rows = realloc(v[k].rows, cap * sizeof *rows);
             if (rows == NULL) {
-                for (size_t j = 0; j < n; j++) free(v[j].rows);
+                for (size_t j = 0; j < n; j++)
+                    free(v[j].rows);
                 free(v);
                 *runs = NULL;
                 return 0;
@@ -92,7 +97,8 @@ static size_t cli_sweep_group(const struct sf_csv *csv, long run_col, struct cli
 }
 
 /* Figure 7 from curves.csv. */
-static void cli_sweep_curves(const char *sweep_dir, const char *figdir, struct cli_fit_figures *out) {
+static void cli_sweep_curves(const char *sweep_dir, const char *figdir,
+                             struct cli_fit_figures *out) {
     char *path = sf_path_join(sweep_dir, "curves.csv");
     if (path == NULL) {
         cli_fit_figures_skip(out, "curves", "out of memory");
@@ -101,16 +107,19 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir, struct c
     struct sf_csv   csv;
     struct sf_error err;
     if (sf_csv_read(path, &csv, &err) != SF_OK) {
-        cli_fit_figures_skip(out, "curves", "%s%s%s", err.where, err.where[0] ? ": " : "", err.message);
+        cli_fit_figures_skip(out, "curves", "%s%s%s", err.where, err.where[0] ? ": " : "",
+                             err.message);
         free(path);
         return;
     }
     long c_run = sf_csv_column(&csv, "run"), c_size = sf_csv_column(&csv, "params_nonembed");
     long c_tok = sf_csv_column(&csv, "tokens"), c_loss = sf_csv_column(&csv, "eval_loss");
-    long c_cv  = sf_csv_column(&csv, "eval_loss_cv");
+    long c_cv = sf_csv_column(&csv, "eval_loss_cv");
     if (c_run < 0 || c_size < 0 || c_tok < 0 || c_loss < 0) {
-        cli_fit_figures_skip(out, "curves", "%s lacks a column of run, params_nonembed, tokens, "
-                             "eval_loss", path);
+        cli_fit_figures_skip(out, "curves",
+                             "%s lacks a column of run, params_nonembed, tokens, "
+                             "eval_loss",
+                             path);
         sf_csv_free(&csv);
         free(path);
         return;
@@ -124,13 +133,13 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir, struct c
     size_t                n_runs = cli_sweep_group(&csv, c_run, &runs);
     struct plot_figure   *fig    = plot_figure_alloc("curves", "curves");
     struct plot_table    *tc     = plot_figure_table(fig, "curves", "tokens loss params");
-    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-    double slo = INFINITY, shi = -INFINITY;
-    size_t drawn_runs = 0, unsized = 0;
+    double                xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    double                slo = INFINITY, shi = -INFINITY;
+    size_t                drawn_runs = 0, unsized = 0;
     for (size_t k = 0; k < n_runs; k++) {
         bool started = false;
         for (size_t j = 0; j < runs[k].n; j++) {
-            size_t i = runs[k].rows[j];
+            size_t i    = runs[k].rows[j];
             double v[3] = {cli_sweep_num(&csv, i, c_tok), cli_sweep_num(&csv, i, c_y),
                            cli_sweep_num(&csv, i, c_size)};
             /* Points that cannot go on log axes (a diverged run's NaN, a step-0 row) are left
@@ -149,13 +158,16 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir, struct c
         }
         drawn_runs += started;
     }
-    for (size_t k = 0; k < n_runs; k++) free(runs[k].rows);
+    for (size_t k = 0; k < n_runs; k++)
+        free(runs[k].rows);
     free(runs);
     sf_csv_free(&csv);
     if (drawn_runs == 0) {
         plot_figure_free(fig);
-        cli_fit_figures_skip(out, "curves", "%s has no run with a positive loss, token count and "
-                             "size", path);
+        cli_fit_figures_skip(out, "curves",
+                             "%s has no run with a positive loss, token count and "
+                             "size",
+                             path);
         free(path);
         return;
     }
@@ -174,8 +186,9 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir, struct c
     plot_figure_set_text(fig, "title_text", b.data);
     b.len = 0;
     plot_figure_set_text(fig, "xlabel_text", "training data D (tokens)");
-    plot_figure_set_text(fig, "ylabel_text", use_cv ? "eval loss, control variate (nats/token)"
-                                                    : "eval loss (nats/token)");
+    plot_figure_set_text(fig, "ylabel_text",
+                         use_cv ? "eval loss, control variate (nats/token)"
+                                : "eval loss (nats/token)");
     plot_figure_set_text(fig, "cblabel_text", "model size N (non-embedding parameters)");
     cli_fit_figures_axis(fig, "x", xlo, xhi, true);
     cli_fit_figures_axis(fig, "y", ylo, yhi, true);

@@ -25,13 +25,13 @@
 enum sf_status {
     SF_CONTINUE     = -2, /* iteration not finished yet (GSL's GSL_CONTINUE) */
     SF_OK           = 0,
-    SF_EINVAL       = 1,  /* bad input: file contents, options, configuration (exit 2) */
-    SF_ENOMEM       = 2,  /* allocation failed (exit 1) */
-    SF_EIO          = 3,  /* a file or process could not be read, written or run (exit 1) */
-    SF_ERUNTIME     = 4,  /* a computation failed (exit 1) */
-    SF_ENOCONV      = 5,  /* an iteration did not converge (exit 1) */
-    SF_EDIVERGED    = 6,  /* training diverged: a recorded result (exit 3) */
-    SF_EINTERRUPTED = 7,  /* stopped by a signal after checkpointing (exit 4) */
+    SF_EINVAL       = 1, /* bad input: file contents, options, configuration (exit 2) */
+    SF_ENOMEM       = 2, /* allocation failed (exit 1) */
+    SF_EIO          = 3, /* a file or process could not be read, written or run (exit 1) */
+    SF_ERUNTIME     = 4, /* a computation failed (exit 1) */
+    SF_ENOCONV      = 5, /* an iteration did not converge (exit 1) */
+    SF_EDIVERGED    = 6, /* training diverged: a recorded result (exit 3) */
+    SF_EINTERRUPTED = 7, /* stopped by a signal after checkpointing (exit 4) */
 };
 
 /* The error record. `where` is "FILE:LINE:COL", "--option" or empty; `message` is one
@@ -51,20 +51,20 @@ enum sf_status sf_error_set(struct sf_error *err, enum sf_status code, const cha
     __attribute__((format(printf, 6, 7)));
 
 /* Records an error, returns its code from the calling function. */
-#define SF_FAIL(err, code, ...)                                                                 \
+#define SF_FAIL(err, code, ...)                                                                    \
     return sf_error_set((err), (code), NULL, __FILE__, __LINE__, __VA_ARGS__)
 /* The same with a place: a "FILE:LINE:COL" or "--option" string. */
-#define SF_FAIL_AT(err, code, where, ...)                                                       \
+#define SF_FAIL_AT(err, code, where, ...)                                                          \
     return sf_error_set((err), (code), (where), __FILE__, __LINE__, __VA_ARGS__)
 /* Records without returning (for use before a `goto fail`). */
 #define SF_SET(err, code, ...) sf_error_set((err), (code), NULL, __FILE__, __LINE__, __VA_ARGS__)
-#define SF_SET_AT(err, code, where, ...)                                                        \
+#define SF_SET_AT(err, code, where, ...)                                                           \
     sf_error_set((err), (code), (where), __FILE__, __LINE__, __VA_ARGS__)
 
 /* Broken invariants: always compiled, prints the place and aborts. */
-#define SF_ASSERT(x)                                                                            \
-    do {                                                                                        \
-        if (!(x)) sf_assert_fail(__FILE__, __LINE__, #x);                                       \
+#define SF_ASSERT(x)                                                                               \
+    do {                                                                                           \
+        if (!(x)) sf_assert_fail(__FILE__, __LINE__, #x);                                          \
     } while (0)
 _Noreturn void sf_assert_fail(const char *file, int line, const char *expr);
 
@@ -112,7 +112,12 @@ enum sf_status sf_diag_to_error(const struct sf_diags *d, struct sf_error *err);
 
 // ---- logging and progress ----
 
-enum sf_log_level { SF_LOG_LEVEL_DEBUG, SF_LOG_LEVEL_INFO, SF_LOG_LEVEL_WARNING, SF_LOG_LEVEL_ERROR };
+enum sf_log_level {
+    SF_LOG_LEVEL_DEBUG,
+    SF_LOG_LEVEL_INFO,
+    SF_LOG_LEVEL_WARNING,
+    SF_LOG_LEVEL_ERROR
+};
 
 /* A logger: library code reports through one of these, never with printf. A NULL logger or a
  * NULL fn discards messages. */
@@ -204,9 +209,9 @@ const char *sf_did_you_mean(const char *word, const char *const *candidates);
 
 /* One record of a CSV file: its fields and the physical line on which it starts. */
 struct sf_csv_row {
-    size_t line;     /* 1-based physical line of the record's first character */
+    size_t line; /* 1-based physical line of the record's first character */
     size_t n_fields;
-    char **fields;   /* owned by the table */
+    char **fields; /* owned by the table */
 };
 
 /* A CSV table read with sf_csv_read(): a header and its records. Init by sf_csv_read, free with
@@ -229,7 +234,7 @@ enum sf_status sf_csv_read(const char *path, struct sf_csv *csv, struct sf_error
 /* Parses CSV text held in memory (the same rules); `path` is used in messages only. */
 enum sf_status sf_csv_parse(const char *path, const char *text, size_t len, struct sf_csv *csv,
                             struct sf_error *err);
-void sf_csv_free(struct sf_csv *csv);
+void           sf_csv_free(struct sf_csv *csv);
 /* Index of the column named `name`, or -1. */
 long sf_csv_column(const struct sf_csv *csv, const char *name);
 /* Appends `s` to `b` as one CSV field, quoted when needed (RFC 4180). */

@@ -13,12 +13,13 @@
 struct sf_csv_cursor {
     const char *text;
     size_t      len, pos;
-    size_t      line;      /* 1-based line of text[pos] */
+    size_t      line;       /* 1-based line of text[pos] */
     size_t      line_start; /* offset of the current line's first byte */
 };
 
 static void sf_csv_row_free_impl(struct sf_csv_row *row) {
-    for (size_t j = 0; j < row->n_fields; j++) free(row->fields[j]);
+    for (size_t j = 0; j < row->n_fields; j++)
+        free(row->fields[j]);
     free(row->fields);
     row->fields   = NULL;
     row->n_fields = 0;
@@ -26,9 +27,11 @@ static void sf_csv_row_free_impl(struct sf_csv_row *row) {
 
 void sf_csv_free(struct sf_csv *csv) {
     if (csv == NULL) return;
-    for (size_t j = 0; j < csv->n_cols; j++) free(csv->header[j]);
+    for (size_t j = 0; j < csv->n_cols; j++)
+        free(csv->header[j]);
     free(csv->header);
-    for (size_t i = 0; i < csv->n_rows; i++) sf_csv_row_free_impl(&csv->rows[i]);
+    for (size_t i = 0; i < csv->n_rows; i++)
+        sf_csv_row_free_impl(&csv->rows[i]);
     free(csv->rows);
     free(csv->path);
     memset(csv, 0, sizeof *csv);
@@ -50,7 +53,8 @@ static enum sf_status sf_csv_record_impl(struct sf_csv_cursor *c, struct sf_csv_
             continue;
         }
         if (ch == '#') {
-            while (c->pos < c->len && c->text[c->pos] != '\n') c->pos++;
+            while (c->pos < c->len && c->text[c->pos] != '\n')
+                c->pos++;
             if (c->pos < c->len) {
                 c->pos++;
                 c->line++;
@@ -61,8 +65,8 @@ static enum sf_status sf_csv_record_impl(struct sf_csv_cursor *c, struct sf_csv_
         break;
     }
     memset(row, 0, sizeof *row);
-    row->line       = c->line;
-    size_t       cap = 0;
+    row->line         = c->line;
+    size_t        cap = 0;
     struct sf_buf field;
     sf_buf_init(&field);
     for (;;) {
@@ -106,8 +110,8 @@ static enum sf_status sf_csv_record_impl(struct sf_csv_cursor *c, struct sf_csv_
                 sf_where(where, sizeof where, path, c->line, col);
                 sf_buf_free(&field);
                 sf_csv_row_free_impl(row);
-                SF_FAIL_AT(err, SF_EINVAL, where,
-                           "unexpected character '%c' after a closing quote", c->text[c->pos]);
+                SF_FAIL_AT(err, SF_EINVAL, where, "unexpected character '%c' after a closing quote",
+                           c->text[c->pos]);
             }
         } else {
             size_t start = c->pos;
@@ -158,8 +162,10 @@ nomem:
 
 static void sf_csv_trim_impl(char *s) {
     size_t n = strlen(s), a = 0;
-    while (a < n && isspace((unsigned char)s[a])) a++;
-    while (n > a && isspace((unsigned char)s[n - 1])) n--;
+    while (a < n && isspace((unsigned char)s[a]))
+        a++;
+    while (n > a && isspace((unsigned char)s[n - 1]))
+        n--;
     memmove(s, s + a, n - a);
     s[n - a] = '\0';
 }

@@ -35,7 +35,7 @@ void sf_error_clear(struct sf_error *err) {
 
 void sf_error_prefix(struct sf_error *err, const char *fmt, ...) {
     if (err == NULL) return;
-    char prefix[512];
+    char    prefix[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
@@ -97,7 +97,9 @@ void sf_where(char *buf, size_t n, const char *path, size_t line, size_t col) {
 
 // ---- diagnostics ----
 
-void sf_diag_init(struct sf_diags *d) { memset(d, 0, sizeof *d); }
+void sf_diag_init(struct sf_diags *d) {
+    memset(d, 0, sizeof *d);
+}
 
 void sf_diag_free(struct sf_diags *d) {
     if (d == NULL) return;
@@ -112,7 +114,7 @@ void sf_diag_free(struct sf_diags *d) {
 void sf_diag_add(struct sf_diags *d, bool is_error, const char *where, const char *fmt, ...) {
     if (is_error) d->n_errors++;
     if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 8;
+        size_t               cap   = d->cap ? 2 * d->cap : 8;
         struct sf_diag_item *items = realloc(d->items, cap * sizeof *items);
         if (items == NULL) {
             d->n_lost++;
@@ -133,9 +135,9 @@ void sf_diag_add(struct sf_diags *d, bool is_error, const char *where, const cha
         return;
     }
     struct sf_diag_item *it = &d->items[d->n++];
-    it->is_error = is_error;
-    it->where    = w;
-    it->message  = msg;
+    it->is_error            = is_error;
+    it->where               = w;
+    it->message             = msg;
 }
 
 void sf_diag_print(const struct sf_diags *d, FILE *out) {
@@ -143,8 +145,8 @@ void sf_diag_print(const struct sf_diags *d, FILE *out) {
         fprintf(out, "scalefit: error: out of memory: %zu message%s could not be kept\n", d->n_lost,
                 d->n_lost == 1 ? "" : "s");
     for (size_t i = 0; i < d->n; i++) {
-        const struct sf_diag_item *it = &d->items[i];
-        const char *kind = it->is_error ? "error" : "warning";
+        const struct sf_diag_item *it   = &d->items[i];
+        const char                *kind = it->is_error ? "error" : "warning";
         if (it->where[0] != '\0')
             fprintf(out, "scalefit: %s: %s: %s\n", it->where, kind, it->message);
         else

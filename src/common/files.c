@@ -123,13 +123,15 @@ enum sf_status sf_read_file(const char *path, char **data, size_t *len, struct s
     *len  = 0;
     if (sf_is_dir(path)) SF_FAIL_AT(err, SF_EINVAL, path, "is a folder, not a file");
     FILE *f = fopen(path, "rb");
-    if (f == NULL) SF_FAIL_AT(err, errno == ENOENT ? SF_EINVAL : SF_EIO, path, "cannot open: %s",
-                              strerror(errno));
+    if (f == NULL)
+        SF_FAIL_AT(err, errno == ENOENT ? SF_EINVAL : SF_EIO, path, "cannot open: %s",
+                   strerror(errno));
     struct sf_buf b;
     sf_buf_init(&b);
     char   chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) sf_buf_append(&b, chunk, n);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sf_buf_append(&b, chunk, n);
     bool bad = ferror(f) != 0;
     fclose(f);
     if (bad) {
@@ -151,10 +153,9 @@ enum sf_status sf_mkdir_p(const char *path, struct sf_error *err) {
         if (*p != '/') continue;
         *p = '\0';
         if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
-            int e = errno;
-            enum sf_status st =
-                sf_error_set(err, SF_EIO, NULL, __FILE__, __LINE__, "cannot create folder %s: %s",
-                             copy, strerror(e));
+            int            e  = errno;
+            enum sf_status st = sf_error_set(err, SF_EIO, NULL, __FILE__, __LINE__,
+                                             "cannot create folder %s: %s", copy, strerror(e));
             free(copy);
             return st;
         }

@@ -33,7 +33,8 @@ enum sf_status sf_sha256_file(const char *path, char hex[65], struct sf_error *e
     sha256_init(&ctx);
     uint8_t chunk[65536];
     size_t  n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) sha256_update(&ctx, n, chunk);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sha256_update(&ctx, n, chunk);
     bool bad = ferror(f) != 0;
     fclose(f);
     if (bad) SF_FAIL_AT(err, SF_EIO, path, "read error");

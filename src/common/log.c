@@ -11,7 +11,7 @@
 
 void sf_log(const struct sf_logger *log, enum sf_log_level level, const char *fmt, ...) {
     if (log == NULL || log->fn == NULL) return;
-    char msg[4096];
+    char    msg[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -76,14 +76,19 @@ bool sf_progress_draw(struct sf_progress *p, const char *const *lines, size_t n,
     p->last_draw = now;
     if (p->tty) {
         /* Move up over the previous block, then rewrite each line and clear its tail. */
-        for (size_t i = 0; i < p->lines_drawn; i++) fputs("\033[A", p->out);
+        for (size_t i = 0; i < p->lines_drawn; i++)
+            fputs("\033[A", p->out);
         fputs("\r", p->out);
-        for (size_t i = 0; i < n; i++) fprintf(p->out, "%s\033[K\n", lines[i]);
-        for (size_t i = n; i < p->lines_drawn; i++) fputs("\033[K\n", p->out);
-        for (size_t i = n; i < p->lines_drawn; i++) fputs("\033[A", p->out);
+        for (size_t i = 0; i < n; i++)
+            fprintf(p->out, "%s\033[K\n", lines[i]);
+        for (size_t i = n; i < p->lines_drawn; i++)
+            fputs("\033[K\n", p->out);
+        for (size_t i = n; i < p->lines_drawn; i++)
+            fputs("\033[A", p->out);
         p->lines_drawn = n;
     } else {
-        for (size_t i = 0; i < n; i++) fprintf(p->out, "%s\n", lines[i]);
+        for (size_t i = 0; i < n; i++)
+            fprintf(p->out, "%s\n", lines[i]);
     }
     fflush(p->out);
     return true;

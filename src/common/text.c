@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sf_buf_init(struct sf_buf *b) { memset(b, 0, sizeof *b); }
+void sf_buf_init(struct sf_buf *b) {
+    memset(b, 0, sizeof *b);
+}
 
 void sf_buf_free(struct sf_buf *b) {
     if (b == NULL) return;
@@ -22,7 +24,8 @@ static bool sf_buf_reserve(struct sf_buf *b, size_t extra) {
     if (b->failed) return false;
     if (b->len + extra + 1 <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) cap *= 2;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
     char *data = realloc(b->data, cap);
     if (data == NULL) {
         b->failed = true;
@@ -40,7 +43,9 @@ void sf_buf_append(struct sf_buf *b, const char *data, size_t len) {
     b->data[b->len] = '\0';
 }
 
-void sf_buf_puts(struct sf_buf *b, const char *s) { sf_buf_append(b, s, strlen(s)); }
+void sf_buf_puts(struct sf_buf *b, const char *s) {
+    sf_buf_append(b, s, strlen(s));
+}
 
 void sf_buf_vprintf(struct sf_buf *b, const char *fmt, va_list ap) {
     va_list ap2;
@@ -90,13 +95,15 @@ char *sf_fmt_double(char *buf, size_t n, double v) {
 
 bool sf_parse_double(const char *s, double *out) {
     if (s == NULL) return false;
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     if (*s == '\0') return false;
     char *end;
-    errno   = 0;
+    errno    = 0;
     double v = strtod(s, &end);
     if (end == s) return false;
-    while (isspace((unsigned char)*end)) end++;
+    while (isspace((unsigned char)*end))
+        end++;
     if (*end != '\0') return false;
     /* Overflow gives ±HUGE_VAL with ERANGE: keep it as inf so callers report it; underflow to a
      * subnormal or zero is a real number. */
@@ -106,13 +113,15 @@ bool sf_parse_double(const char *s, double *out) {
 
 bool sf_parse_int64(const char *s, int64_t *out) {
     if (s == NULL) return false;
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     if (*s == '\0') return false;
     char *end;
-    errno       = 0;
-    long long v = strtoll(s, &end, 10);
+    errno            = 0;
+    long long   v    = strtoll(s, &end, 10);
     const char *rest = end;
-    while (isspace((unsigned char)*rest)) rest++;
+    while (isspace((unsigned char)*rest))
+        rest++;
     if (end != s && *rest == '\0' && errno == 0) {
         *out = (int64_t)v;
         return true;
@@ -162,14 +171,15 @@ size_t sf_edit_distance(const char *a, const char *b) {
     if (na > SF_EDIT_MAX) na = SF_EDIT_MAX;
     if (nb > SF_EDIT_MAX) nb = SF_EDIT_MAX;
     size_t prev[SF_EDIT_MAX + 1], cur[SF_EDIT_MAX + 1];
-    for (size_t j = 0; j <= nb; j++) prev[j] = j;
+    for (size_t j = 0; j <= nb; j++)
+        prev[j] = j;
     for (size_t i = 1; i <= na; i++) {
         cur[0] = i;
         for (size_t j = 1; j <= nb; j++) {
             size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
             size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            size_t m   = sub < del ? sub : del;
-            cur[j]     = m < ins ? m : ins;
+            size_t m = sub < del ? sub : del;
+            cur[j]   = m < ins ? m : ins;
         }
         memcpy(prev, cur, (nb + 1) * sizeof prev[0]);
     }

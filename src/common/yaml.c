@@ -10,8 +10,8 @@
 #include <string.h>
 
 enum sf_status sf_yaml_load(const char *path, yaml_document_t *doc, struct sf_error *err) {
-    char  *text;
-    size_t len;
+    char          *text;
+    size_t         len;
     enum sf_status st = sf_read_file(path, &text, &len, err);
     if (st != SF_OK) return st;
     yaml_parser_t parser;
@@ -52,7 +52,8 @@ const char *sf_yaml_scalar(const yaml_node_t *node) {
 
 yaml_node_t *sf_yaml_map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key) {
     if (map == NULL || map->type != YAML_MAPPING_NODE) return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         const char *k = sf_yaml_scalar(yaml_document_get_node(doc, p->key));
         if (k != NULL && strcmp(k, key) == 0) return yaml_document_get_node(doc, p->value);
     }
@@ -102,7 +103,7 @@ void sf_yaml_out_init(struct sf_yaml_out *y) {
 
 void sf_yaml_map_begin(struct sf_yaml_out *y, bool flow) {
     yaml_event_t ev;
-    bool f = flow || y->flow_depth > 0;
+    bool         f = flow || y->flow_depth > 0;
     yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
                                         f ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
     if (f) y->flow_depth++;
@@ -118,7 +119,7 @@ void sf_yaml_map_end(struct sf_yaml_out *y) {
 
 void sf_yaml_seq_begin(struct sf_yaml_out *y, bool flow) {
     yaml_event_t ev;
-    bool f = flow || y->flow_depth > 0;
+    bool         f = flow || y->flow_depth > 0;
     yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
                                          f ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
     if (f) y->flow_depth++;
@@ -135,8 +136,7 @@ void sf_yaml_seq_end(struct sf_yaml_out *y) {
 static void sf_yaml_scalar_impl(struct sf_yaml_out *y, const char *s, bool plain) {
     yaml_event_t ev;
     /* Strings that read back as strings may be written plain; sf_yaml_str quotes the rest. */
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1,
-                                      !plain,
+    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, !plain,
                                       plain ? YAML_PLAIN_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE)) {
         y->failed = true;
         return;
@@ -156,8 +156,8 @@ void sf_yaml_str(struct sf_yaml_out *y, const char *s) {
                      strcmp(s, "yes") == 0 || strcmp(s, "no") == 0;
     if (ambiguous) {
         yaml_event_t ev;
-        if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 0,
-                                          1, YAML_DOUBLE_QUOTED_SCALAR_STYLE)) {
+        if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 0, 1,
+                                          YAML_DOUBLE_QUOTED_SCALAR_STYLE)) {
             y->failed = true;
             return;
         }
@@ -167,7 +167,9 @@ void sf_yaml_str(struct sf_yaml_out *y, const char *s) {
     sf_yaml_scalar_impl(y, s, false);
 }
 
-void sf_yaml_plain(struct sf_yaml_out *y, const char *s) { sf_yaml_scalar_impl(y, s, true); }
+void sf_yaml_plain(struct sf_yaml_out *y, const char *s) {
+    sf_yaml_scalar_impl(y, s, true);
+}
 
 void sf_yaml_literal(struct sf_yaml_out *y, const char *s) {
     yaml_event_t ev;
@@ -195,9 +197,13 @@ void sf_yaml_int(struct sf_yaml_out *y, long long v) {
     sf_yaml_plain(y, buf);
 }
 
-void sf_yaml_bool(struct sf_yaml_out *y, bool v) { sf_yaml_plain(y, v ? "true" : "false"); }
+void sf_yaml_bool(struct sf_yaml_out *y, bool v) {
+    sf_yaml_plain(y, v ? "true" : "false");
+}
 
-void sf_yaml_null(struct sf_yaml_out *y) { sf_yaml_plain(y, "null"); }
+void sf_yaml_null(struct sf_yaml_out *y) {
+    sf_yaml_plain(y, "null");
+}
 
 void sf_yaml_kv_str(struct sf_yaml_out *y, const char *key, const char *value) {
     sf_yaml_plain(y, key);

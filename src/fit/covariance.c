@@ -32,7 +32,8 @@ bool fit_covariance_generic(const struct fit_residual_fn *rf, const double *w, e
     for (size_t i = 0; i < n; i++) {
         double wi = w ? w[i] : 1.0, r = ws->r[i];
         for (size_t a = 0; a < p; a++)
-            for (size_t b = 0; b < p; b++) M[a * p + b] += wi * ws->J[i * p + a] * ws->J[i * p + b];
+            for (size_t b = 0; b < p; b++)
+                M[a * p + b] += wi * ws->J[i * p + a] * ws->J[i * p + b];
         sw += wi;
         rss += wi * r * r;
         if (loss == FIT_LOSS_HUBER) {
@@ -70,7 +71,8 @@ bool fit_covariance_generic(const struct fit_residual_fn *rf, const double *w, e
         }
     }
     for (size_t a = 0; a < p; a++)
-        for (size_t b = 0; b < p; b++) M[a * p + b] /= d[a] * d[b];
+        for (size_t b = 0; b < p; b++)
+            M[a * p + b] /= d[a] * d[b];
     gsl_matrix_view Mv = gsl_matrix_view_array(M, p, p);
     if (gsl_linalg_cholesky_decomp1(&Mv.matrix) != GSL_SUCCESS ||
         gsl_linalg_cholesky_invert(&Mv.matrix) != GSL_SUCCESS) {
@@ -78,18 +80,20 @@ bool fit_covariance_generic(const struct fit_residual_fn *rf, const double *w, e
         return false;
     }
     for (size_t a = 0; a < p; a++)
-        for (size_t b = 0; b < p; b++) cov[a * p + b] = factor * M[a * p + b] / (d[a] * d[b]);
+        for (size_t b = 0; b < p; b++)
+            cov[a * p + b] = factor * M[a * p + b] / (d[a] * d[b]);
     return true;
 }
 
 bool fit_covariance(const struct fit_problem *pb, const struct fit_polish_out *opt,
                     struct fit_workspace *ws, double *cov, char *method, size_t method_len) {
-    const size_t nt = pb->law->n_theta;
-    struct fit_law_rf     ctx;
+    const size_t           nt = pb->law->n_theta;
+    struct fit_law_rf      ctx;
     struct fit_residual_fn rf;
     fit_law_rf_init(&ctx, &rf, pb, opt->active, opt->theta, ws->Jfull);
     double x[FIT_MAX_THETA], small[FIT_MAX_THETA * FIT_MAX_THETA];
-    for (size_t j = 0; j < ctx.p; j++) x[j] = opt->theta[ctx.map[j]];
+    for (size_t j = 0; j < ctx.p; j++)
+        x[j] = opt->theta[ctx.map[j]];
     memset(cov, 0, FIT_MAX_THETA * FIT_MAX_THETA * sizeof *cov);
     (void)nt;
     if (!fit_covariance_generic(&rf, pb->w, pb->loss, pb->delta, x, ws, small, method, method_len))

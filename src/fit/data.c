@@ -20,22 +20,26 @@ void fit_filter_free(struct fit_filter *f) {
     memset(f, 0, sizeof *f);
 }
 
-bool fit_filter_parse(const char *text, bool numeric_only, const char *option,
-                      struct fit_filter *f, struct sf_error *err) {
+bool fit_filter_parse(const char *text, bool numeric_only, const char *option, struct fit_filter *f,
+                      struct sf_error *err) {
     memset(f, 0, sizeof *f);
     /* The first operator after the column name: <=, >=, <, >, =. */
     const char *p = text + (text[0] != '\0');
-    while (*p && *p != '<' && *p != '>' && *p != '=') p++;
+    while (*p && *p != '<' && *p != '>' && *p != '=')
+        p++;
     if (*p == '\0' || p == text) {
-        sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__,
-                     "'%s' is not COL=VALUE%s", text, numeric_only ? "" : " or COL>=V, COL>V, COL<=V, COL<V");
+        sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__, "'%s' is not COL=VALUE%s", text,
+                     numeric_only ? "" : " or COL>=V, COL>V, COL<=V, COL<V");
         return false;
     }
     size_t oplen = 1;
     if ((p[0] == '<' || p[0] == '>') && p[1] == '=') oplen = 2;
-    if (p[0] == '=') f->op = FIT_FILTER_OP_EQ_STR;
-    else if (p[0] == '<') f->op = oplen == 2 ? FIT_FILTER_OP_LE : FIT_FILTER_OP_LT;
-    else f->op = oplen == 2 ? FIT_FILTER_OP_GE : FIT_FILTER_OP_GT;
+    if (p[0] == '=')
+        f->op = FIT_FILTER_OP_EQ_STR;
+    else if (p[0] == '<')
+        f->op = oplen == 2 ? FIT_FILTER_OP_LE : FIT_FILTER_OP_LT;
+    else
+        f->op = oplen == 2 ? FIT_FILTER_OP_GE : FIT_FILTER_OP_GT;
     if (numeric_only && f->op != FIT_FILTER_OP_EQ_STR) {
         sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__, "'%s' is not COL=VALUE", text);
         return false;
@@ -50,7 +54,7 @@ bool fit_filter_parse(const char *text, bool numeric_only, const char *option,
     }
     memcpy(f->column, text, (size_t)(p - text));
     f->column[p - text] = '\0';
-    f->value = NAN;
+    f->value            = NAN;
     if (f->op != FIT_FILTER_OP_EQ_STR || numeric_only) {
         if (!sf_parse_double(f->text, &f->value) || !isfinite(f->value)) {
             sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__,
@@ -79,17 +83,17 @@ static enum sf_status fit_missing_column_impl(const struct sf_csv *csv, const ch
                                               const char *option, struct sf_error *err) {
     char where[1200];
     sf_where(where, sizeof where, csv->path, csv->header_line, 0);
-    const char **cands = calloc(csv->n_cols + 1, sizeof *cands);
+    const char  **cands = calloc(csv->n_cols + 1, sizeof *cands);
     struct sf_buf list;
     sf_buf_init(&list);
     for (size_t j = 0; j < csv->n_cols; j++) {
         if (cands) cands[j] = csv->header[j];
         sf_buf_printf(&list, "%s%s", j ? ", " : "", csv->header[j]);
     }
-    const char *hint = cands ? sf_did_you_mean(name, cands) : NULL;
-    enum sf_status st = sf_error_set(err, SF_EINVAL, where, __FILE__, __LINE__,
-                                     "no column '%s' (%s)%s%s%s; the columns are: %s", name,
-                                     option, hint ? "; did you mean '" : "", hint ? hint : "",
+    const char    *hint = cands ? sf_did_you_mean(name, cands) : NULL;
+    enum sf_status st   = sf_error_set(err, SF_EINVAL, where, __FILE__, __LINE__,
+                                       "no column '%s' (%s)%s%s%s; the columns are: %s", name, option,
+                                     hint ? "; did you mean '" : "", hint ? hint : "",
                                      hint ? "'?" : "", list.data ? list.data : "");
     free(cands);
     sf_buf_free(&list);
@@ -108,17 +112,18 @@ static enum sf_status fit_field_number_impl(const struct sf_csv *csv, size_t row
     const char              *s = r->fields[col];
     char                     where[1200];
     sf_where(where, sizeof where, csv->path, r->line, col + 1);
-    double v;
+    double      v;
     const char *trimmed = s;
-    while (*trimmed == ' ' || *trimmed == '\t') trimmed++;
+    while (*trimmed == ' ' || *trimmed == '\t')
+        trimmed++;
     if (*trimmed == '\0')
         SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s) is empty", csv->header[col], option);
     if (!sf_parse_double(s, &v))
         SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s): '%s' is not a number",
                    csv->header[col], option, s);
     if (!isfinite(v))
-        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s): '%s' is not finite",
-                   csv->header[col], option, s);
+        SF_FAIL_AT(err, SF_EINVAL, where, "column '%s' (%s): '%s' is not finite", csv->header[col],
+                   option, s);
     if (positive == FIT_POSITIVE_LOG && !(v > 0))
         SF_FAIL_AT(err, SF_EINVAL, where,
                    "column '%s' (%s): %s is not positive, and its logarithm is taken",
@@ -192,7 +197,7 @@ enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_select
             bool any = false;
             for (size_t m = k; m < sel->n_where; m++) {
                 if (strcmp(sel->where[m].column, sel->where[k].column) != 0) continue;
-                bool match;
+                bool           match;
                 enum sf_status st = fit_filter_row_impl(csv, &sel->where[m], i, &match, err);
                 if (st != SF_OK) goto fail;
                 any = any || match;
@@ -200,7 +205,7 @@ enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_select
             keep = any;
         }
         for (size_t k = 0; k < sel->n_bounds && keep; k++) {
-            bool match;
+            bool           match;
             enum sf_status st = fit_filter_row_impl(csv, &sel->bounds[k], i, &match, err);
             if (st != SF_OK) goto fail;
             keep = match;
@@ -208,11 +213,12 @@ enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_select
         if (!keep) continue;
         const char *gname = gcol >= 0 ? csv->rows[i].fields[gcol] : "all";
         size_t      g     = 0;
-        while (g < groups->n && strcmp(groups->names[g], gname) != 0) g++;
+        while (g < groups->n && strcmp(groups->names[g], gname) != 0)
+            g++;
         if (g == groups->n) {
             if (groups->n == cap) {
-                size_t nc = cap ? 2 * cap : 8;
-                char  **names = realloc(groups->names, nc * sizeof *names);
+                size_t nc    = cap ? 2 * cap : 8;
+                char **names = realloc(groups->names, nc * sizeof *names);
                 if (names) groups->names = names;
                 size_t *nr = realloc(groups->n_rows, nc * sizeof *nr);
                 if (nr) groups->n_rows = nr;
@@ -221,7 +227,7 @@ enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_select
                 if (!names || !nr || !rows) goto nomem;
                 cap = nc;
             }
-            groups->names[g] = sf_strdup(gname);
+            groups->names[g]  = sf_strdup(gname);
             groups->n_rows[g] = 0;
             groups->rows[g]   = malloc(csv->n_rows * sizeof(size_t));
             groups->n++;
@@ -256,7 +262,8 @@ static enum sf_status fit_check_curves_impl(const struct sf_csv *csv, const stru
                                             long ccol, struct sf_error *err) {
     struct fit_curve_key *keys = malloc((d->n ? d->n : 1) * sizeof *keys);
     if (keys == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory checking learning curves");
-    for (size_t k = 0; k < d->n; k++) keys[k] = (struct fit_curve_key){d->run[k], d->x1[k], k};
+    for (size_t k = 0; k < d->n; k++)
+        keys[k] = (struct fit_curve_key){d->run[k], d->x1[k], k};
     qsort(keys, d->n, sizeof *keys, fit_curve_key_cmp_impl);
     for (size_t k = 1; k < d->n; k++) {
         if (keys[k].run != keys[k - 1].run || keys[k].c != keys[k - 1].c) continue;
@@ -267,8 +274,7 @@ static enum sf_status fit_check_curves_impl(const struct sf_csv *csv, const stru
         enum sf_status st = SF_SET_AT(err, SF_EINVAL, where,
                                       "column '%s': run '%s' already has a point at compute %s "
                                       "(line %zu); a learning curve has one loss per compute value",
-                                      csv->header[ccol], d->run_names[d->run[b]],
-                                      cval, d->line[a]);
+                                      csv->header[ccol], d->run_names[d->run[b]], cval, d->line[a]);
         free(keys);
         return st;
     }
@@ -300,12 +306,13 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
                               const struct fit_selection *sel, struct fit_data *d,
                               struct sf_error *err) {
     memset(d, 0, sizeof *d);
-    const char *lname = fit_law_name(law);
-    long c1 = -1, c2 = -1, cy = -1, cw = -1, crun = -1, csize = -1;
+    const char    *lname = fit_law_name(law);
+    long           c1 = -1, c2 = -1, cy = -1, cw = -1, crun = -1, csize = -1;
     enum sf_status st;
-    const char *yname = cols->y ? cols->y : "loss";
+    const char    *yname = cols->y ? cols->y : "loss";
     if (law == FIT_LAW_FRONTIER) {
-        if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &crun, err)) != SF_OK) return st;
+        if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &crun, err)) != SF_OK)
+            return st;
         if ((st = fit_need_column_impl(csv, cols->c, "--c", lname, &c1, err)) != SF_OK) return st;
         if (cols->n != NULL &&
             (st = fit_need_column_impl(csv, cols->n, "--n", lname, &csize, err)) != SF_OK)
@@ -320,17 +327,17 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
     if (cols->weight != NULL &&
         (st = fit_need_column_impl(csv, cols->weight, "--weight", lname, &cw, err)) != SF_OK)
         return st;
-    const size_t n = n_rows;
-    d->n        = n;
-    d->x1       = malloc((n ? n : 1) * sizeof *d->x1);
-    d->x2       = c2 >= 0 ? malloc((n ? n : 1) * sizeof *d->x2) : NULL;
-    d->y        = malloc((n ? n : 1) * sizeof *d->y);
-    d->w        = malloc((n ? n : 1) * sizeof *d->w);
-    d->line     = malloc((n ? n : 1) * sizeof *d->line);
-    d->held_out = calloc(n ? n : 1, sizeof *d->held_out);
-    d->x1_name  = sf_strdup(csv->header[c1]);
-    d->x2_name  = c2 >= 0 ? sf_strdup(csv->header[c2]) : NULL;
-    d->y_name   = sf_strdup(yname);
+    const size_t n    = n_rows;
+    d->n              = n;
+    d->x1             = malloc((n ? n : 1) * sizeof *d->x1);
+    d->x2             = c2 >= 0 ? malloc((n ? n : 1) * sizeof *d->x2) : NULL;
+    d->y              = malloc((n ? n : 1) * sizeof *d->y);
+    d->w              = malloc((n ? n : 1) * sizeof *d->w);
+    d->line           = malloc((n ? n : 1) * sizeof *d->line);
+    d->held_out       = calloc(n ? n : 1, sizeof *d->held_out);
+    d->x1_name        = sf_strdup(csv->header[c1]);
+    d->x2_name        = c2 >= 0 ? sf_strdup(csv->header[c2]) : NULL;
+    d->y_name         = sf_strdup(yname);
     size_t *run_first = NULL; /* frontier: (n_runs) first row of each run */
     if (law == FIT_LAW_FRONTIER) {
         run_first    = malloc((n ? n : 1) * sizeof *run_first);
@@ -340,7 +347,8 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
     }
     if (!d->x1 || (c2 >= 0 && !d->x2) || !d->y || !d->w || !d->line || !d->held_out ||
         !d->x1_name || (c2 >= 0 && !d->x2_name) || !d->y_name ||
-        (law == FIT_LAW_FRONTIER && (!run_first || !d->run || (csize >= 0 && !d->size) || !d->run_names))) {
+        (law == FIT_LAW_FRONTIER &&
+         (!run_first || !d->run || (csize >= 0 && !d->size) || !d->run_names))) {
         free(run_first);
         fit_data_free(d);
         SF_FAIL(err, SF_ENOMEM, "out of memory reading the table");
@@ -348,23 +356,27 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
     const char *v1 = law == FIT_LAW_FRONTIER ? "--c" : fit_law_n_vars(law) == 1 ? "--x" : "--n";
     size_t      hold_hits[FIT_MAX_HOLDOUT] = {0};
     for (size_t k = 0; k < n; k++) {
-        size_t i = rows[k];
+        size_t i   = rows[k];
         d->line[k] = csv->rows[i].line;
-        if ((st = fit_field_number_impl(csv, i, (size_t)c1, FIT_POSITIVE_LOG, v1, &d->x1[k], err)) != SF_OK) goto fail;
-        if (c2 >= 0 &&
-            (st = fit_field_number_impl(csv, i, (size_t)c2, FIT_POSITIVE_LOG, "--d", &d->x2[k], err)) != SF_OK)
+        if ((st = fit_field_number_impl(csv, i, (size_t)c1, FIT_POSITIVE_LOG, v1, &d->x1[k],
+                                        err)) != SF_OK)
             goto fail;
-        if ((st = fit_field_number_impl(csv, i, (size_t)cy, FIT_POSITIVE_LOG, "--y", &d->y[k], err)) != SF_OK)
+        if (c2 >= 0 && (st = fit_field_number_impl(csv, i, (size_t)c2, FIT_POSITIVE_LOG, "--d",
+                                                   &d->x2[k], err)) != SF_OK)
+            goto fail;
+        if ((st = fit_field_number_impl(csv, i, (size_t)cy, FIT_POSITIVE_LOG, "--y", &d->y[k],
+                                        err)) != SF_OK)
             goto fail;
         if (cols->y_in_bits) d->y[k] *= M_LN2;
         d->w[k] = 1;
-        if (cw >= 0 &&
-            (st = fit_field_number_impl(csv, i, (size_t)cw, FIT_POSITIVE_WEIGHT, "--weight", &d->w[k], err)) != SF_OK)
+        if (cw >= 0 && (st = fit_field_number_impl(csv, i, (size_t)cw, FIT_POSITIVE_WEIGHT,
+                                                   "--weight", &d->w[k], err)) != SF_OK)
             goto fail;
         if (law == FIT_LAW_FRONTIER) {
             const char *rname = csv->rows[i].fields[crun];
             size_t      r     = 0;
-            while (r < d->n_runs && strcmp(d->run_names[r], rname) != 0) r++;
+            while (r < d->n_runs && strcmp(d->run_names[r], rname) != 0)
+                r++;
             if (r == d->n_runs) {
                 d->run_names[r] = sf_strdup(rname);
                 if (d->run_names[r] == NULL) {
@@ -394,7 +406,8 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
         /* --holdout-where: any match holds the row out. */
         for (size_t h = 0; h < sel->n_holdout; h++) {
             bool match;
-            if ((st = fit_filter_row_impl(csv, &sel->holdout[h], i, &match, err)) != SF_OK) goto fail;
+            if ((st = fit_filter_row_impl(csv, &sel->holdout[h], i, &match, err)) != SF_OK)
+                goto fail;
             if (match) {
                 d->held_out[k] = true;
                 if (h < FIT_MAX_HOLDOUT) hold_hits[h]++;
@@ -409,7 +422,8 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
                        fit_filter_op_text_impl(sel->holdout[h].op), sel->holdout[h].text, n);
         goto fail;
     }
-    if (law == FIT_LAW_FRONTIER && (st = fit_check_curves_impl(csv, d, c1, err)) != SF_OK) goto fail;
+    if (law == FIT_LAW_FRONTIER && (st = fit_check_curves_impl(csv, d, c1, err)) != SF_OK)
+        goto fail;
     /* --holdout K: the K largest remaining points. */
     for (size_t h = 0; h < sel->holdout_k; h++) {
         size_t best = n;
@@ -424,7 +438,8 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
         if (law == FIT_LAW_FRONTIER)
             st = SF_SET_AT(err, SF_EINVAL, csv->path,
                            "%zu point%s of learning curves to fit (after filters): the frontier "
-                           "needs at least %zu", n_fit, n_fit == 1 ? "" : "s", need);
+                           "needs at least %zu",
+                           n_fit, n_fit == 1 ? "" : "s", need);
         else
             st = SF_SET_AT(err, SF_EINVAL, csv->path,
                            "%zu point%s to fit (after filters and hold-outs), but %s has %zu "

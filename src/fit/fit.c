@@ -20,39 +20,39 @@
 struct fit_parameters fit_default_parameters(void) {
     struct fit_parameters p;
     memset(&p, 0, sizeof p);
-    p.exp_min          = 0.0;   /* Chinchilla's grid spans [0, 2] in steps of 0.5; ours is */
-    p.exp_max          = 3.0;   /* wider and five times finer, then refined. */
-    p.exp_step         = 0.1;
-    p.exp_min_signed   = -3.0;  /* `power` may rise or fall */
-    p.exp_polish_max   = 10.0;  /* a term falling 1e10-fold per decade of x is no scaling law */
-    p.kaplan_exp_min   = 0.02;
-    p.kaplan_exp_max   = 1.0;
-    p.kaplan_exp_step  = 0.02;
-    p.refine_cells     = 3;
-    p.refine_divisions = 5;
-    p.polish_starts    = 5;
-    p.max_iter         = 500;
+    p.exp_min           = 0.0; /* Chinchilla's grid spans [0, 2] in steps of 0.5; ours is */
+    p.exp_max           = 3.0; /* wider and five times finer, then refined. */
+    p.exp_step          = 0.1;
+    p.exp_min_signed    = -3.0; /* `power` may rise or fall */
+    p.exp_polish_max    = 10.0; /* a term falling 1e10-fold per decade of x is no scaling law */
+    p.kaplan_exp_min    = 0.02;
+    p.kaplan_exp_max    = 1.0;
+    p.kaplan_exp_step   = 0.02;
+    p.refine_cells      = 3;
+    p.refine_divisions  = 5;
+    p.polish_starts     = 5;
+    p.max_iter          = 500;
     p.huber_switch_iter = 50;
-    p.max_restarts     = 4;
-    p.xtol             = 1e-12;
-    p.gtol             = 1e-13;
-    p.ftol             = 1e-15;
-    p.stationary_tol   = 1e-6;
-    p.rank_tol         = 1e-10;
-    p.residual_floor   = 1e-8;
-    p.bound_log_drop   = 30.0;  /* a term below e^-30 of the smallest loss is 0 */
-    p.fd_step          = 1e-6;
-    p.huber_delta      = 1e-3;
-    p.huber_delta_chinchilla = 1e-3; /* Hoffmann et al. 2022 */
-    p.level            = 0.95;
-    p.bootstrap        = 1000;
-    p.bootstrap_max_lost = 0.2;
-    p.seed             = 1;
+    p.max_restarts      = 4;
+    p.xtol              = 1e-12;
+    p.gtol              = 1e-13;
+    p.ftol              = 1e-15;
+    p.stationary_tol    = 1e-6;
+    p.rank_tol          = 1e-10;
+    p.residual_floor    = 1e-8;
+    p.bound_log_drop    = 30.0; /* a term below e^-30 of the smallest loss is 0 */
+    p.fd_step           = 1e-6;
+    p.huber_delta       = 1e-3;
+    p.huber_delta_chinchilla     = 1e-3; /* Hoffmann et al. 2022 */
+    p.level                      = 0.95;
+    p.bootstrap                  = 1000;
+    p.bootstrap_max_lost         = 0.2;
+    p.seed                       = 1;
     p.frontier_points_per_decade = 16;
-    p.hull_collinear_tol = 1e-9;
-    p.curve_points     = 200;
-    p.span_warn        = 10;   /* a decade */
-    p.inseparable_corr = 0.99;
+    p.hull_collinear_tol         = 1e-9;
+    p.curve_points               = 200;
+    p.span_warn                  = 10; /* a decade */
+    p.inseparable_corr           = 0.99;
     return p;
 }
 
@@ -62,8 +62,8 @@ void fit_request_init(struct fit_request *req, enum fit_law_kind law) {
     req->params = fit_default_parameters();
     req->space  = FIT_SPACE_LOG;
     req->loss   = law == FIT_LAW_CHINCHILLA ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
-    req->delta  = law == FIT_LAW_CHINCHILLA ? req->params.huber_delta_chinchilla
-                                            : req->params.huber_delta;
+    req->delta =
+        law == FIT_LAW_CHINCHILLA ? req->params.huber_delta_chinchilla : req->params.huber_delta;
     req->true_entropy = NAN;
 }
 
@@ -77,7 +77,8 @@ void fit_data_free(struct fit_data *d) {
     free(d->held_out);
     free(d->run);
     free(d->size);
-    for (size_t k = 0; k < d->n_runs; k++) free(d->run_names[k]);
+    for (size_t k = 0; k < d->n_runs; k++)
+        free(d->run_names[k]);
     free(d->run_names);
     free(d->x1_name);
     free(d->x2_name);
@@ -87,7 +88,8 @@ void fit_data_free(struct fit_data *d) {
 
 size_t fit_data_n_fit(const struct fit_data *d) {
     size_t n = 0;
-    for (size_t i = 0; i < d->n; i++) n += !d->held_out[i];
+    for (size_t i = 0; i < d->n; i++)
+        n += !d->held_out[i];
     return n;
 }
 
@@ -97,7 +99,7 @@ size_t fit_data_n_fit(const struct fit_data *d) {
 static enum sf_status fit_problem_from_data_impl(const struct fit_data *d, struct fit_state *st,
                                                  struct sf_error *err) {
     size_t n = fit_data_n_fit(d), m = 0;
-    st->n  = n;
+    st->n   = n;
     st->lx1 = malloc((n ? n : 1) * sizeof(double));
     st->lx2 = d->x2 ? malloc((n ? n : 1) * sizeof(double)) : NULL;
     st->y   = malloc((n ? n : 1) * sizeof(double));
@@ -217,17 +219,17 @@ static unsigned long fit_rng_seed_impl(uint64_t seed, uint64_t k) {
 struct fit_boot_shared {
     const struct fit_result *r;
     const struct fit_state  *st;
-    const struct fit_runs   *runs;   /* frontier */
+    const struct fit_runs   *runs; /* frontier */
     size_t                   env_cap;
 };
 
 /* Per-thread buffers. */
 struct fit_boot_local {
     struct fit_workspace *ws, *ws_nopt;
-    bool   *use_run;
-    double *env_c, *env_l;
-    size_t *env_run, *hull;
-    double *nx, *ny, *nly, *nw;
+    bool                 *use_run;
+    double               *env_c, *env_l;
+    size_t               *env_run, *hull;
+    double               *nx, *ny, *nly, *nw;
 };
 
 static void fit_boot_local_free_impl(struct fit_boot_local *b) {
@@ -271,34 +273,35 @@ static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct f
 static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b, size_t k,
                               double *theta_out, bool *active_out, double *nopt_out,
                               unsigned char *status_out) {
-    const struct fit_result *r  = sh->r;
-    const struct fit_state  *st = sh->st;
+    const struct fit_result     *r   = sh->r;
+    const struct fit_state      *st  = sh->st;
     const struct fit_parameters *prm = &r->req.params;
-    struct fit_workspace *ws = b->ws;
+    struct fit_workspace        *ws  = b->ws;
     gsl_rng_set(ws->rng, fit_rng_seed_impl(prm->seed, k));
     struct fit_problem pb;
     nopt_out[0] = nopt_out[1] = NAN;
     if (sh->runs == NULL) {
         for (size_t i = 0; i < st->n; i++) {
-            size_t j = (size_t)gsl_rng_uniform_int(ws->rng, st->n);
+            size_t j   = (size_t)gsl_rng_uniform_int(ws->rng, st->n);
             ws->lx1[i] = st->lx1[j];
             if (st->lx2) ws->lx2[i] = st->lx2[j];
             ws->y[i]  = st->y[j];
             ws->ly[i] = st->ly[j];
             ws->w[i]  = st->w[j];
         }
-        fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL, ws->y,
-                             ws->ly, ws->w, &r->req);
+        fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL, ws->y, ws->ly,
+                             ws->w, &r->req);
     } else {
         size_t nr = sh->runs->n_runs;
-        for (size_t j = 0; j < nr; j++) b->use_run[j] = false;
-        for (size_t j = 0; j < nr; j++) b->use_run[gsl_rng_uniform_int(ws->rng, nr)] = true;
+        for (size_t j = 0; j < nr; j++)
+            b->use_run[j] = false;
+        for (size_t j = 0; j < nr; j++)
+            b->use_run[gsl_rng_uniform_int(ws->rng, nr)] = true;
         size_t n_env, n_hull;
-        fit_frontier_compute(r->data, sh->runs, b->use_run, prm,
-                             sh->env_cap, b->env_c, b->env_l, b->env_run, &n_env, b->hull,
-                             &n_hull);
-        size_t m_fit = fit_frontier_points_impl(&r->req, b->env_c, b->env_l, n_env, b->hull,
-                                                n_hull, ws->lx1, ws->y, ws->ly, ws->w);
+        fit_frontier_compute(r->data, sh->runs, b->use_run, prm, sh->env_cap, b->env_c, b->env_l,
+                             b->env_run, &n_env, b->hull, &n_hull);
+        size_t m_fit = fit_frontier_points_impl(&r->req, b->env_c, b->env_l, n_env, b->hull, n_hull,
+                                                ws->lx1, ws->y, ws->ly, ws->w);
         if (m_fit < st->law->n_theta + 1) {
             *status_out = FIT_REP_STATUS_FAILED;
             return;
@@ -322,7 +325,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
     memcpy(theta_out, out.theta, FIT_MAX_THETA * sizeof *theta_out);
     memcpy(active_out, out.active, FIT_MAX_THETA * sizeof *active_out);
     bool same = true;
-    for (size_t j = 0; j < st->law->n_theta; j++) same = same && out.active[j] == st->active[j];
+    for (size_t j = 0; j < st->law->n_theta; j++)
+        same = same && out.active[j] == st->active[j];
     /* A replicate whose optimal-size fit fails still counts for L(C): the N_opt quantities skip
      * its missing values on their own. */
     *status_out = same ? FIT_REP_STATUS_OK : FIT_REP_STATUS_DEGENERATE;
@@ -330,8 +334,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
 
 static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_runs *runs,
                                          size_t env_cap, struct sf_error *err) {
-    struct fit_state *st = r->state;
-    const size_t      B  = r->req.params.bootstrap;
+    struct fit_state *st     = r->state;
+    const size_t      B      = r->req.params.bootstrap;
     double           *theta  = malloc(B * FIT_MAX_THETA * sizeof *theta);
     bool             *active = malloc(B * FIT_MAX_THETA * sizeof *active);
     double           *nopt   = malloc(B * 2 * sizeof *nopt);
@@ -340,12 +344,12 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_
         free(theta), free(active), free(nopt), free(status);
         SF_FAIL(err, SF_ENOMEM, "out of memory for %zu bootstrap replicates", B);
     }
-    struct fit_boot_shared sh = {r, st, runs, env_cap};
-    bool nomem = false;
+    struct fit_boot_shared sh    = {r, st, runs, env_cap};
+    bool                   nomem = false;
 #pragma omp parallel
     {
         struct fit_boot_local b;
-        bool ok = fit_boot_local_alloc_impl(&sh, &b);
+        bool                  ok = fit_boot_local_alloc_impl(&sh, &b);
         if (!ok) {
 #pragma omp critical
             nomem = true;
@@ -366,7 +370,7 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_
         SF_FAIL(err, SF_ENOMEM, "out of memory for the bootstrap workspaces");
     }
     /* Keep the usable replicates, in replicate order. */
-    size_t used = 0;
+    size_t used        = 0;
     r->boot.replicates = B;
     r->boot.seed       = r->req.params.seed;
     for (size_t k = 0; k < B; k++) {
@@ -425,27 +429,28 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
         SF_SET(err, SF_ENOMEM, "out of memory starting a fit");
         goto fail;
     }
-    const struct fit_parameters *prm = &r->req.params;
-    size_t env_cap = 0;
-    struct fit_problem pb;
+    const struct fit_parameters *prm     = &r->req.params;
+    size_t                       env_cap = 0;
+    struct fit_problem           pb;
     if (req->law == FIT_LAW_FRONTIER) {
         if (fit_runs_build(data, &runs, err) != SF_OK) goto fail;
         env_cap = fit_frontier_grid_size(data, &runs, prm->frontier_points_per_decade) + 1;
         struct fit_frontier *fr = &r->frontier;
-        fr->env_c   = malloc(env_cap * sizeof *fr->env_c);
-        fr->env_l   = malloc(env_cap * sizeof *fr->env_l);
-        fr->env_run = malloc(env_cap * sizeof *fr->env_run);
-        fr->hull    = malloc(env_cap * sizeof *fr->hull);
-        st->run_size = malloc((data->n_runs ? data->n_runs : 1) * sizeof *st->run_size);
+        fr->env_c               = malloc(env_cap * sizeof *fr->env_c);
+        fr->env_l               = malloc(env_cap * sizeof *fr->env_l);
+        fr->env_run             = malloc(env_cap * sizeof *fr->env_run);
+        fr->hull                = malloc(env_cap * sizeof *fr->hull);
+        st->run_size            = malloc((data->n_runs ? data->n_runs : 1) * sizeof *st->run_size);
         if (!fr->env_c || !fr->env_l || !fr->env_run || !fr->hull || !st->run_size) {
             SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
             goto fail;
         }
-        for (size_t k = 0; k < data->n_runs; k++) st->run_size[k] = NAN;
+        for (size_t k = 0; k < data->n_runs; k++)
+            st->run_size[k] = NAN;
         for (size_t i = 0; i < data->n; i++)
             if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
-        fit_frontier_compute(data, &runs, NULL, prm, env_cap,
-                             fr->env_c, fr->env_l, fr->env_run, &fr->n_env, fr->hull, &fr->n_hull);
+        fit_frontier_compute(data, &runs, NULL, prm, env_cap, fr->env_c, fr->env_l, fr->env_run,
+                             &fr->n_env, fr->hull, &fr->n_hull);
         st->lx1 = malloc(fr->n_env * sizeof(double) + 1);
         st->y   = malloc(fr->n_env * sizeof(double) + 1);
         st->ly  = malloc(fr->n_env * sizeof(double) + 1);
@@ -481,27 +486,28 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     r->gradient_norm = best.gradient_norm;
     r->converged     = best.converged;
     snprintf(r->status, sizeof r->status, "%s", best.status);
-    st->have_cov = fit_covariance(&pb, &best, ws, st->cov, r->cov_method, sizeof r->cov_method);
+    st->have_cov    = fit_covariance(&pb, &best, ws, st->cov, r->cov_method, sizeof r->cov_method);
     size_t p_active = 0;
-    for (size_t j = 0; j < st->law->n_theta; j++) p_active += st->active[j];
-    st->p_active  = p_active;
-    double dof    = (double)st->n - (double)p_active;
-    double upper  = 0.5 + 0.5 * prm->level;
+    for (size_t j = 0; j < st->law->n_theta; j++)
+        p_active += st->active[j];
+    st->p_active   = p_active;
+    double dof     = (double)st->n - (double)p_active;
+    double upper   = 0.5 + 0.5 * prm->level;
     st->t_quantile = dof >= 1 ? gsl_cdf_tdist_Pinv(upper, dof) : gsl_cdf_ugaussian_Pinv(upper);
     if (req->law == FIT_LAW_FRONTIER) {
         struct fit_frontier *fr = &r->frontier;
-        double *nx = malloc(env_cap * sizeof *nx), *ny = malloc(env_cap * sizeof *ny);
+        double              *nx = malloc(env_cap * sizeof *nx), *ny = malloc(env_cap * sizeof *ny);
         double *nly = malloc(env_cap * sizeof *nly), *nw = malloc(env_cap * sizeof *nw);
         if (!nx || !ny || !nly || !nw) {
             free(nx), free(ny), free(nly), free(nw);
             SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
             goto fail;
         }
-        size_t m = fit_nopt_points_impl(data, fr->env_c, fr->env_run, fr->hull, fr->n_hull,
-                                        st->run_size, nx, ny, nly, nw);
+        size_t m        = fit_nopt_points_impl(data, fr->env_c, fr->env_run, fr->hull, fr->n_hull,
+                                               st->run_size, nx, ny, nly, nw);
         fr->nopt_points = m;
-        st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, prm, ws, st->nopt_theta,
-                                        st->nopt_cov, &fr->nopt_objective);
+        st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, prm, ws, st->nopt_theta, st->nopt_cov,
+                                        &fr->nopt_objective);
         fr->nopt_fitted = st->nopt_have;
         free(nx), free(ny), free(nly), free(nw);
     }
@@ -547,7 +553,8 @@ void fit_result_free(struct fit_result *r) {
     free(r->frontier.env_l);
     free(r->frontier.env_run);
     free(r->frontier.hull);
-    for (size_t i = 0; i < r->n_warnings; i++) free(r->warnings[i]);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        free(r->warnings[i]);
     free(r->warnings);
     free(r);
 }

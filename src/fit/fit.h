@@ -51,34 +51,34 @@ const char *const *fit_law_names(void);
 /* Tuning constants: tolerances, grids, iteration limits and defaults. Every report records the
  * values used. Obtain with fit_default_parameters() and change fields as needed. */
 struct fit_parameters {
-    double exp_min, exp_max, exp_step;   /* exponent grid of the global search */
-    double exp_min_signed;               /* `power` searches [exp_min_signed, exp_max] */
-    double exp_polish_max;               /* an exponent the polish drives above this makes its
-                                            term vanish but at the smallest point: bound */
+    double exp_min, exp_max, exp_step; /* exponent grid of the global search */
+    double exp_min_signed;             /* `power` searches [exp_min_signed, exp_max] */
+    double exp_polish_max;             /* an exponent the polish drives above this makes its
+                                          term vanish but at the smallest point: bound */
     double kaplan_exp_min, kaplan_exp_max, kaplan_exp_step; /* alpha_N, alpha_D grid */
-    size_t refine_cells;                 /* best cells refined on a finer grid */
-    size_t refine_divisions;             /* the fine grid's step is exp_step / this */
-    size_t polish_starts;                /* distinct candidates polished on the true objective */
-    size_t max_iter;                     /* iteration limit of one polish */
-    size_t huber_switch_iter;            /* trust-region iterations before a Huber fit switches
-                                            to Newton steps on its inlier/outlier partition */
-    size_t max_restarts;                 /* restarts of a polish that stops short */
-    double xtol, gtol, ftol;             /* gsl_multifit_nlinear_test tolerances */
-    double stationary_tol;               /* gradient norm (relative) accepted as stationary */
-    double residual_floor;               /* residual norm treated as an exact fit */
-    double rank_tol;                     /* relative singular value below which the Jacobian
-                                            counts as singular (parameters not determined) */
-    double bound_log_drop;               /* a coefficient below exp(-this)·min(L) is at its bound */
-    double fd_step;                      /* relative step of finite differences (delta method) */
-    double huber_delta;                  /* default delta when --loss huber has no --delta */
-    double huber_delta_chinchilla;       /* Hoffmann's delta, the chinchilla default */
-    double level;                        /* interval level */
-    size_t bootstrap;                    /* replicates */
-    double bootstrap_max_lost;           /* share of failed or bound replicates above which
-                                            intervals come from the covariance instead */
-    uint64_t seed;                       /* bootstrap seed */
-    double frontier_points_per_decade;   /* compute grid of the frontier envelope */
-    double hull_collinear_tol;           /* relative cross product below which hull points
+    size_t refine_cells;                                    /* best cells refined on a finer grid */
+    size_t refine_divisions;       /* the fine grid's step is exp_step / this */
+    size_t polish_starts;          /* distinct candidates polished on the true objective */
+    size_t max_iter;               /* iteration limit of one polish */
+    size_t huber_switch_iter;      /* trust-region iterations before a Huber fit switches
+                                      to Newton steps on its inlier/outlier partition */
+    size_t max_restarts;           /* restarts of a polish that stops short */
+    double xtol, gtol, ftol;       /* gsl_multifit_nlinear_test tolerances */
+    double stationary_tol;         /* gradient norm (relative) accepted as stationary */
+    double residual_floor;         /* residual norm treated as an exact fit */
+    double rank_tol;               /* relative singular value below which the Jacobian
+                                      counts as singular (parameters not determined) */
+    double bound_log_drop;         /* a coefficient below exp(-this)·min(L) is at its bound */
+    double fd_step;                /* relative step of finite differences (delta method) */
+    double huber_delta;            /* default delta when --loss huber has no --delta */
+    double huber_delta_chinchilla; /* Hoffmann's delta, the chinchilla default */
+    double level;                  /* interval level */
+    size_t bootstrap;              /* replicates */
+    double bootstrap_max_lost;     /* share of failed or bound replicates above which
+                                      intervals come from the covariance instead */
+    uint64_t seed;                 /* bootstrap seed */
+    double   frontier_points_per_decade; /* compute grid of the frontier envelope */
+    double   hull_collinear_tol;         /* relative cross product below which hull points
                                             count as collinear (and are dropped) */
     double curve_points;                 /* points of a fitted curve table for figures */
     double span_warn;                    /* warn when x spans less than this factor */
@@ -93,15 +93,15 @@ struct fit_parameters fit_default_parameters(void);
  * one-variable laws. For `frontier`, x1 is compute, `run` names each point's learning curve
  * and `size` its model size (NAN when the table has no size column). */
 struct fit_data {
-    size_t  n;          /* number of points (fitted and held out) */
-    double *x1, *x2;    /* (n) x or N (or C); D */
-    double *y;          /* (n) loss in nats per token */
-    double *w;          /* (n) weights (1 when none given) */
-    size_t *line;       /* (n) physical CSV line of each point */
-    bool   *held_out;   /* (n) true for held-out points */
-    size_t *run;        /* (n) frontier: index of the point's run in run_names; else NULL */
-    double *size;       /* (n) frontier: the run's model size; else NULL */
-    char  **run_names;  /* (n_runs) owned strings */
+    size_t  n;         /* number of points (fitted and held out) */
+    double *x1, *x2;   /* (n) x or N (or C); D */
+    double *y;         /* (n) loss in nats per token */
+    double *w;         /* (n) weights (1 when none given) */
+    size_t *line;      /* (n) physical CSV line of each point */
+    bool   *held_out;  /* (n) true for held-out points */
+    size_t *run;       /* (n) frontier: index of the point's run in run_names; else NULL */
+    double *size;      /* (n) frontier: the run's model size; else NULL */
+    char  **run_names; /* (n_runs) owned strings */
     size_t  n_runs;
     char   *x1_name, *x2_name, *y_name; /* column names (owned) */
 };
@@ -131,36 +131,39 @@ struct fit_filter {
  * numeric_only, "COL=V" with a number V (the caller sets the op). `option` names the option for
  * messages. Returns false with `err` set (nothing printed). On success the caller frees `f` with
  * fit_filter_free. */
-bool fit_filter_parse(const char *text, bool numeric_only, const char *option,
-                      struct fit_filter *f, struct sf_error *err);
+bool fit_filter_parse(const char *text, bool numeric_only, const char *option, struct fit_filter *f,
+                      struct sf_error *err);
 void fit_filter_free(struct fit_filter *f);
 
 /* What to read from a table. Column names are borrowed. */
 struct fit_columns {
-    const char *x, *n, *d;  /* --x for one-variable laws; --n --d for two-variable laws */
-    const char *y;          /* default "loss" */
-    const char *weight;     /* NULL: unit weights */
-    const char *run, *c;    /* frontier: --run and --c (and --n for sizes, optional) */
-    bool        y_in_bits;  /* --y-unit bits: loss is converted to nats */
+    const char *x, *n, *d; /* --x for one-variable laws; --n --d for two-variable laws */
+    const char *y;         /* default "loss" */
+    const char *weight;    /* NULL: unit weights */
+    const char *run, *c;   /* frontier: --run and --c (and --n for sizes, optional) */
+    bool        y_in_bits; /* --y-unit bits: loss is converted to nats */
 };
 
 /* Row selection. Rows must pass every `where` column (OR among values of one column) and every
  * min/max bound. Held-out rows pass the selection and then either match `holdout` (any of it)
  * or are among the `holdout_k` largest in x (ties by row order). All arrays borrowed. */
 struct fit_selection {
-    const struct fit_filter *where;   size_t n_where;
-    const struct fit_filter *bounds;  size_t n_bounds;   /* --min is GE, --max is LE */
-    const struct fit_filter *holdout; size_t n_holdout;
+    const struct fit_filter *where;
+    size_t                   n_where;
+    const struct fit_filter *bounds;
+    size_t                   n_bounds; /* --min is GE, --max is LE */
+    const struct fit_filter *holdout;
+    size_t                   n_holdout;
     size_t                   holdout_k;
     const char              *group_column; /* --by: NULL for one group */
 };
 
 /* Groups of rows (one per distinct value of --by, in order of first appearance). */
 struct fit_groups {
-    size_t  n;
-    char  **names;  /* (n) owned; "all" when there is no --by */
-    size_t *n_rows; /* (n) */
-    size_t **rows;  /* (n) owned arrays of CSV row indices */
+    size_t   n;
+    char   **names;  /* (n) owned; "all" when there is no --by */
+    size_t  *n_rows; /* (n) */
+    size_t **rows;   /* (n) owned arrays of CSV row indices */
 };
 
 void fit_groups_free(struct fit_groups *g);
@@ -184,23 +187,26 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
 
 /* A forecast point: values of the law's variables by column name ("params=7e10,tokens=1.4e12"). */
 struct fit_point_request {
-    char  *text;      /* owned: as written */
-    double x1, x2;    /* resolved against the law's variables */
+    char  *text;   /* owned: as written */
+    double x1, x2; /* resolved against the law's variables */
 };
 
 /* Everything one fit needs besides the data. */
 struct fit_request {
-    enum fit_law_kind     law;
-    enum fit_space        space;
-    enum fit_loss         loss;
-    double                delta;        /* Huber delta (used when loss is huber) */
-    struct fit_parameters params;
-    const struct fit_point_request *predict;  size_t n_predict;
-    const double         *target_reducible;   size_t n_target;
-    const double         *compute;            size_t n_compute; /* chinchilla allocations */
-    double                true_entropy;       /* NAN when unknown */
-    bool                  frontier_hull;      /* frontier: fit L(C) to the hull vertices only */
-    double                tokens_per_sample;  /* 0 when not given */
+    enum fit_law_kind               law;
+    enum fit_space                  space;
+    enum fit_loss                   loss;
+    double                          delta; /* Huber delta (used when loss is huber) */
+    struct fit_parameters           params;
+    const struct fit_point_request *predict;
+    size_t                          n_predict;
+    const double                   *target_reducible;
+    size_t                          n_target;
+    const double                   *compute;
+    size_t                          n_compute;    /* chinchilla allocations */
+    double                          true_entropy; /* NAN when unknown */
+    bool   frontier_hull;                         /* frontier: fit L(C) to the hull vertices only */
+    double tokens_per_sample;                     /* 0 when not given */
 };
 
 /* Fills a request with the defaults for `law` (chinchilla: Huber with Hoffmann's delta;
@@ -209,15 +215,15 @@ void fit_request_init(struct fit_request *req, enum fit_law_kind law);
 
 /* How one stage of the fit went (the grid search, each polish). */
 struct fit_stage {
-    char   name[16];      /* "grid", "refine", "polish" */
-    size_t points;        /* grid: cells evaluated */
-    size_t start;         /* polish: candidate index (1-based) */
-    int    gsl_status;    /* polish: GSL's status */
-    char   status[64];    /* polish: "success", gsl_strerror(), "maxiter", ... */
-    int    info;          /* polish: GSL's convergence reason */
-    size_t iterations;    /* polish: iterations (all restarts) */
-    size_t nevalf;        /* polish: function evaluations */
-    double objective;     /* best objective after the stage */
+    char   name[16];   /* "grid", "refine", "polish" */
+    size_t points;     /* grid: cells evaluated */
+    size_t start;      /* polish: candidate index (1-based) */
+    int    gsl_status; /* polish: GSL's status */
+    char   status[64]; /* polish: "success", gsl_strerror(), "maxiter", ... */
+    int    info;       /* polish: GSL's convergence reason */
+    size_t iterations; /* polish: iterations (all restarts) */
+    size_t nevalf;     /* polish: function evaluations */
+    double objective;  /* best objective after the stage */
     bool   converged;
 };
 
@@ -231,24 +237,24 @@ struct fit_estimate {
 struct fit_param {
     const char         *name;
     struct fit_estimate value;
-    bool                at_bound;  /* a coefficient held at 0 */
+    bool                at_bound; /* a coefficient held at 0 */
     const char         *unit;
 };
 
 /* Per-point output. */
 struct fit_point_out {
     double predicted;
-    double lo, hi;        /* interval of the prediction */
-    double residual_log;  /* ln(predicted) - ln(y) */
-    double rel_error;     /* (predicted - y) / y */
-    double reducible;     /* y - constant (laws with a constant); NAN otherwise */
+    double lo, hi;       /* interval of the prediction */
+    double residual_log; /* ln(predicted) - ln(y) */
+    double rel_error;    /* (predicted - y) / y */
+    double reducible;    /* y - constant (laws with a constant); NAN otherwise */
 };
 
 /* The frontier's envelope, hull and optimal-size fit (FIT_LAW_FRONTIER only). */
 struct fit_frontier {
     size_t  n_env;
-    double *env_c, *env_l;  /* (n_env) envelope on the compute grid */
-    size_t *env_run;        /* (n_env) owner run index into data->run_names */
+    double *env_c, *env_l; /* (n_env) envelope on the compute grid */
+    size_t *env_run;       /* (n_env) owner run index into data->run_names */
     size_t  n_hull;
     size_t *hull;           /* (n_hull) indices into the envelope arrays */
     double  nopt_objective; /* least-squares objective of the optimal-size fit (log space) */
@@ -264,34 +270,34 @@ struct fit_bootstrap_info {
 
 /* A finished fit. Allocated by fit_run(), freed with fit_result_free(). */
 struct fit_result {
-    enum fit_law_kind     law;
-    struct fit_request    req;       /* a copy; its pointer fields are not owned */
-    const struct fit_data *data;     /* borrowed: valid while the caller keeps it */
-    size_t                n_fit;     /* points fitted */
-    size_t                p;         /* reported parameters */
-    struct fit_param      param[FIT_MAX_PARAMS];
-    double                objective, gradient_norm;
-    bool                  converged;
-    char                  status[64]; /* the winning polish's status ("success", ...) */
-    struct fit_stage     *stages;    /* (n_stages) owned */
-    size_t                n_stages;
+    enum fit_law_kind         law;
+    struct fit_request        req;   /* a copy; its pointer fields are not owned */
+    const struct fit_data    *data;  /* borrowed: valid while the caller keeps it */
+    size_t                    n_fit; /* points fitted */
+    size_t                    p;     /* reported parameters */
+    struct fit_param          param[FIT_MAX_PARAMS];
+    double                    objective, gradient_norm;
+    bool                      converged;
+    char                      status[64]; /* the winning polish's status ("success", ...) */
+    struct fit_stage         *stages;     /* (n_stages) owned */
+    size_t                    n_stages;
     struct fit_bootstrap_info boot;
-    bool                  intervals_bootstrap; /* intervals are bootstrap percentiles (else from
-                                                  the covariance, with Student's t) */
+    bool                      intervals_bootstrap; /* intervals are bootstrap percentiles (else from
+                                                      the covariance, with Student's t) */
     char                  cov_method[160];
     double                r2_log, rmse_log, aic, bic;
     double                heldout_rmse_log; /* NAN without held-out points */
-    struct fit_point_out *points;    /* (data->n) owned */
-    struct fit_estimate   entropy;   /* laws with a constant: L_inf or E */
-    struct fit_estimate  *forecasts; /* (req.n_predict) */
-    struct fit_estimate  *targets;   /* (req.n_target) size or compute at the reducible loss */
-    struct fit_estimate  *alloc;     /* (3 * req.n_compute): N_opt, D_opt, tokens per param */
-    struct fit_estimate   derived[3];/* chinchilla: a_opt, b_opt, G */
+    struct fit_point_out *points;           /* (data->n) owned */
+    struct fit_estimate   entropy;          /* laws with a constant: L_inf or E */
+    struct fit_estimate  *forecasts;        /* (req.n_predict) */
+    struct fit_estimate  *targets;    /* (req.n_target) size or compute at the reducible loss */
+    struct fit_estimate  *alloc;      /* (3 * req.n_compute): N_opt, D_opt, tokens per param */
+    struct fit_estimate   derived[3]; /* chinchilla: a_opt, b_opt, G */
     struct fit_frontier   frontier;
-    char                **warnings;  /* (n_warnings) owned */
+    char                **warnings; /* (n_warnings) owned */
     size_t                n_warnings;
     /* Internal state used to evaluate curves and bands (opaque to callers). */
-    struct fit_state     *state;
+    struct fit_state *state;
 };
 
 /* Fits `data` as `req` asks: search, polish, covariance, bootstrap (in parallel with OpenMP
@@ -301,7 +307,7 @@ struct fit_result {
  * NULL. `data` is borrowed and must outlive the result. */
 struct fit_result *fit_run(const struct fit_data *data, const struct fit_request *req,
                            const struct sf_logger *log, struct sf_error *err);
-void fit_result_free(struct fit_result *r);
+void               fit_result_free(struct fit_result *r);
 
 /* The fitted curve and its band at `n` values of x (or N at fixed D = x2; for frontier, C):
  * loss, lower and upper bound at the request's level. `x2` is ignored by one-variable laws.
@@ -322,13 +328,14 @@ void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n
 
 /* Provenance written into fit.yaml. Strings borrowed. */
 struct fit_provenance {
-    const char *version, *command;
-    const char *input_path, *input_sha256;
-    size_t      rows_read, rows_used;
-    const char *const *filters; size_t n_filters;
-    const char *holdout;   /* as written, or NULL */
-    const char *weights;   /* column name or NULL */
-    const char *group;     /* --by value, or NULL */
+    const char        *version, *command;
+    const char        *input_path, *input_sha256;
+    size_t             rows_read, rows_used;
+    const char *const *filters;
+    size_t             n_filters;
+    const char        *holdout; /* as written, or NULL */
+    const char        *weights; /* column name or NULL */
+    const char        *group;   /* --by value, or NULL */
 };
 
 /* Writes fit.yaml (DESIGN.md's schema) into `dir` atomically. */

@@ -41,7 +41,8 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
     }
     for (size_t i = 0; i < d->n; i++)
         if (!d->held_out[i]) runs->start[d->run[i] + 1]++;
-    for (size_t k = 0; k < d->n_runs; k++) runs->start[k + 1] += runs->start[k];
+    for (size_t k = 0; k < d->n_runs; k++)
+        runs->start[k + 1] += runs->start[k];
     size_t *fill = calloc(d->n_runs ? d->n_runs : 1, sizeof *fill);
     if (fill == NULL) {
         fit_runs_free(runs);
@@ -49,7 +50,7 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
     }
     for (size_t i = 0; i < d->n; i++) {
         if (d->held_out[i]) continue;
-        size_t k = d->run[i];
+        size_t k                              = d->run[i];
         runs->pts[runs->start[k] + fill[k]++] = i;
     }
     free(fill);
@@ -65,7 +66,8 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
             tmp[m].c = d->x1[tmp[m].i];
         }
         qsort(tmp, len, sizeof *tmp, fit_by_compute_impl);
-        for (size_t m = 0; m < len; m++) runs->pts[a0 + m] = tmp[m].i;
+        for (size_t m = 0; m < len; m++)
+            runs->pts[a0 + m] = tmp[m].i;
         for (size_t m = runs->start[k] + 1; m < runs->start[k + 1]; m++) {
             size_t a = runs->pts[m - 1], b = runs->pts[m];
             if (d->x1[a] == d->x1[b]) {
@@ -87,9 +89,10 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
 size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs) {
     size_t m = 0;
     for (size_t h = 0; h < fr->n_hull; h++) {
-        size_t run = fr->env_run[fr->hull[h]];
+        size_t run  = fr->env_run[fr->hull[h]];
         bool   seen = false;
-        for (size_t g = 0; g < m; g++) seen = seen || runs[g] == run;
+        for (size_t g = 0; g < m; g++)
+            seen = seen || runs[g] == run;
         if (!seen) runs[m++] = run;
     }
     return m;
@@ -124,8 +127,9 @@ size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *r
 }
 
 void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs, const bool *use,
-                          const struct fit_parameters *prm, size_t cap, double *env_c, double *env_l,
-                          size_t *env_run, size_t *n_env, size_t *hull, size_t *n_hull) {
+                          const struct fit_parameters *prm, size_t cap, double *env_c,
+                          double *env_l, size_t *env_run, size_t *n_env, size_t *hull,
+                          size_t *n_hull) {
     *n_env  = 0;
     *n_hull = 0;
     double lo, hi;
@@ -134,8 +138,8 @@ void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs,
     if (n > cap) n = cap;
     size_t m = 0;
     for (size_t g = 0; g < n; g++) {
-        double lc = g + 1 == n ? hi : lo + (hi - lo) * (double)g / (double)(n - 1);
-        double best = INFINITY;
+        double lc    = g + 1 == n ? hi : lo + (hi - lo) * (double)g / (double)(n - 1);
+        double best  = INFINITY;
         size_t owner = 0;
         for (size_t k = 0; k < runs->n_runs; k++) {
             if (use && !use[k]) continue;
@@ -154,8 +158,8 @@ void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs,
             }
             double c0 = log(d->x1[runs->pts[l]]), c1 = log(d->x1[runs->pts[r]]);
             double l0 = log(d->y[runs->pts[l]]), l1 = log(d->y[runs->pts[r]]);
-            double t  = (lc - c0) / (c1 - c0);
-            double v  = l0 + t * (l1 - l0);
+            double t = (lc - c0) / (c1 - c0);
+            double v = l0 + t * (l1 - l0);
             if (v < best) {
                 best  = v;
                 owner = k;

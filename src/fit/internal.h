@@ -28,9 +28,9 @@ struct fit_law_desc {
     enum fit_law_kind kind;
     const char       *name;
     const char       *formula;
-    size_t            n_theta;           /* internal parameters */
-    size_t            n_vars;            /* 1 or 2 */
-    size_t            n_report;          /* reported parameters */
+    size_t            n_theta;  /* internal parameters */
+    size_t            n_vars;   /* 1 or 2 */
+    size_t            n_report; /* reported parameters */
     const char       *report_names[FIT_MAX_PARAMS];
     const char       *report_units[FIT_MAX_PARAMS];
     bool              can_bound[FIT_MAX_THETA]; /* theta[j] is a log-coefficient that may be 0 */
@@ -72,7 +72,9 @@ double fit_problem_objective(const struct fit_problem *pb, const double *r);
 /* Huber's h_δ and its transform ψ with ψ² = 2h (sign kept), and dψ/dr. */
 double fit_huber(double r, double delta);
 /* The objective's term for one residual: r² for squares, h_δ(r) for Huber. */
-static inline double fit_rho(enum fit_loss loss, double r, double delta) { return loss == FIT_LOSS_HUBER ? fit_huber(r, delta) : r * r; }
+static inline double fit_rho(enum fit_loss loss, double r, double delta) {
+    return loss == FIT_LOSS_HUBER ? fit_huber(r, delta) : r * r;
+}
 double fit_huber_psi(double r, double delta, double *dpsi);
 
 // ---- non-negative least squares for up to three columns ----
@@ -101,20 +103,20 @@ double fit_nnls_solve(const struct fit_nnls *s, double *c);
  * nonlinear workspace per number of active parameters (created on first use). Never shared
  * between threads; never owns another workspace. */
 struct fit_workspace {
-    size_t n;                                   /* points */
-    double *r, *J, *Jfull, *theta_tmp;          /* (n), (n x FIT_MAX_THETA) x2, scratch */
-    gsl_matrix *svd_a, *svd_v;                  /* (n x FIT_MAX_THETA), (FIT_MAX_THETA^2) */
-    gsl_vector *svd_s, *svd_work;               /* (FIT_MAX_THETA) */
-    double *lx1, *lx2, *y, *ly, *w;             /* (n) a replicate's resampled problem */
-    gsl_multifit_nlinear_workspace *nl[FIT_MAX_THETA + 1]; /* by active count */
-    size_t nl_n[FIT_MAX_THETA + 1];             /* n each was made for */
-    gsl_rng *rng;
+    size_t      n;                         /* points */
+    double     *r, *J, *Jfull, *theta_tmp; /* (n), (n x FIT_MAX_THETA) x2, scratch */
+    gsl_matrix *svd_a, *svd_v;             /* (n x FIT_MAX_THETA), (FIT_MAX_THETA^2) */
+    gsl_vector *svd_s, *svd_work;          /* (FIT_MAX_THETA) */
+    double     *lx1, *lx2, *y, *ly, *w;    /* (n) a replicate's resampled problem */
+    gsl_multifit_nlinear_workspace *nl[FIT_MAX_THETA + 1];   /* by active count */
+    size_t                          nl_n[FIT_MAX_THETA + 1]; /* n each was made for */
+    gsl_rng                        *rng;
     /* Grid search scratch: candidates, column tables, row scales of the linear solve. */
     struct fit_candidate *cells;
     size_t                n_cells, cap_cells;
     double               *tab;
     size_t                tab_cap;
-    double               *row_s, *row_t;                 /* (n) */
+    double               *row_s, *row_t; /* (n) */
 };
 
 /* Allocates a workspace for up to n points. NULL on allocation failure. Caller frees. */
@@ -135,8 +137,8 @@ struct fit_polish_out {
     double theta[FIT_MAX_THETA];
     bool   active[FIT_MAX_THETA];
     double objective;
-    double gradient_norm;  /* ||∇ objective|| over active parameters */
-    bool   converged;      /* stationary to the tolerance and well determined */
+    double gradient_norm; /* ||∇ objective|| over active parameters */
+    bool   converged;     /* stationary to the tolerance and well determined */
     int    gsl_status, info;
     size_t iterations, nevalf;
     char   status[64];
@@ -185,18 +187,17 @@ enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_can
 #define FIT_MAX_POLISH_STARTS 64 /* polish_starts is capped at this */
 enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit_parameters *prm,
                                   struct fit_workspace *ws, struct fit_polish_out *best,
-                                  struct fit_stage *stages, size_t *n_stages,
-                                  struct sf_error *err);
+                                  struct fit_stage *stages, size_t *n_stages, struct sf_error *err);
 
 // ---- the law problem as a residual function of its active parameters ----
 
 struct fit_law_rf {
     const struct fit_problem *pb;
     const bool               *active;
-    const double             *fixed;  /* full theta: values of the inactive entries */
+    const double             *fixed; /* full theta: values of the inactive entries */
     size_t                    map[FIT_MAX_THETA];
     size_t                    p;
-    double                   *Jfull;  /* (n x n_theta) scratch */
+    double                   *Jfull; /* (n x n_theta) scratch */
 };
 
 /* Sets up `ctx` and `rf` for the active entries of `active` (borrowed arrays). */
@@ -243,8 +244,9 @@ void           fit_runs_free(struct fit_runs *runs);
  * lower convex hull in (ln C, ln L). Writes at most `cap` envelope points into the caller's
  * arrays; returns the counts. Needs no allocation (bootstrap replicates call it). */
 void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs, const bool *use,
-                          const struct fit_parameters *prm, size_t cap, double *env_c, double *env_l,
-                          size_t *env_run, size_t *n_env, size_t *hull, size_t *n_hull);
+                          const struct fit_parameters *prm, size_t cap, double *env_c,
+                          double *env_l, size_t *env_run, size_t *n_env, size_t *hull,
+                          size_t *n_hull);
 /* Number of grid points the envelope of all runs has (the capacity every replicate needs). */
 size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *runs,
                               double points_per_decade);
@@ -252,25 +254,25 @@ size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *r
 // ---- the result's private state ----
 
 struct fit_state {
-    const struct fit_law_desc *law;      /* the fitted law (frontier: power+const in C) */
-    size_t  n;                           /* points of the problem */
-    double *lx1, *lx2, *y, *ly, *w;      /* (n) the problem's arrays (owned) */
-    double *run_size;                    /* frontier: (n_runs) model size of each run */
-    double  theta[FIT_MAX_THETA];
-    bool    active[FIT_MAX_THETA];
-    size_t  p_active;
-    double  cov[FIT_MAX_THETA * FIT_MAX_THETA];
-    bool    have_cov;
-    double  t_quantile;                  /* for covariance intervals */
-    size_t  n_rep;                       /* usable bootstrap replicates */
-    bool    boot_usable;                 /* percentile intervals come from them */
-    double *rep_theta;                   /* (n_rep x FIT_MAX_THETA) */
-    bool   *rep_active;                  /* (n_rep x FIT_MAX_THETA) */
-    double *rep_nopt;                    /* (n_rep x 2): NAN when not fitted */
+    const struct fit_law_desc *law; /* the fitted law (frontier: power+const in C) */
+    size_t                     n;   /* points of the problem */
+    double                    *lx1, *lx2, *y, *ly, *w; /* (n) the problem's arrays (owned) */
+    double                    *run_size; /* frontier: (n_runs) model size of each run */
+    double                     theta[FIT_MAX_THETA];
+    bool                       active[FIT_MAX_THETA];
+    size_t                     p_active;
+    double                     cov[FIT_MAX_THETA * FIT_MAX_THETA];
+    bool                       have_cov;
+    double                     t_quantile;  /* for covariance intervals */
+    size_t                     n_rep;       /* usable bootstrap replicates */
+    bool                       boot_usable; /* percentile intervals come from them */
+    double                    *rep_theta;   /* (n_rep x FIT_MAX_THETA) */
+    bool                      *rep_active;  /* (n_rep x FIT_MAX_THETA) */
+    double                    *rep_nopt;    /* (n_rep x 2): NAN when not fitted */
     /* frontier: the optimal-size power law, ln N = a - alpha ln C (theta of `power`) */
-    double  nopt_theta[2];
-    double  nopt_cov[4];
-    bool    nopt_have;
+    double nopt_theta[2];
+    double nopt_cov[4];
+    bool   nopt_have;
 };
 
 /* report.md of a comparison (report_md.c), written by fit_write_comparison. */

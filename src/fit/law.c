@@ -9,28 +9,61 @@
 #include "internal.h"
 
 static const struct fit_law_desc fit_laws[FIT_LAW_COUNT] = {
-    [FIT_LAW_POWER] = {FIT_LAW_POWER, "power", "L = (x0/x)^alpha", 2, 1, 2,
-                       {"x0", "alpha"}, {"x", ""}, {false, false}, false},
-    [FIT_LAW_POWER_CONST] = {FIT_LAW_POWER_CONST, "power+const", "L = L_inf + (x0/x)^alpha", 3,
-                             1, 3, {"L_inf", "x0", "alpha"}, {"nats/token", "x", ""},
-                             {true, false, false}, true},
-    [FIT_LAW_CHINCHILLA] = {FIT_LAW_CHINCHILLA, "chinchilla", "L = E + A/N^alpha + B/D^beta", 5,
-                            2, 5, {"E", "A", "alpha", "B", "beta"},
-                            {"nats/token", "nats/token x N^alpha", "", "nats/token x D^beta", ""},
-                            {true, true, false, true, false}, true},
-    [FIT_LAW_KAPLAN_ND] = {FIT_LAW_KAPLAN_ND, "kaplan-nd",
-                           "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D", 4, 2, 4,
-                           {"N_c", "alpha_N", "D_c", "alpha_D"}, {"parameters", "", "tokens", ""},
-                           {false, false, false, false}, false},
-    [FIT_LAW_FRONTIER] = {FIT_LAW_FRONTIER, "frontier",
-                          "L = L_inf + (C0/C)^alpha_C on the compute frontier; "
-                          "N_opt = (C/C_n)^beta_opt",
-                          3, 1, 5, {"L_inf", "C0", "alpha_C", "C_n", "beta_opt"},
-                          {"nats/token", "FLOP", "", "FLOP", ""}, {true, false, false}, true},
+    [FIT_LAW_POWER]       = {FIT_LAW_POWER,
+                             "power",
+                             "L = (x0/x)^alpha",
+                             2,
+                             1,
+                             2,
+                             {"x0", "alpha"},
+                             {"x", ""},
+                             {false, false},
+                             false},
+    [FIT_LAW_POWER_CONST] = {FIT_LAW_POWER_CONST,
+                             "power+const",
+                             "L = L_inf + (x0/x)^alpha",
+                             3,
+                             1,
+                             3,
+                             {"L_inf", "x0", "alpha"},
+                             {"nats/token", "x", ""},
+                             {true, false, false},
+                             true},
+    [FIT_LAW_CHINCHILLA]  = {FIT_LAW_CHINCHILLA,
+                             "chinchilla",
+                             "L = E + A/N^alpha + B/D^beta",
+                             5,
+                             2,
+                             5,
+                             {"E", "A", "alpha", "B", "beta"},
+                             {"nats/token", "nats/token x N^alpha", "", "nats/token x D^beta", ""},
+                             {true, true, false, true, false},
+                             true},
+    [FIT_LAW_KAPLAN_ND]   = {FIT_LAW_KAPLAN_ND,
+                             "kaplan-nd",
+                             "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D",
+                             4,
+                             2,
+                             4,
+                             {"N_c", "alpha_N", "D_c", "alpha_D"},
+                             {"parameters", "", "tokens", ""},
+                             {false, false, false, false},
+                             false},
+    [FIT_LAW_FRONTIER]    = {FIT_LAW_FRONTIER,
+                             "frontier",
+                             "L = L_inf + (C0/C)^alpha_C on the compute frontier; "
+                                "N_opt = (C/C_n)^beta_opt",
+                             3,
+                             1,
+                             5,
+                             {"L_inf", "C0", "alpha_C", "C_n", "beta_opt"},
+                             {"nats/token", "FLOP", "", "FLOP", ""},
+                             {true, false, false},
+                             true},
 };
 
-static const char *const fit_law_name_list[] = {"power", "power+const", "chinchilla",
-                                                "kaplan-nd", "frontier", NULL};
+static const char *const fit_law_name_list[] = {"power",     "power+const", "chinchilla",
+                                                "kaplan-nd", "frontier",    NULL};
 
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind) {
     SF_ASSERT((int)kind >= 0 && kind < FIT_LAW_COUNT);
@@ -47,12 +80,24 @@ bool fit_law_from_name(const char *name, enum fit_law_kind *kind) {
     return false;
 }
 
-const char *fit_law_name(enum fit_law_kind kind) { return fit_law_desc(kind)->name; }
-const char *fit_law_formula(enum fit_law_kind kind) { return fit_law_desc(kind)->formula; }
-size_t fit_law_n_params(enum fit_law_kind kind) { return fit_law_desc(kind)->n_report; }
-size_t fit_law_n_vars(enum fit_law_kind kind) { return fit_law_desc(kind)->n_vars; }
-bool fit_law_has_constant(enum fit_law_kind kind) { return fit_law_desc(kind)->has_constant; }
-const char *const *fit_law_names(void) { return fit_law_name_list; }
+const char *fit_law_name(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->name;
+}
+const char *fit_law_formula(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->formula;
+}
+size_t fit_law_n_params(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->n_report;
+}
+size_t fit_law_n_vars(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->n_vars;
+}
+bool fit_law_has_constant(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->has_constant;
+}
+const char *const *fit_law_names(void) {
+    return fit_law_name_list;
+}
 
 const char *fit_law_param_name(enum fit_law_kind kind, size_t j) {
     const struct fit_law_desc *d = fit_law_desc(kind);
@@ -67,7 +112,8 @@ static double fit_lse3_impl(const double *t, const bool *use, size_t k, double *
     for (size_t i = 0; i < k; i++)
         if (use[i] && t[i] > m) m = t[i];
     if (m == -INFINITY) {
-        for (size_t i = 0; i < k; i++) p[i] = 0;
+        for (size_t i = 0; i < k; i++)
+            p[i] = 0;
         return -INFINITY;
     }
     double s = 0;
@@ -75,7 +121,8 @@ static double fit_lse3_impl(const double *t, const bool *use, size_t k, double *
         p[i] = use[i] ? exp(t[i] - m) : 0;
         s += p[i];
     }
-    for (size_t i = 0; i < k; i++) p[i] /= s;
+    for (size_t i = 0; i < k; i++)
+        p[i] /= s;
     return m + log(s);
 }
 

@@ -21,7 +21,8 @@ void fit_nnls_reset(struct fit_nnls *s, size_t k) {
 void fit_nnls_add(struct fit_nnls *s, const double *x, double t) {
     const size_t k = s->k;
     for (size_t a = 0; a < k; a++) {
-        for (size_t b = 0; b <= a; b++) s->G[a * FIT_NNLS_MAX + b] += x[a] * x[b];
+        for (size_t b = 0; b <= a; b++)
+            s->G[a * FIT_NNLS_MAX + b] += x[a] * x[b];
         s->h[a] += x[a] * t;
     }
     s->tt += t * t;
@@ -38,7 +39,8 @@ double fit_nnls_solve(const struct fit_nnls *s, double *c) {
         scale[a] = d > 0 && isfinite(d) ? sqrt(d) : 0;
     }
     double best = s->tt; /* the empty support: every coefficient 0 */
-    for (size_t a = 0; a < k; a++) c[a] = 0;
+    for (size_t a = 0; a < k; a++)
+        c[a] = 0;
     for (unsigned mask = 1; mask < (1u << k); mask++) {
         size_t idx[FIT_NNLS_MAX], m = 0;
         bool   usable = true;
@@ -51,8 +53,8 @@ double fit_nnls_solve(const struct fit_nnls *s, double *c) {
         double A[FIT_NNLS_MAX * FIT_NNLS_MAX], bv[FIT_NNLS_MAX], xv[FIT_NNLS_MAX];
         for (size_t i = 0; i < m; i++) {
             for (size_t j = 0; j < m; j++) {
-                size_t hi = idx[i] > idx[j] ? idx[i] : idx[j];
-                size_t lo = idx[i] > idx[j] ? idx[j] : idx[i];
+                size_t hi    = idx[i] > idx[j] ? idx[i] : idx[j];
+                size_t lo    = idx[i] > idx[j] ? idx[j] : idx[i];
                 A[i * m + j] = s->G[hi * FIT_NNLS_MAX + lo] / (scale[idx[i]] * scale[idx[j]]);
             }
             bv[i] = s->h[idx[i]] / scale[idx[i]];
@@ -66,8 +68,8 @@ double fit_nnls_solve(const struct fit_nnls *s, double *c) {
             if (A[i * m + i] * A[i * m + i] < fit_nnls_min_pivot) singular = true;
         if (singular) continue;
         if (gsl_linalg_cholesky_solve(&Av.matrix, &bw.vector, &xw.vector) != GSL_SUCCESS) continue;
-        bool feasible = true;
-        double fit    = 0;
+        bool   feasible = true;
+        double fit      = 0;
         for (size_t i = 0; i < m; i++) {
             if (!(xv[i] > 0)) feasible = false;
             fit += xv[i] * bv[i];
@@ -77,8 +79,10 @@ double fit_nnls_solve(const struct fit_nnls *s, double *c) {
         if (rss < 0) rss = 0;
         if (rss < best) {
             best = rss;
-            for (size_t a = 0; a < k; a++) c[a] = 0;
-            for (size_t i = 0; i < m; i++) c[idx[i]] = xv[i] / scale[idx[i]];
+            for (size_t a = 0; a < k; a++)
+                c[a] = 0;
+            for (size_t i = 0; i < m; i++)
+                c[idx[i]] = xv[i] / scale[idx[i]];
         }
     }
     return best;

@@ -27,7 +27,8 @@ bool fit_problem_residuals(const struct fit_problem *pb, const double *theta, co
             scale = pred;
         }
         if (J) {
-            for (size_t j = 0; j < p; j++) J[i * p + j] = scale * g[j];
+            for (size_t j = 0; j < p; j++)
+                J[i * p + j] = scale * g[j];
         }
     }
     return true;

@@ -43,8 +43,8 @@ static double fit_chin_derived_impl(const double *nat, size_t which, double c) {
     case 0: return a;
     case 1: return b;
     case 2: return G;
-    case 3: return G * pow(c / 6, a);         /* N_opt */
-    case 4: return pow(c / 6, b) / G;         /* D_opt */
+    case 3: return G * pow(c / 6, a);           /* N_opt */
+    case 4: return pow(c / 6, b) / G;           /* D_opt */
     case 5: return pow(c / 6, b - a) / (G * G); /* D_opt / N_opt */
     }
     return NAN;
@@ -53,7 +53,7 @@ static double fit_chin_derived_impl(const double *nat, size_t which, double c) {
 static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
                               const double *theta, const bool *active, const double *nopt) {
     const struct fit_law_desc *law = r->state->law;
-    double nat[FIT_MAX_PARAMS];
+    double                     nat[FIT_MAX_PARAMS];
     switch (q->kind) {
     case FIT_Q_KIND_PARAM:
         if (r->law == FIT_LAW_FRONTIER && q->j >= 3) {
@@ -63,9 +63,11 @@ static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
         fit_law_natural(law, theta, active, nat);
         return nat[q->j];
     case FIT_Q_KIND_PRED:
-        return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0, NULL));
+        return exp(
+            fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0, NULL));
     case FIT_Q_KIND_REDUCIBLE:
-        return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0, NULL)) -
+        return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0,
+                                  NULL)) -
                fit_law_constant(law, theta, active);
     case FIT_Q_KIND_CONSTANT: return fit_law_constant(law, theta, active);
     case FIT_Q_KIND_TARGET:
@@ -98,10 +100,10 @@ static double fit_q_se_impl(const struct fit_result *r, const struct fit_q *q) {
     const struct fit_state *st = r->state;
     const size_t            nt = st->law->n_theta;
     const double            h0 = r->req.params.fd_step;
-    double th[FIT_MAX_THETA], nopt[2], g[FIT_MAX_THETA], gn[2] = {0, 0};
+    double                  th[FIT_MAX_THETA], nopt[2], g[FIT_MAX_THETA], gn[2] = {0, 0};
     memcpy(th, st->theta, sizeof th);
-    nopt[0] = st->nopt_have ? st->nopt_theta[0] : NAN;
-    nopt[1] = st->nopt_have ? st->nopt_theta[1] : NAN;
+    nopt[0]         = st->nopt_have ? st->nopt_theta[0] : NAN;
+    nopt[1]         = st->nopt_have ? st->nopt_theta[1] : NAN;
     bool used_theta = false;
     for (size_t j = 0; j < nt; j++) {
         g[j] = 0;
@@ -119,7 +121,8 @@ static double fit_q_se_impl(const struct fit_result *r, const struct fit_q *q) {
     if (used_theta) {
         if (!st->have_cov) return NAN;
         for (size_t a = 0; a < nt; a++)
-            for (size_t b = 0; b < nt; b++) var += g[a] * st->cov[a * FIT_MAX_THETA + b] * g[b];
+            for (size_t b = 0; b < nt; b++)
+                var += g[a] * st->cov[a * FIT_MAX_THETA + b] * g[b];
     }
     if (st->nopt_have) {
         bool used = false;
@@ -150,9 +153,9 @@ static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const
                                                bool positive) {
     const struct fit_state *st = r->state;
     struct fit_estimate     e;
-    const double *nopt = st->nopt_have ? st->nopt_theta : NULL;
-    e.estimate = fit_q_eval_impl(r, q, st->theta, st->active, nopt);
-    e.se       = fit_q_se_impl(r, q);
+    const double           *nopt = st->nopt_have ? st->nopt_theta : NULL;
+    e.estimate                   = fit_q_eval_impl(r, q, st->theta, st->active, nopt);
+    e.se                         = fit_q_se_impl(r, q);
     e.lo = e.hi = NAN;
     /* The replicates' values in a buffer of this call's own, so that a finished result may be
      * read from several threads at once. */
@@ -167,8 +170,8 @@ static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const
         if (m >= fit_min_replicates) {
             gsl_sort(vals, 1, m);
             double tail = 0.5 * (1 - r->req.params.level);
-            e.lo = gsl_stats_quantile_from_sorted_data(vals, 1, m, tail);
-            e.hi = gsl_stats_quantile_from_sorted_data(vals, 1, m, 1 - tail);
+            e.lo        = gsl_stats_quantile_from_sorted_data(vals, 1, m, tail);
+            e.hi        = gsl_stats_quantile_from_sorted_data(vals, 1, m, 1 - tail);
             free(vals);
             return e;
         }
@@ -189,7 +192,7 @@ static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const
 }
 
 void fit_warn(struct fit_result *r, const char *fmt, ...) {
-    char   **w = realloc(r->warnings, (r->n_warnings + 1) * sizeof *w);
+    char **w = realloc(r->warnings, (r->n_warnings + 1) * sizeof *w);
     if (w == NULL) return;
     r->warnings = w;
     va_list ap;
@@ -217,7 +220,8 @@ static int fit_param_bound_theta_impl(enum fit_law_kind law, size_t j) {
     switch (law) {
     case FIT_LAW_POWER_CONST:
     case FIT_LAW_FRONTIER: return j == 0 ? 0 : -1;
-    case FIT_LAW_CHINCHILLA: return j == 2 ? 1 : j == 4 ? 3 : (int)j; /* an exponent follows its term */
+    case FIT_LAW_CHINCHILLA:
+        return j == 2 ? 1 : j == 4 ? 3 : (int)j; /* an exponent follows its term */
     default: return -1;
     }
 }
@@ -241,7 +245,7 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     /* Percentile intervals only from a bootstrap that mostly worked: when many replicates fail
      * or land on a bound, the survivors are a biased sample (typically of few distinct points),
      * and the covariance's t intervals are the honest choice. */
-    size_t lost = r->boot.failed + r->boot.degenerate;
+    size_t lost     = r->boot.failed + r->boot.degenerate;
     st->boot_usable = st->n_rep >= fit_min_replicates &&
                       (double)lost <= r->req.params.bootstrap_max_lost * (double)r->boot.replicates;
     r->intervals_bootstrap = st->boot_usable;
@@ -249,16 +253,16 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     r->p = rep->n_report;
     for (size_t j = 0; j < r->p; j++) {
         struct fit_param *pp = &r->param[j];
-        pp->name     = rep->report_names[j];
-        pp->unit     = rep->report_units[j];
-        struct fit_q q = {FIT_Q_KIND_PARAM, j, 0, 0};
-        pp->value    = fit_q_interval_impl(r, &q, fit_param_positive_impl(r->law, j));
-        int bt       = fit_param_bound_theta_impl(r->law, j);
-        pp->at_bound = bt >= 0 && !st->active[bt];
+        pp->name             = rep->report_names[j];
+        pp->unit             = rep->report_units[j];
+        struct fit_q q       = {FIT_Q_KIND_PARAM, j, 0, 0};
+        pp->value            = fit_q_interval_impl(r, &q, fit_param_positive_impl(r->law, j));
+        int bt               = fit_param_bound_theta_impl(r->law, j);
+        pp->at_bound         = bt >= 0 && !st->active[bt];
         if (pp->at_bound) {
             /* A coefficient held at 0 is 0; the exponent of a term that is not there is not
              * determined at all. */
-            bool exponent     = r->law == FIT_LAW_CHINCHILLA && (j == 2 || j == 4);
+            bool exponent      = r->law == FIT_LAW_CHINCHILLA && (j == 2 || j == 4);
             pp->value.estimate = exponent ? NAN : 0;
             pp->value.se       = NAN;
             if (exponent) pp->value.lo = pp->value.hi = NAN;
@@ -280,11 +284,11 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
         struct fit_point_out *po = &r->points[i];
         if (r->law == FIT_LAW_FRONTIER) {
             /* Learning-curve points are shown against the L(C) law for reference. */
-            struct fit_q q = {FIT_Q_KIND_PRED, 0, d->x1[i], 0};
+            struct fit_q        q = {FIT_Q_KIND_PRED, 0, d->x1[i], 0};
             struct fit_estimate e = fit_q_interval_impl(r, &q, true);
             po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
         } else {
-            struct fit_q q = {FIT_Q_KIND_PRED, 0, d->x1[i], d->x2 ? d->x2[i] : 0};
+            struct fit_q        q = {FIT_Q_KIND_PRED, 0, d->x1[i], d->x2 ? d->x2[i] : 0};
             struct fit_estimate e = fit_q_interval_impl(r, &q, true);
             po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
         }
@@ -298,8 +302,8 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     }
     /* Diagnostics on the fitted problem (for the frontier: the envelope). */
     for (size_t i = 0; i < st->n; i++) {
-        double lp = fit_law_lnpred(law, st->theta, st->active, st->lx1[i],
-                                   st->lx2 ? st->lx2[i] : 0, NULL);
+        double lp =
+            fit_law_lnpred(law, st->theta, st->active, st->lx1[i], st->lx2 ? st->lx2[i] : 0, NULL);
         double rl = lp - st->ly[i];
         double rs = r->req.space == FIT_SPACE_LOG ? rl : exp(lp) - st->y[i];
         rss += st->w[i] * rs * rs;
@@ -311,21 +315,24 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     }
     if (r->law == FIT_LAW_FRONTIER) {
         double m = 0;
-        for (size_t i = 0; i < st->n; i++) m += st->ly[i];
+        for (size_t i = 0; i < st->n; i++)
+            m += st->ly[i];
         m /= (double)st->n;
-        for (size_t i = 0; i < st->n; i++) ss_tot += (st->ly[i] - m) * (st->ly[i] - m);
+        for (size_t i = 0; i < st->n; i++)
+            ss_tot += (st->ly[i] - m) * (st->ly[i] - m);
     }
     double rss_log = 0;
     for (size_t i = 0; i < st->n; i++) {
-        double rl = fit_law_lnpred(law, st->theta, st->active, st->lx1[i],
-                                   st->lx2 ? st->lx2[i] : 0, NULL) - st->ly[i];
+        double rl =
+            fit_law_lnpred(law, st->theta, st->active, st->lx1[i], st->lx2 ? st->lx2[i] : 0, NULL) -
+            st->ly[i];
         rss_log += st->w[i] * rl * rl;
     }
     r->r2_log   = ss_tot > 0 ? 1 - rss_log / ss_tot : NAN;
     r->rmse_log = sqrt(rss_log / (double)n_fit);
-    double k    = (double)st->p_active, nn = (double)n_fit;
-    r->aic = nn * log(rss / nn) + 2 * k;
-    r->bic = nn * log(rss / nn) + k * log(nn);
+    double k = (double)st->p_active, nn = (double)n_fit;
+    r->aic              = nn * log(rss / nn) + 2 * k;
+    r->bic              = nn * log(rss / nn) + k * log(nn);
     r->heldout_rmse_log = n_hold ? sqrt(hold_ss / (double)n_hold) : NAN;
     /* The entropy estimate. */
     if (law->has_constant) {
@@ -342,7 +349,7 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     if (!r->forecasts || !r->targets || !r->alloc)
         SF_FAIL(err, SF_ENOMEM, "out of memory for forecasts");
     for (size_t i = 0; i < r->req.n_predict; i++) {
-        struct fit_q q = {FIT_Q_KIND_PRED, 0, r->req.predict[i].x1, r->req.predict[i].x2};
+        struct fit_q q  = {FIT_Q_KIND_PRED, 0, r->req.predict[i].x1, r->req.predict[i].x2};
         r->forecasts[i] = fit_q_interval_impl(r, &q, true);
     }
     for (size_t i = 0; i < r->req.n_target; i++) {
@@ -350,9 +357,9 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
         r->targets[i]  = fit_q_interval_impl(r, &q, true);
     }
     for (size_t i = 0; i < r->req.n_compute; i++) {
-        double c = r->req.compute[i];
+        double       c  = r->req.compute[i];
         struct fit_q qn = {FIT_Q_KIND_NOPT, 0, c, 0}, qd = {FIT_Q_KIND_DOPT, 0, c, 0},
-                     qt = {FIT_Q_KIND_TPP, 0, c, 0};
+                     qt     = {FIT_Q_KIND_TPP, 0, c, 0};
         r->alloc[3 * i]     = fit_q_interval_impl(r, &qn, true);
         r->alloc[3 * i + 1] = fit_q_interval_impl(r, &qd, true);
         r->alloc[3 * i + 2] = fit_q_interval_impl(r, &qt, true);
@@ -378,7 +385,7 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
             fit_warn(r, "the interval of %s ([%.4g, %.4g]) is wider than its estimate (%.4g)",
                      pp->name, pp->value.lo + 0.0, pp->value.hi + 0.0, pp->value.estimate + 0.0);
     }
-    double span1 = fit_span_impl(st->lx1, st->n), span2 = fit_span_impl(st->lx2, st->n);
+    double      span1 = fit_span_impl(st->lx1, st->n), span2 = fit_span_impl(st->lx2, st->n);
     const char *n1 = r->law == FIT_LAW_FRONTIER ? "compute" : (d->x1_name ? d->x1_name : "x");
     if (span1 < r->req.params.span_warn)
         fit_warn(r, "%s spans less than a decade (%.3gx): exponents are poorly determined", n1,
@@ -405,11 +412,13 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
         double c = st->cov[2 * FIT_MAX_THETA + 4] /
                    sqrt(st->cov[2 * FIT_MAX_THETA + 2] * st->cov[4 * FIT_MAX_THETA + 4]);
         if (fabs(c) > r->req.params.inseparable_corr)
-            fit_warn(r, "alpha and beta are nearly inseparable in these data (correlation %.3f)", c);
+            fit_warn(r, "alpha and beta are nearly inseparable in these data (correlation %.3f)",
+                     c);
     }
     if (r->law == FIT_LAW_FRONTIER && !r->frontier.nopt_fitted)
-        fit_warn(r, "the optimal-size law was not fitted: %zu hull point%s with a known model size "
-                    "(3 needed; the sizes come from --n)",
+        fit_warn(r,
+                 "the optimal-size law was not fitted: %zu hull point%s with a known model size "
+                 "(3 needed; the sizes come from --n)",
                  r->frontier.nopt_points, r->frontier.nopt_points == 1 ? "" : "s");
     return SF_OK;
 }
@@ -417,7 +426,7 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
 void fit_result_curve(const struct fit_result *r, const double *x, double x2, size_t n,
                       double *loss, double *lo, double *hi) {
     for (size_t i = 0; i < n; i++) {
-        struct fit_q q = {FIT_Q_KIND_PRED, 0, x[i], x2};
+        struct fit_q        q = {FIT_Q_KIND_PRED, 0, x[i], x2};
         struct fit_estimate e = fit_q_interval_impl(r, &q, true);
         loss[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
     }
@@ -426,9 +435,10 @@ void fit_result_curve(const struct fit_result *r, const double *x, double x2, si
 void fit_result_reducible_curve(const struct fit_result *r, const double *x, double x2, size_t n,
                                 double *red, double *lo, double *hi) {
     for (size_t i = 0; i < n; i++) {
-        struct fit_q q = {FIT_Q_KIND_REDUCIBLE, 0, x[i], x2};
-        struct fit_estimate e = fit_law_has_constant(r->law) ? fit_q_interval_impl(r, &q, true)
-                                                             : (struct fit_estimate){NAN, NAN, NAN, NAN};
+        struct fit_q        q = {FIT_Q_KIND_REDUCIBLE, 0, x[i], x2};
+        struct fit_estimate e = fit_law_has_constant(r->law)
+                                    ? fit_q_interval_impl(r, &q, true)
+                                    : (struct fit_estimate){NAN, NAN, NAN, NAN};
         red[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
     }
 }
@@ -436,7 +446,7 @@ void fit_result_reducible_curve(const struct fit_result *r, const double *x, dou
 void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n, double *nopt,
                            double *lo, double *hi) {
     for (size_t i = 0; i < n; i++) {
-        struct fit_q q = {FIT_Q_KIND_NOPT, 0, c[i], 0};
+        struct fit_q        q = {FIT_Q_KIND_NOPT, 0, c[i], 0};
         struct fit_estimate e = fit_q_interval_impl(r, &q, true);
         nopt[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
     }

@@ -19,26 +19,26 @@
 struct fit_workspace *fit_workspace_alloc(size_t n) {
     struct fit_workspace *ws = calloc(1, sizeof *ws);
     if (ws == NULL) return NULL;
-    ws->n = n;
-    size_t m = n ? n : 1;
-    ws->r   = malloc(m * sizeof *ws->r);
-    ws->J   = malloc(m * FIT_MAX_THETA * sizeof *ws->J);
-    ws->Jfull = malloc(m * FIT_MAX_THETA * sizeof *ws->Jfull);
-    ws->svd_a = gsl_matrix_alloc(m < FIT_MAX_THETA ? FIT_MAX_THETA : m, FIT_MAX_THETA);
-    ws->svd_v = gsl_matrix_alloc(FIT_MAX_THETA, FIT_MAX_THETA);
-    ws->svd_s = gsl_vector_alloc(FIT_MAX_THETA);
-    ws->svd_work = gsl_vector_alloc(FIT_MAX_THETA);
-    ws->lx1 = malloc(m * sizeof *ws->lx1);
-    ws->lx2 = malloc(m * sizeof *ws->lx2);
-    ws->y   = malloc(m * sizeof *ws->y);
-    ws->ly  = malloc(m * sizeof *ws->ly);
-    ws->w   = malloc(m * sizeof *ws->w);
-    ws->row_s = malloc(m * sizeof *ws->row_s);
-    ws->row_t = malloc(m * sizeof *ws->row_t);
+    ws->n         = n;
+    size_t m      = n ? n : 1;
+    ws->r         = malloc(m * sizeof *ws->r);
+    ws->J         = malloc(m * FIT_MAX_THETA * sizeof *ws->J);
+    ws->Jfull     = malloc(m * FIT_MAX_THETA * sizeof *ws->Jfull);
+    ws->svd_a     = gsl_matrix_alloc(m < FIT_MAX_THETA ? FIT_MAX_THETA : m, FIT_MAX_THETA);
+    ws->svd_v     = gsl_matrix_alloc(FIT_MAX_THETA, FIT_MAX_THETA);
+    ws->svd_s     = gsl_vector_alloc(FIT_MAX_THETA);
+    ws->svd_work  = gsl_vector_alloc(FIT_MAX_THETA);
+    ws->lx1       = malloc(m * sizeof *ws->lx1);
+    ws->lx2       = malloc(m * sizeof *ws->lx2);
+    ws->y         = malloc(m * sizeof *ws->y);
+    ws->ly        = malloc(m * sizeof *ws->ly);
+    ws->w         = malloc(m * sizeof *ws->w);
+    ws->row_s     = malloc(m * sizeof *ws->row_s);
+    ws->row_t     = malloc(m * sizeof *ws->row_t);
     ws->theta_tmp = malloc(FIT_MAX_THETA * sizeof *ws->theta_tmp);
-    ws->rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!ws->r || !ws->J || !ws->Jfull || !ws->svd_a || !ws->svd_v || !ws->svd_s ||
-        !ws->svd_work || !ws->lx1 || !ws->lx2 || !ws->y || !ws->ly || !ws->w || !ws->row_s || !ws->row_t ||
+    ws->rng       = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!ws->r || !ws->J || !ws->Jfull || !ws->svd_a || !ws->svd_v || !ws->svd_s || !ws->svd_work ||
+        !ws->lx1 || !ws->lx2 || !ws->y || !ws->ly || !ws->w || !ws->row_s || !ws->row_t ||
         !ws->theta_tmp || !ws->rng) {
         fit_workspace_free(ws);
         return NULL;
@@ -79,9 +79,9 @@ static gsl_multifit_nlinear_workspace *fit_nl_get_impl(struct fit_workspace *ws,
     if (ws->nl[p] != NULL && ws->nl_n[p] == n) return ws->nl[p];
     if (ws->nl[p] != NULL) gsl_multifit_nlinear_free(ws->nl[p]);
     gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
-    fp.trs    = gsl_multifit_nlinear_trs_lm;
-    fp.scale  = gsl_multifit_nlinear_scale_more;
-    fp.solver = gsl_multifit_nlinear_solver_qr;
+    fp.trs                             = gsl_multifit_nlinear_trs_lm;
+    fp.scale                           = gsl_multifit_nlinear_scale_more;
+    fp.solver                          = gsl_multifit_nlinear_solver_qr;
     ws->nl[p]   = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, p);
     ws->nl_n[p] = n;
     return ws->nl[p];
@@ -129,7 +129,8 @@ static int fit_gsl_df_impl(const gsl_vector *x, void *params, gsl_matrix *Jm) {
     for (size_t i = 0; i < n; i++) {
         double sw = sqrt(c->w ? c->w[i] : 1.0), d = 1;
         if (c->loss == FIT_LOSS_HUBER) fit_huber_psi(c->r[i], c->delta, &d);
-        for (size_t j = 0; j < p; j++) gsl_matrix_set(Jm, i, j, sw * d * c->J[i * p + j]);
+        for (size_t j = 0; j < p; j++)
+            gsl_matrix_set(Jm, i, j, sw * d * c->J[i * p + j]);
     }
     return GSL_SUCCESS;
 }
@@ -138,8 +139,8 @@ static int fit_gsl_df_impl(const gsl_vector *x, void *params, gsl_matrix *Jm) {
  * relative to ||J_ψ||·||ψ||, the cosine-type criterion that does not depend on scale. Also
  * whether the scaled Jacobian has full column rank (parameters determined by the data). */
 static bool fit_stationarity_impl(struct fit_polish_ctx *c, const double *theta,
-                                  const struct fit_parameters *prm, double *obj,
-                                  double *gnorm, double *rel, bool *full_rank) {
+                                  const struct fit_parameters *prm, double *obj, double *gnorm,
+                                  double *rel, bool *full_rank) {
     const size_t n = c->rf->n, p = c->rf->p;
     if (!c->rf->fn(theta, c->r, c->J, c->rf->ctx)) return false;
     double g[FIT_MAX_THETA] = {0}, fnorm2 = 0, jnorm2 = 0, o = 0;
@@ -159,20 +160,21 @@ static bool fit_stationarity_impl(struct fit_polish_ctx *c, const double *theta,
     }
     /* The objective is Σψ²/2 for Huber and Σr² for squares: scale the gradient to match. */
     double factor = c->loss == FIT_LOSS_HUBER ? 1.0 : 2.0, gn = 0;
-    for (size_t j = 0; j < p; j++) gn += g[j] * g[j];
-    gn = factor * sqrt(gn);
+    for (size_t j = 0; j < p; j++)
+        gn += g[j] * g[j];
+    gn     = factor * sqrt(gn);
     *obj   = o;
     *gnorm = gn;
     /* An exact fit has residuals at rounding level: measure against a floor, not zero. */
     double denom = factor * sqrt(jnorm2) * fmax(sqrt(fnorm2), prm->residual_floor);
-    *rel = denom > 0 ? gn / denom : 0;
+    *rel         = denom > 0 ? gn / denom : 0;
     /* Rank: smallest singular value of the column-scaled Jacobian, relative to the largest. */
     *full_rank = true;
     if (n >= p) {
-        gsl_matrix_view  A = gsl_matrix_submatrix(c->ws->svd_a, 0, 0, n, p);
-        gsl_matrix_view  V = gsl_matrix_submatrix(c->ws->svd_v, 0, 0, p, p);
-        gsl_vector_view  S = gsl_vector_subvector(c->ws->svd_s, 0, p);
-        gsl_vector_view  work = gsl_vector_subvector(c->ws->svd_work, 0, p);
+        gsl_matrix_view A    = gsl_matrix_submatrix(c->ws->svd_a, 0, 0, n, p);
+        gsl_matrix_view V    = gsl_matrix_submatrix(c->ws->svd_v, 0, 0, p, p);
+        gsl_vector_view S    = gsl_vector_subvector(c->ws->svd_s, 0, p);
+        gsl_vector_view work = gsl_vector_subvector(c->ws->svd_work, 0, p);
         for (size_t i = 0; i < n; i++) {
             double wi = c->w ? c->w[i] : 1.0, d = 1;
             if (c->loss == FIT_LOSS_HUBER) fit_huber_psi(c->r[i], c->delta, &d);
@@ -193,7 +195,8 @@ static bool fit_stationarity_impl(struct fit_polish_ctx *c, const double *theta,
 static double fit_huber_objective_impl(struct fit_polish_ctx *c, const double *theta, double *J) {
     if (!c->rf->fn(theta, c->r, J, c->rf->ctx)) return INFINITY;
     double o = 0;
-    for (size_t i = 0; i < c->rf->n; i++) o += (c->w ? c->w[i] : 1.0) * fit_rho(FIT_LOSS_HUBER, c->r[i], c->delta);
+    for (size_t i = 0; i < c->rf->n; i++)
+        o += (c->w ? c->w[i] : 1.0) * fit_rho(FIT_LOSS_HUBER, c->r[i], c->delta);
     return isfinite(o) ? o : INFINITY;
 }
 
@@ -227,18 +230,22 @@ static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
             for (size_t a = 0; a < p; a++) {
                 g[a] += wi * s * c->J[i * p + a];
                 if (!in) continue;
-                for (size_t b = 0; b < p; b++) H[a * p + b] += wi * c->J[i * p + a] * c->J[i * p + b];
+                for (size_t b = 0; b < p; b++)
+                    H[a * p + b] += wi * c->J[i * p + a] * c->J[i * p + b];
             }
         }
         double hmax = 0;
-        for (size_t a = 0; a < p; a++) hmax = fmax(hmax, H[a * p + a]);
+        for (size_t a = 0; a < p; a++)
+            hmax = fmax(hmax, H[a * p + a]);
         if (!(hmax > 0)) break;
         bool moved = false;
         for (size_t tries = 0; tries < fit_newton_tries && !moved; tries++) {
             double A[FIT_MAX_THETA * FIT_MAX_THETA], step[FIT_MAX_THETA], xn[FIT_MAX_THETA];
-            for (size_t a = 0; a < p * p; a++) A[a] = H[a];
+            for (size_t a = 0; a < p * p; a++)
+                A[a] = H[a];
             /* Damping keeps A positive definite when few points are inliers. */
-            for (size_t a = 0; a < p; a++) A[a * p + a] += mu * hmax + prm->rank_tol * hmax;
+            for (size_t a = 0; a < p; a++)
+                A[a * p + a] += mu * hmax + prm->rank_tol * hmax;
             gsl_matrix_view Av = gsl_matrix_view_array(A, p, p);
             gsl_vector_view gv = gsl_vector_view_array(g, p), sv = gsl_vector_view_array(step, p);
             if (gsl_linalg_cholesky_decomp1(&Av.matrix) != GSL_SUCCESS ||
@@ -246,7 +253,8 @@ static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
                 mu = mu > 0 ? fit_newton_mu_up * mu : fit_newton_mu_first;
                 continue;
             }
-            for (size_t a = 0; a < p; a++) xn[a] = x[a] - step[a];
+            for (size_t a = 0; a < p; a++)
+                xn[a] = x[a] - step[a];
             double on = fit_huber_objective_impl(c, xn, NULL);
             if (on < obj) {
                 memcpy(x, xn, p * sizeof *x);
@@ -260,11 +268,13 @@ static size_t fit_huber_newton_impl(struct fit_polish_ctx *c, double *x,
         if (!moved) break;
         /* Stop once the gradient is negligible against the scale of the problem. */
         double gn = 0, jn = 0, fn = 0;
-        for (size_t a = 0; a < p; a++) gn += g[a] * g[a];
+        for (size_t a = 0; a < p; a++)
+            gn += g[a] * g[a];
         for (size_t i = 0; i < n; i++) {
             double wi = c->w ? c->w[i] : 1.0, psi = fit_huber_psi(c->r[i], c->delta, NULL);
             fn += wi * psi * psi;
-            for (size_t a = 0; a < p; a++) jn += wi * c->J[i * p + a] * c->J[i * p + a];
+            for (size_t a = 0; a < p; a++)
+                jn += wi * c->J[i * p + a] * c->J[i * p + a];
         }
         if (sqrt(gn) <= fit_newton_tighter * prm->stationary_tol * sqrt(jn) *
                             fmax(sqrt(fn), prm->residual_floor))
@@ -282,7 +292,7 @@ enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double
     memset(out, 0, sizeof *out);
     gsl_multifit_nlinear_workspace *nl = fit_nl_get_impl(ws, n, p);
     if (nl == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory allocating the least-squares solver");
-    struct fit_polish_ctx ctx = {rf, w, loss, delta, ws->r, ws->J, false, ws};
+    struct fit_polish_ctx    ctx = {rf, w, loss, delta, ws->r, ws->J, false, ws};
     gsl_multifit_nlinear_fdf fdf;
     memset(&fdf, 0, sizeof fdf);
     fdf.f      = fit_gsl_f_impl;
@@ -312,11 +322,12 @@ enum sf_status fit_polish_generic(const struct fit_residual_fn *rf, const double
         if (iter == limit) status = GSL_EMAXITER;
         out->iterations += iter < limit ? iter + 1 : iter;
         out->nevalf += fdf.nevalf;
-        fdf.nevalf = 0;
-        fdf.nevaldf = 0;
-        const gsl_vector *xs = gsl_multifit_nlinear_position(nl);
-        bool finite = true;
-        for (size_t j = 0; j < p; j++) finite = finite && isfinite(gsl_vector_get(xs, j));
+        fdf.nevalf               = 0;
+        fdf.nevaldf              = 0;
+        const gsl_vector *xs     = gsl_multifit_nlinear_position(nl);
+        bool              finite = true;
+        for (size_t j = 0; j < p; j++)
+            finite = finite && isfinite(gsl_vector_get(xs, j));
         if (!finite) break;
         memcpy(x, xs->data, p * sizeof *x);
         if (!fit_stationarity_impl(&ctx, x, prm, &obj, &gnorm, &rel, &full_rank)) break;
@@ -357,11 +368,13 @@ static bool fit_law_rf_impl(const double *theta, double *r, double *J, void *vct
     const size_t       nt = c->pb->law->n_theta;
     double             full[FIT_MAX_THETA];
     memcpy(full, c->fixed, nt * sizeof *full);
-    for (size_t j = 0; j < c->p; j++) full[c->map[j]] = theta[j];
+    for (size_t j = 0; j < c->p; j++)
+        full[c->map[j]] = theta[j];
     if (!fit_problem_residuals(c->pb, full, c->active, r, J ? c->Jfull : NULL)) return false;
     if (J) {
         for (size_t i = 0; i < c->pb->n; i++)
-            for (size_t j = 0; j < c->p; j++) J[i * c->p + j] = c->Jfull[i * nt + c->map[j]];
+            for (size_t j = 0; j < c->p; j++)
+                J[i * c->p + j] = c->Jfull[i * nt + c->map[j]];
     }
     return true;
 }
@@ -431,29 +444,32 @@ enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_can
                               struct fit_polish_out *out, struct sf_error *err) {
     const struct fit_law_desc *law = pb->law;
     const size_t               nt  = law->n_theta;
-    double theta[FIT_MAX_THETA];
-    bool   active[FIT_MAX_THETA];
+    double                     theta[FIT_MAX_THETA];
+    bool                       active[FIT_MAX_THETA];
     memcpy(theta, start->theta, sizeof theta);
     memcpy(active, start->active, sizeof active);
     double min_ly = INFINITY;
     for (size_t i = 0; i < pb->n; i++)
         if (pb->ly[i] < min_ly) min_ly = pb->ly[i];
-    const double threshold = min_ly - prm->bound_log_drop;
-    size_t total_iter = 0, total_eval = 0;
+    const double threshold  = min_ly - prm->bound_log_drop;
+    size_t       total_iter = 0, total_eval = 0;
     for (size_t round = 0; round <= nt; round++) {
         struct fit_law_rf      c;
         struct fit_residual_fn rf;
         fit_law_rf_init(&c, &rf, pb, active, theta, ws->Jfull);
         if (c.p == 0) SF_FAIL(err, SF_ERUNTIME, "no free parameter left to fit");
         double x0[FIT_MAX_THETA];
-        for (size_t j = 0; j < c.p; j++) x0[j] = theta[c.map[j]];
-        enum sf_status st = fit_polish_generic(&rf, pb->w, pb->loss, pb->delta, x0, prm, ws, out, err);
+        for (size_t j = 0; j < c.p; j++)
+            x0[j] = theta[c.map[j]];
+        enum sf_status st =
+            fit_polish_generic(&rf, pb->w, pb->loss, pb->delta, x0, prm, ws, out, err);
         if (st != SF_OK) return st;
         total_iter += out->iterations;
         total_eval += out->nevalf;
         double x[FIT_MAX_THETA];
         memcpy(x, out->theta, c.p * sizeof *x);
-        for (size_t j = 0; j < c.p; j++) theta[c.map[j]] = x[j];
+        for (size_t j = 0; j < c.p; j++)
+            theta[c.map[j]] = x[j];
         int fallen = fit_fallen_coef_impl(pb, theta, active, threshold);
         if (fallen < 0) fallen = fit_flat_term_impl(law, theta, active, prm);
         if (fallen == FIT_TERM_INVALID) {
@@ -478,7 +494,8 @@ enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_can
 
 // ---- the full point estimate ----
 
-static void fit_stage_polish_impl(struct fit_stage *s, size_t start, const struct fit_polish_out *o) {
+static void fit_stage_polish_impl(struct fit_stage *s, size_t start,
+                                  const struct fit_polish_out *o) {
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "polish");
     s->start      = start;
@@ -495,8 +512,8 @@ enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit
                                   struct fit_workspace *ws, struct fit_polish_out *best,
                                   struct fit_stage *stages, size_t *n_stages,
                                   struct sf_error *err) {
-    size_t evaluated = 0;
-    enum sf_status st = fit_search(pb, prm, ws, &evaluated, err);
+    size_t         evaluated = 0;
+    enum sf_status st        = fit_search(pb, prm, ws, &evaluated, err);
     if (stages && *n_stages < FIT_MAX_STAGES) {
         struct fit_stage *s = &stages[(*n_stages)++];
         memset(s, 0, sizeof *s);
@@ -508,18 +525,21 @@ enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit
     }
     if (st != SF_OK) return st;
     size_t pick[FIT_MAX_POLISH_STARTS];
-    size_t max = prm->polish_starts < FIT_MAX_POLISH_STARTS ? prm->polish_starts : FIT_MAX_POLISH_STARTS;
-    size_t n   = fit_search_pick(pb, prm, ws, pick, max);
+    size_t max =
+        prm->polish_starts < FIT_MAX_POLISH_STARTS ? prm->polish_starts : FIT_MAX_POLISH_STARTS;
+    size_t n = fit_search_pick(pb, prm, ws, pick, max);
     /* The polish overwrites nothing in ws->cells, but copy the starts first anyway: the
      * candidates are small and the copy keeps the loop independent of the cell buffer. */
     struct fit_candidate starts[FIT_MAX_POLISH_STARTS];
-    for (size_t k = 0; k < n; k++) starts[k] = ws->cells[pick[k]];
+    for (size_t k = 0; k < n; k++)
+        starts[k] = ws->cells[pick[k]];
     bool have = false;
     for (size_t k = 0; k < n; k++) {
         struct fit_polish_out o;
         st = fit_polish_law(pb, &starts[k], prm, ws, &o, err);
         if (st != SF_OK) return st;
-        if (stages && *n_stages < FIT_MAX_STAGES) fit_stage_polish_impl(&stages[(*n_stages)++], k + 1, &o);
+        if (stages && *n_stages < FIT_MAX_STAGES)
+            fit_stage_polish_impl(&stages[(*n_stages)++], k + 1, &o);
         if (!isfinite(o.objective)) continue;
         if (!have || o.objective < best->objective) {
             *best = o;

@@ -31,27 +31,30 @@ static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_resul
         sf_buf_printf(b,
                       "Intervals: %g%% intervals from the covariance alone (%s), with Student's t "
                       "quantile, on the log scale for positive quantities.\n",
-                      pct, r->req.params.bootstrap == 0 ? "no bootstrap: --bootstrap 0"
-                                                         : "the bootstrap was not usable: see the warnings");
+                      pct,
+                      r->req.params.bootstrap == 0
+                          ? "no bootstrap: --bootstrap 0"
+                          : "the bootstrap was not usable: see the warnings");
     sf_buf_printf(b, "Standard errors: %s.\n", r->cov_method);
 }
 
 static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                              const struct fit_provenance *prov) {
     const struct fit_data *d = r->data;
-    char n1[32], n2[32], n3[32];
+    char                   n1[32], n2[32], n3[32];
     sf_buf_printf(b, "Law: `%s` (%s), fitted to %zu %s of %zu rows read from `%s`",
                   fit_law_name(r->law), fit_law_formula(r->law), r->n_fit,
-                  r->law == FIT_LAW_FRONTIER ? (r->req.frontier_hull
-                                                    ? "points of the frontier's lower convex hull, from"
-                                                    : "envelope points of the learning curves in")
-                                             : "points",
+                  r->law == FIT_LAW_FRONTIER
+                      ? (r->req.frontier_hull ? "points of the frontier's lower convex hull, from"
+                                              : "envelope points of the learning curves in")
+                      : "points",
                   prov->rows_read, prov->input_path);
     if (prov->group) sf_buf_printf(b, " (group `%s`)", prov->group);
     sf_buf_puts(b, ".\n");
     if (prov->n_filters > 0) {
         sf_buf_puts(b, "Filters:");
-        for (size_t i = 0; i < prov->n_filters; i++) sf_buf_printf(b, " `%s`", prov->filters[i]);
+        for (size_t i = 0; i < prov->n_filters; i++)
+            sf_buf_printf(b, " `%s`", prov->filters[i]);
         sf_buf_puts(b, ".\n");
     }
     sf_buf_printf(b, "Objective: %s of the residuals in %s space, summed",
@@ -68,10 +71,9 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
         const char *unit = (pp->unit[0] == 'x' && pp->unit[1] == '\0') ? d->x1_name : pp->unit;
-        sf_buf_printf(b, "| %s | %s%s | %s | ", pp->name,
-                      sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
-                      pp->at_bound ? " (on its bound)" : "",
-                      sf_fmt_sig(n2, sizeof n2, pp->value.se));
+        sf_buf_printf(
+            b, "| %s | %s%s | %s | ", pp->name, sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
+            pp->at_bound ? " (on its bound)" : "", sf_fmt_sig(n2, sizeof n2, pp->value.se));
         fit_md_interval_impl(b, pp->value.lo, pp->value.hi);
         sf_buf_printf(b, " | %s |\n", unit[0] ? unit : "–");
     }
@@ -93,8 +95,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
     if (fit_law_has_constant(r->law)) {
         const struct fit_estimate *e = &r->entropy;
         sf_buf_puts(b, "## Entropy and reducible loss\n\n");
-        sf_buf_printf(b,
-                      "The constant %s = %s nats/token ",
+        sf_buf_printf(b, "The constant %s = %s nats/token ",
                       r->law == FIT_LAW_CHINCHILLA ? "E" : "L_inf",
                       sf_fmt_sig(n1, sizeof n1, e->estimate));
         fit_md_interval_impl(b, e->lo, e->hi);
@@ -107,8 +108,8 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                        "L − L_inf, estimates the KL divergence between the data and the model "
                        "(the reducible loss; Henighan et al. 2020, eq. 1.2).\n");
         if (isfinite(r->req.true_entropy)) {
-            double t = r->req.true_entropy;
-            bool inside = isfinite(e->lo) && t >= e->lo && t <= e->hi;
+            double t      = r->req.true_entropy;
+            bool   inside = isfinite(e->lo) && t >= e->lo && t <= e->hi;
             sf_buf_printf(b,
                           "\nThe true entropy is %.6g nats/token: the estimate is off by %+.4g "
                           "(%+.3g%%), and the true value lies %s the interval.\n",
@@ -116,8 +117,9 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                           inside ? "inside" : "**outside**");
         }
         if (r->law != FIT_LAW_FRONTIER) {
-            sf_buf_printf(b, "\n| line | %s%s%s | loss | reducible | share of loss |\n"
-                             "|---|---|---|---|---|%s\n",
+            sf_buf_printf(b,
+                          "\n| line | %s%s%s | loss | reducible | share of loss |\n"
+                          "|---|---|---|---|---|%s\n",
                           d->x1_name, d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "",
                           d->x2_name ? "---|" : "");
             for (size_t i = 0; i < d->n; i++) {
@@ -134,16 +136,19 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
 
     if (r->law == FIT_LAW_FRONTIER) {
         const struct fit_frontier *fr = &r->frontier;
-        sf_buf_printf(b, "## Compute frontier\n\nThe envelope of %zu learning curves on %zu "
-                         "log-spaced compute points (%g per decade); %zu points lie on its "
-                         "lower convex hull, owned by:",
+        sf_buf_printf(b,
+                      "## Compute frontier\n\nThe envelope of %zu learning curves on %zu "
+                      "log-spaced compute points (%g per decade); %zu points lie on its "
+                      "lower convex hull, owned by:",
                       d->n_runs, fr->n_env, r->req.params.frontier_points_per_decade, fr->n_hull);
         size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
         size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
-        for (size_t h = 0; h < nh; h++) sf_buf_printf(b, " `%s`", d->run_names[hr[h]]);
+        for (size_t h = 0; h < nh; h++)
+            sf_buf_printf(b, " `%s`", d->run_names[hr[h]]);
         free(hr);
-        sf_buf_printf(b, ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu hull points "
-                         "with a model size).\n\n",
+        sf_buf_printf(b,
+                      ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu hull points "
+                      "with a model size).\n\n",
                       fr->nopt_fitted ? "fitted to them" : "**not fitted**", fr->nopt_points);
     }
 
@@ -158,8 +163,9 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         sf_buf_puts(b, "\n");
     }
     if (r->req.n_target > 0) {
-        sf_buf_printf(b, "## Size for a target reducible loss\n\n| reducible loss | %s | interval |\n"
-                         "|---|---|---|\n",
+        sf_buf_printf(b,
+                      "## Size for a target reducible loss\n\n| reducible loss | %s | interval |\n"
+                      "|---|---|---|\n",
                       r->law == FIT_LAW_FRONTIER ? "compute (FLOP)" : d->x1_name);
         for (size_t i = 0; i < r->req.n_target; i++) {
             sf_buf_printf(b, "| %g | %s | ", r->req.target_reducible[i],
@@ -174,7 +180,8 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
                        "N_opt | D_opt | tokens per parameter |\n|---|---|---|---|---|\n");
         for (size_t i = 0; i < r->req.n_compute; i++) {
             const struct fit_estimate *a = &r->alloc[3 * i];
-            sf_buf_printf(b, "| %g | %.4g |", r->req.compute[i], r->req.compute[i] / SF_PF_DAY_FLOP);
+            sf_buf_printf(b, "| %g | %.4g |", r->req.compute[i],
+                          r->req.compute[i] / SF_PF_DAY_FLOP);
             for (size_t k = 0; k < 3; k++) {
                 sf_buf_printf(b, " %s ", sf_fmt_sig(n1, sizeof n1, a[k].estimate));
                 fit_md_interval_impl(b, a[k].lo, a[k].hi);
@@ -185,10 +192,12 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         sf_buf_puts(b, "\n");
     }
     size_t n_hold = 0;
-    for (size_t i = 0; i < d->n; i++) n_hold += d->held_out[i];
+    for (size_t i = 0; i < d->n; i++)
+        n_hold += d->held_out[i];
     if (n_hold > 0) {
-        sf_buf_printf(b, "## Held-out points%s%s\n\n| line | %s%s%s | loss | predicted | interval | "
-                         "relative error |\n|---|---|---|---|---|---|%s\n",
+        sf_buf_printf(b,
+                      "## Held-out points%s%s\n\n| line | %s%s%s | loss | predicted | interval | "
+                      "relative error |\n|---|---|---|---|---|---|%s\n",
                       prov->holdout ? ": " : "", prov->holdout ? prov->holdout : "", d->x1_name,
                       d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "", d->x2 ? "---|" : "");
         for (size_t i = 0; i < d->n; i++) {
@@ -202,14 +211,16 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         }
         sf_buf_printf(b, "\nRMSE of the held-out log residuals: %.4g.\n\n", r->heldout_rmse_log);
     }
-    sf_buf_printf(b, "## Diagnostics\n\nR² (log space) %s, RMSE of log residuals %s, AIC %s, BIC %s "
-                     "over %zu points.\n\n",
+    sf_buf_printf(b,
+                  "## Diagnostics\n\nR² (log space) %s, RMSE of log residuals %s, AIC %s, BIC %s "
+                  "over %zu points.\n\n",
                   sf_fmt_sig(n1, sizeof n1, r->r2_log), sf_fmt_sig(n2, sizeof n2, r->rmse_log),
                   sf_fmt_sig(n3, sizeof n3, r->aic), sf_fmt_sig((char[32]){0}, 32, r->bic),
                   r->n_fit);
     if (r->n_warnings > 0) {
         sf_buf_puts(b, "## Warnings\n\n");
-        for (size_t i = 0; i < r->n_warnings; i++) sf_buf_printf(b, "- %s\n", r->warnings[i]);
+        for (size_t i = 0; i < r->n_warnings; i++)
+            sf_buf_printf(b, "- %s\n", r->warnings[i]);
         sf_buf_puts(b, "\n");
     }
     sf_buf_puts(b, "## Stages\n\n| stage | start | status | iterations | objective |\n"
@@ -261,7 +272,8 @@ void fit_summary(const struct fit_result *r, const char *label, struct sf_buf *b
     }
     if (isfinite(r->heldout_rmse_log))
         sf_buf_printf(b, "  held-out RMSE (log) = %.4g\n", r->heldout_rmse_log);
-    for (size_t i = 0; i < r->n_warnings; i++) sf_buf_printf(b, "  warning: %s\n", r->warnings[i]);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        sf_buf_printf(b, "  warning: %s\n", r->warnings[i]);
 }
 
 enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
@@ -270,19 +282,20 @@ enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e,
     struct sf_buf b;
     sf_buf_init(&b);
     char n1[32], n2[32], n3[32], n4[32];
-    sf_buf_printf(&b, "# Fits compared\n\nMade by scalefit %s: `%s`\n\nInput `%s`, %zu rows read. "
-                      "AIC and BIC use the residual sum of squares in each fit's residual space "
-                      "(lower is better); held-out error is the RMSE of log residuals on the "
-                      "held-out rows.\n\n",
+    sf_buf_printf(&b,
+                  "# Fits compared\n\nMade by scalefit %s: `%s`\n\nInput `%s`, %zu rows read. "
+                  "AIC and BIC use the residual sum of squares in each fit's residual space "
+                  "(lower is better); held-out error is the RMSE of log residuals on the "
+                  "held-out rows.\n\n",
                   prov->version, prov->command, prov->input_path, prov->rows_read);
     sf_buf_puts(&b, "| group | law | points | objective | AIC | BIC | RMSE (log) | held-out RMSE | "
                     "parameters | report |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
         const struct fit_result *r = e[i].result;
-        sf_buf_printf(&b, "| %s | %s | %zu | %.6g%s | %s | %s | %s | %s | ", e[i].group ? e[i].group : "–",
-                      fit_law_name(r->law), r->n_fit, r->objective, r->converged ? "" : " (not converged)",
-                      sf_fmt_sig(n1, sizeof n1, r->aic), sf_fmt_sig(n2, sizeof n2, r->bic),
-                      sf_fmt_sig(n3, sizeof n3, r->rmse_log),
+        sf_buf_printf(&b, "| %s | %s | %zu | %.6g%s | %s | %s | %s | %s | ",
+                      e[i].group ? e[i].group : "–", fit_law_name(r->law), r->n_fit, r->objective,
+                      r->converged ? "" : " (not converged)", sf_fmt_sig(n1, sizeof n1, r->aic),
+                      sf_fmt_sig(n2, sizeof n2, r->bic), sf_fmt_sig(n3, sizeof n3, r->rmse_log),
                       sf_fmt_sig(n4, sizeof n4, r->heldout_rmse_log));
         for (size_t j = 0; j < r->p; j++)
             sf_buf_printf(&b, "%s%s = %s", j ? ", " : "", r->param[j].name,

@@ -60,8 +60,12 @@ static enum sf_status fit_yaml_save_impl(struct sf_yaml_out *y, const char *dir,
     return st;
 }
 
-static const char *fit_space_name_impl(enum fit_space s) { return s == FIT_SPACE_LOG ? "log" : "linear"; }
-static const char *fit_loss_name_impl(enum fit_loss l) { return l == FIT_LOSS_HUBER ? "huber" : "squares"; }
+static const char *fit_space_name_impl(enum fit_space s) {
+    return s == FIT_SPACE_LOG ? "log" : "linear";
+}
+static const char *fit_loss_name_impl(enum fit_loss l) {
+    return l == FIT_LOSS_HUBER ? "huber" : "squares";
+}
 
 /* The search grid described in one line. */
 static void fit_grid_text_impl(const struct fit_result *r, char *buf, size_t n) {
@@ -143,7 +147,8 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
     if (prov->group) sf_yaml_kv_str(&y, "group", prov->group);
     sf_yaml_plain(&y, "filters");
     sf_yaml_seq_begin(&y, true);
-    for (size_t i = 0; i < prov->n_filters; i++) sf_yaml_str(&y, prov->filters[i]);
+    for (size_t i = 0; i < prov->n_filters; i++)
+        sf_yaml_str(&y, prov->filters[i]);
     sf_yaml_seq_end(&y);
     sf_yaml_map_end(&y);
 
@@ -174,10 +179,12 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
     sf_yaml_kv_str(&y, "holdout", prov->holdout);
     sf_yaml_plain(&y, "filters");
     sf_yaml_seq_begin(&y, true);
-    for (size_t i = 0; i < prov->n_filters; i++) sf_yaml_str(&y, prov->filters[i]);
+    for (size_t i = 0; i < prov->n_filters; i++)
+        sf_yaml_str(&y, prov->filters[i]);
     sf_yaml_seq_end(&y);
     sf_yaml_kv_str(&y, "covariance", r->cov_method);
-    if (r->law == FIT_LAW_FRONTIER) sf_yaml_kv_str(&y, "frontier_fit", r->req.frontier_hull ? "hull" : "envelope");
+    if (r->law == FIT_LAW_FRONTIER)
+        sf_yaml_kv_str(&y, "frontier_fit", r->req.frontier_hull ? "hull" : "envelope");
     fit_y_tuning_impl(&y, &r->req.params);
     sf_yaml_map_end(&y);
 
@@ -221,7 +228,8 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
         fit_y_kv_num_impl(&y, "se", pp->value.se);
         fit_y_ci_impl(&y, pp->value.lo, pp->value.hi);
         sf_yaml_kv_double(&y, "level", lvl);
-        sf_yaml_kv_str(&y, "unit", pp->unit[0] == 'x' && pp->unit[1] == '\0' ? d->x1_name : pp->unit);
+        sf_yaml_kv_str(&y, "unit",
+                       pp->unit[0] == 'x' && pp->unit[1] == '\0' ? d->x1_name : pp->unit);
         sf_yaml_kv_bool(&y, "at_bound", pp->at_bound);
         sf_yaml_map_end(&y);
     }
@@ -231,7 +239,8 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
         static const char *const names[3] = {"a_opt", "b_opt", "G"};
         sf_yaml_plain(&y, "derived");
         sf_yaml_map_begin(&y, false);
-        for (size_t j = 0; j < 3; j++) fit_y_estimate_impl(&y, names[j], &r->derived[j], lvl);
+        for (size_t j = 0; j < 3; j++)
+            fit_y_estimate_impl(&y, names[j], &r->derived[j], lvl);
         sf_yaml_map_end(&y);
     }
 
@@ -256,7 +265,8 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
     sf_yaml_kv_int(&y, "points_fitted", (long long)r->n_fit);
     sf_yaml_plain(&y, "warnings");
     sf_yaml_seq_begin(&y, false);
-    for (size_t i = 0; i < r->n_warnings; i++) sf_yaml_str(&y, r->warnings[i]);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        sf_yaml_str(&y, r->warnings[i]);
     sf_yaml_seq_end(&y);
     sf_yaml_map_end(&y);
 
@@ -267,8 +277,9 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
         fit_y_kv_num_impl(&y, "estimate", e->estimate);
         fit_y_ci_impl(&y, e->lo, e->hi);
         fit_y_kv_num_impl(&y, "bits_per_token", e->estimate / M_LN2);
-        fit_y_kv_num_impl(&y, "per_sample", r->req.tokens_per_sample > 0
-                                                ? e->estimate * r->req.tokens_per_sample : NAN);
+        fit_y_kv_num_impl(&y, "per_sample",
+                          r->req.tokens_per_sample > 0 ? e->estimate * r->req.tokens_per_sample
+                                                       : NAN);
         fit_y_kv_num_impl(&y, "true", r->req.true_entropy);
         sf_yaml_plain(&y, "inside_ci");
         if (isfinite(r->req.true_entropy) && isfinite(e->lo))
@@ -384,11 +395,11 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
         sf_yaml_seq_begin(&y, true);
         size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
         size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
-        for (size_t h = 0; h < nh; h++) sf_yaml_str(&y, d->run_names[hr[h]]);
+        for (size_t h = 0; h < nh; h++)
+            sf_yaml_str(&y, d->run_names[hr[h]]);
         free(hr);
         sf_yaml_seq_end(&y);
-        fit_y_kv_num_impl(&y, "optimal_size_objective",
-                          fr->nopt_fitted ? fr->nopt_objective : NAN);
+        fit_y_kv_num_impl(&y, "optimal_size_objective", fr->nopt_fitted ? fr->nopt_objective : NAN);
         sf_yaml_kv_int(&y, "optimal_size_points", (long long)fr->nopt_points);
         sf_yaml_map_end(&y);
     }
@@ -432,7 +443,8 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
         fit_y_kv_num_impl(&y, "heldout_rmse_log", r->heldout_rmse_log);
         sf_yaml_plain(&y, "parameters");
         sf_yaml_map_begin(&y, true);
-        for (size_t j = 0; j < r->p; j++) fit_y_kv_num_impl(&y, r->param[j].name, r->param[j].value.estimate);
+        for (size_t j = 0; j < r->p; j++)
+            fit_y_kv_num_impl(&y, r->param[j].name, r->param[j].value.estimate);
         sf_yaml_map_end(&y);
         sf_yaml_map_end(&y);
     }

@@ -24,7 +24,7 @@ static const double fit_search_start_gap  = 0.5;
 static enum sf_status fit_cells_push_impl(struct fit_workspace *ws, const struct fit_candidate *c,
                                           struct sf_error *err) {
     if (ws->n_cells == ws->cap_cells) {
-        size_t cap = ws->cap_cells ? 2 * ws->cap_cells : 1024;
+        size_t                cap   = ws->cap_cells ? 2 * ws->cap_cells : 1024;
         struct fit_candidate *cells = realloc(ws->cells, cap * sizeof *cells);
         if (cells == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory in the grid search");
         ws->cells     = cells;
@@ -81,7 +81,7 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
             } else { /* dL = alpha_D L dt / t */
                 double f = sc * e2 * pb->y[i] * q[i];
                 col[0] = f * u[i], col[1] = f * v[i];
-                t      = f / q[i];
+                t = f / q[i];
             }
             break;
         case FIT_LAW_COUNT: return false;
@@ -131,11 +131,11 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
         c->active[0] = coef[0] > 0;
         c->active[1] = c->active[2] = coef[1] > 0;
         c->active[3] = c->active[4] = coef[2] > 0;
-        c->theta[0]  = c->active[0] ? log(coef[0]) : 0;
-        c->theta[1]  = c->active[1] ? log(coef[1]) : 0;
-        c->theta[2]  = e1;
-        c->theta[3]  = c->active[3] ? log(coef[2]) : 0;
-        c->theta[4]  = e2;
+        c->theta[0]                 = c->active[0] ? log(coef[0]) : 0;
+        c->theta[1]                 = c->active[1] ? log(coef[1]) : 0;
+        c->theta[2]                 = e1;
+        c->theta[3]                 = c->active[3] ? log(coef[2]) : 0;
+        c->theta[4]                 = e2;
         break;
     case FIT_LAW_KAPLAN_ND:
         if (!(coef[0] > 0) || !(coef[1] > 0)) return false;
@@ -143,7 +143,8 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
         c->theta[1] = e1;
         c->theta[2] = log(coef[1]);
         c->theta[3] = e2;
-        for (size_t j = 0; j < 4; j++) c->active[j] = true;
+        for (size_t j = 0; j < 4; j++)
+            c->active[j] = true;
         break;
     case FIT_LAW_COUNT: return false;
     }
@@ -164,8 +165,8 @@ static enum sf_status fit_tab_reserve_impl(struct fit_workspace *ws, size_t doub
 /* Evaluates the cell (e1, e2) with columns computed on the fly into the scratch tables. */
 static bool fit_cell_fresh_impl(const struct fit_problem *pb, struct fit_workspace *ws, double e1,
                                 double e2, double *scratch, struct fit_candidate *c) {
-    const size_t n = pb->n;
-    double *u = scratch, *v = scratch + n, *q = scratch + 2 * n;
+    const size_t         n = pb->n;
+    double              *u = scratch, *v = scratch + n, *q = scratch + 2 * n;
     struct fit_cell_cols cc = {u, v, q};
     switch (pb->law->kind) {
     case FIT_LAW_KAPLAN_ND:
@@ -209,22 +210,22 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
                           struct fit_workspace *ws, size_t *n_evaluated, struct sf_error *err) {
     const struct fit_law_desc *law  = pb->law;
     const size_t               ndim = fit_n_exp_impl(law);
-    double lo = prm->exp_min, hi = prm->exp_max, step = prm->exp_step;
+    double                     lo = prm->exp_min, hi = prm->exp_max, step = prm->exp_step;
     if (law->kind == FIT_LAW_POWER) lo = prm->exp_min_signed;
     if (law->kind == FIT_LAW_KAPLAN_ND) {
         lo   = prm->kaplan_exp_min;
         hi   = prm->kaplan_exp_max;
         step = prm->kaplan_exp_step;
     }
-    const size_t n_axis = (size_t)floor((hi - lo) / step + 0.5) + 1;
-    const size_t n      = pb->n;
-    ws->n_cells         = 0;
-    size_t evaluated    = 0;
+    const size_t n_axis            = (size_t)floor((hi - lo) / step + 0.5) + 1;
+    const size_t n                 = pb->n;
+    ws->n_cells                    = 0;
+    size_t               evaluated = 0;
     struct fit_candidate c;
     /* Row scales and targets of the linear solve: log space weights rows by 1/L so that the
      * linear residual approximates the log one. */
     for (size_t i = 0; i < n; i++) {
-        double sw = sqrt(pb->w ? pb->w[i] : 1.0);
+        double sw    = sqrt(pb->w ? pb->w[i] : 1.0);
         ws->row_s[i] = pb->space == FIT_SPACE_LOG ? sw / pb->y[i] : sw;
         ws->row_t[i] = pb->space == FIT_SPACE_LOG ? sw : sw * pb->y[i];
     }
@@ -256,11 +257,11 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
                 /* u = N^-(alpha_N/alpha_D) depends on both exponents. */
                 if (!fit_col_fill_impl(pb->lx1, e1 / e2, n, scratch)) continue;
                 struct fit_cell_cols cc = {scratch, t2, t1 + j * n};
-                ok = fit_cell_impl(pb, ws, e1, e2, &cc, &c);
+                ok                      = fit_cell_impl(pb, ws, e1, e2, &cc, &c);
             } else {
                 if (isnan(t1[i * n]) || (ndim == 2 && isnan(t2[j * n]))) continue;
                 struct fit_cell_cols cc = {t1 + i * n, ndim == 2 ? t2 + j * n : NULL, NULL};
-                ok = fit_cell_impl(pb, ws, e1, e2, &cc, &c);
+                ok                      = fit_cell_impl(pb, ws, e1, e2, &cc, &c);
             }
             if (!ok) continue;
             st = fit_cells_push_impl(ws, &c, err);
@@ -279,7 +280,8 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
     size_t n_coarse = ws->n_cells, refined = 0;
     double centres[FIT_SEARCH_MAX_CENTRES][2];
     size_t n_centres = 0;
-    for (size_t k = 0; k < n_coarse && n_centres < prm->refine_cells && n_centres < FIT_SEARCH_MAX_CENTRES; k++) {
+    for (size_t k = 0;
+         k < n_coarse && n_centres < prm->refine_cells && n_centres < FIT_SEARCH_MAX_CENTRES; k++) {
         double e[2];
         fit_exponents_impl(law, &ws->cells[k], e);
         bool near = false;

@@ -54,8 +54,8 @@ static bool plot_is_identifier_impl(const char *s) {
     return true;
 }
 
-static void plot_figure_fail_impl(struct plot_figure *f, enum sf_status code, const char *fmt,
-                                  ...) __attribute__((format(printf, 3, 4)));
+static void plot_figure_fail_impl(struct plot_figure *f, enum sf_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Remembers the first failure; plot_figure_draw() reports it. */
 static void plot_figure_fail_impl(struct plot_figure *f, enum sf_status code, const char *fmt,
@@ -221,22 +221,24 @@ struct plot_table *plot_figure_table(struct plot_figure *f, const char *suffix,
     sf_buf_init(&t->text);
     /* Column count: whitespace-separated words. */
     for (const char *p = columns; *p;) {
-        while (*p == ' ') p++;
+        while (*p == ' ')
+            p++;
         if (*p == '\0') break;
         t->n_cols++;
-        while (*p && *p != ' ') p++;
+        while (*p && *p != ' ')
+            p++;
     }
     sf_buf_printf(&t->text, "# %s_%s.dat: %s\n", f->name, suffix, columns);
     f->tables[f->n_tables++] = t;
     char var[96];
     snprintf(var, sizeof var, "dat_%s", suffix);
-    char *file = sf_strdup_printf("%s_%s.dat", f->name, suffix);
+    char         *file = sf_strdup_printf("%s_%s.dat", f->name, suffix);
     struct sf_buf q;
     sf_buf_init(&q);
     if (file != NULL) plot_gp_quote(&q, file);
     free(file);
-    plot_figure_set_raw_impl(f, var, q.failed || q.data == NULL ? (sf_buf_free(&q), NULL)
-                                                                : sf_buf_take(&q));
+    plot_figure_set_raw_impl(
+        f, var, q.failed || q.data == NULL ? (sf_buf_free(&q), NULL) : sf_buf_take(&q));
     return t;
 }
 
@@ -264,7 +266,9 @@ void plot_table_break(struct plot_table *t) {
     if (t != NULL) sf_buf_puts(&t->text, "\n");
 }
 
-size_t plot_table_rows(const struct plot_table *t) { return t ? t->n_rows : 0; }
+size_t plot_table_rows(const struct plot_table *t) {
+    return t ? t->n_rows : 0;
+}
 
 /* Builds the filled-in script from the variables and the two templates. */
 static void plot_figure_script_impl(const struct plot_figure *f, const char *style,
@@ -319,7 +323,7 @@ enum sf_status plot_figure_draw(const struct plot_figure *f, const struct plot_c
     if (warnings) *warnings = NULL;
     if (f == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory assembling a figure");
     if (f->failed != SF_OK) SF_FAIL(err, f->failed, "figure %s: %s", f->name, f->failure);
-    char *tdir = NULL, *style = NULL, *body = NULL;
+    char          *tdir = NULL, *style = NULL, *body = NULL;
     enum sf_status st = plot_template_dir(ctx, &tdir, err);
     if (st == SF_OK) st = plot_read_template_impl(tdir, "style", &style, err);
     if (st == SF_OK) st = plot_read_template_impl(tdir, f->kind, &body, err);

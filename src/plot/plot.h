@@ -34,8 +34,7 @@ struct plot_context plot_context_default(void);
  * directory (DESIGN.md). The folder must hold style.gp. On success *dir is a fresh string
  * (caller frees). SF_EIO when no candidate holds the templates (the message lists those tried);
  * SF_ENOMEM. */
-enum sf_status plot_template_dir(const struct plot_context *ctx, char **dir,
-                                 struct sf_error *err);
+enum sf_status plot_template_dir(const struct plot_context *ctx, char **dir, struct sf_error *err);
 
 // ---- a figure: template, variables and tables ----
 
@@ -114,7 +113,7 @@ enum sf_status plot_script_run(const struct plot_context *ctx, const char *dir, 
 /* The stems of the figure scripts (*.gp) in `dir`, sorted, as a NULL-terminated array (caller
  * frees with plot_names_free); empty when there are none. SF_EIO when `dir` cannot be read. */
 enum sf_status plot_dir_scripts(const char *dir, char ***names, size_t *n, struct sf_error *err);
-void plot_names_free(char **names);
+void           plot_names_free(char **names);
 
 // ---- helpers for labels and files ----
 
@@ -131,7 +130,7 @@ enum sf_status plot_png_size(const char *path, unsigned *width, unsigned *height
                              struct sf_error *err);
 
 /* The size of every PNG drawn (pixels), set as png_width and png_height in each script. */
-#define PLOT_PNG_WIDTH  1200
+#define PLOT_PNG_WIDTH 1200
 #define PLOT_PNG_HEIGHT 800
 
 #endif /* SF_PLOT_H */

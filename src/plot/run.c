@@ -36,24 +36,23 @@
 
 struct plot_context plot_context_default(void) {
     struct plot_context c;
-    c.plots_dir  = NULL;
+    c.plots_dir   = NULL;
     const char *g = getenv("SCALEFIT_GNUPLOT");
-    c.gnuplot    = g && g[0] ? g : "gnuplot";
-    c.timeout_s  = PLOT_DEFAULT_TIMEOUT_S;
+    c.gnuplot     = g && g[0] ? g : "gnuplot";
+    c.timeout_s   = PLOT_DEFAULT_TIMEOUT_S;
     return c;
 }
 
 /* True when `dir` holds the templates (style.gp is the one every figure needs). */
 static bool plot_dir_has_templates_impl(const char *dir) {
     if (dir == NULL || dir[0] == '\0') return false;
-    char *p = sf_path_join(dir, "style.gp");
+    char *p  = sf_path_join(dir, "style.gp");
     bool  ok = p != NULL && sf_path_exists(p);
     free(p);
     return ok;
 }
 
-enum sf_status plot_template_dir(const struct plot_context *ctx, char **dir,
-                                 struct sf_error *err) {
+enum sf_status plot_template_dir(const struct plot_context *ctx, char **dir, struct sf_error *err) {
     *dir = NULL;
     if (ctx != NULL && ctx->plots_dir != NULL) {
         if (!plot_dir_has_templates_impl(ctx->plots_dir))
@@ -98,8 +97,8 @@ struct plot_child_failure {
 /* In the child: sets up the descriptors and the folder, then replaces itself with gnuplot.
  * Only async-signal-safe calls are made here (write, dup2, open, chdir, execvp, _exit). */
 static void plot_child_impl(const char *dir, char *const argv[], int err_fd, int status_fd) {
-    struct plot_child_failure fail = {3, 0};
-    int null_fd = open("/dev/null", O_RDWR);
+    struct plot_child_failure fail    = {3, 0};
+    int                       null_fd = open("/dev/null", O_RDWR);
     if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
         dup2(err_fd, STDERR_FILENO) < 0) {
         fail.errnum = errno;
@@ -144,13 +143,15 @@ static enum sf_status plot_spawn_impl(const struct plot_context *ctx, const char
     close(status_pipe[1]);
     /* The status pipe closes on a successful exec (O_CLOEXEC) or carries the failure. */
     struct plot_child_failure fail = {0, 0};
-    ssize_t got;
-    do got = read(status_pipe[0], &fail, sizeof fail);
+    ssize_t                   got;
+    do
+        got = read(status_pipe[0], &fail, sizeof fail);
     while (got < 0 && errno == EINTR);
     close(status_pipe[0]);
     if (got == (ssize_t)sizeof fail) {
         close(err_pipe[0]);
-        while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
+        while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+        }
         if (fail.step == 2)
             SF_FAIL(err, SF_EIO, "cannot run %s: %s%s", argv[0], strerror(fail.errnum),
                     fail.errnum == ENOENT ? " (install gnuplot, Debian's gnuplot-nox)" : "");
@@ -158,7 +159,8 @@ static enum sf_status plot_spawn_impl(const struct plot_context *ctx, const char
     }
     struct sf_buf out;
     sf_buf_init(&out);
-    double deadline = sf_now() + (ctx && ctx->timeout_s > 0 ? ctx->timeout_s : PLOT_DEFAULT_TIMEOUT_S);
+    double deadline =
+        sf_now() + (ctx && ctx->timeout_s > 0 ? ctx->timeout_s : PLOT_DEFAULT_TIMEOUT_S);
     bool timed_out = false;
     for (;;) {
         double left = deadline - sf_now();
@@ -167,7 +169,7 @@ static enum sf_status plot_spawn_impl(const struct plot_context *ctx, const char
             break;
         }
         struct pollfd pfd = {err_pipe[0], POLLIN, 0};
-        int rc = poll(&pfd, 1, (int)(left * 1000) + 1);
+        int           rc  = poll(&pfd, 1, (int)(left * 1000) + 1);
         if (rc < 0 && errno == EINTR) continue;
         if (rc <= 0) continue;
         char    chunk[4096];
@@ -178,7 +180,8 @@ static enum sf_status plot_spawn_impl(const struct plot_context *ctx, const char
     }
     close(err_pipe[0]);
     if (timed_out) kill(pid, SIGKILL);
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+    }
     if (timed_out) {
         sf_buf_free(&out);
         SF_FAIL(err, SF_EIO, "gnuplot ran longer than %.0f s and was stopped",
@@ -199,15 +202,18 @@ static enum sf_status plot_spawn_impl(const struct plot_context *ctx, const char
 enum sf_status plot_png_size(const char *path, unsigned *width, unsigned *height,
                              struct sf_error *err) {
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    unsigned char head[24];
-    FILE *fp = fopen(path, "rb");
+    unsigned char              head[24];
+    FILE                      *fp = fopen(path, "rb");
     if (fp == NULL) SF_FAIL(err, SF_EIO, "%s: %s", path, strerror(errno));
     size_t got = fread(head, 1, sizeof head, fp);
     fclose(fp);
-    if (got != sizeof head || memcmp(head, sig, sizeof sig) != 0 || memcmp(head + 12, "IHDR", 4) != 0)
+    if (got != sizeof head || memcmp(head, sig, sizeof sig) != 0 ||
+        memcmp(head + 12, "IHDR", 4) != 0)
         SF_FAIL(err, SF_EIO, "%s is not a PNG file", path);
-    *width  = (unsigned)head[16] << 24 | (unsigned)head[17] << 16 | (unsigned)head[18] << 8 | head[19];
-    *height = (unsigned)head[20] << 24 | (unsigned)head[21] << 16 | (unsigned)head[22] << 8 | head[23];
+    *width =
+        (unsigned)head[16] << 24 | (unsigned)head[17] << 16 | (unsigned)head[18] << 8 | head[19];
+    *height =
+        (unsigned)head[20] << 24 | (unsigned)head[21] << 16 | (unsigned)head[22] << 8 | head[23];
     return SF_OK;
 }
 
@@ -216,7 +222,8 @@ static enum sf_status plot_svg_check_impl(const char *path, struct sf_error *err
     char  *text = NULL;
     size_t len  = 0;
     if (sf_read_file(path, &text, &len, err) != SF_OK) return err->code;
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ')) len--;
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        len--;
     bool ok = strstr(text, "<svg") != NULL && len >= 6 && memcmp(text + len - 6, "</svg>", 6) == 0;
     free(text);
     if (!ok) SF_FAIL(err, SF_EIO, "%s is not a complete SVG file", path);
@@ -231,16 +238,19 @@ static enum sf_status plot_place_impl(const char *tmp, const char *final, struct
     int e  = errno;
     close(fd);
     if (rc != 0) SF_FAIL(err, SF_EIO, "%s: fsync: %s", tmp, strerror(e));
-    if (rename(tmp, final) != 0) SF_FAIL(err, SF_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
+    if (rename(tmp, final) != 0)
+        SF_FAIL(err, SF_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(errno));
     return SF_OK;
 }
 
 /* The first lines of gnuplot's messages, for an error message (at most `max` characters). */
 static void plot_excerpt_impl(const char *text, char *out, size_t max) {
     size_t n = strlen(text);
-    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' ')) n--;
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        n--;
     size_t start = 0;
-    while (start < n && (text[start] == '\n' || text[start] == ' ')) start++;
+    while (start < n && (text[start] == '\n' || text[start] == ' '))
+        start++;
     if (n - start + 1 > max) {
         /* Keep the end: gnuplot names the line and the problem last. */
         start = n - (max - 4);
@@ -261,12 +271,12 @@ enum sf_status plot_script_draw(const struct plot_context *ctx, const char *dir,
     char *tmp_png_rel = sf_strdup_printf(".%s.png.tmp", name);
     char *tmp_svg_rel = sf_strdup_printf(".%s.svg.tmp", name);
     char *png_rel = sf_strdup_printf("%s.png", name), *svg_rel = sf_strdup_printf("%s.svg", name);
-    char *tmp_png = tmp_png_rel ? sf_path_join(dir, tmp_png_rel) : NULL;
-    char *tmp_svg = tmp_svg_rel ? sf_path_join(dir, tmp_svg_rel) : NULL;
-    char *png     = png_rel ? sf_path_join(dir, png_rel) : NULL;
-    char *svg     = svg_rel ? sf_path_join(dir, svg_rel) : NULL;
-    char *gp      = script ? sf_path_join(dir, script) : NULL;
-    char *text    = NULL;
+    char *tmp_png     = tmp_png_rel ? sf_path_join(dir, tmp_png_rel) : NULL;
+    char *tmp_svg     = tmp_svg_rel ? sf_path_join(dir, tmp_svg_rel) : NULL;
+    char *png         = png_rel ? sf_path_join(dir, png_rel) : NULL;
+    char *svg         = svg_rel ? sf_path_join(dir, svg_rel) : NULL;
+    char *gp          = script ? sf_path_join(dir, script) : NULL;
+    char *text        = NULL;
     enum sf_status st = SF_OK;
     if (!script || !setup || !tmp_png || !tmp_svg || !png || !svg || !gp) {
         st = SF_SET(err, SF_ENOMEM, "out of memory running gnuplot");
@@ -277,9 +287,9 @@ enum sf_status plot_script_draw(const struct plot_context *ctx, const char *dir,
         goto done;
     }
     const char *program = ctx && ctx->gnuplot ? ctx->gnuplot : "gnuplot";
-    char *argv[] = {(char *)program, "-e", setup, script, NULL};
-    int   status = 0;
-    st = plot_spawn_impl(ctx, dir, argv, &text, &status, err);
+    char       *argv[]  = {(char *)program, "-e", setup, script, NULL};
+    int         status  = 0;
+    st                  = plot_spawn_impl(ctx, dir, argv, &text, &status, err);
     if (st != SF_OK) goto done;
     char excerpt[1024];
     plot_excerpt_impl(text, excerpt, sizeof excerpt);
@@ -328,7 +338,8 @@ static int plot_cmp_names_impl(const void *a, const void *b) {
 }
 
 void plot_names_free(char **names) {
-    for (size_t i = 0; names && names[i]; i++) free(names[i]);
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
     free(names);
 }
 
@@ -338,7 +349,7 @@ enum sf_status plot_dir_scripts(const char *dir, char ***names, size_t *n, struc
     DIR *d = opendir(dir);
     if (d == NULL) SF_FAIL(err, SF_EIO, "%s: %s", dir, strerror(errno));
     size_t cap = 8, count = 0;
-    char **v   = calloc(cap + 1, sizeof *v);
+    char **v = calloc(cap + 1, sizeof *v);
     if (v == NULL) {
         closedir(d);
         SF_FAIL(err, SF_ENOMEM, "out of memory listing %s", dir);

@@ -68,7 +68,8 @@ void plot_label_number(struct sf_buf *b, double v, int digits) {
         /* Trim trailing zeros of the mantissa, as %g would. */
         char *m_end = e;
         if (strchr(tmp, '.') != NULL) {
-            while (m_end[-1] == '0') m_end--;
+            while (m_end[-1] == '0')
+                m_end--;
             if (m_end[-1] == '.') m_end--;
         }
         memmove(m_end, e, strlen(e) + 1);
@@ -98,7 +99,7 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
         double k       = ceil(decades / PLOT_TICS_MAX);
         /* gnuplot steps a log axis from the start given (else from the range's end), so the
          * start is a power of ten, a multiple of k. */
-        double start   = k * ceil(e_lo / k);
+        double start = k * ceil(e_lo / k);
         sf_buf_printf(tics, "1e%.0f, %.0e", start, pow(10, k));
         sf_buf_puts(format, "10^{%L}");
         return;
@@ -138,13 +139,18 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
     if (n_best < 2) {
         /* Narrower than every set: evenly spaced values with a round step (1, 2 or 5 x 10^k). */
         double raw = (hi - lo) / PLOT_TICS_WANT, mag = pow(10, floor(log10(raw)));
-        double step = raw <= mag ? mag : raw <= 2 * mag ? 2 * mag : raw <= 5 * mag ? 5 * mag : 10 * mag;
-        n_best = 0;
-        for (double v = ceil(lo / step) * step; v <= hi * (1 + 1e-12) && n_best < PLOT_TICS_MAX; v += step)
+        double step = raw <= mag       ? mag
+                      : raw <= 2 * mag ? 2 * mag
+                      : raw <= 5 * mag ? 5 * mag
+                                       : 10 * mag;
+        n_best      = 0;
+        for (double v = ceil(lo / step) * step; v <= hi * (1 + 1e-12) && n_best < PLOT_TICS_MAX;
+             v += step)
             best[n_best++] = v;
     }
     sf_buf_puts(tics, "(");
-    for (size_t i = 0; i < n_best; i++) sf_buf_printf(tics, "%s%.10g", i ? ", " : "", best[i]);
+    for (size_t i = 0; i < n_best; i++)
+        sf_buf_printf(tics, "%s%.10g", i ? ", " : "", best[i]);
     sf_buf_puts(tics, ")");
     sf_buf_puts(format, "%g");
 }

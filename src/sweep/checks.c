@@ -15,9 +15,9 @@
 // ---- fits ----
 
 /* Columns a fit may name (results.csv for the per-run laws). */
-static const char *const sweep_result_columns[] = {"params", "params_nonembed", "tokens",
-                                                   "flops_6n", "best_eval_loss",
-                                                   "best_eval_loss_cv", "final_eval_loss", NULL};
+static const char *const sweep_result_columns[] = {
+    "params",         "params_nonembed",   "tokens",          "flops_6n",
+    "best_eval_loss", "best_eval_loss_cv", "final_eval_loss", NULL};
 
 void sweep_fit_defaults(struct sweep_fit *f, enum fit_law_kind law) {
     char name[64], where[256];
@@ -38,13 +38,15 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
                      struct sf_diags *diags) {
     char where[1200];
     sf_yaml_where(where, sizeof where, path, node);
-    const char *cols[3] = {f->x, f->law == FIT_LAW_CHINCHILLA || f->law == FIT_LAW_KAPLAN_ND ? f->d : NULL,
-                           f->y[0] ? f->y : NULL};
+    const char *cols[3] = {
+        f->x, f->law == FIT_LAW_CHINCHILLA || f->law == FIT_LAW_KAPLAN_ND ? f->d : NULL,
+        f->y[0] ? f->y : NULL};
     const char *keys[3] = {"x", "d", "y"};
     if (f->law == FIT_LAW_FRONTIER) {
         if (strcmp(f->x, "flops_6n") != 0 || f->y[0] != '\0')
-            sf_diag_add(diags, true, where,
-                        "a frontier fit uses curves.csv's flops_6n and eval loss: leave out x and y");
+            sf_diag_add(
+                diags, true, where,
+                "a frontier fit uses curves.csv's flops_6n and eval loss: leave out x and y");
         if (f->holdout_min_params > 0)
             sf_diag_add(diags, true, where, "'holdout_min_params' does not apply to frontier");
         return;
@@ -55,11 +57,13 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
     for (size_t k = 0; k < 3; k++) {
         if (cols[k] == NULL) continue;
         bool ok = false;
-        for (size_t i = 0; sweep_result_columns[i]; i++) ok |= strcmp(cols[k], sweep_result_columns[i]) == 0;
+        for (size_t i = 0; sweep_result_columns[i]; i++)
+            ok |= strcmp(cols[k], sweep_result_columns[i]) == 0;
         if (!ok) {
             const char *hint = sf_did_you_mean(cols[k], sweep_result_columns);
             sf_diag_add(diags, true, where, "'%s: %s' is not a results.csv column%s%s%s", keys[k],
-                        cols[k], hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+                        cols[k], hint ? " (did you mean '" : "", hint ? hint : "",
+                        hint ? "'?)" : "");
         }
     }
 }
@@ -103,8 +107,8 @@ void sweep_check_data(const struct sweep_spec *s, const char *where, struct sf_d
     sf_diag_init(&tmp);
     model_config_validate(&s->base, s->base_dir, &tmp);
     for (size_t i = 0; i < tmp.n; i++) {
-        const char *hint = NULL;
-        const struct model_data_config *d = &s->base.data;
+        const char                     *hint = NULL;
+        const struct model_data_config *d    = &s->base.data;
         for (size_t k = 0; k < sizeof sweep_packages / sizeof sweep_packages[0]; k++)
             for (size_t j = 0; j < d->n_paths + d->n_eval_paths; j++) {
                 const char *p = j < d->n_paths ? d->paths[j] : d->eval_paths[j - d->n_paths];
@@ -112,12 +116,14 @@ void sweep_check_data(const struct sweep_spec *s, const char *where, struct sf_d
                     hint = sweep_packages[k].package;
             }
         if (hint)
-            sf_diag_add(diags, tmp.items[i].is_error, tmp.items[i].where[0] ? tmp.items[i].where : where,
+            sf_diag_add(diags, tmp.items[i].is_error,
+                        tmp.items[i].where[0] ? tmp.items[i].where : where,
                         "%s (the Debian package %s provides it: run scripts/setup.sh)",
                         tmp.items[i].message, hint);
         else
-            sf_diag_add(diags, tmp.items[i].is_error, tmp.items[i].where[0] ? tmp.items[i].where : where,
-                        "%s", tmp.items[i].message);
+            sf_diag_add(diags, tmp.items[i].is_error,
+                        tmp.items[i].where[0] ? tmp.items[i].where : where, "%s",
+                        tmp.items[i].message);
     }
     sf_diag_free(&tmp);
 }
@@ -178,11 +184,12 @@ void sweep_check_shapes(struct sweep_spec *s, struct sf_diags *diags) {
             }
         }
         if (!(best_err <= log(sweep_size_tolerance))) {
-            sf_diag_add(diags, true, sh->where,
-                        "no shape of the rule (d_model/n_layer = %g, n_head = max(%lld, d_model/%lld), "
-                        "d_ff = %g·d_model) comes within a factor %g of %g non-embedding parameters",
-                        s->aspect, (long long)s->min_heads, (long long)s->head_dim, s->d_ff_mult,
-                        sweep_size_tolerance, sh->target);
+            sf_diag_add(
+                diags, true, sh->where,
+                "no shape of the rule (d_model/n_layer = %g, n_head = max(%lld, d_model/%lld), "
+                "d_ff = %g·d_model) comes within a factor %g of %g non-embedding parameters",
+                s->aspect, (long long)s->min_heads, (long long)s->head_dim, s->d_ff_mult,
+                sweep_size_tolerance, sh->target);
             continue;
         }
         best.target = sh->target;
@@ -190,11 +197,12 @@ void sweep_check_shapes(struct sweep_spec *s, struct sf_diags *diags) {
         *sh = best;
         for (size_t j = 0; j < i; j++)
             if (s->shapes[j].d_model == sh->d_model && s->shapes[j].n_layer == sh->n_layer)
-                sf_diag_add(diags, true, sh->where,
-                            "target %g gives the same shape as target %g (d_model %lld, n_layer %lld): "
-                            "space the sizes further apart",
-                            sh->target, s->shapes[j].target, (long long)sh->d_model,
-                            (long long)sh->n_layer);
+                sf_diag_add(
+                    diags, true, sh->where,
+                    "target %g gives the same shape as target %g (d_model %lld, n_layer %lld): "
+                    "space the sizes further apart",
+                    sh->target, s->shapes[j].target, (long long)sh->d_model,
+                    (long long)sh->n_layer);
     }
 }
 
@@ -203,11 +211,12 @@ void sweep_check_shapes(struct sweep_spec *s, struct sf_diags *diags) {
 /* Slurm's time formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S (digits only). */
 static bool sweep_slurm_time_ok_impl(const char *t) {
     if (t[0] == '\0') return true;
-    const char *p = t;
+    const char *p      = t;
     size_t      groups = 1;
-    bool        dash = false;
+    bool        dash   = false;
     for (; *p; p++) {
-        if (*p == ':') groups++;
+        if (*p == ':')
+            groups++;
         else if (*p == '-') {
             if (dash || p == t) return false;
             dash = true;
@@ -221,7 +230,8 @@ static bool sweep_slurm_time_ok_impl(const char *t) {
 static bool sweep_slurm_mem_ok_impl(const char *m) {
     if (m[0] == '\0') return true;
     const char *p = m;
-    while (isdigit((unsigned char)*p)) p++;
+    while (isdigit((unsigned char)*p))
+        p++;
     if (p == m) return false;
     return *p == '\0' || (strchr("KMGTkmgt", *p) != NULL && p[1] == '\0');
 }
@@ -242,17 +252,19 @@ static void sweep_slurm_where_impl(char *buf, size_t n, const char *path, yaml_d
 
 void sweep_slurm_validate(const struct sweep_spec *s, const char *path, yaml_document_t *doc,
                           const yaml_node_t *node, struct sf_diags *diags) {
-    char where[1200];
+    char                      where[1200];
     const struct sweep_slurm *o = &s->slurm;
     sweep_slurm_where_impl(where, sizeof where, path, doc, node, "time");
     if (!sweep_slurm_time_ok_impl(o->time))
-        sf_diag_add(diags, true, where,
-                    "slurm 'time' %s is not one of Slurm's formats (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S)",
-                    o->time);
+        sf_diag_add(
+            diags, true, where,
+            "slurm 'time' %s is not one of Slurm's formats (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S)",
+            o->time);
     sweep_slurm_where_impl(where, sizeof where, path, doc, node, "mem");
     if (!sweep_slurm_mem_ok_impl(o->mem))
         sf_diag_add(diags, true, where, "slurm 'mem' %s is not a size such as 4G or 500M", o->mem);
-    const char *names[3] = {o->partition, o->account, o->qos}, *keys[3] = {"partition", "account", "qos"};
+    const char *names[3] = {o->partition, o->account, o->qos},
+               *keys[3]  = {"partition", "account", "qos"};
     for (size_t k = 0; k < 3; k++) {
         sweep_slurm_where_impl(where, sizeof where, path, doc, node, keys[k]);
         if (!sweep_slurm_name_ok_impl(names[k]))

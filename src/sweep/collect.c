@@ -42,7 +42,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
     struct sweep_run_state st;
     sweep_run_state_read(out_dir, r->id, &st);
     double bayes = NAN, entropy = NAN;
-    char  *sp    = sf_path_join(dir, "summary.yaml");
+    char  *sp = sf_path_join(dir, "summary.yaml");
     if (sp && sf_path_exists(sp)) {
         yaml_document_t doc;
         struct sf_error e;
@@ -53,22 +53,24 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
         }
     }
     free(sp);
-    double best = NAN, best_cv = NAN, final = NAN, tokens = NAN, flops = NAN;
-    char  *mp   = sf_path_join(dir, "metrics.csv");
+    double        best = NAN, best_cv = NAN, final = NAN, tokens = NAN, flops = NAN;
+    char         *mp = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
     enum sf_status status = SF_OK;
-    char  *text = NULL;
-    size_t len  = 0;
+    char          *text   = NULL;
+    size_t         len    = 0;
     if (mp && sf_path_exists(mp) && (status = sf_read_file(mp, &text, &len, err)) == SF_OK) {
         /* A trainer appends whole lines; a torn last line (a full disk, a crash inside the
          * write) is not data yet: it is cut back on resume, and left out here. */
-        while (len > 0 && text[len - 1] != '\n') len--;
+        while (len > 0 && text[len - 1] != '\n')
+            len--;
         status = len > 0 ? sf_csv_parse(mp, text, len, &m, err) : SF_OK;
         if (status == SF_OK && len > 0) {
             long c_step = sf_csv_column(&m, "step"), c_tok = sf_csv_column(&m, "tokens");
             long c_fl = sf_csv_column(&m, "flops_6n"), c_ev = sf_csv_column(&m, "eval_loss");
-            long c_tr = sf_csv_column(&m, "eval_true_loss"), c_cv = sf_csv_column(&m, "eval_loss_cv");
+            long c_tr = sf_csv_column(&m, "eval_true_loss"),
+                 c_cv = sf_csv_column(&m, "eval_loss_cv");
             if (c_step < 0 || c_tok < 0 || c_fl < 0 || c_ev < 0 || c_tr < 0 || c_cv < 0) {
                 status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
             } else {
@@ -80,11 +82,12 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
                     if (!sf_parse_double(f[c_ev], &ev)) continue; /* a row without evaluation */
                     final = ev;
                     if (isnan(best) || ev < best) best = ev;
-                    if (sf_parse_double(f[c_cv], &cv) && (isnan(best_cv) || cv < best_cv)) best_cv = cv;
+                    if (sf_parse_double(f[c_cv], &cv) && (isnan(best_cv) || cv < best_cv))
+                        best_cv = cv;
                     sf_csv_field(cur, r->id);
-                    sf_buf_printf(cur, ",%llu,%lld,%s,%s,%s,%s,%s,%s\n", (unsigned long long)r->seed,
-                                  (long long)r->params_nonembed, f[c_step], f[c_tok], f[c_fl], f[c_ev],
-                                  f[c_tr], f[c_cv]);
+                    sf_buf_printf(cur, ",%llu,%lld,%s,%s,%s,%s,%s,%s\n",
+                                  (unsigned long long)r->seed, (long long)r->params_nonembed,
+                                  f[c_step], f[c_tok], f[c_fl], f[c_ev], f[c_tr], f[c_cv]);
                 }
             }
             sf_csv_free(&m);
@@ -122,7 +125,8 @@ enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char 
     sf_buf_puts(&res, sweep_results_header);
     sf_buf_puts(&cur, sweep_curves_header);
     enum sf_status st = SF_OK;
-    for (size_t i = 0; i < n && st == SF_OK; i++) st = sweep_collect_run_impl(&runs[i], out_dir, &res, &cur, err);
+    for (size_t i = 0; i < n && st == SF_OK; i++)
+        st = sweep_collect_run_impl(&runs[i], out_dir, &res, &cur, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "results.csv", &res, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "curves.csv", &cur, err);
     sf_buf_free(&res);

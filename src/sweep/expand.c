@@ -35,8 +35,8 @@ static double sweep_lr_impl(const struct sweep_spec *s, int64_t d_model, int64_t
 
 enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, size_t *n_out,
                             struct sf_diags *diags) {
-    *out   = NULL;
-    *n_out = 0;
+    *out                   = NULL;
+    *n_out                 = 0;
     size_t            n    = s->n_shapes * s->n_budgets * s->n_seeds;
     struct sweep_run *runs = calloc(n ? n : 1, sizeof *runs);
     if (runs == NULL) {
@@ -45,8 +45,8 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
     }
     size_t before = diags->n_errors, m = 0;
     /* Data paths become absolute: runs live in their own folders. */
-    struct model_config base = s->base;
-    struct model_data_config *d = &base.data;
+    struct model_config       base = s->base;
+    struct model_data_config *d    = &base.data;
     for (size_t j = 0; j < d->n_paths + d->n_eval_paths; j++) {
         char *p  = j < d->n_paths ? d->paths[j] : d->eval_paths[j - d->n_paths];
         char *ab = sweep_abs_path(s, p);
@@ -61,14 +61,14 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
         const struct sweep_shape *sh = &s->shapes[i];
         for (size_t b = 0; b < s->n_budgets; b++) {
             for (size_t k = 0; k < s->n_seeds; k++) {
-                struct sweep_run *r = &runs[m];
-                r->cfg              = base;
-                r->cfg.n_layer      = sh->n_layer;
-                r->cfg.d_model      = sh->d_model;
-                r->cfg.n_head       = sh->n_head;
-                r->cfg.d_ff         = sh->d_ff == 4 * sh->d_model ? 0 : sh->d_ff;
-                r->cfg.d_attn       = sh->d_attn == sh->d_model ? 0 : sh->d_attn;
-                r->cfg.seed         = s->seeds[k];
+                struct sweep_run *r   = &runs[m];
+                r->cfg                = base;
+                r->cfg.n_layer        = sh->n_layer;
+                r->cfg.d_model        = sh->d_model;
+                r->cfg.n_head         = sh->n_head;
+                r->cfg.d_ff           = sh->d_ff == 4 * sh->d_model ? 0 : sh->d_ff;
+                r->cfg.d_attn         = sh->d_attn == sh->d_model ? 0 : sh->d_attn;
+                r->cfg.seed           = s->seeds[k];
                 struct model_shape ms = model_config_shape(&r->cfg);
                 r->params_nonembed    = model_params_nonembed(&ms);
                 r->params             = model_params_total(&ms);
@@ -81,23 +81,29 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
                     r->cfg.tokens = 0;
                     break;
                 case SWEEP_BUDGET_KIND_TOKENS: tokens = budget; break;
-                case SWEEP_BUDGET_KIND_FLOPS: tokens = budget / (6.0 * (double)r->params_nonembed); break;
-                case SWEEP_BUDGET_KIND_TOKENS_PER_PARAM: tokens = budget * (double)r->params_nonembed; break;
+                case SWEEP_BUDGET_KIND_FLOPS:
+                    tokens = budget / (6.0 * (double)r->params_nonembed);
+                    break;
+                case SWEEP_BUDGET_KIND_TOKENS_PER_PARAM:
+                    tokens = budget * (double)r->params_nonembed;
+                    break;
                 }
                 if (s->budget_kind != SWEEP_BUDGET_KIND_STEPS) {
                     r->cfg.steps  = 0;
                     r->cfg.tokens = (int64_t)llround(tokens);
                     if (r->cfg.tokens < 1) {
-                        sf_diag_add(diags, true, sh->where,
-                                    "budget %g gives shape d_model %lld, n_layer %lld fewer than one "
-                                    "token", budget, (long long)sh->d_model, (long long)sh->n_layer);
+                        sf_diag_add(
+                            diags, true, sh->where,
+                            "budget %g gives shape d_model %lld, n_layer %lld fewer than one "
+                            "token",
+                            budget, (long long)sh->d_model, (long long)sh->n_layer);
                         continue;
                     }
                 }
-                r->steps       = model_config_steps(&r->cfg);
-                r->tokens      = r->steps * r->cfg.batch * r->cfg.n_ctx;
-                r->flops_6n    = model_flops_6n(&ms, (double)r->tokens);
-                r->flops_exact = model_flops_per_token(&ms) * (double)r->tokens;
+                r->steps        = model_config_steps(&r->cfg);
+                r->tokens       = r->steps * r->cfg.batch * r->cfg.n_ctx;
+                r->flops_6n     = model_flops_6n(&ms, (double)r->tokens);
+                r->flops_exact  = model_flops_per_token(&ms) * (double)r->tokens;
                 r->shape_index  = i;
                 r->budget_index = b;
                 r->seed         = s->seeds[k];
@@ -111,7 +117,8 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
                     if (strcmp(runs[q].id, r->id) == 0)
                         sf_diag_add(diags, true, sh->where,
                                     "two runs of the sweep are the same run (id %s): budgets or "
-                                    "shapes repeat", r->id);
+                                    "shapes repeat",
+                                    r->id);
                 m++;
             }
         }
@@ -142,7 +149,7 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
     sf_yaml_map_begin(&y, false);
     sf_yaml_kv_str(&y, "name", s->name);
     /* The run settings every run starts from, as the engine writes them. */
-    char *base;
+    char          *base;
     enum sf_status st = model_config_emit(&s->base, &base, err);
     if (st != SF_OK) {
         sf_yaml_out_free(&y);
@@ -183,7 +190,8 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
     sf_yaml_map_begin(&y, false);
     sf_yaml_plain(&y, sweep_budget_name_impl(s->budget_kind));
     sf_yaml_seq_begin(&y, true);
-    for (size_t b = 0; b < s->n_budgets; b++) sf_yaml_double(&y, s->budgets[b]);
+    for (size_t b = 0; b < s->n_budgets; b++)
+        sf_yaml_double(&y, s->budgets[b]);
     sf_yaml_seq_end(&y);
     sf_yaml_plain(&y, "lr");
     if (s->lr_rule == SWEEP_LR_RULE_CONSTANT) {
@@ -197,7 +205,8 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
     }
     sf_yaml_plain(&y, "seeds");
     sf_yaml_seq_begin(&y, true);
-    for (size_t k = 0; k < s->n_seeds; k++) sf_yaml_int(&y, (long long)s->seeds[k]);
+    for (size_t k = 0; k < s->n_seeds; k++)
+        sf_yaml_int(&y, (long long)s->seeds[k]);
     sf_yaml_seq_end(&y);
     sf_yaml_map_end(&y);
     sf_yaml_plain(&y, "runner");
@@ -222,14 +231,17 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
         sf_yaml_kv_str(&y, "name", f->name);
         sf_yaml_kv_str(&y, "law", fit_law_name(f->law));
         sf_yaml_kv_str(&y, "x", f->x);
-        if (f->law == FIT_LAW_CHINCHILLA || f->law == FIT_LAW_KAPLAN_ND) sf_yaml_kv_str(&y, "d", f->d);
+        if (f->law == FIT_LAW_CHINCHILLA || f->law == FIT_LAW_KAPLAN_ND)
+            sf_yaml_kv_str(&y, "d", f->d);
         sf_yaml_kv_str(&y, "y", f->y[0] ? f->y : "auto");
         if (f->min_params > 0) sf_yaml_kv_double(&y, "min_params", f->min_params);
         if (f->max_params > 0) sf_yaml_kv_double(&y, "max_params", f->max_params);
         if (f->min_tokens > 0) sf_yaml_kv_double(&y, "min_tokens", f->min_tokens);
         if (f->min_flops > 0) sf_yaml_kv_double(&y, "min_flops", f->min_flops);
-        if (f->holdout_min_params > 0) sf_yaml_kv_double(&y, "holdout_min_params", f->holdout_min_params);
-        if (f->law == FIT_LAW_FRONTIER) sf_yaml_kv_str(&y, "frontier_fit", f->frontier_hull ? "hull" : "envelope");
+        if (f->holdout_min_params > 0)
+            sf_yaml_kv_double(&y, "holdout_min_params", f->holdout_min_params);
+        if (f->law == FIT_LAW_FRONTIER)
+            sf_yaml_kv_str(&y, "frontier_fit", f->frontier_hull ? "hull" : "envelope");
         sf_yaml_map_end(&y);
     }
     sf_yaml_seq_end(&y);

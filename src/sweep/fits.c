@@ -32,7 +32,7 @@ struct sweep_filters {
 };
 
 static bool sweep_filter_add_impl(struct sweep_filters *fs, const char *text, bool numeric,
-                                   enum fit_filter_op op, const char *option, struct sf_error *err) {
+                                  enum fit_filter_op op, const char *option, struct sf_error *err) {
     if (fs->n == fs->cap) {
         size_t             cap = fs->cap ? 2 * fs->cap : 16;
         struct fit_filter *f   = realloc(fs->f, cap * sizeof *f);
@@ -59,7 +59,8 @@ static bool sweep_filter_min_impl(struct sweep_filters *fs, const char *col, dou
 }
 
 static void sweep_filters_free_impl(struct sweep_filters *fs) {
-    for (size_t i = 0; i < fs->n; i++) fit_filter_free(&fs->f[i]);
+    for (size_t i = 0; i < fs->n; i++)
+        fit_filter_free(&fs->f[i]);
     free(fs->f);
     memset(fs, 0, sizeof *fs);
 }
@@ -74,12 +75,13 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     struct sweep_filters where = {0}, bounds = {0}, hold = {0};
     struct fit_groups    groups;
     memset(&groups, 0, sizeof groups);
-    char *rp = sf_path_join(out_dir, "results.csv");
-    char *cp = sf_path_join(out_dir, "curves.csv");
-    enum sf_status st = rp && cp ? sf_csv_read(rp, &results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+    char          *rp = sf_path_join(out_dir, "results.csv");
+    char          *cp = sf_path_join(out_dir, "curves.csv");
+    enum sf_status st =
+        rp && cp ? sf_csv_read(rp, &results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
     if (st != SF_OK) goto done;
     long c_status = sf_csv_column(&results, "status"), c_run = sf_csv_column(&results, "run");
-    long c_bayes  = sf_csv_column(&results, "bayes_loss");
+    long c_bayes = sf_csv_column(&results, "bayes_loss");
     if (c_status < 0 || c_run < 0 || c_bayes < 0) {
         st = SF_SET_AT(err, SF_EINVAL, rp, "results.csv lacks DESIGN.md's columns");
         goto done;
@@ -90,21 +92,22 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         double b;
         if (isnan(bayes) && sf_parse_double(results.rows[i].fields[c_bayes], &b)) bayes = b;
     }
-    const char *y = sweep_fit_y(s, f);
+    const char        *y = sweep_fit_y(s, f);
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
     cols.y = y;
     const struct sf_csv *table;
-    char text[256];
+    char                 text[256];
     if (f->law == FIT_LAW_FRONTIER) {
         if ((st = sf_csv_read(cp, &curves, err)) != SF_OK) goto done;
-        table  = &curves;
+        table    = &curves;
         cols.run = "run", cols.c = "flops_6n", cols.n = "params_nonembed";
         /* Only the learning curves of runs that are done. */
         for (size_t i = 0; i < results.n_rows; i++) {
             if (strcmp(results.rows[i].fields[c_status], "done") != 0) continue;
             snprintf(text, sizeof text, "run=%s", results.rows[i].fields[c_run]);
-            if (!sweep_filter_add_impl(&where, text, false, FIT_FILTER_OP_EQ_STR, "fit", err)) goto fail;
+            if (!sweep_filter_add_impl(&where, text, false, FIT_FILTER_OP_EQ_STR, "fit", err))
+                goto fail;
         }
         /* Without exclusions of its own, the first eighth of the smallest budget (warm-up and
          * the first plateau of every curve) is left out. */
@@ -128,10 +131,12 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
             cols.x = f->x;
         else
             cols.n = f->x, cols.d = f->d;
-        if (!sweep_filter_add_impl(&where, "status=done", false, FIT_FILTER_OP_EQ_STR, "fit", err)) goto fail;
+        if (!sweep_filter_add_impl(&where, "status=done", false, FIT_FILTER_OP_EQ_STR, "fit", err))
+            goto fail;
         if (f->holdout_min_params > 0) {
             snprintf(text, sizeof text, "params_nonembed>=%.17g", f->holdout_min_params);
-            if (!sweep_filter_add_impl(&hold, text, false, FIT_FILTER_OP_GE, "holdout_min_params", err))
+            if (!sweep_filter_add_impl(&hold, text, false, FIT_FILTER_OP_GE, "holdout_min_params",
+                                       err))
                 goto fail;
         }
     }
@@ -146,10 +151,12 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
             !sweep_filter_min_impl(&bounds, "flops_6n", f->min_flops, "min_flops", err))
             goto fail;
     }
-    if (!sweep_filter_min_impl(&bounds, "params_nonembed", f->min_params, "min_params", err)) goto fail;
+    if (!sweep_filter_min_impl(&bounds, "params_nonembed", f->min_params, "min_params", err))
+        goto fail;
     if (f->max_params > 0) {
         snprintf(text, sizeof text, "params_nonembed=%.17g", f->max_params);
-        if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_LE, "max_params", err)) goto fail;
+        if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_LE, "max_params", err))
+            goto fail;
     }
     struct fit_selection sel = {where.f, where.n, bounds.f, bounds.n, hold.f, hold.n, 0, NULL};
     if ((st = fit_select_rows(table, &sel, &groups, err)) != SF_OK) goto done;
@@ -158,14 +165,15 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
                     f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
         goto done;
     }
-    if ((st = fit_data_build(table, groups.rows[0], groups.n_rows[0], f->law, &cols, &sel, data, err)) != SF_OK)
+    if ((st = fit_data_build(table, groups.rows[0], groups.n_rows[0], f->law, &cols, &sel, data,
+                             err)) != SF_OK)
         goto done;
     fit_request_init(req, f->law);
-    req->params.bootstrap = s->bootstrap;
-    req->params.seed      = s->fit_seed;
-    req->params.level     = s->level;
-    req->true_entropy     = bayes;
-    req->frontier_hull    = f->frontier_hull;
+    req->params.bootstrap  = s->bootstrap;
+    req->params.seed       = s->fit_seed;
+    req->params.level      = s->level;
+    req->true_entropy      = bayes;
+    req->frontier_hull     = f->frontier_hull;
     req->tokens_per_sample = 0;
     goto done;
 fail:

@@ -51,13 +51,13 @@ bool sweep_slurm_text_ok(const char *s);
 
 /* One task of a job array as `scontrol show job -o` describes it. */
 struct sweep_slurm_task {
-    int64_t index;          /* ArrayTaskId */
-    char    job_id[32];     /* the task's own JobId ("" while it is in the unsplit pending rest) */
-    char    state[32];      /* JobState: PENDING, RUNNING, COMPLETED, TIMEOUT, ... */
-    char    reason[160];    /* Reason: None, BeginTime, TimeLimit, NonZeroExitCode, ... */
+    int64_t index;       /* ArrayTaskId */
+    char    job_id[32];  /* the task's own JobId ("" while it is in the unsplit pending rest) */
+    char    state[32];   /* JobState: PENDING, RUNNING, COMPLETED, TIMEOUT, ... */
+    char    reason[160]; /* Reason: None, BeginTime, TimeLimit, NonZeroExitCode, ... */
     int     exit_code, exit_signal; /* ExitCode=code:signal */
-    int64_t restarts;       /* Restarts: times Slurm requeued the task */
-    double  run_seconds;    /* RunTime */
+    int64_t restarts;               /* Restarts: times Slurm requeued the task */
+    double  run_seconds;            /* RunTime */
 };
 /* True for Slurm's final job states (COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL,
  * PREEMPTED, BOOT_FAIL, OUT_OF_MEMORY, DEADLINE). */
@@ -88,7 +88,7 @@ struct sweep_slurm_submit {
     int64_t                   number;      /* N */
     int64_t                   throttle;    /* the array's %M */
     int64_t                   cpus_per_task;
-    const char *const        *run_ids;     /* task i trains run_ids[i] */
+    const char *const        *run_ids; /* task i trains run_ids[i] */
     size_t                    n_tasks;
 };
 /* The batch script of a submission and the sbatch command that submits it (argv[0] "sbatch",
@@ -113,14 +113,14 @@ enum sweep_slurm_verdict {
     SWEEP_SLURM_VERDICT_LOST,      /* failed where the trainer could not record it */
 };
 struct sweep_slurm_case {
-    const char      *state;       /* the task's JobState; NULL when Slurm no longer knows it */
+    const char      *state; /* the task's JobState; NULL when Slurm no longer knows it */
     int              exit_code, exit_signal;
-    enum sweep_state run_state;   /* the run's status file after the task */
-    bool             locked;      /* a trainer holds the run's lock (seen from here) */
-    bool             lock_refused;/* the task's log says another trainer held the lock */
-    int64_t          step_before; /* the run's step when the task was submitted */
-    int64_t          step_now;    /* and now */
-    int64_t          resubmits;   /* automatic resubmissions of the run so far */
+    enum sweep_state run_state;    /* the run's status file after the task */
+    bool             locked;       /* a trainer holds the run's lock (seen from here) */
+    bool             lock_refused; /* the task's log says another trainer held the lock */
+    int64_t          step_before;  /* the run's step when the task was submitted */
+    int64_t          step_now;     /* and now */
+    int64_t          resubmits;    /* automatic resubmissions of the run so far */
     int64_t          max_resubmits;
 };
 enum sweep_slurm_verdict sweep_slurm_judge(const struct sweep_slurm_case *c);

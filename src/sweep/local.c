@@ -24,9 +24,9 @@ static const double sweep_progress_seconds = 0.5;
 static const unsigned char sweep_max_retries = 3;
 
 struct sweep_child {
-    pid_t   pid;
-    size_t  run;
-    double  start;
+    pid_t  pid;
+    size_t run;
+    double start;
     /* Its metrics.csv as first and last seen (step, the trainer's elapsed_s) and when the last
      * step was seen: the measured pace that corrects the estimates for the ETA. */
     int64_t step0, step1;
@@ -39,12 +39,14 @@ struct sweep_child {
  * single run left; a running run's time since its last metrics line counts as done. NAN when a
  * run has no estimate. */
 static double sweep_eta_impl(const double *est, const double *left, const bool *finished, size_t n,
-                             const size_t *waiting, size_t n_waiting, const struct sweep_child *child,
-                             size_t n_child, double scale, size_t jobs, double now) {
+                             const size_t *waiting, size_t n_waiting,
+                             const struct sweep_child *child, size_t n_child, double scale,
+                             size_t jobs, double now) {
     double sum = 0, longest = 0;
     for (size_t i = 0; i < n; i++) {
         bool elsewhere = false;
-        for (size_t w = 0; w < n_waiting; w++) elsewhere |= waiting[w] == i;
+        for (size_t w = 0; w < n_waiting; w++)
+            elsewhere |= waiting[w] == i;
         if (finished[i] || elsewhere) continue;
         if (!isfinite(est[i])) return NAN;
         double t = est[i] * left[i] * scale;
@@ -85,7 +87,8 @@ static pid_t sweep_spawn_impl(const char *scalefit, const char *run_dir, struct 
         }
         dup2(fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);
-        char *argv[] = {(char *)"scalefit", (char *)"train", (char *)"--run-dir", (char *)run_dir, NULL};
+        char *argv[] = {(char *)"scalefit", (char *)"train", (char *)"--run-dir", (char *)run_dir,
+                        NULL};
         execv(scalefit, argv);
         dprintf(STDERR_FILENO, "scalefit: error: cannot run %s: %s\n", scalefit, strerror(errno));
         _exit(127);
@@ -96,8 +99,8 @@ static pid_t sweep_spawn_impl(const char *scalefit, const char *run_dir, struct 
 
 /* Records a failure the trainer could not record itself (it crashed or could not start). */
 static void sweep_write_failed_impl(const char *run_dir, const char *reason) {
-    char *path = sf_path_join(run_dir, "status");
-    char *text = sf_strdup_printf("failed: %s\n", reason);
+    char           *path = sf_path_join(run_dir, "status");
+    char           *text = sf_strdup_printf("failed: %s\n", reason);
     struct sf_error err;
     if (path && text) sf_write_atomic(path, text, strlen(text), &err);
     free(path);
@@ -139,21 +142,21 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                                struct sweep_exec_result *res, struct sf_error *err) {
     (void)spec;
     memset(res, 0, sizeof *res);
-    const double t0    = sf_now();
-    size_t       jobs  = opt->jobs > 0 ? (size_t)opt->jobs : 1;
-    struct sweep_order *order = calloc(n ? n : 1, sizeof *order);
-    size_t             *queue = calloc(n ? n : 1, sizeof *queue);
-    size_t             *waiting = calloc(n ? n : 1, sizeof *waiting);
+    const double        t0       = sf_now();
+    size_t              jobs     = opt->jobs > 0 ? (size_t)opt->jobs : 1;
+    struct sweep_order *order    = calloc(n ? n : 1, sizeof *order);
+    size_t             *queue    = calloc(n ? n : 1, sizeof *queue);
+    size_t             *waiting  = calloc(n ? n : 1, sizeof *waiting);
     bool               *finished = calloc(n ? n : 1, sizeof *finished);
-    unsigned char      *retries = calloc(n ? n : 1, sizeof *retries);
-    struct sweep_child *child = calloc(jobs, sizeof *child);
-    const char        **ids = calloc(jobs, sizeof *ids);
+    unsigned char      *retries  = calloc(n ? n : 1, sizeof *retries);
+    struct sweep_child *child    = calloc(jobs, sizeof *child);
+    const char        **ids      = calloc(jobs, sizeof *ids);
     int64_t            *steps = calloc(jobs, sizeof *steps), *total = calloc(jobs, sizeof *total);
     double             *loss = calloc(jobs, sizeof *loss);
     /* Time estimates order the runs (longest first) and give the ETA. */
-    double             *est = calloc(n ? n : 1, sizeof *est);
-    double             *left = calloc(n ? n : 1, sizeof *left);
-    enum sf_status      status = SF_OK;
+    double        *est    = calloc(n ? n : 1, sizeof *est);
+    double        *left   = calloc(n ? n : 1, sizeof *left);
+    enum sf_status status = SF_OK;
     if (!order || !queue || !waiting || !finished || !retries || !child || !ids || !steps ||
         !total || !loss || !est || !left) {
         status = SF_SET(err, SF_ENOMEM, "out of memory starting the sweep");
@@ -164,7 +167,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
         order[i] = (struct sweep_order){isfinite(est[i]) ? est[i] : runs[i].flops_exact, i};
     qsort(order, n, sizeof *order, sweep_order_cmp_impl);
     size_t n_queue = 0, n_waiting = 0, head = 0, n_child = 0;
-    double took_real = 0, took_est = 0;    /* trained here: measured against estimated seconds */
+    double took_real = 0, took_est = 0; /* trained here: measured against estimated seconds */
     for (size_t k = 0; k < n; k++) {
         size_t                 i = order[k].index;
         struct sweep_run_state st;
@@ -180,14 +183,15 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
         /* A run resumed from a checkpoint has only the rest of its steps to go. */
         left[i] = runs[i].steps > 0 ? 1 - fmin(1, (double)st.step / (double)runs[i].steps) : 1;
     }
-    bool           stopping     = false;
-    double         last_display = -1e300;
+    bool   stopping     = false;
+    double last_display = -1e300;
     for (;;) {
         if (opt->stop != NULL && *opt->stop && !stopping) {
             stopping = true;
-            sf_log(opt->log, SF_LOG_LEVEL_INFO,
-                   "stopping: asking %zu trainer%s to checkpoint", n_child, n_child == 1 ? "" : "s");
-            for (size_t c = 0; c < n_child; c++) kill(child[c].pid, SIGTERM);
+            sf_log(opt->log, SF_LOG_LEVEL_INFO, "stopping: asking %zu trainer%s to checkpoint",
+                   n_child, n_child == 1 ? "" : "s");
+            for (size_t c = 0; c < n_child; c++)
+                kill(child[c].pid, SIGTERM);
         }
         /* Runs locked elsewhere: take them back when their holder is gone. */
         for (size_t w = 0; w < n_waiting;) {
@@ -201,8 +205,10 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             waiting[w] = waiting[--n_waiting];
             if (st.state == SWEEP_STATE_DONE || st.state == SWEEP_STATE_DIVERGED) {
                 finished[i] = true;
-                if (st.state == SWEEP_STATE_DONE) res->n_done++;
-                else res->n_diverged++;
+                if (st.state == SWEEP_STATE_DONE)
+                    res->n_done++;
+                else
+                    res->n_diverged++;
             } else {
                 sweep_queue_push_impl(queue, n, &head, &n_queue, i);
             }
@@ -214,7 +220,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 /* Out of memory: stop like on a signal, so the trainers are reaped. */
                 status   = SF_SET(err, SF_ENOMEM, "out of memory");
                 stopping = true;
-                for (size_t c = 0; c < n_child; c++) kill(child[c].pid, SIGTERM);
+                for (size_t c = 0; c < n_child; c++)
+                    kill(child[c].pid, SIGTERM);
                 break;
             }
             if (sweep_run_locked(dir, NULL)) {
@@ -231,7 +238,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 sf_log(opt->log, SF_LOG_LEVEL_WARNING, "run %s: %s", runs[i].id, e.message);
             } else {
                 child[n_child++] = (struct sweep_child){pid, i, sf_now(), -1, -1, NAN, NAN, NAN};
-                sf_log(opt->log, SF_LOG_LEVEL_DEBUG, "run %s started (pid %ld)", runs[i].id, (long)pid);
+                sf_log(opt->log, SF_LOG_LEVEL_DEBUG, "run %s started (pid %ld)", runs[i].id,
+                       (long)pid);
             }
             free(dir);
         }
@@ -262,27 +270,31 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 res->n_interrupted++;
                 what = "interrupted (checkpointed)";
             } else if (got > 0 && WIFSIGNALED(ws) &&
-                       (WTERMSIG(ws) == SIGTERM || WTERMSIG(ws) == SIGINT || WTERMSIG(ws) == SIGHUP)) {
+                       (WTERMSIG(ws) == SIGTERM || WTERMSIG(ws) == SIGINT ||
+                        WTERMSIG(ws) == SIGHUP)) {
                 /* A stop request that arrived before the trainer could catch it: nothing was
                  * lost beyond the last checkpoint, and the run resumes next time. */
                 res->n_interrupted++;
                 snprintf(what_buf, sizeof what_buf,
                          "stopped by signal %d before it could checkpoint (resumes from its last "
-                         "checkpoint)", WTERMSIG(ws));
+                         "checkpoint)",
+                         WTERMSIG(ws));
                 what = what_buf;
             } else if (st.locked) {
                 /* Another process took the run first: wait for it instead. */
                 waiting[n_waiting++] = i;
-                what = "held by another process; waiting for it";
+                what                 = "held by another process; waiting for it";
             } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 1 &&
                        (st.state == SWEEP_STATE_DONE || st.state == SWEEP_STATE_DIVERGED)) {
                 /* Another process held the run and has finished it meanwhile. */
                 finished[i] = true;
-                if (st.state == SWEEP_STATE_DONE) res->n_done++;
-                else res->n_diverged++;
+                if (st.state == SWEEP_STATE_DONE)
+                    res->n_done++;
+                else
+                    res->n_diverged++;
                 what = "finished by another process";
-            } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 1 && st.state != SWEEP_STATE_FAILED &&
-                       retries[i]++ < sweep_max_retries) {
+            } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 1 &&
+                       st.state != SWEEP_STATE_FAILED && retries[i]++ < sweep_max_retries) {
                 /* The trainer failed without recording why (its lock was taken by another
                  * process that has gone since): try again. */
                 sweep_queue_push_impl(queue, n, &head, &n_queue, i);
@@ -295,7 +307,7 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 else
                     snprintf(reason, sizeof reason, "%s",
                              st.state == SWEEP_STATE_FAILED && st.reason[0] ? st.reason
-                                                                           : "the trainer failed");
+                                                                            : "the trainer failed");
                 if (got > 0 && WIFSIGNALED(ws) && dir) sweep_write_failed_impl(dir, reason);
                 res->n_failed++;
                 finished[i] = true;
@@ -310,10 +322,11 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 double  unused, elapsed_end = NAN;
                 if (dir) sweep_metrics_tail(dir, &step_end, &unused, &elapsed_end);
                 bool trained = strcmp(what, "done") == 0 || strcmp(what, "diverged") == 0;
-                if (trained && child[c].step0 >= 0 && step_end > child[c].step0 && isfinite(elapsed_end) &&
-                    runs[i].steps > 0 && isfinite(est[i])) {
+                if (trained && child[c].step0 >= 0 && step_end > child[c].step0 &&
+                    isfinite(elapsed_end) && runs[i].steps > 0 && isfinite(est[i])) {
                     took_real += elapsed_end - child[c].elapsed0;
-                    took_est += est[i] * (double)(step_end - child[c].step0) / (double)runs[i].steps;
+                    took_est +=
+                        est[i] * (double)(step_end - child[c].step0) / (double)runs[i].steps;
                 }
                 left[i] = 0;
             }
@@ -321,20 +334,20 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             free(dir);
             child[c] = child[--n_child];
         }
-        bool more = n_child > 0 || (!stopping && (head < n_queue || n_waiting > 0));
-        double now = sf_now();
+        bool   more = n_child > 0 || (!stopping && (head < n_queue || n_waiting > 0));
+        double now  = sf_now();
         if (opt->on_progress != NULL && (now - last_display >= sweep_progress_seconds || !more)) {
-            last_display = now;
+            last_display     = now;
             double pace_real = took_real, pace_est = took_est;
             for (size_t c = 0; c < n_child; c++) {
-                struct sweep_child *ch = &child[c];
-                size_t              i  = ch->run;
-                char               *dir = sweep_run_dir(out_dir, runs[i].id);
+                struct sweep_child *ch      = &child[c];
+                size_t              i       = ch->run;
+                char               *dir     = sweep_run_dir(out_dir, runs[i].id);
                 double              elapsed = NAN;
-                ids[c]   = runs[i].id;
-                total[c] = runs[i].steps;
-                steps[c] = 0;
-                loss[c]  = NAN;
+                ids[c]                      = runs[i].id;
+                total[c]                    = runs[i].steps;
+                steps[c]                    = 0;
+                loss[c]                     = NAN;
                 if (dir) sweep_metrics_tail(dir, &steps[c], &loss[c], &elapsed);
                 free(dir);
                 if (isfinite(elapsed) && ch->step0 < 0) {
@@ -349,7 +362,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 }
             }
             size_t n_finished = 0, n_bad = 0;
-            for (size_t i = 0; i < n; i++) n_finished += finished[i];
+            for (size_t i = 0; i < n; i++)
+                n_finished += finished[i];
             n_bad = res->n_failed + res->n_diverged;
             struct sweep_progress p;
             memset(&p, 0, sizeof p);
@@ -360,9 +374,9 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             p.n_failed   = n_bad;
             p.elapsed_s  = now - t0;
             double scale = pace_est > 0 ? pace_real / pace_est : 1;
-            p.eta_s = sweep_eta_impl(est, left, finished, n, waiting, n_waiting, child, n_child,
-                                     scale, jobs, now);
-            p.n_active     = n_child;
+            p.eta_s    = sweep_eta_impl(est, left, finished, n, waiting, n_waiting, child, n_child,
+                                        scale, jobs, now);
+            p.n_active = n_child;
             p.active_ids   = ids;
             p.active_step  = steps;
             p.active_steps = total;
@@ -375,10 +389,12 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
     res->n_skipped    = n_waiting;
     res->wall_seconds = sf_now() - t0;
     bool unfinished   = false;
-    for (size_t i = 0; i < n; i++) unfinished |= !finished[i];
+    for (size_t i = 0; i < n; i++)
+        unfinished |= !finished[i];
     if (status == SF_OK && stopping && unfinished)
-        status = SF_SET(err, SF_EINTERRUPTED, "stopped: the unfinished runs are checkpointed; run the "
-                                              "same command again to resume");
+        status = SF_SET(err, SF_EINTERRUPTED,
+                        "stopped: the unfinished runs are checkpointed; run the "
+                        "same command again to resume");
 done:
     free(order), free(queue), free(waiting), free(finished), free(retries), free(child);
     free(ids), free(steps), free(total), free(loss), free(est), free(left);

@@ -34,7 +34,8 @@ static double sweep_measured_kl_impl(const struct sf_csv *curves, const char *ru
     for (size_t i = 0; i < curves->n_rows; i++) {
         if (strcmp(curves->rows[i].fields[cr], run) != 0) continue;
         double e, t;
-        if (sf_parse_double(curves->rows[i].fields[ce], &e) && sf_parse_double(curves->rows[i].fields[ct], &t))
+        if (sf_parse_double(curves->rows[i].fields[ce], &e) &&
+            sf_parse_double(curves->rows[i].fields[ct], &t))
             kl = e - t;
     }
     return kl;
@@ -43,14 +44,15 @@ static double sweep_measured_kl_impl(const struct sf_csv *curves, const char *ru
 static void sweep_report_source_impl(struct sf_buf *b, const struct sweep_spec *s, double bayes,
                                      double entropy) {
     const struct model_data_config *d = &s->base.data;
-    char n1[32], n2[32];
+    char                            n1[32], n2[32];
     switch (d->source) {
     case MODEL_SOURCE_MARKOV:
-        sf_buf_printf(b, "Data: a synthetic order-%lld Markov source over %lld symbols (%s "
-                         "generator, seed %llu) whose entropy is known exactly: entropy rate %s "
-                         "nats/token, Bayes-optimal loss over an eval window (early positions see "
-                         "less context) %s nats/token. Fits use the control-variate columns "
-                         "(eval_loss − eval_true_loss + bayes_loss).\n\n",
+        sf_buf_printf(b,
+                      "Data: a synthetic order-%lld Markov source over %lld symbols (%s "
+                      "generator, seed %llu) whose entropy is known exactly: entropy rate %s "
+                      "nats/token, Bayes-optimal loss over an eval window (early positions see "
+                      "less context) %s nats/token. Fits use the control-variate columns "
+                      "(eval_loss − eval_true_loss + bayes_loss).\n\n",
                       (long long)d->order, (long long)d->n_vocab,
                       model_markov_generator_name(d->generator), (unsigned long long)d->seed,
                       sf_fmt_sig(n1, sizeof n1, entropy), sf_fmt_sig(n2, sizeof n2, bayes));
@@ -65,7 +67,7 @@ static void sweep_report_source_impl(struct sf_buf *b, const struct sweep_spec *
 
 static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
                                   const struct sweep_fit_outcome *o, double bayes) {
-    char n1[32], n2[32], n3[32];
+    char                    n1[32], n2[32], n3[32];
     const struct sweep_fit *f = o->fit;
     sf_buf_printf(b, "### %s: `%s`\n\n", f->name, fit_law_name(f->law));
     if (o->result == NULL) {
@@ -73,12 +75,13 @@ static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
         return;
     }
     const struct fit_result *r = o->result;
-    sf_buf_printf(b, "%s, fitted to %zu %s (y = `%s`); objective %.6g%s. Full report: "
-                     "[fits/%s/report.md](fits/%s/report.md).\n\n",
+    sf_buf_printf(b,
+                  "%s, fitted to %zu %s (y = `%s`); objective %.6g%s. Full report: "
+                  "[fits/%s/report.md](fits/%s/report.md).\n\n",
                   fit_law_formula(f->law), r->n_fit,
                   f->law == FIT_LAW_FRONTIER ? "points of the compute frontier" : "runs",
-                  sweep_fit_y(s, f), r->objective, r->converged ? "" : " (**not converged**)", f->name,
-                  f->name);
+                  sweep_fit_y(s, f), r->objective, r->converged ? "" : " (**not converged**)",
+                  f->name, f->name);
     sf_buf_puts(b, "| parameter | estimate | interval |\n|---|---|---|\n");
     for (size_t j = 0; j < r->p; j++)
         sf_buf_printf(b, "| %s | %s%s | [%s, %s] |\n", r->param[j].name,
@@ -91,15 +94,17 @@ static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
         const struct fit_estimate *e = &r->entropy;
         sf_buf_printf(b, "Entropy estimate (the constant): %s nats/token [%s, %s] = %s bits/token",
                       sf_fmt_sig(n1, sizeof n1, e->estimate), sf_fmt_sig(n2, sizeof n2, e->lo),
-                      sf_fmt_sig(n3, sizeof n3, e->hi), sf_fmt_sig((char[32]){0}, 32, e->estimate / M_LN2));
+                      sf_fmt_sig(n3, sizeof n3, e->hi),
+                      sf_fmt_sig((char[32]){0}, 32, e->estimate / M_LN2));
         if (isfinite(bayes)) {
             bool inside = isfinite(e->lo) && bayes >= e->lo && bayes <= e->hi;
-            sf_buf_printf(b, "; the Bayes loss is %.6g: off by %+.3g%%, %s the interval",
-                          bayes, 100 * (e->estimate - bayes) / bayes, inside ? "inside" : "**outside**");
+            sf_buf_printf(b, "; the Bayes loss is %.6g: off by %+.3g%%, %s the interval", bayes,
+                          100 * (e->estimate - bayes) / bayes, inside ? "inside" : "**outside**");
         }
         sf_buf_puts(b, ".\n\n");
     }
-    for (size_t i = 0; i < r->n_warnings; i++) sf_buf_printf(b, "- warning: %s\n", r->warnings[i]);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        sf_buf_printf(b, "- warning: %s\n", r->warnings[i]);
     if (r->n_warnings) sf_buf_puts(b, "\n");
 }
 
@@ -124,7 +129,8 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     memset(&results, 0, sizeof results);
     memset(&curves, 0, sizeof curves);
     char *rp = sf_path_join(out_dir, "results.csv"), *cp = sf_path_join(out_dir, "curves.csv");
-    enum sf_status st = rp ? sf_csv_read(rp, &results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+    enum sf_status st =
+        rp ? sf_csv_read(rp, &results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
     bool have_curves = st == SF_OK && cp && sf_csv_read(cp, &curves, err) == SF_OK;
     free(rp);
     free(cp);
@@ -140,66 +146,81 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     size_t counts[6] = {0};
     for (size_t i = 0; i < results.n_rows; i++) {
         enum sweep_state state;
-        if (sweep_state_from_name(sweep_cell_str_impl(&results, i, "status"), &state)) counts[state]++;
+        if (sweep_state_from_name(sweep_cell_str_impl(&results, i, "status"), &state))
+            counts[state]++;
     }
-    sf_buf_printf(&b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version, info->command);
+    sf_buf_printf(&b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version,
+                  info->command);
     sweep_report_source_impl(&b, s, bayes, entropy);
-    sf_buf_printf(&b, "%zu runs (%zu shapes × %zu budgets × %zu seeds): %zu done, %zu diverged, %zu "
-                      "failed, %zu interrupted, %zu pending.\n\n",
+    sf_buf_printf(&b,
+                  "%zu runs (%zu shapes × %zu budgets × %zu seeds): %zu done, %zu diverged, %zu "
+                  "failed, %zu interrupted, %zu pending.\n\n",
                   n, s->n_shapes, s->n_budgets, s->n_seeds, counts[SWEEP_STATE_DONE],
                   counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
-                  counts[SWEEP_STATE_INTERRUPTED], counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
+                  counts[SWEEP_STATE_INTERRUPTED],
+                  counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
     /* Timing: the training loops' own clocks (metrics.csv elapsed_s) against the executor's
      * wall time, for what trained in this invocation. */
     double in_loops = sweep_loop_seconds(runs, n, out_dir) - info->loop_seconds_before;
     double jobs     = info->jobs > 0 ? (double)info->jobs : 1;
     if (info->train_seconds > 0)
-        sf_buf_printf(&b, "Timing of this invocation: training took %.1f s of wall time with %lld runs at "
-                          "a time (the trainer processes %.1f s in all), then collection, fits and "
-                          "figures %.1f s. Inside their training loops (steps and evaluations, by each "
-                          "metrics.csv) the runs spent %.1f s, so the runner's overhead, the wall time "
-                          "not spent inside training loops, was about %.1f s of the %.1f s.\n\n",
-                      info->wall_seconds, (long long)info->jobs, info->train_seconds, info->post_seconds,
-                      in_loops, fmax(0, info->wall_seconds - in_loops / jobs), info->wall_seconds);
+        sf_buf_printf(
+            &b,
+            "Timing of this invocation: training took %.1f s of wall time with %lld runs at "
+            "a time (the trainer processes %.1f s in all), then collection, fits and "
+            "figures %.1f s. Inside their training loops (steps and evaluations, by each "
+            "metrics.csv) the runs spent %.1f s, so the runner's overhead, the wall time "
+            "not spent inside training loops, was about %.1f s of the %.1f s.\n\n",
+            info->wall_seconds, (long long)info->jobs, info->train_seconds, info->post_seconds,
+            in_loops, fmax(0, info->wall_seconds - in_loops / jobs), info->wall_seconds);
     else
-        sf_buf_printf(&b, "Nothing trained in this invocation (every run had finished); collection, "
-                          "fits and figures took %.1f s.\n\n", info->post_seconds);
+        sf_buf_printf(&b,
+                      "Nothing trained in this invocation (every run had finished); collection, "
+                      "fits and figures took %.1f s.\n\n",
+                      info->post_seconds);
 
-    sf_buf_puts(&b, "## Runs\n\n| run | state | seed | n_layer | d_model | N (non-embedding) | tokens | "
-                    "C = 6ND (FLOP) | best eval loss | final eval loss | measured KL |\n"
-                    "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    sf_buf_puts(
+        &b, "## Runs\n\n| run | state | seed | n_layer | d_model | N (non-embedding) | tokens | "
+            "C = 6ND (FLOP) | best eval loss | final eval loss | measured KL |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < results.n_rows; i++) {
-        const char *run  = sweep_cell_str_impl(&results, i, "run");
-        bool        cv   = sf_csv_column(&results, "best_eval_loss_cv") >= 0 &&
+        const char *run = sweep_cell_str_impl(&results, i, "run");
+        bool        cv  = sf_csv_column(&results, "best_eval_loss_cv") >= 0 &&
                   isfinite(sweep_cell_impl(&results, i, "best_eval_loss_cv"));
-        double      best = sweep_cell_impl(&results, i, cv ? "best_eval_loss_cv" : "best_eval_loss");
-        sf_buf_printf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", run,
-                      sweep_cell_str_impl(&results, i, "status"), sweep_cell_str_impl(&results, i, "seed"),
-                      sweep_cell_str_impl(&results, i, "n_layer"), sweep_cell_str_impl(&results, i, "d_model"),
-                      sweep_cell_str_impl(&results, i, "params_nonembed"),
-                      sf_fmt_sig(n1, sizeof n1, sweep_cell_impl(&results, i, "tokens")),
-                      sf_fmt_sig(n2, sizeof n2, sweep_cell_impl(&results, i, "flops_6n")),
-                      sf_fmt_sig(n3, sizeof n3, best),
-                      sf_fmt_sig(n4, sizeof n4, sweep_cell_impl(&results, i, "final_eval_loss")),
-                      sf_fmt_sig(n5, sizeof n5, have_curves ? sweep_measured_kl_impl(&curves, run) : NAN));
+        double best = sweep_cell_impl(&results, i, cv ? "best_eval_loss_cv" : "best_eval_loss");
+        sf_buf_printf(
+            &b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", run,
+            sweep_cell_str_impl(&results, i, "status"), sweep_cell_str_impl(&results, i, "seed"),
+            sweep_cell_str_impl(&results, i, "n_layer"),
+            sweep_cell_str_impl(&results, i, "d_model"),
+            sweep_cell_str_impl(&results, i, "params_nonembed"),
+            sf_fmt_sig(n1, sizeof n1, sweep_cell_impl(&results, i, "tokens")),
+            sf_fmt_sig(n2, sizeof n2, sweep_cell_impl(&results, i, "flops_6n")),
+            sf_fmt_sig(n3, sizeof n3, best),
+            sf_fmt_sig(n4, sizeof n4, sweep_cell_impl(&results, i, "final_eval_loss")),
+            sf_fmt_sig(n5, sizeof n5, have_curves ? sweep_measured_kl_impl(&curves, run) : NAN));
     }
-    sf_buf_printf(&b, "\nBest eval loss: the minimum over the evaluations%s. Measured KL: "
-                      "eval_loss − eval_true_loss at the last evaluation, the reducible loss measured "
-                      "directly against the true source (markov only).\n\n",
+    sf_buf_printf(&b,
+                  "\nBest eval loss: the minimum over the evaluations%s. Measured KL: "
+                  "eval_loss − eval_true_loss at the last evaluation, the reducible loss measured "
+                  "directly against the true source (markov only).\n\n",
                   isfinite(bayes) ? " of the control-variate loss" : "");
 
     double *v = s->n_seeds > 1 ? malloc((n ? n : 1) * sizeof *v) : NULL;
     if (s->n_seeds > 1 && v == NULL) b.failed = true; /* reported as out of memory on writing */
     if (v != NULL) {
-        sf_buf_puts(&b, "## Spread over seeds\n\n| shape (d_model, n_layer) | budget | seeds done | mean best "
-                        "loss | std. dev. | min | max |\n|---|---|---|---|---|---|---|\n");
+        sf_buf_puts(
+            &b,
+            "## Spread over seeds\n\n| shape (d_model, n_layer) | budget | seeds done | mean best "
+            "loss | std. dev. | min | max |\n|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < s->n_shapes; i++)
             for (size_t bb = 0; bb < s->n_budgets; bb++) {
                 size_t m = 0;
                 for (size_t k = 0; k < n && k < results.n_rows; k++) {
                     if (runs[k].shape_index != i || runs[k].budget_index != bb) continue;
                     if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
-                    double x = sweep_cell_impl(&results, k, isfinite(bayes) ? "best_eval_loss_cv" : "best_eval_loss");
+                    double x = sweep_cell_impl(
+                        &results, k, isfinite(bayes) ? "best_eval_loss_cv" : "best_eval_loss");
                     if (isfinite(x)) v[m++] = x;
                 }
                 double mean = m ? gsl_stats_mean(v, 1, m) : NAN;
@@ -212,23 +233,26 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                               sf_fmt_sig(n2, sizeof n2, sd), sf_fmt_sig(n3, sizeof n3, lo),
                               sf_fmt_sig(n4, sizeof n4, hi));
             }
-        sf_buf_puts(&b, "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
-                        "per-run fits, and every seed's curve enters the frontier.\n\n");
+        sf_buf_puts(&b,
+                    "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
+                    "per-run fits, and every seed's curve enters the frontier.\n\n");
     }
     free(v);
 
     sf_buf_puts(&b, "## Laws\n\n");
-    for (size_t i = 0; i < n_fits; i++) sweep_report_fit_impl(&b, s, &fits[i], bayes);
+    for (size_t i = 0; i < n_fits; i++)
+        sweep_report_fit_impl(&b, s, &fits[i], bayes);
 
     /* The entropy / reducible split at a glance. */
     bool any_const = false;
     for (size_t i = 0; i < n_fits; i++)
         any_const |= fits[i].result != NULL && fit_law_has_constant(fits[i].fit->law);
     if (any_const) {
-        sf_buf_puts(&b, "## Entropy and reducible loss\n\nThe constant of each law estimates the "
-                        "entropy of the data (the irreducible loss); the rest of the loss estimates "
-                        "the KL divergence between the data and the model (Henighan et al. 2020).\n\n"
-                        "| fit | entropy estimate (nats/token) | interval |");
+        sf_buf_puts(&b,
+                    "## Entropy and reducible loss\n\nThe constant of each law estimates the "
+                    "entropy of the data (the irreducible loss); the rest of the loss estimates "
+                    "the KL divergence between the data and the model (Henighan et al. 2020).\n\n"
+                    "| fit | entropy estimate (nats/token) | interval |");
         if (isfinite(bayes)) sf_buf_puts(&b, " Bayes loss | error | inside |");
         sf_buf_puts(&b, "\n|---|---|---|");
         if (isfinite(bayes)) sf_buf_puts(&b, "---|---|---|");
@@ -238,11 +262,15 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
             if (r == NULL || !fit_law_has_constant(fits[i].fit->law)) continue;
             sf_buf_printf(&b, "| %s | %s | [%s, %s] |", fits[i].fit->name,
                           sf_fmt_sig(n1, sizeof n1, r->entropy.estimate),
-                          sf_fmt_sig(n2, sizeof n2, r->entropy.lo), sf_fmt_sig(n3, sizeof n3, r->entropy.hi));
+                          sf_fmt_sig(n2, sizeof n2, r->entropy.lo),
+                          sf_fmt_sig(n3, sizeof n3, r->entropy.hi));
             if (isfinite(bayes))
-                sf_buf_printf(&b, " %.6g | %+.3f%% | %s |", bayes, 100 * (r->entropy.estimate - bayes) / bayes,
-                              isfinite(r->entropy.lo) && bayes >= r->entropy.lo && bayes <= r->entropy.hi
-                                  ? "yes" : "**no**");
+                sf_buf_printf(&b, " %.6g | %+.3f%% | %s |", bayes,
+                              100 * (r->entropy.estimate - bayes) / bayes,
+                              isfinite(r->entropy.lo) && bayes >= r->entropy.lo &&
+                                      bayes <= r->entropy.hi
+                                  ? "yes"
+                                  : "**no**");
             sf_buf_puts(&b, "\n");
         }
         sf_buf_puts(&b, "\n");
@@ -250,9 +278,10 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
         for (size_t i = 0; i < n_fits && isfinite(bayes) && have_curves; i++) {
             const struct fit_result *r = fits[i].result;
             if (r == NULL || fits[i].fit->law != FIT_LAW_POWER_CONST) continue;
-            sf_buf_printf(&b, "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
-                              "(eval_loss − eval_true_loss at the last evaluation):\n\n"
-                              "| run | N | fitted | measured |\n|---|---|---|---|\n",
+            sf_buf_printf(&b,
+                          "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
+                          "(eval_loss − eval_true_loss at the last evaluation):\n\n"
+                          "| run | N | fitted | measured |\n|---|---|---|---|\n",
                           fits[i].fit->name);
             for (size_t k = 0; k < results.n_rows; k++) {
                 if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
@@ -267,14 +296,15 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
         }
     }
 
-    if ((info->figures && info->figures[0]) || (info->missing_figures && info->missing_figures[0])) {
+    if ((info->figures && info->figures[0]) ||
+        (info->missing_figures && info->missing_figures[0])) {
         sf_buf_puts(&b, "## Figures\n\n");
         for (size_t i = 0; info->figures && info->figures[i]; i++)
             sf_buf_printf(&b, "![%s](figures/%s.png)\n\n", info->figures[i], info->figures[i]);
         for (size_t i = 0; i < n_fits; i++)
             if (fits[i].result != NULL)
-                sf_buf_printf(&b, "- figures of %s: [fits/%s/figures/](fits/%s/figures/)\n", fits[i].fit->name,
-                              fits[i].fit->name, fits[i].fit->name);
+                sf_buf_printf(&b, "- figures of %s: [fits/%s/figures/](fits/%s/figures/)\n",
+                              fits[i].fit->name, fits[i].fit->name, fits[i].fit->name);
         for (size_t i = 0; info->missing_figures && info->missing_figures[i]; i++)
             sf_buf_printf(&b, "- not drawn: %s\n", info->missing_figures[i]);
         sf_buf_puts(&b, "\n");

@@ -13,10 +13,12 @@
 
 #include "internal.h"
 
-static const char *const sweep_state_names[] = {"pending", "running", "done",
-                                                "diverged", "failed", "interrupted"};
+static const char *const sweep_state_names[] = {"pending",  "running", "done",
+                                                "diverged", "failed",  "interrupted"};
 
-const char *sweep_state_name(enum sweep_state s) { return sweep_state_names[s]; }
+const char *sweep_state_name(enum sweep_state s) {
+    return sweep_state_names[s];
+}
 
 bool sweep_state_from_name(const char *name, enum sweep_state *s) {
     for (int k = 0; k < 6; k++)
@@ -31,8 +33,8 @@ char *sweep_run_dir(const char *out_dir, const char *id) {
     return sf_strdup_printf("%s/runs/%s", out_dir, id);
 }
 
-enum sf_status sweep_dir_prepare(const struct sweep_spec *s, const struct sweep_run *runs,
-                                 size_t n, const char *out_dir, struct sf_error *err) {
+enum sf_status sweep_dir_prepare(const struct sweep_spec *s, const struct sweep_run *runs, size_t n,
+                                 const char *out_dir, struct sf_error *err) {
     enum sf_status st = sf_mkdir_p(out_dir, err);
     if (st != SF_OK) return st;
     char  *given, *resolved = NULL, *path = NULL;
@@ -80,7 +82,7 @@ enum sf_status sweep_dir_prepare(const struct sweep_spec *s, const struct sweep_
 
 bool sweep_run_locked(const char *run_dir, long *pid) {
     if (pid) *pid = 0;
-    char *lock = sf_path_join(run_dir, "lock");
+    char       *lock = sf_path_join(run_dir, "lock");
     struct stat sb;
     bool        have = lock != NULL && stat(lock, &sb) == 0;
     free(lock);
@@ -97,7 +99,8 @@ bool sweep_run_locked(const char *run_dir, long *pid) {
         unsigned long ino;
         const char   *q = strchr(line, ':');
         if (q == NULL || strstr(line, "->") != NULL) continue;
-        if (sscanf(q + 1, "%15s %15s %15s %ld %x:%x:%lu", kind, mode, access, &p, &maj, &min, &ino) != 7)
+        if (sscanf(q + 1, "%15s %15s %15s %ld %x:%x:%lu", kind, mode, access, &p, &maj, &min,
+                   &ino) != 7)
             continue;
         if (strcmp(kind, "FLOCK") == 0 && ino == (unsigned long)sb.st_ino &&
             maj == major(sb.st_dev) && min == minor(sb.st_dev)) {
@@ -138,11 +141,11 @@ void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, d
     if (strncmp(start, "step,", 5) == 0) return;
     /* Columns: step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,
      * eval_loss_cv,grad_norm,elapsed_s,tokens_per_s */
-    char *field[12];
+    char  *field[12];
     size_t nf = 0;
     for (char *p = start; nf < 12;) {
         field[nf++] = p;
-        char *c = strchr(p, ',');
+        char *c     = strchr(p, ',');
         if (c == NULL) break;
         *c = '\0';
         p  = c + 1;
@@ -156,16 +159,16 @@ void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, d
 
 void sweep_run_state_read(const char *out_dir, const char *id, struct sweep_run_state *st) {
     memset(st, 0, sizeof *st);
-    st->state     = SWEEP_STATE_PENDING;
-    st->last_loss = NAN;
-    char *dir  = sweep_run_dir(out_dir, id);
-    char *path = dir ? sf_path_join(dir, "status") : NULL;
-    char *text = NULL;
-    size_t len;
+    st->state            = SWEEP_STATE_PENDING;
+    st->last_loss        = NAN;
+    char           *dir  = sweep_run_dir(out_dir, id);
+    char           *path = dir ? sf_path_join(dir, "status") : NULL;
+    char           *text = NULL;
+    size_t          len;
     struct sf_error err;
     if (path && sf_read_file(path, &text, &len, &err) == SF_OK) {
         text[strcspn(text, "\n")] = '\0';
-        char *colon = strchr(text, ':');
+        char *colon               = strchr(text, ':');
         if (colon) {
             *colon = '\0';
             snprintf(st->reason, sizeof st->reason, "%s", colon[1] == ' ' ? colon + 2 : colon + 1);

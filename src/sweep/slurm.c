@@ -52,7 +52,7 @@ static const long sweep_slurm_tmpfs_magic = 0x01021994;
 /* Reads everything a child writes to `fd_out` and `fd_err` until both close or `deadline`. */
 static bool sweep_slurm_drain_impl(int fd_out, int fd_err, struct sf_buf *out, struct sf_buf *errb,
                                    double deadline) {
-    struct pollfd pf[2] = {{fd_out, POLLIN, 0}, {fd_err, POLLIN, 0}};
+    struct pollfd pf[2]    = {{fd_out, POLLIN, 0}, {fd_err, POLLIN, 0}};
     int           open_fds = 2;
     char          buf[4096];
     while (open_fds > 0) {
@@ -85,7 +85,8 @@ static enum sf_status sweep_slurm_command_impl(char *const argv[], struct sf_buf
                                                struct sf_buf *errb, int *exit_status,
                                                struct sf_error *err) {
     int po[2], pe[2];
-    if (pipe2(po, O_CLOEXEC) != 0) SF_FAIL(err, SF_EIO, "cannot run %s: %s", argv[0], strerror(errno));
+    if (pipe2(po, O_CLOEXEC) != 0)
+        SF_FAIL(err, SF_EIO, "cannot run %s: %s", argv[0], strerror(errno));
     if (pipe2(pe, O_CLOEXEC) != 0) {
         int e = errno;
         close(po[0]), close(po[1]);
@@ -108,12 +109,14 @@ static enum sf_status sweep_slurm_command_impl(char *const argv[], struct sf_buf
         signal(SIGTERM, SIG_DFL);
         execvp(argv[0], argv);
         dprintf(STDERR_FILENO, "cannot run %s: %s%s", argv[0], strerror(errno),
-                errno == ENOENT ? " (Slurm's client commands are not on PATH; Debian: slurm-client)" : "");
+                errno == ENOENT ? " (Slurm's client commands are not on PATH; Debian: slurm-client)"
+                                : "");
         _exit(127);
     }
     close(po[1]);
     close(pe[1]);
-    bool finished = sweep_slurm_drain_impl(po[0], pe[0], out, errb, sf_now() + sweep_slurm_command_seconds);
+    bool finished =
+        sweep_slurm_drain_impl(po[0], pe[0], out, errb, sf_now() + sweep_slurm_command_seconds);
     close(po[0]);
     close(pe[0]);
     if (!finished) kill(-pid, SIGKILL);
@@ -122,7 +125,8 @@ static enum sf_status sweep_slurm_command_impl(char *const argv[], struct sf_buf
     while ((got = waitpid(pid, &ws, 0)) < 0 && errno == EINTR) {
     }
     if (!finished)
-        SF_FAIL(err, SF_EIO, "%s did not answer within %.0f s", argv[0], sweep_slurm_command_seconds);
+        SF_FAIL(err, SF_EIO, "%s did not answer within %.0f s", argv[0],
+                sweep_slurm_command_seconds);
     if (got < 0) SF_FAIL(err, SF_EIO, "cannot wait for %s: %s", argv[0], strerror(errno));
     *exit_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
     return SF_OK;
@@ -131,7 +135,8 @@ static enum sf_status sweep_slurm_command_impl(char *const argv[], struct sf_buf
 /* The first line of a command's stderr, for messages (a fresh string; NULL on ENOMEM). */
 static char *sweep_slurm_first_line_impl(const struct sf_buf *b) {
     const char *s = b->data ? b->data : "";
-    while (*s == '\n') s++;
+    while (*s == '\n')
+        s++;
     size_t len = strcspn(s, "\n");
     return sf_strdup_printf("%.*s", (int)(len > 400 ? 400 : len), s);
 }
@@ -158,10 +163,12 @@ static char *sweep_slurm_abs_impl(const char *p) {
         if (getcwd(cwd, sizeof cwd) == NULL) return NULL;
         pwd = cwd;
     }
-    while (p[0] == '.' && p[1] == '/') p += 2;
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
     if (strcmp(p, ".") == 0) return sf_strdup(pwd);
     size_t len = strlen(p);
-    while (len > 1 && p[len - 1] == '/') len--;
+    while (len > 1 && p[len - 1] == '/')
+        len--;
     return sf_strdup_printf("%s%s%.*s", pwd, strcmp(pwd, "/") == 0 ? "" : "/", (int)len, p);
 }
 
@@ -172,9 +179,9 @@ static int64_t sweep_slurm_step_impl(const char *run_dir) {
     int64_t step = 0;
     double  loss;
     sweep_metrics_last(run_dir, &step, &loss);
-    char          *path = sf_path_join(run_dir, "summary.yaml");
-    char          *text = NULL;
-    size_t         len;
+    char           *path = sf_path_join(run_dir, "summary.yaml");
+    char           *text = NULL;
+    size_t          len;
     struct sf_error e;
     if (path && sf_read_file(path, &text, &len, &e) == SF_OK) {
         for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
@@ -198,7 +205,9 @@ static void sweep_slurm_tail_impl(const char *log, struct sf_buf *lines, struct 
     if (fd < 0) return;
     char        buf[4096];
     struct stat sb;
-    off_t       from = fstat(fd, &sb) == 0 && sb.st_size > (off_t)sizeof buf - 1 ? sb.st_size - (off_t)sizeof buf + 1 : 0;
+    off_t       from = fstat(fd, &sb) == 0 && sb.st_size > (off_t)sizeof buf - 1
+                           ? sb.st_size - (off_t)sizeof buf + 1
+                           : 0;
     ssize_t     got  = pread(fd, buf, sizeof buf - 1, from);
     close(fd);
     if (got < 0) got = 0;
@@ -208,9 +217,11 @@ static void sweep_slurm_tail_impl(const char *log, struct sf_buf *lines, struct 
     size_t      len[16], k = 0;
     char       *end = buf + got;
     while (k < sweep_slurm_tail_lines && end > buf) {
-        while (end > buf && (end[-1] == '\n' || end[-1] == '\r')) end--;
+        while (end > buf && (end[-1] == '\n' || end[-1] == '\r'))
+            end--;
         char *b = end;
-        while (b > buf && b[-1] != '\n') b--;
+        while (b > buf && b[-1] != '\n')
+            b--;
         if (end > b) {
             start[k] = b;
             len[k++] = (size_t)(end - b);
@@ -233,13 +244,13 @@ static void sweep_slurm_tail_impl(const char *log, struct sf_buf *lines, struct 
 
 struct sweep_slurm_sub {
     int64_t number;
-    char    job[32];      /* the array job id; "" while unknown */
-    bool    resubmit;     /* made automatically (counts toward max_resubmits) */
+    char    job[32];  /* the array job id; "" while unknown */
+    bool    resubmit; /* made automatically (counts toward max_resubmits) */
     int64_t throttle;
     size_t  n_tasks;
-    char  (*run_ids)[48]; /* task → run */
-    int64_t *steps;       /* the run's step when submitted */
-    char    when[32];
+    char (*run_ids)[48]; /* task → run */
+    int64_t *steps;      /* the run's step when submitted */
+    char     when[32];
     /* What the last poll saw. */
     struct sweep_slurm_task *tasks;
     size_t                   n_seen;
@@ -255,11 +266,11 @@ static void sweep_slurm_sub_free_impl(struct sweep_slurm_sub *s) {
 
 /* Reads submit-N.tasks ("INDEX RUN STEP" lines). */
 static bool sweep_slurm_map_read_impl(const char *sdir, struct sweep_slurm_sub *s) {
-    char  *path = sf_strdup_printf("%s/submit-%lld.tasks", sdir, (long long)s->number);
-    char  *text = NULL;
-    size_t len;
+    char           *path = sf_strdup_printf("%s/submit-%lld.tasks", sdir, (long long)s->number);
+    char           *text = NULL;
+    size_t          len;
     struct sf_error e;
-    bool   ok = path && sf_read_file(path, &text, &len, &e) == SF_OK;
+    bool            ok = path && sf_read_file(path, &text, &len, &e) == SF_OK;
     free(path);
     if (!ok) return false;
     size_t cap = 0;
@@ -267,9 +278,10 @@ static bool sweep_slurm_map_read_impl(const char *sdir, struct sweep_slurm_sub *
         if (l[0] == '#') continue;
         long long idx, step;
         char      id[48];
-        if (sscanf(l, "%lld %47s %lld", &idx, id, &step) != 3 || idx != (long long)s->n_tasks) continue;
+        if (sscanf(l, "%lld %47s %lld", &idx, id, &step) != 3 || idx != (long long)s->n_tasks)
+            continue;
         if (s->n_tasks == cap) {
-            cap = cap ? 2 * cap : 16;
+            cap            = cap ? 2 * cap : 16;
             char(*ids)[48] = realloc(s->run_ids, cap * sizeof *ids);
             if (ids) s->run_ids = ids;
             int64_t *st = realloc(s->steps, cap * sizeof *st);
@@ -290,8 +302,8 @@ static bool sweep_slurm_map_read_impl(const char *sdir, struct sweep_slurm_sub *
  * no submission at all. */
 static enum sf_status sweep_slurm_records_read_impl(const char *sdir, struct sweep_slurm_sub **subs,
                                                     size_t *n, struct sf_error *err) {
-    *subs = NULL;
-    *n    = 0;
+    *subs       = NULL;
+    *n          = 0;
     char  *path = sf_path_join(sdir, "jobs");
     char  *text = NULL;
     size_t len, cap = 0;
@@ -320,11 +332,12 @@ static enum sf_status sweep_slurm_records_read_impl(const char *sdir, struct swe
             continue;
         }
         if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
+            cap                       = cap ? 2 * cap : 8;
             struct sweep_slurm_sub *g = realloc(*subs, cap * sizeof *g);
             if (g == NULL) {
                 sweep_slurm_sub_free_impl(&s);
-                for (size_t k = 0; k < *n; k++) sweep_slurm_sub_free_impl(&(*subs)[k]);
+                for (size_t k = 0; k < *n; k++)
+                    sweep_slurm_sub_free_impl(&(*subs)[k]);
                 free(*subs);
                 *subs = NULL;
                 *n    = 0;
@@ -339,13 +352,16 @@ static enum sf_status sweep_slurm_records_read_impl(const char *sdir, struct swe
     return SF_OK;
 }
 
-static enum sf_status sweep_slurm_records_write_impl(const char *sdir, const struct sweep_slurm_sub *subs,
-                                                     size_t n, struct sf_error *err) {
+static enum sf_status sweep_slurm_records_write_impl(const char                   *sdir,
+                                                     const struct sweep_slurm_sub *subs, size_t n,
+                                                     struct sf_error *err) {
     struct sf_buf b;
     sf_buf_init(&b);
-    sf_buf_puts(&b, "# The Slurm submissions of this sweep, written by scalefit run: number, array job id,\n"
-                    "# fresh or resubmit, the array's concurrency limit, tasks, time (UTC). Task i of\n"
-                    "# submission N trains the run on line i of submit-N.tasks; logs/JOB_i.log is its log.\n");
+    sf_buf_puts(
+        &b,
+        "# The Slurm submissions of this sweep, written by scalefit run: number, array job id,\n"
+        "# fresh or resubmit, the array's concurrency limit, tasks, time (UTC). Task i of\n"
+        "# submission N trains the run on line i of submit-N.tasks; logs/JOB_i.log is its log.\n");
     for (size_t i = 0; i < n; i++)
         sf_buf_printf(&b, "%lld %s %s %lld %zu %s\n", (long long)subs[i].number,
                       subs[i].job[0] ? subs[i].job : "-", subs[i].resubmit ? "resubmit" : "fresh",
@@ -366,15 +382,15 @@ enum sweep_slurm_phase {
 
 struct sweep_slurm_runinfo {
     enum sweep_slurm_phase phase;
-    bool                   resubmit;  /* TODO because its task stopped early */
-    long                   sub;       /* its latest submission (index into subs), -1: none */
+    bool                   resubmit; /* TODO because its task stopped early */
+    long                   sub;      /* its latest submission (index into subs), -1: none */
     size_t                 task;
     int64_t                resubmits; /* automatic resubmissions since its last fresh one */
     int64_t                restarts;  /* Slurm's requeues seen in its current task */
     char                   pending_reason[160]; /* the unusual waiting reason last reported */
-    struct timespec        status_mtime; /* of its status file when its task was submitted or found */
-    bool                   finished;  /* done or diverged (for the display) */
-    bool                   before;    /* already finished when the command started */
+    struct timespec status_mtime; /* of its status file when its task was submitted or found */
+    bool            finished;     /* done or diverged (for the display) */
+    bool            before;       /* already finished when the command started */
 };
 
 struct sweep_slurm_exec {
@@ -421,10 +437,12 @@ static void sweep_slurm_status_impl(struct sweep_slurm_exec *x, size_t i, const 
                                     const char *reason) {
     char *dir  = sweep_run_dir(x->out, x->runs[i].id);
     char *path = dir ? sf_path_join(dir, "status") : NULL;
-    char *text = reason ? sf_strdup_printf("%s: %s\n", state, reason) : sf_strdup_printf("%s\n", state);
+    char *text =
+        reason ? sf_strdup_printf("%s: %s\n", state, reason) : sf_strdup_printf("%s\n", state);
     struct sf_error e;
     if (path && text && sf_write_atomic(path, text, strlen(text), &e) != SF_OK)
-        sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "cannot record run %s's state: %s", x->runs[i].id, e.message);
+        sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "cannot record run %s's state: %s", x->runs[i].id,
+               e.message);
     free(dir);
     free(path);
     free(text);
@@ -442,7 +460,8 @@ static struct timespec sweep_slurm_status_mtime_impl(const struct sweep_slurm_ex
     return t;
 }
 
-static const struct sweep_slurm_task *sweep_slurm_task_impl(const struct sweep_slurm_sub *s, size_t task) {
+static const struct sweep_slurm_task *sweep_slurm_task_impl(const struct sweep_slurm_sub *s,
+                                                            size_t                        task) {
     if (s->gone || !s->polled) return NULL;
     for (size_t k = 0; k < s->n_seen; k++)
         if (s->tasks[k].index == (int64_t)task) return &s->tasks[k];
@@ -454,12 +473,13 @@ static const struct sweep_slurm_task *sweep_slurm_task_impl(const struct sweep_s
  * controller leaves what the last poll saw. */
 static void sweep_slurm_poll_impl(struct sweep_slurm_exec *x, struct sweep_slurm_sub *s) {
     if (s->job[0] == '\0') {
-        s->gone = true;
+        s->gone   = true;
         s->polled = true;
         s->active = false;
         return;
     }
-    char *const   argv[] = {(char *)"scontrol", (char *)"show", (char *)"job", (char *)"-o", s->job, NULL};
+    char *const   argv[] = {(char *)"scontrol", (char *)"show", (char *)"job",
+                            (char *)"-o",       s->job,         NULL};
     struct sf_buf out, errb;
     sf_buf_init(&out);
     sf_buf_init(&errb);
@@ -472,8 +492,11 @@ static void sweep_slurm_poll_impl(struct sweep_slurm_exec *x, struct sweep_slurm
         double now = sf_now();
         if (now - x->last_unreachable > 60) {
             char *line = sweep_slurm_first_line_impl(&errb);
-            sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "cannot ask Slurm about job %s: %s; trying again",
-                   s->job, st != SF_OK ? e.message : line ? line : "scontrol failed");
+            sf_log(x->opt->log, SF_LOG_LEVEL_WARNING,
+                   "cannot ask Slurm about job %s: %s; trying again", s->job,
+                   st != SF_OK ? e.message
+                   : line      ? line
+                               : "scontrol failed");
             free(line);
             x->last_unreachable = now;
         }
@@ -482,7 +505,8 @@ static void sweep_slurm_poll_impl(struct sweep_slurm_exec *x, struct sweep_slurm
         struct sweep_slurm_task *tasks;
         size_t                   n;
         bool                     ours;
-        if (script && sweep_slurm_parse_jobs(out.data ? out.data : "", script, &tasks, &n, &ours, &e) == SF_OK) {
+        if (script && sweep_slurm_parse_jobs(out.data ? out.data : "", script, &tasks, &n, &ours,
+                                             &e) == SF_OK) {
             free(s->tasks);
             s->tasks  = ours ? tasks : NULL;
             s->n_seen = ours ? n : 0;
@@ -507,15 +531,22 @@ static void sweep_slurm_recover_impl(struct sweep_slurm_exec *x, struct sweep_sl
     char  name[160], name_arg[176];
     sweep_slurm_job_name(x->spec->name, name, sizeof name);
     snprintf(name_arg, sizeof name_arg, "--name=%s", name);
-    char *const argv[] = {(char *)"squeue", (char *)"--noheader", (char *)"--all", (char *)"--states=all",
-                          name_arg, (char *)"--format=%F %o", NULL};
+    char *const   argv[] = {(char *)"squeue",
+                            (char *)"--noheader",
+                            (char *)"--all",
+                            (char *)"--states=all",
+                            name_arg,
+                            (char *)"--format=%F %o",
+                            NULL};
     struct sf_buf out, errb;
     sf_buf_init(&out);
     sf_buf_init(&errb);
     int             rc;
     struct sf_error e;
-    if (script && sweep_slurm_command_impl(argv, &out, &errb, &rc, &e) == SF_OK && rc == 0 && out.data) {
-        for (char *save = NULL, *l = strtok_r(out.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    if (script && sweep_slurm_command_impl(argv, &out, &errb, &rc, &e) == SF_OK && rc == 0 &&
+        out.data) {
+        for (char *save = NULL, *l = strtok_r(out.data, "\n", &save); l;
+             l = strtok_r(NULL, "\n", &save)) {
             char *sp = strchr(l, ' ');
             if (sp && strcmp(sp + 1, script) == 0) {
                 snprintf(s->job, sizeof s->job, "%.*s", (int)(sp - l), l);
@@ -550,16 +581,16 @@ static void sweep_slurm_assign_impl(struct sweep_slurm_exec *x) {
 }
 
 /* The path of task `t` of submission `s`'s log (fresh string). */
-static char *sweep_slurm_log_path_impl(const struct sweep_slurm_exec *x, const struct sweep_slurm_sub *s,
-                                       size_t t) {
+static char *sweep_slurm_log_path_impl(const struct sweep_slurm_exec *x,
+                                       const struct sweep_slurm_sub *s, size_t t) {
     return sf_strdup_printf("%s/logs/%s_%zu.log", x->sdir, s->job[0] ? s->job : "unknown", t);
 }
 
 // ---- submitting ----
 
 /* Runs sbatch for one submission and records it. `todo` lists the runs (indices into runs). */
-static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const size_t *todo, size_t n_todo,
-                                              bool resubmit, struct sf_error *err) {
+static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const size_t *todo,
+                                              size_t n_todo, bool resubmit, struct sf_error *err) {
     /* The array's limit: the sweep's concurrency less what other arrays of it still run. */
     int64_t busy = 0;
     for (size_t k = 0; k < x->n_subs; k++)
@@ -571,12 +602,12 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
     if (throttle > (int64_t)n_todo) throttle = (int64_t)n_todo;
     struct sweep_slurm_sub s;
     memset(&s, 0, sizeof s);
-    s.number   = x->n_subs ? x->subs[x->n_subs - 1].number + 1 : 1;
-    s.resubmit = resubmit;
-    s.throttle = throttle;
-    s.n_tasks  = n_todo;
-    s.run_ids  = calloc(n_todo, sizeof *s.run_ids);
-    s.steps    = calloc(n_todo, sizeof *s.steps);
+    s.number         = x->n_subs ? x->subs[x->n_subs - 1].number + 1 : 1;
+    s.resubmit       = resubmit;
+    s.throttle       = throttle;
+    s.n_tasks        = n_todo;
+    s.run_ids        = calloc(n_todo, sizeof *s.run_ids);
+    s.steps          = calloc(n_todo, sizeof *s.steps);
     const char **ids = calloc(n_todo, sizeof *ids);
     sweep_slurm_utc_impl(s.when, sizeof s.when);
     char *script_path = sf_strdup_printf("%s/submit-%lld.sh", x->sdir, (long long)s.number);
@@ -588,22 +619,29 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
     sf_buf_init(&map);
     sf_buf_puts(&map, "# task run step-when-submitted\n");
     for (size_t t = 0; t < n_todo; t++) {
-        const struct sweep_run *r = &x->runs[todo[t]];
-        char *dir = sweep_run_dir(x->out, r->id);
+        const struct sweep_run *r   = &x->runs[todo[t]];
+        char                   *dir = sweep_run_dir(x->out, r->id);
         snprintf(s.run_ids[t], 48, "%s", r->id);
         s.steps[t] = dir ? sweep_slurm_step_impl(dir) : 0;
         ids[t]     = r->id;
         sf_buf_printf(&map, "%zu %s %lld\n", t, r->id, (long long)s.steps[t]);
         free(dir);
     }
-    const struct sweep_spec  *spec = x->spec;
-    struct sweep_slurm_submit sub  = {&spec->slurm, spec->name, x->out, x->opt->scalefit, script_path,
-                                     s.number, throttle,
-                                     spec->slurm.cpus_per_task > 0 ? spec->slurm.cpus_per_task
-                                                                   : (spec->base.threads > 0 ? spec->base.threads : 1),
-                                     ids, n_todo};
-    char          *script = NULL, **argv = NULL, *name = NULL;
-    enum sf_status st     = sweep_slurm_submission(&sub, &script, &argv, err);
+    const struct sweep_spec  *spec   = x->spec;
+    struct sweep_slurm_submit sub    = {&spec->slurm,
+                                        spec->name,
+                                        x->out,
+                                        x->opt->scalefit,
+                                        script_path,
+                                        s.number,
+                                        throttle,
+                                     spec->slurm.cpus_per_task > 0
+                                            ? spec->slurm.cpus_per_task
+                                            : (spec->base.threads > 0 ? spec->base.threads : 1),
+                                        ids,
+                                        n_todo};
+    char                     *script = NULL, **argv = NULL, *name = NULL;
+    enum sf_status            st = sweep_slurm_submission(&sub, &script, &argv, err);
     if (st == SF_OK && (name = sf_strdup_printf("submit-%lld.tasks", (long long)s.number)) == NULL)
         st = SF_SET(err, SF_ENOMEM, "out of memory");
     if (st == SF_OK) st = sf_write_buf_at(x->sdir, name, &map, err);
@@ -634,8 +672,10 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
         if (rc == 127 && line && strncmp(line, "cannot run ", 11) == 0)
             st = SF_SET(err, SF_EIO, "%s", line);
         else
-            st = SF_SET(err, SF_EIO, "sbatch refused the sweep's job array (exit %d): %s (the batch script "
-                                     "is %s)", rc, line ? line : "", script_path);
+            st = SF_SET(err, SF_EIO,
+                        "sbatch refused the sweep's job array (exit %d): %s (the batch script "
+                        "is %s)",
+                        rc, line ? line : "", script_path);
         free(line);
     }
     if (st == SF_OK) {
@@ -673,11 +713,13 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
             if (rs.state == SWEEP_STATE_FAILED) sweep_slurm_status_impl(x, i, "pending", NULL);
             x->ri[i].status_mtime = sweep_slurm_status_mtime_impl(x, i);
         }
-        sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "submitted %zu run%s to Slurm as array job %s (%s, at most %lld at a time)",
-               n_todo, n_todo == 1 ? "" : "s", mine->job, script_path, (long long)throttle);
-        sweep_slurm_event_impl(x, "submission %lld: array job %s, %zu task%s (%s), at most %lld at a time",
-                               (long long)mine->number, mine->job, n_todo, n_todo == 1 ? "" : "s",
-                               resubmit ? "resubmitted" : "fresh", (long long)throttle);
+        sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
+               "submitted %zu run%s to Slurm as array job %s (%s, at most %lld at a time)", n_todo,
+               n_todo == 1 ? "" : "s", mine->job, script_path, (long long)throttle);
+        sweep_slurm_event_impl(
+            x, "submission %lld: array job %s, %zu task%s (%s), at most %lld at a time",
+            (long long)mine->number, mine->job, n_todo, n_todo == 1 ? "" : "s",
+            resubmit ? "resubmitted" : "fresh", (long long)throttle);
     }
     sf_buf_free(&out);
     sf_buf_free(&errb);
@@ -693,12 +735,15 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
 
 /* Submits the runs waiting for it (fresh or resubmitted) under OUT/slurm/lock, after reading
  * the record again: another `scalefit run` on this sweep may have submitted them meanwhile. */
-static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x, struct sf_error *err) {
+static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x,
+                                                  struct sf_error         *err) {
     size_t n_due = 0;
-    for (size_t i = 0; i < x->n; i++) n_due += x->ri[i].phase == SWEEP_SLURM_PHASE_TODO;
+    for (size_t i = 0; i < x->n; i++)
+        n_due += x->ri[i].phase == SWEEP_SLURM_PHASE_TODO;
     if (n_due == 0) return SF_OK;
     while (flock(x->lock_fd, LOCK_EX) != 0)
-        if (errno != EINTR) SF_FAIL(err, SF_EIO, "cannot lock %s/lock: %s", x->sdir, strerror(errno));
+        if (errno != EINTR)
+            SF_FAIL(err, SF_EIO, "cannot lock %s/lock: %s", x->sdir, strerror(errno));
     struct sweep_slurm_sub *subs;
     size_t                  n_subs;
     enum sf_status          st = sweep_slurm_records_read_impl(x->sdir, &subs, &n_subs, err);
@@ -715,19 +760,22 @@ static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x, st
                 sweep_slurm_sub_free_impl(&subs[k]);
                 continue;
             }
-            x->subs = g;
+            x->subs            = g;
             x->subs[x->n_subs] = subs[k];
             sweep_slurm_poll_impl(x, &x->subs[x->n_subs]);
             x->n_subs++;
             for (size_t t = 0; t < subs[k].n_tasks; t++)
                 for (size_t i = 0; i < x->n; i++)
-                    if (x->ri[i].phase == SWEEP_SLURM_PHASE_TODO && strcmp(subs[k].run_ids[t], x->runs[i].id) == 0) {
+                    if (x->ri[i].phase == SWEEP_SLURM_PHASE_TODO &&
+                        strcmp(subs[k].run_ids[t], x->runs[i].id) == 0) {
                         x->ri[i].phase        = SWEEP_SLURM_PHASE_ACTIVE;
                         x->ri[i].sub          = (long)(x->n_subs - 1);
                         x->ri[i].task         = t;
                         x->ri[i].status_mtime = sweep_slurm_status_mtime_impl(x, i);
-                        sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s: submitted meanwhile by another "
-                               "scalefit run (array job %s); following it", x->runs[i].id, subs[k].job);
+                        sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
+                               "run %s: submitted meanwhile by another "
+                               "scalefit run (array job %s); following it",
+                               x->runs[i].id, subs[k].job);
                     }
         }
         free(subs);
@@ -744,9 +792,11 @@ static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x, st
                 if (x->ri[i].phase == SWEEP_SLURM_PHASE_TODO && x->ri[i].resubmit == resubmit)
                     todo[n_todo++] = i;
             for (size_t a = 1; a < n_todo; a++)
-                for (size_t b = a; b > 0 && x->runs[todo[b]].flops_exact > x->runs[todo[b - 1]].flops_exact; b--) {
-                    size_t tmp = todo[b];
-                    todo[b]    = todo[b - 1];
+                for (size_t b = a;
+                     b > 0 && x->runs[todo[b]].flops_exact > x->runs[todo[b - 1]].flops_exact;
+                     b--) {
+                    size_t tmp  = todo[b];
+                    todo[b]     = todo[b - 1];
                     todo[b - 1] = tmp;
                 }
             if (n_todo > 0) st = sweep_slurm_submit_impl(x, todo, n_todo, resubmit, err);
@@ -757,12 +807,13 @@ static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x, st
                     size_t i       = todo[t];
                     x->ri[i].phase = SWEEP_SLURM_PHASE_END;
                     x->res->n_interrupted++;
-                    char *why = sf_strdup_printf("its resubmission failed: %s; run the same command again", err->message);
+                    char *why = sf_strdup_printf(
+                        "its resubmission failed: %s; run the same command again", err->message);
                     if (why) sweep_slurm_status_impl(x, i, "interrupted", why);
                     free(why);
                 }
-                sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "could not resubmit %zu run%s: %s", n_todo,
-                       n_todo == 1 ? "" : "s", err->message);
+                sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "could not resubmit %zu run%s: %s",
+                       n_todo, n_todo == 1 ? "" : "s", err->message);
                 st = SF_OK;
             }
             free(todo);
@@ -776,25 +827,26 @@ static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x, st
 
 /* Handles run i whose task ended (or that Slurm no longer knows). */
 static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
-    struct sweep_slurm_runinfo   *r   = &x->ri[i];
-    struct sweep_slurm_sub       *s   = &x->subs[r->sub];
-    const struct sweep_slurm_task *tk = sweep_slurm_task_impl(s, r->task);
-    const struct sweep_run       *run = &x->runs[i];
-    char                         *dir = sweep_run_dir(x->out, run->id);
-    char                         *log = sweep_slurm_log_path_impl(x, s, r->task);
-    struct sweep_run_state        rs;
+    struct sweep_slurm_runinfo    *r   = &x->ri[i];
+    struct sweep_slurm_sub        *s   = &x->subs[r->sub];
+    const struct sweep_slurm_task *tk  = sweep_slurm_task_impl(s, r->task);
+    const struct sweep_run        *run = &x->runs[i];
+    char                          *dir = sweep_run_dir(x->out, run->id);
+    char                          *log = sweep_slurm_log_path_impl(x, s, r->task);
+    struct sweep_run_state         rs;
     sweep_run_state_read(x->out, run->id, &rs);
     struct sf_buf tail_lines, tail_flat;
     sf_buf_init(&tail_lines);
     sf_buf_init(&tail_flat);
     if (log) sweep_slurm_tail_impl(log, &tail_lines, &tail_flat);
     struct sweep_slurm_case c = {
-        .state         = tk ? tk->state : NULL,
-        .exit_code     = tk ? tk->exit_code : 0,
-        .exit_signal   = tk ? tk->exit_signal : 0,
-        .run_state     = rs.state,
-        .locked        = rs.locked,
-        .lock_refused  = tk && tk->exit_code == 1 && tail_flat.data && strstr(tail_flat.data, "holds this run's lock"),
+        .state        = tk ? tk->state : NULL,
+        .exit_code    = tk ? tk->exit_code : 0,
+        .exit_signal  = tk ? tk->exit_signal : 0,
+        .run_state    = rs.state,
+        .locked       = rs.locked,
+        .lock_refused = tk && tk->exit_code == 1 && tail_flat.data &&
+                        strstr(tail_flat.data, "holds this run's lock"),
         .step_before   = s->steps[r->task],
         .step_now      = dir ? sweep_slurm_step_impl(dir) : 0,
         .resubmits     = r->resubmits,
@@ -807,11 +859,13 @@ static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
     char slurm[320];
     if (tk)
         snprintf(slurm, sizeof slurm, "Slurm: %s (exit %d:%d, reason %s) in task %s_%zu", tk->state,
-                 tk->exit_code, tk->exit_signal, tk->reason[0] ? tk->reason : "none", s->job, r->task);
+                 tk->exit_code, tk->exit_signal, tk->reason[0] ? tk->reason : "none", s->job,
+                 r->task);
     else
-        snprintf(slurm, sizeof slurm, "Slurm no longer knows task %s_%zu", s->job[0] ? s->job : "?", r->task);
-    char  *reason = NULL;
-    const char *what = sweep_slurm_verdict_name(v);
+        snprintf(slurm, sizeof slurm, "Slurm no longer knows task %s_%zu", s->job[0] ? s->job : "?",
+                 r->task);
+    char       *reason = NULL;
+    const char *what   = sweep_slurm_verdict_name(v);
     if (x->stopping && v == SWEEP_SLURM_VERDICT_RESUBMIT) v = SWEEP_SLURM_VERDICT_CANCELLED;
     switch (v) {
     case SWEEP_SLURM_VERDICT_WAIT: break;
@@ -832,27 +886,32 @@ static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
     case SWEEP_SLURM_VERDICT_FAILED:
         r->phase = SWEEP_SLURM_PHASE_END;
         x->res->n_failed++;
-        sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s (%s); %s ends with:\n%s", run->id,
-               rs.reason[0] ? rs.reason : "the trainer failed", slurm, log ? log : "its log",
-               tail_lines.data ? tail_lines.data : "");
+        sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s (%s); %s ends with:\n%s",
+               run->id, rs.reason[0] ? rs.reason : "the trainer failed", slurm,
+               log ? log : "its log", tail_lines.data ? tail_lines.data : "");
         what = "failed (recorded by the trainer)";
         break;
     case SWEEP_SLURM_VERDICT_ELSEWHERE:
         r->phase = SWEEP_SLURM_PHASE_END;
         x->res->n_skipped++;
-        sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "run %s: another trainer held its lock, so task %s_%zu "
-               "did nothing; run the same command again once that trainer has finished", run->id, s->job, r->task);
+        sf_log(x->opt->log, SF_LOG_LEVEL_WARNING,
+               "run %s: another trainer held its lock, so task %s_%zu "
+               "did nothing; run the same command again once that trainer has finished",
+               run->id, s->job, r->task);
         what = "skipped (another trainer held the run)";
         break;
     case SWEEP_SLURM_VERDICT_CANCELLED:
         r->phase = SWEEP_SLURM_PHASE_END;
         x->res->n_interrupted++;
-        reason = sf_strdup_printf("%s%s at step %lld; run the same command again to resubmit it", slurm,
-                                  x->stopping ? ", stopped with the sweep" : ", cancelled", (long long)c.step_now);
+        reason = sf_strdup_printf("%s%s at step %lld; run the same command again to resubmit it",
+                                  slurm, x->stopping ? ", stopped with the sweep" : ", cancelled",
+                                  (long long)c.step_now);
         if (reason) sweep_slurm_status_impl(x, i, "interrupted", reason);
         sf_log(x->opt->log, x->stopping ? SF_LOG_LEVEL_INFO : SF_LOG_LEVEL_WARNING,
-               "run %s was stopped in Slurm (%s) at step %lld; it resumes from its checkpoint when the "
-               "command runs again", run->id, slurm, (long long)c.step_now);
+               "run %s was stopped in Slurm (%s) at step %lld; it resumes from its checkpoint when "
+               "the "
+               "command runs again",
+               run->id, slurm, (long long)c.step_now);
         what = "interrupted (cancelled in Slurm)";
         break;
     case SWEEP_SLURM_VERDICT_RESUBMIT:
@@ -870,13 +929,17 @@ static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
         r->phase = SWEEP_SLURM_PHASE_END;
         x->res->n_failed++;
         if (v == SWEEP_SLURM_VERDICT_STALLED)
-            reason = sf_strdup_printf("%s: no progress in this attempt (still at step %lld), so it is not "
-                                      "resubmitted; give it more time (runner.slurm.time) or checkpoint "
-                                      "more often (train.checkpoint_every)", slurm, (long long)c.step_now);
+            reason = sf_strdup_printf(
+                "%s: no progress in this attempt (still at step %lld), so it is not "
+                "resubmitted; give it more time (runner.slurm.time) or checkpoint "
+                "more often (train.checkpoint_every)",
+                slurm, (long long)c.step_now);
         else if (v == SWEEP_SLURM_VERDICT_EXHAUSTED)
-            reason = sf_strdup_printf("%s at step %lld, after %lld resubmission%s (runner.slurm.max_resubmits); "
-                                      "run the same command again to continue it", slurm, (long long)c.step_now,
-                                      (long long)r->resubmits, r->resubmits == 1 ? "" : "s");
+            reason = sf_strdup_printf(
+                "%s at step %lld, after %lld resubmission%s (runner.slurm.max_resubmits); "
+                "run the same command again to continue it",
+                slurm, (long long)c.step_now, (long long)r->resubmits,
+                r->resubmits == 1 ? "" : "s");
         else
             reason = sf_strdup_printf("%s%s; the task's log ends: %s", slurm,
                                       tk && strcmp(tk->state, "OUT_OF_MEMORY") == 0
@@ -885,15 +948,16 @@ static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
                                       tail_flat.len ? tail_flat.data : "(empty)");
         if (reason) sweep_slurm_status_impl(x, i, "failed", reason);
         sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s; %s ends with:\n%s", run->id,
-               reason ? reason : slurm, log ? log : "its log", tail_lines.data ? tail_lines.data : "");
+               reason ? reason : slurm, log ? log : "its log",
+               tail_lines.data ? tail_lines.data : "");
         what = v == SWEEP_SLURM_VERDICT_STALLED     ? "failed (no progress)"
                : v == SWEEP_SLURM_VERDICT_EXHAUSTED ? "failed (resubmissions used up)"
                                                     : "failed";
         break;
     }
     sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s: %s", run->id, what);
-    sweep_slurm_event_impl(x, "run %s, %s: %s; step %lld (was %lld when submitted)", run->id, slurm, what,
-                           (long long)c.step_now, (long long)c.step_before);
+    sweep_slurm_event_impl(x, "run %s, %s: %s; step %lld (was %lld when submitted)", run->id, slurm,
+                           what, (long long)c.step_now, (long long)c.step_before);
     free(reason);
 out:
     sf_buf_free(&tail_lines);
@@ -914,28 +978,34 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
     for (size_t i = 0; i < x->n; i++) {
         struct sweep_slurm_runinfo *r = &x->ri[i];
         if (r->phase != SWEEP_SLURM_PHASE_ACTIVE) continue;
-        struct sweep_slurm_sub        *s  = &x->subs[r->sub];
+        struct sweep_slurm_sub *s = &x->subs[r->sub];
         if (!s->polled) continue;
         const struct sweep_slurm_task *tk = sweep_slurm_task_impl(s, r->task);
         if (tk && !sweep_slurm_state_terminal(tk->state)) {
             /* Why a task waits, when it is not the ordinary waiting (say it once per reason). */
             bool ordinary = strcmp(tk->state, "PENDING") != 0 || strcmp(tk->reason, "None") == 0 ||
-                            strcmp(tk->reason, "Priority") == 0 || strcmp(tk->reason, "Resources") == 0 ||
-                            strcmp(tk->reason, "JobArrayTaskLimit") == 0 || strcmp(tk->reason, "BeginTime") == 0;
-            bool held = strstr(tk->state, "HOLD") != NULL || strcmp(tk->state, "SPECIAL_EXIT") == 0 ||
+                            strcmp(tk->reason, "Priority") == 0 ||
+                            strcmp(tk->reason, "Resources") == 0 ||
+                            strcmp(tk->reason, "JobArrayTaskLimit") == 0 ||
+                            strcmp(tk->reason, "BeginTime") == 0;
+            bool held = strstr(tk->state, "HOLD") != NULL ||
+                        strcmp(tk->state, "SPECIAL_EXIT") == 0 ||
                         strstr(tk->reason, "Held") != NULL || strstr(tk->reason, "held") != NULL;
             if ((held || !ordinary) && strcmp(r->pending_reason, tk->reason) != 0) {
                 snprintf(r->pending_reason, sizeof r->pending_reason, "%s", tk->reason);
                 sf_log(x->opt->log, held ? SF_LOG_LEVEL_WARNING : SF_LOG_LEVEL_INFO,
-                       "run %s: task %s_%zu is %s (reason %s)%s", x->runs[i].id, s->job, r->task, tk->state,
-                       tk->reason, held ? "; it runs once released (scontrol release)" : "");
+                       "run %s: task %s_%zu is %s (reason %s)%s", x->runs[i].id, s->job, r->task,
+                       tk->state, tk->reason,
+                       held ? "; it runs once released (scontrol release)" : "");
             }
             if (tk->restarts > r->restarts) {
                 r->restarts = tk->restarts;
-                sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s: Slurm requeued task %s_%zu (restart %lld); "
-                       "it resumes from its checkpoint", x->runs[i].id, s->job, r->task, (long long)tk->restarts);
-                sweep_slurm_event_impl(x, "run %s: Slurm requeued task %s_%zu (restart %lld)", x->runs[i].id,
-                                       s->job, r->task, (long long)tk->restarts);
+                sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
+                       "run %s: Slurm requeued task %s_%zu (restart %lld); "
+                       "it resumes from its checkpoint",
+                       x->runs[i].id, s->job, r->task, (long long)tk->restarts);
+                sweep_slurm_event_impl(x, "run %s: Slurm requeued task %s_%zu (restart %lld)",
+                                       x->runs[i].id, s->job, r->task, (long long)tk->restarts);
             }
             continue;
         }
@@ -950,9 +1020,12 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
         if (rs.state == SWEEP_STATE_DONE || rs.state == SWEEP_STATE_DIVERGED) {
             x->ri[i].phase    = SWEEP_SLURM_PHASE_END;
             x->ri[i].finished = true;
-            if (rs.state == SWEEP_STATE_DONE) x->res->n_done++;
-            else x->res->n_diverged++;
-            sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s: finished by another process", x->runs[i].id);
+            if (rs.state == SWEEP_STATE_DONE)
+                x->res->n_done++;
+            else
+                x->res->n_diverged++;
+            sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s: finished by another process",
+                   x->runs[i].id);
         } else if (!x->stopping) {
             x->ri[i].phase    = SWEEP_SLURM_PHASE_TODO;
             x->ri[i].resubmit = true;
@@ -960,7 +1033,7 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
     }
     /* One array left with tasks waiting for its limit while the others have ended: give it the
      * sweep's whole concurrency again. */
-    long   only = -1;
+    long   only     = -1;
     size_t n_active = 0;
     for (size_t k = 0; k < x->n_subs; k++)
         if (x->subs[k].active && !x->subs[k].gone) only = (long)k, n_active++;
@@ -970,7 +1043,7 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
         if (s->throttle < want) {
             char value[64];
             snprintf(value, sizeof value, "ArrayTaskThrottle=%lld", (long long)want);
-            char  jobarg[48];
+            char jobarg[48];
             snprintf(jobarg, sizeof jobarg, "JobId=%s", s->job);
             char *const   argv[] = {(char *)"scontrol", (char *)"update", jobarg, value, NULL};
             struct sf_buf o, e;
@@ -979,7 +1052,8 @@ static void sweep_slurm_refresh_impl(struct sweep_slurm_exec *x) {
             int             rc;
             struct sf_error er;
             if (sweep_slurm_command_impl(argv, &o, &e, &rc, &er) == SF_OK && rc == 0) {
-                sweep_slurm_event_impl(x, "submission %lld: array job %s may now run %lld at a time",
+                sweep_slurm_event_impl(x,
+                                       "submission %lld: array job %s may now run %lld at a time",
                                        (long long)s->number, s->job, (long long)want);
                 s->throttle = want;
             }
@@ -1017,7 +1091,8 @@ static bool sweep_slurm_ending_impl(const struct sweep_slurm_exec *x) {
 
 // ---- the display ----
 
-static void sweep_slurm_progress_impl(struct sweep_slurm_exec *x, double t0, double flops_todo, bool final) {
+static void sweep_slurm_progress_impl(struct sweep_slurm_exec *x, double t0, double flops_todo,
+                                      bool final) {
     if (x->opt->on_progress == NULL) return;
     size_t       n_active = 0;
     const char **ids      = calloc(x->n ? x->n : 1, sizeof *ids);
@@ -1041,13 +1116,16 @@ static void sweep_slurm_progress_impl(struct sweep_slurm_exec *x, double t0, dou
         const struct sweep_slurm_task *tk = sweep_slurm_task_impl(&x->subs[r->sub], r->task);
         if (tk == NULL || !sweep_slurm_state_running(tk->state)) continue;
         n_running++;
-        char *dir = sweep_run_dir(x->out, x->runs[i].id);
+        char *dir       = sweep_run_dir(x->out, x->runs[i].id);
         ids[n_active]   = x->runs[i].id;
         total[n_active] = x->runs[i].steps;
-        if (dir) sweep_metrics_last(dir, &steps[n_active], &loss[n_active]);
-        else steps[n_active] = 0, loss[n_active] = NAN;
+        if (dir)
+            sweep_metrics_last(dir, &steps[n_active], &loss[n_active]);
+        else
+            steps[n_active] = 0, loss[n_active] = NAN;
         free(dir);
-        if (total[n_active] > 0) done += x->runs[i].flops_exact * (double)steps[n_active] / (double)total[n_active];
+        if (total[n_active] > 0)
+            done += x->runs[i].flops_exact * (double)steps[n_active] / (double)total[n_active];
         n_active++;
     }
     struct sweep_progress p;
@@ -1072,18 +1150,22 @@ static void sweep_slurm_progress_impl(struct sweep_slurm_exec *x, double t0, dou
 
 /* Checks what can be checked before anything is submitted: the time limit against the warning
  * signal. */
-static enum sf_status sweep_slurm_check_settings_impl(const struct sweep_spec *spec, struct sf_error *err) {
+static enum sf_status sweep_slurm_check_settings_impl(const struct sweep_spec *spec,
+                                                      struct sf_error         *err) {
     const struct sweep_slurm *o = &spec->slurm;
     int64_t                   limit;
-    if (o->time[0] && sweep_slurm_time_seconds(o->time, &limit) && limit > 0 && o->signal_seconds >= limit)
-        SF_FAIL(err, SF_EINVAL, "runner.slurm.signal_seconds (%lld) must be shorter than the time limit "
-                                "'%s' (%lld s): the task would be told to stop as soon as it starts",
+    if (o->time[0] && sweep_slurm_time_seconds(o->time, &limit) && limit > 0 &&
+        o->signal_seconds >= limit)
+        SF_FAIL(err, SF_EINVAL,
+                "runner.slurm.signal_seconds (%lld) must be shorter than the time limit "
+                "'%s' (%lld s): the task would be told to stop as soon as it starts",
                 (long long)o->signal_seconds, o->time, (long long)limit);
     return SF_OK;
 }
 
 /* The absolute sweep directory and OUT/slurm (fresh strings). */
-static enum sf_status sweep_slurm_dirs_impl(const char *out_dir, char **out, char **sdir, struct sf_error *err) {
+static enum sf_status sweep_slurm_dirs_impl(const char *out_dir, char **out, char **sdir,
+                                            struct sf_error *err) {
     *out  = sweep_slurm_abs_impl(out_dir);
     *sdir = *out ? sf_path_join(*out, "slurm") : NULL;
     if (*sdir == NULL) {
@@ -1094,8 +1176,9 @@ static enum sf_status sweep_slurm_dirs_impl(const char *out_dir, char **out, cha
     if (!sweep_slurm_text_ok(*out)) {
         free(*out), free(*sdir);
         *out = *sdir = NULL;
-        SF_FAIL(err, SF_EINVAL, "the sweep directory's path has a control character (a newline?); "
-                                "the Slurm executor cannot name it in a batch script");
+        SF_FAIL(err, SF_EINVAL,
+                "the sweep directory's path has a control character (a newline?); "
+                "the Slurm executor cannot name it in a batch script");
     }
     return SF_OK;
 }
@@ -1116,16 +1199,20 @@ static enum sf_status sweep_slurm_stop_impl(struct sweep_slurm_exec *x, struct s
     }
     if (n_jobs == 0) {
         sf_buf_free(&ids);
-        SF_FAIL(err, SF_EINTERRUPTED, "stopped: nothing of the sweep is queued in Slurm; run the same "
-                                      "command again to submit the unfinished runs");
+        SF_FAIL(err, SF_EINTERRUPTED,
+                "stopped: nothing of the sweep is queued in Slurm; run the same "
+                "command again to submit the unfinished runs");
     }
     bool cancel = x->opt->ask_cancel != NULL && x->opt->ask_cancel(x->opt->ask_ctx);
     if (!cancel) {
-        sweep_slurm_event_impl(x, "stopped watching; array job%s %s left running", n_jobs == 1 ? "" : "s", ids.data);
-        sf_error_set(err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
-                     "stopped watching the sweep; its Slurm job%s (%s) keep%s running: run the same command "
-                     "again to attach to %s (%s/jobs records them)", n_jobs == 1 ? "" : "s", ids.data,
-                     n_jobs == 1 ? "s" : "", n_jobs == 1 ? "it" : "them", x->sdir);
+        sweep_slurm_event_impl(x, "stopped watching; array job%s %s left running",
+                               n_jobs == 1 ? "" : "s", ids.data);
+        sf_error_set(
+            err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
+            "stopped watching the sweep; its Slurm job%s (%s) keep%s running: run the same command "
+            "again to attach to %s (%s/jobs records them)",
+            n_jobs == 1 ? "" : "s", ids.data, n_jobs == 1 ? "s" : "", n_jobs == 1 ? "it" : "them",
+            x->sdir);
         sf_buf_free(&ids);
         return SF_EINTERRUPTED;
     }
@@ -1147,28 +1234,35 @@ static enum sf_status sweep_slurm_stop_impl(struct sweep_slurm_exec *x, struct s
         struct sf_error er;
         if (sweep_slurm_command_impl(argv, &o, &e, &rc, &er) != SF_OK || rc != 0) {
             char *line = sweep_slurm_first_line_impl(&e);
-            sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "scancel failed: %s", line ? line : er.message);
+            sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "scancel failed: %s",
+                   line ? line : er.message);
             free(line);
         }
         sf_buf_free(&o);
         sf_buf_free(&e);
         free(argv);
     }
-    sweep_slurm_event_impl(x, "stopped: cancelled array job%s %s", n_jobs == 1 ? "" : "s", ids.data);
-    sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "cancelled the sweep's Slurm job%s (%s); waiting for the "
-           "trainers to checkpoint", n_jobs == 1 ? "" : "s", ids.data);
+    sweep_slurm_event_impl(x, "stopped: cancelled array job%s %s", n_jobs == 1 ? "" : "s",
+                           ids.data);
+    sf_log(x->opt->log, SF_LOG_LEVEL_WARNING,
+           "cancelled the sweep's Slurm job%s (%s); waiting for the "
+           "trainers to checkpoint",
+           n_jobs == 1 ? "" : "s", ids.data);
     double until = sf_now() + sweep_slurm_cancel_wait_seconds;
     for (;;) {
         sweep_slurm_refresh_impl(x);
         bool any = false;
-        for (size_t i = 0; i < x->n; i++) any |= x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE;
+        for (size_t i = 0; i < x->n; i++)
+            any |= x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE;
         if (!any || sf_now() > until) break;
         struct timespec ts = {1, 0};
         nanosleep(&ts, NULL);
     }
-    sf_error_set(err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
-                 "stopped: cancelled the sweep's Slurm job%s (%s); the unfinished runs are checkpointed: "
-                 "run the same command again to resubmit them", n_jobs == 1 ? "" : "s", ids.data);
+    sf_error_set(
+        err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
+        "stopped: cancelled the sweep's Slurm job%s (%s); the unfinished runs are checkpointed: "
+        "run the same command again to resubmit them",
+        n_jobs == 1 ? "" : "s", ids.data);
     sf_buf_free(&ids);
     return SF_EINTERRUPTED;
 }
@@ -1200,22 +1294,25 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
     }
     struct statfs fs;
     if (statfs(x.out, &fs) == 0 && (long)fs.f_type == sweep_slurm_tmpfs_magic)
-        sf_log(opt->log, SF_LOG_LEVEL_WARNING, "%s is on a tmpfs, which only this machine sees; tasks on "
-               "other nodes will not find their runs (docs/slurm.md)", x.out);
+        sf_log(opt->log, SF_LOG_LEVEL_WARNING,
+               "%s is on a tmpfs, which only this machine sees; tasks on "
+               "other nodes will not find their runs (docs/slurm.md)",
+               x.out);
     /* What was submitted before, and which of it Slurm still runs. */
     while (flock(x.lock_fd, LOCK_EX) != 0)
         if (errno != EINTR) {
             st = SF_SET(err, SF_EIO, "cannot lock %s: %s", lock, strerror(errno));
             goto done;
         }
-    st = sweep_slurm_records_read_impl(x.sdir, &x.subs, &x.n_subs, err);
+    st             = sweep_slurm_records_read_impl(x.sdir, &x.subs, &x.n_subs, err);
     bool recovered = false;
     for (size_t k = 0; st == SF_OK && k < x.n_subs; k++)
         if (x.subs[k].job[0] == '\0') {
             sweep_slurm_recover_impl(&x, &x.subs[k]);
             recovered |= x.subs[k].job[0] != '\0';
         }
-    if (st == SF_OK && recovered) st = sweep_slurm_records_write_impl(x.sdir, x.subs, x.n_subs, err);
+    if (st == SF_OK && recovered)
+        st = sweep_slurm_records_write_impl(x.sdir, x.subs, x.n_subs, err);
     flock(x.lock_fd, LOCK_UN);
     if (st != SF_OK) goto done;
     sweep_slurm_assign_impl(&x);
@@ -1245,7 +1342,8 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
         }
         if (rs.locked) {
             r->phase = SWEEP_SLURM_PHASE_HELD;
-            sf_log(opt->log, SF_LOG_LEVEL_INFO, "run %s: a trainer here holds it; waiting for it", runs[i].id);
+            sf_log(opt->log, SF_LOG_LEVEL_INFO, "run %s: a trainer here holds it; waiting for it",
+                   runs[i].id);
             continue;
         }
         r->phase     = SWEEP_SLURM_PHASE_TODO;
@@ -1258,13 +1356,17 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
         size_t n_jobs = 0;
         for (size_t k = 0; k < x.n_subs; k++) {
             bool used = false;
-            for (size_t i = 0; i < n && !used; i++) used = x.ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x.ri[i].sub == (long)k;
+            for (size_t i = 0; i < n && !used; i++)
+                used = x.ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x.ri[i].sub == (long)k;
             if (used) sf_buf_printf(&ids, "%s%s", n_jobs++ ? ", " : "", x.subs[k].job);
         }
-        sf_log(opt->log, SF_LOG_LEVEL_WARNING, "attached to the sweep's Slurm array job%s %s (%zu run%s queued "
-               "or running); nothing of it is submitted again", n_jobs == 1 ? "" : "s", ids.data ? ids.data : "",
-               n_attached, n_attached == 1 ? "" : "s");
-        sweep_slurm_event_impl(&x, "attached to array job%s %s", n_jobs == 1 ? "" : "s", ids.data ? ids.data : "");
+        sf_log(opt->log, SF_LOG_LEVEL_WARNING,
+               "attached to the sweep's Slurm array job%s %s (%zu run%s queued "
+               "or running); nothing of it is submitted again",
+               n_jobs == 1 ? "" : "s", ids.data ? ids.data : "", n_attached,
+               n_attached == 1 ? "" : "s");
+        sweep_slurm_event_impl(&x, "attached to array job%s %s", n_jobs == 1 ? "" : "s",
+                               ids.data ? ids.data : "");
         sf_buf_free(&ids);
     }
     double next_poll = sf_now() + (double)spec->slurm.poll_seconds, last_display = -1e300;
@@ -1281,7 +1383,8 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
             continue; /* submit what the poll made due before sleeping */
         }
         bool more = false;
-        for (size_t i = 0; i < n; i++) more |= x.ri[i].phase != SWEEP_SLURM_PHASE_END;
+        for (size_t i = 0; i < n; i++)
+            more |= x.ri[i].phase != SWEEP_SLURM_PHASE_END;
         if (now - last_display >= sweep_slurm_progress_seconds || !more) {
             last_display = now;
             sweep_slurm_progress_impl(&x, t0, flops_todo, !more);
@@ -1296,7 +1399,8 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
 done:
     res->wall_seconds = sf_now() - t0;
     if (x.lock_fd >= 0) close(x.lock_fd);
-    for (size_t k = 0; k < x.n_subs; k++) sweep_slurm_sub_free_impl(&x.subs[k]);
+    for (size_t k = 0; k < x.n_subs; k++)
+        sweep_slurm_sub_free_impl(&x.subs[k]);
     free(x.subs);
     free(x.ri);
     free(x.out);
@@ -1316,13 +1420,14 @@ enum sf_status sweep_slurm_script(const struct sweep_spec *spec, const struct sw
     if ((st = sweep_slurm_dirs_impl(out_dir, &out, &sdir, err)) != SF_OK) return st;
     struct sweep_slurm_sub *subs   = NULL;
     size_t                  n_subs = 0;
-    st = sweep_slurm_records_read_impl(sdir, &subs, &n_subs, err);
-    int64_t number = n_subs ? subs[n_subs - 1].number + 1 : 1;
-    for (size_t k = 0; k < n_subs; k++) sweep_slurm_sub_free_impl(&subs[k]);
+    st                             = sweep_slurm_records_read_impl(sdir, &subs, &n_subs, err);
+    int64_t number                 = n_subs ? subs[n_subs - 1].number + 1 : 1;
+    for (size_t k = 0; k < n_subs; k++)
+        sweep_slurm_sub_free_impl(&subs[k]);
     free(subs);
     /* The unfinished runs, longest first (what a fresh submission would hold). */
-    const char **ids  = calloc(n ? n : 1, sizeof *ids);
-    size_t      *ord  = calloc(n ? n : 1, sizeof *ord);
+    const char **ids   = calloc(n ? n : 1, sizeof *ids);
+    size_t      *ord   = calloc(n ? n : 1, sizeof *ord);
     size_t       n_ids = 0;
     char        *path  = sf_strdup_printf("%s/submit-%lld.sh", sdir, (long long)number);
     if (st == SF_OK && (!ids || !ord || !path)) st = SF_SET(err, SF_ENOMEM, "out of memory");
@@ -1333,25 +1438,34 @@ enum sf_status sweep_slurm_script(const struct sweep_spec *spec, const struct sw
             if (rs.state != SWEEP_STATE_DONE && rs.state != SWEEP_STATE_DIVERGED) ord[n_ids++] = i;
         }
         for (size_t a = 1; a < n_ids; a++)
-            for (size_t b = a; b > 0 && runs[ord[b]].flops_exact > runs[ord[b - 1]].flops_exact; b--) {
+            for (size_t b = a; b > 0 && runs[ord[b]].flops_exact > runs[ord[b - 1]].flops_exact;
+                 b--) {
                 size_t tmp = ord[b];
                 ord[b]     = ord[b - 1];
                 ord[b - 1] = tmp;
             }
-        for (size_t k = 0; k < n_ids; k++) ids[k] = runs[ord[k]].id;
+        for (size_t k = 0; k < n_ids; k++)
+            ids[k] = runs[ord[k]].id;
         if (n_ids == 0) {
             *text = sf_strdup("# every run of the sweep is finished: nothing to submit\n");
             if (*text == NULL) st = SF_SET(err, SF_ENOMEM, "out of memory");
         } else {
-            char *abs_self = sweep_slurm_abs_impl(scalefit);
+            char   *abs_self = sweep_slurm_abs_impl(scalefit);
             int64_t throttle = jobs < 1 ? 1 : jobs > (int64_t)n_ids ? (int64_t)n_ids : jobs;
-            struct sweep_slurm_submit sub = {&spec->slurm, spec->name, out, abs_self ? abs_self : scalefit, path,
-                                             number, throttle,
-                                             spec->slurm.cpus_per_task > 0 ? spec->slurm.cpus_per_task
-                                                                           : (spec->base.threads > 0 ? spec->base.threads : 1),
-                                             ids, n_ids};
+            struct sweep_slurm_submit sub = {
+                &spec->slurm,
+                spec->name,
+                out,
+                abs_self ? abs_self : scalefit,
+                path,
+                number,
+                throttle,
+                spec->slurm.cpus_per_task > 0 ? spec->slurm.cpus_per_task
+                                              : (spec->base.threads > 0 ? spec->base.threads : 1),
+                ids,
+                n_ids};
             char **argv = NULL;
-            st = sweep_slurm_submission(&sub, text, &argv, err);
+            st          = sweep_slurm_submission(&sub, text, &argv, err);
             sweep_slurm_args_free(argv);
             free(abs_self);
         }

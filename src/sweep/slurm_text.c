@@ -16,11 +16,11 @@
 
 bool sweep_slurm_time_seconds(const char *t, int64_t *seconds) {
     /* M, M:S, H:M:S, D-H, D-H:M, D-H:M:S (sbatch --time). */
-    int64_t     v[4] = {0, 0, 0, 0};
-    size_t      nv = 0;
-    int64_t     days = 0;
+    int64_t     v[4]      = {0, 0, 0, 0};
+    size_t      nv        = 0;
+    int64_t     days      = 0;
     bool        have_days = false;
-    const char *p = t;
+    const char *p         = t;
     if (*p == '\0') return false;
     for (;;) {
         if (!isdigit((unsigned char)*p)) return false;
@@ -80,7 +80,7 @@ bool sweep_slurm_text_ok(const char *s) {
 // ---- scontrol show job -o ----
 
 static const char *const sweep_slurm_terminal_states[] = {
-    "COMPLETED", "FAILED",   "CANCELLED",     "TIMEOUT", "NODE_FAIL",
+    "COMPLETED", "FAILED",    "CANCELLED",     "TIMEOUT",  "NODE_FAIL",
     "PREEMPTED", "BOOT_FAIL", "OUT_OF_MEMORY", "DEADLINE", NULL};
 
 bool sweep_slurm_state_terminal(const char *state) {
@@ -98,7 +98,8 @@ bool sweep_slurm_state_running(const char *state) {
 /* True when `p` starts a "Key=" token: letters, digits and a few signs up to '='. */
 static bool sweep_slurm_key_start_impl(const char *p) {
     if (!isalpha((unsigned char)*p)) return false;
-    while (isalnum((unsigned char)*p) || *p == '_' || *p == ':' || *p == '/' || *p == '.') p++;
+    while (isalnum((unsigned char)*p) || *p == '_' || *p == ':' || *p == '/' || *p == '.')
+        p++;
     return *p == '=';
 }
 
@@ -108,7 +109,8 @@ bool sweep_slurm_field(const char *line, const char *key, char *buf, size_t n) {
         if ((p != line && p[-1] != ' ') || p[klen] != '=') continue;
         const char *v = p + klen + 1, *e = v;
         /* The value runs to the next " Key=" (values such as Reason may hold spaces). */
-        while (*e && *e != '\n' && !(*e == ' ' && (e[1] == '\0' || e[1] == '\n' || sweep_slurm_key_start_impl(e + 1))))
+        while (*e && *e != '\n' &&
+               !(*e == ' ' && (e[1] == '\0' || e[1] == '\n' || sweep_slurm_key_start_impl(e + 1))))
             e++;
         size_t len = (size_t)(e - v);
         if (len >= n) len = n - 1;
@@ -133,9 +135,10 @@ static bool sweep_slurm_expand_impl(const char *ids, const struct sweep_slurm_ta
     snprintf(list, sizeof list, "%s", ids);
     char *pct = strchr(list, '%');
     if (pct) *pct = '\0';
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char   *end;
-        errno = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        errno       = 0;
         long long a = strtoll(tok, &end, 10), b = a, step = 1;
         if (end == tok || errno) return false;
         if (*end == '-') {
@@ -152,13 +155,13 @@ static bool sweep_slurm_expand_impl(const char *ids, const struct sweep_slurm_ta
         if (*end != '\0' || b < a || b - a > 10000000) return false;
         for (long long k = a; k <= b; k += step) {
             if (*n == *cap) {
-                size_t ncap = *cap ? 2 * *cap : 16;
-                struct sweep_slurm_task *t = realloc(*tasks, ncap * sizeof *t);
+                size_t                   ncap = *cap ? 2 * *cap : 16;
+                struct sweep_slurm_task *t    = realloc(*tasks, ncap * sizeof *t);
                 if (t == NULL) return false;
                 *tasks = t;
                 *cap   = ncap;
             }
-            (*tasks)[*n] = *proto;
+            (*tasks)[*n]       = *proto;
             (*tasks)[*n].index = k;
             (*n)++;
         }
@@ -169,9 +172,9 @@ static bool sweep_slurm_expand_impl(const char *ids, const struct sweep_slurm_ta
 enum sf_status sweep_slurm_parse_jobs(const char *text, const char *script,
                                       struct sweep_slurm_task **tasks, size_t *n, bool *ours,
                                       struct sf_error *err) {
-    *tasks = NULL;
-    *n     = 0;
-    *ours  = false;
+    *tasks     = NULL;
+    *n         = 0;
+    *ours      = false;
     size_t cap = 0;
     for (const char *line = text; line && *line;) {
         const char *nl  = strchr(line, '\n');
@@ -209,12 +212,13 @@ enum sf_status sweep_slurm_parse_jobs(const char *text, const char *script,
         sweep_slurm_field(l, "JobState", t.state, sizeof t.state);
         sweep_slurm_field(l, "Reason", t.reason, sizeof t.reason);
         if (sweep_slurm_field(l, "ExitCode", v, sizeof v)) {
-            char *colon = strchr(v, ':');
+            char *colon   = strchr(v, ':');
             t.exit_code   = atoi(v);
             t.exit_signal = colon ? atoi(colon + 1) : 0;
         }
         if (sweep_slurm_field(l, "Restarts", v, sizeof v)) t.restarts = strtoll(v, NULL, 10);
-        if (sweep_slurm_field(l, "RunTime", v, sizeof v)) t.run_seconds = sweep_slurm_runtime_impl(v);
+        if (sweep_slurm_field(l, "RunTime", v, sizeof v))
+            t.run_seconds = sweep_slurm_runtime_impl(v);
         bool single = strpbrk(ids, "-,%") == NULL;
         if (!single) t.job_id[0] = '\0'; /* the pending rest has no task ids of its own yet */
         bool ok = sweep_slurm_expand_impl(ids, &t, tasks, n, &cap);
@@ -240,7 +244,8 @@ void sweep_slurm_job_name(const char *sweep_name, char *buf, size_t n) {
 
 void sweep_slurm_args_free(char **argv) {
     if (argv == NULL) return;
-    for (size_t i = 0; argv[i]; i++) free(argv[i]);
+    for (size_t i = 0; argv[i]; i++)
+        free(argv[i]);
     free(argv);
 }
 
@@ -271,12 +276,13 @@ static char *sweep_slurm_pct_impl(const char *s) {
 
 enum sf_status sweep_slurm_submission(const struct sweep_slurm_submit *s, char **script,
                                       char ***argv_out, struct sf_error *err) {
-    *script   = NULL;
-    *argv_out = NULL;
+    *script                     = NULL;
+    *argv_out                   = NULL;
     const struct sweep_slurm *o = s->settings;
     if (!sweep_slurm_text_ok(s->out_dir) || !sweep_slurm_text_ok(s->scalefit))
-        SF_FAIL(err, SF_EINVAL, "the sweep directory's path or scalefit's has a control character "
-                                "(a newline?); Slurm's files cannot name it safely");
+        SF_FAIL(err, SF_EINVAL,
+                "the sweep directory's path or scalefit's has a control character "
+                "(a newline?); Slurm's files cannot name it safely");
     if (s->out_dir[0] != '/' || s->scalefit[0] != '/')
         SF_FAIL(err, SF_EINVAL, "the Slurm executor needs absolute paths (got '%s' and '%s')",
                 s->out_dir, s->scalefit);
@@ -288,8 +294,8 @@ enum sf_status sweep_slurm_submission(const struct sweep_slurm_submit *s, char *
     char   name[160], num[64];
     sweep_slurm_job_name(s->sweep_name, name, sizeof name);
     bool ok = argv != NULL && logs != NULL;
-    ok = ok && sweep_slurm_arg_impl(argv, &n, "%s", "sbatch");
-    ok = ok && sweep_slurm_arg_impl(argv, &n, "%s", "--parsable");
+    ok      = ok && sweep_slurm_arg_impl(argv, &n, "%s", "sbatch");
+    ok      = ok && sweep_slurm_arg_impl(argv, &n, "%s", "--parsable");
     snprintf(num, sizeof num, "0-%zu%%%lld", s->n_tasks - 1, (long long)s->throttle);
     ok = ok && sweep_slurm_arg_impl(argv, &n, "--array=%s", num);
     ok = ok && sweep_slurm_arg_impl(argv, &n, "--job-name=%s", name);
@@ -311,7 +317,8 @@ enum sf_status sweep_slurm_submission(const struct sweep_slurm_submit *s, char *
     if (o->mem[0]) ok = ok && sweep_slurm_arg_impl(argv, &n, "--mem=%s", o->mem);
     if (o->account[0]) ok = ok && sweep_slurm_arg_impl(argv, &n, "--account=%s", o->account);
     if (o->qos[0]) ok = ok && sweep_slurm_arg_impl(argv, &n, "--qos=%s", o->qos);
-    for (size_t i = 0; i < o->n_extra; i++) ok = ok && sweep_slurm_arg_impl(argv, &n, "%s", o->extra[i]);
+    for (size_t i = 0; i < o->n_extra; i++)
+        ok = ok && sweep_slurm_arg_impl(argv, &n, "%s", o->extra[i]);
     ok = ok && sweep_slurm_arg_impl(argv, &n, "%s", s->script_path);
     free(logs);
     if (!ok) {
@@ -328,14 +335,18 @@ enum sf_status sweep_slurm_submission(const struct sweep_slurm_submit *s, char *
     sweep_slurm_quote(&b, s->sweep_name);
     sf_buf_printf(&b, ": %zu run%s as one Slurm job array, at most %lld at a time.\n", s->n_tasks,
                   s->n_tasks == 1 ? "" : "s", (long long)s->throttle);
-    sf_buf_puts(&b, "# Written by `scalefit run`; submitted without a shell as these arguments (quoted here):\n#  ");
+    sf_buf_puts(&b, "# Written by `scalefit run`; submitted without a shell as these arguments "
+                    "(quoted here):\n#  ");
     for (size_t i = 0; i < n; i++) {
         sf_buf_puts(&b, " ");
         sweep_slurm_quote(&b, argv[i]);
     }
-    sf_buf_puts(&b, "\n# Task i trains run i of the list below (submit-N.tasks beside this script says the same).\n"
-                    "# Slurm sends SIGTERM before the time limit and the trainer checkpoints; a task that\n"
-                    "# Slurm requeues runs this script again and the trainer resumes from its checkpoint.\n");
+    sf_buf_puts(
+        &b,
+        "\n# Task i trains run i of the list below (submit-N.tasks beside this script says the "
+        "same).\n"
+        "# Slurm sends SIGTERM before the time limit and the trainer checkpoints; a task that\n"
+        "# Slurm requeues runs this script again and the trainer resumes from its checkpoint.\n");
     sf_buf_puts(&b, "out=");
     sweep_slurm_quote(&b, s->out_dir);
     sf_buf_puts(&b, "\nscalefit=");
@@ -346,24 +357,24 @@ enum sf_status sweep_slurm_submission(const struct sweep_slurm_submit *s, char *
         sweep_slurm_quote(&b, s->run_ids[i]);
         sf_buf_puts(&b, " ;;\n");
     }
-    sf_buf_puts(&b,
-                "*) echo \"scalefit: error: task '${SLURM_ARRAY_TASK_ID-}' is not part of this "
-                "submission\" >&2; exit 2 ;;\n"
-                "esac\n"
-                "dir=\"$out/runs/$run\"\n"
-                "if [ ! -d \"$dir\" ]; then\n"
-                "    echo \"scalefit: error: $dir is not visible on $(hostname): the sweep directory "
-                "must be on a filesystem every node sees\" >&2\n"
-                "    exit 2\n"
-                "fi\n"
-                "if [ ! -x \"$scalefit\" ]; then\n"
-                "    echo \"scalefit: error: $scalefit is not executable on $(hostname): scalefit "
-                "must be installed where every node sees it\" >&2\n"
-                "    exit 2\n"
-                "fi\n"
-                "echo \"scalefit: task ${SLURM_ARRAY_JOB_ID-}_${SLURM_ARRAY_TASK_ID-} (restart "
-                "${SLURM_RESTART_COUNT:-0}) trains run $run on $(hostname)\"\n"
-                "exec \"$scalefit\" train --run-dir \"$dir\"\n");
+    sf_buf_puts(
+        &b, "*) echo \"scalefit: error: task '${SLURM_ARRAY_TASK_ID-}' is not part of this "
+            "submission\" >&2; exit 2 ;;\n"
+            "esac\n"
+            "dir=\"$out/runs/$run\"\n"
+            "if [ ! -d \"$dir\" ]; then\n"
+            "    echo \"scalefit: error: $dir is not visible on $(hostname): the sweep directory "
+            "must be on a filesystem every node sees\" >&2\n"
+            "    exit 2\n"
+            "fi\n"
+            "if [ ! -x \"$scalefit\" ]; then\n"
+            "    echo \"scalefit: error: $scalefit is not executable on $(hostname): scalefit "
+            "must be installed where every node sees it\" >&2\n"
+            "    exit 2\n"
+            "fi\n"
+            "echo \"scalefit: task ${SLURM_ARRAY_JOB_ID-}_${SLURM_ARRAY_TASK_ID-} (restart "
+            "${SLURM_RESTART_COUNT:-0}) trains run $run on $(hostname)\"\n"
+            "exec \"$scalefit\" train --run-dir \"$dir\"\n");
     if (b.failed) {
         sf_buf_free(&b);
         sweep_slurm_args_free(argv);

@@ -26,11 +26,11 @@ static void sweep_where_impl(const struct sweep_ctx *c, const yaml_node_t *node,
     sf_yaml_where(buf, n, c->path, node);
 }
 
-#define SWEEP_ERR(c, node, ...)                                                                 \
-    do {                                                                                        \
-        char w_[1200];                                                                          \
-        sweep_where_impl((c), (node), w_, sizeof w_);                                           \
-        sf_diag_add((c)->diags, true, w_, __VA_ARGS__);                                         \
+#define SWEEP_ERR(c, node, ...)                                                                    \
+    do {                                                                                           \
+        char w_[1200];                                                                             \
+        sweep_where_impl((c), (node), w_, sizeof w_);                                              \
+        sf_diag_add((c)->diags, true, w_, __VA_ARGS__);                                            \
     } while (0)
 
 static const char *sweep_kind_impl(const yaml_node_t *n) {
@@ -111,7 +111,8 @@ static bool sweep_check_keys_impl(struct sweep_ctx *c, const char *section, cons
         SWEEP_ERR(c, map, "'%s' must be a mapping, not %s", section, sweep_kind_impl(map));
         return false;
     }
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *kn  = yaml_document_get_node(c->doc, p->key);
         const char  *key = sf_yaml_scalar(kn);
         if (key == NULL) {
@@ -119,7 +120,8 @@ static bool sweep_check_keys_impl(struct sweep_ctx *c, const char *section, cons
             continue;
         }
         bool ok = false;
-        for (size_t i = 0; known[i]; i++) ok |= strcmp(known[i], key) == 0;
+        for (size_t i = 0; known[i]; i++)
+            ok |= strcmp(known[i], key) == 0;
         if (ok) {
             for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
                 const char *other = sf_yaml_scalar(yaml_document_get_node(c->doc, q->key));
@@ -156,7 +158,8 @@ static bool sweep_get_numbers_impl(struct sweep_ctx *c, const char *name, const 
         return true;
     }
     if (v->type != YAML_SEQUENCE_NODE) {
-        SWEEP_ERR(c, v, "'%s' must be a number or a list of numbers, not %s", name, sweep_kind_impl(v));
+        SWEEP_ERR(c, v, "'%s' must be a number or a list of numbers, not %s", name,
+                  sweep_kind_impl(v));
         return false;
     }
     size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
@@ -195,59 +198,85 @@ static bool sweep_plain_name_impl(const char *s) {
 
 // ---- sections ----
 
-static const char *const sweep_root_keys[]  = {"name", "data", "model", "train", "runner",
-                                               "fit", "plots", NULL};
-static const char *const sweep_model_keys[] = {"sizes", "shapes", "aspect", "head_dim",
-                                               "min_heads", "d_ff", "d_attn", "n_ctx",
+static const char *const sweep_root_keys[]  = {"name",   "data", "model", "train",
+                                               "runner", "fit",  "plots", NULL};
+static const char *const sweep_model_keys[] = {"sizes",          "shapes", "aspect", "head_dim",
+                                               "min_heads",      "d_ff",   "d_attn", "n_ctx",
                                                "tie_embeddings", NULL};
-static const char *const sweep_shape_keys[] = {"n_layer", "d_model", "n_head", "d_ff", "d_attn", NULL};
+static const char *const sweep_shape_keys[] = {"n_layer", "d_model", "n_head",
+                                               "d_ff",    "d_attn",  NULL};
 /* The sweep's own keys under train; the engine's run.yaml keys are accepted there too. */
-static const char *const sweep_train_own[] = {"steps", "tokens", "flops", "tokens_per_param",
-                                              "lr", "seeds", NULL};
-static const char *const sweep_train_elsewhere[] = {
-    "n_layer", "under 'model' (shapes or sizes)", "d_model", "under 'model' (shapes or sizes)",
-    "n_head", "under 'model' (head_dim or shapes)", "d_ff", "under 'model'", "d_attn",
-    "under 'model'", "n_ctx", "under 'model'", "tie_embeddings", "under 'model'", "threads",
-    "under 'runner'", "seed", "as 'seeds' (a list or a count)", "data", "at the top level",
-    NULL};
-static const char *const sweep_runner_keys[] = {"executor", "jobs", "threads", "slurm", NULL};
-static const char *const sweep_slurm_keys[]  = {"partition", "time", "cpus_per_task", "mem",
-                                                "account", "qos", "extra", "signal_seconds",
-                                                "max_resubmits", "poll_seconds", NULL};
-static const char *const sweep_fit_keys[]    = {"bootstrap", "seed", "level", "laws", NULL};
-static const char *const sweep_law_keys[]    = {"name", "law", "x", "d", "y", "min_params",
-                                                "max_params", "min_tokens", "min_flops",
-                                                "holdout_min_params", "frontier_fit", NULL};
+static const char *const sweep_train_own[]       = {"steps", "tokens", "flops", "tokens_per_param",
+                                                    "lr",    "seeds",  NULL};
+static const char *const sweep_train_elsewhere[] = {"n_layer",
+                                                    "under 'model' (shapes or sizes)",
+                                                    "d_model",
+                                                    "under 'model' (shapes or sizes)",
+                                                    "n_head",
+                                                    "under 'model' (head_dim or shapes)",
+                                                    "d_ff",
+                                                    "under 'model'",
+                                                    "d_attn",
+                                                    "under 'model'",
+                                                    "n_ctx",
+                                                    "under 'model'",
+                                                    "tie_embeddings",
+                                                    "under 'model'",
+                                                    "threads",
+                                                    "under 'runner'",
+                                                    "seed",
+                                                    "as 'seeds' (a list or a count)",
+                                                    "data",
+                                                    "at the top level",
+                                                    NULL};
+static const char *const sweep_runner_keys[]     = {"executor", "jobs", "threads", "slurm", NULL};
+static const char *const sweep_slurm_keys[]      = {
+         "partition", "time",           "cpus_per_task", "mem",          "account", "qos",
+         "extra",     "signal_seconds", "max_resubmits", "poll_seconds", NULL};
+static const char *const sweep_fit_keys[] = {"bootstrap", "seed", "level", "laws", NULL};
+static const char *const sweep_law_keys[] = {
+    "name",         "law",        "x",          "d",         "y",
+    "min_params",   "max_params", "min_tokens", "min_flops", "holdout_min_params",
+    "frontier_fit", NULL};
 
-static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m, struct sweep_spec *s) {
+static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m,
+                                   struct sweep_spec *s) {
     if (!sweep_check_keys_impl(c, "model", m, sweep_model_keys, NULL)) return;
     const yaml_node_t *v;
     int64_t            iv;
     double             dv;
-    if ((v = sf_yaml_map_get(c->doc, m, "aspect")) && sweep_get_double_impl(c, "aspect", v, 0, 1e6, true, &dv))
+    if ((v = sf_yaml_map_get(c->doc, m, "aspect")) &&
+        sweep_get_double_impl(c, "aspect", v, 0, 1e6, true, &dv))
         s->aspect = dv;
-    if ((v = sf_yaml_map_get(c->doc, m, "head_dim")) && sweep_get_int_impl(c, "head_dim", v, 1, 1 << 20, &iv))
+    if ((v = sf_yaml_map_get(c->doc, m, "head_dim")) &&
+        sweep_get_int_impl(c, "head_dim", v, 1, 1 << 20, &iv))
         s->head_dim = iv;
-    if ((v = sf_yaml_map_get(c->doc, m, "min_heads")) && sweep_get_int_impl(c, "min_heads", v, 1, 1 << 20, &iv))
+    if ((v = sf_yaml_map_get(c->doc, m, "min_heads")) &&
+        sweep_get_int_impl(c, "min_heads", v, 1, 1 << 20, &iv))
         s->min_heads = iv;
-    if ((v = sf_yaml_map_get(c->doc, m, "d_ff")) && sweep_get_double_impl(c, "d_ff", v, 0, 1e3, true, &dv))
+    if ((v = sf_yaml_map_get(c->doc, m, "d_ff")) &&
+        sweep_get_double_impl(c, "d_ff", v, 0, 1e3, true, &dv))
         s->d_ff_mult = dv;
-    if ((v = sf_yaml_map_get(c->doc, m, "d_attn")) && sweep_get_double_impl(c, "d_attn", v, 0, 1e3, true, &dv))
+    if ((v = sf_yaml_map_get(c->doc, m, "d_attn")) &&
+        sweep_get_double_impl(c, "d_attn", v, 0, 1e3, true, &dv))
         s->d_attn_mult = dv;
-    if ((v = sf_yaml_map_get(c->doc, m, "n_ctx")) && sweep_get_int_impl(c, "n_ctx", v, 1, 1 << 20, &iv))
+    if ((v = sf_yaml_map_get(c->doc, m, "n_ctx")) &&
+        sweep_get_int_impl(c, "n_ctx", v, 1, 1 << 20, &iv))
         s->base.n_ctx = iv;
     bool bv;
-    if ((v = sf_yaml_map_get(c->doc, m, "tie_embeddings")) && sweep_get_bool_impl(c, "tie_embeddings", v, &bv))
+    if ((v = sf_yaml_map_get(c->doc, m, "tie_embeddings")) &&
+        sweep_get_bool_impl(c, "tie_embeddings", v, &bv))
         s->base.tie_embeddings = bv;
-    const yaml_node_t *sizes = sf_yaml_map_get(c->doc, m, "sizes");
+    const yaml_node_t *sizes  = sf_yaml_map_get(c->doc, m, "sizes");
     const yaml_node_t *shapes = sf_yaml_map_get(c->doc, m, "shapes");
     if (sizes && shapes) {
         SWEEP_ERR(c, shapes, "give 'sizes' or 'shapes', not both");
         return;
     }
     if (!sizes && !shapes) {
-        SWEEP_ERR(c, m, "'model' needs 'sizes' (target non-embedding parameter counts) or "
-                        "'shapes' (explicit n_layer and d_model)");
+        SWEEP_ERR(c, m,
+                  "'model' needs 'sizes' (target non-embedding parameter counts) or "
+                  "'shapes' (explicit n_layer and d_model)");
         return;
     }
     if (sizes) {
@@ -264,24 +293,26 @@ static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m, st
         }
         for (size_t i = 0; i < n; i++) {
             s->shapes[i].target = t[i];
-            const yaml_node_t *it = sizes->type == YAML_SEQUENCE_NODE
-                                        ? yaml_document_get_node(c->doc, sizes->data.sequence.items.start[i])
-                                        : sizes;
+            const yaml_node_t *it =
+                sizes->type == YAML_SEQUENCE_NODE
+                    ? yaml_document_get_node(c->doc, sizes->data.sequence.items.start[i])
+                    : sizes;
             sweep_where_impl(c, it, s->shapes[i].where, sizeof s->shapes[i].where);
         }
         s->n_shapes = n;
         free(t);
         return;
     }
-    if (shapes->type != YAML_SEQUENCE_NODE || shapes->data.sequence.items.top == shapes->data.sequence.items.start) {
+    if (shapes->type != YAML_SEQUENCE_NODE ||
+        shapes->data.sequence.items.top == shapes->data.sequence.items.start) {
         SWEEP_ERR(c, shapes, "'shapes' must be a non-empty list of {n_layer, d_model, ...}");
         return;
     }
-    size_t n = (size_t)(shapes->data.sequence.items.top - shapes->data.sequence.items.start);
+    size_t n  = (size_t)(shapes->data.sequence.items.top - shapes->data.sequence.items.start);
     s->shapes = calloc(n, sizeof *s->shapes);
     if (s->shapes == NULL) return;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t       *sh = yaml_document_get_node(c->doc, shapes->data.sequence.items.start[i]);
+        yaml_node_t *sh = yaml_document_get_node(c->doc, shapes->data.sequence.items.start[i]);
         struct sweep_shape *o = &s->shapes[s->n_shapes++];
         sweep_where_impl(c, sh, o->where, sizeof o->where);
         if (!sweep_check_keys_impl(c, "shapes", sh, sweep_shape_keys, NULL)) continue;
@@ -294,7 +325,7 @@ static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m, st
             else
                 sweep_get_int_impl(c, need[k], x, 1, 1 << 20, dst[k]);
         }
-        const char *opt[] = {"n_head", "d_ff", "d_attn"};
+        const char *opt[]  = {"n_head", "d_ff", "d_attn"};
         int64_t    *odst[] = {&o->n_head, &o->d_ff, &o->d_attn};
         for (size_t k = 0; k < 3; k++) {
             const yaml_node_t *x = sf_yaml_map_get(c->doc, sh, opt[k]);
@@ -318,21 +349,26 @@ static void sweep_parse_lr_impl(struct sweep_ctx *c, const yaml_node_t *v, struc
     const yaml_node_t *dref = sf_yaml_map_get(c->doc, v, "d_ref");
     const yaml_node_t *nref = sf_yaml_map_get(c->doc, v, "n_ref");
     const yaml_node_t *pw   = sf_yaml_map_get(c->doc, v, "power");
-    if (base == NULL) SWEEP_ERR(c, v, "the lr rule needs 'base' (the lr at the reference size)");
-    else if (sweep_get_double_impl(c, "lr.base", base, 0, 10, true, &d)) s->lr_base = d;
+    if (base == NULL)
+        SWEEP_ERR(c, v, "the lr rule needs 'base' (the lr at the reference size)");
+    else if (sweep_get_double_impl(c, "lr.base", base, 0, 10, true, &d))
+        s->lr_base = d;
     if ((dref == NULL) == (nref == NULL)) {
-        SWEEP_ERR(c, v, "the lr rule needs exactly one of 'd_ref' (lr = base·(d_ref/d_model)^power) "
-                        "and 'n_ref' (lr = base·(n_ref/N)^power)");
+        SWEEP_ERR(c, v,
+                  "the lr rule needs exactly one of 'd_ref' (lr = base·(d_ref/d_model)^power) "
+                  "and 'n_ref' (lr = base·(n_ref/N)^power)");
         return;
     }
     s->lr_rule = dref ? SWEEP_LR_RULE_D_MODEL : SWEEP_LR_RULE_PARAMS;
-    if (sweep_get_double_impl(c, dref ? "lr.d_ref" : "lr.n_ref", dref ? dref : nref, 0, INFINITY, true, &d))
+    if (sweep_get_double_impl(c, dref ? "lr.d_ref" : "lr.n_ref", dref ? dref : nref, 0, INFINITY,
+                              true, &d))
         s->lr_ref = d;
     s->lr_power = 0.5;
     if (pw && sweep_get_double_impl(c, "lr.power", pw, -10, 10, false, &d)) s->lr_power = d;
 }
 
-static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t, struct sweep_spec *s) {
+static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t,
+                                   struct sweep_spec *s) {
     if (t->type != YAML_MAPPING_NODE) {
         SWEEP_ERR(c, t, "'train' must be a mapping, not %s", sweep_kind_impl(t));
         return;
@@ -340,7 +376,8 @@ static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t, st
     /* Keys that belong elsewhere are reported here and kept from the engine's parser. */
     const char *skip[64];
     size_t      n_skip = 0;
-    for (size_t i = 0; sweep_train_own[i]; i++) skip[n_skip++] = sweep_train_own[i];
+    for (size_t i = 0; sweep_train_own[i]; i++)
+        skip[n_skip++] = sweep_train_own[i];
     for (yaml_node_pair_t *p = t->data.mapping.pairs.start; p < t->data.mapping.pairs.top; p++) {
         yaml_node_t *kn  = yaml_document_get_node(c->doc, p->key);
         const char  *key = sf_yaml_scalar(kn);
@@ -356,7 +393,7 @@ static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t, st
     model_config_parse_mapping(c->path, c->doc, t, skip, &s->base, c->diags);
     /* The length of each run: exactly one kind, a value or a list of budgets. */
     static const char *const kinds[] = {"steps", "tokens", "flops", "tokens_per_param"};
-    const yaml_node_t *found = NULL;
+    const yaml_node_t       *found   = NULL;
     for (size_t k = 0; k < 4; k++) {
         const yaml_node_t *v = sf_yaml_map_get(c->doc, t, kinds[k]);
         if (v == NULL) continue;
@@ -373,8 +410,9 @@ static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t, st
                     SWEEP_ERR(c, v, "'steps' must be whole numbers");
     }
     if (found == NULL)
-        SWEEP_ERR(c, t, "'train' needs the length of each run: steps, tokens, flops (C = 6·N·tokens "
-                        "per run) or tokens_per_param; a list gives several budgets");
+        SWEEP_ERR(c, t,
+                  "'train' needs the length of each run: steps, tokens, flops (C = 6·N·tokens "
+                  "per run) or tokens_per_param; a list gives several budgets");
     const yaml_node_t *lr = sf_yaml_map_get(c->doc, t, "lr");
     if (lr) sweep_parse_lr_impl(c, lr, s);
     const yaml_node_t *seeds = sf_yaml_map_get(c->doc, t, "seeds");
@@ -384,7 +422,8 @@ static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t, st
             free(s->seeds);
             s->seeds   = calloc((size_t)k, sizeof *s->seeds);
             s->n_seeds = s->seeds ? (size_t)k : 0;
-            for (size_t i = 0; i < s->n_seeds; i++) s->seeds[i] = i + 1;
+            for (size_t i = 0; i < s->n_seeds; i++)
+                s->seeds[i] = i + 1;
         }
     } else if (seeds) {
         double *v;
@@ -402,12 +441,14 @@ static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t, st
     }
 }
 
-static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r, struct sweep_spec *s) {
+static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r,
+                                    struct sweep_spec *s) {
     if (!sweep_check_keys_impl(c, "runner", r, sweep_runner_keys, NULL)) return;
     const yaml_node_t *v;
     int64_t            iv;
     char               buf[32];
-    if ((v = sf_yaml_map_get(c->doc, r, "executor")) && sweep_get_string_impl(c, "executor", v, buf, sizeof buf)) {
+    if ((v = sf_yaml_map_get(c->doc, r, "executor")) &&
+        sweep_get_string_impl(c, "executor", v, buf, sizeof buf)) {
         if (strcmp(buf, "local") == 0)
             s->executor = SWEEP_EXECUTOR_LOCAL;
         else if (strcmp(buf, "slurm") == 0)
@@ -415,8 +456,10 @@ static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r, s
         else
             SWEEP_ERR(c, v, "'executor' must be local or slurm, not %s", buf);
     }
-    if ((v = sf_yaml_map_get(c->doc, r, "jobs")) && sweep_get_int_impl(c, "jobs", v, 1, 4096, &iv)) s->jobs = iv;
-    if ((v = sf_yaml_map_get(c->doc, r, "threads")) && sweep_get_int_impl(c, "threads", v, 1, 1024, &iv))
+    if ((v = sf_yaml_map_get(c->doc, r, "jobs")) && sweep_get_int_impl(c, "jobs", v, 1, 4096, &iv))
+        s->jobs = iv;
+    if ((v = sf_yaml_map_get(c->doc, r, "threads")) &&
+        sweep_get_int_impl(c, "threads", v, 1, 1024, &iv))
         s->base.threads = iv;
     const yaml_node_t *sl = sf_yaml_map_get(c->doc, r, "slurm");
     if (sl == NULL || !sweep_check_keys_impl(c, "slurm", sl, sweep_slurm_keys, NULL)) return;
@@ -425,25 +468,32 @@ static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r, s
         const char *key;
         char       *dst;
         size_t      n;
-    } strs[] = {{"partition", o->partition, sizeof o->partition}, {"time", o->time, sizeof o->time},
-                {"account", o->account, sizeof o->account},       {"qos", o->qos, sizeof o->qos},
+    } strs[] = {{"partition", o->partition, sizeof o->partition},
+                {"time", o->time, sizeof o->time},
+                {"account", o->account, sizeof o->account},
+                {"qos", o->qos, sizeof o->qos},
                 {"mem", o->mem, sizeof o->mem}};
     for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
         if ((v = sf_yaml_map_get(c->doc, sl, strs[k].key)))
             sweep_get_string_impl(c, strs[k].key, v, strs[k].dst, strs[k].n);
-    if ((v = sf_yaml_map_get(c->doc, sl, "cpus_per_task")) && sweep_get_int_impl(c, "cpus_per_task", v, 1, 4096, &iv))
+    if ((v = sf_yaml_map_get(c->doc, sl, "cpus_per_task")) &&
+        sweep_get_int_impl(c, "cpus_per_task", v, 1, 4096, &iv))
         o->cpus_per_task = iv;
-    if ((v = sf_yaml_map_get(c->doc, sl, "signal_seconds")) && sweep_get_int_impl(c, "signal_seconds", v, 1, 86400, &iv))
+    if ((v = sf_yaml_map_get(c->doc, sl, "signal_seconds")) &&
+        sweep_get_int_impl(c, "signal_seconds", v, 1, 86400, &iv))
         o->signal_seconds = iv;
-    if ((v = sf_yaml_map_get(c->doc, sl, "max_resubmits")) && sweep_get_int_impl(c, "max_resubmits", v, 0, 100, &iv))
+    if ((v = sf_yaml_map_get(c->doc, sl, "max_resubmits")) &&
+        sweep_get_int_impl(c, "max_resubmits", v, 0, 100, &iv))
         o->max_resubmits = iv;
-    if ((v = sf_yaml_map_get(c->doc, sl, "poll_seconds")) && sweep_get_int_impl(c, "poll_seconds", v, 1, 3600, &iv))
+    if ((v = sf_yaml_map_get(c->doc, sl, "poll_seconds")) &&
+        sweep_get_int_impl(c, "poll_seconds", v, 1, 3600, &iv))
         o->poll_seconds = iv;
     if ((v = sf_yaml_map_get(c->doc, sl, "extra"))) {
         if (v->type != YAML_SEQUENCE_NODE) {
             SWEEP_ERR(c, v, "'extra' must be a list of sbatch options, one argument each");
         } else {
-            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            for (yaml_node_item_t *it = v->data.sequence.items.start;
+                 it < v->data.sequence.items.top; it++) {
                 yaml_node_t *x = yaml_document_get_node(c->doc, *it);
                 if (o->n_extra == 16) {
                     SWEEP_ERR(c, x, "at most 16 extra sbatch options");
@@ -462,11 +512,14 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
     const yaml_node_t *v;
     int64_t            iv;
     double             dv;
-    if ((v = sf_yaml_map_get(c->doc, f, "bootstrap")) && sweep_get_int_impl(c, "bootstrap", v, 0, 1000000, &iv))
+    if ((v = sf_yaml_map_get(c->doc, f, "bootstrap")) &&
+        sweep_get_int_impl(c, "bootstrap", v, 0, 1000000, &iv))
         s->bootstrap = (size_t)iv;
-    if ((v = sf_yaml_map_get(c->doc, f, "seed")) && sweep_get_int_impl(c, "seed", v, 0, INT64_MAX, &iv))
+    if ((v = sf_yaml_map_get(c->doc, f, "seed")) &&
+        sweep_get_int_impl(c, "seed", v, 0, INT64_MAX, &iv))
         s->fit_seed = (uint64_t)iv;
-    if ((v = sf_yaml_map_get(c->doc, f, "level")) && sweep_get_double_impl(c, "level", v, 0, 1, true, &dv)) {
+    if ((v = sf_yaml_map_get(c->doc, f, "level")) &&
+        sweep_get_double_impl(c, "level", v, 0, 1, true, &dv)) {
         if (dv >= 1)
             SWEEP_ERR(c, v, "'level' must lie strictly between 0 and 1");
         else
@@ -491,7 +544,8 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         if (!sweep_check_keys_impl(c, "laws", ln, sweep_law_keys, NULL)) continue;
         char buf[64];
         if ((v = sf_yaml_map_get(c->doc, ln, "law")) == NULL) {
-            SWEEP_ERR(c, ln, "a fit needs 'law' (power, power+const, chinchilla, kaplan-nd, frontier)");
+            SWEEP_ERR(c, ln,
+                      "a fit needs 'law' (power, power+const, chinchilla, kaplan-nd, frontier)");
         } else if (sweep_get_string_impl(c, "law", v, buf, sizeof buf)) {
             enum fit_law_kind k;
             if (!fit_law_from_name(buf, &k)) {
@@ -505,9 +559,11 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         if ((v = sf_yaml_map_get(c->doc, ln, "name")) == NULL)
             SWEEP_ERR(c, ln, "a fit needs 'name' (its folder under fits/)");
         else if (sweep_get_string_impl(c, "name", v, o->name, sizeof o->name)) {
-            if (!sweep_plain_name_impl(o->name)) SWEEP_ERR(c, v, "fit name '%s' must be a plain folder name", o->name);
+            if (!sweep_plain_name_impl(o->name))
+                SWEEP_ERR(c, v, "fit name '%s' must be a plain folder name", o->name);
             for (size_t j = 0; j + 1 < s->n_fits; j++)
-                if (strcmp(s->fits[j].name, o->name) == 0) SWEEP_ERR(c, v, "fit name '%s' used twice", o->name);
+                if (strcmp(s->fits[j].name, o->name) == 0)
+                    SWEEP_ERR(c, v, "fit name '%s' used twice", o->name);
         }
         struct {
             const char *key;
@@ -519,8 +575,10 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         struct {
             const char *key;
             double     *dst;
-        } nums[] = {{"min_params", &o->min_params}, {"max_params", &o->max_params},
-                    {"min_tokens", &o->min_tokens}, {"min_flops", &o->min_flops},
+        } nums[] = {{"min_params", &o->min_params},
+                    {"max_params", &o->max_params},
+                    {"min_tokens", &o->min_tokens},
+                    {"min_flops", &o->min_flops},
                     {"holdout_min_params", &o->holdout_min_params}};
         for (size_t k = 0; k < 5; k++)
             if ((v = sf_yaml_map_get(c->doc, ln, nums[k].key)))
@@ -550,20 +608,20 @@ void sweep_spec_free(struct sweep_spec *s) {
 
 /* Defaults of everything the file may leave out. */
 static void sweep_spec_defaults_impl(struct sweep_spec *s) {
-    s->base        = model_config_default();
-    s->aspect      = 10;  /* Henighan's models: d_model / n_layer about 10 */
-    s->head_dim    = 64;  /* n_head = max(2, d_model / 64), as Henighan */
-    s->min_heads   = 2;
-    s->d_ff_mult   = 4;
-    s->d_attn_mult = 1;
-    s->lr_rule     = SWEEP_LR_RULE_CONSTANT;
-    s->lr_base     = s->base.lr;
-    s->jobs        = 0;
-    s->executor    = SWEEP_EXECUTOR_LOCAL;
-    s->bootstrap   = 1000;
-    s->fit_seed    = 1;
-    s->level       = 0.95;
-    s->plots       = true;
+    s->base                 = model_config_default();
+    s->aspect               = 10; /* Henighan's models: d_model / n_layer about 10 */
+    s->head_dim             = 64; /* n_head = max(2, d_model / 64), as Henighan */
+    s->min_heads            = 2;
+    s->d_ff_mult            = 4;
+    s->d_attn_mult          = 1;
+    s->lr_rule              = SWEEP_LR_RULE_CONSTANT;
+    s->lr_base              = s->base.lr;
+    s->jobs                 = 0;
+    s->executor             = SWEEP_EXECUTOR_LOCAL;
+    s->bootstrap            = 1000;
+    s->fit_seed             = 1;
+    s->level                = 0.95;
+    s->plots                = true;
     s->slurm.signal_seconds = 60;
     s->slurm.max_resubmits  = 3;
     s->slurm.poll_seconds   = 5;
@@ -587,12 +645,13 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         free(s->base_dir);
         s->base_dir = sf_strdup("/");
     }
-    struct sweep_ctx c = {path, &doc, diags};
+    struct sweep_ctx c    = {path, &doc, diags};
     yaml_node_t     *root = yaml_document_get_root_node(&doc);
     if (sweep_check_keys_impl(&c, "the sweep", root, sweep_root_keys, NULL)) {
         const yaml_node_t *v;
         if ((v = sf_yaml_map_get(&doc, root, "name")) == NULL)
-            SWEEP_ERR(&c, root, "the sweep needs a 'name' (the default output folder is runs/NAME)");
+            SWEEP_ERR(&c, root,
+                      "the sweep needs a 'name' (the default output folder is runs/NAME)");
         else if (sweep_get_string_impl(&c, "name", v, s->name, sizeof s->name) &&
                  !sweep_plain_name_impl(s->name))
             SWEEP_ERR(&c, v, "'name' must be a plain folder name, not '%s'", s->name);
@@ -624,7 +683,8 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
             sweep_parse_train_impl(&c, train, s);
         if ((v = sf_yaml_map_get(&doc, root, "runner"))) sweep_parse_runner_impl(&c, v, s);
         if ((v = sf_yaml_map_get(&doc, root, "fit"))) sweep_parse_fit_impl(&c, v, s);
-        if ((v = sf_yaml_map_get(&doc, root, "plots"))) sweep_get_bool_impl(&c, "plots", v, &s->plots);
+        if ((v = sf_yaml_map_get(&doc, root, "plots")))
+            sweep_get_bool_impl(&c, "plots", v, &s->plots);
         if (s->n_seeds == 0) {
             s->seeds   = calloc(1, sizeof *s->seeds);
             s->n_seeds = s->seeds ? 1 : 0;

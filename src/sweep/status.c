@@ -17,8 +17,10 @@ enum sf_status sweep_status_print(const char *out_dir, FILE *out, struct sf_erro
     if (rp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     if (!sf_path_exists(rp)) {
         free(rp);
-        SF_FAIL_AT(err, SF_EINVAL, out_dir, "not a sweep directory (no results.csv): run "
-                                            "`scalefit run SWEEP.yaml --out %s` first", out_dir);
+        SF_FAIL_AT(err, SF_EINVAL, out_dir,
+                   "not a sweep directory (no results.csv): run "
+                   "`scalefit run SWEEP.yaml --out %s` first",
+                   out_dir);
     }
     enum sf_status st = sf_csv_read(rp, &t, err);
     free(rp);
@@ -29,8 +31,8 @@ enum sf_status sweep_status_print(const char *out_dir, FILE *out, struct sf_erro
         SF_FAIL_AT(err, SF_EINVAL, out_dir, "results.csv lacks DESIGN.md's columns");
     }
     size_t counts[6] = {0};
-    fprintf(out, "%-24s %-11s %15s %10s %12s  %s\n", "run", "state", "step", "eval loss",
-            "N", "reason");
+    fprintf(out, "%-24s %-11s %15s %10s %12s  %s\n", "run", "state", "step", "eval loss", "N",
+            "reason");
     for (size_t i = 0; i < t.n_rows; i++) {
         const char            *id = t.rows[i].fields[c_run];
         struct sweep_run_state rs;
@@ -56,10 +58,12 @@ enum sf_status sweep_status_print(const char *out_dir, FILE *out, struct sf_erro
         fprintf(out, "%-24s %-11s %15s %10s %12s  %s\n", id, sweep_state_name(rs.state), step, loss,
                 t.rows[i].fields[c_n], rs.reason);
     }
-    fprintf(out, "%zu runs: %zu done, %zu running, %zu pending, %zu diverged, %zu failed, %zu "
-                 "interrupted\n",
-            t.n_rows, counts[SWEEP_STATE_DONE], counts[SWEEP_STATE_RUNNING], counts[SWEEP_STATE_PENDING],
-            counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED], counts[SWEEP_STATE_INTERRUPTED]);
+    fprintf(out,
+            "%zu runs: %zu done, %zu running, %zu pending, %zu diverged, %zu failed, %zu "
+            "interrupted\n",
+            t.n_rows, counts[SWEEP_STATE_DONE], counts[SWEEP_STATE_RUNNING],
+            counts[SWEEP_STATE_PENDING], counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
+            counts[SWEEP_STATE_INTERRUPTED]);
     sf_csv_free(&t);
     return SF_OK;
 }

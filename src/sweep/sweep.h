@@ -52,39 +52,39 @@ struct sweep_shape {
 struct sweep_fit {
     char              name[64];
     enum fit_law_kind law;
-    char              x[32];  /* power, power+const: a results.csv column (default
-                                 params_nonembed); chinchilla, kaplan-nd: N column */
-    char              d[32];  /* two-variable laws: the D column (default tokens) */
-    char              y[32];  /* results.csv column (default best_eval_loss, or its _cv) */
-    double            min_params, max_params;   /* exclusions (0: none) */
-    double            min_tokens, min_flops;    /* frontier: drop warm-up points */
-    double            holdout_min_params;       /* hold out runs with N >= this (0: none) */
-    bool              frontier_hull;            /* frontier: fit L(C) to the hull (default) */
-    char              where[256];
+    char              x[32];       /* power, power+const: a results.csv column (default
+                                      params_nonembed); chinchilla, kaplan-nd: N column */
+    char   d[32];                  /* two-variable laws: the D column (default tokens) */
+    char   y[32];                  /* results.csv column (default best_eval_loss, or its _cv) */
+    double min_params, max_params; /* exclusions (0: none) */
+    double min_tokens, min_flops;  /* frontier: drop warm-up points */
+    double holdout_min_params;     /* hold out runs with N >= this (0: none) */
+    bool   frontier_hull;          /* frontier: fit L(C) to the hull (default) */
+    char   where[256];
 };
 
 /* Slurm settings (runner.slurm). Strings empty when not given. */
 struct sweep_slurm {
     char    partition[128], time[32], account[128], qos[128], mem[32];
-    int64_t cpus_per_task;   /* default: the run's threads */
-    char    extra[16][256];  /* extra sbatch options, each one argument */
+    int64_t cpus_per_task;  /* default: the run's threads */
+    char    extra[16][256]; /* extra sbatch options, each one argument */
     size_t  n_extra;
-    int64_t signal_seconds;  /* --signal=B:TERM@this (default 60) */
-    int64_t max_resubmits;   /* per run (default 3) */
-    int64_t poll_seconds;    /* squeue/scontrol polling interval (default 5) */
+    int64_t signal_seconds; /* --signal=B:TERM@this (default 60) */
+    int64_t max_resubmits;  /* per run (default 3) */
+    int64_t poll_seconds;   /* squeue/scontrol polling interval (default 5) */
 };
 
 /* The parsed sweep. Arrays owned; free with sweep_spec_free. */
 struct sweep_spec {
-    char               *path;    /* the sweep file as given */
+    char               *path;     /* the sweep file as given */
     char               *base_dir; /* its folder (data paths are relative to it) */
     char                name[SWEEP_NAME_MAX];
-    struct model_config base;    /* data source and training defaults of every run */
+    struct model_config base; /* data source and training defaults of every run */
     /* model */
     struct sweep_shape *shapes;
     size_t              n_shapes;
-    double              aspect;      /* d_model / n_layer for target sizes */
-    int64_t             head_dim;    /* n_head = max(min_heads, d_model / head_dim) */
+    double              aspect;   /* d_model / n_layer for target sizes */
+    int64_t             head_dim; /* n_head = max(min_heads, d_model / head_dim) */
     int64_t             min_heads;
     double              d_ff_mult;   /* d_ff = d_ff_mult · d_model */
     double              d_attn_mult; /* d_attn = d_attn_mult · d_model */
@@ -98,7 +98,7 @@ struct sweep_spec {
     size_t                 n_seeds;
     /* runner */
     enum sweep_executor executor;
-    int64_t             jobs;     /* 0: the number of cores */
+    int64_t             jobs; /* 0: the number of cores */
     struct sweep_slurm  slurm;
     /* fits */
     struct sweep_fit *fits;
@@ -124,14 +124,14 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *spec, char **te
 
 /* One run of the sweep. */
 struct sweep_run {
-    char                id[48];     /* stable: derived from the resolved run.yaml text */
+    char                id[48]; /* stable: derived from the resolved run.yaml text */
     struct model_config cfg;
     size_t              shape_index, budget_index;
     uint64_t            seed;
     int64_t             params, params_nonembed, steps, tokens;
-    double              flops_6n;       /* 6·N·tokens */
-    double              flops_exact;    /* the engine's exact count for the whole run */
-    double              target;         /* the shape's target size (0 for explicit shapes) */
+    double              flops_6n;    /* 6·N·tokens */
+    double              flops_exact; /* the engine's exact count for the whole run */
+    double              target;      /* the shape's target size (0 for explicit shapes) */
 };
 
 /* Expands the sweep into its runs (shapes × budgets × seeds), longest first is NOT applied
@@ -168,9 +168,9 @@ bool sweep_state_from_name(const char *name, enum sweep_state *s);
 struct sweep_run_state {
     enum sweep_state state;
     char             reason[512];
-    int64_t          step;       /* last evaluated step (0 before the first evaluation) */
-    double           last_loss;  /* last eval loss (NAN before) */
-    bool             locked;     /* a trainer holds the run's lock now */
+    int64_t          step;      /* last evaluated step (0 before the first evaluation) */
+    double           last_loss; /* last eval loss (NAN before) */
+    bool             locked;    /* a trainer holds the run's lock now */
 };
 
 /* Creates OUT (default runs/NAME), copies the sweep file to OUT/sweep.yaml, writes
@@ -191,8 +191,8 @@ char *sweep_run_dir(const char *out_dir, const char *id);
  * most every second with fresh per-run numbers. */
 struct sweep_progress {
     size_t n_runs, n_done, n_running, n_pending, n_failed; /* failed: failed or diverged */
-    double elapsed_s, eta_s;                             /* NAN when unknown */
-    size_t n_active;                                    /* entries below */
+    double elapsed_s, eta_s;                               /* NAN when unknown */
+    size_t n_active;                                       /* entries below */
     const char *const *active_ids;
     const int64_t     *active_step, *active_steps;
     const double      *active_loss;
@@ -200,12 +200,12 @@ struct sweep_progress {
 
 /* Options of an executor run. Pointers borrowed; may be NULL unless said. */
 struct sweep_exec_options {
-    const char                  *scalefit;   /* the scalefit executable (required) */
-    int64_t                      jobs;       /* concurrent runs (>= 1) */
-    const volatile sig_atomic_t *stop;       /* set by a signal handler: stop cleanly */
+    const char                  *scalefit; /* the scalefit executable (required) */
+    int64_t                      jobs;     /* concurrent runs (>= 1) */
+    const volatile sig_atomic_t *stop;     /* set by a signal handler: stop cleanly */
     void (*on_progress)(void *ctx, const struct sweep_progress *p);
-    void                        *progress_ctx;
-    const struct sf_logger      *log;
+    void                   *progress_ctx;
+    const struct sf_logger *log;
     /* Slurm: asked once on a stop request when the command runs on a terminal; returns true to
      * cancel the jobs (scancel), false to leave them running. NULL: leave them running. */
     bool (*ask_cancel)(void *ctx);
@@ -215,8 +215,8 @@ struct sweep_exec_options {
 /* The outcome of executing a sweep. */
 struct sweep_exec_result {
     size_t n_done, n_diverged, n_failed, n_interrupted, n_skipped; /* skipped: locked elsewhere */
-    double train_seconds;  /* wall time the trainers ran (sum over runs) */
-    double wall_seconds;   /* wall time of the executor */
+    double train_seconds; /* wall time the trainers ran (sum over runs) */
+    double wall_seconds;  /* wall time of the executor */
 };
 
 /* Runs every run not yet finished with up to `jobs` `scalefit train` processes at once
@@ -266,18 +266,18 @@ const char *sweep_fit_y(const struct sweep_spec *spec, const struct sweep_fit *f
 /* One fit's outcome for the sweep report. */
 struct sweep_fit_outcome {
     const struct sweep_fit  *fit;
-    const struct fit_result *result;  /* NULL when the fit could not be made */
+    const struct fit_result *result; /* NULL when the fit could not be made */
     char                     error[512];
 };
 
 /* What the report needs besides the fits. */
 struct sweep_report_info {
-    const char *version, *command;
-    double      wall_seconds;  /* the executor's wall time */
-    double      train_seconds; /* the trainers' processes, summed */
-    double      post_seconds;  /* collection, fits and figures after training */
-    double      loop_seconds_before; /* sweep_loop_seconds before the executor ran */
-    int64_t     jobs;
+    const char        *version, *command;
+    double             wall_seconds;        /* the executor's wall time */
+    double             train_seconds;       /* the trainers' processes, summed */
+    double             post_seconds;        /* collection, fits and figures after training */
+    double             loop_seconds_before; /* sweep_loop_seconds before the executor ran */
+    int64_t            jobs;
     const char *const *figures;         /* OUT/figures/NAME.png names, NULL-terminated */
     const char *const *missing_figures; /* "NAME: reason", NULL-terminated */
 };

@@ -12,12 +12,12 @@
 #include "common.h"
 
 static void test_csv_ok(void) {
-    const char *text = "# a comment\n"
-                       "name, loss ,\"x\"\"y\"\r\n"
-                       "\n"
-                       "a,1.5,\"multi\nline\"\n"
-                       "# another\n"
-                       "\"b,c\",2e-3,\n";
+    const char     *text = "# a comment\n"
+                           "name, loss ,\"x\"\"y\"\r\n"
+                           "\n"
+                           "a,1.5,\"multi\nline\"\n"
+                           "# another\n"
+                           "\"b,c\",2e-3,\n";
     struct sf_csv   csv;
     struct sf_error err;
     enum sf_status  st = sf_csv_parse("t.csv", text, strlen(text), &csv, &err);
@@ -66,7 +66,8 @@ static void test_numbers(void) {
               strcmp(sf_did_you_mean("lr_peek", cands), "lr_peak") == 0,
           "did you mean lr_peak");
     check(sf_did_you_mean("zzzzzzzz", cands) == NULL, "no suggestion for a far word");
-    check(sf_seed_derive(1, 0) != sf_seed_derive(1, 1) && sf_seed_derive(1, 5) == sf_seed_derive(1, 5),
+    check(sf_seed_derive(1, 0) != sf_seed_derive(1, 1) &&
+              sf_seed_derive(1, 5) == sf_seed_derive(1, 5),
           "seed derivation distinct and repeatable");
 }
 
@@ -98,12 +99,14 @@ static void test_files_and_yaml(void) {
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     check(strcmp(sf_yaml_scalar(sf_yaml_map_get(&doc, root, "name")), "a: b") == 0, "string kept");
     yaml_node_t *nl = sf_yaml_map_get(&doc, root, "number_like");
-    check(nl != NULL && nl->data.scalar.style != YAML_PLAIN_SCALAR_STYLE, "number-like string quoted");
+    check(nl != NULL && nl->data.scalar.style != YAML_PLAIN_SCALAR_STYLE,
+          "number-like string quoted");
     check(strcmp(sf_yaml_scalar(sf_yaml_map_get(&doc, root, "x")), "0.1") == 0, "double shortest");
     yaml_document_delete(&doc);
     const char *bad = "a: [1, 2\nb: 3\n";
     sf_write_atomic("bad.yaml", bad, strlen(bad), &err);
-    check(sf_yaml_load("bad.yaml", &doc, &err) == SF_EINVAL && strncmp(err.where, "bad.yaml:", 9) == 0,
+    check(sf_yaml_load("bad.yaml", &doc, &err) == SF_EINVAL &&
+              strncmp(err.where, "bad.yaml:", 9) == 0,
           "yaml syntax error has a place (%s: %s)", err.where, err.message);
     char hex[65];
     sf_sha256_hex("abc", 3, hex);

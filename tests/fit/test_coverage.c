@@ -53,7 +53,7 @@ static void coverage(enum fit_law_kind law, const double *truth, double sigma, s
         gsl_rng_set(rng, seed);
         struct fit_data d;
         memset(&d, 0, sizeof d);
-        size_t n = fit_law_n_vars(law) == 1 ? 30 : 48;
+        size_t n   = fit_law_n_vars(law) == 1 ? 30 : 48;
         d.n        = n;
         d.x1       = malloc(n * sizeof(double));
         d.x2       = fit_law_n_vars(law) == 2 ? malloc(n * sizeof(double)) : NULL;
@@ -69,9 +69,9 @@ static void coverage(enum fit_law_kind law, const double *truth, double sigma, s
                 d.x2[i] = d.x1[i] * pow(10.0, 0.3 + 0.4 * (double)(i % 6));
             }
             double clean = law_value(law, truth, d.x1[i], d.x2 ? d.x2[i] : 0);
-            d.y[i]    = clean * exp(gsl_ran_gaussian(rng, sigma));
-            d.w[i]    = 1;
-            d.line[i] = i + 2;
+            d.y[i]       = clean * exp(gsl_ran_gaussian(rng, sigma));
+            d.w[i]       = 1;
+            d.line[i]    = i + 2;
         }
         struct fit_request req;
         fit_request_init(&req, law);
@@ -91,9 +91,11 @@ static void coverage(enum fit_law_kind law, const double *truth, double sigma, s
     }
     gsl_rng_free(rng);
     size_t need = (seeds * 9 + 9) / 10;
-    check(fitted == seeds, "%s: all %zu noisy data sets fitted (%zu)", fit_law_name(law), seeds, fitted);
+    check(fitted == seeds, "%s: all %zu noisy data sets fitted (%zu)", fit_law_name(law), seeds,
+          fitted);
     if (ic >= 0)
-        check(cover_c >= need, "%s: the 95%% interval of %s covers the truth in %zu of %zu (>= %zu)",
+        check(cover_c >= need,
+              "%s: the 95%% interval of %s covers the truth in %zu of %zu (>= %zu)",
               fit_law_name(law), fit_law_param_name(law, (size_t)ic), cover_c, seeds, need);
     check(cover_e >= need, "%s: the 95%% interval of %s covers the truth in %zu of %zu (>= %zu)",
           fit_law_name(law), fit_law_param_name(law, (size_t)ie), cover_e, seeds, need);
@@ -105,12 +107,13 @@ int main(int argc, char **argv) {
     const double pconst[] = {3.12, 80.0, 0.24};
     const double chin[]   = {1.69, 406.4, 0.34, 410.7, 0.28};
     const double kap[]    = {6.4e13, 0.076, 1.8e13, 0.103};
-    const char *only = argc > 1 ? argv[1] : NULL;
+    const char  *only     = argc > 1 ? argv[1] : NULL;
     /* Noise levels as real sweeps show (a few tenths of a percent to one percent). The cheap
      * one-variable laws use 200 data sets, which halves the binomial spread of the count (the
      * percentile bootstrap covers about 92% at n = 20 and p = 2, measured over 400 data sets). */
     if (!only || strcmp(only, "power") == 0) coverage(FIT_LAW_POWER, power, 0.01, 200);
-    if (!only || strcmp(only, "power+const") == 0) coverage(FIT_LAW_POWER_CONST, pconst, 0.003, 200);
+    if (!only || strcmp(only, "power+const") == 0)
+        coverage(FIT_LAW_POWER_CONST, pconst, 0.003, 200);
     if (!only || strcmp(only, "chinchilla") == 0) coverage(FIT_LAW_CHINCHILLA, chin, 0.005, 100);
     if (!only || strcmp(only, "kaplan-nd") == 0) coverage(FIT_LAW_KAPLAN_ND, kap, 0.005, 100);
     return check_summary();

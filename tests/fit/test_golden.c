@@ -20,7 +20,7 @@
 #include "fit.h"
 
 static double num(yaml_document_t *doc, yaml_node_t *map, const char *key) {
-    double v = NAN;
+    double      v = NAN;
     const char *s = sf_yaml_scalar(sf_yaml_map_get(doc, map, key));
     if (s == NULL || !sf_parse_double(s, &v)) return NAN;
     return v;
@@ -41,14 +41,14 @@ static size_t nums(yaml_document_t *doc, yaml_node_t *seq, double *out, size_t c
 
 /* The frontier golden: the envelope, its hull, the L(C) fit and the optimal-size fit. */
 static void run_frontier(const char *root, const char *path, yaml_document_t *doc, yaml_node_t *g) {
-    struct sf_error err;
-    yaml_node_t *columns = sf_yaml_map_get(doc, g, "columns");
+    struct sf_error    err;
+    yaml_node_t       *columns = sf_yaml_map_get(doc, g, "columns");
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
-    cols.run = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "run"));
-    cols.c   = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "c"));
-    cols.y   = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "y"));
-    cols.n   = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "n"));
+    cols.run       = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "run"));
+    cols.c         = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "c"));
+    cols.y         = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "y"));
+    cols.n         = sf_yaml_scalar(sf_yaml_map_get(doc, columns, "n"));
     char *csv_path = sf_path_join(root, sf_yaml_scalar(sf_yaml_map_get(doc, g, "fixture_path")));
     struct sf_csv csv;
     if (!check(sf_csv_read(csv_path, &csv, &err) == SF_OK, "%s: fixture reads", path)) {
@@ -56,11 +56,13 @@ static void run_frontier(const char *root, const char *path, yaml_document_t *do
         return;
     }
     size_t *rows = malloc(csv.n_rows * sizeof *rows);
-    for (size_t i = 0; i < csv.n_rows; i++) rows[i] = i;
+    for (size_t i = 0; i < csv.n_rows; i++)
+        rows[i] = i;
     struct fit_selection sel;
     memset(&sel, 0, sizeof sel);
     struct fit_data d;
-    if (check(fit_data_build(&csv, rows, csv.n_rows, FIT_LAW_FRONTIER, &cols, &sel, &d, &err) == SF_OK,
+    if (check(fit_data_build(&csv, rows, csv.n_rows, FIT_LAW_FRONTIER, &cols, &sel, &d, &err) ==
+                  SF_OK,
               "%s: data builds", path)) {
         struct fit_request req;
         fit_request_init(&req, FIT_LAW_FRONTIER);
@@ -71,45 +73,49 @@ static void run_frontier(const char *root, const char *path, yaml_document_t *do
              * interpolation, only exp/log rounding differs). */
             yaml_node_t *env = sf_yaml_map_get(doc, g, "envelope");
             size_t n = (size_t)(env->data.sequence.items.top - env->data.sequence.items.start);
-            check(r->frontier.n_env == n, "%s: %zu envelope points (reference %zu)", path, r->frontier.n_env, n);
+            check(r->frontier.n_env == n, "%s: %zu envelope points (reference %zu)", path,
+                  r->frontier.n_env, n);
             size_t bad_owner = 0;
             double max_c = 0, max_l = 0;
             for (size_t i = 0; i < n && i < r->frontier.n_env; i++) {
                 yaml_node_t *e = yaml_document_get_node(doc, env->data.sequence.items.start[i]);
-                double c = num(doc, e, "C"), l = num(doc, e, "L");
-                const char *owner = sf_yaml_scalar(sf_yaml_map_get(doc, e, "owner"));
-                max_c = fmax(max_c, fabs(r->frontier.env_c[i] - c) / c);
-                max_l = fmax(max_l, fabs(r->frontier.env_l[i] - l) / l);
-                if (owner == NULL || strcmp(owner, d.run_names[r->frontier.env_run[i]]) != 0) bad_owner++;
+                double       c = num(doc, e, "C"), l = num(doc, e, "L");
+                const char  *owner = sf_yaml_scalar(sf_yaml_map_get(doc, e, "owner"));
+                max_c              = fmax(max_c, fabs(r->frontier.env_c[i] - c) / c);
+                max_l              = fmax(max_l, fabs(r->frontier.env_l[i] - l) / l);
+                if (owner == NULL || strcmp(owner, d.run_names[r->frontier.env_run[i]]) != 0)
+                    bad_owner++;
             }
-            check(max_c <= 1e-12 && max_l <= 1e-12, "%s: envelope C and L agree (max rel %.3g, %.3g; 1e-12)",
-                  path, max_c, max_l);
-            check(bad_owner == 0, "%s: every envelope point has the reference's owner (%zu differ)", path, bad_owner);
+            check(max_c <= 1e-12 && max_l <= 1e-12,
+                  "%s: envelope C and L agree (max rel %.3g, %.3g; 1e-12)", path, max_c, max_l);
+            check(bad_owner == 0, "%s: every envelope point has the reference's owner (%zu differ)",
+                  path, bad_owner);
             yaml_node_t *hull = sf_yaml_map_get(doc, g, "hull");
             size_t nh = (size_t)(hull->data.sequence.items.top - hull->data.sequence.items.start);
             size_t hull_bad = nh == r->frontier.n_hull ? 0 : 1;
             for (size_t h = 0; h < nh && h < r->frontier.n_hull; h++) {
                 yaml_node_t *e = yaml_document_get_node(doc, hull->data.sequence.items.start[h]);
-                double c = num(doc, e, "C");
+                double       c = num(doc, e, "C");
                 if (fabs(r->frontier.env_c[r->frontier.hull[h]] - c) > 1e-12 * c) hull_bad++;
             }
-            check(hull_bad == 0, "%s: %zu hull vertices, the reference's (%zu)", path, r->frontier.n_hull, nh);
-            yaml_node_t *pc = sf_yaml_map_get(doc, g, "power_const");
-            double ref = num(doc, sf_yaml_map_get(doc, pc, "refined"), "objective");
-            double plain = num(doc, sf_yaml_map_get(doc, pc, "grid_lbfgs"), "objective");
-            check(r->objective <= ref * (1 + 1e-9), "%s: L(C) objective %.17g <= refined %.17g (1e-9)",
-                  path, r->objective, ref);
-            check(r->objective <= plain * (1 + 1e-12), "%s: L(C) objective <= plain multi-start %.17g",
-                  path, plain);
+            check(hull_bad == 0, "%s: %zu hull vertices, the reference's (%zu)", path,
+                  r->frontier.n_hull, nh);
+            yaml_node_t *pc    = sf_yaml_map_get(doc, g, "power_const");
+            double       ref   = num(doc, sf_yaml_map_get(doc, pc, "refined"), "objective");
+            double       plain = num(doc, sf_yaml_map_get(doc, pc, "grid_lbfgs"), "objective");
+            check(r->objective <= ref * (1 + 1e-9),
+                  "%s: L(C) objective %.17g <= refined %.17g (1e-9)", path, r->objective, ref);
+            check(r->objective <= plain * (1 + 1e-12),
+                  "%s: L(C) objective <= plain multi-start %.17g", path, plain);
             yaml_node_t *params = sf_yaml_map_get(doc, g, "parameters");
             for (size_t j = 0; j < r->p; j++)
-                check_rel(r->param[j].value.estimate, num(doc, params, r->param[j].name), 1e-6, "%s: %s",
-                          path, r->param[j].name);
+                check_rel(r->param[j].value.estimate, num(doc, params, r->param[j].name), 1e-6,
+                          "%s: %s", path, r->param[j].name);
             yaml_node_t *os = sf_yaml_map_get(doc, g, "optimal_size");
             check_rel(r->frontier.nopt_objective, num(doc, os, "objective"), 1e-9,
                       "%s: optimal-size objective", path);
-            check(r->frontier.nopt_points == (size_t)num(doc, os, "points"), "%s: optimal-size points %zu",
-                  path, r->frontier.nopt_points);
+            check(r->frontier.nopt_points == (size_t)num(doc, os, "points"),
+                  "%s: optimal-size points %zu", path, r->frontier.nopt_points);
             fit_result_free(r);
         }
         fit_data_free(&d);
@@ -123,14 +129,14 @@ static void run_golden(const char *root, const char *path) {
     struct sf_error err;
     yaml_document_t doc;
     if (!check(sf_yaml_load(path, &doc, &err) == SF_OK, "%s loads (%s)", path, err.message)) return;
-    yaml_node_t *g = yaml_document_get_root_node(&doc);
-    const char *fixture = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "fixture_path"));
-    const char *lawname = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "law"));
-    const char *space   = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "space"));
-    const char *loss    = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "loss"));
-    yaml_node_t *columns = sf_yaml_map_get(&doc, g, "columns");
-    yaml_node_t *xs      = sf_yaml_map_get(&doc, columns, "x");
-    const char *ycol     = sf_yaml_scalar(sf_yaml_map_get(&doc, columns, "y"));
+    yaml_node_t      *g       = yaml_document_get_root_node(&doc);
+    const char       *fixture = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "fixture_path"));
+    const char       *lawname = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "law"));
+    const char       *space   = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "space"));
+    const char       *loss    = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "loss"));
+    yaml_node_t      *columns = sf_yaml_map_get(&doc, g, "columns");
+    yaml_node_t      *xs      = sf_yaml_map_get(&doc, columns, "x");
+    const char       *ycol    = sf_yaml_scalar(sf_yaml_map_get(&doc, columns, "y"));
     enum fit_law_kind law;
     if (lawname && strcmp(lawname, "frontier") == 0) {
         run_frontier(root, path, &doc, g);
@@ -144,20 +150,22 @@ static void run_golden(const char *root, const char *path) {
     }
     const char *xname[2] = {NULL, NULL};
     size_t      nx       = 0;
-    for (yaml_node_item_t *it = xs->data.sequence.items.start; it < xs->data.sequence.items.top && nx < 2; it++)
+    for (yaml_node_item_t *it = xs->data.sequence.items.start;
+         it < xs->data.sequence.items.top && nx < 2; it++)
         xname[nx++] = sf_yaml_scalar(yaml_document_get_node(&doc, *it));
     static double fit_lines[4096], hold_lines[4096], pred[4096], hold_pred[4096];
-    size_t n_fit  = nums(&doc, sf_yaml_map_get(&doc, g, "fit_lines"), fit_lines, 4096);
-    size_t n_hold = nums(&doc, sf_yaml_map_get(&doc, g, "heldout_lines"), hold_lines, 4096);
-    size_t n_pred = nums(&doc, sf_yaml_map_get(&doc, g, "predictions"), pred, 4096);
-    size_t n_hp   = nums(&doc, sf_yaml_map_get(&doc, g, "heldout_predictions"), hold_pred, 4096);
+    size_t        n_fit  = nums(&doc, sf_yaml_map_get(&doc, g, "fit_lines"), fit_lines, 4096);
+    size_t        n_hold = nums(&doc, sf_yaml_map_get(&doc, g, "heldout_lines"), hold_lines, 4096);
+    size_t        n_pred = nums(&doc, sf_yaml_map_get(&doc, g, "predictions"), pred, 4096);
+    size_t n_hp = nums(&doc, sf_yaml_map_get(&doc, g, "heldout_predictions"), hold_pred, 4096);
     yaml_node_t *refined = sf_yaml_map_get(&doc, g, "refined");
     yaml_node_t *plain   = sf_yaml_map_get(&doc, g, "grid_lbfgs");
     double ref_obj = num(&doc, refined, "objective"), plain_obj = num(&doc, plain, "objective");
 
-    char *csv_path = sf_path_join(root, fixture);
+    char         *csv_path = sf_path_join(root, fixture);
     struct sf_csv csv;
-    if (!check(sf_csv_read(csv_path, &csv, &err) == SF_OK, "%s: fixture reads (%s)", path, err.message)) {
+    if (!check(sf_csv_read(csv_path, &csv, &err) == SF_OK, "%s: fixture reads (%s)", path,
+               err.message)) {
         free(csv_path);
         yaml_document_delete(&doc);
         return;
@@ -166,8 +174,10 @@ static void run_golden(const char *root, const char *path) {
     size_t *rows = malloc(csv.n_rows * sizeof *rows), n_rows = 0;
     for (size_t i = 0; i < csv.n_rows; i++) {
         bool used = false;
-        for (size_t k = 0; k < n_fit; k++) used = used || (double)csv.rows[i].line == fit_lines[k];
-        for (size_t k = 0; k < n_hold; k++) used = used || (double)csv.rows[i].line == hold_lines[k];
+        for (size_t k = 0; k < n_fit; k++)
+            used = used || (double)csv.rows[i].line == fit_lines[k];
+        for (size_t k = 0; k < n_hold; k++)
+            used = used || (double)csv.rows[i].line == hold_lines[k];
         if (used) rows[n_rows++] = i;
     }
     struct fit_columns cols;
@@ -202,7 +212,8 @@ static void run_golden(const char *root, const char *path) {
             check(r->objective <= ref_obj * (1 + 1e-9) + 1e-24,
                   "%s: objective %.17g <= refined %.17g (1e-9)", path, r->objective, ref_obj);
             check(r->objective <= plain_obj * (1 + 1e-12) + 1e-24,
-                  "%s: objective %.17g <= plain multi-start L-BFGS-B %.17g", path, r->objective, plain_obj);
+                  "%s: objective %.17g <= plain multi-start L-BFGS-B %.17g", path, r->objective,
+                  plain_obj);
             {
                 double mine[4096], mh[4096];
                 size_t a = 0, b = 0;
@@ -212,10 +223,13 @@ static void run_golden(const char *root, const char *path) {
                     else
                         mine[a++] = r->points[k].predicted;
                 }
-                check(a == n_pred && b == n_hp, "%s: %zu fitted and %zu held-out rows (reference %zu, %zu)",
-                      path, a, b, n_pred, n_hp);
-                if (a == n_pred) check_tensor_d(mine, pred, a, 1e-6, 0, "predictions at the fitted rows");
-                if (b == n_hp && b > 0) check_tensor_d(mh, hold_pred, b, 1e-4, 0, "held-out predictions");
+                check(a == n_pred && b == n_hp,
+                      "%s: %zu fitted and %zu held-out rows (reference %zu, %zu)", path, a, b,
+                      n_pred, n_hp);
+                if (a == n_pred)
+                    check_tensor_d(mine, pred, a, 1e-6, 0, "predictions at the fitted rows");
+                if (b == n_hp && b > 0)
+                    check_tensor_d(mh, hold_pred, b, 1e-4, 0, "held-out predictions");
             }
             fit_result_free(r);
         }
@@ -235,7 +249,8 @@ int main(int argc, char **argv) {
     }
     const char *root = argv[1];
     if (argc > 2) {
-        for (int i = 2; i < argc; i++) run_golden(root, argv[i]);
+        for (int i = 2; i < argc; i++)
+            run_golden(root, argv[i]);
         return check_summary();
     }
     char *dir = sf_path_join(root, "tests/data/fit/golden");

@@ -23,8 +23,8 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
         y[i]   = 2.385 + 0.731 / (1.0 + (double)i);
         ly[i]  = log(y[i]);
     }
-    struct fit_problem pb = {desc, N, lx1, desc->n_vars == 2 ? lx2 : NULL, y, ly, NULL, space,
-                             FIT_LOSS_SQUARES, 0};
+    struct fit_problem pb = {
+        desc, N, lx1, desc->n_vars == 2 ? lx2 : NULL, y, ly, NULL, space, FIT_LOSS_SQUARES, 0};
     double theta[FIT_MAX_THETA] = {0.713, 4.871, 0.3127, 5.093, 0.2843};
     if (law == FIT_LAW_KAPLAN_ND) {
         theta[0] = 31.19, theta[1] = 0.0781, theta[2] = 30.47, theta[3] = 0.1037;
@@ -33,8 +33,8 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
     } else if (law != FIT_LAW_CHINCHILLA) {
         theta[0] = 0.713, theta[1] = 4.871, theta[2] = 0.3127;
     }
-    bool   active[FIT_MAX_THETA] = {true, true, true, true, true};
-    double J[N * FIT_MAX_THETA], fd[N * FIT_MAX_THETA], rp[N], rm[N], r[N];
+    bool         active[FIT_MAX_THETA] = {true, true, true, true, true};
+    double       J[N * FIT_MAX_THETA], fd[N * FIT_MAX_THETA], rp[N], rm[N], r[N];
     const size_t p = desc->n_theta;
     check(fit_problem_residuals(&pb, theta, active, r, J), "%s: residuals", desc->name);
     for (size_t j = 0; j < p; j++) {
@@ -46,11 +46,12 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
         theta[j] = keep - h;
         fit_problem_residuals(&pb, theta, active, rm, NULL);
         theta[j] = keep;
-        for (size_t i = 0; i < N; i++) fd[i * p + j] = (rp[i] - rm[i]) / (2 * h);
+        for (size_t i = 0; i < N; i++)
+            fd[i * p + j] = (rp[i] - rm[i]) / (2 * h);
     }
     char label[96];
-    snprintf(label, sizeof label, "%s %s space: analytic Jacobian vs central differences", desc->name,
-             space == FIT_SPACE_LOG ? "log" : "linear");
+    snprintf(label, sizeof label, "%s %s space: analytic Jacobian vs central differences",
+             desc->name, space == FIT_SPACE_LOG ? "log" : "linear");
     check_tensor_d(J, fd, N * p, 1e-6, 1e-9, label);
 }
 
@@ -73,8 +74,8 @@ static void weights(void) {
     struct sf_error       err;
     for (int loss = 0; loss < 2; loss++) {
         enum fit_loss      l   = loss ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
-        struct fit_problem pb0 = {fit_law_desc(FIT_LAW_CHINCHILLA), N, lx1, lx2, y, ly, NULL,
-                                  FIT_SPACE_LOG, l, 1e-3};
+        struct fit_problem pb0 = {
+            fit_law_desc(FIT_LAW_CHINCHILLA), N, lx1, lx2, y, ly, NULL, FIT_SPACE_LOG, l, 1e-3};
         struct fit_problem pb1 = pb0, pb3 = pb0;
         pb1.w = w1;
         pb3.w = w3;

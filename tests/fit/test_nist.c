@@ -59,7 +59,8 @@ static bool nist_residuals(const double *theta, double *r, double *J, void *ctx)
         r[i] = pb->model(theta, pb->x[i], J ? g : NULL) - pb->y[i];
         if (!isfinite(r[i])) return false;
         if (J)
-            for (size_t j = 0; j < pb->p; j++) J[i * pb->p + j] = g[j];
+            for (size_t j = 0; j < pb->p; j++)
+                J[i * pb->p + j] = g[j];
     }
     return true;
 }
@@ -71,9 +72,11 @@ static void nist_sd(const struct nist_problem *pb, const double *b, struct fit_w
     struct fit_residual_fn rf = {pb->n, pb->p, nist_residuals, (void *)pb};
     double                 cov[16];
     char                   method[200];
-    bool ok = fit_covariance_generic(&rf, NULL, FIT_LOSS_SQUARES, 0, b, ws, cov, method, sizeof method);
+    bool                   ok =
+        fit_covariance_generic(&rf, NULL, FIT_LOSS_SQUARES, 0, b, ws, cov, method, sizeof method);
     check(ok, "%s: covariance (%s)", pb->name, method);
-    for (size_t a = 0; a < pb->p; a++) sd[a] = sqrt(cov[a * pb->p + a]);
+    for (size_t a = 0; a < pb->p; a++)
+        sd[a] = sqrt(cov[a * pb->p + a]);
 }
 
 static void run_case(const struct nist_problem *pb, const double *start, const double *cert,
@@ -83,14 +86,16 @@ static void run_case(const struct nist_problem *pb, const double *start, const d
     struct fit_residual_fn rf  = {pb->n, pb->p, nist_residuals, (void *)pb};
     struct fit_polish_out  out;
     struct sf_error        err;
-    enum sf_status st = fit_polish_generic(&rf, NULL, FIT_LOSS_SQUARES, 0, start, &prm, ws, &out, &err);
+    enum sf_status         st =
+        fit_polish_generic(&rf, NULL, FIT_LOSS_SQUARES, 0, start, &prm, ws, &out, &err);
     check(st == SF_OK, "%s: polish runs", pb->name);
     bool right = true;
     for (size_t j = 0; j < pb->p; j++)
         right = right && fabs(out.theta[j] - cert[j]) <= 1e-6 * fabs(cert[j]);
     right = right && fabs(out.objective - cert_rss) <= 1e-6 * cert_rss;
     if (must_converge) {
-        check(out.converged, "%s: converged (%s, %zu iterations)", pb->name, out.status, out.iterations);
+        check(out.converged, "%s: converged (%s, %zu iterations)", pb->name, out.status,
+              out.iterations);
         /* NIST certifies 11 digits; 1e-6 relative is the tolerance. */
         for (size_t j = 0; j < pb->p; j++)
             check_rel(out.theta[j], cert[j], 1e-6, "%s: b%zu", pb->name, j + 1);
@@ -109,39 +114,41 @@ static void run_case(const struct nist_problem *pb, const double *start, const d
 
 int main(void) {
     gsl_set_error_handler_off();
-    static const double rat_y[] = {16.08, 33.83, 65.80, 97.20, 191.55, 326.20, 386.87, 520.53,
+    static const double rat_y[] = {16.08,  33.83,  65.80,  97.20,  191.55, 326.20, 386.87, 520.53,
                                    590.03, 651.92, 724.93, 699.56, 689.96, 637.56, 717.41};
-    double rat_x[15];
-    for (size_t i = 0; i < 15; i++) rat_x[i] = (double)(i + 1);
-    struct nist_problem rat = {"Rat43", 15, 4, rat_x, rat_y, rat43};
-    const double rat_start[] = {100, 10, 1, 1};
-    const double rat_cert[]  = {6.9964151270E+02, 5.2771253025E+00, 7.5962938329E-01, 1.2792483859E+00};
-    const double rat_sd[]    = {1.6302297817E+01, 2.0828735829E+00, 1.9566123451E-01, 6.8761936385E-01};
+    double              rat_x[15];
+    for (size_t i = 0; i < 15; i++)
+        rat_x[i] = (double)(i + 1);
+    struct nist_problem rat         = {"Rat43", 15, 4, rat_x, rat_y, rat43};
+    const double        rat_start[] = {100, 10, 1, 1};
+    const double        rat_cert[]  = {6.9964151270E+02, 5.2771253025E+00, 7.5962938329E-01,
+                                       1.2792483859E+00};
+    const double        rat_sd[]    = {1.6302297817E+01, 2.0828735829E+00, 1.9566123451E-01,
+                                       6.8761936385E-01};
     run_case(&rat, rat_start, rat_cert, rat_sd, 8.7864049080E+03, true);
 
     static const double box_x[] = {1, 2, 3, 5, 7, 10}, box_y[] = {109, 149, 149, 191, 213, 224};
-    struct nist_problem box = {"BoxBOD", 6, 2, box_x, box_y, boxbod};
-    const double box_cert[] = {2.1380940889E+02, 5.4723748542E-01};
-    const double box_sd[]   = {1.2354515176E+01, 1.0455993237E-01};
-    const double box_s2[]   = {100, 0.75}, box_s1[] = {1, 1};
+    struct nist_problem box        = {"BoxBOD", 6, 2, box_x, box_y, boxbod};
+    const double        box_cert[] = {2.1380940889E+02, 5.4723748542E-01};
+    const double        box_sd[]   = {1.2354515176E+01, 1.0455993237E-01};
+    const double        box_s2[] = {100, 0.75}, box_s1[] = {1, 1};
     run_case(&box, box_s2, box_cert, box_sd, 1.1680088766E+03, true);
     run_case(&box, box_s1, box_cert, box_sd, 1.1680088766E+03, false);
 
-    static const double eck_x[] = {400, 405, 410, 415, 420, 425, 430, 435, 436.5, 438, 439.5, 441,
-                                   442.5, 444, 445.5, 447, 448.5, 450, 451.5, 453, 454.5, 456,
-                                   457.5, 459, 460.5, 462, 463.5, 465, 470, 475, 480, 485, 490,
-                                   495, 500};
-    static const double eck_y[] = {0.0001575, 0.0001699, 0.0002350, 0.0003102, 0.0004917,
-                                   0.0008710, 0.0017418, 0.0046400, 0.0065895, 0.0097302,
-                                   0.0149002, 0.0237310, 0.0401683, 0.0712559, 0.1264458,
-                                   0.2073413, 0.2902366, 0.3445623, 0.3698049, 0.3668534,
-                                   0.3106727, 0.2078154, 0.1164354, 0.0616764, 0.0337200,
-                                   0.0194023, 0.0117831, 0.0074357, 0.0022732, 0.0008800,
+    static const double eck_x[] = {400,   405,   410,   415,   420,   425,   430,   435,   436.5,
+                                   438,   439.5, 441,   442.5, 444,   445.5, 447,   448.5, 450,
+                                   451.5, 453,   454.5, 456,   457.5, 459,   460.5, 462,   463.5,
+                                   465,   470,   475,   480,   485,   490,   495,   500};
+    static const double eck_y[] = {0.0001575, 0.0001699, 0.0002350, 0.0003102, 0.0004917, 0.0008710,
+                                   0.0017418, 0.0046400, 0.0065895, 0.0097302, 0.0149002, 0.0237310,
+                                   0.0401683, 0.0712559, 0.1264458, 0.2073413, 0.2902366, 0.3445623,
+                                   0.3698049, 0.3668534, 0.3106727, 0.2078154, 0.1164354, 0.0616764,
+                                   0.0337200, 0.0194023, 0.0117831, 0.0074357, 0.0022732, 0.0008800,
                                    0.0004579, 0.0002345, 0.0001586, 0.0001143, 0.0000710};
-    struct nist_problem eck = {"Eckerle4", 35, 3, eck_x, eck_y, eckerle4};
-    const double eck_start[] = {1, 10, 500};
-    const double eck_cert[]  = {1.5543827178E+00, 4.0888321754E+00, 4.5154121844E+02};
-    const double eck_sd[]    = {1.5408051163E-02, 4.6803020753E-02, 4.6800518816E-02};
+    struct nist_problem eck     = {"Eckerle4", 35, 3, eck_x, eck_y, eckerle4};
+    const double        eck_start[] = {1, 10, 500};
+    const double        eck_cert[]  = {1.5543827178E+00, 4.0888321754E+00, 4.5154121844E+02};
+    const double        eck_sd[]    = {1.5408051163E-02, 4.6803020753E-02, 4.6800518816E-02};
     run_case(&eck, eck_start, eck_cert, eck_sd, 1.4635887487E-03, true);
     return check_summary();
 }

@@ -89,40 +89,44 @@ static void recover(enum fit_law_kind law, const double *truth, enum fit_space s
  * of the range, so the envelope is the exact law and its fit must recover it to 1e-6. */
 static void recover_frontier(void) {
     const double truth[3] = {1.69, 3.0e9, 0.15};
-    const size_t n_grid = 97;
+    const size_t n_grid   = 97;
     double       lo = log(1e10), hi = lo + 5.95 * log(10.0); /* 95.2 grid steps: not an integer */
     size_t       n = n_grid + 3 * 20;
     double       x1[256], y[256];
     size_t       run[256];
     for (size_t k = 0; k < n_grid; k++) {
         double lc = k + 1 == n_grid ? hi : lo + (hi - lo) * (double)k / (double)(n_grid - 1);
-        x1[k]  = exp(lc);
-        y[k]   = truth[0] + pow(truth[1] / x1[k], truth[2]);
-        run[k] = 0;
+        x1[k]     = exp(lc);
+        y[k]      = truth[0] + pow(truth[1] / x1[k], truth[2]);
+        run[k]    = 0;
     }
     for (size_t r = 0; r < 3; r++)
         for (size_t k = 0; k < 20; k++) {
             size_t i = n_grid + r * 20 + k;
-            x1[i]  = pow(10.0, 10.5 + 1.5 * (double)r + 0.1 * (double)k);
-            y[i]   = truth[0] + pow(truth[1] / x1[i], truth[2]) + 0.05 * (double)(r + 1);
-            run[i] = r + 1;
+            x1[i]    = pow(10.0, 10.5 + 1.5 * (double)r + 0.1 * (double)k);
+            y[i]     = truth[0] + pow(truth[1] / x1[i], truth[2]) + 0.05 * (double)(r + 1);
+            run[i]   = r + 1;
         }
     struct fit_data d;
     make_data(&d, n, x1, NULL, y);
     d.run       = malloc(n * sizeof(size_t));
     d.run_names = malloc(4 * sizeof(char *));
     d.n_runs    = 4;
-    for (size_t i = 0; i < n; i++) d.run[i] = run[i];
-    for (size_t r = 0; r < 4; r++) d.run_names[r] = sf_strdup_printf("run%zu", r);
+    for (size_t i = 0; i < n; i++)
+        d.run[i] = run[i];
+    for (size_t r = 0; r < 4; r++)
+        d.run_names[r] = sf_strdup_printf("run%zu", r);
     struct fit_request req;
     fit_request_init(&req, FIT_LAW_FRONTIER);
     req.params.bootstrap = 0;
     struct sf_error    err;
     struct fit_result *res = fit_run(&d, &req, NULL, &err);
     if (check(res != NULL, "frontier: fit runs (%s)", res ? "" : err.message)) {
-        check(res->frontier.n_env == n_grid, "frontier: %zu envelope points (97 expected)", res->frontier.n_env);
+        check(res->frontier.n_env == n_grid, "frontier: %zu envelope points (97 expected)",
+              res->frontier.n_env);
         for (size_t j = 0; j < 3; j++)
-            check_rel(res->param[j].value.estimate, truth[j], 1e-6, "frontier: %s", res->param[j].name);
+            check_rel(res->param[j].value.estimate, truth[j], 1e-6, "frontier: %s",
+                      res->param[j].name);
         fit_result_free(res);
     }
     fit_data_free(&d);
@@ -138,18 +142,20 @@ static void search_finds_grid_point(enum fit_law_kind law, const double *truth, 
         for (int j = 0; j < 6; j++, n++) {
             double N = pow(10.0, 6 + 0.5 * i), D = pow(10.0, 8 + 0.5 * j);
             lx1[n] = log(N), lx2[n] = log(D);
-            y[n]   = law_value(law, truth, N, D);
-            ly[n]  = log(y[n]);
+            y[n]  = law_value(law, truth, N, D);
+            ly[n] = log(y[n]);
         }
-    struct fit_problem pb = {fit_law_desc(law), n, lx1, fit_law_n_vars(law) == 2 ? lx2 : NULL, y, ly,
-                             NULL, sp, FIT_LOSS_SQUARES, 0};
+    struct fit_problem pb = {
+        fit_law_desc(law), n, lx1, fit_law_n_vars(law) == 2 ? lx2 : NULL, y, ly, NULL, sp,
+        FIT_LOSS_SQUARES,  0};
     struct fit_parameters prm = fit_default_parameters();
     struct fit_workspace *ws  = fit_workspace_alloc(n);
     size_t                ev;
     struct sf_error       err;
-    bool ok = fit_search(&pb, &prm, ws, &ev, &err) == SF_OK;
+    bool                  ok = fit_search(&pb, &prm, ws, &ev, &err) == SF_OK;
     check(ok && ws->cells[0].objective < 1e-20, "%s %s space: the grid's best cell is exact (%.3g)",
-          fit_law_name(law), sp == FIT_SPACE_LOG ? "log" : "linear", ok ? ws->cells[0].objective : NAN);
+          fit_law_name(law), sp == FIT_SPACE_LOG ? "log" : "linear",
+          ok ? ws->cells[0].objective : NAN);
     fit_workspace_free(ws);
 }
 
@@ -158,8 +164,8 @@ static void search_finds_grid_point(enum fit_law_kind law, const double *truth, 
  * term (exponent above exp_polish_max) is no scaling term: A must end on its bound with alpha
  * not determined, E and the D term recovered within the noise, and the fit converged. */
 static void chinchilla_without_n(void) {
-    double x1[48], x2[48], y[48];
-    size_t n = 0;
+    double   x1[48], x2[48], y[48];
+    size_t   n   = 0;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 13);
     for (int i = 0; i < 8; i++)
@@ -178,7 +184,8 @@ static void chinchilla_without_n(void) {
     struct fit_result *r = fit_run(&d, &req, NULL, &err);
     if (check(r != NULL, "chinchilla without N: fit runs")) {
         check(r->converged, "chinchilla without N: converged");
-        check(r->param[1].at_bound && r->param[1].value.estimate == 0, "chinchilla without N: A on its bound");
+        check(r->param[1].at_bound && r->param[1].value.estimate == 0,
+              "chinchilla without N: A on its bound");
         check(r->param[2].at_bound && isnan(r->param[2].value.estimate),
               "chinchilla without N: alpha not determined (%g)", r->param[2].value.estimate);
         /* 0.3% noise over 48 points: E and beta within a few percent. */
@@ -191,13 +198,14 @@ static void chinchilla_without_n(void) {
 
 int main(void) {
     gsl_set_error_handler_off();
-    const double power[] = {8.8e13, 0.076};
+    const double power[]  = {8.8e13, 0.076};
     const double pconst[] = {3.12, 80.0, 0.24};
-    const double chin[] = {1.69, 406.4, 0.34, 410.7, 0.28};
-    const double kap[] = {6.4e13, 0.076, 1.8e13, 0.103};
+    const double chin[]   = {1.69, 406.4, 0.34, 410.7, 0.28};
+    const double kap[]    = {6.4e13, 0.076, 1.8e13, 0.103};
     for (int s = 0; s < 2; s++) {
         enum fit_space sp = s ? FIT_SPACE_LINEAR : FIT_SPACE_LOG;
-        const char *ls = s ? "linear squares" : "log squares", *lh = s ? "linear huber" : "log huber";
+        const char    *ls = s ? "linear squares" : "log squares",
+                   *lh    = s ? "linear huber" : "log huber";
         recover(FIT_LAW_POWER, power, sp, FIT_LOSS_SQUARES, ls);
         recover(FIT_LAW_POWER_CONST, pconst, sp, FIT_LOSS_SQUARES, ls);
         recover(FIT_LAW_CHINCHILLA, chin, sp, FIT_LOSS_SQUARES, ls);

@@ -34,7 +34,7 @@ bool fc_image_read(const char *path, struct fc_image *img, char *why, size_t why
         snprintf(why, why_len, "%s: %s", path, pi.message);
         return false;
     }
-    pi.format = PNG_FORMAT_RGB;
+    pi.format   = PNG_FORMAT_RGB;
     size_t size = PNG_IMAGE_SIZE(pi);
     img->rgb    = malloc(size);
     if (img->rgb == NULL) {
@@ -90,7 +90,8 @@ long fc_svg_groups(const char *path) {
     char *text = fc_read_text(path);
     if (text == NULL) return -1;
     long n = 0;
-    for (const char *p = text; (p = strstr(p, "<g id=\"gnuplot_plot_")) != NULL; p++) n++;
+    for (const char *p = text; (p = strstr(p, "<g id=\"gnuplot_plot_")) != NULL; p++)
+        n++;
     free(text);
     return n;
 }
@@ -98,11 +99,11 @@ long fc_svg_groups(const char *path) {
 unsigned fc_palette(double value, double cbmin, double cbmax) {
     /* The stops of `set palette defined` in plots/style.gp (viridis, cut before its yellow). */
     static const unsigned stops[] = {0x440154, 0x414487, 0x2A788E, 0x22A884, 0x7AD151};
-    const int last = (int)(sizeof stops / sizeof stops[0]) - 1;
-    double    t    = (log(value) - log(cbmin)) / (log(cbmax) - log(cbmin));
-    t              = t < 0 ? 0 : t > 1 ? 1 : t;
-    double pos     = t * last;
-    int    k       = (int)floor(pos);
+    const int             last    = (int)(sizeof stops / sizeof stops[0]) - 1;
+    double                t       = (log(value) - log(cbmin)) / (log(cbmax) - log(cbmin));
+    t                             = t < 0 ? 0 : t > 1 ? 1 : t;
+    double pos                    = t * last;
+    int    k                      = (int)floor(pos);
     if (k >= last) k = last - 1;
     double   u   = pos - k;
     unsigned out = 0;
@@ -118,7 +119,8 @@ double fc_script_number(const char *gp_path, const char *name) {
     if (text == NULL) return NAN;
     double v   = NAN;
     size_t len = strlen(name);
-    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (char *line = text; line && *line;
+         line       = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (strncmp(line, name, len) == 0 && strncmp(line + len, " = ", 3) == 0) {
             v = strtod(line + len + 3, NULL);
             break;
@@ -135,7 +137,7 @@ bool fc_dat_column_range(const char *dat_path, int col, double *lo, double *hi) 
     *lo = INFINITY, *hi = -INFINITY;
     while (fgets(line, sizeof line, fp)) {
         if (line[0] == '#' || line[0] == '\n') continue;
-        char *p = line;
+        char  *p = line;
         double v = NAN;
         for (int c = 1; c <= col; c++) {
             char *end;
@@ -162,7 +164,8 @@ int fc_run(char *const argv[], const char *cwd, char *const env[], char **err_te
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
         if (cwd && chdir(cwd) != 0) _exit(126);
-        for (size_t i = 0; env && env[i]; i++) putenv(env[i]);
+        for (size_t i = 0; env && env[i]; i++)
+            putenv(env[i]);
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -178,15 +181,16 @@ int fc_run(char *const argv[], const char *cwd, char *const env[], char **err_te
     }
     close(fds[0]);
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
     *err_text = b.data ? sf_buf_take(&b) : sf_strdup("");
     sf_buf_free(&b);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 bool fc_same_file(const char *a, const char *b) {
-    char  *x = NULL, *y = NULL;
-    size_t nx = 0, ny = 0;
+    char           *x = NULL, *y = NULL;
+    size_t          nx = 0, ny = 0;
     struct sf_error err;
     bool ok = sf_read_file(a, &x, &nx, &err) == SF_OK && sf_read_file(b, &y, &ny, &err) == SF_OK &&
               nx == ny && memcmp(x, y, nx) == 0;
@@ -195,8 +199,8 @@ bool fc_same_file(const char *a, const char *b) {
 }
 
 bool fc_copy_file(const char *from, const char *to) {
-    char  *x = NULL;
-    size_t n = 0;
+    char           *x = NULL;
+    size_t          n = 0;
     struct sf_error err;
     bool ok = sf_read_file(from, &x, &n, &err) == SF_OK && sf_write_atomic(to, x, n, &err) == SF_OK;
     free(x);
@@ -207,7 +211,7 @@ void fc_remove_tree(const char *path) {
     struct stat st;
     if (lstat(path, &st) != 0) return;
     if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
+        DIR           *d = opendir(path);
         struct dirent *e;
         while (d && (e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
@@ -230,8 +234,9 @@ void fc_check_figure(const char *figdir, const char *name, const unsigned *colou
     snprintf(gp, sizeof gp, "%s/%s.gp", figdir, name);
     struct fc_image img;
     if (!check(fc_image_read(png, &img, why, sizeof why), "%s decodes (%s)", png, why)) return;
-    check(img.width == PLOT_PNG_WIDTH && img.height == PLOT_PNG_HEIGHT, "%s is %ux%u (%dx%d expected)",
-          png, img.width, img.height, PLOT_PNG_WIDTH, PLOT_PNG_HEIGHT);
+    check(img.width == PLOT_PNG_WIDTH && img.height == PLOT_PNG_HEIGHT,
+          "%s is %ux%u (%dx%d expected)", png, img.width, img.height, PLOT_PNG_WIDTH,
+          PLOT_PNG_HEIGHT);
     for (size_t i = 0; i < n_colours; i++)
         check(fc_image_count(&img, colours[i], FC_COLOUR_TOL) > 0, "%s holds colour #%06X", png,
               colours[i]);
@@ -257,13 +262,14 @@ void fc_check_figure(const char *figdir, const char *name, const unsigned *colou
     snprintf(keep_svg, sizeof keep_svg, "%s/%s.first.svg", figdir, name);
     if (!check(fc_copy_file(png, keep_png) && fc_copy_file(svg, keep_svg), "copy %s", png)) return;
     unlink(png), unlink(svg);
-    char  script[256];
+    char script[256];
     snprintf(script, sizeof script, "%s.gp", name);
     char *argv[] = {"gnuplot", script, NULL};
     char *err    = NULL;
     int   rc     = fc_run(argv, figdir, NULL, &err);
     check(rc == 0, "gnuplot %s exits 0 (got %d: %s)", gp, rc, err ? err : "");
-    check(err != NULL && err[0] == '\0', "gnuplot %s prints nothing on stderr (%s)", gp, err ? err : "");
+    check(err != NULL && err[0] == '\0', "gnuplot %s prints nothing on stderr (%s)", gp,
+          err ? err : "");
     free(err);
     check(fc_same_file(png, keep_png), "gnuplot %s redraws %s byte for byte", gp, png);
     check(fc_same_file(svg, keep_svg), "gnuplot %s redraws %s byte for byte", gp, svg);

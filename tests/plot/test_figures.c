@@ -29,13 +29,13 @@
 #define SCRATCH "scratch_figures"
 
 /* The style's colours (plots/style.gp) and how the figures use them. */
-#define C_POINTS   0x0072B2u /* fitted points */
-#define C_HELDOUT  0xD55E00u /* held-out points, hull points, compute-optimal line */
-#define C_FIT      0x000000u /* the fitted law */
-#define C_CONST    0x009E73u /* L_inf or E */
+#define C_POINTS 0x0072B2u   /* fitted points */
+#define C_HELDOUT 0xD55E00u  /* held-out points, hull points, compute-optimal line */
+#define C_FIT 0x000000u      /* the fitted law */
+#define C_CONST 0x009E73u    /* L_inf or E */
 #define C_FORECAST 0xCC79A7u /* forecasts and the law continued */
 #define C_ENVELOPE 0xE69F00u /* the frontier's envelope */
-#define C_GREY     0x7F7F7Fu /* zero line, contours */
+#define C_GREY 0x7F7F7Fu     /* zero line, contours */
 #define BAND_ALPHA 0.25      /* sf_band_alpha */
 
 static const char *scalefit;
@@ -44,9 +44,10 @@ static const char *scalefit;
  * exit status and leaves stderr in *err. */
 static int run_scalefit(char *const env[], char **err, char *const *args) {
     char  *argv[64];
-    size_t n = 0;
+    size_t n  = 0;
     argv[n++] = (char *)scalefit;
-    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof argv[0]; i++) argv[n++] = args[i];
+    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
+        argv[n++] = args[i];
     argv[n] = NULL;
     return fc_run(argv, NULL, env, err);
 }
@@ -64,10 +65,11 @@ struct expect {
 static void check_fit(const char *label, char *const *args, const struct expect *ex, size_t n_ex) {
     char out[256];
     snprintf(out, sizeof out, SCRATCH "/%s", label);
-    char *argv[40];
-    size_t n = 0;
+    char  *argv[40];
+    size_t n  = 0;
     argv[n++] = "fit";
-    for (size_t i = 0; args[i]; i++) argv[n++] = args[i];
+    for (size_t i = 0; args[i]; i++)
+        argv[n++] = args[i];
     argv[n++] = "--bootstrap";
     argv[n++] = "100";
     argv[n++] = "--out";
@@ -84,8 +86,8 @@ static void check_fit(const char *label, char *const *args, const struct expect 
         fc_check_figure(figdir, ex[i].name, ex[i].colours, ex[i].n_colours, ex[i].palette_dat,
                         ex[i].groups);
     /* Exactly the kinds the law calls for. */
-    char **names = NULL;
-    size_t count = 0;
+    char          **names = NULL;
+    size_t          count = 0;
     struct sf_error e;
     if (plot_dir_scripts(figdir, &names, &count, &e) == SF_OK) {
         check(count == n_ex, "%s: %zu figures drawn (%zu expected)", label, count, n_ex);
@@ -103,9 +105,9 @@ static void check_fit(const char *label, char *const *args, const struct expect 
 }
 
 static void test_fits(void) {
-    const unsigned band = fc_blend_white(C_FIT, BAND_ALPHA);
+    const unsigned band       = fc_blend_white(C_FIT, BAND_ALPHA);
     const unsigned const_band = fc_blend_white(C_CONST, BAND_ALPHA);
-    char d_chin[512], d_front[512], d_pc[512], d_pow[512], d_kap[512];
+    char           d_chin[512], d_front[512], d_pc[512], d_pow[512], d_kap[512];
     snprintf(d_chin, sizeof d_chin, "%s/fit/chinchilla_synth.csv", TESTS_DATA_DIR);
     snprintf(d_front, sizeof d_front, "%s/fit/frontier_curves.csv", TESTS_DATA_DIR);
     snprintf(d_pc, sizeof d_pc, "%s/fit/powerconst_synth.csv", TESTS_DATA_DIR);
@@ -113,8 +115,18 @@ static void test_fits(void) {
     snprintf(d_kap, sizeof d_kap, "%s/fit/kaplan_synth.csv", TESTS_DATA_DIR);
 
     /* chinchilla with held-out points and a forecast beyond the data: kinds 1, 2, 3, 4. */
-    char *chin[] = {d_chin, "--law", "chinchilla", "--n", "params", "--d", "tokens", "--holdout",
-                    "3", "--predict", "params=2e11,tokens=4e12", NULL};
+    char               *chin[]    = {d_chin,
+                                     "--law",
+                                     "chinchilla",
+                                     "--n",
+                                     "params",
+                                     "--d",
+                                     "tokens",
+                                     "--holdout",
+                                     "3",
+                                     "--predict",
+                                     "params=2e11,tokens=4e12",
+                                     NULL};
     const struct expect chin_ex[] = {
         /* const band, band, extension band, const, law, law continued, points, held out,
          * forecast */
@@ -128,8 +140,8 @@ static void test_fits(void) {
     check_fit("chinchilla", chin, chin_ex, sizeof chin_ex / sizeof chin_ex[0]);
 
     /* frontier: kinds 1, 2, 3, 5, 6. */
-    char *front[] = {d_front, "--law", "frontier", "--run", "run", "--c", "flops", "--n", "params",
-                     NULL};
+    char               *front[]    = {d_front, "--law", "frontier", "--run",  "run",
+                                      "--c",   "flops", "--n",      "params", NULL};
     const struct expect front_ex[] = {
         {"loss", {C_POINTS, C_FIT, band, C_CONST}, 4, NULL, 5},
         {"reducible", {C_POINTS, C_FIT, band}, 3, NULL, 3},
@@ -150,7 +162,7 @@ static void test_fits(void) {
     check_fit("powerconst", pc, pc_ex, sizeof pc_ex / sizeof pc_ex[0]);
 
     /* power: kinds 1 and 3 only (no constant). */
-    char *pw[] = {d_pow, "--law", "power", "--x", "params", NULL};
+    char               *pw[]    = {d_pow, "--law", "power", "--x", "params", NULL};
     const struct expect pw_ex[] = {
         {"loss", {C_POINTS, C_FIT, band}, 3, NULL, 3},
         {"residuals", {C_POINTS, C_GREY}, 2, NULL, 2},
@@ -170,7 +182,7 @@ static void test_fits(void) {
 
 /* `scalefit plot`: redraws, and the errors of bad input (exit 2, DESIGN.md's format). */
 static void test_plot_command(void) {
-    char *err = NULL;
+    char *err      = NULL;
     char *redraw[] = {"plot", SCRATCH "/powerconst", NULL};
     fc_copy_file(SCRATCH "/powerconst/figures/loss.png", SCRATCH "/loss.before.png");
     int rc = run_scalefit(NULL, &err, redraw);
@@ -181,7 +193,7 @@ static void test_plot_command(void) {
     free(err);
 
     char *missing[] = {"plot", SCRATCH "/no-such-dir", NULL};
-    rc = run_scalefit(NULL, &err, missing);
+    rc              = run_scalefit(NULL, &err, missing);
     check(rc == 2, "scalefit plot on a missing directory exits 2 (got %d)", rc);
     check(strncmp(err, "scalefit: error: " SCRATCH "/no-such-dir: no such directory", 46) == 0,
           "missing directory message (%s)", err);
@@ -189,7 +201,7 @@ static void test_plot_command(void) {
 
     mkdir(SCRATCH "/empty", 0755);
     char *empty[] = {"plot", SCRATCH "/empty", NULL};
-    rc = run_scalefit(NULL, &err, empty);
+    rc            = run_scalefit(NULL, &err, empty);
     check(rc == 2, "scalefit plot on a folder with no fit exits 2 (got %d)", rc);
     check(strncmp(err, "scalefit: error: ", 17) == 0 && strstr(err, "holds no fit or sweep"),
           "no-fit message (%s)", err);
@@ -197,26 +209,27 @@ static void test_plot_command(void) {
 
     char d_pc[512];
     snprintf(d_pc, sizeof d_pc, "%s/fit/powerconst_synth.csv", TESTS_DATA_DIR);
-    char *noplot[] = {"fit", d_pc, "--law", "power+const", "--x", "params", "--bootstrap", "0",
-                      "--no-plot", "--out", SCRATCH "/noplot", NULL};
-    rc = run_scalefit(NULL, &err, noplot);
+    char *noplot[] = {"fit",       d_pc,     "--law",           "power+const",
+                      "--x",       "params", "--bootstrap",     "0",
+                      "--no-plot", "--out",  SCRATCH "/noplot", NULL};
+    rc             = run_scalefit(NULL, &err, noplot);
     check(rc == 0, "scalefit fit --no-plot exits 0 (got %d)", rc);
     free(err);
     char *replot[] = {"plot", SCRATCH "/noplot", NULL};
-    rc = run_scalefit(NULL, &err, replot);
+    rc             = run_scalefit(NULL, &err, replot);
     check(rc == 2, "scalefit plot on a fit without figures exits 2 (got %d)", rc);
     check(strncmp(err, "scalefit: error: ", 17) == 0 && strstr(err, "no figure scripts"),
           "no-figures message (%s)", err);
     free(err);
 
     /* Several fits side by side: each one's figures are redrawn. */
-    char *several[] = {"fit", d_pc, "--law", "power+const,power", "--x", "params", "--bootstrap",
-                       "0", "--out", SCRATCH "/several", NULL};
-    rc = run_scalefit(NULL, &err, several);
+    char *several[] = {"fit",         d_pc, "--law", "power+const,power", "--x", "params",
+                       "--bootstrap", "0",  "--out", SCRATCH "/several",  NULL};
+    rc              = run_scalefit(NULL, &err, several);
     check(rc == 0, "scalefit fit with two laws exits 0 (got %d: %s)", rc, err);
     free(err);
     char *plot_several[] = {"plot", SCRATCH "/several", NULL};
-    rc = run_scalefit(NULL, &err, plot_several);
+    rc                   = run_scalefit(NULL, &err, plot_several);
     check(rc == 0 && err[0] == '\0', "scalefit plot on two fits exits 0 quietly (%d: %s)", rc, err);
     free(err);
     struct stat st;
@@ -225,7 +238,7 @@ static void test_plot_command(void) {
           "both fits have their figures");
 
     char *usage[] = {"plot", NULL};
-    rc = run_scalefit(NULL, &err, usage);
+    rc            = run_scalefit(NULL, &err, usage);
     check(rc == 2, "scalefit plot without a directory exits 2 (got %d)", rc);
     free(err);
 }
@@ -234,36 +247,39 @@ static void test_plot_command(void) {
 static void test_failures(void) {
     char d_pc[512];
     snprintf(d_pc, sizeof d_pc, "%s/fit/powerconst_synth.csv", TESTS_DATA_DIR);
-    char *err = NULL;
-    char *fit[] = {"fit", d_pc, "--law", "power+const", "--x", "params", "--bootstrap", "0",
-                   "--out", SCRATCH "/nognuplot", NULL};
+    char *err           = NULL;
+    char *fit[]         = {"fit",         d_pc, "--law", "power+const",        "--x", "params",
+                           "--bootstrap", "0",  "--out", SCRATCH "/nognuplot", NULL};
     char *env_missing[] = {"SCALEFIT_GNUPLOT=" SCRATCH "/no-such-gnuplot", NULL};
-    int   rc = run_scalefit(env_missing, &err, fit);
+    int   rc            = run_scalefit(env_missing, &err, fit);
     check(rc == 0, "a fit without gnuplot exits 0 (got %d: %s)", rc, err);
     check(strstr(err, "scalefit: warning: figure loss not drawn: cannot run") != NULL,
           "stderr says the figure was not drawn and why (%s)", err);
     free(err);
     char *report = fc_read_text(SCRATCH "/nognuplot/report.md");
-    check(report && strstr(report, "not drawn: loss: cannot run"), "report.md lists loss as not drawn");
-    check(report && strstr(report, "not drawn: residuals:"), "report.md lists residuals as not drawn");
+    check(report && strstr(report, "not drawn: loss: cannot run"),
+          "report.md lists loss as not drawn");
+    check(report && strstr(report, "not drawn: residuals:"),
+          "report.md lists residuals as not drawn");
     free(report);
 
     /* A template gnuplot rejects: its own message reaches the user. */
     mkdir(SCRATCH "/badplots", 0755);
     fc_copy_file(PLOTS_DIR "/style.gp", SCRATCH "/badplots/style.gp");
     fc_copy_file(PLOTS_DIR "/residuals.gp", SCRATCH "/badplots/residuals.gp");
-    const char *broken = "plot no_such_function_in_scalefit(x)\n";
+    const char     *broken = "plot no_such_function_in_scalefit(x)\n";
     struct sf_error e;
     sf_write_atomic(SCRATCH "/badplots/loss.gp", broken, strlen(broken), &e);
-    char *fit2[] = {"fit", d_pc, "--law", "power+const", "--x", "params", "--bootstrap", "0",
-                    "--out", SCRATCH "/badtemplate", NULL};
+    char *fit2[]    = {"fit",         d_pc, "--law", "power+const",          "--x", "params",
+                       "--bootstrap", "0",  "--out", SCRATCH "/badtemplate", NULL};
     char *env_bad[] = {"SCALEFIT_PLOTS=" SCRATCH "/badplots", NULL};
-    rc = run_scalefit(env_bad, &err, fit2);
+    rc              = run_scalefit(env_bad, &err, fit2);
     check(rc == 0, "a fit with a broken template exits 0 (got %d: %s)", rc, err);
     check(strstr(err, "figure loss not drawn: gnuplot failed") != NULL &&
               strstr(err, "no_such_function_in_scalefit") != NULL,
           "stderr carries gnuplot's own message (%s)", err);
-    check(strstr(err, "figure residuals not drawn") == NULL, "the other figures are drawn (%s)", err);
+    check(strstr(err, "figure residuals not drawn") == NULL, "the other figures are drawn (%s)",
+          err);
     free(err);
     struct stat st;
     check(stat(SCRATCH "/badtemplate/figures/loss.png", &st) != 0,

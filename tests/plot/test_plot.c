@@ -30,8 +30,9 @@ static void test_text(void) {
     struct {
         double      v;
         const char *want;
-    } nums[] = {{1.137, "1.14"}, {51.23, "51.2"}, {4.98e19, "4.98×10^{19}"}, {1e14, "10^{14}"},
-                {9.996e9, "10^{10}"}, {2.5e-4, "2.5×10^{-4}"}, {0, "0"}, {-3.5e7, "-3.5×10^{7}"}, {24576, "2.46×10^{4}"},
+    } nums[] = {{1.137, "1.14"},   {51.23, "51.2"},         {4.98e19, "4.98×10^{19}"},
+                {1e14, "10^{14}"}, {9.996e9, "10^{10}"},    {2.5e-4, "2.5×10^{-4}"},
+                {0, "0"},          {-3.5e7, "-3.5×10^{7}"}, {24576, "2.46×10^{4}"},
                 {999.4, "999"}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         b.len = 0;
@@ -105,10 +106,10 @@ static struct plot_figure *small_figure(const char *name) {
 static void test_draw(void) {
     struct plot_context ctx = plot_context_default();
     ctx.plots_dir           = PLOTS_DIR;
-    struct sf_error err;
-    char           *warnings = NULL;
-    struct plot_figure *f    = small_figure("small");
-    enum sf_status st = plot_figure_draw(f, &ctx, SCRATCH "/ok", &warnings, &err);
+    struct sf_error     err;
+    char               *warnings = NULL;
+    struct plot_figure *f        = small_figure("small");
+    enum sf_status      st       = plot_figure_draw(f, &ctx, SCRATCH "/ok", &warnings, &err);
     check(st == SF_OK, "draw a figure (%s)", st ? err.message : "");
     check(warnings == NULL, "gnuplot printed nothing (%s)", warnings ? warnings : "");
     free(warnings);
@@ -121,13 +122,13 @@ static void test_draw(void) {
     free(dat);
 
     /* An empty table is not written, and its variable is "". */
-    f = small_figure("emptyhull");
+    f                     = small_figure("emptyhull");
     struct plot_figure *g = plot_figure_alloc("nopt", "emptyhull");
     plot_figure_free(f);
     f = g;
     plot_figure_table(f, "hull", "flops params");
-    struct plot_table *t = plot_figure_table(f, "fit", "flops params lo hi");
-    double row1[4] = {1e14, 1e6, 9e5, 1.1e6}, row2[4] = {1e16, 1e7, 9e6, 1.1e7};
+    struct plot_table *t       = plot_figure_table(f, "fit", "flops params lo hi");
+    double             row1[4] = {1e14, 1e6, 9e5, 1.1e6}, row2[4] = {1e16, 1e7, 9e6, 1.1e7};
     plot_table_row(t, row1), plot_table_row(t, row2);
     plot_figure_set_text(f, "title_text", "t"), plot_figure_set_text(f, "xlabel_text", "x");
     plot_figure_set_text(f, "ylabel_text", "y");
@@ -137,7 +138,9 @@ static void test_draw(void) {
     plot_figure_set_text(f, "key_band", "b");
     st = plot_figure_draw(f, &ctx, SCRATCH "/ok", &warnings, &err);
     check(st == SF_OK && warnings == NULL, "a figure with an empty table draws quietly (%s)",
-          warnings ? warnings : st ? err.message : "");
+          warnings ? warnings
+          : st     ? err.message
+                   : "");
     free(warnings);
     plot_figure_free(f);
     struct stat sb;
@@ -158,7 +161,8 @@ static void test_draw(void) {
     f = small_figure("badaxis");
     plot_figure_set_axis(f, "x", -1, 10, true);
     st = plot_figure_draw(f, &ctx, SCRATCH "/bad", NULL, &err);
-    check(st == SF_EINVAL && strstr(err.message, "log axis"), "a log axis through 0 (%s)", err.message);
+    check(st == SF_EINVAL && strstr(err.message, "log axis"), "a log axis through 0 (%s)",
+          err.message);
     plot_figure_free(f);
     check(plot_figure_draw(NULL, &ctx, SCRATCH "/bad", NULL, &err) == SF_ENOMEM, "NULL figure");
 
@@ -166,17 +170,19 @@ static void test_draw(void) {
     mkdir(SCRATCH "/notemplates", 0755);
     struct plot_context none = ctx;
     none.plots_dir           = SCRATCH "/notemplates";
-    f  = small_figure("nt");
-    st = plot_figure_draw(f, &none, SCRATCH "/bad", NULL, &err);
-    check(st == SF_EIO && strstr(err.message, "no figure templates"), "no templates (%s)", err.message);
+    f                        = small_figure("nt");
+    st                       = plot_figure_draw(f, &none, SCRATCH "/bad", NULL, &err);
+    check(st == SF_EIO && strstr(err.message, "no figure templates"), "no templates (%s)",
+          err.message);
     plot_figure_free(f);
 
     /* No gnuplot: SF_EIO naming the program, earlier outputs left as they were. */
     struct plot_context nognu = ctx;
     nognu.gnuplot             = SCRATCH "/no-such-gnuplot";
-    f  = small_figure("small");
-    st = plot_figure_draw(f, &nognu, SCRATCH "/ok", NULL, &err);
-    check(st == SF_EIO && strstr(err.message, "cannot run") && strstr(err.message, "no-such-gnuplot"),
+    f                         = small_figure("small");
+    st                        = plot_figure_draw(f, &nognu, SCRATCH "/ok", NULL, &err);
+    check(st == SF_EIO && strstr(err.message, "cannot run") &&
+              strstr(err.message, "no-such-gnuplot"),
           "gnuplot missing (%s)", err.message);
     plot_figure_free(f);
     check(stat(SCRATCH "/ok/small.png", &sb) == 0, "the earlier PNG is still there");
@@ -188,21 +194,22 @@ static void test_draw(void) {
     sf_write_atomic(SCRATCH "/broken/nopt.gp", bad, strlen(bad), &err);
     struct plot_context broken = ctx;
     broken.plots_dir           = SCRATCH "/broken";
-    f  = small_figure("rejected");
-    st = plot_figure_draw(f, &broken, SCRATCH "/out", NULL, &err);
+    f                          = small_figure("rejected");
+    st                         = plot_figure_draw(f, &broken, SCRATCH "/out", NULL, &err);
     check(st == SF_EIO && strstr(err.message, "gnuplot failed") &&
               strstr(err.message, "undefined_function_of_the_test"),
           "gnuplot's message (%s)", err.message);
     plot_figure_free(f);
-    check(stat(SCRATCH "/out/rejected.png", &sb) != 0 && stat(SCRATCH "/out/.rejected.png.tmp", &sb) != 0,
+    check(stat(SCRATCH "/out/rejected.png", &sb) != 0 &&
+              stat(SCRATCH "/out/.rejected.png.tmp", &sb) != 0,
           "no PNG left by a failed run");
 
     /* A script that runs too long is stopped. */
     const char *slow = "pause 30\n";
     sf_write_atomic(SCRATCH "/broken/nopt.gp", slow, strlen(slow), &err);
     broken.timeout_s = 0.5;
-    f  = small_figure("slow");
-    st = plot_figure_draw(f, &broken, SCRATCH "/out", NULL, &err);
+    f                = small_figure("slow");
+    st               = plot_figure_draw(f, &broken, SCRATCH "/out", NULL, &err);
     check(st == SF_EIO && strstr(err.message, "longer than"), "timeout (%s)", err.message);
     plot_figure_free(f);
 
@@ -213,14 +220,17 @@ static void test_draw(void) {
               strcmp(names[0], "emptyhull") == 0 && strcmp(names[1], "small") == 0,
           "scripts listed in order (%zu)", n);
     plot_names_free(names);
-    check(plot_dir_scripts(SCRATCH "/missing", &names, &n, &err) == SF_EIO, "listing a missing folder");
+    check(plot_dir_scripts(SCRATCH "/missing", &names, &n, &err) == SF_EIO,
+          "listing a missing folder");
     st = plot_script_run(&ctx, SCRATCH "/ok", "small", &warnings, &err);
     check(st == SF_OK && warnings == NULL, "redraw a stored script");
     free(warnings);
-    check(plot_script_run(&ctx, SCRATCH "/ok", "absent", NULL, &err) == SF_EIO, "redraw a missing script");
+    check(plot_script_run(&ctx, SCRATCH "/ok", "absent", NULL, &err) == SF_EIO,
+          "redraw a missing script");
     unsigned w = 0, h = 0;
     check(plot_png_size(SCRATCH "/ok/small.png", &w, &h, &err) == SF_OK && w == PLOT_PNG_WIDTH &&
-              h == PLOT_PNG_HEIGHT, "PNG size %ux%u", w, h);
+              h == PLOT_PNG_HEIGHT,
+          "PNG size %ux%u", w, h);
     check(plot_png_size(SCRATCH "/ok/small.gp", &w, &h, &err) == SF_EIO, "a script is no PNG");
 }
 

@@ -72,8 +72,10 @@ static void test_sweep(const char *scalefit) {
     }
     struct cli_fit_figures out;
     cli_sweep_figures_draw(SCRATCH, r, &out);
-    check(out.n_drawn == 2 && out.n_missing == 0, "the sweep draws 2 figures (%zu drawn, %zu "
-          "missing: %s)", out.n_drawn, out.n_missing, out.n_missing ? out.missing[0] : "");
+    check(out.n_drawn == 2 && out.n_missing == 0,
+          "the sweep draws 2 figures (%zu drawn, %zu "
+          "missing: %s)",
+          out.n_drawn, out.n_missing, out.n_missing ? out.missing[0] : "");
     cli_fit_figures_free(&out);
     /* Learning curves coloured by size, the data's entropy (bayes_loss) dashed. */
     const unsigned curves_colours[] = {0x009E73u};

@@ -11,24 +11,22 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     char *end = NULL;
-    long pid = argc == 2 ? strtol(argv[1], &end, 10) : 0;
+    long  pid = argc == 2 ? strtol(argv[1], &end, 10) : 0;
     if (argc != 2 || *end != '\0' || pid <= 0) {
         fprintf(stderr, "usage: hold PID\n");
         return 2;
     }
-    if (ptrace(PTRACE_SEIZE, (pid_t)pid, NULL, NULL) != 0
-        || ptrace(PTRACE_INTERRUPT, (pid_t)pid, NULL, NULL) != 0) {
+    if (ptrace(PTRACE_SEIZE, (pid_t)pid, NULL, NULL) != 0 ||
+        ptrace(PTRACE_INTERRUPT, (pid_t)pid, NULL, NULL) != 0) {
         fprintf(stderr, "hold: ptrace %ld: %s\n", pid, strerror(errno));
         return 1;
     }
     for (;;) {
         int status = 0;
         if (waitpid((pid_t)pid, &status, __WALL) < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             fprintf(stderr, "hold: waitpid %ld: %s\n", pid, strerror(errno));
             return 1;
         }
