@@ -19,7 +19,7 @@ unset table
 unset contour
 eval sf_axes
 set style textbox opaque noborder margins 1, 1
-sf_label(z) = sprintf("%.3g", z)
+sf_label(z) = sprintf("%.6g", z)
 sf_parts = \
     sf_with(1, "$sf_contours using 1:2 with lines lw sf_lw_data lc rgb sf_grey title key_contours") \
   . sf_with(1, "$sf_contours using 1:2:(sf_label($3)) every 1000::8 with labels boxed font sprintf(',%d', sf_font_size - 4) tc rgb sf_grey notitle") \

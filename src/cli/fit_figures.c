@@ -747,23 +747,30 @@ static void cli_fig_loss_tokens(const struct cli_fig *cf) {
     cli_fit_figures_draw_one(fig, "loss_tokens", cf->figdir, cf->out);
 }
 
-/* Contour levels: round values at quantiles of the observed losses, distinct, ascending. */
+/* Contour levels: values at quantiles of the observed losses, rounded to a step that keeps
+ * CLI_FIG_CONTOUR_LEVELS levels apart over the losses' spread (0.001 for losses between 1.01
+ * and 1.05, 0.1 between 2.5 and 5), distinct, ascending. */
 static void cli_fig_levels(const struct fit_data *d, struct sf_buf *b) {
     double *y = malloc((d->n ? d->n : 1) * sizeof *y);
-    if (y == NULL) return;
+    if (y == NULL) {
+        b->failed = true;
+        return;
+    }
     for (size_t i = 0; i < d->n; i++)
         y[i] = d->y[i];
     qsort(y, d->n, sizeof *y, cli_fig_cmp_double);
-    double prev  = -INFINITY;
-    size_t count = 0;
+    double spread = d->n > 0 ? y[d->n - 1] - y[0] : 0;
+    double step   = spread > 0 ? pow(10, floor(log10(spread / CLI_FIG_CONTOUR_LEVELS)))
+                               : (d->n > 0 && y[0] != 0 ? pow(10, floor(log10(fabs(y[0]))) - 1) : 1);
+    double prev   = -INFINITY;
+    size_t count  = 0;
     for (size_t k = 0; k < CLI_FIG_CONTOUR_LEVELS && d->n > 0; k++) {
-        double q   = ((double)k + 0.5) / CLI_FIG_CONTOUR_LEVELS;
-        double v   = y[(size_t)(q * (double)(d->n - 1) + 0.5)];
-        double mag = pow(10, floor(log10(v)) - 1); /* two significant digits */
-        double rv  = round(v / mag) * mag;
-        if (rv <= prev * (1 + 1e-9)) continue;
+        double q  = ((double)k + 0.5) / CLI_FIG_CONTOUR_LEVELS;
+        double v  = y[(size_t)(q * (double)(d->n - 1) + 0.5)];
+        double rv = round(v / step) * step;
+        if (rv <= prev + 0.5 * step) continue;
         char num[32];
-        snprintf(num, sizeof num, "%.3g", rv);
+        snprintf(num, sizeof num, "%.6g", rv);
         sf_buf_printf(b, "%s%s", count ? "," : "", num);
         prev = rv;
         count++;

@@ -121,6 +121,13 @@ double sweep_loop_seconds(const struct sweep_run *runs, size_t n, const char *ou
     return sum;
 }
 
+/* Whether the results.csv record at physical `line` is one the fit used (not held out). */
+static bool sweep_report_fitted_row_impl(const struct fit_data *d, size_t line) {
+    for (size_t j = 0; d != NULL && j < d->n; j++)
+        if (d->line[j] == line) return !d->held_out[j];
+    return false;
+}
+
 enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep_run *runs,
                                   size_t n, const char *out_dir,
                                   const struct sweep_fit_outcome *fits, size_t n_fits,
@@ -280,11 +287,12 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
             if (r == NULL || fits[i].fit->law != FIT_LAW_POWER_CONST) continue;
             sf_buf_printf(&b,
                           "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
-                          "(eval_loss − eval_true_loss at the last evaluation):\n\n"
+                          "(eval_loss − eval_true_loss at the last evaluation), on the runs "
+                          "the law was fitted to:\n\n"
                           "| run | N | fitted | measured |\n|---|---|---|---|\n",
                           fits[i].fit->name);
             for (size_t k = 0; k < results.n_rows; k++) {
-                if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
+                if (!sweep_report_fitted_row_impl(r->data, results.rows[k].line)) continue;
                 double N = sweep_cell_impl(&results, k, fits[i].fit->x), lo, hi, L;
                 fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
                 const char *run = sweep_cell_str_impl(&results, k, "run");

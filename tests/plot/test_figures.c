@@ -107,8 +107,9 @@ static void check_fit(const char *label, char *const *args, const struct expect 
 static void test_fits(void) {
     const unsigned band       = fc_blend_white(C_FIT, BAND_ALPHA);
     const unsigned const_band = fc_blend_white(C_CONST, BAND_ALPHA);
-    char           d_chin[512], d_front[512], d_pc[512], d_pow[512], d_kap[512];
+    char           d_chin[512], d_narrow[512], d_front[512], d_pc[512], d_pow[512], d_kap[512];
     snprintf(d_chin, sizeof d_chin, "%s/fit/chinchilla_synth.csv", TESTS_DATA_DIR);
+    snprintf(d_narrow, sizeof d_narrow, "%s/fit/chinchilla_narrow.csv", TESTS_DATA_DIR);
     snprintf(d_front, sizeof d_front, "%s/fit/frontier_curves.csv", TESTS_DATA_DIR);
     snprintf(d_pc, sizeof d_pc, "%s/fit/powerconst_synth.csv", TESTS_DATA_DIR);
     snprintf(d_pow, sizeof d_pow, "%s/fit/power_synth.csv", TESTS_DATA_DIR);
@@ -138,6 +139,19 @@ static void test_fits(void) {
         {"isoloss", {C_GREY, C_HELDOUT, C_POINTS, C_FORECAST}, 4, NULL, 6},
     };
     check_fit("chinchilla", chin, chin_ex, sizeof chin_ex / sizeof chin_ex[0]);
+
+    /* chinchilla on losses within 4% of each other (a markov sweep's runs): the contour levels
+     * must still be distinct values inside the data, or no contour is drawn. */
+    char *narrow[] = {d_narrow, "--law", "chinchilla", "--n", "params", "--d", "tokens", NULL};
+    const struct expect narrow_ex[] = {
+        {"loss", {C_POINTS, C_FIT, band, C_CONST, const_band}, 5, NULL, 5},
+        {"reducible", {C_POINTS, C_FIT, band}, 3, NULL, 3},
+        {"residuals", {C_GREY}, 1, "residuals_points.dat", 2},
+        {"loss_tokens", {0}, 0, "loss_tokens_points.dat", 2},
+        /* contours, their labels, the compute-optimal line, points */
+        {"isoloss", {C_GREY, C_POINTS}, 2, NULL, 4},
+    };
+    check_fit("narrow", narrow, narrow_ex, sizeof narrow_ex / sizeof narrow_ex[0]);
 
     /* frontier: kinds 1, 2, 3, 5, 6. */
     char               *front[]    = {d_front, "--law", "frontier", "--run",  "run",
