@@ -148,9 +148,14 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
              v += step)
             best[n_best++] = v;
     }
+    /* Each tick labelled as the other numbers of a figure (5×10^{6}, not 5e+06), in single
+     * quotes: the list travels inside a double-quoted gnuplot string. */
     sf_buf_puts(tics, "(");
-    for (size_t i = 0; i < n_best; i++)
-        sf_buf_printf(tics, "%s%.10g", i ? ", " : "", best[i]);
+    for (size_t i = 0; i < n_best; i++) {
+        sf_buf_printf(tics, "%s'", i ? ", " : "");
+        plot_label_number(tics, best[i], 3);
+        sf_buf_printf(tics, "' %.10g", best[i]);
+    }
     sf_buf_puts(tics, ")");
     sf_buf_puts(format, "%g");
 }

@@ -60,14 +60,23 @@ static void test_tics(void) {
     t.len = f.len = 0;
     /* Less than a decade: round values, since powers of ten would leave no label. */
     plot_axis_tics(&t, &f, 2.3, 4.6, true);
-    check(strcmp(t.data, "(2.5, 3, 3.5, 4, 4.5)") == 0 && strcmp(f.data, "%g") == 0,
+    check(strcmp(t.data, "('2.5' 2.5, '3' 3, '3.5' 3.5, '4' 4, '4.5' 4.5)") == 0 &&
+              strcmp(f.data, "%g") == 0,
           "narrow log axis (%s)", t.data);
     t.len = f.len = 0;
     plot_axis_tics(&t, &f, 0.71, 5.5, true);
-    check(strcmp(t.data, "(1, 2, 3, 5)") == 0, "log axis with one power inside (%s)", t.data);
+    check(strcmp(t.data, "('1' 1, '2' 2, '3' 3, '5' 5)") == 0,
+          "log axis with one power inside (%s)", t.data);
     t.len = f.len = 0;
     plot_axis_tics(&t, &f, 1.6, 7.5, true);
-    check(strcmp(t.data, "(2, 3, 4, 5, 6)") == 0, "log axis within a decade (%s)", t.data);
+    check(strcmp(t.data, "('2' 2, '3' 3, '4' 4, '5' 5, '6' 6)") == 0,
+          "log axis within a decade (%s)", t.data);
+    t.len = f.len = 0;
+    /* Large values within a decade: labelled as powers of ten, not as 5e+06. */
+    plot_axis_tics(&t, &f, 4e6, 9e7, true);
+    check(strcmp(t.data, "('5×10^{6}' 5000000, '10^{7}' 10000000, '2×10^{7}' 20000000, "
+                         "'5×10^{7}' 50000000)") == 0,
+          "log axis of large values (%s)", t.data);
     t.len = f.len = 0;
     plot_axis_tics(&t, &f, 3.1, 3.2, true);
     check(strcmp(t.data, "()") != 0, "a very narrow axis still gets a tick (%s)", t.data);
