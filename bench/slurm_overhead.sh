@@ -20,6 +20,7 @@ case $build in /*) bin=$build/src/scalefit ;; *) bin=$here/$build/src/scalefit ;
 [ "$(id -u)" = 0 ] || fail "starting the test cluster needs root"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/scalefit-slurm-bench.XXXXXX") || fail "cannot make a work folder"
+chmod 755 "$work" # the cluster's daemons (munge, slurm) run as their own users
 cluster=$work/cluster
 trap 'scripts/slurm-stop.sh "$cluster" >/dev/null 2>&1; rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
