@@ -33,15 +33,16 @@ struct sweep_child {
     double  elapsed0, elapsed1, seen1;
 };
 
-/* The ETA in seconds: the estimated seconds each run this process is to train has left (`est` ×
- * `left`, the fraction of its steps to go; runs another process holds are left out), scaled by
- * `scale` (measured over estimated time), shared by the jobs but never less than the longest
- * single run left; a running run's time since its last metrics line counts as done. NAN when a
- * run has no estimate. */
-static double sweep_eta_impl(const double *est, const double *left, const bool *finished, size_t n,
-                             const size_t *waiting, size_t n_waiting,
-                             const struct sweep_child *child, size_t n_child, double scale,
-                             size_t jobs, double now) {
+/* The ETA in seconds. Each run this process is to train (runs another process holds are left
+ * out) has its seconds left: a running run with two metrics lines seen, its steps to go at its
+ * own measured pace; any other, its estimate × `left` (the fraction of its steps to go) ×
+ * `scale` (measured over estimated time of all runs). A running run's time since its last
+ * metrics line counts as done. The sum is shared by the jobs, but the ETA is never less than the
+ * longest single run left. NAN when a run has no estimate. */
+static double sweep_eta_impl(const struct sweep_run *runs, const double *est, const double *left,
+                             const bool *finished, size_t n, const size_t *waiting,
+                             size_t n_waiting, const struct sweep_child *child, size_t n_child,
+                             double scale, size_t jobs, double now) {
     double sum = 0, longest = 0;
     for (size_t i = 0; i < n; i++) {
         bool elsewhere = false;
@@ -50,8 +51,14 @@ static double sweep_eta_impl(const double *est, const double *left, const bool *
         if (finished[i] || elsewhere) continue;
         if (!isfinite(est[i])) return NAN;
         double t = est[i] * left[i] * scale;
-        for (size_t c = 0; c < n_child; c++)
-            if (child[c].run == i && child[c].step1 >= 0) t = fmax(0, t - (now - child[c].seen1));
+        for (size_t c = 0; c < n_child; c++) {
+            const struct sweep_child *ch = &child[c];
+            if (ch->run != i || ch->step0 < 0 || ch->step1 <= ch->step0) continue;
+            double per_step = (ch->elapsed1 - ch->elapsed0) / (double)(ch->step1 - ch->step0);
+            if (isfinite(per_step) && per_step > 0)
+                t = per_step * (double)(runs[i].steps - ch->step1);
+            t = fmax(0, t - (now - ch->seen1));
+        }
         sum += t;
         longest = fmax(longest, t);
     }
@@ -367,16 +374,16 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             n_bad = res->n_failed + res->n_diverged;
             struct sweep_progress p;
             memset(&p, 0, sizeof p);
-            p.n_runs     = n;
-            p.n_done     = n_finished;
-            p.n_running  = n_child;
-            p.n_pending  = n - n_finished - n_child;
-            p.n_failed   = n_bad;
-            p.elapsed_s  = now - t0;
-            double scale = pace_est > 0 ? pace_real / pace_est : 1;
-            p.eta_s    = sweep_eta_impl(est, left, finished, n, waiting, n_waiting, child, n_child,
-                                        scale, jobs, now);
-            p.n_active = n_child;
+            p.n_runs       = n;
+            p.n_done       = n_finished;
+            p.n_running    = n_child;
+            p.n_pending    = n - n_finished - n_child;
+            p.n_failed     = n_bad;
+            p.elapsed_s    = now - t0;
+            double scale   = pace_est > 0 ? pace_real / pace_est : 1;
+            p.eta_s        = sweep_eta_impl(runs, est, left, finished, n, waiting, n_waiting, child,
+                                            n_child, scale, jobs, now);
+            p.n_active     = n_child;
             p.active_ids   = ids;
             p.active_step  = steps;
             p.active_steps = total;
