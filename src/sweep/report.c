@@ -176,10 +176,14 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
             "Timing of this invocation: training took %.1f s of wall time with %lld runs at "
             "a time (the trainer processes %.1f s in all), then collection, fits and "
             "figures %.1f s. Inside their training loops (steps and evaluations, by each "
-            "metrics.csv) the runs spent %.1f s, so the runner's overhead, the wall time "
-            "not spent inside training loops, was about %.1f s of the %.1f s.\n\n",
+            "metrics.csv) the runs spent %.1f s. Of the %.1f s × %lld run slots, %.1f s went to "
+            "starting, checkpointing outside the loop and stopping the trainers (the "
+            "runner's own overhead) and %.1f s to slots with no trainer in them (near the end, "
+            "fewer runs were left than slots; on Slurm, the queue's waits too).\n\n",
             info->wall_seconds, (long long)info->jobs, info->train_seconds, info->post_seconds,
-            in_loops, fmax(0, info->wall_seconds - in_loops / jobs), info->wall_seconds);
+            in_loops, info->wall_seconds, (long long)info->jobs,
+            fmax(0, info->train_seconds - in_loops),
+            fmax(0, info->wall_seconds * jobs - info->train_seconds));
     else
         sf_buf_printf(&b,
                       "Nothing trained in this invocation (every run had finished); collection, "

@@ -283,8 +283,8 @@ struct sweep_report_info {
 };
 
 /* Writes OUT/report.md: what ran (every run with its shape, N, tokens, FLOPs, state, losses),
- * timing (the runner's overhead: executor wall time not spent inside the trainers' training
- * loops, whose time each run's metrics.csv records), the seed spread, each fit with its
+ * timing (the trainers' time outside their training loops, whose time each run's metrics.csv
+ * records, and the run slots left empty), the seed spread, each fit with its
  * intervals, the entropy / reducible-loss split with bayes_loss beside the fitted constant, and
  * the figures. */
 enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sweep_run *runs,
