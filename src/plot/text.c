@@ -136,17 +136,17 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
         n_best = n;
         if (n >= PLOT_TICS_WANT) break;
     }
-    if (n_best < 2) {
-        /* Narrower than every set: evenly spaced values with a round step (1, 2 or 5 x 10^k). */
-        double raw = (hi - lo) / PLOT_TICS_WANT, mag = pow(10, floor(log10(raw)));
-        double step = raw <= mag       ? mag
-                      : raw <= 2 * mag ? 2 * mag
-                      : raw <= 5 * mag ? 5 * mag
-                                       : 10 * mag;
-        n_best      = 0;
-        for (double v = ceil(lo / step) * step; v <= hi * (1 + 1e-12) && n_best < PLOT_TICS_MAX;
-             v += step)
-            best[n_best++] = v;
+    if (n_best < 3) {
+        /* Too narrow for every set (0.80 to 0.88 holds only 0.85): evenly spaced values, with
+         * the largest round step (1, 2 or 5 x 10^k) that puts three ticks on the axis. */
+        double mag = pow(10, ceil(log10(hi - lo)));
+        for (int i = 0; n_best < 3 && i < 12; i++) {
+            double step = mag * (i % 3 == 0 ? 1 : i % 3 == 1 ? 0.5 : 0.2) * pow(10, -(i / 3));
+            n_best      = 0;
+            for (double v = ceil(lo / step - 1e-9) * step;
+                 v <= hi * (1 + 1e-12) && n_best < PLOT_TICS_MAX; v += step)
+                best[n_best++] = v;
+        }
     }
     /* Each tick labelled as the other numbers of a figure (5×10^{6}, not 5e+06), in single
      * quotes: the list travels inside a double-quoted gnuplot string. */

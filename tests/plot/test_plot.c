@@ -78,8 +78,14 @@ static void test_tics(void) {
                          "'5×10^{7}' 50000000)") == 0,
           "log axis of large values (%s)", t.data);
     t.len = f.len = 0;
+    /* Narrower than any set of round mantissas: three or more evenly spaced round values. */
     plot_axis_tics(&t, &f, 3.1, 3.2, true);
-    check(strcmp(t.data, "()") != 0, "a very narrow axis still gets a tick (%s)", t.data);
+    check(strcmp(t.data, "('3.1' 3.1, '3.15' 3.15, '3.2' 3.2)") == 0,
+          "a very narrow axis gets three ticks (%s)", t.data);
+    t.len = f.len = 0;
+    plot_axis_tics(&t, &f, 0.802, 0.884, true);
+    check(strcmp(t.data, "('0.82' 0.82, '0.84' 0.84, '0.86' 0.86, '0.88' 0.88)") == 0,
+          "a loss axis from 0.80 to 0.88 (%s)", t.data);
     t.len = f.len = 0;
     plot_axis_tics(&t, &f, -0.1, 0.1, false);
     check(strcmp(t.data, "autofreq") == 0, "linear axis (%s)", t.data);
