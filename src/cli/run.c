@@ -157,7 +157,7 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
 /* Fits every named law, writes their folders, draws the sweep's figures and the report. */
 static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
                           const char *out, int64_t jobs, double wall, double train,
-                          double loops_before) {
+                          double in_loops) {
     const double              t_post = sf_now();
     struct sf_error           err;
     struct sweep_fit_outcome *outs    = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *outs);
@@ -221,7 +221,7 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
                                      wall,
                                      train,
                                      sf_now() - t_post,
-                                     loops_before,
+                                     in_loops,
                                      jobs,
                                      (const char *const *)figs.drawn,
                                      (const char *const *)figs.missing};
@@ -357,7 +357,6 @@ int cli_run_main(int argc, char **argv) {
                                      disp.progress.tty ? cli_run_ask_cancel : NULL,
                                         &disp};
     struct sweep_exec_result  res;
-    double                    loops_before = sweep_loop_seconds(runs, n, out);
     fprintf(stderr, "sweep %s: %zu runs, %lld at a time, %s, in %s\n", spec.name, n,
             (long long)jobs, spec.executor == SWEEP_EXECUTOR_SLURM ? "on Slurm" : "here", out);
     if (spec.executor == SWEEP_EXECUTOR_SLURM)
@@ -382,7 +381,7 @@ int cli_run_main(int argc, char **argv) {
         goto done;
     }
     rc = cli_run_finish(&spec, runs, n, out, jobs, res.wall_seconds, res.train_seconds,
-                        loops_before);
+                        res.loop_seconds);
     if (rc == 0 && res.n_failed > 0) {
         fprintf(stderr,
                 "scalefit: error: %zu run%s failed (see %s/report.md and each run's stderr.txt)\n",

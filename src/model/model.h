@@ -44,7 +44,9 @@
  *   nats/token; else null); data_sha256 (64 hex digits); train_tokens_available (size of the
  *   training split; 0 for markov, which is unlimited); eval_tokens (the eval set used); step,
  *   tokens (reached so far: 0 at the start, the final values at the end); final_eval_loss (the
- *   last evaluation, or null).
+ *   last evaluation, or null); start_elapsed_s (the seconds inside the training loop that this
+ *   process started from: 0, or its checkpoint's) and elapsed_s (so far: the same at the start,
+ *   the total when the process ends), timing only.
  *
  * Exit statuses of `scalefit train` (DESIGN.md): 0 done, 1 failed (runtime), 2 bad input
  * (run.yaml, data, checkpoint), 3 diverged (a recorded result), 4 interrupted (checkpointed).

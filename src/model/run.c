@@ -209,6 +209,7 @@ struct model_summary {
     const struct model_source_info *info;
     int64_t                         steps, step, tokens_per_step;
     double                          final_eval_loss; /* NaN = none */
+    double start_elapsed_s, elapsed_s; /* training-loop seconds: this process's start, so far */
 };
 
 static enum sf_status model_write_summary_impl(const char *path, const struct model_summary *s,
@@ -253,6 +254,8 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
         sf_yaml_null(&y);
     else
         sf_yaml_double(&y, s->final_eval_loss);
+    sf_yaml_kv_double(&y, "start_elapsed_s", s->start_elapsed_s);
+    sf_yaml_kv_double(&y, "elapsed_s", s->elapsed_s);
     sf_yaml_map_end(&y);
     char          *text;
     enum sf_status st = sf_yaml_out_finish(&y, &text, err);
@@ -523,7 +526,9 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
                                 .steps           = n_steps,
                                 .step            = ts.step,
                                 .tokens_per_step = (int64_t)(B * T),
-                                .final_eval_loss = ts.last_eval_loss};
+                                .final_eval_loss = ts.last_eval_loss,
+                                .start_elapsed_s = ts.elapsed_s,
+                                .elapsed_s       = ts.elapsed_s};
     if ((st = model_write_status_impl(c.files.status, "running", NULL, err)) != SF_OK ||
         (st = model_write_summary_impl(c.files.summary, &sum, err)) != SF_OK) {
         st = model_run_fail_impl(&c, diags, err);
@@ -672,6 +677,7 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
 
     sum.step            = ts.step;
     sum.final_eval_loss = ts.last_eval_loss;
+    sum.elapsed_s       = ts.elapsed_s;
     struct sf_error ignored;
     if (result == SF_EINTERRUPTED) {
         st = model_checkpoint_save(c.files.checkpoint, c.model, &ts, hash, err);

@@ -23,16 +23,6 @@ static void sweep_num_impl(struct sf_buf *b, double v) {
     if (isfinite(v)) sf_buf_puts(b, sf_fmt_double(t, sizeof t, v));
 }
 
-/* A double from summary.yaml (NAN when absent or null). */
-static double sweep_summary_num_impl(yaml_document_t *doc, const char *key) {
-    yaml_node_t *root = yaml_document_get_root_node(doc);
-    yaml_node_t *v    = sf_yaml_map_get(doc, root, key);
-    double       d;
-    const char  *s = sf_yaml_scalar(v);
-    if (s == NULL || sf_yaml_is_null(v) || !sf_parse_double(s, &d)) return NAN;
-    return d;
-}
-
 /* Reads one run's metrics and appends its rows; returns SF_OK when the run has no metrics yet. */
 static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const char *out_dir,
                                              struct sf_buf *res, struct sf_buf *cur,
@@ -41,18 +31,10 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
     if (dir == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     struct sweep_run_state st;
     sweep_run_state_read(out_dir, r->id, &st);
-    double bayes = NAN, entropy = NAN;
-    char  *sp = sf_path_join(dir, "summary.yaml");
-    if (sp && sf_path_exists(sp)) {
-        yaml_document_t doc;
-        struct sf_error e;
-        if (sf_yaml_load(sp, &doc, &e) == SF_OK) {
-            bayes   = sweep_summary_num_impl(&doc, "bayes_loss");
-            entropy = sweep_summary_num_impl(&doc, "entropy_rate");
-            yaml_document_delete(&doc);
-        }
-    }
-    free(sp);
+    static const char *const keys[] = {"bayes_loss", "entropy_rate"};
+    double                   known[2];
+    sweep_summary_numbers(dir, keys, known, 2);
+    double        bayes = known[0], entropy = known[1];
     double        best = NAN, best_cv = NAN, final = NAN, tokens = NAN, flops = NAN;
     char         *mp = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;

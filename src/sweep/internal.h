@@ -39,6 +39,20 @@ bool sweep_run_locked(const char *run_dir, long *pid);
 void sweep_metrics_last(const char *run_dir, int64_t *step, double *eval_loss);
 void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, double *elapsed);
 
+/* Numbers from a run's summary.yaml, one per key (NAN where the file, the key or a number is
+ * missing, or the value is null). */
+void sweep_summary_numbers(const char *run_dir, const char *const *keys, double *values, size_t n);
+
+/* A trainer's timing marks from summary.yaml: the training-loop seconds its process started from
+ * and has reached (NAN when unknown). Taken before a trainer starts and after it ends, they give
+ * the seconds that process spent inside its training loop (sweep_loop_added: 0 when the marks
+ * did not change, that is when the trainer never wrote its summary). */
+struct sweep_loop_mark {
+    double start, now;
+};
+struct sweep_loop_mark sweep_loop_mark_read(const char *run_dir);
+double sweep_loop_added(struct sweep_loop_mark before, struct sweep_loop_mark after);
+
 // ---- the Slurm executor's pure pieces (slurm_text.c; tested without a cluster) ----
 
 /* Seconds of a Slurm time (sbatch --time: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S; also RunTime

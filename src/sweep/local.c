@@ -29,8 +29,9 @@ struct sweep_child {
     double start;
     /* Its metrics.csv as first and last seen (step, the trainer's elapsed_s) and when the last
      * step was seen: the measured pace that corrects the estimates for the ETA. */
-    int64_t step0, step1;
-    double  elapsed0, elapsed1, seen1;
+    int64_t                step0, step1;
+    double                 elapsed0, elapsed1, seen1;
+    struct sweep_loop_mark mark; /* summary.yaml's timing before it started */
 };
 
 /* The ETA in seconds. Each run this process is to train (runs another process holds are left
@@ -236,15 +237,17 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 free(dir);
                 continue;
             }
-            struct sf_error e;
-            pid_t           pid = sweep_spawn_impl(opt->scalefit, dir, &e);
+            struct sf_error        e;
+            struct sweep_loop_mark mark = sweep_loop_mark_read(dir);
+            pid_t                  pid  = sweep_spawn_impl(opt->scalefit, dir, &e);
             if (pid < 0) {
                 sweep_write_failed_impl(dir, e.message);
                 res->n_failed++;
                 finished[i] = true;
                 sf_log(opt->log, SF_LOG_LEVEL_WARNING, "run %s: %s", runs[i].id, e.message);
             } else {
-                child[n_child++] = (struct sweep_child){pid, i, sf_now(), -1, -1, NAN, NAN, NAN};
+                child[n_child++] =
+                    (struct sweep_child){pid, i, sf_now(), -1, -1, NAN, NAN, NAN, mark};
                 sf_log(opt->log, SF_LOG_LEVEL_DEBUG, "run %s started (pid %ld)", runs[i].id,
                        (long)pid);
             }
@@ -261,6 +264,8 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             size_t i   = child[c].run;
             char  *dir = sweep_run_dir(out_dir, runs[i].id);
             res->train_seconds += sf_now() - child[c].start;
+            if (dir)
+                res->loop_seconds += sweep_loop_added(child[c].mark, sweep_loop_mark_read(dir));
             struct sweep_run_state st;
             sweep_run_state_read(out_dir, runs[i].id, &st);
             const char *what;

@@ -108,19 +108,6 @@ static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
     if (r->n_warnings) sf_buf_puts(b, "\n");
 }
 
-double sweep_loop_seconds(const struct sweep_run *runs, size_t n, const char *out_dir) {
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        char   *dir = sweep_run_dir(out_dir, runs[i].id);
-        int64_t step;
-        double  loss, elapsed = NAN;
-        if (dir) sweep_metrics_tail(dir, &step, &loss, &elapsed);
-        if (isfinite(elapsed)) sum += elapsed;
-        free(dir);
-    }
-    return sum;
-}
-
 /* Whether the results.csv record at physical `line` is one the fit used (not held out). */
 static bool sweep_report_fitted_row_impl(const struct fit_data *d, size_t line) {
     for (size_t j = 0; d != NULL && j < d->n; j++)
@@ -168,15 +155,16 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                   counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
     /* Timing: the training loops' own clocks (metrics.csv elapsed_s) against the executor's
      * wall time, for what trained in this invocation. */
-    double in_loops = sweep_loop_seconds(runs, n, out_dir) - info->loop_seconds_before;
+    double in_loops = info->loop_seconds;
     double jobs     = info->jobs > 0 ? (double)info->jobs : 1;
     if (info->train_seconds > 0)
         sf_buf_printf(
             &b,
             "Timing of this invocation: training took %.1f s of wall time with %lld runs at "
             "a time (the trainer processes %.1f s in all), then collection, fits and "
-            "figures %.1f s. Inside their training loops (steps and evaluations, by each "
-            "metrics.csv) the runs spent %.1f s. Of the %.1f s × %lld run slots, %.1f s went to "
+            "figures %.1f s. Inside their training loops (steps and evaluations, by the "
+            "trainers' own clocks) they spent %.1f s. Of the %.1f s × %lld run slots, %.1f s went "
+            "to "
             "starting, checkpointing outside the loop and stopping the trainers (the "
             "runner's own overhead) and %.1f s to slots with no trainer in them (near the end, "
             "fewer runs were left than slots; on Slurm, the queue's waits too).\n\n",

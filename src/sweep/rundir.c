@@ -157,6 +157,39 @@ void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, d
     if (elapsed && nf >= 11 && sf_parse_double(field[10], &l)) *elapsed = l;
 }
 
+void sweep_summary_numbers(const char *run_dir, const char *const *keys, double *values, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        values[k] = NAN;
+    char           *path = sf_path_join(run_dir, "summary.yaml");
+    yaml_document_t doc;
+    struct sf_error e;
+    if (path && sf_path_exists(path) && sf_yaml_load(path, &doc, &e) == SF_OK) {
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        for (size_t k = 0; k < n; k++) {
+            yaml_node_t *v = sf_yaml_map_get(&doc, root, keys[k]);
+            const char  *s = sf_yaml_scalar(v);
+            double       d;
+            if (s != NULL && !sf_yaml_is_null(v) && sf_parse_double(s, &d)) values[k] = d;
+        }
+        yaml_document_delete(&doc);
+    }
+    free(path);
+}
+
+struct sweep_loop_mark sweep_loop_mark_read(const char *run_dir) {
+    static const char *const keys[] = {"start_elapsed_s", "elapsed_s"};
+    double                   v[2];
+    sweep_summary_numbers(run_dir, keys, v, 2);
+    return (struct sweep_loop_mark){v[0], v[1]};
+}
+
+double sweep_loop_added(struct sweep_loop_mark before, struct sweep_loop_mark after) {
+    if (!isfinite(after.start) || !isfinite(after.now)) return 0;
+    /* The same marks: the trainer never wrote its summary (it failed or was killed first). */
+    if (after.start == before.start && after.now == before.now) return 0;
+    return fmax(0, after.now - after.start);
+}
+
 void sweep_run_state_read(const char *out_dir, const char *id, struct sweep_run_state *st) {
     memset(st, 0, sizeof *st);
     st->state            = SWEEP_STATE_PENDING;

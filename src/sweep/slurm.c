@@ -176,25 +176,12 @@ static char *sweep_slurm_abs_impl(const char *p) {
  * checkpointed step when the trainer stopped on a signal, its start step otherwise) and the last
  * metrics row. */
 static int64_t sweep_slurm_step_impl(const char *run_dir) {
-    int64_t step = 0;
-    double  loss;
+    int64_t                  step = 0;
+    double                   loss, summary_step;
+    static const char *const key[] = {"step"};
     sweep_metrics_last(run_dir, &step, &loss);
-    char           *path = sf_path_join(run_dir, "summary.yaml");
-    char           *text = NULL;
-    size_t          len;
-    struct sf_error e;
-    if (path && sf_read_file(path, &text, &len, &e) == SF_OK) {
-        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-            int64_t s;
-            char    num[32];
-            if (strncmp(l, "step: ", 6) != 0) continue;
-            size_t k = strcspn(l + 6, "\n");
-            snprintf(num, sizeof num, "%.*s", (int)(k < 31 ? k : 31), l + 6);
-            if (sf_parse_int64(num, &s) && s > step) step = s;
-        }
-    }
-    free(text);
-    free(path);
+    sweep_summary_numbers(run_dir, key, &summary_step, 1);
+    if (summary_step > (double)step) step = (int64_t)summary_step;
     return step;
 }
 
@@ -388,9 +375,10 @@ struct sweep_slurm_runinfo {
     int64_t                resubmits; /* automatic resubmissions since its last fresh one */
     int64_t                restarts;  /* Slurm's requeues seen in its current task */
     char                   pending_reason[160]; /* the unusual waiting reason last reported */
-    struct timespec status_mtime; /* of its status file when its task was submitted or found */
-    bool            finished;     /* done or diverged (for the display) */
-    bool            before;       /* already finished when the command started */
+    struct timespec status_mtime;    /* of its status file when its task was submitted or found */
+    struct sweep_loop_mark mark;     /* summary.yaml's timing then */
+    bool                   finished; /* done or diverged (for the display) */
+    bool                   before;   /* already finished when the command started */
 };
 
 struct sweep_slurm_exec {
@@ -458,6 +446,14 @@ static struct timespec sweep_slurm_status_mtime_impl(const struct sweep_slurm_ex
     free(path);
     free(dir);
     return t;
+}
+
+/* Run i's summary.yaml timing marks (what its trainer has spent inside its loop so far). */
+static struct sweep_loop_mark sweep_slurm_mark_impl(const struct sweep_slurm_exec *x, size_t i) {
+    char                  *dir = sweep_run_dir(x->out, x->runs[i].id);
+    struct sweep_loop_mark m = dir ? sweep_loop_mark_read(dir) : (struct sweep_loop_mark){NAN, NAN};
+    free(dir);
+    return m;
 }
 
 static const struct sweep_slurm_task *sweep_slurm_task_impl(const struct sweep_slurm_sub *s,
@@ -623,7 +619,8 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
         char                   *dir = sweep_run_dir(x->out, r->id);
         snprintf(s.run_ids[t], 48, "%s", r->id);
         s.steps[t] = dir ? sweep_slurm_step_impl(dir) : 0;
-        ids[t]     = r->id;
+        if (dir) x->ri[todo[t]].mark = sweep_loop_mark_read(dir);
+        ids[t] = r->id;
         sf_buf_printf(&map, "%zu %s %lld\n", t, r->id, (long long)s.steps[t]);
         free(dir);
     }
@@ -772,6 +769,7 @@ static enum sf_status sweep_slurm_submit_due_impl(struct sweep_slurm_exec *x,
                         x->ri[i].sub          = (long)(x->n_subs - 1);
                         x->ri[i].task         = t;
                         x->ri[i].status_mtime = sweep_slurm_status_mtime_impl(x, i);
+                        x->ri[i].mark         = sweep_slurm_mark_impl(x, i);
                         sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
                                "run %s: submitted meanwhile by another "
                                "scalefit run (array job %s); following it",
@@ -855,6 +853,7 @@ static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
     enum sweep_slurm_verdict v = sweep_slurm_judge(&c);
     if (v == SWEEP_SLURM_VERDICT_WAIT) goto out;
     if (tk) x->res->train_seconds += tk->run_seconds;
+    if (dir) x->res->loop_seconds += sweep_loop_added(r->mark, sweep_loop_mark_read(dir));
     /* "Slurm: TIMEOUT (exit 0:15, reason TimeLimit) in task 12_3". */
     char slurm[320];
     if (tk)
@@ -1336,6 +1335,7 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
                 r->phase        = SWEEP_SLURM_PHASE_ACTIVE;
                 r->restarts     = tk->restarts;
                 r->status_mtime = sweep_slurm_status_mtime_impl(&x, i);
+                r->mark         = sweep_slurm_mark_impl(&x, i);
                 n_attached++;
                 continue;
             }

@@ -216,6 +216,7 @@ struct sweep_exec_options {
 struct sweep_exec_result {
     size_t n_done, n_diverged, n_failed, n_interrupted, n_skipped; /* skipped: locked elsewhere */
     double train_seconds; /* wall time the trainers ran (sum over runs) */
+    double loop_seconds;  /* of which inside their training loops (by their summary.yaml) */
     double wall_seconds;  /* wall time of the executor */
 };
 
@@ -273,28 +274,24 @@ struct sweep_fit_outcome {
 /* What the report needs besides the fits. */
 struct sweep_report_info {
     const char        *version, *command;
-    double             wall_seconds;        /* the executor's wall time */
-    double             train_seconds;       /* the trainers' processes, summed */
-    double             post_seconds;        /* collection, fits and figures after training */
-    double             loop_seconds_before; /* sweep_loop_seconds before the executor ran */
+    double             wall_seconds;  /* the executor's wall time */
+    double             train_seconds; /* the trainers' processes, summed */
+    double             post_seconds;  /* collection, fits and figures after training */
+    double             loop_seconds;  /* of train_seconds, inside the training loops */
     int64_t            jobs;
     const char *const *figures;         /* OUT/figures/NAME.png names, NULL-terminated */
     const char *const *missing_figures; /* "NAME: reason", NULL-terminated */
 };
 
 /* Writes OUT/report.md: what ran (every run with its shape, N, tokens, FLOPs, state, losses),
- * timing (the trainers' time outside their training loops, whose time each run's metrics.csv
- * records, and the run slots left empty), the seed spread, each fit with its
+ * timing (the trainers' time outside their training loops, and the run slots left empty),
+ * the seed spread, each fit with its
  * intervals, the entropy / reducible-loss split with bayes_loss beside the fitted constant, and
  * the figures. */
 enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sweep_run *runs,
                                   size_t n, const char *out_dir,
                                   const struct sweep_fit_outcome *fits, size_t n_fits,
                                   const struct sweep_report_info *info, struct sf_error *err);
-
-/* Seconds the runs have spent inside their training loops so far (steps and evaluations,
- * over every invocation: the elapsed_s of each metrics.csv's last line, summed). */
-double sweep_loop_seconds(const struct sweep_run *runs, size_t n, const char *out_dir);
 
 /* Writes the `scalefit status` listing of the sweep in OUT to `out`. */
 enum sf_status sweep_status_print(const char *out_dir, FILE *out, struct sf_error *err);

@@ -222,6 +222,18 @@ static void test_determinism(const char *ref) {
     check_identical("same config twice", ref, dir);
 }
 
+/* A number that summary.yaml in `dir` gives for `key` (NAN when absent). */
+static double summary_number(const char *dir, const char *key) {
+    char  *sum = slurp(path_in(dir, "summary.yaml"), NULL);
+    char   want[64];
+    double v = NAN;
+    snprintf(want, sizeof want, "\n%s: ", key);
+    char *at = sum ? strstr(sum, want) : NULL;
+    if (at) v = strtod(at + strlen(want), NULL);
+    free(sum);
+    return v;
+}
+
 static void test_stop_resume(const char *ref) {
     char dir[600];
     snprintf(dir, sizeof dir, "%s/stopped", root);
@@ -230,7 +242,14 @@ static void test_stop_resume(const char *ref) {
     char *st = first_line(path_in(dir, "status"));
     check(st && strcmp(st, "interrupted") == 0, "status 'interrupted'");
     free(st);
+    /* The training-loop clock: a fresh process starts from 0; the resumed one from the time the
+     * checkpoint recorded, which is where the stopped one ended. */
+    double start1 = summary_number(dir, "start_elapsed_s"), end1 = summary_number(dir, "elapsed_s");
+    check(start1 == 0 && end1 > 0, "stopped: loop clock from 0 to %g", end1);
     check(run_inproc(dir, 0) == SF_OK, "resume completes");
+    double start2 = summary_number(dir, "start_elapsed_s"), end2 = summary_number(dir, "elapsed_s");
+    check(start2 == end1 && end2 > start2, "resumed: loop clock from %g (want %g) to %g", start2,
+          end1, end2);
     check_identical("stopped at 57 and resumed", ref, dir);
 }
 
