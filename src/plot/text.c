@@ -15,6 +15,8 @@
 #define PLOT_TICS_WANT 4
 /* ...and the most ticks on any axis (also the most decades labelled on a wide log axis). */
 #define PLOT_TICS_MAX 8
+/* The widest stretch without a tick that a narrow log axis may keep, as a share of its length. */
+#define PLOT_TICS_GAP 0.45
 
 void plot_gp_quote(struct sf_buf *b, const char *s) {
     sf_buf_puts(b, "\"");
@@ -105,7 +107,8 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
         return;
     }
     /* Less than that: values from ever finer sets of mantissas (1; 1, 3; 1, 2, 5; ...), the
-     * first set that puts PLOT_TICS_WANT ticks on the axis, so the ticks look logarithmic. */
+     * first set that puts PLOT_TICS_WANT ticks spread over the axis, so the ticks look
+     * logarithmic. */
     static const double sets[][20] = {
         {1},
         {1, 3},
@@ -132,12 +135,22 @@ void plot_axis_tics(struct sf_buf *tics, struct sf_buf *format, double lo, doubl
             }
         }
         if (n > PLOT_TICS_MAX) break; /* too dense: keep the coarser set */
+        /* A set must also spread its ticks: no stretch of the axis left bare (0.7, 0.8, 0.9, 1
+         * on an axis from 0.65 to 1.8 leaves its upper half without a label), and no gap between
+         * ticks more than three times another (0.7, 0.75, ..., 1, 1.5 crowds the bottom). */
+        double gap = log10(n ? ticks[0] / lo : hi / lo), inner_max = 0, inner_min = INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double g = log10((i + 1 < n ? ticks[i + 1] : hi) / ticks[i]);
+            gap      = fmax(gap, g);
+            if (i + 1 < n) inner_max = fmax(inner_max, g), inner_min = fmin(inner_min, g);
+        }
+        if (n < 3 || gap > PLOT_TICS_GAP * log10(hi / lo) || inner_max > 3 * inner_min) continue;
         memcpy(best, ticks, n * sizeof *ticks);
         n_best = n;
         if (n >= PLOT_TICS_WANT) break;
     }
     if (n_best < 3) {
-        /* Too narrow for every set (0.80 to 0.88 holds only 0.85): evenly spaced values, with
+        /* No set fits (0.80 to 0.88 holds only 0.85): evenly spaced values, with
          * the largest round step (1, 2 or 5 x 10^k) that puts three ticks on the axis. */
         double mag = pow(10, ceil(log10(hi - lo)));
         for (int i = 0; n_best < 3 && i < 12; i++) {

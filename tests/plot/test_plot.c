@@ -87,6 +87,15 @@ static void test_tics(void) {
     check(strcmp(t.data, "('0.82' 0.82, '0.84' 0.84, '0.86' 0.86, '0.88' 0.88)") == 0,
           "a loss axis from 0.80 to 0.88 (%s)", t.data);
     t.len = f.len = 0;
+    /* Across a power of ten near its bottom: 0.7, 0.8, 0.9, 1 would leave the data above 1 bare. */
+    plot_axis_tics(&t, &f, 0.65, 1.8, true);
+    check(strcmp(t.data, "('0.8' 0.8, '1' 1, '1.2' 1.2, '1.4' 1.4, '1.6' 1.6, '1.8' 1.8)") == 0,
+          "a loss axis from 0.65 to 1.8 (%s)", t.data);
+    t.len = f.len = 0;
+    plot_axis_tics(&t, &f, 0.68, 1.8, true);
+    check(strcmp(t.data, "('0.8' 0.8, '1' 1, '1.2' 1.2, '1.4' 1.4, '1.6' 1.6, '1.8' 1.8)") == 0,
+          "a loss axis from 0.68 to 1.8, not crowded at the bottom (%s)", t.data);
+    t.len = f.len = 0;
     plot_axis_tics(&t, &f, -0.1, 0.1, false);
     check(strcmp(t.data, "autofreq") == 0, "linear axis (%s)", t.data);
     sf_buf_free(&t), sf_buf_free(&f);
