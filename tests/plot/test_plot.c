@@ -58,43 +58,35 @@ static void test_tics(void) {
     plot_axis_tics(&t, &f, 3e-3, 2e13, true);
     check(strcmp(t.data, "1e-2, 1e+02") == 0, "very wide log axis (%s)", t.data);
     t.len = f.len = 0;
-    /* Less than a decade: round values, since powers of ten would leave no label. */
-    plot_axis_tics(&t, &f, 2.3, 4.6, true);
-    check(strcmp(t.data, "('2.5' 2.5, '3' 3, '3.5' 3.5, '4' 4, '4.5' 4.5)") == 0 &&
-              strcmp(f.data, "%g") == 0,
-          "narrow log axis (%s)", t.data);
-    t.len = f.len = 0;
-    plot_axis_tics(&t, &f, 0.71, 5.5, true);
-    check(strcmp(t.data, "('1' 1, '2' 2, '3' 3, '5' 5)") == 0,
-          "log axis with one power inside (%s)", t.data);
-    t.len = f.len = 0;
-    plot_axis_tics(&t, &f, 1.6, 7.5, true);
-    check(strcmp(t.data, "('2' 2, '3' 3, '4' 4, '5' 5, '6' 6)") == 0,
-          "log axis within a decade (%s)", t.data);
-    t.len = f.len = 0;
-    /* Large values within a decade: labelled as powers of ten, not as 5e+06. */
-    plot_axis_tics(&t, &f, 4e6, 9e7, true);
-    check(strcmp(t.data, "('5×10^{6}' 5000000, '10^{7}' 10000000, '2×10^{7}' 20000000, "
-                         "'5×10^{7}' 50000000)") == 0,
-          "log axis of large values (%s)", t.data);
-    t.len = f.len = 0;
-    /* Narrower than any set of round mantissas: three or more evenly spaced round values. */
-    plot_axis_tics(&t, &f, 3.1, 3.2, true);
-    check(strcmp(t.data, "('3.1' 3.1, '3.15' 3.15, '3.2' 3.2)") == 0,
-          "a very narrow axis gets three ticks (%s)", t.data);
-    t.len = f.len = 0;
-    plot_axis_tics(&t, &f, 0.802, 0.884, true);
-    check(strcmp(t.data, "('0.82' 0.82, '0.84' 0.84, '0.86' 0.86, '0.88' 0.88)") == 0,
-          "a loss axis from 0.80 to 0.88 (%s)", t.data);
-    t.len = f.len = 0;
-    /* Across a power of ten near its bottom: 0.7, 0.8, 0.9, 1 would leave the data above 1 bare. */
-    plot_axis_tics(&t, &f, 0.65, 1.8, true);
-    check(strcmp(t.data, "('0.8' 0.8, '1' 1, '1.2' 1.2, '1.4' 1.4, '1.6' 1.6, '1.8' 1.8)") == 0,
-          "a loss axis from 0.65 to 1.8 (%s)", t.data);
-    t.len = f.len = 0;
-    plot_axis_tics(&t, &f, 0.68, 1.8, true);
-    check(strcmp(t.data, "('0.8' 0.8, '1' 1, '1.2' 1.2, '1.4' 1.4, '1.6' 1.6, '1.8' 1.8)") == 0,
-          "a loss axis from 0.68 to 1.8, not crowded at the bottom (%s)", t.data);
+    /* Less than two powers of ten inside: round values, since powers of ten would leave the
+     * axis (nearly) unlabelled. */
+    static const struct {
+        double      lo, hi;
+        const char *want, *what;
+    } narrow[] = {
+        {2.3, 4.6, "('2.5' 2.5, '3' 3, '3.5' 3.5, '4' 4, '4.5' 4.5)", "within a decade"},
+        {0.71, 5.5, "('1' 1, '2' 2, '3' 3, '5' 5)", "one power inside"},
+        {1.6, 7.5, "('2' 2, '3' 3, '4' 4, '5' 5, '6' 6)", "most of a decade"},
+        /* Large values: labelled as powers of ten, not as 5e+06. */
+        {4e6, 9e7,
+         "('5×10^{6}' 5000000, '10^{7}' 10000000, '2×10^{7}' 20000000, '5×10^{7}' 50000000)",
+         "large values"},
+        /* Narrower than any set of round mantissas: three or more evenly spaced values. */
+        {3.1, 3.2, "('3.1' 3.1, '3.15' 3.15, '3.2' 3.2)", "very narrow"},
+        {0.802, 0.884, "('0.82' 0.82, '0.84' 0.84, '0.86' 0.86, '0.88' 0.88)", "0.80 to 0.88"},
+        /* 0.7, 0.8, 0.9, 1 would leave the data above 1 bare; 0.7, 0.75, ..., 1, 1.5 crowds
+         * the bottom. */
+        {0.65, 1.8, "('0.8' 0.8, '1' 1, '1.2' 1.2, '1.4' 1.4, '1.6' 1.6, '1.8' 1.8)",
+         "0.65 to 1.8"},
+        {0.68, 1.8, "('0.8' 0.8, '1' 1, '1.2' 1.2, '1.4' 1.4, '1.6' 1.6, '1.8' 1.8)",
+         "0.68 to 1.8"},
+    };
+    for (size_t i = 0; i < sizeof narrow / sizeof narrow[0]; i++) {
+        t.len = f.len = 0;
+        plot_axis_tics(&t, &f, narrow[i].lo, narrow[i].hi, true);
+        check(strcmp(t.data, narrow[i].want) == 0 && strcmp(f.data, "%g") == 0,
+              "narrow log axis, %s (%s)", narrow[i].what, t.data);
+    }
     t.len = f.len = 0;
     plot_axis_tics(&t, &f, -0.1, 0.1, false);
     check(strcmp(t.data, "autofreq") == 0, "linear axis (%s)", t.data);
