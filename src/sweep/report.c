@@ -153,8 +153,8 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
                   counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
                   counts[SWEEP_STATE_INTERRUPTED],
                   counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
-    /* Timing: the training loops' own clocks (metrics.csv elapsed_s) against the executor's
-     * wall time, for what trained in this invocation. */
+    /* Timing of what trained in this invocation: the trainers' processes and their training
+     * loops' own clocks (summary.yaml, added up by the executor) against the run slots. */
     double in_loops = info->loop_seconds;
     double jobs     = info->jobs > 0 ? (double)info->jobs : 1;
     if (info->train_seconds > 0)
@@ -163,11 +163,11 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
             "Timing of this invocation: training took %.1f s of wall time with %lld runs at "
             "a time (the trainer processes %.1f s in all), then collection, fits and "
             "figures %.1f s. Inside their training loops (steps and evaluations, by the "
-            "trainers' own clocks) they spent %.1f s. Of the %.1f s × %lld run slots, %.1f s went "
-            "to "
-            "starting, checkpointing outside the loop and stopping the trainers (the "
-            "runner's own overhead) and %.1f s to slots with no trainer in them (near the end, "
-            "fewer runs were left than slots; on Slurm, the queue's waits too).\n\n",
+            "trainers' own clocks) they spent %.1f s. Of the %.1f s × %lld run slots, "
+            "%.1f s went to starting, checkpointing outside the loop and stopping the "
+            "trainers (the runner's own overhead) and %.1f s to slots with no trainer in "
+            "them (near the end, fewer runs were left than slots; on Slurm, the queue's "
+            "waits too).\n\n",
             info->wall_seconds, (long long)info->jobs, info->train_seconds, info->post_seconds,
             in_loops, info->wall_seconds, (long long)info->jobs,
             fmax(0, info->train_seconds - in_loops),
