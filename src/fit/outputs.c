@@ -384,6 +384,20 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
             /* + 0.0: a zero prints as 0, never -0 */
             fit_warn(r, "the interval of %s ([%.4g, %.4g]) is wider than its estimate (%.4g)",
                      pp->name, pp->value.lo + 0.0, pp->value.hi + 0.0, pp->value.estimate + 0.0);
+        /* A percentile interval that ends at the estimate: the replicates fall to one side.
+         * Measured in logs where the interval is positive (scales span decades). */
+        double lo = pp->value.lo, hi = pp->value.hi, est = pp->value.estimate;
+        if (lo > 0 && est > 0) lo = log(lo), hi = log(hi), est = log(est);
+        if (st->boot_usable && !pp->at_bound && isfinite(lo) && isfinite(hi) && hi > lo &&
+            fmin(est - lo, hi - est) <= 0.01 * (hi - lo))
+            fit_warn(r,
+                     "the estimate of %s (%.4g) sits at an end of its bootstrap interval "
+                     "([%.4g, %.4g]): the replicates fall to one side of it%s",
+                     pp->name, pp->value.estimate + 0.0, pp->value.lo + 0.0, pp->value.hi + 0.0,
+                     r->law == FIT_LAW_FRONTIER
+                         ? " (a replicate that leaves out a run owning the hull can only raise "
+                           "the envelope)"
+                         : "");
     }
     double      span1 = fit_span_impl(st->lx1, st->n), span2 = fit_span_impl(st->lx2, st->n);
     const char *n1 = r->law == FIT_LAW_FRONTIER ? "compute" : (d->x1_name ? d->x1_name : "x");
