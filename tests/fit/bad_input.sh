@@ -3,13 +3,9 @@
 # bad option combinations) and checks the exit status and the exact message on stderr, and that
 # a refused fit leaves no output folder behind.
 set -u
-scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
+. "$(dirname "$0")/lib.sh"
 cases="$root/tests/fit/bad_input.cases"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 cd "$root/tests/data/fit/bad" || exit 1
-fail=0
 n=0
 while IFS= read -r args && IFS= read -r expect; do
     case "$args" in "#"*) continue ;; esac

@@ -3,11 +3,7 @@
 # fit.yaml (apart from the version line) with one OpenMP thread and with two, for a row
 # bootstrap (chinchilla) and a run bootstrap (frontier).
 set -u
-scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
+. "$(dirname "$0")/lib.sh"
 run() { # run THREADS NAME ARGS...
     local threads=$1 name=$2
     shift 2

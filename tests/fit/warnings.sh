@@ -5,16 +5,7 @@
 # in report.md and fit.yaml; the synthetic frontier fixture, whose replicates spread on both
 # sides, gets it for no parameter.
 set -u
-scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then echo "PASS: $what"; else echo "FAIL: $what" && fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 want='the estimate of alpha_C (0.3629) sits at an end of its bootstrap interval'
 "$scalefit" fit "$root/tests/data/fit/frontier_textbytes.csv" --law frontier --run run --c flops \
     --n params --min tokens=1e6 --frontier-fit hull --no-plot --out "$work/lopsided" \
