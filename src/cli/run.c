@@ -290,7 +290,7 @@ int cli_run_main(int argc, char **argv) {
     sf_diag_print(&diags, stderr);
     if (st != SF_OK) {
         sf_diag_free(&diags);
-        return st == SF_EINVAL ? 2 : 1;
+        return sf_status_exit_code(st);
     }
     sf_diag_free(&diags);
     sf_diag_init(&diags);
@@ -309,7 +309,7 @@ int cli_run_main(int argc, char **argv) {
     sf_diag_free(&diags);
     if (st != SF_OK) {
         sweep_spec_free(&spec);
-        return st == SF_EINVAL ? 2 : 1;
+        return sf_status_exit_code(st);
     }
     char *out = out_opt ? sf_strdup(out_opt) : sf_strdup_printf("runs/%s", spec.name);
     int   rc  = 0;

@@ -75,8 +75,6 @@ void sf_error_prefix(struct sf_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Writes "scalefit: WHERE: error: MESSAGE" (or without WHERE) and a newline to `out`. */
 void sf_error_print(const struct sf_error *err, FILE *out);
-/* Name of a status code, for example "bad input". Never NULL. */
-const char *sf_status_str(enum sf_status s);
 /* Exit status of the command for a status code (DESIGN.md: 0, 1, 2, 3, 4). */
 int sf_status_exit_code(enum sf_status s);
 /* Formats "PATH:LINE:COL" into `buf` (LINE and COL 1-based; COL 0 leaves it out). */
@@ -107,8 +105,6 @@ void sf_diag_add(struct sf_diags *d, bool is_error, const char *where, const cha
     __attribute__((format(printf, 4, 5)));
 /* Prints every item in DESIGN.md's format, in the order added. */
 void sf_diag_print(const struct sf_diags *d, FILE *out);
-/* Moves the first error (if any) into `err`, returning its code (SF_EINVAL) or SF_OK. */
-enum sf_status sf_diag_to_error(const struct sf_diags *d, struct sf_error *err);
 
 // ---- logging and progress ----
 

@@ -58,21 +58,6 @@ void sf_error_print(const struct sf_error *err, FILE *out) {
         fprintf(out, "scalefit: error: %s\n", err->message);
 }
 
-const char *sf_status_str(enum sf_status s) {
-    switch (s) {
-    case SF_CONTINUE: return "continue";
-    case SF_OK: return "success";
-    case SF_EINVAL: return "bad input";
-    case SF_ENOMEM: return "out of memory";
-    case SF_EIO: return "input/output error";
-    case SF_ERUNTIME: return "runtime failure";
-    case SF_ENOCONV: return "did not converge";
-    case SF_EDIVERGED: return "diverged";
-    case SF_EINTERRUPTED: return "interrupted";
-    }
-    return "unknown status";
-}
-
 int sf_status_exit_code(enum sf_status s) {
     switch (s) {
     case SF_OK:
@@ -152,14 +137,4 @@ void sf_diag_print(const struct sf_diags *d, FILE *out) {
         else
             fprintf(out, "scalefit: %s: %s\n", kind, it->message);
     }
-}
-
-enum sf_status sf_diag_to_error(const struct sf_diags *d, struct sf_error *err) {
-    if (d->n_lost > 0 && d->n == 0) SF_FAIL(err, SF_ENOMEM, "out of memory collecting messages");
-    for (size_t i = 0; i < d->n; i++) {
-        if (d->items[i].is_error)
-            return sf_error_set(err, SF_EINVAL, d->items[i].where, __FILE__, __LINE__, "%s",
-                                d->items[i].message);
-    }
-    return SF_OK;
 }

@@ -87,7 +87,6 @@ bool fit_covariance_generic(const struct fit_residual_fn *rf, const double *w, e
 
 bool fit_covariance(const struct fit_problem *pb, const struct fit_polish_out *opt,
                     struct fit_workspace *ws, double *cov, char *method, size_t method_len) {
-    const size_t           nt = pb->law->n_theta;
     struct fit_law_rf      ctx;
     struct fit_residual_fn rf;
     fit_law_rf_init(&ctx, &rf, pb, opt->active, opt->theta, ws->Jfull);
@@ -95,7 +94,6 @@ bool fit_covariance(const struct fit_problem *pb, const struct fit_polish_out *o
     for (size_t j = 0; j < ctx.p; j++)
         x[j] = opt->theta[ctx.map[j]];
     memset(cov, 0, FIT_MAX_THETA * FIT_MAX_THETA * sizeof *cov);
-    (void)nt;
     if (!fit_covariance_generic(&rf, pb->w, pb->loss, pb->delta, x, ws, small, method, method_len))
         return false;
     for (size_t a = 0; a < ctx.p; a++)

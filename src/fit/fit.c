@@ -137,11 +137,9 @@ static void fit_problem_set_impl(struct fit_problem *pb, const struct fit_law_de
 /* The optimal-size problem of the frontier: ln N against ln C at the hull vertices whose run
  * has a known size; least squares in log space. Writes into the given arrays (capacity n_hull)
  * and returns the number of points. */
-static size_t fit_nopt_points_impl(const struct fit_data *d, const double *env_c,
-                                   const size_t *env_run, const size_t *hull, size_t n_hull,
-                                   const double *run_size, double *lx, double *y, double *ly,
-                                   double *w) {
-    (void)d;
+static size_t fit_nopt_points_impl(const double *env_c, const size_t *env_run, const size_t *hull,
+                                   size_t n_hull, const double *run_size, double *lx, double *y,
+                                   double *ly, double *w) {
     size_t m = 0;
     for (size_t h = 0; h < n_hull; h++) {
         double size = run_size[env_run[hull[h]]];
@@ -298,8 +296,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
         for (size_t j = 0; j < nr; j++)
             b->use_run[gsl_rng_uniform_int(ws->rng, nr)] = true;
         size_t n_env, n_hull;
-        fit_frontier_compute(r->data, sh->runs, b->use_run, prm, sh->env_cap, b->env_c, b->env_l,
-                             b->env_run, &n_env, b->hull, &n_hull);
+        fit_frontier_compute(sh->runs, b->use_run, prm, sh->env_cap, b->env_c, b->env_l, b->env_run,
+                             &n_env, b->hull, &n_hull);
         size_t m_fit = fit_frontier_points_impl(&r->req, b->env_c, b->env_l, n_env, b->hull, n_hull,
                                                 ws->lx1, ws->y, ws->ly, ws->w);
         if (m_fit < st->law->n_theta + 1) {
@@ -307,8 +305,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
             return;
         }
         fit_problem_set_impl(&pb, st->law, m_fit, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
-        size_t m = fit_nopt_points_impl(r->data, b->env_c, b->env_run, b->hull, n_hull,
-                                        st->run_size, b->nx, b->ny, b->nly, b->nw);
+        size_t m = fit_nopt_points_impl(b->env_c, b->env_run, b->hull, n_hull, st->run_size, b->nx,
+                                        b->ny, b->nly, b->nw);
         double th[2], obj;
         if (st->nopt_have &&
             fit_nopt_impl(m, b->nx, b->ny, b->nly, b->nw, prm, b->ws_nopt, th, NULL, &obj)) {
@@ -434,7 +432,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     struct fit_problem           pb;
     if (req->law == FIT_LAW_FRONTIER) {
         if (fit_runs_build(data, &runs, err) != SF_OK) goto fail;
-        env_cap = fit_frontier_grid_size(data, &runs, prm->frontier_points_per_decade) + 1;
+        env_cap = fit_frontier_grid_size(&runs, prm->frontier_points_per_decade) + 1;
         struct fit_frontier *fr = &r->frontier;
         fr->env_c               = malloc(env_cap * sizeof *fr->env_c);
         fr->env_l               = malloc(env_cap * sizeof *fr->env_l);
@@ -449,7 +447,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
             st->run_size[k] = NAN;
         for (size_t i = 0; i < data->n; i++)
             if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
-        fit_frontier_compute(data, &runs, NULL, prm, env_cap, fr->env_c, fr->env_l, fr->env_run,
+        fit_frontier_compute(&runs, NULL, prm, env_cap, fr->env_c, fr->env_l, fr->env_run,
                              &fr->n_env, fr->hull, &fr->n_hull);
         st->lx1 = malloc(fr->n_env * sizeof(double) + 1);
         st->y   = malloc(fr->n_env * sizeof(double) + 1);
@@ -503,8 +501,8 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
             SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
             goto fail;
         }
-        size_t m        = fit_nopt_points_impl(data, fr->env_c, fr->env_run, fr->hull, fr->n_hull,
-                                               st->run_size, nx, ny, nly, nw);
+        size_t m = fit_nopt_points_impl(fr->env_c, fr->env_run, fr->hull, fr->n_hull, st->run_size,
+                                        nx, ny, nly, nw);
         fr->nopt_points = m;
         st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, prm, ws, st->nopt_theta, st->nopt_cov,
                                         &fr->nopt_objective);

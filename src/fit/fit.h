@@ -322,7 +322,6 @@ void fit_result_reducible_curve(const struct fit_result *r, const double *x, dou
 /* The optimal-size law N_opt(C) and its band at n values of C (frontier only). */
 void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n, double *nopt,
                            double *lo, double *hi);
-/* The band of the constant (L_inf or E): as `entropy` in the result. */
 
 // ---- reports ----
 

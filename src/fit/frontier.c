@@ -26,6 +26,8 @@ void fit_runs_free(struct fit_runs *runs) {
     if (runs == NULL) return;
     free(runs->start);
     free(runs->pts);
+    free(runs->lc);
+    free(runs->ll);
     memset(runs, 0, sizeof *runs);
 }
 
@@ -35,9 +37,15 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
     runs->n_runs = d->n_runs;
     runs->start  = calloc(d->n_runs + 1, sizeof *runs->start);
     runs->pts    = malloc((d->n ? d->n : 1) * sizeof *runs->pts);
-    if (runs->start == NULL || runs->pts == NULL) {
+    runs->lc     = malloc((d->n ? d->n : 1) * sizeof *runs->lc);
+    runs->ll     = malloc((d->n ? d->n : 1) * sizeof *runs->ll);
+    if (runs->start == NULL || runs->pts == NULL || runs->lc == NULL || runs->ll == NULL) {
         fit_runs_free(runs);
         SF_FAIL(err, SF_ENOMEM, "out of memory grouping learning curves");
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        runs->lc[i] = log(d->x1[i]);
+        runs->ll[i] = log(d->y[i]);
     }
     for (size_t i = 0; i < d->n; i++)
         if (!d->held_out[i]) runs->start[d->run[i] + 1]++;
@@ -99,15 +107,15 @@ size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs) {
 }
 
 /* The compute range covered by the used runs with at least two points, in ln C. */
-static bool fit_frontier_range_impl(const struct fit_data *d, const struct fit_runs *runs,
-                                    const bool *use, double *lo, double *hi) {
+static bool fit_frontier_range_impl(const struct fit_runs *runs, const bool *use, double *lo,
+                                    double *hi) {
     *lo = INFINITY;
     *hi = -INFINITY;
     for (size_t k = 0; k < runs->n_runs; k++) {
         if (use && !use[k]) continue;
         size_t a = runs->start[k], b = runs->start[k + 1];
         if (b - a < 2) continue;
-        double first = log(d->x1[runs->pts[a]]), last = log(d->x1[runs->pts[b - 1]]);
+        double first = runs->lc[runs->pts[a]], last = runs->lc[runs->pts[b - 1]];
         if (first < *lo) *lo = first;
         if (last > *hi) *hi = last;
     }
@@ -119,21 +127,20 @@ static size_t fit_frontier_n_impl(double lo, double hi, double ppd) {
     return n < 2 ? 2 : (size_t)n;
 }
 
-size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *runs,
-                              double points_per_decade) {
+size_t fit_frontier_grid_size(const struct fit_runs *runs, double points_per_decade) {
     double lo, hi;
-    if (!fit_frontier_range_impl(d, runs, NULL, &lo, &hi)) return 0;
+    if (!fit_frontier_range_impl(runs, NULL, &lo, &hi)) return 0;
     return fit_frontier_n_impl(lo, hi, points_per_decade);
 }
 
-void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs, const bool *use,
+void fit_frontier_compute(const struct fit_runs *runs, const bool *use,
                           const struct fit_parameters *prm, size_t cap, double *env_c,
                           double *env_l, size_t *env_run, size_t *n_env, size_t *hull,
                           size_t *n_hull) {
     *n_env  = 0;
     *n_hull = 0;
     double lo, hi;
-    if (!fit_frontier_range_impl(d, runs, use, &lo, &hi)) return;
+    if (!fit_frontier_range_impl(runs, use, &lo, &hi)) return;
     size_t n = fit_frontier_n_impl(lo, hi, prm->frontier_points_per_decade);
     if (n > cap) n = cap;
     size_t m = 0;
@@ -145,19 +152,19 @@ void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs,
             if (use && !use[k]) continue;
             size_t a = runs->start[k], b = runs->start[k + 1];
             if (b - a < 2) continue;
-            double first = log(d->x1[runs->pts[a]]), last = log(d->x1[runs->pts[b - 1]]);
+            double first = runs->lc[runs->pts[a]], last = runs->lc[runs->pts[b - 1]];
             if (lc < first || lc > last) continue;
             /* The segment holding lc: the last point with ln C <= lc (binary search). */
             size_t l = a, r = b - 1;
             while (r - l > 1) {
                 size_t mid = l + (r - l) / 2;
-                if (log(d->x1[runs->pts[mid]]) <= lc)
+                if (runs->lc[runs->pts[mid]] <= lc)
                     l = mid;
                 else
                     r = mid;
             }
-            double c0 = log(d->x1[runs->pts[l]]), c1 = log(d->x1[runs->pts[r]]);
-            double l0 = log(d->y[runs->pts[l]]), l1 = log(d->y[runs->pts[r]]);
+            double c0 = runs->lc[runs->pts[l]], c1 = runs->lc[runs->pts[r]];
+            double l0 = runs->ll[runs->pts[l]], l1 = runs->ll[runs->pts[r]];
             double t = (lc - c0) / (c1 - c0);
             double v = l0 + t * (l1 - l0);
             if (v < best) {

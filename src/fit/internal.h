@@ -67,8 +67,6 @@ struct fit_problem {
  * width; inactive columns zero) when J != NULL. Returns false when a prediction is not finite. */
 bool fit_problem_residuals(const struct fit_problem *pb, const double *theta, const bool *active,
                            double *r, double *J);
-/* The objective Σ w ρ(r): squares Σ w r², huber Σ w h_δ(r). */
-double fit_problem_objective(const struct fit_problem *pb, const double *r);
 /* Huber's h_δ and its transform ψ with ψ² = 2h (sign kept), and dψ/dr. */
 double fit_huber(double r, double delta);
 /* The objective's term for one residual: r² for squares, h_δ(r) for Huber. */
@@ -103,11 +101,11 @@ double fit_nnls_solve(const struct fit_nnls *s, double *c);
  * nonlinear workspace per number of active parameters (created on first use). Never shared
  * between threads; never owns another workspace. */
 struct fit_workspace {
-    size_t      n;                         /* points */
-    double     *r, *J, *Jfull, *theta_tmp; /* (n), (n x FIT_MAX_THETA) x2, scratch */
-    gsl_matrix *svd_a, *svd_v;             /* (n x FIT_MAX_THETA), (FIT_MAX_THETA^2) */
-    gsl_vector *svd_s, *svd_work;          /* (FIT_MAX_THETA) */
-    double     *lx1, *lx2, *y, *ly, *w;    /* (n) a replicate's resampled problem */
+    size_t      n;                      /* points */
+    double     *r, *J, *Jfull;          /* (n), (n x FIT_MAX_THETA) x2 */
+    gsl_matrix *svd_a, *svd_v;          /* (n x FIT_MAX_THETA), (FIT_MAX_THETA^2) */
+    gsl_vector *svd_s, *svd_work;       /* (FIT_MAX_THETA) */
+    double     *lx1, *lx2, *y, *ly, *w; /* (n) a replicate's resampled problem */
     gsl_multifit_nlinear_workspace *nl[FIT_MAX_THETA + 1];   /* by active count */
     size_t                          nl_n[FIT_MAX_THETA + 1]; /* n each was made for */
     gsl_rng                        *rng;
@@ -230,8 +228,9 @@ size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs);
  * (compressed rows: the points of run k are pts[start[k]] .. pts[start[k+1]-1]). */
 struct fit_runs {
     size_t  n_runs;
-    size_t *start; /* (n_runs + 1) */
-    size_t *pts;   /* (n points used) indices into the data arrays */
+    size_t *start;   /* (n_runs + 1) */
+    size_t *pts;     /* (n points used) indices into the data arrays */
+    double *lc, *ll; /* (n data rows) ln C and ln L of each row, computed once */
 };
 
 /* Groups the fitted points of `d` by run and sorts each run by compute; SF_EINVAL when a run
@@ -243,13 +242,12 @@ void           fit_runs_free(struct fit_runs *runs);
 /* The envelope of the runs marked in `use` (NULL: all) on the log-spaced compute grid, and its
  * lower convex hull in (ln C, ln L). Writes at most `cap` envelope points into the caller's
  * arrays; returns the counts. Needs no allocation (bootstrap replicates call it). */
-void fit_frontier_compute(const struct fit_data *d, const struct fit_runs *runs, const bool *use,
+void fit_frontier_compute(const struct fit_runs *runs, const bool *use,
                           const struct fit_parameters *prm, size_t cap, double *env_c,
                           double *env_l, size_t *env_run, size_t *n_env, size_t *hull,
                           size_t *n_hull);
 /* Number of grid points the envelope of all runs has (the capacity every replicate needs). */
-size_t fit_frontier_grid_size(const struct fit_data *d, const struct fit_runs *runs,
-                              double points_per_decade);
+size_t fit_frontier_grid_size(const struct fit_runs *runs, double points_per_decade);
 
 // ---- the result's private state ----
 

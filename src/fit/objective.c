@@ -49,12 +49,3 @@ double fit_huber_psi(double r, double delta, double *dpsi) {
     if (dpsi) *dpsi = delta / v;
     return r < 0 ? -v : v;
 }
-
-double fit_problem_objective(const struct fit_problem *pb, const double *r) {
-    double s = 0;
-    for (size_t i = 0; i < pb->n; i++) {
-        double wi = pb->w ? pb->w[i] : 1;
-        s += wi * fit_rho(pb->loss, r[i], pb->delta);
-    }
-    return s;
-}

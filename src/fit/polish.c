@@ -19,27 +19,26 @@
 struct fit_workspace *fit_workspace_alloc(size_t n) {
     struct fit_workspace *ws = calloc(1, sizeof *ws);
     if (ws == NULL) return NULL;
-    ws->n         = n;
-    size_t m      = n ? n : 1;
-    ws->r         = malloc(m * sizeof *ws->r);
-    ws->J         = malloc(m * FIT_MAX_THETA * sizeof *ws->J);
-    ws->Jfull     = malloc(m * FIT_MAX_THETA * sizeof *ws->Jfull);
-    ws->svd_a     = gsl_matrix_alloc(m < FIT_MAX_THETA ? FIT_MAX_THETA : m, FIT_MAX_THETA);
-    ws->svd_v     = gsl_matrix_alloc(FIT_MAX_THETA, FIT_MAX_THETA);
-    ws->svd_s     = gsl_vector_alloc(FIT_MAX_THETA);
-    ws->svd_work  = gsl_vector_alloc(FIT_MAX_THETA);
-    ws->lx1       = malloc(m * sizeof *ws->lx1);
-    ws->lx2       = malloc(m * sizeof *ws->lx2);
-    ws->y         = malloc(m * sizeof *ws->y);
-    ws->ly        = malloc(m * sizeof *ws->ly);
-    ws->w         = malloc(m * sizeof *ws->w);
-    ws->row_s     = malloc(m * sizeof *ws->row_s);
-    ws->row_t     = malloc(m * sizeof *ws->row_t);
-    ws->theta_tmp = malloc(FIT_MAX_THETA * sizeof *ws->theta_tmp);
-    ws->rng       = gsl_rng_alloc(gsl_rng_mt19937);
+    ws->n        = n;
+    size_t m     = n ? n : 1;
+    ws->r        = malloc(m * sizeof *ws->r);
+    ws->J        = malloc(m * FIT_MAX_THETA * sizeof *ws->J);
+    ws->Jfull    = malloc(m * FIT_MAX_THETA * sizeof *ws->Jfull);
+    ws->svd_a    = gsl_matrix_alloc(m < FIT_MAX_THETA ? FIT_MAX_THETA : m, FIT_MAX_THETA);
+    ws->svd_v    = gsl_matrix_alloc(FIT_MAX_THETA, FIT_MAX_THETA);
+    ws->svd_s    = gsl_vector_alloc(FIT_MAX_THETA);
+    ws->svd_work = gsl_vector_alloc(FIT_MAX_THETA);
+    ws->lx1      = malloc(m * sizeof *ws->lx1);
+    ws->lx2      = malloc(m * sizeof *ws->lx2);
+    ws->y        = malloc(m * sizeof *ws->y);
+    ws->ly       = malloc(m * sizeof *ws->ly);
+    ws->w        = malloc(m * sizeof *ws->w);
+    ws->row_s    = malloc(m * sizeof *ws->row_s);
+    ws->row_t    = malloc(m * sizeof *ws->row_t);
+    ws->rng      = gsl_rng_alloc(gsl_rng_mt19937);
     if (!ws->r || !ws->J || !ws->Jfull || !ws->svd_a || !ws->svd_v || !ws->svd_s || !ws->svd_work ||
         !ws->lx1 || !ws->lx2 || !ws->y || !ws->ly || !ws->w || !ws->row_s || !ws->row_t ||
-        !ws->theta_tmp || !ws->rng) {
+        !ws->rng) {
         fit_workspace_free(ws);
         return NULL;
     }
@@ -62,7 +61,6 @@ void fit_workspace_free(struct fit_workspace *ws) {
     free(ws->y);
     free(ws->ly);
     free(ws->w);
-    free(ws->theta_tmp);
     free(ws->cells);
     free(ws->tab);
     free(ws->row_s);

@@ -101,7 +101,6 @@ struct model_acts {
     float   *dqkv;    /* (B,T,3A) */
     float   *dfch;    /* (B,T,F) */
     float   *datt;    /* (B,NH,T,T) */
-    double  *dacc;    /* (max(2C, 3A, F, V)) reduction scratch */
     double  *partial; /* (ceil(n_params / MODEL_SUMSQ_BLOCK)) */
     int32_t *order;   /* (B·T + V + 1) token sort for the embedding backward */
 };

@@ -2,7 +2,7 @@
  * kernels.c — the transformer's layer kernels (see kernels.h for the conventions): token and
  * position embedding, LayerNorm, matrix products through cblas_sgemm, causal multi-head
  * attention (sgemm per head, skipping the blocks above the diagonal), tanh-GELU, softmax with
- * cross-entropy, residual adds, the gradient norm and the AdamW update.
+ * cross-entropy, the gradient norm and the AdamW update.
  *
  * Deliberately not here: the model's layout and the order of the layers (model.c), data and
  * schedules. Every reduction that feeds a gradient sums in an order fixed by the shapes alone
@@ -74,18 +74,12 @@ static inline float kernel_tanhf(float u) {
 
 // ---- sgemm ----
 
-static inline void sgemm_one_impl(int trans_a, int trans_b, int M, int N, int K, float alpha,
-                                  const float *A, int lda, const float *B, int ldb, float beta,
-                                  float *C, int ldc) {
+void sgemm_rowmajor(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
+                    int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     /* Row-major C (M×N) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands and sizes. */
     char    ta = trans_b == CblasTrans ? 'T' : 'N', tb = trans_a == CblasTrans ? 'T' : 'N';
     blasint m = N, n = M, k = K, la = ldb, lb = lda, lc = ldc;
     sgemm_(&ta, &tb, &m, &n, &k, &alpha, (float *)B, &la, (float *)A, &lb, &beta, C, &lc);
-}
-
-void sgemm_rowmajor(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
-                    int lda, const float *B, int ldb, float beta, float *C, int ldc) {
-    sgemm_one_impl(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // ---- encoder ----
@@ -183,10 +177,9 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
     }
 }
 
-void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                        const float *inp, const float *weight, const float *mean, const float *rstd,
-                        double *acc, size_t N, size_t C) {
-    (void)acc;
+void        layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                               const float *inp, const float *weight, const float *mean, const float *rstd,
+                               size_t N, size_t C) {
 #pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
         const float *x  = inp + i * C;
@@ -278,8 +271,7 @@ static void colsum_add_impl(float *out, const float *x, size_t N, size_t M) {
 }
 
 void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
-                     const float *weight, double *acc, size_t N, size_t C, size_t OC) {
-    (void)acc;
+                     const float *weight, size_t N, size_t C, size_t OC) {
     if (dinp != NULL)
         sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)N, (int)C, (int)OC, 1.0f, dout, (int)OC,
                        weight, (int)C, 0.0f, dinp, (int)C);
@@ -486,13 +478,7 @@ void crossentropy_backward(float *dlogits, const float *probs, const int32_t *ta
     }
 }
 
-// ---- residual, norm, AdamW ----
-
-void        residual_forward(float *out, const float *a, const float *b, size_t n) {
-#pragma omp parallel for schedule(dynamic, KERNEL_CHUNK)
-    for (size_t i = 0; i < n; i++)
-        out[i] = a[i] + b[i];
-}
+// ---- norm, AdamW ----
 
 double sumsq(const float *x, size_t n, double *partial) {
     size_t n_blocks = (n + MODEL_SUMSQ_BLOCK - 1) / MODEL_SUMSQ_BLOCK;

@@ -51,8 +51,7 @@ void layernorm_forward(float       *out,    // (N,C)
                        const float *weight, // (C)
                        const float *bias,   // (C)
                        size_t N, size_t C);
-/* dinp += gradient w.r.t. the input; dweight, dbias += their gradients. `acc` is scratch of
- * 2·C doubles. */
+/* dinp += gradient w.r.t. the input; dweight, dbias += their gradients. */
 void layernorm_backward(float       *dinp,    // (N,C)
                         float       *dweight, // (C)
                         float       *dbias,   // (C)
@@ -61,7 +60,6 @@ void layernorm_backward(float       *dinp,    // (N,C)
                         const float *weight,  // (C)
                         const float *mean,    // (N)
                         const float *rstd,    // (N)
-                        double      *acc,     // (2C) scratch
                         size_t N, size_t C);
 
 /* out = inp · weightᵀ + bias (bias may be NULL). With `accumulate`, out += instead of =. */
@@ -71,14 +69,13 @@ void matmul_forward(float       *out,    // (N,OC)
                     const float *bias,   // (OC) or NULL
                     size_t N, size_t C, size_t OC, int accumulate);
 /* dinp = dout · weight (written; skipped when dinp is NULL); dweight += doutᵀ · inp;
- * dbias += column sums of dout (skipped when NULL; `acc` is scratch of OC doubles). */
+ * dbias += column sums of dout (skipped when NULL). */
 void matmul_backward(float       *dinp,    // (N,C) or NULL
                      float       *dweight, // (OC,C)
                      float       *dbias,   // (OC) or NULL
                      const float *dout,    // (N,OC)
                      const float *inp,     // (N,C)
                      const float *weight,  // (OC,C)
-                     double      *acc,     // (OC) scratch
                      size_t N, size_t C, size_t OC);
 
 /* Causal multi-head self-attention. qkv holds Q, K and V side by side in each row (A each);
@@ -114,9 +111,6 @@ void crossentropy_backward(float         *dlogits, // (N,V)
                            const float   *probs,   // (N,V)
                            const int32_t *targets, // (N)
                            float dloss, size_t N, size_t V);
-
-/* out = a + b (out may alias a). */
-void residual_forward(float *out, const float *a, const float *b, size_t n);
 
 /* Σ x² over n floats in double, summed in fixed blocks so that the result does not depend on
  * the thread count. `partial` is scratch of ceil(n / MODEL_SUMSQ_BLOCK) doubles. */

@@ -165,11 +165,6 @@ static size_t model_layout_acts_impl(struct model *m, char *base) {
     MODEL_CARVE(dqkv, float, B *T * 3 * A);
     MODEL_CARVE(dfch, float, B *T *F);
     MODEL_CARVE(datt, float, B *NH *T *T);
-    size_t nacc = 2 * C;
-    if (3 * A > nacc) nacc = 3 * A;
-    if (F > nacc) nacc = F;
-    if (V > nacc) nacc = V;
-    MODEL_CARVE(dacc, double, nacc);
     MODEL_CARVE(partial, double, (m->n_params + MODEL_SUMSQ_BLOCK - 1) / MODEL_SUMSQ_BLOCK);
     MODEL_CARVE(order, int32_t, B * T + V + 1);
 #undef MODEL_CARVE
@@ -418,31 +413,28 @@ void model_backward(struct model *m) {
     const float *x_last = a->resid3 + (L - 1) * m->B * T * C;
     /* Head: dlnf = dlogits · W (written), dW += dlogitsᵀ · lnf. */
     matmul_backward(a->dbuf_c, model_head_weights(m, g), NULL, a->probs, a->lnf,
-                    model_head_weights(m, p), a->dacc, N, C, V);
+                    model_head_weights(m, p), N, C, V);
     /* dres = LayerNorm backward of the final norm (dres starts from zero). */
     memset(a->dres, 0, N * C * sizeof(float));
     layernorm_backward(a->dres, model_tensor_ptr(g, m, MODEL_TENSOR_LNFW),
                        model_tensor_ptr(g, m, MODEL_TENSOR_LNFB), a->dbuf_c, x_last,
-                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFW), a->lnf_mean, a->lnf_rstd, a->dacc,
-                       N, C);
+                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFW), a->lnf_mean, a->lnf_rstd, N, C);
     for (size_t l = L; l-- > 0;) {
         struct model_layer_acts   v  = model_layer_acts_impl(m, l);
         struct model_layer_params w  = model_layer_params_impl(m, p, l);
         struct model_layer_params dw = model_layer_params_impl(m, g, l);
         /* MLP branch: resid3 = resid2 + fcproj(gelu(fc(ln2(resid2)))). */
-        matmul_backward(a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu, w.fcprojw, a->dacc, N,
-                        F, C);
+        matmul_backward(a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu, w.fcprojw, N, F, C);
         gelu_backward(a->dfch, v.fch, a->dfch, N * F);
-        matmul_backward(a->dbuf_c, dw.fcw, dw.fcb, a->dfch, v.ln2, w.fcw, a->dacc, N, C, F);
+        matmul_backward(a->dbuf_c, dw.fcw, dw.fcb, a->dfch, v.ln2, w.fcw, N, C, F);
         layernorm_backward(a->dres, dw.ln2w, dw.ln2b, a->dbuf_c, v.resid2, w.ln2w, v.ln2_mean,
-                           v.ln2_rstd, a->dacc, N, C);
+                           v.ln2_rstd, N, C);
         /* Attention branch: resid2 = x + attproj(attention(qkv(ln1(x)))). */
-        matmul_backward(a->dbuf_a, dw.attprojw, dw.attprojb, a->dres, v.atty, w.attprojw, a->dacc,
-                        N, A, C);
+        matmul_backward(a->dbuf_a, dw.attprojw, dw.attprojb, a->dres, v.atty, w.attprojw, N, A, C);
         attention_backward(a->dqkv, a->datt, a->dbuf_a, v.qkv, v.att, B, T, A, NH);
-        matmul_backward(a->dbuf_c, dw.qkvw, dw.qkvb, a->dqkv, v.ln1, w.qkvw, a->dacc, N, C, 3 * A);
+        matmul_backward(a->dbuf_c, dw.qkvw, dw.qkvb, a->dqkv, v.ln1, w.qkvw, N, C, 3 * A);
         layernorm_backward(a->dres, dw.ln1w, dw.ln1b, a->dbuf_c, v.x, w.ln1w, v.ln1_mean,
-                           v.ln1_rstd, a->dacc, N, C);
+                           v.ln1_rstd, N, C);
     }
     encoder_backward(model_tensor_ptr(g, m, MODEL_TENSOR_WTE),
                      model_tensor_ptr(g, m, MODEL_TENSOR_WPE), a->dres, m->inputs, a->order, B, T,

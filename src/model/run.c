@@ -67,11 +67,10 @@ enum sf_status model_eval_steps(const struct model_config *cfg, int64_t n_steps,
 // ---- the run's files ----
 
 struct model_run_files {
-    char *dir, *run_yaml, *status, *metrics, *checkpoint, *summary, *log, *lock;
+    char *run_yaml, *status, *metrics, *checkpoint, *summary, *log, *lock;
 };
 
 static void model_run_files_free_impl(struct model_run_files *f) {
-    free(f->dir);
     free(f->run_yaml);
     free(f->status);
     free(f->metrics);
@@ -83,7 +82,6 @@ static void model_run_files_free_impl(struct model_run_files *f) {
 
 static bool model_run_files_init_impl(struct model_run_files *f, const char *dir) {
     memset(f, 0, sizeof *f);
-    f->dir        = sf_strdup(dir);
     f->run_yaml   = sf_path_join(dir, "run.yaml");
     f->status     = sf_path_join(dir, "status");
     f->metrics    = sf_path_join(dir, "metrics.csv");
@@ -91,8 +89,8 @@ static bool model_run_files_init_impl(struct model_run_files *f, const char *dir
     f->summary    = sf_path_join(dir, "summary.yaml");
     f->log        = sf_path_join(dir, "log.txt");
     f->lock       = sf_path_join(dir, "lock");
-    return f->dir && f->run_yaml && f->status && f->metrics && f->checkpoint && f->summary &&
-           f->log && f->lock;
+    return f->run_yaml && f->status && f->metrics && f->checkpoint && f->summary && f->log &&
+           f->lock;
 }
 
 /* Writes the status line "STATE" or "STATE: REASON" atomically. */
@@ -231,7 +229,7 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
     sf_yaml_kv_int(&y, "n_ctx", s->shape->n_ctx);
     sf_yaml_kv_bool(&y, "tie_embeddings", s->shape->tie_embeddings);
     sf_yaml_kv_double(&y, "flops_per_token", model_flops_per_token(s->shape));
-    sf_yaml_kv_double(&y, "flops_per_token_6n", 6.0 * (double)model_params_nonembed(s->shape));
+    sf_yaml_kv_double(&y, "flops_per_token_6n", model_flops_6n(s->shape, 1.0));
     sf_yaml_kv_int(&y, "tokens_per_step", s->tokens_per_step);
     sf_yaml_kv_int(&y, "steps", s->steps);
     sf_yaml_plain(&y, "entropy_rate");
@@ -447,15 +445,7 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
     size_t  B = (size_t)cfg->batch, T = (size_t)cfg->n_ctx;
 
     /* Data. */
-    char *base = sf_strdup(run_dir);
-    if (base == NULL) {
-        SF_SET(err, SF_ENOMEM, "out of memory");
-        st = model_run_fail_impl(&c, diags, err);
-        model_run_ctx_free_impl(&c);
-        return st;
-    }
-    st = model_data_open(&c.data, cfg, base, err);
-    free(base);
+    st = model_data_open(&c.data, cfg, run_dir, err);
     if (st != SF_OK) {
         st = model_run_fail_impl(&c, diags, err);
         model_run_ctx_free_impl(&c);
@@ -566,7 +556,6 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         pr = &progress;
     }
     double         t_origin    = sf_now() - ts.elapsed_s; /* elapsed_s = sf_now() - t_origin */
-    double         last_loss   = NAN;
     bool           stop_local  = false;
     enum sf_status result      = SF_OK;
     char           reason[512] = "";
@@ -583,7 +572,6 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         double gnorm   = model_update(c.model, &opt, lr);
         ts.step        = step;
         ts.data_cursor = step;
-        last_loss      = loss;
         if (!isfinite(loss) || !isfinite(gnorm)) {
             snprintf(reason, sizeof reason, "step %lld: %s %s", (long long)step,
                      !isfinite(loss) ? "train loss" : "gradient norm",
@@ -673,7 +661,6 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
                             ts.elapsed_s / (double)step * (double)(n_steps - step));
     }
     if (pr != NULL) sf_progress_finish(pr);
-    (void)last_loss;
 
     sum.step            = ts.step;
     sum.final_eval_loss = ts.last_eval_loss;

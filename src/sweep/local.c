@@ -270,14 +270,15 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
             sweep_run_state_read(out_dir, runs[i].id, &st);
             const char *what;
             char        what_buf[160];
+            bool        trained = false; /* done or diverged: its whole run was trained */
             if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
                 res->n_done++;
-                finished[i] = true;
-                what        = "done";
+                finished[i] = trained = true;
+                what                  = "done";
             } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 3) {
                 res->n_diverged++;
-                finished[i] = true;
-                what        = "diverged";
+                finished[i] = trained = true;
+                what                  = "diverged";
             } else if (got > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 4) {
                 res->n_interrupted++;
                 what = "interrupted (checkpointed)";
@@ -333,7 +334,6 @@ enum sf_status sweep_run_local(const struct sweep_spec *spec, const struct sweep
                 int64_t step_end = 0;
                 double  unused, elapsed_end = NAN;
                 if (dir) sweep_metrics_tail(dir, &step_end, &unused, &elapsed_end);
-                bool trained = strcmp(what, "done") == 0 || strcmp(what, "diverged") == 0;
                 if (trained && child[c].step0 >= 0 && step_end > child[c].step0 &&
                     isfinite(elapsed_end) && runs[i].steps > 0 && isfinite(est[i])) {
                     took_real += elapsed_end - child[c].elapsed0;

@@ -636,7 +636,7 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
     enum sf_status  st = sf_yaml_load(path, &doc, &err);
     if (st != SF_OK) {
         sf_diag_add(diags, true, err.where, "%s", err.message);
-        return st == SF_EINVAL ? SF_EINVAL : st;
+        return st;
     }
     s->path     = sf_strdup(path);
     char *slash = strrchr(path, '/');

@@ -19,7 +19,6 @@ SCALEFIT=$1 ROOT=$2 CLUSTER=$3
 sweep=$root/tests/data/sweeps/slurm.yaml
 ref=$(reference "$sweep") || exit 1
 
-started() { [ "$(ls "$1"/runs/*/checkpoint.bin 2>/dev/null | wc -l)" -eq 2 ]; }
 # signal_trainers SIG OUT: sends SIG to both trainers of OUT.
 signal_trainers() {
     local d p
@@ -28,7 +27,7 @@ signal_trainers() {
 # tasks_running OUT: true when every task of OUT's first array is RUNNING.
 tasks_running() {
     local job
-    job=$(awk '!/^#/ { print $2; exit }' "$1/slurm/jobs")
+    job=$(first_job "$1")
     [ "$(scontrol show job -o "$job" | grep -c 'JobState=RUNNING')" -eq 2 ]
 }
 
@@ -41,7 +40,7 @@ signal_trainers STOP "$out"
 kill -KILL -- "-$first"
 wait "$first" 2>/dev/null
 tasks_running "$out" && pass "scalefit run killed: the array's tasks still run" || failed "the tasks did not survive"
-job=$(awk '!/^#/ { print $2; exit }' "$out/slurm/jobs")
+job=$(first_job "$out")
 sed -i "s/^1 $job /1 - /" "$out/slurm/jobs"
 start_sweep "$out" "$sweep"
 wait_for 30 'grep -q "attached to the sweep'"'"'s Slurm array job" "$out.log"' \
@@ -77,7 +76,7 @@ tty_pid=$!
 helpers+=("$tty_pid")
 exec 7>"$work/tty.in"
 wait_for 90 'started "$out"' || { failed "terminal: the runs did not start"; cat "$work/ask.tty"; exit 1; }
-job=$(awk '!/^#/ { print $2; exit }' "$out/slurm/jobs")
+job=$(first_job "$out")
 kill -INT "$(cat "$work/ask.pid")"
 wait_for 10 'grep -q "cancel the sweep.s Slurm jobs (c) or leave them running (l)" "$work/ask.tty"' \
     && pass "Ctrl-C on a terminal: it asks" || failed "Ctrl-C on a terminal: no question"

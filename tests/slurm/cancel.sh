@@ -13,9 +13,6 @@ SCALEFIT=$1 ROOT=$2 CLUSTER=$3
 sweep=$root/tests/data/sweeps/slurm.yaml
 ref=$(reference "$sweep") || exit 1
 
-# started OUT: true once both runs train and have a checkpoint.
-started() { [ "$(ls "$1"/runs/*/checkpoint.bin 2>/dev/null | wc -l)" -eq 2 ]; }
-
 # 1. scancel one task.
 out=$work/cancel
 start_sweep "$out" "$sweep"

@@ -97,6 +97,9 @@ same_results() {
     fi
 }
 
+# started OUT: true once both runs of the two-run slurm.yaml train and have a checkpoint.
+started() { [ "$(ls "$1"/runs/*/checkpoint.bin 2>/dev/null | wc -l)" -eq 2 ]; }
+
 # wait_for SECONDS CONDITION: polls (every 0.05 s) until the shell condition holds.
 wait_for() {
     local end=$(($(date +%s) + $1))
@@ -127,6 +130,8 @@ task_of() {
 
 # submissions OUT: how many arrays the sweep in OUT has submitted.
 submissions() { awk '!/^#/' "$1/slurm/jobs" 2>/dev/null | wc -l; }
+# first_job OUT: the array job id of OUT's first submission.
+first_job() { awk '!/^#/ { print $2; exit }' "$1/slurm/jobs"; }
 
 # task_field TASK KEY: a field of `scontrol show job -o TASK`.
 task_field() { scontrol show job -o "$1" 2>/dev/null | head -n 1 | grep -o "\b$2=[^ ]*" | cut -d= -f2-; }
