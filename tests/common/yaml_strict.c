@@ -14,11 +14,11 @@
 
 /* One open collection: a mapping records its keys and whether the next node is a key. */
 struct strict_level {
-    bool    mapping;
-    bool    expect_key;
-    char  **keys;
-    size_t  n_keys;
-    size_t  cap_keys;
+    bool   mapping;
+    bool   expect_key;
+    char **keys;
+    size_t n_keys;
+    size_t cap_keys;
 };
 
 static void strict_level_free(struct strict_level *l) {
@@ -78,7 +78,8 @@ static int strict_check_file(const char *path) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
             fprintf(stderr, "%s:%zu:%zu: %s\n", path, parser.problem_mark.line + 1,
-                    parser.problem_mark.column + 1, parser.problem ? parser.problem : "parse error");
+                    parser.problem_mark.column + 1,
+                    parser.problem ? parser.problem : "parse error");
             problems++;
             break;
         }
@@ -97,8 +98,8 @@ static int strict_check_file(const char *path) {
         case YAML_SEQUENCE_START_EVENT:
             strict_node_seen(stack, depth);
             if (depth == MAX_DEPTH) {
-                fprintf(stderr, "%s:%zu:%zu: nested deeper than %d\n", path,
-                        ev.start_mark.line + 1, ev.start_mark.column + 1, MAX_DEPTH);
+                fprintf(stderr, "%s:%zu:%zu: nested deeper than %d\n", path, ev.start_mark.line + 1,
+                        ev.start_mark.column + 1, MAX_DEPTH);
                 problems++;
                 done = true;
                 break;
