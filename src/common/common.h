@@ -292,6 +292,7 @@ void sf_names_free(char **names);
  * SIGHUP and SIGQUIT at their defaults. Pointers borrowed. */
 struct sf_process_spec {
     char *const *argv;     /* NULL-terminated; argv[0] is a path or a name looked up on PATH */
+    const char  *program;  /* the file to run when it is not argv[0] (argv[0] is then its name) */
     const char  *dir;      /* the child's working folder; NULL: the caller's */
     const char  *log_path; /* when set, stdout and stderr are appended to it (created 0644) */
     bool         capture_out, capture_err; /* into the result (sf_process_run); else /dev/null */

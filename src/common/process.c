@@ -48,7 +48,7 @@ static _Noreturn void sf_process_child_impl(const struct sf_process_spec *spec, 
     fail.step = 2;
     if (spec->dir != NULL && chdir(spec->dir) != 0) goto fail;
     fail.step = 3;
-    execvp(spec->argv[0], spec->argv);
+    execvp(spec->program ? spec->program : spec->argv[0], spec->argv);
 fail:
     fail.errnum = errno;
     (void)!write(status_fd, &fail, sizeof fail);
@@ -195,12 +195,13 @@ enum sf_status sf_process_run(const struct sf_process_spec *spec, struct sf_proc
     sf_process_waitpid_impl(pid, &ws);
     if (!finished) {
         sf_process_result_free(res);
-        SF_FAIL(err, SF_EIO, "%s ran longer than %.0f s and was stopped", spec->argv[0],
-                spec->timeout_s);
+        SF_FAIL(err, SF_EIO, "%s ran longer than %.0f s and was stopped",
+                spec->program ? spec->program : spec->argv[0], spec->timeout_s);
     }
     if (res->out.failed || res->err.failed) {
         sf_process_result_free(res);
-        SF_FAIL(err, SF_ENOMEM, "out of memory reading the output of %s", spec->argv[0]);
+        SF_FAIL(err, SF_ENOMEM, "out of memory reading the output of %s",
+                spec->program ? spec->program : spec->argv[0]);
     }
     res->wait_status = ws;
     res->exit_code   = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
