@@ -155,6 +155,135 @@ static enum sf_status sweep_slurm_dirs_impl(const char *out_dir, char **out, cha
     return SF_OK;
 }
 
+/* Opens the executor's state: the absolute sweep directory, OUT/slurm/logs, OUT/slurm/lock, and
+ * under the lock the record of earlier submissions, with the ids of any never written down found
+ * in the queue. `logs` and `lock` are fresh strings for the caller to free. */
+static enum sf_status sweep_slurm_open_impl(struct sweep_slurm_exec *x, const char *out_dir,
+                                            char **logs, char **lock, struct sf_error *err) {
+    enum sf_status st = sweep_slurm_dirs_impl(out_dir, &x->out, &x->sdir, err);
+    if (st != SF_OK) return st;
+    *logs = sf_path_join(x->sdir, "logs"), *lock = sf_path_join(x->sdir, "lock");
+    x->ri = calloc(x->n ? x->n : 1, sizeof *x->ri);
+    if (!*logs || !*lock || !x->ri) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    if ((st = sf_mkdir_p(*logs, err)) != SF_OK) return st;
+    x->lock_fd = open(*lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (x->lock_fd < 0) SF_FAIL(err, SF_EIO, "cannot open %s: %s", *lock, strerror(errno));
+    struct statfs fs;
+    if (statfs(x->out, &fs) == 0 && (long)fs.f_type == sweep_slurm_tmpfs_magic)
+        sf_log(x->opt->log, SF_LOG_LEVEL_WARNING,
+               "%s is on a tmpfs, which only this machine sees; tasks on "
+               "other nodes will not find their runs (docs/slurm.md)",
+               x->out);
+    /* What was submitted before, and which of it Slurm still runs. */
+    while (flock(x->lock_fd, LOCK_EX) != 0)
+        if (errno != EINTR) SF_FAIL(err, SF_EIO, "cannot lock %s: %s", *lock, strerror(errno));
+    st             = sweep_slurm_records_read(x->sdir, &x->subs, &x->n_subs, err);
+    bool recovered = false;
+    for (size_t k = 0; st == SF_OK && k < x->n_subs; k++)
+        if (x->subs[k].job[0] == '\0') {
+            sweep_slurm_recover(x, &x->subs[k]);
+            recovered |= x->subs[k].job[0] != '\0';
+        }
+    if (st == SF_OK && recovered) st = sweep_slurm_records_write(x->sdir, x->subs, x->n_subs, err);
+    flock(x->lock_fd, LOCK_UN);
+    return st;
+}
+
+/* Sorts the runs into finished, attached (their task is still queued or running), held by a
+ * trainer here, and to be submitted; says which arrays it attached to. Returns the FLOPs of the
+ * unfinished runs (for the ETA). */
+static double sweep_slurm_attach_impl(struct sweep_slurm_exec *x) {
+    const struct sweep_run *runs       = x->runs;
+    double                  flops_todo = 0;
+    size_t                  n_attached = 0;
+    sweep_slurm_assign(x);
+    for (size_t i = 0; i < x->n; i++) {
+        struct sweep_slurm_runinfo *r = &x->ri[i];
+        struct sweep_run_state      rs;
+        sweep_run_state_read(x->out, runs[i].id, &rs);
+        if (rs.state == SWEEP_STATE_DONE || rs.state == SWEEP_STATE_DIVERGED) {
+            r->phase    = SWEEP_SLURM_PHASE_END;
+            r->finished = r->before = true;
+            continue;
+        }
+        flops_todo += runs[i].flops_exact;
+        if (r->sub >= 0) {
+            struct sweep_slurm_sub *s = &x->subs[r->sub];
+            if (!s->polled) sweep_slurm_poll(x, s);
+            const struct sweep_slurm_task *tk = sweep_slurm_task_find(s, r->task);
+            if (tk && !sweep_slurm_state_terminal(tk->state)) {
+                r->phase        = SWEEP_SLURM_PHASE_ACTIVE;
+                r->restarts     = tk->restarts;
+                r->status_mtime = sweep_slurm_status_mtime(x, i);
+                r->mark         = sweep_slurm_mark(x, i);
+                n_attached++;
+                continue;
+            }
+        }
+        if (rs.locked) {
+            r->phase = SWEEP_SLURM_PHASE_HELD;
+            sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
+                   "run %s: a trainer here holds it; waiting for it", runs[i].id);
+            continue;
+        }
+        r->phase     = SWEEP_SLURM_PHASE_TODO;
+        r->resubmit  = false;
+        r->resubmits = 0;
+    }
+    if (n_attached == 0) return flops_todo;
+    struct sf_buf ids;
+    sf_buf_init(&ids);
+    size_t n_jobs = 0;
+    for (size_t k = 0; k < x->n_subs; k++) {
+        bool used = false;
+        for (size_t i = 0; i < x->n && !used; i++)
+            used = x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x->ri[i].sub == (long)k;
+        if (used) sf_buf_printf(&ids, "%s%s", n_jobs++ ? ", " : "", x->subs[k].job);
+    }
+    sf_log(x->opt->log, SF_LOG_LEVEL_WARNING,
+           "attached to the sweep's Slurm array job%s %s (%zu run%s queued "
+           "or running); nothing of it is submitted again",
+           n_jobs == 1 ? "" : "s", ids.data ? ids.data : "", n_attached,
+           n_attached == 1 ? "" : "s");
+    sweep_slurm_event(x, "attached to array job%s %s", n_jobs == 1 ? "" : "s",
+                      ids.data ? ids.data : "");
+    sf_buf_free(&ids);
+    return flops_todo;
+}
+
+/* The executor's loop: submits what is due, polls Slurm every poll_seconds (sooner when a
+ * trainer has just written its final status), redraws the display, until every run has ended
+ * for this command or a stop is requested. */
+static enum sf_status sweep_slurm_loop_impl(struct sweep_slurm_exec *x, double t0,
+                                            double flops_todo, struct sf_error *err) {
+    const struct sweep_exec_options *opt = x->opt;
+    enum sf_status                   st  = SF_OK;
+    double next_poll = sf_now() + (double)x->spec->slurm.poll_seconds, last_display = -1e300;
+    for (;;) {
+        if (opt->stop != NULL && *opt->stop) return sweep_slurm_stop(x, err);
+        if ((st = sweep_slurm_submit_due(x, err)) != SF_OK) return st;
+        double now = sf_now();
+        if (now >= next_poll) {
+            sweep_slurm_refresh(x);
+            next_poll = now + (double)x->spec->slurm.poll_seconds;
+            continue; /* submit what the poll made due before sleeping */
+        }
+        bool more = false;
+        for (size_t i = 0; i < x->n; i++)
+            more |= x->ri[i].phase != SWEEP_SLURM_PHASE_END;
+        if (now - last_display >= sweep_slurm_progress_seconds || !more) {
+            last_display = now;
+            sweep_slurm_progress_impl(x, t0, flops_todo, !more);
+            /* A trainer that has just written its final status: ask Slurm now (at most once a
+             * second) rather than at the next scheduled poll. */
+            if (more && sweep_slurm_ending(x)) next_poll = now;
+        }
+        if (!more) return SF_OK;
+        struct timespec ts = {0, (long)(sweep_slurm_tick_seconds * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep_run *runs,
                                size_t n, const char *out_dir, const struct sweep_exec_options *opt,
                                struct sweep_exec_result *res, struct sf_error *err) {
@@ -167,124 +296,12 @@ enum sf_status sweep_run_slurm(const struct sweep_spec *spec, const struct sweep
     memset(&x, 0, sizeof x);
     x.spec = spec, x.runs = runs, x.n = n, x.opt = opt, x.res = res, x.lock_fd = -1;
     x.last_unreachable = -1e300;
-    if ((st = sweep_slurm_dirs_impl(out_dir, &x.out, &x.sdir, err)) != SF_OK) return st;
-    char *logs = sf_path_join(x.sdir, "logs"), *lock = sf_path_join(x.sdir, "lock");
-    x.ri = calloc(n ? n : 1, sizeof *x.ri);
-    if (!logs || !lock || !x.ri) {
-        st = SF_SET(err, SF_ENOMEM, "out of memory");
-        goto done;
+    char *logs = NULL, *lock = NULL;
+    st = sweep_slurm_open_impl(&x, out_dir, &logs, &lock, err);
+    if (st == SF_OK) {
+        double flops_todo = sweep_slurm_attach_impl(&x);
+        st                = sweep_slurm_loop_impl(&x, t0, flops_todo, err);
     }
-    if ((st = sf_mkdir_p(logs, err)) != SF_OK) goto done;
-    x.lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (x.lock_fd < 0) {
-        st = SF_SET(err, SF_EIO, "cannot open %s: %s", lock, strerror(errno));
-        goto done;
-    }
-    struct statfs fs;
-    if (statfs(x.out, &fs) == 0 && (long)fs.f_type == sweep_slurm_tmpfs_magic)
-        sf_log(opt->log, SF_LOG_LEVEL_WARNING,
-               "%s is on a tmpfs, which only this machine sees; tasks on "
-               "other nodes will not find their runs (docs/slurm.md)",
-               x.out);
-    /* What was submitted before, and which of it Slurm still runs. */
-    while (flock(x.lock_fd, LOCK_EX) != 0)
-        if (errno != EINTR) {
-            st = SF_SET(err, SF_EIO, "cannot lock %s: %s", lock, strerror(errno));
-            goto done;
-        }
-    st             = sweep_slurm_records_read(x.sdir, &x.subs, &x.n_subs, err);
-    bool recovered = false;
-    for (size_t k = 0; st == SF_OK && k < x.n_subs; k++)
-        if (x.subs[k].job[0] == '\0') {
-            sweep_slurm_recover(&x, &x.subs[k]);
-            recovered |= x.subs[k].job[0] != '\0';
-        }
-    if (st == SF_OK && recovered) st = sweep_slurm_records_write(x.sdir, x.subs, x.n_subs, err);
-    flock(x.lock_fd, LOCK_UN);
-    if (st != SF_OK) goto done;
-    sweep_slurm_assign(&x);
-    double flops_todo = 0;
-    size_t n_attached = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct sweep_slurm_runinfo *r = &x.ri[i];
-        struct sweep_run_state      rs;
-        sweep_run_state_read(x.out, runs[i].id, &rs);
-        if (rs.state == SWEEP_STATE_DONE || rs.state == SWEEP_STATE_DIVERGED) {
-            r->phase    = SWEEP_SLURM_PHASE_END;
-            r->finished = r->before = true;
-            continue;
-        }
-        flops_todo += runs[i].flops_exact;
-        if (r->sub >= 0) {
-            struct sweep_slurm_sub *s = &x.subs[r->sub];
-            if (!s->polled) sweep_slurm_poll(&x, s);
-            const struct sweep_slurm_task *tk = sweep_slurm_task_find(s, r->task);
-            if (tk && !sweep_slurm_state_terminal(tk->state)) {
-                r->phase        = SWEEP_SLURM_PHASE_ACTIVE;
-                r->restarts     = tk->restarts;
-                r->status_mtime = sweep_slurm_status_mtime(&x, i);
-                r->mark         = sweep_slurm_mark(&x, i);
-                n_attached++;
-                continue;
-            }
-        }
-        if (rs.locked) {
-            r->phase = SWEEP_SLURM_PHASE_HELD;
-            sf_log(opt->log, SF_LOG_LEVEL_INFO, "run %s: a trainer here holds it; waiting for it",
-                   runs[i].id);
-            continue;
-        }
-        r->phase     = SWEEP_SLURM_PHASE_TODO;
-        r->resubmit  = false;
-        r->resubmits = 0;
-    }
-    if (n_attached > 0) {
-        struct sf_buf ids;
-        sf_buf_init(&ids);
-        size_t n_jobs = 0;
-        for (size_t k = 0; k < x.n_subs; k++) {
-            bool used = false;
-            for (size_t i = 0; i < n && !used; i++)
-                used = x.ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x.ri[i].sub == (long)k;
-            if (used) sf_buf_printf(&ids, "%s%s", n_jobs++ ? ", " : "", x.subs[k].job);
-        }
-        sf_log(opt->log, SF_LOG_LEVEL_WARNING,
-               "attached to the sweep's Slurm array job%s %s (%zu run%s queued "
-               "or running); nothing of it is submitted again",
-               n_jobs == 1 ? "" : "s", ids.data ? ids.data : "", n_attached,
-               n_attached == 1 ? "" : "s");
-        sweep_slurm_event(&x, "attached to array job%s %s", n_jobs == 1 ? "" : "s",
-                          ids.data ? ids.data : "");
-        sf_buf_free(&ids);
-    }
-    double next_poll = sf_now() + (double)spec->slurm.poll_seconds, last_display = -1e300;
-    for (;;) {
-        if (opt->stop != NULL && *opt->stop) {
-            st = sweep_slurm_stop(&x, err);
-            break;
-        }
-        if ((st = sweep_slurm_submit_due(&x, err)) != SF_OK) break;
-        double now = sf_now();
-        if (now >= next_poll) {
-            sweep_slurm_refresh(&x);
-            next_poll = now + (double)spec->slurm.poll_seconds;
-            continue; /* submit what the poll made due before sleeping */
-        }
-        bool more = false;
-        for (size_t i = 0; i < n; i++)
-            more |= x.ri[i].phase != SWEEP_SLURM_PHASE_END;
-        if (now - last_display >= sweep_slurm_progress_seconds || !more) {
-            last_display = now;
-            sweep_slurm_progress_impl(&x, t0, flops_todo, !more);
-            /* A trainer that has just written its final status: ask Slurm now (at most once a
-             * second) rather than at the next scheduled poll. */
-            if (more && sweep_slurm_ending(&x)) next_poll = now;
-        }
-        if (!more) break;
-        struct timespec ts = {0, (long)(sweep_slurm_tick_seconds * 1e9)};
-        nanosleep(&ts, NULL);
-    }
-done:
     res->wall_seconds = sf_now() - t0;
     if (x.lock_fd >= 0) close(x.lock_fd);
     for (size_t k = 0; k < x.n_subs; k++)

@@ -12,10 +12,8 @@
 
 #include "internal.h"
 
-/* Runs sbatch for one submission and records it. `todo` lists the runs (indices into runs). */
-static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const size_t *todo,
-                                              size_t n_todo, bool resubmit, struct sf_error *err) {
-    /* The array's limit: the sweep's concurrency less what other arrays of it still run. */
+/* The array's limit: the sweep's concurrency less what other arrays of it still run. */
+static int64_t sweep_slurm_throttle_impl(const struct sweep_slurm_exec *x, size_t n_todo) {
     int64_t busy = 0;
     for (size_t k = 0; k < x->n_subs; k++)
         if (x->subs[k].active)
@@ -24,6 +22,69 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
     int64_t throttle = x->opt->jobs - busy;
     if (throttle < 1) throttle = 1;
     if (throttle > (int64_t)n_todo) throttle = (int64_t)n_todo;
+    return throttle;
+}
+
+/* Runs sbatch (argv) and reads the array job id it prints into job[n]. */
+static enum sf_status sweep_slurm_sbatch_impl(char **argv, const char *script_path, char *job,
+                                              size_t n, struct sf_error *err) {
+    struct sf_buf out, errb;
+    sf_buf_init(&out);
+    sf_buf_init(&errb);
+    int            rc = 0;
+    enum sf_status st = sweep_slurm_command(argv, &out, &errb, &rc, err);
+    if (st == SF_OK && rc != 0) {
+        char *line = sweep_slurm_first_line(&errb);
+        st         = SF_SET(err, SF_EIO,
+                            "sbatch refused the sweep's job array (exit %d): %s (the batch script "
+                                    "is %s)",
+                            rc, line ? line : "", script_path);
+        free(line);
+    }
+    if (st == SF_OK) {
+        /* --parsable prints "JOBID" or "JOBID;CLUSTER". */
+        const char *o = out.data ? out.data : "";
+        size_t      k = strspn(o, "0123456789");
+        if (k == 0 || k >= n)
+            st = SF_SET(err, SF_EIO, "sbatch printed no job id ('%.100s')", o);
+        else
+            snprintf(job, n, "%.*s", (int)k, o);
+    }
+    sf_buf_free(&out);
+    sf_buf_free(&errb);
+    return st;
+}
+
+/* Marks the runs of a submission made (the latest, `mine`) as queued in Slurm and says so. */
+static void sweep_slurm_activate_impl(struct sweep_slurm_exec *x, const size_t *todo, size_t n_todo,
+                                      bool resubmit, const struct sweep_slurm_sub *mine,
+                                      const char *script_path) {
+    for (size_t t = 0; t < n_todo; t++) {
+        size_t i           = todo[t];
+        x->ri[i].phase     = SWEEP_SLURM_PHASE_ACTIVE;
+        x->ri[i].sub       = (long)(x->n_subs - 1);
+        x->ri[i].task      = t;
+        x->ri[i].restarts  = 0;
+        x->ri[i].resubmits = resubmit ? x->ri[i].resubmits + 1 : 0;
+        x->ri[i].resubmit  = false;
+        /* A failure recorded by an earlier attempt is history now. */
+        struct sweep_run_state rs;
+        sweep_run_state_read(x->out, x->runs[i].id, &rs);
+        if (rs.state == SWEEP_STATE_FAILED) sweep_slurm_status_write(x, i, "pending", NULL);
+        x->ri[i].status_mtime = sweep_slurm_status_mtime(x, i);
+    }
+    sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
+           "submitted %zu run%s to Slurm as array job %s (%s, at most %lld at a time)", n_todo,
+           n_todo == 1 ? "" : "s", mine->job, script_path, (long long)mine->throttle);
+    sweep_slurm_event(x, "submission %lld: array job %s, %zu task%s (%s), at most %lld at a time",
+                      (long long)mine->number, mine->job, n_todo, n_todo == 1 ? "" : "s",
+                      resubmit ? "resubmitted" : "fresh", (long long)mine->throttle);
+}
+
+/* Runs sbatch for one submission and records it. `todo` lists the runs (indices into runs). */
+static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const size_t *todo,
+                                              size_t n_todo, bool resubmit, struct sf_error *err) {
+    int64_t                throttle = sweep_slurm_throttle_impl(x, n_todo);
     struct sweep_slurm_sub s;
     memset(&s, 0, sizeof s);
     s.number         = x->n_subs ? x->subs[x->n_subs - 1].number + 1 : 1;
@@ -87,28 +148,8 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
             st   = sweep_slurm_records_write(x->sdir, x->subs, x->n_subs, err);
         }
     }
-    struct sf_buf out, errb;
-    sf_buf_init(&out);
-    sf_buf_init(&errb);
-    int rc = 0;
-    if (st == SF_OK) st = sweep_slurm_command(argv, &out, &errb, &rc, err);
-    if (st == SF_OK && rc != 0) {
-        char *line = sweep_slurm_first_line(&errb);
-        st         = SF_SET(err, SF_EIO,
-                            "sbatch refused the sweep's job array (exit %d): %s (the batch script "
-                                    "is %s)",
-                            rc, line ? line : "", script_path);
-        free(line);
-    }
-    if (st == SF_OK) {
-        /* --parsable prints "JOBID" or "JOBID;CLUSTER". */
-        const char *o = out.data ? out.data : "";
-        size_t      k = strspn(o, "0123456789");
-        if (k == 0 || k >= sizeof mine->job)
-            st = SF_SET(err, SF_EIO, "sbatch printed no job id ('%.100s')", o);
-        else
-            snprintf(mine->job, sizeof mine->job, "%.*s", (int)k, o);
-    }
+    if (st == SF_OK)
+        st = sweep_slurm_sbatch_impl(argv, script_path, mine->job, sizeof mine->job, err);
     if (st != SF_OK && mine != NULL) {
         /* Nothing was submitted (or nothing we can follow): forget the record. */
         sweep_slurm_sub_free(mine);
@@ -121,30 +162,8 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
     if (st == SF_OK) {
         mine->polled = false;
         mine->active = true;
-        for (size_t t = 0; t < n_todo; t++) {
-            size_t i           = todo[t];
-            x->ri[i].phase     = SWEEP_SLURM_PHASE_ACTIVE;
-            x->ri[i].sub       = (long)(x->n_subs - 1);
-            x->ri[i].task      = t;
-            x->ri[i].restarts  = 0;
-            x->ri[i].resubmits = resubmit ? x->ri[i].resubmits + 1 : 0;
-            x->ri[i].resubmit  = false;
-            /* A failure recorded by an earlier attempt is history now. */
-            struct sweep_run_state rs;
-            sweep_run_state_read(x->out, x->runs[i].id, &rs);
-            if (rs.state == SWEEP_STATE_FAILED) sweep_slurm_status_write(x, i, "pending", NULL);
-            x->ri[i].status_mtime = sweep_slurm_status_mtime(x, i);
-        }
-        sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
-               "submitted %zu run%s to Slurm as array job %s (%s, at most %lld at a time)", n_todo,
-               n_todo == 1 ? "" : "s", mine->job, script_path, (long long)throttle);
-        sweep_slurm_event(x,
-                          "submission %lld: array job %s, %zu task%s (%s), at most %lld at a time",
-                          (long long)mine->number, mine->job, n_todo, n_todo == 1 ? "" : "s",
-                          resubmit ? "resubmitted" : "fresh", (long long)throttle);
+        sweep_slurm_activate_impl(x, todo, n_todo, resubmit, mine, script_path);
     }
-    sf_buf_free(&out);
-    sf_buf_free(&errb);
     sf_buf_free(&map);
     sweep_slurm_args_free(argv);
     free(script);

@@ -186,6 +186,42 @@ static void sweep_slurm_tail_impl(const char *log, struct sf_buf *lines, struct 
     }
 }
 
+/* What Slurm says of a task, for messages: "Slurm: TIMEOUT (exit 0:15, reason TimeLimit) in task
+ * 12_3", or that it no longer knows the task. */
+static void sweep_slurm_describe_impl(const struct sweep_slurm_task *tk,
+                                      const struct sweep_slurm_sub *s, size_t task, char *buf,
+                                      size_t n) {
+    if (tk)
+        snprintf(buf, n, "Slurm: %s (exit %d:%d, reason %s) in task %s_%zu", tk->state,
+                 tk->exit_code, tk->exit_signal, tk->reason[0] ? tk->reason : "none", s->job, task);
+    else
+        snprintf(buf, n, "Slurm no longer knows task %s_%zu", s->job[0] ? s->job : "?", task);
+}
+
+/* The reason written into the status of a run that failed where its trainer could not say why
+ * (stalled, out of resubmissions, or lost). Fresh string; NULL on ENOMEM. */
+static char *sweep_slurm_failure_impl(enum sweep_slurm_verdict v, const char *slurm,
+                                      const struct sweep_slurm_case *c, int64_t resubmits,
+                                      const struct sweep_slurm_task *tk,
+                                      const struct sf_buf           *tail_flat) {
+    if (v == SWEEP_SLURM_VERDICT_STALLED)
+        return sf_strdup_printf(
+            "%s: no progress in this attempt (still at step %lld), so it is not "
+            "resubmitted; give it more time (runner.slurm.time) or checkpoint "
+            "more often (train.checkpoint_every)",
+            slurm, (long long)c->step_now);
+    if (v == SWEEP_SLURM_VERDICT_EXHAUSTED)
+        return sf_strdup_printf(
+            "%s at step %lld, after %lld resubmission%s (runner.slurm.max_resubmits); "
+            "run the same command again to continue it",
+            slurm, (long long)c->step_now, (long long)resubmits, resubmits == 1 ? "" : "s");
+    return sf_strdup_printf("%s%s; the task's log ends: %s", slurm,
+                            tk && strcmp(tk->state, "OUT_OF_MEMORY") == 0
+                                ? ": the task ran out of memory (raise runner.slurm.mem)"
+                                : "",
+                            tail_flat->len ? tail_flat->data : "(empty)");
+}
+
 /* Handles run i whose task ended (or that Slurm no longer knows). */
 static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
     struct sweep_slurm_runinfo    *r   = &x->ri[i];
@@ -217,15 +253,8 @@ static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
     if (v == SWEEP_SLURM_VERDICT_WAIT) goto out;
     if (tk) x->res->train_seconds += tk->run_seconds;
     if (dir) x->res->loop_seconds += sweep_loop_added(r->mark, sweep_loop_mark_read(dir));
-    /* "Slurm: TIMEOUT (exit 0:15, reason TimeLimit) in task 12_3". */
     char slurm[320];
-    if (tk)
-        snprintf(slurm, sizeof slurm, "Slurm: %s (exit %d:%d, reason %s) in task %s_%zu", tk->state,
-                 tk->exit_code, tk->exit_signal, tk->reason[0] ? tk->reason : "none", s->job,
-                 r->task);
-    else
-        snprintf(slurm, sizeof slurm, "Slurm no longer knows task %s_%zu", s->job[0] ? s->job : "?",
-                 r->task);
+    sweep_slurm_describe_impl(tk, s, r->task, slurm, sizeof slurm);
     char       *reason = NULL;
     const char *what   = sweep_slurm_verdict_name(v);
     if (x->stopping && v == SWEEP_SLURM_VERDICT_RESUBMIT) v = SWEEP_SLURM_VERDICT_CANCELLED;
@@ -290,24 +319,7 @@ static void sweep_slurm_ended_impl(struct sweep_slurm_exec *x, size_t i) {
     case SWEEP_SLURM_VERDICT_LOST:
         r->phase = SWEEP_SLURM_PHASE_END;
         x->res->n_failed++;
-        if (v == SWEEP_SLURM_VERDICT_STALLED)
-            reason = sf_strdup_printf(
-                "%s: no progress in this attempt (still at step %lld), so it is not "
-                "resubmitted; give it more time (runner.slurm.time) or checkpoint "
-                "more often (train.checkpoint_every)",
-                slurm, (long long)c.step_now);
-        else if (v == SWEEP_SLURM_VERDICT_EXHAUSTED)
-            reason = sf_strdup_printf(
-                "%s at step %lld, after %lld resubmission%s (runner.slurm.max_resubmits); "
-                "run the same command again to continue it",
-                slurm, (long long)c.step_now, (long long)r->resubmits,
-                r->resubmits == 1 ? "" : "s");
-        else
-            reason = sf_strdup_printf("%s%s; the task's log ends: %s", slurm,
-                                      tk && strcmp(tk->state, "OUT_OF_MEMORY") == 0
-                                          ? ": the task ran out of memory (raise runner.slurm.mem)"
-                                          : "",
-                                      tail_flat.len ? tail_flat.data : "(empty)");
+        reason = sweep_slurm_failure_impl(v, slurm, &c, r->resubmits, tk, &tail_flat);
         if (reason) sweep_slurm_status_write(x, i, "failed", reason);
         sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s; %s ends with:\n%s", run->id,
                reason ? reason : slurm, log ? log : "its log",
