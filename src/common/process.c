@@ -28,7 +28,7 @@ struct sf_process_failure {
  * (open, dup2, setpgid, sigaction, sigprocmask, chdir, execvp, write, _exit). */
 static _Noreturn void sf_process_child_impl(const struct sf_process_spec *spec, int out_fd,
                                             int err_fd, int status_fd) {
-    struct sf_process_failure fail    = {1, 0};
+    struct sf_process_failure failure = {1, 0};
     int                       null_fd = open("/dev/null", O_RDWR);
     if (spec->own_group) setpgid(0, 0);
     if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
@@ -45,13 +45,13 @@ static _Noreturn void sf_process_child_impl(const struct sf_process_spec *spec, 
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    fail.step = 2;
+    failure.step = 2;
     if (spec->dir != NULL && chdir(spec->dir) != 0) goto fail;
-    fail.step = 3;
+    failure.step = 3;
     execvp(spec->program ? spec->program : spec->argv[0], spec->argv);
 fail:
-    fail.errnum = errno;
-    (void)!write(status_fd, &fail, sizeof fail);
+    failure.errnum = errno;
+    (void)!write(status_fd, &failure, sizeof failure);
     _exit(127);
 }
 
@@ -69,31 +69,20 @@ static void sf_process_waitpid_impl(pid_t pid, int *wait_status) {
  * captured streams (-1 when not captured). */
 static enum sf_status sf_process_spawn_impl(const struct sf_process_spec *spec, pid_t *pid,
                                             int *out_read, int *err_read, struct sf_error *err) {
-    const char *prog  = spec->argv[0];
+    const char *prog  = spec->program ? spec->program : spec->argv[0];
     int         po[2] = {-1, -1}, pe[2] = {-1, -1}, ps[2] = {-1, -1}, log_fd = -1;
+    const char *step = "pipe";
     *out_read = *err_read = -1;
     if (spec->log_path != NULL) {
         log_fd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (log_fd < 0) SF_FAIL(err, SF_EIO, "cannot open %s: %s", spec->log_path, strerror(errno));
     }
     if ((spec->capture_out && pipe2(po, O_CLOEXEC) != 0) ||
-        (spec->capture_err && pipe2(pe, O_CLOEXEC) != 0) || pipe2(ps, O_CLOEXEC) != 0) {
-        int e = errno;
-        sf_process_close_impl(&log_fd);
-        for (int k = 0; k < 2; k++)
-            sf_process_close_impl(&po[k]), sf_process_close_impl(&pe[k]),
-                sf_process_close_impl(&ps[k]);
-        SF_FAIL(err, SF_EIO, "cannot start %s: pipe: %s", prog, strerror(e));
-    }
+        (spec->capture_err && pipe2(pe, O_CLOEXEC) != 0) || pipe2(ps, O_CLOEXEC) != 0)
+        goto fail;
+    step = "fork";
     *pid = fork();
-    if (*pid < 0) {
-        int e = errno;
-        sf_process_close_impl(&log_fd);
-        for (int k = 0; k < 2; k++)
-            sf_process_close_impl(&po[k]), sf_process_close_impl(&pe[k]),
-                sf_process_close_impl(&ps[k]);
-        SF_FAIL(err, SF_EIO, "cannot start %s: fork: %s", prog, strerror(e));
-    }
+    if (*pid < 0) goto fail;
     if (*pid == 0)
         sf_process_child_impl(spec, spec->capture_out ? po[1] : log_fd,
                               spec->capture_err ? pe[1] : log_fd, ps[1]);
@@ -102,13 +91,13 @@ static enum sf_status sf_process_spawn_impl(const struct sf_process_spec *spec, 
     sf_process_close_impl(&pe[1]);
     sf_process_close_impl(&ps[1]);
     /* The status pipe closes on a successful exec (O_CLOEXEC) or carries the failure. */
-    struct sf_process_failure fail = {0, 0};
+    struct sf_process_failure failure = {0, 0};
     ssize_t                   got;
     do
-        got = read(ps[0], &fail, sizeof fail);
+        got = read(ps[0], &failure, sizeof failure);
     while (got < 0 && errno == EINTR);
     sf_process_close_impl(&ps[0]);
-    if (got != (ssize_t)sizeof fail) {
+    if (got != (ssize_t)sizeof failure) {
         *out_read = po[0];
         *err_read = pe[0];
         return SF_OK;
@@ -117,14 +106,21 @@ static enum sf_status sf_process_spawn_impl(const struct sf_process_spec *spec, 
     sf_process_close_impl(&pe[0]);
     int ws;
     sf_process_waitpid_impl(*pid, &ws);
-    if (fail.step == 3) {
-        bool hint = fail.errnum == ENOENT && spec->missing_hint != NULL;
-        SF_FAIL(err, SF_EIO, "cannot run %s: %s%s%s%s", prog, strerror(fail.errnum),
+    if (failure.step == 3) {
+        bool hint = failure.errnum == ENOENT && spec->missing_hint != NULL;
+        SF_FAIL(err, SF_EIO, "cannot run %s: %s%s%s%s", prog, strerror(failure.errnum),
                 hint ? " (" : "", hint ? spec->missing_hint : "", hint ? ")" : "");
     }
-    if (fail.step == 2)
-        SF_FAIL(err, SF_EIO, "cannot start %s in %s: %s", prog, spec->dir, strerror(fail.errnum));
-    SF_FAIL(err, SF_EIO, "cannot start %s: %s", prog, strerror(fail.errnum));
+    if (failure.step == 2)
+        SF_FAIL(err, SF_EIO, "cannot start %s in %s: %s", prog, spec->dir,
+                strerror(failure.errnum));
+    SF_FAIL(err, SF_EIO, "cannot start %s: %s", prog, strerror(failure.errnum));
+fail:;
+    int e = errno;
+    sf_process_close_impl(&log_fd);
+    for (int k = 0; k < 2; k++)
+        sf_process_close_impl(&po[k]), sf_process_close_impl(&pe[k]), sf_process_close_impl(&ps[k]);
+    SF_FAIL(err, SF_EIO, "cannot start %s: %s: %s", prog, step, strerror(e));
 }
 
 enum sf_status sf_process_start(const struct sf_process_spec *spec, pid_t *pid,

@@ -254,6 +254,10 @@ void sweep_slurm_recover(struct sweep_slurm_exec *x, struct sweep_slurm_sub *s);
 /* Points each run at its latest submission and counts its automatic resubmissions since its
  * last fresh one. */
 void sweep_slurm_assign(struct sweep_slurm_exec *x);
+/* True when a run's current task belongs to submission k (index into x->subs). */
+bool sweep_slurm_sub_in_use(const struct sweep_slurm_exec *x, size_t k);
+/* Appends the array job ids in use ("J1, J2") to `ids`; returns how many. */
+size_t sweep_slurm_jobs_in_use(const struct sweep_slurm_exec *x, struct sf_buf *ids);
 /* Submits the runs waiting for it (fresh or resubmitted) under OUT/slurm/lock, after reading
  * the record again: another `scalefit run` on this sweep may have submitted them meanwhile. */
 enum sf_status sweep_slurm_submit_due(struct sweep_slurm_exec *x, struct sf_error *err);

@@ -233,13 +233,7 @@ static double sweep_slurm_attach_impl(struct sweep_slurm_exec *x) {
     if (n_attached == 0) return flops_todo;
     struct sf_buf ids;
     sf_buf_init(&ids);
-    size_t n_jobs = 0;
-    for (size_t k = 0; k < x->n_subs; k++) {
-        bool used = false;
-        for (size_t i = 0; i < x->n && !used; i++)
-            used = x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x->ri[i].sub == (long)k;
-        if (used) sf_buf_printf(&ids, "%s%s", n_jobs++ ? ", " : "", x->subs[k].job);
-    }
+    size_t n_jobs = sweep_slurm_jobs_in_use(x, &ids);
     sf_log(x->opt->log, SF_LOG_LEVEL_WARNING,
            "attached to the sweep's Slurm array job%s %s (%zu run%s queued "
            "or running); nothing of it is submitted again",

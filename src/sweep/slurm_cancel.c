@@ -18,14 +18,7 @@ enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err
     x->stopping = true;
     struct sf_buf ids;
     sf_buf_init(&ids);
-    size_t n_jobs = 0;
-    for (size_t k = 0; k < x->n_subs; k++) {
-        bool used = false;
-        for (size_t i = 0; i < x->n && !used; i++)
-            used = x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x->ri[i].sub == (long)k;
-        if (!used || x->subs[k].job[0] == '\0') continue;
-        sf_buf_printf(&ids, "%s%s", n_jobs++ ? ", " : "", x->subs[k].job);
-    }
+    size_t n_jobs = sweep_slurm_jobs_in_use(x, &ids);
     if (n_jobs == 0) {
         sf_buf_free(&ids);
         SF_FAIL(err, SF_EINTERRUPTED,
@@ -50,12 +43,8 @@ enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err
     size_t a    = 0;
     if (argv) {
         argv[a++] = (char *)"scancel";
-        for (size_t k = 0; k < x->n_subs; k++) {
-            bool used = false;
-            for (size_t i = 0; i < x->n && !used; i++)
-                used = x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x->ri[i].sub == (long)k;
-            if (used && x->subs[k].job[0]) argv[a++] = x->subs[k].job;
-        }
+        for (size_t k = 0; k < x->n_subs; k++)
+            if (sweep_slurm_sub_in_use(x, k) && x->subs[k].job[0]) argv[a++] = x->subs[k].job;
         struct sf_buf o, e;
         sf_buf_init(&o);
         sf_buf_init(&e);

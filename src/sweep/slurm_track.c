@@ -136,6 +136,20 @@ void sweep_slurm_assign(struct sweep_slurm_exec *x) {
     }
 }
 
+bool sweep_slurm_sub_in_use(const struct sweep_slurm_exec *x, size_t k) {
+    for (size_t i = 0; i < x->n; i++)
+        if (x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x->ri[i].sub == (long)k) return true;
+    return false;
+}
+
+size_t sweep_slurm_jobs_in_use(const struct sweep_slurm_exec *x, struct sf_buf *ids) {
+    size_t n_jobs = 0;
+    for (size_t k = 0; k < x->n_subs; k++)
+        if (sweep_slurm_sub_in_use(x, k) && x->subs[k].job[0] != '\0')
+            sf_buf_printf(ids, "%s%s", n_jobs++ ? ", " : "", x->subs[k].job);
+    return n_jobs;
+}
+
 // ---- judging what ended ----
 
 /* The path of task `t` of submission `s`'s log (fresh string). */
@@ -344,10 +358,7 @@ out:
 void sweep_slurm_refresh(struct sweep_slurm_exec *x) {
     for (size_t k = 0; k < x->n_subs; k++)
         if (x->subs[k].active || !x->subs[k].polled) {
-            bool needed = false;
-            for (size_t i = 0; i < x->n && !needed; i++)
-                needed = x->ri[i].phase == SWEEP_SLURM_PHASE_ACTIVE && x->ri[i].sub == (long)k;
-            if (needed) sweep_slurm_poll(x, &x->subs[k]);
+            if (sweep_slurm_sub_in_use(x, k)) sweep_slurm_poll(x, &x->subs[k]);
         }
     for (size_t i = 0; i < x->n; i++) {
         struct sweep_slurm_runinfo *r = &x->ri[i];
