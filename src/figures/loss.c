@@ -9,6 +9,36 @@
 
 #include "internal.h"
 
+/* The keys of figure 1 or 2: the points (`below`: those at or under the constant, left off
+ * a log axis), the law, its band, the constant, the extension and the forecasts. `b` is an
+ * empty buffer to write with. */
+static void figures_loss_keys(const struct figures_fit *cf, struct plot_figure *fig, bool reducible,
+                              size_t n_points, size_t n_held, size_t below, struct sf_buf *b) {
+    sf_buf_printf(b, cf->frontier ? "envelope (fitted, %zu points)" : "fitted points (%zu)",
+                  n_points);
+    if (below) sf_buf_printf(b, "; %zu at or below %s not shown", below, figures_const_name(cf->r));
+    figures_set_buf(fig, "key_points", b);
+    sf_buf_printf(b, "held out (%zu)", n_held);
+    figures_set_buf(fig, "key_heldout", b);
+    sf_buf_puts(b, reducible ? "fitted law less " : "fitted law");
+    if (reducible) sf_buf_puts(b, figures_const_name(cf->r));
+    if (cf->two_var) sf_buf_puts(b, " at optimal N, D");
+    figures_set_buf(fig, "key_fit", b);
+    if (cf->r->intervals_bootstrap)
+        sf_buf_printf(b, "%.0f%% band (bootstrap)", 100 * cf->r->req.params.level);
+    else
+        sf_buf_printf(b, "%.0f%% band (covariance)", 100 * cf->r->req.params.level);
+    if (reducible) sf_buf_puts(b, " of the reducible term");
+    figures_set_buf(fig, "key_band", b);
+    sf_buf_printf(b, "%s = ", figures_const_name(cf->r));
+    figures_estimate(b, &cf->r->entropy);
+    figures_set_buf(fig, "key_const", b);
+    sf_buf_puts(b, "law continued");
+    figures_set_buf(fig, "key_extension", b);
+    sf_buf_printf(b, "forecast%s", cf->r->req.n_predict == 1 ? "" : "s");
+    figures_set_buf(fig, "key_forecast", b);
+}
+
 /* Draws figure 1 (reducible false) or 2 (reducible true). */
 void figures_loss(const struct figures_fit *cf, bool reducible) {
     const struct fit_result *r    = cf->r;
@@ -118,29 +148,7 @@ void figures_loss(const struct figures_fit *cf, bool reducible) {
     plot_figure_set_int(fig, "has_const_band",
                         has_const && !reducible && isfinite(r->entropy.lo) &&
                             isfinite(r->entropy.hi));
-    sf_buf_printf(&b, cf->frontier ? "envelope (fitted, %zu points)" : "fitted points (%zu)",
-                  plot_table_rows(tp));
-    if (below) sf_buf_printf(&b, "; %zu at or below %s not shown", below, figures_const_name(r));
-    figures_set_buf(fig, "key_points", &b);
-    sf_buf_printf(&b, "held out (%zu)", plot_table_rows(th));
-    figures_set_buf(fig, "key_heldout", &b);
-    sf_buf_puts(&b, reducible ? "fitted law less " : "fitted law");
-    if (reducible) sf_buf_puts(&b, figures_const_name(r));
-    if (cf->two_var) sf_buf_puts(&b, " at optimal N, D");
-    figures_set_buf(fig, "key_fit", &b);
-    if (r->intervals_bootstrap)
-        sf_buf_printf(&b, "%.0f%% band (bootstrap)", 100 * r->req.params.level);
-    else
-        sf_buf_printf(&b, "%.0f%% band (covariance)", 100 * r->req.params.level);
-    if (reducible) sf_buf_puts(&b, " of the reducible term");
-    figures_set_buf(fig, "key_band", &b);
-    sf_buf_printf(&b, "%s = ", figures_const_name(r));
-    figures_estimate(&b, &r->entropy);
-    figures_set_buf(fig, "key_const", &b);
-    sf_buf_puts(&b, "law continued");
-    figures_set_buf(fig, "key_extension", &b);
-    sf_buf_printf(&b, "forecast%s", r->req.n_predict == 1 ? "" : "s");
-    figures_set_buf(fig, "key_forecast", &b);
+    figures_loss_keys(cf, fig, reducible, plot_table_rows(tp), plot_table_rows(th), below, &b);
     sf_buf_free(&b);
     figures_draw_one(fig, name, cf->figdir, cf->out, cf->diags);
 }
