@@ -119,9 +119,8 @@ void figures_allocation(const struct fit_result *r, double c, double *n, double 
 /* True when the law has a compute-optimal allocation to draw (finite, positive). */
 bool figures_has_allocation(const struct fit_result *r);
 /* The fitted loss (or its reducible part) and its band at x of figures 1 and 2. */
-void figures_eval(const struct figures_fit *cf, double x, double *loss, double *lo, double *hi);
-void figures_eval_reducible(const struct figures_fit *cf, double x, double *red, double *lo,
-                            double *hi);
+void figures_eval(const struct figures_fit *cf, double x, bool reducible, double *loss, double *lo,
+                  double *hi);
 /* The points of figures 1-3, one by one, and the x of forecast k. */
 size_t figures_n_points(const struct figures_fit *cf);
 void   figures_point(const struct figures_fit *cf, size_t i, double *x, double *y, bool *held);

@@ -87,14 +87,8 @@ void figures_loss(const struct figures_fit *cf, bool reducible) {
         if (part == 1 && !(hi > lo * (1 + 1e-9))) break;
         figures_logspace(lo, hi, n, grid);
         for (size_t i = 0; i < n; i++) {
-            double l, blo, bhi, v[4];
-            if (reducible) {
-                figures_eval_reducible(cf, grid[i], &l, &blo, &bhi);
-                v[0] = grid[i], v[1] = l, v[2] = blo, v[3] = bhi;
-            } else {
-                figures_eval(cf, grid[i], &l, &blo, &bhi);
-                v[0] = grid[i], v[1] = l, v[2] = blo, v[3] = bhi;
-            }
+            double v[4] = {grid[i]};
+            figures_eval(cf, grid[i], reducible, &v[1], &v[2], &v[3]);
             if (reducible) {
                 for (int j = 1; j < 4; j++)
                     if (!(v[j] > 0)) v[j] = NAN;

@@ -34,29 +34,17 @@ bool figures_has_allocation(const struct fit_result *r) {
     return isfinite(n) && n > 0 && isfinite(dd) && dd > 0;
 }
 
-/* The fitted loss and its band at x of figures 1 and 2 (two-variable laws: at compute x,
- * along the compute-optimal allocation). */
-void figures_eval(const struct figures_fit *cf, double x, double *loss, double *lo, double *hi) {
-    if (cf->two_var) {
-        double n, dd;
-        figures_allocation(cf->r, x, &n, &dd);
+/* The fitted loss (or with `reducible` the law less its constant, with its own band: each
+ * replicate less its own constant) and its band at x of figures 1 and 2 (two-variable laws: at
+ * compute x, along the compute-optimal allocation). */
+void figures_eval(const struct figures_fit *cf, double x, bool reducible, double *loss, double *lo,
+                  double *hi) {
+    double n = x, dd = 0;
+    if (cf->two_var) figures_allocation(cf->r, x, &n, &dd);
+    if (reducible)
+        fit_result_reducible_curve(cf->r, &n, dd, 1, loss, lo, hi);
+    else
         fit_result_curve(cf->r, &n, dd, 1, loss, lo, hi);
-    } else {
-        fit_result_curve(cf->r, &x, 0, 1, loss, lo, hi);
-    }
-}
-
-/* The reducible part of the law at x, with its own band (each replicate less its own
- * constant), as figures_eval places x. */
-void figures_eval_reducible(const struct figures_fit *cf, double x, double *red, double *lo,
-                            double *hi) {
-    if (cf->two_var) {
-        double n, dd;
-        figures_allocation(cf->r, x, &n, &dd);
-        fit_result_reducible_curve(cf->r, &n, dd, 1, red, lo, hi);
-    } else {
-        fit_result_reducible_curve(cf->r, &x, 0, 1, red, lo, hi);
-    }
 }
 
 /* The points of figures 1-3: the data (two-variable laws at C = 6ND), or for the frontier the
