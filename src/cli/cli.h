@@ -18,13 +18,6 @@ int cli_status_main(int argc, char **argv);
 int cli_bench_fit_main(int argc, char **argv);
 int cli_bench_train_main(int argc, char **argv);
 
-struct fit_result;
-struct fit_provenance;
-/* Writes one fit's fit.yaml, figures (when `plot`) and report.md into `dir` (created). Returns
- * an exit status, having printed any error. Shared by `scalefit fit` and `scalefit run`. */
-int cli_fit_write(const struct fit_result *r, const struct fit_provenance *prov, const char *dir,
-                  bool plot);
-
 /* The program's version string (from meson). */
 const char *cli_version(void);
 /* The whole command line as one string (for reports), valid until exit. */

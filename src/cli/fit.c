@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "figures.h"
 #include "fit.h"
-#include "fit_figures.h"
 
 static void cli_fit_usage(FILE *out) {
     fprintf(
@@ -387,50 +387,6 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     return 0;
 }
 
-/* Resolves one --predict text against a law's variables. */
-static bool cli_fit_predict(const char *text, enum fit_law_kind law, const struct fit_columns *cols,
-                            struct fit_point_request *pr) {
-    pr->text = NULL;
-    pr->x1 = pr->x2 = NAN;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", text);
-    const char *n1   = law == FIT_LAW_FRONTIER    ? cols->c
-                       : fit_law_n_vars(law) == 1 ? cols->x
-                                                  : cols->n;
-    const char *n2   = fit_law_n_vars(law) == 2 ? cols->d : NULL;
-    char       *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (eq == NULL) {
-            cli_option_error("--predict", "'%s' is not COL=V[,COL=V]", text);
-            return false;
-        }
-        *eq = '\0';
-        double v;
-        if (!sf_parse_double(eq + 1, &v) || !isfinite(v) || !(v > 0)) {
-            cli_option_error("--predict", "'%s' in '%s' is not a positive number", eq + 1, text);
-            return false;
-        }
-        if (n1 && strcmp(tok, n1) == 0)
-            pr->x1 = v;
-        else if (n2 && strcmp(tok, n2) == 0)
-            pr->x2 = v;
-        else {
-            cli_option_error("--predict", "'%s' is not a variable of %s (%s%s%s)", tok,
-                             fit_law_name(law), n1 ? n1 : "?", n2 ? ", " : "", n2 ? n2 : "");
-            return false;
-        }
-    }
-    if (!isfinite(pr->x1) || (n2 && !isfinite(pr->x2))) {
-        cli_option_error("--predict", "'%s' must give %s%s%s", text, n1 ? n1 : "?",
-                         n2 ? " and " : "", n2 ? n2 : "");
-        return false;
-    }
-    if (!n2) pr->x2 = 0;
-    pr->text = sf_strdup(text);
-    return pr->text != NULL;
-}
-
 /* A folder name for a group value: path separators and control characters become '_'. */
 static void cli_fit_dir_name(const char *group, char *out, size_t n) {
     snprintf(out, n, "%s", group[0] ? group : "_");
@@ -454,7 +410,9 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
         return cli_report(&err);
     }
     for (size_t i = 0; i < o->n_predict; i++)
-        if (!cli_fit_predict(o->predict_text[i], law, &o->cols, &pred[i])) return 2;
+        if (fit_point_parse(o->predict_text[i], law, &o->cols, "--predict", &pred[i], &err) !=
+            SF_OK)
+            return cli_report(&err);
     struct fit_request req;
     fit_request_init(&req, law);
     if (o->space) req.space = strcmp(o->space, "log") == 0 ? FIT_SPACE_LOG : FIT_SPACE_LINEAR;
@@ -491,21 +449,12 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
                                   o->holdout_text[0] ? o->holdout_text : NULL,
                                   o->cols.weight,
                                   group};
-    return cli_fit_write(r, &prov, dir, !o->no_plot);
-}
-
-int cli_fit_write(const struct fit_result *r, const struct fit_provenance *prov, const char *dir,
-                  bool plot) {
-    struct sf_error err;
-    if (sf_mkdir_p(dir, &err) != SF_OK) return cli_report(&err);
-    if (fit_write_yaml(r, prov, dir, &err) != SF_OK) return cli_report(&err);
-    struct cli_fit_figures figs;
-    cli_fit_figures_draw(r, dir, plot, &figs);
-    enum sf_status st = fit_write_report(r, prov, (const char *const *)figs.drawn,
-                                         (const char *const *)figs.missing, dir, &err);
-    cli_fit_figures_free(&figs);
-    if (st != SF_OK) return cli_report(&err);
-    return 0;
+    struct sf_diags       diags;
+    sf_diag_init(&diags);
+    enum sf_status st = figures_fit_write(r, &prov, dir, !o->no_plot, &diags, &err);
+    sf_diag_print(&diags, stderr);
+    sf_diag_free(&diags);
+    return st == SF_OK ? 0 : cli_report(&err);
 }
 
 int cli_fit_main(int argc, char **argv) {

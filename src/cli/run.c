@@ -13,10 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "fit.h"
-#include "fit_figures.h"
 #include "sweep.h"
-#include "sweep_figures.h"
 
 static void cli_run_usage(FILE *out) {
     fprintf(
@@ -154,91 +151,25 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
     return 0;
 }
 
-/* Fits every named law, writes their folders, draws the sweep's figures and the report. */
+/* The sweep's finish (fits, figures, report: src/sweep), with its messages and summary. */
 static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
                           const char *out, int64_t jobs, double wall, double train,
                           double in_loops) {
-    const double              t_post = sf_now();
-    struct sf_error           err;
-    struct sweep_fit_outcome *outs    = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *outs);
-    struct fit_result       **results = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *results);
-    struct fit_data          *datas   = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *datas);
-    if (!outs || !results || !datas) {
-        free(outs), free(results), free(datas);
-        fprintf(stderr, "scalefit: error: out of memory\n");
-        return 1;
-    }
-    int                      rc       = 0;
-    const struct fit_result *frontier = NULL;
-    struct sf_buf            summary;
-    sf_buf_init(&summary);
-    for (size_t i = 0; i < spec->n_fits; i++) {
-        const struct sweep_fit *f = &spec->fits[i];
-        outs[i].fit               = f;
-        if (cli_run_stop) break; /* Ctrl-C while fitting: the runs are done; rerun to fit */
-        struct fit_request req;
-        if (sweep_fit_prepare(spec, f, out, &datas[i], &req, &err) != SF_OK) {
-            snprintf(outs[i].error, sizeof outs[i].error, "%.500s", err.message);
-            fprintf(stderr, "scalefit: warning: fit %s not made: %s\n", f->name, err.message);
-            continue;
-        }
-        results[i] = fit_run(&datas[i], &req, NULL, &err);
-        if (results[i] == NULL) {
-            snprintf(outs[i].error, sizeof outs[i].error, "%.500s", err.message);
-            fprintf(stderr, "scalefit: warning: fit %s failed: %s\n", f->name, err.message);
-            continue;
-        }
-        outs[i].result = results[i];
-        if (f->law == FIT_LAW_FRONTIER && frontier == NULL) frontier = results[i];
-        char *dir = sf_strdup_printf("%s/fits/%s", out, f->name);
-        char *src = sf_path_join(out, f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
-        char  sha[65] = "";
-        if (src) sf_sha256_file(src, sha, &err);
-        struct fit_provenance prov = {cli_version(), cli_command_line(),
-                                      src,           sha,
-                                      datas[i].n,    datas[i].n,
-                                      NULL,          0,
-                                      NULL,          NULL,
-                                      NULL};
-        if (dir == NULL || cli_fit_write(results[i], &prov, dir, spec->plots) != 0) rc = 1;
-        free(dir);
-        free(src);
-        fit_summary(results[i], f->name, &summary);
-    }
-    if (cli_run_stop) {
+    struct sweep_finish_info info = {cli_version(), cli_command_line(), jobs,         wall,
+                                     train,         in_loops,           &cli_run_stop};
+    struct sf_buf            text;
+    struct sf_diags          diags;
+    sf_buf_init(&text);
+    sf_diag_init(&diags);
+    enum sf_status st = sweep_finish(spec, runs, n, out, &info, &text, &diags);
+    sf_diag_print(&diags, stderr);
+    sf_diag_free(&diags);
+    if (st == SF_EINTERRUPTED)
         fprintf(stderr, "scalefit: stopped while fitting: every run is done; run the same command "
                         "again to fit, plot and report\n");
-        rc = 4;
-    }
-    struct cli_fit_figures figs;
-    cli_fit_figures_init(&figs);
-    if (spec->plots && rc != 4) {
-        cli_fit_figures_free(&figs);
-        cli_sweep_figures_draw(out, frontier, &figs);
-    }
-    struct sweep_report_info info = {cli_version(),
-                                     cli_command_line(),
-                                     wall,
-                                     train,
-                                     sf_now() - t_post,
-                                     in_loops,
-                                     jobs,
-                                     (const char *const *)figs.drawn,
-                                     (const char *const *)figs.missing};
-    if (rc != 4 && sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &info, &err) != SF_OK)
-        rc = cli_report(&err);
-    cli_fit_figures_free(&figs);
-    fputs(summary.data ? summary.data : "", stdout);
-    printf("report: %s/report.md\n", out);
-    sf_buf_free(&summary);
-    for (size_t i = 0; i < spec->n_fits; i++) {
-        fit_result_free(results[i]);
-        fit_data_free(&datas[i]);
-    }
-    free(outs);
-    free(results);
-    free(datas);
-    return rc;
+    fputs(text.data ? text.data : "", stdout);
+    sf_buf_free(&text);
+    return sf_status_exit_code(st);
 }
 
 int cli_run_main(int argc, char **argv) {

@@ -191,6 +191,14 @@ struct fit_point_request {
     double x1, x2; /* resolved against the law's variables */
 };
 
+/* Resolves a forecast point as written ("COL=V[,COL=V]", every V positive) against the
+ * variables of `law` (the columns in `cols`) into `pr` (pr->text a copy: the caller frees it).
+ * `option` names where it was given, for messages ("--predict"). SF_EINVAL with `err` when a
+ * name is not a variable of the law, a value is not a positive number or a variable is missing. */
+enum sf_status fit_point_parse(const char *text, enum fit_law_kind law,
+                               const struct fit_columns *cols, const char *option,
+                               struct fit_point_request *pr, struct sf_error *err);
+
 /* Everything one fit needs besides the data. */
 struct fit_request {
     enum fit_law_kind               law;
