@@ -63,6 +63,15 @@ int main(int argc, char **argv) {
         if (cli_commands[i].main != NULL && strcmp(argv[1], cli_commands[i].name) == 0)
             return cli_commands[i].main(argc - 1, argv + 1);
     }
+    const char *names[sizeof cli_commands / sizeof cli_commands[0] + 1] = {NULL};
+    for (size_t i = 0; i < sizeof cli_commands / sizeof cli_commands[0]; i++)
+        names[i] = cli_commands[i].name;
+    const char *hint = sf_did_you_mean(argv[1], names);
+    if (hint != NULL) {
+        fprintf(stderr, "scalefit: error: unknown command '%s' (did you mean %s?)\n", argv[1],
+                hint);
+        return 2;
+    }
     fprintf(stderr, "scalefit: error: unknown command '%s'\n", argv[1]);
     cli_main_usage(stderr);
     return 2;

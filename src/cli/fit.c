@@ -425,6 +425,56 @@ int cli_fit_write(const struct fit_result *r, const struct fit_provenance *prov,
     return 0;
 }
 
+/* Reads the table (one read: the bytes hashed are the bytes fitted), its SHA-256 and the groups
+ * of rows that pass the filters. Returns 0, or an exit status having printed the error and
+ * freed what it made. */
+static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char sha[65],
+                        struct fit_groups *groups) {
+    struct sf_error err;
+    char           *text;
+    size_t          len;
+    if (sf_read_file(o->data, &text, &len, &err) != SF_OK) return cli_report(&err);
+    sf_sha256_hex(text, len, sha);
+    enum sf_status pst = sf_csv_parse(o->data, text, len, csv, &err);
+    free(text);
+    if (pst != SF_OK) return cli_report(&err);
+    struct fit_selection sel = {o->where,   o->n_where,   o->bounds,    o->n_bounds,
+                                o->holdout, o->n_holdout, o->holdout_k, o->by};
+    if (fit_select_rows(csv, &sel, groups, &err) != SF_OK) {
+        sf_csv_free(csv);
+        return cli_report(&err);
+    }
+    int rc = 0;
+    if (csv->n_rows == 0) {
+        fprintf(stderr, "scalefit: %s: error: no data rows below the header\n", o->data);
+        rc = 2;
+    } else if (groups->n == 0) {
+        fprintf(stderr, "scalefit: %s: error: no row passes the filters (%zu rows read)\n", o->data,
+                csv->n_rows);
+        rc = 2;
+    }
+    if (rc != 0) {
+        fit_groups_free(groups);
+        sf_csv_free(csv);
+    }
+    return rc;
+}
+
+/* The folder of group g: its sanitised name, with _2, _3, ... until no earlier group's folder
+ * has it. */
+static void cli_fit_group_dir(char (*gdirs)[256], size_t g, const char *name) {
+    char *gdir = gdirs[g], base[240];
+    cli_fit_dir_name(name, base, sizeof base);
+    snprintf(gdir, sizeof gdirs[0], "%s", base);
+    for (size_t suffix = 2;; suffix++) {
+        bool taken = false;
+        for (size_t h = 0; h < g; h++)
+            taken = taken || strcmp(gdirs[h], gdir) == 0;
+        if (!taken) break;
+        snprintf(gdir, sizeof gdirs[0], "%s_%zu", base, suffix);
+    }
+}
+
 int cli_fit_main(int argc, char **argv) {
     struct cli_fit_opts o;
     int                 rc = cli_fit_parse(argc, argv, &o);
@@ -432,42 +482,11 @@ int cli_fit_main(int argc, char **argv) {
         cli_fit_opts_free(&o);
         return rc < 0 ? 0 : rc;
     }
-    struct sf_error err;
-    /* One read: the bytes hashed are the bytes fitted. */
-    struct sf_csv csv;
-    char         *text;
-    size_t        len;
-    if (sf_read_file(o.data, &text, &len, &err) != SF_OK) {
-        cli_fit_opts_free(&o);
-        return cli_report(&err);
-    }
-    char sha[65];
-    sf_sha256_hex(text, len, sha);
-    enum sf_status pst = sf_csv_parse(o.data, text, len, &csv, &err);
-    free(text);
-    if (pst != SF_OK) {
-        cli_fit_opts_free(&o);
-        return cli_report(&err);
-    }
-    struct fit_selection sel = {o.where,   o.n_where,   o.bounds,    o.n_bounds,
-                                o.holdout, o.n_holdout, o.holdout_k, o.by};
-    struct fit_groups    groups;
-    if (fit_select_rows(&csv, &sel, &groups, &err) != SF_OK) {
-        sf_csv_free(&csv);
-        cli_fit_opts_free(&o);
-        return cli_report(&err);
-    }
-    if (csv.n_rows == 0) {
-        fprintf(stderr, "scalefit: %s: error: no data rows below the header\n", o.data);
-        rc = 2;
-    } else if (groups.n == 0) {
-        fprintf(stderr, "scalefit: %s: error: no row passes the filters (%zu rows read)\n", o.data,
-                csv.n_rows);
-        rc = 2;
-    }
-    if (rc != 0) {
-        fit_groups_free(&groups);
-        sf_csv_free(&csv);
+    struct sf_error   err;
+    struct sf_csv     csv;
+    struct fit_groups groups;
+    char              sha[65];
+    if ((rc = cli_fit_load(&o, &csv, sha, &groups)) != 0) {
         cli_fit_opts_free(&o);
         return rc;
     }
@@ -488,18 +507,8 @@ int cli_fit_main(int argc, char **argv) {
     struct sf_buf summary;
     sf_buf_init(&summary);
     for (size_t g = 0; g < groups.n && rc == 0; g++) {
-        /* A folder per group: the sanitised name, with _2, _3, ... until no earlier group's
-         * folder has it. */
-        char *gdir = gdirs[g], base[240];
-        cli_fit_dir_name(groups.names[g], base, sizeof base);
-        snprintf(gdir, sizeof gdirs[0], "%s", base);
-        for (size_t suffix = 2;; suffix++) {
-            bool taken = false;
-            for (size_t h = 0; h < g; h++)
-                taken = taken || strcmp(gdirs[h], gdir) == 0;
-            if (!taken) break;
-            snprintf(gdir, sizeof gdirs[0], "%s_%zu", base, suffix);
-        }
+        cli_fit_group_dir(gdirs, g, groups.names[g]);
+        const char *gdir = gdirs[g];
         for (size_t k = 0; k < o.n_laws && rc == 0; k++) {
             size_t      i   = g * o.n_laws + k;
             const char *law = fit_law_name(o.laws[k]);

@@ -265,7 +265,8 @@ static int cli_usage_column_impl(const struct cli_option *t) {
     int col = 16;
     for (; t->name != NULL || t->help != NULL; t++) {
         if (t->name == NULL) continue;
-        int w = 2 + (int)strlen(t->name) + (t->metavar ? 1 + (int)strlen(t->metavar) : 0) + 2;
+        const char *metavar = t->metavar ? t->metavar : t->choices;
+        int         w = 2 + (int)strlen(t->name) + (metavar ? 1 + (int)strlen(metavar) : 0) + 2;
         if (w > col) col = w;
     }
     return col > 26 ? 26 : col;
@@ -297,7 +298,7 @@ void cli_usage(const struct cli_command *cmd, FILE *out) {
         if (t->name == NULL)
             fprintf(out, "%s:\n", t->help);
         else
-            cli_usage_line_impl(out, col, t->name, t->metavar, t->help);
+            cli_usage_line_impl(out, col, t->name, t->metavar ? t->metavar : t->choices, t->help);
     }
     cli_usage_line_impl(out, col, "-h, --help", NULL, "this text");
     if (cmd->outro != NULL) fprintf(out, "\n%s\n", cmd->outro);

@@ -13,19 +13,6 @@
 #include "cli.h"
 #include "plot.h"
 
-static void cli_plot_usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: scalefit plot DIR\n"
-        "\n"
-        "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), of a\n"
-        "directory of several fits, or of a sweep directory, from the scripts NAME.gp and the\n"
-        "tables NAME_*.dat stored in each figures/ folder. Edit a script to restyle its figure.\n"
-        "\n"
-        "environment:\n"
-        "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)\n");
-}
-
 /* What `scalefit plot` found to redraw and how it went. */
 struct cli_plot_state {
     struct plot_context ctx;
@@ -127,27 +114,22 @@ static size_t cli_plot_fits_below(struct cli_plot_state *s, const char *dir, int
 }
 
 int cli_plot_main(int argc, char **argv) {
-    const char *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            cli_plot_usage(stdout);
-            return 0;
-        }
-        if (strncmp(argv[i], "--", 2) == 0) {
-            fprintf(stderr, "scalefit: %s: error: unknown option (scalefit plot DIR)\n", argv[i]);
-            return 2;
-        }
-        if (dir != NULL) {
-            fprintf(stderr, "scalefit: error: more than one directory ('%s' and '%s')\n", dir,
-                    argv[i]);
-            return 2;
-        }
-        dir = argv[i];
-    }
-    if (dir == NULL) {
-        cli_plot_usage(stderr);
-        return 2;
-    }
+    const char              *dir     = NULL;
+    const struct cli_option  table[] = {CLI_END};
+    const struct cli_command cmd     = {
+            "plot",
+            "DIR",
+            "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), of a\n"
+                "directory of several fits, or of a sweep directory, from the scripts NAME.gp and the\n"
+                "tables NAME_*.dat stored in each figures/ folder. Edit a script to restyle its figure.",
+            "environment:\n"
+                "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)",
+            table,
+            "directory",
+            &dir,
+            NULL};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc != 0) return rc == CLI_PARSE_HELP ? 0 : rc;
     if (!sf_path_exists(dir)) {
         fprintf(stderr, "scalefit: error: %s: no such directory\n", dir);
         return 2;
