@@ -27,17 +27,14 @@ int cli_bench_fit_main(int argc, char **argv) {
         CLI_END,
     };
     const struct cli_command cmd = {
-        "bench fit",
-        "--data FILE [options]",
-        "Times a chinchilla fit of FILE K times (best taken) without a bootstrap, then once\n"
-        "with B replicates.",
-        NULL,
-        table,
-        NULL,
-        NULL,
-        NULL};
-    int prc = cli_parse(&cmd, argc, argv);
-    if (prc != 0) return prc == CLI_PARSE_HELP ? 0 : prc;
+        .name     = "bench fit",
+        .synopsis = "--data FILE [options]",
+        .intro    = "Times a chinchilla fit of FILE K times (best taken) without a bootstrap, then "
+                    "once\nwith B replicates.",
+        .options  = table,
+    };
+    int prc;
+    if (!cli_parse(&cmd, argc, argv, &prc)) return prc;
     if (data == NULL) return cli_option_error("--data", "required (the table to fit)");
     struct sf_error err;
     struct sf_csv   csv;

@@ -21,9 +21,11 @@ static int cli_cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Reads the options into the shape and the run's sizes. Returns 0, CLI_PARSE_HELP or 2. */
-static int cli_bench_train_parse(int argc, char **argv, struct model_shape *s, size_t *B,
-                                 size_t *threads, size_t *steps, size_t *warmup, size_t *gemm_n) {
+/* Reads the options into the shape and the run's sizes. False when the command is to end with
+ * *exit_status (cli_parse). */
+static bool cli_bench_train_parse(int argc, char **argv, struct model_shape *s, size_t *B,
+                                  size_t *threads, size_t *steps, size_t *warmup, size_t *gemm_n,
+                                  int *exit_status) {
     size_t n_layer = 4, d_model = 256, n_head = 4, d_ff = 0, d_attn = 0, n_vocab = 512, n_ctx = 128;
     bool   untied = false;
     *B = 8, *threads = 1, *steps = 20, *warmup = 3, *gemm_n = 1024;
@@ -54,31 +56,30 @@ static int cli_bench_train_parse(int argc, char **argv, struct model_shape *s, s
         CLI_END,
     };
     const struct cli_command cmd = {
-        "bench train",
-        "[options]",
-        "Options are named like run.yaml's keys.",
-        "Prints one line 'tokens/s: X' per configuration, among others.",
-        table,
-        NULL,
-        NULL,
-        NULL};
-    int rc = cli_parse(&cmd, argc, argv);
-    *s     = (struct model_shape){.n_layer        = (int64_t)n_layer,
-                                  .d_model        = (int64_t)d_model,
-                                  .n_head         = (int64_t)n_head,
-                                  .d_ff           = (int64_t)d_ff,
-                                  .d_attn         = (int64_t)d_attn,
-                                  .n_ctx          = (int64_t)n_ctx,
-                                  .n_vocab        = (int64_t)n_vocab,
-                                  .tie_embeddings = !untied};
-    return rc;
+        .name     = "bench train",
+        .synopsis = "[options]",
+        .intro    = "Options are named like run.yaml's keys.",
+        .outro    = "Prints one line 'tokens/s: X' per configuration, among others.",
+        .options  = table,
+    };
+    bool go = cli_parse(&cmd, argc, argv, exit_status);
+    *s      = (struct model_shape){.n_layer        = (int64_t)n_layer,
+                                   .d_model        = (int64_t)d_model,
+                                   .n_head         = (int64_t)n_head,
+                                   .d_ff           = (int64_t)d_ff,
+                                   .d_attn         = (int64_t)d_attn,
+                                   .n_ctx          = (int64_t)n_ctx,
+                                   .n_vocab        = (int64_t)n_vocab,
+                                   .tie_embeddings = !untied};
+    return go;
 }
 
 int cli_bench_train_main(int argc, char **argv) {
     struct model_shape s;
     size_t             B, threads, steps, warmup, gemm_n;
-    int prc = cli_bench_train_parse(argc, argv, &s, &B, &threads, &steps, &warmup, &gemm_n);
-    if (prc != 0) return prc == CLI_PARSE_HELP ? 0 : prc;
+    int                prc;
+    if (!cli_bench_train_parse(argc, argv, &s, &B, &threads, &steps, &warmup, &gemm_n, &prc))
+        return prc;
     if (s.d_ff == 0) s.d_ff = 4 * s.d_model;
     if (s.d_attn == 0) s.d_attn = s.d_model;
     if (s.d_attn % s.n_head != 0)

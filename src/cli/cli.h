@@ -104,19 +104,17 @@ struct cli_command {
     const char              *synopsis; /* what follows "usage: scalefit NAME " */
     const char              *intro;    /* between the usage line and the options (or NULL) */
     const char              *outro;    /* after the options (or NULL) */
-    const struct cli_option *options;
-    const char              *operand; /* what the positional argument is ("data file"); NULL:
-                                         none is taken */
-    const char **operand_at;          /* where it goes; it is required */
-    void        *ctx;                 /* passed to each option's `then` */
+    const struct cli_option *options;  /* NULL: none */
+    const char              *operand;  /* what the positional argument is ("data file"); NULL:
+                                          none is taken */
+    const char **operand_at;           /* where it goes; it is required */
+    void        *ctx;                  /* passed to each option's `then` */
 };
 
-/* What cli_parse returns after printing --help (the command then exits with 0). */
-#define CLI_PARSE_HELP (-1)
-
-/* Parses argv[1..argc) against the command's table. Returns 0 to go on, CLI_PARSE_HELP after
- * printing the help on stdout, or 2 after printing the error on stderr. */
-int cli_parse(const struct cli_command *cmd, int argc, char **argv);
+/* Parses argv[1..argc) against the command's table. Returns true to go on; false when the
+ * command is to end with *exit_status: 0 after printing the help on stdout, 2 after printing
+ * the error on stderr. */
+bool cli_parse(const struct cli_command *cmd, int argc, char **argv, int *exit_status);
 /* Prints the command's help, made from its table. */
 void cli_usage(const struct cli_command *cmd, FILE *out);
 

@@ -158,8 +158,9 @@ static bool cli_fit_law(void *ctx, const char *opt, const char *value) {
     return o->n_laws > 0;
 }
 
-/* Reads the command line into `o` with the command's option table. Returns 0, CLI_PARSE_HELP
- * or 2 (cli_parse). A table is one statement; its entries are most of the length. */
+/* Reads the command line into `o` with the command's option table. Returns 0 to go on, -1 after
+ * printing the help, or 2 after printing the error. A table is one statement; its entries are most
+ * of the length. */
 static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
     const struct cli_option table[] = {
         CLI_HEADING("required"),
@@ -239,16 +240,19 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
              "line).\n\nlaws: %s",
              cli_fit_law_list(laws, sizeof laws, false));
     const struct cli_command cmd = {
-        "fit",
-        "DATA.csv --law LAW[,LAW...] --out DIR [options]",
-        intro,
-        "Figures are drawn by gnuplot ($SCALEFIT_GNUPLOT, else gnuplot on the PATH) from the\n"
-        "templates in $SCALEFIT_PLOTS, else the source tree's plots/, else the installed ones.",
-        table,
-        "data file",
-        &o->data,
-        o};
-    return cli_parse(&cmd, argc, argv);
+        .name     = "fit",
+        .synopsis = "DATA.csv --law LAW[,LAW...] --out DIR [options]",
+        .intro    = intro,
+        .outro = "Figures are drawn by gnuplot ($SCALEFIT_GNUPLOT, else gnuplot on the PATH) from "
+                 "the\ntemplates in $SCALEFIT_PLOTS, else the source tree's plots/, else the "
+                 "installed ones.",
+        .options    = table,
+        .operand    = "data file",
+        .operand_at = &o->data,
+        .ctx        = o,
+    };
+    int rc;
+    return cli_parse(&cmd, argc, argv, &rc) ? 0 : rc == 0 ? -1 : rc;
 }
 
 /* Parses the options. Returns 0 to go on, or an exit status (-1: help was printed). */

@@ -92,6 +92,12 @@ bool cli_is_help(const char *arg) {
 
 /* ---- The option tables ---- */
 
+/* The command's table, or an empty one when it takes no option. */
+static const struct cli_option *cli_options_of_impl(const struct cli_command *cmd) {
+    static const struct cli_option none[] = {CLI_END};
+    return cmd->options != NULL ? cmd->options : none;
+}
+
 /* The entry named `name`, or NULL. */
 static const struct cli_option *cli_option_find_impl(const struct cli_option *t, const char *name) {
     for (; t->name != NULL || t->help != NULL; t++)
@@ -103,7 +109,8 @@ static const struct cli_option *cli_option_find_impl(const struct cli_option *t,
 static int cli_unknown_option_impl(const struct cli_command *cmd, const char *name) {
     const char *names[128];
     size_t      n = 0;
-    for (const struct cli_option *t = cmd->options; t->name != NULL || t->help != NULL; t++)
+    for (const struct cli_option *t = cli_options_of_impl(cmd); t->name != NULL || t->help != NULL;
+         t++)
         if (t->name != NULL && n + 2 < sizeof names / sizeof names[0]) names[n++] = t->name;
     names[n++]       = "--help";
     names[n]         = NULL;
@@ -114,18 +121,18 @@ static int cli_unknown_option_impl(const struct cli_command *cmd, const char *na
 
 /* Checks `value` against "a|b|c"; prints "'x' is not a, b or c" when it is none of them. */
 static bool cli_check_choice_impl(const char *option, const char *choices, const char *value) {
-    size_t len = strlen(value);
-    for (const char *c = choices; c != NULL; c = strchr(c, '|'), c = c ? c + 1 : NULL) {
-        size_t clen = strcspn(c, "|");
-        if (clen == len && strncmp(c, value, len) == 0) return true;
-    }
-    struct sf_buf list;
+    struct sf_buf list; /* the choices for the message */
     sf_buf_init(&list);
-    for (const char *c = choices; c != NULL; c = strchr(c, '|'), c = c ? c + 1 : NULL) {
-        size_t clen = strcspn(c, "|");
-        bool   last = c[clen] == '\0';
-        if (c != choices) sf_buf_puts(&list, last ? " or " : ", ");
-        sf_buf_append(&list, c, clen);
+    for (const char *c = choices;;) {
+        size_t len = strcspn(c, "|");
+        if (strlen(value) == len && strncmp(c, value, len) == 0) {
+            sf_buf_free(&list);
+            return true;
+        }
+        if (c != choices) sf_buf_puts(&list, c[len] == '\0' ? " or " : ", ");
+        sf_buf_append(&list, c, len);
+        if (c[len] == '\0') break;
+        c += len + 1;
     }
     cli_option_error(option, "'%s' is not %s", value, list.data ? list.data : choices);
     sf_buf_free(&list);
@@ -221,12 +228,13 @@ static int cli_operand_impl(const struct cli_command *cmd, const char *arg) {
     return 0;
 }
 
-int cli_parse(const struct cli_command *cmd, int argc, char **argv) {
+/* cli_parse: returns 0 to go on, -1 after printing the help, 2 after printing an error. */
+static int cli_parse_impl(const struct cli_command *cmd, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (cli_is_help(arg)) {
             cli_usage(cmd, stdout);
-            return CLI_PARSE_HELP;
+            return -1;
         }
         if (strncmp(arg, "--", 2) != 0 && (arg[0] != '-' || cmd->operand != NULL)) {
             if (cli_operand_impl(cmd, arg) != 0) return 2;
@@ -242,7 +250,7 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv) {
         } else {
             snprintf(name, sizeof name, "%s", arg);
         }
-        const struct cli_option *o = cli_option_find_impl(cmd->options, name);
+        const struct cli_option *o = cli_option_find_impl(cli_options_of_impl(cmd), name);
         if (o == NULL) return cli_unknown_option_impl(cmd, name);
         if (o->arg == CLI_ARG_FLAG && value != NULL)
             return cli_option_error(name, "takes no value");
@@ -258,6 +266,12 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv) {
         return 2;
     }
     return 0;
+}
+
+bool cli_parse(const struct cli_command *cmd, int argc, char **argv, int *exit_status) {
+    int rc       = cli_parse_impl(cmd, argc, argv);
+    *exit_status = rc < 0 ? 0 : rc;
+    return rc == 0;
 }
 
 /* The column where help texts start: past the longest "  --name METAVAR", at most 26. */
@@ -291,7 +305,7 @@ static void cli_usage_line_impl(FILE *out, int col, const char *label, const cha
 void cli_usage(const struct cli_command *cmd, FILE *out) {
     fprintf(out, "usage: scalefit %s %s\n", cmd->name, cmd->synopsis);
     if (cmd->intro != NULL) fprintf(out, "\n%s\n", cmd->intro);
-    const struct cli_option *t   = cmd->options;
+    const struct cli_option *t   = cli_options_of_impl(cmd);
     int                      col = cli_usage_column_impl(t);
     fprintf(out, "\n%s", t->name != NULL || t->help == NULL ? "options:\n" : "");
     for (; t->name != NULL || t->help != NULL; t++) {

@@ -114,22 +114,21 @@ static size_t cli_plot_fits_below(struct cli_plot_state *s, const char *dir, int
 }
 
 int cli_plot_main(int argc, char **argv) {
-    const char              *dir     = NULL;
-    const struct cli_option  table[] = {CLI_END};
-    const struct cli_command cmd     = {
-            "plot",
-            "DIR",
-            "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), of a\n"
-                "directory of several fits, or of a sweep directory, from the scripts NAME.gp and the\n"
-                "tables NAME_*.dat stored in each figures/ folder. Edit a script to restyle its figure.",
-            "environment:\n"
-                "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)",
-            table,
-            "directory",
-            &dir,
-            NULL};
-    int rc = cli_parse(&cmd, argc, argv);
-    if (rc != 0) return rc == CLI_PARSE_HELP ? 0 : rc;
+    const char              *dir = NULL;
+    const struct cli_command cmd = {
+        .name     = "plot",
+        .synopsis = "DIR",
+        .intro   = "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), "
+                   "of a\ndirectory of several fits, or of a sweep directory, from the scripts "
+                   "NAME.gp and the\ntables NAME_*.dat stored in each figures/ folder. Edit a "
+                   "script to restyle its figure.",
+        .outro   = "environment:\n"
+                   "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)",
+        .operand = "directory",
+        .operand_at = &dir,
+    };
+    int rc;
+    if (!cli_parse(&cmd, argc, argv, &rc)) return rc;
     if (!sf_path_exists(dir)) {
         fprintf(stderr, "scalefit: error: %s: no such directory\n", dir);
         return 2;

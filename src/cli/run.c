@@ -239,8 +239,8 @@ struct cli_run_opts {
     bool        dry;
 };
 
-/* Reads the command line into `o`. Returns 0, CLI_PARSE_HELP or 2 (cli_parse). */
-static int cli_run_parse(int argc, char **argv, struct cli_run_opts *o) {
+/* Reads the command line into `o`. False when the command is to end with *exit_status. */
+static bool cli_run_parse(int argc, char **argv, struct cli_run_opts *o, int *exit_status) {
     memset(o, 0, sizeof *o);
     const struct cli_option table[] = {
         CLI_OPTION("--out", CLI_ARG_STRING, &o->out, "DIR", "the sweep directory"),
@@ -254,24 +254,25 @@ static int cli_run_parse(int argc, char **argv, struct cli_run_opts *o) {
         CLI_END,
     };
     const struct cli_command cmd = {
-        "run",
-        "SWEEP.yaml [options]",
-        "Trains every run of a sweep (docs/sweep-format.md), resuming after any interruption,\n"
-        "then collects results.csv and curves.csv, fits the sweep's laws, draws the figures and\n"
-        "writes DIR/report.md (DIR defaults to runs/NAME).",
-        "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, 2 bad\n"
-        "input, 4 interrupted (checkpointed: run the same command again to resume).",
-        table,
-        "sweep file",
-        &o->path,
-        NULL};
-    return cli_parse(&cmd, argc, argv);
+        .name     = "run",
+        .synopsis = "SWEEP.yaml [options]",
+        .intro    = "Trains every run of a sweep (docs/sweep-format.md), resuming after any "
+                    "interruption,\nthen collects results.csv and curves.csv, fits the sweep's "
+                    "laws, draws the figures and\nwrites DIR/report.md (DIR defaults to runs/NAME).",
+        .outro   = "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, "
+                   "2 bad\ninput, 4 interrupted (checkpointed: run the same command again to "
+                   "resume).",
+        .options = table,
+        .operand = "sweep file",
+        .operand_at = &o->path,
+    };
+    return cli_parse(&cmd, argc, argv, exit_status);
 }
 
 int cli_run_main(int argc, char **argv) {
     struct cli_run_opts o;
-    int                 prc = cli_run_parse(argc, argv, &o);
-    if (prc != 0) return prc == CLI_PARSE_HELP ? 0 : prc;
+    int                 prc;
+    if (!cli_run_parse(argc, argv, &o, &prc)) return prc;
     const char       *path = o.path, *out_opt = o.out, *executor = o.executor;
     int64_t           jobs = (int64_t)o.jobs;
     bool              dry  = o.dry;

@@ -38,18 +38,17 @@ int cli_train_main(int argc, char **argv) {
         CLI_END,
     };
     const struct cli_command cmd = {
-        "train",
-        "--run-dir DIR",
-        "Trains the run described by DIR/run.yaml and leaves metrics.csv, checkpoint.bin,\n"
-        "status, summary.yaml and log.txt in DIR (keys: docs/run-format.md). A directory\n"
-        "with a checkpoint resumes from it. SIGTERM or SIGINT checkpoints and exits with 4.",
-        "exit status: 0 done, 1 failed, 2 bad input, 3 diverged, 4 interrupted",
-        table,
-        NULL,
-        NULL,
-        NULL};
-    int rc = cli_parse(&cmd, argc, argv);
-    if (rc != 0) return rc == CLI_PARSE_HELP ? 0 : rc;
+        .name     = "train",
+        .synopsis = "--run-dir DIR",
+        .intro =
+            "Trains the run described by DIR/run.yaml and leaves metrics.csv, checkpoint.bin,\n"
+            "status, summary.yaml and log.txt in DIR (keys: docs/run-format.md). A directory\n"
+            "with a checkpoint resumes from it. SIGTERM or SIGINT checkpoints and exits with 4.",
+        .outro   = "exit status: 0 done, 1 failed, 2 bad input, 3 diverged, 4 interrupted",
+        .options = table,
+    };
+    int rc;
+    if (!cli_parse(&cmd, argc, argv, &rc)) return rc;
     if (run_dir == NULL || run_dir[0] == '\0')
         return cli_option_error("--run-dir", "required (the run directory)");
 
