@@ -115,7 +115,5 @@ struct cli_command {
  * command is to end with *exit_status: 0 after printing the help on stdout, 2 after printing
  * the error on stderr. */
 bool cli_parse(const struct cli_command *cmd, int argc, char **argv, int *exit_status);
-/* Prints the command's help, made from its table. */
-void cli_usage(const struct cli_command *cmd, FILE *out);
 
 #endif /* SF_CLI_H */

@@ -228,12 +228,57 @@ static int cli_operand_impl(const struct cli_command *cmd, const char *arg) {
     return 0;
 }
 
+/* The column where help texts start: past the longest "  --name METAVAR", at most 26. */
+static int cli_usage_column_impl(const struct cli_option *t) {
+    int col = 16;
+    for (; t->name != NULL || t->help != NULL; t++) {
+        if (t->name == NULL) continue;
+        const char *metavar = t->metavar ? t->metavar : t->choices;
+        int         w = 2 + (int)strlen(t->name) + (metavar ? 1 + (int)strlen(metavar) : 0) + 2;
+        if (w > col) col = w;
+    }
+    return col > 26 ? 26 : col;
+}
+
+/* One option's lines: "  --name METAVAR" and its help, continuation lines indented. */
+static void cli_usage_line_impl(FILE *out, int col, const char *label, const char *metavar,
+                                const char *help) {
+    int w = fprintf(out, "  %s%s%s", label, metavar ? " " : "", metavar ? metavar : "");
+    if (w + 2 > col) {
+        fputc('\n', out);
+        w = 0;
+    }
+    for (const char *h = help; h != NULL;) {
+        const char *nl = strchr(h, '\n');
+        fprintf(out, "%*s%.*s\n", col - w, "", nl ? (int)(nl - h) : (int)strlen(h), h);
+        w = 0;
+        h = nl ? nl + 1 : NULL;
+    }
+}
+
+/* Prints the command's help, made from its table. */
+static void cli_usage_impl(const struct cli_command *cmd, FILE *out) {
+    fprintf(out, "usage: scalefit %s %s\n", cmd->name, cmd->synopsis);
+    if (cmd->intro != NULL) fprintf(out, "\n%s\n", cmd->intro);
+    const struct cli_option *t   = cli_options_of_impl(cmd);
+    int                      col = cli_usage_column_impl(t);
+    fprintf(out, "\n%s", t->name != NULL || t->help == NULL ? "options:\n" : "");
+    for (; t->name != NULL || t->help != NULL; t++) {
+        if (t->name == NULL)
+            fprintf(out, "%s:\n", t->help);
+        else
+            cli_usage_line_impl(out, col, t->name, t->metavar ? t->metavar : t->choices, t->help);
+    }
+    cli_usage_line_impl(out, col, "-h, --help", NULL, "this text");
+    if (cmd->outro != NULL) fprintf(out, "\n%s\n", cmd->outro);
+}
+
 /* cli_parse: returns 0 to go on, -1 after printing the help, 2 after printing an error. */
 static int cli_parse_impl(const struct cli_command *cmd, int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (cli_is_help(arg)) {
-            cli_usage(cmd, stdout);
+            cli_usage_impl(cmd, stdout);
             return -1;
         }
         if (strncmp(arg, "--", 2) != 0 && (arg[0] != '-' || cmd->operand != NULL)) {
@@ -272,48 +317,4 @@ bool cli_parse(const struct cli_command *cmd, int argc, char **argv, int *exit_s
     int rc       = cli_parse_impl(cmd, argc, argv);
     *exit_status = rc < 0 ? 0 : rc;
     return rc == 0;
-}
-
-/* The column where help texts start: past the longest "  --name METAVAR", at most 26. */
-static int cli_usage_column_impl(const struct cli_option *t) {
-    int col = 16;
-    for (; t->name != NULL || t->help != NULL; t++) {
-        if (t->name == NULL) continue;
-        const char *metavar = t->metavar ? t->metavar : t->choices;
-        int         w = 2 + (int)strlen(t->name) + (metavar ? 1 + (int)strlen(metavar) : 0) + 2;
-        if (w > col) col = w;
-    }
-    return col > 26 ? 26 : col;
-}
-
-/* One option's lines: "  --name METAVAR" and its help, continuation lines indented. */
-static void cli_usage_line_impl(FILE *out, int col, const char *label, const char *metavar,
-                                const char *help) {
-    int w = fprintf(out, "  %s%s%s", label, metavar ? " " : "", metavar ? metavar : "");
-    if (w + 2 > col) {
-        fputc('\n', out);
-        w = 0;
-    }
-    for (const char *h = help; h != NULL;) {
-        const char *nl = strchr(h, '\n');
-        fprintf(out, "%*s%.*s\n", col - w, "", nl ? (int)(nl - h) : (int)strlen(h), h);
-        w = 0;
-        h = nl ? nl + 1 : NULL;
-    }
-}
-
-void cli_usage(const struct cli_command *cmd, FILE *out) {
-    fprintf(out, "usage: scalefit %s %s\n", cmd->name, cmd->synopsis);
-    if (cmd->intro != NULL) fprintf(out, "\n%s\n", cmd->intro);
-    const struct cli_option *t   = cli_options_of_impl(cmd);
-    int                      col = cli_usage_column_impl(t);
-    fprintf(out, "\n%s", t->name != NULL || t->help == NULL ? "options:\n" : "");
-    for (; t->name != NULL || t->help != NULL; t++) {
-        if (t->name == NULL)
-            fprintf(out, "%s:\n", t->help);
-        else
-            cli_usage_line_impl(out, col, t->name, t->metavar ? t->metavar : t->choices, t->help);
-    }
-    cli_usage_line_impl(out, col, "-h, --help", NULL, "this text");
-    if (cmd->outro != NULL) fprintf(out, "\n%s\n", cmd->outro);
 }
