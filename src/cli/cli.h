@@ -1,6 +1,7 @@
 /*
- * cli.h — private to the command: one entry point per subcommand, and the small option helpers
- * they share. Each entry returns the process exit status (DESIGN.md); only main() exits.
+ * cli.h — private to the command: one entry point per subcommand, and what they share: the
+ * option-table parser, error printing, the version and the recorded command line. Each entry
+ * returns the process exit status (DESIGN.md); only main() exits.
  */
 #ifndef SF_CLI_H
 #define SF_CLI_H
@@ -37,11 +38,6 @@ int cli_option_error(const char *option, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prints an sf_error in DESIGN.md's format and returns its exit status. */
 int cli_report(const struct sf_error *err);
-
-/* Option value parsers: on failure they print the option error and return false. */
-bool cli_parse_double(const char *option, const char *value, double *out);
-bool cli_parse_size(const char *option, const char *value, size_t *out);
-bool cli_parse_u64(const char *option, const char *value, unsigned long long *out);
 
 /* True when the argument asks for help (-h or --help). */
 bool cli_is_help(const char *arg);

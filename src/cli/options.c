@@ -61,7 +61,8 @@ int cli_report(const struct sf_error *err) {
     return sf_status_exit_code(err->code);
 }
 
-bool cli_parse_double(const char *option, const char *value, double *out) {
+/* Option value parsers: on failure they print the option error and return false. */
+static bool cli_parse_double(const char *option, const char *value, double *out) {
     if (!sf_parse_double(value, out) || !isfinite(*out)) {
         cli_option_error(option, "'%s' is not a finite number", value);
         return false;
@@ -69,7 +70,7 @@ bool cli_parse_double(const char *option, const char *value, double *out) {
     return true;
 }
 
-bool cli_parse_u64(const char *option, const char *value, unsigned long long *out) {
+static bool cli_parse_u64(const char *option, const char *value, unsigned long long *out) {
     int64_t v;
     if (!sf_parse_int64(value, &v) || v < 0) {
         cli_option_error(option, "'%s' is not a non-negative integer", value);
@@ -79,7 +80,7 @@ bool cli_parse_u64(const char *option, const char *value, unsigned long long *ou
     return true;
 }
 
-bool cli_parse_size(const char *option, const char *value, size_t *out) {
+static bool cli_parse_size(const char *option, const char *value, size_t *out) {
     unsigned long long v;
     if (!cli_parse_u64(option, value, &v)) return false;
     *out = (size_t)v;
