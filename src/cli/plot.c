@@ -10,41 +10,22 @@
 #include "cli.h"
 #include "figures.h"
 
-static void cli_plot_usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: scalefit plot DIR\n"
-        "\n"
-        "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), of a\n"
-        "directory of several fits, or of a sweep directory, from the scripts NAME.gp and the\n"
-        "tables NAME_*.dat stored in each figures/ folder. Edit a script to restyle its figure.\n"
-        "\n"
-        "environment:\n"
-        "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)\n");
-}
-
 int cli_plot_main(int argc, char **argv) {
-    const char *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            cli_plot_usage(stdout);
-            return 0;
-        }
-        if (strncmp(argv[i], "--", 2) == 0) {
-            fprintf(stderr, "scalefit: %s: error: unknown option (scalefit plot DIR)\n", argv[i]);
-            return 2;
-        }
-        if (dir != NULL) {
-            fprintf(stderr, "scalefit: error: more than one directory ('%s' and '%s')\n", dir,
-                    argv[i]);
-            return 2;
-        }
-        dir = argv[i];
-    }
-    if (dir == NULL) {
-        cli_plot_usage(stderr);
-        return 2;
-    }
+    const char              *dir = NULL;
+    const struct cli_command cmd = {
+        .name     = "plot",
+        .synopsis = "DIR",
+        .intro   = "Redraws the figures (PNG and SVG) of a fit directory (scalefit fit --out DIR), "
+                   "of a\ndirectory of several fits, or of a sweep directory, from the scripts "
+                   "NAME.gp and the\ntables NAME_*.dat stored in each figures/ folder. Edit a "
+                   "script to restyle its figure.",
+        .outro   = "environment:\n"
+                   "  SCALEFIT_GNUPLOT   the gnuplot program to run (default: gnuplot on PATH)",
+        .operand = "directory",
+        .operand_at = &dir,
+    };
+    int rc;
+    if (!cli_parse(&cmd, argc, argv, &rc)) return rc;
     if (!sf_path_exists(dir)) {
         fprintf(stderr, "scalefit: error: %s: no such directory\n", dir);
         return 2;

@@ -15,26 +15,6 @@
 #include "cli.h"
 #include "sweep.h"
 
-static void cli_run_usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: scalefit run SWEEP.yaml [--out DIR] [--jobs N] [--executor local|slurm] "
-        "[--dry-run]\n"
-        "\n"
-        "Trains every run of a sweep (docs/sweep-format.md), resuming after any interruption,\n"
-        "then collects results.csv and curves.csv, fits the sweep's laws, draws the figures and\n"
-        "writes DIR/report.md (DIR defaults to runs/NAME).\n"
-        "\n"
-        "  --out DIR        the sweep directory\n"
-        "  --jobs N         trainers at once (default: the sweep's runner.jobs, else the cores)\n"
-        "  --executor E     local (processes here) or slurm (a job array)\n"
-        "  --dry-run        print the runs (shape, N, tokens, FLOPs, estimated time); train "
-        "nothing\n"
-        "\n"
-        "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, 2 bad\n"
-        "input, 4 interrupted (checkpointed: run the same command again to resume).\n");
-}
-
 static volatile sig_atomic_t cli_run_stop;
 
 static void cli_run_on_signal(int sig) {
@@ -120,8 +100,9 @@ static char *cli_run_self(const char *argv0) {
     return sf_strdup(argv0);
 }
 
+/* --dry-run: the table of runs with their estimated times, and on Slurm the batch script. */
 static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
-                       const char *out, int64_t jobs) {
+                       const char *out, int64_t jobs, const char *argv0) {
     printf("sweep %s: %zu runs (%zu shapes x %zu budgets x %zu seeds) into %s, %lld at a time\n",
            spec->name, n, spec->n_shapes, spec->n_budgets, spec->n_seeds, out, (long long)jobs);
     printf("%-22s %7s %7s %6s %6s %6s %11s %11s %9s %10s %10s %9s\n", "run", "n_layer", "d_model",
@@ -148,7 +129,17 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
     printf("total: %.3g FLOP; about %s of training with %lld at a time (from a timed probe of each "
            "shape on this machine; evaluations not counted)\n",
            flops, dur, (long long)jobs);
-    return 0;
+    if (spec->executor != SWEEP_EXECUTOR_SLURM) return 0;
+    struct sf_error e;
+    char           *script = NULL, *self = cli_run_self(argv0);
+    int             rc = 0;
+    if (sweep_slurm_script(spec, runs, n, out, self, jobs, &script, &e) != SF_OK)
+        rc = cli_report(&e);
+    else
+        printf("\nthe batch script it would submit:\n\n%s", script);
+    free(script);
+    free(self);
+    return rc;
 }
 
 /* The sweep's finish (fits, figures, report: src/sweep), with its messages and summary. */
@@ -172,48 +163,50 @@ static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run 
     return sf_status_exit_code(st);
 }
 
+/* Everything parsed from the command line. */
+struct cli_run_opts {
+    const char *path, *out, *executor;
+    size_t      jobs; /* 0: the sweep's runner.jobs, else the cores */
+    bool        dry;
+};
+
+/* Reads the command line into `o`. False when the command is to end with *exit_status. */
+static bool cli_run_parse(int argc, char **argv, struct cli_run_opts *o, int *exit_status) {
+    memset(o, 0, sizeof *o);
+    const struct cli_option table[] = {
+        CLI_OPTION("--out", CLI_ARG_STRING, &o->out, "DIR", "the sweep directory"),
+        CLI_OPTION("--jobs", CLI_ARG_SIZE, &o->jobs, "N",
+                   "trainers at once (default: the sweep's runner.jobs, else the cores)",
+                   .check = CLI_CHECK_BETWEEN, .lo = 1, .hi = 4096),
+        CLI_OPTION("--executor", CLI_ARG_STRING, &o->executor, NULL,
+                   "local (processes here) or slurm (a job array)", .choices = "local|slurm"),
+        CLI_OPTION("--dry-run", CLI_ARG_FLAG, &o->dry, NULL,
+                   "print the runs (shape, N, tokens, FLOPs, estimated time); train nothing"),
+        CLI_END,
+    };
+    const struct cli_command cmd = {
+        .name     = "run",
+        .synopsis = "SWEEP.yaml [options]",
+        .intro    = "Trains every run of a sweep (docs/sweep-format.md), resuming after any "
+                    "interruption,\nthen collects results.csv and curves.csv, fits the sweep's "
+                    "laws, draws the figures and\nwrites DIR/report.md (DIR defaults to runs/NAME).",
+        .outro   = "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, "
+                   "2 bad\ninput, 4 interrupted (checkpointed: run the same command again to "
+                   "resume).",
+        .options = table,
+        .operand = "sweep file",
+        .operand_at = &o->path,
+    };
+    return cli_parse(&cmd, argc, argv, exit_status);
+}
+
 int cli_run_main(int argc, char **argv) {
-    const char *path = NULL, *out_opt = NULL, *executor = NULL;
-    int64_t     jobs = 0;
-    bool        dry  = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            cli_run_usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--dry-run") == 0) {
-            dry = true;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 ||
-                   strcmp(a, "--executor") == 0) {
-            if (i + 1 >= argc) return cli_option_error(a, "needs a value");
-            const char *v = argv[++i];
-            if (a[2] == 'o') {
-                out_opt = v;
-            } else if (a[2] == 'j') {
-                size_t j;
-                if (!cli_parse_size(a, v, &j)) return 2;
-                if (j < 1 || j > 4096)
-                    return cli_option_error(a, "must be between 1 and 4096 (got %s)", v);
-                jobs = (int64_t)j;
-            } else {
-                if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0)
-                    return cli_option_error(a, "'%s' is not local or slurm", v);
-                executor = v;
-            }
-        } else if (strncmp(a, "--", 2) == 0) {
-            return cli_option_error(a, "unknown option (see scalefit run --help)");
-        } else if (path != NULL) {
-            fprintf(stderr, "scalefit: error: more than one sweep file ('%s' and '%s')\n", path, a);
-            return 2;
-        } else {
-            path = a;
-        }
-    }
-    if (path == NULL) {
-        fprintf(stderr, "scalefit: error: no sweep file given (scalefit run SWEEP.yaml)\n");
-        return 2;
-    }
+    struct cli_run_opts o;
+    int                 prc;
+    if (!cli_run_parse(argc, argv, &o, &prc)) return prc;
+    const char       *path = o.path, *out_opt = o.out, *executor = o.executor;
+    int64_t           jobs = (int64_t)o.jobs;
+    bool              dry  = o.dry;
     struct sweep_spec spec;
     struct sf_diags   diags;
     sf_diag_init(&diags);
@@ -250,17 +243,7 @@ int cli_run_main(int argc, char **argv) {
         goto done;
     }
     if (dry) {
-        rc = cli_run_dry(&spec, runs, n, out, jobs);
-        if (rc == 0 && spec.executor == SWEEP_EXECUTOR_SLURM) {
-            struct sf_error e;
-            char           *script = NULL, *self = cli_run_self(argv[0]);
-            if (sweep_slurm_script(&spec, runs, n, out, self, jobs, &script, &e) != SF_OK)
-                rc = cli_report(&e);
-            else
-                printf("\nthe batch script it would submit:\n\n%s", script);
-            free(script);
-            free(self);
-        }
+        rc = cli_run_dry(&spec, runs, n, out, jobs, argv[0]);
         goto done;
     }
     struct sf_error err;
