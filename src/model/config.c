@@ -592,17 +592,6 @@ static bool model_pattern_matches_impl(const char *pattern, const char *base_dir
     return found;
 }
 
-/* Where a source entry's checks go: the diags, at the places of the keys. */
-struct model_validate_sink {
-    struct sf_diags           *diags;
-    const struct model_places *pl;
-};
-
-static void model_validate_sink_fn_impl(void *ctx, const char *key, const char *message) {
-    struct model_validate_sink *k = ctx;
-    MODEL_DIAG(k->diags, k->pl, key, "%s", message);
-}
-
 /* Semantic checks. `relations` covers the checks between keys, which are only meaningful when
  * every key parsed (else a default stands in for a value the user got wrong); checks of one
  * value (data files, diverge_factor) always run. */
@@ -689,10 +678,13 @@ static void model_validate_impl(const struct model_config *c, const struct model
         if (!model_in_range_impl(dbls[i].v, dbls[i].range))
             MODEL_DIAG(diags, pl, dbls[i].name, "'%s' must be %s, not %g", dbls[i].name,
                        model_range_text_impl(dbls[i].range), dbls[i].v);
-    /* The source's own checks of its settings as a whole. */
-    struct model_validate_sink sink = {diags, pl};
-    model_source_get(d->source)->ops->validate(
-        d, &(struct model_source_diag){model_validate_sink_fn_impl, &sink});
+    /* The source's own checks of its settings as a whole, each at its key's place. */
+    struct sf_diags own;
+    sf_diag_init(&own);
+    model_source_get(d->source)->ops->validate(d, &own);
+    for (size_t i = 0; i < own.n; i++)
+        MODEL_DIAG(diags, pl, own.items[i].where, "%s", own.items[i].message);
+    sf_diag_free(&own);
 files:
     if (model_source_get(d->source)->files) {
         if (check_files) {

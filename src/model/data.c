@@ -18,7 +18,6 @@
 #include <glob.h>
 #include <math.h>
 #include <nettle/sha2.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,16 +35,6 @@ const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text"
 const struct model_source_entry *model_source_get(enum model_source s) {
     SF_ASSERT((int)s >= 0 && s < MODEL_SOURCE_COUNT);
     return model_sources[s];
-}
-
-void model_source_problem(const struct model_source_diag *out, const char *key, const char *fmt,
-                          ...) {
-    char    msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    out->fn(out->ctx, key, msg);
 }
 
 int64_t model_source_one_token(const struct model_data_config *d) {
@@ -301,10 +290,10 @@ void model_files_batch(const struct model_data *d, struct model_rng *r, size_t B
     }
 }
 
-void model_files_validate(const struct model_data_config *d, const struct model_source_diag *out) {
+void model_files_validate(const struct model_data_config *d, struct sf_diags *out) {
     if (d->n_paths == 0)
-        model_source_problem(out, "data.paths", "source %s needs 'paths' (files or glob patterns)",
-                             model_source_names[d->source]);
+        sf_diag_add(out, true, "data.paths", "source %s needs 'paths' (files or glob patterns)",
+                    model_source_names[d->source]);
 }
 
 static void model_emit_paths_impl(struct sf_yaml_out *y, const char          *key,

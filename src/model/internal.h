@@ -179,15 +179,6 @@ void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, s
 
 struct model_data;
 
-/* Where an entry's checks put a problem: `key` names the setting ("data.order"), for the place. */
-struct model_source_diag {
-    void (*fn)(void *ctx, const char *key, const char *message);
-    void *ctx;
-};
-/* Formats a problem into out. */
-void model_source_problem(const struct model_source_diag *out, const char *key, const char *fmt,
-                          ...) __attribute__((format(printf, 3, 4)));
-
 /* A growable array of tokens (the train or eval stream of a file source). */
 struct model_token_buf {
     uint16_t **v;
@@ -203,8 +194,10 @@ struct model_source_ops {
     const char *(*key_excluded)(const struct model_data_config *d, const char *key);
     /* A key run.yaml must give for this source, and what it is (NULL: none). */
     const char *required_key, *required_what;
-    /* The checks of its settings as a whole (configurations built in memory included). */
-    void (*validate)(const struct model_data_config *d, const struct model_source_diag *out);
+    /* The checks of its settings as a whole (configurations built in memory included): each
+     * problem into out, with the key it concerns ("data.order") as its `where`; the caller turns
+     * the key into the key's place. */
+    void (*validate)(const struct model_data_config *d, struct sf_diags *out);
     /* Its keys of `data:` as run.yaml, after `source`, in a fixed order. */
     void (*emit)(struct sf_yaml_out *y, const struct model_data_config *d);
     /* Opens the source into d (whose common fields and eval window array model_data_open has
@@ -236,7 +229,7 @@ enum sf_status model_files_open(struct model_data *d, const struct model_config 
                                 const char *base_dir, struct sf_error *err);
 void model_files_batch(const struct model_data *d, struct model_rng *r, size_t B, int32_t *inputs,
                        int32_t *targets);
-void model_files_validate(const struct model_data_config *d, const struct model_source_diag *out);
+void model_files_validate(const struct model_data_config *d, struct sf_diags *out);
 void model_files_emit(struct sf_yaml_out *y, const struct model_data_config *d);
 void model_files_describe(struct sf_buf *b, const struct model_data_config *d);
 /* The keys every file source takes. */

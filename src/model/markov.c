@@ -305,18 +305,17 @@ static const char *model_markov_key_excluded_impl(const struct model_data_config
     return NULL;
 }
 
-static void model_markov_validate_impl(const struct model_data_config *d,
-                                       const struct model_source_diag *out) {
+static void model_markov_validate_impl(const struct model_data_config *d, struct sf_diags *out) {
     /* The transition table has V^(K+1) entries. */
     double entries = pow((double)d->n_vocab, (double)(d->order + 1));
     if (d->n_vocab < 2 || d->order < 1)
-        model_source_problem(out, "data.n_vocab", "markov needs n_vocab >= 2 and order >= 1");
+        sf_diag_add(out, true, "data.n_vocab", "markov needs n_vocab >= 2 and order >= 1");
     else if (entries > (double)MODEL_MARKOV_MAX_TABLE)
-        model_source_problem(out, "data.order",
-                             "order %lld with n_vocab %lld gives a transition table of %.0f "
-                             "entries, more than the %lld the markov source allows",
-                             (long long)d->order, (long long)d->n_vocab, entries,
-                             (long long)MODEL_MARKOV_MAX_TABLE);
+        sf_diag_add(out, true, "data.order",
+                    "order %lld with n_vocab %lld gives a transition table of %.0f "
+                    "entries, more than the %lld the markov source allows",
+                    (long long)d->order, (long long)d->n_vocab, entries,
+                    (long long)MODEL_MARKOV_MAX_TABLE);
 }
 
 static void model_markov_emit_impl(struct sf_yaml_out *y, const struct model_data_config *d) {

@@ -40,11 +40,10 @@ static int64_t model_tokens_n_vocab_impl(const struct model_data_config *d) {
     return d->n_vocab;
 }
 
-static void model_tokens_validate_impl(const struct model_data_config *d,
-                                       const struct model_source_diag *out) {
+static void model_tokens_validate_impl(const struct model_data_config *d, struct sf_diags *out) {
     model_files_validate(d, out);
     if (d->n_vocab < 2)
-        model_source_problem(out, "data.n_vocab", "source tokens needs 'n_vocab' >= 2");
+        sf_diag_add(out, true, "data.n_vocab", "source tokens needs 'n_vocab' >= 2");
 }
 
 static void model_tokens_emit_impl(struct sf_yaml_out *y, const struct model_data_config *d) {
