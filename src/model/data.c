@@ -23,6 +23,13 @@
 
 // ---- the table ----
 
+/* The entries, each in its source's file. A new source: its file, its line here and in the two
+ * lists below, its value in enum model_source, its file in meson.build. */
+extern const struct model_source_entry model_source_markov;
+extern const struct model_source_entry model_source_text;
+extern const struct model_source_entry model_source_image;
+extern const struct model_source_entry model_source_tokens;
+
 static const struct model_source_entry *const model_sources[MODEL_SOURCE_COUNT] = {
     [MODEL_SOURCE_MARKOV] = &model_source_markov,
     [MODEL_SOURCE_TEXT]   = &model_source_text,

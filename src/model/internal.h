@@ -215,11 +215,6 @@ struct model_source_ops {
                              size_t len, const struct model_token_buf *out, struct sf_error *err);
 };
 
-/* The entries, each in its source's file. */
-extern const struct model_source_entry model_source_markov;
-extern const struct model_source_entry model_source_text;
-extern const struct model_source_entry model_source_image;
-extern const struct model_source_entry model_source_tokens;
 /* The sources' names in the order of enum model_source (NULL-terminated). */
 extern const char *const model_source_names[];
 

@@ -241,8 +241,10 @@ double model_flops_6n(const struct model_shape *s, double tokens);
 
 /* A data source: its one entry in src/model (the source's own file; the table is in data.c).
  * What the rest of scalefit needs to know of a source it asks the entry, never the source's
- * name or id. The entry's operations (parsing its keys, validation, opening, batches) are
- * private to src/model. */
+ * name or id. The entry's operations (its checks, its run.yaml text, opening, batches) are
+ * private to src/model. A new source touches its file, its lines in data.c's table, its value
+ * below and meson.build; keys of its own also need their fields in model_data_config, their
+ * defaults and reading in config.c, and docs/run-format.md. */
 struct model_source_ops;
 struct model_source_entry {
     enum model_source  id;
