@@ -11,14 +11,16 @@
 
 #include "internal.h"
 
-static bool sweep_markov_impl(const struct sweep_spec *s) {
-    return s->base.data.source == MODEL_SOURCE_MARKOV;
+/* Whether the sweep's data source knows its true next-token distribution (its entry says). */
+static bool sweep_source_exact_impl(const struct sweep_spec *s) {
+    return model_source_get(s->base.data.source)->exact;
 }
 
 const char *sweep_fit_y(const struct sweep_spec *s, const struct sweep_fit *f) {
     if (f->y[0] != '\0') return f->y;
-    if (f->law == FIT_LAW_FRONTIER) return sweep_markov_impl(s) ? "eval_loss_cv" : "eval_loss";
-    return sweep_markov_impl(s) ? "best_eval_loss_cv" : "best_eval_loss";
+    if (f->law == FIT_LAW_FRONTIER)
+        return sweep_source_exact_impl(s) ? "eval_loss_cv" : "eval_loss";
+    return sweep_source_exact_impl(s) ? "best_eval_loss_cv" : "best_eval_loss";
 }
 
 /* Without exclusions of its own, a frontier fit leaves out the first 1/this of the smallest
@@ -29,6 +31,17 @@ static const double sweep_warmup_divisor = 8;
 static bool sweep_filter_min_impl(struct fit_filters *fs, const char *col, double v,
                                   const char *option, struct sf_error *err) {
     return !(v > 0) || fit_filters_compare(fs, col, FIT_FILTER_OP_GE, v, option, err);
+}
+
+/* The Bayes loss that the first run done records (NaN where its source does not know it). */
+static double sweep_done_bayes_impl(const struct sf_csv *results, long c_status, long c_bayes) {
+    double bayes = NAN;
+    for (size_t i = 0; i < results->n_rows; i++) {
+        if (strcmp(results->rows[i].fields[c_status], "done") != 0) continue;
+        double b;
+        if (isnan(bayes) && sf_parse_double(results->rows[i].fields[c_bayes], &b)) bayes = b;
+    }
+    return bayes;
 }
 
 enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_fit *f,
@@ -52,13 +65,8 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         st = SF_SET_AT(err, SF_EINVAL, rp, "results.csv lacks DESIGN.md's columns");
         goto done;
     }
-    double bayes = NAN;
-    for (size_t i = 0; i < results.n_rows; i++) {
-        if (strcmp(results.rows[i].fields[c_status], "done") != 0) continue;
-        double b;
-        if (isnan(bayes) && sf_parse_double(results.rows[i].fields[c_bayes], &b)) bayes = b;
-    }
-    const char        *y = sweep_fit_y(s, f);
+    double             bayes = sweep_done_bayes_impl(&results, c_status, c_bayes);
+    const char        *y     = sweep_fit_y(s, f);
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
     cols.y = y;
