@@ -64,6 +64,13 @@ void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) {
     va_end(ap);
 }
 
+void sf_buf_join(struct sf_buf *b, const char *const *names, const char *sep) {
+    for (size_t i = 0; names[i] != NULL; i++) {
+        if (i > 0) sf_buf_puts(b, sep);
+        sf_buf_puts(b, names[i]);
+    }
+}
+
 char *sf_buf_take(struct sf_buf *b) {
     if (b->failed) {
         sf_buf_free(b);

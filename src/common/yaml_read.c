@@ -137,8 +137,7 @@ bool sf_yaml_read_enum(const struct sf_yaml_reader *r, const char *name, const y
     struct sf_buf list;
     sf_buf_init(&list);
     sf_buf_puts(&list, "one of ");
-    for (int i = 0; names[i] != NULL; i++)
-        sf_buf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+    sf_buf_join(&list, names, ", ");
     const char *what = list.data && !list.failed ? list.data : "one of the listed names";
     const char *hint = s != NULL ? sf_did_you_mean(s, names) : NULL;
     if (s == NULL)

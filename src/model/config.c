@@ -266,10 +266,13 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
     char                      where[MODEL_WHERE_LEN];
     sf_yaml_where(where, sizeof where, path, map);
     if (map->type != YAML_MAPPING_NODE) {
-        sf_diag_add(diags, true, where,
-                    "'data' must be a mapping (source: markov|text|image|tokens "
-                    "and its settings), not %s",
-                    sf_yaml_kind(map));
+        struct sf_buf names;
+        sf_buf_init(&names);
+        sf_buf_join(&names, model_source_names, "|");
+        sf_diag_add(
+            diags, true, where, "'data' must be a mapping (source: %s and its settings), not %s",
+            names.failed || names.data == NULL ? "a source name" : names.data, sf_yaml_kind(map));
+        sf_buf_free(&names);
         return;
     }
     pl->data_map     = map->start_mark;
@@ -284,7 +287,7 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
             return; /* without a source the other keys cannot be judged */
     }
     const yaml_node_t *gen = sf_yaml_map_get(doc, map, "generator");
-    if (gen != NULL && d->source == MODEL_SOURCE_MARKOV) {
+    if (gen != NULL && model_in_list_impl("generator", model_source_get(d->source)->keys)) {
         int v;
         if (sf_yaml_read_enum(&rd, "generator", gen, model_generator_names, &v))
             d->generator = (enum model_markov_generator)v;
