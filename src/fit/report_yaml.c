@@ -434,7 +434,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
         sf_yaml_kv_str(&y, "law", fit_law_name(r->law));
         sf_yaml_kv_str(&y, "dir", e[i].dir);
         sf_yaml_kv_int(&y, "points", (long long)r->n_fit);
-        sf_yaml_kv_int(&y, "parameters", (long long)r->state->p_active);
+        sf_yaml_kv_int(&y, "n_parameters", (long long)r->state->p_active);
         sf_yaml_kv_double(&y, "objective", r->objective);
         sf_yaml_kv_bool(&y, "converged", r->converged);
         fit_y_kv_num_impl(&y, "aic", r->aic);
