@@ -45,8 +45,18 @@ const char *fit_law_param_name(enum fit_law_kind kind, size_t j);
 size_t fit_law_n_vars(enum fit_law_kind kind);
 /* True when the law has an irreducible constant (L_inf or E). */
 bool fit_law_has_constant(enum fit_law_kind kind);
-/* Names of all laws, NULL-terminated (for messages). */
+/* Names of all laws in the table's order, NULL-terminated (options, help, messages). */
 const char *const *fit_law_names(void);
+/* The option naming the column of variable k (< n_vars): "--x"; "--n", "--d"; "--c". */
+const char *fit_law_var_option(enum fit_law_kind kind, size_t k);
+/* True when --compute gives compute-optimal allocations (chinchilla). */
+bool fit_law_has_allocation(enum fit_law_kind kind);
+/* True when --target-reducible gives a size for a reducible loss (one-variable laws). */
+bool fit_law_has_targets(enum fit_law_kind kind);
+/* True when the law is fitted to learning curves (--run, --c) on their compute frontier. */
+bool fit_law_fits_curves(enum fit_law_kind kind);
+/* The constant's name in figure labels ("L_∞", "E"); NULL for laws without one. */
+const char *fit_law_constant_label(enum fit_law_kind kind);
 
 /* Tuning constants: tolerances, grids, iteration limits and defaults. Every report records the
  * values used. Obtain with fit_default_parameters() and change fields as needed. */

@@ -1,0 +1,45 @@
+/*
+ * law_frontier.c — the compute frontier: power+const in compute, L = L_inf + (C0/C)^alpha_C,
+ * fitted to the envelope (or its lower convex hull) of learning curves (frontier.c builds
+ * them), and the optimal-size law N_opt = (C/C_n)^beta_opt, a `power` fitted to the model sizes
+ * of the runs that own the hull. L(C) shares power+const's functions; its reported parameters
+ * 3 and 4 come from the optimal-size fit.
+ */
+#include "internal.h"
+
+const struct fit_law_desc fit_law_frontier = {
+    .kind           = FIT_LAW_FRONTIER,
+    .name           = "frontier",
+    .formula        = "L = L_inf + (C0/C)^alpha_C on the compute frontier; "
+                      "N_opt = (C/C_n)^beta_opt",
+    .n_theta        = 3,
+    .n_vars         = 1,
+    .n_report       = 5,
+    .params         = {{"L_inf", "nats/token", true, 0, false},
+                       {"C0", "FLOP", true, -1, false},
+                       {"alpha_C", "", false, -1, false},
+                       {"C_n", "FLOP", true, -1, false},
+                       {"beta_opt", "", false, -1, false}},
+    .can_bound      = {true, false, false},
+    .term_exp       = {-1, -1, -1},
+    .has_constant   = true,
+    .curves         = true,
+    .nopt_law       = &fit_law_power,
+    .var_options    = {"--c"},
+    .x_name         = "compute",
+    .x_heading      = "compute (FLOP)",
+    .label_constant = "L_∞",
+    .lnpred         = fit_law_power_const_lnpred,
+    .natural        = fit_law_power_const_natural,
+    .n_coef         = 2,
+    .n_exp          = 1,
+    .exp_theta      = {2, 0},
+    .cols           = FIT_COLS_POWERS,
+    .grid           = fit_law_grid_positive,
+    .grid_text      = fit_law_power_const_grid_text,
+    .cell_row       = fit_law_power_const_cell_row,
+    .cell_pred      = fit_law_power_const_cell_pred,
+    .cell_theta     = fit_law_power_const_cell_theta,
+    .flat_term      = fit_law_power_const_flat_term,
+    .target         = fit_law_power_const_target,
+};
