@@ -160,7 +160,7 @@ static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const dou
                           double *cov, double *objective) {
     if (n < 3) return false;
     struct fit_request req;
-    fit_request_init(&req, law->kind);
+    fit_request_init(&req, fit_law_kind_of(law));
     struct fit_problem pb;
     fit_problem_set_impl(&pb, law, n, lx, NULL, y, ly, w, &req);
     struct fit_polish_out best;

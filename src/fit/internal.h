@@ -61,7 +61,6 @@ static inline bool fit_exponent_out(double e, const struct fit_parameters *prm) 
  * table in law.c. Each law's entry and functions live in its own file (law_<name>.c); adding a
  * law is adding such a file and its line in the table. */
 struct fit_law_desc {
-    enum fit_law_kind    kind;
     const char          *name;
     const char          *formula;
     size_t               n_theta;  /* internal parameters */
@@ -126,7 +125,9 @@ struct fit_law_desc {
 extern const struct fit_law_desc fit_law_power, fit_law_power_const, fit_law_chinchilla,
     fit_law_kaplan_nd, fit_law_frontier;
 
+/* The entry of a kind, and the kind (index in the table) of an entry. */
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind);
+enum fit_law_kind          fit_law_kind_of(const struct fit_law_desc *law);
 
 /* ln L-hat at one point and, when grad != NULL, its gradient with respect to theta (inactive
  * entries get 0). lx1, lx2 are ln x (ln N, ln D). */

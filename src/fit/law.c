@@ -10,17 +10,25 @@
 
 #include "internal.h"
 
-/* The table: every list of laws (options, help, validation, reports) comes from it. The order
- * is that of enum fit_law_kind. */
+/* The table: every list of laws (options, help, validation, reports) comes from it, in this
+ * order. The kind is the entry's index; the entries themselves do not know it. */
 static const struct fit_law_desc *const fit_laws[FIT_LAW_COUNT] = {
-    &fit_law_power,     &fit_law_power_const, &fit_law_chinchilla,
-    &fit_law_kaplan_nd, &fit_law_frontier,
+    [FIT_LAW_POWER] = &fit_law_power,           [FIT_LAW_POWER_CONST] = &fit_law_power_const,
+    [FIT_LAW_CHINCHILLA] = &fit_law_chinchilla, [FIT_LAW_KAPLAN_ND] = &fit_law_kaplan_nd,
+    [FIT_LAW_FRONTIER] = &fit_law_frontier,
 };
 
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind) {
     SF_ASSERT((int)kind >= 0 && kind < FIT_LAW_COUNT);
-    SF_ASSERT(fit_laws[kind]->kind == kind);
     return fit_laws[kind];
+}
+
+enum fit_law_kind fit_law_kind_of(const struct fit_law_desc *law) {
+    int k = 0;
+    while (k < FIT_LAW_COUNT && fit_laws[k] != law)
+        k++;
+    SF_ASSERT(k < FIT_LAW_COUNT);
+    return (enum fit_law_kind)k;
 }
 
 bool fit_law_from_name(const char *name, enum fit_law_kind *kind) {

@@ -98,7 +98,6 @@ static double fit_chinchilla_alloc(const double *nat, size_t which, double c) {
 static const size_t fit_chinchilla_inseparable[2] = {2, 4}; /* alpha, beta */
 
 const struct fit_law_desc fit_law_chinchilla = {
-    .kind           = FIT_LAW_CHINCHILLA,
     .name           = "chinchilla",
     .formula        = "L = E + A/N^alpha + B/D^beta",
     .n_theta        = 5,

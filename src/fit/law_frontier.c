@@ -8,7 +8,6 @@
 #include "internal.h"
 
 const struct fit_law_desc fit_law_frontier = {
-    .kind           = FIT_LAW_FRONTIER,
     .name           = "frontier",
     .formula        = "L = L_inf + (C0/C)^alpha_C on the compute frontier; "
                       "N_opt = (C/C_n)^beta_opt",

@@ -90,7 +90,6 @@ static int fit_kaplan_flat_term(const double *th, const bool *active,
 }
 
 const struct fit_law_desc fit_law_kaplan_nd = {
-    .kind        = FIT_LAW_KAPLAN_ND,
     .name        = "kaplan-nd",
     .formula     = "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D",
     .n_theta     = 4,

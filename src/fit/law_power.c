@@ -59,7 +59,6 @@ static double fit_power_target(const double *nat, double reducible) {
 }
 
 const struct fit_law_desc fit_law_power = {
-    .kind        = FIT_LAW_POWER,
     .name        = "power",
     .formula     = "L = (x0/x)^alpha",
     .n_theta     = 2,

@@ -72,7 +72,6 @@ double fit_law_power_const_target(const double *nat, double reducible) {
 }
 
 const struct fit_law_desc fit_law_power_const = {
-    .kind           = FIT_LAW_POWER_CONST,
     .name           = "power+const",
     .formula        = "L = L_inf + (x0/x)^alpha",
     .n_theta        = 3,
