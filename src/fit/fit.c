@@ -475,7 +475,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
         SF_SET(err, SF_ENOMEM, "out of memory starting a fit");
         return NULL;
     }
-    if (req->n_target > 0 && fit_law_desc(req->law)->target == NULL) {
+    if (req->n_target > 0 && fit_law_desc(req->law)->form->target == NULL) {
         free(r), free(st);
         SF_SET(err, SF_EINVAL, "a target reducible loss needs a one-variable law, not %s",
                fit_law_name(req->law));

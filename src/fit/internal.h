@@ -57,31 +57,9 @@ static inline bool fit_exponent_out(double e, const struct fit_parameters *prm) 
     return e <= prm->exp_min || e > prm->exp_polish_max;
 }
 
-/* A law: everything the fitter, the reports and the callers know of it, in one entry of the
- * table in law.c. Each law's entry and functions live in its own file (law_<name>.c); adding a
- * law is adding such a file and its line in the table. */
-struct fit_law_desc {
-    const char          *name;
-    const char          *formula;
-    size_t               n_theta;  /* internal parameters */
-    size_t               n_vars;   /* 1 or 2 */
-    size_t               n_report; /* reported parameters */
-    struct fit_law_param params[FIT_MAX_PARAMS];
-    bool                 can_bound[FIT_MAX_THETA]; /* theta[j] is a log-coefficient that may be 0 */
-    /* The term of a coefficient that may be 0: the theta entry of its exponent (held at the
-     * bound with it) and the variable (1 or 2) it multiplies; -1 and 0 for the constant. */
-    int  term_exp[FIT_MAX_THETA];
-    int  term_var[FIT_MAX_THETA];
-    bool has_constant;  /* theta[0] is the log of a constant (L_inf or E), reported first */
-    bool huber_default; /* fitted with Huber's loss (and huber_delta_chinchilla) by default */
-    bool curves;        /* the data are learning curves, fitted on their compute frontier (runs are
-                           the bootstrap's unit), with an optimal-size law fitted to its hull */
-    const struct fit_law_desc *nopt_law; /* curves: the optimal-size law N_opt(C) */
-    const char *var_options[2]; /* the options naming the variables' columns ("--n", "--d") */
-    const char *x_name;         /* NULL, or the variable's name in reports ("compute") */
-    const char *x_heading;      /* with x_name: its heading in tables ("compute (FLOP)") */
-    const char *label_constant; /* the constant's name in figure labels ("L_∞", "E") */
-
+/* A law's function: ln L-hat with its gradient, the search's columns, the polish's tests and
+ * the inverse for targets. The frontier's L(C) has power+const's. */
+struct fit_law_form {
     /* ln L-hat at one point and, when grad != NULL, its gradient in theta (inactive 0). */
     double (*lnpred)(const double *theta, const bool *active, double lx1, double lx2, double *grad);
     /* theta to the law's own parameters in natural units (an inactive coefficient is 0). */
@@ -108,10 +86,40 @@ struct fit_law_desc {
      * the law's only reducible term did, or -1. NULL: no such test. */
     int (*flat_term)(const double *theta, const bool *active, const struct fit_parameters *prm);
 
-    /* Derived quantities (NULL when the law has none). target: the variable at which the
-     * reducible loss equals `reducible`. alloc: the compute-optimal allocation at compute c
-     * (which: 0..n_derived-1 the derived values, then N_opt, D_opt, tokens per parameter). */
+    /* The variable at which the reducible loss equals `reducible`; NULL: no targets. */
     double (*target)(const double *natural, double reducible);
+};
+
+/* A law: everything the fitter, the reports and the callers know of it, in one entry of the
+ * table in law.c. Each law's entry and functions live in its own file (law_<name>.c); adding a
+ * law is adding such a file and its line in the table. */
+struct fit_law_desc {
+    const char          *name;
+    const char          *formula;
+    size_t               n_theta;  /* internal parameters */
+    size_t               n_vars;   /* 1 or 2 */
+    size_t               n_report; /* reported parameters */
+    struct fit_law_param params[FIT_MAX_PARAMS];
+    bool                 can_bound[FIT_MAX_THETA]; /* theta[j] is a log-coefficient that may be 0 */
+    /* The term of a coefficient that may be 0: the theta entry of its exponent (held at the
+     * bound with it) and the variable (1 or 2) it multiplies; -1 and 0 for the constant. */
+    int  term_exp[FIT_MAX_THETA];
+    int  term_var[FIT_MAX_THETA];
+    bool has_constant;  /* theta[0] is the log of a constant (L_inf or E), reported first */
+    bool huber_default; /* fitted with Huber's loss (and huber_delta_chinchilla) by default */
+    bool curves;        /* the data are learning curves, fitted on their compute frontier (runs are
+                           the bootstrap's unit), with an optimal-size law fitted to its hull */
+    const struct fit_law_desc *nopt_law; /* curves: the optimal-size law N_opt(C) */
+    const char *var_options[2]; /* the options naming the variables' columns ("--n", "--d") */
+    const char *x_name;         /* NULL, or the variable's name in reports ("compute") */
+    const char *x_heading;      /* with x_name: its heading in tables ("compute (FLOP)") */
+    const char *label_constant; /* the constant's name in figure labels ("L_∞", "E") */
+
+    const struct fit_law_form *form; /* its function (shared by laws of the same form) */
+
+    /* Derived quantities (NULL when the law has none). alloc: the compute-optimal allocation
+     * at compute c (which: 0..n_derived-1 the derived values, then N_opt, D_opt, tokens per
+     * parameter). */
     double (*alloc)(const double *natural, size_t which, double c);
     size_t      n_derived;
     const char *derived_names[3];  /* fit.yaml keys */
@@ -133,12 +141,12 @@ enum fit_law_kind          fit_law_kind_of(const struct fit_law_desc *law);
  * entries get 0). lx1, lx2 are ln x (ln N, ln D). */
 static inline double fit_law_lnpred(const struct fit_law_desc *law, const double *theta,
                                     const bool *active, double lx1, double lx2, double *grad) {
-    return law->lnpred(theta, active, lx1, lx2, grad);
+    return law->form->lnpred(theta, active, lx1, lx2, grad);
 }
 /* Converts theta to the reported parameters (natural units; an inactive coefficient is 0). */
 static inline void fit_law_natural(const struct fit_law_desc *law, const double *theta,
                                    const bool *active, double *natural) {
-    law->natural(theta, active, natural);
+    law->form->natural(theta, active, natural);
 }
 /* The constant term (L_inf or E) from theta; 0 when inactive, NAN for laws without one. */
 double fit_law_constant(const struct fit_law_desc *law, const double *theta, const bool *active);
@@ -148,19 +156,8 @@ double fit_law_constant(const struct fit_law_desc *law, const double *theta, con
 double fit_law_lse(const double *t, const bool *use, size_t k, double *p);
 /* The exponent grid of the one-exponent and chinchilla searches: [exp_min, exp_max]. */
 void fit_law_grid_positive(const struct fit_parameters *prm, double *lo, double *hi, double *step);
-/* power+const's functions, which the frontier's L(C) law shares. */
-double fit_law_power_const_lnpred(const double *theta, const bool *active, double lx1, double lx2,
-                                  double *grad);
-void   fit_law_power_const_natural(const double *theta, const bool *active, double *natural);
-void   fit_law_power_const_grid_text(const struct fit_parameters *prm, char *buf, size_t n);
-void   fit_law_power_const_cell_row(const struct fit_problem *pb, size_t i, double sc, double e2,
-                                    const struct fit_cell_cols *cc, double *col, double *t);
-double fit_law_power_const_cell_pred(const double *coef, const struct fit_cell_cols *cc, size_t i);
-bool   fit_law_power_const_cell_theta(const double *coef, double e1, double e2,
-                                      struct fit_candidate *c);
-int    fit_law_power_const_flat_term(const double *theta, const bool *active,
-                                     const struct fit_parameters *prm);
-double fit_law_power_const_target(const double *natural, double reducible);
+/* power+const's form, which the frontier's L(C) law shares. */
+extern const struct fit_law_form fit_law_power_const_form;
 
 // ---- the problem and objective ----
 

@@ -70,7 +70,7 @@ bool fit_law_has_allocation(enum fit_law_kind kind) {
     return fit_law_desc(kind)->alloc != NULL;
 }
 bool fit_law_has_targets(enum fit_law_kind kind) {
-    return fit_law_desc(kind)->target != NULL;
+    return fit_law_desc(kind)->form->target != NULL;
 }
 bool fit_law_fits_curves(enum fit_law_kind kind) {
     return fit_law_desc(kind)->curves;

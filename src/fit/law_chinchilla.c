@@ -97,6 +97,21 @@ static double fit_chinchilla_alloc(const double *nat, size_t which, double c) {
 
 static const size_t fit_chinchilla_inseparable[2] = {2, 4}; /* alpha, beta */
 
+static const struct fit_law_form fit_law_chinchilla_form = {
+    .lnpred     = fit_chinchilla_lnpred,
+    .natural    = fit_chinchilla_natural,
+    .n_coef     = 3,
+    .n_exp      = 2,
+    .exp_theta  = {2, 4},
+    .cols       = FIT_COLS_POWERS,
+    .grid       = fit_law_grid_positive,
+    .grid_text  = fit_chinchilla_grid_text,
+    .cell_row   = fit_chinchilla_cell_row,
+    .cell_pred  = fit_chinchilla_cell_pred,
+    .cell_theta = fit_chinchilla_cell_theta,
+    .flat_term  = fit_chinchilla_flat_term,
+};
+
 const struct fit_law_desc fit_law_chinchilla = {
     .name           = "chinchilla",
     .formula        = "L = E + A/N^alpha + B/D^beta",
@@ -115,21 +130,10 @@ const struct fit_law_desc fit_law_chinchilla = {
     .huber_default  = true,
     .var_options    = {"--n", "--d"},
     .label_constant = "E",
-    .lnpred         = fit_chinchilla_lnpred,
-    .natural        = fit_chinchilla_natural,
-    .n_coef         = 3,
-    .n_exp          = 2,
-    .exp_theta      = {2, 4},
-    .cols           = FIT_COLS_POWERS,
-    .grid           = fit_law_grid_positive,
-    .grid_text      = fit_chinchilla_grid_text,
-    .cell_row       = fit_chinchilla_cell_row,
-    .cell_pred      = fit_chinchilla_cell_pred,
-    .cell_theta     = fit_chinchilla_cell_theta,
-    .flat_term      = fit_chinchilla_flat_term,
     .alloc          = fit_chinchilla_alloc,
     .n_derived      = 3,
     .derived_names  = {"a_opt", "b_opt", "G"},
     .derived_labels = {"a_opt = beta/(alpha+beta)", "b_opt = alpha/(alpha+beta)", "G"},
     .inseparable    = fit_chinchilla_inseparable,
+    .form           = &fit_law_chinchilla_form,
 };

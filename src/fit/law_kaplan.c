@@ -89,6 +89,21 @@ static int fit_kaplan_flat_term(const double *th, const bool *active,
     return th[1] <= 0 || th[3] <= 0 ? FIT_TERM_INVALID : -1;
 }
 
+static const struct fit_law_form fit_law_kaplan_form = {
+    .lnpred     = fit_kaplan_lnpred,
+    .natural    = fit_kaplan_natural,
+    .n_coef     = 2,
+    .n_exp      = 2,
+    .exp_theta  = {1, 3},
+    .cols       = FIT_COLS_ROOT,
+    .grid       = fit_kaplan_grid,
+    .grid_text  = fit_kaplan_grid_text,
+    .cell_row   = fit_kaplan_cell_row,
+    .cell_pred  = fit_kaplan_cell_pred,
+    .cell_theta = fit_kaplan_cell_theta,
+    .flat_term  = fit_kaplan_flat_term,
+};
+
 const struct fit_law_desc fit_law_kaplan_nd = {
     .name        = "kaplan-nd",
     .formula     = "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D",
@@ -101,16 +116,5 @@ const struct fit_law_desc fit_law_kaplan_nd = {
                     {"alpha_D", "", false, -1, false}},
     .term_exp    = {-1, -1, -1, -1},
     .var_options = {"--n", "--d"},
-    .lnpred      = fit_kaplan_lnpred,
-    .natural     = fit_kaplan_natural,
-    .n_coef      = 2,
-    .n_exp       = 2,
-    .exp_theta   = {1, 3},
-    .cols        = FIT_COLS_ROOT,
-    .grid        = fit_kaplan_grid,
-    .grid_text   = fit_kaplan_grid_text,
-    .cell_row    = fit_kaplan_cell_row,
-    .cell_pred   = fit_kaplan_cell_pred,
-    .cell_theta  = fit_kaplan_cell_theta,
-    .flat_term   = fit_kaplan_flat_term,
+    .form        = &fit_law_kaplan_form,
 };

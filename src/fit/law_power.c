@@ -58,6 +58,21 @@ static double fit_power_target(const double *nat, double reducible) {
     return nat[0] * pow(reducible, -1.0 / nat[1]);
 }
 
+static const struct fit_law_form fit_law_power_form = {
+    .lnpred     = fit_power_lnpred,
+    .natural    = fit_power_natural,
+    .n_coef     = 1,
+    .n_exp      = 1,
+    .exp_theta  = {1, 0},
+    .cols       = FIT_COLS_POWERS,
+    .grid       = fit_power_grid,
+    .grid_text  = fit_power_grid_text,
+    .cell_row   = fit_power_cell_row,
+    .cell_pred  = fit_power_cell_pred,
+    .cell_theta = fit_power_cell_theta,
+    .target     = fit_power_target,
+};
+
 const struct fit_law_desc fit_law_power = {
     .name        = "power",
     .formula     = "L = (x0/x)^alpha",
@@ -67,16 +82,5 @@ const struct fit_law_desc fit_law_power = {
     .params      = {{"x0", "x", true, -1, false}, {"alpha", "", false, -1, false}},
     .term_exp    = {-1, -1},
     .var_options = {"--x"},
-    .lnpred      = fit_power_lnpred,
-    .natural     = fit_power_natural,
-    .n_coef      = 1,
-    .n_exp       = 1,
-    .exp_theta   = {1, 0},
-    .cols        = FIT_COLS_POWERS,
-    .grid        = fit_power_grid,
-    .grid_text   = fit_power_grid_text,
-    .cell_row    = fit_power_cell_row,
-    .cell_pred   = fit_power_cell_pred,
-    .cell_theta  = fit_power_cell_theta,
-    .target      = fit_power_target,
+    .form        = &fit_law_power_form,
 };

@@ -10,8 +10,8 @@
 
 #include "internal.h"
 
-double fit_law_power_const_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                                  double *grad) {
+static double fit_law_power_const_lnpred(const double *th, const bool *active, double lx1,
+                                         double lx2, double *grad) {
     (void)lx2;
     double t[2], p[2];
     bool   use[2];
@@ -26,13 +26,13 @@ double fit_law_power_const_lnpred(const double *th, const bool *active, double l
     return v;
 }
 
-void fit_law_power_const_natural(const double *th, const bool *active, double *nat) {
+static void fit_law_power_const_natural(const double *th, const bool *active, double *nat) {
     nat[0] = active[0] ? exp(th[0]) : 0;
     nat[1] = exp(th[1] / th[2]);
     nat[2] = th[2];
 }
 
-void fit_law_power_const_grid_text(const struct fit_parameters *p, char *buf, size_t n) {
+static void fit_law_power_const_grid_text(const struct fit_parameters *p, char *buf, size_t n) {
     snprintf(buf, n,
              "alpha in [%g, %g] step %g (L_inf and scale by NNLS), best %zu cells refined to "
              "step %g",
@@ -40,18 +40,20 @@ void fit_law_power_const_grid_text(const struct fit_parameters *p, char *buf, si
              p->exp_step / (double)p->refine_divisions);
 }
 
-void fit_law_power_const_cell_row(const struct fit_problem *pb, size_t i, double sc, double e2,
-                                  const struct fit_cell_cols *cc, double *col, double *t) {
+static void fit_law_power_const_cell_row(const struct fit_problem *pb, size_t i, double sc,
+                                         double e2, const struct fit_cell_cols *cc, double *col,
+                                         double *t) {
     (void)pb, (void)e2, (void)t;
     col[0] = sc, col[1] = sc * cc->u[i];
 }
 
-double fit_law_power_const_cell_pred(const double *coef, const struct fit_cell_cols *cc, size_t i) {
+static double fit_law_power_const_cell_pred(const double *coef, const struct fit_cell_cols *cc,
+                                            size_t i) {
     return coef[0] + coef[1] * cc->u[i];
 }
 
-bool fit_law_power_const_cell_theta(const double *coef, double e1, double e2,
-                                    struct fit_candidate *c) {
+static bool fit_law_power_const_cell_theta(const double *coef, double e1, double e2,
+                                           struct fit_candidate *c) {
     (void)e2;
     if (!(coef[1] > 0)) return false; /* no reducible term: not this law */
     c->active[0] = coef[0] > 0;
@@ -61,15 +63,31 @@ bool fit_law_power_const_cell_theta(const double *coef, double e1, double e2,
     return true;
 }
 
-int fit_law_power_const_flat_term(const double *th, const bool *active,
-                                  const struct fit_parameters *prm) {
+static int fit_law_power_const_flat_term(const double *th, const bool *active,
+                                         const struct fit_parameters *prm) {
     (void)active;
     return fit_exponent_out(th[2], prm) ? FIT_TERM_INVALID : -1;
 }
 
-double fit_law_power_const_target(const double *nat, double reducible) {
+static double fit_law_power_const_target(const double *nat, double reducible) {
     return nat[1] * pow(reducible, -1.0 / nat[2]);
 }
+
+const struct fit_law_form fit_law_power_const_form = {
+    .lnpred     = fit_law_power_const_lnpred,
+    .natural    = fit_law_power_const_natural,
+    .n_coef     = 2,
+    .n_exp      = 1,
+    .exp_theta  = {2, 0},
+    .cols       = FIT_COLS_POWERS,
+    .grid       = fit_law_grid_positive,
+    .grid_text  = fit_law_power_const_grid_text,
+    .cell_row   = fit_law_power_const_cell_row,
+    .cell_pred  = fit_law_power_const_cell_pred,
+    .cell_theta = fit_law_power_const_cell_theta,
+    .flat_term  = fit_law_power_const_flat_term,
+    .target     = fit_law_power_const_target,
+};
 
 const struct fit_law_desc fit_law_power_const = {
     .name           = "power+const",
@@ -85,17 +103,5 @@ const struct fit_law_desc fit_law_power_const = {
     .has_constant   = true,
     .var_options    = {"--x"},
     .label_constant = "L_∞",
-    .lnpred         = fit_law_power_const_lnpred,
-    .natural        = fit_law_power_const_natural,
-    .n_coef         = 2,
-    .n_exp          = 1,
-    .exp_theta      = {2, 0},
-    .cols           = FIT_COLS_POWERS,
-    .grid           = fit_law_grid_positive,
-    .grid_text      = fit_law_power_const_grid_text,
-    .cell_row       = fit_law_power_const_cell_row,
-    .cell_pred      = fit_law_power_const_cell_pred,
-    .cell_theta     = fit_law_power_const_cell_theta,
-    .flat_term      = fit_law_power_const_flat_term,
-    .target         = fit_law_power_const_target,
+    .form           = &fit_law_power_const_form,
 };

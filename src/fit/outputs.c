@@ -55,7 +55,7 @@ static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
     case FIT_Q_KIND_CONSTANT: return fit_law_constant(law, theta, active);
     case FIT_Q_KIND_TARGET:
         fit_law_natural(law, theta, active, nat);
-        return law->target(nat, q->x1);
+        return law->form->target(nat, q->x1);
     case FIT_Q_KIND_NOPT:
         if (law->curves) {
             if (nopt == NULL || !isfinite(nopt[0])) return NAN;

@@ -420,7 +420,7 @@ static int fit_fallen_coef_impl(const struct fit_problem *pb, const double *th, 
  * frontier) or an exponent of kaplan-nd is not positive, or -1 (power may fall or rise). */
 static int fit_flat_term_impl(const struct fit_law_desc *law, const double *th, const bool *active,
                               const struct fit_parameters *prm) {
-    return law->flat_term ? law->flat_term(th, active, prm) : -1;
+    return law->form->flat_term ? law->form->flat_term(th, active, prm) : -1;
 }
 
 enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_candidate *start,

@@ -138,7 +138,7 @@ static void fit_y_settings_impl(struct sf_yaml_out *y, const struct fit_result *
                                 const struct fit_provenance *prov) {
     const struct fit_law_desc *law = r->state->law;
     char                       grid[256];
-    law->grid_text(&r->req.params, grid, sizeof grid);
+    law->form->grid_text(&r->req.params, grid, sizeof grid);
     sf_yaml_plain(y, "settings");
     sf_yaml_map_begin(y, true);
     sf_yaml_kv_str(y, "loss", fit_loss_name_impl(r->req.loss));

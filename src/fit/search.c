@@ -54,30 +54,30 @@ static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws
     struct fit_nnls            s;
     double                     coef[FIT_NNLS_MAX] = {0}, col[FIT_NNLS_MAX];
     memset(c, 0, sizeof *c);
-    fit_nnls_reset(&s, law->n_coef);
+    fit_nnls_reset(&s, law->form->n_coef);
     for (size_t i = 0; i < n; i++) {
         double t = ws->row_t[i];
-        law->cell_row(pb, i, ws->row_s[i], e2, cc, col, &t);
+        law->form->cell_row(pb, i, ws->row_s[i], e2, cc, col, &t);
         fit_nnls_add(&s, col, t);
     }
     fit_nnls_solve(&s, coef);
     /* Linear predictions of the cell; their logs give the residuals. */
     double *pred = ws->r;
     for (size_t i = 0; i < n; i++) {
-        pred[i] = law->cell_pred(coef, cc, i);
+        pred[i] = law->form->cell_pred(coef, cc, i);
         if (!(pred[i] > 0)) return false;
     }
     double obj = 0;
     for (size_t i = 0; i < n; i++) {
         double lp = log(pred[i]);
-        if (law->cols == FIT_COLS_ROOT) lp *= e2; /* the prediction was L^(1/e2) */
+        if (law->form->cols == FIT_COLS_ROOT) lp *= e2; /* the prediction was L^(1/e2) */
         double r  = pb->space == FIT_SPACE_LOG ? lp - pb->ly[i] : exp(lp) - pb->y[i];
         double wi = pb->w ? pb->w[i] : 1.0;
         obj += wi * fit_rho(pb->loss, r, pb->delta);
     }
     if (!isfinite(obj)) return false;
     c->objective = obj;
-    return law->cell_theta(coef, e1, e2, c);
+    return law->form->cell_theta(coef, e1, e2, c);
 }
 
 /* Ensures the workspace holds `doubles` of table space (allocated once, reused by replicates). */
@@ -97,13 +97,13 @@ static bool fit_cell_fresh_impl(const struct fit_problem *pb, struct fit_workspa
     const size_t         n = pb->n;
     double              *u = scratch, *v = scratch + n, *q = scratch + 2 * n;
     struct fit_cell_cols cc = {u, v, q};
-    if (pb->law->cols == FIT_COLS_ROOT) {
+    if (pb->law->form->cols == FIT_COLS_ROOT) {
         if (!fit_col_fill_impl(pb->lx1, e1 / e2, n, u) || !fit_col_fill_impl(pb->lx2, 1.0, n, v) ||
             !fit_col_fill_impl(pb->ly, 1.0 / e2, n, q))
             return false;
     } else {
         if (!fit_col_fill_impl(pb->lx1, e1, n, u)) return false;
-        if (pb->law->n_exp == 2 && !fit_col_fill_impl(pb->lx2, e2, n, v)) return false;
+        if (pb->law->form->n_exp == 2 && !fit_col_fill_impl(pb->lx2, e2, n, v)) return false;
     }
     return fit_cell_impl(pb, ws, e1, e2, &cc, c);
 }
@@ -117,17 +117,17 @@ static int fit_candidate_cmp_impl(const void *a, const void *b) {
 /* The exponents of a candidate (1 or 2 of them; the second 0 for one). */
 static void fit_exponents_impl(const struct fit_law_desc *law, const struct fit_candidate *c,
                                double *e) {
-    e[0] = c->theta[law->exp_theta[0]];
-    e[1] = law->n_exp == 2 ? c->theta[law->exp_theta[1]] : 0;
+    e[0] = c->theta[law->form->exp_theta[0]];
+    e[1] = law->form->n_exp == 2 ? c->theta[law->form->exp_theta[1]] : 0;
 }
 
 enum sf_status fit_search(const struct fit_problem *pb, const struct fit_parameters *prm,
                           struct fit_workspace *ws, size_t *n_evaluated, struct sf_error *err) {
     const struct fit_law_desc *law  = pb->law;
-    const size_t               ndim = law->n_exp;
-    const bool                 root = law->cols == FIT_COLS_ROOT;
+    const size_t               ndim = law->form->n_exp;
+    const bool                 root = law->form->cols == FIT_COLS_ROOT;
     double                     lo, hi, step;
-    law->grid(prm, &lo, &hi, &step);
+    law->form->grid(prm, &lo, &hi, &step);
     const size_t n_axis            = (size_t)floor((hi - lo) / step + 0.5) + 1;
     const size_t n                 = pb->n;
     ws->n_cells                    = 0;
@@ -231,9 +231,9 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
 size_t fit_search_pick(const struct fit_problem *pb, const struct fit_parameters *prm,
                        const struct fit_workspace *ws, size_t *pick, size_t max) {
     const struct fit_law_desc *law  = pb->law;
-    const size_t               ndim = law->n_exp;
+    const size_t               ndim = law->form->n_exp;
     double                     lo, hi, step;
-    law->grid(prm, &lo, &hi, &step);
+    law->form->grid(prm, &lo, &hi, &step);
     size_t n = 0;
     for (size_t k = 0; k < ws->n_cells && n < max; k++) {
         double e[2];
