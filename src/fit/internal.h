@@ -114,6 +114,12 @@ struct fit_law_desc {
     const char *x_name;         /* NULL, or the variable's name in reports ("compute") */
     const char *x_heading;      /* with x_name: its heading in tables ("compute (FLOP)") */
     const char *label_constant; /* the constant's name in figure labels ("L_∞", "E") */
+    /* The formula as a figure label (fit_law_label) and its values: NULL gives the reported
+     * estimates in order. */
+    const char *label;
+    size_t (*label_values)(const struct fit_result *r, double *v);
+    /* The compute-optimal (N, D = C/(6N)) at compute c from the point estimate; NULL: none. */
+    void (*optimal_nd)(const struct fit_result *r, double c, double *n, double *d);
 
     const struct fit_law_form *form; /* its function (shared by laws of the same form) */
 

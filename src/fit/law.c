@@ -84,6 +84,25 @@ const char *fit_law_constant_label(enum fit_law_kind kind) {
     return fit_law_desc(kind)->label_constant;
 }
 
+const char *fit_law_label(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->label;
+}
+
+size_t fit_result_label_values(const struct fit_result *r, double *v) {
+    const struct fit_law_desc *law = fit_law_desc(r->law);
+    if (law->label_values) return law->label_values(r, v);
+    for (size_t j = 0; j < r->p; j++)
+        v[j] = r->param[j].value.estimate;
+    return r->p;
+}
+
+bool fit_result_optimal_nd(const struct fit_result *r, double c, double *n, double *d) {
+    const struct fit_law_desc *law = fit_law_desc(r->law);
+    if (law->optimal_nd == NULL) return false;
+    law->optimal_nd(r, c, n, d);
+    return true;
+}
+
 const char *fit_law_param_name(enum fit_law_kind kind, size_t j) {
     const struct fit_law_desc *d = fit_law_desc(kind);
     SF_ASSERT(j < d->n_report);

@@ -95,6 +95,13 @@ static double fit_chinchilla_alloc(const double *nat, size_t which, double c) {
     return NAN;
 }
 
+/* N_opt = G (C/6)^a_opt from the reported a_opt and G. */
+static void fit_chinchilla_optimal_nd(const struct fit_result *r, double c, double *n, double *d) {
+    double a = r->derived[0].estimate, g = r->derived[2].estimate;
+    *n = g * pow(c / 6, a);
+    *d = c / 6 / *n;
+}
+
 static const size_t fit_chinchilla_inseparable[2] = {2, 4}; /* alpha, beta */
 
 static const struct fit_law_form fit_law_chinchilla_form = {
@@ -130,6 +137,8 @@ const struct fit_law_desc fit_law_chinchilla = {
     .huber_default  = true,
     .var_options    = {"--n", "--d"},
     .label_constant = "E",
+    .label          = "L = $0 + $1/N^{$2} + $3/D^{$4}",
+    .optimal_nd     = fit_chinchilla_optimal_nd,
     .alloc          = fit_chinchilla_alloc,
     .n_derived      = 3,
     .derived_names  = {"a_opt", "b_opt", "G"},

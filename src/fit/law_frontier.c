@@ -28,5 +28,6 @@ const struct fit_law_desc fit_law_frontier = {
     .x_name         = "compute",
     .x_heading      = "compute (FLOP)",
     .label_constant = "L_∞",
+    .label          = "L = $0 + ($1/$x)^{$2}",
     .form           = &fit_law_power_const_form,
 };

@@ -104,17 +104,39 @@ static const struct fit_law_form fit_law_kaplan_form = {
     .flat_term  = fit_kaplan_flat_term,
 };
 
+/* The label shows the exponent of N/N_c itself, alpha_N/alpha_D. */
+static size_t fit_kaplan_label_values(const struct fit_result *r, double *v) {
+    v[0] = r->param[0].value.estimate;
+    v[1] = r->param[1].value.estimate / r->param[3].value.estimate;
+    v[2] = r->param[2].value.estimate;
+    v[3] = r->param[3].value.estimate;
+    return 4;
+}
+
+/* The minimum over N of L(N, C/(6N)) has the closed form N^(p+1) = p N_c^p C / (6 D_c) with
+ * p = alpha_N/alpha_D. */
+static void fit_kaplan_optimal_nd(const struct fit_result *r, double c, double *n, double *d) {
+    double nc = r->param[0].value.estimate, an = r->param[1].value.estimate;
+    double dc = r->param[2].value.estimate, ad = r->param[3].value.estimate;
+    double p = an / ad;
+    *n       = exp((log(p) + p * log(nc) + log(c) - log(6) - log(dc)) / (p + 1));
+    *d       = c / 6 / *n;
+}
+
 const struct fit_law_desc fit_law_kaplan_nd = {
-    .name        = "kaplan-nd",
-    .formula     = "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D",
-    .n_theta     = 4,
-    .n_vars      = 2,
-    .n_report    = 4,
-    .params      = {{"N_c", "parameters", true, -1, false},
-                    {"alpha_N", "", false, -1, false},
-                    {"D_c", "tokens", true, -1, false},
-                    {"alpha_D", "", false, -1, false}},
-    .term_exp    = {-1, -1, -1, -1},
-    .var_options = {"--n", "--d"},
-    .form        = &fit_law_kaplan_form,
+    .name         = "kaplan-nd",
+    .formula      = "L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D",
+    .n_theta      = 4,
+    .n_vars       = 2,
+    .n_report     = 4,
+    .params       = {{"N_c", "parameters", true, -1, false},
+                     {"alpha_N", "", false, -1, false},
+                     {"D_c", "tokens", true, -1, false},
+                     {"alpha_D", "", false, -1, false}},
+    .term_exp     = {-1, -1, -1, -1},
+    .var_options  = {"--n", "--d"},
+    .label        = "L = (($0/N)^{$1} + $2/D)^{$3}",
+    .label_values = fit_kaplan_label_values,
+    .optimal_nd   = fit_kaplan_optimal_nd,
+    .form         = &fit_law_kaplan_form,
 };

@@ -82,5 +82,6 @@ const struct fit_law_desc fit_law_power = {
     .params      = {{"x0", "x", true, -1, false}, {"alpha", "", false, -1, false}},
     .term_exp    = {-1, -1},
     .var_options = {"--x"},
+    .label       = "L = ($0/$x)^{$1}",
     .form        = &fit_law_power_form,
 };

@@ -103,5 +103,6 @@ const struct fit_law_desc fit_law_power_const = {
     .has_constant   = true,
     .var_options    = {"--x"},
     .label_constant = "L_∞",
+    .label          = "L = $0 + ($1/$x)^{$2}",
     .form           = &fit_law_power_const_form,
 };

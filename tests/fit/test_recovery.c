@@ -36,6 +36,27 @@ static void make_data(struct fit_data *d, size_t n, const double *x1, const doub
     }
 }
 
+/* The law's figure label names only values it has, and a compute-optimal allocation spends C
+ * (6ND = C) at the minimum of the law along C (the true law, at 0.1% either side of N). */
+static void label_and_allocation(const struct fit_result *r, const struct law_case *lc,
+                                 const char *label) {
+    const char *name = fit_law_name(r->law), *t = fit_law_label(r->law);
+    double      v[FIT_MAX_PARAMS];
+    size_t      nv = fit_result_label_values(r, v), top = 0;
+    for (const char *c = t; c && *c; c++)
+        if (c[0] == '$' && c[1] >= '0' && c[1] <= '9' && (size_t)(c[1] - '0') + 1 > top)
+            top = (size_t)(c[1] - '0') + 1;
+    check(t != NULL && top <= nv, "%s %s: the label names %zu values of %zu", name, label, top, nv);
+    double n, d, c = 3.7e21;
+    if (!fit_result_optimal_nd(r, c, &n, &d)) return;
+    check_rel(6 * n * d, c, 1e-12, "%s %s: the allocation spends C", name, label);
+    double l0 = lc->value(lc->truth, n, d), lm = lc->value(lc->truth, n * 0.999, d / 0.999),
+           lp = lc->value(lc->truth, n * 1.001, d / 1.001);
+    check(l0 <= lm && l0 <= lp,
+          "%s %s: the allocation minimises L at fixed C (%.17g, %.17g, %.17g)", name, label, lm, l0,
+          lp);
+}
+
 static void recover(enum fit_law_kind law, const struct law_case *lc, enum fit_space space,
                     enum fit_loss loss, const char *label) {
     const double *truth = lc->truth;
@@ -71,6 +92,7 @@ static void recover(enum fit_law_kind law, const struct law_case *lc, enum fit_s
         for (size_t j = 0; j < fit_law_n_params(law); j++)
             check_rel(r->param[j].value.estimate, truth[j], 1e-6, "%s %s: %s", fit_law_name(law),
                       label, r->param[j].name);
+        label_and_allocation(r, lc, label);
         fit_result_free(r);
     }
     fit_data_free(&d);
