@@ -5,7 +5,6 @@
  * scripts stored beside each figure. Nothing is refitted: the scripts and their .dat tables are
  * the whole record of a figure.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,34 +76,21 @@ static bool cli_plot_fit(struct cli_plot_state *s, const char *dir) {
     return ok;
 }
 
-static int cli_plot_cmp(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+/* Keeps the visible subfolders. */
+static bool cli_plot_is_subdir(const char *dir, const char *name, void *ctx) {
+    (void)ctx;
+    char *p      = name[0] == '.' ? NULL : sf_path_join(dir, name);
+    bool  is_dir = p != NULL && sf_is_dir(p);
+    free(p);
+    return is_dir;
 }
 
 /* The subfolders of `dir`, sorted (caller frees with plot_names_free); NULL when unreadable. */
 static char **cli_plot_subdirs(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d == NULL) return NULL;
-    size_t         n = 0, cap = 16;
-    char         **v = calloc(cap + 1, sizeof *v);
-    struct dirent *e;
-    while (v != NULL && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        char *p      = sf_path_join(dir, e->d_name);
-        bool  is_dir = p != NULL && sf_is_dir(p);
-        free(p);
-        if (!is_dir) continue;
-        if (n == cap) {
-            char **nv = realloc(v, (2 * cap + 1) * sizeof *nv);
-            if (nv == NULL) break;
-            v = nv, cap *= 2;
-        }
-        v[n] = sf_strdup(e->d_name);
-        if (v[n] == NULL) break;
-        v[++n] = NULL;
-    }
-    closedir(d);
-    if (v) qsort(v, n, sizeof *v, cli_plot_cmp);
+    char          **v = NULL;
+    size_t          n;
+    struct sf_error err;
+    if (sf_dir_list(dir, NULL, cli_plot_is_subdir, NULL, &v, &n, &err) != SF_OK) return NULL;
     return v;
 }
 

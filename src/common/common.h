@@ -1,8 +1,9 @@
 /*
  * common.h — what the scalefit modules share, and nothing else: status codes and the error
  * record, diagnostics lists, the logger and progress display, growable text buffers, number
- * formatting, CSV reading, atomic file writes, YAML loading and emitting helpers, seed
- * derivation, SHA-256 and small filesystem helpers.
+ * formatting, CSV reading, atomic file writes, sorted folder listings, the child-process runner,
+ * YAML loading, typed value readers and emitting helpers, seed derivation, SHA-256 and small
+ * filesystem helpers.
  *
  * It deliberately holds no numerics of its own (those live in the modules) and no global
  * mutable state: every function takes the objects it works on.
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <yaml.h>
 
@@ -274,6 +276,63 @@ bool sf_is_dir(const char *path);
 /* Joins two path parts with one '/' into a fresh string (caller frees); NULL on ENOMEM. */
 char *sf_path_join(const char *a, const char *b);
 
+/* The entries of folder `dir` in strcmp order, "." and ".." left out. With `suffix`, only the
+ * names longer than it that end with it, given without it; with `keep`, only those for which
+ * keep(dir, name, ctx) is true (`name` as it is given back). *names is NULL-terminated (caller
+ * frees with sf_names_free). SF_EIO when the folder cannot be read, SF_ENOMEM. */
+enum sf_status sf_dir_list(const char *dir, const char                                      *suffix,
+                           bool (*keep)(const char *dir, const char *name, void *ctx), void *ctx,
+                           char ***names, size_t *n, struct sf_error *err);
+/* Frees a NULL-terminated list of strings (NULL is fine). */
+void sf_names_free(char **names);
+
+// ---- child processes ----
+
+/* How to run a program: fork and exec (never a shell), stdin from /dev/null, SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT at their defaults. Pointers borrowed. */
+struct sf_process_spec {
+    char *const *argv;     /* NULL-terminated; argv[0] is a path or a name looked up on PATH */
+    const char  *program;  /* the file to run when it is not argv[0] (argv[0] is then its name) */
+    const char  *dir;      /* the child's working folder; NULL: the caller's */
+    const char  *log_path; /* when set, stdout and stderr are appended to it (created 0644) */
+    bool         capture_out, capture_err; /* into the result (sf_process_run); else /dev/null */
+    size_t       capture_max; /* bytes kept of each captured stream (the rest is dropped); 0: all */
+    bool         own_group;   /* a process group of its own: a Ctrl-C at the terminal does not
+                                 reach it; a timeout and sf_process_signal reach the whole group */
+    double      timeout_s;    /* sf_process_run: killed (SIGKILL) after this long; 0: no limit */
+    const char *missing_hint; /* said in parentheses when argv[0] is not found */
+};
+
+/* What a finished child left. Free with sf_process_result_free. */
+struct sf_process_result {
+    struct sf_buf out, err;    /* the captured streams (empty when not captured) */
+    int           wait_status; /* as from waitpid */
+    int           exit_code;   /* its exit status, or 128 + N when killed by signal N */
+};
+void sf_process_result_free(struct sf_process_result *r);
+
+/* Starts a child and returns at once with its pid (no capture: use log_path). The errors, all
+ * SF_EIO: "cannot open LOG", "cannot start PROGRAM: fork: ..." (or pipe), "cannot start PROGRAM
+ * in DIR: ..." (chdir), "cannot run PROGRAM: ... (HINT)" (exec); the child is reaped then. */
+enum sf_status sf_process_start(const struct sf_process_spec *spec, pid_t *pid,
+                                struct sf_error *err);
+/* Runs a child to its end: starts it as sf_process_start does, reads what it writes into the
+ * result and waits for it. Beyond the start's errors: SF_EIO "PROGRAM ran longer than N s and
+ * was stopped" after the time limit, SF_ENOMEM. On an error the result is left empty. */
+enum sf_status sf_process_run(const struct sf_process_spec *spec, struct sf_process_result *res,
+                              struct sf_error *err);
+
+/* What sf_process_reap found. */
+enum sf_process_state {
+    SF_PROCESS_STATE_RUNNING, /* not ended yet */
+    SF_PROCESS_STATE_ENDED,   /* ended; *wait_status holds how */
+    SF_PROCESS_STATE_LOST,    /* cannot be waited for (not our child any more) */
+};
+/* Reaps a child started with sf_process_start if it has ended; `block` waits for it. */
+enum sf_process_state sf_process_reap(pid_t pid, bool block, int *wait_status);
+/* Forwards a signal to a child (to its process group when it was started with own_group). */
+void sf_process_signal(pid_t pid, bool own_group, int sig);
+
 // ---- hashing and seeds ----
 
 /* n bytes as 2n lowercase hex digits + NUL (hex holds 2n + 1). For digests computed in pieces
@@ -301,6 +360,61 @@ const char *sf_yaml_scalar(const yaml_node_t *node);
 yaml_node_t *sf_yaml_map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key);
 /* True for a plain (unquoted) scalar spelling null: "", "~", "null", "Null", "NULL". */
 bool sf_yaml_is_null(const yaml_node_t *node);
+
+// ---- YAML values: typed readers with one wording per mistake ----
+
+/* What typed reads need: the document, its file name (for places) and the list that receives
+ * each problem at its node's FILE:LINE:COL. All borrowed; `doc` may be NULL for readers of a
+ * single scalar. */
+struct sf_yaml_reader {
+    const char      *path;
+    yaml_document_t *doc;
+    struct sf_diags *diags;
+};
+
+/* A node's kind for messages: "a mapping", "a list" or "a scalar". */
+const char *sf_yaml_kind(const yaml_node_t *node);
+/* Adds an error at the node's place. */
+void sf_yaml_error(const struct sf_yaml_reader *r, const yaml_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An interval of numbers; an infinite end is no bound. */
+struct sf_range {
+    double lo, hi;
+    bool   lo_open, hi_open;
+};
+static inline struct sf_range sf_range_of(double lo, bool lo_open, double hi, bool hi_open) {
+    return (struct sf_range){lo, hi, lo_open, hi_open};
+}
+/* True when x is finite and inside the range. */
+bool sf_range_has(struct sf_range range, double x);
+/* The range in words, as the readers say it: "greater than 0", "at least 0", "between 0 and 1",
+ * "at least 0 and below 1", "strictly between 0 and 1", "greater than 0 and at most 10". */
+void sf_range_text(char *buf, size_t n, struct sf_range range);
+/* An integer range in words: "at least LO" (hi == INT64_MAX) or "between LO and HI". */
+void sf_int_range_text(char *buf, size_t n, int64_t lo, int64_t hi);
+
+/* Each reader stores the value and returns true, or reports the mistake at the node (`name`
+ * is the key as the user wrote it) and returns false, leaving *out alone. The wordings:
+ *   '<name>' must be <what>, not <a list | a mapping>         (not a scalar)
+ *   '<name>' must be <what>, not '<text>'                     (a scalar of the wrong type)
+ *   '<name>' must be a finite number, not '<text>'            (nan, inf)
+ *   '<name>' must be <range in words>, not <text>            (out of range)
+ *   '<name>' must be one of a, b, c, not '<text>' (did you mean 'b'?)
+ *   '<name>' must be a string, not null  /  '<name>' is longer than N characters */
+bool sf_yaml_read_int(const struct sf_yaml_reader *r, const char *name, const yaml_node_t *v,
+                      int64_t lo, int64_t hi, int64_t *out);
+bool sf_yaml_read_double(const struct sf_yaml_reader *r, const char *name, const yaml_node_t *v,
+                         struct sf_range range, double *out);
+/* true/True/TRUE or false/False/FALSE. */
+bool sf_yaml_read_bool(const struct sf_yaml_reader *r, const char *name, const yaml_node_t *v,
+                       bool *out);
+/* One of the NULL-terminated `names`; *out gets its index. */
+bool sf_yaml_read_enum(const struct sf_yaml_reader *r, const char *name, const yaml_node_t *v,
+                       const char *const *names, int *out);
+/* A non-null scalar of fewer than n bytes, copied into out. */
+bool sf_yaml_read_string(const struct sf_yaml_reader *r, const char *name, const yaml_node_t *v,
+                         char *out, size_t n);
 
 /* A YAML writer on libyaml's emitter, producing text in a buffer. Every call after a failure
  * does nothing; sf_yaml_out_finish() reports it. Block style unless `flow` is asked for. */

@@ -1,10 +1,11 @@
 /*
  * files.c — atomic whole-file writes (temporary name, fsync, rename, fsync of the folder),
- * whole-file reads, mkdir -p and path joining. Every file scalefit persists goes through
- * sf_write_atomic() or an equivalent temp-and-rename sequence.
+ * whole-file reads, mkdir -p, path joining and sorted folder listings. Every file scalefit
+ * persists goes through sf_write_atomic() or an equivalent temp-and-rename sequence.
  */
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -186,4 +187,63 @@ char *sf_path_join(const char *a, const char *b) {
     if (la == 0) return sf_strdup(b);
     if (a[la - 1] == '/') return sf_strdup_printf("%s%s", a, b);
     return sf_strdup_printf("%s/%s", a, b);
+}
+
+// ---- folder listings ----
+
+static int sf_names_cmp_impl(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sf_names_free(char **names) {
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+enum sf_status sf_dir_list(const char *dir, const char                                      *suffix,
+                           bool (*keep)(const char *dir, const char *name, void *ctx), void *ctx,
+                           char ***names, size_t *n, struct sf_error *err) {
+    *names = NULL;
+    *n     = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL) SF_FAIL(err, SF_EIO, "%s: %s", dir, strerror(errno));
+    size_t cap = 8, count = 0, suffix_len = suffix ? strlen(suffix) : 0;
+    char **v = calloc(cap + 1, sizeof *v);
+    if (v == NULL) goto oom;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (suffix != NULL &&
+            (len <= suffix_len || strcmp(e->d_name + len - suffix_len, suffix) != 0))
+            continue;
+        char *name = sf_strdup(e->d_name);
+        if (name == NULL) goto oom;
+        name[len - suffix_len] = '\0';
+        if (keep != NULL && !keep(dir, name, ctx)) {
+            free(name);
+            continue;
+        }
+        if (count == cap) {
+            char **nv = realloc(v, (2 * cap + 1) * sizeof *nv);
+            if (nv == NULL) {
+                free(name);
+                goto oom;
+            }
+            v = nv;
+            cap *= 2;
+        }
+        v[count++] = name;
+        v[count]   = NULL;
+    }
+    closedir(d);
+    qsort(v, count, sizeof *v, sf_names_cmp_impl);
+    *names = v;
+    *n     = count;
+    return SF_OK;
+oom:
+    closedir(d);
+    sf_names_free(v);
+    SF_FAIL(err, SF_ENOMEM, "out of memory listing %s", dir);
 }

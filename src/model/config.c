@@ -161,163 +161,21 @@ static void model_where_impl(char *buf, size_t n, const struct model_places *pl,
         sf_diag_add((diags), true, w_, __VA_ARGS__);                                               \
     } while (0)
 
-// ---- scalar conversion ----
+// ---- value ranges ----
 
-static const char *model_node_kind_impl(const yaml_node_t *n) {
-    switch (n->type) {
-    case YAML_MAPPING_NODE: return "a mapping";
-    case YAML_SEQUENCE_NODE: return "a list";
-    default: return "a scalar";
-    }
-}
-
-static void model_where_node_impl(char *buf, size_t n, const char *path, const yaml_node_t *node) {
-    sf_yaml_where(buf, n, path, node);
-}
-
-/* Reads an integer in [lo, hi]; reports and returns false otherwise. */
-static bool model_get_int_impl(const char *path, const char *name, const yaml_node_t *v, int64_t lo,
-                               int64_t hi, int64_t *out, struct sf_diags *diags) {
-    char where[MODEL_WHERE_LEN];
-    model_where_node_impl(where, sizeof where, path, v);
-    const char *s = sf_yaml_scalar(v);
-    if (s == NULL) {
-        sf_diag_add(diags, true, where, "'%s' must be an integer, not %s", name,
-                    model_node_kind_impl(v));
-        return false;
-    }
-    int64_t x;
-    if (!sf_parse_int64(s, &x)) {
-        sf_diag_add(diags, true, where, "'%s' must be an integer, not '%s'", name, s);
-        return false;
-    }
-    if (x < lo || x > hi) {
-        if (hi == INT64_MAX)
-            sf_diag_add(diags, true, where, "'%s' must be at least %lld, not %lld", name,
-                        (long long)lo, (long long)x);
-        else
-            sf_diag_add(diags, true, where, "'%s' must be between %lld and %lld, not %lld", name,
-                        (long long)lo, (long long)hi, (long long)x);
-        return false;
-    }
-    *out = x;
-    return true;
-}
-
-/* Range kinds for doubles. */
-enum model_range {
-    MODEL_RANGE_POSITIVE,    /* > 0 */
-    MODEL_RANGE_NONNEG,      /* >= 0 */
-    MODEL_RANGE_UNIT_CLOSED, /* [0, 1] */
-    MODEL_RANGE_UNIT_HALF,   /* [0, 1) */
-    MODEL_RANGE_UNIT_OPEN,   /* (0, 1) */
-};
-
-/* True when x (finite) lies in the range. */
-static bool model_in_range_impl(double x, enum model_range range) {
-    if (!isfinite(x)) return false;
-    switch (range) {
-    case MODEL_RANGE_POSITIVE: return x > 0;
-    case MODEL_RANGE_NONNEG: return x >= 0;
-    case MODEL_RANGE_UNIT_CLOSED: return x >= 0 && x <= 1;
-    case MODEL_RANGE_UNIT_HALF: return x >= 0 && x < 1;
-    case MODEL_RANGE_UNIT_OPEN: return x > 0 && x < 1;
-    }
-    return false;
-}
-
-static const char *model_range_text_impl(enum model_range range) {
-    switch (range) {
-    case MODEL_RANGE_POSITIVE: return "greater than 0";
-    case MODEL_RANGE_NONNEG: return "at least 0";
-    case MODEL_RANGE_UNIT_CLOSED: return "between 0 and 1";
-    case MODEL_RANGE_UNIT_HALF: return "at least 0 and below 1";
-    case MODEL_RANGE_UNIT_OPEN: return "strictly between 0 and 1";
-    }
-    return "";
-}
-
-static bool model_get_double_impl(const char *path, const char *name, const yaml_node_t *v,
-                                  enum model_range range, double *out, struct sf_diags *diags) {
-    char where[MODEL_WHERE_LEN];
-    model_where_node_impl(where, sizeof where, path, v);
-    const char *s = sf_yaml_scalar(v);
-    if (s == NULL) {
-        sf_diag_add(diags, true, where, "'%s' must be a number, not %s", name,
-                    model_node_kind_impl(v));
-        return false;
-    }
-    double x;
-    if (!sf_parse_double(s, &x) || !isfinite(x)) {
-        sf_diag_add(diags, true, where, "'%s' must be a finite number, not '%s'", name, s);
-        return false;
-    }
-    if (!model_in_range_impl(x, range)) {
-        sf_diag_add(diags, true, where, "'%s' must be %s, not %s", name,
-                    model_range_text_impl(range), s);
-        return false;
-    }
-    *out = x;
-    return true;
-}
-
-static bool model_get_bool_impl(const char *path, const char *name, const yaml_node_t *v, bool *out,
-                                struct sf_diags *diags) {
-    char where[MODEL_WHERE_LEN];
-    model_where_node_impl(where, sizeof where, path, v);
-    const char *s = sf_yaml_scalar(v);
-    if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0)) {
-        *out = true;
-        return true;
-    }
-    if (s != NULL &&
-        (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)) {
-        *out = false;
-        return true;
-    }
-    if (s == NULL)
-        sf_diag_add(diags, true, where, "'%s' must be true or false, not %s", name,
-                    model_node_kind_impl(v));
-    else
-        sf_diag_add(diags, true, where, "'%s' must be true or false, not '%s'", name, s);
-    return false;
-}
-
-static bool model_get_enum_impl(const char *path, const char *name, const yaml_node_t *v,
-                                const char *const *names, int *out, struct sf_diags *diags) {
-    char where[MODEL_WHERE_LEN];
-    model_where_node_impl(where, sizeof where, path, v);
-    const char *s = sf_yaml_scalar(v);
-    if (s != NULL)
-        for (int i = 0; names[i] != NULL; i++)
-            if (strcmp(s, names[i]) == 0) {
-                *out = i;
-                return true;
-            }
-    struct sf_buf list;
-    sf_buf_init(&list);
-    for (int i = 0; names[i] != NULL; i++)
-        sf_buf_printf(&list, "%s%s", i ? ", " : "", names[i]);
-    const char *hint = s != NULL ? sf_did_you_mean(s, names) : NULL;
-    if (s == NULL)
-        sf_diag_add(diags, true, where, "'%s' must be one of %s, not %s", name,
-                    list.data ? list.data : "", model_node_kind_impl(v));
-    else if (hint != NULL)
-        sf_diag_add(diags, true, where, "'%s' must be one of %s, not '%s' (did you mean '%s'?)",
-                    name, list.data ? list.data : "", s, hint);
-    else
-        sf_diag_add(diags, true, where, "'%s' must be one of %s, not '%s'", name,
-                    list.data ? list.data : "", s);
-    sf_buf_free(&list);
-    return false;
-}
+/* The ranges of run.yaml's numbers (the readers and the checks word them alike). */
+#define MODEL_RANGE_POSITIVE sf_range_of(0, true, INFINITY, false)
+#define MODEL_RANGE_NONNEG sf_range_of(0, false, INFINITY, false)
+#define MODEL_RANGE_UNIT_CLOSED sf_range_of(0, false, 1, false)
+#define MODEL_RANGE_UNIT_HALF sf_range_of(0, false, 1, true)
+#define MODEL_RANGE_UNIT_OPEN sf_range_of(0, true, 1, true)
 
 /* A string or a list of strings into a fixed path array. */
 static bool model_get_paths_impl(const char *path, const char *name, yaml_document_t *doc,
                                  const yaml_node_t *v, char (*out)[MODEL_PATH_MAX], size_t *n_out,
                                  struct model_places *pl, struct sf_diags *diags) {
     char where[MODEL_WHERE_LEN];
-    model_where_node_impl(where, sizeof where, path, v);
+    sf_yaml_where(where, sizeof where, path, v);
     const yaml_node_t *items[MODEL_DATA_MAX_PATHS + 1];
     size_t             n = 0;
     if (v->type == YAML_SCALAR_NODE) {
@@ -338,14 +196,14 @@ static bool model_get_paths_impl(const char *path, const char *name, yaml_docume
         }
     } else {
         sf_diag_add(diags, true, where, "'%s' must be a file name or a list of them, not %s", name,
-                    model_node_kind_impl(v));
+                    sf_yaml_kind(v));
         return false;
     }
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
         const char *s = sf_yaml_scalar(items[i]);
         char        w[MODEL_WHERE_LEN];
-        model_where_node_impl(w, sizeof w, path, items[i]);
+        sf_yaml_where(w, sizeof w, path, items[i]);
         if (s == NULL || s[0] == '\0' || sf_yaml_is_null(items[i])) {
             sf_diag_add(diags, true, w, "'%s' entries must be file names", name);
             ok = false;
@@ -383,7 +241,7 @@ static const char *model_pair_key_impl(const char *path, yaml_document_t *doc,
     *kn             = yaml_document_get_node(doc, p->key);
     *vn             = yaml_document_get_node(doc, p->value);
     const char *key = sf_yaml_scalar(*kn);
-    model_where_node_impl(kw, kw_len, path, *kn);
+    sf_yaml_where(kw, kw_len, path, *kn);
     if (key == NULL) sf_diag_add(diags, true, kw, "keys %s must be plain names", what);
     return key;
 }
@@ -420,14 +278,15 @@ static bool model_data_key_applies_impl(const char *key, enum model_source src,
 static void model_parse_data_impl(const char *path, yaml_document_t *doc, const yaml_node_t *map,
                                   struct model_config *cfg, struct model_places *pl,
                                   struct sf_diags *diags) {
-    struct model_data_config *d = &cfg->data;
+    struct model_data_config *d  = &cfg->data;
+    struct sf_yaml_reader     rd = {path, doc, diags};
     char                      where[MODEL_WHERE_LEN];
-    model_where_node_impl(where, sizeof where, path, map);
+    sf_yaml_where(where, sizeof where, path, map);
     if (map->type != YAML_MAPPING_NODE) {
         sf_diag_add(diags, true, where,
                     "'data' must be a mapping (source: markov|text|image|tokens "
                     "and its settings), not %s",
-                    model_node_kind_impl(map));
+                    sf_yaml_kind(map));
         return;
     }
     pl->data_map     = map->start_mark;
@@ -436,7 +295,7 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
     const yaml_node_t *src = sf_yaml_map_get(doc, map, "source");
     if (src != NULL) {
         int v;
-        if (model_get_enum_impl(path, "source", src, model_source_names, &v, diags))
+        if (sf_yaml_read_enum(&rd, "source", src, model_source_names, &v))
             d->source = (enum model_source)v;
         else
             return; /* without a source the other keys cannot be judged */
@@ -444,7 +303,7 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
     const yaml_node_t *gen = sf_yaml_map_get(doc, map, "generator");
     if (gen != NULL && d->source == MODEL_SOURCE_MARKOV) {
         int v;
-        if (model_get_enum_impl(path, "generator", gen, model_generator_names, &v, diags))
+        if (sf_yaml_read_enum(&rd, "generator", gen, model_generator_names, &v))
             d->generator = (enum model_markov_generator)v;
     }
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -483,33 +342,28 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         int64_t iv;
         double  dv;
         if (strcmp(key, "n_vocab") == 0) {
-            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags))
-                d->n_vocab = iv;
+            if (sf_yaml_read_int(&rd, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv)) d->n_vocab = iv;
         } else if (strcmp(key, "order") == 0) {
-            if (model_get_int_impl(path, key, vn, 1, 64, &iv, diags)) d->order = iv;
+            if (sf_yaml_read_int(&rd, key, vn, 1, 64, &iv)) d->order = iv;
         } else if (strcmp(key, "scale") == 0) {
-            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags))
-                d->scale = dv;
+            if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_POSITIVE, &dv)) d->scale = dv;
         } else if (strcmp(key, "decay") == 0) {
-            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags))
-                d->decay = dv;
+            if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_POSITIVE, &dv)) d->decay = dv;
         } else if (strcmp(key, "concentration") == 0) {
-            if (model_get_double_impl(path, key, vn, MODEL_RANGE_POSITIVE, &dv, diags))
-                d->concentration = dv;
+            if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_POSITIVE, &dv)) d->concentration = dv;
         } else if (strcmp(key, "seed") == 0) {
-            if (model_get_int_impl(path, key, vn, 0, INT64_MAX, &iv, diags)) d->seed = (uint64_t)iv;
+            if (sf_yaml_read_int(&rd, key, vn, 0, INT64_MAX, &iv)) d->seed = (uint64_t)iv;
         } else if (strcmp(key, "paths") == 0) {
             model_get_paths_impl(path, key, doc, vn, d->paths, &d->n_paths, pl, diags);
         } else if (strcmp(key, "eval_paths") == 0) {
             model_get_paths_impl(path, key, doc, vn, d->eval_paths, &d->n_eval_paths, pl, diags);
         } else if (strcmp(key, "eval_fraction") == 0) {
-            if (model_get_double_impl(path, key, vn, MODEL_RANGE_UNIT_OPEN, &dv, diags))
+            if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_UNIT_OPEN, &dv))
                 d->eval_fraction = dv;
         } else if (strcmp(key, "resolution") == 0) {
-            if (model_get_int_impl(path, key, vn, 1, 256, &iv, diags)) d->resolution = iv;
+            if (sf_yaml_read_int(&rd, key, vn, 1, 256, &iv)) d->resolution = iv;
         } else if (strcmp(key, "levels") == 0) {
-            if (model_get_int_impl(path, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv, diags))
-                d->levels = iv;
+            if (sf_yaml_read_int(&rd, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv)) d->levels = iv;
         }
     }
     if (d->source == MODEL_SOURCE_TOKENS && !model_places_has_impl(pl, "data.n_vocab"))
@@ -519,11 +373,12 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
 /* One top-level key. */
 static void model_parse_key_impl(const char *path, const char *key, const yaml_node_t *vn,
                                  struct model_config *c, struct sf_diags *diags) {
-    int64_t       iv;
-    double        dv;
-    bool          bv;
-    int           ev;
-    const int64_t D = MODEL_CFG_MAX_DIM;
+    struct sf_yaml_reader rd = {path, NULL, diags};
+    int64_t               iv;
+    double                dv;
+    bool                  bv;
+    int                   ev;
+    const int64_t         D = MODEL_CFG_MAX_DIM;
     struct {
         const char *name;
         int64_t    *field;
@@ -551,14 +406,13 @@ static void model_parse_key_impl(const char *path, const char *key, const yaml_n
             *ints[i].field = 0;
             return;
         }
-        if (model_get_int_impl(path, key, vn, ints[i].lo, ints[i].hi, &iv, diags))
-            *ints[i].field = iv;
+        if (sf_yaml_read_int(&rd, key, vn, ints[i].lo, ints[i].hi, &iv)) *ints[i].field = iv;
         return;
     }
     struct {
-        const char      *name;
-        double          *field;
-        enum model_range range;
+        const char     *name;
+        double         *field;
+        struct sf_range range;
     } dbls[] = {
         {"lr", &c->lr, MODEL_RANGE_POSITIVE},
         {"lr_floor", &c->lr_floor, MODEL_RANGE_UNIT_CLOSED},
@@ -572,18 +426,18 @@ static void model_parse_key_impl(const char *path, const char *key, const yaml_n
     };
     for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++) {
         if (strcmp(key, dbls[i].name) != 0) continue;
-        if (model_get_double_impl(path, key, vn, dbls[i].range, &dv, diags)) *dbls[i].field = dv;
+        if (sf_yaml_read_double(&rd, key, vn, dbls[i].range, &dv)) *dbls[i].field = dv;
         return;
     }
     if (strcmp(key, "tie_embeddings") == 0) {
-        if (model_get_bool_impl(path, key, vn, &bv, diags)) c->tie_embeddings = bv;
+        if (sf_yaml_read_bool(&rd, key, vn, &bv)) c->tie_embeddings = bv;
     } else if (strcmp(key, "weight_decay_all") == 0) {
-        if (model_get_bool_impl(path, key, vn, &bv, diags)) c->weight_decay_all = bv;
+        if (sf_yaml_read_bool(&rd, key, vn, &bv)) c->weight_decay_all = bv;
     } else if (strcmp(key, "lr_schedule") == 0) {
-        if (model_get_enum_impl(path, key, vn, model_schedule_names, &ev, diags))
+        if (sf_yaml_read_enum(&rd, key, vn, model_schedule_names, &ev))
             c->lr_schedule = (enum model_lr_schedule)ev;
     } else if (strcmp(key, "seed") == 0) {
-        if (model_get_int_impl(path, key, vn, 0, INT64_MAX, &iv, diags)) c->seed = (uint64_t)iv;
+        if (sf_yaml_read_int(&rd, key, vn, 0, INT64_MAX, &iv)) c->seed = (uint64_t)iv;
     }
 }
 
@@ -664,15 +518,17 @@ static void model_validate_impl(const struct model_config *c, const struct model
     if (d->seed > (uint64_t)INT64_MAX)
         MODEL_DIAG(diags, pl, "data.seed", "'data.seed' must be at most %lld",
                    (long long)INT64_MAX);
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        if (ints[i].v < ints[i].lo || ints[i].v > ints[i].hi)
-            MODEL_DIAG(diags, pl, ints[i].name, "'%s' must be between %lld and %lld, not %lld",
-                       ints[i].name, (long long)ints[i].lo, (long long)ints[i].hi,
-                       (long long)ints[i].v);
+    char range[128];
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (ints[i].v >= ints[i].lo && ints[i].v <= ints[i].hi) continue;
+        sf_int_range_text(range, sizeof range, ints[i].lo, ints[i].hi);
+        MODEL_DIAG(diags, pl, ints[i].name, "'%s' must be %s, not %lld", ints[i].name, range,
+                   (long long)ints[i].v);
+    }
     struct {
-        const char      *name;
-        double           v;
-        enum model_range range;
+        const char     *name;
+        double          v;
+        struct sf_range range;
     } dbls[] = {
         {"lr", c->lr, MODEL_RANGE_POSITIVE},
         {"lr_floor", c->lr_floor, MODEL_RANGE_UNIT_CLOSED},
@@ -687,10 +543,12 @@ static void model_validate_impl(const struct model_config *c, const struct model
         {"data.concentration", d->concentration, MODEL_RANGE_POSITIVE},
         {"data.eval_fraction", d->eval_fraction, MODEL_RANGE_UNIT_OPEN},
     };
-    for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++)
-        if (!model_in_range_impl(dbls[i].v, dbls[i].range))
-            MODEL_DIAG(diags, pl, dbls[i].name, "'%s' must be %s, not %g", dbls[i].name,
-                       model_range_text_impl(dbls[i].range), dbls[i].v);
+    for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++) {
+        if (sf_range_has(dbls[i].range, dbls[i].v)) continue;
+        sf_range_text(range, sizeof range, dbls[i].range);
+        MODEL_DIAG(diags, pl, dbls[i].name, "'%s' must be %s, not %g", dbls[i].name, range,
+                   dbls[i].v);
+    }
     if (d->source == MODEL_SOURCE_MARKOV) {
         /* The transition table has V^(K+1) entries. */
         double entries = pow((double)d->n_vocab, (double)(d->order + 1));
@@ -785,9 +643,9 @@ void model_config_parse_mapping(const char *path, yaml_document_t *doc, const ya
     pl->data_map = map->start_mark;
     if (map->type != YAML_MAPPING_NODE) {
         char where[MODEL_WHERE_LEN];
-        model_where_node_impl(where, sizeof where, path, map);
+        sf_yaml_where(where, sizeof where, path, map);
         sf_diag_add(diags, true, where, "expected a mapping of run settings, not %s",
-                    model_node_kind_impl(map));
+                    sf_yaml_kind(map));
     } else {
         model_parse_mapping_impl(path, doc, map, skip, cfg, pl, diags);
     }
@@ -824,10 +682,10 @@ enum sf_status model_config_load(const char *path, struct model_config *cfg,
     pl->fallback      = root->start_mark;
     pl->data_map      = root->start_mark;
     char where[MODEL_WHERE_LEN];
-    model_where_node_impl(where, sizeof where, path, root);
+    sf_yaml_where(where, sizeof where, path, root);
     if (root->type != YAML_MAPPING_NODE) {
         sf_diag_add(diags, true, where, "run.yaml must be a mapping of keys to values, not %s",
-                    model_node_kind_impl(root));
+                    sf_yaml_kind(root));
         goto done;
     }
     model_parse_mapping_impl(path, &doc, root, NULL, cfg, pl, diags);

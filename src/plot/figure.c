@@ -39,13 +39,6 @@ struct plot_figure {
     char                failure[256]; /* its message */
 };
 
-bool plot_is_stem(const char *s) {
-    if (s == NULL || s[0] == '\0' || s[0] == '.' || s[0] == '-') return false;
-    for (const char *p = s; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') return false;
-    return true;
-}
-
 /* True for a gnuplot identifier: a letter or '_', then letters, digits or '_'. */
 static bool plot_is_identifier_impl(const char *s) {
     if (s == NULL || !(isalpha((unsigned char)s[0]) || s[0] == '_')) return false;

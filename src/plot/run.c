@@ -1,22 +1,17 @@
 /*
- * run.c — running gnuplot on a filled-in script: finding the templates, starting gnuplot with
- * fork and exec (no shell) in the figure's folder with its stderr captured and a time limit,
- * checking the PNG and SVG it wrote under temporary names and moving them into place; listing
- * the scripts of a folder for `scalefit plot`.
+ * run.c — running gnuplot on a filled-in script: finding the templates, running gnuplot through
+ * the common child-process runner (no shell) in the figure's folder with its stderr captured and
+ * a time limit, checking the PNG and SVG it wrote under temporary names and moving them into
+ * place; listing the scripts of a folder for `scalefit plot`. It uses text.c's helpers and
+ * nothing of figure.c (figure.c calls into it, never the other way).
  *
  * It does not interpret gnuplot's messages: they are handed back verbatim.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -88,111 +83,28 @@ enum sf_status plot_template_dir(const struct plot_context *ctx, char **dir, str
 
 // ---- the child process ----
 
-/* What the child reports through its status pipe when it cannot start gnuplot. */
-struct plot_child_failure {
-    int step; /* 1: chdir, 2: exec, 3: redirect */
-    int errnum;
-};
-
-/* In the child: sets up the descriptors and the folder, then replaces itself with gnuplot.
- * Only async-signal-safe calls are made here (write, dup2, open, chdir, execvp, _exit). */
-static void plot_child_impl(const char *dir, char *const argv[], int err_fd, int status_fd) {
-    struct plot_child_failure fail    = {3, 0};
-    int                       null_fd = open("/dev/null", O_RDWR);
-    if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
-        dup2(err_fd, STDERR_FILENO) < 0) {
-        fail.errnum = errno;
-        (void)!write(status_fd, &fail, sizeof fail);
-        _exit(127);
-    }
-    if (chdir(dir) != 0) {
-        fail.step   = 1;
-        fail.errnum = errno;
-        (void)!write(status_fd, &fail, sizeof fail);
-        _exit(127);
-    }
-    execvp(argv[0], argv);
-    fail.step   = 2;
-    fail.errnum = errno;
-    (void)!write(status_fd, &fail, sizeof fail);
-    _exit(127);
-}
-
-/* Runs argv in `dir`, capturing stderr into *stderr_text (caller frees; never NULL on
- * SF_OK) and the exit status into *status (as from waitpid). SF_EIO when the program cannot
- * be started or runs past the limit. */
+/* Runs argv in `dir` with the common runner (stdout discarded, stderr captured up to
+ * PLOT_STDERR_MAX bytes, the context's time limit): *stderr_text receives the messages (caller
+ * frees; never NULL on SF_OK) and *status the wait status. SF_EIO when gnuplot cannot be started
+ * or runs past the limit. */
 static enum sf_status plot_spawn_impl(const struct plot_context *ctx, const char *dir,
                                       char *const argv[], char **stderr_text, int *status,
                                       struct sf_error *err) {
-    *stderr_text = NULL;
-    int err_pipe[2], status_pipe[2];
-    if (pipe2(err_pipe, O_CLOEXEC) != 0)
-        SF_FAIL(err, SF_EIO, "cannot create a pipe for gnuplot: %s", strerror(errno));
-    if (pipe2(status_pipe, O_CLOEXEC) != 0) {
-        close(err_pipe[0]), close(err_pipe[1]);
-        SF_FAIL(err, SF_EIO, "cannot create a pipe for gnuplot: %s", strerror(errno));
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(err_pipe[0]), close(err_pipe[1]), close(status_pipe[0]), close(status_pipe[1]);
-        SF_FAIL(err, SF_EIO, "cannot start gnuplot: fork: %s", strerror(e));
-    }
-    if (pid == 0) plot_child_impl(dir, argv, err_pipe[1], status_pipe[1]);
-    close(err_pipe[1]);
-    close(status_pipe[1]);
-    /* The status pipe closes on a successful exec (O_CLOEXEC) or carries the failure. */
-    struct plot_child_failure fail = {0, 0};
-    ssize_t                   got;
-    do
-        got = read(status_pipe[0], &fail, sizeof fail);
-    while (got < 0 && errno == EINTR);
-    close(status_pipe[0]);
-    if (got == (ssize_t)sizeof fail) {
-        close(err_pipe[0]);
-        while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-        }
-        if (fail.step == 2)
-            SF_FAIL(err, SF_EIO, "cannot run %s: %s%s", argv[0], strerror(fail.errnum),
-                    fail.errnum == ENOENT ? " (install gnuplot, Debian's gnuplot-nox)" : "");
-        SF_FAIL(err, SF_EIO, "cannot start gnuplot in %s: %s", dir, strerror(fail.errnum));
-    }
-    struct sf_buf out;
-    sf_buf_init(&out);
-    double deadline =
-        sf_now() + (ctx && ctx->timeout_s > 0 ? ctx->timeout_s : PLOT_DEFAULT_TIMEOUT_S);
-    bool timed_out = false;
-    for (;;) {
-        double left = deadline - sf_now();
-        if (left <= 0) {
-            timed_out = true;
-            break;
-        }
-        struct pollfd pfd = {err_pipe[0], POLLIN, 0};
-        int           rc  = poll(&pfd, 1, (int)(left * 1000) + 1);
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc <= 0) continue;
-        char    chunk[4096];
-        ssize_t n = read(err_pipe[0], chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        if (out.len < PLOT_STDERR_MAX) sf_buf_append(&out, chunk, (size_t)n);
-    }
-    close(err_pipe[0]);
-    if (timed_out) kill(pid, SIGKILL);
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-    }
-    if (timed_out) {
-        sf_buf_free(&out);
-        SF_FAIL(err, SF_EIO, "gnuplot ran longer than %.0f s and was stopped",
-                ctx && ctx->timeout_s > 0 ? ctx->timeout_s : PLOT_DEFAULT_TIMEOUT_S);
-    }
-    if (out.failed) {
-        sf_buf_free(&out);
-        SF_FAIL(err, SF_ENOMEM, "out of memory reading gnuplot's messages");
-    }
-    *stderr_text = out.data ? sf_buf_take(&out) : sf_strdup("");
-    sf_buf_free(&out);
+    *stderr_text                = NULL;
+    struct sf_process_spec spec = {
+        .argv         = argv,
+        .dir          = dir,
+        .capture_err  = true,
+        .capture_max  = PLOT_STDERR_MAX,
+        .timeout_s    = ctx && ctx->timeout_s > 0 ? ctx->timeout_s : PLOT_DEFAULT_TIMEOUT_S,
+        .missing_hint = "install gnuplot, Debian's gnuplot-nox",
+    };
+    struct sf_process_result res;
+    enum sf_status           st = sf_process_run(&spec, &res, err);
+    if (st != SF_OK) return st;
+    *status      = res.wait_status;
+    *stderr_text = res.err.data ? sf_buf_take(&res.err) : sf_strdup("");
+    sf_process_result_free(&res);
     if (*stderr_text == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory reading gnuplot's messages");
     return SF_OK;
 }
@@ -333,57 +245,16 @@ enum sf_status plot_script_run(const struct plot_context *ctx, const char *dir, 
 
 // ---- listing scripts ----
 
-static int plot_cmp_names_impl(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+void plot_names_free(char **names) {
+    sf_names_free(names);
 }
 
-void plot_names_free(char **names) {
-    for (size_t i = 0; names && names[i]; i++)
-        free(names[i]);
-    free(names);
+/* Keeps the stems of figure scripts (a plain name before ".gp"). */
+static bool plot_is_script_impl(const char *dir, const char *stem, void *ctx) {
+    (void)dir, (void)ctx;
+    return plot_is_stem(stem);
 }
 
 enum sf_status plot_dir_scripts(const char *dir, char ***names, size_t *n, struct sf_error *err) {
-    *names = NULL;
-    *n     = 0;
-    DIR *d = opendir(dir);
-    if (d == NULL) SF_FAIL(err, SF_EIO, "%s: %s", dir, strerror(errno));
-    size_t cap = 8, count = 0;
-    char **v = calloc(cap + 1, sizeof *v);
-    if (v == NULL) {
-        closedir(d);
-        SF_FAIL(err, SF_ENOMEM, "out of memory listing %s", dir);
-    }
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len <= 3 || strcmp(e->d_name + len - 3, ".gp") != 0) continue;
-        char *stem = sf_strdup(e->d_name);
-        if (stem == NULL) goto oom;
-        stem[len - 3] = '\0';
-        if (!plot_is_stem(stem)) {
-            free(stem);
-            continue;
-        }
-        if (count == cap) {
-            char **nv = realloc(v, (2 * cap + 1) * sizeof *nv);
-            if (nv == NULL) {
-                free(stem);
-                goto oom;
-            }
-            v = nv;
-            cap *= 2;
-        }
-        v[count++] = stem;
-        v[count]   = NULL;
-    }
-    closedir(d);
-    qsort(v, count, sizeof *v, plot_cmp_names_impl);
-    *names = v;
-    *n     = count;
-    return SF_OK;
-oom:
-    closedir(d);
-    plot_names_free(v);
-    SF_FAIL(err, SF_ENOMEM, "out of memory listing %s", dir);
+    return sf_dir_list(dir, ".gp", plot_is_script_impl, NULL, names, n, err);
 }

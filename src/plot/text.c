@@ -1,9 +1,11 @@
 /*
- * text.c — the text that goes into figure scripts: gnuplot string quoting, enhanced-text
- * escaping of user names, numbers for labels (10^{k} exponents), numbers for tables, and the
+ * text.c — the text that goes into figure scripts: file stems, gnuplot string quoting,
+ * enhanced-text escaping of user names, numbers for labels (10^{k} exponents), numbers for
+ * tables, and the
  * tick marks of an axis (powers of ten on log axes, round values when a log axis spans less
  * than a decade, where gnuplot's own log ticks would leave the axis unlabelled).
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,13 @@
 #define PLOT_TICS_MAX 8
 /* The widest stretch without a tick that a narrow log axis may keep, as a share of its length. */
 #define PLOT_TICS_GAP 0.45
+
+bool plot_is_stem(const char *s) {
+    if (s == NULL || s[0] == '\0' || s[0] == '.' || s[0] == '-') return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') return false;
+    return true;
+}
 
 void plot_gp_quote(struct sf_buf *b, const char *s) {
     sf_buf_puts(b, "\"");

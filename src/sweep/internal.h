@@ -6,6 +6,8 @@
 #ifndef SF_SWEEP_INTERNAL_H
 #define SF_SWEEP_INTERNAL_H
 
+#include <time.h>
+
 #include "sweep.h"
 
 /* A fit with the defaults of its law (columns, no exclusions). */
@@ -139,5 +141,134 @@ struct sweep_slurm_case {
 };
 enum sweep_slurm_verdict sweep_slurm_judge(const struct sweep_slurm_case *c);
 const char              *sweep_slurm_verdict_name(enum sweep_slurm_verdict v);
+
+// ---- the Slurm executor's state and steps (slurm*.c) ----
+//   slurm.c          the entry points: sweep_run_slurm, sweep_slurm_script
+//   slurm_records.c  Slurm's commands, OUT/slurm's record and diary, a run's status as seen here
+//   slurm_submit.c   submitting job arrays
+//   slurm_track.c    polling, attaching, judging the tasks that end
+//   slurm_cancel.c   stopping on request
+//   slurm_text.c     the pure pieces above (parsing, batch script, verdicts)
+
+/* One submission (a job array) as recorded in OUT/slurm/jobs and submit-N.tasks, and what the
+ * last poll saw of it. */
+struct sweep_slurm_sub {
+    int64_t number;
+    char    job[32];  /* the array job id; "" while unknown */
+    bool    resubmit; /* made automatically (counts toward max_resubmits) */
+    int64_t throttle;
+    size_t  n_tasks;
+    char (*run_ids)[48]; /* task → run */
+    int64_t *steps;      /* the run's step when submitted */
+    char     when[32];
+    /* What the last poll saw. */
+    struct sweep_slurm_task *tasks;
+    size_t                   n_seen;
+    bool                     polled, active, gone;
+};
+
+/* Where a run stands for this command. */
+enum sweep_slurm_phase {
+    SWEEP_SLURM_PHASE_TODO,   /* to be submitted */
+    SWEEP_SLURM_PHASE_ACTIVE, /* its task is queued or running */
+    SWEEP_SLURM_PHASE_HELD,   /* a trainer seen from here holds it (not ours): wait */
+    SWEEP_SLURM_PHASE_END,    /* finished for this command (done, failed, ...) */
+};
+
+/* What the executor knows of one run. */
+struct sweep_slurm_runinfo {
+    enum sweep_slurm_phase phase;
+    bool                   resubmit; /* TODO because its task stopped early */
+    long                   sub;      /* its latest submission (index into subs), -1: none */
+    size_t                 task;
+    int64_t                resubmits; /* automatic resubmissions since its last fresh one */
+    int64_t                restarts;  /* Slurm's requeues seen in its current task */
+    char                   pending_reason[160]; /* the unusual waiting reason last reported */
+    struct timespec status_mtime;    /* of its status file when its task was submitted or found */
+    struct sweep_loop_mark mark;     /* summary.yaml's timing then */
+    bool                   finished; /* done or diverged (for the display) */
+    bool                   before;   /* already finished when the command started */
+};
+
+/* The executor's state: the sweep, its runs, OUT/slurm's lock and record, each run's standing. */
+struct sweep_slurm_exec {
+    const struct sweep_spec         *spec;
+    const struct sweep_run          *runs;
+    size_t                           n;
+    const struct sweep_exec_options *opt;
+    struct sweep_exec_result        *res;
+    char                            *out;  /* absolute */
+    char                            *sdir; /* OUT/slurm */
+    int                              lock_fd;
+    struct sweep_slurm_sub          *subs;
+    size_t                           n_subs;
+    struct sweep_slurm_runinfo      *ri;
+    bool                             stopping;
+    double                           last_unreachable;
+};
+
+/* Runs one of Slurm's commands (argv[0] looked up on PATH) through the common runner: stdin
+ * from /dev/null, in a process group of its own (a Ctrl-C on the terminal must not kill an sbatch
+ * half-way), at most two minutes. Its stdout and stderr are appended to `out` and `errb`;
+ * *exit_status is its exit status, 128+N when killed by signal N. SF_EIO when it could not be
+ * run or took longer than the limit. */
+enum sf_status sweep_slurm_command(char *const argv[], struct sf_buf *out, struct sf_buf *errb,
+                                   int *exit_status, struct sf_error *err);
+/* The first line of a command's stderr, for messages (a fresh string; NULL on ENOMEM). */
+char *sweep_slurm_first_line(const struct sf_buf *b);
+/* The current time as 2025-01-31T12:00:00Z. */
+void sweep_slurm_utc(char *buf, size_t n);
+/* The run's progress for the "did it advance" test: the larger of summary.yaml's step (the
+ * checkpointed step when the trainer stopped on a signal, its start step otherwise) and the last
+ * metrics row. */
+int64_t sweep_slurm_step(const char *run_dir);
+/* Frees a submission's arrays and zeroes it. */
+void sweep_slurm_sub_free(struct sweep_slurm_sub *s);
+/* Reads OUT/slurm/jobs and each submission's map into *subs (fresh array). A missing file is
+ * no submission at all. */
+enum sf_status sweep_slurm_records_read(const char *sdir, struct sweep_slurm_sub **subs, size_t *n,
+                                        struct sf_error *err);
+/* Writes OUT/slurm/jobs (atomically) from the submissions. */
+enum sf_status sweep_slurm_records_write(const char *sdir, const struct sweep_slurm_sub *subs,
+                                         size_t n, struct sf_error *err);
+/* Appends one line to OUT/slurm/events.log (best effort: it is a diary, not a state). */
+void sweep_slurm_event(struct sweep_slurm_exec *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Writes a run's status line (the trainer could not). */
+void sweep_slurm_status_write(struct sweep_slurm_exec *x, size_t i, const char *state,
+                              const char *reason);
+/* The status file's modification time (zero when it cannot be read). */
+struct timespec sweep_slurm_status_mtime(const struct sweep_slurm_exec *x, size_t i);
+/* Run i's summary.yaml timing marks (what its trainer has spent inside its loop so far). */
+struct sweep_loop_mark sweep_slurm_mark(const struct sweep_slurm_exec *x, size_t i);
+/* What the last poll saw of task `task` of submission s; NULL when unknown. */
+const struct sweep_slurm_task *sweep_slurm_task_find(const struct sweep_slurm_sub *s, size_t task);
+/* Asks Slurm about submission s. A job id Slurm does not know (purged after MinJobAge, or from
+ * another cluster) or one that runs another script makes the submission `gone`; an unreachable
+ * controller leaves what the last poll saw. */
+void sweep_slurm_poll(struct sweep_slurm_exec *x, struct sweep_slurm_sub *s);
+/* Finds the array job of a submission whose id was never recorded (the command was killed
+ * between sbatch and writing the id down): the queue's job of this sweep's name whose command
+ * is the submission's script. */
+void sweep_slurm_recover(struct sweep_slurm_exec *x, struct sweep_slurm_sub *s);
+/* Points each run at its latest submission and counts its automatic resubmissions since its
+ * last fresh one. */
+void sweep_slurm_assign(struct sweep_slurm_exec *x);
+/* True when a run's current task belongs to submission k (index into x->subs). */
+bool sweep_slurm_sub_in_use(const struct sweep_slurm_exec *x, size_t k);
+/* Appends the array job ids in use ("J1, J2") to `ids`; returns how many. */
+size_t sweep_slurm_jobs_in_use(const struct sweep_slurm_exec *x, struct sf_buf *ids);
+/* Submits the runs waiting for it (fresh or resubmitted) under OUT/slurm/lock, after reading
+ * the record again: another `scalefit run` on this sweep may have submitted them meanwhile. */
+enum sf_status sweep_slurm_submit_due(struct sweep_slurm_exec *x, struct sf_error *err);
+/* Polls the active submissions and judges every run whose task has ended since. */
+void sweep_slurm_refresh(struct sweep_slurm_exec *x);
+/* True when a poll now would find out sooner than the next scheduled one: an array was submitted
+ * since the last poll, or a run's trainer has written a final status (done, diverged, failed,
+ * interrupted) since its task was submitted or attached to, so that task is ending. */
+bool sweep_slurm_ending(const struct sweep_slurm_exec *x);
+/* Stops on a request: cancels the arrays (when asked to) and waits for their tasks to end, or
+ * leaves them running. Returns SF_EINTERRUPTED with the message to show. */
+enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err);
 
 #endif /* SF_SWEEP_INTERNAL_H */

@@ -14,101 +14,21 @@
 
 // ---- value helpers (each reports its own problem at the node) ----
 
-/* The parsing context: the document, the file and the diagnostics. */
-struct sweep_ctx {
-    const char      *path;
-    yaml_document_t *doc;
-    struct sf_diags *diags;
-};
+/* Problems go to the reader's list at the node's place (the readers of src/common word them). */
+#define SWEEP_ERR(c, node, ...) sf_yaml_error((c), (node), __VA_ARGS__)
 
-static void sweep_where_impl(const struct sweep_ctx *c, const yaml_node_t *node, char *buf,
+static void sweep_where_impl(const struct sf_yaml_reader *c, const yaml_node_t *node, char *buf,
                              size_t n) {
     sf_yaml_where(buf, n, c->path, node);
 }
 
-#define SWEEP_ERR(c, node, ...)                                                                    \
-    do {                                                                                           \
-        char w_[1200];                                                                             \
-        sweep_where_impl((c), (node), w_, sizeof w_);                                              \
-        sf_diag_add((c)->diags, true, w_, __VA_ARGS__);                                            \
-    } while (0)
-
-static const char *sweep_kind_impl(const yaml_node_t *n) {
-    switch (n->type) {
-    case YAML_MAPPING_NODE: return "a mapping";
-    case YAML_SEQUENCE_NODE: return "a list";
-    default: return "a scalar";
-    }
-}
-
-static bool sweep_get_double_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
-                                  double lo, double hi, bool lo_open, double *out) {
-    const char *s = sf_yaml_scalar(v);
-    double      d;
-    if (s == NULL || !sf_parse_double(s, &d) || !isfinite(d)) {
-        SWEEP_ERR(c, v, "'%s' must be a number, not %s", name, s ? s : sweep_kind_impl(v));
-        return false;
-    }
-    if ((lo_open ? !(d > lo) : !(d >= lo)) || d > hi) {
-        if (isinf(hi))
-            SWEEP_ERR(c, v, "'%s' must be %s %g, not %s", name, lo_open ? ">" : ">=", lo, s);
-        else
-            SWEEP_ERR(c, v, "'%s' must be between %g and %g, not %s", name, lo, hi, s);
-        return false;
-    }
-    *out = d;
-    return true;
-}
-
-static bool sweep_get_int_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
-                               int64_t lo, int64_t hi, int64_t *out) {
-    const char *s = sf_yaml_scalar(v);
-    int64_t     i;
-    if (s == NULL || !sf_parse_int64(s, &i)) {
-        SWEEP_ERR(c, v, "'%s' must be an integer, not %s", name, s ? s : sweep_kind_impl(v));
-        return false;
-    }
-    if (i < lo || i > hi) {
-        SWEEP_ERR(c, v, "'%s' must be between %lld and %lld, not %s", name, (long long)lo,
-                  (long long)hi, s);
-        return false;
-    }
-    *out = i;
-    return true;
-}
-
-static bool sweep_get_bool_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
-                                bool *out) {
-    const char *s = sf_yaml_scalar(v);
-    if (s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
-        *out = s[0] == 't';
-        return true;
-    }
-    SWEEP_ERR(c, v, "'%s' must be true or false, not %s", name, s ? s : sweep_kind_impl(v));
-    return false;
-}
-
-static bool sweep_get_string_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
-                                  char *out, size_t n) {
-    const char *s = sf_yaml_scalar(v);
-    if (s == NULL || sf_yaml_is_null(v)) {
-        SWEEP_ERR(c, v, "'%s' must be a string, not %s", name, s ? "null" : sweep_kind_impl(v));
-        return false;
-    }
-    if (strlen(s) >= n) {
-        SWEEP_ERR(c, v, "'%s' is longer than %zu characters", name, n - 1);
-        return false;
-    }
-    snprintf(out, n, "%s", s);
-    return true;
-}
-
 /* Checks the keys of a mapping against a list; reports unknown ones with a hint, and misplaced
  * ones (listed in `elsewhere` as "key", "where it belongs" pairs) with their home. */
-static bool sweep_check_keys_impl(struct sweep_ctx *c, const char *section, const yaml_node_t *map,
-                                  const char *const *known, const char *const *elsewhere) {
+static bool sweep_check_keys_impl(struct sf_yaml_reader *c, const char *section,
+                                  const yaml_node_t *map, const char *const *known,
+                                  const char *const *elsewhere) {
     if (map->type != YAML_MAPPING_NODE) {
-        SWEEP_ERR(c, map, "'%s' must be a mapping, not %s", section, sweep_kind_impl(map));
+        SWEEP_ERR(c, map, "'%s' must be a mapping, not %s", section, sf_yaml_kind(map));
         return false;
     }
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -144,13 +64,14 @@ static bool sweep_check_keys_impl(struct sweep_ctx *c, const char *section, cons
 }
 
 /* A number or a list of numbers (each > lo_open bound). */
-static bool sweep_get_numbers_impl(struct sweep_ctx *c, const char *name, const yaml_node_t *v,
+static bool sweep_get_numbers_impl(struct sf_yaml_reader *c, const char *name, const yaml_node_t *v,
                                    double lo, double **out, size_t *n) {
     *out = NULL;
     *n   = 0;
     if (v->type == YAML_SCALAR_NODE) {
         double d;
-        if (!sweep_get_double_impl(c, name, v, lo, INFINITY, true, &d)) return false;
+        if (!sf_yaml_read_double(c, name, v, sf_range_of(lo, true, INFINITY, false), &d))
+            return false;
         *out = malloc(sizeof **out);
         if (*out == NULL) return false;
         (*out)[0] = d;
@@ -159,7 +80,7 @@ static bool sweep_get_numbers_impl(struct sweep_ctx *c, const char *name, const 
     }
     if (v->type != YAML_SEQUENCE_NODE) {
         SWEEP_ERR(c, v, "'%s' must be a number or a list of numbers, not %s", name,
-                  sweep_kind_impl(v));
+                  sf_yaml_kind(v));
         return false;
     }
     size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
@@ -173,7 +94,7 @@ static bool sweep_get_numbers_impl(struct sweep_ctx *c, const char *name, const 
     for (size_t i = 0; i < cnt; i++) {
         yaml_node_t *it = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
         double       d;
-        if (!sweep_get_double_impl(c, name, it, lo, INFINITY, true, &d)) {
+        if (!sf_yaml_read_double(c, name, it, sf_range_of(lo, true, INFINITY, false), &d)) {
             ok = false;
             continue;
         }
@@ -239,33 +160,33 @@ static const char *const sweep_law_keys[] = {
     "min_params",   "max_params", "min_tokens", "min_flops", "holdout_min_params",
     "frontier_fit", NULL};
 
-static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m,
+static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *m,
                                    struct sweep_spec *s) {
     if (!sweep_check_keys_impl(c, "model", m, sweep_model_keys, NULL)) return;
     const yaml_node_t *v;
     int64_t            iv;
     double             dv;
     if ((v = sf_yaml_map_get(c->doc, m, "aspect")) &&
-        sweep_get_double_impl(c, "aspect", v, 0, 1e6, true, &dv))
+        sf_yaml_read_double(c, "aspect", v, sf_range_of(0, true, 1e6, false), &dv))
         s->aspect = dv;
     if ((v = sf_yaml_map_get(c->doc, m, "head_dim")) &&
-        sweep_get_int_impl(c, "head_dim", v, 1, 1 << 20, &iv))
+        sf_yaml_read_int(c, "head_dim", v, 1, 1 << 20, &iv))
         s->head_dim = iv;
     if ((v = sf_yaml_map_get(c->doc, m, "min_heads")) &&
-        sweep_get_int_impl(c, "min_heads", v, 1, 1 << 20, &iv))
+        sf_yaml_read_int(c, "min_heads", v, 1, 1 << 20, &iv))
         s->min_heads = iv;
     if ((v = sf_yaml_map_get(c->doc, m, "d_ff")) &&
-        sweep_get_double_impl(c, "d_ff", v, 0, 1e3, true, &dv))
+        sf_yaml_read_double(c, "d_ff", v, sf_range_of(0, true, 1e3, false), &dv))
         s->d_ff_mult = dv;
     if ((v = sf_yaml_map_get(c->doc, m, "d_attn")) &&
-        sweep_get_double_impl(c, "d_attn", v, 0, 1e3, true, &dv))
+        sf_yaml_read_double(c, "d_attn", v, sf_range_of(0, true, 1e3, false), &dv))
         s->d_attn_mult = dv;
     if ((v = sf_yaml_map_get(c->doc, m, "n_ctx")) &&
-        sweep_get_int_impl(c, "n_ctx", v, 1, 1 << 20, &iv))
+        sf_yaml_read_int(c, "n_ctx", v, 1, 1 << 20, &iv))
         s->base.n_ctx = iv;
     bool bv;
     if ((v = sf_yaml_map_get(c->doc, m, "tie_embeddings")) &&
-        sweep_get_bool_impl(c, "tie_embeddings", v, &bv))
+        sf_yaml_read_bool(c, "tie_embeddings", v, &bv))
         s->base.tie_embeddings = bv;
     const yaml_node_t *sizes  = sf_yaml_map_get(c->doc, m, "sizes");
     const yaml_node_t *shapes = sf_yaml_map_get(c->doc, m, "shapes");
@@ -323,21 +244,22 @@ static void sweep_parse_model_impl(struct sweep_ctx *c, const yaml_node_t *m,
             if (x == NULL)
                 SWEEP_ERR(c, sh, "a shape needs '%s'", need[k]);
             else
-                sweep_get_int_impl(c, need[k], x, 1, 1 << 20, dst[k]);
+                sf_yaml_read_int(c, need[k], x, 1, 1 << 20, dst[k]);
         }
         const char *opt[]  = {"n_head", "d_ff", "d_attn"};
         int64_t    *odst[] = {&o->n_head, &o->d_ff, &o->d_attn};
         for (size_t k = 0; k < 3; k++) {
             const yaml_node_t *x = sf_yaml_map_get(c->doc, sh, opt[k]);
-            if (x) sweep_get_int_impl(c, opt[k], x, 1, 1 << 20, odst[k]);
+            if (x) sf_yaml_read_int(c, opt[k], x, 1, 1 << 20, odst[k]);
         }
     }
 }
 
-static void sweep_parse_lr_impl(struct sweep_ctx *c, const yaml_node_t *v, struct sweep_spec *s) {
+static void sweep_parse_lr_impl(struct sf_yaml_reader *c, const yaml_node_t *v,
+                                struct sweep_spec *s) {
     double d;
     if (v->type == YAML_SCALAR_NODE) {
-        if (sweep_get_double_impl(c, "lr", v, 0, 10, true, &d)) {
+        if (sf_yaml_read_double(c, "lr", v, sf_range_of(0, true, 10, false), &d)) {
             s->lr_rule = SWEEP_LR_RULE_CONSTANT;
             s->lr_base = d;
         }
@@ -351,7 +273,7 @@ static void sweep_parse_lr_impl(struct sweep_ctx *c, const yaml_node_t *v, struc
     const yaml_node_t *pw   = sf_yaml_map_get(c->doc, v, "power");
     if (base == NULL)
         SWEEP_ERR(c, v, "the lr rule needs 'base' (the lr at the reference size)");
-    else if (sweep_get_double_impl(c, "lr.base", base, 0, 10, true, &d))
+    else if (sf_yaml_read_double(c, "lr.base", base, sf_range_of(0, true, 10, false), &d))
         s->lr_base = d;
     if ((dref == NULL) == (nref == NULL)) {
         SWEEP_ERR(c, v,
@@ -360,17 +282,18 @@ static void sweep_parse_lr_impl(struct sweep_ctx *c, const yaml_node_t *v, struc
         return;
     }
     s->lr_rule = dref ? SWEEP_LR_RULE_D_MODEL : SWEEP_LR_RULE_PARAMS;
-    if (sweep_get_double_impl(c, dref ? "lr.d_ref" : "lr.n_ref", dref ? dref : nref, 0, INFINITY,
-                              true, &d))
+    if (sf_yaml_read_double(c, dref ? "lr.d_ref" : "lr.n_ref", dref ? dref : nref,
+                            sf_range_of(0, true, INFINITY, false), &d))
         s->lr_ref = d;
     s->lr_power = 0.5;
-    if (pw && sweep_get_double_impl(c, "lr.power", pw, -10, 10, false, &d)) s->lr_power = d;
+    if (pw && sf_yaml_read_double(c, "lr.power", pw, sf_range_of(-10, false, 10, false), &d))
+        s->lr_power = d;
 }
 
-static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t,
+static void sweep_parse_train_impl(struct sf_yaml_reader *c, const yaml_node_t *t,
                                    struct sweep_spec *s) {
     if (t->type != YAML_MAPPING_NODE) {
-        SWEEP_ERR(c, t, "'train' must be a mapping, not %s", sweep_kind_impl(t));
+        SWEEP_ERR(c, t, "'train' must be a mapping, not %s", sf_yaml_kind(t));
         return;
     }
     /* Keys that belong elsewhere are reported here and kept from the engine's parser. */
@@ -418,7 +341,7 @@ static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t,
     const yaml_node_t *seeds = sf_yaml_map_get(c->doc, t, "seeds");
     if (seeds && seeds->type == YAML_SCALAR_NODE) {
         int64_t k;
-        if (sweep_get_int_impl(c, "seeds", seeds, 1, 1000, &k)) {
+        if (sf_yaml_read_int(c, "seeds", seeds, 1, 1000, &k)) {
             free(s->seeds);
             s->seeds   = calloc((size_t)k, sizeof *s->seeds);
             s->n_seeds = s->seeds ? (size_t)k : 0;
@@ -441,25 +364,20 @@ static void sweep_parse_train_impl(struct sweep_ctx *c, const yaml_node_t *t,
     }
 }
 
-static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r,
+static void sweep_parse_runner_impl(struct sf_yaml_reader *c, const yaml_node_t *r,
                                     struct sweep_spec *s) {
     if (!sweep_check_keys_impl(c, "runner", r, sweep_runner_keys, NULL)) return;
-    const yaml_node_t *v;
-    int64_t            iv;
-    char               buf[32];
+    const yaml_node_t       *v;
+    int64_t                  iv;
+    static const char *const executors[] = {"local", "slurm", NULL}; /* enum sweep_executor */
+    int                      ex;
     if ((v = sf_yaml_map_get(c->doc, r, "executor")) &&
-        sweep_get_string_impl(c, "executor", v, buf, sizeof buf)) {
-        if (strcmp(buf, "local") == 0)
-            s->executor = SWEEP_EXECUTOR_LOCAL;
-        else if (strcmp(buf, "slurm") == 0)
-            s->executor = SWEEP_EXECUTOR_SLURM;
-        else
-            SWEEP_ERR(c, v, "'executor' must be local or slurm, not %s", buf);
-    }
-    if ((v = sf_yaml_map_get(c->doc, r, "jobs")) && sweep_get_int_impl(c, "jobs", v, 1, 4096, &iv))
+        sf_yaml_read_enum(c, "executor", v, executors, &ex))
+        s->executor = (enum sweep_executor)ex;
+    if ((v = sf_yaml_map_get(c->doc, r, "jobs")) && sf_yaml_read_int(c, "jobs", v, 1, 4096, &iv))
         s->jobs = iv;
     if ((v = sf_yaml_map_get(c->doc, r, "threads")) &&
-        sweep_get_int_impl(c, "threads", v, 1, 1024, &iv))
+        sf_yaml_read_int(c, "threads", v, 1, 1024, &iv))
         s->base.threads = iv;
     const yaml_node_t *sl = sf_yaml_map_get(c->doc, r, "slurm");
     if (sl == NULL || !sweep_check_keys_impl(c, "slurm", sl, sweep_slurm_keys, NULL)) return;
@@ -475,18 +393,18 @@ static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r,
                 {"mem", o->mem, sizeof o->mem}};
     for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
         if ((v = sf_yaml_map_get(c->doc, sl, strs[k].key)))
-            sweep_get_string_impl(c, strs[k].key, v, strs[k].dst, strs[k].n);
+            sf_yaml_read_string(c, strs[k].key, v, strs[k].dst, strs[k].n);
     if ((v = sf_yaml_map_get(c->doc, sl, "cpus_per_task")) &&
-        sweep_get_int_impl(c, "cpus_per_task", v, 1, 4096, &iv))
+        sf_yaml_read_int(c, "cpus_per_task", v, 1, 4096, &iv))
         o->cpus_per_task = iv;
     if ((v = sf_yaml_map_get(c->doc, sl, "signal_seconds")) &&
-        sweep_get_int_impl(c, "signal_seconds", v, 1, 86400, &iv))
+        sf_yaml_read_int(c, "signal_seconds", v, 1, 86400, &iv))
         o->signal_seconds = iv;
     if ((v = sf_yaml_map_get(c->doc, sl, "max_resubmits")) &&
-        sweep_get_int_impl(c, "max_resubmits", v, 0, 100, &iv))
+        sf_yaml_read_int(c, "max_resubmits", v, 0, 100, &iv))
         o->max_resubmits = iv;
     if ((v = sf_yaml_map_get(c->doc, sl, "poll_seconds")) &&
-        sweep_get_int_impl(c, "poll_seconds", v, 1, 3600, &iv))
+        sf_yaml_read_int(c, "poll_seconds", v, 1, 3600, &iv))
         o->poll_seconds = iv;
     if ((v = sf_yaml_map_get(c->doc, sl, "extra"))) {
         if (v->type != YAML_SEQUENCE_NODE) {
@@ -499,7 +417,7 @@ static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r,
                     SWEEP_ERR(c, x, "at most 16 extra sbatch options");
                     break;
                 }
-                if (sweep_get_string_impl(c, "extra", x, o->extra[o->n_extra], sizeof o->extra[0]))
+                if (sf_yaml_read_string(c, "extra", x, o->extra[o->n_extra], sizeof o->extra[0]))
                     o->n_extra++;
             }
         }
@@ -507,24 +425,21 @@ static void sweep_parse_runner_impl(struct sweep_ctx *c, const yaml_node_t *r,
     sweep_slurm_validate(s, c->path, c->doc, sl, c->diags);
 }
 
-static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, struct sweep_spec *s) {
+static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
+                                 struct sweep_spec *s) {
     if (!sweep_check_keys_impl(c, "fit", f, sweep_fit_keys, NULL)) return;
     const yaml_node_t *v;
     int64_t            iv;
     double             dv;
     if ((v = sf_yaml_map_get(c->doc, f, "bootstrap")) &&
-        sweep_get_int_impl(c, "bootstrap", v, 0, 1000000, &iv))
+        sf_yaml_read_int(c, "bootstrap", v, 0, 1000000, &iv))
         s->bootstrap = (size_t)iv;
     if ((v = sf_yaml_map_get(c->doc, f, "seed")) &&
-        sweep_get_int_impl(c, "seed", v, 0, INT64_MAX, &iv))
+        sf_yaml_read_int(c, "seed", v, 0, INT64_MAX, &iv))
         s->fit_seed = (uint64_t)iv;
     if ((v = sf_yaml_map_get(c->doc, f, "level")) &&
-        sweep_get_double_impl(c, "level", v, 0, 1, true, &dv)) {
-        if (dv >= 1)
-            SWEEP_ERR(c, v, "'level' must lie strictly between 0 and 1");
-        else
-            s->level = dv;
-    }
+        sf_yaml_read_double(c, "level", v, sf_range_of(0, true, 1, true), &dv))
+        s->level = dv;
     const yaml_node_t *laws = sf_yaml_map_get(c->doc, f, "laws");
     if (laws == NULL) return;
     if (laws->type != YAML_SEQUENCE_NODE) {
@@ -546,7 +461,7 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         if ((v = sf_yaml_map_get(c->doc, ln, "law")) == NULL) {
             SWEEP_ERR(c, ln,
                       "a fit needs 'law' (power, power+const, chinchilla, kaplan-nd, frontier)");
-        } else if (sweep_get_string_impl(c, "law", v, buf, sizeof buf)) {
+        } else if (sf_yaml_read_string(c, "law", v, buf, sizeof buf)) {
             enum fit_law_kind k;
             if (!fit_law_from_name(buf, &k)) {
                 const char *hint = sf_did_you_mean(buf, fit_law_names());
@@ -558,7 +473,7 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         }
         if ((v = sf_yaml_map_get(c->doc, ln, "name")) == NULL)
             SWEEP_ERR(c, ln, "a fit needs 'name' (its folder under fits/)");
-        else if (sweep_get_string_impl(c, "name", v, o->name, sizeof o->name)) {
+        else if (sf_yaml_read_string(c, "name", v, o->name, sizeof o->name)) {
             if (!sweep_plain_name_impl(o->name))
                 SWEEP_ERR(c, v, "fit name '%s' must be a plain folder name", o->name);
             for (size_t j = 0; j + 1 < s->n_fits; j++)
@@ -571,7 +486,7 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
         } cols[] = {{"x", o->x}, {"d", o->d}, {"y", o->y}};
         for (size_t k = 0; k < 3; k++)
             if ((v = sf_yaml_map_get(c->doc, ln, cols[k].key)))
-                sweep_get_string_impl(c, cols[k].key, v, cols[k].dst, 32);
+                sf_yaml_read_string(c, cols[k].key, v, cols[k].dst, 32);
         struct {
             const char *key;
             double     *dst;
@@ -582,13 +497,13 @@ static void sweep_parse_fit_impl(struct sweep_ctx *c, const yaml_node_t *f, stru
                     {"holdout_min_params", &o->holdout_min_params}};
         for (size_t k = 0; k < 5; k++)
             if ((v = sf_yaml_map_get(c->doc, ln, nums[k].key)))
-                sweep_get_double_impl(c, nums[k].key, v, 0, INFINITY, true, nums[k].dst);
+                sf_yaml_read_double(c, nums[k].key, v, sf_range_of(0, true, INFINITY, false),
+                                    nums[k].dst);
+        static const char *const frontier_fits[] = {"hull", "envelope", NULL};
+        int                      ff;
         if ((v = sf_yaml_map_get(c->doc, ln, "frontier_fit")) &&
-            sweep_get_string_impl(c, "frontier_fit", v, buf, sizeof buf)) {
-            if (strcmp(buf, "hull") != 0 && strcmp(buf, "envelope") != 0)
-                SWEEP_ERR(c, v, "'frontier_fit' must be hull or envelope, not %s", buf);
-            o->frontier_hull = strcmp(buf, "envelope") != 0;
-        }
+            sf_yaml_read_enum(c, "frontier_fit", v, frontier_fits, &ff))
+            o->frontier_hull = ff == 0;
         sweep_fit_check(o, c->path, ln, c->diags);
     }
 }
@@ -645,14 +560,14 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         free(s->base_dir);
         s->base_dir = sf_strdup("/");
     }
-    struct sweep_ctx c    = {path, &doc, diags};
-    yaml_node_t     *root = yaml_document_get_root_node(&doc);
+    struct sf_yaml_reader c    = {path, &doc, diags};
+    yaml_node_t          *root = yaml_document_get_root_node(&doc);
     if (sweep_check_keys_impl(&c, "the sweep", root, sweep_root_keys, NULL)) {
         const yaml_node_t *v;
         if ((v = sf_yaml_map_get(&doc, root, "name")) == NULL)
             SWEEP_ERR(&c, root,
                       "the sweep needs a 'name' (the default output folder is runs/NAME)");
-        else if (sweep_get_string_impl(&c, "name", v, s->name, sizeof s->name) &&
+        else if (sf_yaml_read_string(&c, "name", v, s->name, sizeof s->name) &&
                  !sweep_plain_name_impl(s->name))
             SWEEP_ERR(&c, v, "'name' must be a plain folder name, not '%s'", s->name);
         const yaml_node_t *data = sf_yaml_map_get(&doc, root, "data");
@@ -684,7 +599,7 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         if ((v = sf_yaml_map_get(&doc, root, "runner"))) sweep_parse_runner_impl(&c, v, s);
         if ((v = sf_yaml_map_get(&doc, root, "fit"))) sweep_parse_fit_impl(&c, v, s);
         if ((v = sf_yaml_map_get(&doc, root, "plots")))
-            sweep_get_bool_impl(&c, "plots", v, &s->plots);
+            sf_yaml_read_bool(&c, "plots", v, &s->plots);
         if (s->n_seeds == 0) {
             s->seeds   = calloc(1, sizeof *s->seeds);
             s->n_seeds = s->seeds ? 1 : 0;

@@ -1,11 +1,14 @@
 /*
  * test_common.c — checks of src/common: CSV parsing (quoting, comments, line numbers, every
  * error with its place), shortest double formatting, strict number parsing, "did you mean",
- * atomic writes, YAML round trips and seed derivation.
+ * atomic writes, YAML round trips, the typed YAML readers' wordings, sorted folder listings, the
+ * child-process runner and seed derivation.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -117,6 +120,142 @@ static void test_files_and_yaml(void) {
     check(chdir("/") == 0 && rmdir(dir) == 0, "temporary folder removed");
 }
 
+/* Reads key `key` of the test document with `read`, expecting `want` (NULL: accepted) as the
+ * message of the one diagnostic. */
+static void check_reader(struct sf_yaml_reader *r, bool ok, const char *key, const char *want) {
+    const struct sf_diag_item *last = r->diags->n > 0 ? &r->diags->items[r->diags->n - 1] : NULL;
+    if (want == NULL) {
+        check(ok, "'%s' is accepted (%s)", key, last ? last->message : "");
+        return;
+    }
+    check(!ok && last != NULL && strcmp(last->message, want) == 0, "'%s': %s (got %s)", key, want,
+          last ? last->message : "nothing");
+}
+
+static void test_yaml_readers(void) {
+    const char     *text = "i: 7\nbig: 5000\nword: four\nlist: [1]\nx: 0.5\nneg: -1\ninf: inf\n"
+                           "b: True\nmaybe: maybe\ne: cosin\ns: ~\nlong: abcdefgh\n";
+    struct sf_error err;
+    check(sf_write_atomic("/tmp/sf_common_readers.yaml", text, strlen(text), &err) == SF_OK,
+          "reader test file");
+    yaml_document_t doc;
+    check(sf_yaml_load("/tmp/sf_common_readers.yaml", &doc, &err) == SF_OK, "reader file loads");
+    unlink("/tmp/sf_common_readers.yaml");
+    struct sf_diags diags;
+    sf_diag_init(&diags);
+    struct sf_yaml_reader r    = {"t.yaml", &doc, &diags};
+    yaml_node_t          *root = yaml_document_get_root_node(&doc);
+#define NODE(k) sf_yaml_map_get(&doc, root, k)
+    int64_t i = 0;
+    double  d = 0;
+    bool    b = false;
+    int     e = -1;
+    char    str[4];
+    check_reader(&r, sf_yaml_read_int(&r, "i", NODE("i"), 1, 10, &i) && i == 7, "i", NULL);
+    check_reader(&r, sf_yaml_read_int(&r, "big", NODE("big"), 1, 4096, &i), "big",
+                 "'big' must be between 1 and 4096, not 5000");
+    check_reader(&r, sf_yaml_read_int(&r, "neg", NODE("neg"), 0, INT64_MAX, &i), "neg",
+                 "'neg' must be at least 0, not -1");
+    check_reader(&r, sf_yaml_read_int(&r, "word", NODE("word"), 0, 9, &i), "word",
+                 "'word' must be an integer, not 'four'");
+    check_reader(&r, sf_yaml_read_int(&r, "list", NODE("list"), 0, 9, &i), "list",
+                 "'list' must be an integer, not a list");
+    check_reader(&r, sf_yaml_read_double(&r, "x", NODE("x"), sf_range_of(0, true, 1, true), &d),
+                 "x", NULL);
+    check_reader(&r,
+                 sf_yaml_read_double(&r, "word", NODE("word"), sf_range_of(0, true, 1, true), &d),
+                 "word", "'word' must be a number, not 'four'");
+    check_reader(&r, sf_yaml_read_double(&r, "inf", NODE("inf"), sf_range_of(0, true, 1, true), &d),
+                 "inf", "'inf' must be a finite number, not 'inf'");
+    check_reader(
+        &r, sf_yaml_read_double(&r, "neg", NODE("neg"), sf_range_of(0, true, INFINITY, false), &d),
+        "neg", "'neg' must be greater than 0, not -1");
+    check_reader(&r,
+                 sf_yaml_read_double(&r, "big", NODE("big"), sf_range_of(0, false, 1, true), &d),
+                 "big", "'big' must be at least 0 and below 1, not 5000");
+    check_reader(&r,
+                 sf_yaml_read_double(&r, "big", NODE("big"), sf_range_of(0, true, 10, false), &d),
+                 "big", "'big' must be greater than 0 and at most 10, not 5000");
+    check_reader(&r, sf_yaml_read_bool(&r, "b", NODE("b"), &b) && b, "b", NULL);
+    check_reader(&r, sf_yaml_read_bool(&r, "maybe", NODE("maybe"), &b), "maybe",
+                 "'maybe' must be true or false, not 'maybe'");
+    static const char *const names[] = {"cosine", "linear", NULL};
+    check_reader(&r, sf_yaml_read_enum(&r, "e", NODE("e"), names, &e), "e",
+                 "'e' must be one of cosine, linear, not 'cosin' (did you mean 'cosine'?)");
+    check_reader(&r, sf_yaml_read_string(&r, "s", NODE("s"), str, sizeof str), "s",
+                 "'s' must be a string, not null");
+    check_reader(&r, sf_yaml_read_string(&r, "long", NODE("long"), str, sizeof str), "long",
+                 "'long' is longer than 3 characters");
+#undef NODE
+    check(diags.n > 0 && strcmp(diags.items[0].where, "t.yaml:2:6") == 0,
+          "a reader's problem has its place (%s)", diags.n > 0 ? diags.items[0].where : "");
+    sf_diag_free(&diags);
+    yaml_document_delete(&doc);
+}
+
+static void test_dir_list(void) {
+    char dir[] = "/tmp/sf_common_dir_XXXXXX";
+    check(mkdtemp(dir) != NULL, "temporary folder for a listing");
+    const char     *files[] = {"b.gp", "a-b.gp", "a.gp", "c.txt", ".gp"};
+    struct sf_error err;
+    for (size_t k = 0; k < 5; k++)
+        sf_write_atomic_at(dir, files[k], "x", 1, &err);
+    char **names = NULL;
+    size_t n     = 0;
+    check(sf_dir_list(dir, ".gp", NULL, NULL, &names, &n, &err) == SF_OK && n == 3 &&
+              strcmp(names[0], "a") == 0 && strcmp(names[1], "a-b") == 0 &&
+              strcmp(names[2], "b") == 0 && names[3] == NULL,
+          "stems listed in order, the bare suffix left out (%zu)", n);
+    sf_names_free(names);
+    check(sf_dir_list(dir, NULL, NULL, NULL, &names, &n, &err) == SF_OK && n == 5,
+          "every entry but . and .. (%zu)", n);
+    for (size_t k = 0; k < n; k++) {
+        char *p = sf_path_join(dir, names[k]);
+        unlink(p);
+        free(p);
+    }
+    sf_names_free(names);
+    rmdir(dir);
+    check(sf_dir_list(dir, NULL, NULL, NULL, &names, &n, &err) == SF_EIO && names == NULL,
+          "a missing folder is SF_EIO");
+}
+
+static void test_process(void) {
+    struct sf_error          err;
+    struct sf_process_result res;
+    char *const              talk[] = {"sh", "-c", "echo out; echo err >&2; exit 3", NULL};
+    struct sf_process_spec   spec   = {.argv = talk, .capture_out = true, .capture_err = true};
+    check(sf_process_run(&spec, &res, &err) == SF_OK && res.exit_code == 3 &&
+              strcmp(res.out.data, "out\n") == 0 && strcmp(res.err.data, "err\n") == 0,
+          "output captured, exit status kept");
+    sf_process_result_free(&res);
+    char *const slow[] = {"sleep", "5", NULL};
+    spec      = (struct sf_process_spec){.argv = slow, .capture_err = true, .timeout_s = 0.2};
+    double t0 = sf_now();
+    check(sf_process_run(&spec, &res, &err) == SF_EIO && strstr(err.message, "longer than") &&
+              sf_now() - t0 < 3,
+          "a time limit stops it (%s)", err.message);
+    char *const missing[] = {"/nonexistent/program", NULL};
+    spec                  = (struct sf_process_spec){.argv = missing, .missing_hint = "install it"};
+    check(sf_process_run(&spec, &res, &err) == SF_EIO &&
+              strstr(err.message, "cannot run /nonexistent/program") &&
+              strstr(err.message, "(install it)"),
+          "a missing program is named with the hint (%s)", err.message);
+    spec = (struct sf_process_spec){.argv = talk, .dir = "/nonexistent"};
+    check(sf_process_run(&spec, &res, &err) == SF_EIO && strstr(err.message, "/nonexistent"),
+          "a missing folder (%s)", err.message);
+    pid_t pid = -1;
+    int   ws  = 0;
+    spec      = (struct sf_process_spec){.argv = slow, .own_group = true};
+    check(sf_process_start(&spec, &pid, &err) == SF_OK && pid > 0, "started in the background");
+    check(sf_process_reap(pid, false, &ws) == SF_PROCESS_STATE_RUNNING, "still running");
+    sf_process_signal(pid, true, SIGTERM);
+    check(sf_process_reap(pid, true, &ws) == SF_PROCESS_STATE_ENDED && WIFSIGNALED(ws) &&
+              WTERMSIG(ws) == SIGTERM,
+          "a forwarded signal ends it");
+    check(sf_process_reap(pid, false, &ws) == SF_PROCESS_STATE_LOST, "reaped once only");
+}
+
 int main(void) {
     test_csv_ok();
     test_csv_error("", "t.csv", "empty file");
@@ -130,5 +269,8 @@ int main(void) {
     test_csv_error("a,b\n1,2\"\n", "t.csv:2:2", "quote inside an unquoted field");
     test_numbers();
     test_files_and_yaml();
+    test_yaml_readers();
+    test_dir_list();
+    test_process();
     return check_summary();
 }
