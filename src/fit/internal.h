@@ -1,5 +1,6 @@
 /*
- * internal.h — private to src/fit and its tests: the laws' internal parameterisation and
+ * internal.h — private to src/fit and its tests: the law entry (struct fit_law_desc, one per
+ * law in law_*.c, listed by the table in law.c) with the laws' internal parameterisation and
  * derivatives, the residual/objective machinery, the non-negative linear solve, the grid search,
  * the polish on GSL and the per-thread workspace. Nothing outside src/fit includes it.
  *
@@ -92,7 +93,7 @@ struct fit_law_form {
 
 /* A law: everything the fitter, the reports and the callers know of it, in one entry of the
  * table in law.c. Each law's entry and functions live in its own file (law_<name>.c); adding a
- * law is adding such a file and its line in the table. */
+ * law is adding such a file, its line in the table, its name below and its kind in fit.h. */
 struct fit_law_desc {
     const char          *name;
     const char          *formula;
