@@ -8,13 +8,13 @@
 
 #include "cli/cli.h"
 
-struct cli_command {
+struct cli_entry {
     const char *name;
     int (*main)(int argc, char **argv);
     const char *summary;
 };
 
-static const struct cli_command cli_commands[] = {
+static const struct cli_entry cli_commands[] = {
     {"run", cli_run_main, "train every run of a sweep, fit the laws, draw the figures"},
     {"train", cli_train_main, "train one run in a run directory"},
     {"fit", cli_fit_main, "fit a scaling law to a loss table"},
@@ -23,7 +23,7 @@ static const struct cli_command cli_commands[] = {
     {"bench", NULL, "benchmarks: bench train|fit [options]"},
 };
 
-static void cli_usage(FILE *out) {
+static void cli_main_usage(FILE *out) {
     fprintf(out, "usage: scalefit COMMAND [options]   (scalefit COMMAND --help for details)\n\n");
     fprintf(out, "commands:\n");
     for (size_t i = 0; i < sizeof cli_commands / sizeof cli_commands[0]; i++)
@@ -47,11 +47,11 @@ int main(int argc, char **argv) {
     gsl_set_error_handler_off();
     cli_set_command_line(argc, argv);
     if (argc < 2) {
-        cli_usage(stderr);
+        cli_main_usage(stderr);
         return 2;
     }
     if (cli_is_help(argv[1])) {
-        cli_usage(stdout);
+        cli_main_usage(stdout);
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
@@ -63,7 +63,16 @@ int main(int argc, char **argv) {
         if (cli_commands[i].main != NULL && strcmp(argv[1], cli_commands[i].name) == 0)
             return cli_commands[i].main(argc - 1, argv + 1);
     }
+    const char *names[sizeof cli_commands / sizeof cli_commands[0] + 1] = {NULL};
+    for (size_t i = 0; i < sizeof cli_commands / sizeof cli_commands[0]; i++)
+        names[i] = cli_commands[i].name;
+    const char *hint = sf_did_you_mean(argv[1], names);
+    if (hint != NULL) {
+        fprintf(stderr, "scalefit: error: unknown command '%s' (did you mean %s?)\n", argv[1],
+                hint);
+        return 2;
+    }
     fprintf(stderr, "scalefit: error: unknown command '%s'\n", argv[1]);
-    cli_usage(stderr);
+    cli_main_usage(stderr);
     return 2;
 }

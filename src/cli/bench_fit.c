@@ -13,41 +13,29 @@
 #include "cli.h"
 #include "fit.h"
 
-static void cli_bench_fit_usage(FILE *out) {
-    fprintf(out, "usage: scalefit bench fit --data FILE [--n COL] [--d COL] [--y COL]\n"
-                 "                          [--bootstrap B] [--repeat K]\n"
-                 "Times a chinchilla fit of FILE (default columns params, tokens, loss) K times\n"
-                 "(default 5, best taken) without a bootstrap, then once with B replicates\n"
-                 "(default 1000).\n");
-}
-
 int cli_bench_fit_main(int argc, char **argv) {
-    const char *data = NULL, *ncol = "params", *dcol = "tokens", *ycol = "loss";
-    size_t      boot = 1000, repeat = 5;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            cli_bench_fit_usage(stdout);
-            return 0;
-        }
-        if (i + 1 >= argc) return cli_option_error(argv[i], "needs a value (or unknown option)");
-        const char *v = argv[++i];
-        if (strcmp(argv[i - 1], "--data") == 0)
-            data = v;
-        else if (strcmp(argv[i - 1], "--n") == 0)
-            ncol = v;
-        else if (strcmp(argv[i - 1], "--d") == 0)
-            dcol = v;
-        else if (strcmp(argv[i - 1], "--y") == 0)
-            ycol = v;
-        else if (strcmp(argv[i - 1], "--bootstrap") == 0) {
-            if (!cli_parse_size("--bootstrap", v, &boot)) return 2;
-        } else if (strcmp(argv[i - 1], "--repeat") == 0) {
-            if (!cli_parse_size("--repeat", v, &repeat)) return 2;
-            if (repeat == 0) return cli_option_error("--repeat", "must be at least 1");
-        } else
-            return cli_option_error(argv[i - 1], "unknown option (see scalefit bench fit --help)");
-    }
-    if (data == NULL) return cli_option_error("--data", "required");
+    const char             *data = NULL, *ncol = "params", *dcol = "tokens", *ycol = "loss";
+    size_t                  boot = 1000, repeat = 5;
+    const struct cli_option table[] = {
+        CLI_OPTION("--data", CLI_ARG_STRING, &data, "FILE", "the table to fit (required)"),
+        CLI_OPTION("--n", CLI_ARG_STRING, &ncol, "COL", "the parameters column (default params)"),
+        CLI_OPTION("--d", CLI_ARG_STRING, &dcol, "COL", "the tokens column (default tokens)"),
+        CLI_OPTION("--y", CLI_ARG_STRING, &ycol, "COL", "the loss column (default loss)"),
+        CLI_OPTION("--bootstrap", CLI_ARG_SIZE, &boot, "B", "replicates (default 1000)"),
+        CLI_OPTION("--repeat", CLI_ARG_SIZE, &repeat, "K", "fits timed, best taken (default 5)",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 1),
+        CLI_END,
+    };
+    const struct cli_command cmd = {
+        .name     = "bench fit",
+        .synopsis = "--data FILE [options]",
+        .intro    = "Times a chinchilla fit of FILE K times (best taken) without a bootstrap, then "
+                    "once\nwith B replicates.",
+        .options  = table,
+    };
+    int prc;
+    if (!cli_parse(&cmd, argc, argv, &prc)) return prc;
+    if (data == NULL) return cli_option_error("--data", "required (the table to fit)");
     struct sf_error err;
     struct sf_csv   csv;
     if (sf_csv_read(data, &csv, &err) != SF_OK) return cli_report(&err);

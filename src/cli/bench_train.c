@@ -16,84 +16,75 @@
 #include "cli.h"
 #include "model.h"
 
-static void cli_bench_train_usage(FILE *out) {
-    fprintf(out, "usage: scalefit bench train [options]\n\n"
-                 "options (named like run.yaml's keys):\n"
-                 "  --n-layer N      default 4\n"
-                 "  --d-model N      default 256\n"
-                 "  --n-head N       default 4\n"
-                 "  --d-ff N         default 4·d_model\n"
-                 "  --d-attn N       default d_model\n"
-                 "  --n-vocab N      default 512\n"
-                 "  --batch N        default 8\n"
-                 "  --n-ctx N        default 128\n"
-                 "  --threads N      default 1\n"
-                 "  --steps N        timed steps, default 20\n"
-                 "  --warmup N       untimed steps first, default 3\n"
-                 "  --untied         untie the output head\n"
-                 "  --gemm-size N    n of the n×n×n sgemm measured, default 1024\n"
-                 "prints one line 'tokens/s: X' per configuration, among others.\n");
-}
-
 static int cli_cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
+/* Reads the options into the shape and the run's sizes. False when the command is to end with
+ * *exit_status (cli_parse). */
+static bool cli_bench_train_parse(int argc, char **argv, struct model_shape *s, size_t *B,
+                                  size_t *threads, size_t *steps, size_t *warmup, size_t *gemm_n,
+                                  int *exit_status) {
+    size_t n_layer = 4, d_model = 256, n_head = 4, d_ff = 0, d_attn = 0, n_vocab = 512, n_ctx = 128;
+    bool   untied = false;
+    *B = 8, *threads = 1, *steps = 20, *warmup = 3, *gemm_n = 1024;
+    const struct cli_option table[] = {
+        CLI_OPTION("--n-layer", CLI_ARG_SIZE, &n_layer, "N", "default 4",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 1),
+        CLI_OPTION("--d-model", CLI_ARG_SIZE, &d_model, "N", "default 256",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 1),
+        CLI_OPTION("--n-head", CLI_ARG_SIZE, &n_head, "N", "default 4", .check = CLI_CHECK_AT_LEAST,
+                   .lo = 1),
+        CLI_OPTION("--d-ff", CLI_ARG_SIZE, &d_ff, "N", "default 4·d_model"),
+        CLI_OPTION("--d-attn", CLI_ARG_SIZE, &d_attn, "N", "default d_model"),
+        CLI_OPTION("--n-vocab", CLI_ARG_SIZE, &n_vocab, "N", "default 512",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 2),
+        CLI_OPTION("--batch", CLI_ARG_SIZE, B, "N", "default 8", .check = CLI_CHECK_AT_LEAST,
+                   .lo = 1),
+        CLI_OPTION("--n-ctx", CLI_ARG_SIZE, &n_ctx, "N", "default 128", .check = CLI_CHECK_AT_LEAST,
+                   .lo = 1),
+        CLI_OPTION("--threads", CLI_ARG_SIZE, threads, "N", "default 1",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 1),
+        CLI_OPTION("--steps", CLI_ARG_SIZE, steps, "N", "timed steps, default 20",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 1),
+        CLI_OPTION("--warmup", CLI_ARG_SIZE, warmup, "N", "untimed steps first, default 3"),
+        CLI_OPTION("--untied", CLI_ARG_FLAG, &untied, NULL, "untie the output head"),
+        CLI_OPTION("--gemm-size", CLI_ARG_SIZE, gemm_n, "N",
+                   "n of the n×n×n sgemm measured, default 1024", .check = CLI_CHECK_AT_LEAST,
+                   .lo = 1),
+        CLI_END,
+    };
+    const struct cli_command cmd = {
+        .name     = "bench train",
+        .synopsis = "[options]",
+        .intro    = "Options are named like run.yaml's keys.",
+        .outro    = "Prints one line 'tokens/s: X' per configuration, among others.",
+        .options  = table,
+    };
+    bool go = cli_parse(&cmd, argc, argv, exit_status);
+    *s      = (struct model_shape){.n_layer        = (int64_t)n_layer,
+                                   .d_model        = (int64_t)d_model,
+                                   .n_head         = (int64_t)n_head,
+                                   .d_ff           = (int64_t)d_ff,
+                                   .d_attn         = (int64_t)d_attn,
+                                   .n_ctx          = (int64_t)n_ctx,
+                                   .n_vocab        = (int64_t)n_vocab,
+                                   .tie_embeddings = !untied};
+    return go;
+}
+
 int cli_bench_train_main(int argc, char **argv) {
-    struct model_shape s = {.n_layer        = 4,
-                            .d_model        = 256,
-                            .n_head         = 4,
-                            .d_ff           = 0,
-                            .d_attn         = 0,
-                            .n_ctx          = 128,
-                            .n_vocab        = 512,
-                            .tie_embeddings = true};
-    size_t             B = 8, threads = 1, steps = 20, warmup = 3, gemm_n = 1024;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            cli_bench_train_usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--untied") == 0) {
-            s.tie_embeddings = false;
-            continue;
-        }
-        struct {
-            const char *name;
-            size_t     *sz;
-            int64_t    *i64;
-        } opts[] = {
-            {"--n-layer", NULL, &s.n_layer}, {"--d-model", NULL, &s.d_model},
-            {"--n-head", NULL, &s.n_head},   {"--d-ff", NULL, &s.d_ff},
-            {"--d-attn", NULL, &s.d_attn},   {"--n-vocab", NULL, &s.n_vocab},
-            {"--n-ctx", NULL, &s.n_ctx},     {"--batch", &B, NULL},
-            {"--threads", &threads, NULL},   {"--steps", &steps, NULL},
-            {"--warmup", &warmup, NULL},     {"--gemm-size", &gemm_n, NULL},
-        };
-        bool matched = false;
-        for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
-            if (strcmp(a, opts[k].name) != 0) continue;
-            if (i + 1 >= argc) return cli_option_error(a, "needs a value");
-            size_t v;
-            if (!cli_parse_size(a, argv[++i], &v)) return 2;
-            if (v == 0 && opts[k].i64 != &s.d_ff && opts[k].i64 != &s.d_attn &&
-                opts[k].sz != &warmup)
-                return cli_option_error(a, "must be at least 1");
-            if (opts[k].sz) *opts[k].sz = v;
-            if (opts[k].i64) *opts[k].i64 = (int64_t)v;
-            matched = true;
-        }
-        if (!matched)
-            return cli_option_error(a, "unknown option (see scalefit bench train --help)");
-    }
+    struct model_shape s;
+    size_t             B, threads, steps, warmup, gemm_n;
+    int                prc;
+    if (!cli_bench_train_parse(argc, argv, &s, &B, &threads, &steps, &warmup, &gemm_n, &prc))
+        return prc;
     if (s.d_ff == 0) s.d_ff = 4 * s.d_model;
     if (s.d_attn == 0) s.d_attn = s.d_model;
     if (s.d_attn % s.n_head != 0)
         return cli_option_error("--n-head", "%lld does not divide d_attn %lld", (long long)s.n_head,
                                 (long long)s.d_attn);
-    if (s.n_vocab < 2) return cli_option_error("--n-vocab", "must be at least 2");
 
     model_set_threads((int)threads);
     printf("openblas: %s\n", model_blas_config());

@@ -10,54 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "figures.h"
 #include "fit.h"
-#include "fit_figures.h"
-
-static void cli_fit_usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: scalefit fit DATA.csv --law LAW[,LAW...] --out DIR [options]\n"
-        "\n"
-        "Fits scaling laws to a loss table (CSV with a header row; '#' starts a comment line).\n"
-        "\n"
-        "laws: power, power+const, chinchilla, kaplan-nd, frontier\n"
-        "columns:\n"
-        "  --x COL                 the variable of one-variable laws (power, power+const)\n"
-        "  --n COL --d COL         parameters and tokens (chinchilla, kaplan-nd)\n"
-        "  --run COL --c COL       frontier: learning-curve id and compute (FLOP) columns;\n"
-        "                          with --n COL the optimal-size law is fitted too\n"
-        "  --frontier-fit envelope|hull  frontier: fit L(C) to every envelope point (default)\n"
-        "                          or to the vertices of its lower convex hull\n"
-        "  --y COL                 the loss column (default loss)\n"
-        "  --y-unit nats|bits      unit of the loss column (default nats)\n"
-        "  --weight COL            per-point weights (relative)\n"
-        "rows:\n"
-        "  --where COL=VALUE       keep rows whose COL equals VALUE (repeatable; AND across\n"
-        "                          columns, OR among values of one column)\n"
-        "  --min COL=V, --max COL=V  keep rows with V <= COL, COL <= V (inclusive)\n"
-        "  --by COL                fit each group of rows separately\n"
-        "  --holdout-where 'COL>=V'  hold rows out of the fit (also >, <=, <; numeric)\n"
-        "  --holdout K             hold out the K rows largest in x (N, then D)\n"
-        "fitting:\n"
-        "  --space log|linear      residual space (default log)\n"
-        "  --loss squares|huber    objective, summed (default: huber for chinchilla,\n"
-        "                          squares otherwise)\n"
-        "  --delta D               Huber delta (default 1e-3)\n"
-        "  --bootstrap B           replicates for intervals (default 1000; 0: covariance only)\n"
-        "  --level L               interval level (default 0.95)\n"
-        "  --seed S                bootstrap seed (default 1)\n"
-        "results:\n"
-        "  --predict 'COL=V[,COL=V]'  forecast the loss at a point (repeatable)\n"
-        "  --target-reducible R    size (or compute) where the reducible loss is R (repeatable)\n"
-        "  --compute C             chinchilla: N_opt, D_opt at compute C in FLOP (repeatable)\n"
-        "  --true-entropy H        the data's known entropy (nats/token), to check L_inf\n"
-        "  --tokens-per-sample T   also report the entropy per sample\n"
-        "  --no-plot               do not draw figures\n"
-        "  --out DIR               where fit.yaml, report.md and figures/ go (required)\n"
-        "\n"
-        "Figures are drawn by gnuplot ($SCALEFIT_GNUPLOT, else gnuplot on the PATH) from the\n"
-        "templates in $SCALEFIT_PLOTS, else the source tree's plots/, else the installed ones.\n");
-}
 
 /* Everything parsed from the command line. */
 struct cli_fit_opts {
@@ -65,7 +19,7 @@ struct cli_fit_opts {
     enum fit_law_kind  laws[FIT_LAW_COUNT];
     size_t             n_laws;
     struct fit_columns cols;
-    const char        *space, *loss, *y_unit;
+    const char        *space, *loss, *y_unit, *frontier_fit;
     bool               frontier_hull;
     double             delta;
     bool               delta_set, no_plot;
@@ -104,250 +58,219 @@ static void cli_fit_note_filter(struct cli_fit_opts *o, const char *opt, const c
         o->filters_text[o->n_filters++] = sf_strdup_printf("%s %s", opt, value);
 }
 
+/* Reads one more filter of `form` into arr[*n] (at most `cap`). False after printing why. */
 static bool cli_fit_add_filter(struct fit_filter *arr, size_t *n, size_t cap, const char *opt,
-                               const char *value, bool numeric_only, enum fit_filter_op op) {
+                               const char *value, enum fit_filter_form form) {
     if (*n == cap) {
         cli_option_error(opt, "given more than %zu times", cap);
         return false;
     }
     struct sf_error err;
-    if (!fit_filter_parse(value, numeric_only, opt, &arr[*n], &err)) {
+    if (!fit_filter_parse(value, form, opt, &arr[*n], &err)) {
         cli_report(&err);
         return false;
-    }
-    if (numeric_only) {
-        arr[*n].op = op;
-        if (!isfinite(arr[*n].value)) {
-            cli_option_error(opt, "'%s' is not COL=NUMBER", value);
-            fit_filter_free(&arr[*n]);
-            return false;
-        }
     }
     (*n)++;
     return true;
 }
 
-/* Parses the options. Returns 0 to go on, or an exit status. */
+/* --where COL=VALUE. */
+static bool cli_fit_where(void *ctx, const char *opt, const char *value) {
+    struct cli_fit_opts *o   = ctx;
+    size_t               cap = sizeof o->where / sizeof o->where[0];
+    if (!cli_fit_add_filter(o->where, &o->n_where, cap, opt, value, FIT_FILTER_FORM_EQUALS))
+        return false;
+    cli_fit_note_filter(o, opt, value);
+    return true;
+}
+
+/* --min COL=V and --max COL=V. */
+static bool cli_fit_bound(void *ctx, const char *opt, const char *value) {
+    struct cli_fit_opts *o   = ctx;
+    size_t               cap = sizeof o->bounds / sizeof o->bounds[0];
+    enum fit_filter_form form =
+        strcmp(opt, "--min") == 0 ? FIT_FILTER_FORM_AT_LEAST : FIT_FILTER_FORM_AT_MOST;
+    if (!cli_fit_add_filter(o->bounds, &o->n_bounds, cap, opt, value, form)) return false;
+    cli_fit_note_filter(o, opt, value);
+    return true;
+}
+
+/* Adds one hold-out to the text recorded in fit.yaml ("A or B"). */
+static void cli_fit_note_holdout(struct cli_fit_opts *o, const char *text) {
+    size_t l = strlen(o->holdout_text);
+    snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%s", l ? " or " : "", text);
+}
+
+/* --holdout-where 'COL>=V'. */
+static bool cli_fit_holdout_where(void *ctx, const char *opt, const char *value) {
+    struct cli_fit_opts *o   = ctx;
+    size_t               cap = sizeof o->holdout / sizeof o->holdout[0];
+    if (!cli_fit_add_filter(o->holdout, &o->n_holdout, cap, opt, value, FIT_FILTER_FORM_COMPARE))
+        return false;
+    cli_fit_note_holdout(o, value);
+    return true;
+}
+
+/* --holdout K (stored by the table). */
+static bool cli_fit_holdout_k(void *ctx, const char *opt, const char *value) {
+    (void)opt, (void)value;
+    struct cli_fit_opts *o = ctx;
+    char                 text[64];
+    snprintf(text, sizeof text, "%zu largest", o->holdout_k);
+    cli_fit_note_holdout(o, text);
+    return true;
+}
+
+/* The law names joined by ", " (those of one variable only, when `one_var`), into buf. */
+static const char *cli_fit_law_list(char *buf, size_t n, bool one_var) {
+    size_t l = 0;
+    buf[0]   = '\0';
+    for (const char *const *name = fit_law_names(); *name != NULL && l < n; name++) {
+        enum fit_law_kind k;
+        if (one_var && fit_law_from_name(*name, &k) && fit_law_n_vars(k) != 1) continue;
+        l += (size_t)snprintf(buf + l, n - l, "%s%s", l ? ", " : "", *name);
+    }
+    return buf;
+}
+
+/* --law LAW[,LAW...]. */
+static bool cli_fit_law(void *ctx, const char *opt, const char *value) {
+    struct cli_fit_opts *o = ctx;
+    char                 buf[256], list[256];
+    snprintf(buf, sizeof buf, "%s", value);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        enum fit_law_kind k;
+        if (!fit_law_from_name(tok, &k)) {
+            const char *hint = sf_did_you_mean(tok, fit_law_names());
+            cli_option_error(opt, "unknown law '%s'%s%s%s (laws: %s)", tok,
+                             hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
+                             cli_fit_law_list(list, sizeof list, false));
+            return false;
+        }
+        for (size_t m = 0; m < o->n_laws; m++) {
+            if (o->laws[m] != k) continue;
+            cli_option_error(opt, "law '%s' given twice", tok);
+            return false;
+        }
+        o->laws[o->n_laws++] = k;
+    }
+    if (o->n_laws == 0) cli_option_error(opt, "no law given");
+    return o->n_laws > 0;
+}
+
+/* Reads the command line into `o` with the command's option table. Returns 0 to go on, -1 after
+ * printing the help, or 2 after printing the error. A table is one statement; its entries are most
+ * of the length. */
+static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
+    const struct cli_option table[] = {
+        CLI_HEADING("required"),
+        CLI_OPTION("--law", CLI_ARG_STRING, NULL, "LAW[,LAW...]",
+                   "the laws to fit (see laws above)", .then = cli_fit_law),
+        CLI_OPTION("--out", CLI_ARG_STRING, &o->out, "DIR",
+                   "where fit.yaml, report.md and figures/ go"),
+        CLI_HEADING("columns"),
+        CLI_OPTION("--x", CLI_ARG_STRING, &o->cols.x, "COL",
+                   "the variable of one-variable laws (power, power+const)"),
+        CLI_OPTION("--n", CLI_ARG_STRING, &o->cols.n, "COL",
+                   "parameters (chinchilla, kaplan-nd); frontier: with it the\n"
+                   "optimal-size law is fitted too"),
+        CLI_OPTION("--d", CLI_ARG_STRING, &o->cols.d, "COL", "tokens (chinchilla, kaplan-nd)"),
+        CLI_OPTION("--run", CLI_ARG_STRING, &o->cols.run, "COL", "frontier: the learning-curve id"),
+        CLI_OPTION("--c", CLI_ARG_STRING, &o->cols.c, "COL", "frontier: the compute (FLOP)"),
+        CLI_OPTION("--frontier-fit", CLI_ARG_STRING, &o->frontier_fit, NULL,
+                   "frontier: fit L(C) to every envelope point (default)\n"
+                   "or to the vertices of its lower convex hull",
+                   .choices = "envelope|hull"),
+        CLI_OPTION("--y", CLI_ARG_STRING, &o->cols.y, "COL", "the loss column (default loss)"),
+        CLI_OPTION("--y-unit", CLI_ARG_STRING, &o->y_unit, NULL,
+                   "unit of the loss column (default nats)", .choices = "nats|bits"),
+        CLI_OPTION("--weight", CLI_ARG_STRING, &o->cols.weight, "COL",
+                   "per-point weights (relative)"),
+        CLI_HEADING("rows"),
+        CLI_OPTION("--where", CLI_ARG_STRING, NULL, "COL=VALUE",
+                   "keep rows whose COL equals VALUE (repeatable; AND across\n"
+                   "columns, OR among values of one column)",
+                   .then = cli_fit_where),
+        CLI_OPTION("--min", CLI_ARG_STRING, NULL, "COL=V", "keep rows with V <= COL (repeatable)",
+                   .then = cli_fit_bound),
+        CLI_OPTION("--max", CLI_ARG_STRING, NULL, "COL=V", "keep rows with COL <= V (repeatable)",
+                   .then = cli_fit_bound),
+        CLI_OPTION("--by", CLI_ARG_STRING, &o->by, "COL", "fit each group of rows separately"),
+        CLI_OPTION("--holdout-where", CLI_ARG_STRING, NULL, "'COL>=V'",
+                   "hold rows out of the fit (also >, <=, <; numeric)",
+                   .then = cli_fit_holdout_where),
+        CLI_OPTION("--holdout", CLI_ARG_SIZE, &o->holdout_k, "K",
+                   "hold out the K rows largest in x (N, then D)", .check = CLI_CHECK_AT_LEAST,
+                   .lo = 1, .then = cli_fit_holdout_k),
+        CLI_HEADING("fitting"),
+        CLI_OPTION("--space", CLI_ARG_STRING, &o->space, NULL, "residual space (default log)",
+                   .choices = "log|linear"),
+        CLI_OPTION("--loss", CLI_ARG_STRING, &o->loss, NULL,
+                   "objective, summed (default: huber for chinchilla,\nsquares otherwise)",
+                   .choices = "squares|huber"),
+        CLI_OPTION("--delta", CLI_ARG_DOUBLE, &o->delta, "D", "Huber delta (default 1e-3)",
+                   .check = CLI_CHECK_POSITIVE, .given = &o->delta_set),
+        CLI_OPTION("--bootstrap", CLI_ARG_SIZE, &o->bootstrap, "B",
+                   "replicates for intervals (default 1000; 0: covariance only)",
+                   .check = CLI_CHECK_AT_MOST, .hi = 1000000, .given = &o->bootstrap_set),
+        CLI_OPTION("--level", CLI_ARG_DOUBLE, &o->level, "L", "interval level (default 0.95)",
+                   .check = CLI_CHECK_OPEN_UNIT),
+        CLI_OPTION("--seed", CLI_ARG_U64, &o->seed, "S", "bootstrap seed (default 1)",
+                   .given = &o->seed_set),
+        CLI_HEADING("results"),
+        CLI_OPTION("--predict", CLI_ARG_STRING, o->predict_text, "'COL=V[,COL=V]'",
+                   "forecast the loss at a point (repeatable)", .count = &o->n_predict, .max = 64),
+        CLI_OPTION("--target-reducible", CLI_ARG_DOUBLE, o->target, "R",
+                   "size (or compute) where the reducible loss is R (repeatable)",
+                   .check = CLI_CHECK_POSITIVE, .count = &o->n_target, .max = 64),
+        CLI_OPTION("--compute", CLI_ARG_DOUBLE, o->compute, "C",
+                   "chinchilla: N_opt, D_opt at compute C in FLOP (repeatable)",
+                   .check = CLI_CHECK_POSITIVE, .count = &o->n_compute, .max = 64),
+        CLI_OPTION("--true-entropy", CLI_ARG_DOUBLE, &o->true_entropy, "H",
+                   "the data's known entropy (nats/token), to check L_inf",
+                   .check = CLI_CHECK_POSITIVE),
+        CLI_OPTION("--tokens-per-sample", CLI_ARG_DOUBLE, &o->tokens_per_sample, "T",
+                   "also report the entropy per sample", .check = CLI_CHECK_POSITIVE),
+        CLI_OPTION("--no-plot", CLI_ARG_FLAG, &o->no_plot, NULL, "do not draw figures"),
+        CLI_END,
+    };
+    char laws[256], intro[512];
+    snprintf(intro, sizeof intro,
+             "Fits scaling laws to a loss table (CSV with a header row; '#' starts a comment "
+             "line).\n\nlaws: %s",
+             cli_fit_law_list(laws, sizeof laws, false));
+    const struct cli_command cmd = {
+        .name     = "fit",
+        .synopsis = "DATA.csv --law LAW[,LAW...] --out DIR [options]",
+        .intro    = intro,
+        .outro = "Figures are drawn by gnuplot ($SCALEFIT_GNUPLOT, else gnuplot on the PATH) from "
+                 "the\ntemplates in $SCALEFIT_PLOTS, else the source tree's plots/, else the "
+                 "installed ones.",
+        .options    = table,
+        .operand    = "data file",
+        .operand_at = &o->data,
+        .ctx        = o,
+    };
+    int rc;
+    return cli_parse(&cmd, argc, argv, &rc) ? 0 : rc == 0 ? -1 : rc;
+}
+
+/* Parses the options. Returns 0 to go on, or an exit status (-1: help was printed). */
 static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     memset(o, 0, sizeof *o);
-    o->level                              = NAN;
-    o->true_entropy                       = NAN;
-    static const char *const with_value[] = {"--law",
-                                             "--out",
-                                             "--x",
-                                             "--n",
-                                             "--d",
-                                             "--y",
-                                             "--y-unit",
-                                             "--weight",
-                                             "--run",
-                                             "--c",
-                                             "--where",
-                                             "--min",
-                                             "--max",
-                                             "--by",
-                                             "--holdout-where",
-                                             "--holdout",
-                                             "--space",
-                                             "--loss",
-                                             "--delta",
-                                             "--bootstrap",
-                                             "--level",
-                                             "--seed",
-                                             "--predict",
-                                             "--target-reducible",
-                                             "--compute",
-                                             "--true-entropy",
-                                             "--tokens-per-sample",
-                                             "--frontier-fit",
-                                             NULL};
-    static const char *const flags[]      = {"--no-plot", NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (cli_is_help(arg)) {
-            cli_fit_usage(stdout);
-            return -1;
-        }
-        if (strncmp(arg, "--", 2) != 0) {
-            if (o->data != NULL) {
-                fprintf(stderr, "scalefit: error: more than one data file ('%s' and '%s')\n",
-                        o->data, arg);
-                return 2;
-            }
-            o->data = arg;
-            continue;
-        }
-        char        name[64];
-        const char *value = NULL;
-        const char *eq    = strchr(arg, '=');
-        if (eq != NULL && (size_t)(eq - arg) < sizeof name) {
-            memcpy(name, arg, (size_t)(eq - arg));
-            name[eq - arg] = '\0';
-            value          = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", arg);
-        }
-        bool is_flag = false, known = false;
-        for (size_t k = 0; flags[k]; k++)
-            if (strcmp(name, flags[k]) == 0) is_flag = known = true;
-        for (size_t k = 0; with_value[k]; k++)
-            if (strcmp(name, with_value[k]) == 0) known = true;
-        if (!known) {
-            const char *all[64];
-            size_t      m = 0;
-            for (size_t k = 0; with_value[k]; k++)
-                all[m++] = with_value[k];
-            for (size_t k = 0; flags[k]; k++)
-                all[m++] = flags[k];
-            all[m]           = NULL;
-            const char *hint = sf_did_you_mean(name, all);
-            if (hint) return cli_option_error(name, "unknown option (did you mean %s?)", hint);
-            return cli_option_error(name, "unknown option (see scalefit fit --help)");
-        }
-        if (is_flag) {
-            if (value != NULL) return cli_option_error(name, "takes no value");
-            if (strcmp(name, "--no-plot") == 0) o->no_plot = true;
-            continue;
-        }
-        if (value == NULL) {
-            if (i + 1 >= argc) return cli_option_error(name, "needs a value");
-            value = argv[++i];
-        }
-        if (strcmp(name, "--law") == 0) {
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", value);
-            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-                enum fit_law_kind k;
-                if (!fit_law_from_name(tok, &k)) {
-                    const char *hint = sf_did_you_mean(tok, fit_law_names());
-                    return cli_option_error(name,
-                                            "unknown law '%s'%s%s%s (laws: power, power+const, "
-                                            "chinchilla, kaplan-nd, frontier)",
-                                            tok, hint ? "; did you mean '" : "", hint ? hint : "",
-                                            hint ? "'?" : "");
-                }
-                for (size_t m = 0; m < o->n_laws; m++)
-                    if (o->laws[m] == k) return cli_option_error(name, "law '%s' given twice", tok);
-                o->laws[o->n_laws++] = k;
-            }
-            if (o->n_laws == 0) return cli_option_error(name, "no law given");
-        } else if (strcmp(name, "--out") == 0) {
-            o->out = value;
-        } else if (strcmp(name, "--x") == 0) {
-            o->cols.x = value;
-        } else if (strcmp(name, "--n") == 0) {
-            o->cols.n = value;
-        } else if (strcmp(name, "--d") == 0) {
-            o->cols.d = value;
-        } else if (strcmp(name, "--y") == 0) {
-            o->cols.y = value;
-        } else if (strcmp(name, "--weight") == 0) {
-            o->cols.weight = value;
-        } else if (strcmp(name, "--run") == 0) {
-            o->cols.run = value;
-        } else if (strcmp(name, "--c") == 0) {
-            o->cols.c = value;
-        } else if (strcmp(name, "--y-unit") == 0) {
-            if (strcmp(value, "nats") != 0 && strcmp(value, "bits") != 0)
-                return cli_option_error(name, "'%s' is not nats or bits", value);
-            o->cols.y_in_bits = strcmp(value, "bits") == 0;
-        } else if (strcmp(name, "--where") == 0) {
-            if (strchr(value, '=') == NULL || strpbrk(value, "<>") != NULL)
-                return cli_option_error(name, "'%s' is not COL=VALUE (use --min/--max for ranges)",
-                                        value);
-            if (!cli_fit_add_filter(o->where, &o->n_where, 64, name, value, false,
-                                    FIT_FILTER_OP_EQ_STR))
-                return 2;
-            cli_fit_note_filter(o, name, value);
-        } else if (strcmp(name, "--min") == 0 || strcmp(name, "--max") == 0) {
-            if (!cli_fit_add_filter(o->bounds, &o->n_bounds, 64, name, value, true,
-                                    name[3] == 'i' ? FIT_FILTER_OP_GE : FIT_FILTER_OP_LE))
-                return 2;
-            cli_fit_note_filter(o, name, value);
-        } else if (strcmp(name, "--holdout-where") == 0) {
-            if (!cli_fit_add_filter(o->holdout, &o->n_holdout, 16, name, value, false,
-                                    FIT_FILTER_OP_EQ_STR))
-                return 2;
-            if (o->holdout[o->n_holdout - 1].op == FIT_FILTER_OP_EQ_STR)
-                return cli_option_error(name,
-                                        "'%s' is not COL>=V, COL>V, COL<=V or COL<V (a numeric "
-                                        "comparison)",
-                                        value);
-            size_t l = strlen(o->holdout_text);
-            snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%s", l ? " or " : "",
-                     value);
-        } else if (strcmp(name, "--holdout") == 0) {
-            if (!cli_parse_size(name, value, &o->holdout_k)) return 2;
-            if (o->holdout_k == 0) return cli_option_error(name, "must be at least 1");
-            size_t l = strlen(o->holdout_text);
-            snprintf(o->holdout_text + l, sizeof o->holdout_text - l, "%s%zu largest",
-                     l ? " or " : "", o->holdout_k);
-        } else if (strcmp(name, "--by") == 0) {
-            o->by = value;
-        } else if (strcmp(name, "--frontier-fit") == 0) {
-            if (strcmp(value, "envelope") != 0 && strcmp(value, "hull") != 0)
-                return cli_option_error(name, "'%s' is not envelope or hull", value);
-            o->frontier_hull = strcmp(value, "hull") == 0;
-        } else if (strcmp(name, "--space") == 0) {
-            if (strcmp(value, "log") != 0 && strcmp(value, "linear") != 0)
-                return cli_option_error(name, "'%s' is not log or linear", value);
-            o->space = value;
-        } else if (strcmp(name, "--loss") == 0) {
-            if (strcmp(value, "squares") != 0 && strcmp(value, "huber") != 0)
-                return cli_option_error(name, "'%s' is not squares or huber", value);
-            o->loss = value;
-        } else if (strcmp(name, "--delta") == 0) {
-            if (!cli_parse_double(name, value, &o->delta)) return 2;
-            if (!(o->delta > 0)) return cli_option_error(name, "must be positive (got %s)", value);
-            o->delta_set = true;
-        } else if (strcmp(name, "--bootstrap") == 0) {
-            if (!cli_parse_size(name, value, &o->bootstrap)) return 2;
-            if (o->bootstrap > 1000000)
-                return cli_option_error(name, "%s replicates is too many (at most 1000000)", value);
-            o->bootstrap_set = true;
-        } else if (strcmp(name, "--level") == 0) {
-            if (!cli_parse_double(name, value, &o->level)) return 2;
-            if (!(o->level > 0 && o->level < 1))
-                return cli_option_error(name, "must lie strictly between 0 and 1 (got %s)", value);
-        } else if (strcmp(name, "--seed") == 0) {
-            if (!cli_parse_u64(name, value, &o->seed)) return 2;
-            o->seed_set = true;
-        } else if (strcmp(name, "--predict") == 0) {
-            if (o->n_predict == 64) return cli_option_error(name, "given more than 64 times");
-            o->predict_text[o->n_predict++] = value;
-        } else if (strcmp(name, "--target-reducible") == 0 || strcmp(name, "--compute") == 0) {
-            bool   t = name[2] == 't';
-            double v;
-            if (!cli_parse_double(name, value, &v)) return 2;
-            if (!(v > 0)) return cli_option_error(name, "must be positive (got %s)", value);
-            if ((t ? o->n_target : o->n_compute) == 64)
-                return cli_option_error(name, "given more than 64 times");
-            if (t)
-                o->target[o->n_target++] = v;
-            else
-                o->compute[o->n_compute++] = v;
-        } else if (strcmp(name, "--true-entropy") == 0) {
-            if (!cli_parse_double(name, value, &o->true_entropy)) return 2;
-            if (!(o->true_entropy > 0))
-                return cli_option_error(name, "must be positive (got %s)", value);
-        } else if (strcmp(name, "--tokens-per-sample") == 0) {
-            if (!cli_parse_double(name, value, &o->tokens_per_sample)) return 2;
-            if (!(o->tokens_per_sample > 0))
-                return cli_option_error(name, "must be positive (got %s)", value);
-        }
-    }
-    if (o->data == NULL) {
-        fprintf(
-            stderr,
-            "scalefit: error: no data file given (scalefit fit DATA.csv --law LAW --out DIR)\n");
-        return 2;
-    }
+    o->level        = NAN;
+    o->true_entropy = NAN;
+    int rc          = cli_fit_read(argc, argv, o);
+    if (rc != 0) return rc;
+    o->cols.y_in_bits = o->y_unit != NULL && strcmp(o->y_unit, "bits") == 0;
+    o->frontier_hull  = o->frontier_fit != NULL && strcmp(o->frontier_fit, "hull") == 0;
+    char laws[256];
     if (o->n_laws == 0)
-        return cli_option_error("--law",
-                                "required (power, power+const, chinchilla, kaplan-nd, frontier)");
+        return cli_option_error("--law", "required (%s)",
+                                cli_fit_law_list(laws, sizeof laws, false));
     if (o->out == NULL)
         return cli_option_error("--out",
-                                "required: the folder for fit.yaml, report.md and figures");
+                                "required (the folder for fit.yaml, report.md and figures)");
     for (size_t k = 0; k < o->n_laws && o->delta_set; k++) {
         /* A delta that no fit would use is an error, not a silent default. */
         bool huber =
@@ -360,10 +283,8 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     for (size_t k = 0; k < o->n_laws; k++) {
         enum fit_law_kind law = o->laws[k];
         if (o->n_target > 0 && fit_law_n_vars(law) == 2)
-            return cli_option_error("--target-reducible",
-                                    "needs a one-variable law (power, power+const, "
-                                    "frontier), not %s",
-                                    fit_law_name(law));
+            return cli_option_error("--target-reducible", "needs a one-variable law (%s), not %s",
+                                    cli_fit_law_list(laws, sizeof laws, true), fit_law_name(law));
         if (o->n_compute > 0 && law != FIT_LAW_CHINCHILLA)
             return cli_option_error("--compute", "applies to chinchilla only, not %s",
                                     fit_law_name(law));
@@ -385,50 +306,6 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                                     "required by frontier (run id and compute columns)");
     }
     return 0;
-}
-
-/* Resolves one --predict text against a law's variables. */
-static bool cli_fit_predict(const char *text, enum fit_law_kind law, const struct fit_columns *cols,
-                            struct fit_point_request *pr) {
-    pr->text = NULL;
-    pr->x1 = pr->x2 = NAN;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", text);
-    const char *n1   = law == FIT_LAW_FRONTIER    ? cols->c
-                       : fit_law_n_vars(law) == 1 ? cols->x
-                                                  : cols->n;
-    const char *n2   = fit_law_n_vars(law) == 2 ? cols->d : NULL;
-    char       *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (eq == NULL) {
-            cli_option_error("--predict", "'%s' is not COL=V[,COL=V]", text);
-            return false;
-        }
-        *eq = '\0';
-        double v;
-        if (!sf_parse_double(eq + 1, &v) || !isfinite(v) || !(v > 0)) {
-            cli_option_error("--predict", "'%s' in '%s' is not a positive number", eq + 1, text);
-            return false;
-        }
-        if (n1 && strcmp(tok, n1) == 0)
-            pr->x1 = v;
-        else if (n2 && strcmp(tok, n2) == 0)
-            pr->x2 = v;
-        else {
-            cli_option_error("--predict", "'%s' is not a variable of %s (%s%s%s)", tok,
-                             fit_law_name(law), n1 ? n1 : "?", n2 ? ", " : "", n2 ? n2 : "");
-            return false;
-        }
-    }
-    if (!isfinite(pr->x1) || (n2 && !isfinite(pr->x2))) {
-        cli_option_error("--predict", "'%s' must give %s%s%s", text, n1 ? n1 : "?",
-                         n2 ? " and " : "", n2 ? n2 : "");
-        return false;
-    }
-    if (!n2) pr->x2 = 0;
-    pr->text = sf_strdup(text);
-    return pr->text != NULL;
 }
 
 /* A folder name for a group value: path separators and control characters become '_'. */
@@ -454,7 +331,9 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
         return cli_report(&err);
     }
     for (size_t i = 0; i < o->n_predict; i++)
-        if (!cli_fit_predict(o->predict_text[i], law, &o->cols, &pred[i])) return 2;
+        if (fit_point_parse(o->predict_text[i], law, &o->cols, "--predict", &pred[i], &err) !=
+            SF_OK)
+            return cli_report(&err);
     struct fit_request req;
     fit_request_init(&req, law);
     if (o->space) req.space = strcmp(o->space, "log") == 0 ? FIT_SPACE_LOG : FIT_SPACE_LINEAR;
@@ -491,21 +370,62 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
                                   o->holdout_text[0] ? o->holdout_text : NULL,
                                   o->cols.weight,
                                   group};
-    return cli_fit_write(r, &prov, dir, !o->no_plot);
+    struct sf_diags       diags;
+    sf_diag_init(&diags);
+    enum sf_status st = figures_fit_write(r, &prov, dir, !o->no_plot, &diags, &err);
+    sf_diag_print(&diags, stderr);
+    sf_diag_free(&diags);
+    return st == SF_OK ? 0 : cli_report(&err);
 }
 
-int cli_fit_write(const struct fit_result *r, const struct fit_provenance *prov, const char *dir,
-                  bool plot) {
+/* Reads the table (one read: the bytes hashed are the bytes fitted), its SHA-256 and the groups
+ * of rows that pass the filters. Returns 0, or an exit status having printed the error and
+ * freed what it made. */
+static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char sha[65],
+                        struct fit_groups *groups) {
     struct sf_error err;
-    if (sf_mkdir_p(dir, &err) != SF_OK) return cli_report(&err);
-    if (fit_write_yaml(r, prov, dir, &err) != SF_OK) return cli_report(&err);
-    struct cli_fit_figures figs;
-    cli_fit_figures_draw(r, dir, plot, &figs);
-    enum sf_status st = fit_write_report(r, prov, (const char *const *)figs.drawn,
-                                         (const char *const *)figs.missing, dir, &err);
-    cli_fit_figures_free(&figs);
-    if (st != SF_OK) return cli_report(&err);
-    return 0;
+    char           *text;
+    size_t          len;
+    if (sf_read_file(o->data, &text, &len, &err) != SF_OK) return cli_report(&err);
+    sf_sha256_hex(text, len, sha);
+    enum sf_status pst = sf_csv_parse(o->data, text, len, csv, &err);
+    free(text);
+    if (pst != SF_OK) return cli_report(&err);
+    struct fit_selection sel = {o->where,   o->n_where,   o->bounds,    o->n_bounds,
+                                o->holdout, o->n_holdout, o->holdout_k, o->by};
+    if (fit_select_rows(csv, &sel, groups, &err) != SF_OK) {
+        sf_csv_free(csv);
+        return cli_report(&err);
+    }
+    int rc = 0;
+    if (csv->n_rows == 0) {
+        fprintf(stderr, "scalefit: %s: error: no data rows below the header\n", o->data);
+        rc = 2;
+    } else if (groups->n == 0) {
+        fprintf(stderr, "scalefit: %s: error: no row passes the filters (%zu rows read)\n", o->data,
+                csv->n_rows);
+        rc = 2;
+    }
+    if (rc != 0) {
+        fit_groups_free(groups);
+        sf_csv_free(csv);
+    }
+    return rc;
+}
+
+/* The folder of group g: its sanitised name, with _2, _3, ... until no earlier group's folder
+ * has it. */
+static void cli_fit_group_dir(char (*gdirs)[256], size_t g, const char *name) {
+    char *gdir = gdirs[g], base[240];
+    cli_fit_dir_name(name, base, sizeof base);
+    snprintf(gdir, sizeof gdirs[0], "%s", base);
+    for (size_t suffix = 2;; suffix++) {
+        bool taken = false;
+        for (size_t h = 0; h < g; h++)
+            taken = taken || strcmp(gdirs[h], gdir) == 0;
+        if (!taken) break;
+        snprintf(gdir, sizeof gdirs[0], "%s_%zu", base, suffix);
+    }
 }
 
 int cli_fit_main(int argc, char **argv) {
@@ -515,42 +435,11 @@ int cli_fit_main(int argc, char **argv) {
         cli_fit_opts_free(&o);
         return rc < 0 ? 0 : rc;
     }
-    struct sf_error err;
-    /* One read: the bytes hashed are the bytes fitted. */
-    struct sf_csv csv;
-    char         *text;
-    size_t        len;
-    if (sf_read_file(o.data, &text, &len, &err) != SF_OK) {
-        cli_fit_opts_free(&o);
-        return cli_report(&err);
-    }
-    char sha[65];
-    sf_sha256_hex(text, len, sha);
-    enum sf_status pst = sf_csv_parse(o.data, text, len, &csv, &err);
-    free(text);
-    if (pst != SF_OK) {
-        cli_fit_opts_free(&o);
-        return cli_report(&err);
-    }
-    struct fit_selection sel = {o.where,   o.n_where,   o.bounds,    o.n_bounds,
-                                o.holdout, o.n_holdout, o.holdout_k, o.by};
-    struct fit_groups    groups;
-    if (fit_select_rows(&csv, &sel, &groups, &err) != SF_OK) {
-        sf_csv_free(&csv);
-        cli_fit_opts_free(&o);
-        return cli_report(&err);
-    }
-    if (csv.n_rows == 0) {
-        fprintf(stderr, "scalefit: %s: error: no data rows below the header\n", o.data);
-        rc = 2;
-    } else if (groups.n == 0) {
-        fprintf(stderr, "scalefit: %s: error: no row passes the filters (%zu rows read)\n", o.data,
-                csv.n_rows);
-        rc = 2;
-    }
-    if (rc != 0) {
-        fit_groups_free(&groups);
-        sf_csv_free(&csv);
+    struct sf_error   err;
+    struct sf_csv     csv;
+    struct fit_groups groups;
+    char              sha[65];
+    if ((rc = cli_fit_load(&o, &csv, sha, &groups)) != 0) {
         cli_fit_opts_free(&o);
         return rc;
     }
@@ -571,18 +460,8 @@ int cli_fit_main(int argc, char **argv) {
     struct sf_buf summary;
     sf_buf_init(&summary);
     for (size_t g = 0; g < groups.n && rc == 0; g++) {
-        /* A folder per group: the sanitised name, with _2, _3, ... until no earlier group's
-         * folder has it. */
-        char *gdir = gdirs[g], base[240];
-        cli_fit_dir_name(groups.names[g], base, sizeof base);
-        snprintf(gdir, sizeof gdirs[0], "%s", base);
-        for (size_t suffix = 2;; suffix++) {
-            bool taken = false;
-            for (size_t h = 0; h < g; h++)
-                taken = taken || strcmp(gdirs[h], gdir) == 0;
-            if (!taken) break;
-            snprintf(gdir, sizeof gdirs[0], "%s_%zu", base, suffix);
-        }
+        cli_fit_group_dir(gdirs, g, groups.names[g]);
+        const char *gdir = gdirs[g];
         for (size_t k = 0; k < o.n_laws && rc == 0; k++) {
             size_t      i   = g * o.n_laws + k;
             const char *law = fit_law_name(o.laws[k]);

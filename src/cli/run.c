@@ -13,30 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "fit.h"
-#include "fit_figures.h"
 #include "sweep.h"
-#include "sweep_figures.h"
-
-static void cli_run_usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: scalefit run SWEEP.yaml [--out DIR] [--jobs N] [--executor local|slurm] "
-        "[--dry-run]\n"
-        "\n"
-        "Trains every run of a sweep (docs/sweep-format.md), resuming after any interruption,\n"
-        "then collects results.csv and curves.csv, fits the sweep's laws, draws the figures and\n"
-        "writes DIR/report.md (DIR defaults to runs/NAME).\n"
-        "\n"
-        "  --out DIR        the sweep directory\n"
-        "  --jobs N         trainers at once (default: the sweep's runner.jobs, else the cores)\n"
-        "  --executor E     local (processes here) or slurm (a job array)\n"
-        "  --dry-run        print the runs (shape, N, tokens, FLOPs, estimated time); train "
-        "nothing\n"
-        "\n"
-        "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, 2 bad\n"
-        "input, 4 interrupted (checkpointed: run the same command again to resume).\n");
-}
 
 static volatile sig_atomic_t cli_run_stop;
 
@@ -123,8 +100,9 @@ static char *cli_run_self(const char *argv0) {
     return sf_strdup(argv0);
 }
 
+/* --dry-run: the table of runs with their estimated times, and on Slurm the batch script. */
 static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
-                       const char *out, int64_t jobs) {
+                       const char *out, int64_t jobs, const char *argv0) {
     printf("sweep %s: %zu runs (%zu shapes x %zu budgets x %zu seeds) into %s, %lld at a time\n",
            spec->name, n, spec->n_shapes, spec->n_budgets, spec->n_seeds, out, (long long)jobs);
     printf("%-22s %7s %7s %6s %6s %6s %11s %11s %9s %10s %10s %9s\n", "run", "n_layer", "d_model",
@@ -151,138 +129,84 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
     printf("total: %.3g FLOP; about %s of training with %lld at a time (from a timed probe of each "
            "shape on this machine; evaluations not counted)\n",
            flops, dur, (long long)jobs);
-    return 0;
-}
-
-/* Fits every named law, writes their folders, draws the sweep's figures and the report. */
-static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
-                          const char *out, int64_t jobs, double wall, double train,
-                          double in_loops) {
-    const double              t_post = sf_now();
-    struct sf_error           err;
-    struct sweep_fit_outcome *outs    = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *outs);
-    struct fit_result       **results = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *results);
-    struct fit_data          *datas   = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *datas);
-    if (!outs || !results || !datas) {
-        free(outs), free(results), free(datas);
-        fprintf(stderr, "scalefit: error: out of memory\n");
-        return 1;
-    }
-    int                      rc       = 0;
-    const struct fit_result *frontier = NULL;
-    struct sf_buf            summary;
-    sf_buf_init(&summary);
-    for (size_t i = 0; i < spec->n_fits; i++) {
-        const struct sweep_fit *f = &spec->fits[i];
-        outs[i].fit               = f;
-        if (cli_run_stop) break; /* Ctrl-C while fitting: the runs are done; rerun to fit */
-        struct fit_request req;
-        if (sweep_fit_prepare(spec, f, out, &datas[i], &req, &err) != SF_OK) {
-            snprintf(outs[i].error, sizeof outs[i].error, "%.500s", err.message);
-            fprintf(stderr, "scalefit: warning: fit %s not made: %s\n", f->name, err.message);
-            continue;
-        }
-        results[i] = fit_run(&datas[i], &req, NULL, &err);
-        if (results[i] == NULL) {
-            snprintf(outs[i].error, sizeof outs[i].error, "%.500s", err.message);
-            fprintf(stderr, "scalefit: warning: fit %s failed: %s\n", f->name, err.message);
-            continue;
-        }
-        outs[i].result = results[i];
-        if (f->law == FIT_LAW_FRONTIER && frontier == NULL) frontier = results[i];
-        char *dir = sf_strdup_printf("%s/fits/%s", out, f->name);
-        char *src = sf_path_join(out, f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
-        char  sha[65] = "";
-        if (src) sf_sha256_file(src, sha, &err);
-        struct fit_provenance prov = {cli_version(), cli_command_line(),
-                                      src,           sha,
-                                      datas[i].n,    datas[i].n,
-                                      NULL,          0,
-                                      NULL,          NULL,
-                                      NULL};
-        if (dir == NULL || cli_fit_write(results[i], &prov, dir, spec->plots) != 0) rc = 1;
-        free(dir);
-        free(src);
-        fit_summary(results[i], f->name, &summary);
-    }
-    if (cli_run_stop) {
-        fprintf(stderr, "scalefit: stopped while fitting: every run is done; run the same command "
-                        "again to fit, plot and report\n");
-        rc = 4;
-    }
-    struct cli_fit_figures figs;
-    cli_fit_figures_init(&figs);
-    if (spec->plots && rc != 4) {
-        cli_fit_figures_free(&figs);
-        cli_sweep_figures_draw(out, frontier, &figs);
-    }
-    struct sweep_report_info info = {cli_version(),
-                                     cli_command_line(),
-                                     wall,
-                                     train,
-                                     sf_now() - t_post,
-                                     in_loops,
-                                     jobs,
-                                     (const char *const *)figs.drawn,
-                                     (const char *const *)figs.missing};
-    if (rc != 4 && sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &info, &err) != SF_OK)
-        rc = cli_report(&err);
-    cli_fit_figures_free(&figs);
-    fputs(summary.data ? summary.data : "", stdout);
-    printf("report: %s/report.md\n", out);
-    sf_buf_free(&summary);
-    for (size_t i = 0; i < spec->n_fits; i++) {
-        fit_result_free(results[i]);
-        fit_data_free(&datas[i]);
-    }
-    free(outs);
-    free(results);
-    free(datas);
+    if (spec->executor != SWEEP_EXECUTOR_SLURM) return 0;
+    struct sf_error e;
+    char           *script = NULL, *self = cli_run_self(argv0);
+    int             rc = 0;
+    if (sweep_slurm_script(spec, runs, n, out, self, jobs, &script, &e) != SF_OK)
+        rc = cli_report(&e);
+    else
+        printf("\nthe batch script it would submit:\n\n%s", script);
+    free(script);
+    free(self);
     return rc;
 }
 
+/* The sweep's finish (fits, figures, report: src/sweep), with its messages and summary. */
+static int cli_run_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
+                          const char *out, int64_t jobs, double wall, double train,
+                          double in_loops) {
+    struct sweep_finish_info info = {cli_version(), cli_command_line(), jobs,         wall,
+                                     train,         in_loops,           &cli_run_stop};
+    struct sf_buf            text;
+    struct sf_diags          diags;
+    sf_buf_init(&text);
+    sf_diag_init(&diags);
+    enum sf_status st = sweep_finish(spec, runs, n, out, &info, &text, &diags);
+    sf_diag_print(&diags, stderr);
+    sf_diag_free(&diags);
+    if (st == SF_EINTERRUPTED)
+        fprintf(stderr, "scalefit: stopped while fitting: every run is done; run the same command "
+                        "again to fit, plot and report\n");
+    fputs(text.data ? text.data : "", stdout);
+    sf_buf_free(&text);
+    return sf_status_exit_code(st);
+}
+
+/* Everything parsed from the command line. */
+struct cli_run_opts {
+    const char *path, *out, *executor;
+    size_t      jobs; /* 0: the sweep's runner.jobs, else the cores */
+    bool        dry;
+};
+
+/* Reads the command line into `o`. False when the command is to end with *exit_status. */
+static bool cli_run_parse(int argc, char **argv, struct cli_run_opts *o, int *exit_status) {
+    memset(o, 0, sizeof *o);
+    const struct cli_option table[] = {
+        CLI_OPTION("--out", CLI_ARG_STRING, &o->out, "DIR", "the sweep directory"),
+        CLI_OPTION("--jobs", CLI_ARG_SIZE, &o->jobs, "N",
+                   "trainers at once (default: the sweep's runner.jobs, else the cores)",
+                   .check = CLI_CHECK_BETWEEN, .lo = 1, .hi = 4096),
+        CLI_OPTION("--executor", CLI_ARG_STRING, &o->executor, NULL,
+                   "local (processes here) or slurm (a job array)", .choices = "local|slurm"),
+        CLI_OPTION("--dry-run", CLI_ARG_FLAG, &o->dry, NULL,
+                   "print the runs (shape, N, tokens, FLOPs, estimated time); train nothing"),
+        CLI_END,
+    };
+    const struct cli_command cmd = {
+        .name     = "run",
+        .synopsis = "SWEEP.yaml [options]",
+        .intro    = "Trains every run of a sweep (docs/sweep-format.md), resuming after any "
+                    "interruption,\nthen collects results.csv and curves.csv, fits the sweep's "
+                    "laws, draws the figures and\nwrites DIR/report.md (DIR defaults to runs/NAME).",
+        .outro   = "Exit status: 0 every run done or diverged (a recorded result), 1 a run failed, "
+                   "2 bad\ninput, 4 interrupted (checkpointed: run the same command again to "
+                   "resume).",
+        .options = table,
+        .operand = "sweep file",
+        .operand_at = &o->path,
+    };
+    return cli_parse(&cmd, argc, argv, exit_status);
+}
+
 int cli_run_main(int argc, char **argv) {
-    const char *path = NULL, *out_opt = NULL, *executor = NULL;
-    int64_t     jobs = 0;
-    bool        dry  = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            cli_run_usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--dry-run") == 0) {
-            dry = true;
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 ||
-                   strcmp(a, "--executor") == 0) {
-            if (i + 1 >= argc) return cli_option_error(a, "needs a value");
-            const char *v = argv[++i];
-            if (a[2] == 'o') {
-                out_opt = v;
-            } else if (a[2] == 'j') {
-                size_t j;
-                if (!cli_parse_size(a, v, &j)) return 2;
-                if (j < 1 || j > 4096)
-                    return cli_option_error(a, "must be between 1 and 4096 (got %s)", v);
-                jobs = (int64_t)j;
-            } else {
-                if (strcmp(v, "local") != 0 && strcmp(v, "slurm") != 0)
-                    return cli_option_error(a, "'%s' is not local or slurm", v);
-                executor = v;
-            }
-        } else if (strncmp(a, "--", 2) == 0) {
-            return cli_option_error(a, "unknown option (see scalefit run --help)");
-        } else if (path != NULL) {
-            fprintf(stderr, "scalefit: error: more than one sweep file ('%s' and '%s')\n", path, a);
-            return 2;
-        } else {
-            path = a;
-        }
-    }
-    if (path == NULL) {
-        fprintf(stderr, "scalefit: error: no sweep file given (scalefit run SWEEP.yaml)\n");
-        return 2;
-    }
+    struct cli_run_opts o;
+    int                 prc;
+    if (!cli_run_parse(argc, argv, &o, &prc)) return prc;
+    const char       *path = o.path, *out_opt = o.out, *executor = o.executor;
+    int64_t           jobs = (int64_t)o.jobs;
+    bool              dry  = o.dry;
     struct sweep_spec spec;
     struct sf_diags   diags;
     sf_diag_init(&diags);
@@ -319,17 +243,7 @@ int cli_run_main(int argc, char **argv) {
         goto done;
     }
     if (dry) {
-        rc = cli_run_dry(&spec, runs, n, out, jobs);
-        if (rc == 0 && spec.executor == SWEEP_EXECUTOR_SLURM) {
-            struct sf_error e;
-            char           *script = NULL, *self = cli_run_self(argv[0]);
-            if (sweep_slurm_script(&spec, runs, n, out, self, jobs, &script, &e) != SF_OK)
-                rc = cli_report(&e);
-            else
-                printf("\nthe batch script it would submit:\n\n%s", script);
-            free(script);
-            free(self);
-        }
+        rc = cli_run_dry(&spec, runs, n, out, jobs, argv[0]);
         goto done;
     }
     struct sf_error err;

@@ -29,41 +29,28 @@ static void cli_train_on_signal(int sig) {
     cli_train_stop = 1;
 }
 
-static void cli_train_usage(FILE *out) {
-    fprintf(out,
-            "usage: scalefit train --run-dir DIR\n\n"
+int cli_train_main(int argc, char **argv) {
+    const char             *run_dir = NULL;
+    bool                    quiet   = false;
+    const struct cli_option table[] = {
+        CLI_OPTION("--run-dir", CLI_ARG_STRING, &run_dir, "DIR", "the run directory (required)"),
+        CLI_OPTION("--quiet", CLI_ARG_FLAG, &quiet, NULL, "no progress display"),
+        CLI_END,
+    };
+    const struct cli_command cmd = {
+        .name     = "train",
+        .synopsis = "--run-dir DIR",
+        .intro =
             "Trains the run described by DIR/run.yaml and leaves metrics.csv, checkpoint.bin,\n"
             "status, summary.yaml and log.txt in DIR (keys: docs/run-format.md). A directory\n"
-            "with a checkpoint resumes from it. SIGTERM or SIGINT checkpoints and exits with 4.\n\n"
-            "options:\n"
-            "  --run-dir DIR   the run directory (required)\n"
-            "  --quiet         no progress display\n"
-            "  -h, --help      this text\n\n"
-            "exit status: 0 done, 1 failed, 2 bad input, 3 diverged, 4 interrupted\n");
-}
-
-int cli_train_main(int argc, char **argv) {
-    const char *run_dir = NULL;
-    bool        quiet   = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            cli_train_usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--run-dir") == 0) {
-            if (i + 1 >= argc) return cli_option_error("--run-dir", "needs a directory");
-            run_dir = argv[++i];
-        } else if (strncmp(a, "--run-dir=", 10) == 0) {
-            run_dir = a + 10;
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = true;
-        } else {
-            return cli_option_error(a, "unknown option (see scalefit train --help)");
-        }
-    }
+            "with a checkpoint resumes from it. SIGTERM or SIGINT checkpoints and exits with 4.",
+        .outro   = "exit status: 0 done, 1 failed, 2 bad input, 3 diverged, 4 interrupted",
+        .options = table,
+    };
+    int rc;
+    if (!cli_parse(&cmd, argc, argv, &rc)) return rc;
     if (run_dir == NULL || run_dir[0] == '\0')
-        return cli_option_error("--run-dir", "is required (scalefit train --run-dir DIR)");
+        return cli_option_error("--run-dir", "required (the run directory)");
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -88,7 +75,7 @@ int cli_train_main(int argc, char **argv) {
     sf_diag_init(&diags);
     sf_error_clear(&err);
     enum sf_status st = model_run(run_dir, &opts, &diags, &err);
-    int            rc = sf_status_exit_code(st);
+    rc                = sf_status_exit_code(st);
     if (st == SF_EINVAL && diags.n > 0) {
         sf_diag_print(&diags, stderr);
     } else if (st == SF_EDIVERGED || st == SF_EINTERRUPTED) {

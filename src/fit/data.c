@@ -1,7 +1,8 @@
 /*
- * data.c — from a CSV table to fit data: row filters (--where, --min, --max, --holdout-where),
- * groups (--by), column lookup and strict conversion of every value used, with each problem
- * reported at its place (FILE:LINE:COL naming the column, or the option) and never skipped.
+ * data.c — from a CSV table to fit data: row filters applied (--where, --min, --max,
+ * --holdout-where; filter.c reads them), groups (--by), column lookup and strict conversion of
+ * every value used, with each problem reported at its place (FILE:LINE:COL naming the column,
+ * or the option) and never skipped.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,60 +12,6 @@
 
 /* Hold-out filters whose matches are counted (the command accepts 16). */
 #define FIT_MAX_HOLDOUT 64
-
-void fit_filter_free(struct fit_filter *f) {
-    if (f == NULL) return;
-    free(f->column);
-    free(f->text);
-    free(f->option);
-    memset(f, 0, sizeof *f);
-}
-
-bool fit_filter_parse(const char *text, bool numeric_only, const char *option, struct fit_filter *f,
-                      struct sf_error *err) {
-    memset(f, 0, sizeof *f);
-    /* The first operator after the column name: <=, >=, <, >, =. */
-    const char *p = text + (text[0] != '\0');
-    while (*p && *p != '<' && *p != '>' && *p != '=')
-        p++;
-    if (*p == '\0' || p == text) {
-        sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__, "'%s' is not COL=VALUE%s", text,
-                     numeric_only ? "" : " or COL>=V, COL>V, COL<=V, COL<V");
-        return false;
-    }
-    size_t oplen = 1;
-    if ((p[0] == '<' || p[0] == '>') && p[1] == '=') oplen = 2;
-    if (p[0] == '=')
-        f->op = FIT_FILTER_OP_EQ_STR;
-    else if (p[0] == '<')
-        f->op = oplen == 2 ? FIT_FILTER_OP_LE : FIT_FILTER_OP_LT;
-    else
-        f->op = oplen == 2 ? FIT_FILTER_OP_GE : FIT_FILTER_OP_GT;
-    if (numeric_only && f->op != FIT_FILTER_OP_EQ_STR) {
-        sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__, "'%s' is not COL=VALUE", text);
-        return false;
-    }
-    f->column = malloc((size_t)(p - text) + 1);
-    f->text   = sf_strdup(p + oplen);
-    f->option = sf_strdup(option);
-    if (f->column == NULL || f->text == NULL || f->option == NULL) {
-        fit_filter_free(f);
-        sf_error_set(err, SF_ENOMEM, option, __FILE__, __LINE__, "out of memory");
-        return false;
-    }
-    memcpy(f->column, text, (size_t)(p - text));
-    f->column[p - text] = '\0';
-    f->value            = NAN;
-    if (f->op != FIT_FILTER_OP_EQ_STR || numeric_only) {
-        if (!sf_parse_double(f->text, &f->value) || !isfinite(f->value)) {
-            sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__,
-                         "'%s' in '%s' is not a finite number", f->text, text);
-            fit_filter_free(f);
-            return false;
-        }
-    }
-    return true;
-}
 
 void fit_groups_free(struct fit_groups *g) {
     if (g == NULL) return;

@@ -140,13 +140,41 @@ struct fit_filter {
     char              *option; /* owned: the option it came from, for messages ("--min") */
 };
 
-/* Parses "COL=VALUE" (op EQ_STR) or "COL OP V" with OP one of >= > <= < (numeric); with
- * numeric_only, "COL=V" with a number V (the caller sets the op). `option` names the option for
- * messages. Returns false with `err` set (nothing printed). On success the caller frees `f` with
+/* How a filter's text is read (src/fit/filter.c). */
+enum fit_filter_form {
+    FIT_FILTER_FORM_EQUALS,   /* COL=VALUE: string equality (--where) */
+    FIT_FILTER_FORM_AT_LEAST, /* COL=V with a number V: keeps COL >= V (--min) */
+    FIT_FILTER_FORM_AT_MOST,  /* COL=V with a number V: keeps COL <= V (--max) */
+    FIT_FILTER_FORM_COMPARE,  /* COL>=V, COL>V, COL<=V or COL<V (--holdout-where) */
+};
+
+/* Parses `text` in the given form. `option` names the option for messages. Returns false with
+ * `err` set (its place is the option; nothing printed). On success the caller frees `f` with
  * fit_filter_free. */
-bool fit_filter_parse(const char *text, bool numeric_only, const char *option, struct fit_filter *f,
-                      struct sf_error *err);
+bool fit_filter_parse(const char *text, enum fit_filter_form form, const char *option,
+                      struct fit_filter *f, struct sf_error *err);
+/* A filter built in code: COL equal to the string `value`, or COL OP `value` (numeric; no text
+ * is parsed). Strings borrowed; false with `err` set when out of memory. */
+bool fit_filter_equals(const char *column, const char *value, const char *option,
+                       struct fit_filter *f, struct sf_error *err);
+bool fit_filter_compare(const char *column, enum fit_filter_op op, double value, const char *option,
+                        struct fit_filter *f, struct sf_error *err);
 void fit_filter_free(struct fit_filter *f);
+
+/* A growable list of filters (zero-initialise; free with fit_filters_free). Each adder appends
+ * one filter as the single-filter functions above make it, or returns false with `err` set. */
+struct fit_filters {
+    struct fit_filter *v; /* (n) owned */
+    size_t             n, cap;
+};
+
+bool fit_filters_parse(struct fit_filters *fs, const char *text, enum fit_filter_form form,
+                       const char *option, struct sf_error *err);
+bool fit_filters_equals(struct fit_filters *fs, const char *column, const char *value,
+                        const char *option, struct sf_error *err);
+bool fit_filters_compare(struct fit_filters *fs, const char *column, enum fit_filter_op op,
+                         double value, const char *option, struct sf_error *err);
+void fit_filters_free(struct fit_filters *fs);
 
 /* What to read from a table. Column names are borrowed. */
 struct fit_columns {
@@ -203,6 +231,14 @@ struct fit_point_request {
     char  *text;   /* owned: as written */
     double x1, x2; /* resolved against the law's variables */
 };
+
+/* Resolves a forecast point as written ("COL=V[,COL=V]", every V positive) against the
+ * variables of `law` (the columns in `cols`) into `pr` (pr->text a copy: the caller frees it).
+ * `option` names where it was given, for messages ("--predict"). SF_EINVAL with `err` when a
+ * name is not a variable of the law, a value is not a positive number or a variable is missing. */
+enum sf_status fit_point_parse(const char *text, enum fit_law_kind law,
+                               const struct fit_columns *cols, const char *option,
+                               struct fit_point_request *pr, struct sf_error *err);
 
 /* Everything one fit needs besides the data. */
 struct fit_request {

@@ -4,8 +4,9 @@
  * the parser and model_config_validate(), the emitter (every applicable key in a fixed order,
  * doubles in shortest round-trip form, so that load(emit(x)) == x) and the config hash.
  *
- * Not here: what the values do (model.c, data.c, run.c). The key reference for users is
- * docs/run-format.md; the two must change together.
+ * Which `data:` keys a source takes, its checks and its keys' text come from its entry
+ * (model_source_get). Not here: what the values do (model.c, data.c, run.c). The key reference for
+ * users is docs/run-format.md; the two must change together.
  */
 #include "internal.h"
 
@@ -60,12 +61,11 @@ struct model_config model_config_default(void) {
     return c;
 }
 
-static const char *const model_source_names[]    = {"markov", "text", "image", "tokens", NULL};
 static const char *const model_schedule_names[]  = {"cosine", "linear", "constant", NULL};
 static const char *const model_generator_names[] = {"loglinear", "dirichlet", NULL};
 
 const char *model_source_name(enum model_source s) {
-    return model_source_names[s];
+    return model_source_get(s)->name;
 }
 const char *model_lr_schedule_name(enum model_lr_schedule s) {
     return model_schedule_names[s];
@@ -246,33 +246,16 @@ static const char *model_pair_key_impl(const char *path, yaml_document_t *doc,
     return key;
 }
 
-/* Which data keys apply to a source (and generator). */
-static bool model_data_key_applies_impl(const char *key, enum model_source src,
-                                        enum model_markov_generator gen, const char **why) {
-    static const char *const file_keys[] = {"paths", "eval_paths", "eval_fraction", NULL};
+/* Whether a data key applies to the configured source: one of its entry's keys, not excluded by
+ * its other settings (*why then says which setting it needs). */
+static bool model_data_key_applies_impl(const char *key, const struct model_data_config *d,
+                                        const char **why) {
+    const struct model_source_entry *src = model_source_get(d->source);
     *why                                 = NULL;
     if (strcmp(key, "source") == 0) return true;
-    bool is_file_key = false;
-    for (int i = 0; file_keys[i]; i++)
-        is_file_key |= strcmp(key, file_keys[i]) == 0;
-    switch (src) {
-    case MODEL_SOURCE_MARKOV:
-        if (strcmp(key, "scale") == 0 || strcmp(key, "decay") == 0) {
-            if (gen != MODEL_MARKOV_GENERATOR_LOGLINEAR) *why = "generator loglinear";
-            return gen == MODEL_MARKOV_GENERATOR_LOGLINEAR;
-        }
-        if (strcmp(key, "concentration") == 0) {
-            if (gen != MODEL_MARKOV_GENERATOR_DIRICHLET) *why = "generator dirichlet";
-            return gen == MODEL_MARKOV_GENERATOR_DIRICHLET;
-        }
-        return strcmp(key, "n_vocab") == 0 || strcmp(key, "order") == 0 ||
-               strcmp(key, "generator") == 0 || strcmp(key, "seed") == 0;
-    case MODEL_SOURCE_TEXT: return is_file_key;
-    case MODEL_SOURCE_IMAGE:
-        return is_file_key || strcmp(key, "resolution") == 0 || strcmp(key, "levels") == 0;
-    case MODEL_SOURCE_TOKENS: return is_file_key || strcmp(key, "n_vocab") == 0;
-    }
-    return false;
+    if (!model_in_list_impl(key, src->keys)) return false;
+    if (src->ops->key_excluded != NULL) *why = src->ops->key_excluded(d, key);
+    return *why == NULL;
 }
 
 static void model_parse_data_impl(const char *path, yaml_document_t *doc, const yaml_node_t *map,
@@ -330,7 +313,7 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         }
         model_places_add_impl(pl, full, vn->start_mark);
         const char *why;
-        if (!model_data_key_applies_impl(key, d->source, d->generator, &why)) {
+        if (!model_data_key_applies_impl(key, d, &why)) {
             if (why)
                 sf_diag_add(diags, true, kw, "'data.%s' applies to %s only", key, why);
             else
@@ -366,8 +349,12 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
             if (sf_yaml_read_int(&rd, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv)) d->levels = iv;
         }
     }
-    if (d->source == MODEL_SOURCE_TOKENS && !model_places_has_impl(pl, "data.n_vocab"))
-        sf_diag_add(diags, true, where, "source tokens needs 'n_vocab' (the vocabulary size)");
+    const struct model_source_ops *ops = model_source_get(d->source)->ops;
+    char                           need[40];
+    snprintf(need, sizeof need, "data.%s", ops->required_key ? ops->required_key : "");
+    if (ops->required_key != NULL && !model_places_has_impl(pl, need))
+        sf_diag_add(diags, true, where, "source %s needs '%s' (%s)", model_source_name(d->source),
+                    ops->required_key, ops->required_what);
 }
 
 /* One top-level key. */
@@ -549,25 +536,15 @@ static void model_validate_impl(const struct model_config *c, const struct model
         MODEL_DIAG(diags, pl, dbls[i].name, "'%s' must be %s, not %g", dbls[i].name, range,
                    dbls[i].v);
     }
-    if (d->source == MODEL_SOURCE_MARKOV) {
-        /* The transition table has V^(K+1) entries. */
-        double entries = pow((double)d->n_vocab, (double)(d->order + 1));
-        if (d->n_vocab < 2 || d->order < 1)
-            MODEL_DIAG(diags, pl, "data.n_vocab", "markov needs n_vocab >= 2 and order >= 1");
-        else if (entries > (double)MODEL_MARKOV_MAX_TABLE)
-            MODEL_DIAG(diags, pl, "data.order",
-                       "order %lld with n_vocab %lld gives a transition table of %.0f entries, "
-                       "more than the %lld the markov source allows",
-                       (long long)d->order, (long long)d->n_vocab, entries,
-                       (long long)MODEL_MARKOV_MAX_TABLE);
-    } else if (d->n_paths == 0) {
-        MODEL_DIAG(diags, pl, "data.paths", "source %s needs 'paths' (files or glob patterns)",
-                   model_source_name(d->source));
-    }
-    if (d->source == MODEL_SOURCE_TOKENS && d->n_vocab < 2)
-        MODEL_DIAG(diags, pl, "data.n_vocab", "source tokens needs 'n_vocab' >= 2");
+    /* The source's own checks of its settings as a whole, each at its key's place. */
+    struct sf_diags own;
+    sf_diag_init(&own);
+    model_source_get(d->source)->ops->validate(d, &own);
+    for (size_t i = 0; i < own.n; i++)
+        MODEL_DIAG(diags, pl, own.items[i].where, "%s", own.items[i].message);
+    sf_diag_free(&own);
 files:
-    if (d->source != MODEL_SOURCE_MARKOV) {
+    if (model_source_get(d->source)->files) {
         if (check_files) {
             for (size_t i = 0; i < d->n_paths + d->n_eval_paths; i++) {
                 bool        ev  = i >= d->n_paths;
@@ -709,49 +686,13 @@ done:
 
 // ---- emitting ----
 
-static void model_emit_paths_impl(struct sf_yaml_out *y, const char          *key,
-                                  const char (*paths)[MODEL_PATH_MAX], size_t n) {
-    sf_yaml_plain(y, key);
-    sf_yaml_seq_begin(y, true);
-    for (size_t i = 0; i < n; i++)
-        sf_yaml_str(y, paths[i]);
-    sf_yaml_seq_end(y);
-}
-
 static void model_emit_impl(struct sf_yaml_out *y, const struct model_config *c, bool for_hash) {
     const struct model_data_config *d = &c->data;
     sf_yaml_map_begin(y, false);
     sf_yaml_plain(y, "data");
     sf_yaml_map_begin(y, false);
     sf_yaml_kv_str(y, "source", model_source_name(d->source));
-    switch (d->source) {
-    case MODEL_SOURCE_MARKOV:
-        sf_yaml_kv_int(y, "n_vocab", d->n_vocab);
-        sf_yaml_kv_int(y, "order", d->order);
-        sf_yaml_kv_str(y, "generator", model_markov_generator_name(d->generator));
-        if (d->generator == MODEL_MARKOV_GENERATOR_LOGLINEAR) {
-            sf_yaml_kv_double(y, "scale", d->scale);
-            sf_yaml_kv_double(y, "decay", d->decay);
-        } else {
-            sf_yaml_kv_double(y, "concentration", d->concentration);
-        }
-        sf_yaml_kv_int(y, "seed", (long long)d->seed);
-        break;
-    case MODEL_SOURCE_TOKENS:
-    case MODEL_SOURCE_TEXT:
-    case MODEL_SOURCE_IMAGE:
-        if (d->source == MODEL_SOURCE_TOKENS) sf_yaml_kv_int(y, "n_vocab", d->n_vocab);
-        model_emit_paths_impl(y, "paths", d->paths, d->n_paths);
-        if (d->n_eval_paths > 0)
-            model_emit_paths_impl(y, "eval_paths", d->eval_paths, d->n_eval_paths);
-        else
-            sf_yaml_kv_double(y, "eval_fraction", d->eval_fraction);
-        if (d->source == MODEL_SOURCE_IMAGE) {
-            sf_yaml_kv_int(y, "resolution", d->resolution);
-            sf_yaml_kv_int(y, "levels", d->levels);
-        }
-        break;
-    }
+    model_source_get(d->source)->ops->emit(y, d);
     sf_yaml_map_end(y);
     sf_yaml_kv_int(y, "n_layer", c->n_layer);
     sf_yaml_kv_int(y, "d_model", c->d_model);

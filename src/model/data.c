@@ -1,12 +1,12 @@
 /*
- * data.c — the data sources behind `data:` in run.yaml: markov (generated), text (bytes of
- * files or glob patterns), image (IDX files, gzip or not, downsampled to R×R with Q levels, one
- * token per pixel in raster order) and tokens (flat little-endian uint16). Each is opened into a
- * train stream (or a generator) and a fixed, materialised eval set of windows of n_ctx+1 tokens.
+ * data.c — the data sources behind `data:` in run.yaml: the table of their entries (each entry
+ * lives in its source's file: markov.c, source_text.c, source_image.c, source_tokens.c), opening
+ * a source into a train stream (or a generator) and a fixed, materialised eval set of windows of
+ * n_ctx+1 tokens, the training batches, and what the file sources share.
  *
- * Splits are deterministic: explicit `eval_paths`, else by file (every file whose share of the
- * running count crosses an integer goes to eval), else — a single file — its last
- * `eval_fraction`. Training batches are drawn from (run seed, step) alone; eval windows are
+ * Splits of the file sources are deterministic: explicit `eval_paths`, else by file (every file
+ * whose share of the running count crosses an integer goes to eval), else — a single file — its
+ * last `eval_fraction`. Training batches are drawn from (run seed, step) alone; eval windows are
  * evenly spaced over the eval stream (markov: drawn from the source seed), so every run of a
  * sweep sees the same eval set. The sha256 recorded is of the input files' bytes (train then
  * eval, each list sorted) or, for markov, of its transition table.
@@ -15,16 +15,39 @@
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <glob.h>
 #include <math.h>
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
-/* Magic number of an IDX file of unsigned bytes with 3 dimensions (LeCun's MNIST format). */
-#define MODEL_IDX_MAGIC_U8_3D 0x00000803u
+// ---- the table ----
+
+/* The entries, each in its source's file. A new source: its file, its line here and in the two
+ * lists below, its value in enum model_source, its file in meson.build. */
+extern const struct model_source_entry model_source_markov;
+extern const struct model_source_entry model_source_text;
+extern const struct model_source_entry model_source_image;
+extern const struct model_source_entry model_source_tokens;
+
+static const struct model_source_entry *const model_sources[MODEL_SOURCE_COUNT] = {
+    [MODEL_SOURCE_MARKOV] = &model_source_markov,
+    [MODEL_SOURCE_TEXT]   = &model_source_text,
+    [MODEL_SOURCE_IMAGE]  = &model_source_image,
+    [MODEL_SOURCE_TOKENS] = &model_source_tokens,
+};
+const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text", "image", "tokens",
+                                                                NULL};
+
+const struct model_source_entry *model_source_get(enum model_source s) {
+    SF_ASSERT((int)s >= 0 && s < MODEL_SOURCE_COUNT);
+    return model_sources[s];
+}
+
+int64_t model_source_one_token(const struct model_data_config *d) {
+    (void)d;
+    return 1;
+}
 
 // ---- file lists ----
 
@@ -110,118 +133,30 @@ static enum sf_status model_files_expand_impl(struct model_files *out,
     return SF_OK;
 }
 
-/* Appends tokens to a growable uint16 array. */
-static bool model_tokens_append_impl(uint16_t **arr, size_t *n, size_t *cap, const uint16_t *src,
-                                     size_t count) {
-    if (*n + count > *cap) {
-        size_t c = *cap ? *cap : 4096;
-        while (c < *n + count)
+bool model_tokens_append(const struct model_token_buf *buf, const uint16_t *src, size_t count) {
+    if (*buf->n + count > *buf->cap) {
+        size_t c = *buf->cap ? *buf->cap : 4096;
+        while (c < *buf->n + count)
             c *= 2;
-        uint16_t *a = realloc(*arr, c * sizeof *a);
+        uint16_t *a = realloc(*buf->v, c * sizeof *a);
         if (a == NULL) return false;
-        *arr = a;
-        *cap = c;
+        *buf->v   = a;
+        *buf->cap = c;
     }
-    memcpy(*arr + *n, src, count * sizeof *src);
-    *n += count;
+    memcpy(*buf->v + *buf->n, src, count * sizeof *src);
+    *buf->n += count;
     return true;
-}
-
-// ---- IDX images ----
-
-static bool model_gz_read_impl(gzFile f, void *buf, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-        unsigned chunk = (unsigned)((n - got) > (1u << 30) ? (1u << 30) : (n - got));
-        int      r     = gzread(f, (char *)buf + got, chunk);
-        if (r <= 0) return false;
-        got += (size_t)r;
-    }
-    return true;
-}
-
-enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t **out,
-                                size_t *n_images, struct sf_error *err) {
-    *out      = NULL;
-    *n_images = 0;
-    gzFile f  = gzopen(path, "rb");
-    if (f == NULL)
-        SF_FAIL_AT(err, errno == ENOENT ? SF_EINVAL : SF_EIO, path, "cannot open: %s",
-                   strerror(errno));
-    uint8_t hdr[16];
-    if (!model_gz_read_impl(f, hdr, sizeof hdr)) {
-        gzclose(f);
-        SF_FAIL_AT(err, SF_EINVAL, path, "not an IDX image file: shorter than its 16-byte header");
-    }
-    uint32_t v[4];
-    for (int i = 0; i < 4; i++)
-        v[i] = (uint32_t)hdr[4 * i] << 24 | (uint32_t)hdr[4 * i + 1] << 16 |
-               (uint32_t)hdr[4 * i + 2] << 8 | (uint32_t)hdr[4 * i + 3];
-    if (v[0] != MODEL_IDX_MAGIC_U8_3D) {
-        gzclose(f);
-        SF_FAIL_AT(err, SF_EINVAL, path,
-                   "not an IDX image file: magic 0x%08x, expected 0x%08x (unsigned bytes, 3 "
-                   "dimensions, as MNIST's *-images-idx3-ubyte)",
-                   v[0], MODEL_IDX_MAGIC_U8_3D);
-    }
-    size_t n = v[1], rows = v[2], cols = v[3];
-    if (n == 0 || rows == 0 || cols == 0 || rows > 4096 || cols > 4096) {
-        gzclose(f);
-        SF_FAIL_AT(err, SF_EINVAL, path, "IDX header gives %zu images of %zu×%zu", n, rows, cols);
-    }
-    /* Zero-pad to S×S, S the smallest multiple of R covering the image, then average S/R-square
-     * blocks and cut [0, 255] into Q equal bins. */
-    size_t    r   = (size_t)R;
-    size_t    mx  = rows > cols ? rows : cols;
-    size_t    S   = (mx + r - 1) / r * r;
-    size_t    blk = S / r, top = (S - rows) / 2, left = (S - cols) / 2;
-    uint16_t *toks = malloc(n * r * r * sizeof *toks);
-    uint8_t  *img  = malloc(rows * cols);
-    if (toks == NULL || img == NULL) {
-        free(toks);
-        free(img);
-        gzclose(f);
-        SF_FAIL(err, SF_ENOMEM, "out of memory reading %s", path);
-    }
-    for (size_t k = 0; k < n; k++) {
-        if (!model_gz_read_impl(f, img, rows * cols)) {
-            free(toks);
-            free(img);
-            gzclose(f);
-            SF_FAIL_AT(err, SF_EINVAL, path,
-                       "truncated: the header promises %zu images, the "
-                       "file ends in image %zu",
-                       n, k);
-        }
-        for (size_t by = 0; by < r; by++)
-            for (size_t bx = 0; bx < r; bx++) {
-                unsigned sum = 0;
-                for (size_t y = by * blk; y < (by + 1) * blk; y++)
-                    for (size_t x = bx * blk; x < (bx + 1) * blk; x++) {
-                        if (y < top || y >= top + rows || x < left || x >= left + cols) continue;
-                        sum += img[(y - top) * cols + (x - left)];
-                    }
-                /* level = floor(mean · Q / 256) with the mean over blk² pixels (pad counts 0). */
-                uint64_t lev = (uint64_t)sum * (uint64_t)Q / (256u * blk * blk);
-                if (lev > (uint64_t)Q - 1) lev = (uint64_t)Q - 1;
-                toks[k * r * r + by * r + bx] = (uint16_t)lev;
-            }
-    }
-    free(img);
-    gzclose(f);
-    *out      = toks;
-    *n_images = n;
-    return SF_OK;
 }
 
 // ---- loading a file list ----
 
-/* Loads the files of `files` as tokens for source `src`, appending to arr, and hashes the bytes. */
-static enum sf_status model_load_files_impl(const struct model_config *cfg,
-                                            const struct model_files *files, uint16_t **arr,
-                                            size_t *n, size_t *cap, size_t **file_ends,
+/* Loads the files of `files` as tokens through the source's decoder, appending to out, and
+ * hashes the bytes. */
+static enum sf_status model_load_files_impl(const struct model_config    *cfg,
+                                            const struct model_files     *files,
+                                            const struct model_token_buf *out, size_t **file_ends,
                                             struct sha256_ctx *sha, struct sf_error *err) {
-    const struct model_data_config *d = &cfg->data;
+    const struct model_source_entry *src = model_source_get(cfg->data.source);
     if (file_ends != NULL) {
         *file_ends = malloc((files->n > 0 ? files->n : 1) * sizeof **file_ends);
         if (*file_ends == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
@@ -232,52 +167,10 @@ static enum sf_status model_load_files_impl(const struct model_config *cfg,
         enum sf_status st = sf_read_file(files->names[i], &bytes, &len, err);
         if (st != SF_OK) return st;
         sha256_update(sha, len, (const uint8_t *)bytes);
-        bool ok = true;
-        if (d->source == MODEL_SOURCE_TEXT) {
-            uint16_t buf[4096];
-            for (size_t k = 0; k < len && ok; k += 4096) {
-                size_t m = len - k < 4096 ? len - k : 4096;
-                for (size_t j = 0; j < m; j++)
-                    buf[j] = (uint8_t)bytes[k + j];
-                ok = model_tokens_append_impl(arr, n, cap, buf, m);
-            }
-        } else if (d->source == MODEL_SOURCE_TOKENS) {
-            if (len % 2 != 0) {
-                free(bytes);
-                SF_FAIL_AT(err, SF_EINVAL, files->names[i],
-                           "token file has %zu bytes, not a whole number of uint16 tokens", len);
-            }
-            uint16_t buf[4096];
-            for (size_t k = 0; k < len / 2 && ok; k += 4096) {
-                size_t m = len / 2 - k < 4096 ? len / 2 - k : 4096;
-                for (size_t j = 0; j < m; j++) {
-                    const uint8_t *b = (const uint8_t *)bytes + 2 * (k + j);
-                    buf[j]           = (uint16_t)(b[0] | b[1] << 8);
-                    if (buf[j] >= d->n_vocab) {
-                        size_t at = k + j;
-                        free(bytes);
-                        SF_FAIL_AT(err, SF_EINVAL, files->names[i],
-                                   "token %zu (byte offset %zu) is %u, not below n_vocab %lld", at,
-                                   2 * at, (unsigned)buf[j], (long long)d->n_vocab);
-                    }
-                }
-                ok = model_tokens_append_impl(arr, n, cap, buf, m);
-            }
-        } else { /* image */
-            uint16_t *toks;
-            size_t    n_img;
-            st = model_idx_images(files->names[i], d->resolution, d->levels, &toks, &n_img, err);
-            if (st != SF_OK) {
-                free(bytes);
-                return st;
-            }
-            ok = model_tokens_append_impl(arr, n, cap, toks,
-                                          n_img * (size_t)(d->resolution * d->resolution));
-            free(toks);
-        }
+        st = src->ops->decode(&cfg->data, files->names[i], bytes, len, out, err);
         free(bytes);
-        if (!ok) SF_FAIL(err, SF_ENOMEM, "out of memory loading %s", files->names[i]);
-        if (file_ends != NULL) (*file_ends)[i] = *n;
+        if (st != SF_OK) return st;
+        if (file_ends != NULL) (*file_ends)[i] = *out->n;
     }
     return SF_OK;
 }
@@ -329,11 +222,10 @@ static enum sf_status model_split_impl(struct model_data *d, const struct model_
     return SF_OK;
 }
 
-// ---- open ----
+// ---- the file sources ----
 
-static enum sf_status model_data_open_files_impl(struct model_data         *d,
-                                                 const struct model_config *cfg,
-                                                 const char *base_dir, struct sf_error *err) {
+enum sf_status model_files_open(struct model_data *d, const struct model_config *cfg,
+                                const char *base_dir, struct sf_error *err) {
     const struct model_data_config *dc = &cfg->data;
     struct model_files              train_files, eval_files = {0};
     enum sf_status                  st =
@@ -348,13 +240,14 @@ static enum sf_status model_data_open_files_impl(struct model_data         *d,
     }
     struct sha256_ctx sha;
     sha256_init(&sha);
-    size_t cap = 0, *ends = NULL;
-    st = model_load_files_impl(cfg, &train_files, &d->train, &d->n_train, &cap, &ends, &sha, err);
+    size_t                 cap = 0, *ends = NULL;
+    struct model_token_buf train = {&d->train, &d->n_train, &cap};
+    st = model_load_files_impl(cfg, &train_files, &train, &ends, &sha, err);
     if (st == SF_OK) {
         if (dc->n_eval_paths > 0) {
-            size_t ecap = 0;
-            st = model_load_files_impl(cfg, &eval_files, &d->eval, &d->n_eval, &ecap, NULL, &sha,
-                                       err);
+            size_t                 ecap = 0;
+            struct model_token_buf eval = {&d->eval, &d->n_eval, &ecap};
+            st = model_load_files_impl(cfg, &eval_files, &eval, NULL, &sha, err);
         } else {
             st = model_split_impl(d, cfg, ends, train_files.n, err);
         }
@@ -390,14 +283,59 @@ static enum sf_status model_data_open_files_impl(struct model_data         *d,
     return SF_OK;
 }
 
+void model_files_batch(const struct model_data *d, struct model_rng *r, size_t B, int32_t *inputs,
+                       int32_t *targets) {
+    size_t T         = d->T;
+    size_t max_start = (d->n_train - (T + 1)) / d->align;
+    for (size_t b = 0; b < B; b++) {
+        size_t          s = (size_t)model_rng_below(r, max_start + 1) * d->align;
+        const uint16_t *w = d->train + s;
+        for (size_t t = 0; t < T; t++) {
+            inputs[b * T + t]  = w[t];
+            targets[b * T + t] = w[t + 1];
+        }
+    }
+}
+
+void model_files_validate(const struct model_data_config *d, struct sf_diags *out) {
+    if (d->n_paths == 0)
+        sf_diag_add(out, true, "data.paths", "source %s needs 'paths' (files or glob patterns)",
+                    model_source_names[d->source]);
+}
+
+static void model_emit_paths_impl(struct sf_yaml_out *y, const char          *key,
+                                  const char (*paths)[MODEL_PATH_MAX], size_t n) {
+    sf_yaml_plain(y, key);
+    sf_yaml_seq_begin(y, true);
+    for (size_t i = 0; i < n; i++)
+        sf_yaml_str(y, paths[i]);
+    sf_yaml_seq_end(y);
+}
+
+void model_files_emit(struct sf_yaml_out *y, const struct model_data_config *d) {
+    model_emit_paths_impl(y, "paths", d->paths, d->n_paths);
+    if (d->n_eval_paths > 0)
+        model_emit_paths_impl(y, "eval_paths", d->eval_paths, d->n_eval_paths);
+    else
+        sf_yaml_kv_double(y, "eval_fraction", d->eval_fraction);
+}
+
+void model_files_describe(struct sf_buf *b, const struct model_data_config *d) {
+    sf_buf_printf(b, "source `%s`, %zu file pattern%s (first: `%s`)", model_source_names[d->source],
+                  d->n_paths, d->n_paths == 1 ? "" : "s", d->n_paths ? d->paths[0] : "");
+}
+
+// ---- open, batches, free ----
+
 enum sf_status model_data_open(struct model_data *d, const struct model_config *cfg,
                                const char *base_dir, struct sf_error *err) {
     memset(d, 0, sizeof *d);
     struct model_shape shape = model_config_shape(cfg);
     d->source                = cfg->data.source;
+    d->entry                 = model_source_get(cfg->data.source);
     d->n_vocab               = shape.n_vocab;
     d->T                     = (size_t)cfg->n_ctx;
-    d->align                 = 1;
+    d->align                 = (size_t)d->entry->tokens_per_sample(&cfg->data);
     d->batch_key             = sf_seed_derive(cfg->seed, MODEL_STREAM_BATCH);
     d->info.n_vocab          = shape.n_vocab;
     d->info.entropy_rate     = NAN;
@@ -408,55 +346,14 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     d->eval_win = malloc(d->n_eval_win * (T + 1) * sizeof *d->eval_win);
     if (d->eval_win == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
     d->info.eval_tokens = (int64_t)(d->n_eval_win * T);
-
-    enum sf_status st = SF_OK;
-    if (cfg->data.source == MODEL_SOURCE_MARKOV) {
-        st = model_markov_init(&d->markov, &cfg->data, err);
-        if (st != SF_OK) {
-            model_data_free(d);
-            return st;
-        }
-        d->eval_true_loss = malloc(d->n_eval_win * T * sizeof *d->eval_true_loss);
-        if (d->eval_true_loss == NULL) {
-            model_data_free(d);
-            SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
-        }
-        struct model_rng r;
-        model_rng_seed(&r, sf_seed_derive(cfg->data.seed, MODEL_STREAM_EVAL));
-        for (size_t i = 0; i < d->n_eval_win; i++) {
-            model_markov_sample(&d->markov, &r, d->eval_win + i * (T + 1), T + 1);
-            model_markov_true_losses(&d->markov, d->eval_win + i * (T + 1), T + 1,
-                                     d->eval_true_loss + i * T);
-        }
-        d->info.entropy_rate = d->markov.entropy_rate;
-        d->info.bayes_loss   = model_markov_bayes_loss(&d->markov, T);
-        /* The table identifies the source: hash its little-endian doubles. */
-        size_t            n = d->markov.n_ctx * (size_t)d->markov.V;
-        struct sha256_ctx sha;
-        sha256_init(&sha);
-        for (size_t i = 0; i < n; i++) {
-            uint64_t bits;
-            memcpy(&bits, &d->markov.P[i], sizeof bits);
-            uint8_t le[8];
-            for (int k = 0; k < 8; k++)
-                le[k] = (uint8_t)(bits >> (8 * k));
-            sha256_update(&sha, sizeof le, le);
-        }
-        uint8_t digest[SHA256_DIGEST_SIZE];
-        sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
-        sf_hex_bytes(digest, SHA256_DIGEST_SIZE, d->info.sha256);
-        return SF_OK;
-    }
-    if (cfg->data.source == MODEL_SOURCE_IMAGE)
-        d->align = (size_t)(cfg->data.resolution * cfg->data.resolution);
-    st = model_data_open_files_impl(d, cfg, base_dir, err);
+    enum sf_status st   = d->entry->ops->open(d, cfg, base_dir, err);
     if (st != SF_OK) model_data_free(d);
     return st;
 }
 
 void model_data_free(struct model_data *d) {
     if (d == NULL) return;
-    model_markov_free(&d->markov);
+    if (d->entry != NULL && d->entry->ops->close != NULL) d->entry->ops->close(d);
     free(d->train);
     free(d->eval);
     free(d->eval_win);
@@ -466,23 +363,9 @@ void model_data_free(struct model_data *d) {
 
 void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_t *inputs,
                       int32_t *targets) {
-    size_t           T = d->T;
     struct model_rng r;
     model_rng_seed(&r, sf_seed_derive(d->batch_key, (uint64_t)step));
-    if (d->source == MODEL_SOURCE_MARKOV) {
-        for (size_t b = 0; b < B; b++)
-            model_markov_sample_pair(&d->markov, &r, inputs + b * T, targets + b * T, T);
-        return;
-    }
-    size_t max_start = (d->n_train - (T + 1)) / d->align;
-    for (size_t b = 0; b < B; b++) {
-        size_t          s = (size_t)model_rng_below(&r, max_start + 1) * d->align;
-        const uint16_t *w = d->train + s;
-        for (size_t t = 0; t < T; t++) {
-            inputs[b * T + t]  = w[t];
-            targets[b * T + t] = w[t + 1];
-        }
-    }
+    d->entry->ops->batch(d, &r, B, inputs, targets);
 }
 
 enum sf_status model_source_describe(const struct model_config *cfg, const char *base_dir,

@@ -177,23 +177,79 @@ void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, s
 
 // ---- data sources ----
 
+struct model_data;
+
+/* A growable array of tokens (the train or eval stream of a file source). */
+struct model_token_buf {
+    uint16_t **v;
+    size_t    *n, *cap;
+};
+/* Appends count tokens; false when out of memory. */
+bool model_tokens_append(const struct model_token_buf *buf, const uint16_t *src, size_t count);
+
+/* What a source does, behind its entry (struct model_source_entry). */
+struct model_source_ops {
+    /* Why one of its keys does not apply under its other settings ("generator loglinear"), or
+     * NULL when it applies; NULL when every key always applies. */
+    const char *(*key_excluded)(const struct model_data_config *d, const char *key);
+    /* A key run.yaml must give for this source, and what it is (NULL: none). */
+    const char *required_key, *required_what;
+    /* The checks of its settings as a whole (configurations built in memory included): each
+     * problem into out, with the key it concerns ("data.order") as its `where`; the caller turns
+     * the key into the key's place. */
+    void (*validate)(const struct model_data_config *d, struct sf_diags *out);
+    /* Its keys of `data:` as run.yaml, after `source`, in a fixed order. */
+    void (*emit)(struct sf_yaml_out *y, const struct model_data_config *d);
+    /* Opens the source into d (whose common fields and eval window array model_data_open has
+     * set): train stream or generator, the materialised eval windows, info. Errors in err. */
+    enum sf_status (*open)(struct model_data *d, const struct model_config *cfg,
+                           const char *base_dir, struct sf_error *err);
+    /* B training windows from the step's generator r: inputs and targets (B,T). */
+    void (*batch)(const struct model_data *d, struct model_rng *r, size_t B, int32_t *inputs,
+                  int32_t *targets);
+    /* Frees what open made beyond the common fields (NULL: nothing). */
+    void (*close)(struct model_data *d);
+    /* File sources: appends the tokens of one file (its bytes, borrowed) to out. Errors name
+     * the file. */
+    enum sf_status (*decode)(const struct model_data_config *d, const char *name, const char *bytes,
+                             size_t len, const struct model_token_buf *out, struct sf_error *err);
+};
+
+/* The sources' names in the order of enum model_source (NULL-terminated). */
+extern const char *const model_source_names[];
+
+/* What the file sources share (data.c): opening (expand, load, split, eval windows), batches,
+ * the checks of paths, emitting paths, and the description. */
+enum sf_status model_files_open(struct model_data *d, const struct model_config *cfg,
+                                const char *base_dir, struct sf_error *err);
+void model_files_batch(const struct model_data *d, struct model_rng *r, size_t B, int32_t *inputs,
+                       int32_t *targets);
+void model_files_validate(const struct model_data_config *d, struct sf_diags *out);
+void model_files_emit(struct sf_yaml_out *y, const struct model_data_config *d);
+void model_files_describe(struct sf_buf *b, const struct model_data_config *d);
+/* The keys every file source takes. */
+#define MODEL_FILES_KEYS "paths", "eval_paths", "eval_fraction"
+/* tokens_per_sample of sources whose tokens stand alone: 1. */
+int64_t model_source_one_token(const struct model_data_config *d);
+
 /* An opened data source with its eval set. */
 struct model_data {
-    enum model_source   source;
-    int64_t             n_vocab;
-    size_t              T;         /* n_ctx: windows are T+1 tokens */
-    struct model_markov markov;    /* markov only */
-    uint64_t            batch_key; /* training stream key (derived from the run seed) */
+    enum model_source                source;
+    const struct model_source_entry *entry;
+    int64_t                          n_vocab;
+    size_t                           T;      /* n_ctx: windows are T+1 tokens */
+    struct model_markov              markov; /* markov only */
+    uint64_t batch_key;                      /* training stream key (derived from the run seed) */
     /* file sources: train and eval token streams */
     uint16_t *train;
     size_t    n_train;
     uint16_t *eval;
     size_t    n_eval;
-    size_t    align; /* window starts are multiples of this (image: R·R pixels; else 1) */
+    size_t    align; /* window starts are multiples of this (tokens_per_sample) */
     /* the eval set, materialised: n_eval_win windows of T+1 tokens */
     size_t                   n_eval_win;
     int32_t                 *eval_win;       /* (n_eval_win, T+1) */
-    double                  *eval_true_loss; /* (n_eval_win, T) markov only, else NULL */
+    double                  *eval_true_loss; /* (n_eval_win, T) exact sources, else NULL */
     struct model_source_info info;
 };
 

@@ -8,11 +8,14 @@
  * every window is a stationary segment, and the true log-loss of each prediction uses exactly the
  * in-window context (the marginal conditionals for positions with fewer than K symbols).
  *
- * Not here: the eval set and batches (data.c).
+ * Also here: the source's entry (model_source_markov): its keys, checks and run.yaml text, its
+ * eval set (windows drawn from the source seed, with the true loss of every prediction) and its
+ * batches. Not here: what every source shares (data.c).
  */
 #include "internal.h"
 
 #include <math.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,3 +290,124 @@ void model_markov_sample_pair(const struct model_markov *mk, struct model_rng *r
         c = (c * V + x) % mk->n_ctx;
     }
 }
+
+// ---- the entry ----
+
+static const char *const model_markov_keys[] = {"n_vocab", "order", "generator",     "scale",
+                                                "decay",   "seed",  "concentration", NULL};
+
+static const char *model_markov_key_excluded_impl(const struct model_data_config *d,
+                                                  const char                     *key) {
+    bool loglinear = d->generator == MODEL_MARKOV_GENERATOR_LOGLINEAR;
+    if ((strcmp(key, "scale") == 0 || strcmp(key, "decay") == 0) && !loglinear)
+        return "generator loglinear";
+    if (strcmp(key, "concentration") == 0 && loglinear) return "generator dirichlet";
+    return NULL;
+}
+
+static void model_markov_validate_impl(const struct model_data_config *d, struct sf_diags *out) {
+    /* The transition table has V^(K+1) entries. */
+    double entries = pow((double)d->n_vocab, (double)(d->order + 1));
+    if (d->n_vocab < 2 || d->order < 1)
+        sf_diag_add(out, true, "data.n_vocab", "markov needs n_vocab >= 2 and order >= 1");
+    else if (entries > (double)MODEL_MARKOV_MAX_TABLE)
+        sf_diag_add(out, true, "data.order",
+                    "order %lld with n_vocab %lld gives a transition table of %.0f "
+                    "entries, more than the %lld the markov source allows",
+                    (long long)d->order, (long long)d->n_vocab, entries,
+                    (long long)MODEL_MARKOV_MAX_TABLE);
+}
+
+static void model_markov_emit_impl(struct sf_yaml_out *y, const struct model_data_config *d) {
+    sf_yaml_kv_int(y, "n_vocab", d->n_vocab);
+    sf_yaml_kv_int(y, "order", d->order);
+    sf_yaml_kv_str(y, "generator", model_markov_generator_name(d->generator));
+    if (d->generator == MODEL_MARKOV_GENERATOR_LOGLINEAR) {
+        sf_yaml_kv_double(y, "scale", d->scale);
+        sf_yaml_kv_double(y, "decay", d->decay);
+    } else {
+        sf_yaml_kv_double(y, "concentration", d->concentration);
+    }
+    sf_yaml_kv_int(y, "seed", (long long)d->seed);
+}
+
+/* Builds the chain, draws the eval windows from the source seed with the true loss of each
+ * prediction, and records the entropy rate, the Bayes loss and the table's hash. */
+static enum sf_status model_markov_open_impl(struct model_data *d, const struct model_config *cfg,
+                                             const char *base_dir, struct sf_error *err) {
+    (void)base_dir;
+    size_t         T  = d->T;
+    enum sf_status st = model_markov_init(&d->markov, &cfg->data, err);
+    if (st != SF_OK) return st;
+    d->eval_true_loss = malloc(d->n_eval_win * T * sizeof *d->eval_true_loss);
+    if (d->eval_true_loss == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
+    struct model_rng r;
+    model_rng_seed(&r, sf_seed_derive(cfg->data.seed, MODEL_STREAM_EVAL));
+    for (size_t i = 0; i < d->n_eval_win; i++) {
+        model_markov_sample(&d->markov, &r, d->eval_win + i * (T + 1), T + 1);
+        model_markov_true_losses(&d->markov, d->eval_win + i * (T + 1), T + 1,
+                                 d->eval_true_loss + i * T);
+    }
+    d->info.entropy_rate = d->markov.entropy_rate;
+    d->info.bayes_loss   = model_markov_bayes_loss(&d->markov, T);
+    /* The table identifies the source: hash its little-endian doubles. */
+    size_t            n = d->markov.n_ctx * (size_t)d->markov.V;
+    struct sha256_ctx sha;
+    sha256_init(&sha);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &d->markov.P[i], sizeof bits);
+        uint8_t le[8];
+        for (int k = 0; k < 8; k++)
+            le[k] = (uint8_t)(bits >> (8 * k));
+        sha256_update(&sha, sizeof le, le);
+    }
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
+    sf_hex_bytes(digest, SHA256_DIGEST_SIZE, d->info.sha256);
+    return SF_OK;
+}
+
+static void model_markov_batch_impl(const struct model_data *d, struct model_rng *r, size_t B,
+                                    int32_t *inputs, int32_t *targets) {
+    size_t T = d->T;
+    for (size_t b = 0; b < B; b++)
+        model_markov_sample_pair(&d->markov, r, inputs + b * T, targets + b * T, T);
+}
+
+static void model_markov_close_impl(struct model_data *d) {
+    model_markov_free(&d->markov);
+}
+
+static int64_t model_markov_n_vocab_impl(const struct model_data_config *d) {
+    return d->n_vocab;
+}
+
+static void model_markov_describe_impl(struct sf_buf *b, const struct model_data_config *d) {
+    sf_buf_printf(
+        b, "a synthetic order-%lld Markov source over %lld symbols (%s generator, seed %llu)",
+        (long long)d->order, (long long)d->n_vocab, model_markov_generator_name(d->generator),
+        (unsigned long long)d->seed);
+}
+
+static const struct model_source_ops model_markov_ops = {
+    .key_excluded = model_markov_key_excluded_impl,
+    .validate     = model_markov_validate_impl,
+    .emit         = model_markov_emit_impl,
+    .open         = model_markov_open_impl,
+    .batch        = model_markov_batch_impl,
+    .close        = model_markov_close_impl,
+};
+
+const struct model_source_entry model_source_markov = {
+    .id                = MODEL_SOURCE_MARKOV,
+    .name              = "markov",
+    .keys              = model_markov_keys,
+    .files             = false,
+    .exact             = true,
+    .loss_unit         = "nats/token",
+    .n_vocab           = model_markov_n_vocab_impl,
+    .tokens_per_sample = model_source_one_token,
+    .describe          = model_markov_describe_impl,
+    .ops               = &model_markov_ops,
+};

@@ -34,12 +34,13 @@ struct model_shape model_config_shape(const struct model_config *cfg) {
     s.d_attn         = cfg->d_attn > 0 ? cfg->d_attn : cfg->d_model;
     s.n_ctx          = cfg->n_ctx;
     s.tie_embeddings = cfg->tie_embeddings;
-    switch (cfg->data.source) {
-    case MODEL_SOURCE_TEXT: s.n_vocab = 256; break;
-    case MODEL_SOURCE_IMAGE: s.n_vocab = cfg->data.levels; break;
-    default: s.n_vocab = cfg->data.n_vocab; break;
-    }
+    s.n_vocab        = model_source_get(cfg->data.source)->n_vocab(&cfg->data);
     return s;
+}
+
+struct model_adamw model_config_adamw(const struct model_config *cfg) {
+    return (struct model_adamw){
+        cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->weight_decay_all, cfg->grad_clip};
 }
 
 int64_t model_config_steps(const struct model_config *cfg) {

@@ -6,11 +6,12 @@
  * `scalefit train --run-dir DIR`, and the step-level model API (alloc / forward / zero_grad /
  * backward / update, as in llm.c) that the benchmark and the tests drive directly.
  *
- * What it deliberately does not hold: the kernels (src/model/kernels.h, private), the data
- * sources' internals (data.h, markov.h), the checkpoint layout (checkpoint.h). The sweep module
- * uses only this header: it builds `struct model_config` values, writes them with
- * model_config_emit(), reads shapes and parameter counts from here, and runs each training as
- * its own process (`scalefit train --run-dir DIR`).
+ * What it deliberately does not hold: the kernels (kernels.h, private), the data sources'
+ * internals, the markov chain and the checkpoint layout (internal.h, private to src/model and
+ * its tests). The sweep module uses only this header: it builds `struct model_config` values,
+ * writes them with model_config_emit(), reads shapes and parameter counts from here, asks a data
+ * source's entry (model_source_get) what it knows, and runs each training as its own process
+ * (`scalefit train --run-dir DIR`).
  *
  * ## The run directory (what `scalefit train --run-dir DIR` reads and leaves)
  *
@@ -27,7 +28,8 @@
  *                   line appended and flushed per evaluation; on resume it is cut back to the
  *                   rows with step <= the checkpoint's step. Timing columns (elapsed_s,
  *                   tokens_per_s) are the only ones that differ between identical runs.
- *                   eval_true_loss and eval_loss_cv are empty where the source is not markov.
+ *                   eval_true_loss and eval_loss_cv are empty where the source is not
+ *                   exact (its entry's `exact`: markov).
  *                   A diverged run ends with a row whose eval columns are empty.
  *   checkpoint.bin  parameters, AdamW moments, step, data cursor, RNG key, loss accumulators,
  *                   with magic, version, the config hash and a CRC-32; written atomically at
@@ -71,11 +73,13 @@
 
 // ---- configuration (run.yaml) ----
 
+/* The data sources, in the order of their entries (model_source_get). */
 enum model_source {
-    MODEL_SOURCE_MARKOV, /* synthetic order-K Markov source with exact entropy */
-    MODEL_SOURCE_TEXT,   /* bytes of text files (vocabulary 256) */
-    MODEL_SOURCE_IMAGE,  /* IDX image files, downsampled to R×R with Q grey levels */
-    MODEL_SOURCE_TOKENS, /* flat little-endian uint16 token files */
+    MODEL_SOURCE_MARKOV, /* synthetic order-K Markov source with exact entropy (markov.c) */
+    MODEL_SOURCE_TEXT,   /* bytes of text files, vocabulary 256 (source_text.c) */
+    MODEL_SOURCE_IMAGE,  /* IDX image files, R×R pixels of Q grey levels (source_image.c) */
+    MODEL_SOURCE_TOKENS, /* flat little-endian uint16 token files (source_tokens.c) */
+    MODEL_SOURCE_COUNT
 };
 
 enum model_markov_generator {
@@ -211,7 +215,7 @@ struct model_shape {
     bool    tie_embeddings;
 };
 
-/* The shape of a configuration: d_ff and d_attn resolved, n_vocab from the data source
+/* The shape of a configuration: d_ff and d_attn resolved, n_vocab from the data source's entry
  * (markov and tokens: n_vocab; text: 256; image: levels). */
 struct model_shape model_config_shape(const struct model_config *cfg);
 /* Total steps of a configuration (steps, or ceil(tokens / (batch·n_ctx))). */
@@ -234,6 +238,36 @@ double model_flops_per_token(const struct model_shape *s);
 double model_flops_6n(const struct model_shape *s, double tokens);
 
 // ---- data sources ----
+
+/* A data source: its one entry in src/model (the source's own file; the table is in data.c).
+ * What the rest of scalefit needs to know of a source it asks the entry, never the source's
+ * name or id. The entry's operations (its checks, its run.yaml text, opening, batches) are
+ * private to src/model. A new source touches its file, its lines in data.c's table, its value
+ * below and meson.build; keys of its own also need their fields in model_data_config, their
+ * defaults and reading in config.c, and docs/run-format.md. */
+struct model_source_ops;
+struct model_source_entry {
+    enum model_source  id;
+    const char        *name;  /* as spelled in run.yaml's `data.source` */
+    const char *const *keys;  /* the `data:` keys it takes besides `source` (NULL-terminated) */
+    bool               files; /* reads the files of `paths` / `eval_paths` */
+    /* Knows its true next-token distribution: summary.yaml holds its exact entropy rate and
+     * Bayes loss, metrics.csv its eval_true_loss and the control-variate eval_loss_cv. */
+    bool        exact;
+    const char *loss_unit; /* the unit of its losses ("nats/token") */
+    /* The vocabulary of a configuration of this source. */
+    int64_t (*n_vocab)(const struct model_data_config *d);
+    /* Tokens per sample (an image: R·R pixels; 1 where tokens stand alone). Eval windows and
+     * batches start on sample boundaries. */
+    int64_t (*tokens_per_sample)(const struct model_data_config *d);
+    /* Appends the source in words for reports ("a synthetic order-5 Markov source over 4
+     * symbols (loglinear generator, seed 1)"; "source `text`, 1 file pattern (first: `a.txt`)"). */
+    void (*describe)(struct sf_buf *b, const struct model_data_config *d);
+    const struct model_source_ops *ops; /* private to src/model */
+};
+
+/* The entry of a source (never NULL for a valid id; borrowed, static). */
+const struct model_source_entry *model_source_get(enum model_source s);
 
 /* What a data source says about itself. */
 struct model_source_info {
@@ -294,6 +328,10 @@ struct model_adamw {
     bool   weight_decay_all;
     double grad_clip; /* 0 = no clipping */
 };
+
+/* The AdamW and clipping settings of a configuration (beta1, beta2, eps, weight_decay,
+ * weight_decay_all, grad_clip). */
+struct model_adamw model_config_adamw(const struct model_config *cfg);
 
 /* Allocates a model for `shape` and batches of up to `B` sequences. Parameters start at zero:
  * call model_init_params. Returns NULL (with err) on bad shape (SF_EINVAL) or ENOMEM.

@@ -301,6 +301,16 @@ struct model_run_ctx {
     int32_t               *inputs, *targets;
     int64_t               *eval_steps;
     size_t                 n_eval_steps;
+    /* what the steps need, once the run is open */
+    struct model_shape       shape;
+    int64_t                  n_steps;
+    size_t                   B, T;
+    char                     hash[65]; /* the config hash checkpoints record */
+    struct model_adamw       opt;
+    double                   true_loss; /* mean eval_true_loss (exact sources), else NaN */
+    struct model_train_state ts;
+    struct model_summary     sum;
+    char                     reason[512]; /* why the run diverged */
 };
 
 static void model_run_ctx_free_impl(struct model_run_ctx *c) {
@@ -355,49 +365,39 @@ static void model_progress_impl(struct sf_progress *pr, bool force, int64_t step
     sf_progress_draw(pr, lines, 1, force);
 }
 
-enum sf_status model_run(const char *run_dir, const struct model_run_options *opts,
-                         struct sf_diags *diags, struct sf_error *err) {
-    struct model_run_options no_opts = {0};
-    if (opts == NULL) opts = &no_opts;
-    struct model_run_ctx c;
-    memset(&c, 0, sizeof c);
-    c.lock_fd = c.metrics_fd = -1;
-    c.log_impl.outer         = opts->log;
-    c.log                    = (struct sf_logger){model_run_log_fn_impl, &c.log_impl};
-    enum sf_status st;
-    if (!model_run_files_init_impl(&c.files, run_dir)) {
-        model_run_ctx_free_impl(&c);
-        SF_FAIL(err, SF_ENOMEM, "out of memory");
-    }
-    if (!sf_is_dir(run_dir)) {
-        model_run_ctx_free_impl(&c);
-        SF_FAIL_AT(err, SF_EINVAL, run_dir, "run directory not found");
-    }
+/* Opens the run directory: the file names, the lock (one trainer per directory), log.txt, and
+ * the leftovers of a process killed while writing. Writes no status: nothing is known yet. */
+static enum sf_status model_run_open_impl(struct model_run_ctx *c, const char *run_dir,
+                                          struct sf_error *err) {
+    if (!model_run_files_init_impl(&c->files, run_dir)) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    if (!sf_is_dir(run_dir)) SF_FAIL_AT(err, SF_EINVAL, run_dir, "run directory not found");
     /* One trainer per directory. */
-    c.lock_fd = open(c.files.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (c.lock_fd < 0 || flock(c.lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    c->lock_fd = open(c->files.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (c->lock_fd < 0 || flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        model_run_ctx_free_impl(&c);
         if (e == EWOULDBLOCK)
             SF_FAIL_AT(err, SF_ERUNTIME, run_dir, "another scalefit train holds this run's lock");
         SF_FAIL_AT(err, SF_EIO, run_dir, "cannot lock %s: %s", "lock", strerror(e));
     }
-    c.log_impl.file = fopen(c.files.log, "a");
+    c->log_impl.file = fopen(c->files.log, "a");
     /* Temporary files of a process killed while writing (name.tmp.PID) are garbage now. */
-    {
-        char  *pattern = sf_path_join(run_dir, "*.tmp.*");
-        glob_t g;
-        if (pattern != NULL && glob(pattern, 0, NULL, &g) == 0) {
-            for (size_t i = 0; i < g.gl_pathc; i++)
-                unlink(g.gl_pathv[i]);
-            globfree(&g);
-        }
-        free(pattern);
+    char  *pattern = sf_path_join(run_dir, "*.tmp.*");
+    glob_t g;
+    if (pattern != NULL && glob(pattern, 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            unlink(g.gl_pathv[i]);
+        globfree(&g);
     }
+    free(pattern);
+    return SF_OK;
+}
 
-    /* Configuration. */
-    size_t before = diags->n_errors;
-    st            = model_config_load(c.files.run_yaml, &c.cfg, diags);
+/* Reads run.yaml. A bad one is recorded (every problem in diags and log.txt, the first in err
+ * and the status file); a run recorded as diverged stays diverged (SF_EDIVERGED). */
+static enum sf_status model_run_config_impl(struct model_run_ctx *c, struct sf_diags *diags,
+                                            struct sf_error *err) {
+    size_t         before = diags->n_errors;
+    enum sf_status st     = model_config_load(c->files.run_yaml, &c->cfg, diags);
     if (st != SF_OK) {
         /* The first problem is the one the status names. */
         for (size_t i = 0; i < diags->n; i++)
@@ -406,7 +406,7 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
                              diags->items[i].message);
                 break;
             }
-        struct model_run_log file_only = {NULL, c.log_impl.file};
+        struct model_run_log file_only = {NULL, c->log_impl.file};
         for (size_t i = before; i < diags->n; i++) {
             char line[3300];
             snprintf(line, sizeof line, "%s%s%s", diags->items[i].where,
@@ -417,295 +417,322 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
         snprintf(reason, sizeof reason, "bad run.yaml: %s%s%s", err->where,
                  err->where[0] ? ": " : "", err->message);
         struct sf_error ignored;
-        model_write_status_impl(c.files.status, "failed", reason, &ignored);
-        model_run_ctx_free_impl(&c);
+        model_write_status_impl(c->files.status, "failed", reason, &ignored);
         return st;
     }
     /* A run already recorded as diverged stays diverged. */
-    {
-        char           *status_text = NULL;
-        size_t          slen;
-        struct sf_error ignored;
-        if (sf_path_exists(c.files.status) &&
-            sf_read_file(c.files.status, &status_text, &slen, &ignored) == SF_OK &&
-            strncmp(status_text, "diverged", 8) == 0) {
-            char *nl = strchr(status_text, '\n');
-            if (nl) *nl = '\0';
-            sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "%s (recorded earlier)",
-                         status_text);
-            free(status_text);
-            model_run_ctx_free_impl(&c);
-            return SF_EDIVERGED;
-        }
+    char           *status_text = NULL;
+    size_t          slen;
+    struct sf_error ignored;
+    if (sf_path_exists(c->files.status) &&
+        sf_read_file(c->files.status, &status_text, &slen, &ignored) == SF_OK &&
+        strncmp(status_text, "diverged", 8) == 0) {
+        char *nl = strchr(status_text, '\n');
+        if (nl) *nl = '\0';
+        sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "%s (recorded earlier)",
+                     status_text);
         free(status_text);
+        return SF_EDIVERGED;
     }
-    struct model_config *cfg = &c.cfg;
+    free(status_text);
+    return SF_OK;
+}
+
+/* Opens the data and allocates the model and the batch buffers; the config hash, the
+ * evaluation steps and the optimiser's settings. */
+static enum sf_status model_run_prepare_impl(struct model_run_ctx *c, const char *run_dir,
+                                             struct sf_error *err) {
+    struct model_config *cfg = &c->cfg;
     model_set_threads((int)cfg->threads);
-    int64_t n_steps = model_config_steps(cfg);
-    size_t  B = (size_t)cfg->batch, T = (size_t)cfg->n_ctx;
+    c->n_steps        = model_config_steps(cfg);
+    c->B              = (size_t)cfg->batch;
+    c->T              = (size_t)cfg->n_ctx;
+    enum sf_status st = model_data_open(&c->data, cfg, run_dir, err);
+    if (st != SF_OK) return st;
+    c->data_open = true;
+    c->shape     = model_config_shape(cfg);
+    c->model     = model_alloc(&c->shape, c->B, err);
+    c->inputs    = malloc(c->B * c->T * sizeof *c->inputs);
+    c->targets   = malloc(c->B * c->T * sizeof *c->targets);
+    if (c->model == NULL || c->inputs == NULL || c->targets == NULL) {
+        if (c->model != NULL) SF_SET(err, SF_ENOMEM, "out of memory");
+        return err->code;
+    }
+    if ((st = model_config_hash(cfg, c->hash, err)) != SF_OK ||
+        (st = model_eval_steps(cfg, c->n_steps, &c->eval_steps, &c->n_eval_steps, err)) != SF_OK)
+        return st;
+    c->opt       = model_config_adamw(cfg);
+    c->true_loss = NAN;
+    if (c->data.entry->exact) {
+        double s = 0.0;
+        for (size_t i = 0; i < c->data.n_eval_win * c->T; i++)
+            s += c->data.eval_true_loss[i];
+        c->true_loss = s / (double)(c->data.n_eval_win * c->T);
+    }
+    return SF_OK;
+}
 
-    /* Data. */
-    st = model_data_open(&c.data, cfg, run_dir, err);
-    if (st != SF_OK) {
-        st = model_run_fail_impl(&c, diags, err);
-        model_run_ctx_free_impl(&c);
-        return st;
-    }
-    c.data_open              = true;
-    struct model_shape shape = model_config_shape(cfg);
-    c.model                  = model_alloc(&shape, B, err);
-    c.inputs                 = malloc(B * T * sizeof *c.inputs);
-    c.targets                = malloc(B * T * sizeof *c.targets);
-    if (c.model == NULL || c.inputs == NULL || c.targets == NULL) {
-        if (c.model != NULL) SF_SET(err, SF_ENOMEM, "out of memory");
-        st = model_run_fail_impl(&c, diags, err);
-        model_run_ctx_free_impl(&c);
-        return st;
-    }
-    char hash[65];
-    if ((st = model_config_hash(cfg, hash, err)) != SF_OK ||
-        (st = model_eval_steps(cfg, n_steps, &c.eval_steps, &c.n_eval_steps, err)) != SF_OK) {
-        st = model_run_fail_impl(&c, diags, err);
-        model_run_ctx_free_impl(&c);
-        return st;
-    }
-
-    /* Start or resume. */
-    struct model_train_state ts;
-    memset(&ts, 0, sizeof ts);
-    ts.batch_key      = c.data.batch_key;
-    ts.loss_min       = INFINITY;
-    ts.last_eval_loss = NAN;
-    if (sf_path_exists(c.files.checkpoint)) {
-        st = model_checkpoint_load(c.files.checkpoint, c.model, &ts, hash, err);
-        if (st == SF_OK && ts.batch_key != c.data.batch_key) {
-            SF_SET_AT(err, SF_EINVAL, c.files.checkpoint,
+/* Starts the run or resumes it from checkpoint.bin (metrics.csv cut back to the checkpoint's
+ * step); then the status `running`, summary.yaml, and metrics.csv open for appending. */
+static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char *run_dir,
+                                            const struct model_run_options *opts,
+                                            struct sf_error                *err) {
+    struct model_train_state *ts = &c->ts;
+    enum sf_status            st;
+    memset(ts, 0, sizeof *ts);
+    ts->batch_key      = c->data.batch_key;
+    ts->loss_min       = INFINITY;
+    ts->last_eval_loss = NAN;
+    if (sf_path_exists(c->files.checkpoint)) {
+        st = model_checkpoint_load(c->files.checkpoint, c->model, ts, c->hash, err);
+        if (st == SF_OK && ts->batch_key != c->data.batch_key) {
+            SF_SET_AT(err, SF_EINVAL, c->files.checkpoint,
                       "checkpoint's batch stream key does not match the run's seed; remove "
                       "checkpoint.bin to start the run over");
             st = SF_EINVAL;
         }
-        if (st == SF_OK) st = model_metrics_cut_impl(c.files.metrics, ts.step, err);
-        if (st != SF_OK) {
-            st = model_run_fail_impl(&c, diags, err);
-            model_run_ctx_free_impl(&c);
-            return st;
-        }
-        sf_log(&c.log, SF_LOG_LEVEL_INFO, "resuming %s at step %lld of %lld", run_dir,
-               (long long)ts.step, (long long)n_steps);
+        if (st == SF_OK) st = model_metrics_cut_impl(c->files.metrics, ts->step, err);
+        if (st != SF_OK) return st;
+        sf_log(&c->log, SF_LOG_LEVEL_INFO, "resuming %s at step %lld of %lld", run_dir,
+               (long long)ts->step, (long long)c->n_steps);
     } else {
-        model_init_params(c.model, cfg->seed);
-        st = sf_write_atomic(c.files.metrics, model_metrics_header, strlen(model_metrics_header),
+        model_init_params(c->model, c->cfg.seed);
+        st = sf_write_atomic(c->files.metrics, model_metrics_header, strlen(model_metrics_header),
                              err);
-        if (st != SF_OK) {
-            st = model_run_fail_impl(&c, diags, err);
-            model_run_ctx_free_impl(&c);
-            return st;
-        }
-        sf_log(&c.log, SF_LOG_LEVEL_INFO,
+        if (st != SF_OK) return st;
+        sf_log(&c->log, SF_LOG_LEVEL_INFO,
                "starting %s: %lld steps, N = %lld non-embedding parameters (%lld in all), "
                "%lld tokens per step, %d thread%s",
-               run_dir, (long long)n_steps, (long long)model_params_nonembed(&shape),
-               (long long)model_params_total(&shape), (long long)(B * T), (int)cfg->threads,
-               cfg->threads == 1 ? "" : "s");
+               run_dir, (long long)c->n_steps, (long long)model_params_nonembed(&c->shape),
+               (long long)model_params_total(&c->shape), (long long)(c->B * c->T),
+               (int)c->cfg.threads, c->cfg.threads == 1 ? "" : "s");
     }
-    struct model_summary sum = {.version         = opts->version,
-                                .status          = "running",
-                                .reason          = NULL,
-                                .shape           = &shape,
-                                .info            = &c.data.info,
-                                .steps           = n_steps,
-                                .step            = ts.step,
-                                .tokens_per_step = (int64_t)(B * T),
-                                .final_eval_loss = ts.last_eval_loss,
-                                .start_elapsed_s = ts.elapsed_s,
-                                .elapsed_s       = ts.elapsed_s};
-    if ((st = model_write_status_impl(c.files.status, "running", NULL, err)) != SF_OK ||
-        (st = model_write_summary_impl(c.files.summary, &sum, err)) != SF_OK) {
-        st = model_run_fail_impl(&c, diags, err);
-        model_run_ctx_free_impl(&c);
+    c->sum = (struct model_summary){.version         = opts->version,
+                                    .status          = "running",
+                                    .reason          = NULL,
+                                    .shape           = &c->shape,
+                                    .info            = &c->data.info,
+                                    .steps           = c->n_steps,
+                                    .step            = ts->step,
+                                    .tokens_per_step = (int64_t)(c->B * c->T),
+                                    .final_eval_loss = ts->last_eval_loss,
+                                    .start_elapsed_s = ts->elapsed_s,
+                                    .elapsed_s       = ts->elapsed_s};
+    if ((st = model_write_status_impl(c->files.status, "running", NULL, err)) != SF_OK ||
+        (st = model_write_summary_impl(c->files.summary, &c->sum, err)) != SF_OK)
         return st;
-    }
-    c.metrics_fd = open(c.files.metrics, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (c.metrics_fd < 0) {
-        SF_SET(err, SF_EIO, "cannot open %s: %s", c.files.metrics, strerror(errno));
-        st = model_run_fail_impl(&c, diags, err);
-        model_run_ctx_free_impl(&c);
-        return st;
-    }
+    c->metrics_fd = open(c->files.metrics, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (c->metrics_fd < 0)
+        SF_FAIL(err, SF_EIO, "cannot open %s: %s", c->files.metrics, strerror(errno));
+    return SF_OK;
+}
 
-    struct model_adamw opt = {
-        cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->weight_decay_all, cfg->grad_clip};
-    double flops_tok = model_flops_per_token(&shape);
-    double bayes     = c.data.info.bayes_loss;
-    bool   markov    = c.data.source == MODEL_SOURCE_MARKOV;
-    double true_loss = NAN;
-    if (markov) {
-        double s = 0.0;
-        for (size_t i = 0; i < c.data.n_eval_win * T; i++)
-            s += c.data.eval_true_loss[i];
-        true_loss = s / (double)(c.data.n_eval_win * T);
+/* One training step at learning rate lr: batch, forward, backward, update, and the divergence
+ * test. Returns SF_OK or SF_EDIVERGED (c->reason says why). */
+static enum sf_status model_run_step_impl(struct model_run_ctx *c, int64_t step, double lr,
+                                          double *loss_out, double *gnorm_out) {
+    struct model_train_state *ts = &c->ts;
+    model_data_batch(&c->data, step, c->B, c->inputs, c->targets);
+    double loss = model_forward(c->model, c->inputs, c->targets, c->B);
+    model_zero_grad(c->model);
+    model_backward(c->model);
+    double gnorm          = model_update(c->model, &c->opt, lr);
+    ts->step              = step;
+    ts->data_cursor       = step;
+    enum sf_status result = SF_OK;
+    if (!isfinite(loss) || !isfinite(gnorm)) {
+        snprintf(c->reason, sizeof c->reason, "step %lld: %s %s", (long long)step,
+                 !isfinite(loss) ? "train loss" : "gradient norm",
+                 isnan(!isfinite(loss) ? loss : gnorm) ? "nan" : "inf");
+        result = SF_EDIVERGED;
+    } else if (c->cfg.diverge_factor > 0 && loss > c->cfg.diverge_factor * ts->loss_min) {
+        snprintf(c->reason, sizeof c->reason,
+                 "step %lld: train loss %.6g above %g times the lowest so far (%.6g)",
+                 (long long)step, loss, c->cfg.diverge_factor, ts->loss_min);
+        result = SF_EDIVERGED;
     }
-    size_t next_eval = 0;
-    while (next_eval < c.n_eval_steps && c.eval_steps[next_eval] <= ts.step)
+    if (loss < ts->loss_min) ts->loss_min = loss;
+    ts->loss_sum += loss;
+    ts->loss_count++;
+    *loss_out  = loss;
+    *gnorm_out = gnorm;
+    return result;
+}
+
+/* The evaluation of `step` (when is_eval) and its metrics.csv row, also written for the step
+ * that diverged, with the eval columns empty; then the log line and the progress display. */
+static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf_progress *pr,
+                                              double t_origin, int64_t step, double lr, double loss,
+                                              double gnorm, bool is_eval, struct sf_error *err) {
+    struct model_train_state *ts    = &c->ts;
+    size_t                    BT    = c->B * c->T;
+    bool                      exact = c->data.entry->exact;
+    double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
+    double                    ev =
+        is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets) : (double)NAN;
+    ts->elapsed_s        = sf_now() - t_origin;
+    double        dt     = ts->elapsed_s - ts->eval_elapsed_s;
+    double        tok_s  = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;
+    double        tokens = (double)step * (double)BT;
+    struct sf_buf row;
+    sf_buf_init(&row);
+    sf_buf_printf(&row, "%lld,%lld,", (long long)step, (long long)(step * (int64_t)BT));
+    model_csv_double_impl(&row, model_flops_6n(&c->shape, tokens), false);
+    model_csv_double_impl(&row, model_flops_per_token(&c->shape) * tokens, false);
+    model_csv_double_impl(&row, lr, false);
+    model_csv_double_impl(&row, ts->loss_sum / (double)ts->loss_count, false);
+    model_csv_empty_or_double_impl(&row, ev, is_eval);
+    model_csv_empty_or_double_impl(&row, true_loss, is_eval && exact);
+    model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && exact);
+    model_csv_double_impl(&row, gnorm, false);
+    model_csv_double_impl(&row, ts->elapsed_s, false);
+    model_csv_double_impl(&row, tok_s, true);
+    if (row.failed) {
+        sf_buf_free(&row);
+        SF_FAIL(err, SF_ENOMEM, "out of memory");
+    }
+    enum sf_status st = model_metrics_append_impl(c->metrics_fd, c->files.metrics, row.data, err);
+    sf_buf_free(&row);
+    if (st != SF_OK || !is_eval) return st;
+    if (exact)
+        sf_log(&c->log, SF_LOG_LEVEL_DEBUG,
+               "step %lld: train %.5f eval %.5f eval_cv %.5f lr %.3g |g| %.3g %.0f tokens/s",
+               (long long)step, ts->loss_sum / (double)ts->loss_count, ev, ev - true_loss + bayes,
+               lr, gnorm, tok_s);
+    else
+        sf_log(&c->log, SF_LOG_LEVEL_DEBUG,
+               "step %lld: train %.5f eval %.5f lr %.3g |g| %.3g %.0f tokens/s", (long long)step,
+               ts->loss_sum / (double)ts->loss_count, ev, lr, gnorm, tok_s);
+    ts->last_eval_loss = ev;
+    ts->loss_sum       = 0.0;
+    ts->loss_count     = 0;
+    ts->eval_step      = step;
+    ts->eval_elapsed_s = ts->elapsed_s;
+    model_progress_impl(pr, true, step, c->n_steps, loss, ev, tok_s,
+                        ts->elapsed_s / (double)step * (double)(c->n_steps - step));
+    return SF_OK;
+}
+
+/* The training loop: steps, evaluations at the planned steps, periodic checkpoints, the stop
+ * flag. Returns SF_OK (every step done), SF_EDIVERGED, SF_EINTERRUPTED, or an error. */
+static enum sf_status model_run_loop_impl(struct model_run_ctx           *c,
+                                          const struct model_run_options *opts,
+                                          struct sf_error                *err) {
+    struct model_train_state *ts        = &c->ts;
+    size_t                    next_eval = 0;
+    while (next_eval < c->n_eval_steps && c->eval_steps[next_eval] <= ts->step)
         next_eval++;
-
     struct sf_progress  progress;
     struct sf_progress *pr = NULL;
     if (opts->progress != NULL) {
         sf_progress_init(&progress, opts->progress);
         pr = &progress;
     }
-    double         t_origin    = sf_now() - ts.elapsed_s; /* elapsed_s = sf_now() - t_origin */
-    bool           stop_local  = false;
-    enum sf_status result      = SF_OK;
-    char           reason[512] = "";
-    for (int64_t step = ts.step + 1; step <= n_steps; step++) {
+    double         t_origin   = sf_now() - ts->elapsed_s; /* elapsed_s = sf_now() - t_origin */
+    bool           stop_local = false;
+    enum sf_status result     = SF_OK, st;
+    for (int64_t step = ts->step + 1; step <= c->n_steps; step++) {
         if ((opts->stop != NULL && *opts->stop) || stop_local) {
             result = SF_EINTERRUPTED;
             break;
         }
-        model_data_batch(&c.data, step, B, c.inputs, c.targets);
-        double lr   = model_lr_at(cfg, step, n_steps);
-        double loss = model_forward(c.model, c.inputs, c.targets, B);
-        model_zero_grad(c.model);
-        model_backward(c.model);
-        double gnorm   = model_update(c.model, &opt, lr);
-        ts.step        = step;
-        ts.data_cursor = step;
-        if (!isfinite(loss) || !isfinite(gnorm)) {
-            snprintf(reason, sizeof reason, "step %lld: %s %s", (long long)step,
-                     !isfinite(loss) ? "train loss" : "gradient norm",
-                     isnan(!isfinite(loss) ? loss : gnorm) ? "nan" : "inf");
-            result = SF_EDIVERGED;
-        } else if (cfg->diverge_factor > 0 && loss > cfg->diverge_factor * ts.loss_min) {
-            snprintf(reason, sizeof reason,
-                     "step %lld: train loss %.6g above %g times the lowest so far (%.6g)",
-                     (long long)step, loss, cfg->diverge_factor, ts.loss_min);
-            result = SF_EDIVERGED;
-        }
-        if (loss < ts.loss_min) ts.loss_min = loss;
-        ts.loss_sum += loss;
-        ts.loss_count++;
-        ts.elapsed_s = sf_now() - t_origin;
+        double lr     = model_lr_at(&c->cfg, step, c->n_steps), loss, gnorm;
+        result        = model_run_step_impl(c, step, lr, &loss, &gnorm);
+        ts->elapsed_s = sf_now() - t_origin;
         bool is_eval =
-            result == SF_OK && next_eval < c.n_eval_steps && c.eval_steps[next_eval] == step;
+            result == SF_OK && next_eval < c->n_eval_steps && c->eval_steps[next_eval] == step;
         if (is_eval || result == SF_EDIVERGED) {
-            double ev =
-                is_eval ? model_evaluate_impl(c.model, &c.data, c.inputs, c.targets) : (double)NAN;
-            ts.elapsed_s  = sf_now() - t_origin;
-            double dt     = ts.elapsed_s - ts.eval_elapsed_s;
-            double tok_s  = dt > 0 ? (double)(step - ts.eval_step) * (double)(B * T) / dt : 0.0;
-            double tokens = (double)step * (double)(B * T);
-            struct sf_buf row;
-            sf_buf_init(&row);
-            sf_buf_printf(&row, "%lld,%lld,", (long long)step,
-                          (long long)(step * (int64_t)(B * T)));
-            model_csv_double_impl(&row, model_flops_6n(&shape, tokens), false);
-            model_csv_double_impl(&row, flops_tok * tokens, false);
-            model_csv_double_impl(&row, lr, false);
-            model_csv_double_impl(&row, ts.loss_sum / (double)ts.loss_count, false);
-            model_csv_empty_or_double_impl(&row, ev, is_eval);
-            model_csv_empty_or_double_impl(&row, true_loss, is_eval && markov);
-            model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && markov);
-            model_csv_double_impl(&row, gnorm, false);
-            model_csv_double_impl(&row, ts.elapsed_s, false);
-            model_csv_double_impl(&row, tok_s, true);
-            if (row.failed) {
-                sf_buf_free(&row);
-                SF_SET(err, SF_ENOMEM, "out of memory");
-                st = model_run_fail_impl(&c, diags, err);
-                model_run_ctx_free_impl(&c);
-                return st;
-            }
-            st = model_metrics_append_impl(c.metrics_fd, c.files.metrics, row.data, err);
-            sf_buf_free(&row);
-            if (st != SF_OK) {
-                st = model_run_fail_impl(&c, diags, err);
-                model_run_ctx_free_impl(&c);
-                return st;
-            }
-            if (is_eval) {
-                if (markov)
-                    sf_log(&c.log, SF_LOG_LEVEL_DEBUG,
-                           "step %lld: train %.5f eval %.5f eval_cv %.5f lr %.3g |g| %.3g "
-                           "%.0f tokens/s",
-                           (long long)step, ts.loss_sum / (double)ts.loss_count, ev,
-                           ev - true_loss + bayes, lr, gnorm, tok_s);
-                else
-                    sf_log(&c.log, SF_LOG_LEVEL_DEBUG,
-                           "step %lld: train %.5f eval %.5f lr %.3g |g| %.3g %.0f tokens/s",
-                           (long long)step, ts.loss_sum / (double)ts.loss_count, ev, lr, gnorm,
-                           tok_s);
-                ts.last_eval_loss = ev;
-                ts.loss_sum       = 0.0;
-                ts.loss_count     = 0;
-                ts.eval_step      = step;
-                ts.eval_elapsed_s = ts.elapsed_s;
-                next_eval++;
-                model_progress_impl(pr, true, step, n_steps, loss, ev, tok_s,
-                                    ts.elapsed_s / (double)step * (double)(n_steps - step));
-            }
+            st = model_run_evaluate_impl(c, pr, t_origin, step, lr, loss, gnorm, is_eval, err);
+            if (st != SF_OK) return st;
+            if (is_eval) next_eval++;
         }
         if (result == SF_EDIVERGED) break;
-        bool ckpt =
-            step == n_steps || (cfg->checkpoint_every > 0 && step % cfg->checkpoint_every == 0);
+        bool ckpt = step == c->n_steps ||
+                    (c->cfg.checkpoint_every > 0 && step % c->cfg.checkpoint_every == 0);
         if (ckpt &&
-            (st = model_checkpoint_save(c.files.checkpoint, c.model, &ts, hash, err)) != SF_OK) {
-            st = model_run_fail_impl(&c, diags, err);
-            model_run_ctx_free_impl(&c);
+            (st = model_checkpoint_save(c->files.checkpoint, c->model, ts, c->hash, err)) != SF_OK)
             return st;
-        }
         if (opts->stop_after_step > 0 && step >= opts->stop_after_step) stop_local = true;
-        double rate = ts.elapsed_s > 0 ? (double)step * (double)(B * T) / ts.elapsed_s : 0.0;
-        model_progress_impl(pr, false, step, n_steps, loss, ts.last_eval_loss, rate,
-                            ts.elapsed_s / (double)step * (double)(n_steps - step));
+        double rate =
+            ts->elapsed_s > 0 ? (double)step * (double)(c->B * c->T) / ts->elapsed_s : 0.0;
+        model_progress_impl(pr, false, step, c->n_steps, loss, ts->last_eval_loss, rate,
+                            ts->elapsed_s / (double)step * (double)(c->n_steps - step));
     }
     if (pr != NULL) sf_progress_finish(pr);
+    return result;
+}
 
-    sum.step            = ts.step;
-    sum.final_eval_loss = ts.last_eval_loss;
-    sum.elapsed_s       = ts.elapsed_s;
-    struct sf_error ignored;
+/* The end of the loop's `result`: the checkpoint of an interrupted run, summary.yaml, the
+ * status file and the closing log line. Returns result, or an error. */
+static enum sf_status model_run_close_impl(struct model_run_ctx *c, enum sf_status result,
+                                           struct sf_error *err) {
+    struct model_train_state *ts  = &c->ts;
+    struct model_summary     *sum = &c->sum;
+    sum->step                     = ts->step;
+    sum->final_eval_loss          = ts->last_eval_loss;
+    sum->elapsed_s                = ts->elapsed_s;
+    struct sf_error      ignored;
+    struct model_run_log file_only = {NULL, c->log_impl.file};
+    enum sf_status       st;
     if (result == SF_EINTERRUPTED) {
-        st = model_checkpoint_save(c.files.checkpoint, c.model, &ts, hash, err);
-        if (st != SF_OK) {
-            st = model_run_fail_impl(&c, diags, err);
-            model_run_ctx_free_impl(&c);
-            return st;
-        }
-        sum.status = "interrupted";
-        model_write_summary_impl(c.files.summary, &sum, &ignored);
-        model_write_status_impl(c.files.status, "interrupted", NULL, &ignored);
+        st = model_checkpoint_save(c->files.checkpoint, c->model, ts, c->hash, err);
+        if (st != SF_OK) return st;
+        sum->status = "interrupted";
+        model_write_summary_impl(c->files.summary, sum, &ignored);
+        model_write_status_impl(c->files.status, "interrupted", NULL, &ignored);
         /* Into log.txt only: the command's closing line says it on stderr. */
-        struct model_run_log file_only = {NULL, c.log_impl.file};
-        char                 line[128];
+        char line[128];
         snprintf(line, sizeof line, "interrupted at step %lld; checkpoint written",
-                 (long long)ts.step);
+                 (long long)ts->step);
         model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_INFO, line);
         sf_error_set(err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
                      "interrupted at step %lld (checkpointed; run again to resume)",
-                     (long long)ts.step);
+                     (long long)ts->step);
     } else if (result == SF_EDIVERGED) {
-        sum.status = "diverged";
-        sum.reason = reason;
-        model_write_summary_impl(c.files.summary, &sum, &ignored);
-        model_write_status_impl(c.files.status, "diverged", reason, &ignored);
-        struct model_run_log file_only = {NULL, c.log_impl.file};
-        char                 line[600];
-        snprintf(line, sizeof line, "diverged: %s", reason);
+        sum->status = "diverged";
+        sum->reason = c->reason;
+        model_write_summary_impl(c->files.summary, sum, &ignored);
+        model_write_status_impl(c->files.status, "diverged", c->reason, &ignored);
+        char line[600];
+        snprintf(line, sizeof line, "diverged: %s", c->reason);
         model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_WARNING, line);
-        sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "diverged: %s", reason);
+        sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "diverged: %s", c->reason);
     } else {
-        sum.status = "done";
-        if ((st = model_write_summary_impl(c.files.summary, &sum, err)) != SF_OK ||
-            (st = model_write_status_impl(c.files.status, "done", NULL, err)) != SF_OK) {
-            st = model_run_fail_impl(&c, diags, err);
-            model_run_ctx_free_impl(&c);
+        sum->status = "done";
+        if ((st = model_write_summary_impl(c->files.summary, sum, err)) != SF_OK ||
+            (st = model_write_status_impl(c->files.status, "done", NULL, err)) != SF_OK)
             return st;
-        }
-        sf_log(&c.log, SF_LOG_LEVEL_INFO, "done: %lld steps, final eval loss %.6g",
-               (long long)ts.step, ts.last_eval_loss);
+        sf_log(&c->log, SF_LOG_LEVEL_INFO, "done: %lld steps, final eval loss %.6g",
+               (long long)ts->step, ts->last_eval_loss);
+    }
+    return result;
+}
+
+/* A result of the loop, not an error. */
+static bool model_run_outcome_impl(enum sf_status st) {
+    return st == SF_OK || st == SF_EDIVERGED || st == SF_EINTERRUPTED;
+}
+
+enum sf_status model_run(const char *run_dir, const struct model_run_options *opts,
+                         struct sf_diags *diags, struct sf_error *err) {
+    struct model_run_options no_opts = {0};
+    if (opts == NULL) opts = &no_opts;
+    struct model_run_ctx c;
+    memset(&c, 0, sizeof c);
+    c.lock_fd = c.metrics_fd = -1;
+    c.log_impl.outer         = opts->log;
+    c.log                    = (struct sf_logger){model_run_log_fn_impl, &c.log_impl};
+    /* Open and configure: failures before the data is known record their own status. */
+    enum sf_status st = model_run_open_impl(&c, run_dir, err);
+    if (st == SF_OK) st = model_run_config_impl(&c, diags, err);
+    if (st == SF_OK) {
+        st = model_run_prepare_impl(&c, run_dir, err);
+        if (st == SF_OK) st = model_run_resume_impl(&c, run_dir, opts, err);
+        if (st == SF_OK) st = model_run_loop_impl(&c, opts, err);
+        if (model_run_outcome_impl(st)) st = model_run_close_impl(&c, st, err);
+        /* Every failure from here on is recorded: status file, log.txt, diags. */
+        if (!model_run_outcome_impl(st)) st = model_run_fail_impl(&c, diags, err);
     }
     model_run_ctx_free_impl(&c);
-    return result;
+    return st;
 }

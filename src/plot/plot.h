@@ -6,8 +6,8 @@
  * checks the PNG and SVG it wrote, so that `gnuplot NAME.gp` in that folder redraws the same
  * figure byte for byte.
  *
- * It knows nothing of fits or sweeps (src/cli turns results into tables and variables), and it
- * never prints: gnuplot's own messages come back as strings.
+ * It knows nothing of fits or sweeps (src/figures turns results into tables and variables), and
+ * it never prints: gnuplot's own messages come back as strings.
  */
 #ifndef SF_PLOT_H
 #define SF_PLOT_H

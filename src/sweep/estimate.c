@@ -29,9 +29,7 @@ static double sweep_probe_impl(const struct sweep_run *r) {
     if (x && y) {
         for (size_t i = 0; i < ntok; i++)
             x[i] = y[i] = (int32_t)(i % (size_t)shape.n_vocab);
-        struct model_adamw opt = {
-            r->cfg.beta1,    r->cfg.beta2, r->cfg.eps, r->cfg.weight_decay, r->cfg.weight_decay_all,
-            r->cfg.grad_clip};
+        struct model_adamw opt = model_config_adamw(&r->cfg);
         for (int k = 0; k < SWEEP_PROBE_STEPS; k++) {
             double t0 = sf_now();
             model_forward(m, x, y, (size_t)r->cfg.batch);

@@ -11,58 +11,37 @@
 
 #include "internal.h"
 
-static bool sweep_markov_impl(const struct sweep_spec *s) {
-    return s->base.data.source == MODEL_SOURCE_MARKOV;
+/* Whether the sweep's data source knows its true next-token distribution (its entry says). */
+static bool sweep_source_exact_impl(const struct sweep_spec *s) {
+    return model_source_get(s->base.data.source)->exact;
 }
 
 const char *sweep_fit_y(const struct sweep_spec *s, const struct sweep_fit *f) {
     if (f->y[0] != '\0') return f->y;
-    if (f->law == FIT_LAW_FRONTIER) return sweep_markov_impl(s) ? "eval_loss_cv" : "eval_loss";
-    return sweep_markov_impl(s) ? "best_eval_loss_cv" : "best_eval_loss";
+    if (f->law == FIT_LAW_FRONTIER)
+        return sweep_source_exact_impl(s) ? "eval_loss_cv" : "eval_loss";
+    return sweep_source_exact_impl(s) ? "best_eval_loss_cv" : "best_eval_loss";
 }
 
 /* Without exclusions of its own, a frontier fit leaves out the first 1/this of the smallest
  * budget's tokens: the warm-up and the first plateau of every learning curve. */
 static const double sweep_warmup_divisor = 8;
 
-/* Filters built in code, freed together. */
-struct sweep_filters {
-    struct fit_filter *f;
-    size_t             n, cap;
-};
-
-static bool sweep_filter_add_impl(struct sweep_filters *fs, const char *text, bool numeric,
-                                  enum fit_filter_op op, const char *option, struct sf_error *err) {
-    if (fs->n == fs->cap) {
-        size_t             cap = fs->cap ? 2 * fs->cap : 16;
-        struct fit_filter *f   = realloc(fs->f, cap * sizeof *f);
-        if (f == NULL) {
-            SF_SET(err, SF_ENOMEM, "out of memory");
-            return false;
-        }
-        fs->f   = f;
-        fs->cap = cap;
-    }
-    if (!fit_filter_parse(text, numeric, option, &fs->f[fs->n], err)) return false;
-    if (numeric) fs->f[fs->n].op = op;
-    fs->n++;
-    return true;
-}
-
-/* Adds COL >= V (when V > 0) to the bounds. */
-static bool sweep_filter_min_impl(struct sweep_filters *fs, const char *col, double v,
+/* Adds COL >= V to the bounds when V > 0 (0: no bound). */
+static bool sweep_filter_min_impl(struct fit_filters *fs, const char *col, double v,
                                   const char *option, struct sf_error *err) {
-    if (!(v > 0)) return true;
-    char text[256];
-    snprintf(text, sizeof text, "%s=%.17g", col, v);
-    return sweep_filter_add_impl(fs, text, true, FIT_FILTER_OP_GE, option, err);
+    return !(v > 0) || fit_filters_compare(fs, col, FIT_FILTER_OP_GE, v, option, err);
 }
 
-static void sweep_filters_free_impl(struct sweep_filters *fs) {
-    for (size_t i = 0; i < fs->n; i++)
-        fit_filter_free(&fs->f[i]);
-    free(fs->f);
-    memset(fs, 0, sizeof *fs);
+/* The Bayes loss that the first run done records (NaN where its source does not know it). */
+static double sweep_done_bayes_impl(const struct sf_csv *results, long c_status, long c_bayes) {
+    double bayes = NAN;
+    for (size_t i = 0; i < results->n_rows; i++) {
+        if (strcmp(results->rows[i].fields[c_status], "done") != 0) continue;
+        double b;
+        if (isnan(bayes) && sf_parse_double(results->rows[i].fields[c_bayes], &b)) bayes = b;
+    }
+    return bayes;
 }
 
 enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_fit *f,
@@ -72,8 +51,8 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     struct sf_csv results, curves;
     memset(&results, 0, sizeof results);
     memset(&curves, 0, sizeof curves);
-    struct sweep_filters where = {0}, bounds = {0}, hold = {0};
-    struct fit_groups    groups;
+    struct fit_filters where = {0}, bounds = {0}, hold = {0};
+    struct fit_groups  groups;
     memset(&groups, 0, sizeof groups);
     char          *rp = sf_path_join(out_dir, "results.csv");
     char          *cp = sf_path_join(out_dir, "curves.csv");
@@ -86,18 +65,12 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         st = SF_SET_AT(err, SF_EINVAL, rp, "results.csv lacks DESIGN.md's columns");
         goto done;
     }
-    double bayes = NAN;
-    for (size_t i = 0; i < results.n_rows; i++) {
-        if (strcmp(results.rows[i].fields[c_status], "done") != 0) continue;
-        double b;
-        if (isnan(bayes) && sf_parse_double(results.rows[i].fields[c_bayes], &b)) bayes = b;
-    }
-    const char        *y = sweep_fit_y(s, f);
+    double             bayes = sweep_done_bayes_impl(&results, c_status, c_bayes);
+    const char        *y     = sweep_fit_y(s, f);
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
     cols.y = y;
     const struct sf_csv *table;
-    char                 text[256];
     if (f->law == FIT_LAW_FRONTIER) {
         if ((st = sf_csv_read(cp, &curves, err)) != SF_OK) goto done;
         table    = &curves;
@@ -105,8 +78,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         /* Only the learning curves of runs that are done. */
         for (size_t i = 0; i < results.n_rows; i++) {
             if (strcmp(results.rows[i].fields[c_status], "done") != 0) continue;
-            snprintf(text, sizeof text, "run=%s", results.rows[i].fields[c_run]);
-            if (!sweep_filter_add_impl(&where, text, false, FIT_FILTER_OP_EQ_STR, "fit", err))
+            if (!fit_filters_equals(&where, "run", results.rows[i].fields[c_run], "fit", err))
                 goto fail;
         }
         /* Without exclusions of its own, the first eighth of the smallest budget (warm-up and
@@ -131,12 +103,10 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
             cols.x = f->x;
         else
             cols.n = f->x, cols.d = f->d;
-        if (!sweep_filter_add_impl(&where, "status=done", false, FIT_FILTER_OP_EQ_STR, "fit", err))
-            goto fail;
+        if (!fit_filters_equals(&where, "status", "done", "fit", err)) goto fail;
         if (f->holdout_min_params > 0) {
-            snprintf(text, sizeof text, "params_nonembed>=%.17g", f->holdout_min_params);
-            if (!sweep_filter_add_impl(&hold, text, false, FIT_FILTER_OP_GE, "holdout_min_params",
-                                       err))
+            if (!fit_filters_compare(&hold, "params_nonembed", FIT_FILTER_OP_GE,
+                                     f->holdout_min_params, "holdout_min_params", err))
                 goto fail;
         }
     }
@@ -153,12 +123,10 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     }
     if (!sweep_filter_min_impl(&bounds, "params_nonembed", f->min_params, "min_params", err))
         goto fail;
-    if (f->max_params > 0) {
-        snprintf(text, sizeof text, "params_nonembed=%.17g", f->max_params);
-        if (!sweep_filter_add_impl(&bounds, text, true, FIT_FILTER_OP_LE, "max_params", err))
-            goto fail;
-    }
-    struct fit_selection sel = {where.f, where.n, bounds.f, bounds.n, hold.f, hold.n, 0, NULL};
+    if (f->max_params > 0 && !fit_filters_compare(&bounds, "params_nonembed", FIT_FILTER_OP_LE,
+                                                  f->max_params, "max_params", err))
+        goto fail;
+    struct fit_selection sel = {where.v, where.n, bounds.v, bounds.n, hold.v, hold.n, 0, NULL};
     if ((st = fit_select_rows(table, &sel, &groups, err)) != SF_OK) goto done;
     if (groups.n == 0) {
         st = SF_SET(err, SF_EINVAL, "no row of %s passes the fit's exclusions",
@@ -180,9 +148,9 @@ fail:
     st = err->code;
 done:
     fit_groups_free(&groups);
-    sweep_filters_free_impl(&where);
-    sweep_filters_free_impl(&bounds);
-    sweep_filters_free_impl(&hold);
+    fit_filters_free(&where);
+    fit_filters_free(&bounds);
+    fit_filters_free(&hold);
     sf_csv_free(&results);
     sf_csv_free(&curves);
     free(rp);

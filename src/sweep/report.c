@@ -2,7 +2,9 @@
  * report.c — the sweep's report.md: what ran (every run with its shape, size, tokens, compute,
  * state and losses), the spread over seeds, each named fit with its parameters and intervals,
  * the entropy / reducible-loss split with the source's Bayes loss beside the fitted constant and
- * the reducible loss measured directly (eval_loss − eval_true_loss), timing, and the figures.
+ * the reducible loss measured directly (eval_loss − eval_true_loss), timing, and the figures:
+ * one writer per section. What the report says of the data source comes from its entry in
+ * src/model (model_source_get): its description, whether it knows its entropy, its unit.
  */
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
@@ -41,34 +43,50 @@ static double sweep_measured_kl_impl(const struct sf_csv *curves, const char *ru
     return kl;
 }
 
-static void sweep_report_source_impl(struct sf_buf *b, const struct sweep_spec *s, double bayes,
-                                     double entropy) {
-    const struct model_data_config *d = &s->base.data;
-    char                            n1[32], n2[32];
-    switch (d->source) {
-    case MODEL_SOURCE_MARKOV:
-        sf_buf_printf(b,
-                      "Data: a synthetic order-%lld Markov source over %lld symbols (%s "
-                      "generator, seed %llu) whose entropy is known exactly: entropy rate %s "
-                      "nats/token, Bayes-optimal loss over an eval window (early positions see "
-                      "less context) %s nats/token. Fits use the control-variate columns "
-                      "(eval_loss − eval_true_loss + bayes_loss).\n\n",
-                      (long long)d->order, (long long)d->n_vocab,
-                      model_markov_generator_name(d->generator), (unsigned long long)d->seed,
-                      sf_fmt_sig(n1, sizeof n1, entropy), sf_fmt_sig(n2, sizeof n2, bayes));
-        break;
-    default:
-        sf_buf_printf(b, "Data: source `%s`, %zu file pattern%s (first: `%s`).\n\n",
-                      model_source_name(d->source), d->n_paths, d->n_paths == 1 ? "" : "s",
-                      d->n_paths ? d->paths[0] : "");
-        break;
+/* What every section of the report reads. */
+struct sweep_report_ctx {
+    struct sf_buf                    b;
+    const struct sweep_spec         *s;
+    const struct model_source_entry *src; /* the data source's entry */
+    struct sf_csv                    results, curves;
+    bool                             have_curves;
+    double bayes, entropy; /* of the data, from results.csv; NaN where the source does not know */
+};
+
+/* The names of the sources that know their true distribution ("markov"). */
+static void sweep_report_exact_sources_impl(struct sf_buf *b) {
+    size_t k = 0;
+    for (int i = 0; i < MODEL_SOURCE_COUNT; i++) {
+        const struct model_source_entry *e = model_source_get((enum model_source)i);
+        if (e->exact) sf_buf_printf(b, "%s%s", k++ ? ", " : "", e->name);
     }
 }
 
-static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
-                                  const struct sweep_fit_outcome *o, double bayes) {
-    char                    n1[32], n2[32], n3[32];
-    const struct sweep_fit *f = o->fit;
+/* The data source in words, as its entry describes it, with what it knows exactly. */
+static void sweep_report_source_impl(struct sweep_report_ctx *c) {
+    char n1[32], n2[32];
+    sf_buf_puts(&c->b, "Data: ");
+    c->src->describe(&c->b, &c->s->base.data);
+    if (!c->src->exact) {
+        sf_buf_puts(&c->b, ".\n\n");
+        return;
+    }
+    sf_buf_printf(&c->b,
+                  " whose entropy is known exactly: entropy rate %s %s, Bayes-optimal loss over an "
+                  "eval window (early positions see less context) %s %s. Fits use the "
+                  "control-variate columns (eval_loss − eval_true_loss + bayes_loss).\n\n",
+                  sf_fmt_sig(n1, sizeof n1, c->entropy), c->src->loss_unit,
+                  sf_fmt_sig(n2, sizeof n2, c->bayes), c->src->loss_unit);
+}
+
+/* One named fit: its law, its parameters with intervals, its entropy estimate beside the Bayes
+ * loss where the source knows it, its warnings. */
+static void sweep_report_fit_impl(struct sweep_report_ctx *c, const struct sweep_fit_outcome *o) {
+    struct sf_buf           *b     = &c->b;
+    const struct sweep_spec *s     = c->s;
+    double                   bayes = c->bayes;
+    char                     n1[32], n2[32], n3[32];
+    const struct sweep_fit  *f = o->fit;
     sf_buf_printf(b, "### %s: `%s`\n\n", f->name, fit_law_name(f->law));
     if (o->result == NULL) {
         sf_buf_printf(b, "Not fitted: %s\n\n", o->error);
@@ -92,9 +110,9 @@ static void sweep_report_fit_impl(struct sf_buf *b, const struct sweep_spec *s,
     sf_buf_puts(b, "\n");
     if (fit_law_has_constant(f->law)) {
         const struct fit_estimate *e = &r->entropy;
-        sf_buf_printf(b, "Entropy estimate (the constant): %s nats/token [%s, %s] = %s bits/token",
-                      sf_fmt_sig(n1, sizeof n1, e->estimate), sf_fmt_sig(n2, sizeof n2, e->lo),
-                      sf_fmt_sig(n3, sizeof n3, e->hi),
+        sf_buf_printf(b, "Entropy estimate (the constant): %s %s [%s, %s] = %s bits/token",
+                      sf_fmt_sig(n1, sizeof n1, e->estimate), c->src->loss_unit,
+                      sf_fmt_sig(n2, sizeof n2, e->lo), sf_fmt_sig(n3, sizeof n3, e->hi),
                       sf_fmt_sig((char[32]){0}, 32, e->estimate / M_LN2));
         if (isfinite(bayes)) {
             bool inside = isfinite(e->lo) && bayes >= e->lo && bayes <= e->hi;
@@ -115,51 +133,36 @@ static bool sweep_report_fitted_row_impl(const struct fit_data *d, size_t line) 
     return false;
 }
 
-enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep_run *runs,
-                                  size_t n, const char *out_dir,
-                                  const struct sweep_fit_outcome *fits, size_t n_fits,
-                                  const struct sweep_report_info *info, struct sf_error *err) {
-    struct sf_csv results, curves;
-    memset(&results, 0, sizeof results);
-    memset(&curves, 0, sizeof curves);
-    char *rp = sf_path_join(out_dir, "results.csv"), *cp = sf_path_join(out_dir, "curves.csv");
-    enum sf_status st =
-        rp ? sf_csv_read(rp, &results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
-    bool have_curves = st == SF_OK && cp && sf_csv_read(cp, &curves, err) == SF_OK;
-    free(rp);
-    free(cp);
-    if (st != SF_OK) return st;
-    struct sf_buf b;
-    sf_buf_init(&b);
-    char   n1[32], n2[32], n3[32], n4[32], n5[32];
-    double bayes = NAN, entropy = NAN;
-    for (size_t i = 0; i < results.n_rows; i++) {
-        if (isnan(bayes)) bayes = sweep_cell_impl(&results, i, "bayes_loss");
-        if (isnan(entropy)) entropy = sweep_cell_impl(&results, i, "entropy_rate");
-    }
-    size_t counts[6] = {0};
-    for (size_t i = 0; i < results.n_rows; i++) {
+/* The title, the data source and the count of runs by state. */
+static void sweep_report_head_impl(struct sweep_report_ctx *c, size_t n,
+                                   const struct sweep_report_info *info) {
+    const struct sweep_spec *s         = c->s;
+    size_t                   counts[6] = {0};
+    for (size_t i = 0; i < c->results.n_rows; i++) {
         enum sweep_state state;
-        if (sweep_state_from_name(sweep_cell_str_impl(&results, i, "status"), &state))
+        if (sweep_state_from_name(sweep_cell_str_impl(&c->results, i, "status"), &state))
             counts[state]++;
     }
-    sf_buf_printf(&b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version,
+    sf_buf_printf(&c->b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version,
                   info->command);
-    sweep_report_source_impl(&b, s, bayes, entropy);
-    sf_buf_printf(&b,
+    sweep_report_source_impl(c);
+    sf_buf_printf(&c->b,
                   "%zu runs (%zu shapes × %zu budgets × %zu seeds): %zu done, %zu diverged, %zu "
                   "failed, %zu interrupted, %zu pending.\n\n",
                   n, s->n_shapes, s->n_budgets, s->n_seeds, counts[SWEEP_STATE_DONE],
                   counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
                   counts[SWEEP_STATE_INTERRUPTED],
                   counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
-    /* Timing of what trained in this invocation: the trainers' processes and their training
-     * loops' own clocks (summary.yaml, added up by the executor) against the run slots. */
+}
+
+/* Timing of what trained in this invocation: the trainers' processes and their training loops'
+ * own clocks (summary.yaml, added up by the executor) against the run slots. */
+static void sweep_report_timing_impl(struct sf_buf *b, const struct sweep_report_info *info) {
     double in_loops = info->loop_seconds;
     double jobs     = info->jobs > 0 ? (double)info->jobs : 1;
     if (info->train_seconds > 0)
         sf_buf_printf(
-            &b,
+            b,
             "Timing of this invocation: training took %.1f s of wall time with %lld runs at "
             "a time (the trainer processes %.1f s in all), then collection, fits and "
             "figures %.1f s. Inside their training loops (steps and evaluations, by the "
@@ -173,145 +176,201 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
             fmax(0, info->train_seconds - in_loops),
             fmax(0, info->wall_seconds * jobs - info->train_seconds));
     else
-        sf_buf_printf(&b,
+        sf_buf_printf(b,
                       "Nothing trained in this invocation (every run had finished); collection, "
                       "fits and figures took %.1f s.\n\n",
                       info->post_seconds);
+}
 
+/* Every run: shape, size, tokens, compute, state, losses and the measured KL. */
+static void sweep_report_runs_impl(struct sweep_report_ctx *c) {
+    const struct sf_csv *t = &c->results;
+    char                 n1[32], n2[32], n3[32], n4[32], n5[32];
     sf_buf_puts(
-        &b, "## Runs\n\n| run | state | seed | n_layer | d_model | N (non-embedding) | tokens | "
-            "C = 6ND (FLOP) | best eval loss | final eval loss | measured KL |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (size_t i = 0; i < results.n_rows; i++) {
-        const char *run = sweep_cell_str_impl(&results, i, "run");
-        bool        cv  = sf_csv_column(&results, "best_eval_loss_cv") >= 0 &&
-                  isfinite(sweep_cell_impl(&results, i, "best_eval_loss_cv"));
-        double best = sweep_cell_impl(&results, i, cv ? "best_eval_loss_cv" : "best_eval_loss");
-        sf_buf_printf(
-            &b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", run,
-            sweep_cell_str_impl(&results, i, "status"), sweep_cell_str_impl(&results, i, "seed"),
-            sweep_cell_str_impl(&results, i, "n_layer"),
-            sweep_cell_str_impl(&results, i, "d_model"),
-            sweep_cell_str_impl(&results, i, "params_nonembed"),
-            sf_fmt_sig(n1, sizeof n1, sweep_cell_impl(&results, i, "tokens")),
-            sf_fmt_sig(n2, sizeof n2, sweep_cell_impl(&results, i, "flops_6n")),
-            sf_fmt_sig(n3, sizeof n3, best),
-            sf_fmt_sig(n4, sizeof n4, sweep_cell_impl(&results, i, "final_eval_loss")),
-            sf_fmt_sig(n5, sizeof n5, have_curves ? sweep_measured_kl_impl(&curves, run) : NAN));
+        &c->b, "## Runs\n\n| run | state | seed | n_layer | d_model | N (non-embedding) | tokens | "
+               "C = 6ND (FLOP) | best eval loss | final eval loss | measured KL |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < t->n_rows; i++) {
+        const char *run = sweep_cell_str_impl(t, i, "run");
+        bool        cv  = sf_csv_column(t, "best_eval_loss_cv") >= 0 &&
+                  isfinite(sweep_cell_impl(t, i, "best_eval_loss_cv"));
+        double best = sweep_cell_impl(t, i, cv ? "best_eval_loss_cv" : "best_eval_loss");
+        sf_buf_printf(&c->b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", run,
+                      sweep_cell_str_impl(t, i, "status"), sweep_cell_str_impl(t, i, "seed"),
+                      sweep_cell_str_impl(t, i, "n_layer"), sweep_cell_str_impl(t, i, "d_model"),
+                      sweep_cell_str_impl(t, i, "params_nonembed"),
+                      sf_fmt_sig(n1, sizeof n1, sweep_cell_impl(t, i, "tokens")),
+                      sf_fmt_sig(n2, sizeof n2, sweep_cell_impl(t, i, "flops_6n")),
+                      sf_fmt_sig(n3, sizeof n3, best),
+                      sf_fmt_sig(n4, sizeof n4, sweep_cell_impl(t, i, "final_eval_loss")),
+                      sf_fmt_sig(n5, sizeof n5,
+                                 c->have_curves ? sweep_measured_kl_impl(&c->curves, run) : NAN));
     }
-    sf_buf_printf(&b,
+    sf_buf_printf(&c->b,
                   "\nBest eval loss: the minimum over the evaluations%s. Measured KL: "
                   "eval_loss − eval_true_loss at the last evaluation, the reducible loss measured "
-                  "directly against the true source (markov only).\n\n",
-                  isfinite(bayes) ? " of the control-variate loss" : "");
+                  "directly against the true source (",
+                  isfinite(c->bayes) ? " of the control-variate loss" : "");
+    sweep_report_exact_sources_impl(&c->b);
+    sf_buf_puts(&c->b, " only).\n\n");
+}
 
-    double *v = s->n_seeds > 1 ? malloc((n ? n : 1) * sizeof *v) : NULL;
-    if (s->n_seeds > 1 && v == NULL) b.failed = true; /* reported as out of memory on writing */
-    if (v != NULL) {
-        sf_buf_puts(
-            &b,
-            "## Spread over seeds\n\n| shape (d_model, n_layer) | budget | seeds done | mean best "
-            "loss | std. dev. | min | max |\n|---|---|---|---|---|---|---|\n");
-        for (size_t i = 0; i < s->n_shapes; i++)
-            for (size_t bb = 0; bb < s->n_budgets; bb++) {
-                size_t m = 0;
-                for (size_t k = 0; k < n && k < results.n_rows; k++) {
-                    if (runs[k].shape_index != i || runs[k].budget_index != bb) continue;
-                    if (strcmp(sweep_cell_str_impl(&results, k, "status"), "done") != 0) continue;
-                    double x = sweep_cell_impl(
-                        &results, k, isfinite(bayes) ? "best_eval_loss_cv" : "best_eval_loss");
-                    if (isfinite(x)) v[m++] = x;
-                }
-                double mean = m ? gsl_stats_mean(v, 1, m) : NAN;
-                double sd   = m > 1 ? gsl_stats_sd_m(v, 1, m, mean) : NAN;
-                double lo = NAN, hi = NAN;
-                if (m) gsl_stats_minmax(&lo, &hi, v, 1, m);
-                sf_buf_printf(&b, "| %lld, %lld | %g | %zu | %s | %s | %s | %s |\n",
-                              (long long)s->shapes[i].d_model, (long long)s->shapes[i].n_layer,
-                              s->budgets[bb], m, sf_fmt_sig(n1, sizeof n1, mean),
-                              sf_fmt_sig(n2, sizeof n2, sd), sf_fmt_sig(n3, sizeof n3, lo),
-                              sf_fmt_sig(n4, sizeof n4, hi));
-            }
-        sf_buf_puts(&b,
-                    "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
-                    "per-run fits, and every seed's curve enters the frontier.\n\n");
+/* The spread of the best loss over the seeds of each shape and budget (several seeds only). */
+static void sweep_report_seeds_impl(struct sweep_report_ctx *c, const struct sweep_run *runs,
+                                    size_t n) {
+    const struct sweep_spec *s = c->s;
+    if (s->n_seeds <= 1) return;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (v == NULL) {
+        c->b.failed = true; /* reported as out of memory on writing */
+        return;
     }
+    char n1[32], n2[32], n3[32], n4[32];
+    sf_buf_puts(&c->b,
+                "## Spread over seeds\n\n| shape (d_model, n_layer) | budget | seeds done | mean "
+                "best loss | std. dev. | min | max |\n|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < s->n_shapes; i++)
+        for (size_t bb = 0; bb < s->n_budgets; bb++) {
+            size_t m = 0;
+            for (size_t k = 0; k < n && k < c->results.n_rows; k++) {
+                if (runs[k].shape_index != i || runs[k].budget_index != bb) continue;
+                if (strcmp(sweep_cell_str_impl(&c->results, k, "status"), "done") != 0) continue;
+                double x = sweep_cell_impl(
+                    &c->results, k, isfinite(c->bayes) ? "best_eval_loss_cv" : "best_eval_loss");
+                if (isfinite(x)) v[m++] = x;
+            }
+            double mean = m ? gsl_stats_mean(v, 1, m) : NAN;
+            double sd   = m > 1 ? gsl_stats_sd_m(v, 1, m, mean) : NAN;
+            double lo = NAN, hi = NAN;
+            if (m) gsl_stats_minmax(&lo, &hi, v, 1, m);
+            sf_buf_printf(&c->b, "| %lld, %lld | %g | %zu | %s | %s | %s | %s |\n",
+                          (long long)s->shapes[i].d_model, (long long)s->shapes[i].n_layer,
+                          s->budgets[bb], m, sf_fmt_sig(n1, sizeof n1, mean),
+                          sf_fmt_sig(n2, sizeof n2, sd), sf_fmt_sig(n3, sizeof n3, lo),
+                          sf_fmt_sig(n4, sizeof n4, hi));
+        }
+    sf_buf_puts(&c->b,
+                "\nSeeds are fitted as repeated measurements: every seed's run is a row of the "
+                "per-run fits, and every seed's curve enters the frontier.\n\n");
     free(v);
+}
 
-    sf_buf_puts(&b, "## Laws\n\n");
-    for (size_t i = 0; i < n_fits; i++)
-        sweep_report_fit_impl(&b, s, &fits[i], bayes);
+/* The reducible loss of a power+const fit, fitted (L(N) − L_inf at each run's N) against
+ * measured (eval_loss − eval_true_loss), on the runs the law was fitted to. */
+static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
+                                        const struct sweep_fit_outcome *o) {
+    const struct fit_result *r = o->result;
+    char                     n1[32], n2[32];
+    sf_buf_printf(&c->b,
+                  "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
+                  "(eval_loss − eval_true_loss at the last evaluation), on the runs "
+                  "the law was fitted to:\n\n"
+                  "| run | N | fitted | measured |\n|---|---|---|---|\n",
+                  o->fit->name);
+    for (size_t k = 0; k < c->results.n_rows; k++) {
+        if (!sweep_report_fitted_row_impl(r->data, c->results.rows[k].line)) continue;
+        double N = sweep_cell_impl(&c->results, k, o->fit->x), lo, hi, L;
+        fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
+        const char *run = sweep_cell_str_impl(&c->results, k, "run");
+        sf_buf_printf(&c->b, "| %s | %.4g | %s | %s |\n", run, N,
+                      sf_fmt_sig(n1, sizeof n1, L - r->entropy.estimate),
+                      sf_fmt_sig(n2, sizeof n2, sweep_measured_kl_impl(&c->curves, run)));
+    }
+    sf_buf_puts(&c->b, "\n");
+}
 
-    /* The entropy / reducible split at a glance. */
+/* The entropy / reducible split at a glance: each constant beside the Bayes loss where the
+ * source knows it, then the reducible loss of the power+const fits. */
+static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
+                                      const struct sweep_fit_outcome *fits, size_t n_fits) {
     bool any_const = false;
     for (size_t i = 0; i < n_fits; i++)
         any_const |= fits[i].result != NULL && fit_law_has_constant(fits[i].fit->law);
-    if (any_const) {
-        sf_buf_puts(&b,
-                    "## Entropy and reducible loss\n\nThe constant of each law estimates the "
-                    "entropy of the data (the irreducible loss); the rest of the loss estimates "
-                    "the KL divergence between the data and the model (Henighan et al. 2020).\n\n"
-                    "| fit | entropy estimate (nats/token) | interval |");
-        if (isfinite(bayes)) sf_buf_puts(&b, " Bayes loss | error | inside |");
-        sf_buf_puts(&b, "\n|---|---|---|");
-        if (isfinite(bayes)) sf_buf_puts(&b, "---|---|---|");
-        sf_buf_puts(&b, "\n");
-        for (size_t i = 0; i < n_fits; i++) {
-            const struct fit_result *r = fits[i].result;
-            if (r == NULL || !fit_law_has_constant(fits[i].fit->law)) continue;
-            sf_buf_printf(&b, "| %s | %s | [%s, %s] |", fits[i].fit->name,
-                          sf_fmt_sig(n1, sizeof n1, r->entropy.estimate),
-                          sf_fmt_sig(n2, sizeof n2, r->entropy.lo),
-                          sf_fmt_sig(n3, sizeof n3, r->entropy.hi));
-            if (isfinite(bayes))
-                sf_buf_printf(&b, " %.6g | %+.3f%% | %s |", bayes,
-                              100 * (r->entropy.estimate - bayes) / bayes,
-                              isfinite(r->entropy.lo) && bayes >= r->entropy.lo &&
-                                      bayes <= r->entropy.hi
-                                  ? "yes"
-                                  : "**no**");
-            sf_buf_puts(&b, "\n");
-        }
-        sf_buf_puts(&b, "\n");
-        /* Reducible loss: fitted (L(N) − L_inf at each run's N) against measured. */
-        for (size_t i = 0; i < n_fits && isfinite(bayes) && have_curves; i++) {
-            const struct fit_result *r = fits[i].result;
-            if (r == NULL || fits[i].fit->law != FIT_LAW_POWER_CONST) continue;
-            sf_buf_printf(&b,
-                          "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
-                          "(eval_loss − eval_true_loss at the last evaluation), on the runs "
-                          "the law was fitted to:\n\n"
-                          "| run | N | fitted | measured |\n|---|---|---|---|\n",
-                          fits[i].fit->name);
-            for (size_t k = 0; k < results.n_rows; k++) {
-                if (!sweep_report_fitted_row_impl(r->data, results.rows[k].line)) continue;
-                double N = sweep_cell_impl(&results, k, fits[i].fit->x), lo, hi, L;
-                fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
-                const char *run = sweep_cell_str_impl(&results, k, "run");
-                sf_buf_printf(&b, "| %s | %.4g | %s | %s |\n", run, N,
-                              sf_fmt_sig(n1, sizeof n1, L - r->entropy.estimate),
-                              sf_fmt_sig(n2, sizeof n2, sweep_measured_kl_impl(&curves, run)));
-            }
-            sf_buf_puts(&b, "\n");
-        }
+    if (!any_const) return;
+    double bayes = c->bayes;
+    char   n1[32], n2[32], n3[32];
+    sf_buf_printf(&c->b,
+                  "## Entropy and reducible loss\n\nThe constant of each law estimates the "
+                  "entropy of the data (the irreducible loss); the rest of the loss estimates "
+                  "the KL divergence between the data and the model (Henighan et al. 2020).\n\n"
+                  "| fit | entropy estimate (%s) | interval |",
+                  c->src->loss_unit);
+    if (isfinite(bayes)) sf_buf_puts(&c->b, " Bayes loss | error | inside |");
+    sf_buf_puts(&c->b, "\n|---|---|---|");
+    if (isfinite(bayes)) sf_buf_puts(&c->b, "---|---|---|");
+    sf_buf_puts(&c->b, "\n");
+    for (size_t i = 0; i < n_fits; i++) {
+        const struct fit_result *r = fits[i].result;
+        if (r == NULL || !fit_law_has_constant(fits[i].fit->law)) continue;
+        sf_buf_printf(&c->b, "| %s | %s | [%s, %s] |", fits[i].fit->name,
+                      sf_fmt_sig(n1, sizeof n1, r->entropy.estimate),
+                      sf_fmt_sig(n2, sizeof n2, r->entropy.lo),
+                      sf_fmt_sig(n3, sizeof n3, r->entropy.hi));
+        if (isfinite(bayes))
+            sf_buf_printf(
+                &c->b, " %.6g | %+.3f%% | %s |", bayes, 100 * (r->entropy.estimate - bayes) / bayes,
+                isfinite(r->entropy.lo) && bayes >= r->entropy.lo && bayes <= r->entropy.hi
+                    ? "yes"
+                    : "**no**");
+        sf_buf_puts(&c->b, "\n");
     }
+    sf_buf_puts(&c->b, "\n");
+    for (size_t i = 0; i < n_fits && isfinite(bayes) && c->have_curves; i++)
+        if (fits[i].result != NULL && fits[i].fit->law == FIT_LAW_POWER_CONST)
+            sweep_report_reducible_impl(c, &fits[i]);
+}
 
-    if ((info->figures && info->figures[0]) ||
-        (info->missing_figures && info->missing_figures[0])) {
-        sf_buf_puts(&b, "## Figures\n\n");
-        for (size_t i = 0; info->figures && info->figures[i]; i++)
-            sf_buf_printf(&b, "![%s](figures/%s.png)\n\n", info->figures[i], info->figures[i]);
-        for (size_t i = 0; i < n_fits; i++)
-            if (fits[i].result != NULL)
-                sf_buf_printf(&b, "- figures of %s: [fits/%s/figures/](fits/%s/figures/)\n",
-                              fits[i].fit->name, fits[i].fit->name, fits[i].fit->name);
-        for (size_t i = 0; info->missing_figures && info->missing_figures[i]; i++)
-            sf_buf_printf(&b, "- not drawn: %s\n", info->missing_figures[i]);
-        sf_buf_puts(&b, "\n");
+/* The sweep's figures, each fit's figure folder, and the figures not drawn. */
+static void sweep_report_figures_impl(struct sf_buf *b, const struct sweep_fit_outcome *fits,
+                                      size_t n_fits, const struct sweep_report_info *info) {
+    if (!(info->figures && info->figures[0]) &&
+        !(info->missing_figures && info->missing_figures[0]))
+        return;
+    sf_buf_puts(b, "## Figures\n\n");
+    for (size_t i = 0; info->figures && info->figures[i]; i++)
+        sf_buf_printf(b, "![%s](figures/%s.png)\n\n", info->figures[i], info->figures[i]);
+    for (size_t i = 0; i < n_fits; i++)
+        if (fits[i].result != NULL)
+            sf_buf_printf(b, "- figures of %s: [fits/%s/figures/](fits/%s/figures/)\n",
+                          fits[i].fit->name, fits[i].fit->name, fits[i].fit->name);
+    for (size_t i = 0; info->missing_figures && info->missing_figures[i]; i++)
+        sf_buf_printf(b, "- not drawn: %s\n", info->missing_figures[i]);
+    sf_buf_puts(b, "\n");
+}
+
+enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep_run *runs,
+                                  size_t n, const char *out_dir,
+                                  const struct sweep_fit_outcome *fits, size_t n_fits,
+                                  const struct sweep_report_info *info, struct sf_error *err) {
+    struct sweep_report_ctx c;
+    memset(&c, 0, sizeof c);
+    c.s      = s;
+    c.src    = model_source_get(s->base.data.source);
+    char *rp = sf_path_join(out_dir, "results.csv"), *cp = sf_path_join(out_dir, "curves.csv");
+    enum sf_status st =
+        rp ? sf_csv_read(rp, &c.results, err) : SF_SET(err, SF_ENOMEM, "out of memory");
+    c.have_curves = st == SF_OK && cp && sf_csv_read(cp, &c.curves, err) == SF_OK;
+    free(rp);
+    free(cp);
+    if (st != SF_OK) return st;
+    c.bayes = c.entropy = NAN;
+    for (size_t i = 0; i < c.results.n_rows; i++) {
+        if (isnan(c.bayes)) c.bayes = sweep_cell_impl(&c.results, i, "bayes_loss");
+        if (isnan(c.entropy)) c.entropy = sweep_cell_impl(&c.results, i, "entropy_rate");
     }
-    sf_csv_free(&results);
-    sf_csv_free(&curves);
-    st = sf_write_buf_at(out_dir, "report.md", &b, err);
-    sf_buf_free(&b);
+    sf_buf_init(&c.b);
+    sweep_report_head_impl(&c, n, info);
+    sweep_report_timing_impl(&c.b, info);
+    sweep_report_runs_impl(&c);
+    sweep_report_seeds_impl(&c, runs, n);
+    sf_buf_puts(&c.b, "## Laws\n\n");
+    for (size_t i = 0; i < n_fits; i++)
+        sweep_report_fit_impl(&c, &fits[i]);
+    sweep_report_entropy_impl(&c, fits, n_fits);
+    sweep_report_figures_impl(&c.b, fits, n_fits, info);
+    sf_csv_free(&c.results);
+    sf_csv_free(&c.curves);
+    st = sf_write_buf_at(out_dir, "report.md", &c.b, err);
+    sf_buf_free(&c.b);
     return st;
 }

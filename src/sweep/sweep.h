@@ -7,7 +7,7 @@
  *
  * Training itself always runs as its own process (`scalefit train --run-dir DIR`); this module
  * only uses the engine's public header for shapes, parameter counts and run.yaml. Figures are
- * drawn by the command (src/cli), which passes their names to the report.
+ * drawn by src/figures, from the sweep's finish, which passes their names to the report.
  */
 #ifndef SF_SWEEP_H
 #define SF_SWEEP_H
@@ -292,6 +292,25 @@ enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sw
                                   size_t n, const char *out_dir,
                                   const struct sweep_fit_outcome *fits, size_t n_fits,
                                   const struct sweep_report_info *info, struct sf_error *err);
+
+/* What the sweep's finish needs besides the spec and the runs. Strings borrowed. */
+struct sweep_finish_info {
+    const char                  *version, *command; /* for provenance and the report */
+    int64_t                      jobs;
+    double                       wall_seconds, train_seconds, loop_seconds; /* the executor's */
+    const volatile sig_atomic_t *stop; /* set by a signal handler: stop before the next fit */
+};
+
+/* The finish of a sweep whose runs are collected in OUT: makes each named fit into
+ * OUT/fits/NAME/ (fit.yaml, figures when the sweep has plots, report.md), draws the sweep's
+ * figures (src/figures) and writes OUT/report.md. Appends to `text` each fit's summary line and
+ * where the report is, for the terminal; a fit that cannot be made is a warning in `diags`,
+ * a file that cannot be written an error there. Returns SF_EINTERRUPTED when `stop` was set
+ * (no figures, no report: run again to fit), SF_EIO when a fit's folder could not be written,
+ * the report's error status, SF_ENOMEM, or SF_OK. */
+enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
+                            const char *out, const struct sweep_finish_info *info,
+                            struct sf_buf *text, struct sf_diags *diags);
 
 /* Writes the `scalefit status` listing of the sweep in OUT to `out`. */
 enum sf_status sweep_status_print(const char *out_dir, FILE *out, struct sf_error *err);

@@ -7,7 +7,10 @@
  *   - the config hash ignores threads and checkpoint_every and nothing else;
  *   - parameter counts against hand counts (Kaplan's 12·L·d² plus biases and LayerNorms) and
  *     the engine's own allocation; FLOPs per token against a direct count;
- *   - the learning-rate schedule and the evaluation steps.
+ *   - the learning-rate schedule and the evaluation steps;
+ *   - the table of data sources: every entry in its place, named as run.yaml spells it, taking
+ *     only keys of `data:`, with the facts the sweep asks of it (exact, unit, tokens per sample,
+ *     vocabulary, description).
  */
 #include <math.h>
 #include <stdio.h>
@@ -297,8 +300,67 @@ static void test_schedule(void) {
     free(s);
 }
 
+/* True when `key` is in the NULL-terminated list. */
+static bool in_list(const char *key, const char *const *list) {
+    for (size_t i = 0; list[i] != NULL; i++)
+        if (strcmp(list[i], key) == 0) return true;
+    return false;
+}
+
+static void test_sources(void) {
+    for (int i = 0; i < MODEL_SOURCE_COUNT; i++) {
+        const struct model_source_entry *e = model_source_get((enum model_source)i);
+        check(e != NULL && (int)e->id == i && strcmp(e->name, model_source_names[i]) == 0 &&
+                  strcmp(model_source_name((enum model_source)i), e->name) == 0,
+              "source %d: its entry in its place, named '%s'", i, model_source_names[i]);
+        bool keys_ok = e->keys != NULL;
+        for (size_t k = 0; keys_ok && e->keys[k] != NULL; k++)
+            keys_ok = in_list(e->keys[k], model_data_keys) && strcmp(e->keys[k], "source") != 0;
+        check(keys_ok, "%s: takes only keys of data:", e->name);
+        check(e->files == in_list("paths", e->keys), "%s: reads files exactly when it takes paths",
+              e->name);
+        check(e->ops->validate && e->ops->emit && e->ops->open && e->ops->batch &&
+                  (!e->files || e->ops->decode) && e->n_vocab && e->tokens_per_sample &&
+                  e->describe && strcmp(e->loss_unit, "nats/token") == 0,
+              "%s: every operation it needs, unit nats/token", e->name);
+        check(!e->ops->required_key || in_list(e->ops->required_key, e->keys),
+              "%s: a required key is one of its keys", e->name);
+    }
+    struct model_config c = model_config_default();
+    check(model_source_get(MODEL_SOURCE_MARKOV)->exact &&
+              !model_source_get(MODEL_SOURCE_TEXT)->exact &&
+              !model_source_get(MODEL_SOURCE_IMAGE)->exact &&
+              !model_source_get(MODEL_SOURCE_TOKENS)->exact,
+          "only markov knows its true distribution");
+    c.data.resolution = 8;
+    check(model_source_get(MODEL_SOURCE_IMAGE)->tokens_per_sample(&c.data) == 64 &&
+              model_source_get(MODEL_SOURCE_TEXT)->tokens_per_sample(&c.data) == 1,
+          "tokens per sample: an 8×8 image 64, text 1");
+    struct sf_buf b;
+    sf_buf_init(&b);
+    model_source_get(MODEL_SOURCE_MARKOV)->describe(&b, &c.data);
+    check(b.data && strcmp(b.data, "a synthetic order-5 Markov source over 4 symbols (loglinear "
+                                   "generator, seed 1)") == 0,
+          "markov describes itself: %s", b.data ? b.data : "");
+    sf_buf_free(&b);
+    sf_buf_init(&b);
+    c.data.source  = MODEL_SOURCE_TEXT;
+    c.data.n_paths = 1;
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "a.txt");
+    model_source_get(MODEL_SOURCE_TEXT)->describe(&b, &c.data);
+    check(b.data && strcmp(b.data, "source `text`, 1 file pattern (first: `a.txt`)") == 0,
+          "text describes itself: %s", b.data ? b.data : "");
+    sf_buf_free(&b);
+    struct model_adamw o = model_config_adamw(&c);
+    check(o.beta1 == c.beta1 && o.beta2 == c.beta2 && o.eps == c.eps &&
+              o.weight_decay == c.weight_decay && o.weight_decay_all == c.weight_decay_all &&
+              o.grad_clip == c.grad_clip,
+          "AdamW settings from the configuration");
+}
+
 int main(void) {
     if (mkdtemp(tmpdir) == NULL) return 1;
+    test_sources();
     test_roundtrips();
     test_load_values();
     test_validate();

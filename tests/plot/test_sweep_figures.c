@@ -18,10 +18,9 @@
 #include "check.h"
 #include "common.h"
 #include "figure_check.h"
+#include "figures.h"
 #include "fit.h"
-#include "fit_figures.h"
 #include "plot.h"
-#include "sweep_figures.h"
 
 #ifndef TESTS_DATA_DIR
 #error "TESTS_DATA_DIR must name tests/data"
@@ -70,13 +69,16 @@ static void test_sweep(const char *scalefit) {
         sf_csv_free(&csv);
         return;
     }
-    struct cli_fit_figures out;
-    cli_sweep_figures_draw(SCRATCH, r, &out);
+    struct figures_list out;
+    struct sf_diags     diags;
+    sf_diag_init(&diags);
+    figures_sweep_draw(SCRATCH, r, &out, &diags);
     check(out.n_drawn == 2 && out.n_missing == 0,
           "the sweep draws 2 figures (%zu drawn, %zu "
           "missing: %s)",
           out.n_drawn, out.n_missing, out.n_missing ? out.missing[0] : "");
-    cli_fit_figures_free(&out);
+    check(diags.n == 0, "the sweep's figures say nothing (%zu messages)", diags.n);
+    figures_list_free(&out);
     /* Learning curves coloured by size, the data's entropy (bayes_loss) dashed. */
     const unsigned curves_colours[] = {0x009E73u};
     fc_check_figure(SCRATCH "/figures", "curves", curves_colours, 1, "curves_curves.dat", 2);
@@ -88,9 +90,10 @@ static void test_sweep(const char *scalefit) {
     free(gp);
 
     /* The sweep's fits keep their own figures; `scalefit plot` redraws both. */
-    cli_fit_figures_draw(r, SCRATCH "/fits/frontier", true, &out);
-    check(out.n_missing == 0, "the sweep's fit draws its figures");
-    cli_fit_figures_free(&out);
+    figures_fit_draw(r, SCRATCH "/fits/frontier", true, &out, &diags);
+    check(out.n_missing == 0 && diags.n == 0, "the sweep's fit draws its figures");
+    figures_list_free(&out);
+    sf_diag_free(&diags);
     struct fit_provenance prov;
     memset(&prov, 0, sizeof prov);
     prov.version = "test", prov.command = "test_sweep_figures", prov.input_path = "curves.csv";
@@ -122,10 +125,12 @@ static void test_plain_loss(void) {
         "c,1,,1,100,,4.9,,\n";
     struct sf_error err;
     sf_write_atomic(SCRATCH "/plain/curves.csv", text, strlen(text), &err);
-    struct cli_fit_figures out;
-    cli_sweep_figures_draw(SCRATCH "/plain", NULL, &out);
-    check(out.n_drawn == 1 && out.n_missing == 0, "plain curves drawn");
-    cli_fit_figures_free(&out);
+    struct figures_list out;
+    struct sf_diags     diags;
+    sf_diag_init(&diags);
+    figures_sweep_draw(SCRATCH "/plain", NULL, &out, &diags);
+    check(out.n_drawn == 1 && out.n_missing == 0 && diags.n == 0, "plain curves drawn");
+    figures_list_free(&out);
     char *gp = fc_read_text(SCRATCH "/plain/figures/curves.gp");
     check(gp && strstr(gp, "\"eval loss (nats/token)\""), "plain eval loss label");
     check(gp && strstr(gp, "1 without a size left out"), "the run without a size is named");
@@ -134,10 +139,16 @@ static void test_plain_loss(void) {
 
     /* No curves.csv at all: listed as missing, nothing fails. */
     mkdir(SCRATCH "/none", 0755);
-    cli_sweep_figures_draw(SCRATCH "/none", NULL, &out);
+    figures_sweep_draw(SCRATCH "/none", NULL, &out, &diags);
     check(out.n_drawn == 0 && out.n_missing == 1 && strncmp(out.missing[0], "curves: ", 8) == 0,
           "a sweep without curves.csv lists the figure as missing");
-    cli_fit_figures_free(&out);
+    /* Said as a warning in the caller's list, not printed. */
+    check(diags.n == 1 && !diags.items[0].is_error &&
+              strncmp(diags.items[0].message, "figure curves not drawn: ", 25) == 0,
+          "the missing figure is a warning in the diagnostics (%s)",
+          diags.n ? diags.items[0].message : "none");
+    figures_list_free(&out);
+    sf_diag_free(&diags);
 }
 
 int main(int argc, char **argv) {

@@ -1,5 +1,5 @@
 /*
- * sweep_figures.c — the figures of a sweep directory: figure 7 (learning curves: evaluation
+ * sweep.c — the figures of a sweep directory: figure 7 (learning curves: evaluation
  * loss against tokens, one line per run, coloured by model size on a log colour scale) read
  * from curves.csv in DESIGN.md's columns, with the data's entropy from results.csv where the
  * source knows it; and figure 5 (the compute frontier) of the sweep's frontier fit.
@@ -10,18 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot.h"
-#include "sweep_figures.h"
+#include "internal.h"
 
 /* One run's curve in curves.csv: its rows (indices into the table), in file order. */
-struct cli_sweep_run {
+struct figures_sweep_run {
     const char *name;
     size_t     *rows;
     size_t      n, cap;
 };
 
 /* The value of a numeric field, or NAN when it is empty or not a finite number. */
-static double cli_sweep_num(const struct sf_csv *csv, size_t row, long col) {
+static double figures_sweep_num(const struct sf_csv *csv, size_t row, long col) {
     double v;
     if (col < 0 || (size_t)col >= csv->rows[row].n_fields) return NAN;
     if (!sf_parse_double(csv->rows[row].fields[col], &v) || !isfinite(v)) return NAN;
@@ -30,7 +29,7 @@ static double cli_sweep_num(const struct sf_csv *csv, size_t row, long col) {
 
 /* The data's entropy from results.csv: bayes_loss when every run that gives it agrees (one
  * data source), else NAN. */
-static double cli_sweep_entropy(const char *sweep_dir) {
+static double figures_sweep_entropy(const char *sweep_dir) {
     char *path = sf_path_join(sweep_dir, "results.csv");
     if (path == NULL || !sf_path_exists(path)) {
         free(path);
@@ -43,7 +42,7 @@ static double cli_sweep_entropy(const char *sweep_dir) {
         long col  = sf_csv_column(&csv, "bayes_loss");
         bool same = col >= 0;
         for (size_t i = 0; same && i < csv.n_rows; i++) {
-            double v = cli_sweep_num(&csv, i, col);
+            double v = figures_sweep_num(&csv, i, col);
             if (isnan(v)) continue;
             if (isnan(h))
                 h = v;
@@ -59,9 +58,10 @@ static double cli_sweep_entropy(const char *sweep_dir) {
 
 /* Groups the rows of curves.csv by run, in order of first appearance. Returns the number of
  * runs (0 with *runs NULL when out of memory or empty). */
-static size_t cli_sweep_group(const struct sf_csv *csv, long run_col, struct cli_sweep_run **runs) {
-    struct cli_sweep_run *v = calloc(csv->n_rows ? csv->n_rows : 1, sizeof *v);
-    size_t                n = 0;
+static size_t figures_sweep_group(const struct sf_csv *csv, long run_col,
+                                  struct figures_sweep_run **runs) {
+    struct figures_sweep_run *v = calloc(csv->n_rows ? csv->n_rows : 1, sizeof *v);
+    size_t                    n = 0;
     if (v == NULL) {
         *runs = NULL;
         return 0;
@@ -97,18 +97,18 @@ static size_t cli_sweep_group(const struct sf_csv *csv, long run_col, struct cli
 }
 
 /* Figure 7 from curves.csv. */
-static void cli_sweep_curves(const char *sweep_dir, const char *figdir,
-                             struct cli_fit_figures *out) {
+static void figures_sweep_curves(const char *sweep_dir, const char *figdir,
+                                 struct figures_list *out, struct sf_diags *diags) {
     char *path = sf_path_join(sweep_dir, "curves.csv");
     if (path == NULL) {
-        cli_fit_figures_skip(out, "curves", "out of memory");
+        figures_skip(out, diags, "curves", "out of memory");
         return;
     }
     struct sf_csv   csv;
     struct sf_error err;
     if (sf_csv_read(path, &csv, &err) != SF_OK) {
-        cli_fit_figures_skip(out, "curves", "%s%s%s", err.where, err.where[0] ? ": " : "",
-                             err.message);
+        figures_skip(out, diags, "curves", "%s%s%s", err.where, err.where[0] ? ": " : "",
+                     err.message);
         free(path);
         return;
     }
@@ -116,10 +116,10 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir,
     long c_tok = sf_csv_column(&csv, "tokens"), c_loss = sf_csv_column(&csv, "eval_loss");
     long c_cv = sf_csv_column(&csv, "eval_loss_cv");
     if (c_run < 0 || c_size < 0 || c_tok < 0 || c_loss < 0) {
-        cli_fit_figures_skip(out, "curves",
-                             "%s lacks a column of run, params_nonembed, tokens, "
-                             "eval_loss",
-                             path);
+        figures_skip(out, diags, "curves",
+                     "%s lacks a column of run, params_nonembed, tokens, "
+                     "eval_loss",
+                     path);
         sf_csv_free(&csv);
         free(path);
         return;
@@ -127,21 +127,21 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir,
     /* The control-variate loss when the whole table has it (DESIGN.md: sweep fits use it). */
     bool use_cv = c_cv >= 0 && csv.n_rows > 0;
     for (size_t i = 0; use_cv && i < csv.n_rows; i++)
-        if (isnan(cli_sweep_num(&csv, i, c_cv))) use_cv = false;
-    long                  c_y = use_cv ? c_cv : c_loss;
-    struct cli_sweep_run *runs;
-    size_t                n_runs = cli_sweep_group(&csv, c_run, &runs);
-    struct plot_figure   *fig    = plot_figure_alloc("curves", "curves");
-    struct plot_table    *tc     = plot_figure_table(fig, "curves", "tokens loss params");
-    double                xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-    double                slo = INFINITY, shi = -INFINITY;
-    size_t                drawn_runs = 0, unsized = 0;
+        if (isnan(figures_sweep_num(&csv, i, c_cv))) use_cv = false;
+    long                      c_y = use_cv ? c_cv : c_loss;
+    struct figures_sweep_run *runs;
+    size_t                    n_runs = figures_sweep_group(&csv, c_run, &runs);
+    struct plot_figure       *fig    = plot_figure_alloc("curves", "curves");
+    struct plot_table        *tc     = plot_figure_table(fig, "curves", "tokens loss params");
+    double                    xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    double                    slo = INFINITY, shi = -INFINITY;
+    size_t                    drawn_runs = 0, unsized = 0;
     for (size_t k = 0; k < n_runs; k++) {
         bool started = false;
         for (size_t j = 0; j < runs[k].n; j++) {
             size_t i    = runs[k].rows[j];
-            double v[3] = {cli_sweep_num(&csv, i, c_tok), cli_sweep_num(&csv, i, c_y),
-                           cli_sweep_num(&csv, i, c_size)};
+            double v[3] = {figures_sweep_num(&csv, i, c_tok), figures_sweep_num(&csv, i, c_y),
+                           figures_sweep_num(&csv, i, c_size)};
             /* Points that cannot go on log axes (a diverged run's NaN, a step-0 row) are left
              * out; the size colours the line, so a run without one is left out whole. */
             if (!(v[0] > 0) || !(v[1] > 0)) continue;
@@ -164,15 +164,15 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir,
     sf_csv_free(&csv);
     if (drawn_runs == 0) {
         plot_figure_free(fig);
-        cli_fit_figures_skip(out, "curves",
-                             "%s has no run with a positive loss, token count and "
-                             "size",
-                             path);
+        figures_skip(out, diags, "curves",
+                     "%s has no run with a positive loss, token count and "
+                     "size",
+                     path);
         free(path);
         return;
     }
     free(path);
-    double h = cli_sweep_entropy(sweep_dir);
+    double h = figures_sweep_entropy(sweep_dir);
     if (h > 0) ylo = fmin(ylo, h);
     struct sf_buf b;
     sf_buf_init(&b);
@@ -190,9 +190,9 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir,
                          use_cv ? "eval loss, control variate (nats/token)"
                                 : "eval loss (nats/token)");
     plot_figure_set_text(fig, "cblabel_text", "model size N (non-embedding parameters)");
-    cli_fit_figures_axis(fig, "x", xlo, xhi, true);
-    cli_fit_figures_axis(fig, "y", ylo, yhi, true);
-    cli_fit_figures_axis(fig, "cb", slo, shi, true);
+    figures_axis_span(fig, "x", xlo, xhi, true);
+    figures_axis_span(fig, "y", ylo, yhi, true);
+    figures_axis_span(fig, "cb", slo, shi, true);
     plot_figure_set_text(fig, "key_curves", "one line per run, coloured by model size");
     plot_figure_set_int(fig, "has_const", h > 0);
     plot_figure_set_num(fig, "linf", h);
@@ -200,24 +200,24 @@ static void cli_sweep_curves(const char *sweep_dir, const char *figdir,
     plot_label_number(&b, h, 4);
     plot_figure_set_text(fig, "key_const", b.data);
     sf_buf_free(&b);
-    cli_fit_figures_draw_one(fig, "curves", figdir, out);
+    figures_draw_one(fig, "curves", figdir, out, diags);
 }
 
-void cli_sweep_figures_draw(const char *sweep_dir, const struct fit_result *frontier,
-                            struct cli_fit_figures *out) {
-    cli_fit_figures_init(out);
+void figures_sweep_draw(const char *sweep_dir, const struct fit_result *frontier,
+                        struct figures_list *out, struct sf_diags *diags) {
+    figures_list_init(out);
     char *figdir = sf_path_join(sweep_dir, "figures");
     if (figdir == NULL) {
-        cli_fit_figures_skip(out, "all figures", "out of memory");
+        figures_skip(out, diags, "all figures", "out of memory");
         return;
     }
-    cli_sweep_curves(sweep_dir, figdir, out);
+    figures_sweep_curves(sweep_dir, figdir, out, diags);
     if (frontier != NULL) {
         if (frontier->law == FIT_LAW_FRONTIER)
-            cli_fit_figure_frontier(frontier, figdir, out);
+            figures_frontier(frontier, figdir, out, diags);
         else
-            cli_fit_figures_skip(out, "frontier", "the fit given is %s, not frontier",
-                                 fit_law_name(frontier->law));
+            figures_skip(out, diags, "frontier", "the fit given is %s, not frontier",
+                         fit_law_name(frontier->law));
     }
     free(figdir);
 }

@@ -1,0 +1,70 @@
+/*
+ * figures.h — the public interface of scalefit's figures (prefix figures_): the figures of one
+ * fit (which figure kinds apply to its law, the tables they plot, drawn with src/plot into
+ * DIR/figures/), the folder of one fit (fit.yaml, figures, report.md), the figures of a sweep
+ * directory (figure 7, the learning curves of curves.csv, and figure 5, the compute frontier of
+ * the sweep's frontier fit, into OUT/figures/), and redrawing the stored figures of a fit, a
+ * comparison or a sweep (`scalefit plot`).
+ *
+ * It uses src/fit for the numbers and src/plot to draw; it never prints: every problem goes to
+ * the caller's diagnostics list, in DESIGN.md's wording, for the caller to print.
+ */
+#ifndef SF_FIGURES_H
+#define SF_FIGURES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common.h"
+#include "fit.h"
+
+/* What was drawn: figure base names (files FIGDIR/NAME.png and .svg) and, for each figure
+ * that could not be drawn, "NAME: reason". Both NULL-terminated; set up by figures_list_init
+ * (or the draw calls below), freed with figures_list_free. */
+struct figures_list {
+    char **drawn;
+    char **missing;
+    size_t n_drawn, n_missing;
+};
+
+/* Empty lists (an allocation failure leaves them NULL; adding then does nothing). */
+void figures_list_init(struct figures_list *f);
+void figures_list_free(struct figures_list *f);
+
+/* Draws the figures of `r` into DIR/figures/ when `enabled` (the lists in `out` are set up
+ * either way; free with figures_list_free). Never fails the fit: a figure that cannot be drawn
+ * is listed as missing with the reason, and added to `diags` as a warning ("figure NAME not
+ * drawn: REASON"), as is each line gnuplot writes ("figure NAME: gnuplot: LINE"). */
+void figures_fit_draw(const struct fit_result *r, const char *dir, bool enabled,
+                      struct figures_list *out, struct sf_diags *diags);
+
+/* Writes one fit's folder `dir` (created): fit.yaml, the figures (when `plot`; warnings to
+ * `diags` as figures_fit_draw) and report.md naming them. Used by `scalefit fit` and a sweep's
+ * fits alike. Returns the status of the first file that could not be written, with `err`. */
+enum sf_status figures_fit_write(const struct fit_result *r, const struct fit_provenance *prov,
+                                 const char *dir, bool plot, struct sf_diags *diags,
+                                 struct sf_error *err);
+
+/* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with
+ * the data's entropy from results.csv's bayes_loss when every run gives the same value), and
+ * "frontier" from `frontier` when it is not NULL (a FIT_LAW_FRONTIER result, borrowed). The
+ * lists in `out` are set up here (free with figures_list_free). Never fails the sweep: a figure
+ * that cannot be drawn is listed as missing with the reason and added to `diags` as a warning. */
+void figures_sweep_draw(const char *sweep_dir, const struct fit_result *frontier,
+                        struct figures_list *out, struct sf_diags *diags);
+
+/* What figures_redraw found and did. */
+struct figures_redraw {
+    const char *kind; /* "fit", "comparison of fits" or "sweep" (static), NULL when none */
+    size_t      folders, drawn, failed;
+};
+
+/* Redraws the figures stored in DIR (an existing directory): of a fit (DIR/fit.yaml), of a
+ * comparison (each DIR/LAW or DIR/GROUP/LAW with a fit.yaml) or of a sweep (DIR/figures and
+ * DIR/fits/NAME/figures), by running gnuplot on each figures/NAME.gp. A script that fails is
+ * counted in `res->failed` and added to `diags` as an error; gnuplot's messages as warnings.
+ * Returns SF_EINVAL, with the error in `diags`, when DIR holds no fit or sweep or has no
+ * figure scripts; else SF_OK. */
+enum sf_status figures_redraw(const char *dir, struct figures_redraw *res, struct sf_diags *diags);
+
+#endif /* SF_FIGURES_H */

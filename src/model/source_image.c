@@ -1,0 +1,156 @@
+/*
+ * source_image.c — the `image` data source: IDX image files (gzip or not, as MNIST's
+ * *-images-idx3-ubyte) downsampled to R×R with Q grey levels, one token per pixel in raster
+ * order; a sample is one image of R·R tokens, and windows start on image boundaries. Opening,
+ * splits and batches are the file sources' (data.c).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Magic number of an IDX file of unsigned bytes with 3 dimensions (LeCun's MNIST format). */
+#define MODEL_IDX_MAGIC_U8_3D 0x00000803u
+
+static bool model_gz_read_impl(gzFile f, void *buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        unsigned chunk = (unsigned)((n - got) > (1u << 30) ? (1u << 30) : (n - got));
+        int      r     = gzread(f, (char *)buf + got, chunk);
+        if (r <= 0) return false;
+        got += (size_t)r;
+    }
+    return true;
+}
+
+enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t **out,
+                                size_t *n_images, struct sf_error *err) {
+    *out      = NULL;
+    *n_images = 0;
+    gzFile f  = gzopen(path, "rb");
+    if (f == NULL)
+        SF_FAIL_AT(err, errno == ENOENT ? SF_EINVAL : SF_EIO, path, "cannot open: %s",
+                   strerror(errno));
+    uint8_t hdr[16];
+    if (!model_gz_read_impl(f, hdr, sizeof hdr)) {
+        gzclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "not an IDX image file: shorter than its 16-byte header");
+    }
+    uint32_t v[4];
+    for (int i = 0; i < 4; i++)
+        v[i] = (uint32_t)hdr[4 * i] << 24 | (uint32_t)hdr[4 * i + 1] << 16 |
+               (uint32_t)hdr[4 * i + 2] << 8 | (uint32_t)hdr[4 * i + 3];
+    if (v[0] != MODEL_IDX_MAGIC_U8_3D) {
+        gzclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path,
+                   "not an IDX image file: magic 0x%08x, expected 0x%08x (unsigned bytes, 3 "
+                   "dimensions, as MNIST's *-images-idx3-ubyte)",
+                   v[0], MODEL_IDX_MAGIC_U8_3D);
+    }
+    size_t n = v[1], rows = v[2], cols = v[3];
+    if (n == 0 || rows == 0 || cols == 0 || rows > 4096 || cols > 4096) {
+        gzclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "IDX header gives %zu images of %zu×%zu", n, rows, cols);
+    }
+    /* Zero-pad to S×S, S the smallest multiple of R covering the image, then average S/R-square
+     * blocks and cut [0, 255] into Q equal bins. */
+    size_t    r   = (size_t)R;
+    size_t    mx  = rows > cols ? rows : cols;
+    size_t    S   = (mx + r - 1) / r * r;
+    size_t    blk = S / r, top = (S - rows) / 2, left = (S - cols) / 2;
+    uint16_t *toks = malloc(n * r * r * sizeof *toks);
+    uint8_t  *img  = malloc(rows * cols);
+    if (toks == NULL || img == NULL) {
+        free(toks);
+        free(img);
+        gzclose(f);
+        SF_FAIL(err, SF_ENOMEM, "out of memory reading %s", path);
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (!model_gz_read_impl(f, img, rows * cols)) {
+            free(toks);
+            free(img);
+            gzclose(f);
+            SF_FAIL_AT(err, SF_EINVAL, path,
+                       "truncated: the header promises %zu images, the "
+                       "file ends in image %zu",
+                       n, k);
+        }
+        for (size_t by = 0; by < r; by++)
+            for (size_t bx = 0; bx < r; bx++) {
+                unsigned sum = 0;
+                for (size_t y = by * blk; y < (by + 1) * blk; y++)
+                    for (size_t x = bx * blk; x < (bx + 1) * blk; x++) {
+                        if (y < top || y >= top + rows || x < left || x >= left + cols) continue;
+                        sum += img[(y - top) * cols + (x - left)];
+                    }
+                /* level = floor(mean · Q / 256) with the mean over blk² pixels (pad counts 0). */
+                uint64_t lev = (uint64_t)sum * (uint64_t)Q / (256u * blk * blk);
+                if (lev > (uint64_t)Q - 1) lev = (uint64_t)Q - 1;
+                toks[k * r * r + by * r + bx] = (uint16_t)lev;
+            }
+    }
+    free(img);
+    gzclose(f);
+    *out      = toks;
+    *n_images = n;
+    return SF_OK;
+}
+
+// ---- the entry ----
+
+static const char *const model_image_keys[] = {MODEL_FILES_KEYS, "resolution", "levels", NULL};
+
+/* Reads the images from the file itself (it may be gzip-compressed); the bytes are only hashed. */
+static enum sf_status model_image_decode_impl(const struct model_data_config *d, const char *name,
+                                              const char *bytes, size_t len,
+                                              const struct model_token_buf *out,
+                                              struct sf_error              *err) {
+    (void)bytes;
+    (void)len;
+    uint16_t      *toks;
+    size_t         n_img;
+    enum sf_status st = model_idx_images(name, d->resolution, d->levels, &toks, &n_img, err);
+    if (st != SF_OK) return st;
+    bool ok = model_tokens_append(out, toks, n_img * (size_t)(d->resolution * d->resolution));
+    free(toks);
+    if (!ok) SF_FAIL(err, SF_ENOMEM, "out of memory loading %s", name);
+    return SF_OK;
+}
+
+static int64_t model_image_n_vocab_impl(const struct model_data_config *d) {
+    return d->levels;
+}
+
+static int64_t model_image_tokens_per_sample_impl(const struct model_data_config *d) {
+    return d->resolution * d->resolution;
+}
+
+static void model_image_emit_impl(struct sf_yaml_out *y, const struct model_data_config *d) {
+    model_files_emit(y, d);
+    sf_yaml_kv_int(y, "resolution", d->resolution);
+    sf_yaml_kv_int(y, "levels", d->levels);
+}
+
+static const struct model_source_ops model_image_ops = {
+    .validate = model_files_validate,
+    .emit     = model_image_emit_impl,
+    .open     = model_files_open,
+    .batch    = model_files_batch,
+    .decode   = model_image_decode_impl,
+};
+
+const struct model_source_entry model_source_image = {
+    .id                = MODEL_SOURCE_IMAGE,
+    .name              = "image",
+    .keys              = model_image_keys,
+    .files             = true,
+    .exact             = false,
+    .loss_unit         = "nats/token",
+    .n_vocab           = model_image_n_vocab_impl,
+    .tokens_per_sample = model_image_tokens_per_sample_impl,
+    .describe          = model_files_describe,
+    .ops               = &model_image_ops,
+};

@@ -1,0 +1,109 @@
+/*
+ * finish.c — what follows the training of a sweep: each named fit made from the collected
+ * tables into OUT/fits/NAME/ (fit.yaml, figures, report.md), the sweep's own figures in
+ * OUT/figures/, and OUT/report.md. Problems go to the caller's diagnostics list; the text for
+ * the terminal (each fit's summary line, where the report is) to a buffer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "figures.h"
+#include "sweep.h"
+
+/* Makes fit `i` of the sweep and writes its folder; false when the folder could not be
+ * written. A fit that cannot be made is a warning, recorded in its outcome. */
+static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const char *out,
+                                  const struct sweep_finish_info *info,
+                                  struct sweep_fit_outcome *outcome, struct fit_data *data,
+                                  struct fit_result **result, struct sf_buf *text,
+                                  struct sf_diags *diags) {
+    const struct sweep_fit *f = &spec->fits[i];
+    struct sf_error         err;
+    struct fit_request      req;
+    if (sweep_fit_prepare(spec, f, out, data, &req, &err) != SF_OK) {
+        snprintf(outcome->error, sizeof outcome->error, "%.500s", err.message);
+        sf_diag_add(diags, false, NULL, "fit %s not made: %s", f->name, err.message);
+        return true;
+    }
+    *result = fit_run(data, &req, NULL, &err);
+    if (*result == NULL) {
+        snprintf(outcome->error, sizeof outcome->error, "%.500s", err.message);
+        sf_diag_add(diags, false, NULL, "fit %s failed: %s", f->name, err.message);
+        return true;
+    }
+    outcome->result = *result;
+    char *dir       = sf_strdup_printf("%s/fits/%s", out, f->name);
+    char *src       = sf_path_join(out, f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
+    char  sha[65]   = "";
+    if (src) sf_sha256_file(src, sha, &err);
+    struct fit_provenance prov = {info->version, info->command, src, sha, data->n, data->n, NULL, 0,
+                                  NULL,          NULL,          NULL};
+    bool                  ok   = dir != NULL;
+    if (dir == NULL)
+        sf_diag_add(diags, true, NULL, "out of memory");
+    else if (figures_fit_write(*result, &prov, dir, spec->plots, diags, &err) != SF_OK) {
+        sf_diag_add(diags, true, err.where, "%s", err.message);
+        ok = false;
+    }
+    free(dir);
+    free(src);
+    fit_summary(*result, f->name, text);
+    return ok;
+}
+
+enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
+                            const char *out, const struct sweep_finish_info *info,
+                            struct sf_buf *text, struct sf_diags *diags) {
+    const double              t_post  = sf_now();
+    struct sweep_fit_outcome *outs    = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *outs);
+    struct fit_result       **results = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *results);
+    struct fit_data          *datas   = calloc(spec->n_fits ? spec->n_fits : 1, sizeof *datas);
+    if (!outs || !results || !datas) {
+        free(outs), free(results), free(datas);
+        sf_diag_add(diags, true, NULL, "out of memory");
+        return SF_ENOMEM;
+    }
+    enum sf_status           st       = SF_OK;
+    const struct fit_result *frontier = NULL;
+    for (size_t i = 0; i < spec->n_fits; i++) {
+        outs[i].fit = &spec->fits[i];
+        if (info->stop && *info->stop) break; /* Ctrl-C while fitting: rerun to fit */
+        if (!sweep_finish_fit_impl(spec, i, out, info, &outs[i], &datas[i], &results[i], text,
+                                   diags))
+            st = SF_EIO;
+        if (results[i] && spec->fits[i].law == FIT_LAW_FRONTIER && frontier == NULL)
+            frontier = results[i];
+    }
+    if (info->stop && *info->stop) st = SF_EINTERRUPTED;
+    struct figures_list figs;
+    figures_list_init(&figs);
+    if (spec->plots && st != SF_EINTERRUPTED) {
+        figures_list_free(&figs);
+        figures_sweep_draw(out, frontier, &figs, diags);
+    }
+    struct sweep_report_info rep = {info->version,
+                                    info->command,
+                                    info->wall_seconds,
+                                    info->train_seconds,
+                                    sf_now() - t_post,
+                                    info->loop_seconds,
+                                    info->jobs,
+                                    (const char *const *)figs.drawn,
+                                    (const char *const *)figs.missing};
+    struct sf_error          err;
+    if (st != SF_EINTERRUPTED &&
+        sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &rep, &err) != SF_OK) {
+        sf_diag_add(diags, true, err.where, "%s", err.message);
+        st = err.code;
+    }
+    figures_list_free(&figs);
+    sf_buf_printf(text, "report: %s/report.md\n", out);
+    for (size_t i = 0; i < spec->n_fits; i++) {
+        fit_result_free(results[i]);
+        fit_data_free(&datas[i]);
+    }
+    free(outs);
+    free(results);
+    free(datas);
+    return st;
+}
