@@ -265,19 +265,14 @@ static enum sf_status fit_data_columns_impl(const struct sf_csv       *csv,
     if (law->curves) {
         if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &c->crun, err)) != SF_OK)
             return st;
-        if ((st = fit_need_column_impl(csv, cols->c, law->var_options[0], lname, &c->cx[0], err)) !=
-            SF_OK)
-            return st;
-        if (cols->n != NULL &&
-            (st = fit_need_column_impl(csv, cols->n, "--n", lname, &c->csize, err)) != SF_OK)
-            return st;
-    } else {
-        const char *names[2] = {law->n_vars == 1 ? cols->x : cols->n, cols->d};
-        for (size_t k = 0; k < law->n_vars; k++)
-            if ((st = fit_need_column_impl(csv, names[k], law->var_options[k], lname, &c->cx[k],
-                                           err)) != SF_OK)
-                return st;
     }
+    for (size_t k = 0; k < law->n_vars; k++)
+        if ((st = fit_need_column_impl(csv, fit_law_var_column(law, cols, k), law->var_options[k],
+                                       lname, &c->cx[k], err)) != SF_OK)
+            return st;
+    if (law->curves && cols->n != NULL &&
+        (st = fit_need_column_impl(csv, cols->n, "--n", lname, &c->csize, err)) != SF_OK)
+        return st;
     if ((st = fit_need_column_impl(csv, yname, "--y", lname, &c->cy, err)) != SF_OK) return st;
     if (cols->weight != NULL &&
         (st = fit_need_column_impl(csv, cols->weight, "--weight", lname, &c->cw, err)) != SF_OK)

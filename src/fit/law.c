@@ -6,6 +6,7 @@
  * are here.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
@@ -107,6 +108,12 @@ const char *fit_law_param_name(enum fit_law_kind kind, size_t j) {
     const struct fit_law_desc *d = fit_law_desc(kind);
     SF_ASSERT(j < d->n_report);
     return d->params[j].name;
+}
+
+const char *fit_law_var_column(const struct fit_law_desc *law, const struct fit_columns *cols,
+                               size_t k) {
+    SF_ASSERT(k < law->n_vars);
+    return *(const char *const *)((const char *)cols + law->var_fields[k]);
 }
 
 double fit_law_lse(const double *t, const bool *use, size_t k, double *p) {

@@ -6,6 +6,7 @@
  * allocation (Approach 3, C = 6ND) gives a_opt, b_opt, G, N_opt, D_opt.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -136,6 +137,7 @@ const struct fit_law_desc fit_law_chinchilla = {
     .has_constant   = true,
     .huber_default  = true,
     .var_options    = {"--n", "--d"},
+    .var_fields     = {offsetof(struct fit_columns, n), offsetof(struct fit_columns, d)},
     .label_constant = "E",
     .label          = "L = $0 + $1/N^{$2} + $3/D^{$4}",
     .optimal_nd     = fit_chinchilla_optimal_nd,

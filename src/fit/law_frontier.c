@@ -5,6 +5,8 @@
  * of the runs that own the hull. L(C) shares power+const's functions; its reported parameters
  * 3 and 4 come from the optimal-size fit.
  */
+#include <stddef.h>
+
 #include "internal.h"
 
 const struct fit_law_desc fit_law_frontier = {
@@ -25,6 +27,7 @@ const struct fit_law_desc fit_law_frontier = {
     .curves         = true,
     .nopt_law       = &fit_law_power,
     .var_options    = {"--c"},
+    .var_fields     = {offsetof(struct fit_columns, c)},
     .x_name         = "compute",
     .x_heading      = "compute (FLOP)",
     .label_constant = "L_∞",

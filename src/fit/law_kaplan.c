@@ -6,6 +6,7 @@
  * its own grid of positive exponents. No constant, no bound.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,6 +136,7 @@ const struct fit_law_desc fit_law_kaplan_nd = {
                      {"alpha_D", "", false, -1, false}},
     .term_exp     = {-1, -1, -1, -1},
     .var_options  = {"--n", "--d"},
+    .var_fields   = {offsetof(struct fit_columns, n), offsetof(struct fit_columns, d)},
     .label        = "L = (($0/N)^{$1} + $2/D)^{$3}",
     .label_values = fit_kaplan_label_values,
     .optimal_nd   = fit_kaplan_optimal_nd,

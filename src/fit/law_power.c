@@ -4,6 +4,7 @@
  * [exp_min_signed, exp_max] (a power may fall or rise); it has no constant and no bound.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +83,7 @@ const struct fit_law_desc fit_law_power = {
     .params      = {{"x0", "x", true, -1, false}, {"alpha", "", false, -1, false}},
     .term_exp    = {-1, -1},
     .var_options = {"--x"},
+    .var_fields  = {offsetof(struct fit_columns, x)},
     .label       = "L = ($0/$x)^{$1}",
     .form        = &fit_law_power_form,
 };

@@ -5,6 +5,7 @@
  * shared with the frontier's L(C) law (law_frontier.c).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +103,7 @@ const struct fit_law_desc fit_law_power_const = {
     .term_exp       = {-1, -1, -1},
     .has_constant   = true,
     .var_options    = {"--x"},
+    .var_fields     = {offsetof(struct fit_columns, x)},
     .label_constant = "L_∞",
     .label          = "L = $0 + ($1/$x)^{$2}",
     .form           = &fit_law_power_const_form,
