@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fit.h"
+#include "internal.h"
 
 /* Hold-out filters whose matches are counted (the command accepts 16). */
 #define FIT_MAX_HOLDOUT 64
@@ -248,130 +248,158 @@ static bool fit_larger_impl(const struct fit_data *d, size_t a, size_t b) {
     return a < b;
 }
 
-enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size_t n_rows,
-                              enum fit_law_kind law, const struct fit_columns *cols,
-                              const struct fit_selection *sel, struct fit_data *d,
-                              struct sf_error *err) {
-    memset(d, 0, sizeof *d);
-    const char    *lname = fit_law_name(law);
-    long           c1 = -1, c2 = -1, cy = -1, cw = -1, crun = -1, csize = -1;
+/* The columns a law reads: cx[0], cx[1] its variables (cx[1] -1 for one), y, weight (-1:
+ * none), and for learning curves the run and the optional size (-1: none). */
+struct fit_data_cols {
+    long cx[2], cy, cw, crun, csize;
+};
+
+/* Looks up every column the law needs, by the options that name them. */
+static enum sf_status fit_data_columns_impl(const struct sf_csv       *csv,
+                                            const struct fit_law_desc *law,
+                                            const struct fit_columns *cols, const char *yname,
+                                            struct fit_data_cols *c, struct sf_error *err) {
+    const char    *lname = law->name;
     enum sf_status st;
-    const char    *yname = cols->y ? cols->y : "loss";
-    if (law == FIT_LAW_FRONTIER) {
-        if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &crun, err)) != SF_OK)
+    c->cx[0] = c->cx[1] = c->cy = c->cw = c->crun = c->csize = -1;
+    if (law->curves) {
+        if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &c->crun, err)) != SF_OK)
             return st;
-        if ((st = fit_need_column_impl(csv, cols->c, "--c", lname, &c1, err)) != SF_OK) return st;
-        if (cols->n != NULL &&
-            (st = fit_need_column_impl(csv, cols->n, "--n", lname, &csize, err)) != SF_OK)
-            return st;
-    } else if (fit_law_n_vars(law) == 1) {
-        if ((st = fit_need_column_impl(csv, cols->x, "--x", lname, &c1, err)) != SF_OK) return st;
-    } else {
-        if ((st = fit_need_column_impl(csv, cols->n, "--n", lname, &c1, err)) != SF_OK) return st;
-        if ((st = fit_need_column_impl(csv, cols->d, "--d", lname, &c2, err)) != SF_OK) return st;
     }
-    if ((st = fit_need_column_impl(csv, yname, "--y", lname, &cy, err)) != SF_OK) return st;
-    if (cols->weight != NULL &&
-        (st = fit_need_column_impl(csv, cols->weight, "--weight", lname, &cw, err)) != SF_OK)
+    for (size_t k = 0; k < law->n_vars; k++)
+        if ((st = fit_need_column_impl(csv, fit_law_var_column(law, cols, k), law->var_options[k],
+                                       lname, &c->cx[k], err)) != SF_OK)
+            return st;
+    if (law->curves && cols->n != NULL &&
+        (st = fit_need_column_impl(csv, cols->n, "--n", lname, &c->csize, err)) != SF_OK)
         return st;
-    const size_t n    = n_rows;
-    d->n              = n;
-    d->x1             = malloc((n ? n : 1) * sizeof *d->x1);
-    d->x2             = c2 >= 0 ? malloc((n ? n : 1) * sizeof *d->x2) : NULL;
-    d->y              = malloc((n ? n : 1) * sizeof *d->y);
-    d->w              = malloc((n ? n : 1) * sizeof *d->w);
-    d->line           = malloc((n ? n : 1) * sizeof *d->line);
-    d->held_out       = calloc(n ? n : 1, sizeof *d->held_out);
-    d->x1_name        = sf_strdup(csv->header[c1]);
-    d->x2_name        = c2 >= 0 ? sf_strdup(csv->header[c2]) : NULL;
-    d->y_name         = sf_strdup(yname);
-    size_t *run_first = NULL; /* frontier: (n_runs) first row of each run */
-    if (law == FIT_LAW_FRONTIER) {
-        run_first    = malloc((n ? n : 1) * sizeof *run_first);
-        d->run       = malloc((n ? n : 1) * sizeof *d->run);
-        d->size      = csize >= 0 ? malloc((n ? n : 1) * sizeof *d->size) : NULL;
-        d->run_names = malloc((n ? n : 1) * sizeof *d->run_names);
+    if ((st = fit_need_column_impl(csv, yname, "--y", lname, &c->cy, err)) != SF_OK) return st;
+    if (cols->weight != NULL &&
+        (st = fit_need_column_impl(csv, cols->weight, "--weight", lname, &c->cw, err)) != SF_OK)
+        return st;
+    return SF_OK;
+}
+
+/* Allocates the data's arrays for n points; false when out of memory (the caller frees). */
+static bool fit_data_alloc_impl(const struct sf_csv *csv, const struct fit_law_desc *law,
+                                const struct fit_data_cols *c, const char *yname, size_t n,
+                                struct fit_data *d, size_t **run_first) {
+    const size_t m = n ? n : 1;
+    d->n           = n;
+    d->x1          = malloc(m * sizeof *d->x1);
+    d->x2          = c->cx[1] >= 0 ? malloc(m * sizeof *d->x2) : NULL;
+    d->y           = malloc(m * sizeof *d->y);
+    d->w           = malloc(m * sizeof *d->w);
+    d->line        = malloc(m * sizeof *d->line);
+    d->held_out    = calloc(m, sizeof *d->held_out);
+    d->x1_name     = sf_strdup(csv->header[c->cx[0]]);
+    d->x2_name     = c->cx[1] >= 0 ? sf_strdup(csv->header[c->cx[1]]) : NULL;
+    d->y_name      = sf_strdup(yname);
+    if (law->curves) {
+        *run_first   = malloc(m * sizeof **run_first);
+        d->run       = malloc(m * sizeof *d->run);
+        d->size      = c->csize >= 0 ? malloc(m * sizeof *d->size) : NULL;
+        d->run_names = malloc(m * sizeof *d->run_names);
     }
-    if (!d->x1 || (c2 >= 0 && !d->x2) || !d->y || !d->w || !d->line || !d->held_out ||
-        !d->x1_name || (c2 >= 0 && !d->x2_name) || !d->y_name ||
-        (law == FIT_LAW_FRONTIER &&
-         (!run_first || !d->run || (csize >= 0 && !d->size) || !d->run_names))) {
-        free(run_first);
-        fit_data_free(d);
-        SF_FAIL(err, SF_ENOMEM, "out of memory reading the table");
+    return d->x1 && (c->cx[1] < 0 || d->x2) && d->y && d->w && d->line && d->held_out &&
+           d->x1_name && (c->cx[1] < 0 || d->x2_name) && d->y_name &&
+           (!law->curves || (*run_first && d->run && (c->csize < 0 || d->size) && d->run_names));
+}
+
+/* The run of point k (row i of the table): its index, added on first sight, and its size,
+ * which must be the same on every row of the run. */
+static enum sf_status fit_data_run_impl(const struct sf_csv *csv, const struct fit_data_cols *c,
+                                        size_t i, size_t k, struct fit_data *d, size_t *run_first,
+                                        struct sf_error *err) {
+    enum sf_status st;
+    const char    *rname = csv->rows[i].fields[c->crun];
+    size_t         r     = 0;
+    while (r < d->n_runs && strcmp(d->run_names[r], rname) != 0)
+        r++;
+    if (r == d->n_runs) {
+        d->run_names[r] = sf_strdup(rname);
+        if (d->run_names[r] == NULL)
+            return SF_SET(err, SF_ENOMEM, "out of memory reading the table");
+        run_first[r] = k; /* the run's first row, against which its size is checked */
+        d->n_runs++;
     }
-    const char *v1 = law == FIT_LAW_FRONTIER ? "--c" : fit_law_n_vars(law) == 1 ? "--x" : "--n";
-    size_t      hold_hits[FIT_MAX_HOLDOUT] = {0};
-    for (size_t k = 0; k < n; k++) {
-        size_t i   = rows[k];
-        d->line[k] = csv->rows[i].line;
-        if ((st = fit_field_number_impl(csv, i, (size_t)c1, FIT_POSITIVE_LOG, v1, &d->x1[k],
-                                        err)) != SF_OK)
-            goto fail;
-        if (c2 >= 0 && (st = fit_field_number_impl(csv, i, (size_t)c2, FIT_POSITIVE_LOG, "--d",
-                                                   &d->x2[k], err)) != SF_OK)
-            goto fail;
-        if ((st = fit_field_number_impl(csv, i, (size_t)cy, FIT_POSITIVE_LOG, "--y", &d->y[k],
-                                        err)) != SF_OK)
-            goto fail;
-        if (cols->y_in_bits) d->y[k] *= M_LN2;
-        d->w[k] = 1;
-        if (cw >= 0 && (st = fit_field_number_impl(csv, i, (size_t)cw, FIT_POSITIVE_WEIGHT,
-                                                   "--weight", &d->w[k], err)) != SF_OK)
-            goto fail;
-        if (law == FIT_LAW_FRONTIER) {
-            const char *rname = csv->rows[i].fields[crun];
-            size_t      r     = 0;
-            while (r < d->n_runs && strcmp(d->run_names[r], rname) != 0)
-                r++;
-            if (r == d->n_runs) {
-                d->run_names[r] = sf_strdup(rname);
-                if (d->run_names[r] == NULL) {
-                    st = SF_SET(err, SF_ENOMEM, "out of memory reading the table");
-                    goto fail;
-                }
-                run_first[r] = k; /* the run's first row, against which its size is checked */
-                d->n_runs++;
-            }
-            d->run[k] = r;
-            if (csize >= 0) {
-                if ((st = fit_field_number_impl(csv, i, (size_t)csize, FIT_POSITIVE_LOG, "--n",
-                                                &d->size[k], err)) != SF_OK)
-                    goto fail;
-                size_t m = run_first[r];
-                if (d->size[m] != d->size[k]) {
-                    char where[1200];
-                    sf_where(where, sizeof where, csv->path, d->line[k], (size_t)csize + 1);
-                    st = SF_SET_AT(err, SF_EINVAL, where,
-                                   "column '%s': run '%s' has size %.17g here but %.17g on "
-                                   "line %zu (a run has one model size)",
-                                   csv->header[csize], rname, d->size[k], d->size[m], d->line[m]);
-                    goto fail;
-                }
-            }
+    d->run[k] = r;
+    if (c->csize < 0) return SF_OK;
+    if ((st = fit_field_number_impl(csv, i, (size_t)c->csize, FIT_POSITIVE_LOG, "--n", &d->size[k],
+                                    err)) != SF_OK)
+        return st;
+    size_t m = run_first[r];
+    if (d->size[m] != d->size[k]) {
+        char where[1200];
+        sf_where(where, sizeof where, csv->path, d->line[k], (size_t)c->csize + 1);
+        return SF_SET_AT(err, SF_EINVAL, where,
+                         "column '%s': run '%s' has size %.17g here but %.17g on line %zu (a run "
+                         "has one model size)",
+                         csv->header[c->csize], rname, d->size[k], d->size[m], d->line[m]);
+    }
+    return SF_OK;
+}
+
+/* Point k from row i: the variables, loss and weight, checked, and the run for curves. */
+static enum sf_status fit_data_row_impl(const struct sf_csv *csv, const struct fit_law_desc *law,
+                                        const struct fit_columns   *cols,
+                                        const struct fit_data_cols *c, size_t i, size_t k,
+                                        struct fit_data *d, size_t *run_first,
+                                        struct sf_error *err) {
+    enum sf_status st;
+    d->line[k] = csv->rows[i].line;
+    if ((st = fit_field_number_impl(csv, i, (size_t)c->cx[0], FIT_POSITIVE_LOG, law->var_options[0],
+                                    &d->x1[k], err)) != SF_OK)
+        return st;
+    if (c->cx[1] >= 0 && (st = fit_field_number_impl(csv, i, (size_t)c->cx[1], FIT_POSITIVE_LOG,
+                                                     law->var_options[1], &d->x2[k], err)) != SF_OK)
+        return st;
+    if ((st = fit_field_number_impl(csv, i, (size_t)c->cy, FIT_POSITIVE_LOG, "--y", &d->y[k],
+                                    err)) != SF_OK)
+        return st;
+    if (cols->y_in_bits) d->y[k] *= M_LN2;
+    d->w[k] = 1;
+    if (c->cw >= 0 && (st = fit_field_number_impl(csv, i, (size_t)c->cw, FIT_POSITIVE_WEIGHT,
+                                                  "--weight", &d->w[k], err)) != SF_OK)
+        return st;
+    if (law->curves) return fit_data_run_impl(csv, c, i, k, d, run_first, err);
+    return SF_OK;
+}
+
+/* --holdout-where on point k (row i): any match holds it out; matches are counted. */
+static enum sf_status fit_data_holdout_row_impl(const struct sf_csv        *csv,
+                                                const struct fit_selection *sel, size_t i, size_t k,
+                                                struct fit_data *d, size_t *hold_hits,
+                                                struct sf_error *err) {
+    for (size_t h = 0; h < sel->n_holdout; h++) {
+        bool           match;
+        enum sf_status st = fit_filter_row_impl(csv, &sel->holdout[h], i, &match, err);
+        if (st != SF_OK) return st;
+        if (match) {
+            d->held_out[k] = true;
+            if (h < FIT_MAX_HOLDOUT) hold_hits[h]++;
         }
-        /* --holdout-where: any match holds the row out. */
-        for (size_t h = 0; h < sel->n_holdout; h++) {
-            bool match;
-            if ((st = fit_filter_row_impl(csv, &sel->holdout[h], i, &match, err)) != SF_OK)
-                goto fail;
-            if (match) {
-                d->held_out[k] = true;
-                if (h < FIT_MAX_HOLDOUT) hold_hits[h]++;
-            }
-        }
     }
+    return SF_OK;
+}
+
+/* After the rows: every --holdout-where must have held out a row; learning curves are
+ * checked; then --holdout K holds out the K largest remaining points. */
+static enum sf_status fit_data_holdout_impl(const struct sf_csv        *csv,
+                                            const struct fit_law_desc  *law,
+                                            const struct fit_selection *sel,
+                                            const size_t *hold_hits, const struct fit_data_cols *c,
+                                            struct fit_data *d, struct sf_error *err) {
+    enum sf_status st;
+    const size_t   n = d->n;
     /* A hold-out that matches nothing is a mistake the user must hear about. */
     for (size_t h = 0; h < sel->n_holdout && h < FIT_MAX_HOLDOUT; h++) {
         if (hold_hits[h] > 0) continue;
-        st = SF_SET_AT(err, SF_EINVAL, sel->holdout[h].option,
-                       "'%s%s%s' holds out no row of the %zu selected", sel->holdout[h].column,
-                       fit_filter_op_text_impl(sel->holdout[h].op), sel->holdout[h].text, n);
-        goto fail;
+        return SF_SET_AT(err, SF_EINVAL, sel->holdout[h].option,
+                         "'%s%s%s' holds out no row of the %zu selected", sel->holdout[h].column,
+                         fit_filter_op_text_impl(sel->holdout[h].op), sel->holdout[h].text, n);
     }
-    if (law == FIT_LAW_FRONTIER && (st = fit_check_curves_impl(csv, d, c1, err)) != SF_OK)
-        goto fail;
-    /* --holdout K: the K largest remaining points. */
+    if (law->curves && (st = fit_check_curves_impl(csv, d, c->cx[0], err)) != SF_OK) return st;
     for (size_t h = 0; h < sel->holdout_k; h++) {
         size_t best = n;
         for (size_t k = 0; k < n; k++)
@@ -379,10 +407,37 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
         if (best == n) break;
         d->held_out[best] = true;
     }
-    size_t n_fit = fit_data_n_fit(d), need = fit_law_n_params(law) + 1;
-    if (law == FIT_LAW_FRONTIER) need = 4; /* power+const on the envelope */
+    return SF_OK;
+}
+
+enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size_t n_rows,
+                              enum fit_law_kind kind, const struct fit_columns *cols,
+                              const struct fit_selection *sel, struct fit_data *d,
+                              struct sf_error *err) {
+    memset(d, 0, sizeof *d);
+    const struct fit_law_desc *law   = fit_law_desc(kind);
+    const char                *yname = cols->y ? cols->y : "loss";
+    struct fit_data_cols       c;
+    enum sf_status             st = fit_data_columns_impl(csv, law, cols, yname, &c, err);
+    if (st != SF_OK) return st;
+    size_t *run_first = NULL; /* curves: (n_runs) first row of each run */
+    if (!fit_data_alloc_impl(csv, law, &c, yname, n_rows, d, &run_first)) {
+        free(run_first);
+        fit_data_free(d);
+        SF_FAIL(err, SF_ENOMEM, "out of memory reading the table");
+    }
+    size_t hold_hits[FIT_MAX_HOLDOUT] = {0};
+    for (size_t k = 0; k < n_rows; k++) {
+        if ((st = fit_data_row_impl(csv, law, cols, &c, rows[k], k, d, run_first, err)) != SF_OK ||
+            (st = fit_data_holdout_row_impl(csv, sel, rows[k], k, d, hold_hits, err)) != SF_OK)
+            goto fail;
+    }
+    if ((st = fit_data_holdout_impl(csv, law, sel, hold_hits, &c, d, err)) != SF_OK) goto fail;
+    /* Enough points for the law's internal parameters (the frontier: power+const on the
+     * envelope). */
+    size_t n_fit = fit_data_n_fit(d), need = law->n_theta + 1;
     if (n_fit < need) {
-        if (law == FIT_LAW_FRONTIER)
+        if (law->curves)
             st = SF_SET_AT(err, SF_EINVAL, csv->path,
                            "%zu point%s of learning curves to fit (after filters): the frontier "
                            "needs at least %zu",
@@ -391,7 +446,7 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
             st = SF_SET_AT(err, SF_EINVAL, csv->path,
                            "%zu point%s to fit (after filters and hold-outs), but %s has %zu "
                            "parameters: at least %zu points are needed",
-                           n_fit, n_fit == 1 ? "" : "s", lname, fit_law_n_params(law), need);
+                           n_fit, n_fit == 1 ? "" : "s", law->name, law->n_report, need);
         goto fail;
     }
     free(run_first);

@@ -58,12 +58,12 @@ struct fit_parameters fit_default_parameters(void) {
 
 void fit_request_init(struct fit_request *req, enum fit_law_kind law) {
     memset(req, 0, sizeof *req);
-    req->law    = law;
-    req->params = fit_default_parameters();
-    req->space  = FIT_SPACE_LOG;
-    req->loss   = law == FIT_LAW_CHINCHILLA ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
-    req->delta =
-        law == FIT_LAW_CHINCHILLA ? req->params.huber_delta_chinchilla : req->params.huber_delta;
+    req->law          = law;
+    req->params       = fit_default_parameters();
+    req->space        = FIT_SPACE_LOG;
+    const bool huber  = fit_law_desc(law)->huber_default;
+    req->loss         = huber ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
+    req->delta        = huber ? req->params.huber_delta_chinchilla : req->params.huber_delta;
     req->true_entropy = NAN;
 }
 
@@ -156,12 +156,13 @@ static size_t fit_nopt_points_impl(const double *env_c, const size_t *env_run, c
 /* Fits the optimal-size power law; false when there are too few points or it fails. */
 static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const double *ly,
                           const double *w, const struct fit_parameters *prm,
-                          struct fit_workspace *ws, double *theta, double *cov, double *objective) {
+                          const struct fit_law_desc *law, struct fit_workspace *ws, double *theta,
+                          double *cov, double *objective) {
     if (n < 3) return false;
     struct fit_request req;
-    fit_request_init(&req, FIT_LAW_POWER);
+    fit_request_init(&req, fit_law_kind_of(law));
     struct fit_problem pb;
-    fit_problem_set_impl(&pb, fit_law_desc(FIT_LAW_POWER), n, lx, NULL, y, ly, w, &req);
+    fit_problem_set_impl(&pb, law, n, lx, NULL, y, ly, w, &req);
     struct fit_polish_out best;
     struct sf_error       e;
     if (fit_estimate_point(&pb, prm, ws, &best, NULL, NULL, &e) != SF_OK) return false;
@@ -308,8 +309,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
         size_t m = fit_nopt_points_impl(b->env_c, b->env_run, b->hull, n_hull, st->run_size, b->nx,
                                         b->ny, b->nly, b->nw);
         double th[2], obj;
-        if (st->nopt_have &&
-            fit_nopt_impl(m, b->nx, b->ny, b->nly, b->nw, prm, b->ws_nopt, th, NULL, &obj)) {
+        if (st->nopt_have && fit_nopt_impl(m, b->nx, b->ny, b->nly, b->nw, prm, st->law->nopt_law,
+                                           b->ws_nopt, th, NULL, &obj)) {
             nopt_out[0] = th[0];
             nopt_out[1] = th[1];
         }
@@ -397,6 +398,69 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_
     return SF_OK;
 }
 
+/* Learning curves: the runs, their envelope and hull on the compute grid (into r->frontier),
+ * each run's size, and the problem's points (envelope or hull) in r->state. `env_cap` is the
+ * envelope's capacity, which every bootstrap replicate needs too. */
+static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_runs *runs,
+                                              size_t *env_cap, struct sf_error *err) {
+    const struct fit_data       *data = r->data;
+    const struct fit_parameters *prm  = &r->req.params;
+    struct fit_state            *st   = r->state;
+    struct fit_frontier         *fr   = &r->frontier;
+    enum sf_status               s    = fit_runs_build(data, runs, err);
+    if (s != SF_OK) return s;
+    const size_t cap = fit_frontier_grid_size(runs, prm->frontier_points_per_decade) + 1;
+    *env_cap         = cap;
+    fr->env_c        = malloc(cap * sizeof *fr->env_c);
+    fr->env_l        = malloc(cap * sizeof *fr->env_l);
+    fr->env_run      = malloc(cap * sizeof *fr->env_run);
+    fr->hull         = malloc(cap * sizeof *fr->hull);
+    st->run_size     = malloc((data->n_runs ? data->n_runs : 1) * sizeof *st->run_size);
+    if (!fr->env_c || !fr->env_l || !fr->env_run || !fr->hull || !st->run_size)
+        return SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
+    for (size_t k = 0; k < data->n_runs; k++)
+        st->run_size[k] = NAN;
+    for (size_t i = 0; i < data->n; i++)
+        if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
+    fit_frontier_compute(runs, NULL, prm, cap, fr->env_c, fr->env_l, fr->env_run, &fr->n_env,
+                         fr->hull, &fr->n_hull);
+    st->lx1 = malloc(fr->n_env * sizeof(double) + 1);
+    st->y   = malloc(fr->n_env * sizeof(double) + 1);
+    st->ly  = malloc(fr->n_env * sizeof(double) + 1);
+    st->w   = malloc(fr->n_env * sizeof(double) + 1);
+    if (!st->lx1 || !st->y || !st->ly || !st->w)
+        return SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
+    st->n = fit_frontier_points_impl(&r->req, fr->env_c, fr->env_l, fr->n_env, fr->hull, fr->n_hull,
+                                     st->lx1, st->y, st->ly, st->w);
+    if (st->n < st->law->n_theta + 1)
+        return SF_SET(err, SF_EINVAL,
+                      "the compute frontier has %zu %s; at least %zu are needed (give learning "
+                      "curves with at least two points each, spanning more compute)",
+                      st->n, r->req.frontier_hull ? "hull points" : "points", st->law->n_theta + 1);
+    return SF_OK;
+}
+
+/* Learning curves: the optimal-size law fitted to the sizes of the runs owning the hull. */
+static enum sf_status fit_curves_nopt_impl(struct fit_result *r, size_t env_cap,
+                                           struct fit_workspace *ws, struct sf_error *err) {
+    struct fit_state    *st = r->state;
+    struct fit_frontier *fr = &r->frontier;
+    double              *nx = malloc(env_cap * sizeof *nx), *ny = malloc(env_cap * sizeof *ny);
+    double              *nly = malloc(env_cap * sizeof *nly), *nw = malloc(env_cap * sizeof *nw);
+    if (!nx || !ny || !nly || !nw) {
+        free(nx), free(ny), free(nly), free(nw);
+        return SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
+    }
+    size_t m = fit_nopt_points_impl(fr->env_c, fr->env_run, fr->hull, fr->n_hull, st->run_size, nx,
+                                    ny, nly, nw);
+    fr->nopt_points = m;
+    st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, &r->req.params, st->law->nopt_law, ws,
+                                    st->nopt_theta, st->nopt_cov, &fr->nopt_objective);
+    fr->nopt_fitted = st->nopt_have;
+    free(nx), free(ny), free(nly), free(nw);
+    return SF_OK;
+}
+
 // ---- the driver ----
 
 struct fit_result *fit_run(const struct fit_data *data, const struct fit_request *req,
@@ -411,7 +475,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
         SF_SET(err, SF_ENOMEM, "out of memory starting a fit");
         return NULL;
     }
-    if (req->n_target > 0 && fit_law_n_vars(req->law) == 2) {
+    if (req->n_target > 0 && fit_law_desc(req->law)->form->target == NULL) {
         free(r), free(st);
         SF_SET(err, SF_EINVAL, "a target reducible loss needs a one-variable law, not %s",
                fit_law_name(req->law));
@@ -430,42 +494,8 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     const struct fit_parameters *prm     = &r->req.params;
     size_t                       env_cap = 0;
     struct fit_problem           pb;
-    if (req->law == FIT_LAW_FRONTIER) {
-        if (fit_runs_build(data, &runs, err) != SF_OK) goto fail;
-        env_cap = fit_frontier_grid_size(&runs, prm->frontier_points_per_decade) + 1;
-        struct fit_frontier *fr = &r->frontier;
-        fr->env_c               = malloc(env_cap * sizeof *fr->env_c);
-        fr->env_l               = malloc(env_cap * sizeof *fr->env_l);
-        fr->env_run             = malloc(env_cap * sizeof *fr->env_run);
-        fr->hull                = malloc(env_cap * sizeof *fr->hull);
-        st->run_size            = malloc((data->n_runs ? data->n_runs : 1) * sizeof *st->run_size);
-        if (!fr->env_c || !fr->env_l || !fr->env_run || !fr->hull || !st->run_size) {
-            SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
-            goto fail;
-        }
-        for (size_t k = 0; k < data->n_runs; k++)
-            st->run_size[k] = NAN;
-        for (size_t i = 0; i < data->n; i++)
-            if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
-        fit_frontier_compute(&runs, NULL, prm, env_cap, fr->env_c, fr->env_l, fr->env_run,
-                             &fr->n_env, fr->hull, &fr->n_hull);
-        st->lx1 = malloc(fr->n_env * sizeof(double) + 1);
-        st->y   = malloc(fr->n_env * sizeof(double) + 1);
-        st->ly  = malloc(fr->n_env * sizeof(double) + 1);
-        st->w   = malloc(fr->n_env * sizeof(double) + 1);
-        if (!st->lx1 || !st->y || !st->ly || !st->w) {
-            SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
-            goto fail;
-        }
-        st->n = fit_frontier_points_impl(&r->req, fr->env_c, fr->env_l, fr->n_env, fr->hull,
-                                         fr->n_hull, st->lx1, st->y, st->ly, st->w);
-        if (st->n < st->law->n_theta + 1) {
-            SF_SET(err, SF_EINVAL,
-                   "the compute frontier has %zu %s; at least %zu are needed (give learning "
-                   "curves with at least two points each, spanning more compute)",
-                   st->n, r->req.frontier_hull ? "hull points" : "points", st->law->n_theta + 1);
-            goto fail;
-        }
+    if (st->law->curves) {
+        if (fit_curves_problem_impl(r, &runs, &env_cap, err) != SF_OK) goto fail;
     } else {
         if (fit_problem_from_data_impl(data, st, err) != SF_OK) goto fail;
     }
@@ -492,28 +522,10 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     double dof     = (double)st->n - (double)p_active;
     double upper   = 0.5 + 0.5 * prm->level;
     st->t_quantile = dof >= 1 ? gsl_cdf_tdist_Pinv(upper, dof) : gsl_cdf_ugaussian_Pinv(upper);
-    if (req->law == FIT_LAW_FRONTIER) {
-        struct fit_frontier *fr = &r->frontier;
-        double              *nx = malloc(env_cap * sizeof *nx), *ny = malloc(env_cap * sizeof *ny);
-        double *nly = malloc(env_cap * sizeof *nly), *nw = malloc(env_cap * sizeof *nw);
-        if (!nx || !ny || !nly || !nw) {
-            free(nx), free(ny), free(nly), free(nw);
-            SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
-            goto fail;
-        }
-        size_t m = fit_nopt_points_impl(fr->env_c, fr->env_run, fr->hull, fr->n_hull, st->run_size,
-                                        nx, ny, nly, nw);
-        fr->nopt_points = m;
-        st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, prm, ws, st->nopt_theta, st->nopt_cov,
-                                        &fr->nopt_objective);
-        fr->nopt_fitted = st->nopt_have;
-        free(nx), free(ny), free(nly), free(nw);
-    }
+    if (st->law->curves && fit_curves_nopt_impl(r, env_cap, ws, err) != SF_OK) goto fail;
     if (prm->bootstrap > 0) {
         sf_log(logger, SF_LOG_LEVEL_DEBUG, "bootstrap: %zu replicates", prm->bootstrap);
-        if (fit_bootstrap_impl(r, req->law == FIT_LAW_FRONTIER ? &runs : NULL, env_cap, err) !=
-            SF_OK)
-            goto fail;
+        if (fit_bootstrap_impl(r, st->law->curves ? &runs : NULL, env_cap, err) != SF_OK) goto fail;
     }
     fit_workspace_free(ws);
     ws = NULL;

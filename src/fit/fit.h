@@ -45,8 +45,21 @@ const char *fit_law_param_name(enum fit_law_kind kind, size_t j);
 size_t fit_law_n_vars(enum fit_law_kind kind);
 /* True when the law has an irreducible constant (L_inf or E). */
 bool fit_law_has_constant(enum fit_law_kind kind);
-/* Names of all laws, NULL-terminated (for messages). */
+/* Names of all laws in the table's order, NULL-terminated (options, help, messages). */
 const char *const *fit_law_names(void);
+/* The option naming the column of variable k (< n_vars): "--x"; "--n", "--d"; "--c". */
+const char *fit_law_var_option(enum fit_law_kind kind, size_t k);
+/* True when --compute gives compute-optimal allocations (chinchilla). */
+bool fit_law_has_allocation(enum fit_law_kind kind);
+/* True when --target-reducible gives a size for a reducible loss (one-variable laws). */
+bool fit_law_has_targets(enum fit_law_kind kind);
+/* True when the law is fitted to learning curves (--run, --c) on their compute frontier. */
+bool fit_law_fits_curves(enum fit_law_kind kind);
+/* The constant's name in figure labels ("L_∞", "E"); NULL for laws without one. */
+const char *fit_law_constant_label(enum fit_law_kind kind);
+/* The formula as a figure label with the fitted values left out: "$k" stands for value k of
+ * fit_result_label_values() and "$x" for the variable's symbol ("L = $0 + ($1/$x)^{$2}"). */
+const char *fit_law_label(enum fit_law_kind kind);
 
 /* Tuning constants: tolerances, grids, iteration limits and defaults. Every report records the
  * values used. Obtain with fit_default_parameters() and change fields as needed. */
@@ -355,6 +368,13 @@ void fit_result_curve(const struct fit_result *r, const double *x, double x2, si
  * without a constant. Arrays (n) caller-owned. */
 void fit_result_reducible_curve(const struct fit_result *r, const double *x, double x2, size_t n,
                                 double *red, double *lo, double *hi);
+/* The values of the law's figure label (fit_law_label) at the point estimate, into v
+ * (capacity FIT_MAX_PARAMS); returns how many. */
+size_t fit_result_label_values(const struct fit_result *r, double *v);
+/* The compute-optimal allocation at compute c from the point estimate, with D = C/(6N):
+ * chinchilla's N_opt = G (C/6)^a_opt (Hoffmann 2022, Approach 3), kaplan-nd's minimum over N
+ * of L(N, C/(6N)). False (n, d untouched) when the law has none. */
+bool fit_result_optimal_nd(const struct fit_result *r, double c, double *n, double *d);
 /* The optimal-size law N_opt(C) and its band at n values of C (frontier only). */
 void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n, double *nopt,
                            double *lo, double *hi);

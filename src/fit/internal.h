@@ -1,5 +1,6 @@
 /*
- * internal.h — private to src/fit and its tests: the laws' internal parameterisation and
+ * internal.h — private to src/fit and its tests: the law entry (struct fit_law_desc, one per
+ * law in law_*.c, listed by the table in law.c) with the laws' internal parameterisation and
  * derivatives, the residual/objective machinery, the non-negative linear solve, the grid search,
  * the polish on GSL and the per-thread workspace. Nothing outside src/fit includes it.
  *
@@ -23,31 +24,152 @@
 
 #define FIT_MAX_THETA 5
 
-/* Static description of a law's internal parameterisation. */
-struct fit_law_desc {
-    enum fit_law_kind kind;
-    const char       *name;
-    const char       *formula;
-    size_t            n_theta;  /* internal parameters */
-    size_t            n_vars;   /* 1 or 2 */
-    size_t            n_report; /* reported parameters */
-    const char       *report_names[FIT_MAX_PARAMS];
-    const char       *report_units[FIT_MAX_PARAMS];
-    bool              can_bound[FIT_MAX_THETA]; /* theta[j] is a log-coefficient that may be 0 */
-    bool              has_constant;
+struct fit_problem;
+struct fit_candidate;
+struct fit_state;
+
+/* One reported parameter of a law. */
+struct fit_law_param {
+    const char *name;
+    const char *unit;          /* "x": the unit is the x column's name */
+    bool        positive;      /* positive by construction: intervals on the log scale */
+    int         bound_theta;   /* theta entry whose bound status it follows (-1: never bound) */
+    bool        term_exponent; /* an exponent: not determined when its term is held at 0 */
 };
 
+/* The columns of one search cell at exponents (e1, e2), as the linear solve and the scoring
+ * need them: u = x1^-e1 (or N^-(e1/e2) for FIT_COLS_ROOT), v = D^-e2 (or 1/D), and for
+ * FIT_COLS_ROOT q = y^(-1/e2). */
+struct fit_cell_cols {
+    const double *u, *v, *q;
+};
+
+/* How the search builds a cell's columns. */
+enum fit_search_cols {
+    FIT_COLS_POWERS, /* u = x1^-e1 and v = x2^-e2: the law is linear in its coefficients */
+    FIT_COLS_ROOT,   /* L^(1/e2) is linear in N^-(e1/e2) and 1/D (kaplan-nd); e1, e2 > 0 */
+};
+
+/* A polish result that leaves the law with no reducible term (fit_law_desc.flat_term). */
+#define FIT_TERM_INVALID (-2)
+
+/* True when an exponent left the range of a scaling term (polish.c explains). */
+static inline bool fit_exponent_out(double e, const struct fit_parameters *prm) {
+    return e <= prm->exp_min || e > prm->exp_polish_max;
+}
+
+/* A law's function: ln L-hat with its gradient, the search's columns, the polish's tests and
+ * the inverse for targets. The frontier's L(C) has power+const's. */
+struct fit_law_form {
+    /* ln L-hat at one point and, when grad != NULL, its gradient in theta (inactive 0). */
+    double (*lnpred)(const double *theta, const bool *active, double lx1, double lx2, double *grad);
+    /* theta to the law's own parameters in natural units (an inactive coefficient is 0). */
+    void (*natural)(const double *theta, const bool *active, double *natural);
+
+    /* The search by variable projection: n_coef non-negative coefficients for n_exp exponents
+     * on the grid (lo, hi, step) over theta entries exp_theta. */
+    size_t               n_coef, n_exp;
+    size_t               exp_theta[2];
+    enum fit_search_cols cols;
+    void (*grid)(const struct fit_parameters *prm, double *lo, double *hi, double *step);
+    /* The search grid in one line, for fit.yaml. */
+    void (*grid_text)(const struct fit_parameters *prm, char *buf, size_t n);
+    /* Row i of the linear solve: the columns (n_coef) scaled by the row scale sc, and the
+     * target t (already the row's; a law may replace it). */
+    void (*cell_row)(const struct fit_problem *pb, size_t i, double sc, double e2,
+                     const struct fit_cell_cols *cc, double *col, double *t);
+    /* The linear prediction at point i from the coefficients. */
+    double (*cell_pred)(const double *coef, const struct fit_cell_cols *cc, size_t i);
+    /* The candidate's theta and active set from the coefficients; false: not this law. */
+    bool (*cell_theta)(const double *coef, double e1, double e2, struct fit_candidate *c);
+
+    /* The polish: a coefficient whose term went flat (its theta index), FIT_TERM_INVALID when
+     * the law's only reducible term did, or -1. NULL: no such test. */
+    int (*flat_term)(const double *theta, const bool *active, const struct fit_parameters *prm);
+
+    /* The variable at which the reducible loss equals `reducible`; NULL: no targets. */
+    double (*target)(const double *natural, double reducible);
+};
+
+/* A law: everything the fitter, the reports and the callers know of it, in one entry of the
+ * table in law.c. Each law's entry and functions live in its own file (law_<name>.c); adding a
+ * law is adding such a file, its line in the table, its name below and its kind in fit.h. */
+struct fit_law_desc {
+    const char          *name;
+    const char          *formula;
+    size_t               n_theta;  /* internal parameters */
+    size_t               n_vars;   /* 1 or 2 */
+    size_t               n_report; /* reported parameters */
+    struct fit_law_param params[FIT_MAX_PARAMS];
+    bool                 can_bound[FIT_MAX_THETA]; /* theta[j] is a log-coefficient that may be 0 */
+    /* The term of a coefficient that may be 0: the theta entry of its exponent (held at the
+     * bound with it) and the variable (1 or 2) it multiplies; -1 and 0 for the constant. */
+    int  term_exp[FIT_MAX_THETA];
+    int  term_var[FIT_MAX_THETA];
+    bool has_constant;  /* theta[0] is the log of a constant (L_inf or E), reported first */
+    bool huber_default; /* fitted with Huber's loss (and huber_delta_chinchilla) by default */
+    bool curves;        /* the data are learning curves, fitted on their compute frontier (runs are
+                           the bootstrap's unit), with an optimal-size law fitted to its hull */
+    const struct fit_law_desc *nopt_law; /* curves: the optimal-size law N_opt(C) */
+    const char *var_options[2]; /* the options naming the variables' columns ("--n", "--d") */
+    size_t      var_fields[2];  /* offsetof(struct fit_columns, ...) of those columns' names */
+    const char *x_name;         /* NULL, or the variable's name in reports ("compute") */
+    const char *x_heading;      /* with x_name: its heading in tables ("compute (FLOP)") */
+    const char *label_constant; /* the constant's name in figure labels ("L_∞", "E") */
+    /* The formula as a figure label (fit_law_label) and its values: NULL gives the reported
+     * estimates in order. */
+    const char *label;
+    size_t (*label_values)(const struct fit_result *r, double *v);
+    /* The compute-optimal (N, D = C/(6N)) at compute c from the point estimate; NULL: none. */
+    void (*optimal_nd)(const struct fit_result *r, double c, double *n, double *d);
+
+    const struct fit_law_form *form; /* its function (shared by laws of the same form) */
+
+    /* Derived quantities (NULL when the law has none). alloc: the compute-optimal allocation
+     * at compute c (which: 0..n_derived-1 the derived values, then N_opt, D_opt, tokens per
+     * parameter). */
+    double (*alloc)(const double *natural, size_t which, double c);
+    size_t      n_derived;
+    const char *derived_names[3];  /* fit.yaml keys */
+    const char *derived_labels[3]; /* report.md rows */
+    /* Theta entries of two exponents whose correlation is checked (report names alike);
+     * NULL when not checked. */
+    const size_t *inseparable;
+};
+
+/* The entries (law_*.c); the table in law.c lists them. */
+extern const struct fit_law_desc fit_law_power, fit_law_power_const, fit_law_chinchilla,
+    fit_law_kaplan_nd, fit_law_frontier;
+
+/* The name of the column of the law's variable k (< n_vars) in `cols` (NULL: not given). */
+const char *fit_law_var_column(const struct fit_law_desc *law, const struct fit_columns *cols,
+                               size_t k);
+
+/* The entry of a kind, and the kind (index in the table) of an entry. */
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind);
+enum fit_law_kind          fit_law_kind_of(const struct fit_law_desc *law);
 
 /* ln L-hat at one point and, when grad != NULL, its gradient with respect to theta (inactive
  * entries get 0). lx1, lx2 are ln x (ln N, ln D). */
-double fit_law_lnpred(const struct fit_law_desc *law, const double *theta, const bool *active,
-                      double lx1, double lx2, double *grad);
+static inline double fit_law_lnpred(const struct fit_law_desc *law, const double *theta,
+                                    const bool *active, double lx1, double lx2, double *grad) {
+    return law->form->lnpred(theta, active, lx1, lx2, grad);
+}
 /* Converts theta to the reported parameters (natural units; an inactive coefficient is 0). */
-void fit_law_natural(const struct fit_law_desc *law, const double *theta, const bool *active,
-                     double *natural);
+static inline void fit_law_natural(const struct fit_law_desc *law, const double *theta,
+                                   const bool *active, double *natural) {
+    law->form->natural(theta, active, natural);
+}
 /* The constant term (L_inf or E) from theta; 0 when inactive, NAN for laws without one. */
 double fit_law_constant(const struct fit_law_desc *law, const double *theta, const bool *active);
+
+/* Shared by the laws' files: log-sum-exp of up to three terms (skipping those with use[k]
+ * false), with the softmax weights in p; -INFINITY when no term is used. */
+double fit_law_lse(const double *t, const bool *use, size_t k, double *p);
+/* The exponent grid of the one-exponent and chinchilla searches: [exp_min, exp_max]. */
+void fit_law_grid_positive(const struct fit_parameters *prm, double *lo, double *hi, double *step);
+/* power+const's form, which the frontier's L(C) law shares. */
+extern const struct fit_law_form fit_law_power_const_form;
 
 // ---- the problem and objective ----
 

@@ -20,11 +20,11 @@ enum fit_q_kind {
     FIT_Q_KIND_PRED,      /* predicted loss at (x1, x2) */
     FIT_Q_KIND_REDUCIBLE, /* predicted loss minus the constant at (x1, x2) */
     FIT_Q_KIND_CONSTANT,  /* L_inf or E */
-    FIT_Q_KIND_TARGET,    /* x at which the reducible loss equals x1 */
-    FIT_Q_KIND_NOPT,      /* N_opt at compute x1 (frontier), or chinchilla's N_opt at C = x1 */
-    FIT_Q_KIND_DOPT,      /* chinchilla D_opt at C = x1 */
-    FIT_Q_KIND_TPP,       /* chinchilla tokens per parameter at C = x1 */
-    FIT_Q_KIND_DERIVED,   /* chinchilla a_opt (j 0), b_opt (1), G (2) */
+    FIT_Q_KIND_TARGET,    /* x at which the reducible loss equals x1 (the law's target) */
+    FIT_Q_KIND_NOPT,      /* N_opt at compute x1 (curves: the optimal-size law; else alloc) */
+    FIT_Q_KIND_DOPT,      /* D_opt at C = x1 (the law's alloc) */
+    FIT_Q_KIND_TPP,       /* tokens per parameter at C = x1 (the law's alloc) */
+    FIT_Q_KIND_DERIVED,   /* the law's derived value j (chinchilla: a_opt, b_opt, G) */
 };
 
 struct fit_q {
@@ -33,30 +33,13 @@ struct fit_q {
     double          x1, x2;
 };
 
-/* Chinchilla's compute-optimal allocation (Hoffmann et al. 2022, Approach 3, C = 6ND). */
-static double fit_chin_derived_impl(const double *nat, size_t which, double c) {
-    double A = nat[1], alpha = nat[2], B = nat[3], beta = nat[4];
-    if (!(A > 0) || !(B > 0) || !(alpha + beta != 0)) return NAN;
-    double G = pow(alpha * A / (beta * B), 1.0 / (alpha + beta));
-    double a = beta / (alpha + beta), b = alpha / (alpha + beta);
-    switch (which) {
-    case 0: return a;
-    case 1: return b;
-    case 2: return G;
-    case 3: return G * pow(c / 6, a);           /* N_opt */
-    case 4: return pow(c / 6, b) / G;           /* D_opt */
-    case 5: return pow(c / 6, b - a) / (G * G); /* D_opt / N_opt */
-    }
-    return NAN;
-}
-
 static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
                               const double *theta, const bool *active, const double *nopt) {
     const struct fit_law_desc *law = r->state->law;
     double                     nat[FIT_MAX_PARAMS];
     switch (q->kind) {
     case FIT_Q_KIND_PARAM:
-        if (r->law == FIT_LAW_FRONTIER && q->j >= 3) {
+        if (law->curves && q->j >= law->n_theta) { /* the optimal-size law's C_n, beta_opt */
             if (nopt == NULL || !isfinite(nopt[0])) return NAN;
             return q->j == 3 ? exp(nopt[0] / nopt[1]) : -nopt[1];
         }
@@ -72,24 +55,21 @@ static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
     case FIT_Q_KIND_CONSTANT: return fit_law_constant(law, theta, active);
     case FIT_Q_KIND_TARGET:
         fit_law_natural(law, theta, active, nat);
-        if (law->kind == FIT_LAW_POWER) return nat[0] * pow(q->x1, -1.0 / nat[1]);
-        return nat[1] * pow(q->x1, -1.0 / nat[2]);
+        return law->form->target(nat, q->x1);
     case FIT_Q_KIND_NOPT:
-        if (r->law == FIT_LAW_FRONTIER) {
+        if (law->curves) {
             if (nopt == NULL || !isfinite(nopt[0])) return NAN;
             return exp(nopt[0] - nopt[1] * log(q->x1));
         }
         fit_law_natural(law, theta, active, nat);
-        return fit_chin_derived_impl(nat, 3, q->x1);
+        return law->alloc(nat, 3, q->x1);
     case FIT_Q_KIND_DOPT:
         fit_law_natural(law, theta, active, nat);
-        return fit_chin_derived_impl(nat, 4, q->x1);
-    case FIT_Q_KIND_TPP:
-        fit_law_natural(law, theta, active, nat);
-        return fit_chin_derived_impl(nat, 5, q->x1);
+        return law->alloc(nat, 4, q->x1);
+    case FIT_Q_KIND_TPP: fit_law_natural(law, theta, active, nat); return law->alloc(nat, 5, q->x1);
     case FIT_Q_KIND_DERIVED:
         fit_law_natural(law, theta, active, nat);
-        return fit_chin_derived_impl(nat, q->j, 0);
+        return law->alloc(nat, q->j, 0);
     }
     return NAN;
 }
@@ -202,30 +182,6 @@ void fit_warn(struct fit_result *r, const char *fmt, ...) {
     if (s != NULL) r->warnings[r->n_warnings++] = s;
 }
 
-/* Whether reported parameter j is positive by construction (intervals on the log scale). */
-static bool fit_param_positive_impl(enum fit_law_kind law, size_t j) {
-    switch (law) {
-    case FIT_LAW_POWER: return j == 0;
-    case FIT_LAW_POWER_CONST: return j <= 1;
-    case FIT_LAW_CHINCHILLA: return j == 0 || j == 1 || j == 3;
-    case FIT_LAW_KAPLAN_ND: return j == 0 || j == 2;
-    case FIT_LAW_FRONTIER: return j <= 1 || j == 3;
-    case FIT_LAW_COUNT: break;
-    }
-    return false;
-}
-
-/* Which theta entry a reported parameter's bound status follows (-1: never at a bound). */
-static int fit_param_bound_theta_impl(enum fit_law_kind law, size_t j) {
-    switch (law) {
-    case FIT_LAW_POWER_CONST:
-    case FIT_LAW_FRONTIER: return j == 0 ? 0 : -1;
-    case FIT_LAW_CHINCHILLA:
-        return j == 2 ? 1 : j == 4 ? 3 : (int)j; /* an exponent follows its term */
-    default: return -1;
-    }
-}
-
 /* Span of a variable over the fitted points, as max/min. */
 static double fit_span_impl(const double *lx, size_t n) {
     if (lx == NULL || n == 0) return NAN;
@@ -237,83 +193,83 @@ static double fit_span_impl(const double *lx, size_t n) {
     return exp(hi - lo);
 }
 
-enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
-    struct fit_state          *st  = r->state;
+/* The reported parameters: estimates, intervals, and those held at a bound. */
+static void fit_outputs_params_impl(struct fit_result *r) {
+    const struct fit_state    *st  = r->state;
     const struct fit_law_desc *law = st->law;
-    const struct fit_law_desc *rep = fit_law_desc(r->law);
-    const struct fit_data     *d   = r->data;
-    /* Percentile intervals only from a bootstrap that mostly worked: when many replicates fail
-     * or land on a bound, the survivors are a biased sample (typically of few distinct points),
-     * and the covariance's t intervals are the honest choice. */
-    size_t lost     = r->boot.failed + r->boot.degenerate;
-    st->boot_usable = st->n_rep >= fit_min_replicates &&
-                      (double)lost <= r->req.params.bootstrap_max_lost * (double)r->boot.replicates;
-    r->intervals_bootstrap = st->boot_usable;
-    /* Parameters. */
-    r->p = rep->n_report;
+    r->p                           = law->n_report;
     for (size_t j = 0; j < r->p; j++) {
-        struct fit_param *pp = &r->param[j];
-        pp->name             = rep->report_names[j];
-        pp->unit             = rep->report_units[j];
-        struct fit_q q       = {FIT_Q_KIND_PARAM, j, 0, 0};
-        pp->value            = fit_q_interval_impl(r, &q, fit_param_positive_impl(r->law, j));
-        int bt               = fit_param_bound_theta_impl(r->law, j);
-        pp->at_bound         = bt >= 0 && !st->active[bt];
+        const struct fit_law_param *lp = &law->params[j];
+        struct fit_param           *pp = &r->param[j];
+        pp->name                       = lp->name;
+        pp->unit                       = lp->unit;
+        struct fit_q q                 = {FIT_Q_KIND_PARAM, j, 0, 0};
+        pp->value                      = fit_q_interval_impl(r, &q, lp->positive);
+        pp->at_bound                   = lp->bound_theta >= 0 && !st->active[lp->bound_theta];
         if (pp->at_bound) {
             /* A coefficient held at 0 is 0; the exponent of a term that is not there is not
              * determined at all. */
-            bool exponent      = r->law == FIT_LAW_CHINCHILLA && (j == 2 || j == 4);
+            bool exponent      = lp->term_exponent;
             pp->value.estimate = exponent ? NAN : 0;
             pp->value.se       = NAN;
             if (exponent) pp->value.lo = pp->value.hi = NAN;
         }
     }
-    /* Points: predictions with intervals, residuals, reducible loss. */
-    r->points = calloc(d->n ? d->n : 1, sizeof *r->points);
+}
+
+/* Per-point predictions with intervals, residuals and reducible loss (learning-curve points
+ * are shown against the L(C) law for reference); the held-out squared log residuals. */
+static enum sf_status fit_outputs_points_impl(struct fit_result *r, double *hold_ss, size_t *n_hold,
+                                              struct sf_error *err) {
+    const struct fit_state    *st  = r->state;
+    const struct fit_law_desc *law = st->law;
+    const struct fit_data     *d   = r->data;
+    r->points                      = calloc(d->n ? d->n : 1, sizeof *r->points);
     if (r->points == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for per-point output");
     double constant = fit_law_constant(law, st->theta, st->active);
-    double rss = 0, ss_tot = 0, mean_ly = 0, sw = 0, hold_ss = 0;
-    size_t n_hold = 0, n_fit = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        struct fit_point_out *po = &r->points[i];
+        struct fit_q          q  = {FIT_Q_KIND_PRED, 0, d->x1[i], d->x2 ? d->x2[i] : 0};
+        struct fit_estimate   e  = fit_q_interval_impl(r, &q, true);
+        po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
+        po->residual_log = log(po->predicted) - log(d->y[i]);
+        po->rel_error    = (po->predicted - d->y[i]) / d->y[i];
+        po->reducible    = law->has_constant ? d->y[i] - constant : NAN;
+        if (d->held_out[i]) {
+            *hold_ss += po->residual_log * po->residual_log;
+            (*n_hold)++;
+        }
+    }
+    return SF_OK;
+}
+
+/* R², RMSE, AIC and BIC on the fitted problem (for the frontier: the envelope, whose R² is
+ * about its own unweighted mean). */
+static void fit_outputs_diagnostics_impl(struct fit_result *r, double hold_ss, size_t n_hold) {
+    const struct fit_state    *st  = r->state;
+    const struct fit_law_desc *law = st->law;
+    const struct fit_data     *d   = r->data;
+    double                     rss = 0, ss_tot = 0, mean_ly = 0, sw = 0;
+    size_t                     n_fit = 0;
     for (size_t i = 0; i < d->n; i++) {
         if (d->held_out[i]) continue;
         mean_ly += d->w[i] * log(d->y[i]);
         sw += d->w[i];
     }
     mean_ly = sw > 0 ? mean_ly / sw : 0;
-    for (size_t i = 0; i < d->n; i++) {
-        struct fit_point_out *po = &r->points[i];
-        if (r->law == FIT_LAW_FRONTIER) {
-            /* Learning-curve points are shown against the L(C) law for reference. */
-            struct fit_q        q = {FIT_Q_KIND_PRED, 0, d->x1[i], 0};
-            struct fit_estimate e = fit_q_interval_impl(r, &q, true);
-            po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
-        } else {
-            struct fit_q        q = {FIT_Q_KIND_PRED, 0, d->x1[i], d->x2 ? d->x2[i] : 0};
-            struct fit_estimate e = fit_q_interval_impl(r, &q, true);
-            po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
-        }
-        po->residual_log = log(po->predicted) - log(d->y[i]);
-        po->rel_error    = (po->predicted - d->y[i]) / d->y[i];
-        po->reducible    = law->has_constant ? d->y[i] - constant : NAN;
-        if (d->held_out[i]) {
-            hold_ss += po->residual_log * po->residual_log;
-            n_hold++;
-        }
-    }
-    /* Diagnostics on the fitted problem (for the frontier: the envelope). */
     for (size_t i = 0; i < st->n; i++) {
         double lp =
             fit_law_lnpred(law, st->theta, st->active, st->lx1[i], st->lx2 ? st->lx2[i] : 0, NULL);
         double rl = lp - st->ly[i];
         double rs = r->req.space == FIT_SPACE_LOG ? rl : exp(lp) - st->y[i];
         rss += st->w[i] * rs * rs;
-        if (r->law != FIT_LAW_FRONTIER) {
+        if (!law->curves) {
             double dev = st->ly[i] - mean_ly;
             ss_tot += st->w[i] * dev * dev;
         }
         n_fit++;
     }
-    if (r->law == FIT_LAW_FRONTIER) {
+    if (law->curves) {
         double m = 0;
         for (size_t i = 0; i < st->n; i++)
             m += st->ly[i];
@@ -334,7 +290,12 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     r->aic              = nn * log(rss / nn) + 2 * k;
     r->bic              = nn * log(rss / nn) + k * log(nn);
     r->heldout_rmse_log = n_hold ? sqrt(hold_ss / (double)n_hold) : NAN;
-    /* The entropy estimate. */
+}
+
+/* The entropy estimate, forecasts, targets, allocations and the law's derived values. */
+static enum sf_status fit_outputs_derived_impl(struct fit_result *r, struct sf_error *err) {
+    const struct fit_state    *st  = r->state;
+    const struct fit_law_desc *law = st->law;
     if (law->has_constant) {
         struct fit_q q = {FIT_Q_KIND_CONSTANT, 0, 0, 0};
         r->entropy     = fit_q_interval_impl(r, &q, true);
@@ -342,7 +303,6 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
     } else {
         r->entropy.estimate = r->entropy.se = r->entropy.lo = r->entropy.hi = NAN;
     }
-    /* Forecasts, targets, allocations, derived values. */
     r->forecasts = calloc(r->req.n_predict + 1, sizeof *r->forecasts);
     r->targets   = calloc(r->req.n_target + 1, sizeof *r->targets);
     r->alloc     = calloc(3 * r->req.n_compute + 1, sizeof *r->alloc);
@@ -364,15 +324,16 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
         r->alloc[3 * i + 1] = fit_q_interval_impl(r, &qd, true);
         r->alloc[3 * i + 2] = fit_q_interval_impl(r, &qt, true);
     }
-    if (r->law == FIT_LAW_CHINCHILLA) {
-        for (size_t j = 0; j < 3; j++) {
-            struct fit_q q = {FIT_Q_KIND_DERIVED, j, 0, 0};
-            r->derived[j]  = fit_q_interval_impl(r, &q, true);
-        }
+    for (size_t j = 0; j < law->n_derived; j++) {
+        struct fit_q q = {FIT_Q_KIND_DERIVED, j, 0, 0};
+        r->derived[j]  = fit_q_interval_impl(r, &q, true);
     }
-    /* Warnings. */
-    if (!r->converged)
-        fit_warn(r, "the best polish did not reach a stationary point (%s)", r->status);
+    return SF_OK;
+}
+
+/* Warnings about the parameters: on a bound, wide intervals, lopsided bootstrap intervals. */
+static void fit_warn_params_impl(struct fit_result *r) {
+    const struct fit_state *st = r->state;
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
         if (pp->at_bound && isnan(pp->value.estimate))
@@ -394,13 +355,22 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
                      "the estimate of %s (%.4g) sits at an end of its bootstrap interval "
                      "([%.4g, %.4g]): the replicates fall to one side of it%s",
                      pp->name, pp->value.estimate + 0.0, pp->value.lo + 0.0, pp->value.hi + 0.0,
-                     r->law == FIT_LAW_FRONTIER
+                     st->law->curves
                          ? " (a replicate that leaves out a run owning the hull can only raise "
                            "the envelope)"
                          : "");
     }
+}
+
+/* Warnings about the fit as a whole: convergence, spans, covariance, bootstrap, inseparable
+ * exponents, the optimal-size law. */
+static void fit_warn_fit_impl(struct fit_result *r) {
+    const struct fit_state    *st   = r->state;
+    const struct fit_law_desc *law  = st->law;
+    const struct fit_data     *d    = r->data;
+    size_t                     lost = r->boot.failed + r->boot.degenerate;
     double      span1 = fit_span_impl(st->lx1, st->n), span2 = fit_span_impl(st->lx2, st->n);
-    const char *n1 = r->law == FIT_LAW_FRONTIER ? "compute" : (d->x1_name ? d->x1_name : "x");
+    const char *n1 = law->x_name ? law->x_name : (d->x1_name ? d->x1_name : "x");
     if (span1 < r->req.params.span_warn)
         fit_warn(r, "%s spans less than a decade (%.3gx): exponents are poorly determined", n1,
                  span1);
@@ -422,18 +392,42 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
                      r->boot.failed, r->boot.replicates, r->boot.degenerate,
                      100 * r->req.params.bootstrap_max_lost);
     }
-    if (r->law == FIT_LAW_CHINCHILLA && st->have_cov && st->active[1] && st->active[3]) {
-        double c = st->cov[2 * FIT_MAX_THETA + 4] /
-                   sqrt(st->cov[2 * FIT_MAX_THETA + 2] * st->cov[4 * FIT_MAX_THETA + 4]);
+    const size_t *ab = law->inseparable;
+    if (ab != NULL && st->have_cov && st->active[ab[0]] && st->active[ab[1]]) {
+        double c =
+            st->cov[ab[0] * FIT_MAX_THETA + ab[1]] /
+            sqrt(st->cov[ab[0] * FIT_MAX_THETA + ab[0]] * st->cov[ab[1] * FIT_MAX_THETA + ab[1]]);
         if (fabs(c) > r->req.params.inseparable_corr)
-            fit_warn(r, "alpha and beta are nearly inseparable in these data (correlation %.3f)",
-                     c);
+            fit_warn(r, "%s and %s are nearly inseparable in these data (correlation %.3f)",
+                     law->params[ab[0]].name, law->params[ab[1]].name, c);
     }
-    if (r->law == FIT_LAW_FRONTIER && !r->frontier.nopt_fitted)
+    if (law->curves && !r->frontier.nopt_fitted)
         fit_warn(r,
                  "the optimal-size law was not fitted: %zu hull point%s with a known model size "
                  "(3 needed; the sizes come from --n)",
                  r->frontier.nopt_points, r->frontier.nopt_points == 1 ? "" : "s");
+}
+
+enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
+    struct fit_state *st = r->state;
+    /* Percentile intervals only from a bootstrap that mostly worked: when many replicates fail
+     * or land on a bound, the survivors are a biased sample (typically of few distinct points),
+     * and the covariance's t intervals are the honest choice. */
+    size_t lost     = r->boot.failed + r->boot.degenerate;
+    st->boot_usable = st->n_rep >= fit_min_replicates &&
+                      (double)lost <= r->req.params.bootstrap_max_lost * (double)r->boot.replicates;
+    r->intervals_bootstrap = st->boot_usable;
+    fit_outputs_params_impl(r);
+    double         hold_ss = 0;
+    size_t         n_hold  = 0;
+    enum sf_status s       = fit_outputs_points_impl(r, &hold_ss, &n_hold, err);
+    if (s != SF_OK) return s;
+    fit_outputs_diagnostics_impl(r, hold_ss, n_hold);
+    if ((s = fit_outputs_derived_impl(r, err)) != SF_OK) return s;
+    if (!r->converged)
+        fit_warn(r, "the best polish did not reach a stationary point (%s)", r->status);
+    fit_warn_params_impl(r);
+    fit_warn_fit_impl(r);
     return SF_OK;
 }
 
@@ -450,7 +444,7 @@ void fit_result_reducible_curve(const struct fit_result *r, const double *x, dou
                                 double *red, double *lo, double *hi) {
     for (size_t i = 0; i < n; i++) {
         struct fit_q        q = {FIT_Q_KIND_REDUCIBLE, 0, x[i], x2};
-        struct fit_estimate e = fit_law_has_constant(r->law)
+        struct fit_estimate e = r->state->law->has_constant
                                     ? fit_q_interval_impl(r, &q, true)
                                     : (struct fit_estimate){NAN, NAN, NAN, NAN};
         red[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;

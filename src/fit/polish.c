@@ -403,8 +403,8 @@ static int fit_fallen_coef_impl(const struct fit_problem *pb, const double *th, 
         double big = -INFINITY;
         for (size_t i = 0; i < pb->n; i++) {
             double v = th[j];
-            if (law->kind == FIT_LAW_CHINCHILLA && j == 1) v -= th[2] * pb->lx1[i];
-            if (law->kind == FIT_LAW_CHINCHILLA && j == 3) v -= th[4] * pb->lx2[i];
+            if (law->term_exp[j] >= 0)
+                v -= th[law->term_exp[j]] * (law->term_var[j] == 1 ? pb->lx1[i] : pb->lx2[i]);
             if (v > big) big = v;
         }
         if (big < threshold) return (int)j;
@@ -415,26 +415,12 @@ static int fit_fallen_coef_impl(const struct fit_problem *pb, const double *th, 
 /* A term whose exponent leaves its range is not a scaling term: at the bottom (exp_min, 0 by
  * default) it is flat or rising and merely trades against the constant; far above the search
  * range (exp_polish_max) it vanishes everywhere but at the smallest point, which it then fits
- * alone. Its coefficient goes to its bound. Returns the coefficient's theta index,
- * FIT_TERM_INVALID when the law's only reducible term left its range (power+const, frontier) or
- * an exponent of kaplan-nd is not positive, or -1. */
-#define FIT_TERM_INVALID (-2)
-static bool fit_exponent_out_impl(double e, const struct fit_parameters *prm) {
-    return e <= prm->exp_min || e > prm->exp_polish_max;
-}
-
+ * alone. Its coefficient goes to its bound. The law's flat_term returns the coefficient's theta
+ * index, FIT_TERM_INVALID when the law's only reducible term left its range (power+const,
+ * frontier) or an exponent of kaplan-nd is not positive, or -1 (power may fall or rise). */
 static int fit_flat_term_impl(const struct fit_law_desc *law, const double *th, const bool *active,
                               const struct fit_parameters *prm) {
-    switch (law->kind) {
-    case FIT_LAW_POWER_CONST:
-    case FIT_LAW_FRONTIER: return fit_exponent_out_impl(th[2], prm) ? FIT_TERM_INVALID : -1;
-    case FIT_LAW_CHINCHILLA:
-        if (active[1] && fit_exponent_out_impl(th[2], prm)) return active[3] ? 1 : FIT_TERM_INVALID;
-        if (active[3] && fit_exponent_out_impl(th[4], prm)) return active[1] ? 3 : FIT_TERM_INVALID;
-        return -1;
-    case FIT_LAW_KAPLAN_ND: return th[1] <= 0 || th[3] <= 0 ? FIT_TERM_INVALID : -1;
-    default: return -1; /* power may fall or rise */
-    }
+    return law->form->flat_term ? law->form->flat_term(th, active, prm) : -1;
 }
 
 enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_candidate *start,
@@ -480,8 +466,7 @@ enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_can
         if (fallen < 0) break;
         /* Hold the coefficient at 0 (with its exponent) and polish the rest again. */
         active[fallen] = false;
-        if (law->kind == FIT_LAW_CHINCHILLA && (fallen == 1 || fallen == 3))
-            active[fallen + 1] = false;
+        if (law->term_exp[fallen] >= 0) active[law->term_exp[fallen]] = false;
     }
     memcpy(out->theta, theta, sizeof theta);
     memcpy(out->active, active, sizeof active);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fit.h"
+#include "internal.h"
 
 enum sf_status fit_point_parse(const char *text, enum fit_law_kind law,
                                const struct fit_columns *cols, const char *option,
@@ -15,11 +15,10 @@ enum sf_status fit_point_parse(const char *text, enum fit_law_kind law,
     pr->x1 = pr->x2 = NAN;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
-    const char *n1   = law == FIT_LAW_FRONTIER    ? cols->c
-                       : fit_law_n_vars(law) == 1 ? cols->x
-                                                  : cols->n;
-    const char *n2   = fit_law_n_vars(law) == 2 ? cols->d : NULL;
-    char       *save = NULL;
+    const struct fit_law_desc *desc = fit_law_desc(law);
+    const char                *n1   = fit_law_var_column(desc, cols, 0);
+    const char                *n2   = desc->n_vars == 2 ? fit_law_var_column(desc, cols, 1) : NULL;
+    char                      *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (eq == NULL) SF_FAIL_AT(err, SF_EINVAL, option, "'%s' is not COL=V[,COL=V]", text);

@@ -25,7 +25,7 @@ static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_resul
                       "Intervals: %g%% bootstrap percentile intervals from %zu replicates "
                       "(resampling unit: %s; seed %llu; %zu failed and %zu on a bound, left "
                       "out).\n",
-                      pct, r->boot.used, r->law == FIT_LAW_FRONTIER ? "run" : "row",
+                      pct, r->boot.used, r->state->law->curves ? "run" : "row",
                       (unsigned long long)r->req.params.seed, r->boot.failed, r->boot.degenerate);
     else
         sf_buf_printf(b,
@@ -38,13 +38,13 @@ static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_resul
     sf_buf_printf(b, "Standard errors: %s.\n", r->cov_method);
 }
 
-static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
-                             const struct fit_provenance *prov) {
-    const struct fit_data *d = r->data;
-    char                   n1[32], n2[32], n3[32];
-    sf_buf_printf(b, "Law: `%s` (%s), fitted to %zu %s of %zu rows read from `%s`",
-                  fit_law_name(r->law), fit_law_formula(r->law), r->n_fit,
-                  r->law == FIT_LAW_FRONTIER
+/* The opening paragraph: the law, the data, the objective. */
+static void fit_md_intro_impl(struct sf_buf *b, const struct fit_result *r,
+                              const struct fit_provenance *prov) {
+    const struct fit_law_desc *law = r->state->law;
+    sf_buf_printf(b, "Law: `%s` (%s), fitted to %zu %s of %zu rows read from `%s`", law->name,
+                  law->formula, r->n_fit,
+                  law->curves
                       ? (r->req.frontier_hull ? "points of the frontier's lower convex hull, from"
                                               : "envelope points of the learning curves in")
                       : "points",
@@ -65,93 +65,107 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
     sf_buf_printf(b, ". Final value %.10g, gradient norm %.3g: %s.\n\n", r->objective,
                   r->gradient_norm,
                   r->converged ? "converged to a stationary point" : "**did not converge**");
+}
 
+/* ## Parameters, with the law's derived values. */
+static void fit_md_parameters_impl(struct sf_buf *b, const struct fit_result *r) {
+    const struct fit_law_desc *law = r->state->law;
+    char                       n1[32], n2[32];
     sf_buf_puts(b, "## Parameters\n\n| parameter | estimate | std. error | interval | unit |\n"
                    "|---|---|---|---|---|\n");
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
-        const char *unit = (pp->unit[0] == 'x' && pp->unit[1] == '\0') ? d->x1_name : pp->unit;
+        const char             *unit =
+            (pp->unit[0] == 'x' && pp->unit[1] == '\0') ? r->data->x1_name : pp->unit;
         sf_buf_printf(
             b, "| %s | %s%s | %s | ", pp->name, sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
             pp->at_bound ? " (on its bound)" : "", sf_fmt_sig(n2, sizeof n2, pp->value.se));
         fit_md_interval_impl(b, pp->value.lo, pp->value.hi);
         sf_buf_printf(b, " | %s |\n", unit[0] ? unit : "–");
     }
-    if (r->law == FIT_LAW_CHINCHILLA) {
-        static const char *const names[3] = {"a_opt = beta/(alpha+beta)",
-                                             "b_opt = alpha/(alpha+beta)", "G"};
-        for (size_t j = 0; j < 3; j++) {
-            sf_buf_printf(b, "| %s | %s | %s | ", names[j],
-                          sf_fmt_sig(n1, sizeof n1, r->derived[j].estimate),
-                          sf_fmt_sig(n2, sizeof n2, r->derived[j].se));
-            fit_md_interval_impl(b, r->derived[j].lo, r->derived[j].hi);
-            sf_buf_puts(b, " | – |\n");
-        }
+    for (size_t j = 0; j < law->n_derived; j++) {
+        sf_buf_printf(b, "| %s | %s | %s | ", law->derived_labels[j],
+                      sf_fmt_sig(n1, sizeof n1, r->derived[j].estimate),
+                      sf_fmt_sig(n2, sizeof n2, r->derived[j].se));
+        fit_md_interval_impl(b, r->derived[j].lo, r->derived[j].hi);
+        sf_buf_puts(b, " | – |\n");
     }
     sf_buf_puts(b, "\n");
     fit_md_interval_source_impl(b, r);
     sf_buf_puts(b, "\n");
+}
 
-    if (fit_law_has_constant(r->law)) {
-        const struct fit_estimate *e = &r->entropy;
-        sf_buf_puts(b, "## Entropy and reducible loss\n\n");
-        sf_buf_printf(b, "The constant %s = %s nats/token ",
-                      r->law == FIT_LAW_CHINCHILLA ? "E" : "L_inf",
-                      sf_fmt_sig(n1, sizeof n1, e->estimate));
-        fit_md_interval_impl(b, e->lo, e->hi);
-        sf_buf_printf(b, " = %s bits/token", sf_fmt_sig(n2, sizeof n2, e->estimate / M_LN2));
-        if (r->req.tokens_per_sample > 0)
-            sf_buf_printf(b, " = %s nats per sample of %g tokens",
-                          sf_fmt_sig(n3, sizeof n3, e->estimate * r->req.tokens_per_sample),
-                          r->req.tokens_per_sample);
-        sf_buf_puts(b, " estimates the entropy of the data (the irreducible loss); the rest, "
-                       "L − L_inf, estimates the KL divergence between the data and the model "
-                       "(the reducible loss; Henighan et al. 2020, eq. 1.2).\n");
-        if (isfinite(r->req.true_entropy)) {
-            double t      = r->req.true_entropy;
-            bool   inside = isfinite(e->lo) && t >= e->lo && t <= e->hi;
-            sf_buf_printf(b,
-                          "\nThe true entropy is %.6g nats/token: the estimate is off by %+.4g "
-                          "(%+.3g%%), and the true value lies %s the interval.\n",
-                          t, e->estimate - t, 100 * (e->estimate - t) / t,
-                          inside ? "inside" : "**outside**");
-        }
-        if (r->law != FIT_LAW_FRONTIER) {
-            sf_buf_printf(b,
-                          "\n| line | %s%s%s | loss | reducible | share of loss |\n"
-                          "|---|---|---|---|---|%s\n",
-                          d->x1_name, d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "",
-                          d->x2_name ? "---|" : "");
-            for (size_t i = 0; i < d->n; i++) {
-                if (d->held_out[i]) continue;
-                const struct fit_point_out *po = &r->points[i];
-                sf_buf_printf(b, "| %zu | %.4g", d->line[i], d->x1[i]);
-                if (d->x2) sf_buf_printf(b, " | %.4g", d->x2[i]);
-                sf_buf_printf(b, " | %.5g | %.4g | %.1f%% |\n", d->y[i], po->reducible,
-                              100 * po->reducible / d->y[i]);
-            }
-        }
-        sf_buf_puts(b, "\n");
-    }
-
-    if (r->law == FIT_LAW_FRONTIER) {
-        const struct fit_frontier *fr = &r->frontier;
+/* ## Entropy and reducible loss: laws with a constant only. */
+static void fit_md_entropy_impl(struct sf_buf *b, const struct fit_result *r) {
+    const struct fit_law_desc *law = r->state->law;
+    const struct fit_data     *d   = r->data;
+    char                       n1[32], n2[32], n3[32];
+    if (!law->has_constant) return;
+    const struct fit_estimate *e = &r->entropy;
+    sf_buf_puts(b, "## Entropy and reducible loss\n\n");
+    sf_buf_printf(b, "The constant %s = %s nats/token ", law->params[0].name,
+                  sf_fmt_sig(n1, sizeof n1, e->estimate));
+    fit_md_interval_impl(b, e->lo, e->hi);
+    sf_buf_printf(b, " = %s bits/token", sf_fmt_sig(n2, sizeof n2, e->estimate / M_LN2));
+    if (r->req.tokens_per_sample > 0)
+        sf_buf_printf(b, " = %s nats per sample of %g tokens",
+                      sf_fmt_sig(n3, sizeof n3, e->estimate * r->req.tokens_per_sample),
+                      r->req.tokens_per_sample);
+    sf_buf_puts(b, " estimates the entropy of the data (the irreducible loss); the rest, "
+                   "L − L_inf, estimates the KL divergence between the data and the model "
+                   "(the reducible loss; Henighan et al. 2020, eq. 1.2).\n");
+    if (isfinite(r->req.true_entropy)) {
+        double t      = r->req.true_entropy;
+        bool   inside = isfinite(e->lo) && t >= e->lo && t <= e->hi;
         sf_buf_printf(b,
-                      "## Compute frontier\n\nThe envelope of %zu learning curves on %zu "
-                      "log-spaced compute points (%g per decade); %zu points lie on its "
-                      "lower convex hull, owned by:",
-                      d->n_runs, fr->n_env, r->req.params.frontier_points_per_decade, fr->n_hull);
-        size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
-        size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
-        for (size_t h = 0; h < nh; h++)
-            sf_buf_printf(b, " `%s`", d->run_names[hr[h]]);
-        free(hr);
-        sf_buf_printf(b,
-                      ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu hull points "
-                      "with a model size).\n\n",
-                      fr->nopt_fitted ? "fitted to them" : "**not fitted**", fr->nopt_points);
+                      "\nThe true entropy is %.6g nats/token: the estimate is off by %+.4g "
+                      "(%+.3g%%), and the true value lies %s the interval.\n",
+                      t, e->estimate - t, 100 * (e->estimate - t) / t,
+                      inside ? "inside" : "**outside**");
     }
+    if (!law->curves) {
+        sf_buf_printf(b,
+                      "\n| line | %s%s%s | loss | reducible | share of loss |\n"
+                      "|---|---|---|---|---|%s\n",
+                      d->x1_name, d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "",
+                      d->x2_name ? "---|" : "");
+        for (size_t i = 0; i < d->n; i++) {
+            if (d->held_out[i]) continue;
+            const struct fit_point_out *po = &r->points[i];
+            sf_buf_printf(b, "| %zu | %.4g", d->line[i], d->x1[i]);
+            if (d->x2) sf_buf_printf(b, " | %.4g", d->x2[i]);
+            sf_buf_printf(b, " | %.5g | %.4g | %.1f%% |\n", d->y[i], po->reducible,
+                          100 * po->reducible / d->y[i]);
+        }
+    }
+    sf_buf_puts(b, "\n");
+}
 
+/* ## Compute frontier: laws fitted to learning curves only. */
+static void fit_md_frontier_impl(struct sf_buf *b, const struct fit_result *r) {
+    if (!r->state->law->curves) return;
+    const struct fit_data     *d  = r->data;
+    const struct fit_frontier *fr = &r->frontier;
+    sf_buf_printf(b,
+                  "## Compute frontier\n\nThe envelope of %zu learning curves on %zu "
+                  "log-spaced compute points (%g per decade); %zu points lie on its "
+                  "lower convex hull, owned by:",
+                  d->n_runs, fr->n_env, r->req.params.frontier_points_per_decade, fr->n_hull);
+    size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
+    size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
+    for (size_t h = 0; h < nh; h++)
+        sf_buf_printf(b, " `%s`", d->run_names[hr[h]]);
+    free(hr);
+    sf_buf_printf(b,
+                  ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu hull points "
+                  "with a model size).\n\n",
+                  fr->nopt_fitted ? "fitted to them" : "**not fitted**", fr->nopt_points);
+}
+
+/* ## Forecasts, ## Size for a target reducible loss, ## Compute-optimal allocation. */
+static void fit_md_forecasts_impl(struct sf_buf *b, const struct fit_result *r) {
+    const struct fit_law_desc *law = r->state->law;
+    char                       n1[32];
     if (r->req.n_predict > 0) {
         sf_buf_puts(b, "## Forecasts\n\n| at | loss | interval |\n|---|---|---|\n");
         for (size_t i = 0; i < r->req.n_predict; i++) {
@@ -166,7 +180,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         sf_buf_printf(b,
                       "## Size for a target reducible loss\n\n| reducible loss | %s | interval |\n"
                       "|---|---|---|\n",
-                      r->law == FIT_LAW_FRONTIER ? "compute (FLOP)" : d->x1_name);
+                      law->x_heading ? law->x_heading : r->data->x1_name);
         for (size_t i = 0; i < r->req.n_target; i++) {
             sf_buf_printf(b, "| %g | %s | ", r->req.target_reducible[i],
                           sf_fmt_sig(n1, sizeof n1, r->targets[i].estimate));
@@ -175,7 +189,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         }
         sf_buf_puts(b, "\n");
     }
-    if (r->req.n_compute > 0 && r->law == FIT_LAW_CHINCHILLA) {
+    if (r->req.n_compute > 0 && law->alloc != NULL) {
         sf_buf_puts(b, "## Compute-optimal allocation (C = 6ND)\n\n| compute (FLOP) | PF-days | "
                        "N_opt | D_opt | tokens per parameter |\n|---|---|---|---|---|\n");
         for (size_t i = 0; i < r->req.n_compute; i++) {
@@ -191,26 +205,36 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
         }
         sf_buf_puts(b, "\n");
     }
-    size_t n_hold = 0;
+}
+
+/* ## Held-out points. */
+static void fit_md_heldout_impl(struct sf_buf *b, const struct fit_result *r,
+                                const struct fit_provenance *prov) {
+    const struct fit_data *d      = r->data;
+    size_t                 n_hold = 0;
     for (size_t i = 0; i < d->n; i++)
         n_hold += d->held_out[i];
-    if (n_hold > 0) {
-        sf_buf_printf(b,
-                      "## Held-out points%s%s\n\n| line | %s%s%s | loss | predicted | interval | "
-                      "relative error |\n|---|---|---|---|---|---|%s\n",
-                      prov->holdout ? ": " : "", prov->holdout ? prov->holdout : "", d->x1_name,
-                      d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "", d->x2 ? "---|" : "");
-        for (size_t i = 0; i < d->n; i++) {
-            if (!d->held_out[i]) continue;
-            const struct fit_point_out *po = &r->points[i];
-            sf_buf_printf(b, "| %zu | %.4g", d->line[i], d->x1[i]);
-            if (d->x2) sf_buf_printf(b, " | %.4g", d->x2[i]);
-            sf_buf_printf(b, " | %.5g | %.5g | ", d->y[i], po->predicted);
-            fit_md_interval_impl(b, po->lo, po->hi);
-            sf_buf_printf(b, " | %+.3f%% |\n", 100 * po->rel_error);
-        }
-        sf_buf_printf(b, "\nRMSE of the held-out log residuals: %.4g.\n\n", r->heldout_rmse_log);
+    if (n_hold == 0) return;
+    sf_buf_printf(b,
+                  "## Held-out points%s%s\n\n| line | %s%s%s | loss | predicted | interval | "
+                  "relative error |\n|---|---|---|---|---|---|%s\n",
+                  prov->holdout ? ": " : "", prov->holdout ? prov->holdout : "", d->x1_name,
+                  d->x2_name ? " | " : "", d->x2_name ? d->x2_name : "", d->x2 ? "---|" : "");
+    for (size_t i = 0; i < d->n; i++) {
+        if (!d->held_out[i]) continue;
+        const struct fit_point_out *po = &r->points[i];
+        sf_buf_printf(b, "| %zu | %.4g", d->line[i], d->x1[i]);
+        if (d->x2) sf_buf_printf(b, " | %.4g", d->x2[i]);
+        sf_buf_printf(b, " | %.5g | %.5g | ", d->y[i], po->predicted);
+        fit_md_interval_impl(b, po->lo, po->hi);
+        sf_buf_printf(b, " | %+.3f%% |\n", 100 * po->rel_error);
     }
+    sf_buf_printf(b, "\nRMSE of the held-out log residuals: %.4g.\n\n", r->heldout_rmse_log);
+}
+
+/* ## Diagnostics, ## Warnings, ## Stages. */
+static void fit_md_diagnostics_impl(struct sf_buf *b, const struct fit_result *r) {
+    char n1[32], n2[32], n3[32];
     sf_buf_printf(b,
                   "## Diagnostics\n\nR² (log space) %s, RMSE of log residuals %s, AIC %s, BIC %s "
                   "over %zu points.\n\n",
@@ -237,12 +261,23 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
     sf_buf_puts(b, "\n");
 }
 
+static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
+                             const struct fit_provenance *prov) {
+    fit_md_intro_impl(b, r, prov);
+    fit_md_parameters_impl(b, r);
+    fit_md_entropy_impl(b, r);
+    fit_md_frontier_impl(b, r);
+    fit_md_forecasts_impl(b, r);
+    fit_md_heldout_impl(b, r, prov);
+    fit_md_diagnostics_impl(b, r);
+}
+
 enum sf_status fit_write_report(const struct fit_result *r, const struct fit_provenance *prov,
                                 const char *const *figures, const char *const *missing_figures,
                                 const char *dir, struct sf_error *err) {
     struct sf_buf b;
     sf_buf_init(&b);
-    sf_buf_printf(&b, "# Fit: %s\n\n", fit_law_name(r->law));
+    sf_buf_printf(&b, "# Fit: %s\n\n", r->state->law->name);
     sf_buf_printf(&b, "Made by scalefit %s: `%s`\n\n", prov->version, prov->command);
     fit_md_body_impl(&b, r, prov);
     if ((figures && figures[0]) || (missing_figures && missing_figures[0])) {

@@ -67,39 +67,6 @@ static const char *fit_loss_name_impl(enum fit_loss l) {
     return l == FIT_LOSS_HUBER ? "huber" : "squares";
 }
 
-/* The search grid described in one line. */
-static void fit_grid_text_impl(const struct fit_result *r, char *buf, size_t n) {
-    const struct fit_parameters *p = &r->req.params;
-    switch (r->law) {
-    case FIT_LAW_POWER:
-        snprintf(buf, n, "alpha in [%g, %g] step %g, best %zu cells refined to step %g",
-                 p->exp_min_signed, p->exp_max, p->exp_step, p->refine_cells,
-                 p->exp_step / (double)p->refine_divisions);
-        break;
-    case FIT_LAW_CHINCHILLA:
-        snprintf(buf, n,
-                 "alpha, beta in [%g, %g] step %g (E, A, B by NNLS), best %zu cells refined to "
-                 "step %g",
-                 p->exp_min, p->exp_max, p->exp_step, p->refine_cells,
-                 p->exp_step / (double)p->refine_divisions);
-        break;
-    case FIT_LAW_KAPLAN_ND:
-        snprintf(buf, n,
-                 "alpha_N, alpha_D in [%g, %g] step %g (N_c, D_c by NNLS on L^(1/alpha_D)), best "
-                 "%zu cells refined to step %g",
-                 p->kaplan_exp_min, p->kaplan_exp_max, p->kaplan_exp_step, p->refine_cells,
-                 p->kaplan_exp_step / (double)p->refine_divisions);
-        break;
-    default:
-        snprintf(buf, n,
-                 "alpha in [%g, %g] step %g (L_inf and scale by NNLS), best %zu cells refined to "
-                 "step %g",
-                 p->exp_min, p->exp_max, p->exp_step, p->refine_cells,
-                 p->exp_step / (double)p->refine_divisions);
-        break;
-    }
-}
-
 static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters *p) {
     sf_yaml_plain(y, "tuning");
     sf_yaml_map_begin(y, true);
@@ -124,286 +91,323 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_map_end(y);
 }
 
-enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_provenance *prov,
-                              const char *dir, struct sf_error *err) {
-    const struct fit_data *d   = r->data;
-    const double           lvl = r->req.params.level;
-    struct sf_yaml_out     y;
-    sf_yaml_out_init(&y);
-    sf_yaml_map_begin(&y, false);
+/* A flow sequence of strings. */
+static void fit_y_strings_impl(struct sf_yaml_out *y, const char *key, const char *const *s,
+                               size_t n) {
+    sf_yaml_plain(y, key);
+    sf_yaml_seq_begin(y, true);
+    for (size_t i = 0; i < n; i++)
+        sf_yaml_str(y, s[i]);
+    sf_yaml_seq_end(y);
+}
 
-    sf_yaml_plain(&y, "scalefit");
-    sf_yaml_map_begin(&y, true);
-    sf_yaml_kv_str(&y, "version", prov->version);
-    sf_yaml_kv_str(&y, "command", prov->command);
-    sf_yaml_map_end(&y);
+/* scalefit: the version and command (fit.yaml and comparison.yaml). */
+static void fit_y_scalefit_impl(struct sf_yaml_out *y, const struct fit_provenance *prov) {
+    sf_yaml_plain(y, "scalefit");
+    sf_yaml_map_begin(y, true);
+    sf_yaml_kv_str(y, "version", prov->version);
+    sf_yaml_kv_str(y, "command", prov->command);
+    sf_yaml_map_end(y);
+}
 
-    sf_yaml_plain(&y, "input");
-    sf_yaml_map_begin(&y, true);
-    sf_yaml_kv_str(&y, "path", prov->input_path);
-    sf_yaml_kv_str(&y, "sha256", prov->input_sha256);
-    sf_yaml_kv_int(&y, "rows_read", (long long)prov->rows_read);
-    sf_yaml_kv_int(&y, "rows_used", (long long)prov->rows_used);
-    if (prov->group) sf_yaml_kv_str(&y, "group", prov->group);
-    sf_yaml_plain(&y, "filters");
-    sf_yaml_seq_begin(&y, true);
-    for (size_t i = 0; i < prov->n_filters; i++)
-        sf_yaml_str(&y, prov->filters[i]);
-    sf_yaml_seq_end(&y);
-    sf_yaml_map_end(&y);
+static void fit_y_input_impl(struct sf_yaml_out *y, const struct fit_provenance *prov) {
+    sf_yaml_plain(y, "input");
+    sf_yaml_map_begin(y, true);
+    sf_yaml_kv_str(y, "path", prov->input_path);
+    sf_yaml_kv_str(y, "sha256", prov->input_sha256);
+    sf_yaml_kv_int(y, "rows_read", (long long)prov->rows_read);
+    sf_yaml_kv_int(y, "rows_used", (long long)prov->rows_used);
+    if (prov->group) sf_yaml_kv_str(y, "group", prov->group);
+    fit_y_strings_impl(y, "filters", prov->filters, prov->n_filters);
+    sf_yaml_map_end(y);
+}
 
-    sf_yaml_plain(&y, "law");
-    sf_yaml_map_begin(&y, true);
-    sf_yaml_kv_str(&y, "name", fit_law_name(r->law));
-    sf_yaml_kv_str(&y, "formula", fit_law_formula(r->law));
-    sf_yaml_plain(&y, "x");
-    fit_y_x_names_impl(&y, r);
-    sf_yaml_kv_str(&y, "y", d->y_name);
-    sf_yaml_map_end(&y);
+static void fit_y_law_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    const struct fit_law_desc *law = r->state->law;
+    sf_yaml_plain(y, "law");
+    sf_yaml_map_begin(y, true);
+    sf_yaml_kv_str(y, "name", law->name);
+    sf_yaml_kv_str(y, "formula", law->formula);
+    sf_yaml_plain(y, "x");
+    fit_y_x_names_impl(y, r);
+    sf_yaml_kv_str(y, "y", r->data->y_name);
+    sf_yaml_map_end(y);
+}
 
-    char grid[256];
-    fit_grid_text_impl(r, grid, sizeof grid);
-    sf_yaml_plain(&y, "settings");
-    sf_yaml_map_begin(&y, true);
-    sf_yaml_kv_str(&y, "loss", fit_loss_name_impl(r->req.loss));
+static void fit_y_settings_impl(struct sf_yaml_out *y, const struct fit_result *r,
+                                const struct fit_provenance *prov) {
+    const struct fit_law_desc *law = r->state->law;
+    char                       grid[256];
+    law->form->grid_text(&r->req.params, grid, sizeof grid);
+    sf_yaml_plain(y, "settings");
+    sf_yaml_map_begin(y, true);
+    sf_yaml_kv_str(y, "loss", fit_loss_name_impl(r->req.loss));
     if (r->req.loss == FIT_LOSS_HUBER)
-        sf_yaml_kv_double(&y, "delta", r->req.delta);
+        sf_yaml_kv_double(y, "delta", r->req.delta);
     else
-        fit_y_kv_num_impl(&y, "delta", NAN);
-    sf_yaml_kv_str(&y, "space", fit_space_name_impl(r->req.space));
-    sf_yaml_kv_double(&y, "level", lvl);
-    sf_yaml_kv_int(&y, "bootstrap", (long long)r->req.params.bootstrap);
-    sf_yaml_kv_int(&y, "seed", (long long)r->req.params.seed);
-    sf_yaml_kv_str(&y, "grid", grid);
-    sf_yaml_kv_str(&y, "weights", prov->weights);
-    sf_yaml_kv_str(&y, "holdout", prov->holdout);
-    sf_yaml_plain(&y, "filters");
-    sf_yaml_seq_begin(&y, true);
-    for (size_t i = 0; i < prov->n_filters; i++)
-        sf_yaml_str(&y, prov->filters[i]);
-    sf_yaml_seq_end(&y);
-    sf_yaml_kv_str(&y, "covariance", r->cov_method);
-    if (r->law == FIT_LAW_FRONTIER)
-        sf_yaml_kv_str(&y, "frontier_fit", r->req.frontier_hull ? "hull" : "envelope");
-    fit_y_tuning_impl(&y, &r->req.params);
-    sf_yaml_map_end(&y);
+        fit_y_kv_num_impl(y, "delta", NAN);
+    sf_yaml_kv_str(y, "space", fit_space_name_impl(r->req.space));
+    sf_yaml_kv_double(y, "level", r->req.params.level);
+    sf_yaml_kv_int(y, "bootstrap", (long long)r->req.params.bootstrap);
+    sf_yaml_kv_int(y, "seed", (long long)r->req.params.seed);
+    sf_yaml_kv_str(y, "grid", grid);
+    sf_yaml_kv_str(y, "weights", prov->weights);
+    sf_yaml_kv_str(y, "holdout", prov->holdout);
+    fit_y_strings_impl(y, "filters", prov->filters, prov->n_filters);
+    sf_yaml_kv_str(y, "covariance", r->cov_method);
+    if (law->curves) sf_yaml_kv_str(y, "frontier_fit", r->req.frontier_hull ? "hull" : "envelope");
+    fit_y_tuning_impl(y, &r->req.params);
+    sf_yaml_map_end(y);
+}
 
-    sf_yaml_plain(&y, "objective");
-    sf_yaml_map_begin(&y, true);
-    sf_yaml_kv_double(&y, "value", r->objective);
-    sf_yaml_kv_double(&y, "gradient_norm", r->gradient_norm);
-    sf_yaml_kv_bool(&y, "converged", r->converged);
-    sf_yaml_map_end(&y);
-
-    sf_yaml_plain(&y, "stages");
-    sf_yaml_seq_begin(&y, false);
+/* objective and stages: how the fit went. */
+static void fit_y_stages_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    sf_yaml_plain(y, "objective");
+    sf_yaml_map_begin(y, true);
+    sf_yaml_kv_double(y, "value", r->objective);
+    sf_yaml_kv_double(y, "gradient_norm", r->gradient_norm);
+    sf_yaml_kv_bool(y, "converged", r->converged);
+    sf_yaml_map_end(y);
+    sf_yaml_plain(y, "stages");
+    sf_yaml_seq_begin(y, false);
     for (size_t s = 0; s < r->n_stages; s++) {
         const struct fit_stage *st = &r->stages[s];
-        sf_yaml_map_begin(&y, true);
-        sf_yaml_kv_str(&y, "name", st->name);
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_str(y, "name", st->name);
         if (strcmp(st->name, "grid") == 0) {
-            sf_yaml_kv_int(&y, "points", (long long)st->points);
-            fit_y_kv_num_impl(&y, "best", st->objective);
+            sf_yaml_kv_int(y, "points", (long long)st->points);
+            fit_y_kv_num_impl(y, "best", st->objective);
         } else {
-            sf_yaml_kv_int(&y, "start", (long long)st->start);
-            sf_yaml_kv_str(&y, "status", st->status);
-            sf_yaml_kv_int(&y, "gsl_status", st->gsl_status);
-            sf_yaml_kv_int(&y, "info", st->info);
-            sf_yaml_kv_int(&y, "iterations", (long long)st->iterations);
-            sf_yaml_kv_int(&y, "nevalf", (long long)st->nevalf);
-            fit_y_kv_num_impl(&y, "objective", st->objective);
-            sf_yaml_kv_bool(&y, "converged", st->converged);
+            sf_yaml_kv_int(y, "start", (long long)st->start);
+            sf_yaml_kv_str(y, "status", st->status);
+            sf_yaml_kv_int(y, "gsl_status", st->gsl_status);
+            sf_yaml_kv_int(y, "info", st->info);
+            sf_yaml_kv_int(y, "iterations", (long long)st->iterations);
+            sf_yaml_kv_int(y, "nevalf", (long long)st->nevalf);
+            fit_y_kv_num_impl(y, "objective", st->objective);
+            sf_yaml_kv_bool(y, "converged", st->converged);
         }
-        sf_yaml_map_end(&y);
+        sf_yaml_map_end(y);
     }
-    sf_yaml_seq_end(&y);
+    sf_yaml_seq_end(y);
+}
 
-    sf_yaml_plain(&y, "parameters");
-    sf_yaml_map_begin(&y, false);
+/* parameters, and the law's derived values when it has any. */
+static void fit_y_parameters_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    const struct fit_law_desc *law = r->state->law;
+    const double               lvl = r->req.params.level;
+    sf_yaml_plain(y, "parameters");
+    sf_yaml_map_begin(y, false);
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
-        sf_yaml_plain(&y, pp->name);
-        sf_yaml_map_begin(&y, true);
-        fit_y_kv_num_impl(&y, "estimate", pp->value.estimate);
-        fit_y_kv_num_impl(&y, "se", pp->value.se);
-        fit_y_ci_impl(&y, pp->value.lo, pp->value.hi);
-        sf_yaml_kv_double(&y, "level", lvl);
-        sf_yaml_kv_str(&y, "unit",
-                       pp->unit[0] == 'x' && pp->unit[1] == '\0' ? d->x1_name : pp->unit);
-        sf_yaml_kv_bool(&y, "at_bound", pp->at_bound);
-        sf_yaml_map_end(&y);
+        sf_yaml_plain(y, pp->name);
+        sf_yaml_map_begin(y, true);
+        fit_y_kv_num_impl(y, "estimate", pp->value.estimate);
+        fit_y_kv_num_impl(y, "se", pp->value.se);
+        fit_y_ci_impl(y, pp->value.lo, pp->value.hi);
+        sf_yaml_kv_double(y, "level", lvl);
+        sf_yaml_kv_str(y, "unit",
+                       pp->unit[0] == 'x' && pp->unit[1] == '\0' ? r->data->x1_name : pp->unit);
+        sf_yaml_kv_bool(y, "at_bound", pp->at_bound);
+        sf_yaml_map_end(y);
     }
-    sf_yaml_map_end(&y);
-
-    if (r->law == FIT_LAW_CHINCHILLA) {
-        static const char *const names[3] = {"a_opt", "b_opt", "G"};
-        sf_yaml_plain(&y, "derived");
-        sf_yaml_map_begin(&y, false);
-        for (size_t j = 0; j < 3; j++)
-            fit_y_estimate_impl(&y, names[j], &r->derived[j], lvl);
-        sf_yaml_map_end(&y);
+    sf_yaml_map_end(y);
+    if (law->n_derived > 0) {
+        sf_yaml_plain(y, "derived");
+        sf_yaml_map_begin(y, false);
+        for (size_t j = 0; j < law->n_derived; j++)
+            fit_y_estimate_impl(y, law->derived_names[j], &r->derived[j], lvl);
+        sf_yaml_map_end(y);
     }
+}
 
-    sf_yaml_plain(&y, "bootstrap");
-    sf_yaml_map_begin(&y, true);
-    sf_yaml_kv_int(&y, "replicates", (long long)r->boot.replicates);
-    sf_yaml_kv_int(&y, "seed", (long long)r->req.params.seed);
-    sf_yaml_kv_int(&y, "failed", (long long)r->boot.failed);
-    sf_yaml_kv_int(&y, "degenerate", (long long)r->boot.degenerate);
-    sf_yaml_kv_int(&y, "used", (long long)r->boot.used);
-    sf_yaml_kv_str(&y, "unit", r->law == FIT_LAW_FRONTIER ? "run" : "row");
-    sf_yaml_kv_str(&y, "intervals", r->intervals_bootstrap ? "bootstrap percentile" : "covariance");
-    sf_yaml_map_end(&y);
-
-    sf_yaml_plain(&y, "diagnostics");
-    sf_yaml_map_begin(&y, false);
-    fit_y_kv_num_impl(&y, "r2_log", r->r2_log);
-    fit_y_kv_num_impl(&y, "rmse_log", r->rmse_log);
-    fit_y_kv_num_impl(&y, "aic", r->aic);
-    fit_y_kv_num_impl(&y, "bic", r->bic);
-    fit_y_kv_num_impl(&y, "heldout_rmse_log", r->heldout_rmse_log);
-    sf_yaml_kv_int(&y, "points_fitted", (long long)r->n_fit);
-    sf_yaml_plain(&y, "warnings");
-    sf_yaml_seq_begin(&y, false);
+/* bootstrap and diagnostics. */
+static void fit_y_diagnostics_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    sf_yaml_plain(y, "bootstrap");
+    sf_yaml_map_begin(y, true);
+    sf_yaml_kv_int(y, "replicates", (long long)r->boot.replicates);
+    sf_yaml_kv_int(y, "seed", (long long)r->req.params.seed);
+    sf_yaml_kv_int(y, "failed", (long long)r->boot.failed);
+    sf_yaml_kv_int(y, "degenerate", (long long)r->boot.degenerate);
+    sf_yaml_kv_int(y, "used", (long long)r->boot.used);
+    sf_yaml_kv_str(y, "unit", r->state->law->curves ? "run" : "row");
+    sf_yaml_kv_str(y, "intervals", r->intervals_bootstrap ? "bootstrap percentile" : "covariance");
+    sf_yaml_map_end(y);
+    sf_yaml_plain(y, "diagnostics");
+    sf_yaml_map_begin(y, false);
+    fit_y_kv_num_impl(y, "r2_log", r->r2_log);
+    fit_y_kv_num_impl(y, "rmse_log", r->rmse_log);
+    fit_y_kv_num_impl(y, "aic", r->aic);
+    fit_y_kv_num_impl(y, "bic", r->bic);
+    fit_y_kv_num_impl(y, "heldout_rmse_log", r->heldout_rmse_log);
+    sf_yaml_kv_int(y, "points_fitted", (long long)r->n_fit);
+    sf_yaml_plain(y, "warnings");
+    sf_yaml_seq_begin(y, false);
     for (size_t i = 0; i < r->n_warnings; i++)
-        sf_yaml_str(&y, r->warnings[i]);
-    sf_yaml_seq_end(&y);
-    sf_yaml_map_end(&y);
+        sf_yaml_str(y, r->warnings[i]);
+    sf_yaml_seq_end(y);
+    sf_yaml_map_end(y);
+}
 
-    if (fit_law_has_constant(r->law)) {
-        const struct fit_estimate *e = &r->entropy;
-        sf_yaml_plain(&y, "entropy");
-        sf_yaml_map_begin(&y, true);
-        fit_y_kv_num_impl(&y, "estimate", e->estimate);
-        fit_y_ci_impl(&y, e->lo, e->hi);
-        fit_y_kv_num_impl(&y, "bits_per_token", e->estimate / M_LN2);
-        fit_y_kv_num_impl(&y, "per_sample",
-                          r->req.tokens_per_sample > 0 ? e->estimate * r->req.tokens_per_sample
-                                                       : NAN);
-        fit_y_kv_num_impl(&y, "true", r->req.true_entropy);
-        sf_yaml_plain(&y, "inside_ci");
-        if (isfinite(r->req.true_entropy) && isfinite(e->lo))
-            sf_yaml_bool(&y, r->req.true_entropy >= e->lo && r->req.true_entropy <= e->hi);
-        else
-            sf_yaml_null(&y);
-        sf_yaml_map_end(&y);
-    }
+/* entropy: laws with a constant only. */
+static void fit_y_entropy_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    if (!r->state->law->has_constant) return;
+    const struct fit_estimate *e = &r->entropy;
+    sf_yaml_plain(y, "entropy");
+    sf_yaml_map_begin(y, true);
+    fit_y_kv_num_impl(y, "estimate", e->estimate);
+    fit_y_ci_impl(y, e->lo, e->hi);
+    fit_y_kv_num_impl(y, "bits_per_token", e->estimate / M_LN2);
+    fit_y_kv_num_impl(y, "per_sample",
+                      r->req.tokens_per_sample > 0 ? e->estimate * r->req.tokens_per_sample : NAN);
+    fit_y_kv_num_impl(y, "true", r->req.true_entropy);
+    sf_yaml_plain(y, "inside_ci");
+    if (isfinite(r->req.true_entropy) && isfinite(e->lo))
+        sf_yaml_bool(y, r->req.true_entropy >= e->lo && r->req.true_entropy <= e->hi);
+    else
+        sf_yaml_null(y);
+    sf_yaml_map_end(y);
+}
 
-    sf_yaml_plain(&y, "points");
-    sf_yaml_seq_begin(&y, false);
+static void fit_y_points_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    const struct fit_data *d = r->data;
+    sf_yaml_plain(y, "points");
+    sf_yaml_seq_begin(y, false);
     for (size_t i = 0; i < d->n; i++) {
         const struct fit_point_out *po = &r->points[i];
-        sf_yaml_map_begin(&y, true);
-        sf_yaml_kv_int(&y, "row", (long long)d->line[i]);
-        if (d->run) sf_yaml_kv_str(&y, "run", d->run_names[d->run[i]]);
-        sf_yaml_plain(&y, "x");
-        sf_yaml_map_begin(&y, true);
-        sf_yaml_kv_double(&y, d->x1_name, d->x1[i]);
-        if (d->x2) sf_yaml_kv_double(&y, d->x2_name, d->x2[i]);
-        sf_yaml_map_end(&y);
-        sf_yaml_kv_double(&y, "y", d->y[i]);
-        sf_yaml_kv_double(&y, "weight", d->w[i]);
-        fit_y_kv_num_impl(&y, "predicted", po->predicted);
-        fit_y_ci_impl(&y, po->lo, po->hi);
-        fit_y_kv_num_impl(&y, "residual_log", po->residual_log);
-        fit_y_kv_num_impl(&y, "rel_error", po->rel_error);
-        fit_y_kv_num_impl(&y, "reducible", po->reducible);
-        sf_yaml_kv_bool(&y, "held_out", d->held_out[i]);
-        sf_yaml_map_end(&y);
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_int(y, "row", (long long)d->line[i]);
+        if (d->run) sf_yaml_kv_str(y, "run", d->run_names[d->run[i]]);
+        sf_yaml_plain(y, "x");
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_double(y, d->x1_name, d->x1[i]);
+        if (d->x2) sf_yaml_kv_double(y, d->x2_name, d->x2[i]);
+        sf_yaml_map_end(y);
+        sf_yaml_kv_double(y, "y", d->y[i]);
+        sf_yaml_kv_double(y, "weight", d->w[i]);
+        fit_y_kv_num_impl(y, "predicted", po->predicted);
+        fit_y_ci_impl(y, po->lo, po->hi);
+        fit_y_kv_num_impl(y, "residual_log", po->residual_log);
+        fit_y_kv_num_impl(y, "rel_error", po->rel_error);
+        fit_y_kv_num_impl(y, "reducible", po->reducible);
+        sf_yaml_kv_bool(y, "held_out", d->held_out[i]);
+        sf_yaml_map_end(y);
     }
-    sf_yaml_seq_end(&y);
+    sf_yaml_seq_end(y);
+}
 
-    sf_yaml_plain(&y, "forecasts");
-    sf_yaml_seq_begin(&y, false);
+/* forecasts and targets. */
+static void fit_y_forecasts_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    const struct fit_data     *d   = r->data;
+    const struct fit_law_desc *law = r->state->law;
+    sf_yaml_plain(y, "forecasts");
+    sf_yaml_seq_begin(y, false);
     for (size_t i = 0; i < r->req.n_predict; i++) {
-        sf_yaml_map_begin(&y, true);
-        sf_yaml_plain(&y, "at");
-        sf_yaml_map_begin(&y, true);
-        sf_yaml_kv_double(&y, r->law == FIT_LAW_FRONTIER ? "compute" : d->x1_name,
-                          r->req.predict[i].x1);
-        if (d->x2) sf_yaml_kv_double(&y, d->x2_name, r->req.predict[i].x2);
-        sf_yaml_map_end(&y);
-        fit_y_kv_num_impl(&y, "loss", r->forecasts[i].estimate);
-        fit_y_ci_impl(&y, r->forecasts[i].lo, r->forecasts[i].hi);
-        sf_yaml_map_end(&y);
+        sf_yaml_map_begin(y, true);
+        sf_yaml_plain(y, "at");
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_double(y, law->x_name ? law->x_name : d->x1_name, r->req.predict[i].x1);
+        if (d->x2) sf_yaml_kv_double(y, d->x2_name, r->req.predict[i].x2);
+        sf_yaml_map_end(y);
+        fit_y_kv_num_impl(y, "loss", r->forecasts[i].estimate);
+        fit_y_ci_impl(y, r->forecasts[i].lo, r->forecasts[i].hi);
+        sf_yaml_map_end(y);
     }
-    sf_yaml_seq_end(&y);
-
-    sf_yaml_plain(&y, "targets");
-    sf_yaml_seq_begin(&y, false);
+    sf_yaml_seq_end(y);
+    sf_yaml_plain(y, "targets");
+    sf_yaml_seq_begin(y, false);
     for (size_t i = 0; i < r->req.n_target; i++) {
-        sf_yaml_map_begin(&y, true);
-        sf_yaml_kv_double(&y, "reducible", r->req.target_reducible[i]);
-        fit_y_kv_num_impl(&y, "x", r->targets[i].estimate);
-        fit_y_ci_impl(&y, r->targets[i].lo, r->targets[i].hi);
-        sf_yaml_map_end(&y);
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_double(y, "reducible", r->req.target_reducible[i]);
+        fit_y_kv_num_impl(y, "x", r->targets[i].estimate);
+        fit_y_ci_impl(y, r->targets[i].lo, r->targets[i].hi);
+        sf_yaml_map_end(y);
     }
-    sf_yaml_seq_end(&y);
+    sf_yaml_seq_end(y);
+}
 
-    if (r->law == FIT_LAW_CHINCHILLA) {
-        sf_yaml_plain(&y, "allocations");
-        sf_yaml_seq_begin(&y, false);
-        for (size_t i = 0; i < r->req.n_compute; i++) {
-            const struct fit_estimate *a = &r->alloc[3 * i];
-            sf_yaml_map_begin(&y, true);
-            sf_yaml_kv_double(&y, "compute", r->req.compute[i]);
-            fit_y_kv_num_impl(&y, "N_opt", a[0].estimate);
-            fit_y_kv_num_impl(&y, "D_opt", a[1].estimate);
-            fit_y_kv_num_impl(&y, "tokens_per_param", a[2].estimate);
-            sf_yaml_plain(&y, "ci");
-            sf_yaml_map_begin(&y, true);
-            static const char *const keys[3] = {"N_opt", "D_opt", "tokens_per_param"};
-            for (size_t k = 0; k < 3; k++) {
-                sf_yaml_plain(&y, keys[k]);
-                sf_yaml_seq_begin(&y, true);
-                fit_y_num_impl(&y, a[k].lo);
-                fit_y_num_impl(&y, a[k].hi);
-                sf_yaml_seq_end(&y);
-            }
-            sf_yaml_map_end(&y);
-            sf_yaml_map_end(&y);
+/* allocations: laws with a compute-optimal allocation only. */
+static void fit_y_allocations_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    if (r->state->law->alloc == NULL) return;
+    static const char *const keys[3] = {"N_opt", "D_opt", "tokens_per_param"};
+    sf_yaml_plain(y, "allocations");
+    sf_yaml_seq_begin(y, false);
+    for (size_t i = 0; i < r->req.n_compute; i++) {
+        const struct fit_estimate *a = &r->alloc[3 * i];
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_double(y, "compute", r->req.compute[i]);
+        for (size_t k = 0; k < 3; k++)
+            fit_y_kv_num_impl(y, keys[k], a[k].estimate);
+        sf_yaml_plain(y, "ci");
+        sf_yaml_map_begin(y, true);
+        for (size_t k = 0; k < 3; k++) {
+            sf_yaml_plain(y, keys[k]);
+            sf_yaml_seq_begin(y, true);
+            fit_y_num_impl(y, a[k].lo);
+            fit_y_num_impl(y, a[k].hi);
+            sf_yaml_seq_end(y);
         }
-        sf_yaml_seq_end(&y);
+        sf_yaml_map_end(y);
+        sf_yaml_map_end(y);
     }
+    sf_yaml_seq_end(y);
+}
 
-    if (r->law == FIT_LAW_FRONTIER) {
-        const struct fit_frontier *fr = &r->frontier;
-        sf_yaml_plain(&y, "frontier");
-        sf_yaml_map_begin(&y, false);
-        sf_yaml_plain(&y, "envelope");
-        sf_yaml_seq_begin(&y, false);
-        for (size_t i = 0; i < fr->n_env; i++) {
-            sf_yaml_map_begin(&y, true);
-            sf_yaml_kv_double(&y, "C", fr->env_c[i]);
-            sf_yaml_kv_double(&y, "L", fr->env_l[i]);
-            sf_yaml_kv_str(&y, "run", d->run_names[fr->env_run[i]]);
-            sf_yaml_map_end(&y);
-        }
-        sf_yaml_seq_end(&y);
-        sf_yaml_plain(&y, "hull");
-        sf_yaml_seq_begin(&y, false);
-        for (size_t h = 0; h < fr->n_hull; h++) {
-            size_t i = fr->hull[h];
-            sf_yaml_map_begin(&y, true);
-            sf_yaml_kv_double(&y, "C", fr->env_c[i]);
-            sf_yaml_kv_double(&y, "L", fr->env_l[i]);
-            sf_yaml_kv_str(&y, "run", d->run_names[fr->env_run[i]]);
-            sf_yaml_map_end(&y);
-        }
-        sf_yaml_seq_end(&y);
-        sf_yaml_plain(&y, "hull_runs");
-        sf_yaml_seq_begin(&y, true);
-        size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
-        size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
-        for (size_t h = 0; h < nh; h++)
-            sf_yaml_str(&y, d->run_names[hr[h]]);
-        free(hr);
-        sf_yaml_seq_end(&y);
-        fit_y_kv_num_impl(&y, "optimal_size_objective", fr->nopt_fitted ? fr->nopt_objective : NAN);
-        sf_yaml_kv_int(&y, "optimal_size_points", (long long)fr->nopt_points);
-        sf_yaml_map_end(&y);
+/* Envelope or hull points as a sequence of {C, L, run}. */
+static void fit_y_frontier_points_impl(struct sf_yaml_out *y, const char *key,
+                                       const struct fit_result *r, const size_t *idx, size_t n) {
+    const struct fit_frontier *fr = &r->frontier;
+    sf_yaml_plain(y, key);
+    sf_yaml_seq_begin(y, false);
+    for (size_t h = 0; h < n; h++) {
+        size_t i = idx ? idx[h] : h;
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_double(y, "C", fr->env_c[i]);
+        sf_yaml_kv_double(y, "L", fr->env_l[i]);
+        sf_yaml_kv_str(y, "run", r->data->run_names[fr->env_run[i]]);
+        sf_yaml_map_end(y);
     }
+    sf_yaml_seq_end(y);
+}
 
+/* frontier: laws fitted to learning curves only. */
+static void fit_y_frontier_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    if (!r->state->law->curves) return;
+    const struct fit_frontier *fr = &r->frontier;
+    sf_yaml_plain(y, "frontier");
+    sf_yaml_map_begin(y, false);
+    fit_y_frontier_points_impl(y, "envelope", r, NULL, fr->n_env);
+    fit_y_frontier_points_impl(y, "hull", r, fr->hull, fr->n_hull);
+    sf_yaml_plain(y, "hull_runs");
+    sf_yaml_seq_begin(y, true);
+    size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
+    size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
+    for (size_t h = 0; h < nh; h++)
+        sf_yaml_str(y, r->data->run_names[hr[h]]);
+    free(hr);
+    sf_yaml_seq_end(y);
+    fit_y_kv_num_impl(y, "optimal_size_objective", fr->nopt_fitted ? fr->nopt_objective : NAN);
+    sf_yaml_kv_int(y, "optimal_size_points", (long long)fr->nopt_points);
+    sf_yaml_map_end(y);
+}
+
+enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_provenance *prov,
+                              const char *dir, struct sf_error *err) {
+    struct sf_yaml_out y;
+    sf_yaml_out_init(&y);
+    sf_yaml_map_begin(&y, false);
+    fit_y_scalefit_impl(&y, prov);
+    fit_y_input_impl(&y, prov);
+    fit_y_law_impl(&y, r);
+    fit_y_settings_impl(&y, r, prov);
+    fit_y_stages_impl(&y, r);
+    fit_y_parameters_impl(&y, r);
+    fit_y_diagnostics_impl(&y, r);
+    fit_y_entropy_impl(&y, r);
+    fit_y_points_impl(&y, r);
+    fit_y_forecasts_impl(&y, r);
+    fit_y_allocations_impl(&y, r);
+    fit_y_frontier_impl(&y, r);
     sf_yaml_map_end(&y);
     return fit_yaml_save_impl(&y, dir, "fit.yaml", err);
 }
@@ -414,11 +418,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
     struct sf_yaml_out y;
     sf_yaml_out_init(&y);
     sf_yaml_map_begin(&y, false);
-    sf_yaml_plain(&y, "scalefit");
-    sf_yaml_map_begin(&y, true);
-    sf_yaml_kv_str(&y, "version", prov->version);
-    sf_yaml_kv_str(&y, "command", prov->command);
-    sf_yaml_map_end(&y);
+    fit_y_scalefit_impl(&y, prov);
     sf_yaml_plain(&y, "input");
     sf_yaml_map_begin(&y, true);
     sf_yaml_kv_str(&y, "path", prov->input_path);
@@ -431,10 +431,10 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
         const struct fit_result *r = e[i].result;
         sf_yaml_map_begin(&y, false);
         if (e[i].group) sf_yaml_kv_str(&y, "group", e[i].group);
-        sf_yaml_kv_str(&y, "law", fit_law_name(r->law));
+        sf_yaml_kv_str(&y, "law", r->state->law->name);
         sf_yaml_kv_str(&y, "dir", e[i].dir);
         sf_yaml_kv_int(&y, "points", (long long)r->n_fit);
-        sf_yaml_kv_int(&y, "parameters", (long long)r->state->p_active);
+        sf_yaml_kv_int(&y, "n_parameters", (long long)r->state->p_active);
         sf_yaml_kv_double(&y, "objective", r->objective);
         sf_yaml_kv_bool(&y, "converged", r->converged);
         fit_y_kv_num_impl(&y, "aic", r->aic);

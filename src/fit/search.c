@@ -1,6 +1,7 @@
 /*
  * search.c — the global search. For fixed exponents each law is linear in its coefficients
- * (variable projection): power+const and chinchilla in (L_inf, scale) and (E, A, B); power in
+ * (variable projection; the law's entry gives the columns, the linear prediction and the
+ * candidate's theta): power+const and chinchilla in (L_inf, scale) and (E, A, B); power in
  * its scale; kaplan-nd, after raising L to 1/alpha_D, in (N_c^(alpha_N/alpha_D), D_c). The
  * coefficients come from non-negative least squares, in linear space with rows weighted by 1/L
  * for log-space fits (so that the linear residual approximates the log one). Every cell is then
@@ -34,14 +35,6 @@ static enum sf_status fit_cells_push_impl(struct fit_workspace *ws, const struct
     return SF_OK;
 }
 
-/* The columns of one cell at exponents (e1, e2), as the linear solve and the scoring need them:
- * u = x1^-e1 (power, power+const, chinchilla) or N^-(e1/e2) (kaplan-nd), v = D^-e2 (chinchilla)
- * or 1/D (kaplan-nd), and for kaplan-nd q = y^(-1/e2). Precomputed tables are used when given,
- * else the columns are computed into the scratch arrays. Returns false on overflow. */
-struct fit_cell_cols {
-    const double *u, *v, *q;
-};
-
 static bool fit_col_fill_impl(const double *lx, double e, size_t n, double *out) {
     for (size_t i = 0; i < n; i++) {
         double arg = -e * lx[i];
@@ -51,104 +44,40 @@ static bool fit_col_fill_impl(const double *lx, double e, size_t n, double *out)
     return true;
 }
 
-/* One cell: the non-negative linear solve for the coefficients, the candidate's theta, and its
- * true objective computed from the linear predictions (one log per point). Returns false when
- * the cell gives no usable candidate. */
+/* One cell: the non-negative linear solve for the coefficients (the law's columns), the
+ * candidate's theta, and its true objective computed from the linear predictions (one log per
+ * point). Returns false when the cell gives no usable candidate. */
 static bool fit_cell_impl(const struct fit_problem *pb, struct fit_workspace *ws, double e1,
                           double e2, const struct fit_cell_cols *cc, struct fit_candidate *c) {
     const struct fit_law_desc *law = pb->law;
     const size_t               n   = pb->n;
     struct fit_nnls            s;
     double                     coef[FIT_NNLS_MAX] = {0}, col[FIT_NNLS_MAX];
-    const double              *u = cc->u, *v = cc->v, *q = cc->q;
     memset(c, 0, sizeof *c);
-    size_t k = law->kind == FIT_LAW_POWER ? 1 : law->kind == FIT_LAW_CHINCHILLA ? 3 : 2;
-    fit_nnls_reset(&s, k);
+    fit_nnls_reset(&s, law->form->n_coef);
     for (size_t i = 0; i < n; i++) {
-        double sc = ws->row_s[i], t = ws->row_t[i];
-        switch (law->kind) {
-        case FIT_LAW_POWER: col[0] = sc * u[i]; break;
-        case FIT_LAW_POWER_CONST:
-        case FIT_LAW_FRONTIER: col[0] = sc, col[1] = sc * u[i]; break;
-        case FIT_LAW_CHINCHILLA: col[0] = sc, col[1] = sc * u[i], col[2] = sc * v[i]; break;
-        case FIT_LAW_KAPLAN_ND:
-            /* L^(1/alpha_D) = c1 N^(-r) + c2/D. Log space: the relative error of t = L^(1/alpha_D)
-             * is the log residual over alpha_D, so the rows are divided by t (q = 1/t) and
-             * weighted by sqrt(w) alone (row_s's 1/y belongs to the other laws). */
-            if (pb->space == FIT_SPACE_LOG) {
-                double sw = sc * pb->y[i];
-                col[0] = sw * u[i] * q[i], col[1] = sw * v[i] * q[i];
-            } else { /* dL = alpha_D L dt / t */
-                double f = sc * e2 * pb->y[i] * q[i];
-                col[0] = f * u[i], col[1] = f * v[i];
-                t = f / q[i];
-            }
-            break;
-        case FIT_LAW_COUNT: return false;
-        }
+        double t = ws->row_t[i];
+        law->form->cell_row(pb, i, ws->row_s[i], e2, cc, col, &t);
         fit_nnls_add(&s, col, t);
     }
     fit_nnls_solve(&s, coef);
     /* Linear predictions of the cell; their logs give the residuals. */
     double *pred = ws->r;
     for (size_t i = 0; i < n; i++) {
-        switch (law->kind) {
-        case FIT_LAW_POWER: pred[i] = coef[0] * u[i]; break;
-        case FIT_LAW_POWER_CONST:
-        case FIT_LAW_FRONTIER: pred[i] = coef[0] + coef[1] * u[i]; break;
-        case FIT_LAW_CHINCHILLA: pred[i] = coef[0] + coef[1] * u[i] + coef[2] * v[i]; break;
-        case FIT_LAW_KAPLAN_ND: pred[i] = coef[0] * u[i] + coef[1] * v[i]; break;
-        case FIT_LAW_COUNT: return false;
-        }
+        pred[i] = law->form->cell_pred(coef, cc, i);
         if (!(pred[i] > 0)) return false;
     }
     double obj = 0;
     for (size_t i = 0; i < n; i++) {
         double lp = log(pred[i]);
-        if (law->kind == FIT_LAW_KAPLAN_ND) lp *= e2;
+        if (law->form->cols == FIT_COLS_ROOT) lp *= e2; /* the prediction was L^(1/e2) */
         double r  = pb->space == FIT_SPACE_LOG ? lp - pb->ly[i] : exp(lp) - pb->y[i];
         double wi = pb->w ? pb->w[i] : 1.0;
         obj += wi * fit_rho(pb->loss, r, pb->delta);
     }
     if (!isfinite(obj)) return false;
     c->objective = obj;
-    switch (law->kind) {
-    case FIT_LAW_POWER:
-        if (!(coef[0] > 0)) return false;
-        c->theta[0] = log(coef[0]), c->theta[1] = e1;
-        c->active[0] = c->active[1] = true;
-        break;
-    case FIT_LAW_POWER_CONST:
-    case FIT_LAW_FRONTIER:
-        if (!(coef[1] > 0)) return false; /* no reducible term: not this law */
-        c->active[0] = coef[0] > 0;
-        c->theta[0]  = c->active[0] ? log(coef[0]) : 0;
-        c->theta[1] = log(coef[1]), c->theta[2] = e1;
-        c->active[1] = c->active[2] = true;
-        break;
-    case FIT_LAW_CHINCHILLA:
-        if (!(coef[1] > 0) && !(coef[2] > 0)) return false;
-        c->active[0] = coef[0] > 0;
-        c->active[1] = c->active[2] = coef[1] > 0;
-        c->active[3] = c->active[4] = coef[2] > 0;
-        c->theta[0]                 = c->active[0] ? log(coef[0]) : 0;
-        c->theta[1]                 = c->active[1] ? log(coef[1]) : 0;
-        c->theta[2]                 = e1;
-        c->theta[3]                 = c->active[3] ? log(coef[2]) : 0;
-        c->theta[4]                 = e2;
-        break;
-    case FIT_LAW_KAPLAN_ND:
-        if (!(coef[0] > 0) || !(coef[1] > 0)) return false;
-        c->theta[0] = log(coef[0]) / (e1 / e2);
-        c->theta[1] = e1;
-        c->theta[2] = log(coef[1]);
-        c->theta[3] = e2;
-        for (size_t j = 0; j < 4; j++)
-            c->active[j] = true;
-        break;
-    case FIT_LAW_COUNT: return false;
-    }
-    return true;
+    return law->form->cell_theta(coef, e1, e2, c);
 }
 
 /* Ensures the workspace holds `doubles` of table space (allocated once, reused by replicates). */
@@ -168,19 +97,13 @@ static bool fit_cell_fresh_impl(const struct fit_problem *pb, struct fit_workspa
     const size_t         n = pb->n;
     double              *u = scratch, *v = scratch + n, *q = scratch + 2 * n;
     struct fit_cell_cols cc = {u, v, q};
-    switch (pb->law->kind) {
-    case FIT_LAW_KAPLAN_ND:
+    if (pb->law->form->cols == FIT_COLS_ROOT) {
         if (!fit_col_fill_impl(pb->lx1, e1 / e2, n, u) || !fit_col_fill_impl(pb->lx2, 1.0, n, v) ||
             !fit_col_fill_impl(pb->ly, 1.0 / e2, n, q))
             return false;
-        break;
-    case FIT_LAW_CHINCHILLA:
-        if (!fit_col_fill_impl(pb->lx1, e1, n, u) || !fit_col_fill_impl(pb->lx2, e2, n, v))
-            return false;
-        break;
-    default:
+    } else {
         if (!fit_col_fill_impl(pb->lx1, e1, n, u)) return false;
-        break;
+        if (pb->law->form->n_exp == 2 && !fit_col_fill_impl(pb->lx2, e2, n, v)) return false;
     }
     return fit_cell_impl(pb, ws, e1, e2, &cc, c);
 }
@@ -191,32 +114,20 @@ static int fit_candidate_cmp_impl(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* The exponents of a candidate (1 or 2 of them) and the grid over them. */
-static size_t fit_n_exp_impl(const struct fit_law_desc *law) {
-    return (law->kind == FIT_LAW_CHINCHILLA || law->kind == FIT_LAW_KAPLAN_ND) ? 2 : 1;
-}
-
+/* The exponents of a candidate (1 or 2 of them; the second 0 for one). */
 static void fit_exponents_impl(const struct fit_law_desc *law, const struct fit_candidate *c,
                                double *e) {
-    switch (law->kind) {
-    case FIT_LAW_POWER: e[0] = c->theta[1], e[1] = 0; break;
-    case FIT_LAW_CHINCHILLA: e[0] = c->theta[2], e[1] = c->theta[4]; break;
-    case FIT_LAW_KAPLAN_ND: e[0] = c->theta[1], e[1] = c->theta[3]; break;
-    default: e[0] = c->theta[2], e[1] = 0; break;
-    }
+    e[0] = c->theta[law->form->exp_theta[0]];
+    e[1] = law->form->n_exp == 2 ? c->theta[law->form->exp_theta[1]] : 0;
 }
 
 enum sf_status fit_search(const struct fit_problem *pb, const struct fit_parameters *prm,
                           struct fit_workspace *ws, size_t *n_evaluated, struct sf_error *err) {
     const struct fit_law_desc *law  = pb->law;
-    const size_t               ndim = fit_n_exp_impl(law);
-    double                     lo = prm->exp_min, hi = prm->exp_max, step = prm->exp_step;
-    if (law->kind == FIT_LAW_POWER) lo = prm->exp_min_signed;
-    if (law->kind == FIT_LAW_KAPLAN_ND) {
-        lo   = prm->kaplan_exp_min;
-        hi   = prm->kaplan_exp_max;
-        step = prm->kaplan_exp_step;
-    }
+    const size_t               ndim = law->form->n_exp;
+    const bool                 root = law->form->cols == FIT_COLS_ROOT;
+    double                     lo, hi, step;
+    law->form->grid(prm, &lo, &hi, &step);
     const size_t n_axis            = (size_t)floor((hi - lo) / step + 0.5) + 1;
     const size_t n                 = pb->n;
     ws->n_cells                    = 0;
@@ -236,7 +147,7 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
     double *t1 = ws->tab, *t2 = ws->tab + n_axis * n, *scratch = ws->tab + 2 * n_axis * n;
     for (size_t a = 0; a < n_axis; a++) {
         double e = lo + step * (double)a;
-        if (law->kind == FIT_LAW_KAPLAN_ND) {
+        if (root) {
             /* t1: y^(-1/alpha_D) per alpha_D; t2 unused (1/D is the same for every cell). */
             if (!fit_col_fill_impl(pb->ly, 1.0 / e, n, t1 + a * n)) t1[a * n] = NAN;
         } else {
@@ -244,15 +155,15 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
             if (ndim == 2 && !fit_col_fill_impl(pb->lx2, e, n, t2 + a * n)) t2[a * n] = NAN;
         }
     }
-    if (law->kind == FIT_LAW_KAPLAN_ND && !fit_col_fill_impl(pb->lx2, 1.0, n, t2))
+    if (root && !fit_col_fill_impl(pb->lx2, 1.0, n, t2))
         SF_FAIL(err, SF_ERUNTIME, "the data's D values overflow the search");
     for (size_t i = 0; i < n_axis; i++) {
         for (size_t j = 0; j < (ndim == 2 ? n_axis : 1); j++) {
             double e1 = lo + step * (double)i, e2 = lo + step * (double)j;
-            if (law->kind == FIT_LAW_KAPLAN_ND && (e1 <= 0 || e2 <= 0)) continue;
+            if (root && (e1 <= 0 || e2 <= 0)) continue;
             evaluated++;
             bool ok;
-            if (law->kind == FIT_LAW_KAPLAN_ND) {
+            if (root) {
                 if (isnan(t1[j * n])) continue;
                 /* u = N^-(alpha_N/alpha_D) depends on both exponents. */
                 if (!fit_col_fill_impl(pb->lx1, e1 / e2, n, scratch)) continue;
@@ -304,7 +215,7 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
                 double e2 = ndim == 2 ? centres[m][1] + fine * ((double)j - (double)div) : 0;
                 /* The fine grid stays inside the coarse grid's range. */
                 if (e1 < lo || e1 > hi || (ndim == 2 && (e2 < lo || e2 > hi))) continue;
-                if (law->kind == FIT_LAW_KAPLAN_ND && (e1 <= 0 || e2 <= 0)) continue;
+                if (root && (e1 <= 0 || e2 <= 0)) continue;
                 refined++;
                 if (!fit_cell_fresh_impl(pb, ws, e1, e2, scratch, &c)) continue;
                 st = fit_cells_push_impl(ws, &c, err);
@@ -320,9 +231,10 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
 size_t fit_search_pick(const struct fit_problem *pb, const struct fit_parameters *prm,
                        const struct fit_workspace *ws, size_t *pick, size_t max) {
     const struct fit_law_desc *law  = pb->law;
-    const size_t               ndim = fit_n_exp_impl(law);
-    double step = law->kind == FIT_LAW_KAPLAN_ND ? prm->kaplan_exp_step : prm->exp_step;
-    size_t n    = 0;
+    const size_t               ndim = law->form->n_exp;
+    double                     lo, hi, step;
+    law->form->grid(prm, &lo, &hi, &step);
+    size_t n = 0;
     for (size_t k = 0; k < ws->n_cells && n < max; k++) {
         double e[2];
         fit_exponents_impl(law, &ws->cells[k], e);

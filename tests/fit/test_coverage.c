@@ -20,35 +20,17 @@
 
 #include "check.h"
 #include "fit.h"
+#include "law_cases.h"
 
 enum { REPLICATES = 200 };
 
-static double law_value(enum fit_law_kind law, const double *p, double x1, double x2) {
-    switch (law) {
-    case FIT_LAW_POWER: return pow(p[0] / x1, p[1]);
-    case FIT_LAW_POWER_CONST: return p[0] + pow(p[1] / x1, p[2]);
-    case FIT_LAW_CHINCHILLA: return p[0] + p[1] / pow(x1, p[2]) + p[3] / pow(x2, p[4]);
-    case FIT_LAW_KAPLAN_ND: return pow(pow(p[0] / x1, p[1] / p[3]) + p[2] / x2, p[3]);
-    default: return NAN;
-    }
-}
-
-/* Indices of the constant and the exponent checked for each law (-1: none). */
-static void checked(enum fit_law_kind law, int *constant, int *exponent) {
-    switch (law) {
-    case FIT_LAW_POWER: *constant = -1, *exponent = 1; break;
-    case FIT_LAW_POWER_CONST: *constant = 0, *exponent = 2; break;
-    case FIT_LAW_CHINCHILLA: *constant = 0, *exponent = 2; break;
-    case FIT_LAW_KAPLAN_ND: *constant = -1, *exponent = 3; break;
-    default: *constant = *exponent = -1; break;
-    }
-}
-
-static void coverage(enum fit_law_kind law, const double *truth, double sigma, size_t seeds) {
-    int ic, ie;
-    checked(law, &ic, &ie);
-    size_t   cover_c = 0, cover_e = 0, fitted = 0;
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+static void coverage(enum fit_law_kind law, const struct law_case *lc) {
+    const double *truth = lc->truth;
+    const double  sigma = lc->sigma;
+    const size_t  seeds = lc->seeds;
+    const int     ic = lc->constant, ie = lc->exponent;
+    size_t        cover_c = 0, cover_e = 0, fitted = 0;
+    gsl_rng      *rng = gsl_rng_alloc(gsl_rng_mt19937);
     for (unsigned long seed = 1; seed <= seeds; seed++) {
         gsl_rng_set(rng, seed);
         struct fit_data d;
@@ -68,7 +50,7 @@ static void coverage(enum fit_law_kind law, const double *truth, double sigma, s
                 d.x1[i] = pow(10.0, 7 + 3.0 * (double)(i / 6) / 7.0);
                 d.x2[i] = d.x1[i] * pow(10.0, 0.3 + 0.4 * (double)(i % 6));
             }
-            double clean = law_value(law, truth, d.x1[i], d.x2 ? d.x2[i] : 0);
+            double clean = lc->value(truth, d.x1[i], d.x2 ? d.x2[i] : 0);
             d.y[i]       = clean * exp(gsl_ran_gaussian(rng, sigma));
             d.w[i]       = 1;
             d.line[i]    = i + 2;
@@ -103,18 +85,14 @@ static void coverage(enum fit_law_kind law, const double *truth, double sigma, s
 
 int main(int argc, char **argv) {
     gsl_set_error_handler_off();
-    const double power[]  = {8.8e13, 0.076};
-    const double pconst[] = {3.12, 80.0, 0.24};
-    const double chin[]   = {1.69, 406.4, 0.34, 410.7, 0.28};
-    const double kap[]    = {6.4e13, 0.076, 1.8e13, 0.103};
-    const char  *only     = argc > 1 ? argv[1] : NULL;
-    /* Noise levels as real sweeps show (a few tenths of a percent to one percent). The cheap
-     * one-variable laws use 200 data sets, which halves the binomial spread of the count (the
-     * percentile bootstrap covers about 92% at n = 20 and p = 2, measured over 400 data sets). */
-    if (!only || strcmp(only, "power") == 0) coverage(FIT_LAW_POWER, power, 0.01, 200);
-    if (!only || strcmp(only, "power+const") == 0)
-        coverage(FIT_LAW_POWER_CONST, pconst, 0.003, 200);
-    if (!only || strcmp(only, "chinchilla") == 0) coverage(FIT_LAW_CHINCHILLA, chin, 0.005, 100);
-    if (!only || strcmp(only, "kaplan-nd") == 0) coverage(FIT_LAW_KAPLAN_ND, kap, 0.005, 100);
+    const char *only = argc > 1 ? argv[1] : NULL;
+    for (int k = 0; k < FIT_LAW_COUNT; k++) {
+        enum fit_law_kind law = (enum fit_law_kind)k;
+        if (fit_law_fits_curves(law) || (only && strcmp(only, fit_law_name(law)) != 0)) continue;
+        const struct law_case *lc = law_case_find(fit_law_name(law));
+        if (check(lc != NULL && lc->value != NULL, "%s: the law has a case in law_cases.h",
+                  fit_law_name(law)))
+            coverage(law, lc);
+    }
     return check_summary();
 }

@@ -40,7 +40,8 @@ static size_t nums(yaml_document_t *doc, yaml_node_t *seq, double *out, size_t c
 }
 
 /* The frontier golden: the envelope, its hull, the L(C) fit and the optimal-size fit. */
-static void run_frontier(const char *root, const char *path, yaml_document_t *doc, yaml_node_t *g) {
+static void run_frontier(const char *root, const char *path, enum fit_law_kind law,
+                         yaml_document_t *doc, yaml_node_t *g) {
     struct sf_error    err;
     yaml_node_t       *columns = sf_yaml_map_get(doc, g, "columns");
     struct fit_columns cols;
@@ -61,11 +62,10 @@ static void run_frontier(const char *root, const char *path, yaml_document_t *do
     struct fit_selection sel;
     memset(&sel, 0, sizeof sel);
     struct fit_data d;
-    if (check(fit_data_build(&csv, rows, csv.n_rows, FIT_LAW_FRONTIER, &cols, &sel, &d, &err) ==
-                  SF_OK,
+    if (check(fit_data_build(&csv, rows, csv.n_rows, law, &cols, &sel, &d, &err) == SF_OK,
               "%s: data builds", path)) {
         struct fit_request req;
-        fit_request_init(&req, FIT_LAW_FRONTIER);
+        fit_request_init(&req, law);
         req.params.bootstrap = 0;
         struct fit_result *r = fit_run(&d, &req, NULL, &err);
         if (check(r != NULL, "%s: frontier fit runs (%s)", path, r ? "" : err.message)) {
@@ -138,8 +138,8 @@ static void run_golden(const char *root, const char *path) {
     yaml_node_t      *xs      = sf_yaml_map_get(&doc, columns, "x");
     const char       *ycol    = sf_yaml_scalar(sf_yaml_map_get(&doc, columns, "y"));
     enum fit_law_kind law;
-    if (lawname && strcmp(lawname, "frontier") == 0) {
-        run_frontier(root, path, &doc, g);
+    if (lawname && fit_law_from_name(lawname, &law) && fit_law_fits_curves(law)) {
+        run_frontier(root, path, law, &doc, g);
         yaml_document_delete(&doc);
         return;
     }

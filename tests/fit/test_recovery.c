@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "internal.h"
+#include "law_cases.h"
 
 /* Builds fit_data of n points from arrays (copied). */
 static void make_data(struct fit_data *d, size_t n, const double *x1, const double *x2,
@@ -35,31 +36,43 @@ static void make_data(struct fit_data *d, size_t n, const double *x1, const doub
     }
 }
 
-static double law_value(enum fit_law_kind law, const double *p, double x1, double x2) {
-    switch (law) {
-    case FIT_LAW_POWER: return pow(p[0] / x1, p[1]);
-    case FIT_LAW_POWER_CONST: return p[0] + pow(p[1] / x1, p[2]);
-    case FIT_LAW_CHINCHILLA: return p[0] + p[1] / pow(x1, p[2]) + p[3] / pow(x2, p[4]);
-    case FIT_LAW_KAPLAN_ND: return pow(pow(p[0] / x1, p[1] / p[3]) + p[2] / x2, p[3]);
-    default: return NAN;
-    }
+/* The law's figure label names only values it has, and a compute-optimal allocation spends C
+ * (6ND = C) at the minimum of the law along C (the true law, at 0.1% either side of N). */
+static void label_and_allocation(const struct fit_result *r, const struct law_case *lc,
+                                 const char *label) {
+    const char *name = fit_law_name(r->law), *t = fit_law_label(r->law);
+    double      v[FIT_MAX_PARAMS];
+    size_t      nv = fit_result_label_values(r, v), top = 0;
+    for (const char *c = t; c && *c; c++)
+        if (c[0] == '$' && c[1] >= '0' && c[1] <= '9' && (size_t)(c[1] - '0') + 1 > top)
+            top = (size_t)(c[1] - '0') + 1;
+    check(t != NULL && top <= nv, "%s %s: the label names %zu values of %zu", name, label, top, nv);
+    double n, d, c = 3.7e21;
+    if (!fit_result_optimal_nd(r, c, &n, &d)) return;
+    check_rel(6 * n * d, c, 1e-12, "%s %s: the allocation spends C", name, label);
+    double l0 = lc->value(lc->truth, n, d), lm = lc->value(lc->truth, n * 0.999, d / 0.999),
+           lp = lc->value(lc->truth, n * 1.001, d / 1.001);
+    check(l0 <= lm && l0 <= lp,
+          "%s %s: the allocation minimises L at fixed C (%.17g, %.17g, %.17g)", name, label, lm, l0,
+          lp);
 }
 
-static void recover(enum fit_law_kind law, const double *truth, enum fit_space space,
+static void recover(enum fit_law_kind law, const struct law_case *lc, enum fit_space space,
                     enum fit_loss loss, const char *label) {
-    double x1[64], x2[64], y[64];
-    size_t n = 0;
+    const double *truth = lc->truth;
+    double        x1[64], x2[64], y[64];
+    size_t        n = 0;
     if (fit_law_n_vars(law) == 1) {
         for (size_t i = 0; i < 12; i++, n++) {
             x1[n] = pow(10.0, 4 + 0.45 * (double)i);
-            y[n]  = law_value(law, truth, x1[n], 0);
+            y[n]  = lc->value(truth, x1[n], 0);
         }
     } else {
         for (size_t i = 0; i < 8; i++)
             for (size_t j = 0; j < 6; j++, n++) {
                 x1[n] = pow(10.0, 7 + 0.45 * (double)i);
                 x2[n] = x1[n] * pow(10.0, 0.3 + 0.4 * (double)j) * (1 + 0.1 * (double)(i % 3));
-                y[n]  = law_value(law, truth, x1[n], x2[n]);
+                y[n]  = lc->value(truth, x1[n], x2[n]);
             }
     }
     struct fit_data d;
@@ -79,6 +92,7 @@ static void recover(enum fit_law_kind law, const double *truth, enum fit_space s
         for (size_t j = 0; j < fit_law_n_params(law); j++)
             check_rel(r->param[j].value.estimate, truth[j], 1e-6, "%s %s: %s", fit_law_name(law),
                       label, r->param[j].name);
+        label_and_allocation(r, lc, label);
         fit_result_free(r);
     }
     fit_data_free(&d);
@@ -135,14 +149,16 @@ static void recover_frontier(void) {
 /* The global search itself, law by law: exact data made with exponents that lie on the coarse
  * grid must put the best cell there with an objective at rounding level (1e-20: the cell is
  * the exact solution), in log and linear space. The polish could hide a broken search. */
-static void search_finds_grid_point(enum fit_law_kind law, const double *truth, enum fit_space sp) {
+static void search_finds_grid_point(enum fit_law_kind law, const double *truth,
+                                    double (*value)(const double *, double, double),
+                                    enum fit_space sp) {
     double lx1[64], lx2[64], y[64], ly[64];
     size_t n = 0;
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < 6; j++, n++) {
             double N = pow(10.0, 6 + 0.5 * i), D = pow(10.0, 8 + 0.5 * j);
             lx1[n] = log(N), lx2[n] = log(D);
-            y[n]  = law_value(law, truth, N, D);
+            y[n]  = value(truth, N, D);
             ly[n] = log(y[n]);
         }
     struct fit_problem pb = {
@@ -196,30 +212,26 @@ static void chinchilla_without_n(void) {
     fit_data_free(&d);
 }
 
+/* Every law of the table through its case: exact recovery (laws fitted to curves: from
+ * learning curves), and the search where the case gives exponents on the grid. */
 int main(void) {
     gsl_set_error_handler_off();
-    const double power[]  = {8.8e13, 0.076};
-    const double pconst[] = {3.12, 80.0, 0.24};
-    const double chin[]   = {1.69, 406.4, 0.34, 410.7, 0.28};
-    const double kap[]    = {6.4e13, 0.076, 1.8e13, 0.103};
-    for (int s = 0; s < 2; s++) {
-        enum fit_space sp = s ? FIT_SPACE_LINEAR : FIT_SPACE_LOG;
-        const char    *ls = s ? "linear squares" : "log squares",
-                   *lh    = s ? "linear huber" : "log huber";
-        recover(FIT_LAW_POWER, power, sp, FIT_LOSS_SQUARES, ls);
-        recover(FIT_LAW_POWER_CONST, pconst, sp, FIT_LOSS_SQUARES, ls);
-        recover(FIT_LAW_CHINCHILLA, chin, sp, FIT_LOSS_SQUARES, ls);
-        recover(FIT_LAW_KAPLAN_ND, kap, sp, FIT_LOSS_SQUARES, ls);
-        recover(FIT_LAW_POWER_CONST, pconst, sp, FIT_LOSS_HUBER, lh);
-        recover(FIT_LAW_CHINCHILLA, chin, sp, FIT_LOSS_HUBER, lh);
+    for (int k = 0; k < FIT_LAW_COUNT; k++) {
+        enum fit_law_kind      law = (enum fit_law_kind)k;
+        const struct law_case *lc  = law_case_find(fit_law_name(law));
+        if (!check(lc != NULL, "%s: the law has a case in law_cases.h", fit_law_name(law)))
+            continue;
+        if (fit_law_fits_curves(law)) {
+            recover_frontier();
+            continue;
+        }
+        for (int s = 0; s < 2; s++) {
+            enum fit_space sp = s ? FIT_SPACE_LINEAR : FIT_SPACE_LOG;
+            recover(law, lc, sp, FIT_LOSS_SQUARES, s ? "linear squares" : "log squares");
+            if (lc->huber) recover(law, lc, sp, FIT_LOSS_HUBER, s ? "linear huber" : "log huber");
+            if (lc->grid_truth[0] != 0) search_finds_grid_point(law, lc->grid_truth, lc->value, sp);
+        }
     }
-    recover_frontier();
     chinchilla_without_n();
-    const double kap_grid[] = {1e6, 0.3, 1e8, 0.4}, chin_grid[] = {1.7, 400, 0.3, 300, 0.2};
-    for (int s = 0; s < 2; s++) {
-        enum fit_space sp = s ? FIT_SPACE_LINEAR : FIT_SPACE_LOG;
-        search_finds_grid_point(FIT_LAW_KAPLAN_ND, kap_grid, sp);
-        search_finds_grid_point(FIT_LAW_CHINCHILLA, chin_grid, sp);
-    }
     return check_summary();
 }
