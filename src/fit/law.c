@@ -42,14 +42,17 @@ bool fit_law_from_name(const char *name, enum fit_law_kind *kind) {
     return false;
 }
 
-/* Filled on first use with the same values every time (entries in other files are not
- * constant expressions here); called from the main thread, for messages and options. */
+/* The names in the table's order, for option lists and "did you mean" (a list of strings, which
+ * the entries in other files cannot initialise here); the fit suite checks that they are the
+ * entries' own names. */
+static const char *const fit_law_name_list[FIT_LAW_COUNT + 1] = {
+    [FIT_LAW_POWER] = "power",           [FIT_LAW_POWER_CONST] = "power+const",
+    [FIT_LAW_CHINCHILLA] = "chinchilla", [FIT_LAW_KAPLAN_ND] = "kaplan-nd",
+    [FIT_LAW_FRONTIER] = "frontier",     [FIT_LAW_COUNT] = NULL,
+};
+
 const char *const *fit_law_names(void) {
-    static const char *names[FIT_LAW_COUNT + 1];
-    if (names[0] == NULL)
-        for (size_t k = 0; k < FIT_LAW_COUNT; k++)
-            names[k] = fit_laws[k]->name;
-    return names;
+    return fit_law_name_list;
 }
 
 const char *fit_law_name(enum fit_law_kind kind) {

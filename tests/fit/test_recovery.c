@@ -219,6 +219,8 @@ int main(void) {
     for (int k = 0; k < FIT_LAW_COUNT; k++) {
         enum fit_law_kind      law = (enum fit_law_kind)k;
         const struct law_case *lc  = law_case_find(fit_law_name(law));
+        check(strcmp(fit_law_names()[k], fit_law_name(law)) == 0,
+              "%s: the list of names has the entry's name in its place", fit_law_name(law));
         if (!check(lc != NULL, "%s: the law has a case in law_cases.h", fit_law_name(law)))
             continue;
         if (fit_law_fits_curves(law)) {
