@@ -51,15 +51,18 @@ int cli_bench_fit_main(int argc, char **argv) {
         sf_csv_free(&csv);
         return cli_report(&err);
     }
-    if (groups.n == 0 || fit_data_build(&csv, groups.rows[0], groups.n_rows[0], FIT_LAW_CHINCHILLA,
-                                        &cols, &sel, &d, &err) != SF_OK) {
+    enum fit_law_kind law; /* the benchmark's law, by its name */
+    bool              known = fit_law_from_name("chinchilla", &law);
+    SF_ASSERT(known);
+    if (groups.n == 0 || fit_data_build(&csv, groups.rows[0], groups.n_rows[0], law, &cols, &sel,
+                                        &d, &err) != SF_OK) {
         if (groups.n == 0) sf_error_set(&err, SF_EINVAL, data, __FILE__, __LINE__, "no rows");
         fit_groups_free(&groups);
         sf_csv_free(&csv);
         return cli_report(&err);
     }
     struct fit_request req;
-    fit_request_init(&req, FIT_LAW_CHINCHILLA);
+    fit_request_init(&req, law);
     req.params.bootstrap = 0;
     double best = INFINITY, objective = NAN;
     for (size_t k = 0; k < repeat && rc == 0; k++) {

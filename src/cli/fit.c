@@ -16,7 +16,7 @@
 /* Everything parsed from the command line. */
 struct cli_fit_opts {
     const char        *data, *out;
-    enum fit_law_kind  laws[FIT_LAW_COUNT];
+    enum fit_law_kind *laws; /* (n_laws) owned, in the order given */
     size_t             n_laws;
     struct fit_columns cols;
     const char        *space, *loss, *y_unit, *frontier_fit;
@@ -42,6 +42,7 @@ struct cli_fit_opts {
 };
 
 static void cli_fit_opts_free(struct cli_fit_opts *o) {
+    free(o->laws);
     for (size_t i = 0; i < o->n_where; i++)
         fit_filter_free(&o->where[i]);
     for (size_t i = 0; i < o->n_bounds; i++)
@@ -121,16 +122,58 @@ static bool cli_fit_holdout_k(void *ctx, const char *opt, const char *value) {
     return true;
 }
 
-/* The law names joined by ", " (those of one variable only, when `one_var`), into buf. */
-static const char *cli_fit_law_list(char *buf, size_t n, bool one_var) {
+/* Questions to the law table that pick laws for the lists below. */
+static bool cli_fit_law_one_var(enum fit_law_kind k) {
+    return fit_law_n_vars(k) == 1;
+}
+static bool cli_fit_law_x(enum fit_law_kind k) { /* one variable, the --x column */
+    return fit_law_n_vars(k) == 1 && !fit_law_fits_curves(k);
+}
+static bool cli_fit_law_two_var(enum fit_law_kind k) {
+    return fit_law_n_vars(k) == 2;
+}
+static bool cli_fit_law_huber(enum fit_law_kind k) {
+    return fit_law_default_loss(k) == FIT_LOSS_HUBER;
+}
+
+/* The names of the laws `keep` accepts (all when NULL) joined by ", ", into buf. */
+static const char *cli_fit_law_list(char *buf, size_t n, bool (*keep)(enum fit_law_kind)) {
     size_t l = 0;
     buf[0]   = '\0';
     for (const char *const *name = fit_law_names(); *name != NULL && l < n; name++) {
         enum fit_law_kind k;
-        if (one_var && fit_law_from_name(*name, &k) && fit_law_n_vars(k) != 1) continue;
+        if (keep != NULL && fit_law_from_name(*name, &k) && !keep(k)) continue;
         l += (size_t)snprintf(buf + l, n - l, "%s%s", l ? ", " : "", *name);
     }
     return buf;
+}
+
+/* The help of the options that apply to some laws only, naming those laws from the table. */
+struct cli_fit_help {
+    char x[256], n[256], d[256], run[256], c[256], frontier_fit[256], loss[256], compute[256];
+};
+
+static void cli_fit_help_fill(struct cli_fit_help *h) {
+    char one[64], two[64], curves[64], huber[64], alloc[64];
+    cli_fit_law_list(one, sizeof one, cli_fit_law_x);
+    cli_fit_law_list(two, sizeof two, cli_fit_law_two_var);
+    cli_fit_law_list(curves, sizeof curves, fit_law_fits_curves);
+    cli_fit_law_list(huber, sizeof huber, cli_fit_law_huber);
+    cli_fit_law_list(alloc, sizeof alloc, fit_law_has_allocation);
+    snprintf(h->x, sizeof h->x, "the variable of one-variable laws (%s)", one);
+    snprintf(h->n, sizeof h->n, "parameters (%s); %s: with it the\noptimal-size law is fitted too",
+             two, curves);
+    snprintf(h->d, sizeof h->d, "tokens (%s)", two);
+    snprintf(h->run, sizeof h->run, "%s: the learning-curve id", curves);
+    snprintf(h->c, sizeof h->c, "%s: the compute (FLOP)", curves);
+    snprintf(h->frontier_fit, sizeof h->frontier_fit,
+             "%s: fit L(C) to every envelope point (default)\n"
+             "or to the vertices of its lower convex hull",
+             curves);
+    snprintf(h->loss, sizeof h->loss,
+             "objective, summed (default: huber for %s,\nsquares otherwise)", huber);
+    snprintf(h->compute, sizeof h->compute, "%s: N_opt, D_opt at compute C in FLOP (repeatable)",
+             alloc);
 }
 
 /* --law LAW[,LAW...]. */
@@ -144,7 +187,7 @@ static bool cli_fit_law(void *ctx, const char *opt, const char *value) {
             const char *hint = sf_did_you_mean(tok, fit_law_names());
             cli_option_error(opt, "unknown law '%s'%s%s%s (laws: %s)", tok,
                              hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
-                             cli_fit_law_list(list, sizeof list, false));
+                             cli_fit_law_list(list, sizeof list, NULL));
             return false;
         }
         for (size_t m = 0; m < o->n_laws; m++) {
@@ -152,6 +195,12 @@ static bool cli_fit_law(void *ctx, const char *opt, const char *value) {
             cli_option_error(opt, "law '%s' given twice", tok);
             return false;
         }
+        enum fit_law_kind *laws = realloc(o->laws, (o->n_laws + 1) * sizeof *laws);
+        if (laws == NULL) {
+            cli_option_error(opt, "out of memory");
+            return false;
+        }
+        o->laws              = laws;
         o->laws[o->n_laws++] = k;
     }
     if (o->n_laws == 0) cli_option_error(opt, "no law given");
@@ -162,6 +211,8 @@ static bool cli_fit_law(void *ctx, const char *opt, const char *value) {
  * printing the help, or 2 after printing the error. A table is one statement; its entries are most
  * of the length. */
 static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
+    struct cli_fit_help h;
+    cli_fit_help_fill(&h);
     const struct cli_option table[] = {
         CLI_HEADING("required"),
         CLI_OPTION("--law", CLI_ARG_STRING, NULL, "LAW[,LAW...]",
@@ -169,17 +220,12 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--out", CLI_ARG_STRING, &o->out, "DIR",
                    "where fit.yaml, report.md and figures/ go"),
         CLI_HEADING("columns"),
-        CLI_OPTION("--x", CLI_ARG_STRING, &o->cols.x, "COL",
-                   "the variable of one-variable laws (power, power+const)"),
-        CLI_OPTION("--n", CLI_ARG_STRING, &o->cols.n, "COL",
-                   "parameters (chinchilla, kaplan-nd); frontier: with it the\n"
-                   "optimal-size law is fitted too"),
-        CLI_OPTION("--d", CLI_ARG_STRING, &o->cols.d, "COL", "tokens (chinchilla, kaplan-nd)"),
-        CLI_OPTION("--run", CLI_ARG_STRING, &o->cols.run, "COL", "frontier: the learning-curve id"),
-        CLI_OPTION("--c", CLI_ARG_STRING, &o->cols.c, "COL", "frontier: the compute (FLOP)"),
-        CLI_OPTION("--frontier-fit", CLI_ARG_STRING, &o->frontier_fit, NULL,
-                   "frontier: fit L(C) to every envelope point (default)\n"
-                   "or to the vertices of its lower convex hull",
+        CLI_OPTION("--x", CLI_ARG_STRING, &o->cols.x, "COL", h.x),
+        CLI_OPTION("--n", CLI_ARG_STRING, &o->cols.n, "COL", h.n),
+        CLI_OPTION("--d", CLI_ARG_STRING, &o->cols.d, "COL", h.d),
+        CLI_OPTION("--run", CLI_ARG_STRING, &o->cols.run, "COL", h.run),
+        CLI_OPTION("--c", CLI_ARG_STRING, &o->cols.c, "COL", h.c),
+        CLI_OPTION("--frontier-fit", CLI_ARG_STRING, &o->frontier_fit, NULL, h.frontier_fit,
                    .choices = "envelope|hull"),
         CLI_OPTION("--y", CLI_ARG_STRING, &o->cols.y, "COL", "the loss column (default loss)"),
         CLI_OPTION("--y-unit", CLI_ARG_STRING, &o->y_unit, NULL,
@@ -205,9 +251,7 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_HEADING("fitting"),
         CLI_OPTION("--space", CLI_ARG_STRING, &o->space, NULL, "residual space (default log)",
                    .choices = "log|linear"),
-        CLI_OPTION("--loss", CLI_ARG_STRING, &o->loss, NULL,
-                   "objective, summed (default: huber for chinchilla,\nsquares otherwise)",
-                   .choices = "squares|huber"),
+        CLI_OPTION("--loss", CLI_ARG_STRING, &o->loss, NULL, h.loss, .choices = "squares|huber"),
         CLI_OPTION("--delta", CLI_ARG_DOUBLE, &o->delta, "D", "Huber delta (default 1e-3)",
                    .check = CLI_CHECK_POSITIVE, .given = &o->delta_set),
         CLI_OPTION("--bootstrap", CLI_ARG_SIZE, &o->bootstrap, "B",
@@ -223,8 +267,7 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--target-reducible", CLI_ARG_DOUBLE, o->target, "R",
                    "size (or compute) where the reducible loss is R (repeatable)",
                    .check = CLI_CHECK_POSITIVE, .count = &o->n_target, .max = 64),
-        CLI_OPTION("--compute", CLI_ARG_DOUBLE, o->compute, "C",
-                   "chinchilla: N_opt, D_opt at compute C in FLOP (repeatable)",
+        CLI_OPTION("--compute", CLI_ARG_DOUBLE, o->compute, "C", h.compute,
                    .check = CLI_CHECK_POSITIVE, .count = &o->n_compute, .max = 64),
         CLI_OPTION("--true-entropy", CLI_ARG_DOUBLE, &o->true_entropy, "H",
                    "the data's known entropy (nats/token), to check L_inf",
@@ -238,7 +281,7 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
     snprintf(intro, sizeof intro,
              "Fits scaling laws to a loss table (CSV with a header row; '#' starts a comment "
              "line).\n\nlaws: %s",
-             cli_fit_law_list(laws, sizeof laws, false));
+             cli_fit_law_list(laws, sizeof laws, NULL));
     const struct cli_command cmd = {
         .name     = "fit",
         .synopsis = "DATA.csv --law LAW[,LAW...] --out DIR [options]",
@@ -267,14 +310,14 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     char laws[256];
     if (o->n_laws == 0)
         return cli_option_error("--law", "required (%s)",
-                                cli_fit_law_list(laws, sizeof laws, false));
+                                cli_fit_law_list(laws, sizeof laws, NULL));
     if (o->out == NULL)
         return cli_option_error("--out",
                                 "required (the folder for fit.yaml, report.md and figures)");
     for (size_t k = 0; k < o->n_laws && o->delta_set; k++) {
         /* A delta that no fit would use is an error, not a silent default. */
         bool huber =
-            o->loss != NULL ? strcmp(o->loss, "huber") == 0 : o->laws[k] == FIT_LAW_CHINCHILLA;
+            o->loss != NULL ? strcmp(o->loss, "huber") == 0 : cli_fit_law_huber(o->laws[k]);
         if (!huber)
             return cli_option_error("--delta", "applies to the Huber loss only (%s fits squares%s)",
                                     fit_law_name(o->laws[k]),
@@ -284,26 +327,32 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
         enum fit_law_kind law = o->laws[k];
         if (o->n_target > 0 && fit_law_n_vars(law) == 2)
             return cli_option_error("--target-reducible", "needs a one-variable law (%s), not %s",
-                                    cli_fit_law_list(laws, sizeof laws, true), fit_law_name(law));
-        if (o->n_compute > 0 && law != FIT_LAW_CHINCHILLA)
-            return cli_option_error("--compute", "applies to chinchilla only, not %s",
+                                    cli_fit_law_list(laws, sizeof laws, cli_fit_law_one_var),
                                     fit_law_name(law));
-        if (law == FIT_LAW_FRONTIER && (o->n_holdout > 0 || o->holdout_k > 0))
+        if (o->n_compute > 0 && !fit_law_has_allocation(law))
+            return cli_option_error("--compute", "applies to %s only, not %s",
+                                    cli_fit_law_list(laws, sizeof laws, fit_law_has_allocation),
+                                    fit_law_name(law));
+        bool curves = fit_law_fits_curves(law);
+        if (curves && (o->n_holdout > 0 || o->holdout_k > 0))
             return cli_option_error(o->n_holdout > 0 ? "--holdout-where" : "--holdout",
-                                    "does not apply to frontier (the envelope uses every curve)");
-        if (law == FIT_LAW_FRONTIER && o->cols.weight != NULL)
+                                    "does not apply to %s (the envelope uses every curve)",
+                                    fit_law_name(law));
+        if (curves && o->cols.weight != NULL)
             return cli_option_error("--weight",
-                                    "does not apply to frontier (its points are the envelope)");
-        if (fit_law_n_vars(law) == 1 && law != FIT_LAW_FRONTIER && o->cols.x == NULL)
+                                    "does not apply to %s (its points are the envelope)",
+                                    fit_law_name(law));
+        if (cli_fit_law_x(law) && o->cols.x == NULL)
             return cli_option_error("--x", "required by %s (the column of x)", fit_law_name(law));
         if (fit_law_n_vars(law) == 2 && (o->cols.n == NULL || o->cols.d == NULL))
             return cli_option_error(o->cols.n == NULL ? "--n" : "--d",
                                     "required by %s (parameters "
                                     "and tokens columns)",
                                     fit_law_name(law));
-        if (law == FIT_LAW_FRONTIER && (o->cols.run == NULL || o->cols.c == NULL))
+        if (curves && (o->cols.run == NULL || o->cols.c == NULL))
             return cli_option_error(o->cols.run == NULL ? "--run" : "--c",
-                                    "required by frontier (run id and compute columns)");
+                                    "required by %s (run id and compute columns)",
+                                    fit_law_name(law));
     }
     return 0;
 }

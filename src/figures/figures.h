@@ -47,9 +47,10 @@ enum sf_status figures_fit_write(const struct fit_result *r, const struct fit_pr
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with
  * the data's entropy from results.csv's bayes_loss when every run gives the same value), and
- * "frontier" from `frontier` when it is not NULL (a FIT_LAW_FRONTIER result, borrowed). The
- * lists in `out` are set up here (free with figures_list_free). Never fails the sweep: a figure
- * that cannot be drawn is listed as missing with the reason and added to `diags` as a warning. */
+ * "frontier" from `frontier` when it is not NULL (borrowed: the result of a law fitted to
+ * learning curves). The lists in `out` are set up here (free with figures_list_free). Never fails
+ * the sweep: a figure that cannot be drawn is listed as missing with the reason and added to
+ * `diags` as a warning. */
 void figures_sweep_draw(const char *sweep_dir, const struct fit_result *frontier,
                         struct figures_list *out, struct sf_diags *diags);
 

@@ -31,7 +31,7 @@ void figures_fit_draw(const struct fit_result *r, const char *dir, bool enabled,
     cf.out      = out;
     cf.diags    = diags;
     cf.two_var  = fit_law_n_vars(r->law) == 2;
-    cf.frontier = r->law == FIT_LAW_FRONTIER;
+    cf.frontier = fit_law_fits_curves(r->law);
     cf.x_column = cf.d->x1_name;
     cf.x_unit   = cf.two_var    ? "parameters"
                   : cf.frontier ? figures_compute_unit(cf.d)

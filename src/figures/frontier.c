@@ -183,11 +183,9 @@ void figures_nopt(const struct figures_fit *cf) {
     sf_buf_init(&b);
     sf_buf_puts(&b, "optimal model size against compute: ");
     sf_buf_printf(&b, "%zu hull points of %zu learning curves\n", plot_table_rows(th), d->n_runs);
-    sf_buf_puts(&b, "N_{opt} = (C/");
-    plot_label_number(&b, figures_param(r, "C_n"), FIGURES_DIGITS);
-    sf_buf_puts(&b, ")^{");
-    plot_label_number(&b, figures_param(r, "beta_opt"), FIGURES_DIGITS);
-    sf_buf_puts(&b, "}");
+    double lv[FIT_MAX_PARAMS];
+    size_t nv = fit_result_label_values(r, lv);
+    figures_label_expand(&b, fit_law_nopt_label(r->law), lv, nv, "C");
     figures_set_buf(fig, "title_text", &b);
     figures_axis_label(&b, figures_compute_unit(d), NULL);
     figures_set_buf(fig, "xlabel_text", &b);

@@ -75,9 +75,9 @@ struct figures_fit {
     const struct fit_data   *d;
     const char              *figdir;
     struct figures_list     *out;
-    struct sf_diags         *diags;   /* where the warnings go */
-    bool                     two_var; /* chinchilla, kaplan-nd */
-    bool                     frontier;
+    struct sf_diags         *diags;    /* where the warnings go */
+    bool                     two_var;  /* a law of N and D */
+    bool                     frontier; /* a law fitted to learning curves */
     const char              *x_unit;   /* unit of the x of figures 1-3 */
     const char              *x_column; /* its column name (for an unknown unit) */
     const char              *x_symbol;
@@ -98,6 +98,9 @@ void figures_axis_label(struct sf_buf *b, const char *unit, const char *column);
 /* The x axis label of figures 1 and 2, and the loss axis label. */
 void figures_xlabel(const struct figures_fit *cf, struct sf_buf *b);
 void figures_ylabel(const struct figures_fit *cf, struct sf_buf *b);
+/* Appends a law's label template: "$k" is v[k] (k < n), "$x" the symbol `sym`. */
+void figures_label_expand(struct sf_buf *b, const char *t, const double *v, size_t n,
+                          const char *sym);
 /* Appends "L = 1.14 + 51.2/N^{0.187} + ..." with the fitted values. */
 void figures_formula(const struct fit_result *r, const char *sym, struct sf_buf *b);
 /* Appends "value [lo, hi]" (the interval only when it is known). */
@@ -112,11 +115,8 @@ void figures_set_buf(struct plot_figure *fig, const char *var, struct sf_buf *b)
 
 // ---- the points and curves of a fit (points.c) ----
 
-/* The estimate of the fitted parameter `name`, NAN when the law has none of that name. */
-double figures_param(const struct fit_result *r, const char *name);
-/* The compute-optimal allocation (N, D) of a two-variable law at compute C = 6ND. */
-void figures_allocation(const struct fit_result *r, double c, double *n, double *dd);
-/* True when the law has a compute-optimal allocation to draw (finite, positive). */
+/* True when the law has a compute-optimal allocation (fit_result_optimal_nd) to draw (finite,
+ * positive). */
 bool figures_has_allocation(const struct fit_result *r);
 /* The fitted loss (or its reducible part) and its band at x of figures 1 and 2. */
 void figures_eval(const struct figures_fit *cf, double x, bool reducible, double *loss, double *lo,

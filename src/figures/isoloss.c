@@ -113,7 +113,7 @@ void figures_isoloss(const struct figures_fit *cf) {
         for (size_t i = 0; i < n; i++) {
             double c = exp(log(c_lo) + (double)i / (double)(n - 1) * (log(c_hi) - log(c_lo)));
             double nn, dd;
-            figures_allocation(r, c, &nn, &dd);
+            fit_result_optimal_nd(r, c, &nn, &dd);
             if (nn < nr.lo || nn > nr.hi || dd < dr.lo || dd > dr.hi) continue;
             double v[3] = {log10(nn), log10(dd), c};
             plot_table_row(to, v);
@@ -134,11 +134,10 @@ void figures_isoloss(const struct figures_fit *cf) {
     figures_decade_axis(fig, "y", dr);
     sf_buf_puts(&b, "iso-loss contours (nats/token)");
     figures_set_buf(fig, "key_contours", &b);
-    if (r->law == FIT_LAW_CHINCHILLA) {
-        sf_buf_puts(&b, "compute-optimal N_{opt} = G (C/6)^{a}, a = ");
-        plot_label_number(&b, r->derived[0].estimate, FIGURES_DIGITS);
-    } else {
-        sf_buf_puts(&b, "compute-optimal N_{opt}(C), least loss at C = 6ND");
+    const char *opt = fit_law_optimal_label(r->law);
+    if (opt != NULL) {
+        double dv[3] = {r->derived[0].estimate, r->derived[1].estimate, r->derived[2].estimate};
+        figures_label_expand(&b, opt, dv, 3, "N");
     }
     figures_set_buf(fig, "key_optimal", &b);
     sf_buf_printf(&b, "fitted points (%zu)", plot_table_rows(tp));

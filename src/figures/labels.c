@@ -1,6 +1,6 @@
 /*
  * labels.c — the text of figures: the unit of a column guessed from its name, axis labels with
- * units, the law's formula with its fitted values (a branch per law, for now), "value [lo, hi]"
+ * units, a law's label template (src/fit's table) filled with the fitted values, "value [lo, hi]"
  * estimates, the two-line title of a fit's figures, and filling a figure's text variables.
  */
 #include <math.h>
@@ -60,53 +60,29 @@ void figures_ylabel(const struct figures_fit *cf, struct sf_buf *b) {
     sf_buf_puts(b, " (nats/token)");
 }
 
-/* Appends "L = 1.14 + 51.2/N^{0.187} + ..." with the fitted values. */
-void figures_formula(const struct fit_result *r, const char *sym, struct sf_buf *b) {
-    const int k = FIGURES_DIGITS;
-    switch (r->law) {
-    case FIT_LAW_POWER:
-        sf_buf_puts(b, "L = (");
-        plot_label_number(b, figures_param(r, "x0"), k);
-        sf_buf_printf(b, "/%s)^{", sym);
-        plot_label_number(b, figures_param(r, "alpha"), k);
-        sf_buf_puts(b, "}");
-        break;
-    case FIT_LAW_POWER_CONST:
-    case FIT_LAW_FRONTIER:
-        sf_buf_puts(b, "L = ");
-        plot_label_number(b, figures_param(r, "L_inf"), k);
-        sf_buf_puts(b, " + (");
-        plot_label_number(b, figures_param(r, r->law == FIT_LAW_FRONTIER ? "C0" : "x0"), k);
-        sf_buf_printf(b, "/%s)^{", sym);
-        plot_label_number(b, figures_param(r, r->law == FIT_LAW_FRONTIER ? "alpha_C" : "alpha"), k);
-        sf_buf_puts(b, "}");
-        break;
-    case FIT_LAW_CHINCHILLA:
-        sf_buf_puts(b, "L = ");
-        plot_label_number(b, figures_param(r, "E"), k);
-        sf_buf_puts(b, " + ");
-        plot_label_number(b, figures_param(r, "A"), k);
-        sf_buf_puts(b, "/N^{");
-        plot_label_number(b, figures_param(r, "alpha"), k);
-        sf_buf_puts(b, "} + ");
-        plot_label_number(b, figures_param(r, "B"), k);
-        sf_buf_puts(b, "/D^{");
-        plot_label_number(b, figures_param(r, "beta"), k);
-        sf_buf_puts(b, "}");
-        break;
-    case FIT_LAW_KAPLAN_ND:
-        sf_buf_puts(b, "L = ((");
-        plot_label_number(b, figures_param(r, "N_c"), k);
-        sf_buf_puts(b, "/N)^{");
-        plot_label_number(b, figures_param(r, "alpha_N") / figures_param(r, "alpha_D"), k);
-        sf_buf_puts(b, "} + ");
-        plot_label_number(b, figures_param(r, "D_c"), k);
-        sf_buf_puts(b, "/D)^{");
-        plot_label_number(b, figures_param(r, "alpha_D"), k);
-        sf_buf_puts(b, "}");
-        break;
-    default: break;
+/* Appends a law's label template: "$k" is v[k] (k < n; a digit), "$x" the symbol `sym`, the rest
+ * as written (NULL: nothing). */
+void figures_label_expand(struct sf_buf *b, const char *t, const double *v, size_t n,
+                          const char *sym) {
+    for (; t != NULL && *t; t++) {
+        if (t[0] == '$' && t[1] == 'x') {
+            sf_buf_puts(b, sym);
+            t++;
+        } else if (t[0] == '$' && t[1] >= '0' && t[1] <= '9') {
+            size_t k = (size_t)(t[1] - '0');
+            plot_label_number(b, k < n ? v[k] : NAN, FIGURES_DIGITS);
+            t++;
+        } else {
+            sf_buf_append(b, t, 1);
+        }
     }
+}
+
+/* Appends "L = 1.14 + 51.2/N^{0.187} + ..." with the fitted values (the law's label). */
+void figures_formula(const struct fit_result *r, const char *sym, struct sf_buf *b) {
+    double v[FIT_MAX_PARAMS];
+    size_t n = fit_result_label_values(r, v);
+    figures_label_expand(b, fit_law_label(r->law), v, n, sym);
 }
 
 /* Appends "value [lo, hi]" (the interval only when it is known). */
@@ -121,9 +97,11 @@ void figures_estimate(struct sf_buf *b, const struct fit_estimate *e) {
     }
 }
 
-/* The name of the constant in labels: L_∞ or E. */
+/* The name of the constant in labels: the law's (L_∞, E); laws without one write their keys with
+ * L_∞ (scripts that do not show it). */
 const char *figures_const_name(const struct fit_result *r) {
-    return r->law == FIT_LAW_CHINCHILLA ? "E" : "L_∞";
+    const char *c = fit_law_constant_label(r->law);
+    return c != NULL ? c : "L_∞";
 }
 
 /* The two-line title shared by figures of a fit: what was fitted, then the law's values. */

@@ -213,7 +213,7 @@ void figures_sweep_draw(const char *sweep_dir, const struct fit_result *frontier
     }
     figures_sweep_curves(sweep_dir, figdir, out, diags);
     if (frontier != NULL) {
-        if (frontier->law == FIT_LAW_FRONTIER)
+        if (fit_law_fits_curves(frontier->law))
             figures_frontier(frontier, figdir, out, diags);
         else
             figures_skip(out, diags, "frontier", "the fit given is %s, not frontier",

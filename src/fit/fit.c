@@ -61,8 +61,8 @@ void fit_request_init(struct fit_request *req, enum fit_law_kind law) {
     req->law          = law;
     req->params       = fit_default_parameters();
     req->space        = FIT_SPACE_LOG;
-    const bool huber  = fit_law_desc(law)->huber_default;
-    req->loss         = huber ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
+    const bool huber  = fit_law_default_loss(law) == FIT_LOSS_HUBER;
+    req->loss         = fit_law_default_loss(law);
     req->delta        = huber ? req->params.huber_delta_chinchilla : req->params.huber_delta;
     req->true_entropy = NAN;
 }

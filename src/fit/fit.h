@@ -45,6 +45,9 @@ const char *fit_law_param_name(enum fit_law_kind kind, size_t j);
 size_t fit_law_n_vars(enum fit_law_kind kind);
 /* True when the law has an irreducible constant (L_inf or E). */
 bool fit_law_has_constant(enum fit_law_kind kind);
+/* The loss a law is fitted with when none is asked for (chinchilla: Huber, with Hoffmann's
+ * delta; the others: squares). */
+enum fit_loss fit_law_default_loss(enum fit_law_kind kind);
 /* Names of all laws in the table's order, NULL-terminated (options, help, messages). */
 const char *const *fit_law_names(void);
 /* The option naming the column of variable k (< n_vars): "--x"; "--n", "--d"; "--c". */
@@ -60,6 +63,12 @@ const char *fit_law_constant_label(enum fit_law_kind kind);
 /* The formula as a figure label with the fitted values left out: "$k" stands for value k of
  * fit_result_label_values() and "$x" for the variable's symbol ("L = $0 + ($1/$x)^{$2}"). */
 const char *fit_law_label(enum fit_law_kind kind);
+/* The compute-optimal allocation (fit_result_optimal_nd) as a figure key, "$k" standing for
+ * the derived value k (fit_result's derived[k]); NULL for laws without one. */
+const char *fit_law_optimal_label(enum fit_law_kind kind);
+/* Laws that fit curves: the optimal-size law N_opt(C) as a figure label, "$k" as in
+ * fit_law_label ("N_{opt} = (C/$3)^{$4}"); NULL for other laws. */
+const char *fit_law_nopt_label(enum fit_law_kind kind);
 
 /* Tuning constants: tolerances, grids, iteration limits and defaults. Every report records the
  * values used. Obtain with fit_default_parameters() and change fields as needed. */
@@ -299,7 +308,7 @@ struct fit_point_out {
     double reducible;    /* y - constant (laws with a constant); NAN otherwise */
 };
 
-/* The frontier's envelope, hull and optimal-size fit (FIT_LAW_FRONTIER only). */
+/* The frontier's envelope, hull and optimal-size fit (laws that fit curves only). */
 struct fit_frontier {
     size_t  n_env;
     double *env_c, *env_l; /* (n_env) envelope on the compute grid */

@@ -120,6 +120,11 @@ struct fit_law_desc {
      * estimates in order. */
     const char *label;
     size_t (*label_values)(const struct fit_result *r, double *v);
+    /* The compute-optimal allocation as a figure key (fit_law_optimal_label): "$k" is derived
+     * value k; NULL when the law has none. */
+    const char *optimal_label;
+    /* curves: the optimal-size law as a figure label, "$k" as in `label`. */
+    const char *nopt_label;
     /* The compute-optimal (N, D = C/(6N)) at compute c from the point estimate; NULL: none. */
     void (*optimal_nd)(const struct fit_result *r, double c, double *n, double *d);
 

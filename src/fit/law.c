@@ -91,6 +91,15 @@ const char *fit_law_constant_label(enum fit_law_kind kind) {
 const char *fit_law_label(enum fit_law_kind kind) {
     return fit_law_desc(kind)->label;
 }
+const char *fit_law_optimal_label(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->optimal_label;
+}
+const char *fit_law_nopt_label(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->nopt_label;
+}
+enum fit_loss fit_law_default_loss(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->huber_default ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
+}
 
 size_t fit_result_label_values(const struct fit_result *r, double *v) {
     const struct fit_law_desc *law = fit_law_desc(r->law);

@@ -141,6 +141,7 @@ const struct fit_law_desc fit_law_chinchilla = {
     .label_constant = "E",
     .label          = "L = $0 + $1/N^{$2} + $3/D^{$4}",
     .optimal_nd     = fit_chinchilla_optimal_nd,
+    .optimal_label  = "compute-optimal N_{opt} = G (C/6)^{a}, a = $0",
     .alloc          = fit_chinchilla_alloc,
     .n_derived      = 3,
     .derived_names  = {"a_opt", "b_opt", "G"},

@@ -32,5 +32,6 @@ const struct fit_law_desc fit_law_frontier = {
     .x_heading      = "compute (FLOP)",
     .label_constant = "L_∞",
     .label          = "L = $0 + ($1/$x)^{$2}",
+    .nopt_label     = "N_{opt} = (C/$3)^{$4}",
     .form           = &fit_law_power_const_form,
 };

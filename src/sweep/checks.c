@@ -19,7 +19,10 @@ static const char *const sweep_result_columns[] = {
     "params",         "params_nonembed",   "tokens",          "flops_6n",
     "best_eval_loss", "best_eval_loss_cv", "final_eval_loss", NULL};
 
-void sweep_fit_defaults(struct sweep_fit *f, enum fit_law_kind law) {
+void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
+    enum fit_law_kind law;
+    bool              known = fit_law_from_name(law_name, &law);
+    SF_ASSERT(known);
     char name[64], where[256];
     memcpy(name, f->name, sizeof name);
     memcpy(where, f->where, sizeof where);
@@ -27,7 +30,7 @@ void sweep_fit_defaults(struct sweep_fit *f, enum fit_law_kind law) {
     memcpy(f->name, name, sizeof name);
     memcpy(f->where, where, sizeof where);
     f->law = law;
-    snprintf(f->x, sizeof f->x, "%s", law == FIT_LAW_FRONTIER ? "flops_6n" : "params_nonembed");
+    snprintf(f->x, sizeof f->x, "%s", fit_law_fits_curves(law) ? "flops_6n" : "params_nonembed");
     snprintf(f->d, sizeof f->d, "tokens");
     f->frontier_hull = true;
     /* y stays empty: each run's best eval loss (or for the frontier the eval loss of the curves),
@@ -38,17 +41,16 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
                      struct sf_diags *diags) {
     char where[1200];
     sf_yaml_where(where, sizeof where, path, node);
-    const char *cols[3] = {
-        f->x, f->law == FIT_LAW_CHINCHILLA || f->law == FIT_LAW_KAPLAN_ND ? f->d : NULL,
-        f->y[0] ? f->y : NULL};
+    const char *cols[3] = {f->x, fit_law_n_vars(f->law) == 2 ? f->d : NULL, f->y[0] ? f->y : NULL};
     const char *keys[3] = {"x", "d", "y"};
-    if (f->law == FIT_LAW_FRONTIER) {
+    if (fit_law_fits_curves(f->law)) {
         if (strcmp(f->x, "flops_6n") != 0 || f->y[0] != '\0')
-            sf_diag_add(
-                diags, true, where,
-                "a frontier fit uses curves.csv's flops_6n and eval loss: leave out x and y");
+            sf_diag_add(diags, true, where,
+                        "a %s fit uses curves.csv's flops_6n and eval loss: leave out x and y",
+                        fit_law_name(f->law));
         if (f->holdout_min_params > 0)
-            sf_diag_add(diags, true, where, "'holdout_min_params' does not apply to frontier");
+            sf_diag_add(diags, true, where, "'holdout_min_params' does not apply to %s",
+                        fit_law_name(f->law));
         return;
     }
     if (!f->frontier_hull) {
@@ -74,12 +76,12 @@ void sweep_fits_default(struct sweep_spec *s) {
     if (s->fits == NULL) return;
     s->n_fits = n;
     snprintf(s->fits[0].name, sizeof s->fits[0].name, "L_N");
-    sweep_fit_defaults(&s->fits[0], FIT_LAW_POWER_CONST);
+    sweep_fit_defaults(&s->fits[0], "power+const");
     snprintf(s->fits[1].name, sizeof s->fits[1].name, "L_C");
-    sweep_fit_defaults(&s->fits[1], FIT_LAW_FRONTIER);
+    sweep_fit_defaults(&s->fits[1], "frontier");
     if (n == 3) {
         snprintf(s->fits[2].name, sizeof s->fits[2].name, "L_ND");
-        sweep_fit_defaults(&s->fits[2], FIT_LAW_CHINCHILLA);
+        sweep_fit_defaults(&s->fits[2], "chinchilla");
     }
 }
 

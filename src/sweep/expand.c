@@ -231,8 +231,7 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
         sf_yaml_kv_str(&y, "name", f->name);
         sf_yaml_kv_str(&y, "law", fit_law_name(f->law));
         sf_yaml_kv_str(&y, "x", f->x);
-        if (f->law == FIT_LAW_CHINCHILLA || f->law == FIT_LAW_KAPLAN_ND)
-            sf_yaml_kv_str(&y, "d", f->d);
+        if (fit_law_n_vars(f->law) == 2) sf_yaml_kv_str(&y, "d", f->d);
         sf_yaml_kv_str(&y, "y", f->y[0] ? f->y : "auto");
         if (f->min_params > 0) sf_yaml_kv_double(&y, "min_params", f->min_params);
         if (f->max_params > 0) sf_yaml_kv_double(&y, "max_params", f->max_params);
@@ -240,7 +239,7 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
         if (f->min_flops > 0) sf_yaml_kv_double(&y, "min_flops", f->min_flops);
         if (f->holdout_min_params > 0)
             sf_yaml_kv_double(&y, "holdout_min_params", f->holdout_min_params);
-        if (f->law == FIT_LAW_FRONTIER)
+        if (fit_law_fits_curves(f->law))
             sf_yaml_kv_str(&y, "frontier_fit", f->frontier_hull ? "hull" : "envelope");
         sf_yaml_map_end(&y);
     }

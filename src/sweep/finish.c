@@ -33,7 +33,7 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     }
     outcome->result = *result;
     char *dir       = sf_strdup_printf("%s/fits/%s", out, f->name);
-    char *src       = sf_path_join(out, f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
+    char *src       = sf_path_join(out, sweep_fit_table(f));
     char  sha[65]   = "";
     if (src) sf_sha256_file(src, sha, &err);
     struct fit_provenance prov = {info->version, info->command, src, sha, data->n, data->n, NULL, 0,
@@ -71,7 +71,7 @@ enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_ru
         if (!sweep_finish_fit_impl(spec, i, out, info, &outs[i], &datas[i], &results[i], text,
                                    diags))
             st = SF_EIO;
-        if (results[i] && spec->fits[i].law == FIT_LAW_FRONTIER && frontier == NULL)
+        if (results[i] && fit_law_fits_curves(spec->fits[i].law) && frontier == NULL)
             frontier = results[i];
     }
     if (info->stop && *info->stop) st = SF_EINTERRUPTED;

@@ -18,9 +18,13 @@ static bool sweep_source_exact_impl(const struct sweep_spec *s) {
 
 const char *sweep_fit_y(const struct sweep_spec *s, const struct sweep_fit *f) {
     if (f->y[0] != '\0') return f->y;
-    if (f->law == FIT_LAW_FRONTIER)
+    if (fit_law_fits_curves(f->law))
         return sweep_source_exact_impl(s) ? "eval_loss_cv" : "eval_loss";
     return sweep_source_exact_impl(s) ? "best_eval_loss_cv" : "best_eval_loss";
+}
+
+const char *sweep_fit_table(const struct sweep_fit *f) {
+    return fit_law_fits_curves(f->law) ? "curves.csv" : "results.csv";
 }
 
 /* Without exclusions of its own, a frontier fit leaves out the first 1/this of the smallest
@@ -71,7 +75,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     memset(&cols, 0, sizeof cols);
     cols.y = y;
     const struct sf_csv *table;
-    if (f->law == FIT_LAW_FRONTIER) {
+    if (fit_law_fits_curves(f->law)) {
         if ((st = sf_csv_read(cp, &curves, err)) != SF_OK) goto done;
         table    = &curves;
         cols.run = "run", cols.c = "flops_6n", cols.n = "params_nonembed";
@@ -114,7 +118,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         st = SF_SET(err, SF_EINVAL, "no run is done yet");
         goto done;
     }
-    if (f->law != FIT_LAW_FRONTIER) {
+    if (!fit_law_fits_curves(f->law)) {
         /* Per-run laws: runs with fewer tokens or less compute than asked are left out (to fit
          * L(N) on the largest budget of a sweep that has several). */
         if (!sweep_filter_min_impl(&bounds, "tokens", f->min_tokens, "min_tokens", err) ||
@@ -129,8 +133,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     struct fit_selection sel = {where.v, where.n, bounds.v, bounds.n, hold.v, hold.n, 0, NULL};
     if ((st = fit_select_rows(table, &sel, &groups, err)) != SF_OK) goto done;
     if (groups.n == 0) {
-        st = SF_SET(err, SF_EINVAL, "no row of %s passes the fit's exclusions",
-                    f->law == FIT_LAW_FRONTIER ? "curves.csv" : "results.csv");
+        st = SF_SET(err, SF_EINVAL, "no row of %s passes the fit's exclusions", sweep_fit_table(f));
         goto done;
     }
     if ((st = fit_data_build(table, groups.rows[0], groups.n_rows[0], f->law, &cols, &sel, data,

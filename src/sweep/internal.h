@@ -10,8 +10,9 @@
 
 #include "sweep.h"
 
-/* A fit with the defaults of its law (columns, no exclusions). */
-void sweep_fit_defaults(struct sweep_fit *f, enum fit_law_kind law);
+/* A fit with the defaults of the law named `law` (a name of fit_law_names(); columns, no
+ * exclusions). */
+void sweep_fit_defaults(struct sweep_fit *f, const char *law);
 /* Checks a fit's columns and exclusions for its law; problems at the fit's node. */
 void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_node_t *node,
                      struct sf_diags *diags);

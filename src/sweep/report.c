@@ -97,7 +97,7 @@ static void sweep_report_fit_impl(struct sweep_report_ctx *c, const struct sweep
                   "%s, fitted to %zu %s (y = `%s`); objective %.6g%s. Full report: "
                   "[fits/%s/report.md](fits/%s/report.md).\n\n",
                   fit_law_formula(f->law), r->n_fit,
-                  f->law == FIT_LAW_FRONTIER ? "points of the compute frontier" : "runs",
+                  fit_law_fits_curves(f->law) ? "points of the compute frontier" : "runs",
                   sweep_fit_y(s, f), r->objective, r->converged ? "" : " (**not converged**)",
                   f->name, f->name);
     sf_buf_puts(b, "| parameter | estimate | interval |\n|---|---|---|\n");
@@ -257,6 +257,12 @@ static void sweep_report_seeds_impl(struct sweep_report_ctx *c, const struct swe
 
 /* The reducible loss of a power+const fit, fitted (L(N) − L_inf at each run's N) against
  * measured (eval_loss − eval_true_loss), on the runs the law was fitted to. */
+/* Whether a fit's reducible loss can be set beside each run's measured one: a law of one variable
+ * (the run's x) with a constant, fitted to the runs (power+const). */
+static bool sweep_report_has_reducible_impl(enum fit_law_kind law) {
+    return fit_law_has_constant(law) && fit_law_n_vars(law) == 1 && !fit_law_fits_curves(law);
+}
+
 static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
                                         const struct sweep_fit_outcome *o) {
     const struct fit_result *r = o->result;
@@ -316,7 +322,7 @@ static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
     }
     sf_buf_puts(&c->b, "\n");
     for (size_t i = 0; i < n_fits && isfinite(bayes) && c->have_curves; i++)
-        if (fits[i].result != NULL && fits[i].fit->law == FIT_LAW_POWER_CONST)
+        if (fits[i].result != NULL && sweep_report_has_reducible_impl(fits[i].fit->law))
             sweep_report_reducible_impl(c, &fits[i]);
 }
 

@@ -454,13 +454,16 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
     for (size_t i = 0; i < n; i++) {
         yaml_node_t      *ln = yaml_document_get_node(c->doc, laws->data.sequence.items.start[i]);
         struct sweep_fit *o  = &s->fits[s->n_fits++];
-        sweep_fit_defaults(o, FIT_LAW_POWER_CONST);
+        sweep_fit_defaults(o, "power+const"); /* until 'law' is read */
         sweep_where_impl(c, ln, o->where, sizeof o->where);
         if (!sweep_check_keys_impl(c, "laws", ln, sweep_law_keys, NULL)) continue;
         char buf[64];
         if ((v = sf_yaml_map_get(c->doc, ln, "law")) == NULL) {
-            SWEEP_ERR(c, ln,
-                      "a fit needs 'law' (power, power+const, chinchilla, kaplan-nd, frontier)");
+            struct sf_buf names;
+            sf_buf_init(&names);
+            sf_buf_join(&names, fit_law_names(), ", ");
+            SWEEP_ERR(c, ln, "a fit needs 'law' (%s)", names.data ? names.data : "");
+            sf_buf_free(&names);
         } else if (sf_yaml_read_string(c, "law", v, buf, sizeof buf)) {
             enum fit_law_kind k;
             if (!fit_law_from_name(buf, &k)) {
@@ -468,7 +471,7 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
                 SWEEP_ERR(c, v, "unknown law '%s'%s%s%s", buf, hint ? " (did you mean '" : "",
                           hint ? hint : "", hint ? "'?)" : "");
             } else {
-                sweep_fit_defaults(o, k);
+                sweep_fit_defaults(o, buf);
             }
         }
         if ((v = sf_yaml_map_get(c->doc, ln, "name")) == NULL)

@@ -263,6 +263,8 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *spec, const struct swe
                                  struct fit_request *req, struct sf_error *err);
 /* The column a fit's y resolves to ("best_eval_loss_cv", "eval_loss", ...). */
 const char *sweep_fit_y(const struct sweep_spec *spec, const struct sweep_fit *fit);
+/* The table a fit reads: "curves.csv" for a law fitted to learning curves, else "results.csv". */
+const char *sweep_fit_table(const struct sweep_fit *fit);
 
 /* One fit's outcome for the sweep report. */
 struct sweep_fit_outcome {
