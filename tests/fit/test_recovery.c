@@ -36,19 +36,35 @@ static void make_data(struct fit_data *d, size_t n, const double *x1, const doub
     }
 }
 
-/* The law's figure label names only values it has, and a compute-optimal allocation spends C
- * (6ND = C) at the minimum of the law along C (the true law, at 0.1% either side of N). */
+/* How many values a label template names: one more than its largest "$k". */
+static size_t label_top(const char *t) {
+    size_t top = 0;
+    for (const char *c = t; c && *c; c++)
+        if (c[0] == '$' && c[1] >= '0' && c[1] <= '9' && (size_t)(c[1] - '0') + 1 > top)
+            top = (size_t)(c[1] - '0') + 1;
+    return top;
+}
+
+/* The law's figure labels name only values it has (the formula and the optimal-size law its
+ * label values, the allocation's key the three derived values), and a compute-optimal
+ * allocation spends C (6ND = C) at the minimum of the law along C (the true law, at 0.1% either
+ * side of N). */
 static void label_and_allocation(const struct fit_result *r, const struct law_case *lc,
                                  const char *label) {
     const char *name = fit_law_name(r->law), *t = fit_law_label(r->law);
     double      v[FIT_MAX_PARAMS];
-    size_t      nv = fit_result_label_values(r, v), top = 0;
-    for (const char *c = t; c && *c; c++)
-        if (c[0] == '$' && c[1] >= '0' && c[1] <= '9' && (size_t)(c[1] - '0') + 1 > top)
-            top = (size_t)(c[1] - '0') + 1;
+    size_t      nv = fit_result_label_values(r, v), top = label_top(t);
     check(t != NULL && top <= nv, "%s %s: the label names %zu values of %zu", name, label, top, nv);
-    double n, d, c = 3.7e21;
-    if (!fit_result_optimal_nd(r, c, &n, &d)) return;
+    const char *nopt = fit_law_nopt_label(r->law);
+    check((nopt != NULL) == fit_law_fits_curves(r->law) && label_top(nopt) <= nv,
+          "%s %s: the optimal-size label is there for laws of curves, with values it has", name,
+          label);
+    double      n, d, c = 3.7e21;
+    bool        has_opt = fit_result_optimal_nd(r, c, &n, &d);
+    const char *opt     = fit_law_optimal_label(r->law);
+    check((opt != NULL) == has_opt && label_top(opt) <= 3,
+          "%s %s: the allocation's label is there when the allocation is", name, label);
+    if (!has_opt) return;
     check_rel(6 * n * d, c, 1e-12, "%s %s: the allocation spends C", name, label);
     double l0 = lc->value(lc->truth, n, d), lm = lc->value(lc->truth, n * 0.999, d / 0.999),
            lp = lc->value(lc->truth, n * 1.001, d / 1.001);
