@@ -50,12 +50,8 @@ bool fit_law_has_constant(enum fit_law_kind kind);
 enum fit_loss fit_law_default_loss(enum fit_law_kind kind);
 /* Names of all laws in the table's order, NULL-terminated (options, help, messages). */
 const char *const *fit_law_names(void);
-/* The option naming the column of variable k (< n_vars): "--x"; "--n", "--d"; "--c". */
-const char *fit_law_var_option(enum fit_law_kind kind, size_t k);
 /* True when --compute gives compute-optimal allocations (chinchilla). */
 bool fit_law_has_allocation(enum fit_law_kind kind);
-/* True when --target-reducible gives a size for a reducible loss (one-variable laws). */
-bool fit_law_has_targets(enum fit_law_kind kind);
 /* True when the law is fitted to learning curves (--run, --c) on their compute frontier. */
 bool fit_law_fits_curves(enum fit_law_kind kind);
 /* The constant's name in figure labels ("L_∞", "E"); NULL for laws without one. */

@@ -73,16 +73,8 @@ bool fit_law_has_constant(enum fit_law_kind kind) {
 bool fit_law_has_allocation(enum fit_law_kind kind) {
     return fit_law_desc(kind)->alloc != NULL;
 }
-bool fit_law_has_targets(enum fit_law_kind kind) {
-    return fit_law_desc(kind)->form->target != NULL;
-}
 bool fit_law_fits_curves(enum fit_law_kind kind) {
     return fit_law_desc(kind)->curves;
-}
-const char *fit_law_var_option(enum fit_law_kind kind, size_t k) {
-    const struct fit_law_desc *d = fit_law_desc(kind);
-    SF_ASSERT(k < d->n_vars);
-    return d->var_options[k];
 }
 const char *fit_law_constant_label(enum fit_law_kind kind) {
     return fit_law_desc(kind)->label_constant;
