@@ -31,7 +31,7 @@ static bool figures_redraw_folder(struct figures_redraw_state *s, const char *fi
     char          **names = NULL;
     size_t          n     = 0;
     if (!sf_is_dir(figdir) || plot_dir_scripts(figdir, &names, &n, &err) != SF_OK || n == 0) {
-        plot_names_free(names);
+        sf_names_free(names);
         return false;
     }
     s->res->folders++;
@@ -49,7 +49,7 @@ static bool figures_redraw_folder(struct figures_redraw_state *s, const char *fi
         }
         free(warnings);
     }
-    plot_names_free(names);
+    sf_names_free(names);
     return true;
 }
 

@@ -111,9 +111,8 @@ enum sf_status plot_script_run(const struct plot_context *ctx, const char *dir, 
                                char **warnings, struct sf_error *err);
 
 /* The stems of the figure scripts (*.gp) in `dir`, sorted, as a NULL-terminated array (caller
- * frees with plot_names_free); empty when there are none. SF_EIO when `dir` cannot be read. */
+ * frees with sf_names_free); empty when there are none. SF_EIO when `dir` cannot be read. */
 enum sf_status plot_dir_scripts(const char *dir, char ***names, size_t *n, struct sf_error *err);
-void           plot_names_free(char **names);
 
 // ---- helpers for labels and files ----
 

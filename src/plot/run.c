@@ -245,10 +245,6 @@ enum sf_status plot_script_run(const struct plot_context *ctx, const char *dir, 
 
 // ---- listing scripts ----
 
-void plot_names_free(char **names) {
-    sf_names_free(names);
-}
-
 /* Keeps the stems of figure scripts (a plain name before ".gp"). */
 static bool plot_is_script_impl(const char *dir, const char *stem, void *ctx) {
     (void)dir, (void)ctx;

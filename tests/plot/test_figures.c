@@ -91,7 +91,7 @@ static void check_fit(const char *label, char *const *args, const struct expect 
     struct sf_error e;
     if (plot_dir_scripts(figdir, &names, &count, &e) == SF_OK) {
         check(count == n_ex, "%s: %zu figures drawn (%zu expected)", label, count, n_ex);
-        plot_names_free(names);
+        sf_names_free(names);
     }
     char report[300];
     snprintf(report, sizeof report, "%s/report.md", out);

@@ -235,7 +235,7 @@ static void test_draw(void) {
     check(plot_dir_scripts(SCRATCH "/ok", &names, &n, &err) == SF_OK && n == 2 &&
               strcmp(names[0], "emptyhull") == 0 && strcmp(names[1], "small") == 0,
           "scripts listed in order (%zu)", n);
-    plot_names_free(names);
+    sf_names_free(names);
     check(plot_dir_scripts(SCRATCH "/missing", &names, &n, &err) == SF_EIO,
           "listing a missing folder");
     st = plot_script_run(&ctx, SCRATCH "/ok", "small", &warnings, &err);
