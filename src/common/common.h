@@ -172,9 +172,9 @@ void sf_buf_append(struct sf_buf *b, const char *data, size_t len);
 void sf_buf_puts(struct sf_buf *b, const char *s);
 void sf_buf_printf(struct sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sf_buf_vprintf(struct sf_buf *b, const char *fmt, va_list ap);
-/* Takes the contents (caller frees with free()); the buffer is left empty. */
 /* Appends the NULL-terminated list `names` with `sep` between them. */
-void  sf_buf_join(struct sf_buf *b, const char *const *names, const char *sep);
+void sf_buf_join(struct sf_buf *b, const char *const *names, const char *sep);
+/* Takes the contents (caller frees with free()); the buffer is left empty. */
 char *sf_buf_take(struct sf_buf *b);
 
 /* Writes the shortest decimal form of `v` that reads back to the same double (at most 17

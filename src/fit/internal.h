@@ -50,7 +50,7 @@ enum fit_search_cols {
     FIT_COLS_ROOT,   /* L^(1/e2) is linear in N^-(e1/e2) and 1/D (kaplan-nd); e1, e2 > 0 */
 };
 
-/* A polish result that leaves the law with no reducible term (fit_law_desc.flat_term). */
+/* A polish result that leaves the law with no reducible term (fit_law_form.flat_term). */
 #define FIT_TERM_INVALID (-2)
 
 /* True when an exponent left the range of a scaling term (polish.c explains). */

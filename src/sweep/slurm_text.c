@@ -3,7 +3,7 @@
  * a cluster: Slurm's time formats, shell quoting, reading `scontrol show job -o` output into one
  * record per array task, the batch script and the sbatch arguments of a submission, and the
  * verdict on a run whose task has ended (done, failed, resubmit, ...). Nothing here runs a
- * process or touches a file; src/sweep/slurm.c does that.
+ * process or touches a file; slurm.c and the other slurm_*.c files do that.
  */
 #include <ctype.h>
 #include <errno.h>
