@@ -58,12 +58,12 @@ struct fit_parameters fit_default_parameters(void) {
 
 void fit_request_init(struct fit_request *req, enum fit_law_kind law) {
     memset(req, 0, sizeof *req);
-    req->law          = law;
-    req->params       = fit_default_parameters();
-    req->space        = FIT_SPACE_LOG;
-    const bool huber  = fit_law_default_loss(law) == FIT_LOSS_HUBER;
-    req->loss         = fit_law_default_loss(law);
-    req->delta        = huber ? req->params.huber_delta_chinchilla : req->params.huber_delta;
+    req->law    = law;
+    req->params = fit_default_parameters();
+    req->space  = FIT_SPACE_LOG;
+    req->loss   = fit_law_default_loss(law);
+    req->delta =
+        req->loss == FIT_LOSS_HUBER ? req->params.huber_delta_chinchilla : req->params.huber_delta;
     req->true_entropy = NAN;
 }
 

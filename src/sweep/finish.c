@@ -76,11 +76,10 @@ enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_ru
     }
     if (info->stop && *info->stop) st = SF_EINTERRUPTED;
     struct figures_list figs;
-    figures_list_init(&figs);
-    if (spec->plots && st != SF_EINTERRUPTED) {
-        figures_list_free(&figs);
-        figures_sweep_draw(out, frontier, &figs, diags);
-    }
+    if (spec->plots && st != SF_EINTERRUPTED)
+        figures_sweep_draw(out, frontier, &figs, diags); /* sets up the list */
+    else
+        figures_list_init(&figs);
     struct sweep_report_info rep = {info->version,
                                     info->command,
                                     info->wall_seconds,
