@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "figures.h"
-#include "sweep.h"
+#include "internal.h"
 
 /* Makes fit `i` of the sweep and writes its folder; false when the folder could not be
  * written. A fit that cannot be made is a warning, recorded in its outcome. */

@@ -1,7 +1,8 @@
 /*
  * internal.h — private to src/sweep and its tests: the checks that the sweep file's parser
  * calls once it has every key (fits, shapes, data, Slurm settings), the small helpers the
- * executors share, and the Slurm executor's pure pieces (parsing, the batch script, verdicts).
+ * executors share, the Slurm executor's pure pieces (parsing, the batch script, verdicts), and
+ * what the sweep's finish uses (one fit's data and request, the report writer).
  */
 #ifndef SF_SWEEP_INTERNAL_H
 #define SF_SWEEP_INTERNAL_H
@@ -271,5 +272,48 @@ bool sweep_slurm_ending(const struct sweep_slurm_exec *x);
 /* Stops on a request: cancels the arrays (when asked to) and waits for their tasks to end, or
  * leaves them running. Returns SF_EINTERRUPTED with the message to show. */
 enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err);
+
+// ---- the finish: one fit's data and request, the report (finish.c) ----
+
+/* The data and request of one named fit, from the collected tables in OUT (results.csv, or
+ * curves.csv for frontier), using the runs that are done. `data` is filled (free with
+ * fit_data_free) and `req` gets the sweep's settings; where the source knows its Bayes loss the
+ * control-variate columns are fitted and the Bayes loss is the request's true entropy. Returns
+ * SF_EINVAL when the fit cannot be made (for example fewer runs than the law needs), with the
+ * reason in err. */
+enum sf_status sweep_fit_prepare(const struct sweep_spec *spec, const struct sweep_fit *fit,
+                                 const char *out_dir, struct fit_data *data,
+                                 struct fit_request *req, struct sf_error *err);
+/* The table a fit reads: "curves.csv" for a law fitted to learning curves, else "results.csv". */
+const char *sweep_fit_table(const struct sweep_fit *fit);
+
+/* One fit's outcome for the sweep report. */
+struct sweep_fit_outcome {
+    const struct sweep_fit  *fit;
+    const struct fit_result *result; /* NULL when the fit could not be made */
+    char                     error[512];
+};
+
+/* What the report needs besides the fits. */
+struct sweep_report_info {
+    const char        *version, *command;
+    double             wall_seconds;  /* the executor's wall time */
+    double             train_seconds; /* the trainers' processes, summed */
+    double             post_seconds;  /* collection, fits and figures after training */
+    double             loop_seconds;  /* of train_seconds, inside the training loops */
+    int64_t            jobs;
+    const char *const *figures;         /* OUT/figures/NAME.png names, NULL-terminated */
+    const char *const *missing_figures; /* "NAME: reason", NULL-terminated */
+};
+
+/* Writes OUT/report.md: what ran (every run with its shape, N, tokens, FLOPs, state, losses),
+ * timing (the trainers' time outside their training loops, and the run slots left empty),
+ * the seed spread, each fit with its
+ * intervals, the entropy / reducible-loss split with bayes_loss beside the fitted constant, and
+ * the figures. */
+enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sweep_run *runs,
+                                  size_t n, const char *out_dir,
+                                  const struct sweep_fit_outcome *fits, size_t n_fits,
+                                  const struct sweep_report_info *info, struct sf_error *err);
 
 #endif /* SF_SWEEP_INTERNAL_H */

@@ -252,48 +252,8 @@ enum sf_status sweep_slurm_script(const struct sweep_spec *spec, const struct sw
 enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char *out_dir,
                              struct sf_error *err);
 
-/* The data and request of one named fit, from the collected tables in OUT (results.csv, or
- * curves.csv for frontier), using the runs that are done. `data` is filled (free with
- * fit_data_free) and `req` gets the sweep's settings; where the source knows its Bayes loss the
- * control-variate columns are fitted and the Bayes loss is the request's true entropy. Returns
- * SF_EINVAL when the fit cannot be made (for example fewer runs than the law needs), with the
- * reason in err. */
-enum sf_status sweep_fit_prepare(const struct sweep_spec *spec, const struct sweep_fit *fit,
-                                 const char *out_dir, struct fit_data *data,
-                                 struct fit_request *req, struct sf_error *err);
 /* The column a fit's y resolves to ("best_eval_loss_cv", "eval_loss", ...). */
 const char *sweep_fit_y(const struct sweep_spec *spec, const struct sweep_fit *fit);
-/* The table a fit reads: "curves.csv" for a law fitted to learning curves, else "results.csv". */
-const char *sweep_fit_table(const struct sweep_fit *fit);
-
-/* One fit's outcome for the sweep report. */
-struct sweep_fit_outcome {
-    const struct sweep_fit  *fit;
-    const struct fit_result *result; /* NULL when the fit could not be made */
-    char                     error[512];
-};
-
-/* What the report needs besides the fits. */
-struct sweep_report_info {
-    const char        *version, *command;
-    double             wall_seconds;  /* the executor's wall time */
-    double             train_seconds; /* the trainers' processes, summed */
-    double             post_seconds;  /* collection, fits and figures after training */
-    double             loop_seconds;  /* of train_seconds, inside the training loops */
-    int64_t            jobs;
-    const char *const *figures;         /* OUT/figures/NAME.png names, NULL-terminated */
-    const char *const *missing_figures; /* "NAME: reason", NULL-terminated */
-};
-
-/* Writes OUT/report.md: what ran (every run with its shape, N, tokens, FLOPs, state, losses),
- * timing (the trainers' time outside their training loops, and the run slots left empty),
- * the seed spread, each fit with its
- * intervals, the entropy / reducible-loss split with bayes_loss beside the fitted constant, and
- * the figures. */
-enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sweep_run *runs,
-                                  size_t n, const char *out_dir,
-                                  const struct sweep_fit_outcome *fits, size_t n_fits,
-                                  const struct sweep_report_info *info, struct sf_error *err);
 
 /* What the sweep's finish needs besides the spec and the runs. Strings borrowed. */
 struct sweep_finish_info {
