@@ -84,16 +84,19 @@ bool fit_filter_parse(const char *text, enum fit_filter_form form, const char *o
     return true;
 }
 
-bool fit_filter_equals(const char *column, const char *value, const char *option,
-                       struct fit_filter *f, struct sf_error *err) {
+/* A filter built in code: COL equal to the string `value`. */
+static bool fit_filter_equals_impl(const char *column, const char *value, const char *option,
+                                   struct fit_filter *f, struct sf_error *err) {
     memset(f, 0, sizeof *f);
     f->op    = FIT_FILTER_OP_EQ_STR;
     f->value = NAN;
     return fit_filter_fill_impl(f, column, strlen(column), value, option, err);
 }
 
-bool fit_filter_compare(const char *column, enum fit_filter_op op, double value, const char *option,
-                        struct fit_filter *f, struct sf_error *err) {
+/* A filter built in code: COL OP `value` (numeric; the text is for messages only). */
+static bool fit_filter_compare_impl(const char *column, enum fit_filter_op op, double value,
+                                    const char *option, struct fit_filter *f,
+                                    struct sf_error *err) {
     memset(f, 0, sizeof *f);
     char text[32];
     snprintf(text, sizeof text, "%.17g", value); /* for messages only */
@@ -129,7 +132,7 @@ bool fit_filters_parse(struct fit_filters *fs, const char *text, enum fit_filter
 bool fit_filters_equals(struct fit_filters *fs, const char *column, const char *value,
                         const char *option, struct sf_error *err) {
     struct fit_filter *f = fit_filters_slot_impl(fs, option, err);
-    if (f == NULL || !fit_filter_equals(column, value, option, f, err)) return false;
+    if (f == NULL || !fit_filter_equals_impl(column, value, option, f, err)) return false;
     fs->n++;
     return true;
 }
@@ -137,7 +140,7 @@ bool fit_filters_equals(struct fit_filters *fs, const char *column, const char *
 bool fit_filters_compare(struct fit_filters *fs, const char *column, enum fit_filter_op op,
                          double value, const char *option, struct sf_error *err) {
     struct fit_filter *f = fit_filters_slot_impl(fs, option, err);
-    if (f == NULL || !fit_filter_compare(column, op, value, option, f, err)) return false;
+    if (f == NULL || !fit_filter_compare_impl(column, op, value, option, f, err)) return false;
     fs->n++;
     return true;
 }

@@ -158,16 +158,12 @@ enum fit_filter_form {
  * fit_filter_free. */
 bool fit_filter_parse(const char *text, enum fit_filter_form form, const char *option,
                       struct fit_filter *f, struct sf_error *err);
-/* A filter built in code: COL equal to the string `value`, or COL OP `value` (numeric; no text
- * is parsed). Strings borrowed; false with `err` set when out of memory. */
-bool fit_filter_equals(const char *column, const char *value, const char *option,
-                       struct fit_filter *f, struct sf_error *err);
-bool fit_filter_compare(const char *column, enum fit_filter_op op, double value, const char *option,
-                        struct fit_filter *f, struct sf_error *err);
 void fit_filter_free(struct fit_filter *f);
 
 /* A growable list of filters (zero-initialise; free with fit_filters_free). Each adder appends
- * one filter as the single-filter functions above make it, or returns false with `err` set. */
+ * one filter or returns false with `err` set: parsed from `text` as fit_filter_parse does, or
+ * built in code (no text parsed): COL equal to the string `value`, or COL OP `value`
+ * (numeric). Strings borrowed (copied into the filter); false when out of memory. */
 struct fit_filters {
     struct fit_filter *v; /* (n) owned */
     size_t             n, cap;
