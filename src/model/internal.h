@@ -166,10 +166,6 @@ double model_markov_bayes_loss(const struct model_markov *mk, size_t T);
 /* Draws a stationary window of n symbols into out. */
 void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int32_t *out,
                          size_t n);
-/* Draws a stationary window of T+1 symbols x_0..x_T as inputs x_0..x_{T-1} and targets
- * x_1..x_T (the same draws as model_markov_sample of T+1 symbols). */
-void model_markov_sample_pair(const struct model_markov *mk, struct model_rng *r, int32_t *inputs,
-                              int32_t *targets, size_t T);
 /* The true source's log-loss (nats) of predicting w[t+1] from w[0..t], for t = 0..n-2, into
  * loss (n-1 values). */
 void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, size_t n,

@@ -279,8 +279,10 @@ void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, s
     }
 }
 
-void model_markov_sample_pair(const struct model_markov *mk, struct model_rng *r, int32_t *inputs,
-                              int32_t *targets, size_t T) {
+/* Draws a stationary window of T+1 symbols x_0..x_T as inputs x_0..x_{T-1} and targets
+ * x_1..x_T (the same draws as model_markov_sample of T+1 symbols). */
+static void model_markov_sample_pair_impl(const struct model_markov *mk, struct model_rng *r,
+                                          int32_t *inputs, int32_t *targets, size_t T) {
     size_t V = (size_t)mk->V;
     size_t c = model_cdf_find_impl(mk->pi_cdf, mk->n_ctx, model_rng_uniform(r));
     for (size_t i = 0; i <= T; i++) {
@@ -372,7 +374,7 @@ static void model_markov_batch_impl(const struct model_data *d, struct model_rng
                                     int32_t *inputs, int32_t *targets) {
     size_t T = d->T;
     for (size_t b = 0; b < B; b++)
-        model_markov_sample_pair(&d->markov, r, inputs + b * T, targets + b * T, T);
+        model_markov_sample_pair_impl(&d->markov, r, inputs + b * T, targets + b * T, T);
 }
 
 static void model_markov_close_impl(struct model_data *d) {
