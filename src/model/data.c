@@ -331,7 +331,6 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
                                const char *base_dir, struct sf_error *err) {
     memset(d, 0, sizeof *d);
     struct model_shape shape = model_config_shape(cfg);
-    d->source                = cfg->data.source;
     d->entry                 = model_source_get(cfg->data.source);
     d->n_vocab               = shape.n_vocab;
     d->T                     = (size_t)cfg->n_ctx;

@@ -230,8 +230,7 @@ int64_t model_source_one_token(const struct model_data_config *d);
 
 /* An opened data source with its eval set. */
 struct model_data {
-    enum model_source                source;
-    const struct model_source_entry *entry;
+    const struct model_source_entry *entry; /* the source (its id is entry->id) */
     int64_t                          n_vocab;
     size_t                           T;      /* n_ctx: windows are T+1 tokens */
     struct model_markov              markov; /* markov only */
