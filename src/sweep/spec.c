@@ -12,15 +12,7 @@
 
 #include "internal.h"
 
-// ---- value helpers (each reports its own problem at the node) ----
-
-/* Problems go to the reader's list at the node's place (the readers of src/common word them). */
-#define SWEEP_ERR(c, node, ...) sf_yaml_error((c), (node), __VA_ARGS__)
-
-static void sweep_where_impl(const struct sf_yaml_reader *c, const yaml_node_t *node, char *buf,
-                             size_t n) {
-    sf_yaml_where(buf, n, c->path, node);
-}
+// ---- value helpers (each reports its own problem at the node, with sf_yaml_error) ----
 
 /* Checks the keys of a mapping against a list; reports unknown ones with a hint, and misplaced
  * ones (listed in `elsewhere` as "key", "where it belongs" pairs) with their home. */
@@ -28,7 +20,7 @@ static bool sweep_check_keys_impl(struct sf_yaml_reader *c, const char *section,
                                   const yaml_node_t *map, const char *const *known,
                                   const char *const *elsewhere) {
     if (map->type != YAML_MAPPING_NODE) {
-        SWEEP_ERR(c, map, "'%s' must be a mapping, not %s", section, sf_yaml_kind(map));
+        sf_yaml_error(c, map, "'%s' must be a mapping, not %s", section, sf_yaml_kind(map));
         return false;
     }
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -36,7 +28,7 @@ static bool sweep_check_keys_impl(struct sf_yaml_reader *c, const char *section,
         yaml_node_t *kn  = yaml_document_get_node(c->doc, p->key);
         const char  *key = sf_yaml_scalar(kn);
         if (key == NULL) {
-            SWEEP_ERR(c, kn, "keys of '%s' must be plain names", section);
+            sf_yaml_error(c, kn, "keys of '%s' must be plain names", section);
             continue;
         }
         bool ok = false;
@@ -45,7 +37,8 @@ static bool sweep_check_keys_impl(struct sf_yaml_reader *c, const char *section,
         if (ok) {
             for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
                 const char *other = sf_yaml_scalar(yaml_document_get_node(c->doc, q->key));
-                if (other && strcmp(other, key) == 0) SWEEP_ERR(c, kn, "key '%s' given twice", key);
+                if (other && strcmp(other, key) == 0)
+                    sf_yaml_error(c, kn, "key '%s' given twice", key);
             }
             continue;
         }
@@ -54,11 +47,12 @@ static bool sweep_check_keys_impl(struct sf_yaml_reader *c, const char *section,
             if (strcmp(elsewhere[i], key) == 0) home = elsewhere[i + 1];
         const char *hint = sf_did_you_mean(key, known);
         if (home)
-            SWEEP_ERR(c, kn, "'%s' does not belong in '%s' (it goes %s)", key, section, home);
+            sf_yaml_error(c, kn, "'%s' does not belong in '%s' (it goes %s)", key, section, home);
         else if (hint)
-            SWEEP_ERR(c, kn, "unknown key '%s' in '%s' (did you mean '%s'?)", key, section, hint);
+            sf_yaml_error(c, kn, "unknown key '%s' in '%s' (did you mean '%s'?)", key, section,
+                          hint);
         else
-            SWEEP_ERR(c, kn, "unknown key '%s' in '%s'", key, section);
+            sf_yaml_error(c, kn, "unknown key '%s' in '%s'", key, section);
     }
     return true;
 }
@@ -79,13 +73,13 @@ static bool sweep_get_numbers_impl(struct sf_yaml_reader *c, const char *name, c
         return true;
     }
     if (v->type != YAML_SEQUENCE_NODE) {
-        SWEEP_ERR(c, v, "'%s' must be a number or a list of numbers, not %s", name,
-                  sf_yaml_kind(v));
+        sf_yaml_error(c, v, "'%s' must be a number or a list of numbers, not %s", name,
+                      sf_yaml_kind(v));
         return false;
     }
     size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (cnt == 0) {
-        SWEEP_ERR(c, v, "'%s' is an empty list", name);
+        sf_yaml_error(c, v, "'%s' is an empty list", name);
         return false;
     }
     *out = malloc(cnt * sizeof **out);
@@ -100,7 +94,7 @@ static bool sweep_get_numbers_impl(struct sf_yaml_reader *c, const char *name, c
         }
         for (size_t j = 0; j < *n; j++)
             if ((*out)[j] == d) {
-                SWEEP_ERR(c, it, "'%s' lists %s twice", name, sf_yaml_scalar(it));
+                sf_yaml_error(c, it, "'%s' lists %s twice", name, sf_yaml_scalar(it));
                 ok = false;
             }
         (*out)[(*n)++] = d;
@@ -191,13 +185,13 @@ static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *
     const yaml_node_t *sizes  = sf_yaml_map_get(c->doc, m, "sizes");
     const yaml_node_t *shapes = sf_yaml_map_get(c->doc, m, "shapes");
     if (sizes && shapes) {
-        SWEEP_ERR(c, shapes, "give 'sizes' or 'shapes', not both");
+        sf_yaml_error(c, shapes, "give 'sizes' or 'shapes', not both");
         return;
     }
     if (!sizes && !shapes) {
-        SWEEP_ERR(c, m,
-                  "'model' needs 'sizes' (target non-embedding parameter counts) or "
-                  "'shapes' (explicit n_layer and d_model)");
+        sf_yaml_error(c, m,
+                      "'model' needs 'sizes' (target non-embedding parameter counts) or "
+                      "'shapes' (explicit n_layer and d_model)");
         return;
     }
     if (sizes) {
@@ -218,7 +212,7 @@ static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *
                 sizes->type == YAML_SEQUENCE_NODE
                     ? yaml_document_get_node(c->doc, sizes->data.sequence.items.start[i])
                     : sizes;
-            sweep_where_impl(c, it, s->shapes[i].where, sizeof s->shapes[i].where);
+            sf_yaml_where(s->shapes[i].where, sizeof s->shapes[i].where, c->path, it);
         }
         s->n_shapes = n;
         free(t);
@@ -226,7 +220,7 @@ static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *
     }
     if (shapes->type != YAML_SEQUENCE_NODE ||
         shapes->data.sequence.items.top == shapes->data.sequence.items.start) {
-        SWEEP_ERR(c, shapes, "'shapes' must be a non-empty list of {n_layer, d_model, ...}");
+        sf_yaml_error(c, shapes, "'shapes' must be a non-empty list of {n_layer, d_model, ...}");
         return;
     }
     size_t n  = (size_t)(shapes->data.sequence.items.top - shapes->data.sequence.items.start);
@@ -235,14 +229,14 @@ static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *sh = yaml_document_get_node(c->doc, shapes->data.sequence.items.start[i]);
         struct sweep_shape *o = &s->shapes[s->n_shapes++];
-        sweep_where_impl(c, sh, o->where, sizeof o->where);
+        sf_yaml_where(o->where, sizeof o->where, c->path, sh);
         if (!sweep_check_keys_impl(c, "shapes", sh, sweep_shape_keys, NULL)) continue;
         const char *need[] = {"n_layer", "d_model"};
         int64_t    *dst[]  = {&o->n_layer, &o->d_model};
         for (size_t k = 0; k < 2; k++) {
             const yaml_node_t *x = sf_yaml_map_get(c->doc, sh, need[k]);
             if (x == NULL)
-                SWEEP_ERR(c, sh, "a shape needs '%s'", need[k]);
+                sf_yaml_error(c, sh, "a shape needs '%s'", need[k]);
             else
                 sf_yaml_read_int(c, need[k], x, 1, 1 << 20, dst[k]);
         }
@@ -272,13 +266,13 @@ static void sweep_parse_lr_impl(struct sf_yaml_reader *c, const yaml_node_t *v,
     const yaml_node_t *nref = sf_yaml_map_get(c->doc, v, "n_ref");
     const yaml_node_t *pw   = sf_yaml_map_get(c->doc, v, "power");
     if (base == NULL)
-        SWEEP_ERR(c, v, "the lr rule needs 'base' (the lr at the reference size)");
+        sf_yaml_error(c, v, "the lr rule needs 'base' (the lr at the reference size)");
     else if (sf_yaml_read_double(c, "lr.base", base, sf_range_of(0, true, 10, false), &d))
         s->lr_base = d;
     if ((dref == NULL) == (nref == NULL)) {
-        SWEEP_ERR(c, v,
-                  "the lr rule needs exactly one of 'd_ref' (lr = base·(d_ref/d_model)^power) "
-                  "and 'n_ref' (lr = base·(n_ref/N)^power)");
+        sf_yaml_error(c, v,
+                      "the lr rule needs exactly one of 'd_ref' (lr = base·(d_ref/d_model)^power) "
+                      "and 'n_ref' (lr = base·(n_ref/N)^power)");
         return;
     }
     s->lr_rule = dref ? SWEEP_LR_RULE_D_MODEL : SWEEP_LR_RULE_PARAMS;
@@ -293,7 +287,7 @@ static void sweep_parse_lr_impl(struct sf_yaml_reader *c, const yaml_node_t *v,
 static void sweep_parse_train_impl(struct sf_yaml_reader *c, const yaml_node_t *t,
                                    struct sweep_spec *s) {
     if (t->type != YAML_MAPPING_NODE) {
-        SWEEP_ERR(c, t, "'train' must be a mapping, not %s", sf_yaml_kind(t));
+        sf_yaml_error(c, t, "'train' must be a mapping, not %s", sf_yaml_kind(t));
         return;
     }
     /* Keys that belong elsewhere are reported here and kept from the engine's parser. */
@@ -307,8 +301,8 @@ static void sweep_parse_train_impl(struct sf_yaml_reader *c, const yaml_node_t *
         if (key == NULL) continue;
         for (size_t i = 0; sweep_train_elsewhere[i]; i += 2)
             if (strcmp(sweep_train_elsewhere[i], key) == 0) {
-                SWEEP_ERR(c, kn, "'%s' does not belong in 'train' (it goes %s)", key,
-                          sweep_train_elsewhere[i + 1]);
+                sf_yaml_error(c, kn, "'%s' does not belong in 'train' (it goes %s)", key,
+                              sweep_train_elsewhere[i + 1]);
                 if (n_skip < 63) skip[n_skip++] = sweep_train_elsewhere[i];
             }
     }
@@ -321,7 +315,8 @@ static void sweep_parse_train_impl(struct sf_yaml_reader *c, const yaml_node_t *
         const yaml_node_t *v = sf_yaml_map_get(c->doc, t, kinds[k]);
         if (v == NULL) continue;
         if (found) {
-            SWEEP_ERR(c, v, "give one of steps, tokens, flops and tokens_per_param, not several");
+            sf_yaml_error(c, v,
+                          "give one of steps, tokens, flops and tokens_per_param, not several");
             continue;
         }
         found          = v;
@@ -330,12 +325,12 @@ static void sweep_parse_train_impl(struct sf_yaml_reader *c, const yaml_node_t *
         if (k == SWEEP_BUDGET_KIND_STEPS)
             for (size_t i = 0; i < s->n_budgets; i++)
                 if (s->budgets[i] != floor(s->budgets[i]))
-                    SWEEP_ERR(c, v, "'steps' must be whole numbers");
+                    sf_yaml_error(c, v, "'steps' must be whole numbers");
     }
     if (found == NULL)
-        SWEEP_ERR(c, t,
-                  "'train' needs the length of each run: steps, tokens, flops (C = 6·N·tokens "
-                  "per run) or tokens_per_param; a list gives several budgets");
+        sf_yaml_error(c, t,
+                      "'train' needs the length of each run: steps, tokens, flops (C = 6·N·tokens "
+                      "per run) or tokens_per_param; a list gives several budgets");
     const yaml_node_t *lr = sf_yaml_map_get(c->doc, t, "lr");
     if (lr) sweep_parse_lr_impl(c, lr, s);
     const yaml_node_t *seeds = sf_yaml_map_get(c->doc, t, "seeds");
@@ -356,7 +351,7 @@ static void sweep_parse_train_impl(struct sf_yaml_reader *c, const yaml_node_t *
             s->seeds   = calloc(n, sizeof *s->seeds);
             s->n_seeds = s->seeds ? n : 0;
             for (size_t i = 0; i < s->n_seeds; i++) {
-                if (v[i] != floor(v[i])) SWEEP_ERR(c, seeds, "'seeds' must be whole numbers");
+                if (v[i] != floor(v[i])) sf_yaml_error(c, seeds, "'seeds' must be whole numbers");
                 s->seeds[i] = (uint64_t)v[i];
             }
         }
@@ -408,13 +403,13 @@ static void sweep_parse_runner_impl(struct sf_yaml_reader *c, const yaml_node_t 
         o->poll_seconds = iv;
     if ((v = sf_yaml_map_get(c->doc, sl, "extra"))) {
         if (v->type != YAML_SEQUENCE_NODE) {
-            SWEEP_ERR(c, v, "'extra' must be a list of sbatch options, one argument each");
+            sf_yaml_error(c, v, "'extra' must be a list of sbatch options, one argument each");
         } else {
             for (yaml_node_item_t *it = v->data.sequence.items.start;
                  it < v->data.sequence.items.top; it++) {
                 yaml_node_t *x = yaml_document_get_node(c->doc, *it);
                 if (o->n_extra == 16) {
-                    SWEEP_ERR(c, x, "at most 16 extra sbatch options");
+                    sf_yaml_error(c, x, "at most 16 extra sbatch options");
                     break;
                 }
                 if (sf_yaml_read_string(c, "extra", x, o->extra[o->n_extra], sizeof o->extra[0]))
@@ -443,7 +438,7 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
     const yaml_node_t *laws = sf_yaml_map_get(c->doc, f, "laws");
     if (laws == NULL) return;
     if (laws->type != YAML_SEQUENCE_NODE) {
-        SWEEP_ERR(c, laws, "'laws' must be a list of {name, law, ...}");
+        sf_yaml_error(c, laws, "'laws' must be a list of {name, law, ...}");
         return;
     }
     size_t n = (size_t)(laws->data.sequence.items.top - laws->data.sequence.items.start);
@@ -455,33 +450,33 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
         yaml_node_t      *ln = yaml_document_get_node(c->doc, laws->data.sequence.items.start[i]);
         struct sweep_fit *o  = &s->fits[s->n_fits++];
         sweep_fit_defaults(o, "power+const"); /* until 'law' is read */
-        sweep_where_impl(c, ln, o->where, sizeof o->where);
+        sf_yaml_where(o->where, sizeof o->where, c->path, ln);
         if (!sweep_check_keys_impl(c, "laws", ln, sweep_law_keys, NULL)) continue;
         char buf[64];
         if ((v = sf_yaml_map_get(c->doc, ln, "law")) == NULL) {
             struct sf_buf names;
             sf_buf_init(&names);
             sf_buf_join(&names, fit_law_names(), ", ");
-            SWEEP_ERR(c, ln, "a fit needs 'law' (%s)", names.data ? names.data : "");
+            sf_yaml_error(c, ln, "a fit needs 'law' (%s)", names.data ? names.data : "");
             sf_buf_free(&names);
         } else if (sf_yaml_read_string(c, "law", v, buf, sizeof buf)) {
             enum fit_law_kind k;
             if (!fit_law_from_name(buf, &k)) {
                 const char *hint = sf_did_you_mean(buf, fit_law_names());
-                SWEEP_ERR(c, v, "unknown law '%s'%s%s%s", buf, hint ? " (did you mean '" : "",
-                          hint ? hint : "", hint ? "'?)" : "");
+                sf_yaml_error(c, v, "unknown law '%s'%s%s%s", buf, hint ? " (did you mean '" : "",
+                              hint ? hint : "", hint ? "'?)" : "");
             } else {
                 sweep_fit_defaults(o, buf);
             }
         }
         if ((v = sf_yaml_map_get(c->doc, ln, "name")) == NULL)
-            SWEEP_ERR(c, ln, "a fit needs 'name' (its folder under fits/)");
+            sf_yaml_error(c, ln, "a fit needs 'name' (its folder under fits/)");
         else if (sf_yaml_read_string(c, "name", v, o->name, sizeof o->name)) {
             if (!sweep_plain_name_impl(o->name))
-                SWEEP_ERR(c, v, "fit name '%s' must be a plain folder name", o->name);
+                sf_yaml_error(c, v, "fit name '%s' must be a plain folder name", o->name);
             for (size_t j = 0; j + 1 < s->n_fits; j++)
                 if (strcmp(s->fits[j].name, o->name) == 0)
-                    SWEEP_ERR(c, v, "fit name '%s' used twice", o->name);
+                    sf_yaml_error(c, v, "fit name '%s' used twice", o->name);
         }
         struct {
             const char *key;
@@ -568,14 +563,14 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
     if (sweep_check_keys_impl(&c, "the sweep", root, sweep_root_keys, NULL)) {
         const yaml_node_t *v;
         if ((v = sf_yaml_map_get(&doc, root, "name")) == NULL)
-            SWEEP_ERR(&c, root,
-                      "the sweep needs a 'name' (the default output folder is runs/NAME)");
+            sf_yaml_error(&c, root,
+                          "the sweep needs a 'name' (the default output folder is runs/NAME)");
         else if (sf_yaml_read_string(&c, "name", v, s->name, sizeof s->name) &&
                  !sweep_plain_name_impl(s->name))
-            SWEEP_ERR(&c, v, "'name' must be a plain folder name, not '%s'", s->name);
+            sf_yaml_error(&c, v, "'name' must be a plain folder name, not '%s'", s->name);
         const yaml_node_t *data = sf_yaml_map_get(&doc, root, "data");
         if (data == NULL)
-            SWEEP_ERR(&c, root, "the sweep needs 'data' (the data source, as in run.yaml)");
+            sf_yaml_error(&c, root, "the sweep needs 'data' (the data source, as in run.yaml)");
         else {
             /* The engine parses `data:` by its rules; every other top-level key is ours (and
              * unknown ones have been reported already). */
@@ -591,12 +586,12 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         }
         const yaml_node_t *model = sf_yaml_map_get(&doc, root, "model");
         if (model == NULL)
-            SWEEP_ERR(&c, root, "the sweep needs 'model' (sizes or shapes)");
+            sf_yaml_error(&c, root, "the sweep needs 'model' (sizes or shapes)");
         else
             sweep_parse_model_impl(&c, model, s);
         const yaml_node_t *train = sf_yaml_map_get(&doc, root, "train");
         if (train == NULL)
-            SWEEP_ERR(&c, root, "the sweep needs 'train' (at least the length of each run)");
+            sf_yaml_error(&c, root, "the sweep needs 'train' (at least the length of each run)");
         else
             sweep_parse_train_impl(&c, train, s);
         if ((v = sf_yaml_map_get(&doc, root, "runner"))) sweep_parse_runner_impl(&c, v, s);
