@@ -171,11 +171,9 @@ static void model_where_impl(char *buf, size_t n, const struct model_places *pl,
 #define MODEL_RANGE_UNIT_OPEN sf_range_of(0, true, 1, true)
 
 /* A string or a list of strings into a fixed path array. */
-static bool model_get_paths_impl(const char *path, const char *name, yaml_document_t *doc,
+static bool model_get_paths_impl(const struct sf_yaml_reader *rd, const char *name,
                                  const yaml_node_t *v, char (*out)[MODEL_PATH_MAX], size_t *n_out,
-                                 struct model_places *pl, struct sf_diags *diags) {
-    char where[MODEL_WHERE_LEN];
-    sf_yaml_where(where, sizeof where, path, v);
+                                 struct model_places *pl) {
     const yaml_node_t *items[MODEL_DATA_MAX_PATHS + 1];
     size_t             n = 0;
     if (v->type == YAML_SCALAR_NODE) {
@@ -184,33 +182,31 @@ static bool model_get_paths_impl(const char *path, const char *name, yaml_docume
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
              it++) {
             if (n == MODEL_DATA_MAX_PATHS) {
-                sf_diag_add(diags, true, where, "'%s' has more than %d entries (use glob patterns)",
-                            name, MODEL_DATA_MAX_PATHS);
+                sf_yaml_error(rd, v, "'%s' has more than %d entries (use glob patterns)", name,
+                              MODEL_DATA_MAX_PATHS);
                 return false;
             }
-            items[n++] = yaml_document_get_node(doc, *it);
+            items[n++] = yaml_document_get_node(rd->doc, *it);
         }
         if (n == 0) {
-            sf_diag_add(diags, true, where, "'%s' is an empty list", name);
+            sf_yaml_error(rd, v, "'%s' is an empty list", name);
             return false;
         }
     } else {
-        sf_diag_add(diags, true, where, "'%s' must be a file name or a list of them, not %s", name,
-                    sf_yaml_kind(v));
+        sf_yaml_error(rd, v, "'%s' must be a file name or a list of them, not %s", name,
+                      sf_yaml_kind(v));
         return false;
     }
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
         const char *s = sf_yaml_scalar(items[i]);
-        char        w[MODEL_WHERE_LEN];
-        sf_yaml_where(w, sizeof w, path, items[i]);
         if (s == NULL || s[0] == '\0' || sf_yaml_is_null(items[i])) {
-            sf_diag_add(diags, true, w, "'%s' entries must be file names", name);
+            sf_yaml_error(rd, items[i], "'%s' entries must be file names", name);
             ok = false;
             continue;
         }
         if (strlen(s) >= MODEL_PATH_MAX) {
-            sf_diag_add(diags, true, w, "file name longer than %d characters", MODEL_PATH_MAX - 1);
+            sf_yaml_error(rd, items[i], "file name longer than %d characters", MODEL_PATH_MAX - 1);
             ok = false;
             continue;
         }
@@ -340,9 +336,9 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         } else if (strcmp(key, "seed") == 0) {
             if (sf_yaml_read_int(&rd, key, vn, 0, INT64_MAX, &iv)) d->seed = (uint64_t)iv;
         } else if (strcmp(key, "paths") == 0) {
-            model_get_paths_impl(path, key, doc, vn, d->paths, &d->n_paths, pl, diags);
+            model_get_paths_impl(&rd, key, vn, d->paths, &d->n_paths, pl);
         } else if (strcmp(key, "eval_paths") == 0) {
-            model_get_paths_impl(path, key, doc, vn, d->eval_paths, &d->n_eval_paths, pl, diags);
+            model_get_paths_impl(&rd, key, vn, d->eval_paths, &d->n_eval_paths, pl);
         } else if (strcmp(key, "eval_fraction") == 0) {
             if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_UNIT_OPEN, &dv))
                 d->eval_fraction = dv;
