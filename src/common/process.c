@@ -24,6 +24,11 @@ struct sf_process_failure {
     int errnum;
 };
 
+/* The file to run and the name in messages: `program` when given, else argv[0]. */
+static const char *sf_process_name_impl(const struct sf_process_spec *spec) {
+    return spec->program ? spec->program : spec->argv[0];
+}
+
 /* In the child: descriptors, folder, signals, then the program. Only async-signal-safe calls
  * (open, dup2, setpgid, sigaction, sigprocmask, chdir, execvp, write, _exit). */
 static _Noreturn void sf_process_child_impl(const struct sf_process_spec *spec, int out_fd,
@@ -48,7 +53,7 @@ static _Noreturn void sf_process_child_impl(const struct sf_process_spec *spec, 
     failure.step = 2;
     if (spec->dir != NULL && chdir(spec->dir) != 0) goto fail;
     failure.step = 3;
-    execvp(spec->program ? spec->program : spec->argv[0], spec->argv);
+    execvp(sf_process_name_impl(spec), spec->argv);
 fail:
     failure.errnum = errno;
     (void)!write(status_fd, &failure, sizeof failure);
@@ -60,16 +65,17 @@ static void sf_process_close_impl(int *fd) {
     *fd = -1;
 }
 
-static void sf_process_waitpid_impl(pid_t pid, int *wait_status) {
-    while (waitpid(pid, wait_status, 0) < 0 && errno == EINTR) {
-    }
+/* Fills in how the child ended from its wait status. */
+static void sf_process_ended_impl(struct sf_process_result *res, int ws) {
+    res->wait_status = ws;
+    res->exit_code   = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
 /* Forks and execs; on success *pid is the child and *out_read, *err_read the read ends of the
  * captured streams (-1 when not captured). */
 static enum sf_status sf_process_spawn_impl(const struct sf_process_spec *spec, pid_t *pid,
                                             int *out_read, int *err_read, struct sf_error *err) {
-    const char *prog  = spec->program ? spec->program : spec->argv[0];
+    const char *prog  = sf_process_name_impl(spec);
     int         po[2] = {-1, -1}, pe[2] = {-1, -1}, ps[2] = {-1, -1}, log_fd = -1;
     const char *step = "pipe";
     *out_read = *err_read = -1;
@@ -105,7 +111,7 @@ static enum sf_status sf_process_spawn_impl(const struct sf_process_spec *spec, 
     sf_process_close_impl(&po[0]);
     sf_process_close_impl(&pe[0]);
     int ws;
-    sf_process_waitpid_impl(*pid, &ws);
+    sf_process_reap(*pid, true, &ws);
     if (failure.step == 3) {
         bool hint = failure.errnum == ENOENT && spec->missing_hint != NULL;
         SF_FAIL(err, SF_EIO, "cannot run %s: %s%s%s%s", prog, strerror(failure.errnum),
@@ -173,7 +179,7 @@ enum sf_status sf_process_run(const struct sf_process_spec *spec, struct sf_proc
     /* With nothing captured, the child's end is the only thing to wait for. */
     int ws = 0;
     if (finished && !spec->capture_out && !spec->capture_err && spec->timeout_s > 0) {
-        while (waitpid(pid, &ws, WNOHANG) == 0) {
+        while (sf_process_reap(pid, false, &ws) == SF_PROCESS_STATE_RUNNING) {
             if (sf_now() >= deadline) {
                 finished = false;
                 break;
@@ -182,25 +188,23 @@ enum sf_status sf_process_run(const struct sf_process_spec *spec, struct sf_proc
             nanosleep(&ts, NULL);
         }
         if (finished) {
-            res->wait_status = ws;
-            res->exit_code   = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+            sf_process_ended_impl(res, ws);
             return SF_OK;
         }
     }
     if (!finished) sf_process_signal(pid, spec->own_group, SIGKILL);
-    sf_process_waitpid_impl(pid, &ws);
+    sf_process_reap(pid, true, &ws);
     if (!finished) {
         sf_process_result_free(res);
         SF_FAIL(err, SF_EIO, "%s ran longer than %.0f s and was stopped",
-                spec->program ? spec->program : spec->argv[0], spec->timeout_s);
+                sf_process_name_impl(spec), spec->timeout_s);
     }
     if (res->out.failed || res->err.failed) {
         sf_process_result_free(res);
         SF_FAIL(err, SF_ENOMEM, "out of memory reading the output of %s",
-                spec->program ? spec->program : spec->argv[0]);
+                sf_process_name_impl(spec));
     }
-    res->wait_status = ws;
-    res->exit_code   = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    sf_process_ended_impl(res, ws);
     return SF_OK;
 }
 
