@@ -4,8 +4,6 @@
  * printing its messages and a count of what was redrawn.
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "figures.h"

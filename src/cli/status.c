@@ -3,7 +3,6 @@
  * sweep's progress (src/sweep does the reading).
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "sweep.h"

@@ -5,7 +5,6 @@
  * they span.
  */
 #include <math.h>
-#include <string.h>
 
 #include "internal.h"
 

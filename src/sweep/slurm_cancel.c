@@ -4,7 +4,6 @@
  * `scalefit run` to attach to.
  */
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "internal.h"
