@@ -30,13 +30,9 @@ static int64_t model_text_n_vocab_impl(const struct model_data_config *d) {
     return 256;
 }
 
-static void model_text_emit_impl(struct sf_yaml_out *y, const struct model_data_config *d) {
-    model_files_emit(y, d);
-}
-
 static const struct model_source_ops model_text_ops = {
     .validate = model_files_validate,
-    .emit     = model_text_emit_impl,
+    .emit     = model_files_emit,
     .open     = model_files_open,
     .batch    = model_files_batch,
     .decode   = model_text_decode_impl,
