@@ -28,8 +28,8 @@ struct cli_fit_opts {
     double             level;
     unsigned long long seed;
     bool               seed_set;
-    struct fit_filter  where[64], bounds[64], holdout[16];
-    size_t             n_where, n_bounds, n_holdout, holdout_k;
+    struct fit_filters where, bounds, holdout; /* owned */
+    size_t             holdout_k;
     const char        *by;
     const char        *predict_text[64];
     size_t             n_predict;
@@ -43,12 +43,9 @@ struct cli_fit_opts {
 
 static void cli_fit_opts_free(struct cli_fit_opts *o) {
     free(o->laws);
-    for (size_t i = 0; i < o->n_where; i++)
-        fit_filter_free(&o->where[i]);
-    for (size_t i = 0; i < o->n_bounds; i++)
-        fit_filter_free(&o->bounds[i]);
-    for (size_t i = 0; i < o->n_holdout; i++)
-        fit_filter_free(&o->holdout[i]);
+    fit_filters_free(&o->where);
+    fit_filters_free(&o->bounds);
+    fit_filters_free(&o->holdout);
     for (size_t i = 0; i < o->n_filters; i++)
         free(o->filters_text[i]);
 }
@@ -59,39 +56,31 @@ static void cli_fit_note_filter(struct cli_fit_opts *o, const char *opt, const c
         o->filters_text[o->n_filters++] = sf_strdup_printf("%s %s", opt, value);
 }
 
-/* Reads one more filter of `form` into arr[*n] (at most `cap`). False after printing why. */
-static bool cli_fit_add_filter(struct fit_filter *arr, size_t *n, size_t cap, const char *opt,
-                               const char *value, enum fit_filter_form form) {
-    if (*n == cap) {
-        cli_option_error(opt, "given more than %zu times", cap);
-        return false;
-    }
+/* Reads one more filter of `form` into `fs`. False after printing why. */
+static bool cli_fit_add_filter(struct fit_filters *fs, const char *opt, const char *value,
+                               enum fit_filter_form form) {
     struct sf_error err;
-    if (!fit_filter_parse(value, form, opt, &arr[*n], &err)) {
+    if (!fit_filters_parse(fs, value, form, opt, &err)) {
         cli_report(&err);
         return false;
     }
-    (*n)++;
     return true;
 }
 
 /* --where COL=VALUE. */
 static bool cli_fit_where(void *ctx, const char *opt, const char *value) {
-    struct cli_fit_opts *o   = ctx;
-    size_t               cap = sizeof o->where / sizeof o->where[0];
-    if (!cli_fit_add_filter(o->where, &o->n_where, cap, opt, value, FIT_FILTER_FORM_EQUALS))
-        return false;
+    struct cli_fit_opts *o = ctx;
+    if (!cli_fit_add_filter(&o->where, opt, value, FIT_FILTER_FORM_EQUALS)) return false;
     cli_fit_note_filter(o, opt, value);
     return true;
 }
 
 /* --min COL=V and --max COL=V. */
 static bool cli_fit_bound(void *ctx, const char *opt, const char *value) {
-    struct cli_fit_opts *o   = ctx;
-    size_t               cap = sizeof o->bounds / sizeof o->bounds[0];
+    struct cli_fit_opts *o = ctx;
     enum fit_filter_form form =
         strcmp(opt, "--min") == 0 ? FIT_FILTER_FORM_AT_LEAST : FIT_FILTER_FORM_AT_MOST;
-    if (!cli_fit_add_filter(o->bounds, &o->n_bounds, cap, opt, value, form)) return false;
+    if (!cli_fit_add_filter(&o->bounds, opt, value, form)) return false;
     cli_fit_note_filter(o, opt, value);
     return true;
 }
@@ -104,10 +93,8 @@ static void cli_fit_note_holdout(struct cli_fit_opts *o, const char *text) {
 
 /* --holdout-where 'COL>=V'. */
 static bool cli_fit_holdout_where(void *ctx, const char *opt, const char *value) {
-    struct cli_fit_opts *o   = ctx;
-    size_t               cap = sizeof o->holdout / sizeof o->holdout[0];
-    if (!cli_fit_add_filter(o->holdout, &o->n_holdout, cap, opt, value, FIT_FILTER_FORM_COMPARE))
-        return false;
+    struct cli_fit_opts *o = ctx;
+    if (!cli_fit_add_filter(&o->holdout, opt, value, FIT_FILTER_FORM_COMPARE)) return false;
     cli_fit_note_holdout(o, value);
     return true;
 }
@@ -334,8 +321,8 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                                     cli_fit_law_list(laws, sizeof laws, fit_law_has_allocation),
                                     fit_law_name(law));
         bool curves = fit_law_fits_curves(law);
-        if (curves && (o->n_holdout > 0 || o->holdout_k > 0))
-            return cli_option_error(o->n_holdout > 0 ? "--holdout-where" : "--holdout",
+        if (curves && (o->holdout.n > 0 || o->holdout_k > 0))
+            return cli_option_error(o->holdout.n > 0 ? "--holdout-where" : "--holdout",
                                     "does not apply to %s (the envelope uses every curve)",
                                     fit_law_name(law));
         if (curves && o->cols.weight != NULL)
@@ -373,8 +360,8 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
     struct sf_error err;
     sf_error_clear(&err);
     *out                     = NULL;
-    struct fit_selection sel = {o->where,   o->n_where,   o->bounds,    o->n_bounds,
-                                o->holdout, o->n_holdout, o->holdout_k, o->by};
+    struct fit_selection sel = {o->where.v,   o->where.n,   o->bounds.v,  o->bounds.n,
+                                o->holdout.v, o->holdout.n, o->holdout_k, o->by};
     if (fit_data_build(csv, rows, n_rows, law, &o->cols, &sel, d, &err) != SF_OK) {
         if (group) sf_error_prefix(&err, "group '%s'", group);
         return cli_report(&err);
@@ -440,8 +427,8 @@ static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char s
     enum sf_status pst = sf_csv_parse(o->data, text, len, csv, &err);
     free(text);
     if (pst != SF_OK) return cli_report(&err);
-    struct fit_selection sel = {o->where,   o->n_where,   o->bounds,    o->n_bounds,
-                                o->holdout, o->n_holdout, o->holdout_k, o->by};
+    struct fit_selection sel = {o->where.v,   o->where.n,   o->bounds.v,  o->bounds.n,
+                                o->holdout.v, o->holdout.n, o->holdout_k, o->by};
     if (fit_select_rows(csv, &sel, groups, &err) != SF_OK) {
         sf_csv_free(csv);
         return cli_report(&err);
