@@ -13,6 +13,11 @@
 #include "figures.h"
 #include "fit.h"
 
+/* The most --where (and --min/--max) and --holdout-where options: filters_text below keeps
+ * every one for the provenance. */
+#define CLI_FIT_MAX_FILTERS 64
+#define CLI_FIT_MAX_HOLDOUTS 16
+
 /* Everything parsed from the command line. */
 struct cli_fit_opts {
     const char        *data, *out;
@@ -36,7 +41,7 @@ struct cli_fit_opts {
     double             target[64], compute[64];
     size_t             n_target, n_compute;
     double             true_entropy, tokens_per_sample;
-    char              *filters_text[160];
+    char              *filters_text[2 * CLI_FIT_MAX_FILTERS]; /* --where, --min, --max */
     size_t             n_filters;
     char               holdout_text[1024];
 };
@@ -56,9 +61,13 @@ static void cli_fit_note_filter(struct cli_fit_opts *o, const char *opt, const c
         o->filters_text[o->n_filters++] = sf_strdup_printf("%s %s", opt, value);
 }
 
-/* Reads one more filter of `form` into `fs`. False after printing why. */
-static bool cli_fit_add_filter(struct fit_filters *fs, const char *opt, const char *value,
-                               enum fit_filter_form form) {
+/* Reads one more filter of `form` into `fs` (at most `cap`). False after printing why. */
+static bool cli_fit_add_filter(struct fit_filters *fs, size_t cap, const char *opt,
+                               const char *value, enum fit_filter_form form) {
+    if (fs->n == cap) {
+        cli_option_error(opt, "given more than %zu times", cap);
+        return false;
+    }
     struct sf_error err;
     if (!fit_filters_parse(fs, value, form, opt, &err)) {
         cli_report(&err);
@@ -70,7 +79,8 @@ static bool cli_fit_add_filter(struct fit_filters *fs, const char *opt, const ch
 /* --where COL=VALUE. */
 static bool cli_fit_where(void *ctx, const char *opt, const char *value) {
     struct cli_fit_opts *o = ctx;
-    if (!cli_fit_add_filter(&o->where, opt, value, FIT_FILTER_FORM_EQUALS)) return false;
+    if (!cli_fit_add_filter(&o->where, CLI_FIT_MAX_FILTERS, opt, value, FIT_FILTER_FORM_EQUALS))
+        return false;
     cli_fit_note_filter(o, opt, value);
     return true;
 }
@@ -80,7 +90,7 @@ static bool cli_fit_bound(void *ctx, const char *opt, const char *value) {
     struct cli_fit_opts *o = ctx;
     enum fit_filter_form form =
         strcmp(opt, "--min") == 0 ? FIT_FILTER_FORM_AT_LEAST : FIT_FILTER_FORM_AT_MOST;
-    if (!cli_fit_add_filter(&o->bounds, opt, value, form)) return false;
+    if (!cli_fit_add_filter(&o->bounds, CLI_FIT_MAX_FILTERS, opt, value, form)) return false;
     cli_fit_note_filter(o, opt, value);
     return true;
 }
@@ -94,7 +104,8 @@ static void cli_fit_note_holdout(struct cli_fit_opts *o, const char *text) {
 /* --holdout-where 'COL>=V'. */
 static bool cli_fit_holdout_where(void *ctx, const char *opt, const char *value) {
     struct cli_fit_opts *o = ctx;
-    if (!cli_fit_add_filter(&o->holdout, opt, value, FIT_FILTER_FORM_COMPARE)) return false;
+    if (!cli_fit_add_filter(&o->holdout, CLI_FIT_MAX_HOLDOUTS, opt, value, FIT_FILTER_FORM_COMPARE))
+        return false;
     cli_fit_note_holdout(o, value);
     return true;
 }
