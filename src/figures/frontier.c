@@ -33,7 +33,7 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
         figures_skip(out, diags, "frontier", "out of memory");
         return false;
     }
-    struct plot_figure  *fig = figures_new("frontier", "frontier");
+    struct plot_figure  *fig = plot_figure_alloc("frontier", "frontier");
     struct plot_table   *tc  = plot_figure_table(fig, "curves", "flops loss params");
     struct plot_table   *te  = plot_figure_table(fig, "envelope", "flops loss");
     struct plot_table   *th  = plot_figure_table(fig, "hull", "flops loss params");
@@ -147,7 +147,7 @@ void figures_nopt(const struct figures_fit *cf) {
         figures_skip(cf->out, cf->diags, "nopt", "out of memory");
         return;
     }
-    struct plot_figure  *fig = figures_new("nopt", "nopt");
+    struct plot_figure  *fig = plot_figure_alloc("nopt", "nopt");
     struct plot_table   *th  = plot_figure_table(fig, "hull", "flops params");
     struct plot_table   *tf  = plot_figure_table(fig, "fit", "flops params lo hi");
     struct figures_range xr = figures_range_new(true), core = figures_range_new(true);

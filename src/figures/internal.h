@@ -108,8 +108,7 @@ void figures_estimate(struct sf_buf *b, const struct fit_estimate *e);
 /* The name of the constant in labels: L_∞ or E. */
 const char *figures_const_name(const struct fit_result *r);
 /* The two-line title shared by figures of a fit: what was fitted, then the law's values. */
-void                figures_title(const struct figures_fit *cf, struct sf_buf *b, const char *what);
-struct plot_figure *figures_new(const char *kind, const char *name);
+void figures_title(const struct figures_fit *cf, struct sf_buf *b, const char *what);
 /* Sets text variable `var` of `fig` from `b`, and empties `b` for the next one. */
 void figures_set_buf(struct plot_figure *fig, const char *var, struct sf_buf *b);
 

@@ -67,7 +67,7 @@ void figures_isoloss(const struct figures_fit *cf) {
     }
     /* A decade of room around the data shows where the contours go. */
     nr.lo /= 3, nr.hi *= 3, dr.lo /= 3, dr.hi *= 3;
-    struct plot_figure *fig = figures_new("isoloss", "isoloss");
+    struct plot_figure *fig = plot_figure_alloc("isoloss", "isoloss");
     struct plot_table  *tg  = plot_figure_table(fig, "grid", "log10_params log10_tokens loss");
     struct plot_table  *tp  = plot_figure_table(fig, "points", "log10_params log10_tokens loss");
     struct plot_table  *th  = plot_figure_table(fig, "heldout", "log10_params log10_tokens loss");

@@ -121,11 +121,6 @@ void figures_title(const struct figures_fit *cf, struct sf_buf *b, const char *w
     figures_formula(r, cf->frontier ? "C" : cf->x_symbol, b);
 }
 
-struct plot_figure *figures_new(const char *kind, const char *name) {
-    struct plot_figure *fig = plot_figure_alloc(kind, name);
-    return fig;
-}
-
 void figures_set_buf(struct plot_figure *fig, const char *var, struct sf_buf *b) {
     plot_figure_set_text(fig, var, b->data ? b->data : "");
     b->len = 0;

@@ -51,7 +51,7 @@ void figures_loss(const struct figures_fit *cf, bool reducible) {
     }
     const bool           has_const = fit_law_has_constant(r->law);
     const double         c         = has_const && reducible ? r->entropy.estimate : 0;
-    struct plot_figure  *fig       = figures_new("loss", name);
+    struct plot_figure  *fig       = plot_figure_alloc("loss", name);
     struct plot_table   *tp        = plot_figure_table(fig, "points", "x loss");
     struct plot_table   *th        = plot_figure_table(fig, "heldout", "x loss");
     struct plot_table   *tc        = plot_figure_table(fig, "curve", "x loss lo hi");

@@ -36,7 +36,7 @@ void figures_loss_tokens(const struct figures_fit *cf) {
         figures_skip(cf->out, cf->diags, "loss_tokens", "out of memory");
         return;
     }
-    struct plot_figure  *fig = figures_new("loss_tokens", "loss_tokens");
+    struct plot_figure  *fig = plot_figure_alloc("loss_tokens", "loss_tokens");
     struct plot_table   *tp  = plot_figure_table(fig, "points", "tokens loss params");
     struct plot_table   *th  = plot_figure_table(fig, "heldout", "tokens loss params");
     struct plot_table   *tc  = plot_figure_table(fig, "curves", "tokens loss params");

@@ -9,7 +9,7 @@
 
 void figures_residuals(const struct figures_fit *cf) {
     const struct fit_result *r   = cf->r;
-    struct plot_figure      *fig = figures_new("residuals", "residuals");
+    struct plot_figure      *fig = plot_figure_alloc("residuals", "residuals");
     struct plot_table       *tp  = plot_figure_table(fig, "points", "x residual_log colour");
     struct plot_table       *th  = plot_figure_table(fig, "heldout", "x residual_log colour");
     struct figures_range     xr = figures_range_new(true), cr = figures_range_new(true);
