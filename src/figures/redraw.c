@@ -44,7 +44,9 @@ static bool figures_redraw_folder(struct figures_redraw_state *s, const char *fi
             s->res->drawn++;
         }
         if (warnings) {
-            for (char *line = strtok(warnings, "\n"); line; line = strtok(NULL, "\n"))
+            char *save = NULL; /* strtok_r: library code keeps no hidden state */
+            for (char *line = strtok_r(warnings, "\n", &save); line;
+                 line       = strtok_r(NULL, "\n", &save))
                 sf_diag_add(s->diags, false, NULL, "%s/%s.gp: gnuplot: %s", figdir, names[i], line);
         }
         free(warnings);
