@@ -118,7 +118,7 @@ void figures_title(const struct figures_fit *cf, struct sf_buf *b, const char *w
         sf_buf_printf(b, ": %zu points", r->n_fit);
     if (n_hold) sf_buf_printf(b, ", %zu held out", n_hold);
     sf_buf_puts(b, "\n");
-    figures_formula(r, cf->frontier ? "C" : cf->x_symbol, b);
+    figures_formula(r, cf->x_symbol, b);
 }
 
 void figures_set_buf(struct plot_figure *fig, const char *var, struct sf_buf *b) {
