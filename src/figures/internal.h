@@ -80,8 +80,8 @@ struct figures_fit {
     bool                     frontier; /* a law fitted to learning curves */
     const char              *x_unit;   /* unit of the x of figures 1-3 */
     const char              *x_column; /* its column name (for an unknown unit) */
-    const char *x_symbol; /* its symbol in formulas: N, D, C (always for a frontier), x */
-    size_t      n_grid;   /* points of a curve */
+    const char              *x_symbol; /* in formulas: N, D, C (a frontier's), x */
+    size_t                   n_grid;   /* points of a curve */
 };
 
 // ---- labels (labels.c) ----
