@@ -225,6 +225,10 @@ void model_files_emit(struct sf_yaml_out *y, const struct model_data_config *d);
 void model_files_describe(struct sf_buf *b, const struct model_data_config *d);
 /* The keys every file source takes. */
 #define MODEL_FILES_KEYS "paths", "eval_paths", "eval_fraction"
+/* Names for enum values as spelled in run.yaml ("cosine", "loglinear", ...). */
+const char *model_lr_schedule_name(enum model_lr_schedule s);
+const char *model_markov_generator_name(enum model_markov_generator g);
+
 /* tokens_per_sample of sources whose tokens stand alone: 1. */
 int64_t model_source_one_token(const struct model_data_config *d);
 

@@ -202,10 +202,8 @@ bool model_config_equal(const struct model_config *a, const struct model_config 
 enum sf_status model_config_hash(const struct model_config *cfg, char hex[65],
                                  struct sf_error *err);
 
-/* Names for enum values as spelled in run.yaml ("markov", "cosine", ...). */
+/* A source's name as spelled in run.yaml ("markov", "text", ...). */
 const char *model_source_name(enum model_source s);
-const char *model_lr_schedule_name(enum model_lr_schedule s);
-const char *model_markov_generator_name(enum model_markov_generator g);
 
 // ---- shape and accounting ----
 
