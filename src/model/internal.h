@@ -225,7 +225,9 @@ void model_files_emit(struct sf_yaml_out *y, const struct model_data_config *d);
 void model_files_describe(struct sf_buf *b, const struct model_data_config *d);
 /* The keys every file source takes. */
 #define MODEL_FILES_KEYS "paths", "eval_paths", "eval_fraction"
-/* Names for enum values as spelled in run.yaml ("cosine", "loglinear", ...). */
+/* Names for enum values as spelled in run.yaml ("markov", "cosine", ...); outside src/model a
+ * source's name is its entry's. */
+const char *model_source_name(enum model_source s);
 const char *model_lr_schedule_name(enum model_lr_schedule s);
 const char *model_markov_generator_name(enum model_markov_generator g);
 

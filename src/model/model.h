@@ -202,9 +202,6 @@ bool model_config_equal(const struct model_config *a, const struct model_config 
 enum sf_status model_config_hash(const struct model_config *cfg, char hex[65],
                                  struct sf_error *err);
 
-/* A source's name as spelled in run.yaml ("markov", "text", ...). */
-const char *model_source_name(enum model_source s);
-
 // ---- shape and accounting ----
 
 /* A resolved model shape (defaults filled in, vocabulary from the data source). */
