@@ -79,6 +79,8 @@ void sf_error_prefix(struct sf_error *err, const char *fmt, ...)
 void sf_error_print(const struct sf_error *err, FILE *out);
 /* Exit status of the command for a status code (DESIGN.md: 0, 1, 2, 3, 4). */
 int sf_status_exit_code(enum sf_status s);
+/* The size of a buffer that holds a place "PATH:LINE:COL" (a path up to about a kilobyte). */
+#define SF_WHERE_LEN 1200
 /* Formats "PATH:LINE:COL" into `buf` (LINE and COL 1-based; COL 0 leaves it out). */
 void sf_where(char *buf, size_t n, const char *path, size_t line, size_t col);
 

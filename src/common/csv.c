@@ -41,7 +41,7 @@ void sf_csv_free(struct sf_csv *csv) {
  * the text (nothing read), or an error. Skips comment and empty lines before the record. */
 static enum sf_status sf_csv_record_impl(struct sf_csv_cursor *c, struct sf_csv_row *row,
                                          const char *path, struct sf_error *err) {
-    char where[1200];
+    char where[SF_WHERE_LEN];
     /* Skip empty lines and comment lines. */
     for (;;) {
         if (c->pos >= c->len) return SF_CONTINUE;
@@ -173,7 +173,7 @@ static void sf_csv_trim_impl(char *s) {
 enum sf_status sf_csv_parse(const char *path, const char *text, size_t len, struct sf_csv *csv,
                             struct sf_error *err) {
     memset(csv, 0, sizeof *csv);
-    char where[1200];
+    char where[SF_WHERE_LEN];
     csv->path = sf_strdup(path);
     if (csv->path == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory reading %s", path);
     struct sf_csv_cursor c = {text, len, 0, 1, 0};

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SF_YAML_WHERE_LEN 1200
-
 const char *sf_yaml_kind(const yaml_node_t *node) {
     switch (node->type) {
     case YAML_MAPPING_NODE: return "a mapping";
@@ -21,7 +19,7 @@ const char *sf_yaml_kind(const yaml_node_t *node) {
 }
 
 void sf_yaml_error(const struct sf_yaml_reader *r, const yaml_node_t *node, const char *fmt, ...) {
-    char where[SF_YAML_WHERE_LEN];
+    char where[SF_WHERE_LEN];
     sf_yaml_where(where, sizeof where, r->path, node);
     va_list ap;
     va_start(ap, fmt);

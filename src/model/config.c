@@ -153,10 +153,9 @@ static void model_where_impl(char *buf, size_t n, const struct model_places *pl,
     sf_where(buf, n, pl->path, m.line + 1, m.column + 1);
 }
 
-#define MODEL_WHERE_LEN 1200
 #define MODEL_DIAG(diags, pl, key, ...)                                                            \
     do {                                                                                           \
-        char w_[MODEL_WHERE_LEN];                                                                  \
+        char w_[SF_WHERE_LEN];                                                                     \
         model_where_impl(w_, sizeof w_, (pl), (key));                                              \
         sf_diag_add((diags), true, w_, __VA_ARGS__);                                               \
     } while (0)
@@ -259,7 +258,7 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
                                   struct sf_diags *diags) {
     struct model_data_config *d  = &cfg->data;
     struct sf_yaml_reader     rd = {path, doc, diags};
-    char                      where[MODEL_WHERE_LEN];
+    char                      where[SF_WHERE_LEN];
     sf_yaml_where(where, sizeof where, path, map);
     if (map->type != YAML_MAPPING_NODE) {
         struct sf_buf names;
@@ -291,7 +290,7 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn, *vn;
-        char         kw[MODEL_WHERE_LEN];
+        char         kw[SF_WHERE_LEN];
         const char  *key =
             model_pair_key_impl(path, doc, p, &kn, &vn, kw, sizeof kw, "of 'data'", diags);
         if (key == NULL) continue;
@@ -569,7 +568,7 @@ static void model_parse_mapping_impl(const char *path, yaml_document_t *doc,
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn, *vn;
-        char         kw[MODEL_WHERE_LEN];
+        char         kw[SF_WHERE_LEN];
         const char  *key = model_pair_key_impl(path, doc, p, &kn, &vn, kw, sizeof kw,
                                                "of run "
                                                 "settings",
@@ -618,7 +617,7 @@ void model_config_parse_mapping(const char *path, yaml_document_t *doc, const ya
     pl->fallback = map->start_mark;
     pl->data_map = map->start_mark;
     if (map->type != YAML_MAPPING_NODE) {
-        char where[MODEL_WHERE_LEN];
+        char where[SF_WHERE_LEN];
         sf_yaml_where(where, sizeof where, path, map);
         sf_diag_add(diags, true, where, "expected a mapping of run settings, not %s",
                     sf_yaml_kind(map));
@@ -657,7 +656,7 @@ enum sf_status model_config_load(const char *path, struct model_config *cfg,
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     pl->fallback      = root->start_mark;
     pl->data_map      = root->start_mark;
-    char where[MODEL_WHERE_LEN];
+    char where[SF_WHERE_LEN];
     sf_yaml_where(where, sizeof where, path, root);
     if (root->type != YAML_MAPPING_NODE) {
         sf_diag_add(diags, true, where, "run.yaml must be a mapping of keys to values, not %s",

@@ -39,7 +39,7 @@ void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
 
 void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_node_t *node,
                      struct sf_diags *diags) {
-    char where[1200];
+    char where[SF_WHERE_LEN];
     sf_yaml_where(where, sizeof where, path, node);
     const char *cols[3] = {f->x, fit_law_n_vars(f->law) == 2 ? f->d : NULL, f->y[0] ? f->y : NULL};
     const char *keys[3] = {"x", "d", "y"};

@@ -606,7 +606,7 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         if (s->n_fits == 0) sweep_fits_default(s);
         /* What only the whole picture can tell: data files present, shapes possible. */
         if (data != NULL && diags->n_errors == before) {
-            char where[1200];
+            char where[SF_WHERE_LEN];
             sf_yaml_where(where, sizeof where, path, data);
             sweep_check_data(s, where, diags);
         }
