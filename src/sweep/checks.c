@@ -33,6 +33,8 @@ void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     snprintf(f->x, sizeof f->x, "%s", fit_law_fits_curves(law) ? "flops_6n" : "params_nonembed");
     snprintf(f->d, sizeof f->d, "tokens");
     f->frontier_hull = true;
+    f->loss          = fit_law_default_loss(law);
+    f->space         = FIT_SPACE_LOG;
     /* y stays empty: each run's best eval loss (or for the frontier the eval loss of the curves),
      * in its control-variate form where the source knows its entropy (sweep_fit_y). */
 }
@@ -43,13 +45,25 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
     sf_yaml_where(where, sizeof where, path, node);
     const char *cols[3] = {f->x, fit_law_n_vars(f->law) == 2 ? f->d : NULL, f->y[0] ? f->y : NULL};
     const char *keys[3] = {"x", "d", "y"};
+    if (f->delta > 0 && f->loss != FIT_LOSS_HUBER)
+        sf_diag_add(diags, true, where, "'delta' applies to the Huber loss only (add loss: huber)");
+    /* Row filters name a column of the table the fit reads. */
+    for (size_t k = 0; k <= f->n_filters; k++) {
+        const char *text = k < f->n_filters ? f->filters[k] : f->holdout_where;
+        char        col[128];
+        snprintf(col, sizeof col, "%.*s", (int)strcspn(text, "<>="), text);
+        if (col[0] != '\0' && !sweep_table_has_column(sweep_fit_table(f), col))
+            sf_diag_add(diags, true, where, "'%s' in '%s' is not a %s column", col,
+                        k < f->n_filters ? "where" : "holdout_where", sweep_fit_table(f));
+    }
     if (fit_law_fits_curves(f->law)) {
         if (strcmp(f->x, "flops_6n") != 0 || f->y[0] != '\0')
             sf_diag_add(diags, true, where,
                         "a %s fit uses curves.csv's flops_6n and eval loss: leave out x and y",
                         fit_law_name(f->law));
-        if (f->holdout_min_params > 0)
-            sf_diag_add(diags, true, where, "'holdout_min_params' does not apply to %s",
+        if (f->holdout_min_params > 0 || f->holdout_where[0] != '\0')
+            sf_diag_add(diags, true, where, "'%s' does not apply to %s",
+                        f->holdout_min_params > 0 ? "holdout_min_params" : "holdout_where",
                         fit_law_name(f->law));
         return;
     }

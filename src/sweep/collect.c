@@ -115,3 +115,14 @@ enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char 
     sf_buf_free(&cur);
     return st;
 }
+
+bool sweep_table_has_column(const char *table, const char *column) {
+    const char *h = strcmp(table, "curves.csv") == 0 ? sweep_curves_header : sweep_results_header;
+    size_t      n = strlen(column);
+    for (const char *p = h; *p != '\0' && *p != '\n';) {
+        size_t len = strcspn(p, ",\n");
+        if (len == n && strncmp(p, column, n) == 0) return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}

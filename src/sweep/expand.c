@@ -23,6 +23,25 @@ enum sf_status sweep_run_id(const struct model_config *cfg, char id[48], struct 
     return SF_OK;
 }
 
+/* A fit's options as `scalefit fit` names them, with the defaults filled in: the loss, the
+ * Huber delta it uses (Huber only), the residual space, row filters and held-out rows. */
+static void sweep_emit_fit_options_impl(struct sf_yaml_out *y, const struct sweep_fit *f) {
+    struct fit_request req;
+    fit_request_init(&req, f->law);
+    bool huber = f->loss == FIT_LOSS_HUBER;
+    sf_yaml_kv_str(y, "loss", huber ? "huber" : "squares");
+    if (huber) sf_yaml_kv_double(y, "delta", f->delta > 0 ? f->delta : req.delta);
+    sf_yaml_kv_str(y, "space", f->space == FIT_SPACE_LINEAR ? "linear" : "log");
+    if (f->n_filters > 0) {
+        sf_yaml_plain(y, "where");
+        sf_yaml_seq_begin(y, true);
+        for (size_t k = 0; k < f->n_filters; k++)
+            sf_yaml_str(y, f->filters[k]);
+        sf_yaml_seq_end(y);
+    }
+    if (f->holdout_where[0] != '\0') sf_yaml_kv_str(y, "holdout_where", f->holdout_where);
+}
+
 /* The learning rate of a shape under the sweep's rule. */
 static double sweep_lr_impl(const struct sweep_spec *s, int64_t d_model, int64_t params) {
     switch (s->lr_rule) {
@@ -241,6 +260,7 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
             sf_yaml_kv_double(&y, "holdout_min_params", f->holdout_min_params);
         if (fit_law_fits_curves(f->law))
             sf_yaml_kv_str(&y, "frontier_fit", f->frontier_hull ? "hull" : "envelope");
+        sweep_emit_fit_options_impl(&y, f);
         sf_yaml_map_end(&y);
     }
     sf_yaml_seq_end(&y);

@@ -38,7 +38,14 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     if (src) sf_sha256_file(src, sha, &err);
     struct fit_provenance prov = {info->version, info->command, src, sha, data->n, data->n, NULL, 0,
                                   NULL,          NULL,          NULL};
-    bool                  ok   = dir != NULL;
+    /* The filters and held-out rows the sweep file gave, as written there. */
+    const char *filters[SWEEP_FIT_FILTERS_MAX];
+    for (size_t k = 0; k < f->n_filters; k++)
+        filters[k] = f->filters[k];
+    prov.filters   = filters;
+    prov.n_filters = f->n_filters;
+    prov.holdout   = f->holdout_where[0] != '\0' ? f->holdout_where : NULL;
+    bool ok        = dir != NULL;
     if (dir == NULL)
         sf_diag_add(diags, true, NULL, "out of memory");
     else if (figures_fit_write(*result, &prov, dir, spec->plots, diags, &err) != SF_OK) {

@@ -127,6 +127,15 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     }
     if (!sweep_filter_min_impl(&bounds, "params_nonembed", f->min_params, "min_params", err))
         goto fail;
+    for (size_t k = 0; k < f->n_filters; k++)
+        if (!fit_filters_parse(&bounds, f->filters[k],
+                               strpbrk(f->filters[k], "<>") ? FIT_FILTER_FORM_COMPARE
+                                                            : FIT_FILTER_FORM_EQUALS,
+                               "where", err))
+            goto fail;
+    if (f->holdout_where[0] != '\0' &&
+        !fit_filters_parse(&hold, f->holdout_where, FIT_FILTER_FORM_COMPARE, "holdout_where", err))
+        goto fail;
     if (f->max_params > 0 && !fit_filters_compare(&bounds, "params_nonembed", FIT_FILTER_OP_LE,
                                                   f->max_params, "max_params", err))
         goto fail;
@@ -140,6 +149,9 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
                              err)) != SF_OK)
         goto done;
     fit_request_init(req, f->law);
+    req->loss  = f->loss;
+    req->space = f->space;
+    if (f->delta > 0) req->delta = f->delta;
     req->params.bootstrap  = s->bootstrap;
     req->params.seed       = s->fit_seed;
     req->params.level      = s->level;

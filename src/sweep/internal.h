@@ -316,4 +316,8 @@ enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sw
                                   const struct sweep_fit_outcome *fits, size_t n_fits,
                                   const struct sweep_report_info *info, struct sf_error *err);
 
+/* True when `column` is one of the columns the sweep writes into `table` (results.csv or
+ * curves.csv). */
+bool sweep_table_has_column(const char *table, const char *column);
+
 #endif /* SF_SWEEP_INTERNAL_H */

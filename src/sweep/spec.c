@@ -120,6 +120,7 @@ static const char *const sweep_model_keys[] = {"sizes",          "shapes", "aspe
                                                "tie_embeddings", NULL};
 static const char *const sweep_shape_keys[] = {"n_layer", "d_model", "n_head",
                                                "d_ff",    "d_attn",  NULL};
+
 /* The sweep's own keys under train; the engine's run.yaml keys are accepted there too. */
 static const char *const sweep_train_own[]       = {"steps", "tokens", "flops", "tokens_per_param",
                                                     "lr",    "seeds",  NULL};
@@ -150,9 +151,10 @@ static const char *const sweep_slurm_keys[]      = {
          "extra",     "signal_seconds", "max_resubmits", "poll_seconds", NULL};
 static const char *const sweep_fit_keys[] = {"bootstrap", "seed", "level", "laws", NULL};
 static const char *const sweep_law_keys[] = {
-    "name",         "law",        "x",          "d",         "y",
-    "min_params",   "max_params", "min_tokens", "min_flops", "holdout_min_params",
-    "frontier_fit", NULL};
+    "name",          "law",        "x",          "d",         "y",
+    "min_params",    "max_params", "min_tokens", "min_flops", "holdout_min_params",
+    "frontier_fit",  "loss",       "delta",      "space",     "where",
+    "holdout_where", NULL};
 
 static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *m,
                                    struct sweep_spec *s) {
@@ -420,6 +422,72 @@ static void sweep_parse_runner_impl(struct sf_yaml_reader *c, const yaml_node_t 
     sweep_slurm_validate(s, c->path, c->doc, sl, c->diags);
 }
 
+/* Reads one row filter of a sweep fit (`key`: where, holdout_where) into dst: "COL=VALUE"
+ * keeps rows whose COL is VALUE, "COL>=V", "COL>V", "COL<=V", "COL<V" compare numbers
+ * (holdout_where: comparisons only). Checked here with the fitter's own parser, so that a
+ * mistake is reported at its place before anything runs; dst is left empty on a mistake. */
+static void sweep_read_filter_impl(struct sf_yaml_reader *c, const char *key, const yaml_node_t *v,
+                                   bool compare_only, char *dst, size_t n) {
+    if (!sf_yaml_read_string(c, key, v, dst, n)) return;
+    bool compare = strpbrk(dst, "<>") != NULL;
+    if (dst[0] == '\0' || strpbrk(dst + 1, "<>=") == NULL || (compare_only && !compare)) {
+        sf_yaml_error(c, v, "'%s' is not %s", dst,
+                      compare_only ? "a comparison COL>=V, COL>V, COL<=V or COL<V"
+                                   : "COL=VALUE or a comparison COL>=V, COL>V, COL<=V or COL<V");
+        dst[0] = '\0';
+        return;
+    }
+    struct fit_filter f;
+    struct sf_error   e;
+    if (!fit_filter_parse(dst, compare ? FIT_FILTER_FORM_COMPARE : FIT_FILTER_FORM_EQUALS, key, &f,
+                          &e)) {
+        sf_yaml_error(c, v, "%s", e.message);
+        dst[0] = '\0';
+        return;
+    }
+    fit_filter_free(&f);
+}
+
+/* The options a sweep fit shares with `scalefit fit`: loss, delta, space, where, holdout_where. */
+static void sweep_read_fit_options_impl(struct sf_yaml_reader *c, const yaml_node_t *ln,
+                                        struct sweep_fit *o) {
+    static const char *const losses[] = {"squares", "huber", NULL};
+    static const char *const spaces[] = {"log", "linear", NULL};
+    const yaml_node_t       *v;
+    int                      k;
+    if ((v = sf_yaml_map_get(c->doc, ln, "loss")) && sf_yaml_read_enum(c, "loss", v, losses, &k))
+        o->loss = k == 1 ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
+    if ((v = sf_yaml_map_get(c->doc, ln, "space")) && sf_yaml_read_enum(c, "space", v, spaces, &k))
+        o->space = k == 1 ? FIT_SPACE_LINEAR : FIT_SPACE_LOG;
+    if ((v = sf_yaml_map_get(c->doc, ln, "delta")))
+        sf_yaml_read_double(c, "delta", v, sf_range_of(0, true, INFINITY, false), &o->delta);
+    if ((v = sf_yaml_map_get(c->doc, ln, "holdout_where")))
+        sweep_read_filter_impl(c, "holdout_where", v, true, o->holdout_where,
+                               sizeof o->holdout_where);
+    if ((v = sf_yaml_map_get(c->doc, ln, "where")) == NULL) return;
+    if (v->type == YAML_SCALAR_NODE) {
+        sweep_read_filter_impl(c, "where", v, false, o->filters[0], sizeof o->filters[0]);
+        o->n_filters = o->filters[0][0] != '\0';
+        return;
+    }
+    if (v->type != YAML_SEQUENCE_NODE) {
+        sf_yaml_error(c, v, "'where' must be a filter or a list of filters, not %s",
+                      sf_yaml_kind(v));
+        return;
+    }
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        const yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+        if (o->n_filters == SWEEP_FIT_FILTERS_MAX) {
+            sf_yaml_error(c, item, "at most %d filters in 'where'", SWEEP_FIT_FILTERS_MAX);
+            return;
+        }
+        char *dst = o->filters[o->n_filters];
+        sweep_read_filter_impl(c, "where", item, false, dst, sizeof o->filters[0]);
+        if (dst[0] != '\0') o->n_filters++;
+    }
+}
+
 static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
                                  struct sweep_spec *s) {
     if (!sweep_check_keys_impl(c, "fit", f, sweep_fit_keys, NULL)) return;
@@ -502,6 +570,7 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
         if ((v = sf_yaml_map_get(c->doc, ln, "frontier_fit")) &&
             sf_yaml_read_enum(c, "frontier_fit", v, frontier_fits, &ff))
             o->frontier_hull = ff == 0;
+        sweep_read_fit_options_impl(c, ln, o);
         sweep_fit_check(o, c->path, ln, c->diags);
     }
 }

@@ -25,6 +25,7 @@
 // ---- the sweep file ----
 
 #define SWEEP_NAME_MAX 128
+#define SWEEP_FIT_FILTERS_MAX 8 /* row filters of one sweep fit */
 
 enum sweep_budget_kind {
     SWEEP_BUDGET_KIND_STEPS,            /* train.steps */
@@ -60,7 +61,16 @@ struct sweep_fit {
     double min_tokens, min_flops;  /* frontier: drop warm-up points */
     double holdout_min_params;     /* hold out runs with N >= this (0: none) */
     bool   frontier_hull;          /* frontier: fit L(C) to the hull (default) */
-    char   where[256];
+    char   where[256];             /* the entry's place in the sweep file (FILE:LINE:COL) */
+    /* The options `scalefit fit` has: loss (default: the law's), Huber delta (0: the default for
+     * the loss), residual space, row filters on the fit's table ("COL=VALUE" keeps equal rows,
+     * "COL>=V", "COL>V", "COL<=V", "COL<V" compare numbers) and rows held out ("COL>=V"...). */
+    enum fit_loss  loss;
+    double         delta;
+    enum fit_space space;
+    char           filters[SWEEP_FIT_FILTERS_MAX][128];
+    size_t         n_filters;
+    char           holdout_where[128]; /* empty: none */
 };
 
 /* Slurm settings (runner.slurm). Strings empty when not given. */

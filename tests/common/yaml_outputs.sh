@@ -27,10 +27,22 @@ d="$root/tests/data/fit"
     --d tokens --y loss_c4_val_full --by dataset --bootstrap 0 --out "$work/groups" \
     >/dev/null 2>>"$work/fit.err" || failed "fit by group exited $?"
 # A sweep of three runs of a few thousand tokens: the run and sweep files.
+# One of its fits takes the options `scalefit fit` has (loss, space, row filters): fit.yaml
+# records them.
 sed -e 's/tokens: 6e4/tokens: 8e3/' -e 's/bootstrap: 50/bootstrap: 10/' \
     "$root/tests/data/sweeps/small.yaml" >"$work/sweep.yaml"
+echo '    - {name: L_N, law: power, loss: huber, space: linear, where: [seed=1, "tokens>1"]}' \
+    >>"$work/sweep.yaml"
 "$scalefit" run "$work/sweep.yaml" --out "$work/sweep" >"$work/sweep.log" 2>&1 \
     || { failed "the sweep exited $?"; cat "$work/sweep.log"; }
+
+settings=$(grep -A1 '^settings:' "$work/sweep/fits/L_N/fit.yaml" | tr -d '\n')
+case "$settings" in
+*"loss: huber, delta: 0.001, space: linear"*) pass "a sweep fit's loss and space reach fit.yaml" ;;
+*) failed "a sweep fit's options: $settings" ;;
+esac
+grep -q "filters: \[seed=1, tokens>1\]" "$work/sweep/fits/L_N/fit.yaml" \
+    && pass "a sweep fit's row filters are recorded in fit.yaml" || failed "a sweep fit's filters"
 
 for name in fit.yaml comparison.yaml sweep.resolved.yaml run.yaml summary.yaml; do
     mapfile -t files < <(find "$work" -name "$name" | sort)
