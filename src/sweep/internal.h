@@ -320,4 +320,10 @@ enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sw
  * curves.csv). */
 bool sweep_table_has_column(const char *table, const char *column);
 
+/* How much run's loss (curves.csv column `column`, e.g. eval_loss_cv) fell over the last
+ * doubling of its tokens: the loss at its last evaluation at or below half its final tokens less
+ * its final loss. NaN when the run has no such evaluation or the columns are missing. */
+double sweep_curve_last_doubling_drop(const struct sf_csv *curves, const char *run,
+                                      const char *column);
+
 #endif /* SF_SWEEP_INTERNAL_H */

@@ -285,6 +285,44 @@ static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
     sf_buf_puts(&c->b, "\n");
 }
 
+/* A run whose loss still fell by more than this share of the fitted reducible loss at its size
+ * over its last doubling of tokens is reported as still improving: its L(N) point measures
+ * where the data ran out, not what the model can reach. */
+static const double sweep_improving_share = 0.1;
+
+/* The runs of a fit (a law of N with a constant) that were still improving at their end. */
+static void sweep_report_improving_impl(struct sweep_report_ctx        *c,
+                                        const struct sweep_fit_outcome *o) {
+    const struct fit_result *r = o->result;
+    const char *col = strstr(sweep_fit_y(c->s, o->fit), "_cv") ? "eval_loss_cv" : "eval_loss";
+    size_t      n   = 0;
+    char        n1[32], n2[32];
+    for (size_t k = 0; k < c->results.n_rows; k++) {
+        if (!sweep_report_fitted_row_impl(r->data, c->results.rows[k].line)) continue;
+        double      N    = sweep_cell_impl(&c->results, k, o->fit->x), lo, hi, L;
+        const char *run  = sweep_cell_str_impl(&c->results, k, "run");
+        double      drop = sweep_curve_last_doubling_drop(&c->curves, run, col);
+        fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
+        double reducible = L - r->entropy.estimate;
+        if (!(isfinite(drop) && reducible > 0 && drop > sweep_improving_share * reducible))
+            continue;
+        if (n++ == 0)
+            sf_buf_printf(&c->b,
+                          "Runs of %s still improving at their end: over the last doubling of "
+                          "its tokens, each run's loss (`%s`) fell by more than %.0f%% of the "
+                          "reducible loss %s fits at its size, so L(N) there is limited by the "
+                          "data, not by the model. Train longer, or let the budget grow with the "
+                          "size (`train.tokens_per_param`), to fit L(N) at convergence.\n\n"
+                          "| run | N | drop over the last doubling | fitted reducible | share |\n"
+                          "|---|---|---|---|---|\n",
+                          o->fit->name, col, 100 * sweep_improving_share, o->fit->name);
+        sf_buf_printf(&c->b, "| %s | %.4g | %s | %s | %.0f%% |\n", run, N,
+                      sf_fmt_sig(n1, sizeof n1, drop), sf_fmt_sig(n2, sizeof n2, reducible),
+                      100 * drop / reducible);
+    }
+    if (n > 0) sf_buf_puts(&c->b, "\n");
+}
+
 /* The entropy / reducible split at a glance: each constant beside the Bayes loss where the
  * source knows it, then the reducible loss of the power+const fits. */
 static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
@@ -324,6 +362,9 @@ static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
     for (size_t i = 0; i < n_fits && isfinite(bayes) && c->have_curves; i++)
         if (fits[i].result != NULL && sweep_report_has_reducible_impl(fits[i].fit->law))
             sweep_report_reducible_impl(c, &fits[i]);
+    for (size_t i = 0; i < n_fits && c->have_curves; i++)
+        if (fits[i].result != NULL && sweep_report_has_reducible_impl(fits[i].fit->law))
+            sweep_report_improving_impl(c, &fits[i]);
 }
 
 /* The sweep's figures, each fit's figure folder, and the figures not drawn. */
