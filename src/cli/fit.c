@@ -406,17 +406,17 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
         return cli_report(&err);
     }
     *out                       = r;
-    struct fit_provenance prov = {cli_version(),
-                                  cli_command_line(),
-                                  o->data,
-                                  sha,
-                                  csv->n_rows,
-                                  n_rows,
-                                  (const char *const *)o->filters_text,
-                                  o->n_filters,
-                                  o->holdout_text[0] ? o->holdout_text : NULL,
-                                  o->cols.weight,
-                                  group};
+    struct fit_provenance prov = {.version      = cli_version(),
+                                  .command      = cli_command_line(),
+                                  .input_path   = o->data,
+                                  .input_sha256 = sha,
+                                  .rows_read    = csv->n_rows,
+                                  .rows_used    = n_rows,
+                                  .filters      = (const char *const *)o->filters_text,
+                                  .n_filters    = o->n_filters,
+                                  .holdout      = o->holdout_text[0] ? o->holdout_text : NULL,
+                                  .weights      = o->cols.weight,
+                                  .group        = group};
     struct sf_diags       diags;
     sf_diag_init(&diags);
     enum sf_status st = figures_fit_write(r, &prov, dir, !o->no_plot, &diags, &err);
@@ -537,17 +537,13 @@ int cli_fit_main(int argc, char **argv) {
         }
     }
     if (rc == 0 && several) {
-        struct fit_provenance prov = {cli_version(),
-                                      cli_command_line(),
-                                      o.data,
-                                      sha,
-                                      csv.n_rows,
-                                      0,
-                                      (const char *const *)o.filters_text,
-                                      o.n_filters,
-                                      NULL,
-                                      NULL,
-                                      NULL};
+        struct fit_provenance prov = {.version      = cli_version(),
+                                      .command      = cli_command_line(),
+                                      .input_path   = o.data,
+                                      .input_sha256 = sha,
+                                      .rows_read    = csv.n_rows,
+                                      .filters      = (const char *const *)o.filters_text,
+                                      .n_filters    = o.n_filters};
         if (fit_write_comparison(entries, n_fits, &prov, o.out, &err) != SF_OK)
             rc = cli_report(&err);
     }

@@ -106,8 +106,8 @@ static bool fit_filter_match_impl(const struct fit_filter *f, const char *field,
 }
 
 /* Evaluates one filter on a row: string filters compare text, the others need a number. */
-static enum sf_status fit_filter_row_impl(const struct sf_csv *csv, const struct fit_filter *f,
-                                          size_t row, bool *match, struct sf_error *err) {
+enum sf_status fit_filter_row(const struct sf_csv *csv, const struct fit_filter *f, size_t row,
+                              bool *match, struct sf_error *err) {
     long col = sf_csv_column(csv, f->column);
     if (col < 0) return fit_missing_column_impl(csv, f->column, f->option, err);
     const char *field = csv->rows[row].fields[col];
@@ -145,7 +145,7 @@ enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_select
             for (size_t m = k; m < sel->n_where; m++) {
                 if (strcmp(sel->where[m].column, sel->where[k].column) != 0) continue;
                 bool           match;
-                enum sf_status st = fit_filter_row_impl(csv, &sel->where[m], i, &match, err);
+                enum sf_status st = fit_filter_row(csv, &sel->where[m], i, &match, err);
                 if (st != SF_OK) goto fail;
                 any = any || match;
             }
@@ -153,7 +153,7 @@ enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_select
         }
         for (size_t k = 0; k < sel->n_bounds && keep; k++) {
             bool           match;
-            enum sf_status st = fit_filter_row_impl(csv, &sel->bounds[k], i, &match, err);
+            enum sf_status st = fit_filter_row(csv, &sel->bounds[k], i, &match, err);
             if (st != SF_OK) goto fail;
             keep = match;
         }
@@ -373,7 +373,7 @@ static enum sf_status fit_data_holdout_row_impl(const struct sf_csv        *csv,
                                                 struct sf_error *err) {
     for (size_t h = 0; h < sel->n_holdout; h++) {
         bool           match;
-        enum sf_status st = fit_filter_row_impl(csv, &sel->holdout[h], i, &match, err);
+        enum sf_status st = fit_filter_row(csv, &sel->holdout[h], i, &match, err);
         if (st != SF_OK) return st;
         if (match) {
             d->held_out[k] = true;

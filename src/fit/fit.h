@@ -215,6 +215,10 @@ void fit_groups_free(struct fit_groups *g);
  * caller frees `groups` with fit_groups_free; on failure it is left empty. */
 enum sf_status fit_select_rows(const struct sf_csv *csv, const struct fit_selection *sel,
                                struct fit_groups *groups, struct sf_error *err);
+/* Whether row `row` of `csv` passes filter `f` (*match). SF_EINVAL with its place when the
+ * column is missing or the field is not a number where the filter compares numbers. */
+enum sf_status fit_filter_row(const struct sf_csv *csv, const struct fit_filter *f, size_t row,
+                              bool *match, struct sf_error *err);
 
 /* Builds the data of `law` from the given rows of `csv`: converts the columns, checks every
  * value (a non-number, NaN or inf, a non-positive value where a log is taken: SF_EINVAL at
@@ -392,6 +396,12 @@ struct fit_provenance {
     const char        *holdout; /* as written, or NULL */
     const char        *weights; /* column name or NULL */
     const char        *group;   /* --by value, or NULL */
+    /* A sweep's fit: the runs whose rows it used, and "RUN: why" for each run it left out
+     * (n_runs 0 and NULL: not a sweep's fit, nothing written). */
+    const char *const *runs;
+    size_t             n_runs;
+    const char *const *left_out;
+    size_t             n_left_out;
 };
 
 /* Writes fit.yaml (DESIGN.md's schema) into `dir` atomically. */

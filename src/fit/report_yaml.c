@@ -119,6 +119,10 @@ static void fit_y_input_impl(struct sf_yaml_out *y, const struct fit_provenance 
     sf_yaml_kv_int(y, "rows_used", (long long)prov->rows_used);
     if (prov->group) sf_yaml_kv_str(y, "group", prov->group);
     fit_y_strings_impl(y, "filters", prov->filters, prov->n_filters);
+    if (prov->runs != NULL) {
+        fit_y_strings_impl(y, "runs", prov->runs, prov->n_runs);
+        fit_y_strings_impl(y, "left_out", prov->left_out, prov->n_left_out);
+    }
     sf_yaml_map_end(y);
 }
 

@@ -20,7 +20,8 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     const struct sweep_fit *f = &spec->fits[i];
     struct sf_error         err;
     struct fit_request      req;
-    if (sweep_fit_prepare(spec, f, out, data, &req, &err) != SF_OK) {
+    struct sweep_fit_runs   runs;
+    if (sweep_fit_prepare(spec, f, out, data, &req, &runs, &err) != SF_OK) {
         snprintf(outcome->error, sizeof outcome->error, "%.500s", err.message);
         sf_diag_add(diags, false, NULL, "fit %s not made: %s", f->name, err.message);
         return true;
@@ -29,6 +30,7 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     if (*result == NULL) {
         snprintf(outcome->error, sizeof outcome->error, "%.500s", err.message);
         sf_diag_add(diags, false, NULL, "fit %s failed: %s", f->name, err.message);
+        sweep_fit_runs_free(&runs);
         return true;
     }
     outcome->result = *result;
@@ -36,8 +38,12 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     char *src       = sf_path_join(out, sweep_fit_table(f));
     char  sha[65]   = "";
     if (src) sf_sha256_file(src, sha, &err);
-    struct fit_provenance prov = {info->version, info->command, src, sha, data->n, data->n, NULL, 0,
-                                  NULL,          NULL,          NULL};
+    struct fit_provenance prov = {.version      = info->version,
+                                  .command      = info->command,
+                                  .input_path   = src,
+                                  .input_sha256 = sha,
+                                  .rows_read    = data->n,
+                                  .rows_used    = data->n};
     /* The filters and held-out rows the sweep file gave, as written there. */
     const char *filters[SWEEP_FIT_FILTERS_MAX];
     for (size_t k = 0; k < f->n_filters; k++)
@@ -45,7 +51,13 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     prov.filters   = filters;
     prov.n_filters = f->n_filters;
     prov.holdout   = f->holdout_where[0] != '\0' ? f->holdout_where : NULL;
-    bool ok        = dir != NULL;
+    /* Which runs it used and why it left the others out. */
+    static const char *const none[] = {NULL};
+    prov.runs                       = runs.used ? (const char *const *)runs.used : none;
+    prov.n_runs                     = runs.n_used;
+    prov.left_out                   = (const char *const *)runs.left_out;
+    prov.n_left_out                 = runs.n_left_out;
+    bool ok                         = dir != NULL;
     if (dir == NULL)
         sf_diag_add(diags, true, NULL, "out of memory");
     else if (figures_fit_write(*result, &prov, dir, spec->plots, diags, &err) != SF_OK) {
@@ -54,6 +66,7 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     }
     free(dir);
     free(src);
+    sweep_fit_runs_free(&runs);
     fit_summary(*result, f->name, text);
     return ok;
 }

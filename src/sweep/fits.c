@@ -37,6 +37,82 @@ static bool sweep_filter_min_impl(struct fit_filters *fs, const char *col, doubl
     return !(v > 0) || fit_filters_compare(fs, col, FIT_FILTER_OP_GE, v, option, err);
 }
 
+void sweep_fit_runs_free(struct sweep_fit_runs *r) {
+    sf_names_free(r->used);
+    sf_names_free(r->left_out);
+    memset(r, 0, sizeof *r);
+}
+
+/* Appends a string to a NULL-terminated list of *n (false when out of memory). */
+static bool sweep_list_add_impl(char ***list, size_t *n, char *s) {
+    char **grown = s ? realloc(*list, (*n + 2) * sizeof *grown) : NULL;
+    if (grown == NULL) {
+        free(s);
+        return false;
+    }
+    grown[(*n)++] = s;
+    grown[*n]     = NULL;
+    *list         = grown;
+    return true;
+}
+
+/* Why a done run's results row is not in the fit: the first of `bounds` it fails (per-run laws),
+ * or, for a law fitted to curves (bounds NULL), that no point of its curve passed the fit's
+ * exclusions. Fresh string (caller frees); NULL when out of memory. */
+static char *sweep_fit_why_impl(const struct sf_csv *results, size_t row,
+                                const struct fit_filters *bounds, struct sf_error *err) {
+    static const char *const ops[] = {[FIT_FILTER_OP_EQ_STR] = "=",
+                                      [FIT_FILTER_OP_GE]     = ">=",
+                                      [FIT_FILTER_OP_GT]     = ">",
+                                      [FIT_FILTER_OP_LE]     = "<=",
+                                      [FIT_FILTER_OP_LT]     = "<"};
+    for (size_t k = 0; bounds != NULL && k < bounds->n; k++) {
+        const struct fit_filter *b = &bounds->v[k];
+        bool                     match;
+        if (fit_filter_row(results, b, row, &match, err) != SF_OK || match) continue;
+        return sf_strdup_printf("left out by %s (%s %s %s)", b->option, b->column, ops[b->op],
+                                b->text);
+    }
+    return sf_strdup(bounds ? "left out by the fit's exclusions"
+                            : "no point of its curve passes the fit's exclusions");
+}
+
+/* Fills `runs` from results.csv: each run whose rows are in `data` is used; every other run is
+ * left out with its reason (its state when it is not done). */
+static enum sf_status sweep_fit_account_impl(const struct sf_csv *results, long c_status,
+                                             long c_run, const struct fit_filters *bounds,
+                                             const struct fit_data *data,
+                                             struct sweep_fit_runs *runs, struct sf_error *err) {
+    for (size_t i = 0; i < results->n_rows; i++) {
+        const char *run    = results->rows[i].fields[c_run];
+        const char *status = results->rows[i].fields[c_status];
+        bool        used   = false;
+        for (size_t j = 0; bounds != NULL && j < data->n && !used; j++)
+            used = data->line[j] == results->rows[i].line;
+        for (size_t k = 0; bounds == NULL && k < data->n_runs && !used; k++)
+            used = strcmp(data->run_names[k], run) == 0;
+        char *why = NULL;
+        bool  ok;
+        if (used) {
+            ok = sweep_list_add_impl(&runs->used, &runs->n_used, sf_strdup(run));
+        } else if (strcmp(status, "done") != 0) {
+            ok = sweep_list_add_impl(&runs->left_out, &runs->n_left_out,
+                                     sf_strdup_printf("%s: %s, not done", run, status));
+        } else {
+            struct sf_error ignored;
+            why = sweep_fit_why_impl(results, i, bounds, &ignored);
+            ok  = why != NULL && sweep_list_add_impl(&runs->left_out, &runs->n_left_out,
+                                                     sf_strdup_printf("%s: %s", run, why));
+        }
+        free(why);
+        if (!ok) {
+            sweep_fit_runs_free(runs);
+            return SF_SET(err, SF_ENOMEM, "out of memory");
+        }
+    }
+    return SF_OK;
+}
+
 /* The Bayes loss that the first run done records (NaN where its source does not know it). */
 static double sweep_done_bayes_impl(const struct sf_csv *results, long c_status, long c_bayes) {
     double bayes = NAN;
@@ -50,8 +126,10 @@ static double sweep_done_bayes_impl(const struct sf_csv *results, long c_status,
 
 enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_fit *f,
                                  const char *out_dir, struct fit_data *data,
-                                 struct fit_request *req, struct sf_error *err) {
+                                 struct fit_request *req, struct sweep_fit_runs *runs,
+                                 struct sf_error *err) {
     memset(data, 0, sizeof *data);
+    memset(runs, 0, sizeof *runs);
     struct sf_csv results, curves;
     memset(&results, 0, sizeof results);
     memset(&curves, 0, sizeof curves);
@@ -147,6 +225,10 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     }
     if ((st = fit_data_build(table, groups.rows[0], groups.n_rows[0], f->law, &cols, &sel, data,
                              err)) != SF_OK)
+        goto done;
+    if ((st = sweep_fit_account_impl(&results, c_status, c_run,
+                                     fit_law_fits_curves(f->law) ? NULL : &bounds, data, runs,
+                                     err)) != SF_OK)
         goto done;
     fit_request_init(req, f->law);
     req->loss  = f->loss;

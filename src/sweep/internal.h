@@ -275,6 +275,17 @@ enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err
 
 // ---- the finish: one fit's data and request, the report (finish.c) ----
 
+/* The runs a sweep fit used (whose rows are in its data, held out or not) and, for each run of
+ * results.csv it left out, "RUN: why" (its state, or the first of the fit's exclusions that
+ * removes it). Owned strings; free with sweep_fit_runs_free. */
+struct sweep_fit_runs {
+    char **used;
+    size_t n_used;
+    char **left_out;
+    size_t n_left_out;
+};
+void sweep_fit_runs_free(struct sweep_fit_runs *r);
+
 /* The data and request of one named fit, from the collected tables in OUT (results.csv, or
  * curves.csv for frontier), using the runs that are done. `data` is filled (free with
  * fit_data_free) and `req` gets the sweep's settings; where the source knows its Bayes loss the
@@ -283,7 +294,8 @@ enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err
  * reason in err. */
 enum sf_status sweep_fit_prepare(const struct sweep_spec *spec, const struct sweep_fit *fit,
                                  const char *out_dir, struct fit_data *data,
-                                 struct fit_request *req, struct sf_error *err);
+                                 struct fit_request *req, struct sweep_fit_runs *runs,
+                                 struct sf_error *err);
 /* The table a fit reads: "curves.csv" for a law fitted to learning curves, else "results.csv". */
 const char *sweep_fit_table(const struct sweep_fit *fit);
 

@@ -30,9 +30,10 @@ d="$root/tests/data/fit"
 # One of its fits takes the options `scalefit fit` has (loss, space, row filters): fit.yaml
 # records them.
 sed -e 's/tokens: 6e4/tokens: 8e3/' -e 's/bootstrap: 50/bootstrap: 10/' \
+    -e 's/sizes: \[400, 1300, 4500\]/sizes: [400, 1300, 4500, 9000]/' \
     "$root/tests/data/sweeps/small.yaml" >"$work/sweep.yaml"
-echo '    - {name: L_N, law: power, loss: huber, space: linear, where: [seed=1, "tokens>1"]}' \
-    >>"$work/sweep.yaml"
+echo '    - {name: L_N, law: power, loss: huber, space: linear, where: [seed=1, "tokens>1"],
+       min_params: 600}' >>"$work/sweep.yaml"
 "$scalefit" run "$work/sweep.yaml" --out "$work/sweep" >"$work/sweep.log" 2>&1 \
     || { failed "the sweep exited $?"; cat "$work/sweep.log"; }
 
@@ -43,6 +44,15 @@ case "$settings" in
 esac
 grep -q "filters: \[seed=1, tokens>1\]" "$work/sweep/fits/L_N/fit.yaml" \
     && pass "a sweep fit's row filters are recorded in fit.yaml" || failed "a sweep fit's filters"
+# The runs it used and the one it left out, with why (the 522-parameter run is below min_params).
+input=$(sed -n '/^input:/,/^law:/p' "$work/sweep/fits/L_N/fit.yaml" | tr -d '\n' | tr -s ' ')
+used=$(echo "$input" | sed 's/.*runs: \[\([^]]*\)\].*/\1/' | tr ',' '\n' | grep -c .)
+[ "$used" -eq 3 ] && pass "fit.yaml names the 3 runs the fit used" || failed "runs used: $input"
+case "$input" in
+*"left_out: ['d6l1-"*": left out by min_params (params_nonembed >= 600)']"*)
+    pass "fit.yaml names the run left out and why" ;;
+*) failed "the run left out: $input" ;;
+esac
 
 for name in fit.yaml comparison.yaml sweep.resolved.yaml run.yaml summary.yaml; do
     mapfile -t files < <(find "$work" -name "$name" | sort)
