@@ -271,16 +271,17 @@ static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
                   "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
                   "(eval_loss − eval_true_loss at the last evaluation), on the runs "
                   "the law was fitted to:\n\n"
-                  "| run | N | fitted | measured |\n|---|---|---|---|\n",
+                  "| run | N | fitted | measured | fitted / measured |\n|---|---|---|---|---|\n",
                   o->fit->name);
     for (size_t k = 0; k < c->results.n_rows; k++) {
         if (!sweep_report_fitted_row_impl(r->data, c->results.rows[k].line)) continue;
         double N = sweep_cell_impl(&c->results, k, o->fit->x), lo, hi, L;
         fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
         const char *run = sweep_cell_str_impl(&c->results, k, "run");
-        sf_buf_printf(&c->b, "| %s | %.4g | %s | %s |\n", run, N,
-                      sf_fmt_sig(n1, sizeof n1, L - r->entropy.estimate),
-                      sf_fmt_sig(n2, sizeof n2, sweep_measured_kl_impl(&c->curves, run)));
+        double fitted = L - r->entropy.estimate, measured = sweep_measured_kl_impl(&c->curves, run);
+        sf_buf_printf(&c->b, "| %s | %.4g | %s | %s | %.3g |\n", run, N,
+                      sf_fmt_sig(n1, sizeof n1, fitted), sf_fmt_sig(n2, sizeof n2, measured),
+                      fitted / measured);
     }
     sf_buf_puts(&c->b, "\n");
 }
