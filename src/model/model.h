@@ -353,6 +353,9 @@ size_t model_n_params(const struct model *m);
 float *model_params(struct model *m);
 /* The per-token losses of the last forward (B·n_ctx floats, valid until the next forward). */
 const float *model_losses(const struct model *m);
+/* The logits of the last forward ((B, n_ctx, n_vocab) floats, valid until the next forward or
+ * backward). */
+const float *model_logits(const struct model *m);
 /* Sets the OpenMP and OpenBLAS thread count (call before model_forward; >= 1). */
 void model_set_threads(int threads);
 

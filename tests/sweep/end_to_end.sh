@@ -15,9 +15,9 @@ for f in sweep.yaml sweep.resolved.yaml results.csv curves.csv report.md fits/L_
          fits/L_C/report.md; do
     [ -s "$out/$f" ] && pass "$f written" || failed "$f missing"
 done
-[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,final_eval_loss,bayes_loss,entropy_rate" ] \
+[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate" ] \
     && pass "results.csv has DESIGN.md's columns" || failed "results.csv header"
-[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv" ] \
+[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl" ] \
     && pass "curves.csv has DESIGN.md's columns" || failed "curves.csv header"
 n_runs=$(ls "$out/runs" | wc -l)
 [ "$n_runs" -eq 3 ] && pass "3 run folders" || failed "$n_runs run folders"
