@@ -40,7 +40,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
     double        bayes = known[0], entropy = known[1];
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
     double        flops = NAN;
-    char         *mp = sf_path_join(dir, "metrics.csv");
+    char         *mp    = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
     enum sf_status status = SF_OK;
@@ -62,7 +62,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
                 status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
             } else {
                 for (size_t i = 0; i < m.n_rows; i++) {
-                    char **f = m.rows[i].fields;
+                    char      **f = m.rows[i].fields;
                     double      ev, cv, t, fl, kl;
                     const char *f_kl = c_kl >= 0 ? f[c_kl] : "";
                     if (sf_parse_double(f[c_tok], &t)) tokens = t;

@@ -174,10 +174,8 @@ static int check_window_kl(const char *python, const char *script) {
             const double *p = d.entry->ops->predictive(&d, w, t, &plogp);
             same_loss &= -log(p[w[t + 1]]) == d.eval_true_loss[i * T + t];
             for (size_t x = 0; x < V; x++) {
-                double z                  = model_rng_normal(&r, &have, &spare);
-                double v                  = kind == 0   ? log(p[x])
-                                            : kind == 1 ? log(p[x]) + 0.01 * z
-                                                        : 2.385 * z;
+                double z = model_rng_normal(&r, &have, &spare);
+                double v = kind == 0 ? log(p[x]) : kind == 1 ? log(p[x]) + 0.01 * z : 2.385 * z;
                 logits[(i * T + t) * V + x] = (float)v;
             }
         }
@@ -214,7 +212,7 @@ static int check_window_kl(const char *python, const char *script) {
     fwrite(logits, sizeof(float), n * T * V, f);
     fclose(f);
     snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s'", python, script, in, out);
-    int rc = python[0] ? system(cmd) : -1;
+    int rc      = python[0] ? system(cmd) : -1;
     int skipped = rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0 ? 77 : 0;
     if (skipped == 0) {
         double *ref = malloc(n * sizeof *ref);

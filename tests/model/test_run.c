@@ -312,7 +312,7 @@ static void test_old_layout_resume(const char *ref) {
             ka = strchr(ka + 1, ',');
             kb = strchr(kb + 1, ',');
         }
-        bool head = ka && kb && ka - a == kb - b && memcmp(a, b, (size_t)(ka - a)) == 0;
+        bool  head = ka && kb && ka - a == kb - b && memcmp(a, b, (size_t)(ka - a)) == 0;
         char *ta = strchr(ka ? ka + 1 : a, ','), *tb = strchr(kb ? kb + 1 : b, ',');
         bool  tail = ta && tb && na - ta == nb - tb && memcmp(ta, tb, (size_t)(na - ta)) == 0;
         good += kl_ok && head && tail;
