@@ -6,7 +6,9 @@
  * from power iteration; from it the block marginals, the conditional entropies H_j and the
  * entropy rate H = Σ_c π(c)·H(P[c]). Sampling draws the K symbols before a window from π, so
  * every window is a stationary segment, and the true log-loss of each prediction uses exactly the
- * in-window context (the marginal conditionals for positions with fewer than K symbols).
+ * in-window context (the marginal conditionals for positions with fewer than K symbols): the
+ * in-window predictive (model_markov_predictive), which the entry also gives to the exact KL of
+ * a model's predictions (eval_kl).
  *
  * Also here: the source's entry (model_source_markov): its keys, checks and run.yaml text, its
  * eval set (windows drawn from the source seed, with the true loss of every prediction) and its
