@@ -11,6 +11,9 @@
  * sweep sees the same eval set. The sha256 recorded is of the input files' bytes (train then
  * eval, each list sorted) or, for markov, of its transition table.
  *
+ * Also here: the exact KL of a model's predictions on an eval window, for exact sources, from the
+ * source's own predictive (model_data_window_kl).
+ *
  * Not here: batching for evaluation and the metrics (run.c).
  */
 #include "internal.h"
@@ -345,7 +348,9 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     d->eval_win = malloc(d->n_eval_win * (T + 1) * sizeof *d->eval_win);
     if (d->eval_win == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
     d->info.eval_tokens = (int64_t)(d->n_eval_win * T);
-    enum sf_status st   = d->entry->ops->open(d, cfg, base_dir, err);
+    /* A source that says it is exact gives its true predictive, and only such a source. */
+    SF_ASSERT(d->entry->exact == (d->entry->ops->predictive != NULL));
+    enum sf_status st = d->entry->ops->open(d, cfg, base_dir, err);
     if (st != SF_OK) model_data_free(d);
     return st;
 }
@@ -365,6 +370,30 @@ void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_
     struct model_rng r;
     model_rng_seed(&r, sf_seed_derive(d->batch_key, (uint64_t)step));
     d->entry->ops->batch(d, &r, B, inputs, targets);
+}
+
+double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits) {
+    SF_ASSERT(d->entry->ops->predictive != NULL);
+    size_t T = d->T, V = (size_t)d->n_vocab;
+    double kl = 0.0;
+    for (size_t t = 0; t < T; t++) {
+        const float  *l = logits + t * V; // (V)
+        double        plogp;
+        const double *p  = d->entry->ops->predictive(d, w, t, &plogp); // (V)
+        float         mx = l[0];
+        for (size_t x = 1; x < V; x++)
+            mx = l[x] > mx ? l[x] : mx;
+        /* log q(x) = (l(x) − mx) − log Σ exp(l − mx), so with Σ p = 1,
+         * Σ p·log(p/q) = Σ p·log p − Σ p·(l − mx) + log Σ exp(l − mx). */
+        double se = 0.0, pl = 0.0;
+        for (size_t x = 0; x < V; x++) {
+            double lx = (double)l[x] - (double)mx;
+            se += exp(lx);
+            pl += p[x] * lx;
+        }
+        kl += plogp - pl + log(se);
+    }
+    return kl;
 }
 
 enum sf_status model_source_describe(const struct model_config *cfg, const char *base_dir,

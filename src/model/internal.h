@@ -148,6 +148,11 @@ struct model_markov {
                          last j symbols (V^j entries), j = 0..K */
     size_t *marg_off; /* (K+1) */
     double *cond_H;   /* (K+1): H_j = H(X_j | X_0..X_{j-1}) in the stationary chain; H_K = rate */
+    /* The in-window predictive of a position that sees j < K symbols s, laid out like marg:
+     * cond + marg_off[j+1] + s·V holds P(x | last j symbols s) = m_{j+1}(s, x) / m_j(s). */
+    double *cond;
+    double *cond_plogp; /* like marg: cond_plogp[marg_off[j] + s] = Σ_x p·log p of that row */
+    double *P_plogp;    /* (n_ctx) Σ_x P[c][x]·log P[c][x] */
     double  entropy_rate;
     int     iterations; /* power iterations used */
 };
@@ -166,8 +171,13 @@ double model_markov_bayes_loss(const struct model_markov *mk, size_t T);
 /* Draws a stationary window of n symbols into out. */
 void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int32_t *out,
                          size_t n);
+/* The true next-symbol distribution after the window prefix w[0..t] (t+1 symbols: the last K of
+ * them, or all when fewer — the in-window Bayes predictive): a row of V probabilities inside mk
+ * (borrowed, valid while mk lives), with its Σ_x p·log p into *plogp (when not NULL). */
+const double *model_markov_predictive(const struct model_markov *mk, const int32_t *w, size_t t,
+                                      double *plogp);
 /* The true source's log-loss (nats) of predicting w[t+1] from w[0..t], for t = 0..n-2, into
- * loss (n-1 values). */
+ * loss (n-1 values): −log of model_markov_predictive's row at w[t+1]. */
 void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, size_t n,
                               double *loss);
 
@@ -205,6 +215,12 @@ struct model_source_ops {
                   int32_t *targets);
     /* Frees what open made beyond the common fields (NULL: nothing). */
     void (*close)(struct model_data *d);
+    /* Exact sources (entry->exact): the true next-token distribution at position t of the eval
+     * window w (T+1 tokens: the prediction of w[t+1] from w[0..t], the same in-window predictive
+     * as eval_true_loss), a row of n_vocab probabilities (borrowed, valid while d is open), with
+     * its Σ_x p·log p into *plogp. NULL for sources that are not exact. Never allocates. */
+    const double *(*predictive)(const struct model_data *d, const int32_t *w, size_t t,
+                                double *plogp);
     /* File sources: appends the tokens of one file (its bytes, borrowed) to out. Errors name
      * the file. */
     enum sf_status (*decode)(const struct model_data_config *d, const char *name, const char *bytes,
@@ -260,6 +276,13 @@ struct model_data {
 enum sf_status model_data_open(struct model_data *d, const struct model_config *cfg,
                                const char *base_dir, struct sf_error *err);
 void           model_data_free(struct model_data *d);
+/* The exact forward KL of the model's q from the source's p, Σ_t Σ_x p_t(x)·log(p_t(x)/q_t(x)),
+ * summed over the T positions of the eval window w (T+1 tokens, borrowed), where p_t is the
+ * source's in-window predictive (ops->predictive) and q_t = softmax(logits row t). logits
+ * (T, n_vocab) are borrowed. In nats, accumulated in double (log q_t from the logits through a
+ * double log-sum-exp, so a q_t that underflows in float stays finite). Exact sources only
+ * (SF_ASSERT). Never allocates. */
+double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits);
 /* The training batch of step `step` (1-based): B windows, inputs and targets (B,T). Depends on
  * (run seed, step) only; never allocates. */
 void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_t *inputs,

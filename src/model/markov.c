@@ -6,7 +6,9 @@
  * from power iteration; from it the block marginals, the conditional entropies H_j and the
  * entropy rate H = Σ_c π(c)·H(P[c]). Sampling draws the K symbols before a window from π, so
  * every window is a stationary segment, and the true log-loss of each prediction uses exactly the
- * in-window context (the marginal conditionals for positions with fewer than K symbols).
+ * in-window context (the marginal conditionals for positions with fewer than K symbols): the
+ * in-window predictive (model_markov_predictive), which the entry also gives to the exact KL of
+ * a model's predictions (eval_kl).
  *
  * Also here: the source's entry (model_source_markov): its keys, checks and run.yaml text, its
  * eval set (windows drawn from the source seed, with the true loss of every prediction) and its
@@ -35,6 +37,9 @@ void model_markov_free(struct model_markov *mk) {
     free(mk->marg);
     free(mk->marg_off);
     free(mk->cond_H);
+    free(mk->cond);
+    free(mk->cond_plogp);
+    free(mk->P_plogp);
     memset(mk, 0, sizeof *mk);
 }
 
@@ -111,6 +116,25 @@ static double model_entropy_impl(const double *p, size_t n) {
     return h;
 }
 
+/* The in-window predictive rows of positions with fewer than K symbols of context (cond), and
+ * Σ p·log p of every predictive row (cond_plogp, P_plogp), from the block marginals. */
+static void model_markov_predictive_rows_impl(struct model_markov *mk) {
+    size_t V = (size_t)mk->V;
+    for (int64_t j = 0; j < mk->K; j++) {
+        size_t n_s = model_ipow_impl(V, j);
+        for (size_t s = 0; s < n_s; s++) {
+            size_t        row = mk->marg_off[j + 1] + s * V;
+            double        den = mk->marg[mk->marg_off[j] + s];
+            double *const p   = mk->cond + row;
+            for (size_t x = 0; x < V; x++)
+                p[x] = mk->marg[row + x] / den;
+            mk->cond_plogp[mk->marg_off[j] + s] = -model_entropy_impl(p, V);
+        }
+    }
+    for (size_t c = 0; c < mk->n_ctx; c++)
+        mk->P_plogp[c] = -model_entropy_impl(mk->P + c * V, V);
+}
+
 enum sf_status model_markov_init(struct model_markov *mk, const struct model_data_config *d,
                                  struct sf_error *err) {
     memset(mk, 0, sizeof *mk);
@@ -129,10 +153,13 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
     size_t n_marg = 0;
     for (int64_t j = 0; j <= mk->K; j++)
         n_marg += model_ipow_impl(V, j);
-    mk->marg    = calloc(n_marg, sizeof *mk->marg);
-    double *nxt = malloc(mk->n_ctx * sizeof *nxt);
+    mk->marg       = calloc(n_marg, sizeof *mk->marg);
+    mk->cond       = calloc(n_marg, sizeof *mk->cond);
+    mk->cond_plogp = calloc(n_marg, sizeof *mk->cond_plogp);
+    mk->P_plogp    = malloc(mk->n_ctx * sizeof *mk->P_plogp);
+    double *nxt    = malloc(mk->n_ctx * sizeof *nxt);
     if (!mk->P || !mk->cdf || !mk->pi || !mk->pi_cdf || !mk->marg_off || !mk->cond_H || !mk->marg ||
-        !nxt) {
+        !mk->cond || !mk->cond_plogp || !mk->P_plogp || !nxt) {
         free(nxt);
         model_markov_free(mk);
         SF_FAIL(err, SF_ENOMEM, "out of memory building the markov source");
@@ -218,6 +245,7 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
         h += mk->pi[c] * model_entropy_impl(mk->P + c * V, V);
     mk->cond_H[mk->K] = h;
     mk->entropy_rate  = h;
+    model_markov_predictive_rows_impl(mk);
     return SF_OK;
 }
 
@@ -254,29 +282,28 @@ void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int
     }
 }
 
+const double *model_markov_predictive(const struct model_markov *mk, const int32_t *w, size_t t,
+                                      double *plogp) {
+    size_t V = (size_t)mk->V, K = (size_t)mk->K;
+    size_t have = t + 1; /* symbols of context in the window */
+    size_t c    = 0;
+    if (have >= K) {
+        for (size_t i = t + 1 - K; i <= t; i++)
+            c = c * V + (size_t)w[i];
+        if (plogp != NULL) *plogp = mk->P_plogp[c];
+        return mk->P + c * V;
+    }
+    /* P(x | last j symbols s) = m_{j+1}(s, x) / m_j(s), j = have. */
+    for (size_t i = 0; i <= t; i++)
+        c = c * V + (size_t)w[i];
+    if (plogp != NULL) *plogp = mk->cond_plogp[mk->marg_off[have] + c];
+    return mk->cond + mk->marg_off[have + 1] + c * V;
+}
+
 void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, size_t n,
                               double *loss) {
-    size_t V = (size_t)mk->V, K = (size_t)mk->K;
-    for (size_t t = 0; t + 1 < n; t++) {
-        size_t have = t + 1; /* symbols of context in the window */
-        size_t x    = (size_t)w[t + 1];
-        double p;
-        if (have >= K) {
-            size_t c = 0;
-            for (size_t i = t + 1 - K; i <= t; i++)
-                c = c * V + (size_t)w[i];
-            p = mk->P[c * V + x];
-        } else {
-            /* P(x | last j symbols s) = m_{j+1}(s, x) / m_j(s), j = have. */
-            size_t s = 0;
-            for (size_t i = 0; i <= t; i++)
-                s = s * V + (size_t)w[i];
-            double num = mk->marg[mk->marg_off[have + 1] + s * V + x];
-            double den = mk->marg[mk->marg_off[have] + s];
-            p          = num / den;
-        }
-        loss[t] = -log(p);
-    }
+    for (size_t t = 0; t + 1 < n; t++)
+        loss[t] = -log(model_markov_predictive(mk, w, t, NULL)[w[t + 1]]);
 }
 
 /* Draws a stationary window of T+1 symbols x_0..x_T as inputs x_0..x_{T-1} and targets
@@ -377,6 +404,11 @@ static void model_markov_batch_impl(const struct model_data *d, struct model_rng
         model_markov_sample_pair_impl(&d->markov, r, inputs + b * T, targets + b * T, T);
 }
 
+static const double *model_markov_predictive_impl(const struct model_data *d, const int32_t *w,
+                                                  size_t t, double *plogp) {
+    return model_markov_predictive(&d->markov, w, t, plogp);
+}
+
 static void model_markov_close_impl(struct model_data *d) {
     model_markov_free(&d->markov);
 }
@@ -398,6 +430,7 @@ static const struct model_source_ops model_markov_ops = {
     .emit         = model_markov_emit_impl,
     .open         = model_markov_open_impl,
     .batch        = model_markov_batch_impl,
+    .predictive   = model_markov_predictive_impl,
     .close        = model_markov_close_impl,
 };
 

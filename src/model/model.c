@@ -243,6 +243,9 @@ float *model_params(struct model *m) {
 const float *model_losses(const struct model *m) {
     return m->acts.losses;
 }
+const float *model_logits(const struct model *m) {
+    return m->acts.logits;
+}
 
 void model_set_threads(int threads) {
     if (threads < 1) threads = 1;

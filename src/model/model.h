@@ -24,12 +24,14 @@
  *                   writes running, done, diverged, failed and interrupted; `pending` belongs
  *                   to the sweep (a run not started yet).
  *   metrics.csv     header `step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,
- *                   eval_true_loss,eval_loss_cv,grad_norm,elapsed_s,tokens_per_s`; one whole
- *                   line appended and flushed per evaluation; on resume it is cut back to the
- *                   rows with step <= the checkpoint's step. Timing columns (elapsed_s,
+ *                   eval_true_loss,eval_loss_cv,eval_kl,grad_norm,elapsed_s,tokens_per_s`;
+ *                   one whole line appended and flushed per evaluation; on resume it is cut
+ *                   back to the rows with step <= the checkpoint's step (rows of an older
+ *                   layout rewritten in these columns). Timing columns (elapsed_s,
  *                   tokens_per_s) are the only ones that differ between identical runs.
- *                   eval_true_loss and eval_loss_cv are empty where the source is not
- *                   exact (its entry's `exact`: markov).
+ *                   eval_true_loss, eval_loss_cv and eval_kl (the exact KL of the model from
+ *                   the source's in-window predictive, mean nats/token) are empty where the
+ *                   source is not exact (its entry's `exact`: markov).
  *                   A diverged run ends with a row whose eval columns are empty.
  *   checkpoint.bin  parameters, AdamW moments, step, data cursor, RNG key, loss accumulators,
  *                   with magic, version, the config hash and a CRC-32; written atomically at
@@ -247,7 +249,8 @@ struct model_source_entry {
     const char *const *keys;  /* the `data:` keys it takes besides `source` (NULL-terminated) */
     bool               files; /* reads the files of `paths` / `eval_paths` */
     /* Knows its true next-token distribution: summary.yaml holds its exact entropy rate and
-     * Bayes loss, metrics.csv its eval_true_loss and the control-variate eval_loss_cv. */
+     * Bayes loss, metrics.csv its eval_true_loss, the control-variate eval_loss_cv and the
+     * exact KL eval_kl (its ops give the predictive). */
     bool        exact;
     const char *loss_unit; /* the unit of its losses ("nats/token") */
     /* The vocabulary of a configuration of this source. */
@@ -353,6 +356,9 @@ size_t model_n_params(const struct model *m);
 float *model_params(struct model *m);
 /* The per-token losses of the last forward (B·n_ctx floats, valid until the next forward). */
 const float *model_losses(const struct model *m);
+/* The logits of the last forward ((B, n_ctx, n_vocab) floats, valid until the next forward or
+ * backward). */
+const float *model_logits(const struct model *m);
 /* Sets the OpenMP and OpenBLAS thread count (call before model_forward; >= 1). */
 void model_set_threads(int threads);
 

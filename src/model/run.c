@@ -23,7 +23,7 @@
 
 static const char model_metrics_header[] =
     "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,eval_loss_cv,"
-    "grad_norm,elapsed_s,tokens_per_s\n";
+    "eval_kl,grad_norm,elapsed_s,tokens_per_s\n";
 
 // ---- schedule and evaluation steps ----
 
@@ -133,7 +133,46 @@ static void model_run_log_fn_impl(void *ctx, enum sf_log_level level, const char
     }
 }
 
-/* Cuts metrics.csv back to the header and the complete rows with step <= `step`. */
+/* The field `k` (0-based) of a CSV line without quoting [p, end): its start and length, or
+ * false when the line has fewer fields. */
+static bool model_csv_nth_impl(const char *p, const char *end, size_t k, const char **f,
+                               size_t *len) {
+    for (size_t i = 0; i < k; i++) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        if (c == NULL) return false;
+        p = c + 1;
+    }
+    const char *c = memchr(p, ',', (size_t)(end - p));
+    *f            = p;
+    *len          = (size_t)((c ? c : end) - p);
+    return true;
+}
+
+/* Appends a row of an older layout (header `old`, [old, old_end)) in the current layout: each
+ * current column takes the field of the same name, or stays empty (eval_kl of a row written
+ * before the column existed). */
+static void model_metrics_convert_impl(struct sf_buf *out, const char *old, const char *old_end,
+                                       const char *row, const char *row_end) {
+    const char *name = model_metrics_header, *hend = strchr(name, '\n');
+    for (bool first = true; name < hend; first = false) {
+        const char *c    = memchr(name, ',', (size_t)(hend - name));
+        size_t      nlen = (size_t)((c ? c : hend) - name);
+        if (!first) sf_buf_puts(out, ",");
+        const char *f;
+        size_t      flen;
+        for (size_t k = 0; model_csv_nth_impl(old, old_end, k, &f, &flen); k++) {
+            if (flen == nlen && memcmp(f, name, nlen) == 0) {
+                if (model_csv_nth_impl(row, row_end, k, &f, &flen)) sf_buf_append(out, f, flen);
+                break;
+            }
+        }
+        name = c ? c + 1 : hend;
+    }
+    sf_buf_puts(out, "\n");
+}
+
+/* Cuts metrics.csv back to the header and the complete rows with step <= `step`. Rows under an
+ * older header (a run started by an earlier scalefit) are rewritten in the current columns. */
 static enum sf_status model_metrics_cut_impl(const char *path, int64_t step, struct sf_error *err) {
     char         *text = NULL;
     size_t        len  = 0;
@@ -146,18 +185,27 @@ static enum sf_status model_metrics_cut_impl(const char *path, int64_t step, str
             sf_buf_free(&out);
             return st;
         }
-        const char *p = text, *end = text + len;
-        bool        first = true;
+        const char *p = text, *end = text + len, *hdr = NULL, *hdr_end = NULL;
+        bool        same = true;
         while (p < end) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             if (nl == NULL) break; /* a partial last line: dropped */
-            if (!first) {
+            if (hdr != NULL) {
                 char     *e;
                 long long s = strtoll(p, &e, 10);
-                if (e != p && *e == ',' && s <= step) sf_buf_append(&out, p, (size_t)(nl - p + 1));
+                if (e != p && *e == ',' && s <= step) {
+                    if (same)
+                        sf_buf_append(&out, p, (size_t)(nl - p + 1));
+                    else
+                        model_metrics_convert_impl(&out, hdr, hdr_end, p, nl);
+                }
+            } else {
+                hdr     = p;
+                hdr_end = nl;
+                same    = (size_t)(nl - p + 1) == strlen(model_metrics_header) &&
+                       memcmp(p, model_metrics_header, (size_t)(nl - p + 1)) == 0;
             }
-            first = false;
-            p     = nl + 1;
+            p = nl + 1;
         }
         free(text);
     }
@@ -266,11 +314,13 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
 
 // ---- evaluation ----
 
-/* Mean loss of the model over the eval set (in batches of the model's B). */
+/* Mean loss of the model over the eval set (in batches of the model's B) and, for exact sources,
+ * the mean exact KL of its predictions from the source's into *kl (NaN otherwise). */
 static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
-                                  int32_t *targets) {
-    size_t T = d->T, W = T + 1;
-    double s = 0.0;
+                                  int32_t *targets, double *kl) {
+    size_t T = d->T, W = T + 1, V = (size_t)d->n_vocab;
+    bool   exact = d->entry->exact;
+    double s = 0.0, s_kl = 0.0;
     for (size_t i0 = 0; i0 < d->n_eval_win; i0 += m->B) {
         size_t nb = d->n_eval_win - i0 < m->B ? d->n_eval_win - i0 : m->B;
         for (size_t b = 0; b < nb; b++) {
@@ -282,7 +332,13 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
         const float *l = model_losses(m);
         for (size_t k = 0; k < nb * T; k++)
             s += (double)l[k];
+        if (exact) {
+            const float *logits = model_logits(m); // (nb, T, V)
+            for (size_t b = 0; b < nb; b++)
+                s_kl += model_data_window_kl(d, d->eval_win + (i0 + b) * W, logits + b * T * V);
+        }
     }
+    *kl = exact ? s_kl / (double)(d->n_eval_win * T) : (double)NAN;
     return s / (double)(d->n_eval_win * T);
 }
 
@@ -568,8 +624,9 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     size_t                    BT    = c->B * c->T;
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
+    double                    kl = NAN;
     double                    ev =
-        is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets) : (double)NAN;
+        is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &kl) : (double)NAN;
     ts->elapsed_s        = sf_now() - t_origin;
     double        dt     = ts->elapsed_s - ts->eval_elapsed_s;
     double        tok_s  = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;
@@ -584,6 +641,7 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     model_csv_empty_or_double_impl(&row, ev, is_eval);
     model_csv_empty_or_double_impl(&row, true_loss, is_eval && exact);
     model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && exact);
+    model_csv_empty_or_double_impl(&row, kl, is_eval && exact);
     model_csv_double_impl(&row, gnorm, false);
     model_csv_double_impl(&row, ts->elapsed_s, false);
     model_csv_double_impl(&row, tok_s, true);
@@ -596,9 +654,10 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     if (st != SF_OK || !is_eval) return st;
     if (exact)
         sf_log(&c->log, SF_LOG_LEVEL_DEBUG,
-               "step %lld: train %.5f eval %.5f eval_cv %.5f lr %.3g |g| %.3g %.0f tokens/s",
+               "step %lld: train %.5f eval %.5f eval_cv %.5f kl %.4g lr %.3g |g| %.3g %.0f "
+               "tokens/s",
                (long long)step, ts->loss_sum / (double)ts->loss_count, ev, ev - true_loss + bayes,
-               lr, gnorm, tok_s);
+               kl, lr, gnorm, tok_s);
     else
         sf_log(&c->log, SF_LOG_LEVEL_DEBUG,
                "step %lld: train %.5f eval %.5f lr %.3g |g| %.3g %.0f tokens/s", (long long)step,

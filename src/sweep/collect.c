@@ -3,7 +3,9 @@
  * DESIGN.md's columns, from each run's run configuration, summary.yaml and metrics.csv. Numbers
  * are written in their shortest exact form, so identical runs give identical tables. The best
  * eval loss is Henighan's per-model figure: the minimum over the evaluations (the control-variate
- * column's minimum is taken on its own).
+ * column's minimum is taken on its own); best_eval_kl is the exact KL (eval_kl) at the first
+ * evaluation whose eval_loss is best_eval_loss. A metrics.csv written before eval_kl existed is
+ * read all the same, its KL empty.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,9 +15,10 @@
 
 static const char sweep_results_header[] =
     "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,"
-    "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,final_eval_loss,bayes_loss,entropy_rate\n";
+    "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,"
+    "entropy_rate\n";
 static const char sweep_curves_header[] =
-    "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv\n";
+    "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl\n";
 
 /* A number, or nothing for NaN (an empty CSV field). */
 static void sweep_num_impl(struct sf_buf *b, double v) {
@@ -35,8 +38,9 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
     double                   known[2];
     sweep_summary_numbers(dir, keys, known, 2);
     double        bayes = known[0], entropy = known[1];
-    double        best = NAN, best_cv = NAN, final = NAN, tokens = NAN, flops = NAN;
-    char         *mp = sf_path_join(dir, "metrics.csv");
+    double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
+    double        flops = NAN;
+    char         *mp    = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
     enum sf_status status = SF_OK;
@@ -53,23 +57,28 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
             long c_fl = sf_csv_column(&m, "flops_6n"), c_ev = sf_csv_column(&m, "eval_loss");
             long c_tr = sf_csv_column(&m, "eval_true_loss"),
                  c_cv = sf_csv_column(&m, "eval_loss_cv");
+            long c_kl = sf_csv_column(&m, "eval_kl"); /* optional: older runs lack it */
             if (c_step < 0 || c_tok < 0 || c_fl < 0 || c_ev < 0 || c_tr < 0 || c_cv < 0) {
                 status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
             } else {
                 for (size_t i = 0; i < m.n_rows; i++) {
-                    char **f = m.rows[i].fields;
-                    double ev, cv, t, fl;
+                    char      **f = m.rows[i].fields;
+                    double      ev, cv, t, fl, kl;
+                    const char *f_kl = c_kl >= 0 ? f[c_kl] : "";
                     if (sf_parse_double(f[c_tok], &t)) tokens = t;
                     if (sf_parse_double(f[c_fl], &fl)) flops = fl;
                     if (!sf_parse_double(f[c_ev], &ev)) continue; /* a row without evaluation */
                     final = ev;
-                    if (isnan(best) || ev < best) best = ev;
+                    if (isnan(best) || ev < best) {
+                        best    = ev;
+                        best_kl = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
+                    }
                     if (sf_parse_double(f[c_cv], &cv) && (isnan(best_cv) || cv < best_cv))
                         best_cv = cv;
                     sf_csv_field(cur, r->id);
-                    sf_buf_printf(cur, ",%llu,%lld,%s,%s,%s,%s,%s,%s\n",
+                    sf_buf_printf(cur, ",%llu,%lld,%s,%s,%s,%s,%s,%s,%s\n",
                                   (unsigned long long)r->seed, (long long)r->params_nonembed,
-                                  f[c_step], f[c_tok], f[c_fl], f[c_ev], f[c_tr], f[c_cv]);
+                                  f[c_step], f[c_tok], f[c_fl], f[c_ev], f[c_tr], f[c_cv], f_kl);
                 }
             }
             sf_csv_free(&m);
@@ -90,8 +99,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
     sweep_num_impl(res, tokens);
     sf_buf_puts(res, ",");
     sweep_num_impl(res, flops);
-    const double tail[5] = {best, best_cv, final, bayes, entropy};
-    for (size_t k = 0; k < 5; k++) {
+    const double tail[6] = {best, best_cv, best_kl, final, bayes, entropy};
+    for (size_t k = 0; k < 6; k++) {
         sf_buf_puts(res, ",");
         sweep_num_impl(res, tail[k]);
     }

@@ -124,6 +124,18 @@ void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, d
     FILE *f    = path ? fopen(path, "rb") : NULL;
     free(path);
     if (f == NULL) return;
+    /* The header names the columns (a run started by an older scalefit has fewer). */
+    char hdr[1024];
+    long c_ev = -1, c_el = -1;
+    if (fgets(hdr, sizeof hdr, f) != NULL) {
+        long k = 0;
+        for (char *p = hdr; p != NULL; k++) {
+            size_t n = strcspn(p, ",\n");
+            if (n == 9 && strncmp(p, "eval_loss", n) == 0) c_ev = k;
+            if (n == 9 && strncmp(p, "elapsed_s", n) == 0) c_el = k;
+            p = p[n] == ',' ? p + n + 1 : NULL;
+        }
+    }
     /* Only the tail matters: read the last few kilobytes. */
     char   buf[8192];
     long   size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
@@ -139,11 +151,10 @@ void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, d
     char *start = strrchr(buf, '\n');
     start       = start ? start + 1 : buf;
     if (strncmp(start, "step,", 5) == 0) return;
-    /* Columns: step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,
-     * eval_loss_cv,grad_norm,elapsed_s,tokens_per_s */
-    char  *field[12];
+    /* Columns by the header's names (step is the first). */
+    char  *field[32];
     size_t nf = 0;
-    for (char *p = start; nf < 12;) {
+    for (char *p = start; nf < 32;) {
         field[nf++] = p;
         char *c     = strchr(p, ',');
         if (c == NULL) break;
@@ -153,8 +164,8 @@ void sweep_metrics_tail(const char *run_dir, int64_t *step, double *eval_loss, d
     int64_t s;
     double  l;
     if (nf >= 1 && sf_parse_int64(field[0], &s)) *step = s;
-    if (nf >= 7 && sf_parse_double(field[6], &l)) *eval_loss = l;
-    if (elapsed && nf >= 11 && sf_parse_double(field[10], &l)) *elapsed = l;
+    if (c_ev >= 0 && (size_t)c_ev < nf && sf_parse_double(field[c_ev], &l)) *eval_loss = l;
+    if (elapsed && c_el >= 0 && (size_t)c_el < nf && sf_parse_double(field[c_el], &l)) *elapsed = l;
 }
 
 void sweep_summary_numbers(const char *run_dir, const char *const *keys, double *values, size_t n) {

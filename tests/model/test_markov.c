@@ -8,7 +8,12 @@
  *     within 4 standard errors (batch means), which checks the sampler and the loss function;
  *   - eval_true_loss — the true loss on a materialised eval set with in-window context —
  *     averages to bayes_loss within 4 standard errors (window means);
- *   - the sha256 identifies the source (same seed, same hash; other seed, other hash).
+ *   - the sha256 identifies the source (same seed, same hash; other seed, other hash);
+ *   - the exact KL of a model's predictions on an eval window (model_data_window_kl): 0 for the
+ *     truth's own logits, >= 0 for any logits (random ones, and the truth perturbed a little,
+ *     where the KL is tiny and cancellation would show), equal to the numpy reference's KL
+ *     (built from its own block laws) to 1e-9 relative, and the predictive it uses is the one
+ *     behind eval_true_loss (−log of its row at the next token, to the bit).
  * Usage: test_markov PYTHON SCRIPT. Without the interpreter: exit 77, or a failure under CI.
  */
 #include <math.h>
@@ -144,6 +149,105 @@ static void check_eval_true_loss(void) {
     model_data_free(&d);
 }
 
+/* The exact KL of model_data_window_kl on a V4 K3 source's eval windows (n_ctx 12: positions
+ * with fewer than K symbols and with K or more). Returns 77 when Python could not run numpy. */
+static int check_window_kl(const char *python, const char *script) {
+    struct model_config c = model_config_default();
+    c.data.n_vocab = 4, c.data.order = 3, c.n_ctx = 12, c.eval_tokens = 12 * 24;
+    struct model_data d;
+    struct sf_error   err;
+    if (!check(model_data_open(&d, &c, NULL, &err) == SF_OK, "open markov data")) return 0;
+    size_t T = d.T, V = (size_t)d.n_vocab, W = T + 1, n = d.n_eval_win;
+    /* Three kinds of logits, n/3 windows each: the truth (log p), the truth perturbed by
+     * N(0, 0.01²), and N(0, 2.385²) noise. */
+    float           *logits = malloc(n * T * V * sizeof *logits);
+    double          *kl     = malloc(n * sizeof *kl);
+    struct model_rng r;
+    model_rng_seed(&r, 77);
+    bool   have = false, same_loss = true;
+    double spare = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *w    = d.eval_win + i * W;
+        int            kind = (int)(i % 3);
+        for (size_t t = 0; t < T; t++) {
+            double        plogp;
+            const double *p = d.entry->ops->predictive(&d, w, t, &plogp);
+            same_loss &= -log(p[w[t + 1]]) == d.eval_true_loss[i * T + t];
+            for (size_t x = 0; x < V; x++) {
+                double z = model_rng_normal(&r, &have, &spare);
+                double v = kind == 0 ? log(p[x]) : kind == 1 ? log(p[x]) + 0.01 * z : 2.385 * z;
+                logits[(i * T + t) * V + x] = (float)v;
+            }
+        }
+        kl[i] = model_data_window_kl(&d, w, logits + i * T * V);
+    }
+    check(same_loss, "eval_true_loss is −log of the predictive's row at the next token");
+    /* The truth's logits are log p rounded to float (relative 6e-8): the KL of that rounding is
+     * about Σ p·δ²/2 < 1e-13 per window, and the double sums add rounding near 1e-15; a
+     * nonzero KL above 1e-10 would be a wrong predictive or a wrong formula. */
+    double max_truth = 0.0, min_pert = INFINITY, min_rand = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 3 == 0) max_truth = fmax(max_truth, fabs(kl[i]));
+        if (i % 3 == 1) min_pert = fmin(min_pert, kl[i]);
+        if (i % 3 == 2) min_rand = fmin(min_rand, kl[i]);
+    }
+    check(max_truth <= 1e-10, "the truth's own logits: |KL| <= %.3g (tolerance 1e-10)", max_truth);
+    /* Perturbing log p by N(0, 0.01²) gives a KL of order T·Var/2 ≈ 6e-4 per window (1e-4 to
+     * 4e-4 here), far above the 1e-15 rounding: every one must be positive. */
+    check(min_pert > 0.0, "the truth perturbed by 0.01: every window's KL > 0 (min %.3g)",
+          min_pert);
+    check(min_rand > 0.0, "random logits: every window's KL > 0 (min %.3g)", min_rand);
+
+    /* The numpy reference: the same windows and logits after the source's table. */
+    char in[600], out[600], cmd[2048];
+    snprintf(in, sizeof in, "%s/kl.in", tmpdir);
+    snprintf(out, sizeof out, "%s/kl.out", tmpdir);
+    FILE   *f      = fopen(in, "wb");
+    int64_t hdr[4] = {d.markov.V, d.markov.K, (int64_t)T, (int64_t)n};
+    fwrite("SFMK", 1, 4, f);
+    fwrite(hdr, sizeof hdr[0], 3, f);
+    fwrite(d.markov.P, sizeof(double), d.markov.n_ctx * V, f);
+    fwrite(&hdr[3], sizeof hdr[3], 1, f);
+    fwrite(d.eval_win, sizeof(int32_t), n * W, f);
+    fwrite(logits, sizeof(float), n * T * V, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s'", python, script, in, out);
+    int rc      = python[0] ? system(cmd) : -1;
+    int skipped = rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0 ? 77 : 0;
+    if (skipped == 0) {
+        double *ref = malloc(n * sizeof *ref);
+        for (size_t i = 0; i < n; i++)
+            ref[i] = NAN;
+        FILE  *g = fopen(out, "r");
+        char   key[16];
+        double v;
+        long   i;
+        while (g && fscanf(g, "%15s", key) == 1) {
+            if (strcmp(key, "kl") == 0 && fscanf(g, "%ld %lf", &i, &v) == 2 && i >= 0 &&
+                (size_t)i < n)
+                ref[i] = v;
+        }
+        if (g) fclose(g);
+        /* Both are double sums of T·V terms from the same float logits; they differ in the
+         * order of operations (log-sum-exp and Σ p·log p against numpy's log(p) − log q) and
+         * in the predictive's route (marginal ratios against block laws built forwards, which
+         * agree to 1e-10 above), so 1e-9 relative on KLs from 4e-4 up is ample. The truth's
+         * windows (KL about 1e-14) are compared in absolute terms, to 1e-10. */
+        for (size_t k = 0; k < n; k++) {
+            if (k % 3 == 0)
+                check_abs(kl[k], ref[k], 1e-10, "window %zu (truth): KL vs numpy", k);
+            else
+                check_rel(kl[k], ref[k], 1e-9, "window %zu (%s): KL vs numpy", k,
+                          k % 3 == 1 ? "perturbed" : "random");
+        }
+        free(ref);
+    }
+    free(logits);
+    free(kl);
+    model_data_free(&d);
+    return skipped;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) return 2;
     const char *python = argv[1], *script = argv[2];
@@ -187,6 +291,7 @@ int main(int argc, char **argv) {
     model_markov_free(&mk);
 
     check_eval_true_loss();
+    if (check_window_kl(python, script) == 77) skipped++;
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) return 1;

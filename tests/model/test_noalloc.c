@@ -2,9 +2,10 @@
  * test_noalloc.c — "the step never allocates": the test is linked with --wrap for malloc,
  * calloc, realloc and posix_memalign, so every call made from the engine's code (a static
  * library linked into this program) is counted. A training step — the batch, forward,
- * zero_grad, backward, AdamW update — and an evaluation-sized forward must make none, after the
- * model and the data source are built. (OpenBLAS, a shared library, keeps its own buffer pool;
- * its calls are not ours to count.)
+ * zero_grad, backward, AdamW update — and an evaluation-sized forward with the exact KL of an
+ * eval window (model_data_window_kl) must make none, after the model and the data source are
+ * built. (OpenBLAS, a shared library, keeps its own buffer pool; its calls are not ours to
+ * count.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +70,13 @@ int main(void) {
             model_backward(m);
             model_update(m, &opt, 1e-3);
         }
-        model_forward(m, in, tg, 3); /* a short eval batch */
+        model_forward(m, in, tg, 3); /* a short eval batch, and its exact KL */
+        double kl = model_data_window_kl(&d, d.eval_win, model_logits(m));
         check(n_alloc == before,
-              "%d thread(s): 5 training steps and an eval batch allocate nothing "
+              "%d thread(s): 5 training steps, an eval batch and its KL (window sum %.3g) allocate "
+              "nothing "
               "(%zu calls)",
-              threads, n_alloc - before);
+              threads, kl, n_alloc - before);
     }
     model_free(m);
     model_data_free(&d);

@@ -79,7 +79,7 @@ static enum sf_status run_inproc(const char *dir, int64_t stop_after) {
     return st;
 }
 
-/* metrics.csv without the two timing columns. */
+/* metrics.csv without the two timing columns (the first 11: step … grad_norm). */
 static char *metrics_untimed(const char *dir) {
     char *t = slurp(path_in(dir, "metrics.csv"), NULL);
     if (t == NULL) return NULL;
@@ -88,7 +88,7 @@ static char *metrics_untimed(const char *dir) {
     for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
         int   commas = 0;
         char *p      = line;
-        for (; *p && commas < 10; p++)
+        for (; *p && commas < 11; p++)
             commas += *p == ',';
         sf_buf_append(&out, line, (size_t)(p - line));
         sf_buf_puts(&out, "\n");
@@ -168,7 +168,8 @@ static void test_reference_run(const char *ref) {
     free(st);
     char             *m        = slurp(path_in(ref, "metrics.csv"), NULL);
     static const char header[] = "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
-                                 "eval_true_loss,eval_loss_cv,grad_norm,elapsed_s,tokens_per_s\n";
+                                 "eval_true_loss,eval_loss_cv,eval_kl,grad_norm,elapsed_s,"
+                                 "tokens_per_s\n";
     check(m && strncmp(m, header, strlen(header)) == 0, "metrics.csv header as DESIGN.md");
     int rows = 0;
     for (char *p = m; p && *p; p++)
@@ -185,7 +186,7 @@ static void test_reference_run(const char *ref) {
                 empty += p[1] == ',' || p[1] == '\n';
             }
         }
-        check(fields == 12 && empty == 0, "12 fields, none empty on a markov run");
+        check(fields == 13 && empty == 0, "13 fields, none empty on a markov run");
     }
     free(m);
     char               *sum = slurp(path_in(ref, "summary.yaml"), NULL);
@@ -251,6 +252,79 @@ static void test_stop_resume(const char *ref) {
     check(start2 == end1 && end2 > start2, "resumed: loop clock from %g (want %g) to %g", start2,
           end1, end2);
     check_identical("stopped at 57 and resumed", ref, dir);
+}
+
+/* The field k (0-based) of a CSV line into out (empty when missing). */
+static void csv_field(const char *line, int k, char *out, size_t n) {
+    for (int i = 0; i < k && line; i++) {
+        line = strchr(line, ',');
+        if (line) line++;
+    }
+    size_t len = line ? strcspn(line, ",\n") : 0;
+    if (len >= n) len = n - 1;
+    memcpy(out, line ? line : "", len);
+    out[len] = '\0';
+}
+
+/* A run started by a scalefit whose metrics.csv had no eval_kl column, resumed by this one: the
+ * file is rewritten in the current columns, the old rows with eval_kl empty, and every other
+ * column as in the uninterrupted run. */
+static void test_old_layout_resume(const char *ref) {
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/old_layout", root);
+    make_run(dir, small_yaml);
+    check(run_inproc(dir, 57) == SF_EINTERRUPTED, "old layout: stopped after step 57");
+    /* Rewrite metrics.csv as the earlier layout: without field 9 (eval_kl). */
+    char         *t = slurp(path_in(dir, "metrics.csv"), NULL);
+    struct sf_buf old;
+    sf_buf_init(&old);
+    for (char *line = t ? strtok(t, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+        char *p = line;
+        for (int commas = 0; *p && commas < 9; p++)
+            commas += *p == ',';
+        sf_buf_append(&old, line, (size_t)(p - line));
+        char *q = strchr(p, ',');
+        sf_buf_puts(&old, q ? q + 1 : "");
+        sf_buf_puts(&old, "\n");
+    }
+    free(t);
+    struct sf_error e;
+    sf_write_atomic(path_in(dir, "metrics.csv"), old.data, old.len, &e);
+    check(old.data && strstr(old.data, "eval_loss_cv,grad_norm,"), "old layout written");
+    sf_buf_free(&old);
+    check(run_inproc(dir, 0) == SF_OK, "old layout: resume completes");
+    char *m = metrics_untimed(dir), *r = metrics_untimed(ref);
+    int   rows = 0, good = 0;
+    for (char *a = m, *b = r; a && b && *a && *b; rows++) {
+        char *na = strchr(a, '\n'), *nb = strchr(b, '\n');
+        if (!na || !nb) break;
+        char step[32], kl_a[64], kl_b[64];
+        csv_field(a, 0, step, sizeof step);
+        csv_field(a, 9, kl_a, sizeof kl_a);
+        csv_field(b, 9, kl_b, sizeof kl_b);
+        long long s = strtoll(step, NULL, 10);
+        /* The header is the current one; rows up to the checkpoint lack their KL. */
+        bool kl_ok = rows == 0 ? strcmp(kl_a, kl_b) == 0
+                               : (s <= 57 ? kl_a[0] == '\0' : strcmp(kl_a, kl_b) == 0);
+        /* Every other column equals the uninterrupted run's. */
+        char *ka = strstr(a, ","), *kb = strstr(b, ",");
+        for (int i = 1; i < 9 && ka && kb; i++) {
+            ka = strchr(ka + 1, ',');
+            kb = strchr(kb + 1, ',');
+        }
+        bool  head = ka && kb && ka - a == kb - b && memcmp(a, b, (size_t)(ka - a)) == 0;
+        char *ta = strchr(ka ? ka + 1 : a, ','), *tb = strchr(kb ? kb + 1 : b, ',');
+        bool  tail = ta && tb && na - ta == nb - tb && memcmp(ta, tb, (size_t)(na - ta)) == 0;
+        good += kl_ok && head && tail;
+        a = na + 1;
+        b = nb + 1;
+    }
+    check(rows == 7 && good == rows,
+          "old layout: %d of %d lines (header + 6 rows) in the current columns, eval_kl empty "
+          "up to step 57 and as the uninterrupted run's after",
+          good, rows);
+    free(m);
+    free(r);
 }
 
 /* The long version of the small run (3000 steps, about a second), so that signals land
@@ -505,7 +579,7 @@ static void test_text_source(void) {
     check(run_inproc(dir, 0) == SF_OK, "a text run completes");
     char *m   = slurp(path_in(dir, "metrics.csv"), NULL);
     char *sum = slurp(path_in(dir, "summary.yaml"), NULL);
-    check(m && strstr(m, "\n60,7680,") && strstr(m, ",,,"),
+    check(m && strstr(m, "\n60,7680,") && strstr(m, ",,,,"),
           "text metrics: step 60, markov columns empty");
     check(sum && strstr(sum, "bayes_loss: null") && strstr(sum, "n_vocab: 256"),
           "text summary: bayes_loss null, n_vocab 256");
@@ -526,6 +600,7 @@ int main(int argc, char **argv) {
     test_reference_run(ref);
     test_determinism(ref);
     test_stop_resume(ref);
+    test_old_layout_resume(ref);
     char ref_long[600], yaml[1024];
     snprintf(ref_long, sizeof ref_long, "%s/ref_long", root);
     long_yaml(yaml, sizeof yaml);

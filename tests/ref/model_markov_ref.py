@@ -3,8 +3,12 @@
 tests/model/test_markov.c.
 
 IN (little-endian): b"SFMK", i64 V, i64 K, i64 T, f64 P[V^K * V] (row c = the last K symbols,
-oldest most significant; column x = the next symbol).
-OUT: text lines "H <rate>", "Hj <j> <value>" for j = 0..K, "bayes <loss over a window of T>".
+oldest most significant; column x = the next symbol); optionally then i64 n, i32 windows[n, T+1]
+and f32 logits[n, T, V] (a model's predictions of each window's tokens 1..T).
+OUT: text lines "H <rate>", "Hj <j> <value>" for j = 0..K, "bayes <loss over a window of T>",
+and with windows "kl <i> <value>" for each window i: the exact forward KL summed over its T
+positions, Σ_t Σ_x p_t(x) log(p_t(x) / q_t(x)), with p_t the in-window Bayes predictive
+P(x | w[0..t]) (its last K symbols, or all of them when fewer) and q_t = softmax(logits[i, t]).
 
 Method, deliberately unlike the engine's (power iteration, marginals of the stationary law):
   - the stationary law pi is the left eigenvector of the V^K × V^K context chain for the
@@ -61,11 +65,44 @@ def main():
     rate = float(sum(pi[c] * entropy(P[c]) for c in range(n)))
     Hj.append(rate)
     bayes = float(np.mean([Hj[min(t + 1, K)] for t in range(T)]))
+    kls = []
+    off = 28 + 8 * n * V
+    if len(data) > off:
+        (n_win,) = struct.unpack_from("<q", data, off)
+        off += 8
+        win = np.frombuffer(data, "<i4", n_win * (T + 1), off).reshape(n_win, T + 1)
+        off += 4 * n_win * (T + 1)
+        logits = np.frombuffer(data, "<f4", n_win * T * V, off).reshape(n_win, T, V)
+        # The predictive after j < K symbols from the block laws built forwards:
+        # P(x | s) = block(j+1)[s, x] / block(j)[s].
+        blocks = [block(j) for j in range(K + 1)]
+        for i in range(n_win):
+            w = [int(x) for x in win[i]]
+            total = 0.0
+            for t in range(T):
+                have = t + 1
+                if have >= K:
+                    c = 0
+                    for x in w[t + 1 - K:t + 1]:
+                        c = c * V + x
+                    p = P[c]
+                else:
+                    s = 0
+                    for x in w[:have]:
+                        s = s * V + x
+                    p = blocks[have + 1][s * V:(s + 1) * V] / blocks[have][s]
+                l = logits[i, t].astype(np.float64)
+                logq = l - l.max() - np.log(np.exp(l - l.max()).sum())
+                m = p > 0
+                total += float((p[m] * (np.log(p[m]) - logq[m])).sum())
+            kls.append(total)
     with open(sys.argv[2], "w") as f:
         f.write("H %.17g\n" % rate)
         for j, h in enumerate(Hj):
             f.write("Hj %d %.17g\n" % (j, h))
         f.write("bayes %.17g\n" % bayes)
+        for i, v in enumerate(kls):
+            f.write("kl %d %.17g\n" % (i, v))
     return 0
 
 

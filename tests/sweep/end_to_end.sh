@@ -15,10 +15,19 @@ for f in sweep.yaml sweep.resolved.yaml results.csv curves.csv report.md fits/L_
          fits/L_C/report.md; do
     [ -s "$out/$f" ] && pass "$f written" || failed "$f missing"
 done
-[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,final_eval_loss,bayes_loss,entropy_rate" ] \
+[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate" ] \
     && pass "results.csv has DESIGN.md's columns" || failed "results.csv header"
-[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv" ] \
+[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl" ] \
     && pass "curves.csv has DESIGN.md's columns" || failed "curves.csv header"
+# A markov sweep: every run's best_eval_kl (column 18) and every evaluation's eval_kl (10) is a
+# positive number, and best_eval_kl is one of its run's eval_kl values.
+awk -F, 'NR > 1 && !($18 > 0) { bad = 1 } END { exit bad }' "$out/results.csv" \
+    && awk -F, 'NR > 1 && !($10 > 0) { bad = 1 } END { exit bad }' "$out/curves.csv" \
+    && awk -F, 'NR == FNR { if (FNR > 1) kl[$1 "," $10] = 1; next }
+                FNR > 1 && !(($1 "," $18) in kl) { bad = 1 } END { exit bad }' \
+           "$out/curves.csv" "$out/results.csv" \
+    && pass "best_eval_kl and eval_kl filled, best_eval_kl one of its run's evaluations" \
+    || failed "best_eval_kl / eval_kl"
 n_runs=$(ls "$out/runs" | wc -l)
 [ "$n_runs" -eq 3 ] && pass "3 run folders" || failed "$n_runs run folders"
 [ "$(grep -c ',done,' "$out/results.csv")" -eq 3 ] && pass "3 runs done" || failed "not every run is done"
