@@ -53,6 +53,33 @@ struct sweep_report_ctx {
     double bayes, entropy; /* of the data, from results.csv; NaN where the source does not know */
 };
 
+/* Whether every run that is done has the exact KL (runs trained before it was recorded do
+ * not). */
+static bool sweep_has_exact_kl_impl(const struct sweep_report_ctx *c) {
+    if (sf_csv_column(&c->results, "best_eval_kl") < 0) return false;
+    for (size_t k = 0; k < c->results.n_rows; k++)
+        if (strcmp(sweep_cell_str_impl(&c->results, k, "status"), "done") == 0 &&
+            !isfinite(sweep_cell_impl(&c->results, k, "best_eval_kl")))
+            return false;
+    return true;
+}
+
+/* What the measured KL is, for the report's text. */
+static const char *sweep_kl_what_impl(const struct sweep_report_ctx *c) {
+    return sweep_has_exact_kl_impl(c) ? "the exact KL of the model from the source "
+                                        "(`best_eval_kl`), at the evaluation of the best loss"
+                                      : "eval_loss − eval_true_loss at the last evaluation";
+}
+
+/* The measured KL of results.csv's row k: best_eval_kl, or in an older sweep eval_loss −
+ * eval_true_loss at the run's last evaluation (sweep_kl_what_impl says which). */
+static double sweep_run_kl_impl(const struct sweep_report_ctx *c, size_t k) {
+    if (sweep_has_exact_kl_impl(c)) return sweep_cell_impl(&c->results, k, "best_eval_kl");
+    return c->have_curves
+               ? sweep_measured_kl_impl(&c->curves, sweep_cell_str_impl(&c->results, k, "run"))
+               : NAN;
+}
+
 /* The names of the sources that know their true distribution ("markov"). */
 static void sweep_report_exact_sources_impl(struct sf_buf *b) {
     size_t k = 0;
@@ -203,14 +230,12 @@ static void sweep_report_runs_impl(struct sweep_report_ctx *c) {
                       sf_fmt_sig(n2, sizeof n2, sweep_cell_impl(t, i, "flops_6n")),
                       sf_fmt_sig(n3, sizeof n3, best),
                       sf_fmt_sig(n4, sizeof n4, sweep_cell_impl(t, i, "final_eval_loss")),
-                      sf_fmt_sig(n5, sizeof n5,
-                                 c->have_curves ? sweep_measured_kl_impl(&c->curves, run) : NAN));
+                      sf_fmt_sig(n5, sizeof n5, sweep_run_kl_impl(c, i)));
     }
     sf_buf_printf(&c->b,
-                  "\nBest eval loss: the minimum over the evaluations%s. Measured KL: "
-                  "eval_loss − eval_true_loss at the last evaluation, the reducible loss measured "
-                  "directly against the true source (",
-                  isfinite(c->bayes) ? " of the control-variate loss" : "");
+                  "\nBest eval loss: the minimum over the evaluations%s. Measured KL: %s, the "
+                  "reducible loss measured directly against the true source (",
+                  isfinite(c->bayes) ? " of the control-variate loss" : "", sweep_kl_what_impl(c));
     sweep_report_exact_sources_impl(&c->b);
     sf_buf_puts(&c->b, " only).\n\n");
 }
@@ -268,17 +293,17 @@ static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
     const struct fit_result *r = o->result;
     char                     n1[32], n2[32];
     sf_buf_printf(&c->b,
-                  "Reducible loss of %s, fitted (L(N) − L_inf) against measured "
-                  "(eval_loss − eval_true_loss at the last evaluation), on the runs "
+                  "Reducible loss of %s, fitted (L(N) − L_inf) against measured (%s), on the runs "
                   "the law was fitted to:\n\n"
                   "| run | N | fitted | measured | fitted / measured |\n|---|---|---|---|---|\n",
-                  o->fit->name);
+                  o->fit->name, sweep_kl_what_impl(c));
     for (size_t k = 0; k < c->results.n_rows; k++) {
         if (!sweep_report_fitted_row_impl(r->data, c->results.rows[k].line)) continue;
         double N = sweep_cell_impl(&c->results, k, o->fit->x), lo, hi, L;
         fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
-        const char *run = sweep_cell_str_impl(&c->results, k, "run");
-        double fitted = L - r->entropy.estimate, measured = sweep_measured_kl_impl(&c->curves, run);
+        const char *run      = sweep_cell_str_impl(&c->results, k, "run");
+        double      fitted   = L - r->entropy.estimate;
+        double      measured = sweep_run_kl_impl(c, k);
         sf_buf_printf(&c->b, "| %s | %.4g | %s | %s | %.3g |\n", run, N,
                       sf_fmt_sig(n1, sizeof n1, fitted), sf_fmt_sig(n2, sizeof n2, measured),
                       fitted / measured);
