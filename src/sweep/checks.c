@@ -16,8 +16,8 @@
 
 /* Columns a fit may name (results.csv for the per-run laws). */
 static const char *const sweep_result_columns[] = {
-    "params",         "params_nonembed",   "tokens",          "flops_6n",
-    "best_eval_loss", "best_eval_loss_cv", "final_eval_loss", NULL};
+    "params",       "params_nonembed", "tokens", "flops_6n", "best_eval_loss", "best_eval_loss_cv",
+    "best_eval_kl", "final_eval_loss", NULL};
 
 void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     enum fit_law_kind law;
@@ -85,17 +85,27 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
 }
 
 void sweep_fits_default(struct sweep_spec *s) {
-    size_t n = s->n_budgets > 1 ? 3 : 2;
-    s->fits  = calloc(n, sizeof *s->fits);
+    /* L_N and L_C always; L_ND with several budgets; KL_N where the source knows its true
+     * distribution: the measured KL as a pure power law in N (the entropy is known, so the
+     * reducible loss needs no constant). */
+    bool   exact = model_source_get(s->base.data.source)->exact;
+    size_t n     = 2 + (s->n_budgets > 1) + exact;
+    s->fits      = calloc(n, sizeof *s->fits);
     if (s->fits == NULL) return;
     s->n_fits = n;
     snprintf(s->fits[0].name, sizeof s->fits[0].name, "L_N");
     sweep_fit_defaults(&s->fits[0], "power+const");
     snprintf(s->fits[1].name, sizeof s->fits[1].name, "L_C");
     sweep_fit_defaults(&s->fits[1], "frontier");
-    if (n == 3) {
-        snprintf(s->fits[2].name, sizeof s->fits[2].name, "L_ND");
-        sweep_fit_defaults(&s->fits[2], "chinchilla");
+    size_t k = 2;
+    if (s->n_budgets > 1) {
+        snprintf(s->fits[k].name, sizeof s->fits[k].name, "L_ND");
+        sweep_fit_defaults(&s->fits[k++], "chinchilla");
+    }
+    if (exact) {
+        snprintf(s->fits[k].name, sizeof s->fits[k].name, "KL_N");
+        sweep_fit_defaults(&s->fits[k], "power");
+        snprintf(s->fits[k].y, sizeof s->fits[k].y, "best_eval_kl");
     }
 }
 

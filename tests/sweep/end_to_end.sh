@@ -73,6 +73,16 @@ n_rows=$(grep -c '^d[0-9]*l[0-9]*-' "$work/lr.out")
 n_old=$(ls "$out/runs" | grep -cFf - "$work/lr.out")
 [ "$n_rows" -eq 4 ] && [ "$n_old" -eq 0 ] && pass "a changed learning rate gives every run a new id" \
     || failed "after changing lr: $n_rows runs listed, $n_old of them with an old id"
+# Without `laws`, a sweep on a source that knows its true distribution also fits the measured KL
+# as a pure power law in N (KL_N, y = best_eval_kl) beside L_N and L_C.
+sed -e '/^fit:/,$d' -e 's/tokens: 6e4/tokens: 1e4/' "$sweep" >"$work/nolaws.yaml"
+"$scalefit" run "$work/nolaws.yaml" --out "$work/nolaws" >"$work/nolaws.log" 2>&1 \
+    || failed "the sweep without laws exited $?"
+[ "$(grep -o 'name: [A-Z][A-Z_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')" = \
+  "name: L_N name: L_C name: KL_N " ] && pass "default fits: L_N, L_C and KL_N" \
+    || failed "default fits: $(grep -o 'name: [A-Z][A-Z_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')"
+grep -q "^law: {name: power, .*y: best_eval_kl}" "$work/nolaws/fits/KL_N/fit.yaml" \
+    && pass "KL_N is a power law fitted to best_eval_kl" || failed "KL_N's fit.yaml"
 # A bad directory for status.
 "$scalefit" status "$work/nowhere" 2>"$work/err"; rc=$?
 [ "$rc" -eq 2 ] && grep -q "no such sweep directory" "$work/err" && pass "status on a missing directory: exit 2" \
