@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "internal.h"
+#include "tiny_run.h"
 
 /* The last row of metrics.csv as numbers (the first n columns). */
 static bool last_row(const char *path, double *v, int n) {
@@ -41,33 +41,20 @@ static bool last_row(const char *path, double *v, int n) {
 }
 
 int main(void) {
-    char root[] = "/tmp/sf_kl_XXXXXX";
-    if (mkdtemp(root) == NULL) return 1;
-    char yaml_path[600], ckpt[600], metrics[600];
-    snprintf(yaml_path, sizeof yaml_path, "%s/run.yaml", root);
+    char                root[] = "/tmp/sf_kl_XXXXXX";
+    struct model_config cfg;
+    if (!tiny_run_train(root,
+                        "data: {source: markov, n_vocab: 4, order: 2, decay: 1.0}\n"
+                        "n_layer: 1\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 16\nsteps: 2000\n"
+                        "lr: 0.01\neval_points: 3\neval_tokens: 8192\n",
+                        &cfg))
+        return check_summary();
+    char ckpt[600], metrics[600];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", root);
     snprintf(metrics, sizeof metrics, "%s/metrics.csv", root);
-    FILE *f = fopen(yaml_path, "w");
-    fputs("data: {source: markov, n_vocab: 4, order: 2, decay: 1.0}\n"
-          "n_layer: 1\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 16\nsteps: 2000\nlr: 0.01\n"
-          "eval_points: 3\neval_tokens: 8192\n",
-          f);
-    fclose(f);
-    model_set_threads(1);
-    struct model_run_options o = {0};
-    struct sf_diags          d;
-    struct sf_error          e;
-    sf_diag_init(&d);
-    enum sf_status st = model_run(root, &o, &d, &e);
-    sf_diag_print(&d, stdout);
-    sf_diag_free(&d);
-    if (!check(st == SF_OK, "the run completes")) return check_summary();
+    struct sf_error e;
 
     /* The final model, from the checkpoint written at the last step. */
-    struct model_config cfg;
-    sf_diag_init(&d);
-    model_config_load(yaml_path, &cfg, &d);
-    sf_diag_free(&d);
     struct model_data data;
     check(model_data_open(&data, &cfg, root, &e) == SF_OK, "data opens");
     struct model_shape       shape = model_config_shape(&cfg);

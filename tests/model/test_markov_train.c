@@ -13,33 +13,18 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "internal.h"
+#include "tiny_run.h"
 
 int main(void) {
-    char root[] = "/tmp/sf_mtrain_XXXXXX";
-    if (mkdtemp(root) == NULL) return 1;
-    char yaml_path[600];
-    snprintf(yaml_path, sizeof yaml_path, "%s/run.yaml", root);
-    FILE *f = fopen(yaml_path, "w");
-    fputs("data: {source: markov, n_vocab: 4, order: 2, decay: 1.0}\n"
-          "n_layer: 2\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 32\nsteps: 1500\nlr: 0.01\n"
-          "eval_points: 4\neval_tokens: 16384\n",
-          f);
-    fclose(f);
-    model_set_threads(1);
-    struct model_run_options o = {0};
-    struct sf_diags          d;
-    struct sf_error          e;
-    sf_diag_init(&d);
-    enum sf_status st = model_run(root, &o, &d, &e);
-    sf_diag_print(&d, stdout);
-    sf_diag_free(&d);
-    if (!check(st == SF_OK, "the run completes")) return check_summary();
-
+    char                root[] = "/tmp/sf_mtrain_XXXXXX";
     struct model_config cfg;
-    sf_diag_init(&d);
-    model_config_load(yaml_path, &cfg, &d);
-    sf_diag_free(&d);
+    if (!tiny_run_train(root,
+                        "data: {source: markov, n_vocab: 4, order: 2, decay: 1.0}\n"
+                        "n_layer: 2\nd_model: 32\nn_head: 2\nn_ctx: 16\nbatch: 32\nsteps: 1500\n"
+                        "lr: 0.01\neval_points: 4\neval_tokens: 16384\n",
+                        &cfg))
+        return check_summary();
+    struct sf_error     e;
     struct model_markov mk;
     model_markov_init(&mk, &cfg.data, &e);
     double bayes = model_markov_bayes_loss(&mk, (size_t)cfg.n_ctx);
