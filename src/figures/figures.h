@@ -45,13 +45,25 @@ enum sf_status figures_fit_write(const struct fit_result *r, const struct fit_pr
                                  const char *dir, bool plot, struct sf_diags *diags,
                                  struct sf_error *err);
 
+/* The sweep's fits its figures draw (each borrowed, NULL when the sweep has none such): a law
+ * fitted to learning curves (the frontier), the measured KL as a pure power law in N with its
+ * fit's name, and a law of N with a constant whose L(N) − L_inf is the reducible loss it
+ * implies, with its name. */
+struct figures_sweep_fits {
+    const struct fit_result *frontier;
+    const struct fit_result *kl;
+    const char              *kl_name;
+    const struct fit_result *reducible;
+    const char              *reducible_name;
+};
+
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with
- * the data's entropy from results.csv's bayes_loss when every run gives the same value), and
- * "frontier" from `frontier` when it is not NULL (borrowed: the result of a law fitted to
- * learning curves). The lists in `out` are set up here (free with figures_list_free). Never fails
- * the sweep: a figure that cannot be drawn is listed as missing with the reason and added to
- * `diags` as a warning. */
-void figures_sweep_draw(const char *sweep_dir, const struct fit_result *frontier,
+ * the data's entropy from results.csv's bayes_loss when every run gives the same value),
+ * "frontier" from fits->frontier, and "kl" where results.csv has the exact KL of its runs
+ * (best_eval_kl) with the KL and reducible fits. The lists in `out` are set up here (free with
+ * figures_list_free). Never fails the sweep: a figure that cannot be drawn is listed as missing
+ * with the reason and added to `diags` as a warning. */
+void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *fits,
                         struct figures_list *out, struct sf_diags *diags);
 
 /* What figures_redraw found and did. */

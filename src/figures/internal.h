@@ -144,4 +144,12 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
 /* Figure 6 of a `frontier` fit: the optimal model size against compute (frontier.c). */
 void figures_nopt(const struct figures_fit *cf);
 
+// ---- the sweep's KL figure (kl.c) ----
+
+/* Draws "kl" into figdir where SWEEP_DIR/results.csv has the exact KL of its runs; nothing (and
+ * no message) for a source without it. */
+void figures_sweep_kl(const char *sweep_dir, const char *figdir,
+                      const struct figures_sweep_fits *fits, struct figures_list *out,
+                      struct sf_diags *diags);
+
 #endif /* SF_FIGURES_INTERNAL_H */

@@ -2,7 +2,8 @@
  * sweep.c — the figures of a sweep directory: figure 7 (learning curves: evaluation
  * loss against tokens, one line per run, coloured by model size on a log colour scale) read
  * from curves.csv in DESIGN.md's columns, with the data's entropy from results.csv where the
- * source knows it; and figure 5 (the compute frontier) of the sweep's frontier fit.
+ * source knows it; figure 5 (the compute frontier) of the sweep's frontier fit; and the
+ * measured KL against model size (kl.c).
  *
  * It reads the sweep's tables and draws; it runs no fit and changes no file but OUT/figures/.
  */
@@ -203,8 +204,9 @@ static void figures_sweep_curves(const char *sweep_dir, const char *figdir,
     figures_draw_one(fig, "curves", figdir, out, diags);
 }
 
-void figures_sweep_draw(const char *sweep_dir, const struct fit_result *frontier,
+void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *fits,
                         struct figures_list *out, struct sf_diags *diags) {
+    const struct fit_result *frontier = fits->frontier;
     figures_list_init(out);
     char *figdir = sf_path_join(sweep_dir, "figures");
     if (figdir == NULL) {
@@ -219,5 +221,6 @@ void figures_sweep_draw(const char *sweep_dir, const struct fit_result *frontier
             figures_skip(out, diags, "frontier", "the fit given is %s, not frontier",
                          fit_law_name(frontier->law));
     }
+    figures_sweep_kl(sweep_dir, figdir, fits, out, diags);
     free(figdir);
 }

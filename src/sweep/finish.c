@@ -71,6 +71,21 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     return ok;
 }
 
+/* The first fit of each role the sweep's figures draw: a law fitted to learning curves (the
+ * frontier), the measured KL (y best_eval_kl) as a law of N without a constant, and a law of N
+ * with a constant fitted to the runs (its L(N) − L_inf is the reducible loss it implies). */
+static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_result *r,
+                                   struct figures_sweep_fits *sf) {
+    if (r == NULL) return;
+    bool one_var = fit_law_n_vars(f->law) == 1 && !fit_law_fits_curves(f->law);
+    if (fit_law_fits_curves(f->law) && sf->frontier == NULL) sf->frontier = r;
+    if (one_var && !fit_law_has_constant(f->law) && strcmp(f->y, "best_eval_kl") == 0 &&
+        sf->kl == NULL)
+        sf->kl = r, sf->kl_name = f->name;
+    if (one_var && fit_law_has_constant(f->law) && sf->reducible == NULL)
+        sf->reducible = r, sf->reducible_name = f->name;
+}
+
 enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
                             const char *out, const struct sweep_finish_info *info,
                             struct sf_buf *text, struct sf_diags *diags) {
@@ -83,21 +98,20 @@ enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_ru
         sf_diag_add(diags, true, NULL, "out of memory");
         return SF_ENOMEM;
     }
-    enum sf_status           st       = SF_OK;
-    const struct fit_result *frontier = NULL;
+    enum sf_status            st = SF_OK;
+    struct figures_sweep_fits sf = {0};
     for (size_t i = 0; i < spec->n_fits; i++) {
         outs[i].fit = &spec->fits[i];
         if (info->stop && *info->stop) break; /* Ctrl-C while fitting: rerun to fit */
         if (!sweep_finish_fit_impl(spec, i, out, info, &outs[i], &datas[i], &results[i], text,
                                    diags))
             st = SF_EIO;
-        if (results[i] && fit_law_fits_curves(spec->fits[i].law) && frontier == NULL)
-            frontier = results[i];
+        sweep_finish_role_impl(&spec->fits[i], results[i], &sf);
     }
     if (info->stop && *info->stop) st = SF_EINTERRUPTED;
     struct figures_list figs;
     if (spec->plots && st != SF_EINTERRUPTED)
-        figures_sweep_draw(out, frontier, &figs, diags); /* sets up the list */
+        figures_sweep_draw(out, &sf, &figs, diags); /* sets up the list */
     else
         figures_list_init(&figs);
     struct sweep_report_info rep = {info->version,

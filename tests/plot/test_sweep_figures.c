@@ -72,7 +72,7 @@ static void test_sweep(const char *scalefit) {
     struct figures_list out;
     struct sf_diags     diags;
     sf_diag_init(&diags);
-    figures_sweep_draw(SCRATCH, r, &out, &diags);
+    figures_sweep_draw(SCRATCH, &(struct figures_sweep_fits){.frontier = r}, &out, &diags);
     check(out.n_drawn == 2 && out.n_missing == 0,
           "the sweep draws 2 figures (%zu drawn, %zu "
           "missing: %s)",
@@ -128,7 +128,7 @@ static void test_plain_loss(void) {
     struct figures_list out;
     struct sf_diags     diags;
     sf_diag_init(&diags);
-    figures_sweep_draw(SCRATCH "/plain", NULL, &out, &diags);
+    figures_sweep_draw(SCRATCH "/plain", &(struct figures_sweep_fits){0}, &out, &diags);
     check(out.n_drawn == 1 && out.n_missing == 0 && diags.n == 0, "plain curves drawn");
     figures_list_free(&out);
     char *gp = fc_read_text(SCRATCH "/plain/figures/curves.gp");
@@ -139,7 +139,7 @@ static void test_plain_loss(void) {
 
     /* No curves.csv at all: listed as missing, nothing fails. */
     mkdir(SCRATCH "/none", 0755);
-    figures_sweep_draw(SCRATCH "/none", NULL, &out, &diags);
+    figures_sweep_draw(SCRATCH "/none", &(struct figures_sweep_fits){0}, &out, &diags);
     check(out.n_drawn == 0 && out.n_missing == 1 && strncmp(out.missing[0], "curves: ", 8) == 0,
           "a sweep without curves.csv lists the figure as missing");
     /* Said as a warning in the caller's list, not printed. */
@@ -149,6 +149,81 @@ static void test_plain_loss(void) {
           diags.n ? diags.items[0].message : "none");
     figures_list_free(&out);
     sf_diag_free(&diags);
+}
+
+/* results.csv with the exact KL: figure "kl" holds the done runs' KL (the failed one left
+ * out), a power law fitted to them and the reducible loss of a power+const law; without the
+ * column (test_plain_loss) there is no such figure and no message. */
+static void test_kl(void) {
+    mkdir(SCRATCH "/kl", 0755);
+    const char *curves =
+        "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv\n"
+        "a,1,1000,1,100,6e5,5.0,,\n"
+        "a,1,1000,2,200,1.2e6,4.5,,\n";
+    const char     *results = "run,status,params_nonembed,best_eval_loss,best_eval_kl\n"
+                              "a,done,1000,1.3,0.08\n"
+                              "b,done,4000,1.2,0.04\n"
+                              "c,done,16000,1.15,0.021\n"
+                              "d,done,64000,1.12,0.0098\n"
+                              "e,failed,128000,,\n";
+    struct sf_error err;
+    sf_write_atomic(SCRATCH "/kl/curves.csv", curves, strlen(curves), &err);
+    sf_write_atomic(SCRATCH "/kl/results.csv", results, strlen(results), &err);
+    struct sf_csv csv;
+    if (!check(sf_csv_read(SCRATCH "/kl/results.csv", &csv, &err) == SF_OK, "read results.csv"))
+        return;
+    struct fit_selection sel = {0};
+    struct fit_groups    groups;
+    check(fit_select_rows(&csv, &sel, &groups, &err) == SF_OK, "select rows");
+    struct fit_result *fits[2] = {NULL, NULL};
+    struct fit_data    data[2];
+    bool               built[2] = {false, false};
+    const char *laws[2] = {"power", "power+const"}, *ys[2] = {"best_eval_kl", "best_eval_loss"};
+    for (int k = 0; k < 2; k++) {
+        enum fit_law_kind  law;
+        struct fit_columns cols = {0};
+        struct fit_request req;
+        cols.x = "params_nonembed", cols.y = ys[k];
+        check(fit_law_from_name(laws[k], &law), "law %s", laws[k]);
+        /* The four done runs (rows 0..3); the failed one has no numbers. */
+        if (!check(fit_data_build(&csv, groups.rows[0], 4, law, &cols, &sel, &data[k], &err) ==
+                       SF_OK,
+                   "%s data (%s)", laws[k], err.message))
+            continue;
+        built[k] = true;
+        fit_request_init(&req, law);
+        fits[k] = fit_run(&data[k], &req, NULL, &err);
+        check(fits[k] != NULL, "%s fit", laws[k]);
+    }
+    struct figures_sweep_fits sf = {
+        .kl = fits[0], .kl_name = "KL_N", .reducible = fits[1], .reducible_name = "L_N"};
+    struct figures_list out;
+    struct sf_diags     diags;
+    sf_diag_init(&diags);
+    figures_sweep_draw(SCRATCH "/kl", &sf, &out, &diags);
+    check(out.n_drawn == 2 && out.n_missing == 0 && diags.n == 0 && strcmp(out.drawn[1], "kl") == 0,
+          "curves and kl drawn (%zu drawn)", out.n_drawn);
+    double lo, hi;
+    check(fc_dat_column_range(SCRATCH "/kl/figures/kl_points.dat", 1, &lo, &hi) && lo == 1000 &&
+              hi == 64000,
+          "the KL of the four done runs, the failed one left out");
+    check(fc_dat_column_range(SCRATCH "/kl/figures/kl_fit.dat", 2, &lo, &hi) && lo > 0.005 &&
+              hi < 0.2,
+          "the fitted KL spans the measured one");
+    char *gp = fc_read_text(SCRATCH "/kl/figures/kl.gp");
+    check(gp && strstr(gp, "KL_N, the KL fitted") && strstr(gp, "L_N less its constant"),
+          "the key names both fits");
+    free(gp);
+    const unsigned colours[] = {0x0072B2u, 0x000000u, 0x009E73u}; /* points, fit, reducible */
+    fc_check_figure(SCRATCH "/kl/figures", "kl", colours, 3, NULL, 3);
+    figures_list_free(&out);
+    sf_diag_free(&diags);
+    for (int k = 0; k < 2; k++) {
+        fit_result_free(fits[k]);
+        if (built[k]) fit_data_free(&data[k]);
+    }
+    fit_groups_free(&groups);
+    sf_csv_free(&csv);
 }
 
 int main(int argc, char **argv) {
@@ -161,5 +236,6 @@ int main(int argc, char **argv) {
     fc_remove_tree(SCRATCH);
     test_sweep(argv[1]);
     test_plain_loss();
+    test_kl();
     return check_summary();
 }
