@@ -144,10 +144,23 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
 /* Figure 6 of a `frontier` fit: the optimal model size against compute (frontier.c). */
 void figures_nopt(const struct figures_fit *cf);
 
-// ---- the sweep's KL figure (kl.c) ----
+// ---- the sweep's figures (sweep.c, kl.c) ----
 
-/* Draws "kl" into figdir where SWEEP_DIR/results.csv has the exact KL of its runs; nothing (and
- * no message) for a source without it. */
+/* What figures_sweep_lines drew: the runs drawn, those left out for want of a size, and the
+ * ranges of x, y and the size over the points drawn. */
+struct figures_sweep_set {
+    size_t               drawn_runs, unsized;
+    struct figures_range x, y, size;
+};
+
+/* One line per run of curves.csv into t (x, y, size; a data set per run, in order of first
+ * appearance), from the columns c_x, c_y, c_size: points that cannot go on log axes are left
+ * out, and a run without a size is left out whole. */
+void figures_sweep_lines(const struct sf_csv *csv, long c_run, long c_x, long c_y, long c_size,
+                         struct plot_table *t, struct figures_sweep_set *set);
+
+/* Draws "kl" and "kl_compute" into figdir where SWEEP_DIR's results.csv and curves.csv have the
+ * exact KL; nothing (and no message) for a source without it. */
 void figures_sweep_kl(const char *sweep_dir, const char *figdir,
                       const struct figures_sweep_fits *fits, struct figures_list *out,
                       struct sf_diags *diags);

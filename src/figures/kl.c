@@ -2,9 +2,11 @@
  * kl.c — the sweep's figure of the measured KL against model size, for sources that know their
  * true distribution: every done run's exact KL at its best evaluation (results.csv's
  * best_eval_kl), the KL fitted as a pure power law in N, and the reducible loss L(N) − L_inf of
- * the sweep's law of N with a constant, on log–log axes. Where the two lines meet the points,
- * the constant of L(N) is the data's entropy; where L(N) − L_inf falls below the points, L(N)
- * has taken part of the reducible loss into its constant.
+ * the sweep's law of N with a constant, on log–log axes ("kl"); and the KL of every evaluation
+ * against compute, one line per run, with the reducible loss L(C) − L_inf of the frontier fit
+ * ("kl_compute"). Where a fitted reducible loss meets the measured KL, the law's constant is the
+ * data's entropy; where it falls below, the law has taken part of the reducible loss into its
+ * constant.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -60,9 +62,10 @@ static void figures_kl_curve(const struct fit_result *r, bool reducible, struct 
     free(grid);
 }
 
-void figures_sweep_kl(const char *sweep_dir, const char *figdir,
-                      const struct figures_sweep_fits *fits, struct figures_list *out,
-                      struct sf_diags *diags) {
+/* "kl" from results.csv's best_eval_kl against params_nonembed. */
+static void figures_sweep_kl_size(const char *sweep_dir, const char *figdir,
+                                  const struct figures_sweep_fits *fits, struct figures_list *out,
+                                  struct sf_diags *diags) {
     struct plot_figure  *fig = plot_figure_alloc("kl", "kl");
     struct plot_table   *tp  = plot_figure_table(fig, "points", "N kl");
     struct plot_table   *tf  = plot_figure_table(fig, "fit", "N kl");
@@ -95,4 +98,60 @@ void figures_sweep_kl(const char *sweep_dir, const char *figdir,
     figures_axis(fig, "y", kr);
     sf_buf_free(&b);
     figures_draw_one(fig, "kl", figdir, out, diags);
+}
+
+/* "kl_compute" from curves.csv's eval_kl against flops_6n. */
+static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
+                                     const struct fit_result *frontier, struct figures_list *out,
+                                     struct sf_diags *diags) {
+    char           *path = sf_path_join(sweep_dir, "curves.csv");
+    struct sf_csv   csv;
+    struct sf_error err;
+    if (path == NULL || sf_csv_read(path, &csv, &err) != SF_OK) {
+        free(path);
+        return;
+    }
+    free(path);
+    long c_run = sf_csv_column(&csv, "run"), c_c = sf_csv_column(&csv, "flops_6n");
+    long c_kl = sf_csv_column(&csv, "eval_kl"), c_n = sf_csv_column(&csv, "params_nonembed");
+    struct plot_figure      *fig = plot_figure_alloc("kl_compute", "kl_compute");
+    struct plot_table       *tc  = plot_figure_table(fig, "curves", "flops kl params");
+    struct plot_table       *tr  = plot_figure_table(fig, "reducible", "flops loss");
+    struct figures_sweep_set set = {0};
+    if (c_run >= 0 && c_c >= 0 && c_kl >= 0 && c_n >= 0)
+        figures_sweep_lines(&csv, c_run, c_c, c_kl, c_n, tc, &set);
+    sf_csv_free(&csv);
+    if (set.drawn_runs == 0) {
+        plot_figure_free(fig);
+        return;
+    }
+    struct sf_buf b;
+    sf_buf_init(&b);
+    if (frontier != NULL && fit_law_has_constant(frontier->law)) {
+        /* Over the compute the fit saw (its points past the warm-up), not beyond. */
+        struct figures_range cr = figures_range_new(true);
+        for (size_t i = 0; i < frontier->data->n; i++)
+            figures_range_add(&cr, frontier->data->x1[i]);
+        figures_kl_curve(frontier, true, cr, FIGURES_MIN_GRID, tr, &set.y);
+        sf_buf_puts(&b, "the frontier fit less its constant: the reducible loss it implies");
+        figures_set_buf(fig, "key_reducible", &b);
+    }
+    sf_buf_printf(&b, "measured KL against compute: %zu runs", set.drawn_runs);
+    figures_set_buf(fig, "title_text", &b);
+    sf_buf_free(&b);
+    plot_figure_set_text(fig, "xlabel_text", "compute C = 6ND (FLOP)");
+    plot_figure_set_text(fig, "ylabel_text", "KL divergence from the source (nats/token)");
+    plot_figure_set_text(fig, "cblabel_text", "model size N (non-embedding parameters)");
+    plot_figure_set_text(fig, "key_curves", "exact KL at each evaluation, one line per run");
+    figures_axis(fig, "x", set.x);
+    figures_axis(fig, "y", set.y);
+    figures_axis_span(fig, "cb", set.size.lo, set.size.hi, true);
+    figures_draw_one(fig, "kl_compute", figdir, out, diags);
+}
+
+void figures_sweep_kl(const char *sweep_dir, const char *figdir,
+                      const struct figures_sweep_fits *fits, struct figures_list *out,
+                      struct sf_diags *diags) {
+    figures_sweep_kl_size(sweep_dir, figdir, fits, out, diags);
+    figures_sweep_kl_compute(sweep_dir, figdir, fits->frontier, out, diags);
 }

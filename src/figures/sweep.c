@@ -97,6 +97,39 @@ static size_t figures_sweep_group(const struct sf_csv *csv, long run_col,
     return n;
 }
 
+void figures_sweep_lines(const struct sf_csv *csv, long c_run, long c_x, long c_y, long c_size,
+                         struct plot_table *t, struct figures_sweep_set *set) {
+    memset(set, 0, sizeof *set);
+    set->x = set->y = set->size = (struct figures_range){INFINITY, -INFINITY, true};
+    struct figures_sweep_run *runs;
+    size_t                    n_runs = figures_sweep_group(csv, c_run, &runs);
+    for (size_t k = 0; k < n_runs; k++) {
+        bool started = false;
+        for (size_t j = 0; j < runs[k].n; j++) {
+            size_t i    = runs[k].rows[j];
+            double v[3] = {figures_sweep_num(csv, i, c_x), figures_sweep_num(csv, i, c_y),
+                           figures_sweep_num(csv, i, c_size)};
+            /* Points that cannot go on log axes (a diverged run's NaN, a step-0 row) are left
+             * out; the size colours the line, so a run without one is left out whole. */
+            if (!(v[0] > 0) || !(v[1] > 0)) continue;
+            if (!(v[2] > 0)) {
+                set->unsized += !started;
+                break;
+            }
+            if (!started && set->drawn_runs > 0) plot_table_next_set(t, runs[k].name);
+            started = true;
+            plot_table_row(t, v);
+            set->x.lo = fmin(set->x.lo, v[0]), set->x.hi = fmax(set->x.hi, v[0]);
+            set->y.lo = fmin(set->y.lo, v[1]), set->y.hi = fmax(set->y.hi, v[1]);
+            set->size.lo = fmin(set->size.lo, v[2]), set->size.hi = fmax(set->size.hi, v[2]);
+        }
+        set->drawn_runs += started;
+    }
+    for (size_t k = 0; k < n_runs; k++)
+        free(runs[k].rows);
+    free(runs);
+}
+
 /* Figure 7 from curves.csv. */
 static void figures_sweep_curves(const char *sweep_dir, const char *figdir,
                                  struct figures_list *out, struct sf_diags *diags) {
@@ -129,41 +162,12 @@ static void figures_sweep_curves(const char *sweep_dir, const char *figdir,
     bool use_cv = c_cv >= 0 && csv.n_rows > 0;
     for (size_t i = 0; use_cv && i < csv.n_rows; i++)
         if (isnan(figures_sweep_num(&csv, i, c_cv))) use_cv = false;
-    long                      c_y = use_cv ? c_cv : c_loss;
-    struct figures_sweep_run *runs;
-    size_t                    n_runs = figures_sweep_group(&csv, c_run, &runs);
-    struct plot_figure       *fig    = plot_figure_alloc("curves", "curves");
-    struct plot_table        *tc     = plot_figure_table(fig, "curves", "tokens loss params");
-    double                    xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-    double                    slo = INFINITY, shi = -INFINITY;
-    size_t                    drawn_runs = 0, unsized = 0;
-    for (size_t k = 0; k < n_runs; k++) {
-        bool started = false;
-        for (size_t j = 0; j < runs[k].n; j++) {
-            size_t i    = runs[k].rows[j];
-            double v[3] = {figures_sweep_num(&csv, i, c_tok), figures_sweep_num(&csv, i, c_y),
-                           figures_sweep_num(&csv, i, c_size)};
-            /* Points that cannot go on log axes (a diverged run's NaN, a step-0 row) are left
-             * out; the size colours the line, so a run without one is left out whole. */
-            if (!(v[0] > 0) || !(v[1] > 0)) continue;
-            if (!(v[2] > 0)) {
-                unsized += !started;
-                break;
-            }
-            if (!started && drawn_runs > 0) plot_table_next_set(tc, runs[k].name);
-            started = true;
-            plot_table_row(tc, v);
-            xlo = fmin(xlo, v[0]), xhi = fmax(xhi, v[0]);
-            ylo = fmin(ylo, v[1]), yhi = fmax(yhi, v[1]);
-            slo = fmin(slo, v[2]), shi = fmax(shi, v[2]);
-        }
-        drawn_runs += started;
-    }
-    for (size_t k = 0; k < n_runs; k++)
-        free(runs[k].rows);
-    free(runs);
+    struct plot_figure      *fig = plot_figure_alloc("curves", "curves");
+    struct plot_table       *tc  = plot_figure_table(fig, "curves", "tokens loss params");
+    struct figures_sweep_set set;
+    figures_sweep_lines(&csv, c_run, c_tok, use_cv ? c_cv : c_loss, c_size, tc, &set);
     sf_csv_free(&csv);
-    if (drawn_runs == 0) {
+    if (set.drawn_runs == 0) {
         plot_figure_free(fig);
         figures_skip(out, diags, "curves",
                      "%s has no run with a positive loss, token count and "
@@ -174,15 +178,15 @@ static void figures_sweep_curves(const char *sweep_dir, const char *figdir,
     }
     free(path);
     double h = figures_sweep_entropy(sweep_dir);
-    if (h > 0) ylo = fmin(ylo, h);
+    if (h > 0) set.y.lo = fmin(set.y.lo, h);
     struct sf_buf b;
     sf_buf_init(&b);
-    sf_buf_printf(&b, "learning curves: %zu runs", drawn_runs);
-    if (unsized) sf_buf_printf(&b, " (%zu without a size left out)", unsized);
+    sf_buf_printf(&b, "learning curves: %zu runs", set.drawn_runs);
+    if (set.unsized) sf_buf_printf(&b, " (%zu without a size left out)", set.unsized);
     sf_buf_puts(&b, ", model sizes ");
-    plot_label_number(&b, slo, 3);
+    plot_label_number(&b, set.size.lo, 3);
     sf_buf_puts(&b, " to ");
-    plot_label_number(&b, shi, 3);
+    plot_label_number(&b, set.size.hi, 3);
     sf_buf_puts(&b, " parameters");
     plot_figure_set_text(fig, "title_text", b.data);
     b.len = 0;
@@ -191,9 +195,9 @@ static void figures_sweep_curves(const char *sweep_dir, const char *figdir,
                          use_cv ? "eval loss, control variate (nats/token)"
                                 : "eval loss (nats/token)");
     plot_figure_set_text(fig, "cblabel_text", "model size N (non-embedding parameters)");
-    figures_axis_span(fig, "x", xlo, xhi, true);
-    figures_axis_span(fig, "y", ylo, yhi, true);
-    figures_axis_span(fig, "cb", slo, shi, true);
+    figures_axis_span(fig, "x", set.x.lo, set.x.hi, true);
+    figures_axis_span(fig, "y", set.y.lo, set.y.hi, true);
+    figures_axis_span(fig, "cb", set.size.lo, set.size.hi, true);
     plot_figure_set_text(fig, "key_curves", "one line per run, coloured by model size");
     plot_figure_set_int(fig, "has_const", h > 0);
     plot_figure_set_num(fig, "linf", h);

@@ -151,21 +151,24 @@ static void test_plain_loss(void) {
     sf_diag_free(&diags);
 }
 
-/* results.csv with the exact KL: figure "kl" holds the done runs' KL (the failed one left
- * out), a power law fitted to them and the reducible loss of a power+const law; without the
- * column (test_plain_loss) there is no such figure and no message. */
+/* results.csv and curves.csv with the exact KL: figure "kl" holds the done runs' KL (the failed
+ * one left out), a power law fitted to them and the reducible loss of a power+const law, and
+ * "kl_compute" every evaluation's KL against compute; without the columns (test_plain_loss)
+ * there are no such figures and no message. */
 static void test_kl(void) {
     mkdir(SCRATCH "/kl", 0755);
-    const char *curves =
-        "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv\n"
-        "a,1,1000,1,100,6e5,5.0,,\n"
-        "a,1,1000,2,200,1.2e6,4.5,,\n";
-    const char     *results = "run,status,params_nonembed,best_eval_loss,best_eval_kl\n"
-                              "a,done,1000,1.3,0.08\n"
-                              "b,done,4000,1.2,0.04\n"
-                              "c,done,16000,1.15,0.021\n"
-                              "d,done,64000,1.12,0.0098\n"
-                              "e,failed,128000,,\n";
+    const char *curves  = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,"
+                          "eval_loss_cv,eval_kl\n"
+                          "a,1,1000,1,100,6e5,5.0,4.0,5.0,0.9\n"
+                          "a,1,1000,2,200,1.2e6,4.5,4.0,4.5,0.4\n"
+                          "b,1,4000,1,100,2.4e6,4.8,4.0,4.8,0.7\n"
+                          "b,1,4000,2,200,4.8e6,4.2,4.0,4.2,0.2\n";
+    const char *results = "run,status,params_nonembed,best_eval_loss,best_eval_kl\n"
+                          "a,done,1000,1.3,0.08\n"
+                          "b,done,4000,1.2,0.04\n"
+                          "c,done,16000,1.15,0.021\n"
+                          "d,done,64000,1.12,0.0098\n"
+                          "e,failed,128000,,\n";
     struct sf_error err;
     sf_write_atomic(SCRATCH "/kl/curves.csv", curves, strlen(curves), &err);
     sf_write_atomic(SCRATCH "/kl/results.csv", results, strlen(results), &err);
@@ -201,9 +204,13 @@ static void test_kl(void) {
     struct sf_diags     diags;
     sf_diag_init(&diags);
     figures_sweep_draw(SCRATCH "/kl", &sf, &out, &diags);
-    check(out.n_drawn == 2 && out.n_missing == 0 && diags.n == 0 && strcmp(out.drawn[1], "kl") == 0,
-          "curves and kl drawn (%zu drawn)", out.n_drawn);
+    check(out.n_drawn == 3 && out.n_missing == 0 && diags.n == 0 &&
+              strcmp(out.drawn[1], "kl") == 0 && strcmp(out.drawn[2], "kl_compute") == 0,
+          "curves, kl and kl_compute drawn (%zu drawn)", out.n_drawn);
     double lo, hi;
+    check(fc_dat_column_range(SCRATCH "/kl/figures/kl_compute_curves.dat", 2, &lo, &hi) &&
+              lo == 0.2 && hi == 0.9,
+          "kl_compute: the KL of every evaluation");
     check(fc_dat_column_range(SCRATCH "/kl/figures/kl_points.dat", 1, &lo, &hi) && lo == 1000 &&
               hi == 64000,
           "the KL of the four done runs, the failed one left out");
@@ -216,6 +223,7 @@ static void test_kl(void) {
     free(gp);
     const unsigned colours[] = {0x0072B2u, 0x000000u, 0x009E73u}; /* points, fit, reducible */
     fc_check_figure(SCRATCH "/kl/figures", "kl", colours, 3, NULL, 3);
+    fc_check_figure(SCRATCH "/kl/figures", "kl_compute", NULL, 0, "kl_compute_curves.dat", 1);
     figures_list_free(&out);
     sf_diag_free(&diags);
     for (int k = 0; k < 2; k++) {
