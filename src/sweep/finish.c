@@ -42,7 +42,7 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
                                   .command      = info->command,
                                   .input_path   = src,
                                   .input_sha256 = sha,
-                                  .rows_read    = data->n,
+                                  .rows_read    = runs.rows_read,
                                   .rows_used    = data->n};
     /* The filters and held-out rows the sweep file gave, as written there. */
     const char *filters[SWEEP_FIT_FILTERS_MAX];

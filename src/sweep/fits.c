@@ -226,6 +226,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     if ((st = fit_data_build(table, groups.rows[0], groups.n_rows[0], f->law, &cols, &sel, data,
                              err)) != SF_OK)
         goto done;
+    runs->rows_read = table->n_rows;
     if ((st = sweep_fit_account_impl(&results, c_status, c_run,
                                      fit_law_fits_curves(f->law) ? NULL : &bounds, data, runs,
                                      err)) != SF_OK)

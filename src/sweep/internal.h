@@ -277,8 +277,10 @@ enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err
 
 /* The runs a sweep fit used (whose rows are in its data, held out or not) and, for each run of
  * results.csv it left out, "RUN: why" (its state, or the first of the fit's exclusions that
- * removes it). Owned strings; free with sweep_fit_runs_free. */
+ * removes it), with the rows of the table the fit read (fit.yaml's rows_read). Owned strings;
+ * free with sweep_fit_runs_free. */
 struct sweep_fit_runs {
+    size_t rows_read;
     char **used;
     size_t n_used;
     char **left_out;

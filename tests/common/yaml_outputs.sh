@@ -53,6 +53,10 @@ case "$input" in
     pass "fit.yaml names the run left out and why" ;;
 *) failed "the run left out: $input" ;;
 esac
+case "$input" in
+*"rows_read: 4, rows_used: 3"*) pass "fit.yaml counts the 4 rows read and the 3 used" ;;
+*) failed "rows read and used: $input" ;;
+esac
 
 for name in fit.yaml comparison.yaml sweep.resolved.yaml run.yaml summary.yaml; do
     mapfile -t files < <(find "$work" -name "$name" | sort)
