@@ -291,7 +291,7 @@ static bool sweep_report_has_reducible_impl(enum fit_law_kind law) {
 static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
                                         const struct sweep_fit_outcome *o) {
     const struct fit_result *r = o->result;
-    char                     n1[32], n2[32];
+    char                     n1[32], n2[32], n3[32];
     sf_buf_printf(&c->b,
                   "Reducible loss of %s, fitted (L(N) − L_inf) against measured (%s), on the runs "
                   "the law was fitted to:\n\n"
@@ -304,9 +304,15 @@ static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
         const char *run      = sweep_cell_str_impl(&c->results, k, "run");
         double      fitted   = L - r->entropy.estimate;
         double      measured = sweep_run_kl_impl(c, k);
-        sf_buf_printf(&c->b, "| %s | %.4g | %s | %s | %.3g |\n", run, N,
-                      sf_fmt_sig(n1, sizeof n1, fitted), sf_fmt_sig(n2, sizeof n2, measured),
-                      fitted / measured);
+        /* A run without a measured KL (an older run's empty column) gets a dash, as in
+         * sf_fmt_sig, not "nan". */
+        double ratio = fitted / measured;
+        if (isfinite(ratio))
+            snprintf(n3, sizeof n3, "%.3g", ratio);
+        else
+            sf_fmt_sig(n3, sizeof n3, ratio);
+        sf_buf_printf(&c->b, "| %s | %.4g | %s | %s | %s |\n", run, N,
+                      sf_fmt_sig(n1, sizeof n1, fitted), sf_fmt_sig(n2, sizeof n2, measured), n3);
     }
     sf_buf_puts(&c->b, "\n");
 }

@@ -83,6 +83,21 @@ sed -e '/^fit:/,$d' -e 's/tokens: 6e4/tokens: 1e4/' "$sweep" >"$work/nolaws.yaml
     || failed "default fits: $(grep -o 'name: [A-Z][A-Z_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')"
 grep -q "^law: {name: power, .*y: best_eval_kl}" "$work/nolaws/fits/KL_N/fit.yaml" \
     && pass "KL_N is a power law fitted to best_eval_kl" || failed "KL_N's fit.yaml"
+# A run whose metrics.csv lacks the KL (eval_true_loss and eval_kl empty, as in a run of an older
+# scalefit): the report's table of fitted against measured reducible loss gives it a dash, not nan.
+sed -e '/^fit:/,$d' -e 's/tokens: 6e4/tokens: 8e3/' \
+    -e 's/sizes: \[400, 1300, 4500\]/sizes: [400, 1300, 4500, 9000]/' "$sweep" >"$work/nokl.yaml"
+"$scalefit" run "$work/nokl.yaml" --out "$work/nokl" >"$work/nokl.log" 2>&1 \
+    || failed "the sweep of four sizes exited $?"
+m=$(ls -d "$work/nokl/runs/"*/ | sed -n 2p)metrics.csv
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $8 = ""; $10 = "" } { print }' "$m" >"$work/m.csv" \
+    && cp "$work/m.csv" "$m"
+"$scalefit" run "$work/nokl.yaml" --out "$work/nokl" >>"$work/nokl.log" 2>&1 \
+    || failed "the sweep rerun without one run's KL exited $?"
+grep -q '^| run | N | fitted | measured | fitted / measured |' "$work/nokl/report.md" \
+    && ! grep -qi 'nan' "$work/nokl/report.md" \
+    && pass "a run without a measured KL: a dash in the report, not nan" \
+    || failed "report without one run's KL: $(grep -i 'nan' "$work/nokl/report.md")"
 # A bad directory for status.
 "$scalefit" status "$work/nowhere" 2>"$work/err"; rc=$?
 [ "$rc" -eq 2 ] && grep -q "no such sweep directory" "$work/err" && pass "status on a missing directory: exit 2" \
