@@ -59,8 +59,9 @@ struct figures_sweep_fits {
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with
  * the data's entropy from results.csv's bayes_loss when every run gives the same value),
- * "frontier" from fits->frontier, and "kl" where results.csv has the exact KL of its runs
- * (best_eval_kl) with the KL and reducible fits. The lists in `out` are set up here (free with
+ * "frontier" from fits->frontier, "kl" where results.csv has the exact KL of its runs
+ * (best_eval_kl) with the KL and reducible fits, and "kl_compute" where curves.csv has it
+ * (eval_kl) with the frontier fit's reducible loss. The lists in `out` are set up here (free with
  * figures_list_free). Never fails the sweep: a figure that cannot be drawn is listed as missing
  * with the reason and added to `diags` as a warning. */
 void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *fits,

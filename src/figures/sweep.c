@@ -3,7 +3,7 @@
  * loss against tokens, one line per run, coloured by model size on a log colour scale) read
  * from curves.csv in DESIGN.md's columns, with the data's entropy from results.csv where the
  * source knows it; figure 5 (the compute frontier) of the sweep's frontier fit; and the
- * measured KL against model size (kl.c).
+ * measured KL against model size and against compute (kl.c).
  *
  * It reads the sweep's tables and draws; it runs no fit and changes no file but OUT/figures/.
  */
