@@ -113,6 +113,42 @@ static enum sf_status sweep_fit_account_impl(const struct sf_csv *results, long 
     return SF_OK;
 }
 
+/* Without exclusions of its own, a frontier fit leaves out the first eighth of the smallest
+ * budget of the runs done (warm-up and the first plateau of every curve): that many tokens, or 0
+ * when results.csv gives none. */
+static double sweep_warmup_tokens_impl(const struct sf_csv *results, long c_status) {
+    double min_tokens = 0;
+    long   c_tok      = sf_csv_column(results, "tokens");
+    for (size_t i = 0; c_tok >= 0 && i < results->n_rows; i++) {
+        double v;
+        if (strcmp(results->rows[i].fields[c_status], "done") == 0 &&
+            sf_parse_double(results->rows[i].fields[c_tok], &v) &&
+            (min_tokens == 0 || v / sweep_warmup_divisor < min_tokens))
+            min_tokens = v / sweep_warmup_divisor;
+    }
+    return min_tokens;
+}
+
+/* The exclusions every law of the sweep takes, in the order the fit reports the first one a
+ * run fails: min_params, the row filters of `where`, max_params; and the rows held out by
+ * holdout_where into `hold`. False with err set when one cannot be added. */
+static bool sweep_fit_bounds_impl(const struct sweep_fit *f, struct fit_filters *bounds,
+                                  struct fit_filters *hold, struct sf_error *err) {
+    if (!sweep_filter_min_impl(bounds, "params_nonembed", f->min_params, "min_params", err))
+        return false;
+    for (size_t k = 0; k < f->n_filters; k++)
+        if (!fit_filters_parse(bounds, f->filters[k],
+                               strpbrk(f->filters[k], "<>") ? FIT_FILTER_FORM_COMPARE
+                                                            : FIT_FILTER_FORM_EQUALS,
+                               "where", err))
+            return false;
+    if (f->holdout_where[0] != '\0' &&
+        !fit_filters_parse(hold, f->holdout_where, FIT_FILTER_FORM_COMPARE, "holdout_where", err))
+        return false;
+    return f->max_params <= 0 || fit_filters_compare(bounds, "params_nonembed", FIT_FILTER_OP_LE,
+                                                     f->max_params, "max_params", err);
+}
+
 /* The Bayes loss that the first run done records (NaN where its source does not know it). */
 static double sweep_done_bayes_impl(const struct sf_csv *results, long c_status, long c_bayes) {
     double bayes = NAN;
@@ -163,21 +199,11 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
             if (!fit_filters_equals(&where, "run", results.rows[i].fields[c_run], "fit", err))
                 goto fail;
         }
-        /* Without exclusions of its own, the first eighth of the smallest budget (warm-up and
-         * the first plateau of every curve) is left out. */
-        double min_tokens = f->min_tokens, min_flops = f->min_flops;
-        if (min_flops == 0 && min_tokens == 0) {
-            long c_tok = sf_csv_column(&results, "tokens");
-            for (size_t i = 0; c_tok >= 0 && i < results.n_rows; i++) {
-                double v;
-                if (strcmp(results.rows[i].fields[c_status], "done") == 0 &&
-                    sf_parse_double(results.rows[i].fields[c_tok], &v) &&
-                    (min_tokens == 0 || v / sweep_warmup_divisor < min_tokens))
-                    min_tokens = v / sweep_warmup_divisor;
-            }
-        }
+        double min_tokens = f->min_tokens;
+        if (f->min_flops == 0 && min_tokens == 0)
+            min_tokens = sweep_warmup_tokens_impl(&results, c_status);
         if (!sweep_filter_min_impl(&bounds, "tokens", min_tokens, "min_tokens", err) ||
-            !sweep_filter_min_impl(&bounds, "flops_6n", min_flops, "min_flops", err))
+            !sweep_filter_min_impl(&bounds, "flops_6n", f->min_flops, "min_flops", err))
             goto fail;
     } else {
         table = &results;
@@ -203,20 +229,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
             !sweep_filter_min_impl(&bounds, "flops_6n", f->min_flops, "min_flops", err))
             goto fail;
     }
-    if (!sweep_filter_min_impl(&bounds, "params_nonembed", f->min_params, "min_params", err))
-        goto fail;
-    for (size_t k = 0; k < f->n_filters; k++)
-        if (!fit_filters_parse(&bounds, f->filters[k],
-                               strpbrk(f->filters[k], "<>") ? FIT_FILTER_FORM_COMPARE
-                                                            : FIT_FILTER_FORM_EQUALS,
-                               "where", err))
-            goto fail;
-    if (f->holdout_where[0] != '\0' &&
-        !fit_filters_parse(&hold, f->holdout_where, FIT_FILTER_FORM_COMPARE, "holdout_where", err))
-        goto fail;
-    if (f->max_params > 0 && !fit_filters_compare(&bounds, "params_nonembed", FIT_FILTER_OP_LE,
-                                                  f->max_params, "max_params", err))
-        goto fail;
+    if (!sweep_fit_bounds_impl(f, &bounds, &hold, err)) goto fail;
     struct fit_selection sel = {where.v, where.n, bounds.v, bounds.n, hold.v, hold.n, 0, NULL};
     if ((st = fit_select_rows(table, &sel, &groups, err)) != SF_OK) goto done;
     if (groups.n == 0) {
