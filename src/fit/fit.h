@@ -33,6 +33,10 @@ enum fit_law_kind {
 
 enum fit_space { FIT_SPACE_LOG, FIT_SPACE_LINEAR };
 enum fit_loss { FIT_LOSS_SQUARES, FIT_LOSS_HUBER };
+/* The names `scalefit fit`, sweep files and fit.yaml give a residual space ("log", "linear") and
+ * a loss ("squares", "huber"); static strings. */
+const char *fit_space_name(enum fit_space space);
+const char *fit_loss_name(enum fit_loss loss);
 
 /* Looks a law up by its command-line name ("power+const"); false when unknown. */
 bool fit_law_from_name(const char *name, enum fit_law_kind *kind);

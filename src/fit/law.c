@@ -93,6 +93,13 @@ enum fit_loss fit_law_default_loss(enum fit_law_kind kind) {
     return fit_law_desc(kind)->huber_default ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
 }
 
+const char *fit_space_name(enum fit_space space) {
+    return space == FIT_SPACE_LOG ? "log" : "linear";
+}
+const char *fit_loss_name(enum fit_loss loss) {
+    return loss == FIT_LOSS_HUBER ? "huber" : "squares";
+}
+
 size_t fit_result_label_values(const struct fit_result *r, double *v) {
     const struct fit_law_desc *law = fit_law_desc(r->law);
     if (law->label_values) return law->label_values(r, v);

@@ -60,13 +60,6 @@ static enum sf_status fit_yaml_save_impl(struct sf_yaml_out *y, const char *dir,
     return st;
 }
 
-static const char *fit_space_name_impl(enum fit_space s) {
-    return s == FIT_SPACE_LOG ? "log" : "linear";
-}
-static const char *fit_loss_name_impl(enum fit_loss l) {
-    return l == FIT_LOSS_HUBER ? "huber" : "squares";
-}
-
 static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters *p) {
     sf_yaml_plain(y, "tuning");
     sf_yaml_map_begin(y, true);
@@ -145,12 +138,12 @@ static void fit_y_settings_impl(struct sf_yaml_out *y, const struct fit_result *
     law->form->grid_text(&r->req.params, grid, sizeof grid);
     sf_yaml_plain(y, "settings");
     sf_yaml_map_begin(y, true);
-    sf_yaml_kv_str(y, "loss", fit_loss_name_impl(r->req.loss));
+    sf_yaml_kv_str(y, "loss", fit_loss_name(r->req.loss));
     if (r->req.loss == FIT_LOSS_HUBER)
         sf_yaml_kv_double(y, "delta", r->req.delta);
     else
         fit_y_kv_num_impl(y, "delta", NAN);
-    sf_yaml_kv_str(y, "space", fit_space_name_impl(r->req.space));
+    sf_yaml_kv_str(y, "space", fit_space_name(r->req.space));
     sf_yaml_kv_double(y, "level", r->req.params.level);
     sf_yaml_kv_int(y, "bootstrap", (long long)r->req.params.bootstrap);
     sf_yaml_kv_int(y, "seed", (long long)r->req.params.seed);

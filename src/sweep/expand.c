@@ -29,9 +29,9 @@ static void sweep_emit_fit_options_impl(struct sf_yaml_out *y, const struct swee
     struct fit_request req;
     fit_request_init(&req, f->law);
     bool huber = f->loss == FIT_LOSS_HUBER;
-    sf_yaml_kv_str(y, "loss", huber ? "huber" : "squares");
+    sf_yaml_kv_str(y, "loss", fit_loss_name(f->loss));
     if (huber) sf_yaml_kv_double(y, "delta", f->delta > 0 ? f->delta : req.delta);
-    sf_yaml_kv_str(y, "space", f->space == FIT_SPACE_LINEAR ? "linear" : "log");
+    sf_yaml_kv_str(y, "space", fit_space_name(f->space));
     if (f->n_filters > 0) {
         sf_yaml_plain(y, "where");
         sf_yaml_seq_begin(y, true);
