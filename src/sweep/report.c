@@ -51,6 +51,7 @@ struct sweep_report_ctx {
     struct sf_csv                    results, curves;
     bool                             have_curves;
     double bayes, entropy; /* of the data, from results.csv; NaN where the source does not know */
+    bool   exact_kl;       /* every done run has best_eval_kl (sweep_has_exact_kl_impl) */
 };
 
 /* Whether every run that is done has the exact KL (runs trained before it was recorded do
@@ -66,15 +67,15 @@ static bool sweep_has_exact_kl_impl(const struct sweep_report_ctx *c) {
 
 /* What the measured KL is, for the report's text. */
 static const char *sweep_kl_what_impl(const struct sweep_report_ctx *c) {
-    return sweep_has_exact_kl_impl(c) ? "the exact KL of the model from the source "
-                                        "(`best_eval_kl`), at the evaluation of the best loss"
-                                      : "eval_loss − eval_true_loss at the last evaluation";
+    return c->exact_kl ? "the exact KL of the model from the source "
+                         "(`best_eval_kl`), at the evaluation of the best loss"
+                       : "eval_loss − eval_true_loss at the last evaluation";
 }
 
 /* The measured KL of results.csv's row k: best_eval_kl, or in an older sweep eval_loss −
  * eval_true_loss at the run's last evaluation (sweep_kl_what_impl says which). */
 static double sweep_run_kl_impl(const struct sweep_report_ctx *c, size_t k) {
-    if (sweep_has_exact_kl_impl(c)) return sweep_cell_impl(&c->results, k, "best_eval_kl");
+    if (c->exact_kl) return sweep_cell_impl(&c->results, k, "best_eval_kl");
     return c->have_curves
                ? sweep_measured_kl_impl(&c->curves, sweep_cell_str_impl(&c->results, k, "run"))
                : NAN;
@@ -437,6 +438,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
         if (isnan(c.bayes)) c.bayes = sweep_cell_impl(&c.results, i, "bayes_loss");
         if (isnan(c.entropy)) c.entropy = sweep_cell_impl(&c.results, i, "entropy_rate");
     }
+    c.exact_kl = sweep_has_exact_kl_impl(&c);
     sf_buf_init(&c.b);
     sweep_report_head_impl(&c, n, info);
     sweep_report_timing_impl(&c.b, info);
