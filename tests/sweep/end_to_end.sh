@@ -98,6 +98,18 @@ grep -q '^| run | N | fitted | measured | fitted / measured |' "$work/nokl/repor
     && ! grep -qi 'nan' "$work/nokl/report.md" \
     && pass "a run without a measured KL: a dash in the report, not nan" \
     || failed "report without one run's KL: $(grep -i 'nan' "$work/nokl/report.md")"
+# The kl figure draws its points at N: its reducible curve is the first power+const law of
+# params_nonembed, not an earlier one of another x.
+{ cat "$work/nokl.yaml"
+  echo 'fit:'
+  echo '  laws:'
+  echo '    - {name: L_F, law: power+const, x: flops_6n}'
+  echo '    - {name: L_N, law: power+const}'; } >"$work/nokl2.yaml"
+"$scalefit" run "$work/nokl2.yaml" --out "$work/nokl" >>"$work/nokl.log" 2>&1 \
+    || failed "the sweep with a law of flops_6n exited $?"
+grep -q 'L_N less its constant' "$work/nokl/figures/kl.gp" \
+    && pass "the kl figure's reducible loss is L_N's, a law of N" \
+    || failed "kl figure's reducible fit: $(grep -o '[A-Z_]* less its constant' "$work/nokl/figures/kl.gp")"
 # A bad directory for status.
 "$scalefit" status "$work/nowhere" 2>"$work/err"; rc=$?
 [ "$rc" -eq 2 ] && grep -q "no such sweep directory" "$work/err" && pass "status on a missing directory: exit 2" \
