@@ -100,7 +100,7 @@ static size_t figures_sweep_group(const struct sf_csv *csv, long run_col,
 void figures_sweep_lines(const struct sf_csv *csv, long c_run, long c_x, long c_y, long c_size,
                          struct plot_table *t, struct figures_sweep_set *set) {
     memset(set, 0, sizeof *set);
-    set->x = set->y = set->size = (struct figures_range){INFINITY, -INFINITY, true};
+    set->x = set->y = set->size = figures_range_new(true);
     struct figures_sweep_run *runs;
     size_t                    n_runs = figures_sweep_group(csv, c_run, &runs);
     for (size_t k = 0; k < n_runs; k++) {
@@ -119,9 +119,9 @@ void figures_sweep_lines(const struct sf_csv *csv, long c_run, long c_x, long c_
             if (!started && set->drawn_runs > 0) plot_table_next_set(t, runs[k].name);
             started = true;
             plot_table_row(t, v);
-            set->x.lo = fmin(set->x.lo, v[0]), set->x.hi = fmax(set->x.hi, v[0]);
-            set->y.lo = fmin(set->y.lo, v[1]), set->y.hi = fmax(set->y.hi, v[1]);
-            set->size.lo = fmin(set->size.lo, v[2]), set->size.hi = fmax(set->size.hi, v[2]);
+            figures_range_add(&set->x, v[0]);
+            figures_range_add(&set->y, v[1]);
+            figures_range_add(&set->size, v[2]);
         }
         set->drawn_runs += started;
     }
