@@ -289,6 +289,17 @@ static bool sweep_report_has_reducible_impl(enum fit_law_kind law) {
     return fit_law_has_constant(law) && fit_law_n_vars(law) == 1 && !fit_law_fits_curves(law);
 }
 
+/* The reducible loss L(x) − L_inf that fit o gives at the x of results.csv's row k, with that x
+ * (N) into *x. */
+static double sweep_report_fitted_reducible_impl(const struct sweep_report_ctx  *c,
+                                                 const struct sweep_fit_outcome *o, size_t k,
+                                                 double *x) {
+    double L, lo, hi;
+    *x = sweep_cell_impl(&c->results, k, o->fit->x);
+    fit_result_curve(o->result, x, 0, 1, &L, &lo, &hi);
+    return L - o->result->entropy.estimate;
+}
+
 static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
                                         const struct sweep_fit_outcome *o) {
     const struct fit_result *r = o->result;
@@ -300,10 +311,9 @@ static void sweep_report_reducible_impl(struct sweep_report_ctx        *c,
                   o->fit->name, sweep_kl_what_impl(c));
     for (size_t k = 0; k < c->results.n_rows; k++) {
         if (!sweep_report_fitted_row_impl(r->data, c->results.rows[k].line)) continue;
-        double N = sweep_cell_impl(&c->results, k, o->fit->x), lo, hi, L;
-        fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
+        double      N;
+        double      fitted   = sweep_report_fitted_reducible_impl(c, o, k, &N);
         const char *run      = sweep_cell_str_impl(&c->results, k, "run");
-        double      fitted   = L - r->entropy.estimate;
         double      measured = sweep_run_kl_impl(c, k);
         /* A run without a measured KL (an older run's empty column) gets a dash, as in
          * sf_fmt_sig, not "nan". */
@@ -332,11 +342,10 @@ static void sweep_report_improving_impl(struct sweep_report_ctx        *c,
     char        n1[32], n2[32];
     for (size_t k = 0; k < c->results.n_rows; k++) {
         if (!sweep_report_fitted_row_impl(r->data, c->results.rows[k].line)) continue;
-        double      N    = sweep_cell_impl(&c->results, k, o->fit->x), lo, hi, L;
-        const char *run  = sweep_cell_str_impl(&c->results, k, "run");
-        double      drop = sweep_curve_last_doubling_drop(&c->curves, run, col);
-        fit_result_curve(r, &N, 0, 1, &L, &lo, &hi);
-        double reducible = L - r->entropy.estimate;
+        double      N;
+        double      reducible = sweep_report_fitted_reducible_impl(c, o, k, &N);
+        const char *run       = sweep_cell_str_impl(&c->results, k, "run");
+        double      drop      = sweep_curve_last_doubling_drop(&c->curves, run, col);
         if (!(isfinite(drop) && reducible > 0 && drop > sweep_improving_share * reducible))
             continue;
         if (n++ == 0)
