@@ -20,7 +20,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/scalefit-quickstart.XXXXXX") || fail "cannot m
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s.%N)
 "$bin" run sweeps/quickstart.yaml --out "$work/quickstart" >"$work/run.log" 2>&1 ||
-    { tail -n 20 "$work/run.log"; fail "the sweep exited $?"; }
+    { rc=$?; tail -n 20 "$work/run.log"; fail "the sweep exited $rc"; }
 end=$(date +%s.%N)
 
 dest=docs/results/quickstart
