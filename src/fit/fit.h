@@ -400,8 +400,9 @@ struct fit_provenance {
     const char        *holdout; /* as written, or NULL */
     const char        *weights; /* column name or NULL */
     const char        *group;   /* --by value, or NULL */
-    /* A sweep's fit: the runs whose rows it used, and "RUN: why" for each run it left out
-     * (n_runs 0 and NULL: not a sweep's fit, nothing written). */
+    /* A sweep's fit: the runs whose rows it used, and "RUN: why" for each run it left out.
+     * runs NULL: not a sweep's fit, neither list written; a sweep's fit always passes a list
+     * (maybe empty), and left_out may be NULL when n_left_out is 0. */
     const char *const *runs;
     size_t             n_runs;
     const char *const *left_out;
