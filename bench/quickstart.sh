@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# quickstart.sh — the README's main job, measured: runs sweeps/quickstart.yaml from scratch in a
-# temporary folder with BUILD_DIR's scalefit, and copies what it wrote (report.md, results.csv,
+# quickstart.sh — the README's main job, measured: runs sweeps/quickstart.yaml from scratch in
+# runs/quickstart-bench/ with BUILD_DIR's scalefit, and copies what it wrote (report.md, results.csv,
 # curves.csv, sweep.resolved.yaml, the sweep's figures and each fit's fit.yaml, report.md and
 # figures, PNG only) into docs/results/quickstart/, with timing.txt: the wall time of the
 # command, the CPU and the date.
@@ -16,7 +16,10 @@ fail() { echo "quickstart.sh: error: $*" >&2; exit 1; }
 case $build in /*) bin=$build/src/scalefit ;; *) bin=$here/$build/src/scalefit ;; esac
 [ -x "$bin" ] || fail "$bin not found (build first: meson setup $build && ninja -C $build)"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/scalefit-quickstart.XXXXXX") || fail "cannot make a work folder"
+# A folder of its own under runs/ (ignored by git), named relatively so that the reports it
+# copies name no folder of this machine; emptied first, so that nothing is resumed.
+work=runs/quickstart-bench
+rm -rf "$work" && mkdir -p "$work" || fail "cannot make $work"
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s.%N)
 "$bin" run sweeps/quickstart.yaml --out "$work/quickstart" >"$work/run.log" 2>&1 ||
