@@ -41,13 +41,17 @@ static const char *fit_filter_form_text_impl(enum fit_filter_form form) {
     case FIT_FILTER_FORM_AT_LEAST:
     case FIT_FILTER_FORM_AT_MOST: return "COL=VALUE";
     case FIT_FILTER_FORM_COMPARE: return "COL>=V, COL>V, COL<=V or COL<V (a numeric comparison)";
+    case FIT_FILTER_FORM_ANY: return "COL=VALUE or a comparison COL>=V, COL>V, COL<=V or COL<V";
     }
     return "COL=VALUE";
 }
 
-bool fit_filter_parse(const char *text, enum fit_filter_form form, const char *option,
+bool fit_filter_parse(const char *text, enum fit_filter_form asked, const char *option,
                       struct fit_filter *f, struct sf_error *err) {
     memset(f, 0, sizeof *f);
+    enum fit_filter_form form = asked;
+    if (asked == FIT_FILTER_FORM_ANY)
+        form = strpbrk(text, "<>") ? FIT_FILTER_FORM_COMPARE : FIT_FILTER_FORM_EQUALS;
     /* The first operator after the column name: <=, >=, <, >, =. */
     const char *p = text + (text[0] != '\0');
     while (*p && *p != '<' && *p != '>' && *p != '=')
@@ -58,10 +62,11 @@ bool fit_filter_parse(const char *text, enum fit_filter_form form, const char *o
                 (form != FIT_FILTER_FORM_EQUALS || strpbrk(text, "<>") == NULL);
     if (!fits) {
         sf_error_set(err, SF_EINVAL, option, __FILE__, __LINE__, "'%s' is not %s", text,
-                     fit_filter_form_text_impl(form));
+                     fit_filter_form_text_impl(asked));
         return false;
     }
     switch (form) {
+    case FIT_FILTER_FORM_ANY: /* resolved to one of the others above */
     case FIT_FILTER_FORM_EQUALS: f->op = FIT_FILTER_OP_EQ_STR; break;
     case FIT_FILTER_FORM_AT_LEAST: f->op = FIT_FILTER_OP_GE; break;
     case FIT_FILTER_FORM_AT_MOST: f->op = FIT_FILTER_OP_LE; break;

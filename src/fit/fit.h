@@ -155,6 +155,7 @@ enum fit_filter_form {
     FIT_FILTER_FORM_AT_LEAST, /* COL=V with a number V: keeps COL >= V (--min) */
     FIT_FILTER_FORM_AT_MOST,  /* COL=V with a number V: keeps COL <= V (--max) */
     FIT_FILTER_FORM_COMPARE,  /* COL>=V, COL>V, COL<=V or COL<V (--holdout-where) */
+    FIT_FILTER_FORM_ANY,      /* COL=VALUE or a comparison, by its operator (a sweep's where) */
 };
 
 /* Parses `text` in the given form. `option` names the option for messages. Returns false with

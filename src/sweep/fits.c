@@ -137,10 +137,7 @@ static bool sweep_fit_bounds_impl(const struct sweep_fit *f, struct fit_filters 
     if (!sweep_filter_min_impl(bounds, "params_nonembed", f->min_params, "min_params", err))
         return false;
     for (size_t k = 0; k < f->n_filters; k++)
-        if (!fit_filters_parse(bounds, f->filters[k],
-                               strpbrk(f->filters[k], "<>") ? FIT_FILTER_FORM_COMPARE
-                                                            : FIT_FILTER_FORM_EQUALS,
-                               "where", err))
+        if (!fit_filters_parse(bounds, f->filters[k], FIT_FILTER_FORM_ANY, "where", err))
             return false;
     if (f->holdout_where[0] != '\0' &&
         !fit_filters_parse(hold, f->holdout_where, FIT_FILTER_FORM_COMPARE, "holdout_where", err))

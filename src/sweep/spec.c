@@ -429,18 +429,10 @@ static void sweep_parse_runner_impl(struct sf_yaml_reader *c, const yaml_node_t 
 static void sweep_read_filter_impl(struct sf_yaml_reader *c, const char *key, const yaml_node_t *v,
                                    bool compare_only, char *dst, size_t n) {
     if (!sf_yaml_read_string(c, key, v, dst, n)) return;
-    bool compare = strpbrk(dst, "<>") != NULL;
-    if (dst[0] == '\0' || strpbrk(dst + 1, "<>=") == NULL || (compare_only && !compare)) {
-        sf_yaml_error(c, v, "'%s' is not %s", dst,
-                      compare_only ? "a comparison COL>=V, COL>V, COL<=V or COL<V"
-                                   : "COL=VALUE or a comparison COL>=V, COL>V, COL<=V or COL<V");
-        dst[0] = '\0';
-        return;
-    }
     struct fit_filter f;
     struct sf_error   e;
-    if (!fit_filter_parse(dst, compare ? FIT_FILTER_FORM_COMPARE : FIT_FILTER_FORM_EQUALS, key, &f,
-                          &e)) {
+    if (!fit_filter_parse(dst, compare_only ? FIT_FILTER_FORM_COMPARE : FIT_FILTER_FORM_ANY, key,
+                          &f, &e)) {
         sf_yaml_error(c, v, "%s", e.message);
         dst[0] = '\0';
         return;

@@ -48,6 +48,10 @@ int main(void) {
     check_parse("N>3", FIT_FILTER_FORM_COMPARE, FIT_FILTER_OP_GT, "N", "3", 3);
     check_parse("N<=3", FIT_FILTER_FORM_COMPARE, FIT_FILTER_OP_LE, "N", "3", 3);
     check_parse("N<-3", FIT_FILTER_FORM_COMPARE, FIT_FILTER_OP_LT, "N", "-3", -3);
+    /* A sweep's `where`: the operator says which form. */
+    check_parse("seed=1", FIT_FILTER_FORM_ANY, FIT_FILTER_OP_EQ_STR, "seed", "1", NAN);
+    check_parse("tokens>=1e6", FIT_FILTER_FORM_ANY, FIT_FILTER_OP_GE, "tokens", "1e6", 1e6);
+    check_parse("N<3", FIT_FILTER_FORM_ANY, FIT_FILTER_OP_LT, "N", "3", 3);
 
     check_refused("params", FIT_FILTER_FORM_EQUALS,
                   "'params' is not COL=VALUE (use --min/--max for ranges)");
@@ -56,6 +60,9 @@ int main(void) {
     check_refused("=x", FIT_FILTER_FORM_EQUALS,
                   "'=x' is not COL=VALUE (use --min/--max for ranges)");
     check_refused("params>=3", FIT_FILTER_FORM_AT_LEAST, "'params>=3' is not COL=VALUE");
+    check_refused("seed", FIT_FILTER_FORM_ANY,
+                  "'seed' is not COL=VALUE or a comparison COL>=V, COL>V, COL<=V or COL<V");
+    check_refused("tokens>=x", FIT_FILTER_FORM_ANY, "'x' in 'tokens>=x' is not a finite number");
     check_refused("params=small", FIT_FILTER_FORM_AT_MOST,
                   "'small' in 'params=small' is not a finite number");
     check_refused("params=inf", FIT_FILTER_FORM_AT_LEAST,
