@@ -29,6 +29,9 @@ struct model_config model_config_default(void) {
     c.data.concentration = 0.5;
     c.data.seed          = 1;
     c.data.eval_fraction = 0.1;
+    c.data.tasks         = 4096;
+    c.data.zipf          = 1.6;
+    c.data.symbols       = 8;
     c.data.resolution    = 8;
     c.data.levels        = 16;
     c.n_layer            = 2;
@@ -105,7 +108,8 @@ const char *const model_config_keys[] = {"data",
                                          NULL};
 const char *const model_data_keys[]   = {
       "source", "n_vocab", "order",      "generator",     "scale",      "decay",  "concentration",
-      "seed",   "paths",   "eval_paths", "eval_fraction", "resolution", "levels", NULL};
+      "seed",   "paths",   "eval_paths", "eval_fraction", "resolution", "levels", "tasks",
+      "zipf",   "symbols", NULL};
 
 /* Limits that are not physical: they keep sizes sane and products inside size_t. */
 #define MODEL_CFG_MAX_DIM (INT64_C(1) << 20)
@@ -341,6 +345,12 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         } else if (strcmp(key, "eval_fraction") == 0) {
             if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_UNIT_OPEN, &dv))
                 d->eval_fraction = dv;
+        } else if (strcmp(key, "tasks") == 0) {
+            if (sf_yaml_read_int(&rd, key, vn, 2, INT64_C(1) << 24, &iv)) d->tasks = iv;
+        } else if (strcmp(key, "zipf") == 0) {
+            if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_POSITIVE, &dv)) d->zipf = dv;
+        } else if (strcmp(key, "symbols") == 0) {
+            if (sf_yaml_read_int(&rd, key, vn, 2, 1024, &iv)) d->symbols = iv;
         } else if (strcmp(key, "resolution") == 0) {
             if (sf_yaml_read_int(&rd, key, vn, 1, 256, &iv)) d->resolution = iv;
         } else if (strcmp(key, "levels") == 0) {
@@ -495,6 +505,8 @@ static void model_validate_impl(const struct model_config *c, const struct model
         {"checkpoint_every", c->checkpoint_every, 0, INT64_MAX},
         {"threads", c->threads, 1, MODEL_CFG_MAX_THREADS},
         {"data.resolution", d->resolution, 1, 256},
+        {"data.tasks", d->tasks, 2, INT64_C(1) << 24},
+        {"data.symbols", d->symbols, 2, 1024},
         {"data.levels", d->levels, 2, MODEL_CFG_MAX_VOCAB},
         {"data.order", d->order, 1, 64},
     };
@@ -526,6 +538,7 @@ static void model_validate_impl(const struct model_config *c, const struct model
         {"data.scale", d->scale, MODEL_RANGE_POSITIVE},
         {"data.decay", d->decay, MODEL_RANGE_POSITIVE},
         {"data.concentration", d->concentration, MODEL_RANGE_POSITIVE},
+        {"data.zipf", d->zipf, MODEL_RANGE_POSITIVE},
         {"data.eval_fraction", d->eval_fraction, MODEL_RANGE_UNIT_OPEN},
     };
     for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++) {
@@ -537,7 +550,7 @@ static void model_validate_impl(const struct model_config *c, const struct model
     /* The source's own checks of its settings as a whole, each at its key's place. */
     struct sf_diags own;
     sf_diag_init(&own);
-    model_source_get(d->source)->ops->validate(d, &own);
+    model_source_get(d->source)->ops->validate(c, &own);
     for (size_t i = 0; i < own.n; i++)
         MODEL_DIAG(diags, pl, own.items[i].where, "%s", own.items[i].message);
     sf_diag_free(&own);

@@ -32,15 +32,15 @@ extern const struct model_source_entry model_source_markov;
 extern const struct model_source_entry model_source_text;
 extern const struct model_source_entry model_source_image;
 extern const struct model_source_entry model_source_tokens;
+extern const struct model_source_entry model_source_tasks;
 
 static const struct model_source_entry *const model_sources[MODEL_SOURCE_COUNT] = {
-    [MODEL_SOURCE_MARKOV] = &model_source_markov,
-    [MODEL_SOURCE_TEXT]   = &model_source_text,
-    [MODEL_SOURCE_IMAGE]  = &model_source_image,
-    [MODEL_SOURCE_TOKENS] = &model_source_tokens,
+    [MODEL_SOURCE_MARKOV] = &model_source_markov, [MODEL_SOURCE_TEXT] = &model_source_text,
+    [MODEL_SOURCE_IMAGE] = &model_source_image,   [MODEL_SOURCE_TOKENS] = &model_source_tokens,
+    [MODEL_SOURCE_TASKS] = &model_source_tasks,
 };
-const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text", "image", "tokens",
-                                                                NULL};
+const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text",  "image",
+                                                                "tokens", "tasks", NULL};
 
 const struct model_source_entry *model_source_get(enum model_source s) {
     SF_ASSERT((int)s >= 0 && s < MODEL_SOURCE_COUNT);
@@ -300,7 +300,8 @@ void model_files_batch(const struct model_data *d, struct model_rng *r, size_t B
     }
 }
 
-void model_files_validate(const struct model_data_config *d, struct sf_diags *out) {
+void model_files_validate(const struct model_config *cfg, struct sf_diags *out) {
+    const struct model_data_config *d = &cfg->data;
     if (d->n_paths == 0)
         sf_diag_add(out, true, "data.paths", "source %s needs 'paths' (files or glob patterns)",
                     model_source_names[d->source]);
@@ -351,8 +352,14 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     /* A source that says it is exact gives its true predictive, and only such a source. */
     SF_ASSERT(d->entry->exact == (d->entry->ops->predictive != NULL));
     enum sf_status st = d->entry->ops->open(d, cfg, base_dir, err);
-    if (st != SF_OK) model_data_free(d);
-    return st;
+    if (st != SF_OK) {
+        model_data_free(d);
+        return st;
+    }
+    for (size_t i = 0; i < d->n_eval_win; i++)
+        for (size_t t = 0; t < T; t++)
+            d->n_eval_counted += model_data_counted(d, d->eval_win + i * (T + 1), t);
+    return SF_OK;
 }
 
 void model_data_free(struct model_data *d) {
@@ -370,6 +377,15 @@ void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_
     struct model_rng r;
     model_rng_seed(&r, sf_seed_derive(d->batch_key, (uint64_t)step));
     d->entry->ops->batch(d, &r, B, inputs, targets);
+    if (d->entry->ops->counted == NULL) return;
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < d->T; t++)
+            if (!d->entry->ops->counted(d, inputs + b * d->T, t))
+                targets[b * d->T + t] = MODEL_IGNORE;
+}
+
+bool model_data_counted(const struct model_data *d, const int32_t *inputs, size_t t) {
+    return d->entry->ops->counted == NULL || d->entry->ops->counted(d, inputs, t);
 }
 
 double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits) {
@@ -377,6 +393,7 @@ double model_data_window_kl(const struct model_data *d, const int32_t *w, const 
     size_t T = d->T, V = (size_t)d->n_vocab;
     double kl = 0.0;
     for (size_t t = 0; t < T; t++) {
+        if (!model_data_counted(d, w, t)) continue;
         const float  *l = logits + t * V; // (V)
         double        plogp;
         const double *p  = d->entry->ops->predictive(d, w, t, &plogp); // (V)

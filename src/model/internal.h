@@ -30,6 +30,10 @@ double model_rng_normal(struct model_rng *r, bool *have_spare, double *spare);
 /* Gamma(shape, 1) (Marsaglia & Tsang 2000; shape < 1 through the U^(1/shape) boost). */
 double model_rng_gamma(struct model_rng *r, double shape, bool *have_spare, double *spare);
 
+/* Index of the first entry of cdf[0..n) above u (binary search; cdf[n-1] = 1): sampling from a
+ * cumulative distribution with u uniform in [0, 1). */
+size_t model_cdf_find(const double *cdf, size_t n, double u);
+
 /* Streams derived from the run seed and the source seed (sf_seed_derive). */
 enum model_stream {
     MODEL_STREAM_INIT   = 1, /* run seed: initial weights */
@@ -120,8 +124,9 @@ struct model {
     int64_t             adam_t; /* AdamW steps taken */
     /* the last forward */
     size_t         cur_B;
-    const int32_t *inputs;  /* (cur_B, T), borrowed */
-    const int32_t *targets; /* (cur_B, T), borrowed, may be NULL */
+    const int32_t *inputs;    /* (cur_B, T), borrowed */
+    const int32_t *targets;   /* (cur_B, T), borrowed, may be NULL */
+    size_t         n_counted; /* targets that are not MODEL_IGNORE */
     double         mean_loss;
 };
 
@@ -181,6 +186,28 @@ const double *model_markov_predictive(const struct model_markov *mk, const int32
 void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, size_t n,
                               double *loss);
 
+// ---- the tasks source ----
+
+/* A Zipf mixture of M order-1 Markov tasks over V symbols (source_tasks.c). Rows of the tables
+ * are 2V wide (symbols, then the digit tokens, which have probability 0). */
+struct model_tasks {
+    size_t  M, V, K;      /* tasks, symbols, digits naming a task */
+    double *task_cdf;     /* (M) cumulative task probabilities */
+    double *rows;         /* (M, V+1, 2V): row s < V after symbol s; row V the first symbol */
+    double *cdf;          /* (M, V+1, V) cumulative rows over the symbols */
+    double *plogp;        /* (M, V+1) Σ p·log p of each row */
+    double  h_first;      /* E_k H(first symbol of task k) */
+    double  entropy_rate; /* E_k of task k's entropy rate */
+};
+
+/* Builds the tasks from the data config (tables from the source seed). Returns SF_OK, SF_ENOMEM
+ * or SF_ENOCONV (a chain that does not mix). */
+enum sf_status model_tasks_init(struct model_tasks *tk, const struct model_data_config *d,
+                                struct sf_error *err);
+void           model_tasks_free(struct model_tasks *tk);
+/* The Bayes loss averaged over the counted predictions of a window of T (positions K−1..T−1). */
+double model_tasks_bayes_loss(const struct model_tasks *tk, size_t T);
+
 // ---- data sources ----
 
 struct model_data;
@@ -200,10 +227,10 @@ struct model_source_ops {
     const char *(*key_excluded)(const struct model_data_config *d, const char *key);
     /* A key run.yaml must give for this source, and what it is (NULL: none). */
     const char *required_key, *required_what;
-    /* The checks of its settings as a whole (configurations built in memory included): each
-     * problem into out, with the key it concerns ("data.order") as its `where`; the caller turns
-     * the key into the key's place. */
-    void (*validate)(const struct model_data_config *d, struct sf_diags *out);
+    /* The checks of its settings as a whole, with the rest of the run's (n_ctx) where they
+     * meet (configurations built in memory included): each problem into out, with the key it
+     * concerns ("data.order") as its `where`; the caller turns the key into the key's place. */
+    void (*validate)(const struct model_config *cfg, struct sf_diags *out);
     /* Its keys of `data:` as run.yaml, after `source`, in a fixed order. */
     void (*emit)(struct sf_yaml_out *y, const struct model_data_config *d);
     /* Opens the source into d (whose common fields and eval window array model_data_open has
@@ -221,6 +248,10 @@ struct model_source_ops {
      * its Σ_x p·log p into *plogp. NULL for sources that are not exact. Never allocates. */
     const double *(*predictive)(const struct model_data *d, const int32_t *w, size_t t,
                                 double *plogp);
+    /* Sources with a loss mask: whether the prediction at position t, made from inputs[0..t]
+     * (a training window's inputs, or an eval window), counts in the losses, the Bayes loss and
+     * the KL. NULL: every position counts. Never allocates. */
+    bool (*counted)(const struct model_data *d, const int32_t *inputs, size_t t);
     /* File sources: appends the tokens of one file (its bytes, borrowed) to out. Errors name
      * the file. */
     enum sf_status (*decode)(const struct model_data_config *d, const char *name, const char *bytes,
@@ -236,7 +267,7 @@ enum sf_status model_files_open(struct model_data *d, const struct model_config 
                                 const char *base_dir, struct sf_error *err);
 void model_files_batch(const struct model_data *d, struct model_rng *r, size_t B, int32_t *inputs,
                        int32_t *targets);
-void model_files_validate(const struct model_data_config *d, struct sf_diags *out);
+void model_files_validate(const struct model_config *cfg, struct sf_diags *out);
 void model_files_emit(struct sf_yaml_out *y, const struct model_data_config *d);
 void model_files_describe(struct sf_buf *b, const struct model_data_config *d);
 /* The keys every file source takes. */
@@ -256,6 +287,7 @@ struct model_data {
     int64_t                          n_vocab;
     size_t                           T;      /* n_ctx: windows are T+1 tokens */
     struct model_markov              markov; /* markov only */
+    struct model_tasks               tasks;  /* tasks only */
     uint64_t batch_key;                      /* training stream key (derived from the run seed) */
     /* file sources: train and eval token streams */
     uint16_t *train;
@@ -267,6 +299,7 @@ struct model_data {
     size_t                   n_eval_win;
     int32_t                 *eval_win;       /* (n_eval_win, T+1) */
     double                  *eval_true_loss; /* (n_eval_win, T) exact sources, else NULL */
+    size_t                   n_eval_counted; /* eval predictions that count (ops->counted) */
     struct model_source_info info;
 };
 
@@ -276,15 +309,18 @@ struct model_data {
 enum sf_status model_data_open(struct model_data *d, const struct model_config *cfg,
                                const char *base_dir, struct sf_error *err);
 void           model_data_free(struct model_data *d);
+/* Whether the prediction at position t from inputs[0..t] counts (the source's loss mask). */
+bool model_data_counted(const struct model_data *d, const int32_t *inputs, size_t t);
 /* The exact forward KL of the model's q from the source's p, Σ_t Σ_x p_t(x)·log(p_t(x)/q_t(x)),
- * summed over the T positions of the eval window w (T+1 tokens, borrowed), where p_t is the
+ * summed over the counted positions t of the eval window w (T+1 tokens, borrowed), where p_t is the
  * source's in-window predictive (ops->predictive) and q_t = softmax(logits row t). logits
  * (T, n_vocab) are borrowed. In nats, accumulated in double (log q_t from the logits through a
  * double log-sum-exp, so a q_t that underflows in float stays finite). Exact sources only
  * (SF_ASSERT). Never allocates. */
 double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits);
-/* The training batch of step `step` (1-based): B windows, inputs and targets (B,T). Depends on
- * (run seed, step) only; never allocates. */
+/* The training batch of step `step` (1-based): B windows, inputs and targets (B,T), the
+ * targets of positions that do not count set to MODEL_IGNORE. Depends on (run seed, step) only;
+ * never allocates. */
 void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_t *inputs,
                       int32_t *targets);
 /* Reads an IDX image file (gzip or not) downsampled to R×R with Q levels: *out (caller frees)

@@ -440,6 +440,10 @@ void crossentropy_forward(float *losses, float *probs, const float *logits, cons
                           size_t N, size_t V) {
 #pragma omp      parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
+             if (targets[i] < 0) { /* an ignored position: no loss (its probs are not used) */
+            losses[i] = 0.0f;
+            continue;
+        }
              const float *l  = logits + i * V;
              float        mx = l[0];
              for (size_t j = 1; j < V; j++)
@@ -469,9 +473,13 @@ void crossentropy_backward(float *dlogits, const float *probs, const int32_t *ta
                            size_t N, size_t V) {
 #pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
-        const float *p  = probs + i * V;
-        float       *d  = dlogits + i * V;
-        float        pt = p[targets[i]]; /* read before d (which may alias p) is written */
+        const float *p = probs + i * V;
+        float       *d = dlogits + i * V;
+        if (targets[i] < 0) { /* an ignored position: no gradient */
+            memset(d, 0, V * sizeof *d);
+            continue;
+        }
+        float pt = p[targets[i]]; /* read before d (which may alias p) is written */
         for (size_t j = 0; j < V; j++)
             d[j] = p[j] * dloss;
         d[targets[i]] = (pt - 1.0f) * dloss;

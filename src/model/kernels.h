@@ -100,13 +100,15 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
 
 /* Softmax of each row of logits and the cross-entropy against targets: losses[i] =
  * -log softmax(logits[i])[targets[i]] (computed as logsumexp − logit, in double). probs may
- * be NULL when only losses are wanted. */
+ * be NULL when only losses are wanted. A negative target (MODEL_IGNORE) is a position that does
+ * not count: its loss is 0 and its probs row is left unwritten. */
 void crossentropy_forward(float         *losses,  // (N)
                           float         *probs,   // (N,V) or NULL
                           const float   *logits,  // (N,V)
                           const int32_t *targets, // (N)
                           size_t N, size_t V);
-/* dlogits = dloss · (probs − onehot(targets)) (written; dlogits may alias probs). */
+/* dlogits = dloss · (probs − onehot(targets)) (written; dlogits may alias probs); rows of
+ * negative targets (ignored positions) are zero. */
 void crossentropy_backward(float         *dlogits, // (N,V)
                            const float   *probs,   // (N,V)
                            const int32_t *targets, // (N)

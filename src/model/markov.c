@@ -258,25 +258,12 @@ double model_markov_bayes_loss(const struct model_markov *mk, size_t T) {
     return s / (double)T;
 }
 
-/* Index of the first entry of cdf[0..n) that exceeds u (binary search; cdf[n-1] = 1). */
-static size_t model_cdf_find_impl(const double *cdf, size_t n, double u) {
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cdf[mid] > u)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int32_t *out,
                          size_t n) {
     size_t V = (size_t)mk->V;
-    size_t c = model_cdf_find_impl(mk->pi_cdf, mk->n_ctx, model_rng_uniform(r));
+    size_t c = model_cdf_find(mk->pi_cdf, mk->n_ctx, model_rng_uniform(r));
     for (size_t i = 0; i < n; i++) {
-        size_t x = model_cdf_find_impl(mk->cdf + c * V, V, model_rng_uniform(r));
+        size_t x = model_cdf_find(mk->cdf + c * V, V, model_rng_uniform(r));
         out[i]   = (int32_t)x;
         c        = (c * V + x) % mk->n_ctx;
     }
@@ -311,9 +298,9 @@ void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, s
 static void model_markov_sample_pair_impl(const struct model_markov *mk, struct model_rng *r,
                                           int32_t *inputs, int32_t *targets, size_t T) {
     size_t V = (size_t)mk->V;
-    size_t c = model_cdf_find_impl(mk->pi_cdf, mk->n_ctx, model_rng_uniform(r));
+    size_t c = model_cdf_find(mk->pi_cdf, mk->n_ctx, model_rng_uniform(r));
     for (size_t i = 0; i <= T; i++) {
-        size_t x = model_cdf_find_impl(mk->cdf + c * V, V, model_rng_uniform(r));
+        size_t x = model_cdf_find(mk->cdf + c * V, V, model_rng_uniform(r));
         if (i < T) inputs[i] = (int32_t)x;
         if (i > 0) targets[i - 1] = (int32_t)x;
         c = (c * V + x) % mk->n_ctx;
@@ -334,7 +321,8 @@ static const char *model_markov_key_excluded_impl(const struct model_data_config
     return NULL;
 }
 
-static void model_markov_validate_impl(const struct model_data_config *d, struct sf_diags *out) {
+static void model_markov_validate_impl(const struct model_config *cfg, struct sf_diags *out) {
+    const struct model_data_config *d = &cfg->data;
     /* The transition table has V^(K+1) entries. */
     double entries = pow((double)d->n_vocab, (double)(d->order + 1));
     if (d->n_vocab < 2 || d->order < 1)

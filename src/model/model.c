@@ -389,13 +389,17 @@ double model_forward(struct model *m, const int32_t *inputs, const int32_t *targ
         m->mean_loss = NAN;
         return NAN;
     }
-    for (size_t i = 0; i < N; i++)
-        SF_ASSERT(targets[i] >= 0 && (size_t)targets[i] < V);
+    size_t counted = 0;
+    for (size_t i = 0; i < N; i++) {
+        SF_ASSERT(targets[i] == MODEL_IGNORE || (targets[i] >= 0 && (size_t)targets[i] < V));
+        counted += targets[i] != MODEL_IGNORE;
+    }
     crossentropy_forward(a->losses, a->probs, a->logits, targets, N, V);
     double s = 0.0;
     for (size_t i = 0; i < N; i++)
         s += (double)a->losses[i];
-    m->mean_loss = s / (double)N;
+    m->n_counted = counted;
+    m->mean_loss = counted ? s / (double)counted : (double)NAN;
     return m->mean_loss;
 }
 
@@ -412,8 +416,10 @@ void model_backward(struct model *m) {
     struct model_acts *a = &m->acts;
     float             *p = m->params, *g = m->grads;
 
-    /* dlogits (in place of probs) for the mean loss over the N positions. */
-    crossentropy_backward(a->probs, a->probs, m->targets, 1.0f / (float)N, N, V);
+    /* dlogits (in place of probs) for the mean loss over the counted positions (ignored ones
+     * get zero rows). */
+    float dloss = m->n_counted ? 1.0f / (float)m->n_counted : 0.0f;
+    crossentropy_backward(a->probs, a->probs, m->targets, dloss, N, V);
     const float *x_last = a->resid3 + (L - 1) * m->B * T * C;
     /* Head: dlnf = dlogits · W (written), dW += dlogitsᵀ · lnf. */
     matmul_backward(a->dbuf_c, model_head_weights(m, g), NULL, a->probs, a->lnf,

@@ -81,6 +81,7 @@ enum model_source {
     MODEL_SOURCE_TEXT,   /* bytes of text files, vocabulary 256 (source_text.c) */
     MODEL_SOURCE_IMAGE,  /* IDX image files, R×R pixels of Q grey levels (source_image.c) */
     MODEL_SOURCE_TOKENS, /* flat little-endian uint16 token files (source_tokens.c) */
+    MODEL_SOURCE_TASKS,  /* synthetic Zipf mixture of Markov tasks, exact (source_tasks.c) */
     MODEL_SOURCE_COUNT
 };
 
@@ -110,8 +111,9 @@ struct model_data_config {
     enum model_markov_generator generator;     /* `generator` (default loglinear) */
     double                      scale;         /* `scale`: s0 > 0 (default 1.5) */
     double                      decay;         /* `decay`: γ > 0 (default 0.7) */
-    double                      concentration; /* `concentration` > 0 (dirichlet, default 0.5) */
-    uint64_t                    seed;          /* `seed`: the source's own seed (default 1);
+    double                      concentration; /* `concentration` > 0 (dirichlet and tasks,
+                                                  default 0.5) */
+    uint64_t seed;                             /* `seed`: the source's own seed (default 1);
                                                   tables and the eval set depend on it only */
     /* text, image, tokens: file names or glob patterns, relative to the folder of run.yaml */
     size_t n_paths; /* `paths`: a string or a list */
@@ -120,6 +122,10 @@ struct model_data_config {
     char   eval_paths[MODEL_DATA_MAX_PATHS][MODEL_PATH_MAX];
     double eval_fraction; /* `eval_fraction` in (0, 1) (default 0.1):
                              share held out when eval_paths is empty */
+    /* tasks (concentration and seed as for markov) */
+    int64_t tasks;   /* `tasks`: M >= 2 (default 4096) */
+    double  zipf;    /* `zipf`: task k drawn with probability ∝ k^-zipf (default 1.6) */
+    int64_t symbols; /* `symbols`: V >= 2 symbols; the vocabulary is 2V (default 8) */
     /* image */
     int64_t resolution; /* `resolution`: R (default 8) */
     int64_t levels;     /* `levels`: Q grey levels = n_vocab (default 16) */
@@ -339,14 +345,17 @@ void          model_free(struct model *m);
 /* GPT-2 initialisation from `seed`: weights N(0, 0.02), the two residual output projections
  * N(0, 0.02/sqrt(2·n_layer)), biases 0, LayerNorm gains 1. Resets the AdamW state. */
 void model_init_params(struct model *m, uint64_t seed);
+/* A target that does not count (the loss mask): no loss, no gradient (PyTorch's ignore_index). */
+#define MODEL_IGNORE (-1)
 /* Forward pass over B <= the allocated batch of sequences: inputs and targets are (B, n_ctx)
- * token ids (borrowed until model_backward). Returns the mean cross-entropy in nats/token, or
- * NaN when targets is NULL (logits only). */
+ * token ids (borrowed until model_backward). Returns the mean cross-entropy in nats/token over
+ * the positions whose target is not MODEL_IGNORE (their losses are 0 in model_losses), or NaN
+ * when targets is NULL (logits only) or every target is ignored. */
 double model_forward(struct model *m, const int32_t *inputs, const int32_t *targets, size_t B);
 /* Sets every gradient to zero. */
 void model_zero_grad(struct model *m);
 /* Backward pass of the last model_forward (which must have had targets): adds the gradient
- * of the mean loss into the gradients. */
+ * of the mean loss (over the counted positions) into the gradients. */
 void model_backward(struct model *m);
 /* One AdamW step at learning rate `lr` with clipping. Returns the global gradient norm (before
  * clipping, in double). */

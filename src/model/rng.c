@@ -1,8 +1,9 @@
 /*
  * rng.c — the engine's random numbers: xoshiro256** (Blackman & Vigna 2018) seeded through
  * SplitMix64, uniform doubles and integers, normal variates (Box–Muller) and gamma variates
- * (Marsaglia & Tsang 2000). Every stream is an explicit state derived from a seed with
- * sf_seed_derive(), so results do not depend on the order in which streams are used.
+ * (Marsaglia & Tsang 2000), and draws from a cumulative distribution. Every stream is an explicit
+ * state derived from a seed with sf_seed_derive(), so results do not depend on the order in which
+ * streams are used.
  */
 #include "internal.h"
 
@@ -96,4 +97,16 @@ double model_rng_gamma(struct model_rng *r, double shape, bool *have_spare, doub
         if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
         if (u > 0.0 && log(u) < 0.5 * x * x + d * (1.0 - v + log(v))) return d * v;
     }
+}
+
+size_t model_cdf_find(const double *cdf, size_t n, double u) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cdf[mid] > u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
 }

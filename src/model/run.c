@@ -314,8 +314,9 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
 
 // ---- evaluation ----
 
-/* Mean loss of the model over the eval set (in batches of the model's B) and, for exact sources,
- * the mean exact KL of its predictions from the source's into *kl (NaN otherwise). */
+/* Mean loss of the model over the eval set's counted predictions (in batches of the model's B)
+ * and, for exact sources, the mean exact KL of its predictions from the source's into *kl (NaN
+ * otherwise). */
 static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
                                   int32_t *targets, double *kl) {
     size_t T = d->T, W = T + 1, V = (size_t)d->n_vocab;
@@ -327,6 +328,8 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
             const int32_t *w = d->eval_win + (i0 + b) * W;
             memcpy(inputs + b * T, w, T * sizeof *w);
             memcpy(targets + b * T, w + 1, T * sizeof *w);
+            for (size_t t = 0; t < T; t++)
+                if (!model_data_counted(d, w, t)) targets[b * T + t] = MODEL_IGNORE;
         }
         model_forward(m, inputs, targets, nb);
         const float *l = model_losses(m);
@@ -338,8 +341,8 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
                 s_kl += model_data_window_kl(d, d->eval_win + (i0 + b) * W, logits + b * T * V);
         }
     }
-    *kl = exact ? s_kl / (double)(d->n_eval_win * T) : (double)NAN;
-    return s / (double)(d->n_eval_win * T);
+    *kl = exact ? s_kl / (double)d->n_eval_counted : (double)NAN;
+    return s / (double)d->n_eval_counted;
 }
 
 // ---- the driver ----
@@ -521,9 +524,11 @@ static enum sf_status model_run_prepare_impl(struct model_run_ctx *c, const char
     c->true_loss = NAN;
     if (c->data.entry->exact) {
         double s = 0.0;
-        for (size_t i = 0; i < c->data.n_eval_win * c->T; i++)
-            s += c->data.eval_true_loss[i];
-        c->true_loss = s / (double)(c->data.n_eval_win * c->T);
+        for (size_t i = 0; i < c->data.n_eval_win; i++)
+            for (size_t t = 0; t < c->T; t++)
+                if (model_data_counted(&c->data, c->data.eval_win + i * (c->T + 1), t))
+                    s += c->data.eval_true_loss[i * c->T + t];
+        c->true_loss = s / (double)c->data.n_eval_counted;
     }
     return SF_OK;
 }

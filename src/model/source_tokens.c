@@ -40,8 +40,9 @@ static int64_t model_tokens_n_vocab_impl(const struct model_data_config *d) {
     return d->n_vocab;
 }
 
-static void model_tokens_validate_impl(const struct model_data_config *d, struct sf_diags *out) {
-    model_files_validate(d, out);
+static void model_tokens_validate_impl(const struct model_config *cfg, struct sf_diags *out) {
+    const struct model_data_config *d = &cfg->data;
+    model_files_validate(cfg, out);
     if (d->n_vocab < 2)
         sf_diag_add(out, true, "data.n_vocab", "source tokens needs 'n_vocab' >= 2");
 }

@@ -328,10 +328,11 @@ static void test_sources(void) {
     }
     struct model_config c = model_config_default();
     check(model_source_get(MODEL_SOURCE_MARKOV)->exact &&
+              model_source_get(MODEL_SOURCE_TASKS)->exact &&
               !model_source_get(MODEL_SOURCE_TEXT)->exact &&
               !model_source_get(MODEL_SOURCE_IMAGE)->exact &&
               !model_source_get(MODEL_SOURCE_TOKENS)->exact,
-          "only markov knows its true distribution");
+          "only markov and tasks know their true distribution");
     c.data.resolution = 8;
     check(model_source_get(MODEL_SOURCE_IMAGE)->tokens_per_sample(&c.data) == 64 &&
               model_source_get(MODEL_SOURCE_TEXT)->tokens_per_sample(&c.data) == 1,

@@ -307,6 +307,23 @@ static void test_crossentropy(void) {
         worst    = fmax(worst, fabs(l - c.losses[i]) / l);
     }
     check(worst < 1e-6, "cross-entropy matches a double evaluation (max rel %.2g)", worst);
+    /* The loss mask: ignored targets have no loss and a zero gradient row (their finite
+     * differences are exactly zero), the others are as before. */
+    int32_t masked[6] = {MODEL_IGNORE, 6, MODEL_IGNORE, 3, 1, MODEL_IGNORE};
+    c.targets         = masked;
+    ce_fwd(&c);
+    memcpy(dlogits, c.probs, sizeof dlogits);
+    crossentropy_backward(dlogits, dlogits, masked, dloss, N, V);
+    fd_check("crossentropy dlogits with ignored targets", ce_fwd, &c, c.logits, dlogits, N * V, w,
+             c.losses, N);
+    bool zero = true;
+    for (size_t i = 0; i < N; i++)
+        if (masked[i] == MODEL_IGNORE) {
+            zero = zero && c.losses[i] == 0.0f;
+            for (size_t j = 0; j < V; j++)
+                zero = zero && dlogits[i * V + j] == 0.0f;
+        }
+    check(zero, "ignored targets: loss 0 and a zero gradient row");
     free(c.losses), free(c.probs), free(c.logits);
 }
 

@@ -11,7 +11,9 @@
  *   - the losses before each of 10 AdamW steps: relative 1e-4 (the issue).
  * Shapes: (1) tied, d_attn = d_model, n_ctx 40 so that causal attention crosses its 32-row
  * blocks, clipping inactive; (2) untied, d_attn 16 ≠ d_model 24, d_ff = d_model, clipping
- * active, weight_decay_all. Usage: test_torch_ref PYTHON SCRIPT. Without torch: exit 77, or a
+ * active, weight_decay_all; (3) shape (1) with the loss mask: every third target and the first of
+ * each row MODEL_IGNORE (torch's ignore_index), so the mean, the gradients and the steps count
+ * only the rest. Usage: test_torch_ref PYTHON SCRIPT. Without torch: exit 77, or a
  * failure where CI is set.
  */
 #include <math.h>
@@ -33,6 +35,7 @@ struct ref_case {
     double             beta1, beta2, eps, wd;
     bool               wd_all;
     double             clip;
+    bool               mask; /* every third target and the first position of each row ignored */
 };
 
 static void put_i64(FILE *f, int64_t v) {
@@ -81,6 +84,7 @@ static int run_case(const struct ref_case *rc, const char *python, const char *s
     for (size_t i = 0; i < N; i++) {
         inp[i] = (int32_t)model_rng_below(&r, V);
         tgt[i] = (int32_t)model_rng_below(&r, V);
+        if (rc->mask && (i % 3 == 0 || i % T == 0)) tgt[i] = MODEL_IGNORE;
     }
     struct model_config cfg = model_config_default();
     cfg.steps               = N_STEPS;
@@ -208,6 +212,16 @@ int main(int argc, char **argv) {
     struct ref_case cases[] = {
         {"tied_d32_T40", {2, 32, 4, 128, 32, 40, 37, true}, 3, 0.9, 0.95, 1e-8, 0.1, false, 1.0},
         {"untied_dattn16", {3, 24, 2, 24, 16, 9, 11, false}, 2, 0.8, 0.99, 1e-6, 0.05, true, 0.05},
+        {"masked_T40",
+         {2, 32, 4, 128, 32, 40, 37, true},
+         3,
+         0.9,
+         0.95,
+         1e-8,
+         0.1,
+         false,
+         1.0,
+         true},
     };
     int skipped = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -6,7 +6,8 @@ Reads IN (written by the C test: shape, AdamW settings, learning rates, one batc
 initial weights in its parameter layout), builds the same network with torch.nn.functional in
 float64 (token + learned position embedding, pre-LayerNorm blocks with causal multi-head
 attention and a tanh-GELU MLP, final LayerNorm, head tied to the token embedding or not,
-mean cross-entropy in nats), and writes OUT: the logits, the loss, the gradient of every
+mean cross-entropy in nats over the targets that are not -1, the engine's loss mask), and
+writes OUT: the logits, the loss, the gradient of every
 parameter in the engine's layout, and the losses of the AdamW steps (torch.optim.AdamW with
 weight decay on the block matrices and an untied head only, unless weight_decay_all, and
 torch.nn.utils.clip_grad_norm_ before each step).
@@ -67,7 +68,7 @@ def forward(p, inputs, targets, L, NH, A, tie):
         x = x + F.linear(h, p["fcprojw"][l], p["fcprojb"][l])
     x = F.layer_norm(x, (C,), p["lnfw"], p["lnfb"], eps=1e-5)
     logits = F.linear(x, p["wte"] if tie else p["headw"])
-    loss = F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T))
+    loss = F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T), ignore_index=-1)
     return logits, loss
 
 
