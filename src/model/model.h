@@ -267,6 +267,11 @@ struct model_source_entry {
     /* Appends the source in words for reports ("a synthetic order-5 Markov source over 4
      * symbols (loglinear generator, seed 1)"; "source `text`, 1 file pattern (first: `a.txt`)"). */
     void (*describe)(struct sf_buf *b, const struct model_data_config *d);
+    /* What theory predicts for the reducible loss of models trained on it, L − L∞ ∝ N^−alpha_n
+     * where the model is the limit and ∝ D^−alpha_d where the data are (the quantization
+     * model for tasks), with the theory's name; NULL where there is no prediction. */
+    void (*theory)(const struct model_data_config *d, double *alpha_n, double *alpha_d,
+                   const char **name);
     const struct model_source_ops *ops; /* private to src/model */
 };
 

@@ -311,6 +311,15 @@ static void model_tasks_describe_impl(struct sf_buf *b, const struct model_data_
         (long long)d->tasks, (long long)d->symbols, d->zipf, (unsigned long long)d->seed);
 }
 
+/* Michaud et al. 2023 with p_k ∝ k^−(α+1): α = zipf − 1 in N, α/(α+1) in D. */
+static void model_tasks_theory_impl(const struct model_data_config *d, double *alpha_n,
+                                    double *alpha_d, const char **name) {
+    *alpha_n = d->zipf - 1.0;
+    *alpha_d = (d->zipf - 1.0) / d->zipf;
+    *name    = "the quantization model (Michaud et al. 2023): alpha_N = zipf − 1, alpha_D = "
+               "(zipf − 1)/zipf";
+}
+
 static const struct model_source_ops model_tasks_ops = {
     .validate   = model_tasks_validate_impl,
     .emit       = model_tasks_emit_impl,
@@ -331,5 +340,6 @@ const struct model_source_entry model_source_tasks = {
     .n_vocab           = model_tasks_n_vocab_impl,
     .tokens_per_sample = model_source_one_token,
     .describe          = model_tasks_describe_impl,
+    .theory            = model_tasks_theory_impl,
     .ops               = &model_tasks_ops,
 };

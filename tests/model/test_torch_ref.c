@@ -210,8 +210,8 @@ int main(int argc, char **argv) {
     if (mkdtemp(dir) == NULL) return 1;
     model_set_threads(1);
     struct ref_case cases[] = {
-        {"tied_d32_T40", {2, 32, 4, 128, 32, 40, 37, true}, 3, 0.9, 0.95, 1e-8, 0.1, false, 1.0},
-        {"untied_dattn16", {3, 24, 2, 24, 16, 9, 11, false}, 2, 0.8, 0.99, 1e-6, 0.05, true, 0.05},
+        {"tied_d32_T40", {2, 32, 4, 128, 32, 40, 37, true}, 3, 0.9, 0.95, 1e-8, 0.1, false, 1.0, false},
+        {"untied_dattn16", {3, 24, 2, 24, 16, 9, 11, false}, 2, 0.8, 0.99, 1e-6, 0.05, true, 0.05, false},
         {"masked_T40",
          {2, 32, 4, 128, 32, 40, 37, true},
          3,
