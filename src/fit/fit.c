@@ -1,9 +1,10 @@
 /*
  * fit.c — the fit driver: default parameters, the request, and fit_run(), which builds the
- * problem (for `frontier`: the envelope of the learning curves), finds the point estimate
- * (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k seeded
- * from (seed, k), one workspace per thread, each result in its own slot) and hands over to
- * outputs.c for intervals, diagnostics and forecasts.
+ * problem (for `frontier`: the compute frontier of the learning curves), finds the point
+ * estimate (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k
+ * seeded from (seed, k), one workspace per thread, each result in its own slot) and hands over
+ * to outputs.c for intervals, diagnostics and forecasts. Rows are resampled for laws fitted to
+ * a table; the frontier's residuals are, by a wild bootstrap clustered by run (see below).
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -139,12 +140,13 @@ static void fit_problem_set_impl(struct fit_problem *pb, const struct fit_law_de
  * and returns the number of points. */
 static size_t fit_nopt_points_impl(const double *env_c, const size_t *env_run, const size_t *hull,
                                    size_t n_hull, const double *run_size, double *lx, double *y,
-                                   double *ly, double *w) {
+                                   double *ly, double *w, size_t *run) {
     size_t m = 0;
     for (size_t h = 0; h < n_hull; h++) {
         double size = run_size[env_run[hull[h]]];
         if (!(size > 0)) continue;
-        lx[m] = log(env_c[hull[h]]);
+        run[m] = env_run[hull[h]];
+        lx[m]  = log(env_c[hull[h]]);
         y[m]  = size;
         ly[m] = log(size);
         w[m]  = 1;
@@ -185,20 +187,21 @@ static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const dou
     return true;
 }
 
-/* The points L(C) is fitted to: every envelope point, or with frontier_hull only the vertices
- * of its lower convex hull (the compute-optimal points, which annealed learning curves make a
- * jagged envelope around). Writes ln C, L, ln L and unit weights; returns the count. */
-static size_t fit_frontier_points_impl(const struct fit_request *req, const double *env_c,
-                                       const double *env_l, size_t n_env, const size_t *hull,
-                                       size_t n_hull, double *lx, double *y, double *ly,
-                                       double *w) {
-    size_t n = req->frontier_hull ? n_hull : n_env;
+/* The points L(C) is fitted to: every frontier point before its flat tail, or with
+ * frontier_hull only the vertices of its lower convex hull (the compute-optimal points, which
+ * annealed learning curves make a jagged frontier around). Writes ln C, L, ln L, unit weights
+ * and each point's owner run; returns the count. */
+static size_t fit_frontier_points_impl(const struct fit_request *req, const struct fit_frontier *fr,
+                                       double *lx, double *y, double *ly, double *w,
+                                       size_t *run) {
+    size_t n = req->frontier_hull ? fr->n_hull : fr->n_front;
     for (size_t k = 0; k < n; k++) {
-        size_t i = req->frontier_hull ? hull[k] : k;
-        lx[k]    = log(env_c[i]);
-        y[k]     = env_l[i];
-        ly[k]    = log(env_l[i]);
+        size_t i = req->frontier_hull ? fr->hull[k] : k;
+        lx[k]    = log(fr->env_c[i]);
+        y[k]     = fr->env_l[i];
+        ly[k]    = log(fr->env_l[i]);
         w[k]     = 1;
+        run[k]   = fr->env_run[i];
     }
     return n;
 }
@@ -214,32 +217,30 @@ static unsigned long fit_rng_seed_impl(uint64_t seed, uint64_t k) {
     return (unsigned long)((s ^ (s >> 32)) & 0xffffffffu);
 }
 
+/* Webb's (2013) six-point weights: mean 0, variance 1, symmetric. With the few clusters of a
+ * frontier (one per run owning fitted points) they give 6^G distinct replicates where
+ * Rademacher's two points give 2^G. */
+static const double fit_webb_weight[6] = {-1.224744871391589, -1.0, -0.7071067811865476,
+                                          0.7071067811865476, 1.0,  1.224744871391589};
+
 /* Everything one replicate needs that is shared read-only between threads. */
 struct fit_boot_shared {
     const struct fit_result *r;
     const struct fit_state  *st;
-    const struct fit_runs   *runs; /* frontier */
-    size_t                   env_cap;
+    bool                     curves; /* frontier: the residual bootstrap */
 };
 
 /* Per-thread buffers. */
 struct fit_boot_local {
     struct fit_workspace *ws, *ws_nopt;
-    bool                 *use_run;
-    double               *env_c, *env_l;
-    size_t               *env_run, *hull;
-    double               *nx, *ny, *nly, *nw;
+    double               *weight;           /* (n_runs) a replicate's weight per run */
+    double               *ny, *nly, *nw;    /* (nopt_n) */
 };
 
 static void fit_boot_local_free_impl(struct fit_boot_local *b) {
     fit_workspace_free(b->ws);
     fit_workspace_free(b->ws_nopt);
-    free(b->use_run);
-    free(b->env_c);
-    free(b->env_l);
-    free(b->env_run);
-    free(b->hull);
-    free(b->nx);
+    free(b->weight);
     free(b->ny);
     free(b->nly);
     free(b->nw);
@@ -248,24 +249,50 @@ static void fit_boot_local_free_impl(struct fit_boot_local *b) {
 static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b) {
     memset(b, 0, sizeof *b);
     const struct fit_state *st = sh->st;
-    if (sh->runs == NULL) {
-        b->ws = fit_workspace_alloc(st->n);
-        return b->ws != NULL;
+    b->ws                      = fit_workspace_alloc(st->n);
+    if (!sh->curves) return b->ws != NULL;
+    size_t m   = st->nopt_n ? st->nopt_n : 1;
+    b->ws_nopt = fit_workspace_alloc(m);
+    b->weight  = malloc((st->n_runs ? st->n_runs : 1) * sizeof *b->weight);
+    b->ny      = malloc(m * sizeof *b->ny);
+    b->nly     = malloc(m * sizeof *b->nly);
+    b->nw      = malloc(m * sizeof *b->nw);
+    return b->ws && b->ws_nopt && b->weight && b->ny && b->nly && b->nw;
+}
+
+/* The frontier's replicate: a wild bootstrap of the fitted points' log residuals, clustered by
+ * the run that owns each point. Resampling runs (dropping some) can only raise the running
+ * minimum, so its intervals were one-sided by construction; here replicate k keeps the points
+ * where they are and moves each by its own residual times one weight per run (Webb's, mean 0,
+ * variance 1), drawn from the replicate's seed in run order: ln L*_i = ln L-hat_i + w_run(i)
+ * r_i. A run's points (the grid points it owns, its corners) move together, as their errors
+ * are one curve's; the sign of every move is as likely as its opposite, so the intervals are
+ * two-sided. The residuals are scaled by sqrt(n/(n-p)) for the parameters the fit absorbed.
+ * The optimal-size law is refitted the same way, with the same weights, to ln N at the hull
+ * points. Writes the L(C) problem into ws and the optimal-size fit into nopt_out. */
+static void fit_boot_curves_impl(const struct fit_state *st, const struct fit_parameters *prm,
+                                 struct fit_boot_local *b, double *nopt_out) {
+    struct fit_workspace *ws = b->ws;
+    for (size_t j = 0; j < st->n_runs; j++)
+        b->weight[j] = fit_webb_weight[gsl_rng_uniform_int(ws->rng, 6)];
+    for (size_t i = 0; i < st->n; i++) {
+        ws->lx1[i] = st->lx1[i];
+        ws->ly[i]  = st->pt_hat[i] + b->weight[st->pt_run[i]] * st->pt_res[i];
+        ws->y[i]   = exp(ws->ly[i]);
+        ws->w[i]   = st->w[i];
     }
-    size_t cap = sh->env_cap ? sh->env_cap : 1;
-    b->ws      = fit_workspace_alloc(cap);
-    b->ws_nopt = fit_workspace_alloc(cap);
-    b->use_run = malloc((sh->runs->n_runs ? sh->runs->n_runs : 1) * sizeof *b->use_run);
-    b->env_c   = malloc(cap * sizeof *b->env_c);
-    b->env_l   = malloc(cap * sizeof *b->env_l);
-    b->env_run = malloc(cap * sizeof *b->env_run);
-    b->hull    = malloc(cap * sizeof *b->hull);
-    b->nx      = malloc(cap * sizeof *b->nx);
-    b->ny      = malloc(cap * sizeof *b->ny);
-    b->nly     = malloc(cap * sizeof *b->nly);
-    b->nw      = malloc(cap * sizeof *b->nw);
-    return b->ws && b->ws_nopt && b->use_run && b->env_c && b->env_l && b->env_run && b->hull &&
-           b->nx && b->ny && b->nly && b->nw;
+    if (!st->nopt_have) return;
+    for (size_t i = 0; i < st->nopt_n; i++) {
+        b->nly[i] = st->nopt_hat[i] + b->weight[st->nopt_run[i]] * st->nopt_res[i];
+        b->ny[i]  = exp(b->nly[i]);
+        b->nw[i]  = 1;
+    }
+    double th[2], obj;
+    if (fit_nopt_impl(st->nopt_n, st->nopt_lx, b->ny, b->nly, b->nw, prm, st->law->nopt_law,
+                      b->ws_nopt, th, NULL, &obj)) {
+        nopt_out[0] = th[0];
+        nopt_out[1] = th[1];
+    }
 }
 
 /* One replicate: resample, fit, classify. Writes only its own slots. */
@@ -279,7 +306,7 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
     gsl_rng_set(ws->rng, fit_rng_seed_impl(prm->seed, k));
     struct fit_problem pb;
     nopt_out[0] = nopt_out[1] = NAN;
-    if (sh->runs == NULL) {
+    if (!sh->curves) {
         for (size_t i = 0; i < st->n; i++) {
             size_t j   = (size_t)gsl_rng_uniform_int(ws->rng, st->n);
             ws->lx1[i] = st->lx1[j];
@@ -291,29 +318,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
         fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL, ws->y, ws->ly,
                              ws->w, &r->req);
     } else {
-        size_t nr = sh->runs->n_runs;
-        for (size_t j = 0; j < nr; j++)
-            b->use_run[j] = false;
-        for (size_t j = 0; j < nr; j++)
-            b->use_run[gsl_rng_uniform_int(ws->rng, nr)] = true;
-        size_t n_env, n_hull;
-        fit_frontier_compute(sh->runs, b->use_run, prm, sh->env_cap, b->env_c, b->env_l, b->env_run,
-                             &n_env, b->hull, &n_hull);
-        size_t m_fit = fit_frontier_points_impl(&r->req, b->env_c, b->env_l, n_env, b->hull, n_hull,
-                                                ws->lx1, ws->y, ws->ly, ws->w);
-        if (m_fit < st->law->n_theta + 1) {
-            *status_out = FIT_REP_STATUS_FAILED;
-            return;
-        }
-        fit_problem_set_impl(&pb, st->law, m_fit, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
-        size_t m = fit_nopt_points_impl(b->env_c, b->env_run, b->hull, n_hull, st->run_size, b->nx,
-                                        b->ny, b->nly, b->nw);
-        double th[2], obj;
-        if (st->nopt_have && fit_nopt_impl(m, b->nx, b->ny, b->nly, b->nw, prm, st->law->nopt_law,
-                                           b->ws_nopt, th, NULL, &obj)) {
-            nopt_out[0] = th[0];
-            nopt_out[1] = th[1];
-        }
+        fit_boot_curves_impl(st, prm, b, nopt_out);
+        fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
     }
     struct fit_polish_out out;
     struct sf_error       e;
@@ -331,8 +337,7 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
     *status_out = same ? FIT_REP_STATUS_OK : FIT_REP_STATUS_DEGENERATE;
 }
 
-static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_runs *runs,
-                                         size_t env_cap, struct sf_error *err) {
+static enum sf_status fit_bootstrap_impl(struct fit_result *r, struct sf_error *err) {
     struct fit_state *st     = r->state;
     const size_t      B      = r->req.params.bootstrap;
     double           *theta  = malloc(B * FIT_MAX_THETA * sizeof *theta);
@@ -343,7 +348,7 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_
         free(theta), free(active), free(nopt), free(status);
         SF_FAIL(err, SF_ENOMEM, "out of memory for %zu bootstrap replicates", B);
     }
-    struct fit_boot_shared sh    = {r, st, runs, env_cap};
+    struct fit_boot_shared sh    = {r, st, st->law->curves};
     bool                   nomem = false;
 #pragma omp parallel
     {
@@ -398,9 +403,9 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_
     return SF_OK;
 }
 
-/* Learning curves: the runs, their envelope and hull on the compute grid (into r->frontier),
- * each run's size, and the problem's points (envelope or hull) in r->state. `env_cap` is the
- * envelope's capacity, which every bootstrap replicate needs too. */
+/* Learning curves: the runs, their frontier and its hull (into r->frontier), each run's size,
+ * and the problem's points (frontier or hull) with their owners in r->state. `env_cap` is the
+ * frontier's capacity. */
 static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_runs *runs,
                                               size_t *env_cap, struct sf_error *err) {
     const struct fit_data       *data = r->data;
@@ -409,8 +414,9 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
     struct fit_frontier         *fr   = &r->frontier;
     enum sf_status               s    = fit_runs_build(data, runs, err);
     if (s != SF_OK) return s;
-    const size_t cap = fit_frontier_grid_size(runs, prm->frontier_points_per_decade) + 1;
+    const size_t cap = fit_frontier_capacity(runs, prm->frontier_points_per_decade) + 1;
     *env_cap         = cap;
+    st->n_runs       = data->n_runs;
     fr->env_c        = malloc(cap * sizeof *fr->env_c);
     fr->env_l        = malloc(cap * sizeof *fr->env_l);
     fr->env_run      = malloc(cap * sizeof *fr->env_run);
@@ -422,16 +428,18 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
         st->run_size[k] = NAN;
     for (size_t i = 0; i < data->n; i++)
         if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
-    fit_frontier_compute(runs, NULL, prm, cap, fr->env_c, fr->env_l, fr->env_run, &fr->n_env,
-                         fr->hull, &fr->n_hull);
-    st->lx1 = malloc(fr->n_env * sizeof(double) + 1);
-    st->y   = malloc(fr->n_env * sizeof(double) + 1);
-    st->ly  = malloc(fr->n_env * sizeof(double) + 1);
-    st->w   = malloc(fr->n_env * sizeof(double) + 1);
-    if (!st->lx1 || !st->y || !st->ly || !st->w)
+    fit_frontier_compute(runs, prm, cap, fr);
+    size_t n   = fr->n_front + 1;
+    st->lx1    = malloc(n * sizeof *st->lx1);
+    st->y      = malloc(n * sizeof *st->y);
+    st->ly     = malloc(n * sizeof *st->ly);
+    st->w      = malloc(n * sizeof *st->w);
+    st->pt_run = malloc(n * sizeof *st->pt_run);
+    st->pt_hat = malloc(n * sizeof *st->pt_hat);
+    st->pt_res = malloc(n * sizeof *st->pt_res);
+    if (!st->lx1 || !st->y || !st->ly || !st->w || !st->pt_run || !st->pt_hat || !st->pt_res)
         return SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
-    st->n = fit_frontier_points_impl(&r->req, fr->env_c, fr->env_l, fr->n_env, fr->hull, fr->n_hull,
-                                     st->lx1, st->y, st->ly, st->w);
+    st->n = fit_frontier_points_impl(&r->req, fr, st->lx1, st->y, st->ly, st->w, st->pt_run);
     if (st->n < st->law->n_theta + 1)
         return SF_SET(err, SF_EINVAL,
                       "the compute frontier has %zu %s; at least %zu are needed (give learning "
@@ -440,25 +448,52 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
     return SF_OK;
 }
 
-/* Learning curves: the optimal-size law fitted to the sizes of the runs owning the hull. */
+/* Learning curves: the optimal-size law fitted to the sizes of the runs owning the hull; its
+ * points stay in r->state for the bootstrap. */
 static enum sf_status fit_curves_nopt_impl(struct fit_result *r, size_t env_cap,
                                            struct fit_workspace *ws, struct sf_error *err) {
     struct fit_state    *st = r->state;
     struct fit_frontier *fr = &r->frontier;
-    double              *nx = malloc(env_cap * sizeof *nx), *ny = malloc(env_cap * sizeof *ny);
-    double              *nly = malloc(env_cap * sizeof *nly), *nw = malloc(env_cap * sizeof *nw);
-    if (!nx || !ny || !nly || !nw) {
-        free(nx), free(ny), free(nly), free(nw);
+    double              *ny = malloc(env_cap * sizeof *ny), *nly = malloc(env_cap * sizeof *nly);
+    double              *nw = malloc(env_cap * sizeof *nw);
+    st->nopt_lx             = malloc(env_cap * sizeof *st->nopt_lx);
+    st->nopt_run            = malloc(env_cap * sizeof *st->nopt_run);
+    st->nopt_hat            = malloc(env_cap * sizeof *st->nopt_hat);
+    st->nopt_res            = malloc(env_cap * sizeof *st->nopt_res);
+    if (!ny || !nly || !nw || !st->nopt_lx || !st->nopt_run || !st->nopt_hat || !st->nopt_res) {
+        free(ny), free(nly), free(nw);
         return SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
     }
-    size_t m = fit_nopt_points_impl(fr->env_c, fr->env_run, fr->hull, fr->n_hull, st->run_size, nx,
-                                    ny, nly, nw);
+    size_t m = fit_nopt_points_impl(fr->env_c, fr->env_run, fr->hull, fr->n_hull, st->run_size,
+                                    st->nopt_lx, ny, nly, nw, st->nopt_run);
     fr->nopt_points = m;
-    st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, &r->req.params, st->law->nopt_law, ws,
-                                    st->nopt_theta, st->nopt_cov, &fr->nopt_objective);
+    st->nopt_n      = m;
+    st->nopt_have   = fit_nopt_impl(m, st->nopt_lx, ny, nly, nw, &r->req.params, st->law->nopt_law,
+                                    ws, st->nopt_theta, st->nopt_cov, &fr->nopt_objective);
     fr->nopt_fitted = st->nopt_have;
-    free(nx), free(ny), free(nly), free(nw);
+    if (st->nopt_have) {
+        /* Two parameters; m >= 3 when fitted. */
+        double scale = sqrt((double)m / (double)(m - 2));
+        bool   on[2] = {true, true};
+        for (size_t i = 0; i < m; i++) {
+            st->nopt_hat[i] = fit_law_lnpred(st->law->nopt_law, st->nopt_theta, on,
+                                             st->nopt_lx[i], 0, NULL);
+            st->nopt_res[i] = scale * (nly[i] - st->nopt_hat[i]);
+        }
+    }
+    free(ny), free(nly), free(nw);
     return SF_OK;
+}
+
+/* Learning curves: the fitted ln L at the problem's points and the residuals the bootstrap
+ * moves, scaled by sqrt(n/(n-p)) for the active parameters the fit absorbed. */
+static void fit_curves_residuals_impl(struct fit_state *st) {
+    double dof   = (double)st->n - (double)st->p_active;
+    double scale = dof > 0 ? sqrt((double)st->n / dof) : 1;
+    for (size_t i = 0; i < st->n; i++) {
+        st->pt_hat[i] = fit_law_lnpred(st->law, st->theta, st->active, st->lx1[i], 0, NULL);
+        st->pt_res[i] = scale * (st->ly[i] - st->pt_hat[i]);
+    }
 }
 
 // ---- the driver ----
@@ -522,10 +557,13 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     double dof     = (double)st->n - (double)p_active;
     double upper   = 0.5 + 0.5 * prm->level;
     st->t_quantile = dof >= 1 ? gsl_cdf_tdist_Pinv(upper, dof) : gsl_cdf_ugaussian_Pinv(upper);
-    if (st->law->curves && fit_curves_nopt_impl(r, env_cap, ws, err) != SF_OK) goto fail;
+    if (st->law->curves) {
+        if (fit_curves_nopt_impl(r, env_cap, ws, err) != SF_OK) goto fail;
+        fit_curves_residuals_impl(st);
+    }
     if (prm->bootstrap > 0) {
         sf_log(logger, SF_LOG_LEVEL_DEBUG, "bootstrap: %zu replicates", prm->bootstrap);
-        if (fit_bootstrap_impl(r, st->law->curves ? &runs : NULL, env_cap, err) != SF_OK) goto fail;
+        if (fit_bootstrap_impl(r, err) != SF_OK) goto fail;
     }
     fit_workspace_free(ws);
     ws = NULL;
@@ -552,6 +590,13 @@ void fit_result_free(struct fit_result *r) {
         free(st->rep_theta);
         free(st->rep_active);
         free(st->rep_nopt);
+        free(st->pt_run);
+        free(st->pt_hat);
+        free(st->pt_res);
+        free(st->nopt_run);
+        free(st->nopt_lx);
+        free(st->nopt_hat);
+        free(st->nopt_res);
         free(st);
     }
     free(r->stages);

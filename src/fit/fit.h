@@ -309,13 +309,20 @@ struct fit_point_out {
     double reducible;    /* y - constant (laws with a constant); NAN otherwise */
 };
 
-/* The frontier's envelope, hull and optimal-size fit (laws that fit curves only). */
+/* The compute frontier, its hull and the optimal-size fit (laws that fit curves only). The
+ * frontier is the running minimum over compute: at each C, the lowest loss any run reached at
+ * compute <= C, so it never rises; past a curve's end it keeps that curve's last loss and owner
+ * until another run goes lower. Its points are the log-spaced compute grid and the runs' own
+ * points where it falls (for historical reasons the arrays and fit.yaml call it the envelope).
+ * Points from n_front on are its flat tail (the lowest loss of all, repeated): neither the fit
+ * nor the hull uses them. */
 struct fit_frontier {
     size_t  n_env;
-    double *env_c, *env_l; /* (n_env) envelope on the compute grid */
+    double *env_c, *env_l; /* (n_env) frontier points, compute increasing, loss non-increasing */
     size_t *env_run;       /* (n_env) owner run index into data->run_names */
+    size_t  n_front;       /* points before the flat tail: the fit's range */
     size_t  n_hull;
-    size_t *hull;           /* (n_hull) indices into the envelope arrays */
+    size_t *hull;           /* (n_hull) indices into the frontier arrays (all < n_front) */
     double  nopt_objective; /* least-squares objective of the optimal-size fit (log space) */
     size_t  nopt_points;    /* hull vertices used (with a known size) */
     bool    nopt_fitted;

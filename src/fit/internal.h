@@ -355,9 +355,11 @@ size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs);
  * (compressed rows: the points of run k are pts[start[k]] .. pts[start[k+1]-1]). */
 struct fit_runs {
     size_t  n_runs;
-    size_t *start;   /* (n_runs + 1) */
-    size_t *pts;     /* (n points used) indices into the data arrays */
-    double *lc, *ll; /* (n data rows) ln C and ln L of each row, computed once */
+    size_t *start;          /* (n_runs + 1) */
+    size_t *pts;            /* (n points used) indices into the data arrays */
+    double *lc, *ll;        /* (n data rows) ln C and ln L of each row, computed once */
+    size_t  n_by_c;         /* points of the runs with at least two */
+    size_t *by_c, *by_c_run; /* (n_by_c) those points' rows in order of compute, their runs */
 };
 
 /* Groups the fitted points of `d` by run and sorts each run by compute; SF_EINVAL when a run
@@ -366,15 +368,15 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
                               struct sf_error *err);
 void           fit_runs_free(struct fit_runs *runs);
 
-/* The envelope of the runs marked in `use` (NULL: all) on the log-spaced compute grid, and its
- * lower convex hull in (ln C, ln L). Writes at most `cap` envelope points into the caller's
- * arrays; returns the counts. Needs no allocation (bootstrap replicates call it). */
-void fit_frontier_compute(const struct fit_runs *runs, const bool *use,
-                          const struct fit_parameters *prm, size_t cap, double *env_c,
-                          double *env_l, size_t *env_run, size_t *n_env, size_t *hull,
-                          size_t *n_hull);
-/* Number of grid points the envelope of all runs has (the capacity every replicate needs). */
-size_t fit_frontier_grid_size(const struct fit_runs *runs, double points_per_decade);
+/* The compute frontier of the runs with at least two points (frontier.c says how): the running
+ * minimum of their losses over compute on the log-spaced compute grid and at the runs' own
+ * points where it falls, into fr->env_c/env_l/env_run (capacity `cap` each; n_env); the part
+ * before its flat tail (n_front); and that part's lower convex hull in (ln C, ln L) into
+ * fr->hull (capacity `cap`; n_hull). The arrays are the caller's; nothing is allocated. */
+void fit_frontier_compute(const struct fit_runs *runs, const struct fit_parameters *prm,
+                          size_t cap, struct fit_frontier *fr);
+/* The most points fit_frontier_compute can write: the grid plus every point of the runs. */
+size_t fit_frontier_capacity(const struct fit_runs *runs, double points_per_decade);
 
 // ---- the result's private state ----
 
@@ -398,6 +400,16 @@ struct fit_state {
     double nopt_theta[2];
     double nopt_cov[4];
     bool   nopt_have;
+    /* frontier, for the residual bootstrap (fit.c): the owner run of each fitted point, the
+     * fitted ln L there and its residual scaled by sqrt(n/(n-p)); the same for the
+     * optimal-size points (ln C, and ln N fitted and scaled residual). */
+    size_t  n_runs;
+    size_t *pt_run;            /* (n) */
+    double *pt_hat, *pt_res;   /* (n) */
+    size_t  nopt_n;            /* points of the optimal-size fit */
+    size_t *nopt_run;          /* (nopt_n) */
+    double *nopt_lx;           /* (nopt_n) */
+    double *nopt_hat, *nopt_res; /* (nopt_n) */
 };
 
 /* report.md of a comparison (report_md.c), written by fit_write_comparison. */
