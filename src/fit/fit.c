@@ -4,7 +4,8 @@
  * estimate (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k
  * seeded from (seed, k), one workspace per thread, each result in its own slot) and hands over
  * to outputs.c for intervals, diagnostics and forecasts. Rows are resampled for laws fitted to
- * a table; the frontier's residuals are, by a wild bootstrap clustered by run (see below).
+ * a table; for the frontier, each learning curve's residuals around its own smooth fit are, and
+ * the frontier is built and fitted again (see fit_boot_curves_impl).
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -50,6 +51,7 @@ struct fit_parameters fit_default_parameters(void) {
     p.bootstrap_max_lost         = 0.2;
     p.seed                       = 1;
     p.frontier_points_per_decade = 16;
+    p.frontier_corner_gap        = 1e-9; /* rounding of ln(exp(ln C)), with room */
     p.hull_collinear_tol         = 1e-9;
     p.curve_points               = 200;
     p.span_warn                  = 10; /* a decade */
@@ -135,18 +137,19 @@ static void fit_problem_set_impl(struct fit_problem *pb, const struct fit_law_de
     pb->delta = req->delta;
 }
 
-/* The optimal-size problem of the frontier: ln N against ln C at the hull vertices whose run
- * has a known size; least squares in log space. Writes into the given arrays (capacity n_hull)
- * and returns the number of points. */
-static size_t fit_nopt_points_impl(const double *env_c, const size_t *env_run, const size_t *hull,
-                                   size_t n_hull, const double *run_size, double *lx, double *y,
-                                   double *ly, double *w, size_t *run) {
-    size_t m = 0;
-    for (size_t h = 0; h < n_hull; h++) {
-        double size = run_size[env_run[hull[h]]];
+/* The optimal-size problem of the frontier: ln N against ln C at the points L(C) is fitted to
+ * (the hull's vertices, or every frontier point before the tail) whose owner has a known size;
+ * least squares in log space. Writes into the given arrays (capacity n_front) and returns the
+ * number of points. */
+static size_t fit_nopt_points_impl(const struct fit_request *req, const struct fit_frontier *fr,
+                                   const double *run_size, double *lx, double *y, double *ly,
+                                   double *w) {
+    size_t m = 0, n = req->frontier_hull ? fr->n_hull : fr->n_front;
+    for (size_t k = 0; k < n; k++) {
+        size_t i    = req->frontier_hull ? fr->hull[k] : k;
+        double size = run_size[fr->env_run[i]];
         if (!(size > 0)) continue;
-        run[m] = env_run[hull[h]];
-        lx[m]  = log(env_c[hull[h]]);
+        lx[m] = log(fr->env_c[i]);
         y[m]  = size;
         ly[m] = log(size);
         w[m]  = 1;
@@ -189,11 +192,10 @@ static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const dou
 
 /* The points L(C) is fitted to: every frontier point before its flat tail, or with
  * frontier_hull only the vertices of its lower convex hull (the compute-optimal points, which
- * annealed learning curves make a jagged frontier around). Writes ln C, L, ln L, unit weights
- * and each point's owner run; returns the count. */
+ * annealed learning curves make a jagged frontier around). Writes ln C, L, ln L and unit
+ * weights; returns the count. */
 static size_t fit_frontier_points_impl(const struct fit_request *req, const struct fit_frontier *fr,
-                                       double *lx, double *y, double *ly, double *w,
-                                       size_t *run) {
+                                       double *lx, double *y, double *ly, double *w) {
     size_t n = req->frontier_hull ? fr->n_hull : fr->n_front;
     for (size_t k = 0; k < n; k++) {
         size_t i = req->frontier_hull ? fr->hull[k] : k;
@@ -201,7 +203,6 @@ static size_t fit_frontier_points_impl(const struct fit_request *req, const stru
         y[k]     = fr->env_l[i];
         ly[k]    = log(fr->env_l[i]);
         w[k]     = 1;
-        run[k]   = fr->env_run[i];
     }
     return n;
 }
@@ -217,82 +218,132 @@ static unsigned long fit_rng_seed_impl(uint64_t seed, uint64_t k) {
     return (unsigned long)((s ^ (s >> 32)) & 0xffffffffu);
 }
 
-/* Webb's (2013) six-point weights: mean 0, variance 1, symmetric. With the few clusters of a
- * frontier (one per run owning fitted points) they give 6^G distinct replicates where
- * Rademacher's two points give 2^G. */
-static const double fit_webb_weight[6] = {-1.224744871391589, -1.0, -0.7071067811865476,
-                                          0.7071067811865476, 1.0,  1.224744871391589};
+/* Buffers of one refit of the frontier: its arrays and the optimal-size points (cap each). */
+struct fit_refit_buf {
+    struct fit_frontier fr;
+    double             *nx, *ny, *nly, *nw;
+};
+
+static void fit_refit_buf_free_impl(struct fit_refit_buf *f) {
+    free(f->fr.env_c);
+    free(f->fr.env_l);
+    free(f->fr.env_run);
+    free(f->fr.hull);
+    free(f->nx);
+    free(f->ny);
+    free(f->nly);
+    free(f->nw);
+}
+
+static bool fit_refit_buf_alloc_impl(struct fit_refit_buf *f, size_t cap) {
+    memset(f, 0, sizeof *f);
+    f->fr.env_c   = malloc(cap * sizeof *f->fr.env_c);
+    f->fr.env_l   = malloc(cap * sizeof *f->fr.env_l);
+    f->fr.env_run = malloc(cap * sizeof *f->fr.env_run);
+    f->fr.hull    = malloc(cap * sizeof *f->fr.hull);
+    f->nx         = malloc(cap * sizeof *f->nx);
+    f->ny         = malloc(cap * sizeof *f->ny);
+    f->nly        = malloc(cap * sizeof *f->nly);
+    f->nw         = malloc(cap * sizeof *f->nw);
+    return f->fr.env_c && f->fr.env_l && f->fr.env_run && f->fr.hull && f->nx && f->ny && f->nly &&
+           f->nw;
+}
+
+/* The frontier of `rr` (the runs with their losses in rr->ll) and the fits to it: L(C) into
+ * `out` (its points in ws's arrays), the optimal-size law into nopt (NAN when not fitted).
+ * False when L(C) has too few points or its fit fails. */
+static bool fit_curves_refit_impl(const struct fit_request *req, const struct fit_state *st,
+                                  const struct fit_runs *rr, size_t cap, struct fit_refit_buf *f,
+                                  struct fit_workspace *ws, struct fit_workspace *ws_nopt,
+                                  struct fit_polish_out *out, double *nopt) {
+    const struct fit_parameters *prm = &req->params;
+    nopt[0] = nopt[1] = NAN;
+    fit_frontier_compute(rr, prm, cap, &f->fr);
+    size_t n = fit_frontier_points_impl(req, &f->fr, ws->lx1, ws->y, ws->ly, ws->w);
+    if (n < st->law->n_theta + 1) return false;
+    struct fit_problem pb;
+    fit_problem_set_impl(&pb, st->law, n, ws->lx1, NULL, ws->y, ws->ly, ws->w, req);
+    struct sf_error e;
+    if (fit_estimate_point(&pb, prm, ws, out, NULL, NULL, &e) != SF_OK || !out->converged)
+        return false;
+    size_t m = fit_nopt_points_impl(req, &f->fr, st->run_size, f->nx, f->ny, f->nly, f->nw);
+    double th[2], obj;
+    if (st->nopt_have && fit_nopt_impl(m, f->nx, f->ny, f->nly, f->nw, prm, st->law->nopt_law,
+                                       ws_nopt, th, NULL, &obj)) {
+        nopt[0] = th[0];
+        nopt[1] = th[1];
+    }
+    return true;
+}
 
 /* Everything one replicate needs that is shared read-only between threads. */
 struct fit_boot_shared {
     const struct fit_result *r;
     const struct fit_state  *st;
-    bool                     curves; /* frontier: the residual bootstrap */
+    const struct fit_runs   *runs; /* frontier: the learning curves; NULL otherwise */
+    size_t                   env_cap;
 };
 
 /* Per-thread buffers. */
 struct fit_boot_local {
     struct fit_workspace *ws, *ws_nopt;
-    double               *weight;           /* (n_runs) a replicate's weight per run */
-    double               *ny, *nly, *nw;    /* (nopt_n) */
+    double               *ll; /* (data->n) a replicate's ln L of each row */
+    struct fit_refit_buf  f;
 };
 
 static void fit_boot_local_free_impl(struct fit_boot_local *b) {
     fit_workspace_free(b->ws);
     fit_workspace_free(b->ws_nopt);
-    free(b->weight);
-    free(b->ny);
-    free(b->nly);
-    free(b->nw);
+    free(b->ll);
+    fit_refit_buf_free_impl(&b->f);
 }
 
 static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b) {
     memset(b, 0, sizeof *b);
     const struct fit_state *st = sh->st;
-    b->ws                      = fit_workspace_alloc(st->n);
-    if (!sh->curves) return b->ws != NULL;
-    size_t m   = st->nopt_n ? st->nopt_n : 1;
-    b->ws_nopt = fit_workspace_alloc(m);
-    b->weight  = malloc((st->n_runs ? st->n_runs : 1) * sizeof *b->weight);
-    b->ny      = malloc(m * sizeof *b->ny);
-    b->nly     = malloc(m * sizeof *b->nly);
-    b->nw      = malloc(m * sizeof *b->nw);
-    return b->ws && b->ws_nopt && b->weight && b->ny && b->nly && b->nw;
+    if (sh->runs == NULL) {
+        b->ws = fit_workspace_alloc(st->n);
+        return b->ws != NULL;
+    }
+    size_t cap    = sh->env_cap ? sh->env_cap : 1;
+    size_t n_rows = sh->r->data->n ? sh->r->data->n : 1;
+    bool   ok     = fit_refit_buf_alloc_impl(&b->f, cap);
+    b->ws         = fit_workspace_alloc(cap);
+    b->ws_nopt    = fit_workspace_alloc(cap);
+    b->ll         = malloc(n_rows * sizeof *b->ll);
+    return ok && b->ws && b->ws_nopt && b->ll;
 }
 
-/* The frontier's replicate: a wild bootstrap of the fitted points' log residuals, clustered by
- * the run that owns each point. Resampling runs (dropping some) can only raise the running
- * minimum, so its intervals were one-sided by construction; here replicate k keeps the points
- * where they are and moves each by its own residual times one weight per run (Webb's, mean 0,
- * variance 1), drawn from the replicate's seed in run order: ln L*_i = ln L-hat_i + w_run(i)
- * r_i. A run's points (the grid points it owns, its corners) move together, as their errors
- * are one curve's; the sign of every move is as likely as its opposite, so the intervals are
- * two-sided. The residuals are scaled by sqrt(n/(n-p)) for the parameters the fit absorbed.
- * The optimal-size law is refitted the same way, with the same weights, to ln N at the hull
- * points. Writes the L(C) problem into ws and the optimal-size fit into nopt_out. */
-static void fit_boot_curves_impl(const struct fit_state *st, const struct fit_parameters *prm,
-                                 struct fit_boot_local *b, double *nopt_out) {
-    struct fit_workspace *ws = b->ws;
-    for (size_t j = 0; j < st->n_runs; j++)
-        b->weight[j] = fit_webb_weight[gsl_rng_uniform_int(ws->rng, 6)];
-    for (size_t i = 0; i < st->n; i++) {
-        ws->lx1[i] = st->lx1[i];
-        ws->ly[i]  = st->pt_hat[i] + b->weight[st->pt_run[i]] * st->pt_res[i];
-        ws->y[i]   = exp(ws->ly[i]);
-        ws->w[i]   = st->w[i];
+/* The frontier's replicate, a bootstrap of the learning curves themselves. Resampling runs (as
+ * rows are resampled for other laws) can only take runs away, and the running minimum of fewer
+ * runs can only rise, so those intervals were one-sided by construction. Instead every run
+ * keeps its place: each point's loss becomes its run's smooth fit there times the exponential
+ * of a residual drawn with replacement from the same run's residuals, and the frontier, its
+ * hull and both laws are built and fitted again from scratch. The replicate thus goes through
+ * what the data went through, the running minimum's pull towards low noise included; outputs.c
+ * centres the intervals on the fit to the smooth curves' frontier (st->pivot_*), so that this
+ * pull is taken out rather than doubled. Draws come from the replicate's seed in row order. */
+static bool fit_boot_curves_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b,
+                                 struct fit_polish_out *out, double *nopt_out) {
+    const struct fit_runs  *runs = sh->runs;
+    const struct fit_state *st   = sh->st;
+    struct fit_workspace   *ws   = b->ws;
+    memcpy(b->ll, runs->ll, sh->r->data->n * sizeof *b->ll);
+    for (size_t k = 0; k < runs->n_runs; k++) {
+        size_t a = runs->start[k], len = runs->start[k + 1] - a;
+        bool   own = st->run_smooth[k];
+        if (!own && st->n_pool == 0) continue;
+        for (size_t p = a; p < a + len; p++) {
+            size_t i = runs->pts[p];
+            size_t j = own ? runs->pts[a + (size_t)gsl_rng_uniform_int(ws->rng, len)]
+                           : st->pool[gsl_rng_uniform_int(ws->rng, st->n_pool)];
+            b->ll[i] = st->row_hat[i] + st->row_res[j];
+        }
     }
-    if (!st->nopt_have) return;
-    for (size_t i = 0; i < st->nopt_n; i++) {
-        b->nly[i] = st->nopt_hat[i] + b->weight[st->nopt_run[i]] * st->nopt_res[i];
-        b->ny[i]  = exp(b->nly[i]);
-        b->nw[i]  = 1;
-    }
-    double th[2], obj;
-    if (fit_nopt_impl(st->nopt_n, st->nopt_lx, b->ny, b->nly, b->nw, prm, st->law->nopt_law,
-                      b->ws_nopt, th, NULL, &obj)) {
-        nopt_out[0] = th[0];
-        nopt_out[1] = th[1];
-    }
+    struct fit_runs rr = *runs;
+    rr.ll              = b->ll;
+    return fit_curves_refit_impl(&sh->r->req, st, &rr, sh->env_cap, &b->f, ws, b->ws_nopt, out,
+                                 nopt_out);
 }
 
 /* One replicate: resample, fit, classify. Writes only its own slots. */
@@ -304,9 +355,9 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
     const struct fit_parameters *prm = &r->req.params;
     struct fit_workspace        *ws  = b->ws;
     gsl_rng_set(ws->rng, fit_rng_seed_impl(prm->seed, k));
-    struct fit_problem pb;
+    struct fit_polish_out out;
     nopt_out[0] = nopt_out[1] = NAN;
-    if (!sh->curves) {
+    if (sh->runs == NULL) {
         for (size_t i = 0; i < st->n; i++) {
             size_t j   = (size_t)gsl_rng_uniform_int(ws->rng, st->n);
             ws->lx1[i] = st->lx1[j];
@@ -315,15 +366,15 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
             ws->ly[i] = st->ly[j];
             ws->w[i]  = st->w[j];
         }
+        struct fit_problem pb;
         fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL, ws->y, ws->ly,
                              ws->w, &r->req);
-    } else {
-        fit_boot_curves_impl(st, prm, b, nopt_out);
-        fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
-    }
-    struct fit_polish_out out;
-    struct sf_error       e;
-    if (fit_estimate_point(&pb, prm, ws, &out, NULL, NULL, &e) != SF_OK || !out.converged) {
+        struct sf_error e;
+        if (fit_estimate_point(&pb, prm, ws, &out, NULL, NULL, &e) != SF_OK || !out.converged) {
+            *status_out = FIT_REP_STATUS_FAILED;
+            return;
+        }
+    } else if (!fit_boot_curves_impl(sh, b, &out, nopt_out)) {
         *status_out = FIT_REP_STATUS_FAILED;
         return;
     }
@@ -337,7 +388,8 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
     *status_out = same ? FIT_REP_STATUS_OK : FIT_REP_STATUS_DEGENERATE;
 }
 
-static enum sf_status fit_bootstrap_impl(struct fit_result *r, struct sf_error *err) {
+static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_runs *runs,
+                                         size_t env_cap, struct sf_error *err) {
     struct fit_state *st     = r->state;
     const size_t      B      = r->req.params.bootstrap;
     double           *theta  = malloc(B * FIT_MAX_THETA * sizeof *theta);
@@ -348,7 +400,7 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, struct sf_error *
         free(theta), free(active), free(nopt), free(status);
         SF_FAIL(err, SF_ENOMEM, "out of memory for %zu bootstrap replicates", B);
     }
-    struct fit_boot_shared sh    = {r, st, st->law->curves};
+    struct fit_boot_shared sh    = {r, st, runs, env_cap};
     bool                   nomem = false;
 #pragma omp parallel
     {
@@ -404,8 +456,8 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, struct sf_error *
 }
 
 /* Learning curves: the runs, their frontier and its hull (into r->frontier), each run's size,
- * and the problem's points (frontier or hull) with their owners in r->state. `env_cap` is the
- * frontier's capacity. */
+ * and the problem's points (frontier or hull) in r->state. `env_cap` is the frontier's
+ * capacity, which every bootstrap replicate needs too. */
 static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_runs *runs,
                                               size_t *env_cap, struct sf_error *err) {
     const struct fit_data       *data = r->data;
@@ -416,7 +468,6 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
     if (s != SF_OK) return s;
     const size_t cap = fit_frontier_capacity(runs, prm->frontier_points_per_decade) + 1;
     *env_cap         = cap;
-    st->n_runs       = data->n_runs;
     fr->env_c        = malloc(cap * sizeof *fr->env_c);
     fr->env_l        = malloc(cap * sizeof *fr->env_l);
     fr->env_run      = malloc(cap * sizeof *fr->env_run);
@@ -429,17 +480,14 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
     for (size_t i = 0; i < data->n; i++)
         if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
     fit_frontier_compute(runs, prm, cap, fr);
-    size_t n   = fr->n_front + 1;
-    st->lx1    = malloc(n * sizeof *st->lx1);
-    st->y      = malloc(n * sizeof *st->y);
-    st->ly     = malloc(n * sizeof *st->ly);
-    st->w      = malloc(n * sizeof *st->w);
-    st->pt_run = malloc(n * sizeof *st->pt_run);
-    st->pt_hat = malloc(n * sizeof *st->pt_hat);
-    st->pt_res = malloc(n * sizeof *st->pt_res);
-    if (!st->lx1 || !st->y || !st->ly || !st->w || !st->pt_run || !st->pt_hat || !st->pt_res)
+    size_t n = fr->n_front + 1;
+    st->lx1  = malloc(n * sizeof *st->lx1);
+    st->y    = malloc(n * sizeof *st->y);
+    st->ly   = malloc(n * sizeof *st->ly);
+    st->w    = malloc(n * sizeof *st->w);
+    if (!st->lx1 || !st->y || !st->ly || !st->w)
         return SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
-    st->n = fit_frontier_points_impl(&r->req, fr, st->lx1, st->y, st->ly, st->w, st->pt_run);
+    st->n = fit_frontier_points_impl(&r->req, fr, st->lx1, st->y, st->ly, st->w);
     if (st->n < st->law->n_theta + 1)
         return SF_SET(err, SF_EINVAL,
                       "the compute frontier has %zu %s; at least %zu are needed (give learning "
@@ -448,52 +496,100 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
     return SF_OK;
 }
 
-/* Learning curves: the optimal-size law fitted to the sizes of the runs owning the hull; its
- * points stay in r->state for the bootstrap. */
+/* Learning curves: the optimal-size law fitted to the sizes of the runs owning the hull. */
 static enum sf_status fit_curves_nopt_impl(struct fit_result *r, size_t env_cap,
                                            struct fit_workspace *ws, struct sf_error *err) {
     struct fit_state    *st = r->state;
     struct fit_frontier *fr = &r->frontier;
-    double              *ny = malloc(env_cap * sizeof *ny), *nly = malloc(env_cap * sizeof *nly);
-    double              *nw = malloc(env_cap * sizeof *nw);
-    st->nopt_lx             = malloc(env_cap * sizeof *st->nopt_lx);
-    st->nopt_run            = malloc(env_cap * sizeof *st->nopt_run);
-    st->nopt_hat            = malloc(env_cap * sizeof *st->nopt_hat);
-    st->nopt_res            = malloc(env_cap * sizeof *st->nopt_res);
-    if (!ny || !nly || !nw || !st->nopt_lx || !st->nopt_run || !st->nopt_hat || !st->nopt_res) {
-        free(ny), free(nly), free(nw);
+    double              *nx = malloc(env_cap * sizeof *nx), *ny = malloc(env_cap * sizeof *ny);
+    double              *nly = malloc(env_cap * sizeof *nly), *nw = malloc(env_cap * sizeof *nw);
+    if (!nx || !ny || !nly || !nw) {
+        free(nx), free(ny), free(nly), free(nw);
         return SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
     }
-    size_t m = fit_nopt_points_impl(fr->env_c, fr->env_run, fr->hull, fr->n_hull, st->run_size,
-                                    st->nopt_lx, ny, nly, nw, st->nopt_run);
+    size_t m = fit_nopt_points_impl(&r->req, fr, st->run_size, nx, ny, nly, nw);
     fr->nopt_points = m;
-    st->nopt_n      = m;
-    st->nopt_have   = fit_nopt_impl(m, st->nopt_lx, ny, nly, nw, &r->req.params, st->law->nopt_law,
-                                    ws, st->nopt_theta, st->nopt_cov, &fr->nopt_objective);
+    st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, &r->req.params, st->law->nopt_law, ws,
+                                    st->nopt_theta, st->nopt_cov, &fr->nopt_objective);
     fr->nopt_fitted = st->nopt_have;
-    if (st->nopt_have) {
-        /* Two parameters; m >= 3 when fitted. */
-        double scale = sqrt((double)m / (double)(m - 2));
-        bool   on[2] = {true, true};
-        for (size_t i = 0; i < m; i++) {
-            st->nopt_hat[i] = fit_law_lnpred(st->law->nopt_law, st->nopt_theta, on,
-                                             st->nopt_lx[i], 0, NULL);
-            st->nopt_res[i] = scale * (nly[i] - st->nopt_hat[i]);
-        }
-    }
-    free(ny), free(nly), free(nw);
+    free(nx), free(ny), free(nly), free(nw);
     return SF_OK;
 }
 
-/* Learning curves: the fitted ln L at the problem's points and the residuals the bootstrap
- * moves, scaled by sqrt(n/(n-p)) for the active parameters the fit absorbed. */
-static void fit_curves_residuals_impl(struct fit_state *st) {
-    double dof   = (double)st->n - (double)st->p_active;
-    double scale = dof > 0 ? sqrt((double)st->n / dof) : 1;
-    for (size_t i = 0; i < st->n; i++) {
-        st->pt_hat[i] = fit_law_lnpred(st->law, st->theta, st->active, st->lx1[i], 0, NULL);
-        st->pt_res[i] = scale * (st->ly[i] - st->pt_hat[i]);
+/* Learning curves, for the bootstrap: each run's smooth fit, power+const in compute (a run of
+ * Chinchilla's law at fixed N is exactly that: E + A/N^alpha + B (C/6N)^-beta), and the rows'
+ * residuals from it in ln L, scaled by sqrt(n/(n-3)); a run with fewer points than the law's
+ * parameters plus two, or whose fit fails, keeps its points as they are (residuals 0). A curve
+ * that is not of that shape (a learning-rate schedule's dip at the end) leaves its shape in the
+ * residuals, which makes the replicates noisier and the intervals wider, not narrower. Then
+ * the fit to the frontier of the smooth curves, the replicates' centre (st->pivot_*). */
+static enum sf_status fit_curves_smooth_impl(struct fit_result *r, const struct fit_runs *runs,
+                                             size_t env_cap, struct fit_workspace *ws,
+                                             struct sf_error *err) {
+    struct fit_state          *st     = r->state;
+    const struct fit_law_desc *smooth = &fit_law_power_const;
+    size_t                     n_rows = r->data->n ? r->data->n : 1;
+    st->row_hat                       = malloc(n_rows * sizeof *st->row_hat);
+    st->row_res                       = malloc(n_rows * sizeof *st->row_res);
+    st->pool                          = malloc(n_rows * sizeof *st->pool);
+    st->run_smooth = calloc(runs->n_runs ? runs->n_runs : 1, sizeof *st->run_smooth);
+    if (!st->row_hat || !st->row_res || !st->pool || !st->run_smooth)
+        return SF_SET(err, SF_ENOMEM, "out of memory fitting the learning curves");
+    memcpy(st->row_hat, runs->ll, r->data->n * sizeof *st->row_hat);
+    for (size_t i = 0; i < r->data->n; i++)
+        st->row_res[i] = 0;
+    struct fit_request req;
+    fit_request_init(&req, fit_law_kind_of(smooth));
+    req.params = r->req.params;
+    for (size_t k = 0; k < runs->n_runs; k++) {
+        size_t a = runs->start[k], len = runs->start[k + 1] - a;
+        if (len < smooth->n_theta + 2) continue;
+        for (size_t p = 0; p < len; p++) {
+            size_t i   = runs->pts[a + p];
+            ws->lx1[p] = runs->lc[i];
+            ws->ly[p]  = runs->ll[i];
+            ws->y[p]   = exp(runs->ll[i]);
+            ws->w[p]   = 1;
+        }
+        struct fit_problem pb;
+        fit_problem_set_impl(&pb, smooth, len, ws->lx1, NULL, ws->y, ws->ly, ws->w, &req);
+        struct fit_polish_out out;
+        struct sf_error       e;
+        if (fit_estimate_point(&pb, &req.params, ws, &out, NULL, NULL, &e) != SF_OK ||
+            !out.converged)
+            continue;
+        size_t p_active = 0;
+        for (size_t j = 0; j < smooth->n_theta; j++)
+            p_active += out.active[j];
+        double scale = sqrt((double)len / (double)(len - p_active));
+        for (size_t p = 0; p < len; p++) {
+            size_t i       = runs->pts[a + p];
+            double hat     = fit_law_lnpred(smooth, out.theta, out.active, runs->lc[i], 0, NULL);
+            st->row_hat[i] = hat;
+            st->row_res[i] = scale * (runs->ll[i] - hat);
+            st->pool[st->n_pool++] = i;
+        }
+        st->run_smooth[k] = true;
     }
+    struct fit_refit_buf f;
+    struct fit_workspace *ws_nopt = fit_workspace_alloc(env_cap);
+    if (!fit_refit_buf_alloc_impl(&f, env_cap) || ws_nopt == NULL) {
+        fit_refit_buf_free_impl(&f);
+        fit_workspace_free(ws_nopt);
+        return SF_SET(err, SF_ENOMEM, "out of memory fitting the learning curves");
+    }
+    struct fit_runs rr = *runs;
+    rr.ll              = st->row_hat;
+    struct fit_polish_out out;
+    st->pivot_have = fit_curves_refit_impl(&r->req, st, &rr, env_cap, &f, ws, ws_nopt, &out,
+                                           st->pivot_nopt);
+    if (st->pivot_have) {
+        memcpy(st->pivot_theta, out.theta, sizeof st->pivot_theta);
+        memcpy(st->pivot_active, out.active, sizeof st->pivot_active);
+    }
+    fit_refit_buf_free_impl(&f);
+    fit_workspace_free(ws_nopt);
+    return SF_OK;
 }
 
 // ---- the driver ----
@@ -557,13 +653,12 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     double dof     = (double)st->n - (double)p_active;
     double upper   = 0.5 + 0.5 * prm->level;
     st->t_quantile = dof >= 1 ? gsl_cdf_tdist_Pinv(upper, dof) : gsl_cdf_ugaussian_Pinv(upper);
-    if (st->law->curves) {
-        if (fit_curves_nopt_impl(r, env_cap, ws, err) != SF_OK) goto fail;
-        fit_curves_residuals_impl(st);
-    }
+    if (st->law->curves && fit_curves_nopt_impl(r, env_cap, ws, err) != SF_OK) goto fail;
     if (prm->bootstrap > 0) {
         sf_log(logger, SF_LOG_LEVEL_DEBUG, "bootstrap: %zu replicates", prm->bootstrap);
-        if (fit_bootstrap_impl(r, err) != SF_OK) goto fail;
+        if (st->law->curves && fit_curves_smooth_impl(r, &runs, env_cap, ws, err) != SF_OK)
+            goto fail;
+        if (fit_bootstrap_impl(r, st->law->curves ? &runs : NULL, env_cap, err) != SF_OK) goto fail;
     }
     fit_workspace_free(ws);
     ws = NULL;
@@ -590,13 +685,10 @@ void fit_result_free(struct fit_result *r) {
         free(st->rep_theta);
         free(st->rep_active);
         free(st->rep_nopt);
-        free(st->pt_run);
-        free(st->pt_hat);
-        free(st->pt_res);
-        free(st->nopt_run);
-        free(st->nopt_lx);
-        free(st->nopt_hat);
-        free(st->nopt_res);
+        free(st->row_hat);
+        free(st->row_res);
+        free(st->pool);
+        free(st->run_smooth);
         free(st);
     }
     free(r->stages);

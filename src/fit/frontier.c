@@ -209,7 +209,7 @@ void fit_frontier_compute(const struct fit_runs *runs, const struct fit_paramete
      * (a corner: the annealed end of a run is one), so that the hull's vertices sit at the
      * compute where a run reached them, not at the next grid point; a grid point takes the
      * lowest of the running minimum and the curves that cover it. */
-    double best = INFINITY, prev = INFINITY;
+    double best = INFINITY, prev = INFINITY, gap = prm->frontier_corner_gap, lc_prev = -INFINITY;
     size_t owner = 0, j = 0, last_drop = 0;
     for (size_t g = 0; g < n; g++) {
         double lc = g + 1 == n ? hi : lo + (hi - lo) * (double)g / (double)(n - 1);
@@ -218,9 +218,11 @@ void fit_frontier_compute(const struct fit_runs *runs, const struct fit_paramete
             if (runs->ll[i] >= best) continue;
             best  = runs->ll[i];
             owner = runs->by_c_run[j];
-            if (runs->lc[i] < lc)
+            /* A point on (or a rounding away from) a grid point is that grid point's. */
+            if (runs->lc[i] < lc - gap && runs->lc[i] > lc_prev + gap)
                 fit_frontier_push_impl(fr, cap, runs->lc[i], best, owner, &prev, &last_drop);
         }
+        lc_prev = lc;
         for (size_t k = 0; k < runs->n_runs; k++) {
             double v = fit_frontier_interp_impl(runs, k, lc);
             if (v < best) {

@@ -400,16 +400,19 @@ struct fit_state {
     double nopt_theta[2];
     double nopt_cov[4];
     bool   nopt_have;
-    /* frontier, for the residual bootstrap (fit.c): the owner run of each fitted point, the
-     * fitted ln L there and its residual scaled by sqrt(n/(n-p)); the same for the
-     * optimal-size points (ln C, and ln N fitted and scaled residual). */
-    size_t  n_runs;
-    size_t *pt_run;            /* (n) */
-    double *pt_hat, *pt_res;   /* (n) */
-    size_t  nopt_n;            /* points of the optimal-size fit */
-    size_t *nopt_run;          /* (nopt_n) */
-    double *nopt_lx;           /* (nopt_n) */
-    double *nopt_hat, *nopt_res; /* (nopt_n) */
+    /* frontier, for the bootstrap of the learning curves (fit.c): each data row's value on
+     * its run's smooth fit (ln L) and its residual from it, scaled by sqrt(n/(n-p)) (a run
+     * too short to fit keeps its losses as centre and draws from the pooled residuals of the
+     * others); and the fit to the frontier of the smooth curves, the
+     * centre the replicates scatter around (pivot_have false: the point estimate is). */
+    double *row_hat, *row_res; /* (data->n) */
+    bool   *run_smooth;        /* (n_runs) the run has its smooth fit */
+    size_t *pool;              /* (n_pool) the rows of the runs that have one */
+    size_t  n_pool;
+    double  pivot_theta[FIT_MAX_THETA];
+    bool    pivot_active[FIT_MAX_THETA];
+    double  pivot_nopt[2]; /* NAN when not fitted */
+    bool    pivot_have;
 };
 
 /* report.md of a comparison (report_md.c), written by fit_write_comparison. */

@@ -80,6 +80,7 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_kv_double(y, "span_warn", p->span_warn);
     sf_yaml_kv_double(y, "inseparable_corr", p->inseparable_corr);
     sf_yaml_kv_double(y, "frontier_points_per_decade", p->frontier_points_per_decade);
+    sf_yaml_kv_double(y, "frontier_corner_gap", p->frontier_corner_gap);
     sf_yaml_kv_double(y, "hull_collinear_tol", p->hull_collinear_tol);
     sf_yaml_map_end(y);
 }
