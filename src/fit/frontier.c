@@ -204,22 +204,31 @@ void fit_frontier_compute(const struct fit_runs *runs, const struct fit_paramete
     double lo, hi;
     if (!fit_frontier_range_impl(runs, &lo, &hi)) return;
     size_t n = fit_frontier_n_impl(lo, hi, prm->frontier_points_per_decade);
-    /* The running minimum: a merge of the grid with the runs' points in order of compute. A
-     * point of a run that goes below every loss reached so far is a frontier point of its own
-     * (a corner: the annealed end of a run is one), so that the hull's vertices sit at the
-     * compute where a run reached them, not at the next grid point; a grid point takes the
-     * lowest of the running minimum and the curves that cover it. */
+    /* The running minimum: a merge of the grid with the runs' points in order of compute. At
+     * each, the lowest of the running minimum, the point itself and the curves that cover its
+     * compute. A run's point that is that lowest value, below the running minimum before it, is
+     * a frontier point of its own (a corner: the annealed end of a run is one), so that the hull's vertices sit at the compute where a run
+     * reached them, not at the next grid point; every grid point is one. Since each curve is
+     * linear between its points, its lowest loss up to C is at one of them or at C, so these
+     * values are the exact running minimum at those computes. */
     double best = INFINITY, prev = INFINITY, gap = prm->frontier_corner_gap, lc_prev = -INFINITY;
     size_t owner = 0, j = 0, last_drop = 0;
     for (size_t g = 0; g < n; g++) {
         double lc = g + 1 == n ? hi : lo + (hi - lo) * (double)g / (double)(n - 1);
         for (; j < runs->n_by_c && runs->lc[runs->by_c[j]] <= lc; j++) {
-            size_t i = runs->by_c[j];
-            if (runs->ll[i] >= best) continue;
-            best  = runs->ll[i];
-            owner = runs->by_c_run[j];
-            /* A point on (or a rounding away from) a grid point is that grid point's. */
-            if (runs->lc[i] < lc - gap && runs->lc[i] > lc_prev + gap)
+            size_t i = runs->by_c[j], o = runs->by_c_run[j];
+            double v = runs->ll[i];
+            bool   own = true;
+            for (size_t k = 0; k < runs->n_runs; k++) {
+                double u = fit_frontier_interp_impl(runs, k, runs->lc[i]);
+                if (u < v) v = u, o = k, own = false;
+            }
+            if (v >= best) continue;
+            best  = v;
+            owner = o;
+            /* A corner is a point of the run that is lowest there; a point on (or a rounding
+             * away from) a grid point is that grid point's. */
+            if (own && runs->lc[i] < lc - gap && runs->lc[i] > lc_prev + gap)
                 fit_frontier_push_impl(fr, cap, runs->lc[i], best, owner, &prev, &last_drop);
         }
         lc_prev = lc;
