@@ -1,8 +1,8 @@
 /*
  * points.c — what figures 1 to 3 take from a fit: its points (the data, two-variable laws at
- * C = 6ND, or the frontier points L(C) was fitted to), the forecasts, the fitted law and its band at an x (for
- * two-variable laws along the compute-optimal allocation the law table gives), and the x range
- * they span.
+ * C = 6ND, or the frontier points L(C) was fitted to), the forecasts, the fitted law and its band
+ * at an x (for two-variable laws along the compute-optimal allocation the law table gives), and the
+ * x range they span.
  */
 #include <math.h>
 

@@ -62,9 +62,9 @@ void figures_residuals(const struct figures_fit *cf) {
         figures_set_buf(fig, "cblabel_text", &b);
     }
     sf_buf_printf(&b, "%s (RMSE %.3g)",
-                  !cf->frontier                ? "fitted points"
-                  : r->req.frontier_hull       ? "hull vertices"
-                                               : "frontier points",
+                  !cf->frontier          ? "fitted points"
+                  : r->req.frontier_hull ? "hull vertices"
+                                         : "frontier points",
                   r->rmse_log);
     figures_set_buf(fig, "key_points", &b);
     sf_buf_printf(&b, "held out (RMSE %.3g)", r->heldout_rmse_log);

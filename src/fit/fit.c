@@ -507,7 +507,7 @@ static enum sf_status fit_curves_nopt_impl(struct fit_result *r, size_t env_cap,
         free(nx), free(ny), free(nly), free(nw);
         return SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
     }
-    size_t m = fit_nopt_points_impl(&r->req, fr, st->run_size, nx, ny, nly, nw);
+    size_t m        = fit_nopt_points_impl(&r->req, fr, st->run_size, nx, ny, nly, nw);
     fr->nopt_points = m;
     st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, &r->req.params, st->law->nopt_law, ws,
                                     st->nopt_theta, st->nopt_cov, &fr->nopt_objective);
@@ -571,7 +571,7 @@ static enum sf_status fit_curves_smooth_impl(struct fit_result *r, const struct 
         }
         st->run_smooth[k] = true;
     }
-    struct fit_refit_buf f;
+    struct fit_refit_buf  f;
     struct fit_workspace *ws_nopt = fit_workspace_alloc(env_cap);
     if (!fit_refit_buf_alloc_impl(&f, env_cap) || ws_nopt == NULL) {
         fit_refit_buf_free_impl(&f);
@@ -581,8 +581,8 @@ static enum sf_status fit_curves_smooth_impl(struct fit_result *r, const struct 
     struct fit_runs rr = *runs;
     rr.ll              = st->row_hat;
     struct fit_polish_out out;
-    st->pivot_have = fit_curves_refit_impl(&r->req, st, &rr, env_cap, &f, ws, ws_nopt, &out,
-                                           st->pivot_nopt);
+    st->pivot_have =
+        fit_curves_refit_impl(&r->req, st, &rr, env_cap, &f, ws, ws_nopt, &out, st->pivot_nopt);
     if (st->pivot_have) {
         memcpy(st->pivot_theta, out.theta, sizeof st->pivot_theta);
         memcpy(st->pivot_active, out.active, sizeof st->pivot_active);

@@ -102,7 +102,7 @@ struct fit_parameters {
     double   frontier_points_per_decade; /* compute grid of the frontier */
     double   frontier_corner_gap;        /* a run's point closer than this (in ln C) to a grid
                                             point is that grid point's, not a corner of its own */
-    double   hull_collinear_tol;         /* relative cross product below which hull points
+    double hull_collinear_tol;           /* relative cross product below which hull points
                                             count as collinear (and are dropped) */
     double curve_points;                 /* points of a fitted curve table for figures */
     double span_warn;                    /* warn when x spans less than this factor */
@@ -266,9 +266,9 @@ struct fit_request {
     const double                   *compute;
     size_t                          n_compute;    /* chinchilla allocations */
     double                          true_entropy; /* NAN when unknown */
-    bool   frontier_hull; /* frontier: fit L(C) and N_opt to the hull vertices only (false,
-                             the default: to every frontier point before its flat tail) */
-    double tokens_per_sample;                     /* 0 when not given */
+    bool frontier_hull;       /* frontier: fit L(C) and N_opt to the hull vertices only (false,
+                                 the default: to every frontier point before its flat tail) */
+    double tokens_per_sample; /* 0 when not given */
 };
 
 /* Fills a request with the defaults for `law` (chinchilla: Huber with Hoffmann's delta;

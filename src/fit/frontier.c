@@ -196,8 +196,8 @@ static void fit_frontier_push_impl(struct fit_frontier *fr, size_t cap, double l
     fr->n_env++;
 }
 
-void fit_frontier_compute(const struct fit_runs *runs, const struct fit_parameters *prm,
-                          size_t cap, struct fit_frontier *fr) {
+void fit_frontier_compute(const struct fit_runs *runs, const struct fit_parameters *prm, size_t cap,
+                          struct fit_frontier *fr) {
     fr->n_env   = 0;
     fr->n_front = 0;
     fr->n_hull  = 0;
@@ -207,17 +207,17 @@ void fit_frontier_compute(const struct fit_runs *runs, const struct fit_paramete
     /* The running minimum: a merge of the grid with the runs' points in order of compute. At
      * each, the lowest of the running minimum, the point itself and the curves that cover its
      * compute. A run's point that is that lowest value, below the running minimum before it, is
-     * a frontier point of its own (a corner: the annealed end of a run is one), so that the hull's vertices sit at the compute where a run
-     * reached them, not at the next grid point; every grid point is one. Since each curve is
-     * linear between its points, its lowest loss up to C is at one of them or at C, so these
-     * values are the exact running minimum at those computes. */
+     * a frontier point of its own (a corner: the annealed end of a run is one), so that the hull's
+     * vertices sit at the compute where a run reached them, not at the next grid point; every grid
+     * point is one. Since each curve is linear between its points, its lowest loss up to C is at
+     * one of them or at C, so these values are the exact running minimum at those computes. */
     double best = INFINITY, prev = INFINITY, gap = prm->frontier_corner_gap, lc_prev = -INFINITY;
     size_t owner = 0, j = 0, last_drop = 0;
     for (size_t g = 0; g < n; g++) {
         double lc = g + 1 == n ? hi : lo + (hi - lo) * (double)g / (double)(n - 1);
         for (; j < runs->n_by_c && runs->lc[runs->by_c[j]] <= lc; j++) {
             size_t i = runs->by_c[j], o = runs->by_c_run[j];
-            double v = runs->ll[i];
+            double v   = runs->ll[i];
             bool   own = true;
             for (size_t k = 0; k < runs->n_runs; k++) {
                 double u = fit_frontier_interp_impl(runs, k, runs->lc[i]);

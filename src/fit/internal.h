@@ -355,10 +355,10 @@ size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs);
  * (compressed rows: the points of run k are pts[start[k]] .. pts[start[k+1]-1]). */
 struct fit_runs {
     size_t  n_runs;
-    size_t *start;          /* (n_runs + 1) */
-    size_t *pts;            /* (n points used) indices into the data arrays */
-    double *lc, *ll;        /* (n data rows) ln C and ln L of each row, computed once */
-    size_t  n_by_c;         /* points of the runs with at least two */
+    size_t *start;           /* (n_runs + 1) */
+    size_t *pts;             /* (n points used) indices into the data arrays */
+    double *lc, *ll;         /* (n data rows) ln C and ln L of each row, computed once */
+    size_t  n_by_c;          /* points of the runs with at least two */
     size_t *by_c, *by_c_run; /* (n_by_c) those points' rows in order of compute, their runs */
 };
 
@@ -373,8 +373,8 @@ void           fit_runs_free(struct fit_runs *runs);
  * points where it falls, into fr->env_c/env_l/env_run (capacity `cap` each; n_env); the part
  * before its flat tail (n_front); and that part's lower convex hull in (ln C, ln L) into
  * fr->hull (capacity `cap`; n_hull). The arrays are the caller's; nothing is allocated. */
-void fit_frontier_compute(const struct fit_runs *runs, const struct fit_parameters *prm,
-                          size_t cap, struct fit_frontier *fr);
+void fit_frontier_compute(const struct fit_runs *runs, const struct fit_parameters *prm, size_t cap,
+                          struct fit_frontier *fr);
 /* The most points fit_frontier_compute can write: the grid plus every point of the runs. */
 size_t fit_frontier_capacity(const struct fit_runs *runs, double points_per_decade);
 

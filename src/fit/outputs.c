@@ -137,10 +137,10 @@ static const size_t fit_min_replicates = 20;
  * Without the smooth fit, q_s is the estimate itself. */
 static void fit_q_pivot_impl(const struct fit_result *r, const struct fit_q *q, bool positive,
                              struct fit_estimate *e) {
-    const struct fit_state *st = r->state;
-    double q_s = st->pivot_have ? fit_q_eval_impl(r, q, st->pivot_theta, st->pivot_active,
-                                                  st->pivot_nopt)
-                                : NAN;
+    const struct fit_state *st  = r->state;
+    double                  q_s = st->pivot_have
+                                      ? fit_q_eval_impl(r, q, st->pivot_theta, st->pivot_active, st->pivot_nopt)
+                                      : NAN;
     if (!isfinite(q_s)) q_s = e->estimate;
     double lo = e->lo, hi = e->hi, est = e->estimate;
     if (positive && lo > 0 && q_s > 0 && est > 0) {

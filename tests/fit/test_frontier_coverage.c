@@ -49,8 +49,7 @@
 #include "fit.h"
 
 /* Hoffmann et al. (2022), approach 3. */
-static const double law_E = 1.69, law_A = 406.4, law_B = 410.7, law_alpha = 0.34,
-                    law_beta = 0.28;
+static const double law_E = 1.69, law_A = 406.4, law_B = 410.7, law_alpha = 0.34, law_beta = 0.28;
 
 enum {
     SIZES      = 10,  /* model sizes of the sweep */
@@ -130,18 +129,18 @@ static void sweep_make(const struct truth *t, gsl_rng *rng, double sigma, struct
         for (size_t p = 0; p < POINTS; p++) {
             double tokens = run_tokens(t, k, p);
             double c      = 6 * n * tokens;
-            double clean = law_E + law_A * pow(n, -law_alpha) + law_B * pow(tokens, -law_beta);
+            double clean  = law_E + law_A * pow(n, -law_alpha) + law_B * pow(tokens, -law_beta);
             /* The draw happens for every point, kept or not, so that the window does not
              * change the noise of the points it keeps. */
             double noise = sigma > 0 ? gsl_ran_gaussian(rng, sigma) : 0;
             if (c < c_lo * (1 - 1e-12) || c > c_hi * (1 + 1e-12)) continue;
-            size_t i       = d->n++;
-            d->x1[i]       = c;
-            d->y[i]        = clean * exp(noise);
-            d->w[i]        = 1;
-            d->line[i]     = i + 2;
-            d->run[i]      = k;
-            d->size[i]     = n;
+            size_t i   = d->n++;
+            d->x1[i]   = c;
+            d->y[i]    = clean * exp(noise);
+            d->w[i]    = 1;
+            d->line[i] = i + 2;
+            d->run[i]  = k;
+            d->size[i] = n;
         }
     }
 }
@@ -158,9 +157,9 @@ static struct fit_result *fit_one(const struct fit_data *d, bool hull, size_t re
                                   unsigned long seed) {
     struct fit_request req;
     fit_request_init(&req, FIT_LAW_FRONTIER);
-    req.frontier_hull     = hull;
+    req.frontier_hull    = hull;
     req.params.bootstrap = replicates;
-    req.params.seed       = seed;
+    req.params.seed      = seed;
     struct sf_error    err;
     struct fit_result *r = fit_run(d, &req, NULL, &err);
     if (r == NULL) fprintf(stderr, "fit failed: %s\n", err.message);
@@ -208,7 +207,7 @@ int main(int argc, char **argv) {
     size_t seeds = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : SEEDS;
     if (seeds == 0) seeds = SEEDS;
     struct truth t = truth_make();
-    double lo, hi;
+    double       lo, hi;
     sweep_window(&t, &lo, &hi);
     printf("truth: L_inf %.6g, C0 %.6g, alpha_C %.6g, C_n %.6g, beta_opt %.6g; window C in "
            "[%.4g, %.4g]\n",
@@ -237,8 +236,10 @@ int main(int argc, char **argv) {
          * the percentile bootstrap's undercoverage at these sizes. */
         check(ty.fitted == seeds, "%s: all %zu sweeps fitted (%zu)", label, seeds, ty.fitted);
         for (size_t q = 0; q < 3; q++)
-            check(ty.cover[q] >= need, "%s: the 95%% interval of %s covers the truth in %zu of %zu "
-                  "(>= %zu)", label, names[q], ty.cover[q], seeds, need);
+            check(ty.cover[q] >= need,
+                  "%s: the 95%% interval of %s covers the truth in %zu of %zu "
+                  "(>= %zu)",
+                  label, names[q], ty.cover[q], seeds, need);
     }
     return check_summary();
 }

@@ -80,9 +80,9 @@ static long read_dat(const char *path, size_t ncol, double *v, size_t cap) {
 static void check_frontier_tables(const char *figdir, const struct fit_result *r,
                                   const char *label) {
     enum { CAP = 4096 };
-    static double       v[CAP * 3];
+    static double              v[CAP * 3];
     const struct fit_frontier *fr = &r->frontier;
-    char                path[512];
+    char                       path[512];
     snprintf(path, sizeof path, "%s/frontier_frontier.dat", figdir);
     long n     = read_dat(path, 2, v, CAP);
     bool order = n > 1;
