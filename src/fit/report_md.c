@@ -27,7 +27,8 @@ static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_resul
                       "built and fitted again; the replicates' spread about the fit to the "
                       "smooth curves' frontier, turned over and placed at the estimate, so that "
                       "they are two-sided and the running minimum's pull towards low noise is "
-                      "taken out; seed %llu; %zu failed and %zu on a bound, left out).\n",
+                      "taken out; percentiles for the optimal-size law; seed %llu; %zu failed "
+                      "and %zu on a bound, left out).\n",
                       pct, r->boot.used, (unsigned long long)r->req.params.seed, r->boot.failed,
                       r->boot.degenerate);
     else if (r->intervals_bootstrap)
