@@ -125,7 +125,7 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
         sf_buf_printf(&b, "fitted: every frontier point (%zu)", n_fitted);
     if (fr->n_front < fr->n_env) sf_buf_puts(&b, ", not the flat tail");
     figures_set_buf(fig, "key_fitted", &b);
-    plot_figure_set_num(fig, "fitted_ps", hull ? 2.2 : 0.9);
+    plot_figure_set_num(fig, "fitted_ps", hull ? 2.2 : 0.45);
     sf_buf_printf(&b, "L(C), fit to the %s", hull ? "hull" : "frontier");
     figures_set_buf(fig, "key_fit", &b);
     sf_buf_printf(&b, "%.0f%% band", 100 * r->req.params.level);
