@@ -108,8 +108,8 @@ struct fit_law_desc {
     int  term_var[FIT_MAX_THETA];
     bool has_constant;  /* theta[0] is the log of a constant (L_inf or E), reported first */
     bool huber_default; /* fitted with Huber's loss (and huber_delta_chinchilla) by default */
-    bool curves;        /* the data are learning curves, fitted on their compute frontier (runs are
-                           the bootstrap's unit), with an optimal-size law fitted to its hull */
+    bool curves;        /* the data are learning curves, fitted on their compute frontier (the
+                           bootstrap resamples each curve's noise), with an optimal-size law */
     const struct fit_law_desc *nopt_law; /* curves: the optimal-size law N_opt(C) */
     const char *var_options[2]; /* the options naming the variables' columns ("--n", "--d") */
     size_t      var_fields[2];  /* offsetof(struct fit_columns, ...) of those columns' names */

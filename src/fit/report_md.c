@@ -177,7 +177,9 @@ static void fit_md_frontier_impl(struct sf_buf *b, const struct fit_result *r) {
     sf_buf_printf(b,
                   ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu %s with a model "
                   "size).\n\n",
-                  fr->nopt_fitted ? "fitted to the sizes of their owners" : "**not fitted**",
+                  fr->nopt_fitted ? "fitted to the sizes of the runs owning the points L(C) "
+                                    "was fitted to"
+                                  : "**not fitted**",
                   fr->nopt_points, r->req.frontier_hull ? "hull points" : "frontier points");
 }
 
