@@ -165,8 +165,9 @@ static void cli_fit_help_fill(struct cli_fit_help *h) {
     snprintf(h->run, sizeof h->run, "%s: the learning-curve id", curves);
     snprintf(h->c, sizeof h->c, "%s: the compute (FLOP)", curves);
     snprintf(h->frontier_fit, sizeof h->frontier_fit,
-             "%s: fit L(C) to every envelope point (default)\n"
-             "or to the vertices of its lower convex hull",
+             "%s: fit L(C) and N_opt to every point of the\n"
+             "compute frontier before its flat tail (envelope, the default:\n"
+             "it measured best) or to the vertices of its lower convex hull",
              curves);
     snprintf(h->loss, sizeof h->loss,
              "objective, summed (default: huber for %s,\nsquares otherwise)", huber);

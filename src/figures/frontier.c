@@ -1,8 +1,10 @@
 /*
  * frontier.c — figures 5 and 6 of a frontier fit: the compute frontier (learning curves
- * coloured by model size, their envelope, the hull points, the L(C) law with its band and
- * L_inf), drawn for the fit and for the sweep alike, and the optimal model size against
- * compute with its law N_opt(C).
+ * coloured by model size, the running-minimum frontier with its flat stretches and tail, the
+ * points L(C) was fitted to — the hull's vertices or every frontier point before the tail —,
+ * the L(C) law with its band and L_inf), drawn for the fit and for the sweep alike, and the
+ * optimal model size against compute with its law N_opt(C). It draws what fit_run computed and
+ * computes no frontier of its own.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,8 +37,8 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
     }
     struct plot_figure  *fig = plot_figure_alloc("frontier", "frontier");
     struct plot_table   *tc  = plot_figure_table(fig, "curves", "flops loss params");
-    struct plot_table   *te  = plot_figure_table(fig, "envelope", "flops loss");
-    struct plot_table   *th  = plot_figure_table(fig, "hull", "flops loss params");
+    struct plot_table   *te  = plot_figure_table(fig, "frontier", "flops loss");
+    struct plot_table   *th  = plot_figure_table(fig, "fitted", "flops loss params");
     struct plot_table   *tf  = plot_figure_table(fig, "fit", "flops loss lo hi");
     struct figures_range xr = figures_range_new(true), core = figures_range_new(true),
                          sr = figures_range_new(true);
@@ -56,8 +58,11 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
         double v[2] = {fr->env_c[i], fr->env_l[i]};
         plot_table_row(te, v);
     }
-    for (size_t h = 0; h < fr->n_hull; h++) {
-        size_t i    = fr->hull[h];
+    /* The points L(C) was fitted to, as fit_run chose them. */
+    bool   hull     = r->req.frontier_hull;
+    size_t n_fitted = hull ? fr->n_hull : fr->n_front;
+    for (size_t h = 0; h < n_fitted; h++) {
+        size_t i    = hull ? fr->hull[h] : h;
         double v[3] = {fr->env_c[i], fr->env_l[i], sizes[fr->env_run[i]]};
         plot_table_row(th, v);
     }
@@ -88,7 +93,7 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
     struct sf_buf b;
     sf_buf_init(&b);
     sf_buf_printf(&b,
-                  "compute frontier: %zu learning curves, %zu envelope points, %zu on the hull\n",
+                  "compute frontier: %zu learning curves, %zu frontier points, %zu on the hull\n",
                   d->n_runs, fr->n_env, fr->n_hull);
     figures_formula(r, "C", &b);
     figures_set_buf(fig, "title_text", &b);
@@ -112,11 +117,16 @@ bool figures_frontier(const struct fit_result *r, const char *figdir, struct fig
     plot_figure_set_int(fig, "has_const_band", isfinite(r->entropy.lo) && isfinite(r->entropy.hi));
     sf_buf_printf(&b, "learning curves (%zu)%s", d->n_runs, sized ? "" : ", sizes unknown");
     figures_set_buf(fig, "key_curves", &b);
-    sf_buf_puts(&b, "envelope");
-    figures_set_buf(fig, "key_envelope", &b);
-    sf_buf_printf(&b, "hull points (%zu)", fr->n_hull);
-    figures_set_buf(fig, "key_hull", &b);
-    sf_buf_puts(&b, "L(C), fit to the envelope");
+    sf_buf_puts(&b, "frontier: lowest loss at compute ≤ C");
+    figures_set_buf(fig, "key_frontier", &b);
+    if (hull)
+        sf_buf_printf(&b, "fitted: the hull's vertices (%zu)", n_fitted);
+    else
+        sf_buf_printf(&b, "fitted: every frontier point (%zu)", n_fitted);
+    if (fr->n_front < fr->n_env) sf_buf_puts(&b, ", not the flat tail");
+    figures_set_buf(fig, "key_fitted", &b);
+    plot_figure_set_num(fig, "fitted_ps", hull ? 2.2 : 0.45);
+    sf_buf_printf(&b, "L(C), fit to the %s", hull ? "hull" : "frontier");
     figures_set_buf(fig, "key_fit", &b);
     sf_buf_printf(&b, "%.0f%% band", 100 * r->req.params.level);
     figures_set_buf(fig, "key_band", &b);

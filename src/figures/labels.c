@@ -113,7 +113,7 @@ void figures_title(const struct figures_fit *cf, struct sf_buf *b, const char *w
     plot_enhanced_escape(b, cf->d->y_name ? cf->d->y_name : "loss");
     size_t n_hold = cf->frontier ? 0 : cf->d->n - r->n_fit;
     if (cf->frontier)
-        sf_buf_printf(b, ": envelope of %zu learning curves", cf->d->n_runs);
+        sf_buf_printf(b, ": frontier of %zu learning curves", cf->d->n_runs);
     else
         sf_buf_printf(b, ": %zu points", r->n_fit);
     if (n_hold) sf_buf_printf(b, ", %zu held out", n_hold);

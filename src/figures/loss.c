@@ -14,8 +14,11 @@
  * empty buffer to write with. */
 static void figures_loss_keys(const struct figures_fit *cf, struct plot_figure *fig, bool reducible,
                               size_t n_points, size_t n_held, size_t below, struct sf_buf *b) {
-    sf_buf_printf(b, cf->frontier ? "envelope (fitted, %zu points)" : "fitted points (%zu)",
-                  n_points);
+    if (cf->frontier)
+        sf_buf_printf(b, "%s (fitted, %zu)",
+                      cf->r->req.frontier_hull ? "hull vertices" : "frontier points", n_points);
+    else
+        sf_buf_printf(b, "fitted points (%zu)", n_points);
     if (below) sf_buf_printf(b, "; %zu at or below %s not shown", below, figures_const_name(cf->r));
     figures_set_buf(fig, "key_points", b);
     sf_buf_printf(b, "held out (%zu)", n_held);

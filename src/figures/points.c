@@ -1,8 +1,8 @@
 /*
  * points.c — what figures 1 to 3 take from a fit: its points (the data, two-variable laws at
- * C = 6ND, or a frontier's envelope), the forecasts, the fitted law and its band at an x (for
- * two-variable laws along the compute-optimal allocation the law table gives), and the x range
- * they span.
+ * C = 6ND, or the frontier points L(C) was fitted to), the forecasts, the fitted law and its band
+ * at an x (for two-variable laws along the compute-optimal allocation the law table gives), and the
+ * x range they span.
  */
 #include <math.h>
 
@@ -29,14 +29,18 @@ void figures_eval(const struct figures_fit *cf, double x, bool reducible, double
 }
 
 /* The points of figures 1-3: the data (two-variable laws at C = 6ND), or for the frontier the
- * envelope it was fitted to. */
+ * points L(C) was fitted to (the hull's vertices, or every frontier point before its tail). */
 size_t figures_n_points(const struct figures_fit *cf) {
-    return cf->frontier ? cf->r->frontier.n_env : cf->d->n;
+    const struct fit_frontier *fr = &cf->r->frontier;
+    if (!cf->frontier) return cf->d->n;
+    return cf->r->req.frontier_hull ? fr->n_hull : fr->n_front;
 }
 
 void figures_point(const struct figures_fit *cf, size_t i, double *x, double *y, bool *held) {
     if (cf->frontier) {
-        *x = cf->r->frontier.env_c[i], *y = cf->r->frontier.env_l[i], *held = false;
+        const struct fit_frontier *fr = &cf->r->frontier;
+        size_t                     k  = cf->r->req.frontier_hull ? fr->hull[i] : i;
+        *x = fr->env_c[k], *y = fr->env_l[k], *held = false;
         return;
     }
     *x    = cf->two_var ? 6 * cf->d->x1[i] * cf->d->x2[i] : cf->d->x1[i];

@@ -1,6 +1,6 @@
 /*
  * residuals.c — figure 3 of a fit: ln(predicted) - ln(observed) against x for the fitted and
- * held-out points (a frontier's envelope points), coloured by tokens for two-variable laws.
+ * held-out points (a frontier's fitted points), coloured by tokens for two-variable laws.
  */
 #include <math.h>
 #include <string.h>
@@ -61,7 +61,10 @@ void figures_residuals(const struct figures_fit *cf) {
         sf_buf_puts(&b, "training data D (tokens)");
         figures_set_buf(fig, "cblabel_text", &b);
     }
-    sf_buf_printf(&b, "%s (RMSE %.3g)", cf->frontier ? "envelope points" : "fitted points",
+    sf_buf_printf(&b, "%s (RMSE %.3g)",
+                  !cf->frontier          ? "fitted points"
+                  : r->req.frontier_hull ? "hull vertices"
+                                         : "frontier points",
                   r->rmse_log);
     figures_set_buf(fig, "key_points", &b);
     sf_buf_printf(&b, "held out (RMSE %.3g)", r->heldout_rmse_log);

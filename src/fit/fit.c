@@ -1,9 +1,11 @@
 /*
  * fit.c — the fit driver: default parameters, the request, and fit_run(), which builds the
- * problem (for `frontier`: the envelope of the learning curves), finds the point estimate
- * (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k seeded
- * from (seed, k), one workspace per thread, each result in its own slot) and hands over to
- * outputs.c for intervals, diagnostics and forecasts.
+ * problem (for `frontier`: the compute frontier of the learning curves), finds the point
+ * estimate (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k
+ * seeded from (seed, k), one workspace per thread, each result in its own slot) and hands over
+ * to outputs.c for intervals, diagnostics and forecasts. Rows are resampled for laws fitted to
+ * a table; for the frontier, each learning curve's residuals around its own smooth fit are, and
+ * the frontier is built and fitted again (see fit_boot_curves_impl).
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -49,6 +51,7 @@ struct fit_parameters fit_default_parameters(void) {
     p.bootstrap_max_lost         = 0.2;
     p.seed                       = 1;
     p.frontier_points_per_decade = 16;
+    p.frontier_corner_gap        = 1e-9; /* rounding of ln(exp(ln C)), with room */
     p.hull_collinear_tol         = 1e-9;
     p.curve_points               = 200;
     p.span_warn                  = 10; /* a decade */
@@ -134,17 +137,19 @@ static void fit_problem_set_impl(struct fit_problem *pb, const struct fit_law_de
     pb->delta = req->delta;
 }
 
-/* The optimal-size problem of the frontier: ln N against ln C at the hull vertices whose run
- * has a known size; least squares in log space. Writes into the given arrays (capacity n_hull)
- * and returns the number of points. */
-static size_t fit_nopt_points_impl(const double *env_c, const size_t *env_run, const size_t *hull,
-                                   size_t n_hull, const double *run_size, double *lx, double *y,
-                                   double *ly, double *w) {
-    size_t m = 0;
-    for (size_t h = 0; h < n_hull; h++) {
-        double size = run_size[env_run[hull[h]]];
+/* The optimal-size problem of the frontier: ln N against ln C at the points L(C) is fitted to
+ * (the hull's vertices, or every frontier point before the tail) whose owner has a known size;
+ * least squares in log space. Writes into the given arrays (capacity n_front) and returns the
+ * number of points. */
+static size_t fit_nopt_points_impl(const struct fit_request *req, const struct fit_frontier *fr,
+                                   const double *run_size, double *lx, double *y, double *ly,
+                                   double *w) {
+    size_t m = 0, n = req->frontier_hull ? fr->n_hull : fr->n_front;
+    for (size_t k = 0; k < n; k++) {
+        size_t i    = req->frontier_hull ? fr->hull[k] : k;
+        double size = run_size[fr->env_run[i]];
         if (!(size > 0)) continue;
-        lx[m] = log(env_c[hull[h]]);
+        lx[m] = log(fr->env_c[i]);
         y[m]  = size;
         ly[m] = log(size);
         w[m]  = 1;
@@ -185,19 +190,18 @@ static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const dou
     return true;
 }
 
-/* The points L(C) is fitted to: every envelope point, or with frontier_hull only the vertices
- * of its lower convex hull (the compute-optimal points, which annealed learning curves make a
- * jagged envelope around). Writes ln C, L, ln L and unit weights; returns the count. */
-static size_t fit_frontier_points_impl(const struct fit_request *req, const double *env_c,
-                                       const double *env_l, size_t n_env, const size_t *hull,
-                                       size_t n_hull, double *lx, double *y, double *ly,
-                                       double *w) {
-    size_t n = req->frontier_hull ? n_hull : n_env;
+/* The points L(C) is fitted to: every frontier point before its flat tail, or with
+ * frontier_hull only the vertices of its lower convex hull (the compute-optimal points, which
+ * annealed learning curves make a jagged frontier around). Writes ln C, L, ln L and unit
+ * weights; returns the count. */
+static size_t fit_frontier_points_impl(const struct fit_request *req, const struct fit_frontier *fr,
+                                       double *lx, double *y, double *ly, double *w) {
+    size_t n = req->frontier_hull ? fr->n_hull : fr->n_front;
     for (size_t k = 0; k < n; k++) {
-        size_t i = req->frontier_hull ? hull[k] : k;
-        lx[k]    = log(env_c[i]);
-        y[k]     = env_l[i];
-        ly[k]    = log(env_l[i]);
+        size_t i = req->frontier_hull ? fr->hull[k] : k;
+        lx[k]    = log(fr->env_c[i]);
+        y[k]     = fr->env_l[i];
+        ly[k]    = log(fr->env_l[i]);
         w[k]     = 1;
     }
     return n;
@@ -214,35 +218,84 @@ static unsigned long fit_rng_seed_impl(uint64_t seed, uint64_t k) {
     return (unsigned long)((s ^ (s >> 32)) & 0xffffffffu);
 }
 
+/* Buffers of one refit of the frontier: its arrays and the optimal-size points (cap each). */
+struct fit_refit_buf {
+    struct fit_frontier fr;
+    double             *nx, *ny, *nly, *nw;
+};
+
+static void fit_refit_buf_free_impl(struct fit_refit_buf *f) {
+    free(f->fr.env_c);
+    free(f->fr.env_l);
+    free(f->fr.env_run);
+    free(f->fr.hull);
+    free(f->nx);
+    free(f->ny);
+    free(f->nly);
+    free(f->nw);
+}
+
+static bool fit_refit_buf_alloc_impl(struct fit_refit_buf *f, size_t cap) {
+    memset(f, 0, sizeof *f);
+    f->fr.env_c   = malloc(cap * sizeof *f->fr.env_c);
+    f->fr.env_l   = malloc(cap * sizeof *f->fr.env_l);
+    f->fr.env_run = malloc(cap * sizeof *f->fr.env_run);
+    f->fr.hull    = malloc(cap * sizeof *f->fr.hull);
+    f->nx         = malloc(cap * sizeof *f->nx);
+    f->ny         = malloc(cap * sizeof *f->ny);
+    f->nly        = malloc(cap * sizeof *f->nly);
+    f->nw         = malloc(cap * sizeof *f->nw);
+    return f->fr.env_c && f->fr.env_l && f->fr.env_run && f->fr.hull && f->nx && f->ny && f->nly &&
+           f->nw;
+}
+
+/* The frontier of `rr` (the runs with their losses in rr->ll) and the fits to it: L(C) into
+ * `out` (its points in ws's arrays), the optimal-size law into nopt (NAN when not fitted).
+ * False when L(C) has too few points or its fit fails. */
+static bool fit_curves_refit_impl(const struct fit_request *req, const struct fit_state *st,
+                                  const struct fit_runs *rr, size_t cap, struct fit_refit_buf *f,
+                                  struct fit_workspace *ws, struct fit_workspace *ws_nopt,
+                                  struct fit_polish_out *out, double *nopt) {
+    const struct fit_parameters *prm = &req->params;
+    nopt[0] = nopt[1] = NAN;
+    fit_frontier_compute(rr, prm, cap, &f->fr);
+    size_t n = fit_frontier_points_impl(req, &f->fr, ws->lx1, ws->y, ws->ly, ws->w);
+    if (n < st->law->n_theta + 1) return false;
+    struct fit_problem pb;
+    fit_problem_set_impl(&pb, st->law, n, ws->lx1, NULL, ws->y, ws->ly, ws->w, req);
+    struct sf_error e;
+    if (fit_estimate_point(&pb, prm, ws, out, NULL, NULL, &e) != SF_OK || !out->converged)
+        return false;
+    size_t m = fit_nopt_points_impl(req, &f->fr, st->run_size, f->nx, f->ny, f->nly, f->nw);
+    double th[2], obj;
+    if (st->nopt_have && fit_nopt_impl(m, f->nx, f->ny, f->nly, f->nw, prm, st->law->nopt_law,
+                                       ws_nopt, th, NULL, &obj)) {
+        nopt[0] = th[0];
+        nopt[1] = th[1];
+    }
+    return true;
+}
+
 /* Everything one replicate needs that is shared read-only between threads. */
 struct fit_boot_shared {
     const struct fit_result *r;
     const struct fit_state  *st;
-    const struct fit_runs   *runs; /* frontier */
+    const struct fit_runs   *runs; /* frontier: the learning curves; NULL otherwise */
     size_t                   env_cap;
 };
 
 /* Per-thread buffers. */
 struct fit_boot_local {
     struct fit_workspace *ws, *ws_nopt;
-    bool                 *use_run;
-    double               *env_c, *env_l;
-    size_t               *env_run, *hull;
-    double               *nx, *ny, *nly, *nw;
+    double               *ll; /* (data->n) a replicate's ln L of each row */
+    struct fit_refit_buf  f;
 };
 
 static void fit_boot_local_free_impl(struct fit_boot_local *b) {
     fit_workspace_free(b->ws);
     fit_workspace_free(b->ws_nopt);
-    free(b->use_run);
-    free(b->env_c);
-    free(b->env_l);
-    free(b->env_run);
-    free(b->hull);
-    free(b->nx);
-    free(b->ny);
-    free(b->nly);
-    free(b->nw);
+    free(b->ll);
+    fit_refit_buf_free_impl(&b->f);
 }
 
 static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b) {
@@ -252,20 +305,45 @@ static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct f
         b->ws = fit_workspace_alloc(st->n);
         return b->ws != NULL;
     }
-    size_t cap = sh->env_cap ? sh->env_cap : 1;
-    b->ws      = fit_workspace_alloc(cap);
-    b->ws_nopt = fit_workspace_alloc(cap);
-    b->use_run = malloc((sh->runs->n_runs ? sh->runs->n_runs : 1) * sizeof *b->use_run);
-    b->env_c   = malloc(cap * sizeof *b->env_c);
-    b->env_l   = malloc(cap * sizeof *b->env_l);
-    b->env_run = malloc(cap * sizeof *b->env_run);
-    b->hull    = malloc(cap * sizeof *b->hull);
-    b->nx      = malloc(cap * sizeof *b->nx);
-    b->ny      = malloc(cap * sizeof *b->ny);
-    b->nly     = malloc(cap * sizeof *b->nly);
-    b->nw      = malloc(cap * sizeof *b->nw);
-    return b->ws && b->ws_nopt && b->use_run && b->env_c && b->env_l && b->env_run && b->hull &&
-           b->nx && b->ny && b->nly && b->nw;
+    size_t cap    = sh->env_cap ? sh->env_cap : 1;
+    size_t n_rows = sh->r->data->n ? sh->r->data->n : 1;
+    bool   ok     = fit_refit_buf_alloc_impl(&b->f, cap);
+    b->ws         = fit_workspace_alloc(cap);
+    b->ws_nopt    = fit_workspace_alloc(cap);
+    b->ll         = malloc(n_rows * sizeof *b->ll);
+    return ok && b->ws && b->ws_nopt && b->ll;
+}
+
+/* The frontier's replicate, a bootstrap of the learning curves themselves. Resampling runs (as
+ * rows are resampled for other laws) can only take runs away, and the running minimum of fewer
+ * runs can only rise, so those intervals were one-sided by construction. Instead every run
+ * keeps its place: each point's loss becomes its run's smooth fit there times the exponential
+ * of a residual drawn with replacement from the same run's residuals, and the frontier, its
+ * hull and both laws are built and fitted again from scratch. The replicate thus goes through
+ * what the data went through, the running minimum's pull towards low noise included; outputs.c
+ * centres the intervals on the fit to the smooth curves' frontier (st->pivot_*), so that this
+ * pull is taken out rather than doubled. Draws come from the replicate's seed in row order. */
+static bool fit_boot_curves_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b,
+                                 struct fit_polish_out *out, double *nopt_out) {
+    const struct fit_runs  *runs = sh->runs;
+    const struct fit_state *st   = sh->st;
+    struct fit_workspace   *ws   = b->ws;
+    memcpy(b->ll, runs->ll, sh->r->data->n * sizeof *b->ll);
+    for (size_t k = 0; k < runs->n_runs; k++) {
+        size_t a = runs->start[k], len = runs->start[k + 1] - a;
+        bool   own = st->run_smooth[k];
+        if (!own && st->n_pool == 0) continue;
+        for (size_t p = a; p < a + len; p++) {
+            size_t i = runs->pts[p];
+            size_t j = own ? runs->pts[a + (size_t)gsl_rng_uniform_int(ws->rng, len)]
+                           : st->pool[gsl_rng_uniform_int(ws->rng, st->n_pool)];
+            b->ll[i] = st->row_hat[i] + st->row_res[j];
+        }
+    }
+    struct fit_runs rr = *runs;
+    rr.ll              = b->ll;
+    return fit_curves_refit_impl(&sh->r->req, st, &rr, sh->env_cap, &b->f, ws, b->ws_nopt, out,
+                                 nopt_out);
 }
 
 /* One replicate: resample, fit, classify. Writes only its own slots. */
@@ -277,7 +355,7 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
     const struct fit_parameters *prm = &r->req.params;
     struct fit_workspace        *ws  = b->ws;
     gsl_rng_set(ws->rng, fit_rng_seed_impl(prm->seed, k));
-    struct fit_problem pb;
+    struct fit_polish_out out;
     nopt_out[0] = nopt_out[1] = NAN;
     if (sh->runs == NULL) {
         for (size_t i = 0; i < st->n; i++) {
@@ -288,36 +366,15 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
             ws->ly[i] = st->ly[j];
             ws->w[i]  = st->w[j];
         }
+        struct fit_problem pb;
         fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL, ws->y, ws->ly,
                              ws->w, &r->req);
-    } else {
-        size_t nr = sh->runs->n_runs;
-        for (size_t j = 0; j < nr; j++)
-            b->use_run[j] = false;
-        for (size_t j = 0; j < nr; j++)
-            b->use_run[gsl_rng_uniform_int(ws->rng, nr)] = true;
-        size_t n_env, n_hull;
-        fit_frontier_compute(sh->runs, b->use_run, prm, sh->env_cap, b->env_c, b->env_l, b->env_run,
-                             &n_env, b->hull, &n_hull);
-        size_t m_fit = fit_frontier_points_impl(&r->req, b->env_c, b->env_l, n_env, b->hull, n_hull,
-                                                ws->lx1, ws->y, ws->ly, ws->w);
-        if (m_fit < st->law->n_theta + 1) {
+        struct sf_error e;
+        if (fit_estimate_point(&pb, prm, ws, &out, NULL, NULL, &e) != SF_OK || !out.converged) {
             *status_out = FIT_REP_STATUS_FAILED;
             return;
         }
-        fit_problem_set_impl(&pb, st->law, m_fit, ws->lx1, NULL, ws->y, ws->ly, ws->w, &r->req);
-        size_t m = fit_nopt_points_impl(b->env_c, b->env_run, b->hull, n_hull, st->run_size, b->nx,
-                                        b->ny, b->nly, b->nw);
-        double th[2], obj;
-        if (st->nopt_have && fit_nopt_impl(m, b->nx, b->ny, b->nly, b->nw, prm, st->law->nopt_law,
-                                           b->ws_nopt, th, NULL, &obj)) {
-            nopt_out[0] = th[0];
-            nopt_out[1] = th[1];
-        }
-    }
-    struct fit_polish_out out;
-    struct sf_error       e;
-    if (fit_estimate_point(&pb, prm, ws, &out, NULL, NULL, &e) != SF_OK || !out.converged) {
+    } else if (!fit_boot_curves_impl(sh, b, &out, nopt_out)) {
         *status_out = FIT_REP_STATUS_FAILED;
         return;
     }
@@ -398,9 +455,9 @@ static enum sf_status fit_bootstrap_impl(struct fit_result *r, const struct fit_
     return SF_OK;
 }
 
-/* Learning curves: the runs, their envelope and hull on the compute grid (into r->frontier),
- * each run's size, and the problem's points (envelope or hull) in r->state. `env_cap` is the
- * envelope's capacity, which every bootstrap replicate needs too. */
+/* Learning curves: the runs, their frontier and its hull (into r->frontier), each run's size,
+ * and the problem's points (frontier or hull) in r->state. `env_cap` is the frontier's
+ * capacity, which every bootstrap replicate needs too. */
 static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_runs *runs,
                                               size_t *env_cap, struct sf_error *err) {
     const struct fit_data       *data = r->data;
@@ -409,7 +466,7 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
     struct fit_frontier         *fr   = &r->frontier;
     enum sf_status               s    = fit_runs_build(data, runs, err);
     if (s != SF_OK) return s;
-    const size_t cap = fit_frontier_grid_size(runs, prm->frontier_points_per_decade) + 1;
+    const size_t cap = fit_frontier_capacity(runs, prm->frontier_points_per_decade) + 1;
     *env_cap         = cap;
     fr->env_c        = malloc(cap * sizeof *fr->env_c);
     fr->env_l        = malloc(cap * sizeof *fr->env_l);
@@ -422,16 +479,15 @@ static enum sf_status fit_curves_problem_impl(struct fit_result *r, struct fit_r
         st->run_size[k] = NAN;
     for (size_t i = 0; i < data->n; i++)
         if (data->size != NULL) st->run_size[data->run[i]] = data->size[i];
-    fit_frontier_compute(runs, NULL, prm, cap, fr->env_c, fr->env_l, fr->env_run, &fr->n_env,
-                         fr->hull, &fr->n_hull);
-    st->lx1 = malloc(fr->n_env * sizeof(double) + 1);
-    st->y   = malloc(fr->n_env * sizeof(double) + 1);
-    st->ly  = malloc(fr->n_env * sizeof(double) + 1);
-    st->w   = malloc(fr->n_env * sizeof(double) + 1);
+    fit_frontier_compute(runs, prm, cap, fr);
+    size_t n = fr->n_front + 1;
+    st->lx1  = malloc(n * sizeof *st->lx1);
+    st->y    = malloc(n * sizeof *st->y);
+    st->ly   = malloc(n * sizeof *st->ly);
+    st->w    = malloc(n * sizeof *st->w);
     if (!st->lx1 || !st->y || !st->ly || !st->w)
         return SF_SET(err, SF_ENOMEM, "out of memory computing the frontier");
-    st->n = fit_frontier_points_impl(&r->req, fr->env_c, fr->env_l, fr->n_env, fr->hull, fr->n_hull,
-                                     st->lx1, st->y, st->ly, st->w);
+    st->n = fit_frontier_points_impl(&r->req, fr, st->lx1, st->y, st->ly, st->w);
     if (st->n < st->law->n_theta + 1)
         return SF_SET(err, SF_EINVAL,
                       "the compute frontier has %zu %s; at least %zu are needed (give learning "
@@ -451,13 +507,88 @@ static enum sf_status fit_curves_nopt_impl(struct fit_result *r, size_t env_cap,
         free(nx), free(ny), free(nly), free(nw);
         return SF_SET(err, SF_ENOMEM, "out of memory fitting the optimal size");
     }
-    size_t m = fit_nopt_points_impl(fr->env_c, fr->env_run, fr->hull, fr->n_hull, st->run_size, nx,
-                                    ny, nly, nw);
+    size_t m        = fit_nopt_points_impl(&r->req, fr, st->run_size, nx, ny, nly, nw);
     fr->nopt_points = m;
     st->nopt_have   = fit_nopt_impl(m, nx, ny, nly, nw, &r->req.params, st->law->nopt_law, ws,
                                     st->nopt_theta, st->nopt_cov, &fr->nopt_objective);
     fr->nopt_fitted = st->nopt_have;
     free(nx), free(ny), free(nly), free(nw);
+    return SF_OK;
+}
+
+/* Learning curves, for the bootstrap: each run's smooth fit, power+const in compute (a run of
+ * Chinchilla's law at fixed N is exactly that: E + A/N^alpha + B (C/6N)^-beta), and the rows'
+ * residuals from it in ln L, scaled by sqrt(n/(n-3)); a run with fewer points than the law's
+ * parameters plus two, or whose fit fails, keeps its points as they are (residuals 0). A curve
+ * that is not of that shape (a learning-rate schedule's dip at the end) leaves its shape in the
+ * residuals, which makes the replicates noisier and the intervals wider, not narrower. Then
+ * the fit to the frontier of the smooth curves, the replicates' centre (st->pivot_*). */
+static enum sf_status fit_curves_smooth_impl(struct fit_result *r, const struct fit_runs *runs,
+                                             size_t env_cap, struct fit_workspace *ws,
+                                             struct sf_error *err) {
+    struct fit_state          *st     = r->state;
+    const struct fit_law_desc *smooth = &fit_law_power_const;
+    size_t                     n_rows = r->data->n ? r->data->n : 1;
+    st->row_hat                       = malloc(n_rows * sizeof *st->row_hat);
+    st->row_res                       = malloc(n_rows * sizeof *st->row_res);
+    st->pool                          = malloc(n_rows * sizeof *st->pool);
+    st->run_smooth = calloc(runs->n_runs ? runs->n_runs : 1, sizeof *st->run_smooth);
+    if (!st->row_hat || !st->row_res || !st->pool || !st->run_smooth)
+        return SF_SET(err, SF_ENOMEM, "out of memory fitting the learning curves");
+    memcpy(st->row_hat, runs->ll, r->data->n * sizeof *st->row_hat);
+    for (size_t i = 0; i < r->data->n; i++)
+        st->row_res[i] = 0;
+    struct fit_request req;
+    fit_request_init(&req, fit_law_kind_of(smooth));
+    req.params = r->req.params;
+    for (size_t k = 0; k < runs->n_runs; k++) {
+        size_t a = runs->start[k], len = runs->start[k + 1] - a;
+        if (len < smooth->n_theta + 2) continue;
+        for (size_t p = 0; p < len; p++) {
+            size_t i   = runs->pts[a + p];
+            ws->lx1[p] = runs->lc[i];
+            ws->ly[p]  = runs->ll[i];
+            ws->y[p]   = exp(runs->ll[i]);
+            ws->w[p]   = 1;
+        }
+        struct fit_problem pb;
+        fit_problem_set_impl(&pb, smooth, len, ws->lx1, NULL, ws->y, ws->ly, ws->w, &req);
+        struct fit_polish_out out;
+        struct sf_error       e;
+        if (fit_estimate_point(&pb, &req.params, ws, &out, NULL, NULL, &e) != SF_OK ||
+            !out.converged)
+            continue;
+        size_t p_active = 0;
+        for (size_t j = 0; j < smooth->n_theta; j++)
+            p_active += out.active[j];
+        double scale = sqrt((double)len / (double)(len - p_active));
+        for (size_t p = 0; p < len; p++) {
+            size_t i       = runs->pts[a + p];
+            double hat     = fit_law_lnpred(smooth, out.theta, out.active, runs->lc[i], 0, NULL);
+            st->row_hat[i] = hat;
+            st->row_res[i] = scale * (runs->ll[i] - hat);
+            st->pool[st->n_pool++] = i;
+        }
+        st->run_smooth[k] = true;
+    }
+    struct fit_refit_buf  f;
+    struct fit_workspace *ws_nopt = fit_workspace_alloc(env_cap);
+    if (!fit_refit_buf_alloc_impl(&f, env_cap) || ws_nopt == NULL) {
+        fit_refit_buf_free_impl(&f);
+        fit_workspace_free(ws_nopt);
+        return SF_SET(err, SF_ENOMEM, "out of memory fitting the learning curves");
+    }
+    struct fit_runs rr = *runs;
+    rr.ll              = st->row_hat;
+    struct fit_polish_out out;
+    st->pivot_have =
+        fit_curves_refit_impl(&r->req, st, &rr, env_cap, &f, ws, ws_nopt, &out, st->pivot_nopt);
+    if (st->pivot_have) {
+        memcpy(st->pivot_theta, out.theta, sizeof st->pivot_theta);
+        memcpy(st->pivot_active, out.active, sizeof st->pivot_active);
+    }
+    fit_refit_buf_free_impl(&f);
+    fit_workspace_free(ws_nopt);
     return SF_OK;
 }
 
@@ -525,6 +656,8 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     if (st->law->curves && fit_curves_nopt_impl(r, env_cap, ws, err) != SF_OK) goto fail;
     if (prm->bootstrap > 0) {
         sf_log(logger, SF_LOG_LEVEL_DEBUG, "bootstrap: %zu replicates", prm->bootstrap);
+        if (st->law->curves && fit_curves_smooth_impl(r, &runs, env_cap, ws, err) != SF_OK)
+            goto fail;
         if (fit_bootstrap_impl(r, st->law->curves ? &runs : NULL, env_cap, err) != SF_OK) goto fail;
     }
     fit_workspace_free(ws);
@@ -552,6 +685,10 @@ void fit_result_free(struct fit_result *r) {
         free(st->rep_theta);
         free(st->rep_active);
         free(st->rep_nopt);
+        free(st->row_hat);
+        free(st->row_res);
+        free(st->pool);
+        free(st->run_smooth);
         free(st);
     }
     free(r->stages);

@@ -99,8 +99,10 @@ struct fit_parameters {
     double bootstrap_max_lost;     /* share of failed or bound replicates above which
                                       intervals come from the covariance instead */
     uint64_t seed;                 /* bootstrap seed */
-    double   frontier_points_per_decade; /* compute grid of the frontier envelope */
-    double   hull_collinear_tol;         /* relative cross product below which hull points
+    double   frontier_points_per_decade; /* compute grid of the frontier */
+    double   frontier_corner_gap;        /* a run's point closer than this (in ln C) to a grid
+                                            point is that grid point's, not a corner of its own */
+    double hull_collinear_tol;           /* relative cross product below which hull points
                                             count as collinear (and are dropped) */
     double curve_points;                 /* points of a fitted curve table for figures */
     double span_warn;                    /* warn when x spans less than this factor */
@@ -264,8 +266,9 @@ struct fit_request {
     const double                   *compute;
     size_t                          n_compute;    /* chinchilla allocations */
     double                          true_entropy; /* NAN when unknown */
-    bool   frontier_hull;                         /* frontier: fit L(C) to the hull vertices only */
-    double tokens_per_sample;                     /* 0 when not given */
+    bool frontier_hull;       /* frontier: fit L(C) and N_opt to the hull vertices only (false,
+                                 the default: to every frontier point before its flat tail) */
+    double tokens_per_sample; /* 0 when not given */
 };
 
 /* Fills a request with the defaults for `law` (chinchilla: Huber with Hoffmann's delta;
@@ -309,13 +312,20 @@ struct fit_point_out {
     double reducible;    /* y - constant (laws with a constant); NAN otherwise */
 };
 
-/* The frontier's envelope, hull and optimal-size fit (laws that fit curves only). */
+/* The compute frontier, its hull and the optimal-size fit (laws that fit curves only). The
+ * frontier is the running minimum over compute: at each C, the lowest loss any run reached at
+ * compute <= C, so it never rises; past a curve's end it keeps that curve's last loss and owner
+ * until another run goes lower. Its points are the log-spaced compute grid and the runs' own
+ * points where it falls (for historical reasons the arrays and fit.yaml call it the envelope).
+ * Points from n_front on are its flat tail (the lowest loss of all, repeated): neither the fit
+ * nor the hull uses them. */
 struct fit_frontier {
     size_t  n_env;
-    double *env_c, *env_l; /* (n_env) envelope on the compute grid */
+    double *env_c, *env_l; /* (n_env) frontier points, compute increasing, loss non-increasing */
     size_t *env_run;       /* (n_env) owner run index into data->run_names */
+    size_t  n_front;       /* points before the flat tail: the fit's range */
     size_t  n_hull;
-    size_t *hull;           /* (n_hull) indices into the envelope arrays */
+    size_t *hull;           /* (n_hull) indices into the frontier arrays (all < n_front) */
     double  nopt_objective; /* least-squares objective of the optimal-size fit (log space) */
     size_t  nopt_points;    /* hull vertices used (with a known size) */
     bool    nopt_fitted;

@@ -108,8 +108,8 @@ struct fit_law_desc {
     int  term_var[FIT_MAX_THETA];
     bool has_constant;  /* theta[0] is the log of a constant (L_inf or E), reported first */
     bool huber_default; /* fitted with Huber's loss (and huber_delta_chinchilla) by default */
-    bool curves;        /* the data are learning curves, fitted on their compute frontier (runs are
-                           the bootstrap's unit), with an optimal-size law fitted to its hull */
+    bool curves;        /* the data are learning curves, fitted on their compute frontier (the
+                           bootstrap resamples each curve's noise), with an optimal-size law */
     const struct fit_law_desc *nopt_law; /* curves: the optimal-size law N_opt(C) */
     const char *var_options[2]; /* the options naming the variables' columns ("--n", "--d") */
     size_t      var_fields[2];  /* offsetof(struct fit_columns, ...) of those columns' names */
@@ -355,9 +355,11 @@ size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs);
  * (compressed rows: the points of run k are pts[start[k]] .. pts[start[k+1]-1]). */
 struct fit_runs {
     size_t  n_runs;
-    size_t *start;   /* (n_runs + 1) */
-    size_t *pts;     /* (n points used) indices into the data arrays */
-    double *lc, *ll; /* (n data rows) ln C and ln L of each row, computed once */
+    size_t *start;           /* (n_runs + 1) */
+    size_t *pts;             /* (n points used) indices into the data arrays */
+    double *lc, *ll;         /* (n data rows) ln C and ln L of each row, computed once */
+    size_t  n_by_c;          /* points of the runs with at least two */
+    size_t *by_c, *by_c_run; /* (n_by_c) those points' rows in order of compute, their runs */
 };
 
 /* Groups the fitted points of `d` by run and sorts each run by compute; SF_EINVAL when a run
@@ -366,15 +368,15 @@ enum sf_status fit_runs_build(const struct fit_data *d, struct fit_runs *runs,
                               struct sf_error *err);
 void           fit_runs_free(struct fit_runs *runs);
 
-/* The envelope of the runs marked in `use` (NULL: all) on the log-spaced compute grid, and its
- * lower convex hull in (ln C, ln L). Writes at most `cap` envelope points into the caller's
- * arrays; returns the counts. Needs no allocation (bootstrap replicates call it). */
-void fit_frontier_compute(const struct fit_runs *runs, const bool *use,
-                          const struct fit_parameters *prm, size_t cap, double *env_c,
-                          double *env_l, size_t *env_run, size_t *n_env, size_t *hull,
-                          size_t *n_hull);
-/* Number of grid points the envelope of all runs has (the capacity every replicate needs). */
-size_t fit_frontier_grid_size(const struct fit_runs *runs, double points_per_decade);
+/* The compute frontier of the runs with at least two points (frontier.c says how): the running
+ * minimum of their losses over compute on the log-spaced compute grid and at the runs' own
+ * points where it falls, into fr->env_c/env_l/env_run (capacity `cap` each; n_env); the part
+ * before its flat tail (n_front); and that part's lower convex hull in (ln C, ln L) into
+ * fr->hull (capacity `cap`; n_hull). The arrays are the caller's; nothing is allocated. */
+void fit_frontier_compute(const struct fit_runs *runs, const struct fit_parameters *prm, size_t cap,
+                          struct fit_frontier *fr);
+/* The most points fit_frontier_compute can write: the grid plus every point of the runs. */
+size_t fit_frontier_capacity(const struct fit_runs *runs, double points_per_decade);
 
 // ---- the result's private state ----
 
@@ -398,6 +400,19 @@ struct fit_state {
     double nopt_theta[2];
     double nopt_cov[4];
     bool   nopt_have;
+    /* frontier, for the bootstrap of the learning curves (fit.c): each data row's value on
+     * its run's smooth fit (ln L) and its residual from it, scaled by sqrt(n/(n-p)) (a run
+     * too short to fit keeps its losses as centre and draws from the pooled residuals of the
+     * others); and the fit to the frontier of the smooth curves, the
+     * centre the replicates scatter around (pivot_have false: the point estimate is). */
+    double *row_hat, *row_res; /* (data->n) */
+    bool   *run_smooth;        /* (n_runs) the run has its smooth fit */
+    size_t *pool;              /* (n_pool) the rows of the runs that have one */
+    size_t  n_pool;
+    double  pivot_theta[FIT_MAX_THETA];
+    bool    pivot_active[FIT_MAX_THETA];
+    double  pivot_nopt[2]; /* NAN when not fitted */
+    bool    pivot_have;
 };
 
 /* report.md of a comparison (report_md.c), written by fit_write_comparison. */

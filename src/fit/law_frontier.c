@@ -1,8 +1,9 @@
 /*
  * law_frontier.c — the compute frontier: power+const in compute, L = L_inf + (C0/C)^alpha_C,
- * fitted to the envelope (or its lower convex hull) of learning curves (frontier.c builds
- * them), and the optimal-size law N_opt = (C/C_n)^beta_opt, a `power` fitted to the model sizes
- * of the runs that own the hull. L(C) shares power+const's functions; its reported parameters
+ * fitted to the compute frontier of learning curves, the running minimum over compute (or to
+ * its lower convex hull; frontier.c builds both), and the optimal-size law
+ * N_opt = (C/C_n)^beta_opt, a `power` fitted to the model sizes of the runs that own the points
+ * L(C) is fitted to. L(C) shares power+const's functions; its reported parameters
  * 3 and 4 come from the optimal-size fit.
  */
 #include <stddef.h>

@@ -20,13 +20,24 @@ static void fit_md_interval_impl(struct sf_buf *b, double lo, double hi) {
 
 static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_result *r) {
     double pct = 100 * r->req.params.level;
-    if (r->intervals_bootstrap)
+    if (r->intervals_bootstrap && r->state->law->curves)
+        sf_buf_printf(b,
+                      "Intervals: %g%% bootstrap intervals from %zu replicates (each learning "
+                      "curve's residuals around its own power+const fit resampled, the frontier "
+                      "built and fitted again; the replicates' spread about the fit to the "
+                      "smooth curves' frontier, turned over and placed at the estimate, so that "
+                      "they are two-sided and the running minimum's pull towards low noise is "
+                      "taken out; percentiles for the optimal-size law; seed %llu; %zu failed "
+                      "and %zu on a bound, left out).\n",
+                      pct, r->boot.used, (unsigned long long)r->req.params.seed, r->boot.failed,
+                      r->boot.degenerate);
+    else if (r->intervals_bootstrap)
         sf_buf_printf(b,
                       "Intervals: %g%% bootstrap percentile intervals from %zu replicates "
-                      "(resampling unit: %s; seed %llu; %zu failed and %zu on a bound, left "
+                      "(resampling unit: row; seed %llu; %zu failed and %zu on a bound, left "
                       "out).\n",
-                      pct, r->boot.used, r->state->law->curves ? "run" : "row",
-                      (unsigned long long)r->req.params.seed, r->boot.failed, r->boot.degenerate);
+                      pct, r->boot.used, (unsigned long long)r->req.params.seed, r->boot.failed,
+                      r->boot.degenerate);
     else
         sf_buf_printf(b,
                       "Intervals: %g%% intervals from the covariance alone (%s), with Student's t "
@@ -46,7 +57,7 @@ static void fit_md_intro_impl(struct sf_buf *b, const struct fit_result *r,
                   law->formula, r->n_fit,
                   law->curves
                       ? (r->req.frontier_hull ? "points of the frontier's lower convex hull, from"
-                                              : "envelope points of the learning curves in")
+                                              : "compute-frontier points of the learning curves in")
                       : "points",
                   prov->rows_read, prov->input_path);
     if (prov->group) sf_buf_printf(b, " (group `%s`)", prov->group);
@@ -147,19 +158,29 @@ static void fit_md_frontier_impl(struct sf_buf *b, const struct fit_result *r) {
     const struct fit_data     *d  = r->data;
     const struct fit_frontier *fr = &r->frontier;
     sf_buf_printf(b,
-                  "## Compute frontier\n\nThe envelope of %zu learning curves on %zu "
-                  "log-spaced compute points (%g per decade); %zu points lie on its "
-                  "lower convex hull, owned by:",
-                  d->n_runs, fr->n_env, r->req.params.frontier_points_per_decade, fr->n_hull);
+                  "## Compute frontier\n\nThe frontier of %zu learning curves, the lowest loss "
+                  "any of them reached at compute up to C (it never rises), at %zu points (a "
+                  "log-spaced compute grid, %g per decade, and the points where a run set a new "
+                  "lowest loss); ",
+                  d->n_runs, fr->n_env, r->req.params.frontier_points_per_decade);
+    if (fr->n_front < fr->n_env)
+        sf_buf_printf(b,
+                      "the last %zu repeat its lowest loss after the best run ended (its flat "
+                      "tail) and are not fitted; ",
+                      fr->n_env - fr->n_front);
+    sf_buf_printf(b, "%zu points lie on its lower convex hull, owned by:", fr->n_hull);
     size_t *hr = malloc((fr->n_hull ? fr->n_hull : 1) * sizeof *hr);
     size_t  nh = hr ? fit_frontier_hull_runs(fr, hr) : 0;
     for (size_t h = 0; h < nh; h++)
         sf_buf_printf(b, " `%s`", d->run_names[hr[h]]);
     free(hr);
     sf_buf_printf(b,
-                  ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu hull points "
-                  "with a model size).\n\n",
-                  fr->nopt_fitted ? "fitted to them" : "**not fitted**", fr->nopt_points);
+                  ". The optimal-size law N_opt = (C/C_n)^beta_opt was %s (%zu %s with a model "
+                  "size).\n\n",
+                  fr->nopt_fitted ? "fitted to the sizes of the runs owning the points L(C) "
+                                    "was fitted to"
+                                  : "**not fitted**",
+                  fr->nopt_points, r->req.frontier_hull ? "hull points" : "frontier points");
 }
 
 /* ## Forecasts, ## Size for a target reducible loss, ## Compute-optimal allocation. */

@@ -80,6 +80,7 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_kv_double(y, "span_warn", p->span_warn);
     sf_yaml_kv_double(y, "inseparable_corr", p->inseparable_corr);
     sf_yaml_kv_double(y, "frontier_points_per_decade", p->frontier_points_per_decade);
+    sf_yaml_kv_double(y, "frontier_corner_gap", p->frontier_corner_gap);
     sf_yaml_kv_double(y, "hull_collinear_tol", p->hull_collinear_tol);
     sf_yaml_map_end(y);
 }
@@ -350,7 +351,8 @@ static void fit_y_allocations_impl(struct sf_yaml_out *y, const struct fit_resul
     sf_yaml_seq_end(y);
 }
 
-/* Envelope or hull points as a sequence of {C, L, run}. */
+/* Frontier or hull points as a sequence of {C, L, run} (the frontier's key is `envelope`, its
+ * name before it became the running minimum). */
 static void fit_y_frontier_points_impl(struct sf_yaml_out *y, const char *key,
                                        const struct fit_result *r, const size_t *idx, size_t n) {
     const struct fit_frontier *fr = &r->frontier;
@@ -374,6 +376,7 @@ static void fit_y_frontier_impl(struct sf_yaml_out *y, const struct fit_result *
     sf_yaml_plain(y, "frontier");
     sf_yaml_map_begin(y, false);
     fit_y_frontier_points_impl(y, "envelope", r, NULL, fr->n_env);
+    sf_yaml_kv_int(y, "flat_tail_points", (long long)(fr->n_env - fr->n_front));
     fit_y_frontier_points_impl(y, "hull", r, fr->hull, fr->n_hull);
     sf_yaml_plain(y, "hull_runs");
     sf_yaml_seq_begin(y, true);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # determinism.sh SCALEFIT SOURCE_ROOT — the same fit with the same seed gives a byte-identical
 # fit.yaml (apart from the version line) with one OpenMP thread and with two, for a row
-# bootstrap (chinchilla) and a run bootstrap (frontier).
+# bootstrap (chinchilla) and a learning-curve bootstrap (frontier).
 set -u
 . "$(dirname "$0")/lib.sh"
 run() { # run THREADS NAME ARGS...

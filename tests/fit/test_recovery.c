@@ -162,6 +162,75 @@ static void recover_frontier(void) {
     fit_data_free(&d);
 }
 
+/* The frontier is the running minimum over compute. Run 0 ends at C = 1.5e12 with loss 3.0;
+ * run 1 is above that there and falls through it near 3.3e12 (log-linear between its points
+ * (1e12, 3.5) and (1e13, 2.6)), then ends at 1.3e14 with 2.2, the lowest loss of all; run 2 goes
+ * on to 1e15 above it. So the frontier never rises; run 0's end is a point of its own (off the
+ * grid) and stays, owned by run 0, until run 1 goes lower; run 1's end is the last point the
+ * fit and the hull use, and after it the flat tail repeats 2.2, owned by run 1. Exact
+ * comparisons: the frontier copies the runs' values (exp of log, so to rounding: 1e-12). */
+static void frontier_running_minimum(void) {
+    const double c[]   = {1e10, 1e11, 1.5e12, 1e11, 1e12, 1e13, 1.3e14, 1e13, 1e15};
+    const double l[]   = {6.0, 4.2, 3.0, 6.0, 3.5, 2.6, 2.2, 4.0, 2.5};
+    const size_t run[] = {0, 0, 0, 1, 1, 1, 1, 2, 2};
+    const size_t n     = sizeof c / sizeof c[0];
+    for (int hull = 0; hull < 2; hull++) {
+        struct fit_data d;
+        make_data(&d, n, c, NULL, l);
+        d.run       = malloc(n * sizeof(size_t));
+        d.run_names = malloc(3 * sizeof(char *));
+        d.n_runs    = 3;
+        for (size_t i = 0; i < n; i++)
+            d.run[i] = run[i];
+        for (size_t k = 0; k < 3; k++)
+            d.run_names[k] = sf_strdup_printf("run%zu", k);
+        struct fit_request req;
+        fit_request_init(&req, FIT_LAW_FRONTIER);
+        req.params.bootstrap = 0;
+        req.frontier_hull    = hull;
+        struct sf_error    err;
+        struct fit_result *r = fit_run(&d, &req, NULL, &err);
+        if (check(r != NULL, "running minimum (hull %d): fit runs (%s)", hull,
+                  r ? "" : err.message)) {
+            const struct fit_frontier *fr    = &r->frontier;
+            bool                       order = true, flat = true, tail = true, corner = false;
+            size_t                     n_flat = 0;
+            for (size_t i = 1; i < fr->n_env; i++)
+                order =
+                    order && fr->env_c[i] > fr->env_c[i - 1] && fr->env_l[i] <= fr->env_l[i - 1];
+            for (size_t i = 0; i < fr->n_env; i++) {
+                double ci = fr->env_c[i], li = fr->env_l[i];
+                if (fabs(ci / 1.5e12 - 1) < 1e-12)
+                    corner = fabs(li / 3.0 - 1) < 1e-12 && fr->env_run[i] == 0;
+                if (ci > 1.5e12 * (1 + 1e-12) && ci < 3.2e12) {
+                    flat = flat && fabs(li / 3.0 - 1) < 1e-12 && fr->env_run[i] == 0;
+                    n_flat++;
+                }
+                if (i + 1 >= fr->n_front)
+                    tail = tail && fabs(li / 2.2 - 1) < 1e-12 && fr->env_run[i] == 1;
+            }
+            check(order, "running minimum: compute increases and loss never rises (%zu points)",
+                  fr->n_env);
+            check(corner, "running minimum: run 0's end (1.5e12, 3.0) is a frontier point");
+            check(flat && n_flat >= 2,
+                  "running minimum: past run 0's end it keeps 3.0, owned by run 0 (%zu points)",
+                  n_flat);
+            check(fr->n_front >= 1 && fr->n_front < fr->n_env &&
+                      fabs(fr->env_c[fr->n_front - 1] / 1.3e14 - 1) < 1e-12,
+                  "running minimum: the fitted part ends at run 1's end, 1.3e14 (%zu of %zu "
+                  "points)",
+                  fr->n_front, fr->n_env);
+            check(tail, "running minimum: the flat tail repeats 2.2, owned by run 1");
+            check(fr->n_hull >= 2 && fr->hull[fr->n_hull - 1] == fr->n_front - 1,
+                  "running minimum: the hull ends where the tail begins");
+            check(r->n_fit == (hull ? fr->n_hull : fr->n_front),
+                  "running minimum (hull %d): L(C) is fitted to %zu points", hull, r->n_fit);
+            fit_result_free(r);
+        }
+        fit_data_free(&d);
+    }
+}
+
 /* The global search itself, law by law: exact data made with exponents that lie on the coarse
  * grid must put the best cell there with an objective at rounding level (1e-20: the cell is
  * the exact solution), in log and linear space. The polish could hide a broken search. */
@@ -241,6 +310,7 @@ int main(void) {
             continue;
         if (fit_law_fits_curves(law)) {
             recover_frontier();
+            frontier_running_minimum();
             continue;
         }
         for (int s = 0; s < 2; s++) {

@@ -34,7 +34,7 @@
 #define C_FIT 0x000000u      /* the fitted law */
 #define C_CONST 0x009E73u    /* L_inf or E */
 #define C_FORECAST 0xCC79A7u /* forecasts and the law continued */
-#define C_ENVELOPE 0xE69F00u /* the frontier's envelope */
+#define C_ENVELOPE 0xE69F00u /* the compute frontier (the running minimum) */
 #define C_GREY 0x7F7F7Fu     /* zero line, contours */
 #define BAND_ALPHA 0.25      /* sf_band_alpha */
 
@@ -160,7 +160,7 @@ static void test_fits(void) {
         {"loss", {C_POINTS, C_FIT, band, C_CONST}, 4, NULL, 5},
         {"reducible", {C_POINTS, C_FIT, band}, 3, NULL, 3},
         {"residuals", {C_POINTS, C_GREY}, 2, NULL, 2},
-        /* curves, L_inf band, band, envelope, L_inf, law, hull */
+        /* curves, L_inf band, band, frontier, L_inf, fitted points, law */
         {"frontier", {C_FIT, C_ENVELOPE, C_HELDOUT, C_CONST}, 4, "frontier_curves.dat", 7},
         {"nopt", {C_POINTS, C_FIT, band}, 3, NULL, 3},
     };

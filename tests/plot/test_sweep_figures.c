@@ -29,8 +29,8 @@
 #define SCRATCH "scratch_sweep"
 
 /* Fits the frontier of the fixture's curves (eval_loss_cv against flops_6n, sizes from
- * params_nonembed), as a sweep does. */
-static struct fit_result *fit_frontier(struct sf_csv *csv, struct fit_data *d) {
+ * params_nonembed), as a sweep does; `hull` < 0 keeps fit_request_init's frontier_fit. */
+static struct fit_result *fit_frontier(struct sf_csv *csv, struct fit_data *d, int hull) {
     struct sf_error      err;
     struct fit_selection sel;
     struct fit_groups    groups;
@@ -48,9 +48,64 @@ static struct fit_result *fit_frontier(struct sf_csv *csv, struct fit_data *d) {
     struct fit_request req;
     fit_request_init(&req, FIT_LAW_FRONTIER);
     req.params.bootstrap = 50; /* enough replicates for a band; the figure is what is tested */
+    if (hull >= 0) req.frontier_hull = hull;
     struct fit_result *r = fit_run(d, &req, NULL, &err);
     check(r != NULL, "frontier fit (%s)", r ? "" : err.message);
     return r;
+}
+
+/* Reads the rows of a figure's .dat table (comments and blank lines skipped) into `v`, `ncol`
+ * numbers a row, at most `cap` rows; returns the number of rows, or -1 when unreadable. */
+static long read_dat(const char *path, size_t ncol, double *v, size_t cap) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return -1;
+    char line[1024];
+    long n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n') continue;
+        char *p = line;
+        if ((size_t)n >= cap) break;
+        for (size_t j = 0; j < ncol; j++)
+            v[(size_t)n * ncol + j] = strtod(p, &p);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The frontier figure's tables against the fit: the frontier drawn is the fit's (every point,
+ * its flat tail included), compute increasing and loss never rising; the marked points are
+ * exactly the ones L(C) was fitted to (the hull's vertices, or every frontier point before the
+ * tail), and the key says which. Equal to the last bit: the tables print 17 digits. */
+static void check_frontier_tables(const char *figdir, const struct fit_result *r,
+                                  const char *label) {
+    enum { CAP = 4096 };
+    static double              v[CAP * 3];
+    const struct fit_frontier *fr = &r->frontier;
+    char                       path[512];
+    snprintf(path, sizeof path, "%s/frontier_frontier.dat", figdir);
+    long n     = read_dat(path, 2, v, CAP);
+    bool order = n > 1;
+    for (long i = 1; i < n; i++)
+        order = order && v[2 * i] > v[2 * (i - 1)] && v[2 * i + 1] <= v[2 * (i - 1) + 1];
+    check(n == (long)fr->n_env, "%s: the figure's frontier has the fit's %zu points (%ld)", label,
+          fr->n_env, n);
+    check(order, "%s: the figure's frontier: compute increases, loss never rises", label);
+    bool hull = r->req.frontier_hull;
+    snprintf(path, sizeof path, "%s/frontier_fitted.dat", figdir);
+    n         = read_dat(path, 3, v, CAP);
+    bool same = n == (long)r->n_fit;
+    for (long k = 0; same && k < n; k++) {
+        size_t i = hull ? fr->hull[k] : (size_t)k;
+        same     = v[3 * k] == fr->env_c[i] && v[3 * k + 1] == fr->env_l[i];
+    }
+    check(same, "%s: the marked points are the %zu fitted ones (%s; %ld marked)", label, r->n_fit,
+          hull ? "the hull's vertices" : "the frontier before its tail", n);
+    snprintf(path, sizeof path, "%s/frontier.gp", figdir);
+    char *gp = fc_read_text(path);
+    check(gp && strstr(gp, hull ? "fitted: the hull's vertices" : "fitted: every frontier point"),
+          "%s: the key says which points were fitted", label);
+    free(gp);
 }
 
 static void test_sweep(const char *scalefit) {
@@ -64,7 +119,7 @@ static void test_sweep(const char *scalefit) {
     struct sf_error err;
     if (!check(sf_csv_read(SCRATCH "/curves.csv", &csv, &err) == SF_OK, "read curves.csv")) return;
     struct fit_data    d;
-    struct fit_result *r = fit_frontier(&csv, &d);
+    struct fit_result *r = fit_frontier(&csv, &d, -1);
     if (r == NULL) {
         sf_csv_free(&csv);
         return;
@@ -84,6 +139,20 @@ static void test_sweep(const char *scalefit) {
     fc_check_figure(SCRATCH "/figures", "curves", curves_colours, 1, "curves_curves.dat", 2);
     const unsigned frontier_colours[] = {0x000000u, 0xE69F00u, 0xD55E00u, 0x009E73u};
     fc_check_figure(SCRATCH "/figures", "frontier", frontier_colours, 4, "frontier_curves.dat", 7);
+    check_frontier_tables(SCRATCH "/figures", r, "default frontier_fit");
+    /* The other frontier_fit marks its own points. */
+    struct fit_data    d2;
+    struct fit_result *r2 = fit_frontier(&csv, &d2, !r->req.frontier_hull);
+    if (r2 != NULL) {
+        figures_fit_draw(r2, SCRATCH "/fits/other", true, &out, &diags);
+        check(out.n_missing == 0 && diags.n == 0, "the other frontier_fit draws its figures");
+        figures_list_free(&out);
+        check_frontier_tables(SCRATCH "/fits/other/figures", r2, "other frontier_fit");
+        fc_check_figure(SCRATCH "/fits/other/figures", "frontier", frontier_colours, 4,
+                        "frontier_curves.dat", 7);
+        fit_result_free(r2);
+        fit_data_free(&d2);
+    }
     char *gp = fc_read_text(SCRATCH "/figures/curves.gp");
     check(gp && strstr(gp, "eval loss, control variate (nats/token)"),
           "the curves use the control-variate loss when curves.csv has it");

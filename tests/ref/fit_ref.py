@@ -79,6 +79,8 @@ HESS_STEP = 1e-5
 NEWTON_STEP_REL = 1e-15
 # Relative tolerance of the hull's collinearity test (lower_hull).
 HULL_REL = 1e-9
+# A run's point this close (in ln C) to a grid point is that grid point's, not a corner.
+CORNER_GAP = 1e-9
 DEDUPE_TOL = 1e-4
 # At the optimum the objective is flat to its rounding noise (the residuals themselves carry
 # errors of a few ulps of ln L): a step that raises it by no more than this (relative, far
@@ -709,35 +711,62 @@ def emit(args, text):
 
 def frontier_envelope(runs):
     """runs: list of (name, lnC array, lnL array, N) in order of first appearance, each sorted
-    by C with C strictly increasing and at least 2 points. Returns the grid, the envelope
-    ln L and the index of the owning run at each grid point."""
+    by C with C strictly increasing and at least 2 points. The frontier is the running minimum
+    f(x) = min over runs of (the lowest loss of the run's points at ln C <= x, and the run's
+    linear interpolation at x where it covers x), evaluated at every point of the log-spaced
+    grid and at every run's point that is f's value there and below f at the event before (a
+    corner; points within CORNER_GAP of a grid point belong to the grid point). Returns the points' ln C, ln L
+    and owning run (the run whose value is f there), the grid size, the smallest margin between
+    owner and runner-up, and n_front: the points up to the last fall (the flat tail after it is
+    neither fitted nor part of the hull)."""
     lo = min(r[1][0] for r in runs)
     hi = max(r[1][-1] for r in runs)
     n = max(2, int(math.ceil(16.0 * math.log10(math.exp(hi - lo)))) + 1)
     grid = np.array([lo + (hi - lo) * k / (n - 1) for k in range(n)])
     grid[0], grid[-1] = lo, hi
-    env = np.empty(n)
-    owner = np.empty(n, dtype=int)
-    gap = math.inf   # smallest margin between the owner and the runner-up
-    for k, g in enumerate(grid):
-        best, who, second = math.inf, -1, math.inf
-        for ri, (_, lc, ll, _) in enumerate(runs):
-            if g < lc[0] or g > lc[-1]:
-                continue
-            j = int(np.searchsorted(lc, g, side="right")) - 1
+
+    def run_value(r, x):
+        _, lc, ll, _ = r
+        seen = ll[lc <= x]
+        v = float(seen.min()) if len(seen) else math.inf
+        if lc[0] <= x <= lc[-1]:
+            j = int(np.searchsorted(lc, x, side="right")) - 1
             if j >= len(lc) - 1:
-                val = ll[-1]
-            elif g == lc[j]:
-                val = ll[j]
+                v = min(v, float(ll[-1]))
             else:
-                val = ll[j] + (ll[j + 1] - ll[j]) * (g - lc[j]) / (lc[j + 1] - lc[j])
-            if val < best:
-                best, who, second = val, ri, best
-            elif val < second:
-                second = val
-        env[k], owner[k] = best, who
-        gap = min(gap, second - best)
-    return grid, env, owner, n, gap
+                v = min(v, float(ll[j] + (ll[j + 1] - ll[j]) * (x - lc[j]) / (lc[j + 1] - lc[j])))
+        return v
+
+    # events: (ln C, 0 for a run's point / 1 for a grid point, its run, its ln L); points come
+    # first at equal C
+    events = [(float(x), 1, -1, math.inf) for x in grid]
+    for ri, r in enumerate(runs):
+        events += [(float(x), 0, ri, float(y)) for x, y in zip(r[1], r[2])]
+    events.sort()
+    xs, ls, owner = [], [], []
+    prev = math.inf
+    gap = math.inf
+    for x, is_grid, ri, y in events:
+        vals = [run_value(r, x) for r in runs]
+        k = int(np.argmin(vals))
+        f = vals[k]
+        near = np.min(np.abs(grid - x)) <= CORNER_GAP
+        # a corner: the run's own point is the frontier's value there, and the frontier fell
+        if not is_grid and y == f:
+            k = ri
+        if is_grid or (y == f and f < prev and not near):
+            xs.append(x)
+            ls.append(f)
+            owner.append(k)
+            if is_grid:
+                rest = sorted(vals)
+                gap = min(gap, rest[1] - rest[0]) if len(rest) > 1 else gap
+        prev = min(prev, f)
+    last = 0
+    for i in range(1, len(ls)):
+        if ls[i] < ls[i - 1]:
+            last = i
+    return np.array(xs), np.array(ls), np.array(owner), n, gap, last + 1
 
 
 def hull_turn(xs, ys, o, a, b):
@@ -814,24 +843,26 @@ def run_frontier(args):
         if len(ns) != 1:
             raise SystemExit("fit_ref: run %s has several values of N" % name)
         runs.append((name, np.log(cs), np.log(np.array([p[1] for p in pts])), pts[0][2]))
-    grid, env, owner, n, owner_gap = frontier_envelope(runs)
-    cgrid, lenv = np.exp(grid), np.exp(env)
+    pts, env, owner, n, owner_gap, n_front = frontier_envelope(runs)
+    cgrid, lenv = np.exp(pts), np.exp(env)
     law = PowerConstLaw()
     nstarts = None if args.starts == "all" else int(args.starts)
-    res = fit_law(law, [grid], lenv, np.ones(n), "log", "squares", None, nstarts,
+    fx, fy = pts[:n_front], lenv[:n_front]
+    res = fit_law(law, [fx], fy, np.ones(n_front), "log", "squares", None, nstarts,
                   args.refine, args.quiet)
     f_best, th_best, k_best, nit_best, ok_best = res["best"]
     f_ref, gn_ref, th_ref, from_i = res["refined"]
     pc_best = law.canonical(th_best)
     pc_ref = law.canonical(th_ref)
-    hull = lower_hull(grid, env)
-    turn_min, off_max = hull_margins(grid, env, hull)
+    hull = lower_hull(pts[:n_front], env[:n_front])
+    turn_min, off_max = hull_margins(pts[:n_front], env[:n_front], hull)
     items_hull = [{"C": float(cgrid[i]), "L": float(lenv[i]), "owner": runs[owner[i]][0],
                    "N": runs[owner[i]][3]} for i in hull]
     opt = None
     if args.n:
-        xs = np.array([grid[i] for i in hull])
-        ys = np.log(np.array([runs[owner[i]][3] for i in hull]))
+        # the optimal size at the points L(C) is fitted to (here every point before the tail)
+        xs = np.array([pts[i] for i in range(n_front)])
+        ys = np.log(np.array([runs[owner[i]][3] for i in range(n_front)]))
         if len(xs) >= 2:
             A = np.stack([xs, np.ones_like(xs)], axis=1)
             coef, _, _, _ = np.linalg.lstsq(A, ys, rcond=None)
@@ -841,9 +872,11 @@ def run_frontier(args):
                    "slope": slope, "intercept": icpt,
                    "parameters": {"C_n": math.exp(-icpt / slope), "beta_opt": slope}}
     if not args.quiet:
-        print("fit_ref: frontier on %s: %d runs, %d grid points, %d hull vertices; power+const "
-              "grid best %.17g, refined %.17g |grad| %.3g; %.1f s"
-              % (os.path.basename(args.csv), len(runs), n, len(hull), f_best, f_ref, gn_ref,
+        print("fit_ref: frontier on %s: %d runs, %d grid points, %d frontier points (%d before "
+              "the tail), %d hull vertices; power+const grid best %.17g, refined %.17g |grad| "
+              "%.3g; %.1f s"
+              % (os.path.basename(args.csv), len(runs), n, len(pts), n_front, len(hull), f_best,
+                 f_ref, gn_ref,
                  res["t_total"]), file=sys.stderr)
     params = {"L_inf": pc_ref["L_inf"], "C0": pc_ref["x0"], "alpha_C": pc_ref["alpha"]}
     if opt:
@@ -861,15 +894,17 @@ def run_frontier(args):
         ("rows", {"read": len(rows), "fit": len(fit_idx), "held_out": 0}),
         ("runs", [r[0] for r in runs]),
         ("space", "log"), ("loss", "squares"), ("delta", None), ("weights", None),
-        ("envelope_grid", {"points": n, "ln_C_lo": float(grid[0]), "ln_C_hi": float(grid[-1]),
+        ("envelope_grid", {"points": n, "ln_C_lo": float(pts[0]), "ln_C_hi": float(pts[-1]),
                            "spacing": "ln C_k = ln C_lo + (ln C_hi - ln C_lo) k/(n-1), "
-                                      "ends exact"}),
+                                      "ends exact; plus the runs' points where the running "
+                                      "minimum falls",
+                           "frontier_points": len(pts), "before_tail": n_front}),
         ("robustness", {"min_owner_gap_lnL": owner_gap, "hull_tolerance_rel": HULL_REL,
                         "min_vertex_turn_rel": turn_min, "max_offhull_turn_rel": off_max}),
     ]
     text = yaml_doc(items)
     text += yaml_list_block("envelope", [{"C": float(cgrid[k]), "L": float(lenv[k]),
-                                          "owner": runs[owner[k]][0]} for k in range(n)])
+                                          "owner": runs[owner[k]][0]} for k in range(len(pts))])
     text += yaml_list_block("hull", items_hull)
     tail = [
         ("starts", res["starts"]),
@@ -887,7 +922,7 @@ def run_frontier(args):
                         "theta": dict(zip(law.theta_names, map(float, th_ref))),
                         "parameters": {"L_inf": pc_ref["L_inf"], "C0": pc_ref["x0"],
                                        "alpha_C": pc_ref["alpha"]}},
-            "predictions": [float(v) for v in np.exp(law.lnpred(th_ref, [grid])[0])]}),
+            "predictions": [float(v) for v in np.exp(law.lnpred(th_ref, [fx])[0])]}),
         ("optimal_size", opt),
         ("parameters", params),
     ]
