@@ -1,7 +1,7 @@
 /*
  * fit.h — the public interface of scalefit's fitter (prefix fit_): scaling laws
- * (power, power+const, chinchilla, kaplan-nd, frontier), loading a loss table into fit data,
- * the global search by variable projection and the polish on the true objective (GSL's
+ * (power, power+const, chinchilla, kaplan-nd, frontier, frontier-power), loading a loss table into
+ * fit data, the global search by variable projection and the polish on the true objective (GSL's
  * gsl_multifit_nlinear), standard errors and bootstrap intervals, the entropy/KL split,
  * forecasts, and the fit.yaml / report.md writers (DESIGN.md's schema).
  *
@@ -20,11 +20,13 @@
 // ---- laws and settings ----
 
 enum fit_law_kind {
-    FIT_LAW_POWER,       /* L = (x0/x)^alpha */
-    FIT_LAW_POWER_CONST, /* L = L_inf + (x0/x)^alpha */
-    FIT_LAW_CHINCHILLA,  /* L = E + A/N^alpha + B/D^beta */
-    FIT_LAW_KAPLAN_ND,   /* L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D */
-    FIT_LAW_FRONTIER,    /* power+const on the compute frontier, and N_opt = (C/C_n)^beta_opt */
+    FIT_LAW_POWER,          /* L = (x0/x)^alpha */
+    FIT_LAW_POWER_CONST,    /* L = L_inf + (x0/x)^alpha */
+    FIT_LAW_CHINCHILLA,     /* L = E + A/N^alpha + B/D^beta */
+    FIT_LAW_KAPLAN_ND,      /* L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D */
+    FIT_LAW_FRONTIER,       /* power+const on the compute frontier, and N_opt = (C/C_n)^beta_opt */
+    FIT_LAW_FRONTIER_POWER, /* a pure power on the compute frontier (a quantity that vanishes,
+                               such as the measured KL), and N_opt as for frontier */
     FIT_LAW_COUNT
 };
 

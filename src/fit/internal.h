@@ -144,7 +144,7 @@ struct fit_law_desc {
 
 /* The entries (law_*.c); the table in law.c lists them. */
 extern const struct fit_law_desc fit_law_power, fit_law_power_const, fit_law_chinchilla,
-    fit_law_kaplan_nd, fit_law_frontier;
+    fit_law_kaplan_nd, fit_law_frontier, fit_law_frontier_power;
 
 /* The name of the column of the law's variable k (< n_vars) in `cols` (NULL: not given). */
 const char *fit_law_var_column(const struct fit_law_desc *law, const struct fit_columns *cols,
@@ -174,7 +174,7 @@ double fit_law_lse(const double *t, const bool *use, size_t k, double *p);
 /* The exponent grid of the one-exponent and chinchilla searches: [exp_min, exp_max]. */
 void fit_law_grid_positive(const struct fit_parameters *prm, double *lo, double *hi, double *step);
 /* power+const's form, which the frontier's L(C) law shares. */
-extern const struct fit_law_form fit_law_power_const_form;
+extern const struct fit_law_form fit_law_power_const_form, fit_law_power_form;
 
 // ---- the problem and objective ----
 

@@ -16,7 +16,7 @@
 static const struct fit_law_desc *const fit_laws[FIT_LAW_COUNT] = {
     [FIT_LAW_POWER] = &fit_law_power,           [FIT_LAW_POWER_CONST] = &fit_law_power_const,
     [FIT_LAW_CHINCHILLA] = &fit_law_chinchilla, [FIT_LAW_KAPLAN_ND] = &fit_law_kaplan_nd,
-    [FIT_LAW_FRONTIER] = &fit_law_frontier,
+    [FIT_LAW_FRONTIER] = &fit_law_frontier,     [FIT_LAW_FRONTIER_POWER] = &fit_law_frontier_power,
 };
 
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind) {
@@ -46,9 +46,13 @@ bool fit_law_from_name(const char *name, enum fit_law_kind *kind) {
  * the entries in other files cannot initialise here); the fit suite checks that they are the
  * entries' own names. */
 static const char *const fit_law_name_list[FIT_LAW_COUNT + 1] = {
-    [FIT_LAW_POWER] = "power",           [FIT_LAW_POWER_CONST] = "power+const",
-    [FIT_LAW_CHINCHILLA] = "chinchilla", [FIT_LAW_KAPLAN_ND] = "kaplan-nd",
-    [FIT_LAW_FRONTIER] = "frontier",     [FIT_LAW_COUNT] = NULL,
+    [FIT_LAW_POWER]          = "power",
+    [FIT_LAW_POWER_CONST]    = "power+const",
+    [FIT_LAW_CHINCHILLA]     = "chinchilla",
+    [FIT_LAW_KAPLAN_ND]      = "kaplan-nd",
+    [FIT_LAW_FRONTIER]       = "frontier",
+    [FIT_LAW_FRONTIER_POWER] = "frontier-power",
+    [FIT_LAW_COUNT]          = NULL,
 };
 
 const char *const *fit_law_names(void) {

@@ -58,7 +58,7 @@ static double fit_power_target(const double *nat, double reducible) {
     return nat[0] * pow(reducible, -1.0 / nat[1]);
 }
 
-static const struct fit_law_form fit_law_power_form = {
+const struct fit_law_form fit_law_power_form = {
     .lnpred     = fit_power_lnpred,
     .natural    = fit_power_natural,
     .n_coef     = 1,

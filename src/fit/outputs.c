@@ -41,7 +41,7 @@ static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
     case FIT_Q_KIND_PARAM:
         if (law->curves && q->j >= law->n_theta) { /* the optimal-size law's C_n, beta_opt */
             if (nopt == NULL || !isfinite(nopt[0])) return NAN;
-            return q->j == 3 ? exp(nopt[0] / nopt[1]) : -nopt[1];
+            return q->j == law->n_theta ? exp(nopt[0] / nopt[1]) : -nopt[1];
         }
         fit_law_natural(law, theta, active, nat);
         return nat[q->j];

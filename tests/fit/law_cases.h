@@ -86,6 +86,8 @@ static inline const struct law_case *law_case_find(const char *name) {
         /* L(C) shares power+const's parameterisation; recovery and coverage of curves are
          * test_recovery's recover_frontier and the golden frontier fixture. */
         {"frontier", NULL, {0}, false, 0, 0, -1, -1, {0.713, 4.871, 0.3127}, {0}},
+        /* power's parameterisation on the frontier: test_recovery's recover_frontier_power. */
+        {"frontier-power", NULL, {0}, false, 0, 0, -1, -1, {4.871, 0.3127}, {0}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         if (strcmp(cases[k].name, name) == 0) return &cases[k];
