@@ -55,6 +55,8 @@ struct figures_sweep_fits {
     const char              *kl_name;
     const struct fit_result *reducible;
     const char              *reducible_name;
+    const struct fit_result *kl_frontier; /* the measured KL on its compute frontier */
+    const char              *kl_frontier_name;
 };
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with

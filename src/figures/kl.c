@@ -102,11 +102,12 @@ static void figures_sweep_kl_size(const char *sweep_dir, const char *figdir,
 
 /* "kl_compute" from curves.csv's eval_kl against flops_6n. */
 static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
-                                     const struct fit_result *frontier, struct figures_list *out,
-                                     struct sf_diags *diags) {
-    char           *path = sf_path_join(sweep_dir, "curves.csv");
-    struct sf_csv   csv;
-    struct sf_error err;
+                                     const struct figures_sweep_fits *fits,
+                                     struct figures_list *out, struct sf_diags *diags) {
+    const struct fit_result *frontier = fits->frontier;
+    char                    *path     = sf_path_join(sweep_dir, "curves.csv");
+    struct sf_csv            csv;
+    struct sf_error          err;
     if (path == NULL || sf_csv_read(path, &csv, &err) != SF_OK) {
         free(path);
         return;
@@ -117,6 +118,7 @@ static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
     struct plot_figure      *fig = plot_figure_alloc("kl_compute", "kl_compute");
     struct plot_table       *tc  = plot_figure_table(fig, "curves", "flops kl params");
     struct plot_table       *tr  = plot_figure_table(fig, "reducible", "flops loss");
+    struct plot_table       *tf  = plot_figure_table(fig, "fit", "flops kl");
     struct figures_sweep_set set = {0};
     if (c_run >= 0 && c_c >= 0 && c_kl >= 0 && c_n >= 0)
         figures_sweep_lines(&csv, c_run, c_c, c_kl, c_n, tc, &set);
@@ -136,6 +138,15 @@ static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
         sf_buf_puts(&b, "the frontier fit less its constant: the reducible loss it implies");
         figures_set_buf(fig, "key_reducible", &b);
     }
+    if (fits->kl_frontier != NULL) {
+        struct figures_range cr = figures_range_new(true);
+        for (size_t i = 0; i < fits->kl_frontier->data->n; i++)
+            figures_range_add(&cr, fits->kl_frontier->data->x1[i]);
+        figures_kl_curve(fits->kl_frontier, false, cr, FIGURES_MIN_GRID, tf, &set.y);
+        sf_buf_printf(&b, "%s, the KL's frontier fitted: ", fits->kl_frontier_name);
+        figures_formula(fits->kl_frontier, "C", &b);
+        figures_set_buf(fig, "key_fit", &b);
+    }
     sf_buf_printf(&b, "measured KL against compute: %zu runs", set.drawn_runs);
     figures_set_buf(fig, "title_text", &b);
     sf_buf_free(&b);
@@ -153,5 +164,5 @@ void figures_sweep_kl(const char *sweep_dir, const char *figdir,
                       const struct figures_sweep_fits *fits, struct figures_list *out,
                       struct sf_diags *diags) {
     figures_sweep_kl_size(sweep_dir, figdir, fits, out, diags);
-    figures_sweep_kl_compute(sweep_dir, figdir, fits->frontier, out, diags);
+    figures_sweep_kl_compute(sweep_dir, figdir, fits, out, diags);
 }

@@ -18,6 +18,8 @@
 static const char *const sweep_result_columns[] = {
     "params",       "params_nonembed", "tokens", "flops_6n", "best_eval_loss", "best_eval_loss_cv",
     "best_eval_kl", "final_eval_loss", NULL};
+/* The loss columns of curves.csv a frontier fit may name as y. */
+static const char *const sweep_curve_columns[] = {"eval_loss", "eval_loss_cv", "eval_kl", NULL};
 
 void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     enum fit_law_kind law;
@@ -57,10 +59,18 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
                         k < f->n_filters ? "where" : "holdout_where", sweep_fit_table(f));
     }
     if (fit_law_fits_curves(f->law)) {
-        if (strcmp(f->x, "flops_6n") != 0 || f->y[0] != '\0')
+        if (strcmp(f->x, "flops_6n") != 0)
             sf_diag_add(diags, true, where,
-                        "a %s fit uses curves.csv's flops_6n and eval loss: leave out x and y",
+                        "a %s fit uses curves.csv's flops_6n as compute: leave out x",
                         fit_law_name(f->law));
+        bool y_ok = f->y[0] == '\0';
+        for (size_t i = 0; sweep_curve_columns[i]; i++)
+            y_ok |= strcmp(f->y, sweep_curve_columns[i]) == 0;
+        if (!y_ok)
+            sf_diag_add(diags, true, where,
+                        "'y: %s' is not a loss column of curves.csv (eval_loss, eval_loss_cv or "
+                        "eval_kl)",
+                        f->y);
         if (f->holdout_min_params > 0 || f->holdout_where[0] != '\0')
             sf_diag_add(diags, true, where, "'%s' does not apply to %s",
                         f->holdout_min_params > 0 ? "holdout_min_params" : "holdout_where",
@@ -85,11 +95,11 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
 }
 
 void sweep_fits_default(struct sweep_spec *s) {
-    /* L_N and L_C always; L_ND with several budgets; KL_N where the source knows its true
-     * distribution: the measured KL as a pure power law in N (the entropy is known, so the
-     * reducible loss needs no constant). */
+    /* L_N and L_C always; L_ND with several budgets; KL_N and KL_C where the source knows its
+     * true distribution: the measured KL as a pure power law in N and on its compute frontier
+     * (the entropy is known, so the reducible loss needs no constant). */
     bool   exact = model_source_get(s->base.data.source)->exact;
-    size_t n     = 2 + (s->n_budgets > 1) + exact;
+    size_t n     = 2 + (s->n_budgets > 1) + 2 * exact;
     s->fits      = calloc(n, sizeof *s->fits);
     if (s->fits == NULL) return;
     s->n_fits = n;
@@ -106,6 +116,10 @@ void sweep_fits_default(struct sweep_spec *s) {
         snprintf(s->fits[k].name, sizeof s->fits[k].name, "KL_N");
         sweep_fit_defaults(&s->fits[k], "power");
         snprintf(s->fits[k].y, sizeof s->fits[k].y, "best_eval_kl");
+        k++;
+        snprintf(s->fits[k].name, sizeof s->fits[k].name, "KL_C");
+        sweep_fit_defaults(&s->fits[k], "frontier-power");
+        snprintf(s->fits[k].y, sizeof s->fits[k].y, "eval_kl");
     }
 }
 

@@ -72,16 +72,21 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     return ok;
 }
 
-/* The first fit of each role the sweep's figures draw: a law fitted to learning curves (the
- * frontier), the measured KL (y best_eval_kl) as a law of N without a constant, and a law of N
- * with a constant fitted to the runs (its L(N) − L_inf is the reducible loss it implies). A law
- * of N is one whose x is params_nonembed, the size the "kl" figure draws its points at. */
+/* The first fit of each role the sweep's figures draw: a law fitted to the loss's learning
+ * curves (the frontier), the measured KL on its compute frontier without a constant, the measured
+ * KL (y best_eval_kl) as a law of N without a constant, and a law of N with a constant fitted to
+ * the runs (its L(N) − L_inf is the reducible loss it implies). A law of N is one whose x is
+ * params_nonembed, the size the "kl" figure draws its points at. */
 static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_result *r,
                                    struct figures_sweep_fits *sf) {
     if (r == NULL) return;
     bool one_var = fit_law_n_vars(f->law) == 1 && !fit_law_fits_curves(f->law) &&
                    strcmp(f->x, "params_nonembed") == 0;
-    if (fit_law_fits_curves(f->law) && sf->frontier == NULL) sf->frontier = r;
+    bool kl = strcmp(f->y, "best_eval_kl") == 0 || strcmp(f->y, "eval_kl") == 0;
+    if (fit_law_fits_curves(f->law) && !kl && sf->frontier == NULL) sf->frontier = r;
+    if (fit_law_fits_curves(f->law) && kl && !fit_law_has_constant(f->law) &&
+        sf->kl_frontier == NULL)
+        sf->kl_frontier = r, sf->kl_frontier_name = f->name;
     if (one_var && !fit_law_has_constant(f->law) && strcmp(f->y, "best_eval_kl") == 0 &&
         sf->kl == NULL)
         sf->kl = r, sf->kl_name = f->name;

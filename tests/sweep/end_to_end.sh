@@ -74,15 +74,18 @@ n_old=$(ls "$out/runs" | grep -cFf - "$work/lr.out")
 [ "$n_rows" -eq 4 ] && [ "$n_old" -eq 0 ] && pass "a changed learning rate gives every run a new id" \
     || failed "after changing lr: $n_rows runs listed, $n_old of them with an old id"
 # Without `laws`, a sweep on a source that knows its true distribution also fits the measured KL
-# as a pure power law in N (KL_N, y = best_eval_kl) beside L_N and L_C.
+# as a pure power law in N (KL_N, y = best_eval_kl) and on its compute frontier (KL_C,
+# frontier-power, y = eval_kl) beside L_N and L_C.
 sed -e '/^fit:/,$d' -e 's/tokens: 6e4/tokens: 1e4/' "$sweep" >"$work/nolaws.yaml"
 "$scalefit" run "$work/nolaws.yaml" --out "$work/nolaws" >"$work/nolaws.log" 2>&1 \
     || failed "the sweep without laws exited $?"
 [ "$(grep -o 'name: [A-Z][A-Z_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')" = \
-  "name: L_N name: L_C name: KL_N " ] && pass "default fits: L_N, L_C and KL_N" \
+  "name: L_N name: L_C name: KL_N name: KL_C " ] && pass "default fits: L_N, L_C, KL_N and KL_C" \
     || failed "default fits: $(grep -o 'name: [A-Z][A-Z_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')"
 grep -q "^law: {name: power, .*y: best_eval_kl}" "$work/nolaws/fits/KL_N/fit.yaml" \
     && pass "KL_N is a power law fitted to best_eval_kl" || failed "KL_N's fit.yaml"
+grep -A2 "^law: {name: frontier-power," "$work/nolaws/fits/KL_C/fit.yaml" | grep -q "y: eval_kl}" \
+    && pass "KL_C is a pure power fitted to the frontier of eval_kl" || failed "KL_C's fit.yaml"
 # A run whose metrics.csv lacks the KL (eval_true_loss and eval_kl empty, as in a run of an older
 # scalefit): the report's table of fitted against measured reducible loss gives it a dash, not nan.
 sed -e '/^fit:/,$d' -e 's/tokens: 6e4/tokens: 8e3/' \
