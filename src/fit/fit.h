@@ -51,6 +51,15 @@ const char *fit_law_param_name(enum fit_law_kind kind, size_t j);
 size_t fit_law_n_vars(enum fit_law_kind kind);
 /* True when the law has an irreducible constant (L_inf or E). */
 bool fit_law_has_constant(enum fit_law_kind kind);
+/* What a reported parameter is the exponent of, for comparing it with a prediction. */
+enum fit_exponent {
+    FIT_EXPONENT_NONE,    /* not an exponent */
+    FIT_EXPONENT_X1,      /* of the first variable (x, or N of the joint laws) */
+    FIT_EXPONENT_X2,      /* of the second variable (D of the joint laws) */
+    FIT_EXPONENT_COMPUTE, /* of compute on the frontier (alpha_C) */
+    FIT_EXPONENT_NOPT,    /* of the optimal size in compute (beta_opt) */
+};
+enum fit_exponent fit_law_param_exponent(enum fit_law_kind kind, size_t j);
 /* The loss a law is fitted with when none is asked for (chinchilla: Huber, with Hoffmann's
  * delta; the others: squares). */
 enum fit_loss fit_law_default_loss(enum fit_law_kind kind);

@@ -30,11 +30,12 @@ struct fit_state;
 
 /* One reported parameter of a law. */
 struct fit_law_param {
-    const char *name;
-    const char *unit;          /* "x": the unit is the x column's name */
-    bool        positive;      /* positive by construction: intervals on the log scale */
-    int         bound_theta;   /* theta entry whose bound status it follows (-1: never bound) */
-    bool        term_exponent; /* an exponent: not determined when its term is held at 0 */
+    const char       *name;
+    const char       *unit;        /* "x": the unit is the x column's name */
+    bool              positive;    /* positive by construction: intervals on the log scale */
+    int               bound_theta; /* theta entry whose bound status it follows (-1: never bound) */
+    bool              term_exponent; /* an exponent: not determined when its term is held at 0 */
+    enum fit_exponent exponent_of;   /* what it is the exponent of (FIT_EXPONENT_NONE: none) */
 };
 
 /* The columns of one search cell at exponents (e1, e2), as the linear solve and the scoring

@@ -74,6 +74,10 @@ size_t fit_law_n_vars(enum fit_law_kind kind) {
 bool fit_law_has_constant(enum fit_law_kind kind) {
     return fit_law_desc(kind)->has_constant;
 }
+enum fit_exponent fit_law_param_exponent(enum fit_law_kind kind, size_t j) {
+    SF_ASSERT(j < fit_law_desc(kind)->n_report);
+    return fit_law_desc(kind)->params[j].exponent_of;
+}
 bool fit_law_has_allocation(enum fit_law_kind kind) {
     return fit_law_desc(kind)->alloc != NULL;
 }

@@ -97,7 +97,7 @@ const struct fit_law_desc fit_law_power_const = {
     .n_report       = 3,
     .params         = {{"L_inf", "nats/token", true, 0, false},
                        {"x0", "x", true, -1, false},
-                       {"alpha", "", false, -1, false}},
+                       {"alpha", "", false, -1, false, FIT_EXPONENT_X1}},
     .can_bound      = {true, false, false},
     .term_exp       = {-1, -1, -1},
     .has_constant   = true,

@@ -323,12 +323,17 @@ struct sweep_report_info {
 /* Writes OUT/report.md: what ran (every run with its shape, N, tokens, FLOPs, state, losses),
  * timing (the trainers' time outside their training loops, and the run slots left empty),
  * the seed spread, each fit with its
- * intervals, the entropy / reducible-loss split with bayes_loss beside the fitted constant, and
- * the figures. */
+ * intervals, the entropy / reducible-loss split with bayes_loss beside the fitted constant, the
+ * exponents against theory, and the figures. */
 enum sf_status sweep_report_write(const struct sweep_spec *spec, const struct sweep_run *runs,
                                   size_t n, const char *out_dir,
                                   const struct sweep_fit_outcome *fits, size_t n_fits,
                                   const struct sweep_report_info *info, struct sf_error *err);
+/* Appends the report's "Exponents against theory" section where the data source's entry has a
+ * theory (its predicted alpha_N and alpha_D): each fitted exponent of N, D, compute or the
+ * optimal size beside its prediction, and whether its interval holds it. Nothing otherwise. */
+void sweep_report_theory(struct sf_buf *b, const struct sweep_spec *spec,
+                         const struct sweep_fit_outcome *fits, size_t n_fits);
 
 /* True when `column` is one of the columns the sweep writes into `table` (results.csv or
  * curves.csv). */

@@ -457,6 +457,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     for (size_t i = 0; i < n_fits; i++)
         sweep_report_fit_impl(&c, &fits[i]);
     sweep_report_entropy_impl(&c, fits, n_fits);
+    sweep_report_theory(&c.b, s, fits, n_fits);
     sweep_report_figures_impl(&c.b, fits, n_fits, info);
     sf_csv_free(&c.results);
     sf_csv_free(&c.curves);
