@@ -4,8 +4,9 @@
  * estimate (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k
  * seeded from (seed, k), one workspace per thread, each result in its own slot) and hands over
  * to outputs.c for intervals, diagnostics and forecasts. Rows are resampled for laws fitted to
- * a table; for the frontier, each learning curve's residuals around its own smooth fit are, and
- * the frontier is built and fitted again (see fit_boot_curves_impl).
+ * a table; for the frontier, each learning curve's residuals around its own local smoother are,
+ * and the frontier is built and fitted again (see fit_boot_curves_impl, fit_curves_smooth_impl;
+ * outputs.c makes the intervals symmetric about the estimate).
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -319,12 +320,12 @@ static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct f
 /* The frontier's replicate, a bootstrap of the learning curves themselves. Resampling runs (as
  * rows are resampled for other laws) can only take runs away, and the running minimum of fewer
  * runs can only rise, so those intervals were one-sided by construction. Instead every run
- * keeps its place: each point's loss becomes its run's smooth fit there times the exponential
- * of a residual drawn with replacement from the same run's residuals, and the frontier, its
+ * keeps its place: each point's loss becomes its run's smoothed value there times the
+ * exponential of a residual drawn with replacement from the same run's residuals, and the frontier, its
  * hull and both laws are built and fitted again from scratch. The replicate thus goes through
  * what the data went through, the running minimum's pull towards low noise included; outputs.c
  * centres the intervals on the fit to the smooth curves' frontier (st->pivot_*), so that this
- * pull is taken out rather than doubled. Draws come from the replicate's seed in row order. */
+ * pull is measured rather than doubled. Draws come from the replicate's seed in row order. */
 static bool fit_boot_curves_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b,
                                  struct fit_polish_out *out, double *nopt_out) {
     const struct fit_runs  *runs = sh->runs;

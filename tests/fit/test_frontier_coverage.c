@@ -31,8 +31,8 @@
  * The bias the discrete sizes leave (fitted minus true on the noise-free curves, printed as
  * "noise-free bias"; 10 sizes over two decades), measured: hull L_inf +0.00006, alpha_C
  * +0.00001, beta_opt +0.00272; envelope (the default) L_inf +0.00094, alpha_C +0.00009,
- * beta_opt +0.00099 — each under a tenth of its interval's mean width (hull 0.158, 0.0157,
- * 0.054; envelope 0.105, 0.0093, 0.040). The noise itself pulls the hull's estimates further
+ * beta_opt +0.00099 — each under a tenth of its interval's mean width (hull 0.213, 0.0233,
+ * 0.065; envelope 0.108, 0.0097, 0.044). The noise itself pulls the hull's estimates further
  * (mean bias +0.042 in L_inf: the hull picks the luckiest points); the intervals take that out.
  * docs/results/frontier/README.md has a full run's output.
  *
