@@ -321,11 +321,12 @@ static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct f
  * rows are resampled for other laws) can only take runs away, and the running minimum of fewer
  * runs can only rise, so those intervals were one-sided by construction. Instead every run
  * keeps its place: each point's loss becomes its run's smoothed value there times the
- * exponential of a residual drawn with replacement from the same run's residuals, and the frontier, its
- * hull and both laws are built and fitted again from scratch. The replicate thus goes through
- * what the data went through, the running minimum's pull towards low noise included; outputs.c
- * centres the intervals on the fit to the smooth curves' frontier (st->pivot_*), so that this
- * pull is measured rather than doubled. Draws come from the replicate's seed in row order. */
+ * exponential of a residual drawn with replacement from the same run's residuals, and the
+ * frontier, its hull and both laws are built and fitted again from scratch. The replicate thus
+ * goes through what the data went through, the running minimum's pull towards low noise
+ * included; outputs.c measures the replicates' distance from the fit to the smooth curves'
+ * frontier (st->pivot_*) for L(C), so that this pull widens the interval rather than being
+ * doubled. Draws come from the replicate's seed in row order. */
 static bool fit_boot_curves_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b,
                                  struct fit_polish_out *out, double *nopt_out) {
     const struct fit_runs  *runs = sh->runs;
