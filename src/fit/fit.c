@@ -4,8 +4,9 @@
  * estimate (search + polish), forms the covariance, runs the bootstrap in parallel (replicate k
  * seeded from (seed, k), one workspace per thread, each result in its own slot) and hands over
  * to outputs.c for intervals, diagnostics and forecasts. Rows are resampled for laws fitted to
- * a table; for the frontier, each learning curve's residuals around its own smooth fit are, and
- * the frontier is built and fitted again (see fit_boot_curves_impl).
+ * a table; for the frontier, each learning curve's residuals around its own local smoother are,
+ * and the frontier is built and fitted again (see fit_boot_curves_impl, fit_curves_smooth_impl;
+ * outputs.c makes the intervals symmetric about the estimate).
  */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -53,6 +54,8 @@ struct fit_parameters fit_default_parameters(void) {
     p.frontier_points_per_decade = 16;
     p.frontier_corner_gap        = 1e-9; /* rounding of ln(exp(ln C)), with room */
     p.hull_collinear_tol         = 1e-9;
+    p.frontier_smooth_points     = 7; /* a quadratic through 7 points: leverage ~1/3 inside */
+    p.frontier_smooth_degree     = 2;
     p.curve_points               = 200;
     p.span_warn                  = 10; /* a decade */
     p.inseparable_corr           = 0.99;
@@ -317,12 +320,13 @@ static bool fit_boot_local_alloc_impl(const struct fit_boot_shared *sh, struct f
 /* The frontier's replicate, a bootstrap of the learning curves themselves. Resampling runs (as
  * rows are resampled for other laws) can only take runs away, and the running minimum of fewer
  * runs can only rise, so those intervals were one-sided by construction. Instead every run
- * keeps its place: each point's loss becomes its run's smooth fit there times the exponential
- * of a residual drawn with replacement from the same run's residuals, and the frontier, its
- * hull and both laws are built and fitted again from scratch. The replicate thus goes through
- * what the data went through, the running minimum's pull towards low noise included; outputs.c
- * centres the intervals on the fit to the smooth curves' frontier (st->pivot_*), so that this
- * pull is taken out rather than doubled. Draws come from the replicate's seed in row order. */
+ * keeps its place: each point's loss becomes its run's smoothed value there times the
+ * exponential of a residual drawn with replacement from the same run's residuals, and the
+ * frontier, its hull and both laws are built and fitted again from scratch. The replicate thus
+ * goes through what the data went through, the running minimum's pull towards low noise
+ * included; outputs.c measures the replicates' distance from the fit to the smooth curves'
+ * frontier (st->pivot_*) for L(C), so that this pull widens the interval rather than being
+ * doubled. Draws come from the replicate's seed in row order. */
 static bool fit_boot_curves_impl(const struct fit_boot_shared *sh, struct fit_boot_local *b,
                                  struct fit_polish_out *out, double *nopt_out) {
     const struct fit_runs  *runs = sh->runs;
@@ -516,57 +520,123 @@ static enum sf_status fit_curves_nopt_impl(struct fit_result *r, size_t env_cap,
     return SF_OK;
 }
 
-/* Learning curves, for the bootstrap: each run's smooth fit, power+const in compute (a run of
- * Chinchilla's law at fixed N is exactly that: E + A/N^alpha + B (C/6N)^-beta), and the rows'
- * residuals from it in ln L, scaled by sqrt(n/(n-3)); a run with fewer points than the law's
- * parameters plus two, or whose fit fails, keeps its points as they are (residuals 0). A curve
- * that is not of that shape (a learning-rate schedule's dip at the end) leaves its shape in the
- * residuals, which makes the replicates noisier and the intervals wider, not narrower. Then
- * the fit to the frontier of the smooth curves, the replicates' centre (st->pivot_*). */
+/* A local polynomial smoother of one learning curve in (ln C, ln L), Savitzky and Golay's
+ * (1964) filter for unevenly spaced points: the value at point i is that of the least-squares
+ * polynomial of degree `deg` through the `window` points nearest i in order (centred on i, shifted
+ * inwards at the curve's ends). Being linear, hat = S y, and with the basis centred at x_i the
+ * leverage is S_ii = [(X^T X)^-1]_00; since each row of S is a projection's, var(y_i - hat_i) =
+ * sigma^2 (1 - S_ii). Writes hat and leverage (len each); false when a local system is singular.
+ * Needs deg + 1 < window <= len and deg + 1 <= FIT_SMOOTH_MAX_COEF. */
+enum { FIT_SMOOTH_MAX_COEF = 4 };
+
+static bool fit_curve_smooth_impl(const double *x, const double *y, size_t len, size_t window,
+                                  size_t deg, double *hat, double *lev) {
+    const size_t m = deg + 1;
+    for (size_t i = 0; i < len; i++) {
+        size_t a = i >= window / 2 ? i - window / 2 : 0;
+        if (a + window > len) a = len - window;
+        /* The basis (x - x_i)/s, scaled by the window's span for conditioning. */
+        double s = fmax(fabs(x[a + window - 1] - x[i]), fabs(x[i] - x[a]));
+        if (!(s > 0)) return false;
+        double g[FIT_SMOOTH_MAX_COEF * FIT_SMOOTH_MAX_COEF] = {0}, b[FIT_SMOOTH_MAX_COEF] = {0};
+        for (size_t p = a; p < a + window; p++) {
+            double t = (x[p] - x[i]) / s, pw[FIT_SMOOTH_MAX_COEF];
+            pw[0]    = 1;
+            for (size_t j = 1; j < m; j++)
+                pw[j] = pw[j - 1] * t;
+            for (size_t j = 0; j < m; j++) {
+                b[j] += pw[j] * y[p];
+                for (size_t l = 0; l < m; l++)
+                    g[j * m + l] += pw[j] * pw[l];
+            }
+        }
+        /* The first column of G^-1 by Gauss-Jordan with partial pivoting on [G | e_0 | b]:
+         * its first entry is the leverage, and (G^-1 b)_0 the smoothed value. */
+        double aug[FIT_SMOOTH_MAX_COEF][FIT_SMOOTH_MAX_COEF + 2];
+        for (size_t j = 0; j < m; j++) {
+            for (size_t l = 0; l < m; l++)
+                aug[j][l] = g[j * m + l];
+            aug[j][m]     = j == 0;
+            aug[j][m + 1] = b[j];
+        }
+        for (size_t c = 0; c < m; c++) {
+            size_t piv = c;
+            for (size_t j = c + 1; j < m; j++)
+                if (fabs(aug[j][c]) > fabs(aug[piv][c])) piv = j;
+            if (!(fabs(aug[piv][c]) > 0)) return false;
+            for (size_t l = 0; l < m + 2; l++) {
+                double t    = aug[c][l];
+                aug[c][l]   = aug[piv][l];
+                aug[piv][l] = t;
+            }
+            double d = aug[c][c];
+            for (size_t l = 0; l < m + 2; l++)
+                aug[c][l] /= d;
+            for (size_t j = 0; j < m; j++) {
+                if (j == c) continue;
+                double f = aug[j][c];
+                for (size_t l = 0; l < m + 2; l++)
+                    aug[j][l] -= f * aug[c][l];
+            }
+        }
+        hat[i] = aug[0][m + 1];
+        lev[i] = aug[0][m];
+        if (!(lev[i] < 1) || !isfinite(hat[i])) return false;
+    }
+    return true;
+}
+
+/* Learning curves, for the bootstrap: each run's smooth curve and the rows' residuals from it.
+ * The smoother is local (fit_curve_smooth_impl: a quadratic through frontier_smooth_points
+ * neighbours in (ln C, ln L)), so that it follows whatever shape the curve has, the dip that a
+ * learning rate decaying to its end leaves included; a global law per run (power+const in C,
+ * which Chinchilla's curves at fixed N are) cannot follow that dip, and its frontier then lies
+ * off the data's. The residuals are leverage-corrected, r_i / sqrt(1 - h_ii), and centred in
+ * their run (Davison & Hinkley 1997, algorithm 6.3's modified residuals), so that they carry
+ * the noise's full variance. A run with fewer than frontier_smooth_points points is smoothed
+ * over all of them, and one with no more than frontier_smooth_degree + 2, or whose smoothing
+ * fails, keeps its points as they are (residuals 0; its points draw from the pool of the
+ * others). Then the fit to the frontier of the smooth curves, the replicates' centre
+ * (st->pivot_*). */
 static enum sf_status fit_curves_smooth_impl(struct fit_result *r, const struct fit_runs *runs,
                                              size_t env_cap, struct fit_workspace *ws,
                                              struct sf_error *err) {
-    struct fit_state          *st     = r->state;
-    const struct fit_law_desc *smooth = &fit_law_power_const;
-    size_t                     n_rows = r->data->n ? r->data->n : 1;
-    st->row_hat                       = malloc(n_rows * sizeof *st->row_hat);
-    st->row_res                       = malloc(n_rows * sizeof *st->row_res);
-    st->pool                          = malloc(n_rows * sizeof *st->pool);
+    struct fit_state            *st     = r->state;
+    const struct fit_parameters *prm    = &r->req.params;
+    size_t                       n_rows = r->data->n ? r->data->n : 1;
+    st->row_hat                         = malloc(n_rows * sizeof *st->row_hat);
+    st->row_res                         = malloc(n_rows * sizeof *st->row_res);
+    st->pool                            = malloc(n_rows * sizeof *st->pool);
     st->run_smooth = calloc(runs->n_runs ? runs->n_runs : 1, sizeof *st->run_smooth);
     if (!st->row_hat || !st->row_res || !st->pool || !st->run_smooth)
-        return SF_SET(err, SF_ENOMEM, "out of memory fitting the learning curves");
+        return SF_SET(err, SF_ENOMEM, "out of memory smoothing the learning curves");
+    if (prm->frontier_smooth_degree + 1 > FIT_SMOOTH_MAX_COEF)
+        return SF_SET(err, SF_EINVAL, "frontier_smooth_degree %zu is above the most, %d",
+                      prm->frontier_smooth_degree, FIT_SMOOTH_MAX_COEF - 1);
     memcpy(st->row_hat, runs->ll, r->data->n * sizeof *st->row_hat);
     for (size_t i = 0; i < r->data->n; i++)
         st->row_res[i] = 0;
-    struct fit_request req;
-    fit_request_init(&req, fit_law_kind_of(smooth));
-    req.params = r->req.params;
     for (size_t k = 0; k < runs->n_runs; k++) {
         size_t a = runs->start[k], len = runs->start[k + 1] - a;
-        if (len < smooth->n_theta + 2) continue;
+        size_t deg = prm->frontier_smooth_degree;
+        if (len < deg + 3) continue;
+        size_t window = prm->frontier_smooth_points < len ? prm->frontier_smooth_points : len;
+        if (window < deg + 3) window = deg + 3;
+        /* ws's arrays hold the run: ln C in lx1, ln L in ly, the smooth values in y, the
+         * leverages in w. */
         for (size_t p = 0; p < len; p++) {
-            size_t i   = runs->pts[a + p];
-            ws->lx1[p] = runs->lc[i];
-            ws->ly[p]  = runs->ll[i];
-            ws->y[p]   = exp(runs->ll[i]);
-            ws->w[p]   = 1;
+            ws->lx1[p] = runs->lc[runs->pts[a + p]];
+            ws->ly[p]  = runs->ll[runs->pts[a + p]];
         }
-        struct fit_problem pb;
-        fit_problem_set_impl(&pb, smooth, len, ws->lx1, NULL, ws->y, ws->ly, ws->w, &req);
-        struct fit_polish_out out;
-        struct sf_error       e;
-        if (fit_estimate_point(&pb, &req.params, ws, &out, NULL, NULL, &e) != SF_OK ||
-            !out.converged)
-            continue;
-        size_t p_active = 0;
-        for (size_t j = 0; j < smooth->n_theta; j++)
-            p_active += out.active[j];
-        double scale = sqrt((double)len / (double)(len - p_active));
+        if (!fit_curve_smooth_impl(ws->lx1, ws->ly, len, window, deg, ws->y, ws->w)) continue;
+        double mean = 0;
+        for (size_t p = 0; p < len; p++)
+            mean += (ws->ly[p] - ws->y[p]) / sqrt(1 - ws->w[p]);
+        mean /= (double)len;
         for (size_t p = 0; p < len; p++) {
-            size_t i       = runs->pts[a + p];
-            double hat     = fit_law_lnpred(smooth, out.theta, out.active, runs->lc[i], 0, NULL);
-            st->row_hat[i] = hat;
-            st->row_res[i] = scale * (runs->ll[i] - hat);
+            size_t i               = runs->pts[a + p];
+            st->row_hat[i]         = ws->y[p];
+            st->row_res[i]         = (ws->ly[p] - ws->y[p]) / sqrt(1 - ws->w[p]) - mean;
             st->pool[st->n_pool++] = i;
         }
         st->run_smooth[k] = true;

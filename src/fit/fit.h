@@ -115,6 +115,9 @@ struct fit_parameters {
                                             point is that grid point's, not a corner of its own */
     double hull_collinear_tol;           /* relative cross product below which hull points
                                             count as collinear (and are dropped) */
+    size_t frontier_smooth_points;       /* the bootstrap's smoother of a learning curve: the
+                                            points of each local polynomial (fit.c) */
+    size_t frontier_smooth_degree;       /* and its degree (at most 3) */
     double curve_points;                 /* points of a fitted curve table for figures */
     double span_warn;                    /* warn when x spans less than this factor */
     double inseparable_corr;             /* warn when two exponents correlate more than this */

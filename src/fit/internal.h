@@ -402,7 +402,7 @@ struct fit_state {
     double nopt_cov[4];
     bool   nopt_have;
     /* frontier, for the bootstrap of the learning curves (fit.c): each data row's value on
-     * its run's smooth fit (ln L) and its residual from it, scaled by sqrt(n/(n-p)) (a run
+     * its run's local smoother (ln L) and its residual from it, r_i/sqrt(1-h_ii) centred (a run
      * too short to fit keeps its losses as centre and draws from the pooled residuals of the
      * others); and the fit to the frontier of the smooth curves, the
      * centre the replicates scatter around (pivot_have false: the point estimate is). */

@@ -129,34 +129,36 @@ static double fit_q_se_impl(const struct fit_result *r, const struct fit_q *q) {
  * covariance and a warning says so. */
 static const size_t fit_min_replicates = 20;
 
-/* The frontier's replicates of L(C) scatter around the fit to the frontier of the runs' smooth
- * curves (fit.c), q_s, as the estimate scatters around the truth, the running minimum's pull
- * towards low noise included; so the interval of an L(C) quantity is the replicates' spread
- * about q_s, turned over and placed at the estimate: [est - (hi - q_s), est - (lo - q_s)], by
- * ratios for positive quantities (Davison & Hinkley 1997, the basic bootstrap interval, with q_s
- * for the centre); without the smooth fit, q_s is the estimate itself. The optimal-size law's
- * quantities (C_n, beta_opt, N_opt) keep the percentile interval: they are fitted to exact
- * sizes, which noise moves only in steps as it changes a point's owner, and there the spread
- * about q_s is no stand-in for the estimate's error (measured in tests/fit/
- * test_frontier_coverage.c: beta_opt covered 87 of 100 sweeps turned over, 99 as percentiles,
- * while alpha_C on the hull went from 85 to 93 turned over). */
-static void fit_q_pivot_impl(const struct fit_result *r, const struct fit_q *q, bool positive,
-                             struct fit_estimate *e) {
+/* The frontier's interval, symmetric about the estimate: [est - c, est + c], by ratios for
+ * positive quantities (est e^-c, est e^c, c on the log scale), where c is the level's quantile
+ * of the replicates' distance from a centre (Hall 1988, the symmetric bootstrap interval), so
+ * that it holds its estimate whichever side the replicates fall on. For L(C)'s quantities the
+ * centre is q_s, the fit to the frontier of the runs' smooth curves (fit.c): the replicates
+ * scatter around it as the estimate scatters around the truth, the running minimum's pull
+ * towards low noise included, and the distance takes in that pull whatever its sign. The
+ * optimal-size law's quantities (C_n, beta_opt, N_opt) are fitted to exact sizes, which noise
+ * moves only in steps as it changes a point's owner; there the spread about q_s is no stand-in
+ * for the estimate's error (measured in tests/fit/test_frontier_coverage.c: beta_opt covered in
+ * 87 of 100 sweeps by the interval turned over about q_s, 99 by the percentiles), and the
+ * centre is the estimate itself, which the replicates' percentiles surround. Without the
+ * smooth fit q_s is the estimate too. `vals` are the m finite replicate values, sorted. */
+static void fit_q_symmetric_impl(const struct fit_result *r, const struct fit_q *q, bool positive,
+                                 double *vals, size_t m, struct fit_estimate *e) {
     const struct fit_state *st = r->state;
-    if (q->kind == FIT_Q_KIND_NOPT || (q->kind == FIT_Q_KIND_PARAM && q->j >= st->law->n_theta))
-        return;
-    double q_s = st->pivot_have
-                     ? fit_q_eval_impl(r, q, st->pivot_theta, st->pivot_active, st->pivot_nopt)
-                     : NAN;
-    if (!isfinite(q_s)) q_s = e->estimate;
-    double lo = e->lo, hi = e->hi, est = e->estimate;
-    if (positive && lo > 0 && q_s > 0 && est > 0) {
-        e->lo = est * q_s / hi;
-        e->hi = est * q_s / lo;
-    } else {
-        e->lo = est - (hi - q_s);
-        e->hi = est - (lo - q_s);
+    bool                    nopt =
+        q->kind == FIT_Q_KIND_NOPT || (q->kind == FIT_Q_KIND_PARAM && q->j >= st->law->n_theta);
+    double est = e->estimate, centre = est;
+    if (!nopt && st->pivot_have) {
+        double q_s = fit_q_eval_impl(r, q, st->pivot_theta, st->pivot_active, st->pivot_nopt);
+        if (isfinite(q_s)) centre = q_s;
     }
+    bool logs = positive && est > 0 && centre > 0 && vals[0] > 0;
+    for (size_t k = 0; k < m; k++)
+        vals[k] = logs ? fabs(log(vals[k]) - log(centre)) : fabs(vals[k] - centre);
+    gsl_sort(vals, 1, m);
+    double c = gsl_stats_quantile_from_sorted_data(vals, 1, m, r->req.params.level);
+    e->lo    = logs ? est * exp(-c) : est - c;
+    e->hi    = logs ? est * exp(c) : est + c;
 }
 
 static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const struct fit_q *q,
@@ -182,7 +184,8 @@ static struct fit_estimate fit_q_interval_impl(const struct fit_result *r, const
             double tail = 0.5 * (1 - r->req.params.level);
             e.lo        = gsl_stats_quantile_from_sorted_data(vals, 1, m, tail);
             e.hi        = gsl_stats_quantile_from_sorted_data(vals, 1, m, 1 - tail);
-            if (st->law->curves) fit_q_pivot_impl(r, q, positive, &e);
+            if (st->law->curves && isfinite(e.estimate))
+                fit_q_symmetric_impl(r, q, positive, vals, m, &e);
             free(vals);
             return e;
         }

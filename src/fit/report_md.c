@@ -23,11 +23,12 @@ static void fit_md_interval_source_impl(struct sf_buf *b, const struct fit_resul
     if (r->intervals_bootstrap && r->state->law->curves)
         sf_buf_printf(b,
                       "Intervals: %g%% bootstrap intervals from %zu replicates (each learning "
-                      "curve's residuals around its own power+const fit resampled, the frontier "
-                      "built and fitted again; the replicates' spread about the fit to the "
-                      "smooth curves' frontier, turned over and placed at the estimate, so that "
-                      "they are two-sided and the running minimum's pull towards low noise is "
-                      "taken out; percentiles for the optimal-size law; seed %llu; %zu failed "
+                      "curve's residuals around a local quadratic smoother resampled, the "
+                      "frontier built and fitted again; symmetric about the estimate, so that "
+                      "they are two-sided and hold it, with the half-width the replicates' "
+                      "distance from the fit to the smooth curves' frontier, which takes in the "
+                      "running minimum's pull towards low noise, or for the optimal-size law "
+                      "their distance from the estimate; seed %llu; %zu failed "
                       "and %zu on a bound, left out).\n",
                       pct, r->boot.used, (unsigned long long)r->req.params.seed, r->boot.failed,
                       r->boot.degenerate);

@@ -82,6 +82,8 @@ static void fit_y_tuning_impl(struct sf_yaml_out *y, const struct fit_parameters
     sf_yaml_kv_double(y, "frontier_points_per_decade", p->frontier_points_per_decade);
     sf_yaml_kv_double(y, "frontier_corner_gap", p->frontier_corner_gap);
     sf_yaml_kv_double(y, "hull_collinear_tol", p->hull_collinear_tol);
+    sf_yaml_kv_int(y, "frontier_smooth_points", (long long)p->frontier_smooth_points);
+    sf_yaml_kv_int(y, "frontier_smooth_degree", (long long)p->frontier_smooth_degree);
     sf_yaml_map_end(y);
 }
 

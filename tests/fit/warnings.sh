@@ -3,7 +3,8 @@
 # frontier. The text-bytes example sweep (five runs, one budget each) used to get it for
 # alpha_C: its bootstrap resampled runs, and a replicate without a run owning the hull could
 # only raise the frontier. Its bootstrap now resamples each curve's noise and keeps every run,
-# so with either frontier_fit no estimate sits at an end of its interval, and report.md says the
+# so with either frontier_fit no estimate sits at an end of its interval (the frontier's are now
+# symmetric about it), and report.md says the
 # intervals are two-sided; the synthetic frontier fixture gets the warning for no parameter
 # either.
 set -u
