@@ -34,7 +34,7 @@ void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     f->law = law;
     snprintf(f->x, sizeof f->x, "%s", fit_law_fits_curves(law) ? "flops_6n" : "params_nonembed");
     snprintf(f->d, sizeof f->d, "tokens");
-    f->frontier_hull = true;
+    f->frontier_hull = false;
     f->loss          = fit_law_default_loss(law);
     f->space         = FIT_SPACE_LOG;
     /* y stays empty: each run's best eval loss (or for the frontier the eval loss of the curves),
@@ -77,7 +77,7 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
                         fit_law_name(f->law));
         return;
     }
-    if (!f->frontier_hull) {
+    if (f->frontier_fit_given) {
         sf_diag_add(diags, true, where, "'frontier_fit' applies to frontier only");
     }
     for (size_t k = 0; k < 3; k++) {

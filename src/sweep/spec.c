@@ -560,8 +560,10 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
         static const char *const frontier_fits[] = {"hull", "envelope", NULL};
         int                      ff;
         if ((v = sf_yaml_map_get(c->doc, ln, "frontier_fit")) &&
-            sf_yaml_read_enum(c, "frontier_fit", v, frontier_fits, &ff))
-            o->frontier_hull = ff == 0;
+            sf_yaml_read_enum(c, "frontier_fit", v, frontier_fits, &ff)) {
+            o->frontier_hull      = ff == 0;
+            o->frontier_fit_given = true;
+        }
         sweep_read_fit_options_impl(c, ln, o);
         sweep_fit_check(o, c->path, ln, c->diags);
     }

@@ -60,8 +60,9 @@ struct sweep_fit {
     double min_params, max_params; /* exclusions (0: none) */
     double min_tokens, min_flops;  /* frontier: drop warm-up points */
     double holdout_min_params;     /* hold out runs with N >= this (0: none) */
-    bool   frontier_hull;          /* frontier: fit L(C) to the hull (default) */
-    char   where[256];             /* the entry's place in the sweep file (FILE:LINE:COL) */
+    bool   frontier_hull;      /* frontier: fit L(C) to the hull (default: every frontier point) */
+    bool   frontier_fit_given; /* `frontier_fit` was in the sweep file */
+    char   where[256];         /* the entry's place in the sweep file (FILE:LINE:COL) */
     /* The options `scalefit fit` has: loss (default: the law's), Huber delta (0: the default for
      * the loss), residual space, row filters on the fit's table ("COL=VALUE" keeps equal rows,
      * "COL>=V", "COL>V", "COL<=V", "COL<V" compare numbers) and rows held out ("COL>=V"...). */
