@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # quickstart.sh — the README's main job, measured: runs sweeps/quickstart.yaml from scratch in
-# runs/quickstart-bench/ with BUILD_DIR's scalefit, and copies what it wrote (report.md, results.csv,
-# curves.csv, sweep.resolved.yaml, the sweep's figures and each fit's fit.yaml, report.md and
-# figures, PNG only) into docs/results/quickstart/, with timing.txt: the wall time of the
-# command, the CPU and the date.
+# runs/quickstart-bench/ with BUILD_DIR's scalefit, keeps what it wrote in docs/results/quickstart/
+# (bench/keep_result.sh), with timing.txt (the wall time of the command, the CPU and the date)
+# and checks.txt (tests/sweep/known_truth.py: the quickstart's promises, each checked).
 #
 #   bench/quickstart.sh [BUILD_DIR]   (default: build)
 set -uo pipefail
@@ -27,23 +26,13 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 
 dest=docs/results/quickstart
-rm -rf "$dest.new" && mkdir -p "$dest.new/figures" || fail "cannot write $dest"
-src=$work/quickstart
-cp "$src"/report.md "$src"/results.csv "$src"/curves.csv "$src"/sweep.resolved.yaml "$dest.new/"
-cp "$src"/figures/*.png "$dest.new/figures/"
-for fit in "$src"/fits/*/; do
-    name=$(basename "$fit")
-    mkdir -p "$dest.new/fits/$name/figures"
-    cp "$fit"/fit.yaml "$fit"/report.md "$dest.new/fits/$name/"
-    cp "$fit"/figures/*.png "$dest.new/fits/$name/figures/" 2>/dev/null
-done
+"$here/bench/keep_result.sh" "$work/quickstart" "$dest" || fail "cannot keep the result"
 {
     printf 'wall time of `scalefit run sweeps/quickstart.yaml` from scratch: %.1f s\n' \
         "$(echo "$end - $start" | bc)"
     printf 'CPU: %s, %s cores\n' "$(lscpu | sed -n 's/^Model name: *//p')" "$(nproc)"
     printf 'date: %s\n' "$(date -u +%Y-%m-%d)"
-} >"$dest.new/timing.txt"
-# The README of the folder is written by hand: keep it.
-[ -f "$dest/README.md" ] && cp "$dest/README.md" "$dest.new/"
-rm -rf "$dest" && mv "$dest.new" "$dest"
-cat "$dest/timing.txt"
+} >"$dest/timing.txt"
+# The promises of the quickstart (issue 11), checked on what was kept.
+/usr/bin/python3 tests/sweep/known_truth.py "$work/quickstart" >"$dest/checks.txt"
+cat "$dest/timing.txt" "$dest/checks.txt"

@@ -18,7 +18,7 @@ packages=(
     # distributed sweeps
     slurmctld slurmd slurm-client munge
     # references and checks in tests
-    python3-torch python3-scipy libpng-dev clang-format
+    python3-torch python3-scipy python3-yaml libpng-dev clang-format
     # example data
     dataset-fashion-mnist python3.11-doc
 )

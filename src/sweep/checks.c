@@ -94,10 +94,29 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
     }
 }
 
+/* With several budgets, L(N) takes each size at the largest budget: one L(N) through every
+ * budget would mix the data-limited smaller ones in. Budgets of tokens per parameter differ from
+ * size to size and keep every run. Each run's tokens and compute are at least its budget's. */
+static void sweep_fit_largest_budget_impl(const struct sweep_spec *s, struct sweep_fit *f) {
+    double top = 0;
+    for (size_t k = 0; k < s->n_budgets; k++)
+        top = fmax(top, s->budgets[k]);
+    const char *col = "tokens";
+    switch (s->budget_kind) {
+    case SWEEP_BUDGET_KIND_STEPS: top *= (double)s->base.batch * (double)s->base.n_ctx; break;
+    case SWEEP_BUDGET_KIND_TOKENS: break;
+    case SWEEP_BUDGET_KIND_FLOPS: col = "flops_6n"; break;
+    case SWEEP_BUDGET_KIND_TOKENS_PER_PARAM: return;
+    }
+    snprintf(f->filters[0], sizeof f->filters[0], "%s>=%.17g", col, top);
+    f->n_filters = 1;
+}
+
 void sweep_fits_default(struct sweep_spec *s) {
-    /* L_N and L_C always; L_ND with several budgets; KL_N and KL_C where the source knows its
-     * true distribution: the measured KL as a pure power law in N and on its compute frontier
-     * (the entropy is known, so the reducible loss needs no constant). */
+    /* L_N and L_C always; L_ND with several budgets (then L_N and KL_N at the largest); KL_N and
+     * KL_C where the source knows its true distribution: the measured KL as a pure power law in N
+     * and on its compute frontier (the entropy is known, so the reducible loss needs no constant).
+     */
     bool   exact = model_source_get(s->base.data.source)->exact;
     size_t n     = 2 + (s->n_budgets > 1) + 2 * exact;
     s->fits      = calloc(n, sizeof *s->fits);
@@ -105,6 +124,7 @@ void sweep_fits_default(struct sweep_spec *s) {
     s->n_fits = n;
     snprintf(s->fits[0].name, sizeof s->fits[0].name, "L_N");
     sweep_fit_defaults(&s->fits[0], "power+const");
+    if (s->n_budgets > 1) sweep_fit_largest_budget_impl(s, &s->fits[0]);
     snprintf(s->fits[1].name, sizeof s->fits[1].name, "L_C");
     sweep_fit_defaults(&s->fits[1], "frontier");
     size_t k = 2;
@@ -116,6 +136,7 @@ void sweep_fits_default(struct sweep_spec *s) {
         snprintf(s->fits[k].name, sizeof s->fits[k].name, "KL_N");
         sweep_fit_defaults(&s->fits[k], "power");
         snprintf(s->fits[k].y, sizeof s->fits[k].y, "best_eval_kl");
+        if (s->n_budgets > 1) sweep_fit_largest_budget_impl(s, &s->fits[k]);
         k++;
         snprintf(s->fits[k].name, sizeof s->fits[k].name, "KL_C");
         sweep_fit_defaults(&s->fits[k], "frontier-power");
