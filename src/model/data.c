@@ -47,6 +47,24 @@ const struct model_source_entry *model_source_get(enum model_source s) {
     return model_sources[s];
 }
 
+void model_sha256_doubles(const double *const *parts, const size_t *sizes, size_t n_parts,
+                          char hex[65]) {
+    struct sha256_ctx sha;
+    sha256_init(&sha);
+    for (size_t p = 0; p < n_parts; p++)
+        for (size_t i = 0; i < sizes[p]; i++) {
+            uint64_t bits;
+            memcpy(&bits, &parts[p][i], sizeof bits);
+            uint8_t le[8];
+            for (int k = 0; k < 8; k++)
+                le[k] = (uint8_t)(bits >> (8 * k));
+            sha256_update(&sha, sizeof le, le);
+        }
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
+    sf_hex_bytes(digest, SHA256_DIGEST_SIZE, hex);
+}
+
 int64_t model_source_one_token(const struct model_data_config *d) {
     (void)d;
     return 1;

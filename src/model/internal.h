@@ -278,6 +278,11 @@ const char *model_source_name(enum model_source s);
 const char *model_lr_schedule_name(enum model_lr_schedule s);
 const char *model_markov_generator_name(enum model_markov_generator g);
 
+/* The SHA-256 (64 hex digits) of n_parts arrays of doubles, each as little-endian bytes in
+ * turn: what identifies a synthetic source's tables. */
+void model_sha256_doubles(const double *const *parts, const size_t *sizes, size_t n_parts,
+                          char hex[65]);
+
 /* tokens_per_sample of sources whose tokens stand alone: 1. */
 int64_t model_source_one_token(const struct model_data_config *d);
 

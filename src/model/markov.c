@@ -17,7 +17,6 @@
 #include "internal.h"
 
 #include <math.h>
-#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,20 +367,9 @@ static enum sf_status model_markov_open_impl(struct model_data *d, const struct 
     d->info.entropy_rate = d->markov.entropy_rate;
     d->info.bayes_loss   = model_markov_bayes_loss(&d->markov, T);
     /* The table identifies the source: hash its little-endian doubles. */
-    size_t            n = d->markov.n_ctx * (size_t)d->markov.V;
-    struct sha256_ctx sha;
-    sha256_init(&sha);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t bits;
-        memcpy(&bits, &d->markov.P[i], sizeof bits);
-        uint8_t le[8];
-        for (int k = 0; k < 8; k++)
-            le[k] = (uint8_t)(bits >> (8 * k));
-        sha256_update(&sha, sizeof le, le);
-    }
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
-    sf_hex_bytes(digest, SHA256_DIGEST_SIZE, d->info.sha256);
+    const double *parts[1] = {d->markov.P};
+    size_t        sizes[1] = {d->markov.n_ctx * (size_t)d->markov.V};
+    model_sha256_doubles(parts, sizes, 1, d->info.sha256);
     return SF_OK;
 }
 

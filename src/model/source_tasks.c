@@ -15,7 +15,6 @@
 #include "internal.h"
 
 #include <math.h>
-#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,22 +254,9 @@ static enum sf_status model_tasks_open_impl(struct model_data *d, const struct m
     d->info.entropy_rate = d->tasks.entropy_rate;
     d->info.bayes_loss   = model_tasks_bayes_loss(&d->tasks, T);
     /* The tables identify the source: hash the task probabilities and the rows. */
-    struct sha256_ctx sha;
-    sha256_init(&sha);
     const double *parts[2] = {d->tasks.task_cdf, d->tasks.rows};
     size_t        sizes[2] = {d->tasks.M, d->tasks.M * (d->tasks.V + 1) * 2 * d->tasks.V};
-    for (int p = 0; p < 2; p++)
-        for (size_t i = 0; i < sizes[p]; i++) {
-            uint64_t bits;
-            memcpy(&bits, &parts[p][i], sizeof bits);
-            uint8_t le[8];
-            for (int k = 0; k < 8; k++)
-                le[k] = (uint8_t)(bits >> (8 * k));
-            sha256_update(&sha, sizeof le, le);
-        }
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
-    sf_hex_bytes(digest, SHA256_DIGEST_SIZE, d->info.sha256);
+    model_sha256_doubles(parts, sizes, 2, d->info.sha256);
     return SF_OK;
 }
 

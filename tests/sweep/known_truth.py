@@ -43,14 +43,17 @@ def main():
         law, p = y["law"]["name"], y["parameters"]
         const = p.get("L_inf") or p.get("E")
         if const is not None:
-            lo, hi = const["ci"]
+            lo, hi = (float("-inf") if const["ci"][0] is None else const["ci"][0],
+                      float("inf") if const["ci"][1] is None else const["ci"][1])
             check(lo <= bayes <= hi, "%s: constant %.6g [%.6g, %.6g] covers the Bayes loss "
                   "(%+.3f%%)" % (name, const["estimate"], lo, hi,
                                  100 * (const["estimate"] - bayes) / bayes))
         for k, v in p.items():
             if k.startswith("alpha") or k.startswith("beta"):
-                check(v["ci"][0] > 0, "%s: %s %.4g [%.4g, %.4g] excludes 0"
-                      % (name, k, v["estimate"], v["ci"][0], v["ci"][1]))
+                lo, hi = v["ci"]
+                check(lo is not None and lo > 0, "%s: %s %.4g [%.4g, %.4g] excludes 0"
+                      % (name, k, v["estimate"], float("nan") if lo is None else lo,
+                         float("nan") if hi is None else hi))
         if law == "power+const" and y["law"]["x"] == ["params_nonembed"]:
             x0, al = p["x0"]["estimate"], p["alpha"]["estimate"]
             for run in y["input"]["runs"]:
