@@ -237,6 +237,15 @@ enum sf_status model_checkpoint_load(const char *path, struct model *m,
                    "checkpoint checksum mismatch (CRC-32 0x%08x stored, 0x%08x computed): the "
                    "file is corrupt; %s",
                    stored, (uint32_t)crc, MODEL_CKPT_HINT);
+    /* A valid checksum over weights that are not finite (written by a run that went wrong, or
+     * made by hand) would train on from garbage: refuse it. */
+    const float *const blocks[3] = {m->params, m->adam_m, m->adam_v};
+    const char *const  names[3]  = {"parameter", "first AdamW moment", "second AdamW moment"};
+    for (size_t b = 0; b < 3; b++)
+        for (size_t i = 0; i < m->n_params; i++)
+            if (!isfinite(blocks[b][i]))
+                SF_FAIL_AT(err, SF_EINVAL, path, "checkpoint %s %zu is %g, not a finite number; %s",
+                           names[b], i, (double)blocks[b][i], MODEL_CKPT_HINT);
     m->adam_t          = (int64_t)model_get_u64_impl(h + CK_ADAM_T);
     st->step           = (int64_t)model_get_u64_impl(h + CK_STEP);
     st->data_cursor    = (int64_t)model_get_u64_impl(h + CK_CURSOR);

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "check.h"
 #include "internal.h"
@@ -440,6 +441,8 @@ static void test_bad_checkpoints(const char *ref) {
         {"crc", "checkpoint checksum mismatch"},
         {"config", "checkpoint was written for another configuration"},
         {"tiny", "not a scalefit checkpoint"},
+        {"version", "checkpoint version 99, this scalefit reads version"},
+        {"nan", "checkpoint parameter 3 is nan, not a finite number"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char dir[600], errf[700];
@@ -452,6 +455,16 @@ static void test_bad_checkpoints(const char *ref) {
         if (strcmp(cases[i].name, "magic") == 0) d[0] ^= 0x5a;
         if (strcmp(cases[i].name, "crc") == 0) d[n / 2] ^= 0x01;
         if (strcmp(cases[i].name, "tiny") == 0) n = 5;
+        if (strcmp(cases[i].name, "version") == 0) d[4] = 99, d[5] = d[6] = d[7] = 0;
+        if (strcmp(cases[i].name, "nan") == 0) {
+            /* A NaN weight under a valid checksum: the CRC-32 of everything before the 8-byte
+             * trailer, recomputed (the weights start after the 256-byte header). */
+            float nan_f = NAN;
+            memcpy(d + 256 + 3 * sizeof(float), &nan_f, sizeof nan_f);
+            uint32_t c = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)d, (uInt)(n - 8));
+            for (int k = 0; k < 4; k++)
+                d[n - 8 + (size_t)k] = (char)(c >> (8 * k));
+        }
         if (strcmp(cases[i].name, "config") == 0) {
             FILE *y = fopen(path_in(dir, "run.yaml"), "a");
             fputs("seed: 2\n", y);
