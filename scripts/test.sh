@@ -47,6 +47,11 @@ count "$log"
 echo "== sanitizer build: every suite but slurm and long" >&2
 meson test -C build-san --print-errorlogs --no-suite slurm --no-suite long 2>&1 | tee "$log" >&2
 count "$log"
+# Two tests of those suites need neither the cluster nor long: the Slurm text parser and the
+# markov training run go through the sanitizers too.
+echo "== sanitizer build: slurm-text and model_markov_train" >&2
+meson test -C build-san --print-errorlogs slurm-text model_markov_train 2>&1 | tee "$log" >&2
+count "$log"
 
 if [ "$skipped" -gt 0 ]; then echo "($skipped skipped)"; fi
 echo "$passed passed, $failed failed"
