@@ -19,9 +19,10 @@ for kind in text image; do
     fi
     done=$(grep -c ',done,' "$out/results.csv")
     [ "$done" -eq 2 ] && pass "$kind: both runs done" || failed "$kind: $done runs done"
-    # best_eval_loss (column 16) is a number; best_eval_kl (18) and bayes_loss (20) are empty
-    # for files.
-    awk -F, 'NR > 1 && ($16 == "" || $18 != "" || $20 != "") { bad = 1 } END { exit bad }' \
+    # best_eval_loss (column 16) is a finite positive number (never nan or inf); best_eval_kl (18)
+    # and bayes_loss (20) are empty for files.
+    awk -F, 'NR > 1 && ($16 !~ /^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ || $16 + 0 <= 0 ||
+                        $18 != "" || $20 != "") { bad = 1 } END { exit bad }' \
         "$out/results.csv" \
         && pass "$kind: losses recorded, no Bayes loss" || failed "$kind: results.csv columns"
 done
