@@ -346,19 +346,35 @@ static int64_t checkpoint_step(const char *dir) {
     return s;
 }
 
+/* Waits (up to 20 s) until the trainer `pid` has written a checkpoint past `step`: true then,
+ * false when it ended first (it is left to be reaped) or the time ran out. The faults below
+ * are sent only after this, so they land mid-run on any machine, however fast. */
+static bool wait_checkpoint_past(pid_t pid, const char *dir, int64_t step) {
+    for (int waited = 0; waited < 20000; waited += 2) {
+        if (checkpoint_step(dir) > step) return true;
+        siginfo_t info = {0};
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0)
+            return false;
+        sleep_ms(2);
+    }
+    return false;
+}
+
 static void test_sigkill(const char *ref_long) {
     char dir[600], yaml[1024];
     snprintf(dir, sizeof dir, "%s/killed", root);
     long_yaml(yaml, sizeof yaml);
     make_run(dir, yaml);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    srand((unsigned)ts.tv_nsec);
+    /* A fixed seed for the extra delays (never the clock): each kill comes 0-29 ms after a new
+     * checkpoint appears. */
+    const unsigned seed = 20261207;
+    printf("SIGKILL delays seeded with %u\n", seed);
+    srand(seed);
     int     kills = 0, mid = 0, rc = -1;
     int64_t last_ckpt = -1;
     for (int attempt = 0; attempt < 40 && rc != 0; attempt++) {
         pid_t pid = spawn_train(dir, path_in(root, "killed.err"));
-        sleep_ms(20 + rand() % 100);
+        if (wait_checkpoint_past(pid, dir, last_ckpt)) sleep_ms(rand() % 30);
         kill(pid, SIGKILL);
         rc = wait_exit(pid);
         if (rc != 128 + SIGKILL) continue;
@@ -379,9 +395,15 @@ static void test_sigterm(const char *ref_long) {
     long_yaml(yaml, sizeof yaml);
     make_run(dir, yaml);
     pid_t pid = spawn_train(dir, path_in(root, "termed.err"));
-    sleep_ms(250);
+    /* After the first periodic checkpoint (step 25 of 3000): the signal lands mid-run. */
+    bool running = wait_checkpoint_past(pid, dir, 0);
     kill(pid, SIGTERM);
-    int   rc = wait_exit(pid);
+    int     rc = wait_exit(pid);
+    int64_t at = checkpoint_step(dir);
+    check(running && at >= 25 && at < 3000,
+          "SIGTERM arrived mid-run: after the checkpoint of step 25, the run checkpointed at step "
+          "%lld of 3000",
+          (long long)at);
     char *st = first_line(path_in(dir, "status"));
     check(rc == 4, "SIGTERM: exit status 4 (got %d)", rc);
     check(st && strcmp(st, "interrupted") == 0, "SIGTERM: status 'interrupted'");
