@@ -52,10 +52,14 @@ base=$(cd "$base" && pwd)
 conf=$base/slurm.conf
 piddir=$base/pid
 logdir=$base/log
-mungedir=$base/munge
 node=$(hostname -s)
-rm -rf "$base/state" "$mungedir"
-mkdir -p "$piddir" "$logdir" "$base/state/ctld" "$base/state/d" "$mungedir"
+rm -rf "$base/state" "$base/munge"
+mkdir -p "$piddir" "$logdir" "$base/state/ctld" "$base/state/d"
+# munged runs as user munge, which cannot enter a clone below a folder closed to other users (a
+# home folder, a 0700 temporary folder): its key, socket, seed and log live in a folder of their
+# own under /tmp, whose name $base/munge-dir keeps for slurm-stop.sh (which removes it).
+mungedir=$(mktemp -d /tmp/scalefit-munge.XXXXXX) || { echo "slurm-start: error: cannot make a folder under /tmp for munge" >&2; exit 1; }
+printf '%s\n' "$mungedir" >"$base/munge-dir"
 for f in "$logdir"/*.log; do [ -e "$f" ] && mv -f "$f" "$f.prev"; done
 
 started=0
@@ -123,7 +127,7 @@ chmod 400 "$mungedir/munge.key"
 socket=$mungedir/munge.socket
 launch munged setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground \
     --key-file="$mungedir/munge.key" --socket="$socket" --pid-file="$mungedir/munged.pid" \
-    --seed-file="$mungedir/munged.seed" --log-file="$logdir/munged.log"
+    --seed-file="$mungedir/munged.seed" --log-file="$mungedir/munged.log"
 for _ in $(seq 1 50); do
     munge -n -S "$socket" </dev/null 2>/dev/null | unmunge -S "$socket" >/dev/null 2>&1 && break
     sleep 0.1

@@ -81,6 +81,16 @@ stop_group() {
 }
 stop_group slurmd slurmctld
 stop_group munged
+# munged's own folder under /tmp (slurm-start.sh), its log kept beside the others first.
+if [ -f "$base/munge-dir" ]; then
+    mdir=$(cat "$base/munge-dir")
+    case $mdir in
+    /tmp/scalefit-munge.*)
+        [ -f "$mdir/munged.log" ] && cp -f "$mdir/munged.log" "$base/log/munged.log" 2>/dev/null
+        rm -rf "$mdir" ;;
+    esac
+    rm -f "$base/munge-dir"
+fi
 
 # 3. Job steps left behind (their daemons died or were killed above): the slurmstepd processes
 # listening on this cluster's sockets in its spool folder, and everything they started.
