@@ -271,7 +271,9 @@ enum sf_status sf_write_buf_at(const char *dir, const char *name, const struct s
                                struct sf_error *err);
 /* Reads a whole file into a fresh NUL-terminated buffer (caller frees *data). */
 enum sf_status sf_read_file(const char *path, char **data, size_t *len, struct sf_error *err);
-/* Creates a folder and its parents (like mkdir -p). */
+/* Creates a folder and its parents (like mkdir -p) and checks that it can be written into.
+ * SF_EINVAL at the path when it cannot for a reason of the user's (a read-only mount, no
+ * permission, a file in the way: exit 2), SF_EIO for the others. */
 enum sf_status sf_mkdir_p(const char *path, struct sf_error *err);
 /* True when the path exists (any kind). */
 bool sf_path_exists(const char *path);

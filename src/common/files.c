@@ -147,6 +147,12 @@ enum sf_status sf_read_file(const char *path, char **data, size_t *len, struct s
     return SF_OK;
 }
 
+/* A folder that cannot be made or written for a reason the user controls (a read-only mount, no
+ * permission, a file in the way) is bad input, exit 2; a failing disk is SF_EIO. */
+static enum sf_status sf_mkdir_status_impl(int e) {
+    return e == EROFS || e == EACCES || e == EPERM || e == ENOTDIR ? SF_EINVAL : SF_EIO;
+}
+
 enum sf_status sf_mkdir_p(const char *path, struct sf_error *err) {
     char *copy = sf_strdup(path);
     if (copy == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
@@ -155,8 +161,8 @@ enum sf_status sf_mkdir_p(const char *path, struct sf_error *err) {
         *p = '\0';
         if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
             int            e  = errno;
-            enum sf_status st = sf_error_set(err, SF_EIO, NULL, __FILE__, __LINE__,
-                                             "cannot create folder %s: %s", copy, strerror(e));
+            enum sf_status st = sf_error_set(err, sf_mkdir_status_impl(e), copy, __FILE__, __LINE__,
+                                             "cannot create folder: %s", strerror(e));
             free(copy);
             return st;
         }
@@ -165,10 +171,17 @@ enum sf_status sf_mkdir_p(const char *path, struct sf_error *err) {
     if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
         int e = errno;
         free(copy);
-        SF_FAIL(err, SF_EIO, "cannot create folder %s: %s", path, strerror(e));
+        SF_FAIL_AT(err, sf_mkdir_status_impl(e), path, "cannot create folder: %s", strerror(e));
     }
     free(copy);
-    if (!sf_is_dir(path)) SF_FAIL(err, SF_EIO, "%s exists and is not a folder", path);
+    if (!sf_is_dir(path)) SF_FAIL_AT(err, SF_EINVAL, path, "exists and is not a folder");
+    /* A folder that exists on a read-only mount (root's writes are refused there whatever the
+     * mode bits say) or without write permission. */
+    if (access(path, W_OK) != 0) {
+        int e = errno;
+        SF_FAIL_AT(err, sf_mkdir_status_impl(e), path, "cannot write into this folder: %s",
+                   strerror(e));
+    }
     return SF_OK;
 }
 
