@@ -45,6 +45,7 @@ struct sf_error {
     char           message[2048];
     const char    *src_file;
     int            src_line;
+    int            sys_errno; /* the errno of a failed system call behind it (ENOSPC...), else 0 */
 };
 
 /* Records an error and returns its code. The single place to put a breakpoint (GSL). */

@@ -11,9 +11,10 @@
 enum sf_status sf_error_set(struct sf_error *err, enum sf_status code, const char *where,
                             const char *src_file, int src_line, const char *fmt, ...) {
     if (err == NULL) return code;
-    err->code     = code;
-    err->src_file = src_file;
-    err->src_line = src_line;
+    err->code      = code;
+    err->src_file  = src_file;
+    err->src_line  = src_line;
+    err->sys_errno = 0;
     snprintf(err->where, sizeof err->where, "%s", where ? where : "");
     va_list ap;
     va_start(ap, fmt);

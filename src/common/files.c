@@ -38,7 +38,9 @@ enum sf_status sf_atomic_open(struct sf_atomic_file *f, const char *path, struct
     if (f->fd < 0) {
         int e = errno;
         sf_atomic_abort(f);
-        SF_FAIL(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+        SF_SET(err, SF_EIO, "cannot write %s: %s", path, strerror(e));
+        if (err != NULL) err->sys_errno = e;
+        return SF_EIO;
     }
     return SF_OK;
 }
@@ -49,8 +51,11 @@ enum sf_status sf_atomic_write(struct sf_atomic_file *f, const void *data, size_
     while (len > 0) {
         ssize_t w = write(f->fd, p, len);
         if (w < 0) {
-            if (errno == EINTR) continue;
-            SF_FAIL(err, SF_EIO, "cannot write %s: %s", f->path, strerror(errno));
+            int e = errno;
+            if (e == EINTR) continue;
+            SF_SET(err, SF_EIO, "cannot write %s: %s", f->path, strerror(e));
+            if (err != NULL) err->sys_errno = e;
+            return SF_EIO;
         }
         p += w;
         len -= (size_t)w;
@@ -73,6 +78,7 @@ enum sf_status sf_atomic_commit(struct sf_atomic_file *f, struct sf_error *err) 
     }
     if (!ok) {
         enum sf_status st = SF_SET(err, SF_EIO, "cannot write %s: %s", f->path, strerror(e));
+        if (err != NULL) err->sys_errno = e;
         sf_atomic_abort(f);
         return st;
     }

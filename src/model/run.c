@@ -218,15 +218,21 @@ static enum sf_status model_metrics_cut_impl(const char *path, int64_t step, str
     return st;
 }
 
-/* Appends one whole line with a single write and makes it durable. */
+/* Appends one whole line with a single write and makes it durable; a write that fails (a full
+ * disk) is cut back, so that the file never ends in part of a line. */
 static enum sf_status model_metrics_append_impl(int fd, const char *path, const char *line,
                                                 struct sf_error *err) {
     size_t len = strlen(line), off = 0;
+    off_t  end = lseek(fd, 0, SEEK_END);
     while (off < len) {
         ssize_t w = write(fd, line + off, len - off);
         if (w < 0) {
-            if (errno == EINTR) continue;
-            SF_FAIL(err, SF_EIO, "cannot append to %s: %s", path, strerror(errno));
+            int e = errno;
+            if (e == EINTR) continue;
+            if (end >= 0) (void)ftruncate(fd, end);
+            SF_SET(err, SF_EIO, "cannot append to %s: %s", path, strerror(e));
+            if (err != NULL) err->sys_errno = e;
+            return SF_EIO;
         }
         off += (size_t)w;
     }
@@ -369,7 +375,8 @@ struct model_run_ctx {
     double                   true_loss; /* mean eval_true_loss (exact sources), else NaN */
     struct model_train_state ts;
     struct model_summary     sum;
-    char                     reason[512]; /* why the run diverged */
+    char reason[2600]; /* why the run diverged, or the write that found the disk full */
+    bool no_space;     /* stopped by a full disk (model_run_no_space_impl) */
 };
 
 static void model_run_ctx_free_impl(struct model_run_ctx *c) {
@@ -677,6 +684,16 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     return SF_OK;
 }
 
+/* A write that failed because the disk is full stops the run as interrupted (nothing is lost: the
+ * last checkpoint stays whole, and the rows after it are cut on resume): true then, with the
+ * failure as c->reason. */
+static bool model_run_no_space_impl(struct model_run_ctx *c, const struct sf_error *err) {
+    if (err->sys_errno != ENOSPC && err->sys_errno != EDQUOT) return false;
+    snprintf(c->reason, sizeof c->reason, "no space left on device: %s", err->message);
+    c->no_space = true;
+    return true;
+}
+
 /* The training loop: steps, evaluations at the planned steps, periodic checkpoints, the stop
  * flag. Returns SF_OK (every step done), SF_EDIVERGED, SF_EINTERRUPTED, or an error. */
 static enum sf_status model_run_loop_impl(struct model_run_ctx           *c,
@@ -707,15 +724,22 @@ static enum sf_status model_run_loop_impl(struct model_run_ctx           *c,
             result == SF_OK && next_eval < c->n_eval_steps && c->eval_steps[next_eval] == step;
         if (is_eval || result == SF_EDIVERGED) {
             st = model_run_evaluate_impl(c, pr, t_origin, step, lr, loss, gnorm, is_eval, err);
+            if (st != SF_OK && model_run_no_space_impl(c, err)) {
+                result = SF_EINTERRUPTED;
+                break;
+            }
             if (st != SF_OK) return st;
             if (is_eval) next_eval++;
         }
         if (result == SF_EDIVERGED) break;
         bool ckpt = step == c->n_steps ||
                     (c->cfg.checkpoint_every > 0 && step % c->cfg.checkpoint_every == 0);
-        if (ckpt &&
-            (st = model_checkpoint_save(c->files.checkpoint, c->model, ts, c->hash, err)) != SF_OK)
-            return st;
+        if (ckpt && (st = model_checkpoint_save(c->files.checkpoint, c->model, ts, c->hash, err)) !=
+                        SF_OK) {
+            if (!model_run_no_space_impl(c, err)) return st;
+            result = SF_EINTERRUPTED;
+            break;
+        }
         if (opts->stop_after_step > 0 && step >= opts->stop_after_step) stop_local = true;
         double rate =
             ts->elapsed_s > 0 ? (double)step * (double)(c->B * c->T) / ts->elapsed_s : 0.0;
@@ -738,7 +762,19 @@ static enum sf_status model_run_close_impl(struct model_run_ctx *c, enum sf_stat
     struct sf_error      ignored;
     struct model_run_log file_only = {NULL, c->log_impl.file};
     enum sf_status       st;
-    if (result == SF_EINTERRUPTED) {
+    if (result == SF_EINTERRUPTED && c->no_space) {
+        /* No checkpoint now: the disk is full, and the last one is whole. The status says why
+         * (written if there is room for a line). */
+        sum->status = "interrupted";
+        sum->reason = c->reason;
+        model_write_summary_impl(c->files.summary, sum, &ignored);
+        model_write_status_impl(c->files.status, "interrupted", c->reason, &ignored);
+        model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_WARNING, c->reason);
+        sf_error_set(err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
+                     "interrupted at step %lld: %s (the last checkpoint is kept: free space and "
+                     "run again to resume)",
+                     (long long)ts->step, c->reason);
+    } else if (result == SF_EINTERRUPTED) {
         st = model_checkpoint_save(c->files.checkpoint, c->model, ts, c->hash, err);
         if (st != SF_OK) return st;
         sum->status = "interrupted";
@@ -757,7 +793,7 @@ static enum sf_status model_run_close_impl(struct model_run_ctx *c, enum sf_stat
         sum->reason = c->reason;
         model_write_summary_impl(c->files.summary, sum, &ignored);
         model_write_status_impl(c->files.status, "diverged", c->reason, &ignored);
-        char line[600];
+        char line[2700];
         snprintf(line, sizeof line, "diverged: %s", c->reason);
         model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_WARNING, line);
         sf_error_set(err, SF_EDIVERGED, NULL, __FILE__, __LINE__, "diverged: %s", c->reason);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -622,9 +623,63 @@ static void test_text_source(void) {
     free(sum);
 }
 
+/* A full disk: the run (in a 2 MB tmpfs) is stopped at step 50 with its checkpoint, the disk is
+ * filled but for 16 KB (room for status and metrics lines, not for a checkpoint), and the
+ * resumed run must stop as interrupted (exit status 4's SF_EINTERRUPTED) at its next checkpoint,
+ * saying "no space left on device" and the path, with the checkpoint of step 50 whole and no
+ * temporary file left; once space is freed it resumes and ends bit-identical to the reference.
+ * Returns 77 when the tmpfs cannot be mounted (not root), a failure under CI. */
+static int test_full_disk(const char *ref) {
+    char fs[600], dir[700], filler[700], cmd[1400];
+    snprintf(fs, sizeof fs, "%s/fs", root);
+    snprintf(dir, sizeof dir, "%s/run", fs);
+    snprintf(filler, sizeof filler, "%s/filler", fs);
+    mkdir(fs, 0755);
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=2m tmpfs '%s' 2>/dev/null", fs);
+    if (system(cmd) != 0) {
+        printf("cannot mount a tmpfs at %s (root is needed)\n", fs);
+        return getenv("CI") && getenv("CI")[0] ? 1 : 77;
+    }
+    make_run(dir, small_yaml);
+    check(run_inproc(dir, 50) == SF_EINTERRUPTED && checkpoint_step(dir) == 50,
+          "full disk: the run stops at step 50 with its checkpoint");
+    /* Fill the disk but for 16 KB. */
+    struct statvfs sv;
+    FILE          *f = fopen(filler, "wb");
+    static char    blk[4096];
+    while (f && statvfs(fs, &sv) == 0 && (double)sv.f_bavail * (double)sv.f_frsize > 16384 &&
+           fwrite(blk, 1, sizeof blk, f) == sizeof blk && fflush(f) == 0) {
+    }
+    if (f) fclose(f);
+    struct model_run_options o = {0};
+    struct sf_diags          d;
+    struct sf_error          e;
+    sf_diag_init(&d);
+    sf_error_clear(&e);
+    enum sf_status st  = model_run(dir, &o, &d, &e);
+    char          *sta = first_line(path_in(dir, "status"));
+    check(st == SF_EINTERRUPTED && strstr(e.message, "no space left on device") &&
+              strstr(e.message, dir),
+          "full disk: interrupted, saying so with the path (%s)", e.message);
+    check(sta && strncmp(sta, "interrupted: no space left on device", 36) == 0,
+          "full disk: status '%s'", sta ? sta : "");
+    check(checkpoint_step(dir) == 50, "full disk: the checkpoint of step 50 is whole (step %lld)",
+          (long long)checkpoint_step(dir));
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c '\\.tmp\\.' >/dev/null", dir);
+    check(system(cmd) != 0, "full disk: no temporary file is left behind");
+    free(sta);
+    sf_diag_free(&d);
+    unlink(filler);
+    check(run_inproc(dir, 0) == SF_OK, "full disk: after space is freed the run resumes and ends");
+    check_identical("full disk, then resumed", ref, dir);
+    snprintf(cmd, sizeof cmd, "umount '%s'", fs);
+    check(system(cmd) == 0, "full disk: the tmpfs is unmounted");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: test_run SCALEFIT\n");
+        fprintf(stderr, "usage: test_run SCALEFIT [full-disk]\n");
         return 2;
     }
     scalefit = argv[1];
@@ -632,6 +687,15 @@ int main(int argc, char **argv) {
     model_set_threads(1);
     char ref[600];
     snprintf(ref, sizeof ref, "%s/ref", root);
+    if (argc > 2 && strcmp(argv[2], "full-disk") == 0) {
+        make_run(ref, small_yaml);
+        check(run_inproc(ref, 0) == SF_OK, "reference run completes");
+        int  rc = test_full_disk(ref);
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+        if (rc == 77 || check_failures() == 0) (void)system(cmd);
+        return rc == 77 && check_failures() == 0 ? 77 : rc ? rc : check_summary();
+    }
     test_reference_run(ref);
     test_determinism(ref);
     test_stop_resume(ref);
