@@ -17,6 +17,13 @@ if [ ! -f build-san/build.ninja ]; then
 fi
 ninja -C build-san >&2 || { echo "0 passed, 1 failed"; exit 1; }
 
+# The fuzzing harnesses have a clang build of their own (tests/fuzz/meson.build).
+if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dc_args=-fsanitize=fuzzer-no-link >&2 || { echo "0 passed, 1 failed"; exit 1; }
+fi
+ninja -C build-fuzz >&2 || { echo "0 passed, 1 failed"; exit 1; }
+
 passed=0
 failed=0
 skipped=0
@@ -51,6 +58,10 @@ count "$log"
 # markov training run go through the sanitizers too.
 echo "== sanitizer build: slurm-text and model_markov_train" >&2
 meson test -C build-san --print-errorlogs slurm-text model_markov_train 2>&1 | tee "$log" >&2
+count "$log"
+
+echo "== fuzzing build: each harness over its corpus and a fixed number of new inputs" >&2
+meson test -C build-fuzz --print-errorlogs --suite fuzz 2>&1 | tee "$log" >&2
 count "$log"
 
 if [ "$skipped" -gt 0 ]; then echo "($skipped skipped)"; fi

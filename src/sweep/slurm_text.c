@@ -128,6 +128,12 @@ static double sweep_slurm_runtime_impl(const char *v) {
     return sweep_slurm_time_seconds(v, &s) ? (double)s : 0;
 }
 
+/* Slurm's largest array index (MaxArraySize is at most 4000001), and the most array tasks one
+ * reading of scontrol's output may expand to (far more than any sweep submits): without them a
+ * line such as "ArrayTaskId=4-6666666" on every line would expand to gigabytes. */
+#define SWEEP_SLURM_MAX_INDEX 4000000
+#define SWEEP_SLURM_MAX_TASKS 1000000
+
 /* Appends the tasks of an ArrayTaskId list ("3", "2-5%2", "1,4-7:3%2") to `tasks`. */
 static bool sweep_slurm_expand_impl(const char *ids, const struct sweep_slurm_task *proto,
                                     struct sweep_slurm_task **tasks, size_t *n, size_t *cap) {
@@ -152,8 +158,9 @@ static bool sweep_slurm_expand_impl(const char *ids, const struct sweep_slurm_ta
                 end = e2;
             }
         }
-        if (*end != '\0' || b < a || b - a > 10000000) return false;
+        if (*end != '\0' || a < 0 || b < a || b > SWEEP_SLURM_MAX_INDEX) return false;
         for (long long k = a; k <= b; k += step) {
+            if (*n >= SWEEP_SLURM_MAX_TASKS) return false;
             if (*n == *cap) {
                 size_t                   ncap = *cap ? 2 * *cap : 16;
                 struct sweep_slurm_task *t    = realloc(*tasks, ncap * sizeof *t);

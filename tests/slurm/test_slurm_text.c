@@ -164,6 +164,12 @@ static void test_parse(void) {
               !ours,
           "a prefix of the path is not the script");
     free(t);
+    /* Found by fuzzing: a range past Slurm's largest index would expand to gigabytes. */
+    const char *huge = "J=07 ArrayTaskId=4-6666666\n";
+    t                = NULL;
+    check(sweep_slurm_parse_jobs(huge, NULL, &t, &n, &ours, &err) != SF_OK,
+          "an ArrayTaskId range past Slurm's largest index (4000000) is refused");
+    free(t);
     const char *steps =
         "JobId=30 ArrayJobId=30 ArrayTaskId=1,4-8:2%3 JobState=PENDING Reason=Priority "
         "Command=/x WorkDir=/";
