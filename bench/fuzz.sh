@@ -14,8 +14,8 @@ build=${2:-build-fuzz}
 [ -f "$build/build.ninja" ] || { echo "fuzz.sh: error: no $build (run scripts/test.sh, or see tests/fuzz/meson.build)" >&2; exit 1; }
 ninja -C "$build" >/dev/null || exit 1
 printf '%-10s %12s %8s %s\n' harness executions cov findings
-for src in tests/fuzz/fuzz_*.c; do
-    name=$(basename "$src" .c); name=${name#fuzz_}
+for dir in tests/fuzz/corpus/*/; do
+    name=$(basename "$dir")
     corpus=runs/fuzz/$name
     mkdir -p "$corpus"
     cp -rn "tests/fuzz/corpus/$name"/. "$corpus/" 2>/dev/null
