@@ -129,10 +129,10 @@ static double sweep_slurm_runtime_impl(const char *v) {
 }
 
 /* Slurm's largest array index (MaxArraySize is at most 4000001), and the most array tasks one
- * reading of scontrol's output may expand to (far more than any sweep submits): without them a
- * line such as "ArrayTaskId=4-6666666" on every line would expand to gigabytes. */
+ * reading of scontrol's output may expand to (a hundred times Slurm's default MaxArraySize):
+ * without them a line such as "ArrayTaskId=4-6666666" on every line would expand to gigabytes. */
 #define SWEEP_SLURM_MAX_INDEX 4000000
-#define SWEEP_SLURM_MAX_TASKS 1000000
+#define SWEEP_SLURM_MAX_TASKS 100000
 
 /* Appends the tasks of an ArrayTaskId list ("3", "2-5%2", "1,4-7:3%2") to `tasks`. */
 static bool sweep_slurm_expand_impl(const char *ids, const struct sweep_slurm_task *proto,
