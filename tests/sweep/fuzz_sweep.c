@@ -27,8 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (sweep_spec_load(path, &spec, &diags) == SF_OK) {
         struct sweep_run *runs = NULL;
         size_t            n    = 0;
-        struct sf_error   err;
-        if (sweep_expand(&spec, &runs, &n, &err) == SF_OK) free(runs);
+        struct sf_diags   more;
+        sf_diag_init(&more);
+        if (sweep_expand(&spec, &runs, &n, &more) == SF_OK) free(runs);
+        sf_diag_free(&more);
         sweep_spec_free(&spec);
     }
     sf_diag_free(&diags);
