@@ -20,7 +20,11 @@ for dir in tests/fuzz/corpus/*/; do
     mkdir -p "$corpus"
     cp -rn "tests/fuzz/corpus/$name"/. "$corpus/" 2>/dev/null
     dict=""
-    case $name in csv) dict=tests/fuzz/dict_csv.txt ;; run_yaml | sweep) dict=tests/fuzz/dict_yaml.txt ;; esac
+    case $name in
+    csv) dict=tests/fuzz/dict_csv.txt ;;
+    run_yaml | sweep) dict=tests/fuzz/dict_yaml.txt ;;
+    rundir | metrics) dict=tests/fuzz/dict_rundir.txt ;;
+    esac
     log=runs/fuzz/$name.log
     (cd runs/fuzz && "$here/$build/tests/fuzz/fuzz_$name" -max_total_time="$secs" -rss_limit_mb=2048 \
         -timeout=10 -print_final_stats=1 ${dict:+-dict="$here/$dict"} "$name" >"$name.log" 2>&1)

@@ -362,6 +362,13 @@ enum sf_status model_checkpoint_load(const char *path, struct model *m,
                                      struct model_train_state *st, const char *config_hash,
                                      struct sf_error *err);
 
+// ---- the run directory (run.c) ----
+
+/* Cuts the metrics.csv at `path` back to the header and the complete rows with step <= `step`
+ * (what a resume keeps), rows under an older header rewritten in the current columns; written
+ * atomically. A missing file becomes the header alone. */
+enum sf_status model_metrics_cut(const char *path, int64_t step, struct sf_error *err);
+
 // ---- config internals shared with the tests ----
 
 /* The keys of run.yaml at the top level and in `data:` (NULL-terminated). */

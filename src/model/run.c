@@ -173,7 +173,7 @@ static void model_metrics_convert_impl(struct sf_buf *out, const char *old, cons
 
 /* Cuts metrics.csv back to the header and the complete rows with step <= `step`. Rows under an
  * older header (a run started by an earlier scalefit) are rewritten in the current columns. */
-static enum sf_status model_metrics_cut_impl(const char *path, int64_t step, struct sf_error *err) {
+enum sf_status model_metrics_cut(const char *path, int64_t step, struct sf_error *err) {
     char         *text = NULL;
     size_t        len  = 0;
     struct sf_buf out;
@@ -559,7 +559,7 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
                       "checkpoint.bin to start the run over");
             st = SF_EINVAL;
         }
-        if (st == SF_OK) st = model_metrics_cut_impl(c->files.metrics, ts->step, err);
+        if (st == SF_OK) st = model_metrics_cut(c->files.metrics, ts->step, err);
         if (st != SF_OK) return st;
         sf_log(&c->log, SF_LOG_LEVEL_INFO, "resuming %s at step %lld of %lld", run_dir,
                (long long)ts->step, (long long)c->n_steps);

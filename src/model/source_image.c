@@ -56,11 +56,15 @@ enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t
     }
     /* Zero-pad to S×S, S the smallest multiple of R covering the image, then average S/R-square
      * blocks and cut [0, 255] into Q equal bins. */
-    size_t    r   = (size_t)R;
-    size_t    mx  = rows > cols ? rows : cols;
-    size_t    S   = (mx + r - 1) / r * r;
-    size_t    blk = S / r, top = (S - rows) / 2, left = (S - cols) / 2;
-    uint16_t *toks = malloc(n * r * r * sizeof *toks);
+    size_t r   = (size_t)R;
+    size_t mx  = rows > cols ? rows : cols;
+    size_t S   = (mx + r - 1) / r * r;
+    size_t blk = S / r, top = (S - rows) / 2, left = (S - cols) / 2;
+    /* The tokens grow with the images read, never from the header's count alone: a header that
+     * promises more images than the file holds is reported as truncated, not as a huge
+     * allocation. */
+    size_t    cap  = n < 1024 ? n : 1024;
+    uint16_t *toks = malloc(cap * r * r * sizeof *toks);
     uint8_t  *img  = malloc(rows * cols);
     if (toks == NULL || img == NULL) {
         free(toks);
@@ -69,6 +73,17 @@ enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t
         SF_FAIL(err, SF_ENOMEM, "out of memory reading %s", path);
     }
     for (size_t k = 0; k < n; k++) {
+        if (k == cap) {
+            cap            = cap * 2 < n ? cap * 2 : n;
+            uint16_t *more = realloc(toks, cap * r * r * sizeof *toks);
+            if (more == NULL) {
+                free(toks);
+                free(img);
+                gzclose(f);
+                SF_FAIL(err, SF_ENOMEM, "out of memory reading %s", path);
+            }
+            toks = more;
+        }
         if (!model_gz_read_impl(f, img, rows * cols)) {
             free(toks);
             free(img);

@@ -4,7 +4,6 @@
  * in-memory file that the loader opens by its /proc/self/fd path; a configuration that loads is
  * emitted and hashed too.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

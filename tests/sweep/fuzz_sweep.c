@@ -3,7 +3,6 @@
  * it loads, its expansion into runs (sweep_expand), from whatever bytes the fuzzer gives, written
  * to an in-memory file opened by its /proc/self/fd path.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
