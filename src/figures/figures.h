@@ -25,6 +25,10 @@ struct figures_list {
     char **drawn;
     char **missing;
     size_t n_drawn, n_missing;
+    /* A figure failed because the disk is full (sys_errno ENOSPC or EDQUOT): the first such
+     * failure. Not a figure's problem: callers stop there, writing no report. */
+    bool            disk_full;
+    struct sf_error full;
 };
 
 /* Empty lists (an allocation failure leaves them NULL; adding then does nothing). */
@@ -40,7 +44,8 @@ void figures_fit_draw(const struct fit_result *r, const char *dir, bool enabled,
 
 /* Writes one fit's folder `dir` (created): fit.yaml, the figures (when `plot`; warnings to
  * `diags` as figures_fit_draw) and report.md naming them. Used by `scalefit fit` and a sweep's
- * fits alike. Returns the status of the first file that could not be written, with `err`. */
+ * fits alike. Returns the status of the first file that could not be written, with `err` (a full
+ * disk while drawing included: then report.md is left as it was). */
 enum sf_status figures_fit_write(const struct fit_result *r, const struct fit_provenance *prov,
                                  const char *dir, bool plot, struct sf_diags *diags,
                                  struct sf_error *err);

@@ -67,8 +67,14 @@ enum sf_status figures_fit_write(const struct fit_result *r, const struct fit_pr
     if (fit_write_yaml(r, prov, dir, err) != SF_OK) return err->code;
     struct figures_list figs;
     figures_fit_draw(r, dir, plot, &figs, diags);
-    enum sf_status st = fit_write_report(r, prov, (const char *const *)figs.drawn,
-                                         (const char *const *)figs.missing, dir, err);
+    enum sf_status st;
+    if (figs.disk_full) {
+        *err = figs.full;
+        st   = err->code;
+    } else {
+        st = fit_write_report(r, prov, (const char *const *)figs.drawn,
+                              (const char *const *)figs.missing, dir, err);
+    }
     figures_list_free(&figs);
     return st;
 }

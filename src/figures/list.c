@@ -3,6 +3,7 @@
  * with its reason, and drawing one assembled figure with src/plot. Every problem becomes a
  * warning in the caller's diagnostics list; nothing here prints.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@ void figures_list_init(struct figures_list *f) {
     f->missing   = calloc(FIGURES_MAX + 1, sizeof *f->missing);
     f->n_drawn   = 0;
     f->n_missing = 0;
+    f->disk_full = false;
+    sf_error_clear(&f->full);
 }
 
 void figures_list_free(struct figures_list *f) {
@@ -58,6 +61,10 @@ bool figures_draw_one(struct plot_figure *fig, const char *name, const char *fig
     enum sf_status st       = plot_figure_draw(fig, &ctx, figdir, &warnings, &err);
     plot_figure_free(fig);
     if (st != SF_OK) {
+        if ((err.sys_errno == ENOSPC || err.sys_errno == EDQUOT) && !out->disk_full) {
+            out->disk_full = true;
+            out->full      = err;
+        }
         sf_diag_add(diags, false, NULL, "figure %s not drawn: %s", name, err.message);
         figures_list_add_impl(out->missing, &out->n_missing,
                               sf_strdup_printf("%s: %s", name, err.message));

@@ -105,9 +105,20 @@ static enum sf_status model_write_status_impl(const char *path, const char *stat
     } else {
         snprintf(line, sizeof line, "%s", state);
     }
-    size_t len = strlen(line);
-    line[len]  = '\n';
-    return sf_write_atomic(path, line, len + 1, err);
+    size_t len        = strlen(line);
+    line[len]         = '\n';
+    enum sf_status st = sf_write_atomic(path, line, len + 1, err);
+    if (st == SF_OK || (err->sys_errno != ENOSPC && err->sys_errno != EDQUOT)) return st;
+    /* A full disk: the atomic write needs a new file's first block, but the status file already
+     * has one, and a line rewritten in place fits in it (a write of one short line at offset 0 is
+     * not torn by a full disk). */
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return st;
+    bool ok = pwrite(fd, line, len + 1, 0) == (ssize_t)(len + 1) &&
+              ftruncate(fd, (off_t)(len + 1)) == 0 && fsync(fd) == 0;
+    close(fd);
+    if (ok) sf_error_clear(err);
+    return ok ? SF_OK : st;
 }
 
 /* The log: the caller's logger plus DIR/log.txt with a UTC timestamp on each line. */
@@ -377,6 +388,7 @@ struct model_run_ctx {
     struct model_summary     sum;
     char reason[2600]; /* why the run diverged, or the write that found the disk full */
     bool no_space;     /* stopped by a full disk (model_run_no_space_impl) */
+    bool has_summary;  /* sum is filled in (model_run_resume_impl) */
 };
 
 static void model_run_ctx_free_impl(struct model_run_ctx *c) {
@@ -443,7 +455,9 @@ static enum sf_status model_run_open_impl(struct model_run_ctx *c, const char *r
         int e = errno;
         if (e == EWOULDBLOCK)
             SF_FAIL_AT(err, SF_ERUNTIME, run_dir, "another scalefit train holds this run's lock");
-        SF_FAIL_AT(err, SF_EIO, run_dir, "cannot lock %s: %s", "lock", strerror(e));
+        SF_SET_AT(err, SF_EIO, run_dir, "cannot lock %s: %s", "lock", strerror(e));
+        err->sys_errno = e;
+        return SF_EIO;
     }
     c->log_impl.file = fopen(c->files.log, "a");
     /* Temporary files of a process killed while writing (name.tmp.PID) are garbage now. */
@@ -586,6 +600,7 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
                                     .final_eval_loss = ts->last_eval_loss,
                                     .start_elapsed_s = ts->elapsed_s,
                                     .elapsed_s       = ts->elapsed_s};
+    c->has_summary = true;
     if ((st = model_write_status_impl(c->files.status, "running", NULL, err)) != SF_OK ||
         (st = model_write_summary_impl(c->files.summary, &c->sum, err)) != SF_OK)
         return st;
@@ -764,10 +779,11 @@ static enum sf_status model_run_close_impl(struct model_run_ctx *c, enum sf_stat
     enum sf_status       st;
     if (result == SF_EINTERRUPTED && c->no_space) {
         /* No checkpoint now: the disk is full, and the last one is whole. The status says why
-         * (written if there is room for a line). */
+         * (in place if need be); the summary is rewritten if there is room and the run got as far
+         * as writing one. */
         sum->status = "interrupted";
         sum->reason = c->reason;
-        model_write_summary_impl(c->files.summary, sum, &ignored);
+        if (c->has_summary) model_write_summary_impl(c->files.summary, sum, &ignored);
         model_write_status_impl(c->files.status, "interrupted", c->reason, &ignored);
         model_run_log_fn_impl(&file_only, SF_LOG_LEVEL_WARNING, c->reason);
         sf_error_set(err, SF_EINTERRUPTED, NULL, __FILE__, __LINE__,
@@ -823,16 +839,23 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
     c.log_impl.outer         = opts->log;
     c.log                    = (struct sf_logger){model_run_log_fn_impl, &c.log_impl};
     /* Open and configure: failures before the data is known record their own status. */
-    enum sf_status st = model_run_open_impl(&c, run_dir, err);
+    enum sf_status st         = model_run_open_impl(&c, run_dir, err);
+    bool           configured = false;
     if (st == SF_OK) st = model_run_config_impl(&c, diags, err);
     if (st == SF_OK) {
-        st = model_run_prepare_impl(&c, run_dir, err);
+        configured = true;
+        st         = model_run_prepare_impl(&c, run_dir, err);
         if (st == SF_OK) st = model_run_resume_impl(&c, run_dir, opts, err);
         if (st == SF_OK) st = model_run_loop_impl(&c, opts, err);
         if (model_run_outcome_impl(st)) st = model_run_close_impl(&c, st, err);
-        /* Every failure from here on is recorded: status file, log.txt, diags. */
-        if (!model_run_outcome_impl(st)) st = model_run_fail_impl(&c, diags, err);
     }
+    /* A full disk at any point (the lock, the first status, the resume's rewrites, the closing
+     * files) stops the run as interrupted: nothing was lost, and it resumes once there is space.
+     * Every other failure after the configuration is recorded: status file, log.txt, diags. */
+    if (!model_run_outcome_impl(st) && c.files.status != NULL && model_run_no_space_impl(&c, err))
+        st = model_run_close_impl(&c, SF_EINTERRUPTED, err);
+    else if (!model_run_outcome_impl(st) && configured)
+        st = model_run_fail_impl(&c, diags, err);
     model_run_ctx_free_impl(&c);
     return st;
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,6 +156,21 @@ static enum sf_status plot_place_impl(const char *tmp, const char *final, struct
     return SF_OK;
 }
 
+/* Below this many free bytes, a figure whose output came out incomplete was cut short by a full
+ * disk (gnuplot says nothing of it): the figures are a few hundred kilobytes at most. */
+#define PLOT_FULL_BYTES (1024.0 * 1024.0)
+
+/* When the filesystem of `dir` is (nearly) full, replaces the failure in err by what it is: no
+ * space left on device writing `path` (sys_errno ENOSPC, so callers can tell it from a figure
+ * that cannot be drawn). Called before the partial outputs are removed. */
+static void plot_full_impl(const char *dir, const char *path, struct sf_error *err) {
+    struct statvfs sv;
+    if (statvfs(dir, &sv) != 0 || (double)sv.f_bavail * (double)sv.f_frsize >= PLOT_FULL_BYTES)
+        return;
+    SF_SET(err, SF_EIO, "cannot write %s: %s", path, strerror(ENOSPC));
+    err->sys_errno = ENOSPC;
+}
+
 /* The first lines of gnuplot's messages, for an error message (at most `max` characters). */
 static void plot_excerpt_impl(const char *text, char *out, size_t max) {
     size_t n = strlen(text);
@@ -212,6 +228,7 @@ enum sf_status plot_script_draw(const struct plot_context *ctx, const char *dir,
         else
             st = SF_SET(err, SF_EIO, "gnuplot failed on %s (exit %d)%s%s", gp, WEXITSTATUS(status),
                         excerpt[0] ? ": " : "", excerpt);
+        plot_full_impl(dir, png, err);
         goto done;
     }
     unsigned w = 0, h = 0;
@@ -222,10 +239,12 @@ enum sf_status plot_script_draw(const struct plot_context *ctx, const char *dir,
     if (st == SF_OK) st = plot_svg_check_impl(tmp_svg, err);
     if (st != SF_OK) {
         if (excerpt[0]) sf_error_prefix(err, "gnuplot said: %s", excerpt);
+        plot_full_impl(dir, png, err);
         goto done;
     }
     st = plot_place_impl(tmp_png, png, err);
     if (st == SF_OK) st = plot_place_impl(tmp_svg, svg, err);
+    if (st != SF_OK) plot_full_impl(dir, svg, err);
     if (st == SF_OK && warnings && excerpt[0]) {
         *warnings = text;
         text      = NULL;

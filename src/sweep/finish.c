@@ -4,6 +4,7 @@
  * OUT/figures/, and OUT/report.md. Problems go to the caller's diagnostics list; the text for
  * the terminal (each fit's summary line, where the report is) to a buffer.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const char *out,
                                   const struct sweep_finish_info *info,
                                   struct sweep_fit_outcome *outcome, struct fit_data *data,
-                                  struct fit_result **result, struct sf_buf *text,
+                                  struct fit_result **result, struct sf_buf *text, bool *disk_full,
                                   struct sf_diags *diags) {
     const struct sweep_fit *f = &spec->fits[i];
     struct sf_error         err;
@@ -64,6 +65,7 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     else if (figures_fit_write(*result, &prov, dir, spec->plots, diags, &err) != SF_OK) {
         sf_diag_add(diags, true, err.where, "%s", err.message);
         ok = false;
+        if (err.sys_errno == ENOSPC || err.sys_errno == EDQUOT) *disk_full = true;
     }
     free(dir);
     free(src);
@@ -106,13 +108,14 @@ enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_ru
         sf_diag_add(diags, true, NULL, "out of memory");
         return SF_ENOMEM;
     }
-    enum sf_status            st = SF_OK;
-    struct figures_sweep_fits sf = {0};
+    enum sf_status            st        = SF_OK;
+    bool                      disk_full = false;
+    struct figures_sweep_fits sf        = {0};
     for (size_t i = 0; i < spec->n_fits; i++) {
         outs[i].fit = &spec->fits[i];
         if (info->stop && *info->stop) break; /* Ctrl-C while fitting: rerun to fit */
         if (!sweep_finish_fit_impl(spec, i, out, info, &outs[i], &datas[i], &results[i], text,
-                                   diags))
+                                   &disk_full, diags))
             st = SF_EIO;
         sweep_finish_role_impl(&spec->fits[i], results[i], &sf);
     }
@@ -132,7 +135,13 @@ enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_ru
                                     (const char *const *)figs.drawn,
                                     (const char *const *)figs.missing};
     struct sf_error          err;
-    if (st != SF_EINTERRUPTED &&
+    if (figs.disk_full) {
+        sf_diag_add(diags, true, figs.full.where, "%s", figs.full.message);
+        disk_full = true;
+        st        = figs.full.code;
+    }
+    /* A full disk leaves the report as it was: the figures and fits it names stay in place. */
+    if (st != SF_EINTERRUPTED && !disk_full &&
         sweep_report_write(spec, runs, n, out, outs, spec->n_fits, &rep, &err) != SF_OK) {
         sf_diag_add(diags, true, err.where, "%s", err.message);
         st = err.code;
