@@ -12,7 +12,7 @@ packages=(
     # build
     meson ninja-build pkg-config gcc
     # libraries
-    libgsl-dev libopenblas-openmp-dev libyaml-dev zlib1g-dev nettle-dev
+    libgsl-dev libopenblas-openmp-dev libxsmm-dev libyaml-dev zlib1g-dev nettle-dev
     # figures
     gnuplot-nox
     # distributed sweeps

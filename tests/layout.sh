@@ -24,7 +24,8 @@ done < <(awk '/^## Who may include what/ {on = 1; next} /^## / {on = 0} on && /^
 library_of() {
     case "$1" in
     gsl/*) echo gsl ;;
-    cblas.h | openblas*) echo openblas ;;
+    cblas.h | f77blas.h | openblas*) echo openblas ;;
+    libxsmm*) echo libxsmm ;;
     yaml.h) echo libyaml ;;
     nettle/*) echo nettle ;;
     zlib.h) echo zlib ;;

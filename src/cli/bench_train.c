@@ -159,6 +159,9 @@ int cli_bench_train_main(int argc, char **argv) {
            (long long)s.d_attn, (long long)s.n_vocab, B, T, threads,
            s.tie_embeddings ? "tied" : "untied", (long long)model_params_total(&s),
            (long long)model_params_nonembed(&s));
+    char kernels[160];
+    model_kernels(m, kernels, sizeof kernels);
+    printf("kernels: %s\n", kernels);
     printf("flops/step: %.4g GFLOP (issue convention), %.4g GFLOP (exact, causal)\n", flops / 1e9,
            flops_ex / 1e9);
     printf("ms/step: median %.1f (min %.1f, max %.1f) over %zu steps; final loss %.4f\n", med,

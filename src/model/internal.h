@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels.h"
 #include "model.h"
 
 // ---- random numbers ----
@@ -122,6 +123,11 @@ struct model {
     size_t              acts_bytes;
     struct model_acts   acts;
     int64_t             adam_t; /* AdamW steps taken */
+    /* The matrix products' plans (kernels.h), chosen at allocation from the shape and the CPU:
+     * qkv, attention projection, MLP in, MLP out, head; gemm_wt is their shared scratch. */
+    struct kernel_linear    lin_qkv, lin_attproj, lin_fc, lin_fcproj, lin_head;
+    struct kernel_attention attn;
+    float                  *gemm_wt, *att_tr; /* scratch of the plans */
     /* the last forward */
     size_t         cur_B;
     const int32_t *inputs;    /* (cur_B, T), borrowed */

@@ -216,6 +216,20 @@ struct model *model_alloc(const struct model_shape *shape, size_t B, struct sf_e
     }
     memset(m->acts_memory, 0, bytes);
     model_layout_acts_impl(m, m->acts_memory);
+    /* The transposed-weight scratch, as large as the largest layer LIBXSMM may take. */
+    size_t C = m->C, A = m->A, F = m->F, V = m->V, T = m->T, wt = 0;
+    size_t outs[3] = {3 * A, F, V};
+    for (size_t i = 0; i < 3; i++)
+        if (C <= KERNEL_XSMM_MAX_DIM && outs[i] <= KERNEL_XSMM_MAX_DIM && outs[i] * C > wt)
+            wt = outs[i] * C;
+    if ((m->gemm_wt = model_alloc_floats_impl(wt)) == NULL) goto oom;
+    kernel_linear_plan(&m->lin_qkv, C, 3 * A, T, m->gemm_wt);
+    kernel_linear_plan(&m->lin_attproj, A, C, T, m->gemm_wt);
+    kernel_linear_plan(&m->lin_fc, C, F, T, m->gemm_wt);
+    kernel_linear_plan(&m->lin_fcproj, F, C, T, m->gemm_wt);
+    kernel_linear_plan(&m->lin_head, C, V, T, m->gemm_wt);
+    if ((m->att_tr = model_alloc_floats_impl(B * T * A)) == NULL) goto oom;
+    kernel_attention_plan(&m->attn, T, A, m->NH, m->att_tr);
     m->mean_loss = NAN;
     return m;
 oom:
@@ -231,7 +245,29 @@ void model_free(struct model *m) {
     free(m->adam_m);
     free(m->adam_v);
     free(m->acts_memory);
+    free(m->gemm_wt);
+    free(m->att_tr);
     free(m);
+}
+
+void model_kernels(const struct model *m, char *buf, size_t n) {
+    const char *const names[6] = {"qkv", "attention", "attproj", "fc", "fcproj", "head"};
+    const bool        xsmm[6]  = {m->lin_qkv.fwd != NULL,    m->attn.s[0] != NULL,
+                                  m->lin_attproj.fwd != NULL, m->lin_fc.fwd != NULL,
+                                  m->lin_fcproj.fwd != NULL,  m->lin_head.fwd != NULL};
+    char              xs[64] = "", ob[64] = "";
+    for (size_t i = 0; i < 6; i++) {
+        char *list = xsmm[i] ? xs : ob;
+        strcat(list, " ");
+        strcat(list, names[i]);
+    }
+    const char *arch = kernel_xsmm_arch();
+    if (xs[0] && ob[0])
+        snprintf(buf, n, "libxsmm %s:%s; openblas:%s", arch, xs, ob);
+    else if (xs[0])
+        snprintf(buf, n, "libxsmm %s:%s", arch, xs);
+    else
+        snprintf(buf, n, "openblas:%s", ob);
 }
 
 size_t model_n_params(const struct model *m) {
@@ -369,22 +405,22 @@ double model_forward(struct model *m, const int32_t *inputs, const int32_t *targ
         struct model_layer_acts   v = model_layer_acts_impl(m, l);
         struct model_layer_params w = model_layer_params_impl(m, p, l);
         layernorm_forward(v.ln1, v.ln1_mean, v.ln1_rstd, v.x, w.ln1w, w.ln1b, N, C);
-        matmul_forward(v.qkv, v.ln1, w.qkvw, w.qkvb, N, C, 3 * A, 0);
-        attention_forward(v.atty, v.att, v.qkv, B, T, A, NH);
+        matmul_forward(&m->lin_qkv, v.qkv, v.ln1, w.qkvw, w.qkvb, N, C, 3 * A, 0);
+        attention_forward(&m->attn, v.atty, v.att, v.qkv, B, T, A, NH);
         /* resid2 = x + attproj(atty): copy the residual, then accumulate bias and product. */
         memcpy(v.resid2, v.x, N * C * sizeof(float));
-        matmul_forward(v.resid2, v.atty, w.attprojw, w.attprojb, N, A, C, 1);
+        matmul_forward(&m->lin_attproj, v.resid2, v.atty, w.attprojw, w.attprojb, N, A, C, 1);
         layernorm_forward(v.ln2, v.ln2_mean, v.ln2_rstd, v.resid2, w.ln2w, w.ln2b, N, C);
-        matmul_forward(v.fch, v.ln2, w.fcw, w.fcb, N, C, F, 0);
+        matmul_forward(&m->lin_fc, v.fch, v.ln2, w.fcw, w.fcb, N, C, F, 0);
         gelu_forward(v.fch_gelu, v.fch, N * F);
         memcpy(v.resid3, v.resid2, N * C * sizeof(float));
-        matmul_forward(v.resid3, v.fch_gelu, w.fcprojw, w.fcprojb, N, F, C, 1);
+        matmul_forward(&m->lin_fcproj, v.resid3, v.fch_gelu, w.fcprojw, w.fcprojb, N, F, C, 1);
     }
     const float *x_last = a->resid3 + (L - 1) * m->B * T * C;
     layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x_last,
                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFW),
                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFB), N, C);
-    matmul_forward(a->logits, a->lnf, model_head_weights(m, p), NULL, N, C, V, 0);
+    matmul_forward(&m->lin_head, a->logits, a->lnf, model_head_weights(m, p), NULL, N, C, V, 0);
     if (targets == NULL) {
         m->mean_loss = NAN;
         return NAN;
@@ -422,7 +458,7 @@ void model_backward(struct model *m) {
     crossentropy_backward(a->probs, a->probs, m->targets, dloss, N, V);
     const float *x_last = a->resid3 + (L - 1) * m->B * T * C;
     /* Head: dlnf = dlogits · W (written), dW += dlogitsᵀ · lnf. */
-    matmul_backward(a->dbuf_c, model_head_weights(m, g), NULL, a->probs, a->lnf,
+    matmul_backward(&m->lin_head, a->dbuf_c, model_head_weights(m, g), NULL, a->probs, a->lnf,
                     model_head_weights(m, p), N, C, V);
     /* dres = LayerNorm backward of the final norm (dres starts from zero). */
     memset(a->dres, 0, N * C * sizeof(float));
@@ -434,15 +470,15 @@ void model_backward(struct model *m) {
         struct model_layer_params w  = model_layer_params_impl(m, p, l);
         struct model_layer_params dw = model_layer_params_impl(m, g, l);
         /* MLP branch: resid3 = resid2 + fcproj(gelu(fc(ln2(resid2)))). */
-        matmul_backward(a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu, w.fcprojw, N, F, C);
+        matmul_backward(&m->lin_fcproj, a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu, w.fcprojw, N, F, C);
         gelu_backward(a->dfch, v.fch, a->dfch, N * F);
-        matmul_backward(a->dbuf_c, dw.fcw, dw.fcb, a->dfch, v.ln2, w.fcw, N, C, F);
+        matmul_backward(&m->lin_fc, a->dbuf_c, dw.fcw, dw.fcb, a->dfch, v.ln2, w.fcw, N, C, F);
         layernorm_backward(a->dres, dw.ln2w, dw.ln2b, a->dbuf_c, v.resid2, w.ln2w, v.ln2_mean,
                            v.ln2_rstd, N, C);
         /* Attention branch: resid2 = x + attproj(attention(qkv(ln1(x)))). */
-        matmul_backward(a->dbuf_a, dw.attprojw, dw.attprojb, a->dres, v.atty, w.attprojw, N, A, C);
-        attention_backward(a->dqkv, a->datt, a->dbuf_a, v.qkv, v.att, B, T, A, NH);
-        matmul_backward(a->dbuf_c, dw.qkvw, dw.qkvb, a->dqkv, v.ln1, w.qkvw, N, C, 3 * A);
+        matmul_backward(&m->lin_attproj, a->dbuf_a, dw.attprojw, dw.attprojb, a->dres, v.atty, w.attprojw, N, A, C);
+        attention_backward(&m->attn, a->dqkv, a->datt, a->dbuf_a, v.qkv, v.att, B, T, A, NH);
+        matmul_backward(&m->lin_qkv, a->dbuf_c, dw.qkvw, dw.qkvb, a->dqkv, v.ln1, w.qkvw, N, C, 3 * A);
         layernorm_backward(a->dres, dw.ln1w, dw.ln1b, a->dbuf_c, v.x, w.ln1w, v.ln1_mean,
                            v.ln1_rstd, N, C);
     }

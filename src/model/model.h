@@ -382,6 +382,10 @@ void model_set_threads(int threads);
  * count: the best of repeated products over at least `min_seconds`. */
 double model_sgemm_gflops(size_t n, double min_seconds);
 /* OpenBLAS's own description of its build (openblas_get_config()), borrowed. */
+/* Which products run where, as summary.yaml's `kernels` says: "libxsmm ISA: LAYERS" and/or
+ * "openblas: LAYERS" (of qkv, attention, attproj, fc, fcproj, head), chosen when the model was
+ * allocated from its shape and the CPU's instruction set. */
+void model_kernels(const struct model *m, char *buf, size_t n);
 const char *model_blas_config(void);
 
 #endif /* SF_MODEL_H */

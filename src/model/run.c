@@ -273,6 +273,7 @@ struct model_summary {
     int64_t                         steps, step, tokens_per_step;
     double                          final_eval_loss; /* NaN = none */
     double start_elapsed_s, elapsed_s; /* training-loop seconds: this process's start, so far */
+    char   kernels[160];                /* model_kernels: where the products run */
 };
 
 static enum sf_status model_write_summary_impl(const char *path, const struct model_summary *s,
@@ -297,6 +298,7 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
     sf_yaml_kv_double(&y, "flops_per_token_6n", model_flops_6n(s->shape, 1.0));
     sf_yaml_kv_int(&y, "tokens_per_step", s->tokens_per_step);
     sf_yaml_kv_int(&y, "steps", s->steps);
+    sf_yaml_kv_str(&y, "kernels", s->kernels);
     sf_yaml_plain(&y, "entropy_rate");
     if (isnan(s->info->entropy_rate))
         sf_yaml_null(&y);
@@ -600,6 +602,7 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
                                     .final_eval_loss = ts->last_eval_loss,
                                     .start_elapsed_s = ts->elapsed_s,
                                     .elapsed_s       = ts->elapsed_s};
+    model_kernels(c->model, c->sum.kernels, sizeof c->sum.kernels);
     c->has_summary = true;
     if ((st = model_write_status_impl(c->files.status, "running", NULL, err)) != SF_OK ||
         (st = model_write_summary_impl(c->files.summary, &c->sum, err)) != SF_OK)

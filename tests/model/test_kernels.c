@@ -154,17 +154,19 @@ static void test_layernorm(void) {
 // ---- matmul ----
 
 struct mm_ctx {
-    float *out, *inp, *weight, *bias;
-    size_t N, C, OC;
+    const struct kernel_linear *plan;
+    float                      *out, *inp, *weight, *bias;
+    size_t                      N, C, OC;
 };
 static void mm_fwd(void *p) {
     struct mm_ctx *c = p;
-    matmul_forward(c->out, c->inp, c->weight, c->bias, c->N, c->C, c->OC, 0);
+    matmul_forward(c->plan, c->out, c->inp, c->weight, c->bias, c->N, c->C, c->OC, 0);
 }
 
-static void test_matmul(void) {
+/* Finite differences of one path (plan NULL: OpenBLAS; else the plan's). */
+static void test_matmul_path(const struct kernel_linear *plan, const char *name) {
     size_t        N = 6, C = 4, OC = 5;
-    struct mm_ctx c = {.N = N, .C = C, .OC = OC};
+    struct mm_ctx c = {.plan = plan, .N = N, .C = C, .OC = OC};
     c.out = malloc(N * OC * sizeof(float)), c.inp = malloc(N * C * sizeof(float));
     c.weight = malloc(OC * C * sizeof(float)), c.bias = malloc(OC * sizeof(float));
     float *w = malloc(N * OC * sizeof(float)), *dinp = malloc(N * C * sizeof(float));
@@ -174,36 +176,109 @@ static void test_matmul(void) {
     fill(c.bias, OC, -1.7f, 2.3f);
     fill(w, N * OC, -1.7f, 2.3f);
     mm_fwd(&c);
-    matmul_backward(dinp, dw, db, w, c.inp, c.weight, N, C, OC);
-    fd_check("matmul dinp", mm_fwd, &c, c.inp, dinp, N * C, w, c.out, N * OC);
-    fd_check("matmul dweight", mm_fwd, &c, c.weight, dw, OC * C, w, c.out, N * OC);
-    fd_check("matmul dbias", mm_fwd, &c, c.bias, db, OC, w, c.out, N * OC);
+    matmul_backward(plan, dinp, dw, db, w, c.inp, c.weight, N, C, OC);
+    char what[96];
+    snprintf(what, sizeof what, "matmul dinp (%s)", name);
+    fd_check(what, mm_fwd, &c, c.inp, dinp, N * C, w, c.out, N * OC);
+    snprintf(what, sizeof what, "matmul dweight (%s)", name);
+    fd_check(what, mm_fwd, &c, c.weight, dw, OC * C, w, c.out, N * OC);
+    snprintf(what, sizeof what, "matmul dbias (%s)", name);
+    fd_check(what, mm_fwd, &c, c.bias, db, OC, w, c.out, N * OC);
     /* accumulate = 1 adds the product and the bias to what is there. */
     float *acc_out = malloc(N * OC * sizeof(float));
     for (size_t i = 0; i < N * OC; i++)
         acc_out[i] = 0.25f;
-    matmul_forward(acc_out, c.inp, c.weight, c.bias, N, C, OC, 1);
+    matmul_forward(plan, acc_out, c.inp, c.weight, c.bias, N, C, OC, 1);
     bool ok = true;
     for (size_t i = 0; i < N * OC; i++)
         ok &= fabsf(acc_out[i] - (c.out[i] + 0.25f)) < 1e-5f;
-    check(ok, "matmul_forward with accumulate adds onto the output");
+    check(ok, "matmul_forward with accumulate adds onto the output (%s)", name);
     free(acc_out);
     free(c.out), free(c.inp), free(c.weight), free(c.bias), free(w), free(dinp), free(dw), free(db);
+}
+
+/* Largest |a − b| relative to the largest |b|. */
+static double rel_diff(const float *a, const float *b, size_t n) {
+    double d = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs((double)a[i] - (double)b[i]));
+        m = fmax(m, fabs((double)b[i]));
+    }
+    return m > 0 ? d / m : d;
+}
+
+/* The LIBXSMM path against OpenBLAS on a shape with partial blocks (T = 70: a block of 64 rows
+ * and one of 6; OC = 70: 64 output columns and 6), and results independent of the thread count. */
+static void test_matmul_blocks(void) {
+    size_t T = 70, N = 2 * T, C = 9, OC = 70;
+    float *wt = malloc(C * OC * sizeof(float));
+    struct kernel_linear plan;
+    if (!kernel_linear_plan(&plan, C, OC, T, wt)) {
+        check(kernel_xsmm_arch() == NULL, "a plan is refused only where LIBXSMM has no code");
+        printf("LIBXSMM generates no code for this CPU: only the OpenBLAS path is tested\n");
+        free(wt);
+        return;
+    }
+    float *inp = malloc(N * C * sizeof(float)), *w = malloc(OC * C * sizeof(float));
+    float *bias = malloc(OC * sizeof(float)), *dout = malloc(N * OC * sizeof(float));
+    float *out[2], *dinp[2], *dw[2], *db[2];
+    fill(inp, N * C, -1.7f, 2.3f);
+    fill(w, OC * C, -1.7f, 2.3f);
+    fill(bias, OC, -1.7f, 2.3f);
+    fill(dout, N * OC, -1.7f, 2.3f);
+    for (int k = 0; k < 2; k++) {
+        out[k] = malloc(N * OC * sizeof(float)), dinp[k] = malloc(N * C * sizeof(float));
+        dw[k] = calloc(OC * C, sizeof(float)), db[k] = calloc(OC, sizeof(float));
+        const struct kernel_linear *p = k == 0 ? NULL : &plan;
+        matmul_forward(p, out[k], inp, w, bias, N, C, OC, 0);
+        matmul_backward(p, dinp[k], dw[k], db[k], dout, inp, w, N, C, OC);
+    }
+    check(rel_diff(out[1], out[0], N * OC) < 1e-6, "LIBXSMM forward = OpenBLAS's (rel %.2g)",
+          rel_diff(out[1], out[0], N * OC));
+    check(rel_diff(dinp[1], dinp[0], N * C) < 1e-6, "LIBXSMM dinp = OpenBLAS's (rel %.2g)",
+          rel_diff(dinp[1], dinp[0], N * C));
+    check(rel_diff(dw[1], dw[0], OC * C) < 1e-5, "LIBXSMM dweight = OpenBLAS's (rel %.2g)",
+          rel_diff(dw[1], dw[0], OC * C));
+    /* One thread and two give the same bits. */
+    float *o1 = malloc(N * OC * sizeof(float)), *g1 = calloc(OC * C, sizeof(float));
+    model_set_threads(1);
+    matmul_forward(&plan, o1, inp, w, bias, N, C, OC, 0);
+    matmul_backward(&plan, NULL, g1, NULL, dout, inp, w, N, C, OC);
+    model_set_threads(2);
+    check(memcmp(o1, out[1], N * OC * sizeof(float)) == 0 &&
+              memcmp(g1, dw[1], OC * C * sizeof(float)) == 0,
+          "LIBXSMM path: 1 and 2 threads give the same bits");
+    for (int k = 0; k < 2; k++)
+        free(out[k]), free(dinp[k]), free(dw[k]), free(db[k]);
+    free(o1), free(g1), free(inp), free(w), free(bias), free(dout), free(wt);
+}
+
+static void test_matmul(void) {
+    test_matmul_path(NULL, "OpenBLAS");
+    float               *wt = malloc(4 * 5 * sizeof(float));
+    struct kernel_linear plan;
+    if (kernel_linear_plan(&plan, 4, 5, 3, wt)) test_matmul_path(&plan, "LIBXSMM");
+    free(wt);
+    test_matmul_blocks();
 }
 
 // ---- attention ----
 
 struct att_ctx {
-    float *out, *att, *qkv;
-    size_t B, T, A, NH;
+    const struct kernel_attention *plan;
+    float                         *out, *att, *qkv;
+    size_t                         B, T, A, NH;
 };
 static void att_fwd(void *p) {
     struct att_ctx *c = p;
-    attention_forward(c->out, c->att, c->qkv, c->B, c->T, c->A, c->NH);
+    attention_forward(c->plan, c->out, c->att, c->qkv, c->B, c->T, c->A, c->NH);
 }
 
-static void test_attention(size_t B, size_t T, size_t A, size_t NH) {
-    struct att_ctx c = {.B = B, .T = T, .A = A, .NH = NH};
+/* Finite differences and the probabilities' properties on one path; with the LIBXSMM plan, its
+ * output and gradient against OpenBLAS's. */
+static void test_attention_path(size_t B, size_t T, size_t A, size_t NH,
+                                const struct kernel_attention *plan, const char *name) {
+    struct att_ctx c = {.plan = plan, .B = B, .T = T, .A = A, .NH = NH};
     c.out            = malloc(B * T * A * sizeof(float));
     c.att            = malloc(B * NH * T * T * sizeof(float));
     c.qkv            = malloc(B * T * 3 * A * sizeof(float));
@@ -212,9 +287,10 @@ static void test_attention(size_t B, size_t T, size_t A, size_t NH) {
     fill(c.qkv, B * T * 3 * A, -1.7f, 2.3f);
     fill(w, B * T * A, -1.7f, 2.3f);
     att_fwd(&c);
-    attention_backward(dqkv, datt, w, c.qkv, c.att, B, T, A, NH);
-    char label[96];
-    snprintf(label, sizeof label, "attention dqkv (B=%zu T=%zu A=%zu NH=%zu)", B, T, A, NH);
+    attention_backward(plan, dqkv, datt, w, c.qkv, c.att, B, T, A, NH);
+    char label[128];
+    snprintf(label, sizeof label, "attention dqkv (%s, B=%zu T=%zu A=%zu NH=%zu)", name, B, T, A,
+             NH);
     fd_check(label, att_fwd, &c, c.qkv, dqkv, B * T * 3 * A, w, c.out, B * T * A);
     /* Probabilities: rows sum to 1, zero above the diagonal. */
     double worst      = 0.0;
@@ -228,8 +304,31 @@ static void test_attention(size_t B, size_t T, size_t A, size_t NH) {
         }
         worst = fmax(worst, fabs(s - 1.0));
     }
-    check(worst < 1e-6 && upper_zero, "attention rows sum to 1 (worst %.2g), causal zeros", worst);
+    check(worst < 1e-6 && upper_zero, "attention rows sum to 1 (worst %.2g), causal zeros (%s)",
+          worst, name);
+    if (plan != NULL) {
+        float *out0 = malloc(B * T * A * sizeof(float)), *att0 = malloc(B * NH * T * T * 4);
+        float *dqkv0 = malloc(B * T * 3 * A * sizeof(float));
+        att_fwd(&c);
+        attention_forward(NULL, out0, att0, c.qkv, B, T, A, NH);
+        attention_backward(NULL, dqkv0, datt, w, c.qkv, att0, B, T, A, NH);
+        attention_backward(plan, dqkv, datt, w, c.qkv, c.att, B, T, A, NH);
+        check(rel_diff(c.out, out0, B * T * A) < 1e-6 &&
+                  rel_diff(dqkv, dqkv0, B * T * 3 * A) < 1e-5,
+              "attention (T=%zu): LIBXSMM = OpenBLAS (output rel %.2g, gradient rel %.2g)", T,
+              rel_diff(c.out, out0, B * T * A), rel_diff(dqkv, dqkv0, B * T * 3 * A));
+        free(out0), free(att0), free(dqkv0);
+    }
     free(c.out), free(c.att), free(c.qkv), free(datt), free(w), free(dqkv);
+}
+
+static void test_attention(size_t B, size_t T, size_t A, size_t NH) {
+    test_attention_path(B, T, A, NH, NULL, "OpenBLAS");
+    float                  *tr = malloc(B * T * A * sizeof(float));
+    struct kernel_attention plan;
+    if (kernel_attention_plan(&plan, T, A, NH, tr))
+        test_attention_path(B, T, A, NH, &plan, "LIBXSMM");
+    free(tr);
 }
 
 // ---- gelu ----
