@@ -174,19 +174,28 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
 /* Σ x[c] and then Σ (x[c] − m)² over a row, each in fixed lanes. */
 KERNEL_CLONES static void layernorm_row_forward(float *o, float *mean, float *rstd, const float *x,
                                                 const float *weight, const float *bias, size_t C) {
+    size_t whole             = C / KERNEL_LANES * KERNEL_LANES;
     double acc[KERNEL_LANES] = {0};
-    for (size_t c = 0; c < C; c++)
+    for (size_t c = 0; c < whole; c += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++)
+            acc[k] += (double)x[c + k];
+    for (size_t c = whole; c < C; c++)
         acc[c % KERNEL_LANES] += (double)x[c];
     double m = kernel_lanes_total(acc) / (double)C;
     for (size_t k = 0; k < KERNEL_LANES; k++)
         acc[k] = 0.0;
-    for (size_t c = 0; c < C; c++) {
+    for (size_t c = 0; c < whole; c += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++) {
+            double d = (double)x[c + k] - m;
+            acc[k] += d * d;
+        }
+    for (size_t c = whole; c < C; c++) {
         double d = (double)x[c] - m;
         acc[c % KERNEL_LANES] += d * d;
     }
     /* Biased variance, as torch.nn.LayerNorm. */
-    float rs = (float)(1.0 / sqrt(kernel_lanes_total(acc) / (double)C +
-                                  (double)MODEL_LAYERNORM_EPS));
+    float rs =
+        (float)(1.0 / sqrt(kernel_lanes_total(acc) / (double)C + (double)MODEL_LAYERNORM_EPS));
     float mf = (float)m;
     for (size_t c = 0; c < C; c++)
         o[c] = (x[c] - mf) * rs * weight[c] + bias[c];
@@ -203,10 +212,17 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
 
 /* The input gradient of one row, added into dx. */
 KERNEL_CLONES static void layernorm_row_backward(float *dx, const float *dy, const float *x,
-                                                 const float *weight, float m, float rs,
-                                                 size_t C) {
+                                                 const float *weight, float m, float rs, size_t C) {
+    size_t whole           = C / KERNEL_LANES * KERNEL_LANES;
     double a[KERNEL_LANES] = {0}, b[KERNEL_LANES] = {0};
-    for (size_t c = 0; c < C; c++) {
+    for (size_t c = 0; c < whole; c += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++) {
+            float n  = (x[c + k] - m) * rs;
+            float dn = dy[c + k] * weight[c + k];
+            a[k] += (double)dn;
+            b[k] += (double)(dn * n);
+        }
+    for (size_t c = whole; c < C; c++) {
         float n  = (x[c] - m) * rs;
         float dn = dy[c] * weight[c];
         a[c % KERNEL_LANES] += (double)dn;
@@ -253,8 +269,6 @@ void        layernorm_backward(float *dinp, float *dweight, float *dbias, const 
     }
 }
 
-// ---- matmul ----
-
 // ---- the products' plan ----
 
 const char *kernel_xsmm_arch(void) {
@@ -268,10 +282,9 @@ const char *kernel_xsmm_arch(void) {
 static kernel_smm_fn kernel_xsmm_impl(size_t m, size_t n, size_t k, size_t lda, size_t ldb,
                                       size_t ldc, float beta, int flags) {
     libxsmm_blasint M = (libxsmm_blasint)m, N = (libxsmm_blasint)n, K = (libxsmm_blasint)k;
-    libxsmm_blasint la = (libxsmm_blasint)lda, lb = (libxsmm_blasint)ldb,
-                    lc = (libxsmm_blasint)ldc;
-    float alpha = 1.0f;
-    int   pf    = LIBXSMM_PREFETCH_NONE;
+    libxsmm_blasint la = (libxsmm_blasint)lda, lb = (libxsmm_blasint)ldb, lc = (libxsmm_blasint)ldc;
+    float           alpha = 1.0f;
+    int             pf    = LIBXSMM_PREFETCH_NONE;
     return (kernel_smm_fn)libxsmm_smmdispatch(M, N, K, &la, &lb, &lc, &alpha, &beta, &flags, &pf);
 }
 
@@ -321,19 +334,22 @@ static inline void kernel_vzeroupper(void) {
 }
 
 /* Whether the plan's LIBXSMM path applies to N rows. */
-static bool kernel_xsmm_applies_impl(const struct kernel_linear *p, size_t N, size_t C,
-                                     size_t OC) {
+static bool kernel_xsmm_applies_impl(const struct kernel_linear *p, size_t N, size_t C, size_t OC) {
     return p != NULL && p->fwd != NULL && p->C == C && p->OC == OC && N % p->T == 0;
 }
 
 // ---- matmul ----
+
+/* GELU over a contiguous run (defined with the GELU kernels below), for the fused epilogues. */
+static void gelu_forward_chunk(float *out, const float *inp, size_t n);
+static void gelu_backward_chunk(float *dinp, const float *inp, const float *dout, size_t n);
 
 /* The LIBXSMM forward: the weight transposed into the plan's scratch, then row blocks inside
  * each sequence, each output block set to the bias (or zero, or kept when accumulating) while
  * it is in cache and the product added onto it. */
 static void matmul_forward_xsmm_impl(const struct kernel_linear *p, float *out, const float *inp,
                                      const float *weight, const float *bias, size_t N,
-                                     int accumulate) {
+                                     int accumulate, float *gelu_out) {
     size_t C = p->C, OC = p->OC, T = p->T, rows = p->rows;
     float *wt = p->wt;
 #pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
@@ -357,6 +373,8 @@ static void matmul_forward_xsmm_impl(const struct kernel_linear *p, float *out, 
         }
         (nr == rows ? p->fwd : p->fwd_rem)(wt, inp + r0 * C, out + r0 * OC);
         kernel_vzeroupper();
+        /* The GELU epilogue, on the block while it is in cache. */
+        if (gelu_out != NULL) gelu_forward_chunk(gelu_out + r0 * OC, out + r0 * OC, nr * OC);
     }
 }
 
@@ -364,7 +382,7 @@ void matmul_forward(const struct kernel_linear *p, float *out, const float *inp,
                     const float *weight, const float *bias, size_t N, size_t C, size_t OC,
                     int accumulate) {
     if (kernel_xsmm_applies_impl(p, N, C, OC)) {
-        matmul_forward_xsmm_impl(p, out, inp, weight, bias, N, accumulate);
+        matmul_forward_xsmm_impl(p, out, inp, weight, bias, N, accumulate, NULL);
         return;
     }
     float beta = 0.0f;
@@ -411,7 +429,7 @@ static void colsum_add_impl(float *out, const float *x, size_t N, size_t M) {
  * blocks of output columns, each summing the sequences in order. */
 static void matmul_backward_xsmm_impl(const struct kernel_linear *p, float *dinp, float *dweight,
                                       const float *dout, const float *inp, const float *weight,
-                                      size_t N) {
+                                      size_t N, const float *gelu_pre) {
     size_t C = p->C, OC = p->OC, T = p->T, rows = p->rows, cols = p->cols;
     if (dinp != NULL) {
         size_t per = (T + rows - 1) / rows, n_blocks = N / T * per;
@@ -421,6 +439,8 @@ static void matmul_backward_xsmm_impl(const struct kernel_linear *p, float *dinp
             size_t nr = T - blk % per * rows < rows ? T - blk % per * rows : rows;
             (nr == rows ? p->dinp : p->dinp_rem)(weight, dout + r0 * OC, dinp + r0 * C);
             kernel_vzeroupper();
+            if (gelu_pre != NULL)
+                gelu_backward_chunk(dinp + r0 * C, gelu_pre + r0 * C, dinp + r0 * C, nr * C);
         }
     }
     size_t n_col_blocks = (OC + cols - 1) / cols;
@@ -438,7 +458,7 @@ void matmul_backward(const struct kernel_linear *p, float *dinp, float *dweight,
                      const float *dout, const float *inp, const float *weight, size_t N, size_t C,
                      size_t OC) {
     if (kernel_xsmm_applies_impl(p, N, C, OC)) {
-        matmul_backward_xsmm_impl(p, dinp, dweight, dout, inp, weight, N);
+        matmul_backward_xsmm_impl(p, dinp, dweight, dout, inp, weight, N, NULL);
         if (dbias != NULL) colsum_add_impl(dbias, dout, N, OC);
         return;
     }
@@ -450,14 +470,36 @@ void matmul_backward(const struct kernel_linear *p, float *dinp, float *dweight,
     if (dbias != NULL) colsum_add_impl(dbias, dout, N, OC);
 }
 
+void matmul_gelu_forward(const struct kernel_linear *p, float *pre, float *out, const float *inp,
+                         const float *weight, const float *bias, size_t N, size_t C, size_t OC) {
+    if (kernel_xsmm_applies_impl(p, N, C, OC)) {
+        matmul_forward_xsmm_impl(p, pre, inp, weight, bias, N, 0, out);
+        return;
+    }
+    matmul_forward(p, pre, inp, weight, bias, N, C, OC, 0);
+    gelu_forward(out, pre, N * OC);
+}
+
+void matmul_gelu_backward(const struct kernel_linear *p, float *dinp, float *dweight, float *dbias,
+                          const float *dout, const float *inp, const float *weight,
+                          const float *pre, size_t N, size_t C, size_t OC) {
+    if (kernel_xsmm_applies_impl(p, N, C, OC)) {
+        matmul_backward_xsmm_impl(p, dinp, dweight, dout, inp, weight, N, pre);
+        if (dbias != NULL) colsum_add_impl(dbias, dout, N, OC);
+        return;
+    }
+    matmul_backward(p, dinp, dweight, dbias, dout, inp, weight, N, C, OC);
+    gelu_backward(dinp, pre, dinp, N * C);
+}
+
 // ---- attention ----
 
 bool kernel_attention_plan(struct kernel_attention *p, size_t T, size_t A, size_t NH, float *tr) {
     memset(p, 0, sizeof *p);
-    p->T  = T;
-    p->A  = A;
-    p->NH = NH;
-    p->tr = tr;
+    p->T      = T;
+    p->A      = A;
+    p->NH     = NH;
+    p->tr     = tr;
     size_t hs = A / NH, nb = (T + KERNEL_ATT_BLOCK - 1) / KERNEL_ATT_BLOCK;
     if (kernel_xsmm_arch() == NULL || T > KERNEL_ATT_MAX_T || hs > KERNEL_XSMM_MAX_DIM ||
         tr == NULL)
@@ -465,18 +507,19 @@ bool kernel_attention_plan(struct kernel_attention *p, size_t T, size_t A, size_
     /* Row-major blocks as column-major transposes (see kernel_linear_plan): S block (ib×i1, ld
      * T) = Kt (i1×hs, ld T) · Q block (hs×ib, ld 3A); O block (hs×ib, ld A) = V (hs×i1, ld 3A)
      * · P block (i1×ib, ld T); the key blocks read P and dS columns transposed. */
-    struct kernel_attention k = *p;
+    struct kernel_attention k  = *p;
     bool                    ok = true;
     for (size_t b = 0; b < nb; b++) {
-        size_t i0 = b * KERNEL_ATT_BLOCK, i1 = i0 + KERNEL_ATT_BLOCK < T ? i0 + KERNEL_ATT_BLOCK : T;
+        size_t i0 = b * KERNEL_ATT_BLOCK,
+               i1 = i0 + KERNEL_ATT_BLOCK < T ? i0 + KERNEL_ATT_BLOCK : T;
         size_t ib = i1 - i0, kk = T - i0;
-        k.s[b]    = kernel_xsmm_impl(i1, ib, hs, T, 3 * A, T, 0.0f, 0);
-        k.o[b]    = kernel_xsmm_impl(hs, ib, i1, 3 * A, T, A, 0.0f, 0);
-        k.dp[b]   = kernel_xsmm_impl(i1, ib, hs, T, A, T, 0.0f, 0);
-        k.dq[b]   = kernel_xsmm_impl(hs, ib, i1, 3 * A, T, 3 * A, 0.0f, 0);
-        k.dv[b]   = kernel_xsmm_impl(hs, ib, kk, A, T, 3 * A, 0.0f, LIBXSMM_GEMM_FLAG_TRANS_B);
-        k.dk[b]   = kernel_xsmm_impl(hs, ib, kk, 3 * A, T, 3 * A, 0.0f, LIBXSMM_GEMM_FLAG_TRANS_B);
-        ok = ok && k.s[b] && k.o[b] && k.dp[b] && k.dq[b] && k.dv[b] && k.dk[b];
+        k.s[b]  = kernel_xsmm_impl(i1, ib, hs, T, 3 * A, T, 0.0f, 0);
+        k.o[b]  = kernel_xsmm_impl(hs, ib, i1, 3 * A, T, A, 0.0f, 0);
+        k.dp[b] = kernel_xsmm_impl(i1, ib, hs, T, A, T, 0.0f, 0);
+        k.dq[b] = kernel_xsmm_impl(hs, ib, i1, 3 * A, T, 3 * A, 0.0f, 0);
+        k.dv[b] = kernel_xsmm_impl(hs, ib, kk, A, T, 3 * A, 0.0f, LIBXSMM_GEMM_FLAG_TRANS_B);
+        k.dk[b] = kernel_xsmm_impl(hs, ib, kk, 3 * A, T, 3 * A, 0.0f, LIBXSMM_GEMM_FLAG_TRANS_B);
+        ok      = ok && k.s[b] && k.o[b] && k.dp[b] && k.dq[b] && k.dv[b] && k.dk[b];
     }
     if (ok) *p = k;
     return ok;
@@ -490,22 +533,38 @@ static bool kernel_att_applies_impl(const struct kernel_attention *p, size_t T, 
 
 /* Softmax of scores row t in place: row[0..t] times `scale` (1 when the product applied it),
  * normalised with its max subtracted (the max of the scaled row is the scaled max: rounding is
- * monotone), the sum in double over fixed lanes; zero past the diagonal. */
+ * monotone), the sum in double over fixed lanes; zero past the diagonal. Whole groups of
+ * KERNEL_LANES elements first, so that the compiler keeps each lane in a vector slot. */
 KERNEL_CLONES static void kernel_softmax_row_impl(float *row, size_t t, size_t T, float scale) {
-    float mx = row[0];
-    for (size_t j = 1; j <= t; j++)
+    size_t n = t + 1, whole = n / KERNEL_LANES * KERNEL_LANES;
+    float  mxl[KERNEL_LANES];
+    for (size_t k = 0; k < KERNEL_LANES; k++)
+        mxl[k] = row[0];
+    for (size_t j = 0; j < whole; j += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++)
+            mxl[k] = row[j + k] > mxl[k] ? row[j + k] : mxl[k];
+    float mx = mxl[0];
+    for (size_t k = 1; k < KERNEL_LANES; k++)
+        mx = mxl[k] > mx ? mxl[k] : mx;
+    for (size_t j = whole; j < n; j++)
         mx = row[j] > mx ? row[j] : mx;
     mx                       = mx * scale;
     double acc[KERNEL_LANES] = {0};
-    for (size_t j = 0; j <= t; j++) {
+    for (size_t j = 0; j < whole; j += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++) {
+            float e    = kernel_expf(row[j + k] * scale - mx);
+            row[j + k] = e;
+            acc[k] += (double)e;
+        }
+    for (size_t j = whole; j < n; j++) {
         float e = kernel_expf(row[j] * scale - mx);
         row[j]  = e;
         acc[j % KERNEL_LANES] += (double)e;
     }
     float inv = (float)(1.0 / kernel_lanes_total(acc));
-    for (size_t j = 0; j <= t; j++)
+    for (size_t j = 0; j < n; j++)
         row[j] *= inv;
-    for (size_t j = t + 1; j < T; j++)
+    for (size_t j = n; j < T; j++)
         row[j] = 0.0f;
 }
 
@@ -513,13 +572,17 @@ KERNEL_CLONES static void kernel_softmax_row_impl(float *row, size_t t, size_t T
  * sum over fixed lanes), zero from there to the block's end i1. */
 KERNEL_CLONES static void kernel_softmax_back_row_impl(float *row, const float *p, size_t t,
                                                        size_t i1, float scale) {
+    size_t n = t + 1, whole = n / KERNEL_LANES * KERNEL_LANES;
     double acc[KERNEL_LANES] = {0};
-    for (size_t j = 0; j <= t; j++)
+    for (size_t j = 0; j < whole; j += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++)
+            acc[k] += (double)(p[j + k] * row[j + k]);
+    for (size_t j = whole; j < n; j++)
         acc[j % KERNEL_LANES] += (double)(p[j] * row[j]);
     float sf = (float)kernel_lanes_total(acc);
-    for (size_t j = 0; j <= t; j++)
+    for (size_t j = 0; j < n; j++)
         row[j] = scale * (p[j] * (row[j] - sf));
-    for (size_t j = t + 1; j < i1; j++)
+    for (size_t j = n; j < i1; j++)
         row[j] = 0.0f;
 }
 
@@ -561,9 +624,9 @@ static void attention_forward_xsmm_impl(const struct kernel_attention *p, float 
 /* The LIBXSMM backward: per (batch, head), Vᵀ into the scratch; per query block dP, the
  * softmax backward (scaled: dS holds scale·dS, so no product needs an alpha) and dQ; per key
  * block dV and dK. */
-static void attention_backward_xsmm_impl(const struct kernel_attention *p, float *dqkv,
-                                         float *datt, const float *dout, const float *qkv,
-                                         const float *att, size_t B) {
+static void attention_backward_xsmm_impl(const struct kernel_attention *p, float *dqkv, float *datt,
+                                         const float *dout, const float *qkv, const float *att,
+                                         size_t B) {
     size_t T = p->T, A = p->A, NH = p->NH, hs = A / NH, ld = 3 * A;
     float  scale = 1.0f / sqrtf((float)hs);
 #pragma omp parallel for schedule(dynamic, 1)

@@ -82,11 +82,11 @@ typedef void (*kernel_smm_fn)(const float *a, const float *b, float *c, ...);
 #define KERNEL_XSMM_COLS 64
 struct kernel_linear {
     size_t        C, OC, T;
-    size_t        rows, cols;          /* block sizes: min(T, ROWS), min(OC, COLS) */
-    kernel_smm_fn fwd, fwd_rem;        /* out block += weight · inp block (rows; T mod rows) */
-    kernel_smm_fn dinp, dinp_rem;      /* dinp block = weightᵀ · dout block */
+    size_t        rows, cols;           /* block sizes: min(T, ROWS), min(OC, COLS) */
+    kernel_smm_fn fwd, fwd_rem;         /* out block += weight · inp block (rows; T mod rows) */
+    kernel_smm_fn dinp, dinp_rem;       /* dinp block = weightᵀ · dout block */
     kernel_smm_fn dweight, dweight_rem; /* dweight columns += doutᵀ · inp over one sequence */
-    float        *wt;                  /* scratch of C·OC floats: the weight transposed */
+    float        *wt;                   /* scratch of C·OC floats: the weight transposed */
 };
 /* Plans the layer (C, OC, T) with `wt` as its scratch (borrowed; shared by the layers of a
  * model, used one at a time). Returns whether it takes LIBXSMM's path. */
@@ -99,20 +99,41 @@ const char *kernel_xsmm_arch(void);
  * plan p (NULL: OpenBLAS) gives the path. */
 void matmul_forward(const struct kernel_linear *p,
                     float                      *out,    // (N,OC)
-                    const float *inp,    // (N,C)
-                    const float *weight, // (OC,C)
-                    const float *bias,   // (OC) or NULL
+                    const float                *inp,    // (N,C)
+                    const float                *weight, // (OC,C)
+                    const float                *bias,   // (OC) or NULL
                     size_t N, size_t C, size_t OC, int accumulate);
 /* dinp = dout · weight (written; skipped when dinp is NULL); dweight += doutᵀ · inp;
  * dbias += column sums of dout (skipped when NULL). The plan p (NULL: OpenBLAS) gives the path. */
 void matmul_backward(const struct kernel_linear *p,
                      float                      *dinp,    // (N,C) or NULL
-                     float       *dweight, // (OC,C)
-                     float       *dbias,   // (OC) or NULL
-                     const float *dout,    // (N,OC)
-                     const float *inp,     // (N,C)
-                     const float *weight,  // (OC,C)
+                     float                      *dweight, // (OC,C)
+                     float                      *dbias,   // (OC) or NULL
+                     const float                *dout,    // (N,OC)
+                     const float                *inp,     // (N,C)
+                     const float                *weight,  // (OC,C)
                      size_t N, size_t C, size_t OC);
+
+/* The MLP's first layer with its GELU fused: pre = inp · weightᵀ + bias, out = gelu(pre), each
+ * row block's GELU computed right after its product (on the LIBXSMM path). */
+void matmul_gelu_forward(const struct kernel_linear *p,
+                         float                      *pre,    // (N,OC)
+                         float                      *out,    // (N,OC)
+                         const float                *inp,    // (N,C)
+                         const float                *weight, // (OC,C)
+                         const float                *bias,   // (OC)
+                         size_t N, size_t C, size_t OC);
+/* The MLP's second layer's backward with the GELU's fused: as matmul_backward, with dinp then
+ * multiplied by gelu'(pre) (pre: the GELU's input, (N,C)) block by block. */
+void matmul_gelu_backward(const struct kernel_linear *p,
+                          float                      *dinp,    // (N,C)
+                          float                      *dweight, // (OC,C)
+                          float                      *dbias,   // (OC) or NULL
+                          const float                *dout,    // (N,OC)
+                          const float                *inp,     // (N,C)
+                          const float                *weight,  // (OC,C)
+                          const float                *pre,     // (N,C)
+                          size_t N, size_t C, size_t OC);
 
 /* The products of causal attention, per block of KERNEL_ATT_BLOCK query rows (and of as many
  * keys in the backward): LIBXSMM kernels made for each block's sizes, chosen as struct
@@ -142,16 +163,16 @@ bool kernel_attention_plan(struct kernel_attention *p, size_t T, size_t A, size_
  * OpenBLAS) gives the path of the products. */
 void attention_forward(const struct kernel_attention *p,
                        float                         *out, // (B,T,A)
-                       float       *att, // (B,NH,T,T)
-                       const float *qkv, // (B,T,3A)
+                       float                         *att, // (B,NH,T,T)
+                       const float                   *qkv, // (B,T,3A)
                        size_t B, size_t T, size_t A, size_t NH);
 /* dqkv = gradient w.r.t. qkv (written). datt is scratch of the same size as att. */
 void attention_backward(const struct kernel_attention *p,
                         float                         *dqkv, // (B,T,3A)
-                        float       *datt, // (B,NH,T,T) scratch
-                        const float *dout, // (B,T,A)
-                        const float *qkv,  // (B,T,3A)
-                        const float *att,  // (B,NH,T,T)
+                        float                         *datt, // (B,NH,T,T) scratch
+                        const float                   *dout, // (B,T,A)
+                        const float                   *qkv,  // (B,T,3A)
+                        const float                   *att,  // (B,NH,T,T)
                         size_t B, size_t T, size_t A, size_t NH);
 
 /* GELU, tanh approximation (torch.nn.functional.gelu(approximate='tanh')). */

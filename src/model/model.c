@@ -252,7 +252,7 @@ void model_free(struct model *m) {
 
 void model_kernels(const struct model *m, char *buf, size_t n) {
     const char *const names[6] = {"qkv", "attention", "attproj", "fc", "fcproj", "head"};
-    const bool        xsmm[6]  = {m->lin_qkv.fwd != NULL,    m->attn.s[0] != NULL,
+    const bool        xsmm[6]  = {m->lin_qkv.fwd != NULL,     m->attn.s[0] != NULL,
                                   m->lin_attproj.fwd != NULL, m->lin_fc.fwd != NULL,
                                   m->lin_fcproj.fwd != NULL,  m->lin_head.fwd != NULL};
     char              xs[64] = "", ob[64] = "";
@@ -411,8 +411,7 @@ double model_forward(struct model *m, const int32_t *inputs, const int32_t *targ
         memcpy(v.resid2, v.x, N * C * sizeof(float));
         matmul_forward(&m->lin_attproj, v.resid2, v.atty, w.attprojw, w.attprojb, N, A, C, 1);
         layernorm_forward(v.ln2, v.ln2_mean, v.ln2_rstd, v.resid2, w.ln2w, w.ln2b, N, C);
-        matmul_forward(&m->lin_fc, v.fch, v.ln2, w.fcw, w.fcb, N, C, F, 0);
-        gelu_forward(v.fch_gelu, v.fch, N * F);
+        matmul_gelu_forward(&m->lin_fc, v.fch, v.fch_gelu, v.ln2, w.fcw, w.fcb, N, C, F);
         memcpy(v.resid3, v.resid2, N * C * sizeof(float));
         matmul_forward(&m->lin_fcproj, v.resid3, v.fch_gelu, w.fcprojw, w.fcprojb, N, F, C, 1);
     }
@@ -470,15 +469,17 @@ void model_backward(struct model *m) {
         struct model_layer_params w  = model_layer_params_impl(m, p, l);
         struct model_layer_params dw = model_layer_params_impl(m, g, l);
         /* MLP branch: resid3 = resid2 + fcproj(gelu(fc(ln2(resid2)))). */
-        matmul_backward(&m->lin_fcproj, a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu, w.fcprojw, N, F, C);
-        gelu_backward(a->dfch, v.fch, a->dfch, N * F);
+        matmul_gelu_backward(&m->lin_fcproj, a->dfch, dw.fcprojw, dw.fcprojb, a->dres, v.fch_gelu,
+                             w.fcprojw, v.fch, N, F, C);
         matmul_backward(&m->lin_fc, a->dbuf_c, dw.fcw, dw.fcb, a->dfch, v.ln2, w.fcw, N, C, F);
         layernorm_backward(a->dres, dw.ln2w, dw.ln2b, a->dbuf_c, v.resid2, w.ln2w, v.ln2_mean,
                            v.ln2_rstd, N, C);
         /* Attention branch: resid2 = x + attproj(attention(qkv(ln1(x)))). */
-        matmul_backward(&m->lin_attproj, a->dbuf_a, dw.attprojw, dw.attprojb, a->dres, v.atty, w.attprojw, N, A, C);
+        matmul_backward(&m->lin_attproj, a->dbuf_a, dw.attprojw, dw.attprojb, a->dres, v.atty,
+                        w.attprojw, N, A, C);
         attention_backward(&m->attn, a->dqkv, a->datt, a->dbuf_a, v.qkv, v.att, B, T, A, NH);
-        matmul_backward(&m->lin_qkv, a->dbuf_c, dw.qkvw, dw.qkvb, a->dqkv, v.ln1, w.qkvw, N, C, 3 * A);
+        matmul_backward(&m->lin_qkv, a->dbuf_c, dw.qkvw, dw.qkvb, a->dqkv, v.ln1, w.qkvw, N, C,
+                        3 * A);
         layernorm_backward(a->dres, dw.ln1w, dw.ln1b, a->dbuf_c, v.x, w.ln1w, v.ln1_mean,
                            v.ln1_rstd, N, C);
     }

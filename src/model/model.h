@@ -385,7 +385,7 @@ double model_sgemm_gflops(size_t n, double min_seconds);
 /* Which products run where, as summary.yaml's `kernels` says: "libxsmm ISA: LAYERS" and/or
  * "openblas: LAYERS" (of qkv, attention, attproj, fc, fcproj, head), chosen when the model was
  * allocated from its shape and the CPU's instruction set. */
-void model_kernels(const struct model *m, char *buf, size_t n);
+void        model_kernels(const struct model *m, char *buf, size_t n);
 const char *model_blas_config(void);
 
 #endif /* SF_MODEL_H */

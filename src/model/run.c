@@ -273,7 +273,7 @@ struct model_summary {
     int64_t                         steps, step, tokens_per_step;
     double                          final_eval_loss; /* NaN = none */
     double start_elapsed_s, elapsed_s; /* training-loop seconds: this process's start, so far */
-    char   kernels[160];                /* model_kernels: where the products run */
+    char   kernels[160];               /* model_kernels: where the products run */
 };
 
 static enum sf_status model_write_summary_impl(const char *path, const struct model_summary *s,

@@ -210,8 +210,8 @@ static double rel_diff(const float *a, const float *b, size_t n) {
 /* The LIBXSMM path against OpenBLAS on a shape with partial blocks (T = 70: a block of 64 rows
  * and one of 6; OC = 70: 64 output columns and 6), and results independent of the thread count. */
 static void test_matmul_blocks(void) {
-    size_t T = 70, N = 2 * T, C = 9, OC = 70;
-    float *wt = malloc(C * OC * sizeof(float));
+    size_t               T = 70, N = 2 * T, C = 9, OC = 70;
+    float               *wt = malloc(C * OC * sizeof(float));
     struct kernel_linear plan;
     if (!kernel_linear_plan(&plan, C, OC, T, wt)) {
         check(kernel_xsmm_arch() == NULL, "a plan is refused only where LIBXSMM has no code");
@@ -248,6 +248,27 @@ static void test_matmul_blocks(void) {
     check(memcmp(o1, out[1], N * OC * sizeof(float)) == 0 &&
               memcmp(g1, dw[1], OC * C * sizeof(float)) == 0,
           "LIBXSMM path: 1 and 2 threads give the same bits");
+    /* The GELU epilogues give what the separate kernels give, bit for bit, on both paths. */
+    float *pre = malloc(N * OC * sizeof(float)), *act = malloc(N * OC * sizeof(float));
+    float *act2 = malloc(N * OC * sizeof(float)), *gpre = malloc(N * C * sizeof(float));
+    float *d1 = malloc(N * C * sizeof(float)), *d2 = malloc(N * C * sizeof(float));
+    float *gw1 = calloc(OC * C, sizeof(float)), *gw2 = calloc(OC * C, sizeof(float));
+    fill(gpre, N * C, -1.7f, 2.3f);
+    for (int k = 0; k < 2; k++) {
+        const struct kernel_linear *p = k == 0 ? NULL : &plan;
+        matmul_gelu_forward(p, pre, act, inp, w, bias, N, C, OC);
+        matmul_forward(p, out[k], inp, w, bias, N, C, OC, 0);
+        gelu_forward(act2, out[k], N * OC);
+        matmul_gelu_backward(p, d1, gw1, NULL, dout, inp, w, gpre, N, C, OC);
+        matmul_backward(p, d2, gw2, NULL, dout, inp, w, N, C, OC);
+        gelu_backward(d2, gpre, d2, N * C);
+        check(memcmp(pre, out[k], N * OC * sizeof(float)) == 0 &&
+                  memcmp(act, act2, N * OC * sizeof(float)) == 0 &&
+                  memcmp(d1, d2, N * C * sizeof(float)) == 0,
+              "matmul with the GELU fused = matmul then GELU, bit for bit (%s)",
+              k == 0 ? "OpenBLAS" : "LIBXSMM");
+    }
+    free(pre), free(act), free(act2), free(gpre), free(d1), free(d2), free(gw1), free(gw2);
     for (int k = 0; k < 2; k++)
         free(out[k]), free(dinp[k]), free(dw[k]), free(db[k]);
     free(o1), free(g1), free(inp), free(w), free(bias), free(dout), free(wt);
