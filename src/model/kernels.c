@@ -46,12 +46,16 @@
 #define KERNEL_CLONES
 #endif
 
-/* Sums of a row in double over KERNEL_LANES fixed lanes (element c goes to lane c mod 8), the
+/* Sums of a row in double over KERNEL_LANES fixed lanes (element c goes to lane c mod 16), the
  * lanes added in a fixed tree at the end: the compiler vectorises the lanes on any instruction
- * set, and every version adds the same numbers in the same order. */
-#define KERNEL_LANES 8
+ * set (16 floats fill an AVX-512 register), and every version adds the same numbers in the same
+ * order. */
+#define KERNEL_LANES 16
 static inline double kernel_lanes_total(const double *acc) {
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    double h[4];
+    for (int k = 0; k < 4; k++)
+        h[k] = (acc[k] + acc[k + 4]) + (acc[k + 8] + acc[k + 12]);
+    return (h[0] + h[1]) + (h[2] + h[3]);
 }
 
 // ---- exp ----
@@ -533,57 +537,62 @@ static bool kernel_att_applies_impl(const struct kernel_attention *p, size_t T, 
 
 /* Softmax of scores row t in place: row[0..t] times `scale` (1 when the product applied it),
  * normalised with its max subtracted (the max of the scaled row is the scaled max: rounding is
- * monotone), the sum in double over fixed lanes; zero past the diagonal. Whole groups of
- * KERNEL_LANES elements first, so that the compiler keeps each lane in a vector slot. */
+ * monotone), the sum in double over fixed lanes; zero past the diagonal. The loops run over
+ * whole groups of KERNEL_LANES up to the row's length T, the entries past t masked out (their
+ * stale values are never used: a select, not a product), so that the compiler keeps each lane in
+ * a vector slot; a masked entry adds 0 to its lane, which changes no sum. */
 KERNEL_CLONES static void kernel_softmax_row_impl(float *row, size_t t, size_t T, float scale) {
-    size_t n = t + 1, whole = n / KERNEL_LANES * KERNEL_LANES;
-    float  mxl[KERNEL_LANES];
+    size_t n = (t + KERNEL_LANES) / KERNEL_LANES * KERNEL_LANES; /* t+1 rounded up */
+    if (n > T) n = T / KERNEL_LANES * KERNEL_LANES;
+    float mxl[KERNEL_LANES];
     for (size_t k = 0; k < KERNEL_LANES; k++)
         mxl[k] = row[0];
-    for (size_t j = 0; j < whole; j += KERNEL_LANES)
-        for (size_t k = 0; k < KERNEL_LANES; k++)
-            mxl[k] = row[j + k] > mxl[k] ? row[j + k] : mxl[k];
+    for (size_t j = 0; j < n; j += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++) {
+            float x = j + k <= t ? row[j + k] : row[0];
+            mxl[k]  = x > mxl[k] ? x : mxl[k];
+        }
     float mx = mxl[0];
     for (size_t k = 1; k < KERNEL_LANES; k++)
         mx = mxl[k] > mx ? mxl[k] : mx;
-    for (size_t j = whole; j < n; j++)
+    for (size_t j = n; j <= t; j++)
         mx = row[j] > mx ? row[j] : mx;
     mx                       = mx * scale;
     double acc[KERNEL_LANES] = {0};
-    for (size_t j = 0; j < whole; j += KERNEL_LANES)
+    for (size_t j = 0; j < n; j += KERNEL_LANES)
         for (size_t k = 0; k < KERNEL_LANES; k++) {
             float e    = kernel_expf(row[j + k] * scale - mx);
+            e          = j + k <= t ? e : 0.0f;
             row[j + k] = e;
             acc[k] += (double)e;
         }
-    for (size_t j = whole; j < n; j++) {
+    for (size_t j = n; j <= t; j++) {
         float e = kernel_expf(row[j] * scale - mx);
         row[j]  = e;
         acc[j % KERNEL_LANES] += (double)e;
     }
     float inv = (float)(1.0 / kernel_lanes_total(acc));
-    for (size_t j = 0; j < n; j++)
-        row[j] *= inv;
-    for (size_t j = n; j < T; j++)
-        row[j] = 0.0f;
+    for (size_t j = 0; j < T; j++)
+        row[j] = j <= t ? row[j] * inv : 0.0f;
 }
 
 /* Softmax backward of row t in place: dS = scale · P ⊙ (dP − Σ_k P·dP) up to the diagonal (the
- * sum over fixed lanes), zero from there to the block's end i1. */
+ * sum over fixed lanes, masked past t as the forward's), zero from there to the block's end i1. */
 KERNEL_CLONES static void kernel_softmax_back_row_impl(float *row, const float *p, size_t t,
                                                        size_t i1, float scale) {
-    size_t n = t + 1, whole = n / KERNEL_LANES * KERNEL_LANES;
+    size_t n = (t + KERNEL_LANES) / KERNEL_LANES * KERNEL_LANES;
+    if (n > i1) n = i1 / KERNEL_LANES * KERNEL_LANES;
     double acc[KERNEL_LANES] = {0};
-    for (size_t j = 0; j < whole; j += KERNEL_LANES)
-        for (size_t k = 0; k < KERNEL_LANES; k++)
-            acc[k] += (double)(p[j + k] * row[j + k]);
-    for (size_t j = whole; j < n; j++)
+    for (size_t j = 0; j < n; j += KERNEL_LANES)
+        for (size_t k = 0; k < KERNEL_LANES; k++) {
+            float x = j + k <= t ? p[j + k] * row[j + k] : 0.0f;
+            acc[k] += (double)x;
+        }
+    for (size_t j = n; j <= t; j++)
         acc[j % KERNEL_LANES] += (double)(p[j] * row[j]);
     float sf = (float)kernel_lanes_total(acc);
-    for (size_t j = 0; j < n; j++)
-        row[j] = scale * (p[j] * (row[j] - sf));
-    for (size_t j = n; j < i1; j++)
-        row[j] = 0.0f;
+    for (size_t j = 0; j < i1; j++)
+        row[j] = j <= t ? scale * (p[j] * (row[j] - sf)) : 0.0f;
 }
 
 /* Copies columns c0..c0+hs-1 of T rows (stride ld) into dst transposed (hs rows of T). */
