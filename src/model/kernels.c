@@ -176,18 +176,23 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
 // ---- layernorm ----
 
 /* Σ x[c] and then Σ (x[c] − m)² over a row, each in fixed lanes. */
-KERNEL_CLONES static void layernorm_row_forward(float *o, float *mean, float *rstd, const float *x,
-                                                const float *weight, const float *bias, size_t C) {
+/* One row's LayerNorm: Σ x[c] and then Σ (x[c] − m)², each over the fixed lanes for whole
+ * groups and a sequential sum for the tail (added last), in double. Inlined into the row loops
+ * below, which are built per instruction set. */
+static inline __attribute__((always_inline)) void
+layernorm_row_forward(float *o, float *mean, float *rstd, const float *x, const float *weight,
+                      const float *bias, size_t C) {
     size_t whole             = C / KERNEL_LANES * KERNEL_LANES;
-    double acc[KERNEL_LANES] = {0};
+    double acc[KERNEL_LANES] = {0}, tail = 0.0;
     for (size_t c = 0; c < whole; c += KERNEL_LANES)
         for (size_t k = 0; k < KERNEL_LANES; k++)
             acc[k] += (double)x[c + k];
     for (size_t c = whole; c < C; c++)
-        acc[c % KERNEL_LANES] += (double)x[c];
-    double m = kernel_lanes_total(acc) / (double)C;
+        tail += (double)x[c];
+    double m = (kernel_lanes_total(acc) + tail) / (double)C;
     for (size_t k = 0; k < KERNEL_LANES; k++)
         acc[k] = 0.0;
+    tail = 0.0;
     for (size_t c = 0; c < whole; c += KERNEL_LANES)
         for (size_t k = 0; k < KERNEL_LANES; k++) {
             double d = (double)x[c + k] - m;
@@ -195,11 +200,11 @@ KERNEL_CLONES static void layernorm_row_forward(float *o, float *mean, float *rs
         }
     for (size_t c = whole; c < C; c++) {
         double d = (double)x[c] - m;
-        acc[c % KERNEL_LANES] += d * d;
+        tail += d * d;
     }
     /* Biased variance, as torch.nn.LayerNorm. */
-    float rs =
-        (float)(1.0 / sqrt(kernel_lanes_total(acc) / (double)C + (double)MODEL_LAYERNORM_EPS));
+    float rs = (float)(1.0 / sqrt((kernel_lanes_total(acc) + tail) / (double)C +
+                                  (double)MODEL_LAYERNORM_EPS));
     float mf = (float)m;
     for (size_t c = 0; c < C; c++)
         o[c] = (x[c] - mf) * rs * weight[c] + bias[c];
@@ -207,18 +212,31 @@ KERNEL_CLONES static void layernorm_row_forward(float *o, float *mean, float *rs
     *rstd = rs;
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
-                       const float *bias, size_t N, size_t C) {
-#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
-    for (size_t i = 0; i < N; i++)
+/* Rows i0..i1-1 (several rows per call, so that their latencies overlap). */
+KERNEL_CLONES static void layernorm_rows_forward(float *out, float *mean, float *rstd,
+                                                 const float *inp, const float *weight,
+                                                 const float *bias, size_t i0, size_t i1,
+                                                 size_t C) {
+    for (size_t i = i0; i < i1; i++)
         layernorm_row_forward(out + i * C, mean + i, rstd + i, inp + i * C, weight, bias, C);
 }
 
-/* The input gradient of one row, added into dx. */
-KERNEL_CLONES static void layernorm_row_backward(float *dx, const float *dy, const float *x,
-                                                 const float *weight, float m, float rs, size_t C) {
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
+                       const float *bias, size_t N, size_t C) {
+    size_t n_chunks = (N + KERNEL_ROWS - 1) / KERNEL_ROWS;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t k = 0; k < n_chunks; k++)
+        layernorm_rows_forward(
+            out, mean, rstd, inp, weight, bias, k * KERNEL_ROWS,
+            k * KERNEL_ROWS + KERNEL_ROWS < N ? k * KERNEL_ROWS + KERNEL_ROWS : N, C);
+}
+
+/* One row's input gradient, added into dx (sums as the forward's). */
+static inline __attribute__((always_inline)) void
+layernorm_row_backward(float *dx, const float *dy, const float *x, const float *weight, float m,
+                       float rs, size_t C) {
     size_t whole           = C / KERNEL_LANES * KERNEL_LANES;
-    double a[KERNEL_LANES] = {0}, b[KERNEL_LANES] = {0};
+    double a[KERNEL_LANES] = {0}, b[KERNEL_LANES] = {0}, ta = 0.0, tb = 0.0;
     for (size_t c = 0; c < whole; c += KERNEL_LANES)
         for (size_t k = 0; k < KERNEL_LANES; k++) {
             float n  = (x[c + k] - m) * rs;
@@ -229,11 +247,11 @@ KERNEL_CLONES static void layernorm_row_backward(float *dx, const float *dy, con
     for (size_t c = whole; c < C; c++) {
         float n  = (x[c] - m) * rs;
         float dn = dy[c] * weight[c];
-        a[c % KERNEL_LANES] += (double)dn;
-        b[c % KERNEL_LANES] += (double)(dn * n);
+        ta += (double)dn;
+        tb += (double)(dn * n);
     }
-    float mean_dn   = (float)(kernel_lanes_total(a) / (double)C);
-    float mean_dn_n = (float)(kernel_lanes_total(b) / (double)C);
+    float mean_dn   = (float)((kernel_lanes_total(a) + ta) / (double)C);
+    float mean_dn_n = (float)((kernel_lanes_total(b) + tb) / (double)C);
     for (size_t c = 0; c < C; c++) {
         float n  = (x[c] - m) * rs;
         float dn = dy[c] * weight[c];
@@ -241,13 +259,24 @@ KERNEL_CLONES static void layernorm_row_backward(float *dx, const float *dy, con
     }
 }
 
-void        layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                               const float *inp, const float *weight, const float *mean, const float *rstd,
-                               size_t N, size_t C) {
-#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
-    for (size_t i = 0; i < N; i++)
+KERNEL_CLONES static void layernorm_rows_backward(float *dinp, const float *dout, const float *inp,
+                                                  const float *weight, const float *mean,
+                                                  const float *rstd, size_t i0, size_t i1,
+                                                  size_t C) {
+    for (size_t i = i0; i < i1; i++)
         layernorm_row_backward(dinp + i * C, dout + i * C, inp + i * C, weight, mean[i], rstd[i],
                                C);
+}
+
+void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                        const float *inp, const float *weight, const float *mean, const float *rstd,
+                        size_t N, size_t C) {
+    size_t n_chunks = (N + KERNEL_ROWS - 1) / KERNEL_ROWS;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t k = 0; k < n_chunks; k++)
+        layernorm_rows_backward(
+            dinp, dout, inp, weight, mean, rstd, k * KERNEL_ROWS,
+            k * KERNEL_ROWS + KERNEL_ROWS < N ? k * KERNEL_ROWS + KERNEL_ROWS : N, C);
     /* Parameter gradients: column blocks swept over all rows in order. */
     size_t n_blocks = (C + KERNEL_COL_BLOCK - 1) / KERNEL_COL_BLOCK;
 #pragma omp parallel for schedule(dynamic, 1)
@@ -541,7 +570,8 @@ static bool kernel_att_applies_impl(const struct kernel_attention *p, size_t T, 
  * whole groups of KERNEL_LANES up to the row's length T, the entries past t masked out (their
  * stale values are never used: a select, not a product), so that the compiler keeps each lane in
  * a vector slot; a masked entry adds 0 to its lane, which changes no sum. */
-KERNEL_CLONES static void kernel_softmax_row_impl(float *row, size_t t, size_t T, float scale) {
+static inline __attribute__((always_inline)) void kernel_softmax_row_impl(float *row, size_t t,
+                                                                          size_t T, float scale) {
     size_t n = (t + KERNEL_LANES) / KERNEL_LANES * KERNEL_LANES; /* t+1 rounded up */
     if (n > T) n = T / KERNEL_LANES * KERNEL_LANES;
     float mxl[KERNEL_LANES];
@@ -578,8 +608,8 @@ KERNEL_CLONES static void kernel_softmax_row_impl(float *row, size_t t, size_t T
 
 /* Softmax backward of row t in place: dS = scale · P ⊙ (dP − Σ_k P·dP) up to the diagonal (the
  * sum over fixed lanes, masked past t as the forward's), zero from there to the block's end i1. */
-KERNEL_CLONES static void kernel_softmax_back_row_impl(float *row, const float *p, size_t t,
-                                                       size_t i1, float scale) {
+static inline __attribute__((always_inline)) void
+kernel_softmax_back_row_impl(float *row, const float *p, size_t t, size_t i1, float scale) {
     size_t n = (t + KERNEL_LANES) / KERNEL_LANES * KERNEL_LANES;
     if (n > i1) n = i1 / KERNEL_LANES * KERNEL_LANES;
     double acc[KERNEL_LANES] = {0};
@@ -593,6 +623,20 @@ KERNEL_CLONES static void kernel_softmax_back_row_impl(float *row, const float *
     float sf = (float)kernel_lanes_total(acc);
     for (size_t j = 0; j < i1; j++)
         row[j] = j <= t ? scale * (p[j] * (row[j] - sf)) : 0.0f;
+}
+
+/* Softmax rows i0..i1-1 of a block of scores (row t at P + t·T), several rows per call. */
+KERNEL_CLONES static void kernel_softmax_rows(float *P, size_t i0, size_t i1, size_t T,
+                                              float scale) {
+    for (size_t t = i0; t < i1; t++)
+        kernel_softmax_row_impl(P + t * T, t, T, scale);
+}
+
+/* Softmax backward of rows i0..i1-1 (dS and P rows t at + t·T). */
+KERNEL_CLONES static void kernel_softmax_back_rows(float *dS, const float *P, size_t i0, size_t i1,
+                                                   size_t T, float scale) {
+    for (size_t t = i0; t < i1; t++)
+        kernel_softmax_back_row_impl(dS + t * T, P + t * T, t, i1, scale);
 }
 
 /* Copies columns c0..c0+hs-1 of T rows (stride ld) into dst transposed (hs rows of T). */
@@ -622,8 +666,7 @@ static void attention_forward_xsmm_impl(const struct kernel_attention *p, float 
             size_t i1 = i0 + KERNEL_ATT_BLOCK < T ? i0 + KERNEL_ATT_BLOCK : T;
             p->s[blk](kt, q + i0 * ld, P + i0 * T);
             kernel_vzeroupper();
-            for (size_t t = i0; t < i1; t++)
-                kernel_softmax_row_impl(P + t * T, t, T, scale);
+            kernel_softmax_rows(P, i0, i1, T, scale);
             p->o[blk](v, P + i0 * T, o + i0 * A);
             kernel_vzeroupper();
         }
@@ -655,8 +698,7 @@ static void attention_backward_xsmm_impl(const struct kernel_attention *p, float
             size_t i1 = i0 + KERNEL_ATT_BLOCK < T ? i0 + KERNEL_ATT_BLOCK : T;
             p->dp[blk](vt, dO + i0 * A, dS + i0 * T);
             kernel_vzeroupper();
-            for (size_t t = i0; t < i1; t++)
-                kernel_softmax_back_row_impl(dS + t * T, P + t * T, t, i1, scale);
+            kernel_softmax_back_rows(dS, P, i0, i1, T, scale);
             p->dq[blk](k, dS + i0 * T, dq + i0 * ld);
             kernel_vzeroupper();
         }
@@ -690,8 +732,7 @@ void attention_forward(const struct kernel_attention *p, float *out, float *att,
             /* S[i0:i1, 0:i1] = scale · Q[i0:i1] · K[0:i1]ᵀ; keys past i1 are masked anyway. */
             sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)(i1 - i0), (int)i1, (int)hs, scale,
                            q + i0 * ld, (int)ld, k, (int)ld, 0.0f, P + i0 * T, (int)T);
-            for (size_t t = i0; t < i1; t++)
-                kernel_softmax_row_impl(P + t * T, t, T, 1.0f);
+            kernel_softmax_rows(P, i0, i1, T, 1.0f);
             /* O[i0:i1] = P[i0:i1, 0:i1] · V[0:i1]. */
             sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)(i1 - i0), (int)hs, (int)i1, 1.0f,
                            P + i0 * T, (int)T, v, (int)ld, 0.0f, o + i0 * A, (int)A);
@@ -726,8 +767,7 @@ void attention_backward(const struct kernel_attention *p, float *dqkv, float *da
             /* dP[i0:i1, 0:i1] = dO[i0:i1] · V[0:i1]ᵀ. */
             sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)(i1 - i0), (int)i1, (int)hs, 1.0f,
                            dO + i0 * A, (int)A, v, (int)ld, 0.0f, dS + i0 * T, (int)T);
-            for (size_t t = i0; t < i1; t++)
-                kernel_softmax_back_row_impl(dS + t * T, P + t * T, t, i1, 1.0f);
+            kernel_softmax_back_rows(dS, P, i0, i1, T, 1.0f);
             /* dQ[i0:i1] = scale · dS[i0:i1, 0:i1] · K[0:i1]. */
             sgemm_rowmajor(CblasNoTrans, CblasNoTrans, (int)(i1 - i0), (int)hs, (int)i1, scale,
                            dS + i0 * T, (int)T, k, (int)ld, 0.0f, dq + i0 * ld, (int)ld);
