@@ -69,6 +69,11 @@ int cli_train_main(int argc, char **argv) {
     opts.log                           = &log;
     opts.progress                      = quiet ? NULL : stderr;
     opts.version                       = cli_version();
+    /* The fault tests' hook (docs/run-format.md): freeze once this step is done. */
+    const char *hold = getenv("SCALEFIT_TEST_HOLD_STEP");
+    int64_t     hold_step;
+    if (hold != NULL && sf_parse_int64(hold, &hold_step) && hold_step > 0)
+        opts.hold_at_step = hold_step;
 
     struct sf_diags diags;
     struct sf_error err;

@@ -307,6 +307,9 @@ struct model_run_options {
     FILE                   *progress;  /* progress display (terminal bar or plain lines) */
     const char             *version;   /* recorded in summary.yaml */
     int64_t stop_after_step; /* tests: behave as if `stop` were set after this step (0 = off) */
+    int64_t hold_at_step;    /* tests: stop the process (SIGSTOP to itself) once this step is
+                                done, its checkpoint and metrics written (0 = off): a fault test
+                                then signals a trainer frozen at a known step */
 };
 
 /* Trains the run in `run_dir` (see the top of this header), resuming from checkpoint.bin when

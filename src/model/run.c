@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -759,6 +760,7 @@ static enum sf_status model_run_loop_impl(struct model_run_ctx           *c,
             break;
         }
         if (opts->stop_after_step > 0 && step >= opts->stop_after_step) stop_local = true;
+        if (opts->hold_at_step > 0 && step == opts->hold_at_step) raise(SIGSTOP);
         double rate =
             ts->elapsed_s > 0 ? (double)step * (double)(c->B * c->T) / ts->elapsed_s : 0.0;
         model_progress_impl(pr, false, step, c->n_steps, loss, ts->last_eval_loss, rate,

@@ -154,12 +154,6 @@ static int train_cli(const char *dir, const char *errfile) {
     return wait_exit(spawn_train(dir, errfile));
 }
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 // ---- the checks ----
 
 static void test_reference_run(const char *ref) {
@@ -350,15 +344,31 @@ static int64_t checkpoint_step(const char *dir) {
 /* Waits (up to 20 s) until the trainer `pid` has written a checkpoint past `step`: true then,
  * false when it ended first (it is left to be reaped) or the time ran out. The faults below
  * are sent only after this, so they land mid-run on any machine, however fast. */
-static bool wait_checkpoint_past(pid_t pid, const char *dir, int64_t step) {
-    for (int waited = 0; waited < 20000; waited += 2) {
-        if (checkpoint_step(dir) > step) return true;
-        siginfo_t info = {0};
-        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0)
-            return false;
-        sleep_ms(2);
+/* A trainer that freezes itself (SIGSTOP) once step `hold` is done (SCALEFIT_TEST_HOLD_STEP,
+ * docs/run-format.md): the fault tests signal it at a known step, never at a moment measured
+ * by a clock. */
+static pid_t spawn_train_held(const char *dir, const char *errfile, int64_t hold) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        char h[32];
+        snprintf(h, sizeof h, "%lld", (long long)hold);
+        setenv("SCALEFIT_TEST_HOLD_STEP", h, 1);
+        if (errfile) {
+            FILE *f = freopen(errfile, "w", stderr);
+            (void)f;
+        }
+        execl(scalefit, scalefit, "train", "--run-dir", dir, "--quiet", (char *)NULL);
+        _exit(127);
     }
-    return false;
+    return pid;
+}
+
+/* Waits until the child stops itself; false when it ended instead. */
+static bool wait_stopped(pid_t pid) {
+    int st;
+    while (waitpid(pid, &st, WUNTRACED) < 0 && errno == EINTR) {
+    }
+    return WIFSTOPPED(st);
 }
 
 static void test_sigkill(const char *ref_long) {
@@ -366,28 +376,24 @@ static void test_sigkill(const char *ref_long) {
     snprintf(dir, sizeof dir, "%s/killed", root);
     long_yaml(yaml, sizeof yaml);
     make_run(dir, yaml);
-    /* A fixed seed for the extra delays (never the clock): each kill comes 0-29 ms after a new
-     * checkpoint appears. */
-    const unsigned seed = 20261207;
-    printf("SIGKILL delays seeded with %u\n", seed);
-    srand(seed);
-    int     kills = 0, mid = 0, rc = -1;
-    int64_t last_ckpt = -1;
-    for (int attempt = 0; attempt < 40 && rc != 0; attempt++) {
-        pid_t pid = spawn_train(dir, path_in(root, "killed.err"));
-        if (wait_checkpoint_past(pid, dir, last_ckpt)) sleep_ms(rand() % 30);
+    /* SIGKILL at fixed steps (checkpoints every 25): between checkpoints, right after one, and
+     * one step before one. Each kill must find the trainer at its step and leave the checkpoint
+     * of the last multiple of 25 at or below it. */
+    static const int64_t holds[] = {13, 37, 50, 74, 140};
+    for (size_t k = 0; k < sizeof holds / sizeof *holds; k++) {
+        pid_t pid     = spawn_train_held(dir, path_in(root, "killed.err"), holds[k]);
+        bool  stopped = wait_stopped(pid);
         kill(pid, SIGKILL);
-        rc = wait_exit(pid);
-        if (rc != 128 + SIGKILL) continue;
-        kills++;
-        int64_t s = checkpoint_step(dir);
-        if (s > last_ckpt && last_ckpt >= 0) mid++; /* progress since the previous kill */
-        last_ckpt = s;
+        int     rc   = wait_exit(pid);
+        int64_t kept = holds[k] / 25 * 25; /* -1 (no checkpoint file) before step 25 */
+        if (kept == 0) kept = -1;
+        check(
+            stopped && rc == 128 + SIGKILL && checkpoint_step(dir) == kept,
+            "SIGKILL at step %lld: killed there (exit %d), checkpoint step %lld kept (found %lld)",
+            (long long)holds[k], rc, (long long)kept, (long long)checkpoint_step(dir));
     }
-    if (rc != 0) rc = train_cli(dir, path_in(root, "killed.err"));
-    check(rc == 0, "after %d SIGKILLs the run finishes (exit %d)", kills, rc);
-    check(mid >= 3, "at least 3 kills landed mid-run after progress (%d of %d)", mid, kills);
-    check_identical("killed with SIGKILL at random moments and resumed", ref_long, dir);
+    check(train_cli(dir, path_in(root, "killed.err")) == 0, "after the SIGKILLs the run finishes");
+    check_identical("killed with SIGKILL at five steps and resumed", ref_long, dir);
 }
 
 static void test_sigterm(const char *ref_long) {
@@ -395,22 +401,23 @@ static void test_sigterm(const char *ref_long) {
     snprintf(dir, sizeof dir, "%s/termed", root);
     long_yaml(yaml, sizeof yaml);
     make_run(dir, yaml);
-    pid_t pid = spawn_train(dir, path_in(root, "termed.err"));
-    /* After the first periodic checkpoint (step 25 of 3000): the signal lands mid-run. */
-    bool running = wait_checkpoint_past(pid, dir, 0);
+    /* Frozen after step 40 (the last checkpoint is step 25's), then SIGTERM and SIGCONT: the
+     * handler sets the flag, the loop sees it before step 41 and checkpoints step 40. */
+    pid_t pid     = spawn_train_held(dir, path_in(root, "termed.err"), 40);
+    bool  stopped = wait_stopped(pid);
     kill(pid, SIGTERM);
+    kill(pid, SIGCONT);
     int     rc = wait_exit(pid);
     int64_t at = checkpoint_step(dir);
-    check(running && at >= 25 && at < 3000,
-          "SIGTERM arrived mid-run: after the checkpoint of step 25, the run checkpointed at step "
-          "%lld of 3000",
+    check(stopped && at == 40,
+          "SIGTERM to a trainer held after step 40 of 3000: it checkpointed step %lld",
           (long long)at);
     char *st = first_line(path_in(dir, "status"));
     check(rc == 4, "SIGTERM: exit status 4 (got %d)", rc);
     check(st && strcmp(st, "interrupted") == 0, "SIGTERM: status 'interrupted'");
     free(st);
     char *err = slurp(path_in(root, "termed.err"), NULL);
-    check(err && strstr(err, "interrupted at step"), "SIGTERM: the message says so");
+    check(err && strstr(err, "interrupted at step 40"), "SIGTERM: the message says so");
     free(err);
     check(train_cli(dir, NULL) == 0, "resume after SIGTERM completes");
     check_identical("SIGTERM and resumed", ref_long, dir);

@@ -10,15 +10,26 @@ SCALEFIT=$1 ROOT=$2
 . "$(dirname "$0")/lib.sh"
 reference
 
-# 1. Ctrl-C.
+# 1. Ctrl-C, while the trainers are frozen after step 30 (SCALEFIT_TEST_HOLD_STEP: each stops
+# itself there), so that the signal finds them at a known step, whatever the CPU's speed.
 out="$work/ctrlc"
-start_bg "$out"
-for i in $(seq 1 3000); do [ "$(cat "$out"/runs/*/metrics.csv 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.01; done
+SCALEFIT_TEST_HOLD_STEP=30 start_bg "$out"
+for i in $(seq 1 6000); do ps -o stat= -g "$bg_pgid" 2>/dev/null | grep -q '^T' && break; sleep 0.01; done
+ps -o stat= -g "$bg_pgid" 2>/dev/null | grep -q '^T' && held=1 || held=0
 kill -INT -- -"$bg_pgid"
+kill -CONT -- -"$bg_pgid"
 wait "$bg_pgid"; rc=$?; bg_pgid=0
+[ "$held" = 1 ] && pass "Ctrl-C: a trainer was held at step 30 when it came" \
+    || failed "Ctrl-C: no trainer reached step 30 before the signal"
 [ "$rc" -eq 4 ] && pass "Ctrl-C: exit 4" || failed "Ctrl-C: exit $rc (4 expected)"
-grep -qs "interrupted\|^done" "$out"/runs/*/status && pass "Ctrl-C: runs checkpointed (interrupted or done)" \
-    || { failed "Ctrl-C: no run says interrupted"; head "$out"/runs/*/status; tail -n 5 "$out.log"; }
+# The held trainers checkpointed step 30 (the step at offset 152 of checkpoint.bin).
+at30=0
+for r in "$out"/runs/*/; do
+    [ -f "$r/checkpoint.bin" ] && [ "$(od -An -t d8 -j 152 -N 8 "$r/checkpoint.bin" | tr -d ' ')" = 30 ] \
+        && grep -qs "^interrupted" "$r/status" && at30=$((at30 + 1))
+done
+[ "$at30" -ge 1 ] && pass "Ctrl-C: $at30 run(s) interrupted with the checkpoint of step 30" \
+    || { failed "Ctrl-C: no run interrupted at step 30"; head "$out"/runs/*/status; tail -n 5 "$out.log"; }
 "$scalefit" run "$sweep" --out "$out" >>"$out.log" 2>&1 || failed "Ctrl-C: the resumed sweep exited $?"
 same_results "$out" "Ctrl-C and resume"
 
@@ -36,17 +47,26 @@ for m in "$out"/runs/*/metrics.csv; do
 done
 pass "two sweeps at once: metrics have no repeated step"
 
-# 3. A trainer crashes.
+# 3. A trainer crashes: the first trainer frozen after step 20 gets SIGABRT (a crash; SIGSEGV
+# would be caught by the sanitizer build's runtime), then every frozen trainer is woken until the
+# sweep ends (each one freezes at step 20 in turn).
 out="$work/crash"
-start_bg "$out"
+SCALEFIT_TEST_HOLD_STEP=20 start_bg "$out"
 victim=""
-for i in $(seq 1 3000); do
-    victim=$(pgrep -g "$bg_pgid" -f "train --run-dir" | head -1)
-    [ -n "$victim" ] && [ -s "$(ls "$out"/runs/*/metrics.csv 2>/dev/null | head -1)" ] && break
+for i in $(seq 1 6000); do
+    victim=$(ps -o pid=,stat=,args= -g "$bg_pgid" 2>/dev/null | awk '$2 ~ /^T/ && /train --run-dir/ {print $1; exit}')
+    [ -n "$victim" ] && break
     sleep 0.01
 done
+[ -n "$victim" ] && pass "a crash: a trainer was held at step 20 when it came" \
+    || failed "a crash: no trainer reached step 20"
 victim_dir=$(tr '\0' ' ' < /proc/"$victim"/cmdline | awk '{print $4}')
-kill -ABRT "$victim"   # a crash; SIGSEGV would be caught by the sanitizer build's runtime
+kill -ABRT "$victim"
+for i in $(seq 1 6000); do
+    kill -0 -- -"$bg_pgid" 2>/dev/null || break
+    kill -CONT -- -"$bg_pgid" 2>/dev/null
+    sleep 0.05
+done
 wait "$bg_pgid"; rc=$?; bg_pgid=0
 [ "$rc" -eq 1 ] && pass "a crashed trainer: the sweep exits 1" || failed "a crashed trainer: exit $rc (1 expected)"
 grep -q "^failed: the trainer was killed by signal 6" "$victim_dir/status" \

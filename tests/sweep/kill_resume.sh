@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kill_resume.sh SCALEFIT SOURCE_ROOT — the whole process group of `scalefit run` is killed with
 # SIGKILL at each persistence step it can reach (a checkpoint written, metrics lines appended, a
-# status changed to done, the tables collected after training) and at random moments of training
-# (from a fixed seed); a scenario whose moment never came (the sweep ended first) fails. Running
+# status changed to done, the tables collected after training) and at fixed steps of training
+# (trainers frozen there by SCALEFIT_TEST_HOLD_STEP); a scenario whose moment never came (the
+# sweep ended first) fails. Running
 # the same command again must finish with results identical to the uninterrupted sweep.
 set -u
 SCALEFIT=$1 ROOT=$2
@@ -47,12 +48,22 @@ scenario checkpoint 'ls runs/*/checkpoint.bin >/dev/null 2>&1'
 scenario metrics '[ "$(cat runs/*/metrics.csv 2>/dev/null | wc -l)" -ge 5 ]'
 scenario status-done 'grep -qs "^done" runs/*/status'
 scenario collected '[ "$(grep -ls "^done" runs/*/status | wc -l)" -eq 3 ] && [ ! -e report.md ]'
-# Random moments of training: a fixed seed (drawn in this shell: bash reseeds RANDOM in
-# subshells), each kill 0.05-0.55 s after the first checkpoint of the sweep appears.
-RANDOM=20261130
-for k in 1 2 3 4 5; do
-    r=$RANDOM
-    delay=$(awk -v r="$r" 'BEGIN { printf "%.2f", 0.05 + 0.5 * r / 32767 }')
-    scenario "random-$k-after-${delay}s" "ls runs/*/checkpoint.bin >/dev/null 2>&1 && sleep $delay"
+# Moments inside training: the trainers freeze themselves once a given step is done
+# (SCALEFIT_TEST_HOLD_STEP), and the group is killed while one is frozen there: before the first
+# checkpoint, right after one, one step past one, and later (checkpoints every 25 steps).
+for step in 7 25 26 99 230; do
+    name="held-at-step-$step" out="$work/held-at-step-$step"
+    SCALEFIT_TEST_HOLD_STEP=$step start_bg "$out"
+    if wait_for "$out" "ps -o stat= -g $bg_pgid 2>/dev/null | grep -q '^T'"; then
+        kill -9 -- -"$bg_pgid" 2>/dev/null
+        wait "$bg_pgid" 2>/dev/null
+        echo "killed at: $name"
+    else
+        wait "$bg_pgid" 2>/dev/null
+        failed "$name: no trainer reached step $step, so it was never killed there"
+    fi
+    bg_pgid=0
+    "$scalefit" run "$sweep" --out "$out" >>"$out.log" 2>&1 || { failed "$name: the resumed sweep exited $?"; continue; }
+    same_results "$out" "$name"
 done
 exit $fail
