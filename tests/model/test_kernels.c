@@ -523,6 +523,12 @@ static void test_thread_independence(void) {
 }
 
 int main(void) {
+    /* LIBXSMM's first initialisation sets OMP_PROC_BIND=TRUE where it is unset; the engine takes
+     * it back, or every trainer of a sweep would inherit a binding to the first core. */
+    unsetenv("OMP_PROC_BIND");
+    const char *arch = kernel_xsmm_arch();
+    check(getenv("OMP_PROC_BIND") == NULL,
+          "LIBXSMM's initialisation (ISA %s) leaves OMP_PROC_BIND unset", arch ? arch : "none");
     model_rng_seed(&rng, 2024);
     model_set_threads(1);
     test_encoder();
