@@ -215,10 +215,53 @@ layernorm_row_forward(float *o, float *mean, float *rstd, const float *x, const 
 }
 
 /* Rows i0..i1-1 (several rows per call, so that their latencies overlap). */
+/* Rows narrower than the lanes (C < KERNEL_LANES): up to KERNEL_LANES rows at once, one row per
+ * lane (the rows copied across first), so that the sums, the square root and the division run as
+ * vectors instead of one row's latency chain after another. Each row is still summed in order
+ * over c, as the tail of layernorm_row_forward sums it: the same numbers. */
+static inline __attribute__((always_inline)) void
+layernorm_narrow_forward(float *out, float *mean, float *rstd, const float *inp,
+                         const float *weight, const float *bias, size_t i0, size_t nr, size_t C) {
+    float  xt[KERNEL_LANES][KERNEL_LANES] = {{0}}; /* [c][row] */
+    double s[KERNEL_LANES] = {0}, v[KERNEL_LANES] = {0}, m[KERNEL_LANES];
+    float  mf[KERNEL_LANES], rs[KERNEL_LANES];
+    for (size_t k = 0; k < nr; k++)
+        for (size_t c = 0; c < C; c++)
+            xt[c][k] = inp[(i0 + k) * C + c];
+    for (size_t c = 0; c < C; c++)
+        for (size_t k = 0; k < KERNEL_LANES; k++)
+            s[k] += (double)xt[c][k];
+    for (size_t k = 0; k < KERNEL_LANES; k++)
+        m[k] = s[k] / (double)C;
+    for (size_t c = 0; c < C; c++)
+        for (size_t k = 0; k < KERNEL_LANES; k++) {
+            double d = (double)xt[c][k] - m[k];
+            v[k] += d * d;
+        }
+    for (size_t k = 0; k < KERNEL_LANES; k++) {
+        rs[k] = (float)(1.0 / sqrt(v[k] / (double)C + (double)MODEL_LAYERNORM_EPS));
+        mf[k] = (float)m[k];
+    }
+    for (size_t k = 0; k < nr; k++) {
+        const float *x = inp + (i0 + k) * C;
+        float       *o = out + (i0 + k) * C;
+        for (size_t c = 0; c < C; c++)
+            o[c] = (x[c] - mf[k]) * rs[k] * weight[c] + bias[c];
+        mean[i0 + k] = mf[k];
+        rstd[i0 + k] = rs[k];
+    }
+}
+
 KERNEL_CLONES static void layernorm_rows_forward(float *out, float *mean, float *rstd,
                                                  const float *inp, const float *weight,
                                                  const float *bias, size_t i0, size_t i1,
                                                  size_t C) {
+    if (C < KERNEL_LANES) {
+        for (size_t i = i0; i < i1; i += KERNEL_LANES)
+            layernorm_narrow_forward(out, mean, rstd, inp, weight, bias, i,
+                                     i1 - i < KERNEL_LANES ? i1 - i : KERNEL_LANES, C);
+        return;
+    }
     for (size_t i = i0; i < i1; i++)
         layernorm_row_forward(out + i * C, mean + i, rstd + i, inp + i * C, weight, bias, C);
 }
@@ -261,10 +304,49 @@ layernorm_row_backward(float *dx, const float *dy, const float *x, const float *
     }
 }
 
+/* The backward of narrow rows, one row per lane as layernorm_narrow_forward (each row's two sums
+ * in order over c, as the tail of layernorm_row_backward sums them). */
+static inline __attribute__((always_inline)) void
+layernorm_narrow_backward(float *dinp, const float *dout, const float *inp, const float *weight,
+                          const float *mean, const float *rstd, size_t i0, size_t nr, size_t C) {
+    float  nt[KERNEL_LANES][KERNEL_LANES] = {{0}}, dt[KERNEL_LANES][KERNEL_LANES] = {{0}};
+    double a[KERNEL_LANES] = {0}, b[KERNEL_LANES] = {0};
+    float  ma[KERNEL_LANES], mb[KERNEL_LANES];
+    for (size_t k = 0; k < nr; k++) {
+        const float *x = inp + (i0 + k) * C, *dy = dout + (i0 + k) * C;
+        float        m = mean[i0 + k], rs = rstd[i0 + k];
+        for (size_t c = 0; c < C; c++) {
+            nt[c][k] = (x[c] - m) * rs;
+            dt[c][k] = dy[c] * weight[c];
+        }
+    }
+    for (size_t c = 0; c < C; c++)
+        for (size_t k = 0; k < KERNEL_LANES; k++) {
+            a[k] += (double)dt[c][k];
+            b[k] += (double)(dt[c][k] * nt[c][k]);
+        }
+    for (size_t k = 0; k < KERNEL_LANES; k++) {
+        ma[k] = (float)(a[k] / (double)C);
+        mb[k] = (float)(b[k] / (double)C);
+    }
+    for (size_t k = 0; k < nr; k++) {
+        float *dx = dinp + (i0 + k) * C;
+        float  rs = rstd[i0 + k];
+        for (size_t c = 0; c < C; c++)
+            dx[c] += (dt[c][k] - ma[k] - nt[c][k] * mb[k]) * rs;
+    }
+}
+
 KERNEL_CLONES static void layernorm_rows_backward(float *dinp, const float *dout, const float *inp,
                                                   const float *weight, const float *mean,
                                                   const float *rstd, size_t i0, size_t i1,
                                                   size_t C) {
+    if (C < KERNEL_LANES) {
+        for (size_t i = i0; i < i1; i += KERNEL_LANES)
+            layernorm_narrow_backward(dinp, dout, inp, weight, mean, rstd, i,
+                                      i1 - i < KERNEL_LANES ? i1 - i : KERNEL_LANES, C);
+        return;
+    }
     for (size_t i = i0; i < i1; i++)
         layernorm_row_backward(dinp + i * C, dout + i * C, inp + i * C, weight, mean[i], rstd[i],
                                C);
