@@ -124,7 +124,7 @@ void matmul_gelu_forward(const struct kernel_linear *p,
                          const float                *bias,   // (OC)
                          size_t N, size_t C, size_t OC);
 /* The MLP's second layer's backward with the GELU's fused: as matmul_backward, with dinp then
- * multiplied by gelu'(pre) (pre: the GELU's input, (N,C)) block by block. */
+ * multiplied by gelu'(pre) (pre: the GELU's input, (N,C), and inp = gelu(pre)) block by block. */
 void matmul_gelu_backward(const struct kernel_linear *p,
                           float                      *dinp,    // (N,C)
                           float                      *dweight, // (OC,C)
@@ -177,8 +177,9 @@ void attention_backward(const struct kernel_attention *p,
 
 /* GELU, tanh approximation (torch.nn.functional.gelu(approximate='tanh')). */
 void gelu_forward(float *out, const float *inp, size_t n); // (n), (n)
-/* dinp = dout · gelu'(inp) (written; dinp may alias dout). */
-void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+/* dinp = dout · gelu'(inp) (written; dinp may alias dout), with out = gelu(inp) as the forward
+ * wrote it. */
+void gelu_backward(float *dinp, const float *inp, const float *out, const float *dout, size_t n);
 
 /* Softmax of each row of logits and the cross-entropy against targets: losses[i] =
  * -log softmax(logits[i])[targets[i]] (computed as logsumexp − logit, in double). probs may

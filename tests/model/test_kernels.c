@@ -251,24 +251,27 @@ static void test_matmul_blocks(void) {
     /* The GELU epilogues give what the separate kernels give, bit for bit, on both paths. */
     float *pre = malloc(N * OC * sizeof(float)), *act = malloc(N * OC * sizeof(float));
     float *act2 = malloc(N * OC * sizeof(float)), *gpre = malloc(N * C * sizeof(float));
+    float *ginp = malloc(N * C * sizeof(float)); /* gelu(gpre): the second layer's input */
     float *d1 = malloc(N * C * sizeof(float)), *d2 = malloc(N * C * sizeof(float));
     float *gw1 = calloc(OC * C, sizeof(float)), *gw2 = calloc(OC * C, sizeof(float));
     fill(gpre, N * C, -1.7f, 2.3f);
+    gelu_forward(ginp, gpre, N * C);
     for (int k = 0; k < 2; k++) {
         const struct kernel_linear *p = k == 0 ? NULL : &plan;
         matmul_gelu_forward(p, pre, act, inp, w, bias, N, C, OC);
         matmul_forward(p, out[k], inp, w, bias, N, C, OC, 0);
         gelu_forward(act2, out[k], N * OC);
-        matmul_gelu_backward(p, d1, gw1, NULL, dout, inp, w, gpre, N, C, OC);
-        matmul_backward(p, d2, gw2, NULL, dout, inp, w, N, C, OC);
-        gelu_backward(d2, gpre, d2, N * C);
+        matmul_gelu_backward(p, d1, gw1, NULL, dout, ginp, w, gpre, N, C, OC);
+        matmul_backward(p, d2, gw2, NULL, dout, ginp, w, N, C, OC);
+        gelu_backward(d2, gpre, ginp, d2, N * C);
         check(memcmp(pre, out[k], N * OC * sizeof(float)) == 0 &&
                   memcmp(act, act2, N * OC * sizeof(float)) == 0 &&
                   memcmp(d1, d2, N * C * sizeof(float)) == 0,
               "matmul with the GELU fused = matmul then GELU, bit for bit (%s)",
               k == 0 ? "OpenBLAS" : "LIBXSMM");
     }
-    free(pre), free(act), free(act2), free(gpre), free(d1), free(d2), free(gw1), free(gw2);
+    free(pre), free(act), free(act2), free(gpre), free(ginp), free(d1), free(d2), free(gw1),
+        free(gw2);
     for (int k = 0; k < 2; k++)
         free(out[k]), free(dinp[k]), free(dw[k]), free(db[k]);
     free(o1), free(g1), free(inp), free(w), free(bias), free(dout), free(wt);
@@ -371,14 +374,34 @@ static void test_gelu(void) {
     fill(c.inp, n, -3.7f, 3.3f);
     fill(w, n, -1.7f, 2.3f);
     gelu_fwd(&c);
-    gelu_backward(d, c.inp, w, n);
+    gelu_backward(d, c.inp, c.out, w, n);
     fd_check("gelu dinp", gelu_fwd, &c, c.inp, d, n, w, c.out, n);
+    /* The derivative, taken from the forward's output, against its closed form in double, over
+     * the whole range: zero and tiny inputs, saturated tails. */
+    static const float xs[] = {0.0f,  1e-9f, -1e-9f, 1e-6f, -1e-6f, 1e-3f, -0.5f,  0.7f, 2.5f,
+                               -3.0f, 6.0f,  -6.0f,  9.0f,  -9.0f,  20.0f, -20.0f, 60.0f};
+    size_t             nx   = sizeof xs / sizeof *xs;
+    float y[sizeof xs / sizeof *xs], g[sizeof xs / sizeof *xs], ones[sizeof xs / sizeof *xs];
+    for (size_t i = 0; i < nx; i++)
+        ones[i] = 1.0f;
+    gelu_forward(y, xs, nx);
+    gelu_backward(g, xs, y, ones, nx);
+    double gworst = 0.0;
+    for (size_t i = 0; i < nx; i++) {
+        double x = xs[i], k = sqrt(2.0 / M_PI), u = k * (x + 0.044715 * x * x * x);
+        double th = tanh(u), du = k * (1.0 + 3.0 * 0.044715 * x * x);
+        double gr = 0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * du;
+        gworst    = fmax(gworst, fabs(gr - (double)g[i]));
+    }
+    check(gworst < 2e-6,
+          "gelu' from the output matches its closed form from 0 to |x| = 60 (max |d| %.2g)",
+          gworst);
     /* Against the closed form in double (torch's tanh approximation). */
     double worst = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double x = c.inp[i];
-        double g = 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-        worst    = fmax(worst, fabs(g - (double)c.out[i]));
+        double x  = c.inp[i];
+        double ge = 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+        worst     = fmax(worst, fabs(ge - (double)c.out[i]));
     }
     check(worst < 1e-6, "gelu matches 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))) (max |d| %.2g)",
           worst);
