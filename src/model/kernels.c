@@ -465,6 +465,15 @@ static inline void kernel_vzeroupper(void) {
 #endif
 }
 
+/* Row block `blk` of N rows: blocks of p->rows inside each sequence of T, the last one of a
+ * sequence shorter when rows does not divide T. Sets its first row and its size. */
+static inline void kernel_row_block_impl(const struct kernel_linear *p, size_t blk, size_t *r0,
+                                         size_t *nr) {
+    size_t per = (p->T + p->rows - 1) / p->rows, j = blk % per * p->rows;
+    *r0 = blk / per * p->T + j;
+    *nr = p->T - j < p->rows ? p->T - j : p->rows;
+}
+
 /* Whether the plan's LIBXSMM path applies to N rows. */
 static bool kernel_xsmm_applies_impl(const struct kernel_linear *p, size_t N, size_t C, size_t OC) {
     return p != NULL && p->fwd != NULL && p->C == C && p->OC == OC && N % p->T == 0;
@@ -492,9 +501,9 @@ static void matmul_forward_xsmm_impl(const struct kernel_linear *p, float *out, 
     size_t per = (T + rows - 1) / rows, n_blocks = N / T * per;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t blk = 0; blk < n_blocks; blk++) {
-        size_t r0 = blk / per * T + blk % per * rows;
-        size_t nr = T - blk % per * rows < rows ? T - blk % per * rows : rows;
-        float *o  = out + r0 * OC;
+        size_t r0, nr;
+        kernel_row_block_impl(p, blk, &r0, &nr);
+        float *o = out + r0 * OC;
         for (size_t i = 0; i < nr; i++, o += OC) {
             if (accumulate && bias != NULL)
                 for (size_t j = 0; j < OC; j++)
@@ -568,8 +577,8 @@ static void matmul_backward_xsmm_impl(const struct kernel_linear *p, float *dinp
         size_t per = (T + rows - 1) / rows, n_blocks = N / T * per;
 #pragma omp parallel for schedule(dynamic, 1)
         for (size_t blk = 0; blk < n_blocks; blk++) {
-            size_t r0 = blk / per * T + blk % per * rows;
-            size_t nr = T - blk % per * rows < rows ? T - blk % per * rows : rows;
+            size_t r0, nr;
+            kernel_row_block_impl(p, blk, &r0, &nr);
             (nr == rows ? p->dinp : p->dinp_rem)(weight, dout + r0 * OC, dinp + r0 * C);
             kernel_vzeroupper();
             if (gelu_pre != NULL)

@@ -5,22 +5,16 @@
  * emitted and hashed too.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
 #include "model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    int fd = memfd_create("run.yaml", 0);
-    if (fd < 0) return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        return 0;
-    }
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int  fd = fuzz_file("run.yaml", data, size, path);
+    if (fd < 0) return 0;
     struct model_config cfg;
     struct sf_diags     diags;
     sf_diag_init(&diags);

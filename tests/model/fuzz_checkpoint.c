@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fuzz_file.h"
 #include "internal.h"
 
 static const char fuzz_hash[65] =
@@ -59,15 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (int k = 0; k < 4; k++)
             bytes[size - 8 + k] = (uint8_t)(crc >> (8 * k));
     }
-    int fd = memfd_create("checkpoint.bin", 0);
-    if (fd >= 0 && write(fd, bytes, size) == (ssize_t)size) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    char path[64];
+    int  fd = fuzz_file("checkpoint.bin", bytes, size, path);
+    if (fd >= 0) {
         struct model_train_state st;
         struct sf_error          err;
         (void)model_checkpoint_load(path, fuzz_model, &st, fuzz_hash, &err);
+        close(fd);
     }
-    if (fd >= 0) close(fd);
     free(bytes);
     return 0;
 }

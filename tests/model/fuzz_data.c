@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
 #include "internal.h"
 
 static struct model_data_config fuzz_cfg; /* large (its paths): not on the stack */
@@ -23,19 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_cfg.n_vocab                          = 1 + (data[1] | data[2] << 8);
     fuzz_cfg.resolution                       = 1 + data[1] % 8;
     fuzz_cfg.levels                           = 2 + data[2] % 255;
-    int fd                                    = memfd_create("data", 0);
+    char path[64];
+    int  fd = fuzz_file("data", data + 3, size - 3, path);
     if (fd < 0) return 0;
-    if (write(fd, data + 3, size - 3) == (ssize_t)(size - 3)) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        uint16_t                        *v = NULL;
-        size_t                           n = 0, cap = 0;
-        const struct model_token_buf     out = {&v, &n, &cap};
-        struct sf_error                  err;
-        const struct model_source_entry *src = model_source_get(fuzz_cfg.source);
-        (void)src->ops->decode(&fuzz_cfg, path, (const char *)data + 3, size - 3, &out, &err);
-        free(v);
-    }
+    uint16_t                        *v = NULL;
+    size_t                           n = 0, cap = 0;
+    const struct model_token_buf     out = {&v, &n, &cap};
+    struct sf_error                  err;
+    const struct model_source_entry *src = model_source_get(fuzz_cfg.source);
+    (void)src->ops->decode(&fuzz_cfg, path, (const char *)data + 3, size - 3, &out, &err);
+    free(v);
     close(fd);
     return 0;
 }

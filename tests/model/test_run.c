@@ -129,10 +129,18 @@ static char *first_line(const char *path) {
     return t;
 }
 
-/* Runs scalefit train on dir; stderr into dir/../NAME.err; returns the child pid. */
-static pid_t spawn_train(const char *dir, const char *errfile) {
+/* Runs scalefit train on dir, stderr into errfile (when given); with hold > 0 the trainer freezes
+ * itself (SIGSTOP) once step `hold` is done (SCALEFIT_TEST_HOLD_STEP, docs/run-format.md), so
+ * that the fault tests signal it at a known step, never at a moment measured by a clock. Returns
+ * the child pid. */
+static pid_t spawn_train_held(const char *dir, const char *errfile, int64_t hold) {
     pid_t pid = fork();
     if (pid == 0) {
+        if (hold > 0) {
+            char h[32];
+            snprintf(h, sizeof h, "%lld", (long long)hold);
+            setenv("SCALEFIT_TEST_HOLD_STEP", h, 1);
+        }
         if (errfile) {
             FILE *f = freopen(errfile, "w", stderr);
             (void)f;
@@ -141,6 +149,10 @@ static pid_t spawn_train(const char *dir, const char *errfile) {
         _exit(127);
     }
     return pid;
+}
+
+static pid_t spawn_train(const char *dir, const char *errfile) {
+    return spawn_train_held(dir, errfile, 0);
 }
 
 static int wait_exit(pid_t pid) {
@@ -344,25 +356,6 @@ static int64_t checkpoint_step(const char *dir) {
 /* Waits (up to 20 s) until the trainer `pid` has written a checkpoint past `step`: true then,
  * false when it ended first (it is left to be reaped) or the time ran out. The faults below
  * are sent only after this, so they land mid-run on any machine, however fast. */
-/* A trainer that freezes itself (SIGSTOP) once step `hold` is done (SCALEFIT_TEST_HOLD_STEP,
- * docs/run-format.md): the fault tests signal it at a known step, never at a moment measured
- * by a clock. */
-static pid_t spawn_train_held(const char *dir, const char *errfile, int64_t hold) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        char h[32];
-        snprintf(h, sizeof h, "%lld", (long long)hold);
-        setenv("SCALEFIT_TEST_HOLD_STEP", h, 1);
-        if (errfile) {
-            FILE *f = freopen(errfile, "w", stderr);
-            (void)f;
-        }
-        execl(scalefit, scalefit, "train", "--run-dir", dir, "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* Waits until the child stops itself; false when it ended instead. */
 static bool wait_stopped(pid_t pid) {
     int st;
