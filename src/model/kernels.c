@@ -479,6 +479,24 @@ static bool kernel_xsmm_applies_impl(const struct kernel_linear *p, size_t N, si
     return p != NULL && p->fwd != NULL && p->C == C && p->OC == OC && N % p->T == 0;
 }
 
+/* Sets n rows of out (width OC) to resid + bias, resid, bias or zero, as given (resid may be out
+ * itself). */
+static inline void kernel_bias_rows_impl(float *out, const float *resid, const float *bias,
+                                         size_t n, size_t OC) {
+    for (size_t i = 0; i < n; i++, out += OC) {
+        const float *r = resid != NULL ? resid + i * OC : NULL;
+        if (r != NULL && bias != NULL)
+            for (size_t j = 0; j < OC; j++)
+                out[j] = r[j] + bias[j];
+        else if (r != NULL && r != out)
+            memcpy(out, r, OC * sizeof *out);
+        else if (r == NULL && bias != NULL)
+            memcpy(out, bias, OC * sizeof *out);
+        else if (r == NULL)
+            memset(out, 0, OC * sizeof *out);
+    }
+}
+
 // ---- matmul ----
 
 /* GELU over a contiguous run (defined with the GELU kernels below), for the fused epilogues. */
@@ -487,11 +505,11 @@ static void gelu_backward_chunk(float *dinp, const float *inp, const float *out,
                                 size_t n);
 
 /* The LIBXSMM forward: the weight transposed into the plan's scratch, then row blocks inside
- * each sequence, each output block set to the bias (or zero, or kept when accumulating) while
- * it is in cache and the product added onto it. */
+ * each sequence, each output block set to resid + bias (or either, or zero) while it is in cache
+ * and the product added onto it. */
 static void matmul_forward_xsmm_impl(const struct kernel_linear *p, float *out, const float *inp,
-                                     const float *weight, const float *bias, size_t N,
-                                     int accumulate, float *gelu_out) {
+                                     const float *weight, const float *bias, const float *resid,
+                                     size_t N, float *gelu_out) {
     size_t C = p->C, OC = p->OC, T = p->T, rows = p->rows;
     float *wt = p->wt;
 #pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
@@ -503,16 +521,7 @@ static void matmul_forward_xsmm_impl(const struct kernel_linear *p, float *out, 
     for (size_t blk = 0; blk < n_blocks; blk++) {
         size_t r0, nr;
         kernel_row_block_impl(p, blk, &r0, &nr);
-        float *o = out + r0 * OC;
-        for (size_t i = 0; i < nr; i++, o += OC) {
-            if (accumulate && bias != NULL)
-                for (size_t j = 0; j < OC; j++)
-                    o[j] += bias[j];
-            else if (!accumulate && bias != NULL)
-                memcpy(o, bias, OC * sizeof *o);
-            else if (!accumulate)
-                memset(o, 0, OC * sizeof *o);
-        }
+        kernel_bias_rows_impl(out + r0 * OC, resid != NULL ? resid + r0 * OC : NULL, bias, nr, OC);
         (nr == rows ? p->fwd : p->fwd_rem)(wt, inp + r0 * C, out + r0 * OC);
         kernel_vzeroupper();
         /* The GELU epilogue, on the block while it is in cache. */
@@ -521,26 +530,17 @@ static void matmul_forward_xsmm_impl(const struct kernel_linear *p, float *out, 
 }
 
 void matmul_forward(const struct kernel_linear *p, float *out, const float *inp,
-                    const float *weight, const float *bias, size_t N, size_t C, size_t OC,
-                    int accumulate) {
+                    const float *weight, const float *bias, const float *resid, size_t N, size_t C,
+                    size_t OC) {
     if (kernel_xsmm_applies_impl(p, N, C, OC)) {
-        matmul_forward_xsmm_impl(p, out, inp, weight, bias, N, accumulate, NULL);
+        matmul_forward_xsmm_impl(p, out, inp, weight, bias, resid, N, NULL);
         return;
     }
     float beta = 0.0f;
-    if (bias != NULL) {
+    if (bias != NULL || resid != NULL) {
 #pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
-        for (size_t i = 0; i < N; i++) {
-            float *o = out + i * OC;
-            if (accumulate)
-                for (size_t j = 0; j < OC; j++)
-                    o[j] += bias[j];
-            else
-                for (size_t j = 0; j < OC; j++)
-                    o[j] = bias[j];
-        }
-        beta = 1.0f;
-    } else if (accumulate) {
+        for (size_t i = 0; i < N; i++)
+            kernel_bias_rows_impl(out + i * OC, resid != NULL ? resid + i * OC : NULL, bias, 1, OC);
         beta = 1.0f;
     }
     sgemm_rowmajor(CblasNoTrans, CblasTrans, (int)N, (int)OC, (int)C, 1.0f, inp, (int)C, weight,
@@ -568,10 +568,12 @@ static void colsum_add_impl(float *out, const float *x, size_t N, size_t M) {
 }
 
 /* The LIBXSMM backward: the input gradient by row blocks as the forward; the weight gradient by
- * blocks of output columns, each summing the sequences in order. */
+ * blocks of output columns, each summing the sequences in order, with the bias gradient's column
+ * sums of the same block taken while its rows of dout are in cache (in double, rows in order:
+ * colsum_add_impl's numbers). */
 static void matmul_backward_xsmm_impl(const struct kernel_linear *p, float *dinp, float *dweight,
-                                      const float *dout, const float *inp, const float *weight,
-                                      size_t N, const float *gelu_pre) {
+                                      float *dbias, const float *dout, const float *inp,
+                                      const float *weight, size_t N, const float *gelu_pre) {
     size_t C = p->C, OC = p->OC, T = p->T, rows = p->rows, cols = p->cols;
     if (dinp != NULL) {
         size_t per = (T + rows - 1) / rows, n_blocks = N / T * per;
@@ -589,11 +591,21 @@ static void matmul_backward_xsmm_impl(const struct kernel_linear *p, float *dinp
     size_t n_col_blocks = (OC + cols - 1) / cols;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t cb = 0; cb < n_col_blocks; cb++) {
-        size_t        o0 = cb * cols;
-        kernel_smm_fn f  = OC - o0 < cols ? p->dweight_rem : p->dweight;
-        for (size_t s = 0; s < N / T; s++)
-            f(inp + s * T * C, dout + s * T * OC + o0, dweight + o0 * C);
-        kernel_vzeroupper();
+        size_t        o0 = cb * cols, nc = OC - o0 < cols ? OC - o0 : cols;
+        kernel_smm_fn f                     = nc < cols ? p->dweight_rem : p->dweight;
+        double        acc[KERNEL_XSMM_COLS] = {0};
+        for (size_t s = 0; s < N / T; s++) {
+            const float *d = dout + s * T * OC + o0;
+            f(inp + s * T * C, d, dweight + o0 * C);
+            kernel_vzeroupper();
+            if (dbias != NULL)
+                for (size_t t = 0; t < T; t++, d += OC)
+                    for (size_t j = 0; j < nc; j++)
+                        acc[j] += (double)d[j];
+        }
+        if (dbias != NULL)
+            for (size_t j = 0; j < nc; j++)
+                dbias[o0 + j] = (float)((double)dbias[o0 + j] + acc[j]);
     }
 }
 
@@ -601,8 +613,7 @@ void matmul_backward(const struct kernel_linear *p, float *dinp, float *dweight,
                      const float *dout, const float *inp, const float *weight, size_t N, size_t C,
                      size_t OC) {
     if (kernel_xsmm_applies_impl(p, N, C, OC)) {
-        matmul_backward_xsmm_impl(p, dinp, dweight, dout, inp, weight, N, NULL);
-        if (dbias != NULL) colsum_add_impl(dbias, dout, N, OC);
+        matmul_backward_xsmm_impl(p, dinp, dweight, dbias, dout, inp, weight, N, NULL);
         return;
     }
     if (dinp != NULL)
@@ -616,10 +627,10 @@ void matmul_backward(const struct kernel_linear *p, float *dinp, float *dweight,
 void matmul_gelu_forward(const struct kernel_linear *p, float *pre, float *out, const float *inp,
                          const float *weight, const float *bias, size_t N, size_t C, size_t OC) {
     if (kernel_xsmm_applies_impl(p, N, C, OC)) {
-        matmul_forward_xsmm_impl(p, pre, inp, weight, bias, N, 0, out);
+        matmul_forward_xsmm_impl(p, pre, inp, weight, bias, NULL, N, out);
         return;
     }
-    matmul_forward(p, pre, inp, weight, bias, N, C, OC, 0);
+    matmul_forward(p, pre, inp, weight, bias, NULL, N, C, OC);
     gelu_forward(out, pre, N * OC);
 }
 
@@ -627,8 +638,7 @@ void matmul_gelu_backward(const struct kernel_linear *p, float *dinp, float *dwe
                           const float *dout, const float *inp, const float *weight,
                           const float *pre, size_t N, size_t C, size_t OC) {
     if (kernel_xsmm_applies_impl(p, N, C, OC)) {
-        matmul_backward_xsmm_impl(p, dinp, dweight, dout, inp, weight, N, pre);
-        if (dbias != NULL) colsum_add_impl(dbias, dout, N, OC);
+        matmul_backward_xsmm_impl(p, dinp, dweight, dbias, dout, inp, weight, N, pre);
         return;
     }
     matmul_backward(p, dinp, dweight, dbias, dout, inp, weight, N, C, OC);

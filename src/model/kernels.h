@@ -95,16 +95,20 @@ bool kernel_linear_plan(struct kernel_linear *p, size_t C, size_t OC, size_t T, 
  * "cpx" for AVX-512 families, ...), or NULL when it generates none (the OpenBLAS path only). */
 const char *kernel_xsmm_arch(void);
 
-/* out = inp · weightᵀ + bias (bias may be NULL). With `accumulate`, out += instead of =. The
- * plan p (NULL: OpenBLAS) gives the path. */
+/* out = resid + inp · weightᵀ + bias (resid and bias may be NULL; resid may be out itself). On
+ * the LIBXSMM path each output block is set to resid + bias while it is in cache, so a residual
+ * branch costs no separate copy. The plan p (NULL: OpenBLAS) gives the path. */
 void matmul_forward(const struct kernel_linear *p,
                     float                      *out,    // (N,OC)
                     const float                *inp,    // (N,C)
                     const float                *weight, // (OC,C)
                     const float                *bias,   // (OC) or NULL
-                    size_t N, size_t C, size_t OC, int accumulate);
+                    const float                *resid,  // (N,OC) or NULL
+                    size_t N, size_t C, size_t OC);
 /* dinp = dout · weight (written; skipped when dinp is NULL); dweight += doutᵀ · inp;
- * dbias += column sums of dout (skipped when NULL). The plan p (NULL: OpenBLAS) gives the path. */
+ * dbias += column sums of dout in double, rows in order (skipped when NULL; on the LIBXSMM path
+ * summed with the weight gradient's column blocks, same numbers). The plan p (NULL: OpenBLAS)
+ * gives the path. */
 void matmul_backward(const struct kernel_linear *p,
                      float                      *dinp,    // (N,C) or NULL
                      float                      *dweight, // (OC,C)

@@ -405,21 +405,20 @@ double model_forward(struct model *m, const int32_t *inputs, const int32_t *targ
         struct model_layer_acts   v = model_layer_acts_impl(m, l);
         struct model_layer_params w = model_layer_params_impl(m, p, l);
         layernorm_forward(v.ln1, v.ln1_mean, v.ln1_rstd, v.x, w.ln1w, w.ln1b, N, C);
-        matmul_forward(&m->lin_qkv, v.qkv, v.ln1, w.qkvw, w.qkvb, N, C, 3 * A, 0);
+        matmul_forward(&m->lin_qkv, v.qkv, v.ln1, w.qkvw, w.qkvb, NULL, N, C, 3 * A);
         attention_forward(&m->attn, v.atty, v.att, v.qkv, B, T, A, NH);
-        /* resid2 = x + attproj(atty): copy the residual, then accumulate bias and product. */
-        memcpy(v.resid2, v.x, N * C * sizeof(float));
-        matmul_forward(&m->lin_attproj, v.resid2, v.atty, w.attprojw, w.attprojb, N, A, C, 1);
+        /* resid2 = x + attproj(atty), the residual added in the product's epilogue. */
+        matmul_forward(&m->lin_attproj, v.resid2, v.atty, w.attprojw, w.attprojb, v.x, N, A, C);
         layernorm_forward(v.ln2, v.ln2_mean, v.ln2_rstd, v.resid2, w.ln2w, w.ln2b, N, C);
         matmul_gelu_forward(&m->lin_fc, v.fch, v.fch_gelu, v.ln2, w.fcw, w.fcb, N, C, F);
-        memcpy(v.resid3, v.resid2, N * C * sizeof(float));
-        matmul_forward(&m->lin_fcproj, v.resid3, v.fch_gelu, w.fcprojw, w.fcprojb, N, F, C, 1);
+        matmul_forward(&m->lin_fcproj, v.resid3, v.fch_gelu, w.fcprojw, w.fcprojb, v.resid2, N, F,
+                       C);
     }
     const float *x_last = a->resid3 + (L - 1) * m->B * T * C;
     layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, x_last,
                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFW),
                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFB), N, C);
-    matmul_forward(&m->lin_head, a->logits, a->lnf, model_head_weights(m, p), NULL, N, C, V, 0);
+    matmul_forward(&m->lin_head, a->logits, a->lnf, model_head_weights(m, p), NULL, NULL, N, C, V);
     if (targets == NULL) {
         m->mean_loss = NAN;
         return NAN;

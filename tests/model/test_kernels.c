@@ -160,7 +160,7 @@ struct mm_ctx {
 };
 static void mm_fwd(void *p) {
     struct mm_ctx *c = p;
-    matmul_forward(c->plan, c->out, c->inp, c->weight, c->bias, c->N, c->C, c->OC, 0);
+    matmul_forward(c->plan, c->out, c->inp, c->weight, c->bias, NULL, c->N, c->C, c->OC);
 }
 
 /* Finite differences of one path (plan NULL: OpenBLAS; else the plan's). */
@@ -184,15 +184,28 @@ static void test_matmul_path(const struct kernel_linear *plan, const char *name)
     fd_check(what, mm_fwd, &c, c.weight, dw, OC * C, w, c.out, N * OC);
     snprintf(what, sizeof what, "matmul dbias (%s)", name);
     fd_check(what, mm_fwd, &c, c.bias, db, OC, w, c.out, N * OC);
-    /* accumulate = 1 adds the product and the bias to what is there. */
-    float *acc_out = malloc(N * OC * sizeof(float));
-    for (size_t i = 0; i < N * OC; i++)
-        acc_out[i] = 0.25f;
-    matmul_forward(plan, acc_out, c.inp, c.weight, c.bias, N, C, OC, 1);
+    /* A residual adds onto the product and the bias: from another array, or in place. */
+    float *acc_out = malloc(N * OC * sizeof(float)), *resid = malloc(N * OC * sizeof(float));
+    fill(resid, N * OC, -0.5f, 0.75f);
+    for (int in_place = 0; in_place < 2; in_place++) {
+        if (in_place) memcpy(acc_out, resid, N * OC * sizeof(float));
+        matmul_forward(plan, acc_out, c.inp, c.weight, c.bias, in_place ? acc_out : resid, N, C,
+                       OC);
+        bool ok = true;
+        for (size_t i = 0; i < N * OC; i++)
+            ok &= fabsf(acc_out[i] - (c.out[i] + resid[i])) < 1e-5f;
+        check(ok, "matmul_forward adds the residual %s (%s)", in_place ? "in place" : "given",
+              name);
+    }
+    /* Without a bias, the residual alone. */
+    matmul_forward(plan, acc_out, c.inp, c.weight, NULL, resid, N, C, OC);
     bool ok = true;
-    for (size_t i = 0; i < N * OC; i++)
-        ok &= fabsf(acc_out[i] - (c.out[i] + 0.25f)) < 1e-5f;
-    check(ok, "matmul_forward with accumulate adds onto the output (%s)", name);
+    for (size_t i = 0; i < N * OC; i++) {
+        float expect = c.out[i] - c.bias[i % OC] + resid[i];
+        ok &= fabsf(acc_out[i] - expect) < 1e-5f * (1.0f + fabsf(expect));
+    }
+    check(ok, "matmul_forward with a residual and no bias (%s)", name);
+    free(resid);
     free(acc_out);
     free(c.out), free(c.inp), free(c.weight), free(c.bias), free(w), free(dinp), free(dw), free(db);
 }
@@ -230,7 +243,7 @@ static void test_matmul_blocks(void) {
         out[k] = malloc(N * OC * sizeof(float)), dinp[k] = malloc(N * C * sizeof(float));
         dw[k] = calloc(OC * C, sizeof(float)), db[k] = calloc(OC, sizeof(float));
         const struct kernel_linear *p = k == 0 ? NULL : &plan;
-        matmul_forward(p, out[k], inp, w, bias, N, C, OC, 0);
+        matmul_forward(p, out[k], inp, w, bias, NULL, N, C, OC);
         matmul_backward(p, dinp[k], dw[k], db[k], dout, inp, w, N, C, OC);
     }
     check(rel_diff(out[1], out[0], N * OC) < 1e-6, "LIBXSMM forward = OpenBLAS's (rel %.2g)",
@@ -239,10 +252,13 @@ static void test_matmul_blocks(void) {
           rel_diff(dinp[1], dinp[0], N * C));
     check(rel_diff(dw[1], dw[0], OC * C) < 1e-5, "LIBXSMM dweight = OpenBLAS's (rel %.2g)",
           rel_diff(dw[1], dw[0], OC * C));
+    /* The bias gradient, summed with the weight gradient's column blocks on the LIBXSMM path and
+     * by colsum on OpenBLAS's, adds the same numbers in the same order. */
+    check(memcmp(db[1], db[0], OC * sizeof(float)) == 0, "LIBXSMM dbias = OpenBLAS's, bitwise");
     /* One thread and two give the same bits. */
     float *o1 = malloc(N * OC * sizeof(float)), *g1 = calloc(OC * C, sizeof(float));
     model_set_threads(1);
-    matmul_forward(&plan, o1, inp, w, bias, N, C, OC, 0);
+    matmul_forward(&plan, o1, inp, w, bias, NULL, N, C, OC);
     matmul_backward(&plan, NULL, g1, NULL, dout, inp, w, N, C, OC);
     model_set_threads(2);
     check(memcmp(o1, out[1], N * OC * sizeof(float)) == 0 &&
@@ -259,7 +275,7 @@ static void test_matmul_blocks(void) {
     for (int k = 0; k < 2; k++) {
         const struct kernel_linear *p = k == 0 ? NULL : &plan;
         matmul_gelu_forward(p, pre, act, inp, w, bias, N, C, OC);
-        matmul_forward(p, out[k], inp, w, bias, N, C, OC, 0);
+        matmul_forward(p, out[k], inp, w, bias, NULL, N, C, OC);
         gelu_forward(act2, out[k], N * OC);
         matmul_gelu_backward(p, d1, gw1, NULL, dout, ginp, w, gpre, N, C, OC);
         matmul_backward(p, d2, gw2, NULL, dout, ginp, w, N, C, OC);
