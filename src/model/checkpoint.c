@@ -205,7 +205,7 @@ enum sf_status model_checkpoint_load(const char *path, struct model *m,
                    size, expected, MODEL_CKPT_HINT);
     }
     crc = crc32(crc, h, sizeof h);
-    if (memcmp(h + CK_HASH, config_hash, 64) != 0) {
+    if (config_hash != NULL && memcmp(h + CK_HASH, config_hash, 64) != 0) {
         fclose(f);
         SF_FAIL_AT(err, SF_EINVAL, path,
                    "checkpoint was written for another configuration (config hash %.12s..., "
@@ -257,5 +257,115 @@ enum sf_status model_checkpoint_load(const char *path, struct model *m,
     st->eval_elapsed_s = model_get_f64_impl(h + CK_EVAL_ELAPSED);
     st->eval_step      = (int64_t)model_get_u64_impl(h + CK_EVAL_STEP);
     st->last_eval_loss = model_get_f64_impl(h + CK_LAST_EVAL);
+    return SF_OK;
+}
+
+// ---- starting from another run ----
+
+enum sf_status model_checkpoint_shape(const char *path, struct model_shape *s, int64_t *step,
+                                      struct sf_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) SF_FAIL_AT(err, SF_EINVAL, path, "cannot open: %s", strerror(errno));
+    uint8_t h[MODEL_CKPT_HEADER_BYTES];
+    size_t  got = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (got != sizeof h || model_get_u32_impl(h + CK_MAGIC) != MODEL_CKPT_MAGIC)
+        SF_FAIL_AT(err, SF_EINVAL, path, "not a scalefit checkpoint");
+    if (model_get_u32_impl(h + CK_VERSION) != MODEL_CKPT_VERSION)
+        SF_FAIL_AT(err, SF_EINVAL, path, "checkpoint version %u, this scalefit reads version %d",
+                   model_get_u32_impl(h + CK_VERSION), MODEL_CKPT_VERSION);
+    /* Sizes beyond what run.yaml allows are a damaged header, not a model to allocate. */
+    uint64_t v[7];
+    int      at[7] = {CK_N_LAYER, CK_D_MODEL, CK_N_HEAD, CK_D_FF, CK_D_ATTN, CK_N_CTX, CK_N_VOCAB};
+    for (int i = 0; i < 7; i++) {
+        v[i] = model_get_u64_impl(h + at[i]);
+        if (v[i] == 0 || v[i] > (UINT64_C(1) << 20))
+            SF_FAIL_AT(err, SF_EINVAL, path, "checkpoint header gives a model size of %llu",
+                       (unsigned long long)v[i]);
+    }
+    *s    = (struct model_shape){.n_layer        = (int64_t)v[0],
+                                 .d_model        = (int64_t)v[1],
+                                 .n_head         = (int64_t)v[2],
+                                 .d_ff           = (int64_t)v[3],
+                                 .d_attn         = (int64_t)v[4],
+                                 .n_ctx          = (int64_t)v[5],
+                                 .n_vocab        = (int64_t)v[6],
+                                 .tie_embeddings = model_get_u64_impl(h + CK_TIE) != 0};
+    *step = (int64_t)model_get_u64_impl(h + CK_STEP);
+    return SF_OK;
+}
+
+void model_shape_text(char *buf, size_t n, const struct model_shape *s) {
+    snprintf(buf, n,
+             "n_layer %lld, d_model %lld, n_head %lld, d_ff %lld, d_attn %lld, n_ctx %lld, "
+             "n_vocab %lld, %s head",
+             (long long)s->n_layer, (long long)s->d_model, (long long)s->n_head, (long long)s->d_ff,
+             (long long)s->d_attn, (long long)s->n_ctx, (long long)s->n_vocab,
+             s->tie_embeddings ? "tied" : "untied");
+}
+
+/* Copies the first `rows` rows of width C of a tensor into the (as large or larger) same
+ * tensor of another model. */
+static void model_copy_rows_impl(float *dst, const float *src, size_t rows, size_t C) {
+    memcpy(dst, src, rows * C * sizeof *dst);
+}
+
+enum sf_status model_init_from(struct model *m, const char *path, struct model_shape *from,
+                               int64_t *step, struct sf_error *err) {
+    char *file = sf_is_dir(path) ? sf_path_join(path, "checkpoint.bin") : sf_strdup(path);
+    if (file == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    if (!sf_path_exists(file)) {
+        SF_SET_AT(err, SF_EINVAL, path,
+                  "init_from: no checkpoint.bin in this run directory (the run has not been "
+                  "trained)");
+        free(file);
+        return SF_EINVAL;
+    }
+    enum sf_status st = model_checkpoint_shape(file, from, step, err);
+    if (st != SF_OK) {
+        free(file);
+        return st;
+    }
+    const struct model_shape *to = &m->shape;
+    if (from->n_layer != to->n_layer || from->d_model != to->d_model ||
+        from->n_head != to->n_head || from->d_ff != to->d_ff || from->d_attn != to->d_attn ||
+        from->tie_embeddings != to->tie_embeddings || from->n_vocab > to->n_vocab ||
+        from->n_ctx > to->n_ctx) {
+        char a[256], b[256];
+        model_shape_text(a, sizeof a, from);
+        model_shape_text(b, sizeof b, to);
+        SF_SET_AT(err, SF_EINVAL, file,
+                  "init_from: the checkpoint's model (%s) does not fit this run's (%s): only "
+                  "n_vocab and n_ctx may grow",
+                  a, b);
+        free(file);
+        return SF_EINVAL;
+    }
+    struct model *src = model_alloc(from, 1, err);
+    if (src == NULL) {
+        free(file);
+        return err->code;
+    }
+    struct model_train_state ignored;
+    st = model_checkpoint_load(file, src, &ignored, NULL, err);
+    free(file);
+    if (st != SF_OK) {
+        model_free(src);
+        return st;
+    }
+    /* Same-shaped tensors are copied whole; the embeddings' first rows (tokens, positions, an
+     * untied head) are the checkpoint's, the rows past them keep m's initial values. */
+    size_t C = (size_t)to->d_model;
+    for (int i = 0; i < MODEL_TENSOR_COUNT; i++) {
+        float       *d = m->params + m->tensors[i].offset;
+        const float *s = src->params + src->tensors[i].offset;
+        if (i == MODEL_TENSOR_WTE || i == MODEL_TENSOR_HEADW)
+            model_copy_rows_impl(d, s, src->tensors[i].size / C, C);
+        else if (i == MODEL_TENSOR_WPE)
+            model_copy_rows_impl(d, s, (size_t)from->n_ctx, C);
+        else
+            memcpy(d, s, m->tensors[i].size * sizeof *d);
+    }
+    model_free(src);
     return SF_OK;
 }

@@ -77,35 +77,21 @@ const char *model_markov_generator_name(enum model_markov_generator g) {
     return model_generator_names[g];
 }
 
-const char *const model_config_keys[] = {"data",
-                                         "n_layer",
-                                         "d_model",
-                                         "n_head",
-                                         "d_ff",
-                                         "d_attn",
-                                         "n_ctx",
-                                         "tie_embeddings",
-                                         "steps",
-                                         "tokens",
-                                         "batch",
-                                         "lr",
-                                         "lr_floor",
-                                         "lr_warmup",
-                                         "lr_schedule",
-                                         "beta1",
-                                         "beta2",
-                                         "eps",
-                                         "weight_decay",
-                                         "weight_decay_all",
-                                         "grad_clip",
-                                         "diverge_factor",
-                                         "eval_every",
-                                         "eval_points",
-                                         "eval_tokens",
-                                         "checkpoint_every",
-                                         "seed",
-                                         "threads",
-                                         NULL};
+const char *const model_config_keys[] = {"data",         "n_layer",
+                                         "d_model",      "n_head",
+                                         "d_ff",         "d_attn",
+                                         "n_ctx",        "tie_embeddings",
+                                         "steps",        "tokens",
+                                         "batch",        "lr",
+                                         "lr_floor",     "lr_warmup",
+                                         "lr_schedule",  "beta1",
+                                         "beta2",        "eps",
+                                         "weight_decay", "weight_decay_all",
+                                         "grad_clip",    "diverge_factor",
+                                         "eval_every",   "eval_points",
+                                         "eval_tokens",  "checkpoint_every",
+                                         "seed",         "threads",
+                                         "init_from",    NULL};
 const char *const model_data_keys[]   = {
       "source", "n_vocab", "order",      "generator",     "scale",      "decay",  "concentration",
       "seed",   "paths",   "eval_paths", "eval_fraction", "resolution", "levels", "tasks",
@@ -433,6 +419,8 @@ static void model_parse_key_impl(const char *path, const char *key, const yaml_n
             c->lr_schedule = (enum model_lr_schedule)ev;
     } else if (strcmp(key, "seed") == 0) {
         if (sf_yaml_read_int(&rd, key, vn, 0, INT64_MAX, &iv)) c->seed = (uint64_t)iv;
+    } else if (strcmp(key, "init_from") == 0) {
+        sf_yaml_read_string(&rd, key, vn, c->init_from, sizeof c->init_from);
     }
 }
 
@@ -555,6 +543,19 @@ static void model_validate_impl(const struct model_config *c, const struct model
         MODEL_DIAG(diags, pl, own.items[i].where, "%s", own.items[i].message);
     sf_diag_free(&own);
 files:
+    /* The run whose weights start this one must exist (a run directory, whose checkpoint.bin
+     * may come later when a sweep trains it first, or a checkpoint file). */
+    if (check_files && c->init_from[0] != '\0') {
+        char *full = (c->init_from[0] == '/' || base_dir == NULL)
+                         ? sf_strdup(c->init_from)
+                         : sf_path_join(base_dir, c->init_from);
+        if (full != NULL && !sf_path_exists(full))
+            MODEL_DIAG(diags, pl, "init_from",
+                       "'init_from' names '%s', which does not exist (a run directory or a "
+                       "checkpoint file, relative to the folder of run.yaml)",
+                       c->init_from);
+        free(full);
+    }
     if (model_source_get(d->source)->files) {
         if (check_files) {
             for (size_t i = 0; i < d->n_paths + d->n_eval_paths; i++) {
@@ -740,6 +741,7 @@ static void model_emit_impl(struct sf_yaml_out *y, const struct model_config *c,
     if (!for_hash) sf_yaml_kv_int(y, "checkpoint_every", c->checkpoint_every);
     sf_yaml_kv_int(y, "seed", (long long)c->seed);
     if (!for_hash) sf_yaml_kv_int(y, "threads", c->threads);
+    if (c->init_from[0] != '\0') sf_yaml_kv_str(y, "init_from", c->init_from);
     sf_yaml_map_end(y);
 }
 

@@ -362,11 +362,25 @@ struct model_train_state {
 enum sf_status model_checkpoint_save(const char *path, const struct model *m,
                                      const struct model_train_state *st, const char *config_hash,
                                      struct sf_error *err);
-/* Reads a checkpoint into m and st after checking magic, version, config hash, shape, size and
- * checksum. Every mismatch is SF_EINVAL at the path, naming found vs expected and a fix. */
+/* Reads a checkpoint into m and st after checking magic, version, config hash (unless NULL),
+ * shape, size and checksum. Every mismatch is SF_EINVAL at the path, naming found vs expected and a
+ * fix. */
 enum sf_status model_checkpoint_load(const char *path, struct model *m,
                                      struct model_train_state *st, const char *config_hash,
                                      struct sf_error *err);
+
+/* The shape and step recorded in a checkpoint's header (magic and version checked). */
+enum sf_status model_checkpoint_shape(const char *path, struct model_shape *s, int64_t *step,
+                                      struct sf_error *err);
+/* A shape in words ("n_layer 2, d_model 32, ..., tied head") for messages. */
+void model_shape_text(char *buf, size_t n, const struct model_shape *s);
+/* Starts m (already initialised) from the weights of another run: `path` is its run directory
+ * (its checkpoint.bin) or a checkpoint file. The shapes must agree except n_vocab and n_ctx,
+ * which may be larger in m: the token and position embeddings' (and an untied head's) first
+ * rows are the checkpoint's, the others keep m's initial values. The optimiser state is not
+ * read. Sets *from and *step (the checkpoint's). SF_EINVAL names the path and both shapes. */
+enum sf_status model_init_from(struct model *m, const char *path, struct model_shape *from,
+                               int64_t *step, struct sf_error *err);
 
 // ---- the run directory (run.c) ----
 

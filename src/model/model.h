@@ -167,6 +167,11 @@ struct model_config {
     int64_t  checkpoint_every; /* default 500; 0 = only at the end and on a signal */
     uint64_t seed;             /* run seed: initial weights and batches, default 1 */
     int64_t  threads;          /* OpenMP threads (kernels and OpenBLAS), default 1 */
+    /* `init_from`: a run directory or checkpoint file whose weights start this run (relative to
+     * the folder of run.yaml; "" = none). The optimiser starts fresh; the vocabulary and the
+     * context may be larger than the checkpoint's, their new rows initialised as at the start
+     * of training. */
+    char init_from[MODEL_PATH_MAX];
 };
 
 /* The default configuration (every field set; see the comments above). */

@@ -275,6 +275,7 @@ struct model_summary {
     double                          final_eval_loss; /* NaN = none */
     double start_elapsed_s, elapsed_s; /* training-loop seconds: this process's start, so far */
     char   kernels[160];               /* model_kernels: where the products run */
+    const char *init_from;             /* run.yaml's init_from ("" = none) */
 };
 
 static enum sf_status model_write_summary_impl(const char *path, const struct model_summary *s,
@@ -300,6 +301,7 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
     sf_yaml_kv_int(&y, "tokens_per_step", s->tokens_per_step);
     sf_yaml_kv_int(&y, "steps", s->steps);
     sf_yaml_kv_str(&y, "kernels", s->kernels);
+    sf_yaml_kv_str(&y, "init_from", s->init_from && s->init_from[0] ? s->init_from : NULL);
     sf_yaml_plain(&y, "entropy_rate");
     if (isnan(s->info->entropy_rate))
         sf_yaml_null(&y);
@@ -557,6 +559,31 @@ static enum sf_status model_run_prepare_impl(struct model_run_ctx *c, const char
     return SF_OK;
 }
 
+/* Starts a new run from the weights of the run named by init_from (relative to the run
+ * directory, where run.yaml is), saying so in log.txt. */
+static enum sf_status model_run_init_from_impl(struct model_run_ctx *c, const char *run_dir,
+                                               struct sf_error *err) {
+    const char *rel  = c->cfg.init_from;
+    char       *path = rel[0] == '/' ? sf_strdup(rel) : sf_path_join(run_dir, rel);
+    if (path == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    struct model_shape from;
+    int64_t            step;
+    enum sf_status     st = model_init_from(c->model, path, &from, &step, err);
+    if (st == SF_OK) {
+        char grown[160] = "";
+        if (from.n_vocab < c->shape.n_vocab || from.n_ctx < c->shape.n_ctx)
+            snprintf(grown, sizeof grown,
+                     "; n_vocab %lld -> %lld, n_ctx %lld -> %lld (new rows "
+                     "initialised)",
+                     (long long)from.n_vocab, (long long)c->shape.n_vocab, (long long)from.n_ctx,
+                     (long long)c->shape.n_ctx);
+        sf_log(&c->log, SF_LOG_LEVEL_INFO, "weights from %s (its step %lld), optimiser fresh%s",
+               rel, (long long)step, grown);
+    }
+    free(path);
+    return st;
+}
+
 /* Starts the run or resumes it from checkpoint.bin (metrics.csv cut back to the checkpoint's
  * step); then the status `running`, summary.yaml, and metrics.csv open for appending. */
 static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char *run_dir,
@@ -582,6 +609,9 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
                (long long)ts->step, (long long)c->n_steps);
     } else {
         model_init_params(c->model, c->cfg.seed);
+        if (c->cfg.init_from[0] != '\0' &&
+            (st = model_run_init_from_impl(c, run_dir, err)) != SF_OK)
+            return st;
         st = sf_write_atomic(c->files.metrics, model_metrics_header, strlen(model_metrics_header),
                              err);
         if (st != SF_OK) return st;
@@ -602,7 +632,8 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
                                     .tokens_per_step = (int64_t)(c->B * c->T),
                                     .final_eval_loss = ts->last_eval_loss,
                                     .start_elapsed_s = ts->elapsed_s,
-                                    .elapsed_s       = ts->elapsed_s};
+                                    .elapsed_s       = ts->elapsed_s,
+                                    .init_from       = c->cfg.init_from};
     model_kernels(c->model, c->sum.kernels, sizeof c->sum.kernels);
     c->has_summary = true;
     if ((st = model_write_status_impl(c->files.status, "running", NULL, err)) != SF_OK ||

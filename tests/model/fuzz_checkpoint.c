@@ -1,5 +1,6 @@
 /*
- * fuzz_checkpoint.c — libFuzzer harness: the checkpoint reader (model_checkpoint_load) on
+ * fuzz_checkpoint.c — libFuzzer harness: the checkpoint reader (model_checkpoint_load) and the
+ * start from another run's weights (model_init_from: the header's shape, then the load) on
  * whatever bytes the fuzzer gives, for a tiny model and a fixed configuration hash. The CRC-32
  * in the trailer is recomputed over the bytes before it (all but the last 8), so mutations get
  * past the checksum into the checks behind it. With SCALEFIT_FUZZ_SEED=PATH set, the harness
@@ -65,6 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct model_train_state st;
         struct sf_error          err;
         (void)model_checkpoint_load(path, fuzz_model, &st, fuzz_hash, &err);
+        struct model_shape from;
+        int64_t            step;
+        (void)model_init_from(fuzz_model, path, &from, &step, &err);
         close(fd);
     }
     free(bytes);
