@@ -34,6 +34,7 @@ struct model_config model_config_default(void) {
     c.data.symbols       = 8;
     c.data.resolution    = 8;
     c.data.levels        = 16;
+    c.data.classes       = 10;
     c.n_layer            = 2;
     c.d_model            = 64;
     c.n_head             = 2;
@@ -64,8 +65,9 @@ struct model_config model_config_default(void) {
     return c;
 }
 
-static const char *const model_schedule_names[]  = {"cosine", "linear", "constant", NULL};
-static const char *const model_generator_names[] = {"loglinear", "dirichlet", NULL};
+static const char *const model_schedule_names[]     = {"cosine", "linear", "constant", NULL};
+static const char *const model_generator_names[]    = {"loglinear", "dirichlet", NULL};
+const char *const        model_image_layout_names[] = {"image", "image_label", NULL};
 
 const char *model_source_name(enum model_source s) {
     return model_source_get(s)->name;
@@ -93,9 +95,9 @@ const char *const model_config_keys[] = {"data",         "n_layer",
                                          "seed",         "threads",
                                          "init_from",    NULL};
 const char *const model_data_keys[]   = {
-      "source", "n_vocab", "order",      "generator",     "scale",      "decay",  "concentration",
-      "seed",   "paths",   "eval_paths", "eval_fraction", "resolution", "levels", "tasks",
-      "zipf",   "symbols", NULL};
+      "source",  "n_vocab", "order",      "generator",     "scale",      "decay",  "concentration",
+      "seed",    "paths",   "eval_paths", "eval_fraction", "resolution", "levels", "layout",
+      "classes", "tasks",   "zipf",       "symbols",       NULL};
 
 /* Limits that are not physical: they keep sizes sane and products inside size_t. */
 #define MODEL_CFG_MAX_DIM (INT64_C(1) << 20)
@@ -277,6 +279,12 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         if (sf_yaml_read_enum(&rd, "generator", gen, model_generator_names, &v))
             d->generator = (enum model_markov_generator)v;
     }
+    const yaml_node_t *lay = sf_yaml_map_get(doc, map, "layout");
+    if (lay != NULL && model_in_list_impl("layout", model_source_get(d->source)->keys)) {
+        int v;
+        if (sf_yaml_read_enum(&rd, "layout", lay, model_image_layout_names, &v))
+            d->layout = (enum model_image_layout)v;
+    }
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn, *vn;
@@ -309,7 +317,9 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
                             model_source_name(d->source));
             continue;
         }
-        if (strcmp(key, "source") == 0 || strcmp(key, "generator") == 0) continue;
+        if (strcmp(key, "source") == 0 || strcmp(key, "generator") == 0 ||
+            strcmp(key, "layout") == 0)
+            continue;
         int64_t iv;
         double  dv;
         if (strcmp(key, "n_vocab") == 0) {
@@ -341,6 +351,8 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
             if (sf_yaml_read_int(&rd, key, vn, 1, 256, &iv)) d->resolution = iv;
         } else if (strcmp(key, "levels") == 0) {
             if (sf_yaml_read_int(&rd, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv)) d->levels = iv;
+        } else if (strcmp(key, "classes") == 0) {
+            if (sf_yaml_read_int(&rd, key, vn, 2, 256, &iv)) d->classes = iv;
         }
     }
     const struct model_source_ops *ops = model_source_get(d->source)->ops;
@@ -496,6 +508,7 @@ static void model_validate_impl(const struct model_config *c, const struct model
         {"data.tasks", d->tasks, 2, INT64_C(1) << 24},
         {"data.symbols", d->symbols, 2, 1024},
         {"data.levels", d->levels, 2, MODEL_CFG_MAX_VOCAB},
+        {"data.classes", d->classes, 2, 256},
         {"data.order", d->order, 1, 64},
     };
     if (c->seed > (uint64_t)INT64_MAX)

@@ -354,6 +354,7 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     memset(d, 0, sizeof *d);
     struct model_shape shape = model_config_shape(cfg);
     d->entry                 = model_source_get(cfg->data.source);
+    d->config                = cfg->data;
     d->n_vocab               = shape.n_vocab;
     d->T                     = (size_t)cfg->n_ctx;
     d->align                 = (size_t)d->entry->tokens_per_sample(&cfg->data);

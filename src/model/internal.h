@@ -254,6 +254,9 @@ struct model_source_ops {
      * its Σ_x p·log p into *plogp. NULL for sources that are not exact. Never allocates. */
     const double *(*predictive)(const struct model_data *d, const int32_t *w, size_t t,
                                 double *plogp);
+    /* Sources whose counted predictions choose among classes: the tokens lo..hi-1 of the
+     * classes (the eval's error rate takes the argmax over them); NULL, or lo == hi: none. */
+    void (*choices)(const struct model_data_config *d, int64_t *lo, int64_t *hi);
     /* Sources with a loss mask: whether the prediction at position t, made from inputs[0..t]
      * (a training window's inputs, or an eval window), counts in the losses, the Bayes loss and
      * the KL. NULL: every position counts. Never allocates. */
@@ -294,7 +297,8 @@ int64_t model_source_one_token(const struct model_data_config *d);
 
 /* An opened data source with its eval set. */
 struct model_data {
-    const struct model_source_entry *entry; /* the source (its id is entry->id) */
+    const struct model_source_entry *entry;  /* the source (its id is entry->id) */
+    struct model_data_config         config; /* its settings (a copy) */
     int64_t                          n_vocab;
     size_t                           T;      /* n_ctx: windows are T+1 tokens */
     struct model_markov              markov; /* markov only */
@@ -338,6 +342,11 @@ void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_
  * holds n_images·R·R tokens in raster order. */
 enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t **out,
                                 size_t *n_images, struct sf_error *err);
+/* Reads the IDX label file at `path` (gzip or not) for the n_images images of the file
+ * `images`: *out (caller frees) holds n_images labels, each below `classes`. A count that
+ * differs from the images' is SF_EINVAL naming both files. */
+enum sf_status model_idx_labels(const char *path, const char *images, size_t n_images,
+                                int64_t classes, uint8_t **out, struct sf_error *err);
 
 // ---- checkpoints ----
 
@@ -394,5 +403,7 @@ enum sf_status model_metrics_cut(const char *path, int64_t step, struct sf_error
 /* The keys of run.yaml at the top level and in `data:` (NULL-terminated). */
 extern const char *const model_config_keys[];
 extern const char *const model_data_keys[];
+/* The image source's layouts as run.yaml spells them (NULL-terminated). */
+extern const char *const model_image_layout_names[];
 
 #endif /* SF_MODEL_INTERNAL_H */

@@ -96,6 +96,14 @@ enum model_lr_schedule {
     MODEL_LR_SCHEDULE_CONSTANT, /* warm-up, then lr */
 };
 
+/* What one sample of the image source holds (data.layout). */
+enum model_image_layout {
+    MODEL_IMAGE_LAYOUT_IMAGE,       /* R·R pixel tokens; n_vocab = levels */
+    MODEL_IMAGE_LAYOUT_IMAGE_LABEL, /* R·R pixels then the image's label token (levels + label,
+                                       read from the IDX label file beside the images); the loss
+                                       counts the label only; n_vocab = levels + classes */
+};
+
 /* Limits of the fixed-size path lists (the config is a plain value: copyable, comparable). */
 #define MODEL_DATA_MAX_PATHS 16
 #define MODEL_PATH_MAX 1024
@@ -127,8 +135,11 @@ struct model_data_config {
     double  zipf;    /* `zipf`: task k drawn with probability ∝ k^-zipf (default 1.6) */
     int64_t symbols; /* `symbols`: V >= 2 symbols; the vocabulary is 2V (default 8) */
     /* image */
-    int64_t resolution; /* `resolution`: R (default 8) */
-    int64_t levels;     /* `levels`: Q grey levels = n_vocab (default 16) */
+    int64_t                 resolution; /* `resolution`: R (default 8) */
+    int64_t                 levels;     /* `levels`: Q grey levels (default 16) */
+    enum model_image_layout layout;     /* `layout` (default image) */
+    int64_t                 classes;    /* `classes`: labels 0..classes-1 (image_label, default
+                                           10) */
 };
 
 /* The whole configuration of one run. Integers that are 0 mean "not set" where noted. */

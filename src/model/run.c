@@ -24,7 +24,7 @@
 
 static const char model_metrics_header[] =
     "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,eval_loss_cv,"
-    "eval_kl,grad_norm,elapsed_s,tokens_per_s\n";
+    "eval_kl,eval_error,grad_norm,elapsed_s,tokens_per_s\n";
 
 // ---- schedule and evaluation steps ----
 
@@ -336,14 +336,25 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
 
 // ---- evaluation ----
 
-/* Mean loss of the model over the eval set's counted predictions (in batches of the model's B)
- * and, for exact sources, the mean exact KL of its predictions from the source's into *kl (NaN
- * otherwise). */
+/* The eval set's classes (the source's choices), lo == hi when it has none. */
+static void model_data_choices_impl(const struct model_data *d, int64_t *lo, int64_t *hi) {
+    *lo = *hi = 0;
+    if (d->entry->ops->choices != NULL) d->entry->ops->choices(&d->config, lo, hi);
+}
+
+/* Mean loss of the model over the eval set's counted predictions (in batches of the model's B);
+ * for exact sources, the mean exact KL of its predictions from the source's into *kl; for
+ * sources with classes, the share of counted predictions whose most likely class (the argmax of
+ * the logits over the class tokens, the lowest token on a tie) is not the target into *error
+ * (NaN where they do not apply). */
 static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
-                                  int32_t *targets, double *kl) {
-    size_t T = d->T, W = T + 1, V = (size_t)d->n_vocab;
-    bool   exact = d->entry->exact;
+                                  int32_t *targets, double *kl, double *error) {
+    size_t  T = d->T, W = T + 1, V = (size_t)d->n_vocab;
+    bool    exact = d->entry->exact;
+    int64_t lo, hi;
+    model_data_choices_impl(d, &lo, &hi);
     double s = 0.0, s_kl = 0.0;
+    size_t wrong = 0;
     for (size_t i0 = 0; i0 < d->n_eval_win; i0 += m->B) {
         size_t nb = d->n_eval_win - i0 < m->B ? d->n_eval_win - i0 : m->B;
         for (size_t b = 0; b < nb; b++) {
@@ -357,13 +368,22 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
         const float *l = model_losses(m);
         for (size_t k = 0; k < nb * T; k++)
             s += (double)l[k];
-        if (exact) {
-            const float *logits = model_logits(m); // (nb, T, V)
+        const float *logits = model_logits(m); // (nb, T, V)
+        if (exact)
             for (size_t b = 0; b < nb; b++)
                 s_kl += model_data_window_kl(d, d->eval_win + (i0 + b) * W, logits + b * T * V);
-        }
+        if (hi > lo)
+            for (size_t k = 0; k < nb * T; k++) {
+                if (targets[k] == MODEL_IGNORE) continue;
+                const float *row  = logits + k * V;
+                int64_t      best = lo;
+                for (int64_t c = lo + 1; c < hi; c++)
+                    if (row[c] > row[best]) best = c;
+                wrong += best != targets[k];
+            }
     }
-    *kl = exact ? s_kl / (double)d->n_eval_counted : (double)NAN;
+    *kl    = exact ? s_kl / (double)d->n_eval_counted : (double)NAN;
+    *error = hi > lo ? (double)wrong / (double)d->n_eval_counted : (double)NAN;
     return s / (double)d->n_eval_counted;
 }
 
@@ -686,13 +706,14 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     size_t                    BT    = c->B * c->T;
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
-    double                    kl = NAN;
-    double                    ev =
-        is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &kl) : (double)NAN;
-    ts->elapsed_s        = sf_now() - t_origin;
-    double        dt     = ts->elapsed_s - ts->eval_elapsed_s;
-    double        tok_s  = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;
-    double        tokens = (double)step * (double)BT;
+    double                    kl = NAN, error = NAN;
+    double                    ev = is_eval
+                                       ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &kl, &error)
+                                       : (double)NAN;
+    ts->elapsed_s                = sf_now() - t_origin;
+    double        dt             = ts->elapsed_s - ts->eval_elapsed_s;
+    double        tok_s          = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;
+    double        tokens         = (double)step * (double)BT;
     struct sf_buf row;
     sf_buf_init(&row);
     sf_buf_printf(&row, "%lld,%lld,", (long long)step, (long long)(step * (int64_t)BT));
@@ -704,6 +725,7 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     model_csv_empty_or_double_impl(&row, true_loss, is_eval && exact);
     model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && exact);
     model_csv_empty_or_double_impl(&row, kl, is_eval && exact);
+    model_csv_empty_or_double_impl(&row, error, is_eval && !isnan(error));
     model_csv_double_impl(&row, gnorm, false);
     model_csv_double_impl(&row, ts->elapsed_s, false);
     model_csv_double_impl(&row, tok_s, true);

@@ -1,8 +1,10 @@
 /*
  * source_image.c — the `image` data source: IDX image files (gzip or not, as MNIST's
  * *-images-idx3-ubyte) downsampled to R×R with Q grey levels, one token per pixel in raster
- * order; a sample is one image of R·R tokens, and windows start on image boundaries. Opening,
- * splits and batches are the file sources' (data.c).
+ * order; a sample is one image of R·R tokens (layout `image`), or the image then its label
+ * token, read from the IDX label file beside the images (layout `image_label`, where the loss
+ * counts the label only); windows start on sample boundaries. Opening, splits and batches are
+ * the file sources' (data.c).
  */
 #include "internal.h"
 
@@ -11,8 +13,10 @@
 #include <string.h>
 #include <zlib.h>
 
-/* Magic number of an IDX file of unsigned bytes with 3 dimensions (LeCun's MNIST format). */
+/* Magic numbers of IDX files of unsigned bytes with 3 and 1 dimensions (LeCun's MNIST format:
+ * images, labels). */
 #define MODEL_IDX_MAGIC_U8_3D 0x00000803u
+#define MODEL_IDX_MAGIC_U8_1D 0x00000801u
 
 static bool model_gz_read_impl(gzFile f, void *buf, size_t n) {
     size_t got = 0;
@@ -114,11 +118,81 @@ enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t
     return SF_OK;
 }
 
+/* The label file beside an image file: its name with "images-idx3" replaced by "labels-idx1"
+ * in the last path component (a fresh string, or NULL when the name has no such part). */
+static char *model_label_path_impl(const char *images) {
+    const char *base = strrchr(images, '/');
+    base             = base ? base + 1 : images;
+    const char *at   = strstr(base, "images-idx3");
+    if (at == NULL) return NULL;
+    size_t n   = strlen(images);
+    char  *out = malloc(n + 1);
+    if (out == NULL) return NULL;
+    memcpy(out, images, n + 1);
+    memcpy(out + (at - images), "labels-idx1", 11);
+    return out;
+}
+
+enum sf_status model_idx_labels(const char *path, const char *images, size_t n_images,
+                                int64_t classes, uint8_t **out, struct sf_error *err) {
+    *out     = NULL;
+    gzFile f = gzopen(path, "rb");
+    if (f == NULL)
+        SF_FAIL_AT(err, SF_EINVAL, path, "cannot open the labels of %s: %s", images,
+                   strerror(errno));
+    uint8_t hdr[8];
+    if (!model_gz_read_impl(f, hdr, sizeof hdr)) {
+        gzclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "not an IDX label file: shorter than its 8-byte header");
+    }
+    uint32_t magic =
+        (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+    uint32_t n = (uint32_t)hdr[4] << 24 | (uint32_t)hdr[5] << 16 | (uint32_t)hdr[6] << 8 | hdr[7];
+    if (magic != MODEL_IDX_MAGIC_U8_1D) {
+        gzclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path,
+                   "not an IDX label file: magic 0x%08x, expected 0x%08x (unsigned bytes, 1 "
+                   "dimension, as MNIST's *-labels-idx1-ubyte)",
+                   magic, MODEL_IDX_MAGIC_U8_1D);
+    }
+    if (n != n_images) {
+        gzclose(f);
+        SF_FAIL_AT(err, SF_EINVAL, path, "holds %u labels, but %s holds %zu images", n, images,
+                   n_images);
+    }
+    uint8_t *lab = malloc(n_images > 0 ? n_images : 1);
+    if (lab == NULL) {
+        gzclose(f);
+        SF_FAIL(err, SF_ENOMEM, "out of memory reading %s", path);
+    }
+    bool whole = model_gz_read_impl(f, lab, n_images);
+    gzclose(f);
+    if (!whole) {
+        free(lab);
+        SF_FAIL_AT(err, SF_EINVAL, path, "truncated: the header promises %zu labels", n_images);
+    }
+    for (size_t i = 0; i < n_images; i++)
+        if (lab[i] >= classes) {
+            SF_SET_AT(err, SF_EINVAL, path, "label %zu is %u, outside 0..%lld (data.classes %lld)",
+                      i, lab[i], (long long)classes - 1, (long long)classes);
+            free(lab);
+            return SF_EINVAL;
+        }
+    *out = lab;
+    return SF_OK;
+}
+
 // ---- the entry ----
 
-static const char *const model_image_keys[] = {MODEL_FILES_KEYS, "resolution", "levels", NULL};
+static const char *const model_image_keys[] = {MODEL_FILES_KEYS, "resolution", "levels",
+                                               "layout",         "classes",    NULL};
 
-/* Reads the images from the file itself (it may be gzip-compressed); the bytes are only hashed. */
+static int64_t model_image_pixels_impl(const struct model_data_config *d) {
+    return d->resolution * d->resolution;
+}
+
+/* Reads the images from the file itself (it may be gzip-compressed), and with layout
+ * image_label the labels beside it; the bytes are only hashed. */
 static enum sf_status model_image_decode_impl(const struct model_data_config *d, const char *name,
                                               const char *bytes, size_t len,
                                               const struct model_token_buf *out,
@@ -126,35 +200,95 @@ static enum sf_status model_image_decode_impl(const struct model_data_config *d,
     (void)bytes;
     (void)len;
     uint16_t      *toks;
-    size_t         n_img;
+    size_t         n_img, px = (size_t)model_image_pixels_impl(d);
     enum sf_status st = model_idx_images(name, d->resolution, d->levels, &toks, &n_img, err);
     if (st != SF_OK) return st;
-    bool ok = model_tokens_append(out, toks, n_img * (size_t)(d->resolution * d->resolution));
+    if (d->layout == MODEL_IMAGE_LAYOUT_IMAGE) {
+        bool ok = model_tokens_append(out, toks, n_img * px);
+        free(toks);
+        if (!ok) SF_FAIL(err, SF_ENOMEM, "out of memory loading %s", name);
+        return SF_OK;
+    }
+    char *lpath = model_label_path_impl(name);
+    if (lpath == NULL) {
+        free(toks);
+        SF_FAIL_AT(err, SF_EINVAL, name,
+                   "layout image_label reads the labels from the file beside the images, named "
+                   "with 'labels-idx1' for 'images-idx3': this name has no 'images-idx3'");
+    }
+    uint8_t *lab;
+    st = model_idx_labels(lpath, name, n_img, d->classes, &lab, err);
+    free(lpath);
+    if (st != SF_OK) {
+        free(toks);
+        return st;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n_img && ok; i++) {
+        uint16_t label = (uint16_t)(d->levels + lab[i]);
+        ok = model_tokens_append(out, toks + i * px, px) && model_tokens_append(out, &label, 1);
+    }
     free(toks);
+    free(lab);
     if (!ok) SF_FAIL(err, SF_ENOMEM, "out of memory loading %s", name);
     return SF_OK;
 }
 
 static int64_t model_image_n_vocab_impl(const struct model_data_config *d) {
-    return d->levels;
+    return d->levels + (d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL ? d->classes : 0);
 }
 
 static int64_t model_image_tokens_per_sample_impl(const struct model_data_config *d) {
-    return d->resolution * d->resolution;
+    return model_image_pixels_impl(d) + (d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL ? 1 : 0);
+}
+
+/* Layout image counts every prediction; image_label the label's only: position t predicts
+ * token t+1 of the window, which starts on a sample boundary. */
+static bool model_image_counted_impl(const struct model_data *d, const int32_t *inputs, size_t t) {
+    (void)inputs;
+    return d->config.layout == MODEL_IMAGE_LAYOUT_IMAGE || (t + 1) % d->align == d->align - 1;
+}
+
+/* image_label: the label tokens. */
+static void model_image_choices_impl(const struct model_data_config *d, int64_t *lo, int64_t *hi) {
+    bool labels = d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL;
+    *lo         = d->levels;
+    *hi         = labels ? d->levels + d->classes : d->levels;
+}
+
+static const char *model_image_key_excluded_impl(const struct model_data_config *d,
+                                                 const char                     *key) {
+    if (strcmp(key, "classes") == 0 && d->layout != MODEL_IMAGE_LAYOUT_IMAGE_LABEL)
+        return "layout image_label";
+    return NULL;
+}
+
+static void model_image_validate_impl(const struct model_config *cfg, struct sf_diags *out) {
+    model_files_validate(cfg, out);
+    const struct model_data_config *d = &cfg->data;
+    if (model_image_n_vocab_impl(d) > 65536)
+        sf_diag_add(out, true, "data.levels",
+                    "levels + classes = %lld tokens, more than the 65536 a token can name",
+                    (long long)model_image_n_vocab_impl(d));
 }
 
 static void model_image_emit_impl(struct sf_yaml_out *y, const struct model_data_config *d) {
     model_files_emit(y, d);
     sf_yaml_kv_int(y, "resolution", d->resolution);
     sf_yaml_kv_int(y, "levels", d->levels);
+    sf_yaml_kv_str(y, "layout", model_image_layout_names[d->layout]);
+    if (d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL) sf_yaml_kv_int(y, "classes", d->classes);
 }
 
 static const struct model_source_ops model_image_ops = {
-    .validate = model_files_validate,
-    .emit     = model_image_emit_impl,
-    .open     = model_files_open,
-    .batch    = model_files_batch,
-    .decode   = model_image_decode_impl,
+    .key_excluded = model_image_key_excluded_impl,
+    .validate     = model_image_validate_impl,
+    .emit         = model_image_emit_impl,
+    .open         = model_files_open,
+    .batch        = model_files_batch,
+    .decode       = model_image_decode_impl,
+    .counted      = model_image_counted_impl,
+    .choices      = model_image_choices_impl,
 };
 
 const struct model_source_entry model_source_image = {

@@ -5,6 +5,11 @@
  *     truncated files and a wrong magic are reported with the path;
  *   - Debian's Fashion-MNIST test set (dataset-fashion-mnist; required under CI) loads as
  *     10000 images of 64 tokens using every level;
+ *   - layout image_label: the labels beside the images (`-labels-idx1-` for `-images-idx3-`),
+ *     each image's pixels then its label token, the loss counting the label only, the classes
+ *     for the error rate; labels that do not match the images (count, range, a missing file, a
+ *     name without `images-idx3`) are reported naming the files; Fashion-MNIST's test labels
+ *     are balanced (1000 of each class);
  *   - tokens: a token >= n_vocab and an odd byte count are reported with the offset;
  *   - text: the split by file (eval_fraction over the sorted file list), the split of a single
  *     file (its last fraction), the sha256 of the files' bytes, and windows of image data that
@@ -134,6 +139,19 @@ static bool test_fashion_mnist(void) {
     for (int q = 0; q < 16; q++)
         used += hist[q] > 0;
     check(used == 16 && hist[0] > hist[15], "all 16 levels used, background most common");
+    uint8_t *lab;
+    if (check(model_idx_labels("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", p, n,
+                               10, &lab, &e) == SF_OK,
+              "its 10000 labels load")) {
+        size_t per[10] = {0};
+        for (size_t i = 0; i < n; i++)
+            per[lab[i]]++;
+        bool balanced = true;
+        for (int k = 0; k < 10; k++)
+            balanced &= per[k] == 1000;
+        check(balanced, "1000 labels of each of the 10 classes");
+        free(lab);
+    }
     free(t);
     return true;
 }
@@ -220,6 +238,96 @@ static void test_text(void) {
     sf_buf_free(&all);
 }
 
+/* Writes an IDX label file (8-byte header, then the labels), gzip-compressed. */
+static void write_labels(const char *path, const uint8_t *lab, uint32_t n, uint32_t magic) {
+    uint8_t  hdr[8];
+    uint32_t v[2] = {magic, n};
+    for (int i = 0; i < 2; i++)
+        for (int b = 0; b < 4; b++)
+            hdr[4 * i + b] = (uint8_t)(v[i] >> (24 - 8 * b));
+    gzFile f = gzopen(path, "wb");
+    gzwrite(f, hdr, 8);
+    if (n > 0) gzwrite(f, lab, n);
+    gzclose(f);
+}
+
+/* Opens `images` with layout image_label (4×4, 8 levels, windows of one sample); the status. */
+static enum sf_status open_labelled(struct model_data *d, const char *images, struct sf_error *e) {
+    struct model_config c = model_config_default();
+    c.data.source = MODEL_SOURCE_IMAGE, c.data.n_paths = 1, c.data.eval_fraction = 0.3;
+    c.data.resolution = 4, c.data.levels = 8, c.data.layout = MODEL_IMAGE_LAYOUT_IMAGE_LABEL;
+    c.n_ctx = 16, c.eval_tokens = 17;
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "%s", images);
+    sf_error_clear(e);
+    return model_data_open(d, &c, dir, e);
+}
+
+static void test_image_labels(void) {
+    uint32_t n = 3, rows = 28, cols = 28;
+    uint8_t *px = malloc(n * rows * cols);
+    for (uint32_t i = 0; i < n * rows * cols; i++)
+        px[i] = (uint8_t)((i * 53u + (i / 28) * 7u) % 256u);
+    uint8_t lab[4] = {7, 0, 3, 12};
+    write_idx(in_dir("a-images-idx3-ubyte.gz"), px, n, rows, cols, true, 0x803, 0);
+    write_labels(in_dir("a-labels-idx1-ubyte.gz"), lab, n, 0x801);
+    uint16_t       *pix;
+    size_t          ni;
+    struct sf_error e;
+    check(model_idx_images(in_dir("a-images-idx3-ubyte.gz"), 4, 8, &pix, &ni, &e) == SF_OK,
+          "the images alone");
+    struct model_data d;
+    if (check(open_labelled(&d, "a-images-idx3-ubyte.gz", &e) == SF_OK,
+              "layout image_label opens")) {
+        check(d.n_vocab == 18 && d.align == 17, "n_vocab = levels + classes = 18, samples of 17");
+        /* One file: its last 30% (one sample, image 2) is the eval split. */
+        bool ok = d.n_train == 34 && d.n_eval == 17;
+        for (size_t i = 0; i < 3 && ok; i++) {
+            const uint16_t *s = i < 2 ? d.train + i * 17 : d.eval;
+            ok                = memcmp(s, pix + i * 16, 16 * sizeof *s) == 0 && s[16] == 8 + lab[i];
+        }
+        check(ok, "each sample: the image's 16 pixels, then token levels + label (15, 8, 11)");
+        bool mask = true;
+        for (size_t t = 0; t < 16; t++)
+            mask &= model_data_counted(&d, d.eval_win, t) == (t == 15);
+        check(mask, "the loss counts the label's prediction only");
+        int32_t in[2 * 16], tg[2 * 16];
+        model_data_batch(&d, 1, 2, in, tg);
+        bool ign = true;
+        for (int b = 0; b < 2; b++)
+            for (int t = 0; t < 16; t++)
+                ign &= t == 15 ? tg[b * 16 + t] >= 8 : tg[b * 16 + t] == MODEL_IGNORE;
+        check(ign, "training targets: the label, every pixel ignored");
+        int64_t lo = 0, hi = 0;
+        d.entry->ops->choices(&d.config, &lo, &hi);
+        check(lo == 8 && hi == 18, "the classes are tokens 8..17");
+        model_data_free(&d);
+    }
+    write_labels(in_dir("b-labels-idx1-ubyte.gz"), lab, 2, 0x801);
+    write_idx(in_dir("b-images-idx3-ubyte.gz"), px, n, rows, cols, true, 0x803, 0);
+    check(open_labelled(&d, "b-images-idx3-ubyte.gz", &e) == SF_EINVAL &&
+              strstr(e.where, "b-labels-idx1-ubyte.gz") && strstr(e.message, "holds 2 labels") &&
+              strstr(e.message, "b-images-idx3-ubyte.gz holds 3 images"),
+          "a label count that differs names both files: %s: %s", e.where, e.message);
+    write_labels(in_dir("c-labels-idx1-ubyte.gz"), lab + 1, 3, 0x801);
+    write_idx(in_dir("c-images-idx3-ubyte.gz"), px, n, rows, cols, true, 0x803, 0);
+    check(open_labelled(&d, "c-images-idx3-ubyte.gz", &e) == SF_EINVAL &&
+              strstr(e.message, "label 2 is 12, outside 0..9"),
+          "a label outside the classes: %s", e.message);
+    write_idx(in_dir("d-images-idx3-ubyte.gz"), px, n, rows, cols, true, 0x803, 0);
+    check(open_labelled(&d, "d-images-idx3-ubyte.gz", &e) == SF_EINVAL &&
+              strstr(e.where, "d-labels-idx1-ubyte.gz") && strstr(e.message, "cannot open"),
+          "missing labels: %s: %s", e.where, e.message);
+    check(open_labelled(&d, "img.gz", &e) == SF_EINVAL && strstr(e.message, "images-idx3"),
+          "an image file whose name says nothing of its labels: %s", e.message);
+    write_labels(in_dir("e-labels-idx1-ubyte.gz"), lab, 3, 0x803);
+    write_idx(in_dir("e-images-idx3-ubyte.gz"), px, n, rows, cols, true, 0x803, 0);
+    check(open_labelled(&d, "e-images-idx3-ubyte.gz", &e) == SF_EINVAL &&
+              strstr(e.message, "not an IDX label file"),
+          "a label file with the wrong magic: %s", e.message);
+    free(pix);
+    free(px);
+}
+
 static void test_image_windows(void) {
     struct model_config c = model_config_default();
     c.data.source = MODEL_SOURCE_IMAGE, c.data.n_paths = 1, c.data.eval_fraction = 0.3;
@@ -255,6 +363,7 @@ int main(void) {
     test_tokens();
     test_text();
     test_image_windows();
+    test_image_labels();
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) return 1;
