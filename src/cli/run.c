@@ -103,10 +103,18 @@ static char *cli_run_self(const char *argv0) {
 /* --dry-run: the table of runs with their estimated times, and on Slurm the batch script. */
 static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,
                        const char *out, int64_t jobs, const char *argv0) {
-    printf("sweep %s: %zu runs (%zu shapes x %zu budgets x %zu seeds) into %s, %lld at a time\n",
-           spec->name, n, spec->n_shapes, spec->n_budgets, spec->n_seeds, out, (long long)jobs);
-    printf("%-22s %7s %7s %6s %6s %6s %11s %11s %9s %10s %10s %9s\n", "run", "n_layer", "d_model",
-           "n_head", "d_ff", "d_attn", "N", "tokens", "steps", "C=6ND", "C exact", "est. time");
+    size_t n_main = 0;
+    for (size_t i = 0; i < n; i++)
+        n_main += !runs[i].has_parent;
+    printf("sweep %s: %zu runs (%zu shapes x %zu budgets x %zu seeds", spec->name, n,
+           spec->n_shapes, spec->n_budgets, spec->n_seeds);
+    if (n > n_main)
+        printf(", then %zu in %zu stage%s", n - n_main, spec->n_stages,
+               spec->n_stages == 1 ? "" : "s");
+    printf(") into %s, %lld at a time\n", out, (long long)jobs);
+    printf("%-22s %-10s %7s %7s %6s %6s %6s %11s %11s %9s %10s %10s %9s\n", "run", "stage",
+           "n_layer", "d_model", "n_head", "d_ff", "d_attn", "N", "tokens", "steps", "C=6ND",
+           "C exact", "est. time");
     double  total = 0, flops = 0;
     double *est = calloc(n ? n : 1, sizeof *est);
     if (est != NULL) sweep_estimate_seconds(runs, n, est);
@@ -116,10 +124,10 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
         struct model_shape      s    = model_config_shape(&r->cfg);
         char                    dur[32];
         sf_format_duration(dur, sizeof dur, secs);
-        printf("%-22s %7lld %7lld %6lld %6lld %6lld %11lld %11lld %9lld %10.3g %10.3g %9s\n", r->id,
-               (long long)s.n_layer, (long long)s.d_model, (long long)s.n_head, (long long)s.d_ff,
-               (long long)s.d_attn, (long long)r->params_nonembed, (long long)r->tokens,
-               (long long)r->steps, r->flops_6n, r->flops_exact, dur);
+        printf("%-22s %-10s %7lld %7lld %6lld %6lld %6lld %11lld %11lld %9lld %10.3g %10.3g %9s\n",
+               r->id, r->stage, (long long)s.n_layer, (long long)s.d_model, (long long)s.n_head,
+               (long long)s.d_ff, (long long)s.d_attn, (long long)r->params_nonembed,
+               (long long)r->tokens, (long long)r->steps, r->flops_6n, r->flops_exact, dur);
         if (isfinite(secs)) total += secs;
         flops += r->flops_exact;
     }

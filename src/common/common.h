@@ -234,6 +234,9 @@ struct sf_csv {
  * a record with a different number of fields than the header. SF_EIO when it cannot be read.
  * On failure the table is left freed. */
 enum sf_status sf_csv_read(const char *path, struct sf_csv *csv, struct sf_error *err);
+/* Keeps the records whose `column` is `value` (the others freed, the order kept); a table
+ * without the column is left as it is. */
+void sf_csv_keep(struct sf_csv *csv, const char *column, const char *value);
 /* Parses CSV text held in memory (the same rules); `path` is used in messages only. */
 enum sf_status sf_csv_parse(const char *path, const char *text, size_t len, struct sf_csv *csv,
                             struct sf_error *err);

@@ -37,6 +37,19 @@ void sf_csv_free(struct sf_csv *csv) {
     memset(csv, 0, sizeof *csv);
 }
 
+void sf_csv_keep(struct sf_csv *csv, const char *column, const char *value) {
+    long c = sf_csv_column(csv, column);
+    if (c < 0) return;
+    size_t kept = 0;
+    for (size_t i = 0; i < csv->n_rows; i++) {
+        if (strcmp(csv->rows[i].fields[c], value) == 0)
+            csv->rows[kept++] = csv->rows[i];
+        else
+            sf_csv_row_free_impl(&csv->rows[i]);
+    }
+    csv->n_rows = kept;
+}
+
 /* Reads one record starting at the cursor into `row`. Returns SF_OK, SF_CONTINUE at the end of
  * the text (nothing read), or an error. Skips comment and empty lines before the record. */
 static enum sf_status sf_csv_record_impl(struct sf_csv_cursor *c, struct sf_csv_row *row,

@@ -26,6 +26,7 @@ static bool figures_kl_points(const char *sweep_dir, struct plot_table *t, struc
         return false;
     }
     free(path);
+    sf_csv_keep(&csv, "stage", "main");
     long   c_st = sf_csv_column(&csv, "status"), c_n = sf_csv_column(&csv, "params_nonembed");
     long   c_kl = sf_csv_column(&csv, "best_eval_kl");
     size_t n    = 0;
@@ -113,6 +114,7 @@ static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
         return;
     }
     free(path);
+    sf_csv_keep(&csv, "stage", "main");
     long c_run = sf_csv_column(&csv, "run"), c_c = sf_csv_column(&csv, "flops_6n");
     long c_kl = sf_csv_column(&csv, "eval_kl"), c_n = sf_csv_column(&csv, "params_nonembed");
     struct plot_figure      *fig = plot_figure_alloc("kl_compute", "kl_compute");

@@ -146,6 +146,8 @@ static void figures_sweep_curves(const char *sweep_dir, const char *figdir,
         free(path);
         return;
     }
+    /* The main grid's curves (a stage's runs start from other runs and are fitted on their own). */
+    sf_csv_keep(&csv, "stage", "main");
     long c_run = sf_csv_column(&csv, "run"), c_size = sf_csv_column(&csv, "params_nonembed");
     long c_tok = sf_csv_column(&csv, "tokens"), c_loss = sf_csv_column(&csv, "eval_loss");
     long c_cv = sf_csv_column(&csv, "eval_loss_cv");

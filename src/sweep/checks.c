@@ -15,9 +15,17 @@
 // ---- fits ----
 
 /* Columns a fit may name (results.csv for the per-run laws). */
-static const char *const sweep_result_columns[] = {
-    "params",       "params_nonembed", "tokens", "flops_6n", "best_eval_loss", "best_eval_loss_cv",
-    "best_eval_kl", "final_eval_loss", NULL};
+static const char *const sweep_result_columns[] = {"params",
+                                                   "params_nonembed",
+                                                   "tokens",
+                                                   "flops_6n",
+                                                   "best_eval_loss",
+                                                   "best_eval_loss_cv",
+                                                   "best_eval_kl",
+                                                   "final_eval_loss",
+                                                   "best_eval_error",
+                                                   "final_eval_error",
+                                                   NULL};
 /* The loss columns of curves.csv a frontier fit may name as y. */
 static const char *const sweep_curve_columns[] = {"eval_loss", "eval_loss_cv", "eval_kl", NULL};
 
@@ -32,6 +40,7 @@ void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     memcpy(f->name, name, sizeof name);
     memcpy(f->where, where, sizeof where);
     f->law = law;
+    snprintf(f->stage, sizeof f->stage, "main");
     snprintf(f->x, sizeof f->x, "%s", fit_law_fits_curves(law) ? "flops_6n" : "params_nonembed");
     snprintf(f->d, sizeof f->d, "tokens");
     f->frontier_hull = false;

@@ -4,8 +4,9 @@
  * are written in their shortest exact form, so identical runs give identical tables. The best
  * eval loss is Henighan's per-model figure: the minimum over the evaluations (the control-variate
  * column's minimum is taken on its own); best_eval_kl is the exact KL (eval_kl) at the first
- * evaluation whose eval_loss is best_eval_loss. A metrics.csv written before eval_kl existed is
- * read all the same, its KL empty.
+ * evaluation whose eval_loss is best_eval_loss, and best_eval_error the error rate there (sources
+ * with classes). A metrics.csv written before eval_kl or eval_error existed is read all the
+ * same, those columns empty. A stage's runs carry their stage and parent.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,9 +17,9 @@
 static const char sweep_results_header[] =
     "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,"
     "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,"
-    "entropy_rate\n";
-static const char sweep_curves_header[] =
-    "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl\n";
+    "entropy_rate,stage,parent,best_eval_error,final_eval_error\n";
+static const char sweep_curves_header[] = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,"
+                                          "eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage\n";
 
 /* A number, or nothing for NaN (an empty CSV field). */
 static void sweep_num_impl(struct sf_buf *b, double v) {
@@ -27,10 +28,11 @@ static void sweep_num_impl(struct sf_buf *b, double v) {
 }
 
 /* Reads one run's metrics and appends its rows; returns SF_OK when the run has no metrics yet. */
-static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const char *out_dir,
-                                             struct sf_buf *res, struct sf_buf *cur,
-                                             struct sf_error *err) {
-    char *dir = sweep_run_dir(out_dir, r->id);
+static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_t ri,
+                                             const char *out_dir, struct sf_buf *res,
+                                             struct sf_buf *cur, struct sf_error *err) {
+    const struct sweep_run *r   = &runs[ri];
+    char                   *dir = sweep_run_dir(out_dir, r->id);
     if (dir == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     struct sweep_run_state st;
     sweep_run_state_read(out_dir, r->id, &st);
@@ -39,6 +41,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
     sweep_summary_numbers(dir, keys, known, 2);
     double        bayes = known[0], entropy = known[1];
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
+    double        best_err = NAN, final_err = NAN;
     double        flops = NAN;
     char         *mp    = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
@@ -57,28 +60,35 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
             long c_fl = sf_csv_column(&m, "flops_6n"), c_ev = sf_csv_column(&m, "eval_loss");
             long c_tr = sf_csv_column(&m, "eval_true_loss"),
                  c_cv = sf_csv_column(&m, "eval_loss_cv");
-            long c_kl = sf_csv_column(&m, "eval_kl"); /* optional: older runs lack it */
+            long c_kl = sf_csv_column(&m, "eval_kl");    /* optional: older runs lack it */
+            long c_er = sf_csv_column(&m, "eval_error"); /* likewise */
             if (c_step < 0 || c_tok < 0 || c_fl < 0 || c_ev < 0 || c_tr < 0 || c_cv < 0) {
                 status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
             } else {
                 for (size_t i = 0; i < m.n_rows; i++) {
                     char      **f = m.rows[i].fields;
-                    double      ev, cv, t, fl, kl;
+                    double      ev, cv, t, fl, kl, er;
                     const char *f_kl = c_kl >= 0 ? f[c_kl] : "";
+                    const char *f_er = c_er >= 0 ? f[c_er] : "";
                     if (sf_parse_double(f[c_tok], &t)) tokens = t;
                     if (sf_parse_double(f[c_fl], &fl)) flops = fl;
                     if (!sf_parse_double(f[c_ev], &ev)) continue; /* a row without evaluation */
-                    final = ev;
+                    final     = ev;
+                    final_err = sf_parse_double(f_er, &er) ? er : (double)NAN;
                     if (isnan(best) || ev < best) {
-                        best    = ev;
-                        best_kl = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
+                        best     = ev;
+                        best_kl  = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
+                        best_err = final_err;
                     }
                     if (sf_parse_double(f[c_cv], &cv) && (isnan(best_cv) || cv < best_cv))
                         best_cv = cv;
                     sf_csv_field(cur, r->id);
-                    sf_buf_printf(cur, ",%llu,%lld,%s,%s,%s,%s,%s,%s,%s\n",
+                    sf_buf_printf(cur, ",%llu,%lld,%s,%s,%s,%s,%s,%s,%s,%s,",
                                   (unsigned long long)r->seed, (long long)r->params_nonembed,
-                                  f[c_step], f[c_tok], f[c_fl], f[c_ev], f[c_tr], f[c_cv], f_kl);
+                                  f[c_step], f[c_tok], f[c_fl], f[c_ev], f[c_tr], f[c_cv], f_kl,
+                                  f_er);
+                    sf_csv_field(cur, r->stage);
+                    sf_buf_puts(cur, "\n");
                 }
             }
             sf_csv_free(&m);
@@ -104,6 +114,14 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *r, const ch
         sf_buf_puts(res, ",");
         sweep_num_impl(res, tail[k]);
     }
+    sf_buf_puts(res, ",");
+    sf_csv_field(res, r->stage);
+    sf_buf_puts(res, ",");
+    if (r->has_parent) sf_csv_field(res, runs[r->parent].id);
+    sf_buf_puts(res, ",");
+    sweep_num_impl(res, best_err);
+    sf_buf_puts(res, ",");
+    sweep_num_impl(res, final_err);
     sf_buf_puts(res, "\n");
     return SF_OK;
 }
@@ -117,7 +135,7 @@ enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char 
     sf_buf_puts(&cur, sweep_curves_header);
     enum sf_status st = SF_OK;
     for (size_t i = 0; i < n && st == SF_OK; i++)
-        st = sweep_collect_run_impl(&runs[i], out_dir, &res, &cur, err);
+        st = sweep_collect_run_impl(runs, i, out_dir, &res, &cur, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "results.csv", &res, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "curves.csv", &cur, err);
     sf_buf_free(&res);

@@ -127,6 +127,7 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
                 r->budget_index = b;
                 r->seed         = s->seeds[k];
                 r->target       = sh->target;
+                snprintf(r->stage, sizeof r->stage, "main");
                 struct sf_error err;
                 if (sweep_run_id(&r->cfg, r->id, &err) != SF_OK) {
                     sf_diag_add(diags, true, s->path, "%s", err.message);
@@ -142,6 +143,7 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
             }
         }
     }
+    if (diags->n_errors == before && s->n_stages > 0) sweep_expand_stages(s, &runs, &m, diags);
     if (diags->n_errors > before) {
         free(runs);
         return SF_EINVAL;
@@ -260,13 +262,41 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
             sf_yaml_kv_double(&y, "holdout_min_params", f->holdout_min_params);
         if (fit_law_fits_curves(f->law))
             sf_yaml_kv_str(&y, "frontier_fit", f->frontier_hull ? "hull" : "envelope");
+        sf_yaml_kv_str(&y, "stage", f->stage);
         sweep_emit_fit_options_impl(&y, f);
         sf_yaml_map_end(&y);
     }
     sf_yaml_seq_end(&y);
     sf_yaml_map_end(&y);
     sf_yaml_kv_bool(&y, "plots", s->plots);
+    if (s->n_stages > 0) {
+        sf_yaml_plain(&y, "stages");
+        sf_yaml_seq_begin(&y, false);
+        for (size_t k = 0; k < s->n_stages && st == SF_OK; k++) {
+            const struct sweep_stage *g = &s->stages[k];
+            sf_yaml_map_begin(&y, false);
+            sf_yaml_kv_str(&y, "name", g->name);
+            sf_yaml_kv_str(&y, "from", g->from < 0 ? "main" : s->stages[g->from].name);
+            if (g->n_ctx > 0)
+                sf_yaml_kv_int(&y, "n_ctx", g->n_ctx);
+            else
+                sf_yaml_kv_str(&y, "n_ctx", "parent's");
+            sf_yaml_kv_str(&y, "lr", g->lr_given ? "stage's" : "parent's");
+            char *text_k = NULL;
+            if ((st = model_config_emit(&g->cfg, &text_k, err)) == SF_OK) {
+                sf_yaml_plain(&y, "run_defaults");
+                sf_yaml_literal(&y, text_k);
+            }
+            free(text_k);
+            sf_yaml_map_end(&y);
+        }
+        sf_yaml_seq_end(&y);
+    }
     sf_yaml_map_end(&y);
+    if (st != SF_OK) {
+        sf_yaml_out_free(&y);
+        return st;
+    }
     st = sf_yaml_out_finish(&y, text, err);
     sf_yaml_out_free(&y);
     return st;

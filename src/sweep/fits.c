@@ -180,8 +180,11 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         st = SF_SET_AT(err, SF_EINVAL, rp, "results.csv lacks DESIGN.md's columns");
         goto done;
     }
-    double             bayes = sweep_done_bayes_impl(&results, c_status, c_bayes);
-    const char        *y     = sweep_fit_y(s, f);
+    /* The runs of the fit's stage (tables from before stages existed hold the main grid). */
+    long               c_stage = sf_csv_column(&results, "stage");
+    const char        *stage   = f->stage[0] ? f->stage : "main";
+    double             bayes   = sweep_done_bayes_impl(&results, c_status, c_bayes);
+    const char        *y       = sweep_fit_y(s, f);
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
     cols.y = y;
@@ -193,6 +196,8 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         /* Only the learning curves of runs that are done. */
         for (size_t i = 0; i < results.n_rows; i++) {
             if (strcmp(results.rows[i].fields[c_status], "done") != 0) continue;
+            const char *rs = c_stage >= 0 ? results.rows[i].fields[c_stage] : "main";
+            if (strcmp(rs, stage) != 0) continue;
             if (!fit_filters_equals(&where, "run", results.rows[i].fields[c_run], "fit", err))
                 goto fail;
         }
@@ -209,6 +214,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
         else
             cols.n = f->x, cols.d = f->d;
         if (!fit_filters_equals(&where, "status", "done", "fit", err)) goto fail;
+        if (c_stage >= 0 && !fit_filters_equals(&where, "stage", stage, "fit", err)) goto fail;
         if (f->holdout_min_params > 0) {
             if (!fit_filters_compare(&hold, "params_nonembed", FIT_FILTER_OP_GE,
                                      f->holdout_min_params, "holdout_min_params", err))

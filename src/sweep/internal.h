@@ -30,6 +30,14 @@ void sweep_check_shapes(struct sweep_spec *spec, struct sf_diags *diags);
 void sweep_slurm_validate(const struct sweep_spec *spec, const char *path, yaml_document_t *doc,
                           const yaml_node_t *node, struct sf_diags *diags);
 
+/* Reads `stages:` (a list of {name, from, data, n_ctx, train}) into spec->stages, after every
+ * other section (each stage starts from the sweep's settings); problems at their places. */
+void sweep_parse_stages(struct sf_yaml_reader *c, const yaml_node_t *v, struct sweep_spec *spec);
+/* Appends each stage's runs to *runs (n of them so far, the main grid first): one per run of the
+ * stage it continues, in their order. SF_EINVAL/SF_ENOMEM with the problem in diags. */
+enum sf_status sweep_expand_stages(const struct sweep_spec *spec, struct sweep_run **runs,
+                                   size_t *n, struct sf_diags *diags);
+
 /* The absolute form of a data path of the sweep (relative to the sweep file's folder). Fresh
  * string; NULL on ENOMEM. */
 char *sweep_abs_path(const struct sweep_spec *spec, const char *p);
@@ -175,6 +183,7 @@ enum sweep_slurm_phase {
     SWEEP_SLURM_PHASE_ACTIVE, /* its task is queued or running */
     SWEEP_SLURM_PHASE_HELD,   /* a trainer seen from here holds it (not ours): wait */
     SWEEP_SLURM_PHASE_END,    /* finished for this command (done, failed, ...) */
+    SWEEP_SLURM_PHASE_WAIT,   /* a stage's run whose parent is not done yet */
 };
 
 /* What the executor knows of one run. */

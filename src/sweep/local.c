@@ -231,12 +231,60 @@ static void sweep_local_take_back_impl(struct sweep_local *x) {
     }
 }
 
-/* Starts queued runs while fewer than `jobs` trainers run. */
+/* Whether run p is still to be trained by this executor: running, queued or waiting. */
+static bool sweep_local_coming_impl(const struct sweep_local *x, size_t p) {
+    for (size_t c = 0; c < x->n_child; c++)
+        if (x->child[c].run == p) return true;
+    for (size_t k = x->head; k < x->n_queue; k++)
+        if (x->queue[k] == p) return true;
+    for (size_t w = 0; w < x->n_waiting; w++)
+        if (x->waiting[w] == p) return true;
+    return false;
+}
+
+/* What to do with queued run i of a stage, whose parent must be done first. */
+enum sweep_local_gate { SWEEP_GATE_GO, SWEEP_GATE_LATER, SWEEP_GATE_DROP, SWEEP_GATE_FAILED };
+
+static enum sweep_local_gate sweep_local_gate_impl(struct sweep_local *x, size_t i) {
+    const struct sweep_run *r = &x->runs[i];
+    if (!r->has_parent) return SWEEP_GATE_GO;
+    size_t p = r->parent;
+    if (!x->finished[p]) return sweep_local_coming_impl(x, p) ? SWEEP_GATE_LATER : SWEEP_GATE_DROP;
+    struct sweep_run_state st;
+    sweep_run_state_read(x->out_dir, x->runs[p].id, &st);
+    if (st.state == SWEEP_STATE_DONE) return SWEEP_GATE_GO;
+    /* A parent that ended failed or diverged: its children cannot start from it. */
+    char *dir = sweep_run_dir(x->out_dir, r->id);
+    char *reason =
+        sf_strdup_printf("parent run %s ended %s", x->runs[p].id, sweep_state_name(st.state));
+    if (dir && reason) sweep_write_failed_impl(dir, reason);
+    sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s", r->id,
+           reason ? reason : "its parent did not end done");
+    free(dir);
+    free(reason);
+    x->res->n_failed++;
+    x->finished[i] = true;
+    return SWEEP_GATE_FAILED;
+}
+
+/* Starts queued runs while fewer than `jobs` trainers run. A stage's run waits in the queue until
+ * its parent is done; it is failed when the parent failed or diverged, and left pending (out of
+ * the queue) when the parent will not be trained this time (interrupted). */
 static enum sf_status sweep_local_start_impl(struct sweep_local *x, struct sf_error *err) {
-    enum sf_status status = SF_OK;
-    while (!x->stopping && x->n_child < x->jobs && x->head < x->n_queue) {
-        size_t i   = x->queue[x->head++];
-        char  *dir = sweep_run_dir(x->out_dir, x->runs[i].id);
+    enum sf_status status   = SF_OK;
+    size_t         deferred = 0;
+    while (!x->stopping && x->n_child < x->jobs && x->head < x->n_queue &&
+           deferred < x->n_queue - x->head) {
+        size_t                i    = x->queue[x->head++];
+        enum sweep_local_gate gate = sweep_local_gate_impl(x, i);
+        if (gate == SWEEP_GATE_LATER) {
+            sweep_local_push_impl(x, i);
+            deferred++;
+            continue;
+        }
+        if (gate != SWEEP_GATE_GO) continue;
+        deferred  = 0;
+        char *dir = sweep_run_dir(x->out_dir, x->runs[i].id);
         if (dir == NULL) {
             /* Out of memory: stop like on a signal, so the trainers are reaped. */
             status = SF_SET(err, SF_ENOMEM, "out of memory");

@@ -174,9 +174,46 @@ static enum sf_status sweep_slurm_submit_impl(struct sweep_slurm_exec *x, const 
     return st;
 }
 
+/* The runs of stages, which wait for their parents: due once the parent is done, failed when
+ * it ended failed or diverged, left pending (ended for this command) when it ended otherwise
+ * (interrupted, skipped). */
+static void sweep_slurm_gate_impl(struct sweep_slurm_exec *x) {
+    for (size_t i = 0; i < x->n; i++) {
+        struct sweep_slurm_runinfo *r = &x->ri[i];
+        if (!x->runs[i].has_parent ||
+            (r->phase != SWEEP_SLURM_PHASE_TODO && r->phase != SWEEP_SLURM_PHASE_WAIT))
+            continue;
+        size_t p = x->runs[i].parent;
+        if (x->ri[p].phase != SWEEP_SLURM_PHASE_END) {
+            r->phase = SWEEP_SLURM_PHASE_WAIT;
+            continue;
+        }
+        struct sweep_run_state ps;
+        sweep_run_state_read(x->out, x->runs[p].id, &ps);
+        if (ps.state == SWEEP_STATE_DONE) {
+            r->phase = SWEEP_SLURM_PHASE_TODO;
+        } else if (ps.state == SWEEP_STATE_FAILED || ps.state == SWEEP_STATE_DIVERGED) {
+            r->phase  = SWEEP_SLURM_PHASE_END;
+            char *why = sf_strdup_printf("parent run %s ended %s", x->runs[p].id,
+                                         sweep_state_name(ps.state));
+            x->res->n_failed++;
+            if (why) sweep_slurm_status_write(x, i, "failed", why);
+            sf_log(x->opt->log, SF_LOG_LEVEL_WARNING, "run %s failed: %s", x->runs[i].id,
+                   why ? why : "its parent did not end done");
+            free(why);
+        } else {
+            r->phase = SWEEP_SLURM_PHASE_END;
+            sf_log(x->opt->log, SF_LOG_LEVEL_INFO, "run %s stays pending: its parent run %s is %s",
+                   x->runs[i].id, x->runs[p].id, sweep_state_name(ps.state));
+        }
+    }
+}
+
 /* Submits the runs waiting for it (fresh or resubmitted) under OUT/slurm/lock, after reading
- * the record again: another `scalefit run` on this sweep may have submitted them meanwhile. */
+ * the record again: another `scalefit run` on this sweep may have submitted them meanwhile. A
+ * stage's run is due once its parent is done. */
 enum sf_status sweep_slurm_submit_due(struct sweep_slurm_exec *x, struct sf_error *err) {
+    sweep_slurm_gate_impl(x);
     size_t n_due = 0;
     for (size_t i = 0; i < x->n; i++)
         n_due += x->ri[i].phase == SWEEP_SLURM_PHASE_TODO;

@@ -113,8 +113,8 @@ static bool sweep_plain_name_impl(const char *s) {
 
 // ---- sections ----
 
-static const char *const sweep_root_keys[]  = {"name",   "data", "model", "train",
-                                               "runner", "fit",  "plots", NULL};
+static const char *const sweep_root_keys[]  = {"name", "data",  "model",  "train", "runner",
+                                               "fit",  "plots", "stages", NULL};
 static const char *const sweep_model_keys[] = {"sizes",          "shapes", "aspect", "head_dim",
                                                "min_heads",      "d_ff",   "d_attn", "n_ctx",
                                                "tie_embeddings", NULL};
@@ -154,7 +154,7 @@ static const char *const sweep_law_keys[] = {
     "name",          "law",        "x",          "d",         "y",
     "min_params",    "max_params", "min_tokens", "min_flops", "holdout_min_params",
     "frontier_fit",  "loss",       "delta",      "space",     "where",
-    "holdout_where", NULL};
+    "holdout_where", "stage",      NULL};
 
 static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *m,
                                    struct sweep_spec *s) {
@@ -564,6 +564,8 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
             o->frontier_hull      = ff == 0;
             o->frontier_fit_given = true;
         }
+        if ((v = sf_yaml_map_get(c->doc, ln, "stage")))
+            sf_yaml_read_string(c, "stage", v, o->stage, sizeof o->stage);
         sweep_read_fit_options_impl(c, ln, o);
         sweep_fit_check(o, c->path, ln, c->diags);
     }
@@ -579,6 +581,7 @@ void sweep_spec_free(struct sweep_spec *s) {
     free(s->budgets);
     free(s->seeds);
     free(s->fits);
+    free(s->stages);
     memset(s, 0, sizeof *s);
 }
 
@@ -661,6 +664,17 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         if ((v = sf_yaml_map_get(&doc, root, "fit"))) sweep_parse_fit_impl(&c, v, s);
         if ((v = sf_yaml_map_get(&doc, root, "plots")))
             sf_yaml_read_bool(&c, "plots", v, &s->plots);
+        if ((v = sf_yaml_map_get(&doc, root, "stages"))) sweep_parse_stages(&c, v, s);
+        /* A fit names the main grid or a stage. */
+        for (size_t i = 0; i < s->n_fits; i++) {
+            bool known = strcmp(s->fits[i].stage, "main") == 0;
+            for (size_t k = 0; k < s->n_stages; k++)
+                known |= strcmp(s->fits[i].stage, s->stages[k].name) == 0;
+            if (!known)
+                sf_diag_add(diags, true, s->fits[i].where,
+                            "'stage: %s' names no stage of the sweep (main, or one of 'stages')",
+                            s->fits[i].stage);
+        }
         if (s->n_seeds == 0) {
             s->seeds   = calloc(1, sizeof *s->seeds);
             s->n_seeds = s->seeds ? 1 : 0;

@@ -60,6 +60,7 @@ struct sweep_fit {
     double min_params, max_params; /* exclusions (0: none) */
     double min_tokens, min_flops;  /* frontier: drop warm-up points */
     double holdout_min_params;     /* hold out runs with N >= this (0: none) */
+    char   stage[64];              /* the runs it fits: "main" (the grid) or a stage's name */
     bool   frontier_hull;      /* frontier: fit L(C) to the hull (default: every frontier point) */
     bool   frontier_fit_given; /* `frontier_fit` was in the sweep file */
     char   where[256];         /* the entry's place in the sweep file (FILE:LINE:COL) */
@@ -72,6 +73,20 @@ struct sweep_fit {
     char           filters[SWEEP_FIT_FILTERS_MAX][128];
     size_t         n_filters;
     char           holdout_where[128]; /* empty: none */
+};
+
+/* A stage of the sweep (`stages:`): for every run of the stage it continues (`from`, the main
+ * grid or an earlier stage), one run that starts from that run's weights (run.yaml's
+ * init_from) once it is done, with the stage's data settings and training. */
+#define SWEEP_STAGES_MAX 8
+struct sweep_stage {
+    char                name[64];
+    int                 from; /* index of the stage it continues; -1: the main grid */
+    struct model_config cfg;  /* the sweep's settings with the stage's data and train keys;
+                                 its length (steps or tokens) is the stage's */
+    bool    lr_given;         /* train.lr given; else each run keeps its parent's */
+    int64_t n_ctx;            /* 0: the parent's */
+    char    where[256];
 };
 
 /* Slurm settings (runner.slurm). Strings empty when not given. */
@@ -111,6 +126,9 @@ struct sweep_spec {
     enum sweep_executor executor;
     int64_t             jobs; /* 0: the number of cores */
     struct sweep_slurm  slurm;
+    /* stages: runs that start from other runs' weights */
+    struct sweep_stage *stages;
+    size_t              n_stages;
     /* fits */
     struct sweep_fit *fits;
     size_t            n_fits;
@@ -143,12 +161,16 @@ struct sweep_run {
     double              flops_6n;    /* 6·N·tokens */
     double              flops_exact; /* the engine's exact count for the whole run */
     double              target;      /* the shape's target size (0 for explicit shapes) */
+    char                stage[64];   /* "main", or the stage that made it */
+    bool                has_parent;  /* a stage's run: it starts from runs[parent]'s weights */
+    size_t              parent;
 };
 
 /* Expands the sweep into its runs (shapes × budgets × seeds), longest first is NOT applied
- * here: runs come in a fixed order (shape, budget, seed). *runs is a fresh array (caller frees
- * with free()). Shapes that cannot meet a target, or budgets below one step, are SF_EINVAL
- * with the place in `diags`. */
+ * here: runs come in a fixed order (shape, budget, seed), then each stage's runs in the order of
+ * the runs they continue (a parent always comes before its children). *runs is a fresh array
+ * (caller frees with free()). Shapes that cannot meet a target, or budgets below one step, are
+ * SF_EINVAL with the place in `diags`. */
 enum sf_status sweep_expand(const struct sweep_spec *spec, struct sweep_run **runs, size_t *n,
                             struct sf_diags *diags);
 

@@ -15,9 +15,9 @@ for f in sweep.yaml sweep.resolved.yaml results.csv curves.csv report.md fits/L_
          fits/L_C/report.md; do
     [ -s "$out/$f" ] && pass "$f written" || failed "$f missing"
 done
-[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate" ] \
+[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate,stage,parent,best_eval_error,final_eval_error" ] \
     && pass "results.csv has DESIGN.md's columns" || failed "results.csv header"
-[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl" ] \
+[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage" ] \
     && pass "curves.csv has DESIGN.md's columns" || failed "curves.csv header"
 # A markov sweep: every run's best_eval_kl (column 18) and every evaluation's eval_kl (10) is a
 # positive number, and best_eval_kl is one of its run's eval_kl values.
