@@ -62,13 +62,19 @@ struct figures_sweep_fits {
     const char              *reducible_name;
     const struct fit_result *kl_frontier; /* the measured KL on its compute frontier */
     const char              *kl_frontier_name;
+    /* A classification stage (runs with an error rate): its loss and its error rate against N,
+     * drawn beside the main grid's loss (`reducible`'s fit). */
+    const struct fit_result *class_loss, *class_error;
+    const char              *class_loss_name, *class_error_name;
 };
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with
  * the data's entropy from results.csv's bayes_loss when every run gives the same value),
  * "frontier" from fits->frontier, "kl" where results.csv has the exact KL of its runs
  * (best_eval_kl) with the KL and reducible fits, and "kl_compute" where curves.csv has it
- * (eval_kl) with the frontier fit's reducible loss. The lists in `out` are set up here (free with
+ * (eval_kl) with the frontier fit's reducible loss, and "classify" where results.csv has runs of
+ * a stage with an error rate (best_eval_loss and final_eval_error against N beside the main
+ * grid's best_eval_loss, with their fits). The lists in `out` are set up here (free with
  * figures_list_free). Never fails the sweep: a figure that cannot be drawn is listed as missing
  * with the reason and added to `diags` as a warning. */
 void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *fits,

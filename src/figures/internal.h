@@ -165,4 +165,15 @@ void figures_sweep_kl(const char *sweep_dir, const char *figdir,
                       const struct figures_sweep_fits *fits, struct figures_list *out,
                       struct sf_diags *diags);
 
+/* The one-variable law r at n log-spaced x over xr into table t (x, value), less its constant
+ * when `reducible`; values that cannot go on a log axis are left out; the values widen *yr. */
+void figures_law_curve(const struct fit_result *r, bool reducible, struct figures_range xr,
+                       size_t n, struct plot_table *t, struct figures_range *yr);
+
+/* Draws "classify" into figdir where SWEEP_DIR's results.csv has runs of a stage with an error
+ * rate; nothing (and no message) otherwise. */
+void figures_sweep_classify(const char *sweep_dir, const char *figdir,
+                            const struct figures_sweep_fits *fits, struct figures_list *out,
+                            struct sf_diags *diags);
+
 #endif /* SF_FIGURES_INTERNAL_H */

@@ -45,20 +45,18 @@ static bool figures_kl_points(const char *sweep_dir, struct plot_table *t, struc
     return n > 0;
 }
 
-/* The law r at n log-spaced sizes over nr into table t, less its constant when `reducible`;
- * values that cannot go on a log axis are left out. */
-static void figures_kl_curve(const struct fit_result *r, bool reducible, struct figures_range nr,
-                             size_t n, struct plot_table *t, struct figures_range *kr) {
+void figures_law_curve(const struct fit_result *r, bool reducible, struct figures_range xr,
+                       size_t n, struct plot_table *t, struct figures_range *yr) {
     double *grid = malloc(n * sizeof *grid);
     if (grid == NULL) return;
-    figures_logspace(nr.lo, nr.hi, n, grid);
+    figures_logspace(xr.lo, xr.hi, n, grid);
     for (size_t i = 0; i < n; i++) {
         double l, lo, hi;
         fit_result_curve(r, &grid[i], 0, 1, &l, &lo, &hi);
         double v[2] = {grid[i], reducible ? l - r->entropy.estimate : l};
         if (!(v[1] > 0)) continue;
         plot_table_row(t, v);
-        figures_range_add(kr, v[1]);
+        figures_range_add(yr, v[1]);
     }
     free(grid);
 }
@@ -79,13 +77,13 @@ static void figures_sweep_kl_size(const char *sweep_dir, const char *figdir,
     struct sf_buf b;
     sf_buf_init(&b);
     if (fits->kl != NULL) {
-        figures_kl_curve(fits->kl, false, nr, FIGURES_MIN_GRID, tf, &kr);
+        figures_law_curve(fits->kl, false, nr, FIGURES_MIN_GRID, tf, &kr);
         sf_buf_printf(&b, "%s, the KL fitted: ", fits->kl_name);
         figures_formula(fits->kl, "N", &b);
         figures_set_buf(fig, "key_fit", &b);
     }
     if (fits->reducible != NULL) {
-        figures_kl_curve(fits->reducible, true, nr, FIGURES_MIN_GRID, tr, &kr);
+        figures_law_curve(fits->reducible, true, nr, FIGURES_MIN_GRID, tr, &kr);
         sf_buf_printf(&b, "%s less its constant: the reducible loss it implies",
                       fits->reducible_name);
         figures_set_buf(fig, "key_reducible", &b);
@@ -136,7 +134,7 @@ static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
         struct figures_range cr = figures_range_new(true);
         for (size_t i = 0; i < frontier->data->n; i++)
             figures_range_add(&cr, frontier->data->x1[i]);
-        figures_kl_curve(frontier, true, cr, FIGURES_MIN_GRID, tr, &set.y);
+        figures_law_curve(frontier, true, cr, FIGURES_MIN_GRID, tr, &set.y);
         sf_buf_puts(&b, "the frontier fit less its constant: the reducible loss it implies");
         figures_set_buf(fig, "key_reducible", &b);
     }
@@ -144,7 +142,7 @@ static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
         struct figures_range cr = figures_range_new(true);
         for (size_t i = 0; i < fits->kl_frontier->data->n; i++)
             figures_range_add(&cr, fits->kl_frontier->data->x1[i]);
-        figures_kl_curve(fits->kl_frontier, false, cr, FIGURES_MIN_GRID, tf, &set.y);
+        figures_law_curve(fits->kl_frontier, false, cr, FIGURES_MIN_GRID, tf, &set.y);
         sf_buf_printf(&b, "%s, the KL's frontier fitted: ", fits->kl_frontier_name);
         figures_formula(fits->kl_frontier, "C", &b);
         figures_set_buf(fig, "key_fit", &b);

@@ -228,5 +228,6 @@ void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *
                          fit_law_name(frontier->law));
     }
     figures_sweep_kl(sweep_dir, figdir, fits, out, diags);
+    figures_sweep_classify(sweep_dir, figdir, fits, out, diags);
     free(figdir);
 }

@@ -85,15 +85,23 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
     bool one_var = fit_law_n_vars(f->law) == 1 && !fit_law_fits_curves(f->law) &&
                    strcmp(f->x, "params_nonembed") == 0;
     bool kl = strcmp(f->y, "best_eval_kl") == 0 || strcmp(f->y, "eval_kl") == 0;
-    if (fit_law_fits_curves(f->law) && !kl && sf->frontier == NULL) sf->frontier = r;
+    if (strcmp(f->stage, "main") == 0 && fit_law_fits_curves(f->law) && !kl && sf->frontier == NULL)
+        sf->frontier = r;
     if (fit_law_fits_curves(f->law) && kl && !fit_law_has_constant(f->law) &&
         sf->kl_frontier == NULL)
         sf->kl_frontier = r, sf->kl_frontier_name = f->name;
     if (one_var && !fit_law_has_constant(f->law) && strcmp(f->y, "best_eval_kl") == 0 &&
         sf->kl == NULL)
         sf->kl = r, sf->kl_name = f->name;
-    if (one_var && fit_law_has_constant(f->law) && sf->reducible == NULL)
+    bool main_grid = strcmp(f->stage, "main") == 0;
+    if (main_grid && one_var && fit_law_has_constant(f->law) && sf->reducible == NULL)
         sf->reducible = r, sf->reducible_name = f->name;
+    /* A stage's laws of N: its error rate, or its loss. */
+    bool error = strcmp(f->y, "final_eval_error") == 0 || strcmp(f->y, "best_eval_error") == 0;
+    if (!main_grid && one_var && error && sf->class_error == NULL)
+        sf->class_error = r, sf->class_error_name = f->name;
+    if (!main_grid && one_var && !error && !kl && sf->class_loss == NULL)
+        sf->class_loss = r, sf->class_loss_name = f->name;
 }
 
 enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,

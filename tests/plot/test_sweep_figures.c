@@ -303,6 +303,96 @@ static void test_kl(void) {
     sf_csv_free(&csv);
 }
 
+/* results.csv with a classification stage: figure "classify" holds the main runs' loss, the
+ * stage runs' loss and error rate (the failed one and the run without an error rate left out),
+ * each with its fitted law. */
+static void test_classify(void) {
+    mkdir(SCRATCH "/classify", 0755);
+    const char *curves =
+        "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_error,stage\n"
+        "a,1,1000,1,100,6e5,2.0,,main\n";
+    const char     *results = "run,status,params_nonembed,best_eval_loss,final_eval_error,stage\n"
+                              "a,done,1000,1.30,,main\n"
+                              "b,done,4000,1.10,,main\n"
+                              "c,done,16000,1.00,,main\n"
+                              "d,done,64000,0.95,,main\n"
+                              "ka,done,1000,0.80,0.30,classify\n"
+                              "kb,done,4000,0.60,0.22,classify\n"
+                              "kc,done,16000,0.45,0.16,classify\n"
+                              "kd,failed,64000,,,classify\n";
+    struct sf_error err;
+    sf_write_atomic(SCRATCH "/classify/curves.csv", curves, strlen(curves), &err);
+    sf_write_atomic(SCRATCH "/classify/results.csv", results, strlen(results), &err);
+    struct sf_csv csv;
+    if (!check(sf_csv_read(SCRATCH "/classify/results.csv", &csv, &err) == SF_OK,
+               "read results.csv"))
+        return;
+    struct fit_selection sel = {0};
+    struct fit_groups    groups;
+    check(fit_select_rows(&csv, &sel, &groups, &err) == SF_OK, "select rows");
+    /* The main runs are rows 0..3, the stage's done ones 4..6. */
+    const char        *laws[3]  = {"power+const", "power", "power"};
+    const char        *ys[3]    = {"best_eval_loss", "best_eval_loss", "final_eval_error"};
+    size_t             first[3] = {0, 4, 4}, count[3] = {4, 3, 3};
+    struct fit_result *fits[3] = {NULL, NULL, NULL};
+    struct fit_data    data[3];
+    bool               built[3] = {false, false, false};
+    for (int k = 0; k < 3; k++) {
+        enum fit_law_kind  law;
+        struct fit_columns cols = {0};
+        struct fit_request req;
+        cols.x = "params_nonembed", cols.y = ys[k];
+        check(fit_law_from_name(laws[k], &law), "law %s", laws[k]);
+        if (!check(fit_data_build(&csv, groups.rows[0] + first[k], count[k], law, &cols, &sel,
+                                  &data[k], &err) == SF_OK,
+                   "%s data (%s)", laws[k], err.message))
+            continue;
+        built[k] = true;
+        fit_request_init(&req, law);
+        fits[k] = fit_run(&data[k], &req, NULL, &err);
+        check(fits[k] != NULL, "%s fit of %s", laws[k], ys[k]);
+    }
+    struct figures_sweep_fits sf = {.reducible        = fits[0],
+                                    .reducible_name   = "L_N",
+                                    .class_loss       = fits[1],
+                                    .class_loss_name  = "C_N",
+                                    .class_error      = fits[2],
+                                    .class_error_name = "E_N"};
+    struct figures_list       out;
+    struct sf_diags           diags;
+    sf_diag_init(&diags);
+    figures_sweep_draw(SCRATCH "/classify", &sf, &out, &diags);
+    bool drawn = false;
+    for (size_t i = 0; i < out.n_drawn; i++)
+        drawn |= strcmp(out.drawn[i], "classify") == 0;
+    check(drawn && out.n_missing == 0, "classify drawn (%zu drawn, %zu missing)", out.n_drawn,
+          out.n_missing);
+    double lo, hi;
+    check(fc_dat_column_range(SCRATCH "/classify/figures/classify_generative.dat", 1, &lo, &hi) &&
+              lo == 1000 && hi == 64000,
+          "the four main runs' generative loss");
+    check(fc_dat_column_range(SCRATCH "/classify/figures/classify_error.dat", 2, &lo, &hi) &&
+              lo == 0.16 && hi == 0.30,
+          "the three done stage runs' error rate, the failed one left out");
+    check(fc_dat_column_range(SCRATCH "/classify/figures/classify_class_fit.dat", 2, &lo, &hi) &&
+              lo > 0.3 && hi < 1.0,
+          "the classification loss's law spans its points");
+    char *gp = fc_read_text(SCRATCH "/classify/figures/classify.gp");
+    check(gp && strstr(gp, "L_N (generative)") && strstr(gp, "E_N (error rate)") &&
+              strstr(gp, "stage classify"),
+          "the key names the three laws and the stage");
+    free(gp);
+    fc_check_figure(SCRATCH "/classify/figures", "classify", NULL, 0, NULL, 6);
+    figures_list_free(&out);
+    sf_diag_free(&diags);
+    for (int k = 0; k < 3; k++) {
+        fit_result_free(fits[k]);
+        if (built[k]) fit_data_free(&data[k]);
+    }
+    fit_groups_free(&groups);
+    sf_csv_free(&csv);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_sweep_figures SCALEFIT\n");
@@ -314,5 +404,6 @@ int main(int argc, char **argv) {
     test_sweep(argv[1]);
     test_plain_loss();
     test_kl();
+    test_classify();
     return check_summary();
 }
