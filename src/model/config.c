@@ -20,54 +20,56 @@
 struct model_config model_config_default(void) {
     struct model_config c;
     memset(&c, 0, sizeof c);
-    c.data.source        = MODEL_SOURCE_MARKOV;
-    c.data.n_vocab       = 4;
-    c.data.order         = 5;
-    c.data.generator     = MODEL_MARKOV_GENERATOR_LOGLINEAR;
-    c.data.scale         = 1.5;
-    c.data.decay         = 0.7;
-    c.data.concentration = 0.5;
-    c.data.seed          = 1;
-    c.data.eval_fraction = 0.1;
-    c.data.tasks         = 4096;
-    c.data.zipf          = 1.6;
-    c.data.symbols       = 8;
-    c.data.resolution    = 8;
-    c.data.levels        = 16;
-    c.data.classes       = 10;
-    c.n_layer            = 2;
-    c.d_model            = 64;
-    c.n_head             = 2;
-    c.d_ff               = 0;
-    c.d_attn             = 0;
-    c.n_ctx              = 64;
-    c.tie_embeddings     = true;
-    c.steps              = 1000;
-    c.tokens             = 0;
-    c.batch              = 32;
-    c.lr                 = 3e-3;
-    c.lr_floor           = 0.1;
-    c.lr_warmup          = 0.05;
-    c.lr_schedule        = MODEL_LR_SCHEDULE_COSINE;
-    c.beta1              = 0.9;
-    c.beta2              = 0.95;
-    c.eps                = 1e-8;
-    c.weight_decay       = 0.1;
-    c.weight_decay_all   = false;
-    c.grad_clip          = 1.0;
-    c.diverge_factor     = 4.0;
-    c.eval_every         = 0;
-    c.eval_points        = 20;
-    c.eval_tokens        = 8192;
-    c.checkpoint_every   = 500;
-    c.seed               = 1;
-    c.threads            = 1;
+    c.data.source         = MODEL_SOURCE_MARKOV;
+    c.data.n_vocab        = 4;
+    c.data.order          = 5;
+    c.data.generator      = MODEL_MARKOV_GENERATOR_LOGLINEAR;
+    c.data.scale          = 1.5;
+    c.data.decay          = 0.7;
+    c.data.concentration  = 0.5;
+    c.data.seed           = 1;
+    c.data.eval_fraction  = 0.1;
+    c.data.tasks          = 4096;
+    c.data.zipf           = 1.6;
+    c.data.symbols        = 8;
+    c.data.resolution     = 8;
+    c.data.levels         = 16;
+    c.data.classes        = 10;
+    c.data.blank_fraction = 0.2;
+    c.n_layer             = 2;
+    c.d_model             = 64;
+    c.n_head              = 2;
+    c.d_ff                = 0;
+    c.d_attn              = 0;
+    c.n_ctx               = 64;
+    c.tie_embeddings      = true;
+    c.steps               = 1000;
+    c.tokens              = 0;
+    c.batch               = 32;
+    c.lr                  = 3e-3;
+    c.lr_floor            = 0.1;
+    c.lr_warmup           = 0.05;
+    c.lr_schedule         = MODEL_LR_SCHEDULE_COSINE;
+    c.beta1               = 0.9;
+    c.beta2               = 0.95;
+    c.eps                 = 1e-8;
+    c.weight_decay        = 0.1;
+    c.weight_decay_all    = false;
+    c.grad_clip           = 1.0;
+    c.diverge_factor      = 4.0;
+    c.eval_every          = 0;
+    c.eval_points         = 20;
+    c.eval_tokens         = 8192;
+    c.checkpoint_every    = 500;
+    c.seed                = 1;
+    c.threads             = 1;
     return c;
 }
 
 static const char *const model_schedule_names[]     = {"cosine", "linear", "constant", NULL};
 static const char *const model_generator_names[]    = {"loglinear", "dirichlet", NULL};
-const char *const        model_image_layout_names[] = {"image", "image_label", NULL};
+const char *const        model_image_layout_names[] = {"image", "image_label", "caption_image",
+                                                       "image_caption", NULL};
 
 const char *model_source_name(enum model_source s) {
     return model_source_get(s)->name;
@@ -353,6 +355,9 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
             if (sf_yaml_read_int(&rd, key, vn, 2, MODEL_CFG_MAX_VOCAB, &iv)) d->levels = iv;
         } else if (strcmp(key, "classes") == 0) {
             if (sf_yaml_read_int(&rd, key, vn, 2, 256, &iv)) d->classes = iv;
+        } else if (strcmp(key, "blank_fraction") == 0) {
+            if (sf_yaml_read_double(&rd, key, vn, sf_range_of(0, false, 1, true), &dv))
+                d->blank_fraction = dv;
         }
     }
     const struct model_source_ops *ops = model_source_get(d->source)->ops;
@@ -541,6 +546,7 @@ static void model_validate_impl(const struct model_config *c, const struct model
         {"data.concentration", d->concentration, MODEL_RANGE_POSITIVE},
         {"data.zipf", d->zipf, MODEL_RANGE_POSITIVE},
         {"data.eval_fraction", d->eval_fraction, MODEL_RANGE_UNIT_OPEN},
+        {"data.blank_fraction", d->blank_fraction, MODEL_RANGE_UNIT_HALF},
     };
     for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++) {
         if (sf_range_has(dbls[i].range, dbls[i].v)) continue;

@@ -378,6 +378,26 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     for (size_t i = 0; i < d->n_eval_win; i++)
         for (size_t t = 0; t < T; t++)
             d->n_eval_counted += model_data_counted(d, d->eval_win + i * (T + 1), t);
+    /* Paired parts: the eval windows again, each with its first part blanked. */
+    d->info.caption_entropy = NAN;
+    if (d->entry->ops->pair != NULL) {
+        size_t W          = T + 1;
+        d->eval_win_blank = malloc(d->n_eval_win * W * sizeof *d->eval_win_blank);
+        if (d->eval_win_blank == NULL) {
+            model_data_free(d);
+            SF_FAIL(err, SF_ENOMEM, "out of memory for the blanked eval windows");
+        }
+        memcpy(d->eval_win_blank, d->eval_win, d->n_eval_win * W * sizeof *d->eval_win_blank);
+        bool paired = true;
+        for (size_t i = 0; i < d->n_eval_win && paired; i++)
+            paired = d->entry->ops->pair(d, d->eval_win_blank + i * W, &d->pair_p0, &d->pair_p1);
+        if (!paired) {
+            free(d->eval_win_blank);
+            d->eval_win_blank = NULL;
+        } else {
+            d->info.caption_entropy = model_layout_caption_entropy(d);
+        }
+    }
     return SF_OK;
 }
 
@@ -387,6 +407,7 @@ void model_data_free(struct model_data *d) {
     free(d->train);
     free(d->eval);
     free(d->eval_win);
+    free(d->eval_win_blank);
     free(d->eval_true_loss);
     memset(d, 0, sizeof *d);
 }
@@ -399,12 +420,12 @@ void model_data_batch(const struct model_data *d, int64_t step, size_t B, int32_
     if (d->entry->ops->counted == NULL) return;
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < d->T; t++)
-            if (!d->entry->ops->counted(d, inputs + b * d->T, t))
+            if (!d->entry->ops->counted(d, inputs + b * d->T, t, targets[b * d->T + t]))
                 targets[b * d->T + t] = MODEL_IGNORE;
 }
 
-bool model_data_counted(const struct model_data *d, const int32_t *inputs, size_t t) {
-    return d->entry->ops->counted == NULL || d->entry->ops->counted(d, inputs, t);
+bool model_data_counted(const struct model_data *d, const int32_t *w, size_t t) {
+    return d->entry->ops->counted == NULL || d->entry->ops->counted(d, w, t, w[t + 1]);
 }
 
 double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits) {

@@ -257,10 +257,15 @@ struct model_source_ops {
     /* Sources whose counted predictions choose among classes: the tokens lo..hi-1 of the
      * classes (the eval's error rate takes the argmax over them); NULL, or lo == hi: none. */
     void (*choices)(const struct model_data_config *d, int64_t *lo, int64_t *hi);
-    /* Sources with a loss mask: whether the prediction at position t, made from inputs[0..t]
-     * (a training window's inputs, or an eval window), counts in the losses, the Bayes loss and
-     * the KL. NULL: every position counts. Never allocates. */
-    bool (*counted)(const struct model_data *d, const int32_t *inputs, size_t t);
+    /* Sources whose samples have two parts (a caption and an image): blanks the first part of
+     * the eval window w (a copy, T+1 tokens) and sets [*p0, *p1), the positions that predict
+     * the second part; false (w untouched) when the configuration has no such parts. NULL: none.
+     */
+    bool (*pair)(const struct model_data *d, int32_t *w, size_t *p0, size_t *p1);
+    /* Sources with a loss mask: whether the prediction at position t of `target`, made from
+     * inputs[0..t] (a training window's inputs, or an eval window), counts in the losses, the
+     * Bayes loss and the KL. NULL: every position counts. Never allocates. */
+    bool (*counted)(const struct model_data *d, const int32_t *inputs, size_t t, int32_t target);
     /* File sources: appends the tokens of one file (its bytes, borrowed) to out. Errors name
      * the file. */
     enum sf_status (*decode)(const struct model_data_config *d, const char *name, const char *bytes,
@@ -311,9 +316,13 @@ struct model_data {
     size_t    n_eval;
     size_t    align; /* window starts are multiples of this (tokens_per_sample) */
     /* the eval set, materialised: n_eval_win windows of T+1 tokens */
-    size_t                   n_eval_win;
-    int32_t                 *eval_win;       /* (n_eval_win, T+1) */
-    double                  *eval_true_loss; /* (n_eval_win, T) exact sources, else NULL */
+    size_t   n_eval_win;
+    int32_t *eval_win;       /* (n_eval_win, T+1) */
+    double  *eval_true_loss; /* (n_eval_win, T) exact sources, else NULL */
+    /* Sources with paired parts (ops->pair): each eval window with its first part blanked, and
+     * the positions [pair_p0, pair_p1) that predict its second part; NULL when none. */
+    int32_t                 *eval_win_blank;
+    size_t                   pair_p0, pair_p1;
     size_t                   n_eval_counted; /* eval predictions that count (ops->counted) */
     struct model_source_info info;
 };
@@ -324,8 +333,9 @@ struct model_data {
 enum sf_status model_data_open(struct model_data *d, const struct model_config *cfg,
                                const char *base_dir, struct sf_error *err);
 void           model_data_free(struct model_data *d);
-/* Whether the prediction at position t from inputs[0..t] counts (the source's loss mask). */
-bool model_data_counted(const struct model_data *d, const int32_t *inputs, size_t t);
+/* Whether the prediction at position t of the window w (T+1 tokens: w[t+1] from w[0..t]) counts
+ * (the source's loss mask). */
+bool model_data_counted(const struct model_data *d, const int32_t *w, size_t t);
 /* The exact forward KL of the model's q from the source's p, Σ_t Σ_x p_t(x)·log(p_t(x)/q_t(x)),
  * summed over the counted positions t of the eval window w (T+1 tokens, borrowed), where p_t is the
  * source's in-window predictive (ops->predictive) and q_t = softmax(logits row t). logits
@@ -347,6 +357,47 @@ enum sf_status model_idx_images(const char *path, int64_t R, int64_t Q, uint16_t
  * differs from the images' is SF_EINVAL naming both files. */
 enum sf_status model_idx_labels(const char *path, const char *images, size_t n_images,
                                 int64_t classes, uint8_t **out, struct sf_error *err);
+
+// ---- the image source's layouts (image_layout.c) ----
+
+#define MODEL_CAPTION_LEN 2      /* words of a caption (pads after a one-word name) */
+#define MODEL_CAPTION_WORDS 12   /* the words of Fashion-MNIST's ten class names */
+#define MODEL_CAPTION_CLASSES 10 /* the classes captions name */
+
+/* The tokens after the pixel levels 0..levels-1. */
+struct model_layout_tokens {
+    int32_t word;        /* the first caption word (words are word..word+WORDS-1) */
+    int32_t label;       /* label 0 (image_label: labels are label..label+classes-1) */
+    int32_t pad;         /* after a one-word caption; never predicted */
+    int32_t blank_text;  /* a blanked caption's tokens; never predicted */
+    int32_t blank_image; /* a blanked image's tokens; never predicted */
+};
+struct model_layout_tokens model_layout_tokens(const struct model_data_config *d);
+/* The vocabulary and the tokens of one sample of a layout. */
+int64_t model_layout_vocab(const struct model_data_config *d);
+int64_t model_layout_sample(const struct model_data_config *d);
+/* Whether the layout needs each image's label (everything but `image`). */
+bool model_layout_labelled(const struct model_data_config *d);
+/* Writes the sample of an image (R·R pixel tokens) of class `label` into out
+ * (model_layout_sample tokens). */
+void model_layout_compose(const struct model_data_config *d, const uint16_t *pixels, unsigned label,
+                          uint16_t *out);
+/* The loss mask: image_label counts the label's prediction only; the caption layouts every
+ * prediction but of a pad or a blank. */
+bool model_layout_counted(const struct model_data *d, size_t t, int32_t target);
+/* Caption layouts: blanks the first part of each sample of the B training windows (inputs and
+ * targets, (B,T)) with probability blank_fraction, drawn from r in window order. */
+void model_layout_blank_batch(const struct model_data *d, struct model_rng *r, size_t B,
+                              int32_t *inputs, int32_t *targets);
+/* ops->pair for the image source (one sample per window in the caption layouts). */
+bool model_layout_pair(const struct model_data *d, int32_t *w, size_t *p0, size_t *p1);
+/* ops->choices: image_label's label tokens, none elsewhere (lo == hi). */
+void model_layout_choices(const struct model_data_config *d, int64_t *lo, int64_t *hi);
+/* Caption layouts: the entropy of the eval set's classes as its captions name them (nats per
+ * caption); NaN for the other layouts. */
+double model_layout_caption_entropy(const struct model_data *d);
+/* Caption word w (0..MODEL_CAPTION_WORDS-1), or NULL. */
+const char *model_caption_word(size_t w);
 
 // ---- checkpoints ----
 

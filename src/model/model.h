@@ -98,10 +98,13 @@ enum model_lr_schedule {
 
 /* What one sample of the image source holds (data.layout). */
 enum model_image_layout {
-    MODEL_IMAGE_LAYOUT_IMAGE,       /* R·R pixel tokens; n_vocab = levels */
-    MODEL_IMAGE_LAYOUT_IMAGE_LABEL, /* R·R pixels then the image's label token (levels + label,
-                                       read from the IDX label file beside the images); the loss
-                                       counts the label only; n_vocab = levels + classes */
+    MODEL_IMAGE_LAYOUT_IMAGE,         /* R·R pixel tokens; n_vocab = levels */
+    MODEL_IMAGE_LAYOUT_IMAGE_LABEL,   /* R·R pixels then the image's label token (levels + label,
+                                         read from the IDX label file beside the images); the loss
+                                         counts the label only; n_vocab = levels + classes */
+    MODEL_IMAGE_LAYOUT_CAPTION_IMAGE, /* a caption naming the class in words (Fashion-MNIST's
+                                         names), then the image; n_vocab = levels + 15 */
+    MODEL_IMAGE_LAYOUT_IMAGE_CAPTION, /* the image, then its caption */
 };
 
 /* Limits of the fixed-size path lists (the config is a plain value: copyable, comparable). */
@@ -140,6 +143,8 @@ struct model_data_config {
     enum model_image_layout layout;     /* `layout` (default image) */
     int64_t                 classes;    /* `classes`: labels 0..classes-1 (image_label, default
                                            10) */
+    double blank_fraction; /* `blank_fraction` in [0, 1): caption layouts' training samples whose
+                              first part is blanked (default 0.2) */
 };
 
 /* The whole configuration of one run. Integers that are 0 mean "not set" where noted. */
@@ -297,13 +302,15 @@ const struct model_source_entry *model_source_get(enum model_source s);
 /* What a data source says about itself. */
 struct model_source_info {
     int64_t n_vocab;
-    double  entropy_rate; /* markov: exact entropy rate H (nats/token); NaN elsewhere */
-    double  bayes_loss;   /* markov: the Bayes-optimal loss averaged over the n_ctx positions of
-                             an eval window, position t seeing t+1 symbols; NaN elsewhere */
-    char sha256[65];      /* markov: of its transition table (little-endian doubles); files:
-                             of the input files' bytes, train then eval, each list sorted */
-    int64_t train_tokens; /* tokens available for training (markov: 0, unlimited) */
-    int64_t eval_tokens;  /* tokens in the eval set actually used (whole windows) */
+    double  entropy_rate;    /* markov: exact entropy rate H (nats/token); NaN elsewhere */
+    double  bayes_loss;      /* markov: the Bayes-optimal loss averaged over the n_ctx positions of
+                                an eval window, position t seeing t+1 symbols; NaN elsewhere */
+    char sha256[65];         /* markov: of its transition table (little-endian doubles); files:
+                                of the input files' bytes, train then eval, each list sorted */
+    int64_t train_tokens;    /* tokens available for training (markov: 0, unlimited) */
+    int64_t eval_tokens;     /* tokens in the eval set actually used (whole windows) */
+    double  caption_entropy; /* image, caption layouts: entropy of the eval set's captions
+                                (nats per caption); NaN elsewhere */
 };
 
 /* Opens the configured data source just far enough to describe it (markov: builds the tables and

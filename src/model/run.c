@@ -24,7 +24,7 @@
 
 static const char model_metrics_header[] =
     "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,eval_loss_cv,"
-    "eval_kl,eval_error,grad_norm,elapsed_s,tokens_per_s\n";
+    "eval_kl,eval_error,eval_part_loss,eval_part_loss_blank,grad_norm,elapsed_s,tokens_per_s\n";
 
 // ---- schedule and evaluation steps ----
 
@@ -313,6 +313,11 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
     else
         sf_yaml_double(&y, s->info->bayes_loss);
     sf_yaml_kv_str(&y, "data_sha256", s->info->sha256);
+    sf_yaml_plain(&y, "caption_entropy");
+    if (isnan(s->info->caption_entropy))
+        sf_yaml_null(&y);
+    else
+        sf_yaml_double(&y, s->info->caption_entropy);
     sf_yaml_kv_int(&y, "train_tokens_available", s->info->train_tokens);
     sf_yaml_kv_int(&y, "eval_tokens", s->info->eval_tokens);
     sf_yaml_kv_int(&y, "step", s->step);
@@ -342,23 +347,24 @@ static void model_data_choices_impl(const struct model_data *d, int64_t *lo, int
     if (d->entry->ops->choices != NULL) d->entry->ops->choices(&d->config, lo, hi);
 }
 
-/* Mean loss of the model over the eval set's counted predictions (in batches of the model's B);
- * for exact sources, the mean exact KL of its predictions from the source's into *kl; for
- * sources with classes, the share of counted predictions whose most likely class (the argmax of
- * the logits over the class tokens, the lowest token on a tie) is not the target into *error
- * (NaN where they do not apply). */
-static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
-                                  int32_t *targets, double *kl, double *error) {
+/* The loss of the eval set's windows (their counted predictions) in batches of the model's B:
+ * its sum over the positions [p0, p1) of each window into *part (0 when p0 == p1), the sum over
+ * every position returned. For exact sources the summed exact KL into *kl; for sources with
+ * classes the number of counted predictions whose most likely class (the argmax of the logits over
+ * the class tokens, the lowest token on a tie) is not the target into *wrong. */
+static double model_eval_windows_impl(struct model *m, const struct model_data *d,
+                                      const int32_t *wins, int32_t *inputs, int32_t *targets,
+                                      double *kl, size_t *wrong, double *part) {
     size_t  T = d->T, W = T + 1, V = (size_t)d->n_vocab;
-    bool    exact = d->entry->exact;
-    int64_t lo, hi;
-    model_data_choices_impl(d, &lo, &hi);
-    double s = 0.0, s_kl = 0.0;
-    size_t wrong = 0;
+    bool    exact = d->entry->exact && kl != NULL;
+    int64_t lo = 0, hi = 0;
+    if (wrong != NULL) model_data_choices_impl(d, &lo, &hi);
+    double s = 0.0, s_kl = 0.0, s_part = 0.0;
+    size_t n_wrong = 0;
     for (size_t i0 = 0; i0 < d->n_eval_win; i0 += m->B) {
         size_t nb = d->n_eval_win - i0 < m->B ? d->n_eval_win - i0 : m->B;
         for (size_t b = 0; b < nb; b++) {
-            const int32_t *w = d->eval_win + (i0 + b) * W;
+            const int32_t *w = wins + (i0 + b) * W;
             memcpy(inputs + b * T, w, T * sizeof *w);
             memcpy(targets + b * T, w + 1, T * sizeof *w);
             for (size_t t = 0; t < T; t++)
@@ -366,12 +372,15 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
         }
         model_forward(m, inputs, targets, nb);
         const float *l = model_losses(m);
-        for (size_t k = 0; k < nb * T; k++)
+        for (size_t k = 0; k < nb * T; k++) {
             s += (double)l[k];
+            size_t t = k % T;
+            if (t >= d->pair_p0 && t < d->pair_p1) s_part += (double)l[k];
+        }
         const float *logits = model_logits(m); // (nb, T, V)
         if (exact)
             for (size_t b = 0; b < nb; b++)
-                s_kl += model_data_window_kl(d, d->eval_win + (i0 + b) * W, logits + b * T * V);
+                s_kl += model_data_window_kl(d, wins + (i0 + b) * W, logits + b * T * V);
         if (hi > lo)
             for (size_t k = 0; k < nb * T; k++) {
                 if (targets[k] == MODEL_IGNORE) continue;
@@ -379,12 +388,39 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
                 int64_t      best = lo;
                 for (int64_t c = lo + 1; c < hi; c++)
                     if (row[c] > row[best]) best = c;
-                wrong += best != targets[k];
+                n_wrong += best != targets[k];
             }
     }
-    *kl    = exact ? s_kl / (double)d->n_eval_counted : (double)NAN;
-    *error = hi > lo ? (double)wrong / (double)d->n_eval_counted : (double)NAN;
-    return s / (double)d->n_eval_counted;
+    if (kl != NULL) *kl = s_kl;
+    if (wrong != NULL) *wrong = n_wrong;
+    *part = s_part;
+    return s;
+}
+
+/* The evaluation: the mean loss over the eval set's counted predictions (returned); for exact
+ * sources the mean exact KL of the model from the source into *kl; for sources with classes the
+ * error rate into *error; for sources with paired parts the second part's loss per window after
+ * the true first part (*part) and after a blanked one (*part_blank), in nats. NaN where they do
+ * not apply. */
+static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
+                                  int32_t *targets, double *kl, double *error, double *part,
+                                  double *part_blank) {
+    int64_t lo, hi;
+    model_data_choices_impl(d, &lo, &hi);
+    double s_kl = 0, s_part = 0;
+    size_t wrong = 0;
+    double s = model_eval_windows_impl(m, d, d->eval_win, inputs, targets, &s_kl, &wrong, &s_part);
+    double n = (double)d->n_eval_counted, nw = (double)d->n_eval_win;
+    *kl    = d->entry->exact ? s_kl / n : (double)NAN;
+    *error = hi > lo ? (double)wrong / n : (double)NAN;
+    *part = *part_blank = NAN;
+    if (d->eval_win_blank != NULL) {
+        double s_blank = 0;
+        model_eval_windows_impl(m, d, d->eval_win_blank, inputs, targets, NULL, NULL, &s_blank);
+        *part       = s_part / nw;
+        *part_blank = s_blank / nw;
+    }
+    return s / n;
 }
 
 // ---- the driver ----
@@ -706,14 +742,14 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     size_t                    BT    = c->B * c->T;
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
-    double                    kl = NAN, error = NAN;
-    double                    ev = is_eval
-                                       ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &kl, &error)
-                                       : (double)NAN;
-    ts->elapsed_s                = sf_now() - t_origin;
-    double        dt             = ts->elapsed_s - ts->eval_elapsed_s;
-    double        tok_s          = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;
-    double        tokens         = (double)step * (double)BT;
+    double                    kl = NAN, error = NAN, part = NAN, part_blank = NAN;
+    double ev        = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &kl,
+                                                     &error, &part, &part_blank)
+                               : (double)NAN;
+    ts->elapsed_s    = sf_now() - t_origin;
+    double        dt = ts->elapsed_s - ts->eval_elapsed_s;
+    double        tok_s  = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;
+    double        tokens = (double)step * (double)BT;
     struct sf_buf row;
     sf_buf_init(&row);
     sf_buf_printf(&row, "%lld,%lld,", (long long)step, (long long)(step * (int64_t)BT));
@@ -726,6 +762,8 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && exact);
     model_csv_empty_or_double_impl(&row, kl, is_eval && exact);
     model_csv_empty_or_double_impl(&row, error, is_eval && !isnan(error));
+    model_csv_empty_or_double_impl(&row, part, is_eval && !isnan(part));
+    model_csv_empty_or_double_impl(&row, part_blank, is_eval && !isnan(part_blank));
     model_csv_double_impl(&row, gnorm, false);
     model_csv_double_impl(&row, ts->elapsed_s, false);
     model_csv_double_impl(&row, tok_s, true);

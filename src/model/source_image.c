@@ -1,10 +1,10 @@
 /*
  * source_image.c — the `image` data source: IDX image files (gzip or not, as MNIST's
  * *-images-idx3-ubyte) downsampled to R×R with Q grey levels, one token per pixel in raster
- * order; a sample is one image of R·R tokens (layout `image`), or the image then its label
- * token, read from the IDX label file beside the images (layout `image_label`, where the loss
- * counts the label only); windows start on sample boundaries. Opening, splits and batches are
- * the file sources' (data.c).
+ * order, and the IDX label files beside them; a sample is one image of R·R tokens (layout
+ * `image`), the image then its label token (`image_label`), or the image with a caption naming
+ * its class before or after it (`caption_image`, `image_caption`: image_layout.c); windows start
+ * on sample boundaries. Opening, splits and batches are the file sources' (data.c).
  */
 #include "internal.h"
 
@@ -184,15 +184,11 @@ enum sf_status model_idx_labels(const char *path, const char *images, size_t n_i
 
 // ---- the entry ----
 
-static const char *const model_image_keys[] = {MODEL_FILES_KEYS, "resolution", "levels",
-                                               "layout",         "classes",    NULL};
+static const char *const model_image_keys[] = {
+    MODEL_FILES_KEYS, "resolution", "levels", "layout", "classes", "blank_fraction", NULL};
 
-static int64_t model_image_pixels_impl(const struct model_data_config *d) {
-    return d->resolution * d->resolution;
-}
-
-/* Reads the images from the file itself (it may be gzip-compressed), and with layout
- * image_label the labels beside it; the bytes are only hashed. */
+/* Reads the images from the file itself (it may be gzip-compressed), and for the layouts that
+ * need them the labels beside it; each sample as its layout says. The bytes are only hashed. */
 static enum sf_status model_image_decode_impl(const struct model_data_config *d, const char *name,
                                               const char *bytes, size_t len,
                                               const struct model_token_buf *out,
@@ -200,10 +196,10 @@ static enum sf_status model_image_decode_impl(const struct model_data_config *d,
     (void)bytes;
     (void)len;
     uint16_t      *toks;
-    size_t         n_img, px = (size_t)model_image_pixels_impl(d);
+    size_t         n_img, px = (size_t)(d->resolution * d->resolution);
     enum sf_status st = model_idx_images(name, d->resolution, d->levels, &toks, &n_img, err);
     if (st != SF_OK) return st;
-    if (d->layout == MODEL_IMAGE_LAYOUT_IMAGE) {
+    if (!model_layout_labelled(d)) {
         bool ok = model_tokens_append(out, toks, n_img * px);
         free(toks);
         if (!ok) SF_FAIL(err, SF_ENOMEM, "out of memory loading %s", name);
@@ -213,8 +209,9 @@ static enum sf_status model_image_decode_impl(const struct model_data_config *d,
     if (lpath == NULL) {
         free(toks);
         SF_FAIL_AT(err, SF_EINVAL, name,
-                   "layout image_label reads the labels from the file beside the images, named "
-                   "with 'labels-idx1' for 'images-idx3': this name has no 'images-idx3'");
+                   "layout %s reads the labels from the file beside the images, named with "
+                   "'labels-idx1' for 'images-idx3': this name has no 'images-idx3'",
+                   model_image_layout_names[d->layout]);
     }
     uint8_t *lab;
     st = model_idx_labels(lpath, name, n_img, d->classes, &lab, err);
@@ -223,53 +220,59 @@ static enum sf_status model_image_decode_impl(const struct model_data_config *d,
         free(toks);
         return st;
     }
-    bool ok = true;
+    size_t    S      = (size_t)model_layout_sample(d);
+    uint16_t *sample = malloc(S * sizeof *sample);
+    bool      ok     = sample != NULL;
     for (size_t i = 0; i < n_img && ok; i++) {
-        uint16_t label = (uint16_t)(d->levels + lab[i]);
-        ok = model_tokens_append(out, toks + i * px, px) && model_tokens_append(out, &label, 1);
+        model_layout_compose(d, toks + i * px, lab[i], sample);
+        ok = model_tokens_append(out, sample, S);
     }
+    free(sample);
     free(toks);
     free(lab);
     if (!ok) SF_FAIL(err, SF_ENOMEM, "out of memory loading %s", name);
     return SF_OK;
 }
 
-static int64_t model_image_n_vocab_impl(const struct model_data_config *d) {
-    return d->levels + (d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL ? d->classes : 0);
-}
-
-static int64_t model_image_tokens_per_sample_impl(const struct model_data_config *d) {
-    return model_image_pixels_impl(d) + (d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL ? 1 : 0);
-}
-
-/* Layout image counts every prediction; image_label the label's only: position t predicts
- * token t+1 of the window, which starts on a sample boundary. */
-static bool model_image_counted_impl(const struct model_data *d, const int32_t *inputs, size_t t) {
+static bool model_image_counted_impl(const struct model_data *d, const int32_t *inputs, size_t t,
+                                     int32_t target) {
     (void)inputs;
-    return d->config.layout == MODEL_IMAGE_LAYOUT_IMAGE || (t + 1) % d->align == d->align - 1;
+    return model_layout_counted(d, t, target);
 }
 
-/* image_label: the label tokens. */
-static void model_image_choices_impl(const struct model_data_config *d, int64_t *lo, int64_t *hi) {
-    bool labels = d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL;
-    *lo         = d->levels;
-    *hi         = labels ? d->levels + d->classes : d->levels;
+/* The file sources' batch, then the caption layouts' blanked samples. */
+static void model_image_batch_impl(const struct model_data *d, struct model_rng *r, size_t B,
+                                   int32_t *inputs, int32_t *targets) {
+    model_files_batch(d, r, B, inputs, targets);
+    model_layout_blank_batch(d, r, B, inputs, targets);
 }
 
 static const char *model_image_key_excluded_impl(const struct model_data_config *d,
                                                  const char                     *key) {
     if (strcmp(key, "classes") == 0 && d->layout != MODEL_IMAGE_LAYOUT_IMAGE_LABEL)
         return "layout image_label";
+    if (strcmp(key, "blank_fraction") == 0 && d->layout != MODEL_IMAGE_LAYOUT_CAPTION_IMAGE &&
+        d->layout != MODEL_IMAGE_LAYOUT_IMAGE_CAPTION)
+        return "layouts caption_image and image_caption";
     return NULL;
 }
 
 static void model_image_validate_impl(const struct model_config *cfg, struct sf_diags *out) {
     model_files_validate(cfg, out);
-    const struct model_data_config *d = &cfg->data;
-    if (model_image_n_vocab_impl(d) > 65536)
+    const struct model_data_config *d        = &cfg->data;
+    bool                            captions = d->layout == MODEL_IMAGE_LAYOUT_CAPTION_IMAGE ||
+                    d->layout == MODEL_IMAGE_LAYOUT_IMAGE_CAPTION;
+    if (model_layout_vocab(d) > 65536)
         sf_diag_add(out, true, "data.levels",
-                    "levels + classes = %lld tokens, more than the 65536 a token can name",
-                    (long long)model_image_n_vocab_impl(d));
+                    "the layout's vocabulary is %lld tokens, more than the 65536 a token can name",
+                    (long long)model_layout_vocab(d));
+    /* The mutual information is measured on whole samples: one per window. */
+    if (captions && cfg->n_ctx + 1 != model_layout_sample(d))
+        sf_diag_add(out, true, "n_ctx",
+                    "layout %s needs one sample per window: n_ctx = %lld (resolution² + %d - 1), "
+                    "not %lld",
+                    model_image_layout_names[d->layout], (long long)model_layout_sample(d) - 1,
+                    MODEL_CAPTION_LEN, (long long)cfg->n_ctx);
 }
 
 static void model_image_emit_impl(struct sf_yaml_out *y, const struct model_data_config *d) {
@@ -278,6 +281,9 @@ static void model_image_emit_impl(struct sf_yaml_out *y, const struct model_data
     sf_yaml_kv_int(y, "levels", d->levels);
     sf_yaml_kv_str(y, "layout", model_image_layout_names[d->layout]);
     if (d->layout == MODEL_IMAGE_LAYOUT_IMAGE_LABEL) sf_yaml_kv_int(y, "classes", d->classes);
+    if (d->layout == MODEL_IMAGE_LAYOUT_CAPTION_IMAGE ||
+        d->layout == MODEL_IMAGE_LAYOUT_IMAGE_CAPTION)
+        sf_yaml_kv_double(y, "blank_fraction", d->blank_fraction);
 }
 
 static const struct model_source_ops model_image_ops = {
@@ -285,10 +291,11 @@ static const struct model_source_ops model_image_ops = {
     .validate     = model_image_validate_impl,
     .emit         = model_image_emit_impl,
     .open         = model_files_open,
-    .batch        = model_files_batch,
+    .batch        = model_image_batch_impl,
     .decode       = model_image_decode_impl,
     .counted      = model_image_counted_impl,
-    .choices      = model_image_choices_impl,
+    .choices      = model_layout_choices,
+    .pair         = model_layout_pair,
 };
 
 const struct model_source_entry model_source_image = {
@@ -298,8 +305,8 @@ const struct model_source_entry model_source_image = {
     .files             = true,
     .exact             = false,
     .loss_unit         = "nats/token",
-    .n_vocab           = model_image_n_vocab_impl,
-    .tokens_per_sample = model_image_tokens_per_sample_impl,
+    .n_vocab           = model_layout_vocab,
+    .tokens_per_sample = model_layout_sample,
     .describe          = model_files_describe,
     .ops               = &model_image_ops,
 };

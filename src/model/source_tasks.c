@@ -266,7 +266,9 @@ static void model_tasks_batch_impl(const struct model_data *d, struct model_rng 
         model_tasks_sample_impl(&d->tasks, r, inputs + b * d->T, targets + b * d->T, d->T);
 }
 
-static bool model_tasks_counted_impl(const struct model_data *d, const int32_t *inputs, size_t t) {
+static bool model_tasks_counted_impl(const struct model_data *d, const int32_t *inputs, size_t t,
+                                     int32_t target) {
+    (void)target;
     (void)inputs;
     return t + 1 >= d->tasks.K;
 }

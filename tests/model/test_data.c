@@ -10,6 +10,10 @@
  *     for the error rate; labels that do not match the images (count, range, a missing file, a
  *     name without `images-idx3`) are reported naming the files; Fashion-MNIST's test labels
  *     are balanced (1000 of each class);
+ *   - caption layouts: each sample's caption (Fashion-MNIST's class name, a word per token, a
+ *     pad after one word) before or after its pixels; pads and blanks never counted; training
+ *     samples blanked at the stated fraction, deterministically; the eval's paired windows with
+ *     their first part blanked and the positions of the second part; the captions' entropy;
  *   - tokens: a token >= n_vocab and an odd byte count are reported with the offset;
  *   - text: the split by file (eval_fraction over the sorted file list), the split of a single
  *     file (its last fraction), the sha256 of the files' bytes, and windows of image data that
@@ -328,6 +332,89 @@ static void test_image_labels(void) {
     free(px);
 }
 
+/* Opens a.*-idx3 with a caption layout (4×4, 8 levels, one sample per window). */
+static enum sf_status open_captioned(struct model_data *d, enum model_image_layout layout,
+                                     double blank, struct sf_error *e) {
+    struct model_config c = model_config_default();
+    c.data.source = MODEL_SOURCE_IMAGE, c.data.n_paths = 1, c.data.eval_fraction = 0.3;
+    c.data.resolution = 4, c.data.levels = 8, c.data.layout = layout;
+    c.data.blank_fraction = blank;
+    c.n_ctx = 17, c.eval_tokens = 17;
+    snprintf(c.data.paths[0], MODEL_PATH_MAX, "a-images-idx3-ubyte.gz");
+    sf_error_clear(e);
+    struct sf_diags diags;
+    sf_diag_init(&diags);
+    bool valid = model_config_validate(&c, dir, &diags) == SF_OK;
+    sf_diag_free(&diags);
+    if (!check(valid, "the caption configuration is valid")) return SF_EINVAL;
+    return model_data_open(d, &c, dir, e);
+}
+
+/* Labels 7, 0, 3 (sneaker, t-shirt/top, dress): words 8, (0, 1), 4 after the 8 levels. */
+static void test_captions(void) {
+    uint16_t       *pix;
+    size_t          ni;
+    struct sf_error e;
+    if (!check(model_idx_images(in_dir("a-images-idx3-ubyte.gz"), 4, 8, &pix, &ni, &e) == SF_OK,
+               "the images alone"))
+        return;
+    const int32_t caption[3][2] = {{8 + 8, 8 + 12}, {8 + 0, 8 + 1}, {8 + 4, 8 + 12}};
+    for (int order = 0; order < 2; order++) {
+        enum model_image_layout layout =
+            order == 0 ? MODEL_IMAGE_LAYOUT_CAPTION_IMAGE : MODEL_IMAGE_LAYOUT_IMAGE_CAPTION;
+        const char       *name = order == 0 ? "caption_image" : "image_caption";
+        struct model_data d;
+        if (!check(open_captioned(&d, layout, 0.5, &e) == SF_OK, "%s opens", name)) continue;
+        check(d.n_vocab == 8 + 12 + 3 && d.align == 18,
+              "%s: 12 words, a pad and two blanks after the levels; samples of 18", name);
+        bool ok = d.n_train == 36 && d.n_eval == 18;
+        for (size_t i = 0; i < 3 && ok; i++) {
+            const uint16_t *smp = i < 2 ? d.train + i * 18 : d.eval;
+            const uint16_t *img = smp + (order == 0 ? 2 : 0), *cap = smp + (order == 0 ? 0 : 16);
+            ok = memcmp(img, pix + i * 16, 16 * sizeof *img) == 0 && cap[0] == caption[i][0] &&
+                 cap[1] == caption[i][1];
+        }
+        check(ok, "%s: each sample's pixels and its class name (pad after one word)", name);
+        /* The eval window (image 2: "dress", a pad): the pad is never counted. */
+        size_t pad_at = order == 0 ? 1 : 17, counted = 0;
+        for (size_t t = 0; t < 17; t++)
+            counted += model_data_counted(&d, d.eval_win, t);
+        check(!model_data_counted(&d, d.eval_win, pad_at - 1) && counted == 16,
+              "%s: every prediction counts but the pad's (%zu of 17)", name, counted);
+        /* The pair: the first part blanked, the second part's positions. */
+        int32_t blank = order == 0 ? 8 + 13 : 8 + 14;
+        bool    pair  = d.eval_win_blank != NULL;
+        size_t  first = order == 0 ? 2 : 16;
+        for (size_t k = 0; pair && k < 18; k++)
+            pair = k < first ? d.eval_win_blank[k] == blank : d.eval_win_blank[k] == d.eval_win[k];
+        check(pair && d.pair_p0 == first - 1 && d.pair_p1 == 17,
+              "%s: the paired window blanks the first part; positions %zu..16 predict the "
+              "second",
+              name, first - 1);
+        check(fabs(d.info.caption_entropy) < 1e-12, "%s: one eval caption: entropy 0", name);
+        /* Training: about half the samples blanked, the same for the same step. */
+        int32_t in[2][64 * 17], tg[2][64 * 17];
+        model_data_batch(&d, 5, 64, in[0], tg[0]);
+        model_data_batch(&d, 5, 64, in[1], tg[1]);
+        size_t blanked = 0;
+        bool   masked  = true;
+        for (size_t b = 0; b < 64; b++) {
+            bool bl = in[0][b * 17 + first - 1] == blank;
+            blanked += bl;
+            for (size_t t = 0; bl && t + 1 < first; t++)
+                masked &= in[0][b * 17 + t] == blank && tg[0][b * 17 + t] == MODEL_IGNORE;
+        }
+        check(memcmp(in[0], in[1], sizeof in[0]) == 0 && memcmp(tg[0], tg[1], sizeof tg[0]) == 0,
+              "%s: the same step gives the same batch", name);
+        check(blanked >= 20 && blanked <= 44 && masked,
+              "%s: %zu of 64 training samples blanked at fraction 0.5, their blanks never "
+              "predicted",
+              name, blanked);
+        model_data_free(&d);
+    }
+    free(pix);
+}
+
 static void test_image_windows(void) {
     struct model_config c = model_config_default();
     c.data.source = MODEL_SOURCE_IMAGE, c.data.n_paths = 1, c.data.eval_fraction = 0.3;
@@ -364,6 +451,7 @@ int main(void) {
     test_text();
     test_image_windows();
     test_image_labels();
+    test_captions();
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) return 1;

@@ -81,7 +81,7 @@ static enum sf_status run_inproc(const char *dir, int64_t stop_after) {
     return st;
 }
 
-/* metrics.csv without the two timing columns (the first 12: step … grad_norm). */
+/* metrics.csv without the two timing columns (the first 14: step … grad_norm). */
 static char *metrics_untimed(const char *dir) {
     char *t = slurp(path_in(dir, "metrics.csv"), NULL);
     if (t == NULL) return NULL;
@@ -90,7 +90,7 @@ static char *metrics_untimed(const char *dir) {
     for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
         int   commas = 0;
         char *p      = line;
-        for (; *p && commas < 12; p++)
+        for (; *p && commas < 14; p++)
             commas += *p == ',';
         sf_buf_append(&out, line, (size_t)(p - line));
         sf_buf_puts(&out, "\n");
@@ -176,8 +176,8 @@ static void test_reference_run(const char *ref) {
     free(st);
     char             *m        = slurp(path_in(ref, "metrics.csv"), NULL);
     static const char header[] = "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
-                                 "eval_true_loss,eval_loss_cv,eval_kl,eval_error,grad_norm,"
-                                 "elapsed_s,tokens_per_s\n";
+                                 "eval_true_loss,eval_loss_cv,eval_kl,eval_error,eval_part_loss,"
+                                 "eval_part_loss_blank,grad_norm,elapsed_s,tokens_per_s\n";
     check(m && strncmp(m, header, strlen(header)) == 0, "metrics.csv header as DESIGN.md");
     int rows = 0;
     for (char *p = m; p && *p; p++)
@@ -194,8 +194,8 @@ static void test_reference_run(const char *ref) {
                 empty += p[1] == ',' || p[1] == '\n';
             }
         }
-        check(fields == 14 && empty == 1,
-              "14 fields, none empty on a markov run but eval_error (no classes)");
+        check(fields == 16 && empty == 3,
+              "16 fields, none empty on a markov run but eval_error and the two paired losses");
     }
     free(m);
     char               *sum = slurp(path_in(ref, "summary.yaml"), NULL);
@@ -275,15 +275,16 @@ static void csv_field(const char *line, int k, char *out, size_t n) {
     out[len] = '\0';
 }
 
-/* A run started by a scalefit whose metrics.csv had no eval_kl and eval_error columns, resumed
- * by this one: the file is rewritten in the current columns, the old rows with eval_kl empty,
- * and every other column as in the uninterrupted run. */
+/* A run started by a scalefit whose metrics.csv had none of the columns from eval_kl to
+ * eval_part_loss_blank, resumed by this one: the file is rewritten in the current columns, the old
+ * rows with eval_kl empty, and every other column as in the uninterrupted run. */
 static void test_old_layout_resume(const char *ref) {
     char dir[600];
     snprintf(dir, sizeof dir, "%s/old_layout", root);
     make_run(dir, small_yaml);
     check(run_inproc(dir, 57) == SF_EINTERRUPTED, "old layout: stopped after step 57");
-    /* Rewrite metrics.csv as the earlier layout: without fields 9 and 10 (eval_kl, eval_error). */
+    /* Rewrite metrics.csv as the earlier layout: without fields 9 to 12 (eval_kl, eval_error,
+     * eval_part_loss, eval_part_loss_blank). */
     char         *t = slurp(path_in(dir, "metrics.csv"), NULL);
     struct sf_buf old;
     sf_buf_init(&old);
@@ -292,8 +293,9 @@ static void test_old_layout_resume(const char *ref) {
         for (int commas = 0; *p && commas < 9; p++)
             commas += *p == ',';
         sf_buf_append(&old, line, (size_t)(p - line));
-        char *q = strchr(p, ',');
-        q       = q ? strchr(q + 1, ',') : NULL;
+        char *q = p - 1;
+        for (int k = 0; k < 4 && q; k++)
+            q = strchr(q + 1, ',');
         sf_buf_puts(&old, q ? q + 1 : "");
         sf_buf_puts(&old, "\n");
     }
