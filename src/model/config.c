@@ -96,10 +96,11 @@ const char *const model_config_keys[] = {"data",         "n_layer",
                                          "eval_tokens",  "checkpoint_every",
                                          "seed",         "threads",
                                          "init_from",    NULL};
-const char *const model_data_keys[]   = {
-      "source",  "n_vocab", "order",      "generator",     "scale",      "decay",  "concentration",
-      "seed",    "paths",   "eval_paths", "eval_fraction", "resolution", "levels", "layout",
-      "classes", "tasks",   "zipf",       "symbols",       NULL};
+const char *const model_data_keys[]   = {"source", "n_vocab",    "order",         "generator",
+                                         "scale",  "decay",      "concentration", "seed",
+                                         "paths",  "eval_paths", "eval_fraction", "resolution",
+                                         "levels", "layout",     "classes",       "blank_fraction",
+                                         "tasks",  "zipf",       "symbols",       NULL};
 
 /* Limits that are not physical: they keep sizes sane and products inside size_t. */
 #define MODEL_CFG_MAX_DIM (INT64_C(1) << 20)
