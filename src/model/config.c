@@ -35,7 +35,7 @@ struct model_config model_config_default(void) {
     c.data.resolution     = 8;
     c.data.levels         = 16;
     c.data.classes        = 10;
-    c.data.blank_fraction = 0.2;
+    c.data.blank_fraction = 0;
     c.n_layer             = 2;
     c.d_model             = 64;
     c.n_head              = 2;

@@ -352,18 +352,20 @@ void model_files_describe(struct sf_buf *b, const struct model_data_config *d) {
 enum sf_status model_data_open(struct model_data *d, const struct model_config *cfg,
                                const char *base_dir, struct sf_error *err) {
     memset(d, 0, sizeof *d);
-    struct model_shape shape = model_config_shape(cfg);
-    d->entry                 = model_source_get(cfg->data.source);
-    d->config                = cfg->data;
-    d->n_vocab               = shape.n_vocab;
-    d->T                     = (size_t)cfg->n_ctx;
-    d->align                 = (size_t)d->entry->tokens_per_sample(&cfg->data);
-    d->batch_key             = sf_seed_derive(cfg->seed, MODEL_STREAM_BATCH);
-    d->info.n_vocab          = shape.n_vocab;
-    d->info.entropy_rate     = NAN;
-    d->info.bayes_loss       = NAN;
-    size_t T                 = d->T;
-    d->n_eval_win            = (size_t)((cfg->eval_tokens + (int64_t)T - 1) / (int64_t)T);
+    struct model_shape shape   = model_config_shape(cfg);
+    d->entry                   = model_source_get(cfg->data.source);
+    d->config                  = cfg->data;
+    d->n_vocab                 = shape.n_vocab;
+    d->T                       = (size_t)cfg->n_ctx;
+    d->align                   = (size_t)d->entry->tokens_per_sample(&cfg->data);
+    d->batch_key               = sf_seed_derive(cfg->seed, MODEL_STREAM_BATCH);
+    d->info.n_vocab            = shape.n_vocab;
+    d->info.entropy_rate       = NAN;
+    d->info.bayes_loss         = NAN;
+    d->info.caption_entropy    = NAN;
+    d->info.mutual_information = NAN;
+    size_t T                   = d->T;
+    d->n_eval_win              = (size_t)((cfg->eval_tokens + (int64_t)T - 1) / (int64_t)T);
     if (d->n_eval_win < 1) d->n_eval_win = 1;
     d->eval_win = malloc(d->n_eval_win * (T + 1) * sizeof *d->eval_win);
     if (d->eval_win == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
@@ -379,7 +381,6 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
         for (size_t t = 0; t < T; t++)
             d->n_eval_counted += model_data_counted(d, d->eval_win + i * (T + 1), t);
     /* Paired parts: the eval windows again, each with its first part blanked. */
-    d->info.caption_entropy = NAN;
     if (d->entry->ops->pair != NULL) {
         size_t W          = T + 1;
         d->eval_win_blank = malloc(d->n_eval_win * W * sizeof *d->eval_win_blank);

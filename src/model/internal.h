@@ -198,8 +198,9 @@ void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, s
  * are 2V wide (symbols, then the digit tokens, which have probability 0). */
 struct model_tasks {
     size_t  M, V, K;      /* tasks, symbols, digits naming a task */
+    size_t  W;            /* the vocabulary: 2V, and the blank with blank_fraction > 0 */
     double *task_cdf;     /* (M) cumulative task probabilities */
-    double *rows;         /* (M, V+1, 2V): row s < V after symbol s; row V the first symbol */
+    double *rows;         /* (M, V+1, W): row s < V after symbol s; row V the first symbol */
     double *cdf;          /* (M, V+1, V) cumulative rows over the symbols */
     double *plogp;        /* (M, V+1) Σ p·log p of each row */
     double  h_first;      /* E_k H(first symbol of task k) */

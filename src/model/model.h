@@ -143,8 +143,9 @@ struct model_data_config {
     enum model_image_layout layout;     /* `layout` (default image) */
     int64_t                 classes;    /* `classes`: labels 0..classes-1 (image_label, default
                                            10) */
-    double blank_fraction; /* `blank_fraction` in [0, 1): caption layouts' training samples whose
-                              first part is blanked (default 0.2) */
+    double blank_fraction; /* `blank_fraction` in [0, 1): training samples whose first part (a
+                              caption layout's first part, a task's digits) is blanked
+                              (default 0: none) */
 };
 
 /* The whole configuration of one run. Integers that are 0 mean "not set" where noted. */
@@ -311,6 +312,10 @@ struct model_source_info {
     int64_t eval_tokens;     /* tokens in the eval set actually used (whole windows) */
     double  caption_entropy; /* image, caption layouts: entropy of the eval set's captions
                                 (nats per caption); NaN elsewhere */
+    double mutual_information; /* tasks with blank_fraction: the exact mutual information
+                                  between a window's task digits and its symbols, as the eval
+                                  measures it (Bayes loss of the symbols after blanked digits
+                                  less after the true ones, nats per window); NaN elsewhere */
 };
 
 /* Opens the configured data source just far enough to describe it (markov: builds the tables and

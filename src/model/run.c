@@ -313,11 +313,18 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
     else
         sf_yaml_double(&y, s->info->bayes_loss);
     sf_yaml_kv_str(&y, "data_sha256", s->info->sha256);
-    sf_yaml_plain(&y, "caption_entropy");
-    if (isnan(s->info->caption_entropy))
-        sf_yaml_null(&y);
-    else
-        sf_yaml_double(&y, s->info->caption_entropy);
+    const struct {
+        const char *key;
+        double      v;
+    } paired[2] = {{"caption_entropy", s->info->caption_entropy},
+                   {"mutual_information", s->info->mutual_information}};
+    for (size_t k = 0; k < 2; k++) {
+        sf_yaml_plain(&y, paired[k].key);
+        if (isnan(paired[k].v))
+            sf_yaml_null(&y);
+        else
+            sf_yaml_double(&y, paired[k].v);
+    }
     sf_yaml_kv_int(&y, "train_tokens_available", s->info->train_tokens);
     sf_yaml_kv_int(&y, "eval_tokens", s->info->eval_tokens);
     sf_yaml_kv_int(&y, "step", s->step);

@@ -266,6 +266,12 @@ static void model_image_validate_impl(const struct model_config *cfg, struct sf_
         sf_diag_add(out, true, "data.levels",
                     "the layout's vocabulary is %lld tokens, more than the 65536 a token can name",
                     (long long)model_layout_vocab(d));
+    if (captions && !(d->blank_fraction > 0))
+        sf_diag_add(out, true, "data.blank_fraction",
+                    "layout %s needs blank_fraction > 0 (for example 0.2): the mutual "
+                    "information compares each sample with its first part blanked, which "
+                    "training must have seen",
+                    model_image_layout_names[d->layout]);
     /* The mutual information is measured on whole samples: one per window. */
     if (captions && cfg->n_ctx + 1 != model_layout_sample(d))
         sf_diag_add(out, true, "n_ctx",

@@ -11,6 +11,12 @@
  * t ≥ K−1): the task index is the question, not something to predict. Since the task is
  * visible, the true predictive is the task's stationary law for the first symbol and its
  * transition row after that; the Bayes loss is their entropy averaged over the task mixture.
+ *
+ * With blank_fraction > 0, a token of its own (2V) blanks the digits of that share of the
+ * training windows, and every evaluation also scores the eval windows with their digits blanked:
+ * the difference is the mutual information between the task's name and its symbols, known
+ * exactly here (the Bayes predictive after blanked digits is the task mixture's posterior
+ * predictive), the known truth the caption layouts' estimator is checked against.
  */
 #include "internal.h"
 
@@ -96,9 +102,11 @@ void model_tasks_free(struct model_tasks *tk) {
 enum sf_status model_tasks_init(struct model_tasks *tk, const struct model_data_config *d,
                                 struct sf_error *err) {
     memset(tk, 0, sizeof *tk);
-    size_t M = (size_t)d->tasks, V = (size_t)d->symbols, W = 2 * V, R = V + 1;
+    size_t M = (size_t)d->tasks, V = (size_t)d->symbols, R = V + 1;
+    size_t W     = 2 * V + (d->blank_fraction > 0 ? 1 : 0); /* the vocabulary: rows' width */
     tk->M        = M;
     tk->V        = V;
+    tk->W        = W;
     tk->K        = model_tasks_digits_impl(d->tasks, d->symbols);
     tk->task_cdf = malloc(M * sizeof *tk->task_cdf);
     tk->rows     = calloc(M * R * W, sizeof *tk->rows);
@@ -204,14 +212,15 @@ static void model_tasks_sample_impl(const struct model_tasks *tk, struct model_r
 
 // ---- the entry ----
 
-static const char *const model_tasks_keys[] = {"tasks",         "zipf", "symbols",
-                                               "concentration", "seed", NULL};
+static const char *const model_tasks_keys[] = {
+    "tasks", "zipf", "symbols", "concentration", "seed", "blank_fraction", NULL};
 
 static void model_tasks_validate_impl(const struct model_config *cfg, struct sf_diags *out) {
     const struct model_data_config *d = &cfg->data;
     if (d->tasks < 2 || d->symbols < 2) return; /* the ranges report these */
-    double entries = (double)d->tasks * (double)(d->symbols + 1) * 2.0 * (double)d->symbols;
-    size_t K       = model_tasks_digits_impl(d->tasks, d->symbols);
+    double entries = (double)d->tasks * (double)(d->symbols + 1) *
+                     (2.0 * (double)d->symbols + (d->blank_fraction > 0 ? 1.0 : 0.0));
+    size_t K = model_tasks_digits_impl(d->tasks, d->symbols);
     if (entries > (double)MODEL_TASKS_MAX_TABLE)
         sf_diag_add(out, true, "data.tasks",
                     "%lld tasks over %lld symbols need tables of %.0f entries, more than the "
@@ -231,6 +240,67 @@ static void model_tasks_emit_impl(struct sf_yaml_out *y, const struct model_data
     sf_yaml_kv_int(y, "symbols", d->symbols);
     sf_yaml_kv_double(y, "concentration", d->concentration);
     sf_yaml_kv_int(y, "seed", (long long)d->seed);
+    if (d->blank_fraction > 0) sf_yaml_kv_double(y, "blank_fraction", d->blank_fraction);
+}
+
+/* The token that blanks a window's digits (blank_fraction > 0). */
+static int32_t model_tasks_blank_impl(const struct model_tasks *tk) {
+    return (int32_t)(2 * tk->V);
+}
+
+static void model_tasks_batch_impl(const struct model_data *d, struct model_rng *r, size_t B,
+                                   int32_t *inputs, int32_t *targets) {
+    const struct model_tasks *tk = &d->tasks;
+    size_t                    T  = d->T;
+    for (size_t b = 0; b < B; b++) {
+        model_tasks_sample_impl(tk, r, inputs + b * T, targets + b * T, T);
+        if (!(d->config.blank_fraction > 0) || !(model_rng_uniform(r) < d->config.blank_fraction))
+            continue;
+        for (size_t i = 0; i < tk->K; i++) {
+            if (i < T) inputs[b * T + i] = model_tasks_blank_impl(tk);
+            if (i >= 1) targets[b * T + i - 1] = model_tasks_blank_impl(tk);
+        }
+    }
+}
+
+/* ops->pair: the digits blanked; the symbols (predicted at K−1..T−1) are the second part. */
+static bool model_tasks_pair_impl(const struct model_data *d, int32_t *w, size_t *p0, size_t *p1) {
+    const struct model_tasks *tk = &d->tasks;
+    if (!(d->config.blank_fraction > 0)) return false;
+    for (size_t i = 0; i < tk->K; i++)
+        w[i] = model_tasks_blank_impl(tk);
+    *p0 = tk->K - 1;
+    *p1 = d->T;
+    return true;
+}
+
+/* The exact mutual information of the eval window w (its true loss per position in tl): the
+ * symbols' Bayes loss after blanked digits — each symbol predicted by the task mixture's
+ * posterior given the symbols before it — less their loss given the task. lw (M) is scratch. */
+static double model_tasks_window_mi_impl(const struct model_tasks *tk, const int32_t *w,
+                                         const double *tl, size_t T, double *lw) {
+    size_t M = tk->M, V = tk->V, R = V + 1, W2 = tk->W;
+    for (size_t k = 0; k < M; k++)
+        lw[k] = log(tk->task_cdf[k] - (k > 0 ? tk->task_cdf[k - 1] : 0.0));
+    double mi = 0.0;
+    for (size_t t = tk->K - 1; t < T; t++) {
+        size_t  row = t + 1 == tk->K ? V : (size_t)w[t];
+        int32_t x   = w[t + 1];
+        /* log Σ_k π_k p_k(x), π ∝ exp(lw), then the posterior's update by x. */
+        double mx = -INFINITY;
+        for (size_t k = 0; k < M; k++)
+            mx = fmax(mx, lw[k]);
+        double z = 0.0, zx = 0.0;
+        for (size_t k = 0; k < M; k++) {
+            double e  = exp(lw[k] - mx);
+            double pk = tk->rows[(k * R + row) * W2 + (size_t)x];
+            z += e;
+            zx += e * pk;
+            lw[k] += log(pk);
+        }
+        mi += -log(zx / z) - tl[t];
+    }
+    return mi;
 }
 
 /* Builds the tasks, draws the eval windows from the source seed with the true loss of each
@@ -253,17 +323,20 @@ static enum sf_status model_tasks_open_impl(struct model_data *d, const struct m
     }
     d->info.entropy_rate = d->tasks.entropy_rate;
     d->info.bayes_loss   = model_tasks_bayes_loss(&d->tasks, T);
+    if (cfg->data.blank_fraction > 0) {
+        double *lw = malloc(d->tasks.M * sizeof *lw), mi = 0.0;
+        if (lw == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the mutual information");
+        for (size_t i = 0; i < d->n_eval_win; i++)
+            mi += model_tasks_window_mi_impl(&d->tasks, d->eval_win + i * (T + 1),
+                                             d->eval_true_loss + i * T, T, lw);
+        free(lw);
+        d->info.mutual_information = mi / (double)d->n_eval_win;
+    }
     /* The tables identify the source: hash the task probabilities and the rows. */
     const double *parts[2] = {d->tasks.task_cdf, d->tasks.rows};
-    size_t        sizes[2] = {d->tasks.M, d->tasks.M * (d->tasks.V + 1) * 2 * d->tasks.V};
+    size_t        sizes[2] = {d->tasks.M, d->tasks.M * (d->tasks.V + 1) * d->tasks.W};
     model_sha256_doubles(parts, sizes, 2, d->info.sha256);
     return SF_OK;
-}
-
-static void model_tasks_batch_impl(const struct model_data *d, struct model_rng *r, size_t B,
-                                   int32_t *inputs, int32_t *targets) {
-    for (size_t b = 0; b < B; b++)
-        model_tasks_sample_impl(&d->tasks, r, inputs + b * d->T, targets + b * d->T, d->T);
 }
 
 static bool model_tasks_counted_impl(const struct model_data *d, const int32_t *inputs, size_t t,
@@ -280,7 +353,7 @@ static const double *model_tasks_predictive_impl(const struct model_data *d, con
     size_t k   = model_tasks_task_impl(tk, w);
     size_t row = t + 1 == tk->K ? tk->V : (size_t)w[t];
     if (plogp != NULL) *plogp = tk->plogp[k * (tk->V + 1) + row];
-    return tk->rows + (k * (tk->V + 1) + row) * 2 * tk->V;
+    return tk->rows + (k * (tk->V + 1) + row) * tk->W;
 }
 
 static void model_tasks_close_impl(struct model_data *d) {
@@ -288,7 +361,7 @@ static void model_tasks_close_impl(struct model_data *d) {
 }
 
 static int64_t model_tasks_n_vocab_impl(const struct model_data_config *d) {
-    return 2 * d->symbols;
+    return 2 * d->symbols + (d->blank_fraction > 0 ? 1 : 0);
 }
 
 static void model_tasks_describe_impl(struct sf_buf *b, const struct model_data_config *d) {
@@ -316,6 +389,7 @@ static const struct model_source_ops model_tasks_ops = {
     .counted    = model_tasks_counted_impl,
     .predictive = model_tasks_predictive_impl,
     .close      = model_tasks_close_impl,
+    .pair       = model_tasks_pair_impl,
 };
 
 const struct model_source_entry model_source_tasks = {

@@ -17,7 +17,8 @@
 static const char sweep_results_header[] =
     "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,"
     "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,"
-    "entropy_rate,stage,parent,best_eval_error,final_eval_error\n";
+    "entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,"
+    "final_part_loss_blank,final_mi,mutual_information,caption_entropy\n";
 static const char sweep_curves_header[] = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,"
                                           "eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage\n";
 
@@ -36,12 +37,13 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     if (dir == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     struct sweep_run_state st;
     sweep_run_state_read(out_dir, r->id, &st);
-    static const char *const keys[] = {"bayes_loss", "entropy_rate"};
-    double                   known[2];
-    sweep_summary_numbers(dir, keys, known, 2);
+    static const char *const keys[] = {"bayes_loss", "entropy_rate", "mutual_information",
+                                       "caption_entropy"};
+    double                   known[4];
+    sweep_summary_numbers(dir, keys, known, 4);
     double        bayes = known[0], entropy = known[1];
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
-    double        best_err = NAN, final_err = NAN;
+    double        best_err = NAN, final_err = NAN, part = NAN, part_blank = NAN;
     double        flops = NAN;
     char         *mp    = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
@@ -62,6 +64,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                  c_cv = sf_csv_column(&m, "eval_loss_cv");
             long c_kl = sf_csv_column(&m, "eval_kl");    /* optional: older runs lack it */
             long c_er = sf_csv_column(&m, "eval_error"); /* likewise */
+            long c_pt = sf_csv_column(&m, "eval_part_loss");
+            long c_pb = sf_csv_column(&m, "eval_part_loss_blank");
             if (c_step < 0 || c_tok < 0 || c_fl < 0 || c_ev < 0 || c_tr < 0 || c_cv < 0) {
                 status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
             } else {
@@ -75,6 +79,9 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                     if (!sf_parse_double(f[c_ev], &ev)) continue; /* a row without evaluation */
                     final     = ev;
                     final_err = sf_parse_double(f_er, &er) ? er : (double)NAN;
+                    double pv;
+                    part       = c_pt >= 0 && sf_parse_double(f[c_pt], &pv) ? pv : (double)NAN;
+                    part_blank = c_pb >= 0 && sf_parse_double(f[c_pb], &pv) ? pv : (double)NAN;
                     if (isnan(best) || ev < best) {
                         best     = ev;
                         best_kl  = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
@@ -122,6 +129,11 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     sweep_num_impl(res, best_err);
     sf_buf_puts(res, ",");
     sweep_num_impl(res, final_err);
+    const double paired[5] = {part, part_blank, part_blank - part, known[2], known[3]};
+    for (size_t k = 0; k < 5; k++) {
+        sf_buf_puts(res, ",");
+        sweep_num_impl(res, paired[k]);
+    }
     sf_buf_puts(res, "\n");
     return SF_OK;
 }

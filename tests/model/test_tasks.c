@@ -10,7 +10,12 @@
  *     Zipf probability;
  *   - the Bayes loss in closed form equals the Monte Carlo mean of the true losses of the counted
  *     predictions of those windows within 5 standard errors (windows as the units), and the eval
- *     set's mean true loss likewise.
+ *     set's mean true loss likewise;
+ *   - with blank_fraction 0.3 (16 tasks over 3 symbols): a blank token after the digits (the
+ *     rows' width 2V+1, the blank never predicted), that share of training windows with their
+ *     digits blanked (and those targets ignored), the paired eval windows with the digits
+ *     blanked, and the exact mutual information against the chain rule: per window
+ *     −log Σ_k π_k p_k(symbols) + log p_task(symbols), to 1e-9.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +26,86 @@
 #include "internal.h"
 
 enum { N_WIN = 20000, BATCH = 100 };
+
+/* The mutual information by the chain rule: the symbols' probability under every task. */
+static void test_blank(void) {
+    struct model_config cfg = model_config_default();
+    cfg.data.source         = MODEL_SOURCE_TASKS;
+    cfg.data.tasks          = 16;
+    cfg.data.symbols        = 3;
+    cfg.data.zipf           = 0.7;
+    cfg.data.concentration  = 0.5;
+    cfg.data.seed           = 9;
+    cfg.data.blank_fraction = 0.3;
+    cfg.n_ctx               = 10;
+    cfg.eval_tokens         = 10 * 300;
+    struct model_data d;
+    struct sf_error   e;
+    if (!check(model_data_open(&d, &cfg, NULL, &e) == SF_OK, "the blanked source opens")) return;
+    const struct model_tasks *tk = &d.tasks;
+    size_t                    V = tk->V, K = tk->K, T = d.T, W = T + 1, R = V + 1, M = tk->M;
+    int32_t                   blank = (int32_t)(2 * V);
+    check(K == 3 && d.n_vocab == 7 && tk->W == 7, "16 tasks over 3 symbols: 3 digits, 6 tokens "
+                                                  "and the blank");
+    bool zero = true;
+    for (size_t i = 0; i < M * R; i++)
+        zero &= tk->rows[i * tk->W + (size_t)blank] == 0.0;
+    check(zero, "the blank is never predicted");
+    bool pair = d.eval_win_blank != NULL && d.pair_p0 == K - 1 && d.pair_p1 == T;
+    for (size_t i = 0; pair && i < d.n_eval_win; i++)
+        for (size_t k = 0; k < W; k++)
+            pair &= d.eval_win_blank[i * W + k] == (k < K ? blank : d.eval_win[i * W + k]);
+    check(pair, "the paired eval windows: digits blanked, symbols predicted at %zu..%zu", K - 1,
+          T - 1);
+    double mi = 0.0;
+    for (size_t i = 0; i < d.n_eval_win; i++) {
+        const int32_t *w    = d.eval_win + i * W;
+        size_t         task = 0;
+        for (size_t j = 0; j < K; j++)
+            task = task * V + (size_t)(w[j] - (int32_t)V);
+        double mx = -INFINITY, lp_true = 0.0, *lp = malloc(M * sizeof *lp);
+        for (size_t k = 0; k < M; k++) {
+            double l = log(tk->task_cdf[k] - (k > 0 ? tk->task_cdf[k - 1] : 0.0));
+            double s = 0.0;
+            for (size_t t = K; t <= T; t++) {
+                size_t row = t == K ? V : (size_t)w[t - 1];
+                s += log(tk->rows[(k * R + row) * tk->W + (size_t)w[t]]);
+            }
+            if (k == task) lp_true = s;
+            lp[k] = l + s;
+            mx    = fmax(mx, lp[k]);
+        }
+        double z = 0.0;
+        for (size_t k = 0; k < M; k++)
+            z += exp(lp[k] - mx);
+        mi += -(mx + log(z)) + lp_true;
+        free(lp);
+    }
+    mi /= (double)d.n_eval_win;
+    check(fabs(d.info.mutual_information - mi) <= 1e-9 * fabs(mi) && mi > 0,
+          "the exact mutual information %.10g nats per window = the chain rule's %.10g",
+          d.info.mutual_information, mi);
+    enum { NB = 2000 };
+    int32_t *in = malloc(NB * T * sizeof *in), *tg = malloc(NB * T * sizeof *tg);
+    model_data_batch(&d, 3, NB, in, tg);
+    size_t blanked = 0;
+    bool   ignored = true;
+    for (size_t b = 0; b < NB; b++) {
+        if (in[b * T] != blank) continue;
+        blanked++;
+        for (size_t t = 0; t + 1 < K; t++)
+            ignored &= in[b * T + t] == blank && tg[b * T + t] == MODEL_IGNORE;
+        ignored &= in[b * T + K - 1] == blank && tg[b * T + K - 1] < (int32_t)V;
+    }
+    double sd = sqrt(NB * 0.3 * 0.7);
+    check(fabs((double)blanked - NB * 0.3) < 5 * sd && ignored,
+          "%zu of %d training windows with their digits blanked (0.3 expected), the blanks "
+          "never predicted",
+          blanked, NB);
+    free(in);
+    free(tg);
+    model_data_free(&d);
+}
 
 int main(void) {
     struct model_config cfg = model_config_default();
@@ -139,5 +224,6 @@ int main(void) {
           ev, bayes, 5 * se_ev);
     free(in), free(tg), free(in2), free(tg2), free(w);
     model_data_free(&d);
+    test_blank();
     return check_summary();
 }
