@@ -1,8 +1,8 @@
 /*
  * fit.h — the public interface of scalefit's fitter (prefix fit_): scaling laws
- * (power, power+const, chinchilla, kaplan-nd, frontier, frontier-power), loading a loss table into
- * fit data, the global search by variable projection and the polish on the true objective (GSL's
- * gsl_multifit_nlinear), standard errors and bootstrap intervals, the entropy/KL split,
+ * (power, power+const, chinchilla, kaplan-nd, frontier, frontier-power, log), loading a loss table
+ * into fit data, the global search by variable projection and the polish on the true objective
+ * (GSL's gsl_multifit_nlinear), standard errors and bootstrap intervals, the entropy/KL split,
  * forecasts, and the fit.yaml / report.md writers (DESIGN.md's schema).
  *
  * It does not draw figures (src/plot does, from tables the caller writes with
@@ -27,6 +27,8 @@ enum fit_law_kind {
     FIT_LAW_FRONTIER,       /* power+const on the compute frontier, and N_opt = (C/C_n)^beta_opt */
     FIT_LAW_FRONTIER_POWER, /* a pure power on the compute frontier (a quantity that vanishes,
                                such as the measured KL), and N_opt as for frontier */
+    FIT_LAW_LOG,            /* L = lambda ln(x/N_c): a quantity that grows as the log of x (the
+                               mutual information between image and caption, Henighan) */
     FIT_LAW_COUNT
 };
 

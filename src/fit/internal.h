@@ -49,6 +49,8 @@ struct fit_cell_cols {
 enum fit_search_cols {
     FIT_COLS_POWERS, /* u = x1^-e1 and v = x2^-e2: the law is linear in its coefficients */
     FIT_COLS_ROOT,   /* L^(1/e2) is linear in N^-(e1/e2) and 1/D (kaplan-nd); e1, e2 > 0 */
+    FIT_COLS_LOG,    /* u = ln x1 - e1 (log: L = lambda (ln x - ln N_c)); a cell where some
+                        u <= 0 is skipped */
 };
 
 /* A polish result that leaves the law with no reducible term (fit_law_form.flat_term). */
@@ -145,7 +147,7 @@ struct fit_law_desc {
 
 /* The entries (law_*.c); the table in law.c lists them. */
 extern const struct fit_law_desc fit_law_power, fit_law_power_const, fit_law_chinchilla,
-    fit_law_kaplan_nd, fit_law_frontier, fit_law_frontier_power;
+    fit_law_kaplan_nd, fit_law_frontier, fit_law_frontier_power, fit_law_log;
 
 /* The name of the column of the law's variable k (< n_vars) in `cols` (NULL: not given). */
 const char *fit_law_var_column(const struct fit_law_desc *law, const struct fit_columns *cols,

@@ -14,9 +14,13 @@
 /* The table: every list of laws (options, help, validation, reports) comes from it, in this
  * order. The kind is the entry's index; the entries themselves do not know it. */
 static const struct fit_law_desc *const fit_laws[FIT_LAW_COUNT] = {
-    [FIT_LAW_POWER] = &fit_law_power,           [FIT_LAW_POWER_CONST] = &fit_law_power_const,
-    [FIT_LAW_CHINCHILLA] = &fit_law_chinchilla, [FIT_LAW_KAPLAN_ND] = &fit_law_kaplan_nd,
-    [FIT_LAW_FRONTIER] = &fit_law_frontier,     [FIT_LAW_FRONTIER_POWER] = &fit_law_frontier_power,
+    [FIT_LAW_POWER]          = &fit_law_power,
+    [FIT_LAW_POWER_CONST]    = &fit_law_power_const,
+    [FIT_LAW_CHINCHILLA]     = &fit_law_chinchilla,
+    [FIT_LAW_KAPLAN_ND]      = &fit_law_kaplan_nd,
+    [FIT_LAW_FRONTIER]       = &fit_law_frontier,
+    [FIT_LAW_FRONTIER_POWER] = &fit_law_frontier_power,
+    [FIT_LAW_LOG]            = &fit_law_log,
 };
 
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind) {
@@ -52,6 +56,7 @@ static const char *const fit_law_name_list[FIT_LAW_COUNT + 1] = {
     [FIT_LAW_KAPLAN_ND]      = "kaplan-nd",
     [FIT_LAW_FRONTIER]       = "frontier",
     [FIT_LAW_FRONTIER_POWER] = "frontier-power",
+    [FIT_LAW_LOG]            = "log",
     [FIT_LAW_COUNT]          = NULL,
 };
 

@@ -44,6 +44,16 @@ static bool fit_col_fill_impl(const double *lx, double e, size_t n, double *out)
     return true;
 }
 
+/* FIT_COLS_LOG's column ln x - c; false when some entry is not positive (a cell whose N_c is
+ * not below every x). */
+static bool fit_col_log_impl(const double *lx, double c, size_t n, double *out) {
+    for (size_t i = 0; i < n; i++) {
+        out[i] = lx[i] - c;
+        if (!(out[i] > 0)) return false;
+    }
+    return true;
+}
+
 /* One cell: the non-negative linear solve for the coefficients (the law's columns), the
  * candidate's theta, and its true objective computed from the linear predictions (one log per
  * point). Returns false when the cell gives no usable candidate. */
@@ -101,6 +111,8 @@ static bool fit_cell_fresh_impl(const struct fit_problem *pb, struct fit_workspa
         if (!fit_col_fill_impl(pb->lx1, e1 / e2, n, u) || !fit_col_fill_impl(pb->lx2, 1.0, n, v) ||
             !fit_col_fill_impl(pb->ly, 1.0 / e2, n, q))
             return false;
+    } else if (pb->law->form->cols == FIT_COLS_LOG) {
+        if (!fit_col_log_impl(pb->lx1, e1, n, u)) return false;
     } else {
         if (!fit_col_fill_impl(pb->lx1, e1, n, u)) return false;
         if (pb->law->form->n_exp == 2 && !fit_col_fill_impl(pb->lx2, e2, n, v)) return false;
@@ -150,6 +162,8 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
         if (root) {
             /* t1: y^(-1/alpha_D) per alpha_D; t2 unused (1/D is the same for every cell). */
             if (!fit_col_fill_impl(pb->ly, 1.0 / e, n, t1 + a * n)) t1[a * n] = NAN;
+        } else if (law->form->cols == FIT_COLS_LOG) {
+            if (!fit_col_log_impl(pb->lx1, e, n, t1 + a * n)) t1[a * n] = NAN;
         } else {
             if (!fit_col_fill_impl(pb->lx1, e, n, t1 + a * n)) t1[a * n] = NAN;
             if (ndim == 2 && !fit_col_fill_impl(pb->lx2, e, n, t2 + a * n)) t2[a * n] = NAN;

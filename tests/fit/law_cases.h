@@ -41,6 +41,10 @@ static inline double law_case_power_const(const double *p, double x1, double x2)
 static inline double law_case_chinchilla(const double *p, double x1, double x2) {
     return p[0] + p[1] / pow(x1, p[2]) + p[3] / pow(x2, p[4]);
 }
+static inline double law_case_log(const double *p, double x1, double x2) {
+    (void)x2;
+    return p[0] * log(x1 / p[1]);
+}
 static inline double law_case_kaplan(const double *p, double x1, double x2) {
     return pow(pow(p[0] / x1, p[1] / p[3]) + p[2] / x2, p[3]);
 }
@@ -88,6 +92,8 @@ static inline const struct law_case *law_case_find(const char *name) {
         {"frontier", NULL, {0}, false, 0, 0, -1, -1, {0.713, 4.871, 0.3127}, {0}},
         /* power's parameterisation on the frontier: test_recovery's recover_frontier_power. */
         {"frontier-power", NULL, {0}, false, 0, 0, -1, -1, {4.871, 0.3127}, {0}},
+        /* Henighan's I(N) = lambda ln(N/N_c); theta = (ln lambda, ln N_c). */
+        {"log", law_case_log, {0.31, 800.0}, false, 0.01, 200, -1, 0, {-1.1713, 6.6846}, {0}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         if (strcmp(cases[k].name, name) == 0) return &cases[k];

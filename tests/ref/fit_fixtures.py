@@ -17,6 +17,7 @@ POWER = {"x0": 1.47e14, "alpha": 0.070}                       # Henighan, langua
 POWERCONST = {"L_inf": 3.12, "x0": 80.0, "alpha": 0.24}        # Henighan, image 8x8 L(N)
 CHINCHILLA = {"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28}   # Hoffmann
 KAPLAN = {"N_c": 6.4e13, "alpha_N": 0.076, "D_c": 1.8e13, "alpha_D": 0.103}     # Kaplan L(N,D)
+LOG = {"lambda": 0.31, "N_c": 800.0}                          # an I(N) = lambda ln(N/N_c)
 
 
 def law_power(p, x):
@@ -25,6 +26,10 @@ def law_power(p, x):
 
 def law_powerconst(p, x):
     return p["L_inf"] + (p["x0"] / x) ** p["alpha"]
+
+
+def law_log(p, x):
+    return p["lambda"] * np.log(x / p["N_c"])
 
 
 def law_chinchilla(p, n, d):
@@ -106,6 +111,11 @@ def main():
                               ("exact_powerconst.csv", 0.0, 0)):
         noise = one_variable(name, "power+const", law_powerconst, POWERCONST, s_pc, sigma, seed)
         true.append((name, "power+const", POWERCONST, noise))
+
+    # log: 10 sizes 1e4..1e8, so lambda ln(N/N_c) runs from about 0.8 to 3.7.
+    s_log = np.round(np.logspace(4, 8, 10))
+    noise = one_variable("log_synth.csv", "log", law_log, LOG, s_log, 0.01, 107)
+    true.append(("log_synth.csv", "log", LOG, noise))
 
     # chinchilla: 12 sizes 1e7..1e10 x 5 tokens-per-parameter ratios 2..200 = 60 rows.
     n_ch, d_ch = chinchilla_design(np.round(np.logspace(7, 10, 12)), np.logspace(math.log10(2), math.log10(200), 5))

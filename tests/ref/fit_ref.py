@@ -29,6 +29,8 @@
 #                ln L = alpha_D LSE((a - alpha_N ln N)/alpha_D, b/alpha_D - ln D);
 #                N_c = exp(a/alpha_N), D_c = exp(b/alpha_D)   (a and b are the log-coefficients
 #                of the one-variable limits (N_c/N)^alpha_N and (D_c/D)^alpha_D)
+#   log          theta = (a, c):                ln L = a + ln(ln x - c);
+#                                               lambda = exp(a), N_c = exp(c)  (x > N_c)
 # LSE is log-sum-exp, computed after subtracting the maximum.
 #
 # Start grids (full Cartesian products; start k is the k-th element of itertools.product over
@@ -40,6 +42,7 @@
 #   kaplan-nd    a in {0,5,...,25} x alpha_N in {0,0.5,...,2} x b in {0,5,...,25}
 #                x alpha_D in {0.05,0.5,1,1.5,2}                       = 900
 #                (alpha_D = 0 is outside the law, so its lowest node is 0.05)
+#   log          a in {-3,-2,...,1} x c in {-10,-7.5,...,5}              = 35
 # Every start runs scipy's L-BFGS-B with an analytic gradient and scipy's default options
 # (ftol 2.2e-9, gtol 1e-5, maxiter 15000), unbounded except alpha_D >= 1e-3 for kaplan-nd.
 # The best endpoint is `grid_lbfgs`. The M (default 8) best distinct endpoints are then
@@ -220,7 +223,28 @@ class KaplanLaw(Law):
                 "D_c": math.exp(th[2] / th[3]), "alpha_D": th[3]}
 
 
-LAWS = {c.name: c for c in (PowerLaw, PowerConstLaw, ChinchillaLaw, KaplanLaw)}
+class LogLaw(Law):
+    name = "log"
+    theta_names = ("a", "c")
+    canonical_names = ("lambda", "N_c")
+    parameterization = "ln L = a + ln(ln x - c); lambda = exp(a), N_c = exp(c)"
+    grid_axes = (axis(-3, 1, 1), axis(-10, 5, 2.5))
+
+    def lnpred(self, th, X):
+        lx = X[0]
+        u = lx - th[1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(u > 0, th[0] + np.log(np.where(u > 0, u, 1.0)), np.nan)
+        J = np.empty((len(lx), 2))
+        J[:, 0] = 1.0
+        J[:, 1] = -1.0 / u
+        return f, J
+
+    def canonical(self, th):
+        return {"lambda": math.exp(th[0]), "N_c": math.exp(th[1])}
+
+
+LAWS = {c.name: c for c in (PowerLaw, PowerConstLaw, ChinchillaLaw, KaplanLaw, LogLaw)}
 
 
 # ---- objective ----
@@ -942,7 +966,8 @@ def golden_jobs():
     for stem, law in (("power_synth", "power"), ("exact_power", "power"),
                       ("powerconst_synth", "power+const"), ("exact_powerconst", "power+const"),
                       ("chinchilla_synth", "chinchilla"), ("exact_chinchilla", "chinchilla"),
-                      ("kaplan_synth", "kaplan-nd"), ("exact_kaplan", "kaplan-nd")):
+                      ("kaplan_synth", "kaplan-nd"), ("exact_kaplan", "kaplan-nd"),
+                      ("log_synth", "log")):
         jobs.append(("%s.%s.squares.yaml" % (stem, law.replace("+", "_")),
                      [FIT + stem + ".csv", "--law", law]))
     jobs.append(("chinchilla_synth.chinchilla.huber.yaml",
