@@ -66,6 +66,9 @@ struct figures_sweep_fits {
      * drawn beside the main grid's loss (`reducible`'s fit). */
     const struct fit_result *class_loss, *class_error;
     const char              *class_loss_name, *class_error_name;
+    /* The `log` law of the mutual information between a sample's two parts (y final_mi). */
+    const struct fit_result *mi;
+    const char              *mi_name;
 };
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with
@@ -74,7 +77,9 @@ struct figures_sweep_fits {
  * (best_eval_kl) with the KL and reducible fits, and "kl_compute" where curves.csv has it
  * (eval_kl) with the frontier fit's reducible loss, and "classify" where results.csv has runs of
  * a stage with an error rate (best_eval_loss and final_eval_error against N beside the main
- * grid's best_eval_loss, with their fits). The lists in `out` are set up here (free with
+ * grid's best_eval_loss, with their fits), and "mi" and "mi_losses" where results.csv has the
+ * mutual information between the two parts of its samples (final_mi, with the `log` law fitted
+ * to it). The lists in `out` are set up here (free with
  * figures_list_free). Never fails the sweep: a figure that cannot be drawn is listed as missing
  * with the reason and added to `diags` as a warning. */
 void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *fits,

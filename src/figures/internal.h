@@ -176,4 +176,10 @@ void figures_sweep_classify(const char *sweep_dir, const char *figdir,
                             const struct figures_sweep_fits *fits, struct figures_list *out,
                             struct sf_diags *diags);
 
+/* Draws "mi" and "mi_losses" into figdir where SWEEP_DIR's results.csv has the mutual
+ * information of its runs; nothing (and no message) otherwise. */
+void figures_sweep_mi(const char *sweep_dir, const char *figdir,
+                      const struct figures_sweep_fits *fits, struct figures_list *out,
+                      struct sf_diags *diags);
+
 #endif /* SF_FIGURES_INTERNAL_H */

@@ -100,8 +100,10 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
     bool error = strcmp(f->y, "final_eval_error") == 0 || strcmp(f->y, "best_eval_error") == 0;
     if (!main_grid && one_var && error && sf->class_error == NULL)
         sf->class_error = r, sf->class_error_name = f->name;
-    if (!main_grid && one_var && !error && !kl && sf->class_loss == NULL)
+    if (!main_grid && one_var && !error && !kl && f->law != FIT_LAW_LOG && sf->class_loss == NULL)
         sf->class_loss = r, sf->class_loss_name = f->name;
+    if (main_grid && f->law == FIT_LAW_LOG && strcmp(f->y, "final_mi") == 0 && sf->mi == NULL)
+        sf->mi = r, sf->mi_name = f->name;
 }
 
 enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,

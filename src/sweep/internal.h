@@ -329,6 +329,15 @@ struct sweep_report_info {
     const char *const *missing_figures; /* "NAME: reason", NULL-terminated */
 };
 
+/* Appends the section on the mutual information between a sample's two parts (results.csv's
+ * final_mi and its bound or truth, the `log` law fitted to it) when runs measured it. */
+void sweep_report_mi(struct sf_buf *b, const struct sf_csv *results,
+                     const struct sweep_fit_outcome *fits, size_t n_fits);
+/* Appends the section on classification after generative training (a stage whose runs have an
+ * error rate, beside the main grid's loss, and the laws of N of both) when there is one. */
+void sweep_report_classify(struct sf_buf *b, const struct sweep_spec *spec,
+                           const struct sf_csv *results, const struct sweep_fit_outcome *fits,
+                           size_t n_fits);
 /* Writes OUT/report.md: what ran (every run with its shape, N, tokens, FLOPs, state, losses),
  * timing (the trainers' time outside their training loops, and the run slots left empty),
  * the seed spread, each fit with its

@@ -365,13 +365,20 @@ static void sweep_report_improving_impl(struct sweep_report_ctx        *c,
     if (n > 0) sf_buf_puts(&c->b, "\n");
 }
 
+/* A fit of the main grid with a constant (the data's entropy): a stage's constant is another
+ * quantity's floor. */
+static bool sweep_report_main_const_impl(const struct sweep_fit_outcome *o) {
+    return o->result != NULL && fit_law_has_constant(o->fit->law) &&
+           strcmp(o->fit->stage, "main") == 0;
+}
+
 /* The entropy / reducible split at a glance: each constant beside the Bayes loss where the
  * source knows it, then the reducible loss of the power+const fits. */
 static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
                                       const struct sweep_fit_outcome *fits, size_t n_fits) {
     bool any_const = false;
     for (size_t i = 0; i < n_fits; i++)
-        any_const |= fits[i].result != NULL && fit_law_has_constant(fits[i].fit->law);
+        any_const |= sweep_report_main_const_impl(&fits[i]);
     if (!any_const) return;
     double bayes = c->bayes;
     char   n1[32], n2[32], n3[32];
@@ -387,7 +394,7 @@ static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
     sf_buf_puts(&c->b, "\n");
     for (size_t i = 0; i < n_fits; i++) {
         const struct fit_result *r = fits[i].result;
-        if (r == NULL || !fit_law_has_constant(fits[i].fit->law)) continue;
+        if (!sweep_report_main_const_impl(&fits[i])) continue;
         sf_buf_printf(&c->b, "| %s | %s | [%s, %s] |", fits[i].fit->name,
                       sf_fmt_sig(n1, sizeof n1, r->entropy.estimate),
                       sf_fmt_sig(n2, sizeof n2, r->entropy.lo),
@@ -402,10 +409,12 @@ static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
     }
     sf_buf_puts(&c->b, "\n");
     for (size_t i = 0; i < n_fits && isfinite(bayes) && c->have_curves; i++)
-        if (fits[i].result != NULL && sweep_report_has_reducible_impl(fits[i].fit->law))
+        if (sweep_report_main_const_impl(&fits[i]) &&
+            sweep_report_has_reducible_impl(fits[i].fit->law))
             sweep_report_reducible_impl(c, &fits[i]);
     for (size_t i = 0; i < n_fits && c->have_curves; i++)
-        if (fits[i].result != NULL && sweep_report_has_reducible_impl(fits[i].fit->law))
+        if (sweep_report_main_const_impl(&fits[i]) &&
+            sweep_report_has_reducible_impl(fits[i].fit->law))
             sweep_report_improving_impl(c, &fits[i]);
 }
 
@@ -457,6 +466,8 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     for (size_t i = 0; i < n_fits; i++)
         sweep_report_fit_impl(&c, &fits[i]);
     sweep_report_entropy_impl(&c, fits, n_fits);
+    sweep_report_mi(&c.b, &c.results, fits, n_fits);
+    sweep_report_classify(&c.b, s, &c.results, fits, n_fits);
     sweep_report_theory(&c.b, s, fits, n_fits);
     sweep_report_figures_impl(&c.b, fits, n_fits, info);
     sf_csv_free(&c.results);
