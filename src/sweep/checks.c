@@ -15,20 +15,13 @@
 // ---- fits ----
 
 /* Columns a fit may name (results.csv for the per-run laws). */
-static const char *const sweep_result_columns[] = {"params",
-                                                   "params_nonembed",
-                                                   "tokens",
-                                                   "flops_6n",
-                                                   "best_eval_loss",
-                                                   "best_eval_loss_cv",
-                                                   "best_eval_kl",
-                                                   "final_eval_loss",
-                                                   "best_eval_error",
-                                                   "final_eval_error",
-                                                   "final_part_loss",
-                                                   "final_part_loss_blank",
-                                                   "final_mi",
-                                                   NULL};
+static const char *const sweep_result_columns[] = {"params",          "params_nonembed",
+                                                   "tokens",          "flops_6n",
+                                                   "best_eval_loss",  "best_eval_loss_cv",
+                                                   "best_eval_kl",    "final_eval_loss",
+                                                   "best_eval_error", "final_eval_error",
+                                                   "final_part_loss", "final_part_loss_blank",
+                                                   "final_mi",        NULL};
 /* The loss columns of curves.csv a frontier fit may name as y. */
 static const char *const sweep_curve_columns[] = {"eval_loss", "eval_loss_cv", "eval_kl", NULL};
 
