@@ -7,6 +7,7 @@
 
 eval sf_axes
 set logscale x
+set key maxcols 1
 sf_parts = \
     sf_with(exists("bound"), "bound with lines dt 2 lw sf_lw_fit lc rgb sf_c_const title key_bound") \
   . sf_with(dat_fit ne "", "dat_fit using 1:2 with lines lw sf_lw_fit lc rgb sf_c_fit title key_fit") \

@@ -102,7 +102,7 @@ void figures_sweep_mi(const char *sweep_dir, const char *figdir,
     plot_figure_set_text(fig, "xlabel_text", "model size N (non-embedding parameters)");
     plot_figure_set_text(fig, "ylabel_text", "I (nats per sample)");
     plot_figure_set_text(fig, "key_points",
-                         "second part's loss after a blank first part less after the true one");
+                         "each run: loss after a blank less after the true part");
     figures_axis(fig, "x", nr);
     figures_axis(fig, "y", ir);
     figures_draw_one(fig, "mi", figdir, out, diags);

@@ -393,6 +393,71 @@ static void test_classify(void) {
     sf_csv_free(&csv);
 }
 
+/* results.csv with the mutual information of its runs: "mi" holds the estimates with the log
+ * law and the bound, "mi_losses" the two losses they are the difference of. */
+static void test_mi(void) {
+    mkdir(SCRATCH "/mi", 0755);
+    const char *curves  = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,stage\na,1,1000,"
+                          "1,100,6e5,2.0,main\n";
+    const char *results = "run,status,params_nonembed,final_part_loss,final_part_loss_blank,"
+                          "final_mi,caption_entropy,stage\n"
+                          "a,done,1000,60.0,60.5,0.5,2.302585,main\n"
+                          "b,done,4000,55.0,56.0,1.0,2.302585,main\n"
+                          "c,done,16000,52.0,53.4,1.4,2.302585,main\n"
+                          "d,done,64000,50.0,51.9,1.9,2.302585,main\n"
+                          "e,failed,128000,,,,,main\n";
+    struct sf_error err;
+    sf_write_atomic(SCRATCH "/mi/curves.csv", curves, strlen(curves), &err);
+    sf_write_atomic(SCRATCH "/mi/results.csv", results, strlen(results), &err);
+    struct sf_csv csv;
+    if (!check(sf_csv_read(SCRATCH "/mi/results.csv", &csv, &err) == SF_OK, "read results.csv"))
+        return;
+    struct fit_selection sel = {0};
+    struct fit_groups    groups;
+    check(fit_select_rows(&csv, &sel, &groups, &err) == SF_OK, "select rows");
+    enum fit_law_kind  law;
+    struct fit_columns cols = {0};
+    struct fit_request req;
+    struct fit_data    data;
+    struct fit_result *fit = NULL;
+    cols.x = "params_nonembed", cols.y = "final_mi";
+    check(fit_law_from_name("log", &law), "law log");
+    bool built = fit_data_build(&csv, groups.rows[0], 4, law, &cols, &sel, &data, &err) == SF_OK;
+    if (check(built, "log data (%s)", err.message)) {
+        fit_request_init(&req, law);
+        fit = fit_run(&data, &req, NULL, &err);
+        check(fit != NULL, "log fit");
+    }
+    struct figures_sweep_fits sf = {.mi = fit, .mi_name = "I_N"};
+    struct figures_list       out;
+    struct sf_diags           diags;
+    sf_diag_init(&diags);
+    figures_sweep_draw(SCRATCH "/mi", &sf, &out, &diags);
+    size_t drawn = 0;
+    for (size_t i = 0; i < out.n_drawn; i++)
+        drawn += strcmp(out.drawn[i], "mi") == 0 || strcmp(out.drawn[i], "mi_losses") == 0;
+    check(drawn == 2 && out.n_missing == 0, "mi and mi_losses drawn");
+    double lo, hi;
+    check(fc_dat_column_range(SCRATCH "/mi/figures/mi_points.dat", 2, &lo, &hi) && lo == 0.5 &&
+              hi == 1.9,
+          "the four done runs' estimates, the failed one left out");
+    check(fc_dat_column_range(SCRATCH "/mi/figures/mi_losses_blank.dat", 2, &lo, &hi) &&
+              lo == 51.9 && hi == 60.5,
+          "the losses after a blank first part");
+    char *gp = fc_read_text(SCRATCH "/mi/figures/mi.gp");
+    check(gp && strstr(gp, "bound = 2.302585") && strstr(gp, "I_N: "),
+          "the bound and the fitted law in the script");
+    free(gp);
+    fc_check_figure(SCRATCH "/mi/figures", "mi", NULL, 0, NULL, 3);
+    fc_check_figure(SCRATCH "/mi/figures", "mi_losses", NULL, 0, NULL, 2);
+    figures_list_free(&out);
+    sf_diag_free(&diags);
+    fit_result_free(fit);
+    if (built) fit_data_free(&data);
+    fit_groups_free(&groups);
+    sf_csv_free(&csv);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_sweep_figures SCALEFIT\n");
@@ -405,5 +470,6 @@ int main(int argc, char **argv) {
     test_plain_loss();
     test_kl();
     test_classify();
+    test_mi();
     return check_summary();
 }
