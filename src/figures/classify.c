@@ -17,14 +17,8 @@ static bool figures_classify_points(const char *sweep_dir, struct plot_table *tg
                                     struct plot_table *tc, struct plot_table *te,
                                     struct figures_range *nr, struct figures_range *lr,
                                     struct figures_range *er, char *stage, size_t stage_len) {
-    char           *path = sf_path_join(sweep_dir, "results.csv");
-    struct sf_csv   csv;
-    struct sf_error err;
-    if (path == NULL || sf_csv_read(path, &csv, &err) != SF_OK) {
-        free(path);
-        return false;
-    }
-    free(path);
+    struct sf_csv csv;
+    if (!figures_sweep_table(sweep_dir, "results.csv", false, &csv)) return false;
     long c_st = sf_csv_column(&csv, "status"), c_n = sf_csv_column(&csv, "params_nonembed");
     long c_l = sf_csv_column(&csv, "best_eval_loss"), c_g = sf_csv_column(&csv, "stage");
     long c_e = sf_csv_column(&csv, "final_eval_error");

@@ -165,6 +165,12 @@ void figures_sweep_kl(const char *sweep_dir, const char *figdir,
                       const struct figures_sweep_fits *fits, struct figures_list *out,
                       struct sf_diags *diags);
 
+/* Reads SWEEP_DIR/NAME (results.csv or curves.csv) into *csv, with only the main grid's rows when
+ * `main_only` (the table's `stage` column, where it has one). False, with nothing to free, when
+ * it cannot be read. */
+bool figures_sweep_table(const char *sweep_dir, const char *name, bool main_only,
+                         struct sf_csv *csv);
+
 /* The one-variable law r at n log-spaced x over xr into table t (x, value), less its constant
  * when `reducible`; values that cannot go on a log axis are left out; the values widen *yr. */
 void figures_law_curve(const struct fit_result *r, bool reducible, struct figures_range xr,

@@ -18,15 +18,8 @@
  * has no exact KL (a source that does not know its distribution, or an older sweep). */
 static bool figures_kl_points(const char *sweep_dir, struct plot_table *t, struct figures_range *nr,
                               struct figures_range *kr) {
-    char           *path = sf_path_join(sweep_dir, "results.csv");
-    struct sf_csv   csv;
-    struct sf_error err;
-    if (path == NULL || sf_csv_read(path, &csv, &err) != SF_OK) {
-        free(path);
-        return false;
-    }
-    free(path);
-    sf_csv_keep(&csv, "stage", "main");
+    struct sf_csv csv;
+    if (!figures_sweep_table(sweep_dir, "results.csv", true, &csv)) return false;
     long   c_st = sf_csv_column(&csv, "status"), c_n = sf_csv_column(&csv, "params_nonembed");
     long   c_kl = sf_csv_column(&csv, "best_eval_kl");
     size_t n    = 0;
@@ -43,6 +36,16 @@ static bool figures_kl_points(const char *sweep_dir, struct plot_table *t, struc
     }
     sf_csv_free(&csv);
     return n > 0;
+}
+
+bool figures_sweep_table(const char *sweep_dir, const char *name, bool main_only,
+                         struct sf_csv *csv) {
+    char           *path = sf_path_join(sweep_dir, name);
+    struct sf_error err;
+    bool            ok = path != NULL && sf_csv_read(path, csv, &err) == SF_OK;
+    free(path);
+    if (ok && main_only) sf_csv_keep(csv, "stage", "main");
+    return ok;
 }
 
 void figures_law_curve(const struct fit_result *r, bool reducible, struct figures_range xr,
@@ -104,15 +107,8 @@ static void figures_sweep_kl_compute(const char *sweep_dir, const char *figdir,
                                      const struct figures_sweep_fits *fits,
                                      struct figures_list *out, struct sf_diags *diags) {
     const struct fit_result *frontier = fits->frontier;
-    char                    *path     = sf_path_join(sweep_dir, "curves.csv");
     struct sf_csv            csv;
-    struct sf_error          err;
-    if (path == NULL || sf_csv_read(path, &csv, &err) != SF_OK) {
-        free(path);
-        return;
-    }
-    free(path);
-    sf_csv_keep(&csv, "stage", "main");
+    if (!figures_sweep_table(sweep_dir, "curves.csv", true, &csv)) return;
     long c_run = sf_csv_column(&csv, "run"), c_c = sf_csv_column(&csv, "flops_6n");
     long c_kl = sf_csv_column(&csv, "eval_kl"), c_n = sf_csv_column(&csv, "params_nonembed");
     struct plot_figure      *fig = plot_figure_alloc("kl_compute", "kl_compute");

@@ -17,17 +17,10 @@ static size_t figures_mi_points(const char *sweep_dir, struct plot_table *ti, st
                                 struct plot_table *tb, struct figures_range *nr,
                                 struct figures_range *ir, struct figures_range *lr, double *bound,
                                 bool *exact) {
-    char           *path = sf_path_join(sweep_dir, "results.csv");
-    struct sf_csv   csv;
-    struct sf_error err;
+    struct sf_csv csv;
     *bound = NAN;
     *exact = false;
-    if (path == NULL || sf_csv_read(path, &csv, &err) != SF_OK) {
-        free(path);
-        return 0;
-    }
-    free(path);
-    sf_csv_keep(&csv, "stage", "main");
+    if (!figures_sweep_table(sweep_dir, "results.csv", true, &csv)) return 0;
     long   c_st = sf_csv_column(&csv, "status"), c_n = sf_csv_column(&csv, "params_nonembed");
     long   c_mi = sf_csv_column(&csv, "final_mi"), c_pt = sf_csv_column(&csv, "final_part_loss");
     long   c_pb = sf_csv_column(&csv, "final_part_loss_blank");
