@@ -4,7 +4,8 @@
 # log), results.csv gives its stage, parent and error rate, and a fit of the stage uses its runs
 # alone; a parent that diverges fails its child, naming it; a sweep stopped while the parents
 # train leaves the children pending, and the same command then ends with the tables of an
-# uninterrupted sweep, byte for byte. Without dataset-fashion-mnist: skip (77), a failure where
+# uninterrupted sweep, byte for byte; so does one killed (SIGKILL, the whole process group) while
+# the children train. Without dataset-fashion-mnist: skip (77), a failure where
 # CI is set.
 set -u
 SCALEFIT=$1 ROOT=$2
@@ -77,4 +78,24 @@ done
     || { failed "children after the stop: $pending pending"; head "$out"/runs/*/status; }
 "$scalefit" run "$sweep" --out "$out" >>"$out.log" 2>&1 || failed "the resumed sweep exited $?"
 same_results "$out" "stopped while the parents train, then resumed"
+
+# Killed outright while a child trains (each trainer holds itself after step 30, the parents
+# first): every process of the sweep gets SIGKILL; the same command then finishes the sweep.
+out="$work/kill"
+SCALEFIT_TEST_HOLD_STEP=30 start_bg "$out"
+killed=0
+for i in $(seq 1 6000); do
+    held=$(ps -o pid=,stat=,args= -g "$bg_pgid" 2>/dev/null | awk '$2 ~ /^T/ && /train --run-dir/ {print $NF}')
+    for d in $held; do
+        if grep -q "^init_from: " "$d/run.yaml" 2>/dev/null; then killed=1; break; fi
+    done
+    [ "$killed" = 1 ] && break
+    kill -CONT -- -"$bg_pgid" 2>/dev/null
+    sleep 0.02
+done
+kill -KILL -- -"$bg_pgid" 2>/dev/null
+wait "$bg_pgid" 2>/dev/null; bg_pgid=0
+[ "$killed" = 1 ] && pass "killed while a child was held at step 30" || failed "no child reached step 30"
+"$scalefit" run "$sweep" --out "$out" >>"$out.log" 2>&1 || failed "after the kill: the sweep exited $?"
+same_results "$out" "killed while a child trains, then run again"
 exit $fail
