@@ -136,7 +136,15 @@ static void sweep_report_fit_impl(struct sweep_report_ctx *c, const struct sweep
                       sf_fmt_sig(n2, sizeof n2, r->param[j].value.lo),
                       sf_fmt_sig(n3, sizeof n3, r->param[j].value.hi));
     sf_buf_puts(b, "\n");
-    if (fit_law_has_constant(f->law)) {
+    bool entropy = strcmp(f->stage, "main") == 0 && strstr(sweep_fit_y(s, f), "error") == NULL;
+    if (fit_law_has_constant(f->law) && !entropy) {
+        /* A stage's loss or an error rate: its constant is the floor the law approaches. */
+        const struct fit_estimate *e = &r->entropy;
+        sf_buf_printf(b, "The constant (the floor the law approaches as N grows): %s [%s, %s].\n\n",
+                      sf_fmt_sig(n1, sizeof n1, e->estimate), sf_fmt_sig(n2, sizeof n2, e->lo),
+                      sf_fmt_sig(n3, sizeof n3, e->hi));
+    }
+    if (fit_law_has_constant(f->law) && entropy) {
         const struct fit_estimate *e = &r->entropy;
         sf_buf_printf(b, "Entropy estimate (the constant): %s %s [%s, %s] = %s bits/token",
                       sf_fmt_sig(n1, sizeof n1, e->estimate), c->src->loss_unit,
