@@ -282,6 +282,10 @@ static enum sf_status sweep_local_start_impl(struct sweep_local *x, struct sf_er
             deferred++;
             continue;
         }
+        if (gate == SWEEP_GATE_DROP)
+            sf_log(x->opt->log, SF_LOG_LEVEL_INFO,
+                   "run %s stays pending: its parent run %s will not finish in this invocation",
+                   x->runs[i].id, x->runs[x->runs[i].parent].id);
         if (gate != SWEEP_GATE_GO) continue;
         deferred  = 0;
         char *dir = sweep_run_dir(x->out_dir, x->runs[i].id);
