@@ -430,6 +430,11 @@ bool model_data_counted(const struct model_data *d, const int32_t *w, size_t t) 
 }
 
 double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits) {
+    return model_data_window_kl_by_position(d, w, logits, NULL);
+}
+
+double model_data_window_kl_by_position(const struct model_data *d, const int32_t *w,
+                                        const float *logits, double *per_t) {
     SF_ASSERT(d->entry->ops->predictive != NULL);
     size_t T = d->T, V = (size_t)d->n_vocab;
     double kl = 0.0;
@@ -449,7 +454,9 @@ double model_data_window_kl(const struct model_data *d, const int32_t *w, const 
             se += exp(lx);
             pl += p[x] * lx;
         }
-        kl += plogp - pl + log(se);
+        double kt = plogp - pl + log(se);
+        kl += kt;
+        if (per_t != NULL) per_t[t] += kt;
     }
     return kl;
 }

@@ -344,6 +344,9 @@ bool model_data_counted(const struct model_data *d, const int32_t *w, size_t t);
  * double log-sum-exp, so a q_t that underflows in float stays finite). Exact sources only
  * (SF_ASSERT). Never allocates. */
 double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits);
+/* The same, also adding each position's KL to per_t[t] (T entries; NULL: none). */
+double model_data_window_kl_by_position(const struct model_data *d, const int32_t *w,
+                                        const float *logits, double *per_t);
 /* The training batch of step `step` (1-based): B windows, inputs and targets (B,T), the
  * targets of positions that do not count set to MODEL_IGNORE. Depends on (run seed, step) only;
  * never allocates. */

@@ -68,7 +68,7 @@ enum sf_status model_eval_steps(const struct model_config *cfg, int64_t n_steps,
 // ---- the run's files ----
 
 struct model_run_files {
-    char *run_yaml, *status, *metrics, *checkpoint, *summary, *log, *lock;
+    char *run_yaml, *status, *metrics, *checkpoint, *summary, *log, *lock, *positions;
 };
 
 static void model_run_files_free_impl(struct model_run_files *f) {
@@ -79,6 +79,7 @@ static void model_run_files_free_impl(struct model_run_files *f) {
     free(f->summary);
     free(f->log);
     free(f->lock);
+    free(f->positions);
 }
 
 static bool model_run_files_init_impl(struct model_run_files *f, const char *dir) {
@@ -90,8 +91,9 @@ static bool model_run_files_init_impl(struct model_run_files *f, const char *dir
     f->summary    = sf_path_join(dir, "summary.yaml");
     f->log        = sf_path_join(dir, "log.txt");
     f->lock       = sf_path_join(dir, "lock");
+    f->positions  = sf_path_join(dir, "positions.csv");
     return f->run_yaml && f->status && f->metrics && f->checkpoint && f->summary && f->log &&
-           f->lock;
+           f->lock && f->positions;
 }
 
 /* Writes the status line "STATE" or "STATE: REASON" atomically. */
@@ -354,6 +356,12 @@ static void model_data_choices_impl(const struct model_data *d, int64_t *lo, int
     if (d->entry->ops->choices != NULL) d->entry->ops->choices(&d->config, lo, hi);
 }
 
+/* Per-position sums of an evaluation (T entries each), for positions.csv. */
+struct model_positions {
+    double *loss, *kl;
+    size_t *count;
+};
+
 /* The loss of the eval set's windows (their counted predictions) in batches of the model's B:
  * its sum over the positions [p0, p1) of each window into *part (0 when p0 == p1), the sum over
  * every position returned. For exact sources the summed exact KL into *kl; for sources with
@@ -361,7 +369,8 @@ static void model_data_choices_impl(const struct model_data *d, int64_t *lo, int
  * the class tokens, the lowest token on a tie) is not the target into *wrong. */
 static double model_eval_windows_impl(struct model *m, const struct model_data *d,
                                       const int32_t *wins, int32_t *inputs, int32_t *targets,
-                                      double *kl, size_t *wrong, double *part) {
+                                      double *kl, size_t *wrong, double *part,
+                                      const struct model_positions *pos) {
     size_t  T = d->T, W = T + 1, V = (size_t)d->n_vocab;
     bool    exact = d->entry->exact && kl != NULL;
     int64_t lo = 0, hi = 0;
@@ -383,11 +392,16 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
             s += (double)l[k];
             size_t t = k % T;
             if (t >= d->pair_p0 && t < d->pair_p1) s_part += (double)l[k];
+            if (pos != NULL && targets[k] != MODEL_IGNORE) {
+                pos->loss[t] += (double)l[k];
+                pos->count[t]++;
+            }
         }
         const float *logits = model_logits(m); // (nb, T, V)
         if (exact)
             for (size_t b = 0; b < nb; b++)
-                s_kl += model_data_window_kl(d, wins + (i0 + b) * W, logits + b * T * V);
+                s_kl += model_data_window_kl_by_position(d, wins + (i0 + b) * W, logits + b * T * V,
+                                                         pos != NULL ? pos->kl : NULL);
         if (hi > lo)
             for (size_t k = 0; k < nb * T; k++) {
                 if (targets[k] == MODEL_IGNORE) continue;
@@ -411,19 +425,23 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
  * not apply. */
 static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
                                   int32_t *targets, double *kl, double *error, double *part,
-                                  double *part_blank) {
+                                  double *part_blank, const struct model_positions *pos) {
     int64_t lo, hi;
     model_data_choices_impl(d, &lo, &hi);
     double s_kl = 0, s_part = 0;
     size_t wrong = 0;
-    double s = model_eval_windows_impl(m, d, d->eval_win, inputs, targets, &s_kl, &wrong, &s_part);
+    for (size_t t = 0; pos != NULL && t < d->T; t++)
+        pos->loss[t] = pos->kl[t] = 0.0, pos->count[t] = 0;
+    double s =
+        model_eval_windows_impl(m, d, d->eval_win, inputs, targets, &s_kl, &wrong, &s_part, pos);
     double n = (double)d->n_eval_counted, nw = (double)d->n_eval_win;
     *kl    = d->entry->exact ? s_kl / n : (double)NAN;
     *error = hi > lo ? (double)wrong / n : (double)NAN;
     *part = *part_blank = NAN;
     if (d->eval_win_blank != NULL) {
         double s_blank = 0;
-        model_eval_windows_impl(m, d, d->eval_win_blank, inputs, targets, NULL, NULL, &s_blank);
+        model_eval_windows_impl(m, d, d->eval_win_blank, inputs, targets, NULL, NULL, &s_blank,
+                                NULL);
         *part       = s_part / nw;
         *part_blank = s_blank / nw;
     }
@@ -452,6 +470,7 @@ struct model_run_ctx {
     char                     hash[65]; /* the config hash checkpoints record */
     struct model_adamw       opt;
     double                   true_loss; /* mean eval_true_loss (exact sources), else NaN */
+    struct model_positions   pos;       /* the last evaluation's sums by position */
     struct model_train_state ts;
     struct model_summary     sum;
     char reason[2600]; /* why the run diverged, or the write that found the disk full */
@@ -466,6 +485,9 @@ static void model_run_ctx_free_impl(struct model_run_ctx *c) {
     free(c->inputs);
     free(c->targets);
     free(c->eval_steps);
+    free(c->pos.loss);
+    free(c->pos.kl);
+    free(c->pos.count);
     if (c->log_impl.file != NULL) fclose(c->log_impl.file);
     if (c->lock_fd >= 0) close(c->lock_fd); /* releases the flock */
     model_run_files_free_impl(&c->files);
@@ -602,7 +624,11 @@ static enum sf_status model_run_prepare_impl(struct model_run_ctx *c, const char
     c->model     = model_alloc(&c->shape, c->B, err);
     c->inputs    = malloc(c->B * c->T * sizeof *c->inputs);
     c->targets   = malloc(c->B * c->T * sizeof *c->targets);
-    if (c->model == NULL || c->inputs == NULL || c->targets == NULL) {
+    c->pos.loss  = calloc(c->T, sizeof *c->pos.loss);
+    c->pos.kl    = calloc(c->T, sizeof *c->pos.kl);
+    c->pos.count = calloc(c->T, sizeof *c->pos.count);
+    if (c->model == NULL || c->inputs == NULL || c->targets == NULL || c->pos.loss == NULL ||
+        c->pos.kl == NULL || c->pos.count == NULL) {
         if (c->model != NULL) SF_SET(err, SF_ENOMEM, "out of memory");
         return err->code;
     }
@@ -740,6 +766,35 @@ static enum sf_status model_run_step_impl(struct model_run_ctx *c, int64_t step,
     return result;
 }
 
+/* positions.csv from the last evaluation: for each position t = 1..T (t predicts the window's
+ * token t from the t before it) the counted predictions, their mean loss, and for exact
+ * sources their mean Bayes loss (eval_true_loss) and exact KL; written atomically. */
+static enum sf_status model_write_positions_impl(struct model_run_ctx *c, struct sf_error *err) {
+    const struct model_data *d = &c->data;
+    size_t                   T = c->T, W = T + 1;
+    bool                     exact = d->entry->exact;
+    struct sf_buf            b;
+    sf_buf_init(&b);
+    sf_buf_puts(&b, "position,count,loss,bayes_loss,kl\n");
+    for (size_t t = 0; t < T; t++) {
+        size_t n     = c->pos.count[t];
+        double bayes = 0.0;
+        for (size_t i = 0; exact && i < d->n_eval_win; i++)
+            if (model_data_counted(d, d->eval_win + i * W, t))
+                bayes += d->eval_true_loss[i * T + t];
+        sf_buf_printf(&b, "%zu,%zu,", t + 1, n);
+        model_csv_empty_or_double_impl(&b, c->pos.loss[t] / (double)n, n > 0);
+        model_csv_empty_or_double_impl(&b, bayes / (double)n, n > 0 && exact);
+        model_csv_empty_or_double_impl(&b, c->pos.kl[t] / (double)n, n > 0 && exact);
+        b.len--; /* the last field's comma */
+        sf_buf_puts(&b, "\n");
+    }
+    enum sf_status st = b.failed ? SF_SET(err, SF_ENOMEM, "out of memory")
+                                 : sf_write_atomic(c->files.positions, b.data, b.len, err);
+    sf_buf_free(&b);
+    return st;
+}
+
 /* The evaluation of `step` (when is_eval) and its metrics.csv row, also written for the step
  * that diverged, with the eval columns empty; then the log line and the progress display. */
 static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf_progress *pr,
@@ -751,7 +806,7 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
     double                    kl = NAN, error = NAN, part = NAN, part_blank = NAN;
     double ev        = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &kl,
-                                                     &error, &part, &part_blank)
+                                                     &error, &part, &part_blank, &c->pos)
                                : (double)NAN;
     ts->elapsed_s    = sf_now() - t_origin;
     double        dt = ts->elapsed_s - ts->eval_elapsed_s;
@@ -780,6 +835,7 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     }
     enum sf_status st = model_metrics_append_impl(c->metrics_fd, c->files.metrics, row.data, err);
     sf_buf_free(&row);
+    if (st == SF_OK && is_eval && step == c->n_steps) st = model_write_positions_impl(c, err);
     if (st != SF_OK || !is_eval) return st;
     if (exact)
         sf_log(&c->log, SF_LOG_LEVEL_DEBUG,

@@ -197,6 +197,34 @@ static void test_reference_run(const char *ref) {
         check(fields == 16 && empty == 3,
               "16 fields, none empty on a markov run but eval_error and the two paired losses");
     }
+    /* positions.csv: every position of the last evaluation; averaged with their counts, the
+     * losses give the last row's eval_loss and the KLs its eval_kl, to rounding. */
+    double ev = NAN, kl = NAN;
+    if (last)
+        sscanf(last + 1, "%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%lf,%*[^,],%*[^,],%lf", &ev,
+               &kl);
+    struct sf_csv   pcsv;
+    struct sf_error perr;
+    if (check(sf_csv_read(path_in(ref, "positions.csv"), &pcsv, &perr) == SF_OK,
+              "positions.csv written")) {
+        double sl = 0, sk = 0, n = 0;
+        bool   ok = pcsv.n_rows == 16;
+        for (size_t r = 0; r < pcsv.n_rows; r++) {
+            double pos, cnt, l, b, k;
+            ok &= sf_parse_double(pcsv.rows[r].fields[0], &pos) && pos == (double)(r + 1) &&
+                  sf_parse_double(pcsv.rows[r].fields[1], &cnt) &&
+                  sf_parse_double(pcsv.rows[r].fields[2], &l) &&
+                  sf_parse_double(pcsv.rows[r].fields[3], &b) &&
+                  sf_parse_double(pcsv.rows[r].fields[4], &k);
+            sl += cnt * l, sk += cnt * k, n += cnt;
+        }
+        check(ok, "16 positions, each with its count, loss, Bayes loss and KL");
+        check(fabs(sl / n - ev) <= 1e-9 * ev && fabs(sk / n - kl) <= 1e-9 * kl,
+              "the positions' losses average to eval_loss %.10g (%.10g) and KLs to eval_kl "
+              "%.10g (%.10g)",
+              ev, sl / n, kl, sk / n);
+        sf_csv_free(&pcsv);
+    }
     free(m);
     char               *sum = slurp(path_in(ref, "summary.yaml"), NULL);
     struct model_config c;
