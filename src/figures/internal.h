@@ -188,4 +188,9 @@ void figures_sweep_mi(const char *sweep_dir, const char *figdir,
                       const struct figures_sweep_fits *fits, struct figures_list *out,
                       struct sf_diags *diags);
 
+/* Draws "positions" into figdir where SWEEP_DIR has a positions.csv (the loss by position);
+ * nothing (and no message) otherwise. */
+void figures_sweep_positions(const char *sweep_dir, const char *figdir, struct figures_list *out,
+                             struct sf_diags *diags);
+
 #endif /* SF_FIGURES_INTERNAL_H */

@@ -28,10 +28,46 @@ static void sweep_num_impl(struct sf_buf *b, double v) {
     if (isfinite(v)) sf_buf_puts(b, sf_fmt_double(t, sizeof t, v));
 }
 
+static const char sweep_positions_header[] =
+    "run,seed,params_nonembed,flops_6n,stage,position,count,loss,bayes_loss,kl\n";
+
+/* Appends a run's positions.csv (the loss by position of its last evaluation), when it has one,
+ * to pos with the run's identity in front. */
+static enum sf_status sweep_collect_positions_impl(const struct sweep_run *r, const char *dir,
+                                                   struct sf_buf *pos, struct sf_error *err) {
+    char *pp = sf_path_join(dir, "positions.csv");
+    if (pp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    if (!sf_path_exists(pp)) {
+        free(pp);
+        return SF_OK;
+    }
+    struct sf_csv  t;
+    enum sf_status st = sf_csv_read(pp, &t, err);
+    free(pp);
+    if (st != SF_OK) return st;
+    long c[5] = {sf_csv_column(&t, "position"), sf_csv_column(&t, "count"),
+                 sf_csv_column(&t, "loss"), sf_csv_column(&t, "bayes_loss"),
+                 sf_csv_column(&t, "kl")};
+    for (size_t i = 0; i < t.n_rows && c[0] >= 0 && c[1] >= 0 && c[2] >= 0; i++) {
+        char **f = t.rows[i].fields;
+        sf_csv_field(pos, r->id);
+        sf_buf_printf(pos, ",%llu,%lld,", (unsigned long long)r->seed,
+                      (long long)r->params_nonembed);
+        sweep_num_impl(pos, r->flops_6n);
+        sf_buf_puts(pos, ",");
+        sf_csv_field(pos, r->stage);
+        sf_buf_printf(pos, ",%s,%s,%s,%s,%s\n", f[c[0]], f[c[1]], f[c[2]], c[3] >= 0 ? f[c[3]] : "",
+                      c[4] >= 0 ? f[c[4]] : "");
+    }
+    sf_csv_free(&t);
+    return SF_OK;
+}
+
 /* Reads one run's metrics and appends its rows; returns SF_OK when the run has no metrics yet. */
 static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_t ri,
                                              const char *out_dir, struct sf_buf *res,
-                                             struct sf_buf *cur, struct sf_error *err) {
+                                             struct sf_buf *cur, struct sf_buf *pos,
+                                             struct sf_error *err) {
     const struct sweep_run *r   = &runs[ri];
     char                   *dir = sweep_run_dir(out_dir, r->id);
     if (dir == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
@@ -103,6 +139,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     }
     free(text);
     free(mp);
+    if (status == SF_OK) status = sweep_collect_positions_impl(r, dir, pos, err);
     free(dir);
     if (status != SF_OK) return status;
     struct model_shape ms = model_config_shape(&r->cfg);
@@ -140,18 +177,22 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
 
 enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char *out_dir,
                              struct sf_error *err) {
-    struct sf_buf res, cur;
+    struct sf_buf res, cur, pos;
     sf_buf_init(&res);
     sf_buf_init(&cur);
+    sf_buf_init(&pos);
     sf_buf_puts(&res, sweep_results_header);
     sf_buf_puts(&cur, sweep_curves_header);
+    sf_buf_puts(&pos, sweep_positions_header);
     enum sf_status st = SF_OK;
     for (size_t i = 0; i < n && st == SF_OK; i++)
-        st = sweep_collect_run_impl(runs, i, out_dir, &res, &cur, err);
+        st = sweep_collect_run_impl(runs, i, out_dir, &res, &cur, &pos, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "results.csv", &res, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "curves.csv", &cur, err);
+    if (st == SF_OK) st = sf_write_buf_at(out_dir, "positions.csv", &pos, err);
     sf_buf_free(&res);
     sf_buf_free(&cur);
+    sf_buf_free(&pos);
     return st;
 }
 

@@ -280,8 +280,8 @@ enum sf_status sweep_slurm_script(const struct sweep_spec *spec, const struct sw
 
 // ---- collecting and fitting ----
 
-/* Writes OUT/results.csv and OUT/curves.csv (DESIGN.md's columns, atomically) from the run
- * directories of `runs`. */
+/* Writes OUT/results.csv, OUT/curves.csv (DESIGN.md's columns) and OUT/positions.csv (each
+ * run's loss by position), atomically, from the run directories of `runs`. */
 enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char *out_dir,
                              struct sf_error *err);
 

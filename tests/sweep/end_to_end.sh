@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # end_to_end.sh SCALEFIT SOURCE_ROOT — a small sweep from start to finish: the directory has
-# everything DESIGN.md lists (run folders, results.csv and curves.csv with their columns, fits,
+# everything DESIGN.md lists (run folders, results.csv, curves.csv and positions.csv with their columns, fits,
 # figures, report), `scalefit status` lists every run as done, and running it again trains
 # nothing and changes no result. The run ids are stable (pinned below: an id changes only when
 # the run's resolved config does); editing the sweep to add a size trains the new run alone and
@@ -19,6 +19,15 @@ done
     && pass "results.csv has DESIGN.md's columns" || failed "results.csv header"
 [ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage" ] \
     && pass "curves.csv has DESIGN.md's columns" || failed "curves.csv header"
+# positions.csv: each run's loss by position, n_ctx (16) rows per run, the Bayes loss and the KL
+# filled (a markov source), the same Bayes loss at each position for every run (one eval set).
+[ "$(head -1 "$out/positions.csv")" = "run,seed,params_nonembed,flops_6n,stage,position,count,loss,bayes_loss,kl" ] \
+    && awk -F, 'NR > 1 { n[$1]++; if ($8 == "" || $9 == "" || $10 == "") bad = 1
+                         if (($6 in b) && b[$6] != $9) bad = 1; b[$6] = $9 }
+                END { for (r in n) { runs++; if (n[r] != 16) bad = 1 } exit bad || runs != 3 }' "$out/positions.csv" \
+    && pass "positions.csv: 16 positions for each of the 3 runs, one Bayes loss per position" \
+    || { failed "positions.csv"; head -3 "$out/positions.csv"; }
+[ -f "$out/figures/positions.png" ] && pass "the positions figure is drawn" || failed "no positions figure"
 # A markov sweep: every run's best_eval_kl (column 18) and every evaluation's eval_kl (10) is a
 # positive number, and best_eval_kl is one of its run's eval_kl values.
 awk -F, 'NR > 1 && !($18 > 0) { bad = 1 } END { exit bad }' "$out/results.csv" \
