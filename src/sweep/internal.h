@@ -333,6 +333,10 @@ struct sweep_report_info {
  * final_mi and its bound or truth, the `log` law fitted to it) when runs measured it. */
 void sweep_report_mi(struct sf_buf *b, const struct sf_csv *results,
                      const struct sweep_fit_outcome *fits, size_t n_fits);
+/* Appends the section on the loss by position (OUT/positions.csv): each main run's first and
+ * last position, L(t) fitted where the loss still falls with t, and the largest model against
+ * the Bayes loss by position where the source knows it. Nothing when there is no table. */
+void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *spec, const char *out_dir);
 /* Appends the section on classification after generative training (a stage whose runs have an
  * error rate, beside the main grid's loss, and the laws of N of both) when there is one. */
 void sweep_report_classify(struct sf_buf *b, const struct sweep_spec *spec,
