@@ -28,6 +28,9 @@ done
     && pass "positions.csv: 16 positions for each of the 3 runs, one Bayes loss per position" \
     || { failed "positions.csv"; head -3 "$out/positions.csv"; }
 [ -f "$out/figures/positions.png" ] && pass "the positions figure is drawn" || failed "no positions figure"
+grep -q "^## Loss by position" "$out/report.md" && grep -q "^The largest model (.*) against the Bayes loss by position, from t = 2 on" "$out/report.md" \
+    && pass "report.md: the loss by position, the largest model against the Bayes loss from t = K" \
+    || failed "report.md's section on the loss by position"
 # A markov sweep: every run's best_eval_kl (column 18) and every evaluation's eval_kl (10) is a
 # positive number, and best_eval_kl is one of its run's eval_kl values.
 awk -F, 'NR > 1 && !($18 > 0) { bad = 1 } END { exit bad }' "$out/results.csv" \
