@@ -1,9 +1,10 @@
 /*
  * fuzz_data.c — libFuzzer harness: the readers of the file sources' data (each source's decode:
- * text bytes, uint16 token files, IDX image files gzip-compressed or not) on whatever bytes the
- * fuzzer gives. The first byte picks the source, the next two its setting (tokens: n_vocab;
- * image: resolution and levels); the rest is the file, written to an in-memory file and read by
- * its /proc/self/fd path as a data file is.
+ * text bytes, uint16 token files, IDX image files gzip-compressed or not) and the IDX label
+ * reader beside the images (model_idx_labels) on whatever bytes the fuzzer gives. The first byte
+ * picks the reader, the next two its setting (tokens: n_vocab; image: resolution and levels;
+ * labels: the images' count and the classes); the rest is the file, written to an in-memory file
+ * and read by its /proc/self/fd path as a data file is.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char path[64];
     int  fd = fuzz_file("data", data + 3, size - 3, path);
     if (fd < 0) return 0;
+    if (data[0] % 4 == 3) {
+        uint8_t        *lab;
+        struct sf_error e;
+        if (model_idx_labels(path, "images", (size_t)data[1] + 1, 2 + data[2] % 30, &lab, &e) ==
+            SF_OK)
+            free(lab);
+        close(fd);
+        return 0;
+    }
     uint16_t                        *v = NULL;
     size_t                           n = 0, cap = 0;
     const struct model_token_buf     out = {&v, &n, &cap};
