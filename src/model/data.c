@@ -395,8 +395,6 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
         if (!paired) {
             free(d->eval_win_blank);
             d->eval_win_blank = NULL;
-        } else {
-            d->info.caption_entropy = model_layout_caption_entropy(d);
         }
     }
     return SF_OK;

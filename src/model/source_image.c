@@ -240,6 +240,14 @@ static bool model_image_counted_impl(const struct model_data *d, const int32_t *
     return model_layout_counted(d, t, target);
 }
 
+/* The file sources' opening, then the entropy of the caption layouts' eval captions. */
+static enum sf_status model_image_open_impl(struct model_data *d, const struct model_config *cfg,
+                                            const char *base_dir, struct sf_error *err) {
+    enum sf_status st = model_files_open(d, cfg, base_dir, err);
+    if (st == SF_OK) d->info.caption_entropy = model_layout_caption_entropy(d);
+    return st;
+}
+
 /* The file sources' batch, then the caption layouts' blanked samples. */
 static void model_image_batch_impl(const struct model_data *d, struct model_rng *r, size_t B,
                                    int32_t *inputs, int32_t *targets) {
@@ -296,7 +304,7 @@ static const struct model_source_ops model_image_ops = {
     .key_excluded = model_image_key_excluded_impl,
     .validate     = model_image_validate_impl,
     .emit         = model_image_emit_impl,
-    .open         = model_files_open,
+    .open         = model_image_open_impl,
     .batch        = model_image_batch_impl,
     .decode       = model_image_decode_impl,
     .counted      = model_image_counted_impl,
