@@ -36,6 +36,10 @@ struct model_config model_config_default(void) {
     c.data.levels         = 16;
     c.data.classes        = 10;
     c.data.blank_fraction = 0;
+    c.data.math_modules     = (1u << MODEL_MATH_MODULE_COUNT) - 1;
+    c.data.math_difficulty  = 3u; /* 1, 2 */
+    c.data.math_extrapolate = 4u; /* 3 */
+    c.data.holdout          = 0.1;
     c.n_layer             = 2;
     c.d_model             = 64;
     c.n_head              = 2;
@@ -100,7 +104,8 @@ const char *const model_data_keys[]   = {"source", "n_vocab",    "order",       
                                          "scale",  "decay",      "concentration", "seed",
                                          "paths",  "eval_paths", "eval_fraction", "resolution",
                                          "levels", "layout",     "classes",       "blank_fraction",
-                                         "tasks",  "zipf",       "symbols",       NULL};
+                                         "tasks",  "zipf",       "symbols",       "modules",
+                                         "difficulty", "extrapolate", "holdout", NULL};
 
 /* Limits that are not physical: they keep sizes sane and products inside size_t. */
 #define MODEL_CFG_MAX_DIM (INT64_C(1) << 20)
@@ -236,6 +241,51 @@ static const char *model_pair_key_impl(const char *path, yaml_document_t *doc,
     return key;
 }
 
+/* A set read from a name or a number, or a list of them, as a mask: names from `names`
+ * (bit = index), or (names NULL) integers lo..hi (bit = value − lo). An empty list is the empty
+ * set where empty_ok, else an error; false on any error (reported at its item). */
+static bool model_get_mask_impl(const struct sf_yaml_reader *rd, const char *name,
+                                const yaml_node_t *v, const char *const *names, int64_t lo,
+                                int64_t hi, bool empty_ok, uint32_t *out) {
+    const yaml_node_t *items[32];
+    size_t             n = 0;
+    if (v->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+             it++) {
+            if (n == 32) {
+                sf_yaml_error(rd, v, "'%s' has more than 32 entries", name);
+                return false;
+            }
+            items[n++] = yaml_document_get_node(rd->doc, *it);
+        }
+        if (n == 0 && !empty_ok) {
+            sf_yaml_error(rd, v, "'%s' is an empty list", name);
+            return false;
+        }
+    } else {
+        items[n++] = v;
+    }
+    uint32_t mask = 0;
+    bool     ok   = true;
+    for (size_t i = 0; i < n; i++) {
+        int     e;
+        int64_t iv;
+        if (names != NULL ? !sf_yaml_read_enum(rd, name, items[i], names, &e)
+                          : !sf_yaml_read_int(rd, name, items[i], lo, hi, &iv)) {
+            ok = false;
+            continue;
+        }
+        unsigned bit = names != NULL ? (unsigned)e : (unsigned)(iv - lo);
+        if (mask >> bit & 1u) {
+            sf_yaml_error(rd, items[i], "'%s' lists %s twice", name, sf_yaml_scalar(items[i]));
+            ok = false;
+        }
+        mask |= 1u << bit;
+    }
+    if (ok) *out = mask;
+    return ok;
+}
+
 /* Whether a data key applies to the configured source: one of its entry's keys, not excluded by
  * its other settings (*why then says which setting it needs). */
 static bool model_data_key_applies_impl(const char *key, const struct model_data_config *d,
@@ -359,6 +409,18 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         } else if (strcmp(key, "blank_fraction") == 0) {
             if (sf_yaml_read_double(&rd, key, vn, sf_range_of(0, false, 1, true), &dv))
                 d->blank_fraction = dv;
+        } else if (strcmp(key, "modules") == 0) {
+            model_get_mask_impl(&rd, key, vn, model_math_module_names, 0, 0, false,
+                                &d->math_modules);
+        } else if (strcmp(key, "difficulty") == 0) {
+            model_get_mask_impl(&rd, key, vn, NULL, 1, MODEL_MATH_MAX_DIFFICULTY, false,
+                                &d->math_difficulty);
+        } else if (strcmp(key, "extrapolate") == 0) {
+            model_get_mask_impl(&rd, key, vn, NULL, 1, MODEL_MATH_MAX_DIFFICULTY, true,
+                                &d->math_extrapolate);
+        } else if (strcmp(key, "holdout") == 0) {
+            if (sf_yaml_read_double(&rd, key, vn, sf_range_of(0, true, 0.5, false), &dv))
+                d->holdout = dv;
         }
     }
     const struct model_source_ops *ops = model_source_get(d->source)->ops;

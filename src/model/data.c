@@ -33,14 +33,15 @@ extern const struct model_source_entry model_source_text;
 extern const struct model_source_entry model_source_image;
 extern const struct model_source_entry model_source_tokens;
 extern const struct model_source_entry model_source_tasks;
+extern const struct model_source_entry model_source_math;
 
 static const struct model_source_entry *const model_sources[MODEL_SOURCE_COUNT] = {
     [MODEL_SOURCE_MARKOV] = &model_source_markov, [MODEL_SOURCE_TEXT] = &model_source_text,
     [MODEL_SOURCE_IMAGE] = &model_source_image,   [MODEL_SOURCE_TOKENS] = &model_source_tokens,
-    [MODEL_SOURCE_TASKS] = &model_source_tasks,
+    [MODEL_SOURCE_TASKS] = &model_source_tasks,   [MODEL_SOURCE_MATH] = &model_source_math,
 };
 const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text",  "image",
-                                                                "tokens", "tasks", NULL};
+                                                                "tokens", "tasks", "math", NULL};
 
 const struct model_source_entry *model_source_get(enum model_source s) {
     SF_ASSERT((int)s >= 0 && s < MODEL_SOURCE_COUNT);
@@ -364,6 +365,8 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     d->info.bayes_loss         = NAN;
     d->info.caption_entropy    = NAN;
     d->info.mutual_information = NAN;
+    d->info.sample_tokens        = NAN;
+    d->info.extrap_sample_tokens = NAN;
     size_t T                   = d->T;
     d->n_eval_win              = (size_t)((cfg->eval_tokens + (int64_t)T - 1) / (int64_t)T);
     if (d->n_eval_win < 1) d->n_eval_win = 1;
@@ -380,6 +383,9 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     for (size_t i = 0; i < d->n_eval_win; i++)
         for (size_t t = 0; t < T; t++)
             d->n_eval_counted += model_data_counted(d, d->eval_win + i * (T + 1), t);
+    for (size_t i = 0; i < d->n_extrap_win; i++)
+        for (size_t t = 0; t < T; t++)
+            d->n_extrap_counted += model_data_counted(d, d->extrap_win + i * (T + 1), t);
     /* Paired parts: the eval windows again, each with its first part blanked. */
     if (d->entry->ops->pair != NULL) {
         size_t W          = T + 1;

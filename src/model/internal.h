@@ -41,6 +41,8 @@ enum model_stream {
     MODEL_STREAM_BATCH  = 2, /* run seed: training batches, then derived by step */
     MODEL_STREAM_TABLES = 3, /* source seed: markov tables */
     MODEL_STREAM_EVAL   = 4, /* source seed: markov eval set */
+    MODEL_STREAM_HOLDOUT = 5, /* source seed: math's held-out problems */
+    MODEL_STREAM_EXTRAP  = 6, /* source seed: math's extrapolation split */
 };
 
 // ---- the model's layout ----
@@ -215,6 +217,55 @@ void           model_tasks_free(struct model_tasks *tk);
 /* The Bayes loss averaged over the counted predictions of a window of T (positions K−1..T−1). */
 double model_tasks_bayes_loss(const struct model_tasks *tk, size_t T);
 
+// ---- the math source ----
+
+/* Its tokens: the digits 0..9, then these; the vocabulary is MODEL_MATH_VOCAB. */
+enum model_math_token {
+    MODEL_MATH_PLUS = 10,
+    MODEL_MATH_MINUS,
+    MODEL_MATH_TIMES,
+    MODEL_MATH_PERCENT,
+    MODEL_MATH_LESS,
+    MODEL_MATH_GREATER,
+    MODEL_MATH_EQUALS,
+    MODEL_MATH_COMMA,
+    MODEL_MATH_QUERY, /* compare's operator */
+    MODEL_MATH_SORT_MARK, /* `s`, before the numbers to sort */
+    MODEL_MATH_END,   /* `.`, the answer's end */
+    MODEL_MATH_PAD,   /* after the answer; never predicted */
+    MODEL_MATH_VOCAB
+};
+/* Room for the longest problem (sort at the highest difficulty: 61 tokens). */
+#define MODEL_MATH_MAX_WINDOW 64
+/* The text of a token ("7", "+", ".", "_" for the pad). */
+char model_math_token_char(int32_t tok);
+
+/* One problem: its module, its difficulty (digits of its operands) and its operands. */
+struct model_math_problem {
+    enum model_math_module module;
+    int                    difficulty;
+    uint64_t               a[3]; /* sort: three numbers; compare, the others: a[0], a[1] */
+};
+/* The longest problem (prompt, answer and its end) of a module at a difficulty, in tokens. */
+size_t model_math_max_len(enum model_math_module m, int difficulty);
+/* Draws a problem of module m at difficulty d (operands of exactly d digits; 0..9 for d = 1). */
+void model_math_draw(struct model_math_problem *p, enum model_math_module m, int d,
+                     struct model_rng *r);
+/* Whether the problem is held out of training for the interpolation split: a hash of the
+ * problem keyed by the source seed, below `holdout` (so never drawn for training). */
+bool model_math_held_out(const struct model_math_problem *p, uint64_t key, double holdout);
+/* Writes the problem's tokens (prompt, answer, end) into out (room for model_math_max_len);
+ * returns their number, the prompt's (up to and with `=`) into *prompt. */
+size_t model_math_render(const struct model_math_problem *p, int32_t *out, size_t *prompt);
+/* The module and difficulty of a window's problem (after its leading pads). */
+void model_math_classify(const int32_t *w, enum model_math_module *m, int *difficulty);
+
+/* What the open math source holds. */
+struct model_math {
+    double  *onehot;      /* (V, V): row x is the one-hot of token x, the true predictive */
+    uint64_t holdout_key; /* keys model_math_held_out */
+};
+
 // ---- data sources ----
 
 struct model_data;
@@ -267,6 +318,16 @@ struct model_source_ops {
      * inputs[0..t] (a training window's inputs, or an eval window), counts in the losses, the
      * Bayes loss and the KL. NULL: every position counts. Never allocates. */
     bool (*counted)(const struct model_data *d, const int32_t *inputs, size_t t, int32_t target);
+    /* Sources whose counted predictions are answers (math): the token that ends an answer, for
+     * greedy decoding (NULL: none). */
+    const int32_t *answer_end;
+    /* Sources with answers: writes problems.csv (its rows by split, module and difficulty) from
+     * the final evaluation's sums per window — counted predictions' loss and number, and whether
+     * greedy decoding gave the answer exactly — over the eval windows, then the extrapolation
+     * windows. */
+    enum sf_status (*problems_csv)(const struct model_data *d, const char *path,
+                                   const double *loss, const size_t *count, const bool *exact,
+                                   struct sf_error *err);
     /* File sources: appends the tokens of one file (its bytes, borrowed) to out. Errors name
      * the file. */
     enum sf_status (*decode)(const struct model_data_config *d, const char *name, const char *bytes,
@@ -309,6 +370,7 @@ struct model_data {
     size_t                           T;      /* n_ctx: windows are T+1 tokens */
     struct model_markov              markov; /* markov only */
     struct model_tasks               tasks;  /* tasks only */
+    struct model_math                math;   /* math only */
     uint64_t batch_key;                      /* training stream key (derived from the run seed) */
     /* file sources: train and eval token streams */
     uint16_t *train;
@@ -325,6 +387,10 @@ struct model_data {
     int32_t                 *eval_win_blank;
     size_t                   pair_p0, pair_p1;
     size_t                   n_eval_counted; /* eval predictions that count (ops->counted) */
+    /* Sources with an extrapolation split (math): its windows, evaluated beside the eval set
+     * and never part of eval_loss; NULL when none. */
+    int32_t *extrap_win; /* (n_extrap_win, T+1) */
+    size_t   n_extrap_win, n_extrap_counted;
     struct model_source_info info;
 };
 

@@ -82,6 +82,7 @@ enum model_source {
     MODEL_SOURCE_IMAGE,  /* IDX image files, R×R pixels of Q grey levels (source_image.c) */
     MODEL_SOURCE_TOKENS, /* flat little-endian uint16 token files (source_tokens.c) */
     MODEL_SOURCE_TASKS,  /* synthetic Zipf mixture of Markov tasks, exact (source_tasks.c) */
+    MODEL_SOURCE_MATH,   /* generated arithmetic problems and their answers (source_math.c) */
     MODEL_SOURCE_COUNT
 };
 
@@ -106,6 +107,20 @@ enum model_image_layout {
                                          names), then the image; n_vocab = levels + 15 */
     MODEL_IMAGE_LAYOUT_IMAGE_CAPTION, /* the image, then its caption */
 };
+
+/* The math source's modules (`data.modules`), in the order of model_math_module_names. */
+enum model_math_module {
+    MODEL_MATH_ADD,     /* a+b= */
+    MODEL_MATH_SUB,     /* a-b= (the answer may be negative) */
+    MODEL_MATH_MUL,     /* a*b= */
+    MODEL_MATH_COMPARE, /* a?b= answered <, > or = */
+    MODEL_MATH_SORT,    /* sa,b,c= answered in ascending order */
+    MODEL_MATH_REM,     /* a%b= (b has half of a's digits, rounded up, and is at least 1) */
+    MODEL_MATH_MODULE_COUNT
+};
+extern const char *const model_math_module_names[];
+/* Difficulties (operand digits) the math source takes: 1..MODEL_MATH_MAX_DIFFICULTY. */
+#define MODEL_MATH_MAX_DIFFICULTY 9
 
 /* Limits of the fixed-size path lists (the config is a plain value: copyable, comparable). */
 #define MODEL_DATA_MAX_PATHS 16
@@ -146,6 +161,14 @@ struct model_data_config {
     double blank_fraction; /* `blank_fraction` in [0, 1): training samples whose first part (a
                               caption layout's first part, a task's digits) is blanked
                               (default 0: none) */
+    /* math (seed as for markov) */
+    uint32_t math_modules;     /* `modules`: bit m for each enum model_math_module (default all) */
+    uint32_t math_difficulty;  /* `difficulty`: bit d−1 for each training difficulty d (default
+                                  1, 2) */
+    uint32_t math_extrapolate; /* `extrapolate`: bit d−1 for each difficulty of the extrapolation
+                                  split, all above the training ones (default 3; 0: none) */
+    double holdout;            /* `holdout` in (0, 0.5]: the share of the training difficulties'
+                                  problems kept for the interpolation split (default 0.1) */
 };
 
 /* The whole configuration of one run. Integers that are 0 mean "not set" where noted. */
@@ -312,6 +335,11 @@ struct model_source_info {
     int64_t eval_tokens;     /* tokens in the eval set actually used (whole windows) */
     double  caption_entropy; /* image, caption layouts: entropy of the eval set's captions
                                 (nats per caption); NaN elsewhere */
+    /* The tokens a loss per token multiplies to give a loss per sample (sample_unit): an image's
+     * pixels (image), a frame's (video), the mean answer tokens of the eval set's problems
+     * (math; extrap_sample_tokens: of the extrapolation split's); NaN where a sample is a token */
+    double      sample_tokens, extrap_sample_tokens;
+    const char *sample_unit; /* "image", "frame", "problem"; NULL with sample_tokens NaN */
     double mutual_information; /* tasks with blank_fraction: the exact mutual information
                                   between a window's task digits and its symbols, as the eval
                                   measures it (Bayes loss of the symbols after blanked digits
@@ -404,6 +432,13 @@ const float *model_losses(const struct model *m);
 /* The logits of the last forward ((B, n_ctx, n_vocab) floats, valid until the next forward or
  * backward). */
 const float *model_logits(const struct model *m);
+/* Greedy decoding of nb <= the allocated batch of windows (wins: (nb, n_ctx+1)): window b's
+ * first prompt[b] tokens (1..n_ctx) are given; after them the model's most likely next token
+ * (the lowest on a tie) is written, position after position, until it writes `end` or the window
+ * is full. The generated tokens (`end` included) take their places in wins, their number into
+ * len[b]. scratch: nb·n_ctx int32 and nb bools of room. Never allocates. */
+void model_greedy(struct model *m, int32_t *wins, const size_t *prompt, size_t nb, int32_t end,
+                  int32_t *scratch, size_t *len);
 /* Sets the OpenMP and OpenBLAS thread count (call before model_forward; >= 1). */
 void model_set_threads(int threads);
 

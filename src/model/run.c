@@ -24,7 +24,8 @@
 
 static const char model_metrics_header[] =
     "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,eval_loss_cv,"
-    "eval_kl,eval_error,eval_part_loss,eval_part_loss_blank,grad_norm,elapsed_s,tokens_per_s\n";
+    "eval_kl,eval_error,eval_part_loss,eval_part_loss_blank,eval_extrap_loss,eval_extrap_error,"
+    "grad_norm,elapsed_s,tokens_per_s\n";
 
 // ---- schedule and evaluation steps ----
 
@@ -68,7 +69,7 @@ enum sf_status model_eval_steps(const struct model_config *cfg, int64_t n_steps,
 // ---- the run's files ----
 
 struct model_run_files {
-    char *run_yaml, *status, *metrics, *checkpoint, *summary, *log, *lock, *positions;
+    char *run_yaml, *status, *metrics, *checkpoint, *summary, *log, *lock, *positions, *problems;
 };
 
 static void model_run_files_free_impl(struct model_run_files *f) {
@@ -80,6 +81,7 @@ static void model_run_files_free_impl(struct model_run_files *f) {
     free(f->log);
     free(f->lock);
     free(f->positions);
+    free(f->problems);
 }
 
 static bool model_run_files_init_impl(struct model_run_files *f, const char *dir) {
@@ -92,8 +94,9 @@ static bool model_run_files_init_impl(struct model_run_files *f, const char *dir
     f->log        = sf_path_join(dir, "log.txt");
     f->lock       = sf_path_join(dir, "lock");
     f->positions  = sf_path_join(dir, "positions.csv");
+    f->problems   = sf_path_join(dir, "problems.csv");
     return f->run_yaml && f->status && f->metrics && f->checkpoint && f->summary && f->log &&
-           f->lock && f->positions;
+           f->lock && f->positions && f->problems;
 }
 
 /* Writes the status line "STATE" or "STATE: REASON" atomically. */
@@ -318,9 +321,12 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
     const struct {
         const char *key;
         double      v;
-    } paired[2] = {{"caption_entropy", s->info->caption_entropy},
-                   {"mutual_information", s->info->mutual_information}};
-    for (size_t k = 0; k < 2; k++) {
+    } paired[4] = {{"caption_entropy", s->info->caption_entropy},
+                   {"mutual_information", s->info->mutual_information},
+                   {"sample_tokens", s->info->sample_tokens},
+                   {"extrap_sample_tokens", s->info->extrap_sample_tokens}};
+    sf_yaml_kv_str(&y, "sample_unit", s->info->sample_unit);
+    for (size_t k = 0; k < 4; k++) {
         sf_yaml_plain(&y, paired[k].key);
         if (isnan(paired[k].v))
             sf_yaml_null(&y);
@@ -361,24 +367,35 @@ struct model_positions {
     double *loss, *kl;
     size_t *count;
 };
+/* Sources with answers: per-window sums of an evaluation's counted predictions (the eval
+ * windows, then the extrapolation windows), for problems.csv. */
+struct model_windows {
+    double *loss;
+    size_t *count;
+};
 
-/* The loss of the eval set's windows (their counted predictions) in batches of the model's B:
- * its sum over the positions [p0, p1) of each window into *part (0 when p0 == p1), the sum over
- * every position returned. For exact sources the summed exact KL into *kl; for sources with
- * classes the number of counted predictions whose most likely class (the argmax of the logits over
- * the class tokens, the lowest token on a tie) is not the target into *wrong. */
+/* The loss of n_win windows (their counted predictions) in batches of the model's B: its sum
+ * over the positions [p0, p1) of each window into *part (0 when p0 == p1), the sum over every
+ * position returned. For exact sources the summed exact KL into *kl; for sources with classes
+ * the number of counted predictions whose most likely class (the argmax of the logits over the
+ * class tokens, the lowest token on a tie) is not the target into *wrong; for sources with
+ * answers the number of windows with a counted prediction whose most likely token is not the
+ * target (so greedy decoding would not give the answer exactly). With pos, the sums by
+ * position; with win, the sums by window, from window `first` of its arrays. */
 static double model_eval_windows_impl(struct model *m, const struct model_data *d,
-                                      const int32_t *wins, int32_t *inputs, int32_t *targets,
-                                      double *kl, size_t *wrong, double *part,
-                                      const struct model_positions *pos) {
+                                      const int32_t *wins, size_t n_win, int32_t *inputs,
+                                      int32_t *targets, double *kl, size_t *wrong, double *part,
+                                      const struct model_positions *pos,
+                                      const struct model_windows *win, size_t first) {
     size_t  T = d->T, W = T + 1, V = (size_t)d->n_vocab;
     bool    exact = d->entry->exact && kl != NULL;
     int64_t lo = 0, hi = 0;
     if (wrong != NULL) model_data_choices_impl(d, &lo, &hi);
+    bool   answers = wrong != NULL && d->entry->ops->answer_end != NULL;
     double s = 0.0, s_kl = 0.0, s_part = 0.0;
     size_t n_wrong = 0;
-    for (size_t i0 = 0; i0 < d->n_eval_win; i0 += m->B) {
-        size_t nb = d->n_eval_win - i0 < m->B ? d->n_eval_win - i0 : m->B;
+    for (size_t i0 = 0; i0 < n_win; i0 += m->B) {
+        size_t nb = n_win - i0 < m->B ? n_win - i0 : m->B;
         for (size_t b = 0; b < nb; b++) {
             const int32_t *w = wins + (i0 + b) * W;
             memcpy(inputs + b * T, w, T * sizeof *w);
@@ -396,6 +413,10 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
                 pos->loss[t] += (double)l[k];
                 pos->count[t]++;
             }
+            if (win != NULL && targets[k] != MODEL_IGNORE) {
+                win->loss[first + i0 + k / T] += (double)l[k];
+                win->count[first + i0 + k / T]++;
+            }
         }
         const float *logits = model_logits(m); // (nb, T, V)
         if (exact)
@@ -411,6 +432,18 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
                     if (row[c] > row[best]) best = c;
                 n_wrong += best != targets[k];
             }
+        for (size_t b = 0; answers && b < nb; b++) {
+            bool ok = true;
+            for (size_t t = 0; t < T && ok; t++) {
+                if (targets[b * T + t] == MODEL_IGNORE) continue;
+                const float *row  = logits + (b * T + t) * V;
+                size_t       best = 0;
+                for (size_t x = 1; x < V; x++)
+                    if (row[x] > row[best]) best = x;
+                ok = (int32_t)best == targets[b * T + t];
+            }
+            n_wrong += !ok;
+        }
     }
     if (kl != NULL) *kl = s_kl;
     if (wrong != NULL) *wrong = n_wrong;
@@ -418,32 +451,54 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
     return s;
 }
 
-/* The evaluation: the mean loss over the eval set's counted predictions (returned); for exact
- * sources the mean exact KL of the model from the source into *kl; for sources with classes the
- * error rate into *error; for sources with paired parts the second part's loss per window after
- * the true first part (*part) and after a blanked one (*part_blank), in nats. NaN where they do
- * not apply. */
+/* What an evaluation measures beside the eval loss; NaN where it does not apply. */
+struct model_eval_result {
+    double kl;         /* exact sources: the mean exact KL of the model from the source */
+    double error;      /* sources with classes: the error rate of the counted predictions;
+                          sources with answers: of the problems under greedy decoding */
+    double part;       /* paired parts: the second part's loss per window after the true first
+                          part, in nats */
+    double part_blank; /* ... after a blanked one */
+    double extrap;       /* extrapolation split: its loss per counted prediction */
+    double extrap_error; /* ... and its error rate, as `error` */
+};
+
+/* The evaluation: the mean loss over the eval set's counted predictions (returned), and the rest
+ * into *r. */
 static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
-                                  int32_t *targets, double *kl, double *error, double *part,
-                                  double *part_blank, const struct model_positions *pos) {
+                                  int32_t *targets, struct model_eval_result *r,
+                                  const struct model_positions *pos,
+                                  const struct model_windows *win) {
     int64_t lo, hi;
     model_data_choices_impl(d, &lo, &hi);
     double s_kl = 0, s_part = 0;
     size_t wrong = 0;
     for (size_t t = 0; pos != NULL && t < d->T; t++)
         pos->loss[t] = pos->kl[t] = 0.0, pos->count[t] = 0;
-    double s =
-        model_eval_windows_impl(m, d, d->eval_win, inputs, targets, &s_kl, &wrong, &s_part, pos);
+    for (size_t i = 0; win != NULL && i < d->n_eval_win + d->n_extrap_win; i++)
+        win->loss[i] = 0.0, win->count[i] = 0;
+    double s = model_eval_windows_impl(m, d, d->eval_win, d->n_eval_win, inputs, targets, &s_kl,
+                                       &wrong, &s_part, pos, win, 0);
     double n = (double)d->n_eval_counted, nw = (double)d->n_eval_win;
-    *kl    = d->entry->exact ? s_kl / n : (double)NAN;
-    *error = hi > lo ? (double)wrong / n : (double)NAN;
-    *part = *part_blank = NAN;
+    bool   answers = d->entry->ops->answer_end != NULL;
+    r->kl          = d->entry->exact ? s_kl / n : (double)NAN;
+    r->error       = answers ? (double)wrong / nw : hi > lo ? (double)wrong / n : (double)NAN;
+    r->part = r->part_blank = r->extrap = r->extrap_error = NAN;
     if (d->eval_win_blank != NULL) {
         double s_blank = 0;
-        model_eval_windows_impl(m, d, d->eval_win_blank, inputs, targets, NULL, NULL, &s_blank,
-                                NULL);
-        *part       = s_part / nw;
-        *part_blank = s_blank / nw;
+        model_eval_windows_impl(m, d, d->eval_win_blank, d->n_eval_win, inputs, targets, NULL,
+                                NULL, &s_blank, NULL, NULL, 0);
+        r->part       = s_part / nw;
+        r->part_blank = s_blank / nw;
+    }
+    if (d->extrap_win != NULL) {
+        /* Its positions stay out of positions.csv (the eval set's); its windows' sums are kept. */
+        double s_x = 0, part_x = 0;
+        size_t wrong_x = 0;
+        s_x = model_eval_windows_impl(m, d, d->extrap_win, d->n_extrap_win, inputs, targets, NULL,
+                                      &wrong_x, &part_x, NULL, win, d->n_eval_win);
+        r->extrap       = s_x / (double)d->n_extrap_counted;
+        r->extrap_error = (double)wrong_x / (double)d->n_extrap_win;
     }
     return s / n;
 }
@@ -471,6 +526,10 @@ struct model_run_ctx {
     struct model_adamw       opt;
     double                   true_loss; /* mean eval_true_loss (exact sources), else NaN */
     struct model_positions   pos;       /* the last evaluation's sums by position */
+    struct model_windows     win;       /* ... by window (sources with answers; else NULL) */
+    int32_t *greedy;                    /* (B, T+1) windows being decoded, then model_greedy's
+                                           scratch: (B, T) and B bools (as int32s) */
+    size_t  *greedy_len;                /* (2B): prompts, then generated lengths */
     struct model_train_state ts;
     struct model_summary     sum;
     char reason[2600]; /* why the run diverged, or the write that found the disk full */
@@ -488,6 +547,10 @@ static void model_run_ctx_free_impl(struct model_run_ctx *c) {
     free(c->pos.loss);
     free(c->pos.kl);
     free(c->pos.count);
+    free(c->win.loss);
+    free(c->win.count);
+    free(c->greedy);
+    free(c->greedy_len);
     if (c->log_impl.file != NULL) fclose(c->log_impl.file);
     if (c->lock_fd >= 0) close(c->lock_fd); /* releases the flock */
     model_run_files_free_impl(&c->files);
@@ -627,8 +690,17 @@ static enum sf_status model_run_prepare_impl(struct model_run_ctx *c, const char
     c->pos.loss  = calloc(c->T, sizeof *c->pos.loss);
     c->pos.kl    = calloc(c->T, sizeof *c->pos.kl);
     c->pos.count = calloc(c->T, sizeof *c->pos.count);
+    if (c->data.entry->ops->answer_end != NULL) {
+        size_t n     = c->data.n_eval_win + c->data.n_extrap_win;
+        c->win.loss  = calloc(n, sizeof *c->win.loss);
+        c->win.count = calloc(n, sizeof *c->win.count);
+        c->greedy     = malloc(c->B * (2 * c->T + 2) * sizeof *c->greedy);
+        c->greedy_len = malloc(2 * c->B * sizeof *c->greedy_len);
+    }
+    bool answers_ok = c->data.entry->ops->answer_end == NULL ||
+                      (c->win.loss && c->win.count && c->greedy && c->greedy_len);
     if (c->model == NULL || c->inputs == NULL || c->targets == NULL || c->pos.loss == NULL ||
-        c->pos.kl == NULL || c->pos.count == NULL) {
+        c->pos.kl == NULL || c->pos.count == NULL || !answers_ok) {
         if (c->model != NULL) SF_SET(err, SF_ENOMEM, "out of memory");
         return err->code;
     }
@@ -795,6 +867,47 @@ static enum sf_status model_write_positions_impl(struct model_run_ctx *c, struct
     return st;
 }
 
+/* problems.csv from the last evaluation (sources with answers): each eval and extrapolation
+ * window's problem decoded greedily from its prompt (the tokens before its first counted
+ * prediction) and compared with its answer; the source writes the table. */
+static enum sf_status model_write_problems_impl(struct model_run_ctx *c, struct sf_error *err) {
+    const struct model_data *d = &c->data;
+    size_t                   T = c->T, W = T + 1, n = d->n_eval_win + d->n_extrap_win;
+    bool                    *exact = malloc(n * sizeof *exact);
+    if (exact == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
+    size_t *prompt = c->greedy_len, *len = c->greedy_len + c->B;
+    for (size_t i0 = 0; i0 < n; i0 += c->B) {
+        size_t nb = n - i0 < c->B ? n - i0 : c->B;
+        for (size_t b = 0; b < nb; b++) {
+            size_t         i = i0 + b;
+            const int32_t *w = i < d->n_eval_win ? d->eval_win + i * W
+                                                 : d->extrap_win + (i - d->n_eval_win) * W;
+            memcpy(c->greedy + b * W, w, W * sizeof *w);
+            size_t p = 0;
+            while (p < T && !model_data_counted(d, w, p))
+                p++;
+            SF_ASSERT(p < T);
+            prompt[b] = p + 1;
+        }
+        model_greedy(c->model, c->greedy, prompt, nb, *d->entry->ops->answer_end,
+                     c->greedy + c->B * W, len);
+        for (size_t b = 0; b < nb; b++) {
+            size_t         i = i0 + b;
+            const int32_t *w = i < d->n_eval_win ? d->eval_win + i * W
+                                                 : d->extrap_win + (i - d->n_eval_win) * W;
+            bool           ok = true;
+            size_t         k  = 0;
+            for (size_t t = prompt[b] - 1; t < T && model_data_counted(d, w, t); t++, k++)
+                ok = ok && k < len[b] && c->greedy[b * W + t + 1] == w[t + 1];
+            exact[i0 + b] = ok && k == len[b];
+        }
+    }
+    enum sf_status st =
+        d->entry->ops->problems_csv(d, c->files.problems, c->win.loss, c->win.count, exact, err);
+    free(exact);
+    return st;
+}
+
 /* The evaluation of `step` (when is_eval) and its metrics.csv row, also written for the step
  * that diverged, with the eval columns empty; then the log line and the progress display. */
 static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf_progress *pr,
@@ -804,10 +917,11 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     size_t                    BT    = c->B * c->T;
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
-    double                    kl = NAN, error = NAN, part = NAN, part_blank = NAN;
-    double ev        = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &kl,
-                                                     &error, &part, &part_blank, &c->pos)
-                               : (double)NAN;
+    struct model_eval_result  r = {NAN, NAN, NAN, NAN, NAN, NAN};
+    double ev = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &r, &c->pos,
+                                              c->win.loss != NULL ? &c->win : NULL)
+                        : (double)NAN;
+    double kl = r.kl;
     ts->elapsed_s    = sf_now() - t_origin;
     double        dt = ts->elapsed_s - ts->eval_elapsed_s;
     double        tok_s  = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;
@@ -823,9 +937,9 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     model_csv_empty_or_double_impl(&row, true_loss, is_eval && exact);
     model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && exact);
     model_csv_empty_or_double_impl(&row, kl, is_eval && exact);
-    model_csv_empty_or_double_impl(&row, error, is_eval && !isnan(error));
-    model_csv_empty_or_double_impl(&row, part, is_eval && !isnan(part));
-    model_csv_empty_or_double_impl(&row, part_blank, is_eval && !isnan(part_blank));
+    const double extra[] = {r.error, r.part, r.part_blank, r.extrap, r.extrap_error};
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
+        model_csv_empty_or_double_impl(&row, extra[k], is_eval && !isnan(extra[k]));
     model_csv_double_impl(&row, gnorm, false);
     model_csv_double_impl(&row, ts->elapsed_s, false);
     model_csv_double_impl(&row, tok_s, true);
@@ -836,6 +950,8 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     enum sf_status st = model_metrics_append_impl(c->metrics_fd, c->files.metrics, row.data, err);
     sf_buf_free(&row);
     if (st == SF_OK && is_eval && step == c->n_steps) st = model_write_positions_impl(c, err);
+    if (st == SF_OK && is_eval && step == c->n_steps && c->win.loss != NULL)
+        st = model_write_problems_impl(c, err);
     if (st != SF_OK || !is_eval) return st;
     if (exact)
         sf_log(&c->log, SF_LOG_LEVEL_DEBUG,
