@@ -177,7 +177,8 @@ static void test_reference_run(const char *ref) {
     char             *m        = slurp(path_in(ref, "metrics.csv"), NULL);
     static const char header[] = "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
                                  "eval_true_loss,eval_loss_cv,eval_kl,eval_error,eval_part_loss,"
-                                 "eval_part_loss_blank,grad_norm,elapsed_s,tokens_per_s\n";
+                                 "eval_part_loss_blank,eval_extrap_loss,eval_extrap_error,"
+                                 "grad_norm,elapsed_s,tokens_per_s\n";
     check(m && strncmp(m, header, strlen(header)) == 0, "metrics.csv header as DESIGN.md");
     int rows = 0;
     for (char *p = m; p && *p; p++)
@@ -194,8 +195,9 @@ static void test_reference_run(const char *ref) {
                 empty += p[1] == ',' || p[1] == '\n';
             }
         }
-        check(fields == 16 && empty == 3,
-              "16 fields, none empty on a markov run but eval_error and the two paired losses");
+        check(fields == 18 && empty == 5,
+              "18 fields, none empty on a markov run but eval_error, the two paired losses and "
+              "the two extrapolation columns");
     }
     /* positions.csv: every position of the last evaluation; averaged with their counts, the
      * losses give the last row's eval_loss and the KLs its eval_kl, to rounding. */
@@ -304,15 +306,15 @@ static void csv_field(const char *line, int k, char *out, size_t n) {
 }
 
 /* A run started by a scalefit whose metrics.csv had none of the columns from eval_kl to
- * eval_part_loss_blank, resumed by this one: the file is rewritten in the current columns, the old
+ * eval_extrap_error, resumed by this one: the file is rewritten in the current columns, the old
  * rows with eval_kl empty, and every other column as in the uninterrupted run. */
 static void test_old_layout_resume(const char *ref) {
     char dir[600];
     snprintf(dir, sizeof dir, "%s/old_layout", root);
     make_run(dir, small_yaml);
     check(run_inproc(dir, 57) == SF_EINTERRUPTED, "old layout: stopped after step 57");
-    /* Rewrite metrics.csv as the earlier layout: without fields 9 to 12 (eval_kl, eval_error,
-     * eval_part_loss, eval_part_loss_blank). */
+    /* Rewrite metrics.csv as the earlier layout: without fields 9 to 14 (eval_kl, eval_error,
+     * eval_part_loss, eval_part_loss_blank, eval_extrap_loss, eval_extrap_error). */
     char         *t = slurp(path_in(dir, "metrics.csv"), NULL);
     struct sf_buf old;
     sf_buf_init(&old);
@@ -322,7 +324,7 @@ static void test_old_layout_resume(const char *ref) {
             commas += *p == ',';
         sf_buf_append(&old, line, (size_t)(p - line));
         char *q = p - 1;
-        for (int k = 0; k < 4 && q; k++)
+        for (int k = 0; k < 6 && q; k++)
             q = strchr(q + 1, ',');
         sf_buf_puts(&old, q ? q + 1 : "");
         sf_buf_puts(&old, "\n");
