@@ -69,6 +69,10 @@ struct figures_sweep_fits {
     /* The `log` law of the mutual information between a sample's two parts (y final_mi). */
     const struct fit_result *mi;
     const char              *mi_name;
+    /* A law of N fitted to the extrapolation split's loss (y final_extrap_loss), drawn in
+     * "problems" beside `reducible` (the interpolation split's). */
+    const struct fit_result *extrap;
+    const char              *extrap_name;
 };
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with
@@ -79,7 +83,9 @@ struct figures_sweep_fits {
  * a stage with an error rate (best_eval_loss and final_eval_error against N beside the main
  * grid's best_eval_loss, with their fits), and "mi" and "mi_losses" where results.csv has the
  * mutual information between the two parts of its samples (final_mi, with the `log` law fitted
- * to it). The lists in `out` are set up here (free with
+ * to it), and "problems" where results.csv has an extrapolation split's loss (both splits' loss
+ * and error rate against N, with `reducible` and `extrap`, and problems.csv's difficulties). The
+ * lists in `out` are set up here (free with
  * figures_list_free). Never fails the sweep: a figure that cannot be drawn is listed as missing
  * with the reason and added to `diags` as a warning. */
 void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *fits,

@@ -13,7 +13,12 @@
 
 void figures_sweep_positions(const char *sweep_dir, const char *figdir, struct figures_list *out,
                              struct sf_diags *diags) {
+    /* Problems with answers start at random offsets in their windows: no figure by position. */
     struct sf_csv csv;
+    if (figures_sweep_table(sweep_dir, "problems.csv", true, &csv)) {
+        sf_csv_free(&csv);
+        return;
+    }
     if (!figures_sweep_table(sweep_dir, "positions.csv", true, &csv)) return;
     long c_run = sf_csv_column(&csv, "run"), c_n = sf_csv_column(&csv, "params_nonembed");
     long c_t = sf_csv_column(&csv, "position"), c_l = sf_csv_column(&csv, "loss");

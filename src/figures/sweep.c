@@ -231,5 +231,6 @@ void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *
     figures_sweep_classify(sweep_dir, figdir, fits, out, diags);
     figures_sweep_mi(sweep_dir, figdir, fits, out, diags);
     figures_sweep_positions(sweep_dir, figdir, out, diags);
+    figures_sweep_problems(sweep_dir, figdir, fits, out, diags);
     free(figdir);
 }

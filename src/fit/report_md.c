@@ -126,7 +126,14 @@ static void fit_md_entropy_impl(struct sf_buf *b, const struct fit_result *r) {
     sf_buf_puts(b, " estimates the entropy of the data (the irreducible loss); the rest, "
                    "L − L_inf, estimates the KL divergence between the data and the model "
                    "(the reducible loss; Henighan et al. 2020, eq. 1.2).\n");
-    if (isfinite(r->req.true_entropy)) {
+    if (r->req.true_entropy == 0.0) {
+        bool inside = isfinite(e->lo) && e->lo <= 0.0;
+        sf_buf_printf(b,
+                      "\nThe data's entropy is exactly zero (each target is a function of what "
+                      "precedes it): the constant is the irreducible error of the model family "
+                      "at this training, not an entropy, and zero lies %s its interval.\n",
+                      inside ? "inside" : "outside");
+    } else if (isfinite(r->req.true_entropy)) {
         double t      = r->req.true_entropy;
         bool   inside = isfinite(e->lo) && t >= e->lo && t <= e->hi;
         sf_buf_printf(b,

@@ -303,7 +303,9 @@ struct model_source_entry {
      * Bayes loss, metrics.csv its eval_true_loss, the control-variate eval_loss_cv and the
      * exact KL eval_kl (its ops give the predictive). */
     bool        exact;
-    const char *loss_unit; /* the unit of its losses ("nats/token") */
+    const char *loss_unit;   /* the unit of its losses ("nats/token") */
+    const char *sample_unit; /* what its losses per sample are per ("image", "frame", "problem":
+                                model_source_info's sample_tokens); NULL: none */
     /* The vocabulary of a configuration of this source. */
     int64_t (*n_vocab)(const struct model_data_config *d);
     /* Tokens per sample (an image: R·R pixels; 1 where tokens stand alone). Eval windows and
@@ -338,8 +340,7 @@ struct model_source_info {
     /* The tokens a loss per token multiplies to give a loss per sample (sample_unit): an image's
      * pixels (image), a frame's (video), the mean answer tokens of the eval set's problems
      * (math; extrap_sample_tokens: of the extrapolation split's); NaN where a sample is a token */
-    double      sample_tokens, extrap_sample_tokens;
-    const char *sample_unit; /* "image", "frame", "problem"; NULL with sample_tokens NaN */
+    double sample_tokens, extrap_sample_tokens;
     double mutual_information; /* tasks with blank_fraction: the exact mutual information
                                   between a window's task digits and its symbols, as the eval
                                   measures it (Bayes loss of the symbols after blanked digits

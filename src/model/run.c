@@ -276,6 +276,7 @@ struct model_summary {
     const char                     *reason;
     const struct model_shape       *shape;
     const struct model_source_info *info;
+    const char                     *sample_unit; /* the source entry's */
     int64_t                         steps, step, tokens_per_step;
     double                          final_eval_loss; /* NaN = none */
     double start_elapsed_s, elapsed_s; /* training-loop seconds: this process's start, so far */
@@ -325,7 +326,8 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
                    {"mutual_information", s->info->mutual_information},
                    {"sample_tokens", s->info->sample_tokens},
                    {"extrap_sample_tokens", s->info->extrap_sample_tokens}};
-    sf_yaml_kv_str(&y, "sample_unit", s->info->sample_unit);
+    sf_yaml_kv_str(&y, "sample_unit",
+                   isnan(s->info->sample_tokens) ? NULL : s->sample_unit);
     for (size_t k = 0; k < 4; k++) {
         sf_yaml_plain(&y, paired[k].key);
         if (isnan(paired[k].v))
@@ -787,6 +789,7 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
                                     .status          = "running",
                                     .reason          = NULL,
                                     .shape           = &c->shape,
+                                    .sample_unit     = c->data.entry->sample_unit,
                                     .info            = &c->data.info,
                                     .steps           = c->n_steps,
                                     .step            = ts->step,

@@ -240,11 +240,15 @@ static bool model_image_counted_impl(const struct model_data *d, const int32_t *
     return model_layout_counted(d, t, target);
 }
 
-/* The file sources' opening, then the entropy of the caption layouts' eval captions. */
+/* The file sources' opening, then the entropy of the caption layouts' eval captions and the
+ * pixels of an image. */
 static enum sf_status model_image_open_impl(struct model_data *d, const struct model_config *cfg,
                                             const char *base_dir, struct sf_error *err) {
     enum sf_status st = model_files_open(d, cfg, base_dir, err);
     if (st == SF_OK) d->info.caption_entropy = model_layout_caption_entropy(d);
+    /* A loss per image: the pixels' (layout image, whose samples are the images alone). */
+    if (cfg->data.layout == MODEL_IMAGE_LAYOUT_IMAGE)
+        d->info.sample_tokens = (double)(cfg->data.resolution * cfg->data.resolution);
     return st;
 }
 
@@ -319,6 +323,7 @@ const struct model_source_entry model_source_image = {
     .files             = true,
     .exact             = false,
     .loss_unit         = "nats/token",
+    .sample_unit       = "image",
     .n_vocab           = model_layout_vocab,
     .tokens_per_sample = model_layout_sample,
     .describe          = model_files_describe,

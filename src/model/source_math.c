@@ -296,7 +296,6 @@ static enum sf_status model_math_open_impl(struct model_data *d, const struct mo
                                   err);
         if (st != SF_OK) return st;
     }
-    d->info.sample_unit  = "problem";
     d->info.entropy_rate = 0.0;
     d->info.bayes_loss   = 0.0;
     /* The configuration is the source: hash its settings as numbers. */
@@ -512,6 +511,7 @@ const struct model_source_entry model_source_math = {
     .files             = false,
     .exact             = true,
     .loss_unit         = "nats/token",
+    .sample_unit       = "problem",
     .n_vocab           = model_math_n_vocab_impl,
     .tokens_per_sample = model_source_one_token,
     .describe          = model_math_describe_impl,

@@ -21,9 +21,11 @@ static const char *const sweep_result_columns[] = {"params",          "params_no
                                                    "best_eval_kl",    "final_eval_loss",
                                                    "best_eval_error", "final_eval_error",
                                                    "final_part_loss", "final_part_loss_blank",
-                                                   "final_mi",        NULL};
+                                                   "final_mi",        "final_extrap_loss",
+                                                   "final_extrap_error", NULL};
 /* The loss columns of curves.csv a frontier fit may name as y. */
-static const char *const sweep_curve_columns[] = {"eval_loss", "eval_loss_cv", "eval_kl", NULL};
+static const char *const sweep_curve_columns[] = {"eval_loss", "eval_loss_cv", "eval_kl",
+                                                  "eval_extrap_loss", NULL};
 
 void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     enum fit_law_kind law;
@@ -73,8 +75,8 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
             y_ok |= strcmp(f->y, sweep_curve_columns[i]) == 0;
         if (!y_ok)
             sf_diag_add(diags, true, where,
-                        "'y: %s' is not a loss column of curves.csv (eval_loss, eval_loss_cv or "
-                        "eval_kl)",
+                        "'y: %s' is not a loss column of curves.csv (eval_loss, eval_loss_cv, "
+                        "eval_kl or eval_extrap_loss)",
                         f->y);
         if (f->holdout_min_params > 0 || f->holdout_where[0] != '\0')
             sf_diag_add(diags, true, where, "'%s' does not apply to %s",

@@ -6,7 +6,8 @@
  * column's minimum is taken on its own); best_eval_kl is the exact KL (eval_kl) at the first
  * evaluation whose eval_loss is best_eval_loss, and best_eval_error the error rate there (sources
  * with classes). A metrics.csv written before eval_kl or eval_error existed is read all the
- * same, those columns empty. A stage's runs carry their stage and parent.
+ * same, those columns empty. A stage's runs carry their stage and parent. The runs' own tables
+ * (positions.csv, problems.csv) are gathered into the sweep's, each row after its run's identity.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -18,9 +19,11 @@ static const char sweep_results_header[] =
     "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,"
     "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,"
     "entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,"
-    "final_part_loss_blank,final_mi,mutual_information,caption_entropy\n";
-static const char sweep_curves_header[] = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,"
-                                          "eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage\n";
+    "final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,"
+    "final_extrap_error,sample_tokens,extrap_sample_tokens\n";
+static const char sweep_curves_header[] =
+    "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,"
+    "eval_error,stage,eval_extrap_loss\n";
 
 /* A number, or nothing for NaN (an empty CSV field). */
 static void sweep_num_impl(struct sf_buf *b, double v) {
@@ -28,14 +31,32 @@ static void sweep_num_impl(struct sf_buf *b, double v) {
     if (isfinite(v)) sf_buf_puts(b, sf_fmt_double(t, sizeof t, v));
 }
 
-static const char sweep_positions_header[] =
-    "run,seed,params_nonembed,flops_6n,stage,position,count,loss,bayes_loss,kl\n";
+/* The run's identity in front of the rows of its own tables in the sweep's. */
+#define SWEEP_RUN_IDENTITY "run,seed,params_nonembed,flops_6n,stage,"
 
-/* Appends a run's positions.csv (the loss by position of its last evaluation), when it has one,
- * to pos with the run's identity in front. */
-static enum sf_status sweep_collect_positions_impl(const struct sweep_run *r, const char *dir,
-                                                   struct sf_buf *pos, struct sf_error *err) {
-    char *pp = sf_path_join(dir, "positions.csv");
+/* A run's own table the sweep gathers: its file, and the columns kept (the first required). */
+struct sweep_run_table {
+    const char        *name;
+    const char *const *cols;
+    size_t             n_cols;
+};
+static const char *const sweep_positions_cols[] = {"position", "count", "loss", "bayes_loss",
+                                                   "kl"};
+static const char *const sweep_problems_cols[]  = {
+    "split", "module", "difficulty", "problems", "answer_tokens", "loss_per_token",
+    "loss_per_problem", "exact_match"};
+static const struct sweep_run_table sweep_run_tables[2] = {
+    {"positions.csv", sweep_positions_cols, 5},
+    {"problems.csv", sweep_problems_cols, 8},
+};
+
+/* Appends the rows of a run's table (positions.csv: the loss by position of its last evaluation;
+ * problems.csv: its problems by split, module and difficulty), when it has one, to out with the
+ * run's identity in front; a column the run's table lacks stays empty. */
+static enum sf_status sweep_collect_table_impl(const struct sweep_run *r, const char *dir,
+                                               const struct sweep_run_table *tb,
+                                               struct sf_buf *out, struct sf_error *err) {
+    char *pp = sf_path_join(dir, tb->name);
     if (pp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     if (!sf_path_exists(pp)) {
         free(pp);
@@ -45,19 +66,22 @@ static enum sf_status sweep_collect_positions_impl(const struct sweep_run *r, co
     enum sf_status st = sf_csv_read(pp, &t, err);
     free(pp);
     if (st != SF_OK) return st;
-    long c[5] = {sf_csv_column(&t, "position"), sf_csv_column(&t, "count"),
-                 sf_csv_column(&t, "loss"), sf_csv_column(&t, "bayes_loss"),
-                 sf_csv_column(&t, "kl")};
-    for (size_t i = 0; i < t.n_rows && c[0] >= 0 && c[1] >= 0 && c[2] >= 0; i++) {
+    long c[8];
+    for (size_t k = 0; k < tb->n_cols; k++)
+        c[k] = sf_csv_column(&t, tb->cols[k]);
+    for (size_t i = 0; i < t.n_rows && c[0] >= 0; i++) {
         char **f = t.rows[i].fields;
-        sf_csv_field(pos, r->id);
-        sf_buf_printf(pos, ",%llu,%lld,", (unsigned long long)r->seed,
+        sf_csv_field(out, r->id);
+        sf_buf_printf(out, ",%llu,%lld,", (unsigned long long)r->seed,
                       (long long)r->params_nonembed);
-        sweep_num_impl(pos, r->flops_6n);
-        sf_buf_puts(pos, ",");
-        sf_csv_field(pos, r->stage);
-        sf_buf_printf(pos, ",%s,%s,%s,%s,%s\n", f[c[0]], f[c[1]], f[c[2]], c[3] >= 0 ? f[c[3]] : "",
-                      c[4] >= 0 ? f[c[4]] : "");
+        sweep_num_impl(out, r->flops_6n);
+        sf_buf_puts(out, ",");
+        sf_csv_field(out, r->stage);
+        for (size_t k = 0; k < tb->n_cols; k++) {
+            sf_buf_puts(out, ",");
+            if (c[k] >= 0) sf_csv_field(out, f[c[k]]);
+        }
+        sf_buf_puts(out, "\n");
     }
     sf_csv_free(&t);
     return SF_OK;
@@ -66,21 +90,22 @@ static enum sf_status sweep_collect_positions_impl(const struct sweep_run *r, co
 /* Reads one run's metrics and appends its rows; returns SF_OK when the run has no metrics yet. */
 static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_t ri,
                                              const char *out_dir, struct sf_buf *res,
-                                             struct sf_buf *cur, struct sf_buf *pos,
+                                             struct sf_buf *cur, struct sf_buf *own,
                                              struct sf_error *err) {
     const struct sweep_run *r   = &runs[ri];
     char                   *dir = sweep_run_dir(out_dir, r->id);
     if (dir == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     struct sweep_run_state st;
     sweep_run_state_read(out_dir, r->id, &st);
-    static const char *const keys[] = {"bayes_loss", "entropy_rate", "mutual_information",
-                                       "caption_entropy"};
-    double                   known[4];
-    sweep_summary_numbers(dir, keys, known, 4);
+    static const char *const keys[] = {"bayes_loss",    "entropy_rate",
+                                       "mutual_information", "caption_entropy",
+                                       "sample_tokens", "extrap_sample_tokens"};
+    double                   known[6];
+    sweep_summary_numbers(dir, keys, known, 6);
     double        bayes = known[0], entropy = known[1];
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
     double        best_err = NAN, final_err = NAN, part = NAN, part_blank = NAN;
-    double        flops = NAN;
+    double        flops = NAN, extrap = NAN, extrap_err = NAN;
     char         *mp    = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
@@ -102,6 +127,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
             long c_er = sf_csv_column(&m, "eval_error"); /* likewise */
             long c_pt = sf_csv_column(&m, "eval_part_loss");
             long c_pb = sf_csv_column(&m, "eval_part_loss_blank");
+            long c_xl = sf_csv_column(&m, "eval_extrap_loss");
+            long c_xe = sf_csv_column(&m, "eval_extrap_error");
             if (c_step < 0 || c_tok < 0 || c_fl < 0 || c_ev < 0 || c_tr < 0 || c_cv < 0) {
                 status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
             } else {
@@ -118,6 +145,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                     double pv;
                     part       = c_pt >= 0 && sf_parse_double(f[c_pt], &pv) ? pv : (double)NAN;
                     part_blank = c_pb >= 0 && sf_parse_double(f[c_pb], &pv) ? pv : (double)NAN;
+                    extrap     = c_xl >= 0 && sf_parse_double(f[c_xl], &pv) ? pv : (double)NAN;
+                    extrap_err = c_xe >= 0 && sf_parse_double(f[c_xe], &pv) ? pv : (double)NAN;
                     if (isnan(best) || ev < best) {
                         best     = ev;
                         best_kl  = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
@@ -131,6 +160,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                                   f[c_step], f[c_tok], f[c_fl], f[c_ev], f[c_tr], f[c_cv], f_kl,
                                   f_er);
                     sf_csv_field(cur, r->stage);
+                    sf_buf_puts(cur, ",");
+                    if (c_xl >= 0) sf_buf_puts(cur, f[c_xl]);
                     sf_buf_puts(cur, "\n");
                 }
             }
@@ -139,7 +170,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     }
     free(text);
     free(mp);
-    if (status == SF_OK) status = sweep_collect_positions_impl(r, dir, pos, err);
+    for (size_t k = 0; k < 2 && status == SF_OK; k++)
+        status = sweep_collect_table_impl(r, dir, &sweep_run_tables[k], &own[k], err);
     free(dir);
     if (status != SF_OK) return status;
     struct model_shape ms = model_config_shape(&r->cfg);
@@ -166,8 +198,9 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     sweep_num_impl(res, best_err);
     sf_buf_puts(res, ",");
     sweep_num_impl(res, final_err);
-    const double paired[5] = {part, part_blank, part_blank - part, known[2], known[3]};
-    for (size_t k = 0; k < 5; k++) {
+    const double paired[9] = {part,   part_blank, part_blank - part, known[2], known[3],
+                              extrap, extrap_err, known[4],          known[5]};
+    for (size_t k = 0; k < 9; k++) {
         sf_buf_puts(res, ",");
         sweep_num_impl(res, paired[k]);
     }
@@ -177,22 +210,31 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
 
 enum sf_status sweep_collect(const struct sweep_run *runs, size_t n, const char *out_dir,
                              struct sf_error *err) {
-    struct sf_buf res, cur, pos;
+    struct sf_buf res, cur, own[2];
     sf_buf_init(&res);
     sf_buf_init(&cur);
-    sf_buf_init(&pos);
     sf_buf_puts(&res, sweep_results_header);
     sf_buf_puts(&cur, sweep_curves_header);
-    sf_buf_puts(&pos, sweep_positions_header);
+    for (size_t k = 0; k < 2; k++) {
+        sf_buf_init(&own[k]);
+        sf_buf_puts(&own[k], SWEEP_RUN_IDENTITY);
+        for (size_t j = 0; j < sweep_run_tables[k].n_cols; j++)
+            sf_buf_printf(&own[k], j ? ",%s" : "%s", sweep_run_tables[k].cols[j]);
+        sf_buf_puts(&own[k], "\n");
+    }
     enum sf_status st = SF_OK;
     for (size_t i = 0; i < n && st == SF_OK; i++)
-        st = sweep_collect_run_impl(runs, i, out_dir, &res, &cur, &pos, err);
+        st = sweep_collect_run_impl(runs, i, out_dir, &res, &cur, own, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "results.csv", &res, err);
     if (st == SF_OK) st = sf_write_buf_at(out_dir, "curves.csv", &cur, err);
-    if (st == SF_OK) st = sf_write_buf_at(out_dir, "positions.csv", &pos, err);
+    /* positions.csv always; problems.csv where the source has answers (a row past the header). */
+    for (size_t k = 0; k < 2 && st == SF_OK; k++)
+        if (k == 0 || (!own[k].failed && strchr(own[k].data, '\n')[1] != '\0'))
+            st = sf_write_buf_at(out_dir, sweep_run_tables[k].name, &own[k], err);
     sf_buf_free(&res);
     sf_buf_free(&cur);
-    sf_buf_free(&pos);
+    for (size_t k = 0; k < 2; k++)
+        sf_buf_free(&own[k]);
     return st;
 }
 

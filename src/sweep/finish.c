@@ -94,7 +94,8 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
         sf->kl == NULL)
         sf->kl = r, sf->kl_name = f->name;
     bool main_grid = strcmp(f->stage, "main") == 0;
-    if (main_grid && one_var && fit_law_has_constant(f->law) && sf->reducible == NULL)
+    bool other_y = strstr(f->y, "extrap") != NULL || strstr(f->y, "error") != NULL;
+    if (main_grid && one_var && fit_law_has_constant(f->law) && !other_y && sf->reducible == NULL)
         sf->reducible = r, sf->reducible_name = f->name;
     /* A stage's laws of N: its error rate, or its loss. */
     bool error = strcmp(f->y, "final_eval_error") == 0 || strcmp(f->y, "best_eval_error") == 0;
@@ -104,6 +105,8 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
         sf->class_loss = r, sf->class_loss_name = f->name;
     if (main_grid && f->law == FIT_LAW_LOG && strcmp(f->y, "final_mi") == 0 && sf->mi == NULL)
         sf->mi = r, sf->mi_name = f->name;
+    if (main_grid && one_var && strcmp(f->y, "final_extrap_loss") == 0 && sf->extrap == NULL)
+        sf->extrap = r, sf->extrap_name = f->name;
 }
 
 enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,

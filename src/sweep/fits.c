@@ -146,6 +146,25 @@ static bool sweep_fit_bounds_impl(const struct sweep_fit *f, struct fit_filters 
                                                      f->max_params, "max_params", err);
 }
 
+/* The tokens of one sample (results.csv's sample_tokens, or extrap_sample_tokens for the
+ * extrapolation split's loss) when every run the fit uses has the same, so that it can state its
+ * losses per sample too (per image, per frame, per problem); 0 otherwise. */
+static double sweep_fit_sample_tokens_impl(const struct sf_csv *results, long c_run,
+                                           const struct sweep_fit_runs *runs, const char *y) {
+    long   c = sf_csv_column(results, strstr(y, "extrap") ? "extrap_sample_tokens" : "sample_tokens");
+    double k = 0;
+    for (size_t u = 0; c >= 0 && u < runs->n_used; u++)
+        for (size_t i = 0; i < results->n_rows; i++) {
+            double v;
+            if (strcmp(results->rows[i].fields[c_run], runs->used[u]) != 0) continue;
+            if (!sf_parse_double(results->rows[i].fields[c], &v) || !(v > 0) ||
+                (k > 0 && v != k))
+                return 0;
+            k = v;
+        }
+    return k;
+}
+
 /* The Bayes loss that the first run done records (NaN where its source does not know it). */
 static double sweep_done_bayes_impl(const struct sf_csv *results, long c_status, long c_bayes) {
     double bayes = NAN;
@@ -256,7 +275,7 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     req->params.level      = s->level;
     req->true_entropy      = bayes;
     req->frontier_hull     = f->frontier_hull;
-    req->tokens_per_sample = 0;
+    req->tokens_per_sample = sweep_fit_sample_tokens_impl(&results, c_run, runs, y);
     goto done;
 fail:
     st = err->code;

@@ -150,11 +150,18 @@ static void sweep_report_fit_impl(struct sweep_report_ctx *c, const struct sweep
                       sf_fmt_sig(n1, sizeof n1, e->estimate), c->src->loss_unit,
                       sf_fmt_sig(n2, sizeof n2, e->lo), sf_fmt_sig(n3, sizeof n3, e->hi),
                       sf_fmt_sig((char[32]){0}, 32, e->estimate / M_LN2));
-        if (isfinite(bayes)) {
-            bool inside = isfinite(e->lo) && bayes >= e->lo && bayes <= e->hi;
+        if (r->req.tokens_per_sample > 0 && c->src->sample_unit != NULL)
+            sf_buf_printf(b, " = %s nats per %s (%g tokens)",
+                          sf_fmt_sig(n1, sizeof n1, e->estimate * r->req.tokens_per_sample),
+                          c->src->sample_unit, r->req.tokens_per_sample);
+        bool inside = isfinite(e->lo) && bayes >= e->lo && bayes <= e->hi;
+        if (bayes == 0.0)
+            sf_buf_printf(b, "; the data's entropy is exactly zero, so the constant is the model "
+                             "family's irreducible error (zero %s the interval)",
+                          inside ? "inside" : "outside");
+        else if (isfinite(bayes))
             sf_buf_printf(b, "; the Bayes loss is %.6g: off by %+.3g%%, %s the interval", bayes,
                           100 * (e->estimate - bayes) / bayes, inside ? "inside" : "**outside**");
-        }
         sf_buf_puts(b, ".\n\n");
     }
     for (size_t i = 0; i < r->n_warnings; i++)
@@ -407,12 +414,13 @@ static void sweep_report_entropy_impl(struct sweep_report_ctx        *c,
                       sf_fmt_sig(n1, sizeof n1, r->entropy.estimate),
                       sf_fmt_sig(n2, sizeof n2, r->entropy.lo),
                       sf_fmt_sig(n3, sizeof n3, r->entropy.hi));
-        if (isfinite(bayes))
-            sf_buf_printf(
-                &c->b, " %.6g | %+.3f%% | %s |", bayes, 100 * (r->entropy.estimate - bayes) / bayes,
-                isfinite(r->entropy.lo) && bayes >= r->entropy.lo && bayes <= r->entropy.hi
-                    ? "yes"
-                    : "**no**");
+        bool inside = isfinite(r->entropy.lo) && bayes >= r->entropy.lo && bayes <= r->entropy.hi;
+        if (bayes == 0.0) /* the error is the constant itself: no relative error */
+            sf_buf_printf(&c->b, " 0 | %+.4g | %s |", r->entropy.estimate,
+                          inside ? "yes" : "**no**");
+        else if (isfinite(bayes))
+            sf_buf_printf(&c->b, " %.6g | %+.3f%% | %s |", bayes,
+                          100 * (r->entropy.estimate - bayes) / bayes, inside ? "yes" : "**no**");
         sf_buf_puts(&c->b, "\n");
     }
     sf_buf_puts(&c->b, "\n");
@@ -477,6 +485,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     sweep_report_mi(&c.b, &c.results, fits, n_fits);
     sweep_report_classify(&c.b, s, &c.results, fits, n_fits);
     sweep_report_positions(&c.b, s, out_dir);
+    sweep_report_math(&c.b, s, out_dir, &c.results, fits, n_fits);
     sweep_report_theory(&c.b, s, fits, n_fits);
     sweep_report_figures_impl(&c.b, fits, n_fits, info);
     sf_csv_free(&c.results);

@@ -31,6 +31,12 @@ static double sweep_positions_cell_impl(const struct sf_csv *t, size_t row, long
 }
 
 void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *s, const char *out_dir) {
+    /* Problems with answers (problems.csv) start at random offsets in their windows: a position
+     * means nothing there. */
+    char *problems = sf_path_join(out_dir, "problems.csv");
+    bool  answers  = problems == NULL || sf_path_exists(problems);
+    free(problems);
+    if (answers) return;
     char           *path = sf_path_join(out_dir, "positions.csv");
     struct sf_csv   t;
     struct sf_error err;
