@@ -40,6 +40,9 @@ struct model_config model_config_default(void) {
     c.data.math_difficulty  = 3u; /* 1, 2 */
     c.data.math_extrapolate = 4u; /* 3 */
     c.data.holdout          = 0.1;
+    c.data.frames           = 4;
+    c.data.item             = 4;
+    c.data.speed            = 1;
     c.n_layer             = 2;
     c.d_model             = 64;
     c.n_head              = 2;
@@ -105,7 +108,7 @@ const char *const model_data_keys[]   = {"source", "n_vocab",    "order",       
                                          "paths",  "eval_paths", "eval_fraction", "resolution",
                                          "levels", "layout",     "classes",       "blank_fraction",
                                          "tasks",  "zipf",       "symbols",       "modules",
-                                         "difficulty", "extrapolate", "holdout", NULL};
+                                         "difficulty", "extrapolate", "holdout", "frames", "item", "speed", NULL};
 
 /* Limits that are not physical: they keep sizes sane and products inside size_t. */
 #define MODEL_CFG_MAX_DIM (INT64_C(1) << 20)
@@ -418,6 +421,12 @@ static void model_parse_data_impl(const char *path, yaml_document_t *doc, const 
         } else if (strcmp(key, "extrapolate") == 0) {
             model_get_mask_impl(&rd, key, vn, NULL, 1, MODEL_MATH_MAX_DIFFICULTY, true,
                                 &d->math_extrapolate);
+        } else if (strcmp(key, "frames") == 0) {
+            if (sf_yaml_read_int(&rd, key, vn, 1, 64, &iv)) d->frames = iv;
+        } else if (strcmp(key, "item") == 0) {
+            if (sf_yaml_read_int(&rd, key, vn, 1, 64, &iv)) d->item = iv;
+        } else if (strcmp(key, "speed") == 0) {
+            if (sf_yaml_read_int(&rd, key, vn, 0, 64, &iv)) d->speed = iv;
         } else if (strcmp(key, "holdout") == 0) {
             if (sf_yaml_read_double(&rd, key, vn, sf_range_of(0, true, 0.5, false), &dv))
                 d->holdout = dv;
@@ -578,6 +587,9 @@ static void model_validate_impl(const struct model_config *c, const struct model
         {"data.levels", d->levels, 2, MODEL_CFG_MAX_VOCAB},
         {"data.classes", d->classes, 2, 256},
         {"data.order", d->order, 1, 64},
+        {"data.frames", d->frames, 1, 64},
+        {"data.item", d->item, 1, 64},
+        {"data.speed", d->speed, 0, 64},
     };
     if (c->seed > (uint64_t)INT64_MAX)
         MODEL_DIAG(diags, pl, "seed", "'seed' must be at most %lld", (long long)INT64_MAX);

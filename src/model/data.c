@@ -34,14 +34,16 @@ extern const struct model_source_entry model_source_image;
 extern const struct model_source_entry model_source_tokens;
 extern const struct model_source_entry model_source_tasks;
 extern const struct model_source_entry model_source_math;
+extern const struct model_source_entry model_source_video;
 
 static const struct model_source_entry *const model_sources[MODEL_SOURCE_COUNT] = {
     [MODEL_SOURCE_MARKOV] = &model_source_markov, [MODEL_SOURCE_TEXT] = &model_source_text,
     [MODEL_SOURCE_IMAGE] = &model_source_image,   [MODEL_SOURCE_TOKENS] = &model_source_tokens,
     [MODEL_SOURCE_TASKS] = &model_source_tasks,   [MODEL_SOURCE_MATH] = &model_source_math,
+    [MODEL_SOURCE_VIDEO] = &model_source_video,
 };
 const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text",  "image",
-                                                                "tokens", "tasks", "math", NULL};
+                                                                "tokens", "tasks", "math", "video", NULL};
 
 const struct model_source_entry *model_source_get(enum model_source s) {
     SF_ASSERT((int)s >= 0 && s < MODEL_SOURCE_COUNT);

@@ -266,6 +266,29 @@ struct model_math {
     uint64_t holdout_key; /* keys model_math_held_out */
 };
 
+// ---- the video source ----
+
+/* How a clip's item moves: its position in the first frame and its step per frame. */
+struct model_video_motion {
+    int64_t x0, y0, vx, vy;
+};
+/* Draws a motion for items of side S on frames of side R: x0, y0 uniform in 0..R−S, vx, vy
+ * uniform in −speed..speed. */
+void model_video_draw(struct model_video_motion *m, int64_t R, int64_t S, int64_t speed,
+                      struct model_rng *r);
+/* Renders tokens first..first+n−1 of the clip of `item` (S·S pixel tokens) moving by m over
+ * frames of R·R pixels (the background level 0; the item bounces off the frame's edges), frame
+ * after frame in raster order, into out (n tokens). */
+void model_video_render(const uint16_t *item, int64_t S, int64_t R,
+                        const struct model_video_motion *m, size_t first, size_t n, int32_t *out);
+
+/* What the open video source holds: the eval clips' items (indices into the eval items) and
+ * motions, one per eval window. */
+struct model_video {
+    size_t                    *eval_item;
+    struct model_video_motion *eval_motion;
+};
+
 // ---- data sources ----
 
 struct model_data;
@@ -371,6 +394,7 @@ struct model_data {
     struct model_markov              markov; /* markov only */
     struct model_tasks               tasks;  /* tasks only */
     struct model_math                math;   /* math only */
+    struct model_video               video;  /* video only */
     uint64_t batch_key;                      /* training stream key (derived from the run seed) */
     /* file sources: train and eval token streams */
     uint16_t *train;

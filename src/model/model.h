@@ -83,6 +83,7 @@ enum model_source {
     MODEL_SOURCE_TOKENS, /* flat little-endian uint16 token files (source_tokens.c) */
     MODEL_SOURCE_TASKS,  /* synthetic Zipf mixture of Markov tasks, exact (source_tasks.c) */
     MODEL_SOURCE_MATH,   /* generated arithmetic problems and their answers (source_math.c) */
+    MODEL_SOURCE_VIDEO,  /* clips of IDX images moving over a canvas (source_video.c) */
     MODEL_SOURCE_COUNT
 };
 
@@ -152,8 +153,9 @@ struct model_data_config {
     int64_t tasks;   /* `tasks`: M >= 2 (default 4096) */
     double  zipf;    /* `zipf`: task k drawn with probability ∝ k^-zipf (default 1.6) */
     int64_t symbols; /* `symbols`: V >= 2 symbols; the vocabulary is 2V (default 8) */
-    /* image */
-    int64_t                 resolution; /* `resolution`: R (default 8) */
+    /* image (resolution and levels also video) */
+    int64_t                 resolution; /* `resolution`: R (default 8; video: the frame's side,
+                                           2..64) */
     int64_t                 levels;     /* `levels`: Q grey levels (default 16) */
     enum model_image_layout layout;     /* `layout` (default image) */
     int64_t                 classes;    /* `classes`: labels 0..classes-1 (image_label, default
@@ -161,6 +163,10 @@ struct model_data_config {
     double blank_fraction; /* `blank_fraction` in [0, 1): training samples whose first part (a
                               caption layout's first part, a task's digits) is blanked
                               (default 0: none) */
+    /* video (paths, resolution, levels and seed as for image and markov) */
+    int64_t frames; /* `frames`: F >= 1 frames per clip (default 4) */
+    int64_t item;   /* `item`: the moving image's side in pixels, 1..R (default 4) */
+    int64_t speed;  /* `speed`: the largest step per frame along each axis, 0..R (default 1) */
     /* math (seed as for markov) */
     uint32_t math_modules;     /* `modules`: bit m for each enum model_math_module (default all) */
     uint32_t math_difficulty;  /* `difficulty`: bit d−1 for each training difficulty d (default
