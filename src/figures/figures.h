@@ -73,6 +73,8 @@ struct figures_sweep_fits {
      * "problems" beside `reducible` (the interpolation split's). */
     const struct fit_result *extrap;
     const char              *extrap_name;
+    /* What the data source's samples are ("frame": "frames" draws the loss per frame). */
+    const char *sample_unit;
 };
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with

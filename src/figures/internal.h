@@ -193,6 +193,10 @@ void figures_sweep_mi(const char *sweep_dir, const char *figdir,
 void figures_sweep_positions(const char *sweep_dir, const char *figdir, struct figures_list *out,
                              struct sf_diags *diags);
 
+/* Draws "frames" into figdir from SWEEP_DIR's positions.csv summed frame by frame (the frame's
+ * pixels from results.csv's sample_tokens); nothing (and no message) without them. */
+void figures_sweep_frames(const char *sweep_dir, const char *figdir, struct figures_list *out,
+                          struct sf_diags *diags);
 /* Draws "problems" into figdir where SWEEP_DIR's results.csv has the loss of an extrapolation
  * split (the math source); nothing (and no message) otherwise. */
 void figures_sweep_problems(const char *sweep_dir, const char *figdir,

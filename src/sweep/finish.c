@@ -124,6 +124,7 @@ enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_ru
     enum sf_status            st        = SF_OK;
     bool                      disk_full = false;
     struct figures_sweep_fits sf        = {0};
+    sf.sample_unit                      = model_source_get(spec->base.data.source)->sample_unit;
     for (size_t i = 0; i < spec->n_fits; i++) {
         outs[i].fit = &spec->fits[i];
         if (info->stop && *info->stop) break; /* Ctrl-C while fitting: rerun to fit */

@@ -337,6 +337,9 @@ void sweep_report_mi(struct sf_buf *b, const struct sf_csv *results,
  * last position, L(t) fitted where the loss still falls with t, and the largest model against
  * the Bayes loss by position where the source knows it. Nothing when there is no table. */
 void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *spec, const char *out_dir);
+/* Appends the section on the loss per frame (sources whose samples are frames: video): each main
+ * run's positions.csv summed over each frame's positions. Nothing for other sources. */
+void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *spec, const char *out_dir);
 /* Appends the section on problems with answers (OUT/problems.csv: the math source): each main
  * run's loss per token and per problem and exact match on both splits, the laws of each split,
  * and every module and difficulty against N. Nothing when there is no table. */

@@ -485,6 +485,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     sweep_report_mi(&c.b, &c.results, fits, n_fits);
     sweep_report_classify(&c.b, s, &c.results, fits, n_fits);
     sweep_report_positions(&c.b, s, out_dir);
+    sweep_report_frames(&c.b, s, out_dir);
     sweep_report_math(&c.b, s, out_dir, &c.results, fits, n_fits);
     sweep_report_theory(&c.b, s, fits, n_fits);
     sweep_report_figures_impl(&c.b, fits, n_fits, info);

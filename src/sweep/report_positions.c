@@ -4,7 +4,8 @@
  * law L(t) = L_inf + (t0/t)^alpha fitted to its positions where the loss still falls with t
  * (Kaplan et al. 2020, Henighan et al. 2020), and, where the source knows its next-token
  * distribution, the largest model's loss by position against the Bayes loss: on a Markov source
- * of order K the Bayes loss is flat from t = K on.
+ * of order K the Bayes loss is flat from t = K on. For video, the same table summed frame by
+ * frame.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -127,5 +128,58 @@ void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *s, const 
                           sf_fmt_sig(a4, sizeof a4, ks / (double)m), sf_fmt_sig(a5, sizeof a5, km));
     }
     fit_groups_free(&g);
+    sf_csv_free(&t);
+}
+
+void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *s, const char *out_dir) {
+    const struct model_source_entry *src = model_source_get(s->base.data.source);
+    if (src->sample_unit == NULL || strcmp(src->sample_unit, "frame") != 0) return;
+    char           *path = sf_path_join(out_dir, "positions.csv");
+    struct sf_csv   t;
+    struct sf_error err;
+    if (path == NULL || sf_csv_read(path, &t, &err) != SF_OK) {
+        free(path);
+        return;
+    }
+    free(path);
+    sf_csv_keep(&t, "stage", "main");
+    long   c_n = sf_csv_column(&t, "params_nonembed"), c_t = sf_csv_column(&t, "position");
+    long   c_l = sf_csv_column(&t, "loss"), c_r = sf_csv_column(&t, "run");
+    size_t F = (size_t)s->base.data.frames, RR = (size_t)(s->base.data.resolution *
+                                                            s->base.data.resolution);
+    if (c_n < 0 || c_t < 0 || c_l < 0 || c_r < 0 || t.n_rows == 0 || F > 64) {
+        sf_csv_free(&t);
+        return;
+    }
+    char a[32];
+    sf_buf_printf(b, "## Loss per frame\n\n"
+                     "Each run's last evaluation summed over the positions of each frame (nats per "
+                     "frame of %zu pixels; the first frame's first pixel is never predicted, so "
+                     "frame 1 sums %zu predictions): the first frame costs an image, the later "
+                     "ones what the motion leaves unknown (figure `frames`).\n\n| run | N |",
+                  RR, RR - 1);
+    for (size_t f = 1; f <= F; f++)
+        sf_buf_printf(b, " frame %zu |", f);
+    sf_buf_puts(b, " later frames / first |\n|---|---|");
+    for (size_t f = 0; f <= F; f++)
+        sf_buf_puts(b, "---|");
+    sf_buf_puts(b, "\n");
+    for (size_t i = 0; i < t.n_rows;) {
+        const char *run = t.rows[i].fields[c_r];
+        double      frame[64] = {0}, N = sweep_positions_cell_impl(&t, i, c_n);
+        for (; i < t.n_rows && strcmp(t.rows[i].fields[c_r], run) == 0; i++) {
+            double p = sweep_positions_cell_impl(&t, i, c_t), l = sweep_positions_cell_impl(&t, i, c_l);
+            size_t f = (size_t)p / RR;
+            if (isfinite(l) && f < F) frame[f] += l;
+        }
+        sf_buf_printf(b, "| %s | %.4g |", run, N);
+        double later = 0;
+        for (size_t f = 0; f < F; f++) {
+            sf_buf_printf(b, " %s |", sf_fmt_sig(a, sizeof a, frame[f]));
+            later += f > 0 ? frame[f] / (double)(F - 1) : 0;
+        }
+        sf_buf_printf(b, " %s |\n", F > 1 ? sf_fmt_sig(a, sizeof a, later / frame[0]) : "");
+    }
+    sf_buf_puts(b, "\n");
     sf_csv_free(&t);
 }
