@@ -108,6 +108,7 @@ static int cli_run_dry(const struct sweep_spec *spec, const struct sweep_run *ru
         n_main += !runs[i].has_parent;
     printf("sweep %s: %zu runs (%zu shapes x %zu budgets x %zu seeds", spec->name, n,
            spec->n_shapes, spec->n_budgets, spec->n_seeds);
+    if (spec->n_resolutions > 0) printf(" x %zu resolutions", spec->n_resolutions);
     if (n > n_main)
         printf(", then %zu in %zu stage%s", n - n_main, spec->n_stages,
                spec->n_stages == 1 ? "" : "s");

@@ -75,6 +75,13 @@ struct figures_sweep_fits {
     const char              *extrap_name;
     /* What the data source's samples are ("frame": "frames" draws the loss per frame). */
     const char *sample_unit;
+    /* A sweep over resolutions: each resolution's law of N with a constant (per token, its
+     * tokens_per_sample the pixels of an image), drawn per sample in "resolutions", and the
+     * target reducible loss per sample its forecasts invert (0: none). */
+    const struct fit_result *resolution_laws[8];
+    double                   resolutions[8];
+    size_t                   n_resolutions;
+    double                   resolution_target;
 };
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with

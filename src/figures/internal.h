@@ -197,6 +197,9 @@ void figures_sweep_positions(const char *sweep_dir, const char *figdir, struct f
  * pixels from results.csv's sample_tokens); nothing (and no message) without them. */
 void figures_sweep_frames(const char *sweep_dir, const char *figdir, struct figures_list *out,
                           struct sf_diags *diags);
+/* Draws "resolutions" into figdir from fits->resolution_laws (nothing without them). */
+void figures_sweep_resolutions(const struct figures_sweep_fits *fits, const char *figdir,
+                               struct figures_list *out, struct sf_diags *diags);
 /* Draws "problems" into figdir where SWEEP_DIR's results.csv has the loss of an extrapolation
  * split (the math source); nothing (and no message) otherwise. */
 void figures_sweep_problems(const char *sweep_dir, const char *figdir,

@@ -234,5 +234,6 @@ void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *
     if (fits->sample_unit != NULL && strcmp(fits->sample_unit, "frame") == 0)
         figures_sweep_frames(sweep_dir, figdir, out, diags);
     figures_sweep_problems(sweep_dir, figdir, fits, out, diags);
+    figures_sweep_resolutions(fits, figdir, out, diags);
     free(figdir);
 }

@@ -119,12 +119,34 @@ static void sweep_fit_largest_budget_impl(const struct sweep_spec *s, struct swe
     f->n_filters = 1;
 }
 
+/* With a list of resolutions: L_N_rR (power+const) and L_C_rR (frontier) of each resolution R. */
+static void sweep_fits_default_resolutions_impl(struct sweep_spec *s) {
+    s->fits = calloc(2 * s->n_resolutions, sizeof *s->fits);
+    if (s->fits == NULL) return;
+    s->n_fits = 2 * s->n_resolutions;
+    for (size_t i = 0; i < s->n_resolutions; i++) {
+        struct sweep_fit *f = &s->fits[2 * i];
+        long long         r = (long long)s->resolutions[i];
+        snprintf(f[0].name, sizeof f[0].name, "L_N_r%lld", r);
+        sweep_fit_defaults(&f[0], "power+const");
+        if (s->n_budgets > 1) sweep_fit_largest_budget_impl(s, &f[0]);
+        snprintf(f[1].name, sizeof f[1].name, "L_C_r%lld", r);
+        sweep_fit_defaults(&f[1], "frontier");
+        for (size_t k = 0; k < 2; k++)
+            snprintf(f[k].filters[f[k].n_filters++], sizeof f[k].filters[0], "resolution=%lld", r);
+    }
+}
+
 void sweep_fits_default(struct sweep_spec *s) {
     /* L_N and L_C always; L_ND with several budgets (then L_N and KL_N at the largest); KL_N and
      * KL_C where the source knows its true distribution: the measured KL as a pure power law in N
      * and on its compute frontier (the entropy is known, so the reducible loss needs no constant).
      */
     bool   exact = model_source_get(s->base.data.source)->exact;
+    if (s->n_resolutions > 0) {
+        sweep_fits_default_resolutions_impl(s);
+        return;
+    }
     size_t n     = 2 + (s->n_budgets > 1) + 2 * exact;
     s->fits      = calloc(n, sizeof *s->fits);
     if (s->fits == NULL) return;
@@ -174,6 +196,13 @@ void sweep_check_data(const struct sweep_spec *s, const char *where, struct sf_d
     struct sf_diags tmp;
     sf_diag_init(&tmp);
     model_config_validate(&s->base, s->base_dir, &tmp);
+    /* Each further resolution of a list, as its grid will run (its own n_ctx). */
+    for (size_t r = 1; r < s->n_resolutions && tmp.n_errors == 0; r++) {
+        struct model_config c = s->base;
+        c.data.resolution     = s->resolutions[r];
+        c.n_ctx = model_source_get(c.data.source)->tokens_per_sample(&c.data) - 1;
+        model_config_validate(&c, s->base_dir, &tmp);
+    }
     for (size_t i = 0; i < tmp.n; i++) {
         const char                     *hint = NULL;
         const struct model_data_config *d    = &s->base.data;

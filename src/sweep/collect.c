@@ -20,10 +20,10 @@ static const char sweep_results_header[] =
     "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,"
     "entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,"
     "final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,"
-    "final_extrap_error,sample_tokens,extrap_sample_tokens\n";
+    "final_extrap_error,sample_tokens,extrap_sample_tokens,resolution\n";
 static const char sweep_curves_header[] =
     "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,"
-    "eval_error,stage,eval_extrap_loss\n";
+    "eval_error,stage,eval_extrap_loss,resolution\n";
 
 /* A number, or nothing for NaN (an empty CSV field). */
 static void sweep_num_impl(struct sf_buf *b, double v) {
@@ -88,6 +88,14 @@ static enum sf_status sweep_collect_table_impl(const struct sweep_run *r, const 
 }
 
 /* Reads one run's metrics and appends its rows; returns SF_OK when the run has no metrics yet. */
+/* The run's resolution where its source has one (image, video), else nothing. */
+static void sweep_resolution_impl(struct sf_buf *b, const struct sweep_run *r) {
+    const char *const *keys = model_source_get(r->cfg.data.source)->keys;
+    for (size_t k = 0; keys[k] != NULL; k++)
+        if (strcmp(keys[k], "resolution") == 0)
+            sf_buf_printf(b, "%lld", (long long)r->cfg.data.resolution);
+}
+
 static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_t ri,
                                              const char *out_dir, struct sf_buf *res,
                                              struct sf_buf *cur, struct sf_buf *own,
@@ -162,6 +170,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                     sf_csv_field(cur, r->stage);
                     sf_buf_puts(cur, ",");
                     if (c_xl >= 0) sf_buf_puts(cur, f[c_xl]);
+                    sf_buf_puts(cur, ",");
+                    sweep_resolution_impl(cur, r);
                     sf_buf_puts(cur, "\n");
                 }
             }
@@ -204,6 +214,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
         sf_buf_puts(res, ",");
         sweep_num_impl(res, paired[k]);
     }
+    sf_buf_puts(res, ",");
+    sweep_resolution_impl(res, r);
     sf_buf_puts(res, "\n");
     return SF_OK;
 }

@@ -55,11 +55,13 @@ void sweep_estimate_seconds(const struct sweep_run *runs, size_t n, double *seco
 #endif
     for (size_t i = 0; i < n; i++) {
         seconds[i] = NAN;
-        /* Runs of one shape, batch and threads share a probe. */
+        /* Runs of one shape, context, vocabulary, batch and threads share a probe. */
         for (size_t j = 0; j < i; j++) {
             const struct model_config *a = &runs[i].cfg, *b = &runs[j].cfg;
+            struct model_shape sa = model_config_shape(a), sb = model_config_shape(b);
             if (runs[j].shape_index == runs[i].shape_index && a->batch == b->batch &&
-                a->threads == b->threads && runs[j].steps > 0) {
+                a->threads == b->threads && sa.n_ctx == sb.n_ctx && sa.n_vocab == sb.n_vocab &&
+                runs[j].steps > 0) {
                 seconds[i] = seconds[j] / (double)runs[j].steps * (double)runs[i].steps;
                 break;
             }

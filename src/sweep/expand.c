@@ -52,36 +52,16 @@ static double sweep_lr_impl(const struct sweep_spec *s, int64_t d_model, int64_t
     return s->lr_base;
 }
 
-enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, size_t *n_out,
-                            struct sf_diags *diags) {
-    *out                   = NULL;
-    *n_out                 = 0;
-    size_t            n    = s->n_shapes * s->n_budgets * s->n_seeds;
-    struct sweep_run *runs = calloc(n ? n : 1, sizeof *runs);
-    if (runs == NULL) {
-        sf_diag_add(diags, true, s->path, "out of memory expanding the sweep");
-        return SF_ENOMEM;
-    }
-    size_t before = diags->n_errors, m = 0;
-    /* Data paths become absolute: runs live in their own folders. */
-    struct model_config       base = s->base;
-    struct model_data_config *d    = &base.data;
-    for (size_t j = 0; j < d->n_paths + d->n_eval_paths; j++) {
-        char *p  = j < d->n_paths ? d->paths[j] : d->eval_paths[j - d->n_paths];
-        char *ab = sweep_abs_path(s, p);
-        if (ab == NULL || strlen(ab) >= MODEL_PATH_MAX) {
-            sf_diag_add(diags, true, s->path, "data path %s is too long once made absolute", p);
-        } else {
-            snprintf(p, MODEL_PATH_MAX, "%s", ab);
-        }
-        free(ab);
-    }
+/* The runs of one grid (shapes × budgets × seeds) of `base`'s data, appended at runs + *m. */
+static void sweep_expand_grid_impl(const struct sweep_spec *s, const struct model_config *base,
+                                   struct sweep_run *runs, size_t *m_io, struct sf_diags *diags) {
+    size_t m = *m_io;
     for (size_t i = 0; i < s->n_shapes; i++) {
         const struct sweep_shape *sh = &s->shapes[i];
         for (size_t b = 0; b < s->n_budgets; b++) {
             for (size_t k = 0; k < s->n_seeds; k++) {
                 struct sweep_run *r   = &runs[m];
-                r->cfg                = base;
+                r->cfg                = *base;
                 r->cfg.n_layer        = sh->n_layer;
                 r->cfg.d_model        = sh->d_model;
                 r->cfg.n_head         = sh->n_head;
@@ -143,6 +123,42 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
             }
         }
     }
+    *m_io = m;
+}
+
+enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, size_t *n_out,
+                            struct sf_diags *diags) {
+    *out                   = NULL;
+    *n_out                 = 0;
+    size_t n = s->n_shapes * s->n_budgets * s->n_seeds * (s->n_resolutions ? s->n_resolutions : 1);
+    struct sweep_run *runs = calloc(n ? n : 1, sizeof *runs);
+    if (runs == NULL) {
+        sf_diag_add(diags, true, s->path, "out of memory expanding the sweep");
+        return SF_ENOMEM;
+    }
+    size_t before = diags->n_errors, m = 0;
+    /* Data paths become absolute: runs live in their own folders. */
+    struct model_config       base = s->base;
+    struct model_data_config *d    = &base.data;
+    for (size_t j = 0; j < d->n_paths + d->n_eval_paths; j++) {
+        char *p  = j < d->n_paths ? d->paths[j] : d->eval_paths[j - d->n_paths];
+        char *ab = sweep_abs_path(s, p);
+        if (ab == NULL || strlen(ab) >= MODEL_PATH_MAX) {
+            sf_diag_add(diags, true, s->path, "data path %s is too long once made absolute", p);
+        } else {
+            snprintf(p, MODEL_PATH_MAX, "%s", ab);
+        }
+        free(ab);
+    }
+    /* With a list of resolutions, the grid once per resolution, each window one sample. */
+    size_t n_res = s->n_resolutions > 0 ? s->n_resolutions : 1;
+    for (size_t ri = 0; ri < n_res; ri++) {
+        if (s->n_resolutions > 0) {
+            d->resolution = s->resolutions[ri];
+            base.n_ctx    = model_source_get(d->source)->tokens_per_sample(d) - 1;
+        }
+        sweep_expand_grid_impl(s, &base, runs, &m, diags);
+    }
     if (diags->n_errors == before && s->n_stages > 0) sweep_expand_stages(s, &runs, &m, diags);
     if (diags->n_errors > before) {
         free(runs);
@@ -179,6 +195,14 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
     sf_yaml_plain(&y, "run_defaults");
     sf_yaml_literal(&y, base);
     free(base);
+    if (s->n_resolutions > 0) {
+        /* One grid per resolution; run_defaults shows the first. */
+        sf_yaml_plain(&y, "resolutions");
+        sf_yaml_seq_begin(&y, true);
+        for (size_t i = 0; i < s->n_resolutions; i++)
+            sf_yaml_int(&y, s->resolutions[i]);
+        sf_yaml_seq_end(&y);
+    }
     sf_yaml_plain(&y, "model");
     sf_yaml_map_begin(&y, false);
     sf_yaml_kv_double(&y, "aspect", s->aspect);
@@ -260,6 +284,8 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
         if (f->min_flops > 0) sf_yaml_kv_double(&y, "min_flops", f->min_flops);
         if (f->holdout_min_params > 0)
             sf_yaml_kv_double(&y, "holdout_min_params", f->holdout_min_params);
+        if (f->target_per_sample > 0)
+            sf_yaml_kv_double(&y, "target_reducible_per_sample", f->target_per_sample);
         if (fit_law_fits_curves(f->law))
             sf_yaml_kv_str(&y, "frontier_fit", f->frontier_hull ? "hull" : "envelope");
         sf_yaml_kv_str(&y, "stage", f->stage);

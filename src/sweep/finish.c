@@ -69,8 +69,11 @@ static bool sweep_finish_fit_impl(const struct sweep_spec *spec, size_t i, const
     }
     free(dir);
     free(src);
-    sweep_fit_runs_free(&runs);
     fit_summary(*result, f->name, text);
+    /* The request's target lived in runs: its outcome stays in the result's targets[0]. */
+    (*result)->req.target_reducible = NULL;
+    (*result)->req.n_target         = 0;
+    sweep_fit_runs_free(&runs);
     return ok;
 }
 
@@ -107,6 +110,13 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
         sf->mi = r, sf->mi_name = f->name;
     if (main_grid && one_var && strcmp(f->y, "final_extrap_loss") == 0 && sf->extrap == NULL)
         sf->extrap = r, sf->extrap_name = f->name;
+    int64_t R = sweep_fit_resolution(f);
+    if (main_grid && one_var && fit_law_has_constant(f->law) && R > 0 && !other_y &&
+        r->req.tokens_per_sample > 0 && sf->n_resolutions < 8) {
+        sf->resolution_laws[sf->n_resolutions] = r;
+        sf->resolutions[sf->n_resolutions++]   = (double)R;
+        if (f->target_per_sample > 0) sf->resolution_target = f->target_per_sample;
+    }
 }
 
 enum sf_status sweep_finish(const struct sweep_spec *spec, const struct sweep_run *runs, size_t n,

@@ -276,6 +276,17 @@ enum sf_status sweep_fit_prepare(const struct sweep_spec *s, const struct sweep_
     req->true_entropy      = bayes;
     req->frontier_hull     = f->frontier_hull;
     req->tokens_per_sample = sweep_fit_sample_tokens_impl(&results, c_run, runs, y);
+    if (f->target_per_sample > 0) {
+        if (!(req->tokens_per_sample > 0)) {
+            st = SF_SET(err, SF_EINVAL,
+                        "target_reducible_per_sample needs runs whose samples have one size "
+                        "(results.csv's sample_tokens)");
+            goto done;
+        }
+        runs->target_per_token = f->target_per_sample / req->tokens_per_sample;
+        req->target_reducible  = &runs->target_per_token;
+        req->n_target          = 1;
+    }
     goto done;
 fail:
     st = err->code;

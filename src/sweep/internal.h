@@ -289,6 +289,7 @@ enum sf_status sweep_slurm_stop(struct sweep_slurm_exec *x, struct sf_error *err
  * removes it), with the rows of the table the fit read (fit.yaml's rows_read). Owned strings;
  * free with sweep_fit_runs_free. */
 struct sweep_fit_runs {
+    double target_per_token; /* the fit's target_reducible_per_sample per token (req's target) */
     size_t rows_read;
     char **used;
     size_t n_used;
@@ -340,6 +341,14 @@ void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *spec, con
 /* Appends the section on the loss per frame (sources whose samples are frames: video): each main
  * run's positions.csv summed over each frame's positions. Nothing for other sources. */
 void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *spec, const char *out_dir);
+/* The resolution a fit keeps (its filter "resolution=R"), or 0. */
+int64_t sweep_fit_resolution(const struct sweep_fit *f);
+/* Appends the section on a sweep over several resolutions: each resolution's law of N per pixel
+ * and per image, and the size its law needs for the fit's target reducible loss per image.
+ * Nothing without a list of resolutions. */
+void sweep_report_resolutions(struct sf_buf *b, const struct sweep_spec *spec,
+                              const struct sf_csv *results, const struct sweep_fit_outcome *fits,
+                              size_t n_fits);
 /* Appends the section on problems with answers (OUT/problems.csv: the math source): each main
  * run's loss per token and per problem and exact match on both splits, the laws of each split,
  * and every module and difficulty against N. Nothing when there is no table. */

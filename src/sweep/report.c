@@ -190,9 +190,10 @@ static void sweep_report_head_impl(struct sweep_report_ctx *c, size_t n,
                   info->command);
     sweep_report_source_impl(c);
     sf_buf_printf(&c->b,
-                  "%zu runs (%zu shapes × %zu budgets × %zu seeds): %zu done, %zu diverged, %zu "
-                  "failed, %zu interrupted, %zu pending.\n\n",
-                  n, s->n_shapes, s->n_budgets, s->n_seeds, counts[SWEEP_STATE_DONE],
+                  "%zu runs (%zu shapes × %zu budgets × %zu seeds%s): %zu done, %zu diverged, "
+                  "%zu failed, %zu interrupted, %zu pending.\n\n",
+                  n, s->n_shapes, s->n_budgets, s->n_seeds,
+                  s->n_resolutions > 0 ? " × the resolutions" : "", counts[SWEEP_STATE_DONE],
                   counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
                   counts[SWEEP_STATE_INTERRUPTED],
                   counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
@@ -487,6 +488,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     sweep_report_positions(&c.b, s, out_dir);
     sweep_report_frames(&c.b, s, out_dir);
     sweep_report_math(&c.b, s, out_dir, &c.results, fits, n_fits);
+    sweep_report_resolutions(&c.b, s, &c.results, fits, n_fits);
     sweep_report_theory(&c.b, s, fits, n_fits);
     sweep_report_figures_impl(&c.b, fits, n_fits, info);
     sf_csv_free(&c.results);

@@ -113,6 +113,35 @@ static bool sweep_plain_name_impl(const char *s) {
 
 // ---- sections ----
 
+/* `data.resolution` given as a list: the resolutions into s, and the document's pair made to name
+ * the first, which the engine's parser then reads (and checks) as the one value it knows. */
+static void sweep_parse_resolutions_impl(const struct sf_yaml_reader *c, const yaml_node_t *data,
+                                         struct sweep_spec *s) {
+    if (data->type != YAML_MAPPING_NODE) return;
+    for (yaml_node_pair_t *p = data->data.mapping.pairs.start; p < data->data.mapping.pairs.top;
+         p++) {
+        const char  *k = sf_yaml_scalar(yaml_document_get_node(c->doc, p->key));
+        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+        if (k == NULL || strcmp(k, "resolution") != 0 || v->type != YAML_SEQUENCE_NODE) continue;
+        size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (n == 0 || n > SWEEP_MAX_RESOLUTIONS) {
+            sf_yaml_error(c, v, "'resolution' lists 1 to %d resolutions, not %zu",
+                          SWEEP_MAX_RESOLUTIONS, n);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            yaml_node_t *it = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+            int64_t      r;
+            if (!sf_yaml_read_int(c, "resolution", it, 1, 256, &r)) continue;
+            for (size_t j = 0; j < s->n_resolutions; j++)
+                if (s->resolutions[j] == r)
+                    sf_yaml_error(c, it, "'resolution' lists %lld twice", (long long)r);
+            s->resolutions[s->n_resolutions++] = r;
+        }
+        p->value = v->data.sequence.items.start[0];
+    }
+}
+
 static const char *const sweep_root_keys[]  = {"name", "data",  "model",  "train", "runner",
                                                "fit",  "plots", "stages", NULL};
 static const char *const sweep_model_keys[] = {"sizes",          "shapes", "aspect", "head_dim",
@@ -154,7 +183,7 @@ static const char *const sweep_law_keys[] = {
     "name",          "law",        "x",          "d",         "y",
     "min_params",    "max_params", "min_tokens", "min_flops", "holdout_min_params",
     "frontier_fit",  "loss",       "delta",      "space",     "where",
-    "holdout_where", "stage",      NULL};
+    "holdout_where", "stage",      "target_reducible_per_sample", NULL};
 
 static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *m,
                                    struct sweep_spec *s) {
@@ -180,6 +209,7 @@ static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *
     if ((v = sf_yaml_map_get(c->doc, m, "n_ctx")) &&
         sf_yaml_read_int(c, "n_ctx", v, 1, 1 << 20, &iv))
         s->base.n_ctx = iv;
+    s->n_ctx_given = v != NULL;
     bool bv;
     if ((v = sf_yaml_map_get(c->doc, m, "tie_embeddings")) &&
         sf_yaml_read_bool(c, "tie_embeddings", v, &bv))
@@ -552,8 +582,9 @@ static void sweep_parse_fit_impl(struct sf_yaml_reader *c, const yaml_node_t *f,
                     {"max_params", &o->max_params},
                     {"min_tokens", &o->min_tokens},
                     {"min_flops", &o->min_flops},
-                    {"holdout_min_params", &o->holdout_min_params}};
-        for (size_t k = 0; k < 5; k++)
+                    {"holdout_min_params", &o->holdout_min_params},
+                    {"target_reducible_per_sample", &o->target_per_sample}};
+        for (size_t k = 0; k < 6; k++)
             if ((v = sf_yaml_map_get(c->doc, ln, nums[k].key)))
                 sf_yaml_read_double(c, nums[k].key, v, sf_range_of(0, true, INFINITY, false),
                                     nums[k].dst);
@@ -648,6 +679,7 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
                 if (k != NULL && strcmp(k, "data") != 0) skip[n_skip++] = k;
             }
             skip[n_skip] = NULL;
+            sweep_parse_resolutions_impl(&c, data, s);
             model_config_parse_mapping(path, &doc, root, skip, &s->base, diags);
         }
         const yaml_node_t *model = sf_yaml_map_get(&doc, root, "model");
@@ -665,6 +697,13 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
         if ((v = sf_yaml_map_get(&doc, root, "plots")))
             sf_yaml_read_bool(&c, "plots", v, &s->plots);
         if ((v = sf_yaml_map_get(&doc, root, "stages"))) sweep_parse_stages(&c, v, s);
+        if (s->n_resolutions > 0 && s->n_ctx_given)
+            sf_yaml_error(&c, sf_yaml_map_get(&doc, root, "model"),
+                          "with a list of resolutions each grid's n_ctx is its sample's tokens "
+                          "less one (one sample per window): leave out 'n_ctx'");
+        else if (s->n_resolutions > 0)
+            s->base.n_ctx =
+                model_source_get(s->base.data.source)->tokens_per_sample(&s->base.data) - 1;
         /* A fit names the main grid or a stage. */
         for (size_t i = 0; i < s->n_fits; i++) {
             bool known = strcmp(s->fits[i].stage, "main") == 0;

@@ -60,6 +60,8 @@ struct sweep_fit {
     double min_params, max_params; /* exclusions (0: none) */
     double min_tokens, min_flops;  /* frontier: drop warm-up points */
     double holdout_min_params;     /* hold out runs with N >= this (0: none) */
+    double target_per_sample;      /* per-run laws of N with a constant: the size that reaches this
+                                      reducible loss per sample (image, frame, problem; 0: none) */
     char   stage[64];              /* the runs it fits: "main" (the grid) or a stage's name */
     bool   frontier_hull;      /* frontier: fit L(C) to the hull (default: every frontier point) */
     bool   frontier_fit_given; /* `frontier_fit` was in the sweep file */
@@ -101,11 +103,18 @@ struct sweep_slurm {
 };
 
 /* The parsed sweep. Arrays owned; free with sweep_spec_free. */
+#define SWEEP_MAX_RESOLUTIONS 8
+
 struct sweep_spec {
     char               *path;     /* the sweep file as given */
     char               *base_dir; /* its folder (data paths are relative to it) */
     char                name[SWEEP_NAME_MAX];
     struct model_config base; /* data source and training defaults of every run */
+    /* `data.resolution` as a list: one grid per resolution (base holds the first), each with
+     * n_ctx = its sample's tokens − 1; n_resolutions 0 when a single value was given. */
+    int64_t resolutions[SWEEP_MAX_RESOLUTIONS];
+    size_t  n_resolutions;
+    bool    n_ctx_given; /* model.n_ctx was in the file */
     /* model */
     struct sweep_shape *shapes;
     size_t              n_shapes;
