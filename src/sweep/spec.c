@@ -698,7 +698,7 @@ enum sf_status sweep_spec_load(const char *path, struct sweep_spec *s, struct sf
             sf_yaml_read_bool(&c, "plots", v, &s->plots);
         if ((v = sf_yaml_map_get(&doc, root, "stages"))) sweep_parse_stages(&c, v, s);
         if (s->n_resolutions > 0 && s->n_ctx_given)
-            sf_yaml_error(&c, sf_yaml_map_get(&doc, root, "model"),
+            sf_yaml_error(&c, sf_yaml_map_get(&doc, sf_yaml_map_get(&doc, root, "model"), "n_ctx"),
                           "with a list of resolutions each grid's n_ctx is its sample's tokens "
                           "less one (one sample per window): leave out 'n_ctx'");
         else if (s->n_resolutions > 0)
