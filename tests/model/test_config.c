@@ -93,6 +93,21 @@ static void test_roundtrips(void) {
     t.data.source  = MODEL_SOURCE_TOKENS;
     t.data.n_vocab = 300;
     roundtrip("tokens", &t);
+
+    t.data.source = MODEL_SOURCE_VIDEO;
+    t.data.resolution = 6, t.data.levels = 8, t.data.frames = 3, t.data.item = 4;
+    t.data.speed = 2, t.data.seed = 7;
+    t.n_ctx = 3 * 36 - 1;
+    roundtrip("video", &t);
+
+    struct model_config m = model_config_default();
+    m.data.source           = MODEL_SOURCE_MATH;
+    m.data.math_modules     = 1u << MODEL_MATH_SORT | 1u << MODEL_MATH_REM;
+    m.data.math_difficulty  = 1u << 0 | 1u << 2; /* 1, 3 */
+    m.data.math_extrapolate = 0;
+    m.data.holdout          = 0.25;
+    m.n_ctx                 = 30;
+    roundtrip("math without an extrapolation split", &m);
 }
 
 static void test_load_values(void) {
@@ -331,8 +346,10 @@ static void test_sources(void) {
               model_source_get(MODEL_SOURCE_TASKS)->exact &&
               !model_source_get(MODEL_SOURCE_TEXT)->exact &&
               !model_source_get(MODEL_SOURCE_IMAGE)->exact &&
-              !model_source_get(MODEL_SOURCE_TOKENS)->exact,
-          "only markov and tasks know their true distribution");
+              !model_source_get(MODEL_SOURCE_TOKENS)->exact &&
+              model_source_get(MODEL_SOURCE_MATH)->exact &&
+              !model_source_get(MODEL_SOURCE_VIDEO)->exact,
+          "only markov, tasks and math know their true distribution");
     c.data.resolution = 8;
     check(model_source_get(MODEL_SOURCE_IMAGE)->tokens_per_sample(&c.data) == 64 &&
               model_source_get(MODEL_SOURCE_TEXT)->tokens_per_sample(&c.data) == 1,
