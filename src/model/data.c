@@ -436,35 +436,62 @@ bool model_data_counted(const struct model_data *d, const int32_t *w, size_t t) 
 }
 
 double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits) {
-    return model_data_window_kl_by_position(d, w, logits, NULL);
+    struct model_divergences sum = {0};
+    model_data_window_divergences(d, w, logits, &sum, NULL);
+    return sum.kl;
 }
 
-double model_data_window_kl_by_position(const struct model_data *d, const int32_t *w,
-                                        const float *logits, double *per_t) {
+void model_divergences_add(const double *p, const float *l, size_t n,
+                           struct model_divergences *sum) {
+    float mx = l[0];
+    for (size_t x = 1; x < n; x++)
+        mx = l[x] > mx ? l[x] : mx;
+    double se = 0.0;
+    for (size_t x = 0; x < n; x++)
+        se += exp((double)l[x] - (double)mx);
+    double lse = log(se), kl = 0, rkl = 0, js = 0, tv = 0, h2 = 0, spq = 0, spp = 0, sqq = 0;
+    for (size_t x = 0; x < n; x++) {
+        double lq = (double)l[x] - (double)mx - lse, q = exp(lq), px = p[x];
+        if (px > 0) {
+            double lp = log(px), lm = log(0.5 * (px + q));
+            kl += px * (lp - lq);
+            rkl += q * (lq - lp);
+            js += 0.5 * px * (lp - lm) + (q > 0 ? 0.5 * q * (lq - lm) : 0.0);
+        } else if (q > 0) {
+            rkl = INFINITY;
+            js += 0.5 * q * M_LN2; /* m = q/2 */
+        }
+        tv += 0.5 * fabs(px - q);
+        double d = sqrt(px) - sqrt(q);
+        h2 += 0.5 * d * d;
+        spq += px * q, spp += px * px, sqq += q * q;
+    }
+    sum->kl += kl;
+    sum->rkl += rkl;
+    sum->js += js;
+    sum->tv += tv;
+    sum->h2 += h2;
+    sum->cs += log(spp) + log(sqq) - 2.0 * log(spq);
+}
+
+void model_divergences_sum(struct model_divergences *sum, const struct model_divergences *one) {
+    sum->kl += one->kl, sum->rkl += one->rkl, sum->js += one->js;
+    sum->tv += one->tv, sum->h2 += one->h2, sum->cs += one->cs;
+}
+
+void model_data_window_divergences(const struct model_data *d, const int32_t *w,
+                                   const float *logits, struct model_divergences *sum,
+                                   double *per_t) {
     SF_ASSERT(d->entry->ops->predictive != NULL);
     size_t T = d->T, V = (size_t)d->n_vocab;
-    double kl = 0.0;
     for (size_t t = 0; t < T; t++) {
         if (!model_data_counted(d, w, t)) continue;
-        const float  *l = logits + t * V; // (V)
-        double        plogp;
-        const double *p  = d->entry->ops->predictive(d, w, t, &plogp); // (V)
-        float         mx = l[0];
-        for (size_t x = 1; x < V; x++)
-            mx = l[x] > mx ? l[x] : mx;
-        /* log q(x) = (l(x) − mx) − log Σ exp(l − mx), so with Σ p = 1,
-         * Σ p·log(p/q) = Σ p·log p − Σ p·(l − mx) + log Σ exp(l − mx). */
-        double se = 0.0, pl = 0.0;
-        for (size_t x = 0; x < V; x++) {
-            double lx = (double)l[x] - (double)mx;
-            se += exp(lx);
-            pl += p[x] * lx;
-        }
-        double kt = plogp - pl + log(se);
-        kl += kt;
-        if (per_t != NULL) per_t[t] += kt;
+        const double            *p   = d->entry->ops->predictive(d, w, t, NULL); // (V)
+        struct model_divergences one = {0};
+        model_divergences_add(p, logits + t * V, V, &one);
+        model_divergences_sum(sum, &one);
+        if (per_t != NULL) per_t[t] += one.kl;
     }
-    return kl;
 }
 
 enum sf_status model_source_describe(const struct model_config *cfg, const char *base_dir,

@@ -434,9 +434,27 @@ bool model_data_counted(const struct model_data *d, const int32_t *w, size_t t);
  * double log-sum-exp, so a q_t that underflows in float stays finite). Exact sources only
  * (SF_ASSERT). Never allocates. */
 double model_data_window_kl(const struct model_data *d, const int32_t *w, const float *logits);
-/* The same, also adding each position's KL to per_t[t] (T entries; NULL: none). */
-double model_data_window_kl_by_position(const struct model_data *d, const int32_t *w,
-                                        const float *logits, double *per_t);
+
+/* Divergences of the model's q from the source's p (nats), each summed over positions. */
+struct model_divergences {
+    double kl;  /* forward KL(p‖q) = Σ p·log(p/q) */
+    double rkl; /* reverse KL(q‖p) = Σ q·log(q/p); +inf where some p(x) = 0 < q(x) */
+    double js;  /* Jensen–Shannon: ½KL(p‖m) + ½KL(q‖m), m = (p + q)/2 */
+    double tv;  /* total variation ½Σ|p − q| */
+    double h2;  /* squared Hellinger 1 − Σ√(pq), computed as ½Σ(√p − √q)² */
+    double cs;  /* Cauchy–Schwarz −log((Σpq)² / (Σp²·Σq²)) */
+};
+/* The divergences of q = softmax(logits, in double) from p, rows of n entries, added to *sum. */
+void model_divergences_add(const double *p, const float *logits, size_t n,
+                           struct model_divergences *sum);
+/* Adds each of `one` to *sum. */
+void model_divergences_sum(struct model_divergences *sum, const struct model_divergences *one);
+/* Their sums over the counted positions of the eval window w (as model_data_window_kl), added to
+ * *sum; each position's forward KL also to per_t[t] (NULL: none). Exact sources only; never
+ * allocates. */
+void model_data_window_divergences(const struct model_data *d, const int32_t *w,
+                                   const float *logits, struct model_divergences *sum,
+                                   double *per_t);
 /* The training batch of step `step` (1-based): B windows, inputs and targets (B,T), the
  * targets of positions that do not count set to MODEL_IGNORE. Depends on (run seed, step) only;
  * never allocates. */

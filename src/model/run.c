@@ -25,7 +25,7 @@
 static const char model_metrics_header[] =
     "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,eval_loss_cv,"
     "eval_kl,eval_error,eval_part_loss,eval_part_loss_blank,eval_extrap_loss,eval_extrap_error,"
-    "grad_norm,elapsed_s,tokens_per_s\n";
+    "eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,grad_norm,elapsed_s,tokens_per_s\n";
 
 // ---- schedule and evaluation steps ----
 
@@ -386,16 +386,18 @@ struct model_windows {
  * position; with win, the sums by window, from window `first` of its arrays. */
 static double model_eval_windows_impl(struct model *m, const struct model_data *d,
                                       const int32_t *wins, size_t n_win, int32_t *inputs,
-                                      int32_t *targets, double *kl, size_t *wrong, double *part,
+                                      int32_t *targets, struct model_divergences *div,
+                                      size_t *wrong, double *part,
                                       const struct model_positions *pos,
                                       const struct model_windows *win, size_t first) {
     size_t  T = d->T, W = T + 1, V = (size_t)d->n_vocab;
-    bool    exact = d->entry->exact && kl != NULL;
+    bool    exact = d->entry->exact && div != NULL;
     int64_t lo = 0, hi = 0;
     if (wrong != NULL) model_data_choices_impl(d, &lo, &hi);
     bool   answers = wrong != NULL && d->entry->ops->answer_end != NULL;
-    double s = 0.0, s_kl = 0.0, s_part = 0.0;
-    size_t n_wrong = 0;
+    double                   s = 0.0, s_part = 0.0;
+    struct model_divergences s_div = {0};
+    size_t                   n_wrong = 0;
     for (size_t i0 = 0; i0 < n_win; i0 += m->B) {
         size_t nb = n_win - i0 < m->B ? n_win - i0 : m->B;
         for (size_t b = 0; b < nb; b++) {
@@ -422,9 +424,13 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
         }
         const float *logits = model_logits(m); // (nb, T, V)
         if (exact)
-            for (size_t b = 0; b < nb; b++)
-                s_kl += model_data_window_kl_by_position(d, wins + (i0 + b) * W, logits + b * T * V,
-                                                         pos != NULL ? pos->kl : NULL);
+            for (size_t b = 0; b < nb; b++) {
+                /* window by window, then into the sums (the order model_data_window_kl gives) */
+                struct model_divergences one = {0};
+                model_data_window_divergences(d, wins + (i0 + b) * W, logits + b * T * V, &one,
+                                              pos != NULL ? pos->kl : NULL);
+                model_divergences_sum(&s_div, &one);
+            }
         if (hi > lo)
             for (size_t k = 0; k < nb * T; k++) {
                 if (targets[k] == MODEL_IGNORE) continue;
@@ -447,7 +453,7 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
             n_wrong += !ok;
         }
     }
-    if (kl != NULL) *kl = s_kl;
+    if (div != NULL) *div = s_div;
     if (wrong != NULL) *wrong = n_wrong;
     *part = s_part;
     return s;
@@ -456,6 +462,8 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
 /* What an evaluation measures beside the eval loss; NaN where it does not apply. */
 struct model_eval_result {
     double kl;         /* exact sources: the mean exact KL of the model from the source */
+    double rkl, js, tv, h2, cs; /* ... and the other divergences (rkl NaN where p has zeros the
+                                   model does not have) */
     double error;      /* sources with classes: the error rate of the counted predictions;
                           sources with answers: of the problems under greedy decoding */
     double part;       /* paired parts: the second part's loss per window after the true first
@@ -473,17 +481,24 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
                                   const struct model_windows *win) {
     int64_t lo, hi;
     model_data_choices_impl(d, &lo, &hi);
-    double s_kl = 0, s_part = 0;
+    double                   s_part = 0;
+    struct model_divergences s_div  = {0};
     size_t wrong = 0;
     for (size_t t = 0; pos != NULL && t < d->T; t++)
         pos->loss[t] = pos->kl[t] = 0.0, pos->count[t] = 0;
     for (size_t i = 0; win != NULL && i < d->n_eval_win + d->n_extrap_win; i++)
         win->loss[i] = 0.0, win->count[i] = 0;
-    double s = model_eval_windows_impl(m, d, d->eval_win, d->n_eval_win, inputs, targets, &s_kl,
+    double s = model_eval_windows_impl(m, d, d->eval_win, d->n_eval_win, inputs, targets, &s_div,
                                        &wrong, &s_part, pos, win, 0);
     double n = (double)d->n_eval_counted, nw = (double)d->n_eval_win;
     bool   answers = d->entry->ops->answer_end != NULL;
-    r->kl          = d->entry->exact ? s_kl / n : (double)NAN;
+    bool exact = d->entry->exact;
+    r->kl      = exact ? s_div.kl / n : (double)NAN;
+    r->rkl     = exact && isfinite(s_div.rkl) ? s_div.rkl / n : (double)NAN;
+    r->js      = exact ? s_div.js / n : (double)NAN;
+    r->tv      = exact ? s_div.tv / n : (double)NAN;
+    r->h2      = exact ? s_div.h2 / n : (double)NAN;
+    r->cs      = exact ? s_div.cs / n : (double)NAN;
     r->error       = answers ? (double)wrong / nw : hi > lo ? (double)wrong / n : (double)NAN;
     r->part = r->part_blank = r->extrap = r->extrap_error = NAN;
     if (d->eval_win_blank != NULL) {
@@ -920,7 +935,7 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     size_t                    BT    = c->B * c->T;
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
-    struct model_eval_result  r = {NAN, NAN, NAN, NAN, NAN, NAN};
+    struct model_eval_result  r = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     double ev = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &r, &c->pos,
                                               c->win.loss != NULL ? &c->win : NULL)
                         : (double)NAN;
@@ -940,7 +955,8 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     model_csv_empty_or_double_impl(&row, true_loss, is_eval && exact);
     model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && exact);
     model_csv_empty_or_double_impl(&row, kl, is_eval && exact);
-    const double extra[] = {r.error, r.part, r.part_blank, r.extrap, r.extrap_error};
+    const double extra[] = {r.error, r.part, r.part_blank, r.extrap, r.extrap_error,
+                            r.rkl,   r.js,   r.tv,         r.h2,     r.cs};
     for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
         model_csv_empty_or_double_impl(&row, extra[k], is_eval && !isnan(extra[k]));
     model_csv_double_impl(&row, gnorm, false);
