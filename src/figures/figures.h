@@ -82,6 +82,11 @@ struct figures_sweep_fits {
     double                   resolutions[8];
     size_t                   n_resolutions;
     double                   resolution_target;
+    /* The divergences to the truth (forward KL, reverse KL, JS, TV, H², CS): each one's pure
+     * power law in N (y best_eval_NAME) and on its compute frontier (eval_NAME), NULL where the
+     * sweep has none; drawn in "divergences" and "divergences_compute". */
+    const struct fit_result *div_n[6], *div_c[6];
+    const char              *div_n_names[6], *div_c_names[6];
 };
 
 /* Draws the sweep's figures into SWEEP_DIR/figures/: "curves" from SWEEP_DIR/curves.csv (with

@@ -200,6 +200,11 @@ void figures_sweep_frames(const char *sweep_dir, const char *figdir, struct figu
 /* Draws "resolutions" into figdir from fits->resolution_laws (nothing without them). */
 void figures_sweep_resolutions(const struct figures_sweep_fits *fits, const char *figdir,
                                struct figures_list *out, struct sf_diags *diags);
+/* Draws "divergences" and "divergences_compute" into figdir where results.csv has the
+ * divergences to the truth and fits->div_n, div_c their laws; nothing otherwise. */
+void figures_sweep_divergences(const char *sweep_dir, const char *figdir,
+                               const struct figures_sweep_fits *fits, struct figures_list *out,
+                               struct sf_diags *diags);
 /* Draws "problems" into figdir where SWEEP_DIR's results.csv has the loss of an extrapolation
  * split (the math source); nothing (and no message) otherwise. */
 void figures_sweep_problems(const char *sweep_dir, const char *figdir,

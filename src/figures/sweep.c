@@ -235,5 +235,6 @@ void figures_sweep_draw(const char *sweep_dir, const struct figures_sweep_fits *
         figures_sweep_frames(sweep_dir, figdir, out, diags);
     figures_sweep_problems(sweep_dir, figdir, fits, out, diags);
     figures_sweep_resolutions(fits, figdir, out, diags);
+    figures_sweep_divergences(sweep_dir, figdir, fits, out, diags);
     free(figdir);
 }

@@ -416,6 +416,7 @@ const struct model_source_entry model_source_markov = {
     .keys              = model_markov_keys,
     .files             = false,
     .exact             = true,
+    .full_support      = true,
     .loss_unit         = "nats/token",
     .n_vocab           = model_markov_n_vocab_impl,
     .tokens_per_sample = model_source_one_token,

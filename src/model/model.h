@@ -308,7 +308,10 @@ struct model_source_entry {
     /* Knows its true next-token distribution: summary.yaml holds its exact entropy rate and
      * Bayes loss, metrics.csv its eval_true_loss, the control-variate eval_loss_cv and the
      * exact KL eval_kl (its ops give the predictive). */
-    bool        exact;
+    bool exact;
+    /* Exact sources whose predictive gives every token a probability above 0 at every counted
+     * position (markov): the reverse KL of a model from it is finite. */
+    bool        full_support;
     const char *loss_unit;   /* the unit of its losses ("nats/token") */
     const char *sample_unit; /* what its losses per sample are per ("image", "frame", "problem":
                                 model_source_info's sample_tokens); NULL: none */

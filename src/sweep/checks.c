@@ -22,10 +22,14 @@ static const char *const sweep_result_columns[] = {"params",          "params_no
                                                    "best_eval_error", "final_eval_error",
                                                    "final_part_loss", "final_part_loss_blank",
                                                    "final_mi",        "final_extrap_loss",
-                                                   "final_extrap_error", NULL};
+                                                   "final_extrap_error", "best_eval_rkl",
+                                                   "best_eval_js",    "best_eval_tv",
+                                                   "best_eval_h2",    "best_eval_cs",
+                                                   NULL};
 /* The loss columns of curves.csv a frontier fit may name as y. */
-static const char *const sweep_curve_columns[] = {"eval_loss", "eval_loss_cv", "eval_kl",
-                                                  "eval_extrap_loss", NULL};
+static const char *const sweep_curve_columns[] = {
+    "eval_loss", "eval_loss_cv", "eval_kl", "eval_extrap_loss", "eval_rkl",
+    "eval_js",   "eval_tv",      "eval_h2", "eval_cs",          NULL};
 
 void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     enum fit_law_kind law;
@@ -76,7 +80,8 @@ void sweep_fit_check(const struct sweep_fit *f, const char *path, const yaml_nod
         if (!y_ok)
             sf_diag_add(diags, true, where,
                         "'y: %s' is not a loss column of curves.csv (eval_loss, eval_loss_cv, "
-                        "eval_kl or eval_extrap_loss)",
+                        "eval_kl, eval_extrap_loss, or a divergence: eval_rkl, eval_js, eval_tv, "
+                        "eval_h2, eval_cs)",
                         f->y);
         if (f->holdout_min_params > 0 || f->holdout_where[0] != '\0')
             sf_diag_add(diags, true, where, "'%s' does not apply to %s",
@@ -140,14 +145,18 @@ static void sweep_fits_default_resolutions_impl(struct sweep_spec *s) {
 void sweep_fits_default(struct sweep_spec *s) {
     /* L_N and L_C always; L_ND with several budgets (then L_N and KL_N at the largest); KL_N and
      * KL_C where the source knows its true distribution: the measured KL as a pure power law in N
-     * and on its compute frontier (the entropy is known, so the reducible loss needs no constant).
+     * and on its compute frontier (the entropy is known, so the reducible loss needs no constant),
+     * and the same of each other divergence to the truth (JS, TV, H2, CS, and RKL where the
+     * source's p has no zeros).
      */
     bool   exact = model_source_get(s->base.data.source)->exact;
     if (s->n_resolutions > 0) {
         sweep_fits_default_resolutions_impl(s);
         return;
     }
-    size_t n     = 2 + (s->n_budgets > 1) + 2 * exact;
+    /* Reverse KL only where the source's p has no zeros (else it is infinite). */
+    bool   full = exact && model_source_get(s->base.data.source)->full_support;
+    size_t n    = 2 + (s->n_budgets > 1) + 2 * exact + 8 * exact + 2 * full;
     s->fits      = calloc(n, sizeof *s->fits);
     if (s->fits == NULL) return;
     s->n_fits = n;
@@ -170,6 +179,21 @@ void sweep_fits_default(struct sweep_spec *s) {
         snprintf(s->fits[k].name, sizeof s->fits[k].name, "KL_C");
         sweep_fit_defaults(&s->fits[k], "frontier-power");
         snprintf(s->fits[k].y, sizeof s->fits[k].y, "eval_kl");
+        k++;
+        /* The other divergences to the truth, each the same two ways. */
+        static const char *const div[5][2] = {
+            {"RKL", "rkl"}, {"JS", "js"}, {"TV", "tv"}, {"H2", "h2"}, {"CS", "cs"}};
+        for (size_t j = full ? 0 : 1; j < 5; j++) {
+            snprintf(s->fits[k].name, sizeof s->fits[k].name, "%s_N", div[j][0]);
+            sweep_fit_defaults(&s->fits[k], "power");
+            snprintf(s->fits[k].y, sizeof s->fits[k].y, "best_eval_%s", div[j][1]);
+            if (s->n_budgets > 1) sweep_fit_largest_budget_impl(s, &s->fits[k]);
+            k++;
+            snprintf(s->fits[k].name, sizeof s->fits[k].name, "%s_C", div[j][0]);
+            sweep_fit_defaults(&s->fits[k], "frontier-power");
+            snprintf(s->fits[k].y, sizeof s->fits[k].y, "eval_%s", div[j][1]);
+            k++;
+        }
     }
 }
 

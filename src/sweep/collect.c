@@ -20,10 +20,15 @@ static const char sweep_results_header[] =
     "tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,"
     "entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,"
     "final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,"
-    "final_extrap_error,sample_tokens,extrap_sample_tokens,resolution\n";
+    "final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,"
+    "best_eval_tv,best_eval_h2,best_eval_cs\n";
 static const char sweep_curves_header[] =
     "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,"
-    "eval_error,stage,eval_extrap_loss,resolution\n";
+    "eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs\n";
+
+/* The divergences beside eval_kl (metrics.csv's columns; results.csv's best_eval_ of each). */
+static const char *const sweep_divergences[5] = {"eval_rkl", "eval_js", "eval_tv", "eval_h2",
+                                                 "eval_cs"};
 
 /* A number, or nothing for NaN (an empty CSV field). */
 static void sweep_num_impl(struct sf_buf *b, double v) {
@@ -114,6 +119,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
     double        best_err = NAN, final_err = NAN, part = NAN, part_blank = NAN;
     double        flops = NAN, extrap = NAN, extrap_err = NAN;
+    double        best_div[5] = {NAN, NAN, NAN, NAN, NAN};
     char         *mp    = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
@@ -137,6 +143,9 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
             long c_pb = sf_csv_column(&m, "eval_part_loss_blank");
             long c_xl = sf_csv_column(&m, "eval_extrap_loss");
             long c_xe = sf_csv_column(&m, "eval_extrap_error");
+            long c_dv[5];
+            for (size_t k = 0; k < 5; k++)
+                c_dv[k] = sf_csv_column(&m, sweep_divergences[k]);
             if (c_step < 0 || c_tok < 0 || c_fl < 0 || c_ev < 0 || c_tr < 0 || c_cv < 0) {
                 status = SF_SET_AT(err, SF_EINVAL, mp, "metrics.csv lacks DESIGN.md's columns");
             } else {
@@ -159,6 +168,10 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                         best     = ev;
                         best_kl  = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
                         best_err = final_err;
+                        for (size_t k = 0; k < 5; k++)
+                            best_div[k] = c_dv[k] >= 0 && sf_parse_double(f[c_dv[k]], &pv)
+                                              ? pv
+                                              : (double)NAN;
                     }
                     if (sf_parse_double(f[c_cv], &cv) && (isnan(best_cv) || cv < best_cv))
                         best_cv = cv;
@@ -172,6 +185,10 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                     if (c_xl >= 0) sf_buf_puts(cur, f[c_xl]);
                     sf_buf_puts(cur, ",");
                     sweep_resolution_impl(cur, r);
+                    for (size_t k = 0; k < 5; k++) {
+                        sf_buf_puts(cur, ",");
+                        if (c_dv[k] >= 0) sf_buf_puts(cur, f[c_dv[k]]);
+                    }
                     sf_buf_puts(cur, "\n");
                 }
             }
@@ -216,6 +233,10 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     }
     sf_buf_puts(res, ",");
     sweep_resolution_impl(res, r);
+    for (size_t k = 0; k < 5; k++) {
+        sf_buf_puts(res, ",");
+        sweep_num_impl(res, best_div[k]);
+    }
     sf_buf_puts(res, "\n");
     return SF_OK;
 }

@@ -88,7 +88,8 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
     bool one_var = fit_law_n_vars(f->law) == 1 && !fit_law_fits_curves(f->law) &&
                    strcmp(f->x, "params_nonembed") == 0;
     bool kl = strcmp(f->y, "best_eval_kl") == 0 || strcmp(f->y, "eval_kl") == 0;
-    if (strcmp(f->stage, "main") == 0 && fit_law_fits_curves(f->law) && !kl && sf->frontier == NULL)
+    if (strcmp(f->stage, "main") == 0 && fit_law_fits_curves(f->law) &&
+        sweep_divergence_of(f->y) < 0 && sf->frontier == NULL)
         sf->frontier = r;
     if (fit_law_fits_curves(f->law) && kl && !fit_law_has_constant(f->law) &&
         sf->kl_frontier == NULL)
@@ -110,6 +111,12 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
         sf->mi = r, sf->mi_name = f->name;
     if (main_grid && one_var && strcmp(f->y, "final_extrap_loss") == 0 && sf->extrap == NULL)
         sf->extrap = r, sf->extrap_name = f->name;
+    int d = sweep_divergence_of(f->y);
+    if (main_grid && d >= 0 && !fit_law_has_constant(f->law)) {
+        bool c = fit_law_fits_curves(f->law);
+        if (c && sf->div_c[d] == NULL) sf->div_c[d] = r, sf->div_c_names[d] = f->name;
+        if (!c && one_var && sf->div_n[d] == NULL) sf->div_n[d] = r, sf->div_n_names[d] = f->name;
+    }
     int64_t R = sweep_fit_resolution(f);
     if (main_grid && one_var && fit_law_has_constant(f->law) && R > 0 && !other_y &&
         r->req.tokens_per_sample > 0 && sf->n_resolutions < 8) {

@@ -341,6 +341,11 @@ void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *spec, con
 /* Appends the section on the loss per frame (sources whose samples are frames: video): each main
  * run's positions.csv summed over each frame's positions. Nothing for other sources. */
 void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *spec, const char *out_dir);
+/* The divergences to the truth a fit's y may name, forward KL first (each as curves.csv's
+ * eval_NAME and results.csv's best_eval_NAME), and which of them y is (-1: none). */
+#define SWEEP_N_DIVERGENCES 6
+extern const char *const sweep_divergence_names[SWEEP_N_DIVERGENCES];
+int sweep_divergence_of(const char *y);
 /* The resolution a fit keeps (its filter "resolution=R"), or 0. */
 int64_t sweep_fit_resolution(const struct sweep_fit *f);
 /* Appends the section on a sweep over several resolutions: each resolution's law of N per pixel
@@ -349,6 +354,12 @@ int64_t sweep_fit_resolution(const struct sweep_fit *f);
 void sweep_report_resolutions(struct sf_buf *b, const struct sweep_spec *spec,
                               const struct sf_csv *results, const struct sweep_fit_outcome *fits,
                               size_t n_fits);
+/* Appends the section on the divergences to the truth (results.csv's best_eval_ divergences
+ * and the pure power laws fitted to each, in N and on its compute frontier): exponents and
+ * their ratios to forward KL's, and each run's ratios of the divergences. Nothing when no run
+ * has them. */
+void sweep_report_divergences(struct sf_buf *b, const struct sf_csv *results,
+                              const struct sweep_fit_outcome *fits, size_t n_fits);
 /* Appends the section on problems with answers (OUT/problems.csv: the math source): each main
  * run's loss per token and per problem and exact match on both splits, the laws of each split,
  * and every module and difficulty against N. Nothing when there is no table. */

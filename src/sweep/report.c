@@ -483,6 +483,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     for (size_t i = 0; i < n_fits; i++)
         sweep_report_fit_impl(&c, &fits[i]);
     sweep_report_entropy_impl(&c, fits, n_fits);
+    sweep_report_divergences(&c.b, &c.results, fits, n_fits);
     sweep_report_mi(&c.b, &c.results, fits, n_fits);
     sweep_report_classify(&c.b, s, &c.results, fits, n_fits);
     sweep_report_positions(&c.b, s, out_dir);

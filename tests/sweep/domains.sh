@@ -8,7 +8,10 @@
 #     results.csv's resolution), each resolution's law per image with the target's forecast in
 #     the report and fit.yaml, and the figure `resolutions`;
 #   - video (video-small.yaml): the loss per frame in the report (3 frames), the figure `frames`,
-#     and the law's constant per frame of 16 pixels.
+#     and the law's constant per frame of 16 pixels;
+#   - divergences (divergences-small.yaml, a markov source, the default fits): results.csv's
+#     best_eval_ divergences for every run, each divergence's law in N and on its frontier, the
+#     report's table and both figures.
 set -u
 SCALEFIT=$1 ROOT=$2
 . "$(dirname "$0")/lib.sh"
@@ -59,5 +62,21 @@ if run_sweep video-small; then
     grep -q "nats per frame (16 tokens)" "$out/report.md" \
         && pass "the law's constant per frame of 16 pixels" || failed "no constant per frame"
     [ -s "$out/figures/frames.png" ] && pass "figure frames drawn" || failed "no figure frames"
+fi
+if run_sweep divergences-small; then
+    out=$work/divergences-small
+    r=$out/results.csv
+    n=0
+    for d in rkl js tv h2 cs; do
+        c=$(col "$r" "best_eval_$d")
+        [ -n "$c" ] && awk -F, -v c="$c" 'NR > 1 && !($c > 0) { bad = 1 } END { exit bad }' "$r" && n=$((n + 1))
+        [ -s "$out/fits/$(echo $d | tr a-z A-Z)_N/fit.yaml" ] && [ -s "$out/fits/$(echo $d | tr a-z A-Z)_C/fit.yaml" ] && n=$((n + 1))
+    done
+    [ "$n" -eq 10 ] && pass "five divergences in results.csv, each fitted in N and on its frontier" \
+        || failed "divergences: $n of 10 columns and fits"
+    grep -q "| total variation | " "$out/report.md" && grep -q "ratio to KL's" "$out/report.md" \
+        && pass "the report's divergence table" || failed "the report's divergence table"
+    [ -s "$out/figures/divergences.png" ] && [ -s "$out/figures/divergences_compute.png" ] \
+        && pass "figures divergences and divergences_compute drawn" || failed "the divergence figures"
 fi
 exit $fail
