@@ -135,6 +135,11 @@ struct model {
     const int32_t *inputs;    /* (cur_B, T), borrowed */
     const int32_t *targets;   /* (cur_B, T), borrowed, may be NULL */
     size_t         n_counted; /* targets that are not MODEL_IGNORE */
+    /* model_forward_distill: the teacher's probabilities (B, T, V; borrowed), the objective
+     * and the mix's λ; teacher NULL after model_forward */
+    const float          *teacher;
+    enum kernel_objective objective;
+    double                lambda;
     double         mean_loss;
 };
 

@@ -13,6 +13,7 @@
 
 #include <cblas.h>
 #include <f77blas.h>
+#include <float.h>
 #include <libxsmm.h>
 #include <math.h>
 #include <stdio.h>
@@ -1004,6 +1005,82 @@ void crossentropy_backward(float *dlogits, const float *probs, const int32_t *ta
         for (size_t j = 0; j < V; j++)
             d[j] = p[j] * dloss;
         d[targets[i]] = (pt - 1.0f) * dloss;
+    }
+}
+
+// ---- distillation ----
+
+/* log of a teacher's probability, clamped where it underflowed to 0. */
+static double kernel_logp_impl(float p) {
+    return log((double)(p > FLT_MIN ? p : FLT_MIN));
+}
+
+void distill_forward(float *losses, float *probs, const float *logits, const float *teacher,
+                     const int32_t *mask, size_t N, size_t V, enum kernel_objective obj,
+                     double lambda) {
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
+    for (size_t i = 0; i < N; i++) {
+        if (mask[i] < 0) {
+            losses[i] = 0.0f;
+            continue;
+        }
+        const float *l = logits + i * V, *p = teacher + i * V;
+        float       *q = probs + i * V;
+        float        mx = l[0];
+        for (size_t j = 1; j < V; j++)
+            mx = l[j] > mx ? l[j] : mx;
+        double s = 0.0;
+        for (size_t j = 0; j < V; j++)
+            s += exp((double)l[j] - (double)mx);
+        double lse = log(s), fwd = 0.0, rev = 0.0, js = 0.0;
+        for (size_t j = 0; j < V; j++) {
+            double lq = (double)l[j] - (double)mx - lse, qj = exp(lq), pj = (double)p[j];
+            q[j]      = (float)qj;
+            if (pj > 0) fwd += pj * (log(pj) - lq);
+            rev += qj * (lq - kernel_logp_impl(p[j]));
+            double m = 0.5 * (pj + qj);
+            if (pj > 0) js += 0.5 * pj * (log(pj) - log(m));
+            if (qj > 0) js += 0.5 * qj * (lq - log(m));
+        }
+        double v = obj == KERNEL_OBJECTIVE_FORWARD_KL   ? fwd
+                   : obj == KERNEL_OBJECTIVE_REVERSE_KL ? rev
+                   : obj == KERNEL_OBJECTIVE_JS         ? js
+                                                        : lambda * fwd + (1.0 - lambda) * rev;
+        losses[i] = (float)v;
+    }
+}
+
+void distill_backward(float *dlogits, const float *probs, const float *teacher,
+                      const int32_t *mask, float dloss, size_t N, size_t V,
+                      enum kernel_objective obj, double lambda) {
+#pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
+    for (size_t i = 0; i < N; i++) {
+        const float *q = probs + i * V, *p = teacher + i * V;
+        float       *d = dlogits + i * V;
+        if (mask[i] < 0) {
+            memset(d, 0, V * sizeof *d);
+            continue;
+        }
+        /* Σ q·g of the reverse KL (g = log(q/p)) and of JS (g = ½·log(q/m)), before d (which
+         * may alias q) is written. */
+        double rev = 0.0, js = 0.0;
+        for (size_t j = 0; j < V; j++) {
+            double qj = (double)q[j];
+            if (!(qj > 0)) continue;
+            rev += qj * (log(qj) - kernel_logp_impl(p[j]));
+            js += qj * 0.5 * (log(qj) - log(0.5 * ((double)p[j] + qj)));
+        }
+        for (size_t j = 0; j < V; j++) {
+            double qj = (double)q[j], pj = (double)p[j];
+            double lq = qj > 0 ? log(qj) : 0.0;
+            double gf = qj - pj, gr = qj > 0 ? qj * (lq - kernel_logp_impl(p[j]) - rev) : 0.0;
+            double gj = qj > 0 ? qj * (0.5 * (lq - log(0.5 * (pj + qj))) - js) : 0.0;
+            double v  = obj == KERNEL_OBJECTIVE_FORWARD_KL   ? gf
+                        : obj == KERNEL_OBJECTIVE_REVERSE_KL ? gr
+                        : obj == KERNEL_OBJECTIVE_JS         ? gj
+                                                             : lambda * gf + (1.0 - lambda) * gr;
+            d[j] = (float)v * dloss;
+        }
     }
 }
 

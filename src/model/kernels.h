@@ -201,6 +201,32 @@ void crossentropy_backward(float         *dlogits, // (N,V)
                            const int32_t *targets, // (N)
                            float dloss, size_t N, size_t V);
 
+/* Distillation: the loss of q = softmax(logits) against a teacher's distribution p (a row of V
+ * probabilities per position), in nats, computed in double: forward KL(p‖q), reverse KL(q‖p)
+ * (p clamped below at FLT_MIN where the logarithm needs it), Jensen–Shannon, or the mix
+ * λ·KL(p‖q) + (1 − λ)·KL(q‖p). A negative mask entry (MODEL_IGNORE) is a position that does not
+ * count: loss 0, probs row unwritten. */
+enum kernel_objective {
+    KERNEL_OBJECTIVE_FORWARD_KL,
+    KERNEL_OBJECTIVE_REVERSE_KL,
+    KERNEL_OBJECTIVE_JS,
+    KERNEL_OBJECTIVE_MIX,
+};
+void distill_forward(float         *losses,  // (N)
+                     float         *probs,   // (N,V)
+                     const float   *logits,  // (N,V)
+                     const float   *teacher, // (N,V)
+                     const int32_t *mask,    // (N)
+                     size_t N, size_t V, enum kernel_objective obj, double lambda);
+/* dlogits = dloss · ∂loss/∂logits (written; dlogits may alias probs): with g = ∂loss/∂q,
+ * q ⊙ (g − Σ q·g) — forward KL q − p; reverse KL q ⊙ (log(q/p) − KL(q‖p)); JS with
+ * g = ½·log(q/m), m = (p + q)/2; the mix their λ-weighted sum. Masked rows are zero. */
+void distill_backward(float         *dlogits, // (N,V)
+                      const float   *probs,   // (N,V)
+                      const float   *teacher, // (N,V)
+                      const int32_t *mask,    // (N)
+                      float dloss, size_t N, size_t V, enum kernel_objective obj, double lambda);
+
 /* Σ x² over n floats in double, summed in fixed blocks so that the result does not depend on
  * the thread count. `partial` is scratch of ceil(n / MODEL_SUMSQ_BLOCK) doubles. */
 #define MODEL_SUMSQ_BLOCK 4096

@@ -387,7 +387,9 @@ static struct model_layer_params model_layer_params_impl(struct model *m, float 
 
 // ---- forward ----
 
-double model_forward(struct model *m, const int32_t *inputs, const int32_t *targets, size_t B) {
+/* The forward pass up to the logits (m->acts.logits), recording the inputs and targets. */
+static void model_logits_impl(struct model *m, const int32_t *inputs, const int32_t *targets,
+                              size_t B) {
     SF_ASSERT(B >= 1 && B <= m->B);
     size_t T = m->T, C = m->C, A = m->A, F = m->F, V = m->V, L = m->L, NH = m->NH;
     size_t N = B * T; /* rows this call */
@@ -419,22 +421,53 @@ double model_forward(struct model *m, const int32_t *inputs, const int32_t *targ
                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFW),
                       model_tensor_ptr(p, m, MODEL_TENSOR_LNFB), N, C);
     matmul_forward(&m->lin_head, a->logits, a->lnf, model_head_weights(m, p), NULL, NULL, N, C, V);
+}
+
+/* The mean of the losses over the positions whose target (or mask) is not MODEL_IGNORE. */
+static double model_mean_loss_impl(struct model *m, const int32_t *targets, size_t N) {
+    size_t counted = 0;
+    double s       = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        counted += targets[i] != MODEL_IGNORE;
+        s += (double)m->acts.losses[i];
+    }
+    m->n_counted = counted;
+    m->mean_loss = counted ? s / (double)counted : (double)NAN;
+    return m->mean_loss;
+}
+
+double model_forward(struct model *m, const int32_t *inputs, const int32_t *targets, size_t B) {
+    model_logits_impl(m, inputs, targets, B);
+    m->teacher = NULL;
     if (targets == NULL) {
         m->mean_loss = NAN;
         return NAN;
     }
-    size_t counted = 0;
-    for (size_t i = 0; i < N; i++) {
-        SF_ASSERT(targets[i] == MODEL_IGNORE || (targets[i] >= 0 && (size_t)targets[i] < V));
-        counted += targets[i] != MODEL_IGNORE;
-    }
-    crossentropy_forward(a->losses, a->probs, a->logits, targets, N, V);
-    double s = 0.0;
+    size_t N = B * m->T, V = m->V;
     for (size_t i = 0; i < N; i++)
-        s += (double)a->losses[i];
-    m->n_counted = counted;
-    m->mean_loss = counted ? s / (double)counted : (double)NAN;
-    return m->mean_loss;
+        SF_ASSERT(targets[i] == MODEL_IGNORE || (targets[i] >= 0 && (size_t)targets[i] < V));
+    crossentropy_forward(m->acts.losses, m->acts.probs, m->acts.logits, targets, N, V);
+    return model_mean_loss_impl(m, targets, N);
+}
+
+double model_forward_distill(struct model *m, const int32_t *inputs, const int32_t *mask,
+                             const float *teacher, enum model_objective obj, double lambda,
+                             size_t B) {
+    SF_ASSERT(obj != MODEL_OBJECTIVE_TOKENS && teacher != NULL && mask != NULL);
+    model_logits_impl(m, inputs, mask, B);
+    static const enum kernel_objective kind[] = {
+        [MODEL_OBJECTIVE_FORWARD_KL] = KERNEL_OBJECTIVE_FORWARD_KL,
+        [MODEL_OBJECTIVE_REVERSE_KL] = KERNEL_OBJECTIVE_REVERSE_KL,
+        [MODEL_OBJECTIVE_JS]         = KERNEL_OBJECTIVE_JS,
+        [MODEL_OBJECTIVE_MIX]        = KERNEL_OBJECTIVE_MIX,
+    };
+    m->teacher   = teacher;
+    m->objective = kind[obj];
+    m->lambda    = lambda;
+    size_t N     = B * m->T;
+    distill_forward(m->acts.losses, m->acts.probs, m->acts.logits, teacher, mask, N, m->V,
+                    m->objective, lambda);
+    return model_mean_loss_impl(m, mask, N);
 }
 
 void model_zero_grad(struct model *m) {
@@ -453,7 +486,11 @@ void model_backward(struct model *m) {
     /* dlogits (in place of probs) for the mean loss over the counted positions (ignored ones
      * get zero rows). */
     float dloss = m->n_counted ? 1.0f / (float)m->n_counted : 0.0f;
-    crossentropy_backward(a->probs, a->probs, m->targets, dloss, N, V);
+    if (m->teacher != NULL)
+        distill_backward(a->probs, a->probs, m->teacher, m->targets, dloss, N, V, m->objective,
+                         m->lambda);
+    else
+        crossentropy_backward(a->probs, a->probs, m->targets, dloss, N, V);
     const float *x_last = a->resid3 + (L - 1) * m->B * T * C;
     /* Head: dlnf = dlogits · W (written), dW += dlogitsᵀ · lnf. */
     matmul_backward(&m->lin_head, a->dbuf_c, model_head_weights(m, g), NULL, a->probs, a->lnf,

@@ -426,6 +426,22 @@ void model_init_params(struct model *m, uint64_t seed);
  * the positions whose target is not MODEL_IGNORE (their losses are 0 in model_losses), or NaN
  * when targets is NULL (logits only) or every target is ignored. */
 double model_forward(struct model *m, const int32_t *inputs, const int32_t *targets, size_t B);
+/* Training objectives: the cross-entropy of the sampled tokens, or distillation onto a teacher's
+ * distribution (run.yaml's `objective`). */
+enum model_objective {
+    MODEL_OBJECTIVE_TOKENS,
+    MODEL_OBJECTIVE_FORWARD_KL, /* KL(teacher ‖ model) */
+    MODEL_OBJECTIVE_REVERSE_KL, /* KL(model ‖ teacher) */
+    MODEL_OBJECTIVE_JS,         /* Jensen–Shannon */
+    MODEL_OBJECTIVE_MIX,        /* λ·forward + (1 − λ)·reverse (BD-KD's balance) */
+};
+/* Forward pass as model_forward, with the loss of `obj` (not TOKENS) against the teacher's
+ * probabilities `teacher` ((B, n_ctx, n_vocab), borrowed until model_backward) at the positions
+ * whose `mask` entry is not MODEL_IGNORE; returns its mean over them (nats/token), and
+ * model_backward then takes its gradient. lambda: the mix's weight of forward KL. */
+double model_forward_distill(struct model *m, const int32_t *inputs, const int32_t *mask,
+                             const float *teacher, enum model_objective obj, double lambda,
+                             size_t B);
 /* Sets every gradient to zero. */
 void model_zero_grad(struct model *m);
 /* Backward pass of the last model_forward (which must have had targets): adds the gradient
