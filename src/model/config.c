@@ -57,6 +57,8 @@ struct model_config model_config_default(void) {
     c.lr_floor            = 0.1;
     c.lr_warmup           = 0.05;
     c.lr_schedule         = MODEL_LR_SCHEDULE_COSINE;
+    c.objective           = MODEL_OBJECTIVE_TOKENS;
+    c.objective_weight    = 0.5;
     c.beta1               = 0.9;
     c.beta2               = 0.95;
     c.eps                 = 1e-8;
@@ -74,6 +76,8 @@ struct model_config model_config_default(void) {
 }
 
 static const char *const model_schedule_names[]     = {"cosine", "linear", "constant", NULL};
+const char *const model_objective_names[] = {"tokens", "forward_kl", "reverse_kl", "js", "mix",
+                                             NULL};
 static const char *const model_generator_names[]    = {"loglinear", "dirichlet", NULL};
 const char *const        model_image_layout_names[] = {"image", "image_label", "caption_image",
                                                        "image_caption", NULL};
@@ -102,7 +106,9 @@ const char *const model_config_keys[] = {"data",         "n_layer",
                                          "eval_every",   "eval_points",
                                          "eval_tokens",  "checkpoint_every",
                                          "seed",         "threads",
-                                         "init_from",    NULL};
+                                         "init_from",    "objective",
+                                         "objective_weight", "teacher",
+                                         NULL};
 const char *const model_data_keys[]   = {"source", "n_vocab",    "order",         "generator",
                                          "scale",  "decay",      "concentration", "seed",
                                          "paths",  "eval_paths", "eval_fraction", "resolution",
@@ -510,6 +516,14 @@ static void model_parse_key_impl(const char *path, const char *key, const yaml_n
         if (sf_yaml_read_int(&rd, key, vn, 0, INT64_MAX, &iv)) c->seed = (uint64_t)iv;
     } else if (strcmp(key, "init_from") == 0) {
         sf_yaml_read_string(&rd, key, vn, c->init_from, sizeof c->init_from);
+    } else if (strcmp(key, "objective") == 0) {
+        if (sf_yaml_read_enum(&rd, key, vn, model_objective_names, &ev))
+            c->objective = (enum model_objective)ev;
+    } else if (strcmp(key, "objective_weight") == 0) {
+        if (sf_yaml_read_double(&rd, key, vn, MODEL_RANGE_UNIT_CLOSED, &dv))
+            c->objective_weight = dv;
+    } else if (strcmp(key, "teacher") == 0) {
+        sf_yaml_read_string(&rd, key, vn, c->teacher, sizeof c->teacher);
     }
 }
 
@@ -637,6 +651,28 @@ static void model_validate_impl(const struct model_config *c, const struct model
         MODEL_DIAG(diags, pl, own.items[i].where, "%s", own.items[i].message);
     sf_diag_free(&own);
 files:
+    /* Distillation: the teacher it names, or the source's own distribution, which must exist and
+     * (for reverse KL) give every token a probability above 0. */
+    const struct model_source_entry *src = model_source_get(d->source);
+    bool                             reverse =
+        c->objective == MODEL_OBJECTIVE_REVERSE_KL ||
+        (c->objective == MODEL_OBJECTIVE_MIX && c->objective_weight < 1.0);
+    if (c->objective == MODEL_OBJECTIVE_TOKENS && c->teacher[0] != '\0')
+        MODEL_DIAG(diags, pl, "teacher",
+                   "'teacher' applies to distillation only (objective forward_kl, reverse_kl, js "
+                   "or mix)");
+    if (c->objective != MODEL_OBJECTIVE_MIX && c->objective_weight != 0.5)
+        MODEL_DIAG(diags, pl, "objective_weight", "'objective_weight' applies to objective mix only");
+    if (c->objective != MODEL_OBJECTIVE_TOKENS && c->teacher[0] == '\0' && !src->exact)
+        MODEL_DIAG(diags, pl, "objective",
+                   "distillation onto the truth needs a source that knows its next-token "
+                   "distribution (markov, tasks, math), not %s: name a trained run as 'teacher'",
+                   src->name);
+    else if (reverse && c->teacher[0] == '\0' && !src->full_support)
+        MODEL_DIAG(diags, pl, "objective",
+                   "reverse KL onto a teacher with zeros is refused: source %s gives some tokens "
+                   "probability 0, where KL(model ‖ teacher) is infinite (use forward_kl or js)",
+                   src->name);
     /* The run whose weights start this one must exist (a run directory, whose checkpoint.bin
      * may come later when a sweep trains it first, or a checkpoint file). */
     if (check_files && c->init_from[0] != '\0') {
@@ -648,6 +684,16 @@ files:
                        "'init_from' names '%s', which does not exist (a run directory or a "
                        "checkpoint file, relative to the folder of run.yaml)",
                        c->init_from);
+        free(full);
+    }
+    if (check_files && c->teacher[0] != '\0') {
+        char *full = (c->teacher[0] == '/' || base_dir == NULL) ? sf_strdup(c->teacher)
+                                                                : sf_path_join(base_dir, c->teacher);
+        if (full != NULL && !sf_path_exists(full))
+            MODEL_DIAG(diags, pl, "teacher",
+                       "'teacher' names '%s', which does not exist (a run directory or a "
+                       "checkpoint file, relative to the folder of run.yaml)",
+                       c->teacher);
         free(full);
     }
     if (model_source_get(d->source)->files) {
@@ -836,6 +882,12 @@ static void model_emit_impl(struct sf_yaml_out *y, const struct model_config *c,
     sf_yaml_kv_int(y, "seed", (long long)c->seed);
     if (!for_hash) sf_yaml_kv_int(y, "threads", c->threads);
     if (c->init_from[0] != '\0') sf_yaml_kv_str(y, "init_from", c->init_from);
+    /* Only when not the default: the runs trained on tokens keep their ids. */
+    if (c->objective != MODEL_OBJECTIVE_TOKENS)
+        sf_yaml_kv_str(y, "objective", model_objective_names[c->objective]);
+    if (c->objective == MODEL_OBJECTIVE_MIX)
+        sf_yaml_kv_double(y, "objective_weight", c->objective_weight);
+    if (c->teacher[0] != '\0') sf_yaml_kv_str(y, "teacher", c->teacher);
     sf_yaml_map_end(y);
 }
 

@@ -177,6 +177,16 @@ struct model_data_config {
                                   problems kept for the interpolation split (default 0.1) */
 };
 
+/* Training objectives: the cross-entropy of the sampled tokens, or distillation onto a teacher's
+ * distribution (run.yaml's `objective`). */
+enum model_objective {
+    MODEL_OBJECTIVE_TOKENS,
+    MODEL_OBJECTIVE_FORWARD_KL, /* KL(teacher ‖ model) */
+    MODEL_OBJECTIVE_REVERSE_KL, /* KL(model ‖ teacher) */
+    MODEL_OBJECTIVE_JS,         /* Jensen–Shannon */
+    MODEL_OBJECTIVE_MIX,        /* λ·forward + (1 − λ)·reverse (BD-KD's balance) */
+};
+
 /* The whole configuration of one run. Integers that are 0 mean "not set" where noted. */
 struct model_config {
     struct model_data_config data;
@@ -218,6 +228,14 @@ struct model_config {
      * context may be larger than the checkpoint's, their new rows initialised as at the start
      * of training. */
     char init_from[MODEL_PATH_MAX];
+    /* `objective` (default tokens): what training minimises (enum model_objective below); with
+     * distillation `teacher` names the teacher: "" (the key left out) is the source's own
+     * next-token distribution (exact sources), else a run directory or checkpoint file of a
+     * trained model with the same vocabulary and context (relative to the folder of run.yaml).
+     * `objective_weight` (mix only, default 0.5) is λ, forward KL's share. */
+    enum model_objective objective;
+    double               objective_weight;
+    char teacher[MODEL_PATH_MAX];
 };
 
 /* The default configuration (every field set; see the comments above). */
@@ -426,15 +444,6 @@ void model_init_params(struct model *m, uint64_t seed);
  * the positions whose target is not MODEL_IGNORE (their losses are 0 in model_losses), or NaN
  * when targets is NULL (logits only) or every target is ignored. */
 double model_forward(struct model *m, const int32_t *inputs, const int32_t *targets, size_t B);
-/* Training objectives: the cross-entropy of the sampled tokens, or distillation onto a teacher's
- * distribution (run.yaml's `objective`). */
-enum model_objective {
-    MODEL_OBJECTIVE_TOKENS,
-    MODEL_OBJECTIVE_FORWARD_KL, /* KL(teacher ‖ model) */
-    MODEL_OBJECTIVE_REVERSE_KL, /* KL(model ‖ teacher) */
-    MODEL_OBJECTIVE_JS,         /* Jensen–Shannon */
-    MODEL_OBJECTIVE_MIX,        /* λ·forward + (1 − λ)·reverse (BD-KD's balance) */
-};
 /* Forward pass as model_forward, with the loss of `obj` (not TOKENS) against the teacher's
  * probabilities `teacher` ((B, n_ctx, n_vocab), borrowed until model_backward) at the positions
  * whose `mask` entry is not MODEL_IGNORE; returns its mean over them (nats/token), and

@@ -547,6 +547,10 @@ struct model_run_ctx {
     int32_t *greedy;                    /* (B, T+1) windows being decoded, then model_greedy's
                                            scratch: (B, T) and B bools (as int32s) */
     size_t  *greedy_len;                /* (2B): prompts, then generated lengths */
+    /* distillation: the teacher's probabilities of the step's batch (B, T, V), and the trained
+     * teacher that gives them (NULL: the source's own distribution) */
+    float        *teacher_p;
+    struct model *teacher;
     struct model_train_state ts;
     struct model_summary     sum;
     char reason[2600]; /* why the run diverged, or the write that found the disk full */
@@ -568,6 +572,8 @@ static void model_run_ctx_free_impl(struct model_run_ctx *c) {
     free(c->win.count);
     free(c->greedy);
     free(c->greedy_len);
+    free(c->teacher_p);
+    model_free(c->teacher);
     if (c->log_impl.file != NULL) fclose(c->log_impl.file);
     if (c->lock_fd >= 0) close(c->lock_fd); /* releases the flock */
     model_run_files_free_impl(&c->files);
@@ -762,6 +768,62 @@ static enum sf_status model_run_init_from_impl(struct model_run_ctx *c, const ch
     return st;
 }
 
+/* Distillation: the teacher buffer, and the trained teacher run.yaml's `teacher` names: its own
+ * shape at the run's batch, its weights from its checkpoint; its vocabulary and context must be
+ * the run's. */
+static enum sf_status model_run_teacher_impl(struct model_run_ctx *c, const char *run_dir,
+                                             struct sf_error *err) {
+    if (c->cfg.objective == MODEL_OBJECTIVE_TOKENS) return SF_OK;
+    size_t V     = (size_t)c->shape.n_vocab;
+    c->teacher_p = calloc(c->B * c->T * V, sizeof *c->teacher_p);
+    if (c->teacher_p == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the teacher");
+    const char *rel = c->cfg.teacher;
+    if (rel[0] == '\0') {
+        sf_log(&c->log, SF_LOG_LEVEL_INFO, "distillation (%s) onto the source's own distribution",
+               model_objective_names[c->cfg.objective]);
+        return SF_OK;
+    }
+    char *path = rel[0] == '/' ? sf_strdup(rel) : sf_path_join(run_dir, rel);
+    char *file = path == NULL ? NULL
+                 : sf_is_dir(path) ? sf_path_join(path, "checkpoint.bin")
+                                   : sf_strdup(path);
+    enum sf_status     st = SF_OK;
+    struct model_shape ts, from;
+    int64_t            step = 0;
+    if (file == NULL)
+        st = SF_SET(err, SF_ENOMEM, "out of memory");
+    else if (!sf_path_exists(file))
+        st = SF_SET_AT(err, SF_EINVAL, path,
+                       "teacher: no checkpoint.bin in this run directory (the teacher has not "
+                       "been trained)");
+    else if ((st = model_checkpoint_shape(file, &ts, &step, err)) == SF_OK &&
+             (ts.n_vocab != c->shape.n_vocab || ts.n_ctx != c->shape.n_ctx)) {
+        char a[256], b[256];
+        model_shape_text(a, sizeof a, &ts);
+        model_shape_text(b, sizeof b, &c->shape);
+        st = SF_SET_AT(err, SF_EINVAL, path,
+                       "teacher: its vocabulary and context must be this run's: the teacher has "
+                       "%s, this run %s",
+                       a, b);
+    }
+    if (st == SF_OK) {
+        c->teacher = model_alloc(&ts, c->B, err);
+        if (c->teacher == NULL) st = err->code;
+    }
+    if (st == SF_OK) {
+        model_init_params(c->teacher, 0);
+        st = model_init_from(c->teacher, path, &from, &step, err);
+    }
+    if (st == SF_OK)
+        sf_log(&c->log, SF_LOG_LEVEL_INFO,
+               "distillation (%s) onto the teacher %s (its step %lld, N = %lld)",
+               model_objective_names[c->cfg.objective], rel, (long long)step,
+               (long long)model_params_nonembed(&ts));
+    free(file);
+    free(path);
+    return st;
+}
+
 /* Starts the run or resumes it from checkpoint.bin (metrics.csv cut back to the checkpoint's
  * step); then the status `running`, summary.yaml, and metrics.csv open for appending. */
 static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char *run_dir,
@@ -826,11 +888,50 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
 
 /* One training step at learning rate lr: batch, forward, backward, update, and the divergence
  * test. Returns SF_OK or SF_EDIVERGED (c->reason says why). */
+/* Distillation: the teacher's distribution at every counted position of the step's batch into
+ * c->teacher_p: the source's own predictive, or the softmax (in double) of the trained teacher's
+ * logits on the same inputs. */
+static void model_run_teacher_probs_impl(struct model_run_ctx *c) {
+    size_t B = c->B, T = c->T, V = (size_t)c->shape.n_vocab;
+    const float *logits = NULL;
+    if (c->teacher != NULL) {
+        model_forward(c->teacher, c->inputs, NULL, B);
+        logits = model_logits(c->teacher);
+    }
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++) {
+            if (c->targets[b * T + t] == MODEL_IGNORE) continue;
+            float *out = c->teacher_p + (b * T + t) * V;
+            if (logits == NULL) {
+                const double *p = c->data.entry->ops->predictive(&c->data, c->inputs + b * T, t, NULL);
+                for (size_t x = 0; x < V; x++)
+                    out[x] = (float)p[x];
+                continue;
+            }
+            const float *l  = logits + (b * T + t) * V;
+            float        mx = l[0];
+            for (size_t x = 1; x < V; x++)
+                mx = l[x] > mx ? l[x] : mx;
+            double s = 0;
+            for (size_t x = 0; x < V; x++)
+                s += exp((double)l[x] - (double)mx);
+            for (size_t x = 0; x < V; x++)
+                out[x] = (float)(exp((double)l[x] - (double)mx) / s);
+        }
+}
+
 static enum sf_status model_run_step_impl(struct model_run_ctx *c, int64_t step, double lr,
                                           double *loss_out, double *gnorm_out) {
     struct model_train_state *ts = &c->ts;
     model_data_batch(&c->data, step, c->B, c->inputs, c->targets);
-    double loss = model_forward(c->model, c->inputs, c->targets, c->B);
+    double loss;
+    if (c->teacher_p != NULL) {
+        model_run_teacher_probs_impl(c);
+        loss = model_forward_distill(c->model, c->inputs, c->targets, c->teacher_p,
+                                     c->cfg.objective, c->cfg.objective_weight, c->B);
+    } else {
+        loss = model_forward(c->model, c->inputs, c->targets, c->B);
+    }
     model_zero_grad(c->model);
     model_backward(c->model);
     double gnorm          = model_update(c->model, &c->opt, lr);
@@ -1139,6 +1240,7 @@ enum sf_status model_run(const char *run_dir, const struct model_run_options *op
     if (st == SF_OK) {
         configured = true;
         st         = model_run_prepare_impl(&c, run_dir, err);
+        if (st == SF_OK) st = model_run_teacher_impl(&c, run_dir, err);
         if (st == SF_OK) st = model_run_resume_impl(&c, run_dir, opts, err);
         if (st == SF_OK) st = model_run_loop_impl(&c, opts, err);
         if (model_run_outcome_impl(st)) st = model_run_close_impl(&c, st, err);
