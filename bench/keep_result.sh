@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # keep_result.sh — copies what a finished sweep wrote into a results folder of docs/results/:
-# report.md, results.csv, curves.csv, sweep.resolved.yaml, the sweep's figures and each fit's
+# report.md, results.csv, curves.csv, sweep.resolved.yaml, positions.csv and problems.csv where
+# the sweep has them, the sweep's figures and each fit's
 # fit.yaml, report.md and figures (PNG only), replacing the folder's other contents but its
 # hand-written README.md. Run it on a sweep folder named relatively, so that the copied reports
 # name no folder of this machine.
@@ -13,6 +14,9 @@ fail() { echo "keep_result.sh: error: $*" >&2; exit 1; }
 [ -f "$src/report.md" ] || fail "$src has no report.md (a finished sweep?)"
 rm -rf "$dest.new" && mkdir -p "$dest.new/figures" || fail "cannot write $dest"
 cp "$src"/report.md "$src"/results.csv "$src"/curves.csv "$src"/sweep.resolved.yaml "$dest.new/"
+for own in positions.csv problems.csv; do
+    [ -f "$src/$own" ] && cp "$src/$own" "$dest.new/"
+done
 cp "$src"/figures/*.png "$dest.new/figures/"
 for fit in "$src"/fits/*/; do
     name=$(basename "$fit")

@@ -128,7 +128,7 @@ void figures_sweep_problems(const char *sweep_dir, const char *figdir,
     }
     plot_figure_set_text(fig, "title_text", "problems: interpolation and extrapolation");
     plot_figure_set_text(fig, "xlabel_text", "model size N (non-embedding parameters)");
-    plot_figure_set_text(fig, "ylabel_text", "loss at the last evaluation (nats per answer token)");
+    plot_figure_set_text(fig, "ylabel_text", "last eval loss (nats per answer token)");
     plot_figure_set_text(fig, "y2label_text", "error rate of greedy decoding");
     plot_figure_set_text(fig, "cblabel_text", "difficulty (operand digits)");
     plot_figure_set_text(fig, "key_interp", "interpolation: unseen problems like training's");
