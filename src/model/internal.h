@@ -571,8 +571,6 @@ enum sf_status model_metrics_cut(const char *path, int64_t step, struct sf_error
 /* The keys of run.yaml at the top level and in `data:` (NULL-terminated). */
 extern const char *const model_config_keys[];
 extern const char *const model_data_keys[];
-/* The training objectives as run.yaml spells them, in enum model_objective's order. */
-extern const char *const model_objective_names[];
 /* The image source's layouts as run.yaml spells them (NULL-terminated). */
 extern const char *const model_image_layout_names[];
 

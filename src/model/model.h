@@ -187,6 +187,10 @@ enum model_objective {
     MODEL_OBJECTIVE_MIX,        /* λ·forward + (1 − λ)·reverse (BD-KD's balance) */
 };
 
+/* The training objectives as run.yaml spells them, in enum model_objective's order
+ * (NULL-terminated). */
+extern const char *const model_objective_names[];
+
 /* The whole configuration of one run. Integers that are 0 mean "not set" where noted. */
 struct model_config {
     struct model_data_config data;

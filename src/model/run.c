@@ -943,7 +943,10 @@ static enum sf_status model_run_step_impl(struct model_run_ctx *c, int64_t step,
                  !isfinite(loss) ? "train loss" : "gradient norm",
                  isnan(!isfinite(loss) ? loss : gnorm) ? "nan" : "inf");
         result = SF_EDIVERGED;
-    } else if (c->cfg.diverge_factor > 0 && loss > c->cfg.diverge_factor * ts->loss_min) {
+    } else if (c->cfg.diverge_factor > 0 && c->cfg.objective == MODEL_OBJECTIVE_TOKENS &&
+               loss > c->cfg.diverge_factor * ts->loss_min) {
+        /* Only for the tokens' cross-entropy: a distillation loss falls towards 0, where ratios
+         * of noisy steps mean nothing. */
         snprintf(c->reason, sizeof c->reason,
                  "step %lld: train loss %.6g above %g times the lowest so far (%.6g)",
                  (long long)step, loss, c->cfg.diverge_factor, ts->loss_min);

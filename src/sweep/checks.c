@@ -142,6 +142,27 @@ static void sweep_fits_default_resolutions_impl(struct sweep_spec *s) {
     }
 }
 
+/* With a list of objectives (a source that knows its truth): each objective's forward KL to the
+ * truth as a pure power law in N (KL_N_OBJ) and on its compute frontier (KL_C_OBJ). */
+static void sweep_fits_default_objectives_impl(struct sweep_spec *s) {
+    s->fits = calloc(2 * s->n_objectives, sizeof *s->fits);
+    if (s->fits == NULL) return;
+    s->n_fits = 2 * s->n_objectives;
+    for (size_t i = 0; i < s->n_objectives; i++) {
+        struct sweep_fit *f = &s->fits[2 * i];
+        const char       *o = model_objective_names[s->objectives[i]];
+        snprintf(f[0].name, sizeof f[0].name, "KL_N_%s", o);
+        sweep_fit_defaults(&f[0], "power");
+        snprintf(f[0].y, sizeof f[0].y, "best_eval_kl");
+        if (s->n_budgets > 1) sweep_fit_largest_budget_impl(s, &f[0]);
+        snprintf(f[1].name, sizeof f[1].name, "KL_C_%s", o);
+        sweep_fit_defaults(&f[1], "frontier-power");
+        snprintf(f[1].y, sizeof f[1].y, "eval_kl");
+        for (size_t k = 0; k < 2; k++)
+            snprintf(f[k].filters[f[k].n_filters++], sizeof f[k].filters[0], "objective=%s", o);
+    }
+}
+
 void sweep_fits_default(struct sweep_spec *s) {
     /* L_N and L_C always; L_ND with several budgets (then L_N and KL_N at the largest); KL_N and
      * KL_C where the source knows its true distribution: the measured KL as a pure power law in N
@@ -152,6 +173,10 @@ void sweep_fits_default(struct sweep_spec *s) {
     bool   exact = model_source_get(s->base.data.source)->exact;
     if (s->n_resolutions > 0) {
         sweep_fits_default_resolutions_impl(s);
+        return;
+    }
+    if (s->n_objectives > 0 && exact) {
+        sweep_fits_default_objectives_impl(s);
         return;
     }
     /* Reverse KL only where the source's p has no zeros (else it is infinite). */
@@ -225,6 +250,12 @@ void sweep_check_data(const struct sweep_spec *s, const char *where, struct sf_d
         struct model_config c = s->base;
         c.data.resolution     = s->resolutions[r];
         c.n_ctx = model_source_get(c.data.source)->tokens_per_sample(&c.data) - 1;
+        model_config_validate(&c, s->base_dir, &tmp);
+    }
+    /* And each further objective of a list. */
+    for (size_t o = 1; o < s->n_objectives && tmp.n_errors == 0; o++) {
+        struct model_config c = s->base;
+        c.objective           = s->objectives[o];
         model_config_validate(&c, s->base_dir, &tmp);
     }
     for (size_t i = 0; i < tmp.n; i++) {

@@ -21,10 +21,11 @@ static const char sweep_results_header[] =
     "entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,"
     "final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,"
     "final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,"
-    "best_eval_tv,best_eval_h2,best_eval_cs\n";
+    "best_eval_tv,best_eval_h2,best_eval_cs,objective\n";
 static const char sweep_curves_header[] =
     "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,"
-    "eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs\n";
+    "eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,"
+    "objective\n";
 
 /* The divergences beside eval_kl (metrics.csv's columns; results.csv's best_eval_ of each). */
 static const char *const sweep_divergences[5] = {"eval_rkl", "eval_js", "eval_tv", "eval_h2",
@@ -189,7 +190,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                         sf_buf_puts(cur, ",");
                         if (c_dv[k] >= 0) sf_buf_puts(cur, f[c_dv[k]]);
                     }
-                    sf_buf_puts(cur, "\n");
+                    sf_buf_printf(cur, ",%s\n", model_objective_names[r->cfg.objective]);
                 }
             }
             sf_csv_free(&m);
@@ -237,7 +238,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
         sf_buf_puts(res, ",");
         sweep_num_impl(res, best_div[k]);
     }
-    sf_buf_puts(res, "\n");
+    sf_buf_printf(res, ",%s\n", model_objective_names[r->cfg.objective]);
     return SF_OK;
 }
 

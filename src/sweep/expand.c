@@ -130,7 +130,9 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
                             struct sf_diags *diags) {
     *out                   = NULL;
     *n_out                 = 0;
-    size_t n = s->n_shapes * s->n_budgets * s->n_seeds * (s->n_resolutions ? s->n_resolutions : 1);
+    size_t n_res = s->n_resolutions > 0 ? s->n_resolutions : 1;
+    size_t n_obj = s->n_objectives > 0 ? s->n_objectives : 1;
+    size_t n     = s->n_shapes * s->n_budgets * s->n_seeds * n_res * n_obj;
     struct sweep_run *runs = calloc(n ? n : 1, sizeof *runs);
     if (runs == NULL) {
         sf_diag_add(diags, true, s->path, "out of memory expanding the sweep");
@@ -150,14 +152,17 @@ enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, 
         }
         free(ab);
     }
-    /* With a list of resolutions, the grid once per resolution, each window one sample. */
-    size_t n_res = s->n_resolutions > 0 ? s->n_resolutions : 1;
+    /* With a list of resolutions, the grid once per resolution, each window one sample; with a
+     * list of objectives, once per objective. */
     for (size_t ri = 0; ri < n_res; ri++) {
         if (s->n_resolutions > 0) {
             d->resolution = s->resolutions[ri];
             base.n_ctx    = model_source_get(d->source)->tokens_per_sample(d) - 1;
         }
-        sweep_expand_grid_impl(s, &base, runs, &m, diags);
+        for (size_t oi = 0; oi < n_obj; oi++) {
+            if (s->n_objectives > 0) base.objective = s->objectives[oi];
+            sweep_expand_grid_impl(s, &base, runs, &m, diags);
+        }
     }
     if (diags->n_errors == before && s->n_stages > 0) sweep_expand_stages(s, &runs, &m, diags);
     if (diags->n_errors > before) {
@@ -195,6 +200,14 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
     sf_yaml_plain(&y, "run_defaults");
     sf_yaml_literal(&y, base);
     free(base);
+    if (s->n_objectives > 0) {
+        /* One grid per objective; run_defaults shows the first. */
+        sf_yaml_plain(&y, "objectives");
+        sf_yaml_seq_begin(&y, true);
+        for (size_t i = 0; i < s->n_objectives; i++)
+            sf_yaml_str(&y, model_objective_names[s->objectives[i]]);
+        sf_yaml_seq_end(&y);
+    }
     if (s->n_resolutions > 0) {
         /* One grid per resolution; run_defaults shows the first. */
         sf_yaml_plain(&y, "resolutions");

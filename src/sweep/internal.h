@@ -360,6 +360,12 @@ void sweep_report_resolutions(struct sf_buf *b, const struct sweep_spec *spec,
  * has them. */
 void sweep_report_divergences(struct sf_buf *b, const struct sf_csv *results,
                               const struct sweep_fit_outcome *fits, size_t n_fits);
+/* Appends the section on a sweep over training objectives (train.objective as a list): each
+ * objective's forward-KL exponents in N and C, and which objective is lowest at given compute.
+ * Nothing without a list of objectives. */
+void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *spec,
+                             const struct sf_csv *results, const struct sf_csv *curves,
+                             const struct sweep_fit_outcome *fits, size_t n_fits);
 /* Appends the section on problems with answers (OUT/problems.csv: the math source): each main
  * run's loss per token and per problem and exact match on both splits, the laws of each split,
  * and every module and difficulty against N. Nothing when there is no table. */

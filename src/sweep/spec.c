@@ -113,6 +113,35 @@ static bool sweep_plain_name_impl(const char *s) {
 
 // ---- sections ----
 
+/* `train.objective` given as a list: the objectives into s, and the pair made to name the first
+ * (as for resolutions below). */
+static void sweep_parse_objectives_impl(const struct sf_yaml_reader *c, const yaml_node_t *train,
+                                        struct sweep_spec *s) {
+    if (train->type != YAML_MAPPING_NODE) return;
+    for (yaml_node_pair_t *p = train->data.mapping.pairs.start; p < train->data.mapping.pairs.top;
+         p++) {
+        const char  *k = sf_yaml_scalar(yaml_document_get_node(c->doc, p->key));
+        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+        if (k == NULL || strcmp(k, "objective") != 0 || v->type != YAML_SEQUENCE_NODE) continue;
+        size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (n == 0 || n > SWEEP_MAX_RESOLUTIONS) {
+            sf_yaml_error(c, v, "'objective' lists 1 to %d objectives, not %zu",
+                          SWEEP_MAX_RESOLUTIONS, n);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            yaml_node_t *it = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+            int          e;
+            if (!sf_yaml_read_enum(c, "objective", it, model_objective_names, &e)) continue;
+            for (size_t j = 0; j < s->n_objectives; j++)
+                if ((int)s->objectives[j] == e)
+                    sf_yaml_error(c, it, "'objective' lists %s twice", model_objective_names[e]);
+            s->objectives[s->n_objectives++] = (enum model_objective)e;
+        }
+        p->value = v->data.sequence.items.start[0];
+    }
+}
+
 /* `data.resolution` given as a list: the resolutions into s, and the document's pair made to name
  * the first, which the engine's parser then reads (and checks) as the one value it knows. */
 static void sweep_parse_resolutions_impl(const struct sf_yaml_reader *c, const yaml_node_t *data,
@@ -339,6 +368,7 @@ static void sweep_parse_train_impl(struct sf_yaml_reader *c, const yaml_node_t *
             }
     }
     skip[n_skip] = NULL;
+    sweep_parse_objectives_impl(c, t, s);
     model_config_parse_mapping(c->path, c->doc, t, skip, &s->base, c->diags);
     /* The length of each run: exactly one kind, a value or a list of budgets. */
     static const char *const kinds[] = {"steps", "tokens", "flops", "tokens_per_param"};

@@ -114,6 +114,9 @@ struct sweep_spec {
      * n_ctx = its sample's tokens − 1; n_resolutions 0 when a single value was given. */
     int64_t resolutions[SWEEP_MAX_RESOLUTIONS];
     size_t  n_resolutions;
+    /* `train.objective` as a list: one grid per objective (base holds the first); 0: one. */
+    enum model_objective objectives[SWEEP_MAX_RESOLUTIONS];
+    size_t               n_objectives;
     bool    n_ctx_given; /* model.n_ctx was in the file */
     /* model */
     struct sweep_shape *shapes;

@@ -11,7 +11,10 @@
 #     and the law's constant per frame of 16 pixels;
 #   - divergences (divergences-small.yaml, a markov source, the default fits): results.csv's
 #     best_eval_ divergences for every run, each divergence's law in N and on its frontier, the
-#     report's table and both figures.
+#     report's table and both figures;
+#   - objectives (objectives-small.yaml, `objective: [tokens, forward_kl, reverse_kl, js]`): one
+#     grid each (results.csv's objective), every run done (no ratio test on a distillation
+#     loss), each objective's KL laws and the report's table of which is lowest by compute.
 set -u
 SCALEFIT=$1 ROOT=$2
 . "$(dirname "$0")/lib.sh"
@@ -78,5 +81,16 @@ if run_sweep divergences-small; then
         && pass "the report's divergence table" || failed "the report's divergence table"
     [ -s "$out/figures/divergences.png" ] && [ -s "$out/figures/divergences_compute.png" ] \
         && pass "figures divergences and divergences_compute drawn" || failed "the divergence figures"
+fi
+if run_sweep objectives-small; then
+    out=$work/objectives-small
+    r=$out/results.csv
+    got=$(awk -F, -v o="$(col "$r" objective)" -v s="$(col "$r" status)" 'NR > 1 { print $o ":" $s }' "$r" | sort | uniq -c | awk '{ print $1 "x" $2 }' | tr '\n' ' ')
+    [ "$got" = "4xforward_kl:done 4xjs:done 4xreverse_kl:done 4xtokens:done " ] \
+        && pass "one grid per objective, every run done" || failed "runs by objective: $got"
+    [ -s "$out/fits/KL_N_js/fit.yaml" ] && [ -s "$out/fits/KL_C_reverse_kl/fit.yaml" ] \
+        && pass "each objective's KL laws" || failed "the objectives' KL laws"
+    grep -q "| C | tokens | forward_kl | reverse_kl | js | lowest |" "$out/report.md" \
+        && pass "the report's objectives by compute" || failed "the report's objectives section"
 fi
 exit $fail
