@@ -306,7 +306,44 @@ static const int64_t sweep_max_d_model = 1 << 16;
 /* A target is unreachable when the closest shape misses it by more than this factor. */
 static const double sweep_size_tolerance = 1.5;
 
+bool sweep_shape_for_target(const struct sweep_spec *s, struct sweep_shape *sh,
+                            struct sf_diags *diags) {
+    /* The rule: n_layer = max(1, round(d_model / aspect)), heads as above; the d_model whose
+     * exact non-embedding count is closest to the target in ratio wins. */
+    struct sweep_shape best;
+    double             best_err = INFINITY;
+    memset(&best, 0, sizeof best);
+    for (int64_t d = 2; d <= sweep_max_d_model; d++) {
+        struct sweep_shape c;
+        memset(&c, 0, sizeof c);
+        c.d_model = d;
+        c.n_layer = (int64_t)llround((double)d / s->aspect);
+        if (c.n_layer < 1) c.n_layer = 1;
+        if (!sweep_shape_fill_impl(s, &c)) continue;
+        double err = fabs(log((double)sweep_shape_params_impl(s, &c) / sh->target));
+        if (err < best_err) {
+            best_err = err;
+            best     = c;
+        }
+    }
+    if (!(best_err <= log(sweep_size_tolerance))) {
+        sf_diag_add(diags, true, sh->where,
+                    "no shape of the rule (d_model/n_layer = %g, n_head = max(%lld, d_model/%lld), "
+                    "d_ff = %g·d_model) comes within a factor %g of %g non-embedding parameters",
+                    s->aspect, (long long)s->min_heads, (long long)s->head_dim, s->d_ff_mult,
+                    sweep_size_tolerance, sh->target);
+        return false;
+    }
+    best.target = sh->target;
+    memcpy(best.where, sh->where, sizeof best.where);
+    *sh = best;
+    return true;
+}
+
 void sweep_check_shapes(struct sweep_spec *s, struct sf_diags *diags) {
+    for (size_t k = 0; k < s->n_stages; k++)
+        for (size_t j = 0; j < s->stages[k].n_students; j++)
+            sweep_shape_for_target(s, &s->stages[k].students[j], diags);
     for (size_t i = 0; i < s->n_shapes; i++) {
         struct sweep_shape *sh = &s->shapes[i];
         if (sh->target == 0 && (sh->n_layer == 0 || sh->d_model == 0)) continue; /* reported */
@@ -317,36 +354,7 @@ void sweep_check_shapes(struct sweep_spec *s, struct sf_diags *diags) {
                             (long long)sh->n_head, (long long)sh->d_attn);
             continue;
         }
-        /* The rule: n_layer = max(1, round(d_model / aspect)), heads as above; the d_model
-         * whose exact non-embedding count is closest to the target in ratio wins. */
-        struct sweep_shape best;
-        double             best_err = INFINITY;
-        memset(&best, 0, sizeof best);
-        for (int64_t d = 2; d <= sweep_max_d_model; d++) {
-            struct sweep_shape c;
-            memset(&c, 0, sizeof c);
-            c.d_model = d;
-            c.n_layer = (int64_t)llround((double)d / s->aspect);
-            if (c.n_layer < 1) c.n_layer = 1;
-            if (!sweep_shape_fill_impl(s, &c)) continue;
-            double err = fabs(log((double)sweep_shape_params_impl(s, &c) / sh->target));
-            if (err < best_err) {
-                best_err = err;
-                best     = c;
-            }
-        }
-        if (!(best_err <= log(sweep_size_tolerance))) {
-            sf_diag_add(
-                diags, true, sh->where,
-                "no shape of the rule (d_model/n_layer = %g, n_head = max(%lld, d_model/%lld), "
-                "d_ff = %g·d_model) comes within a factor %g of %g non-embedding parameters",
-                s->aspect, (long long)s->min_heads, (long long)s->head_dim, s->d_ff_mult,
-                sweep_size_tolerance, sh->target);
-            continue;
-        }
-        best.target = sh->target;
-        memcpy(best.where, sh->where, sizeof best.where);
-        *sh = best;
+        if (!sweep_shape_for_target(s, sh, diags)) continue;
         for (size_t j = 0; j < i; j++)
             if (s->shapes[j].d_model == sh->d_model && s->shapes[j].n_layer == sh->n_layer)
                 sf_diag_add(

@@ -21,7 +21,7 @@ static const char sweep_results_header[] =
     "entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,"
     "final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,"
     "final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,"
-    "best_eval_tv,best_eval_h2,best_eval_cs,objective\n";
+    "best_eval_tv,best_eval_h2,best_eval_cs,objective,final_train_loss\n";
 static const char sweep_curves_header[] =
     "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,"
     "eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,"
@@ -120,7 +120,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
     double        best_err = NAN, final_err = NAN, part = NAN, part_blank = NAN;
     double        flops = NAN, extrap = NAN, extrap_err = NAN;
-    double        best_div[5] = {NAN, NAN, NAN, NAN, NAN};
+    double        best_div[5] = {NAN, NAN, NAN, NAN, NAN}, final_train = NAN;
     char         *mp    = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
@@ -143,7 +143,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
             long c_pt = sf_csv_column(&m, "eval_part_loss");
             long c_pb = sf_csv_column(&m, "eval_part_loss_blank");
             long c_xl = sf_csv_column(&m, "eval_extrap_loss");
-            long c_xe = sf_csv_column(&m, "eval_extrap_error");
+            long c_xe  = sf_csv_column(&m, "eval_extrap_error");
+            long c_trl = sf_csv_column(&m, "train_loss");
             long c_dv[5];
             for (size_t k = 0; k < 5; k++)
                 c_dv[k] = sf_csv_column(&m, sweep_divergences[k]);
@@ -156,6 +157,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                     const char *f_kl = c_kl >= 0 ? f[c_kl] : "";
                     const char *f_er = c_er >= 0 ? f[c_er] : "";
                     if (sf_parse_double(f[c_tok], &t)) tokens = t;
+                    if (c_trl >= 0 && sf_parse_double(f[c_trl], &t)) final_train = t;
                     if (sf_parse_double(f[c_fl], &fl)) flops = fl;
                     if (!sf_parse_double(f[c_ev], &ev)) continue; /* a row without evaluation */
                     final     = ev;
@@ -238,7 +240,9 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
         sf_buf_puts(res, ",");
         sweep_num_impl(res, best_div[k]);
     }
-    sf_buf_printf(res, ",%s\n", model_objective_names[r->cfg.objective]);
+    sf_buf_printf(res, ",%s,", model_objective_names[r->cfg.objective]);
+    sweep_num_impl(res, final_train);
+    sf_buf_puts(res, "\n");
     return SF_OK;
 }
 

@@ -43,7 +43,7 @@ static void sweep_emit_fit_options_impl(struct sf_yaml_out *y, const struct swee
 }
 
 /* The learning rate of a shape under the sweep's rule. */
-static double sweep_lr_impl(const struct sweep_spec *s, int64_t d_model, int64_t params) {
+double sweep_lr_for(const struct sweep_spec *s, int64_t d_model, int64_t params) {
     switch (s->lr_rule) {
     case SWEEP_LR_RULE_CONSTANT: return s->lr_base;
     case SWEEP_LR_RULE_D_MODEL: return s->lr_base * pow(s->lr_ref / (double)d_model, s->lr_power);
@@ -71,7 +71,7 @@ static void sweep_expand_grid_impl(const struct sweep_spec *s, const struct mode
                 struct model_shape ms = model_config_shape(&r->cfg);
                 r->params_nonembed    = model_params_nonembed(&ms);
                 r->params             = model_params_total(&ms);
-                r->cfg.lr             = sweep_lr_impl(s, sh->d_model, r->params_nonembed);
+                r->cfg.lr             = sweep_lr_for(s, sh->d_model, r->params_nonembed);
                 double budget         = s->budgets[b];
                 double tokens         = 0;
                 switch (s->budget_kind) {
@@ -320,7 +320,23 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
                 sf_yaml_kv_int(&y, "n_ctx", g->n_ctx);
             else
                 sf_yaml_kv_str(&y, "n_ctx", "parent's");
-            sf_yaml_kv_str(&y, "lr", g->lr_given ? "stage's" : "parent's");
+            sf_yaml_kv_str(&y, "lr",
+                           g->lr_given ? "stage's" : g->n_students > 0 ? "rule's" : "parent's");
+            if (g->n_students > 0) {
+                /* each a shape of its own, distilling from every run of `from` */
+                sf_yaml_plain(&y, "students");
+                sf_yaml_seq_begin(&y, false);
+                for (size_t j = 0; j < g->n_students; j++) {
+                    const struct sweep_shape *sh = &g->students[j];
+                    sf_yaml_map_begin(&y, true);
+                    sf_yaml_kv_double(&y, "target", sh->target);
+                    sf_yaml_kv_int(&y, "n_layer", sh->n_layer);
+                    sf_yaml_kv_int(&y, "d_model", sh->d_model);
+                    sf_yaml_kv_int(&y, "n_head", sh->n_head);
+                    sf_yaml_map_end(&y);
+                }
+                sf_yaml_seq_end(&y);
+            }
             char *text_k = NULL;
             if ((st = model_config_emit(&g->cfg, &text_k, err)) == SF_OK) {
                 sf_yaml_plain(&y, "run_defaults");

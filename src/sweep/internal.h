@@ -346,6 +346,12 @@ void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *spec, const 
 #define SWEEP_N_DIVERGENCES 6
 extern const char *const sweep_divergence_names[SWEEP_N_DIVERGENCES];
 int sweep_divergence_of(const char *y);
+/* The learning rate of a shape under the sweep's rule (train.lr). */
+double sweep_lr_for(const struct sweep_spec *s, int64_t d_model, int64_t params);
+/* The shape of the sweep's size rule closest to sh->target (its where kept), into *sh; false
+ * with the error in diags when none is within the rule's tolerance. */
+bool sweep_shape_for_target(const struct sweep_spec *s, struct sweep_shape *sh,
+                            struct sf_diags *diags);
 /* The resolution a fit keeps (its filter "resolution=R"), or 0. */
 int64_t sweep_fit_resolution(const struct sweep_fit *f);
 /* Appends the section on a sweep over several resolutions: each resolution's law of N per pixel
@@ -366,6 +372,12 @@ void sweep_report_divergences(struct sf_buf *b, const struct sf_csv *results,
 void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *spec,
                              const struct sf_csv *results, const struct sf_csv *curves,
                              const struct sweep_fit_outcome *fits, size_t n_fits);
+/* Appends a section for each stage of students: every teacher (a run the stage continues)
+ * against every student size, the student's forward KL to the truth (or loss) and its final
+ * training loss (its divergence from the teacher), beside the teacher's and the token-trained
+ * run of that size. */
+void sweep_report_students(struct sf_buf *b, const struct sweep_spec *spec,
+                           const struct sf_csv *results);
 /* Appends the section on problems with answers (OUT/problems.csv: the math source): each main
  * run's loss per token and per problem and exact match on both splits, the laws of each split,
  * and every module and difficulty against N. Nothing when there is no table. */

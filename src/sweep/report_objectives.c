@@ -5,7 +5,8 @@
  * fits that keep that objective), and at compute levels spread over the sweep the lowest forward
  * KL each objective's runs had reached by then (the running minimum of curves.csv's eval_kl over
  * compute ≤ C), with the objective that is lowest: which objective gives the lowest forward KL at
- * a given compute, and whether it changes the exponent.
+ * a given compute, and whether it changes the exponent. Also the section on a stage of students
+ * (teachers of several sizes distilled into students of several sizes).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -131,4 +132,83 @@ void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *s,
     }
     sf_buf_puts(b, "\n");
     free(done);
+}
+
+void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
+                           const struct sf_csv *results) {
+    long c_r = sf_csv_column(results, "run"), c_g = sf_csv_column(results, "stage");
+    long c_p = sf_csv_column(results, "parent"), c_n = sf_csv_column(results, "params_nonembed");
+    long c_k = sf_csv_column(results, "best_eval_kl"), c_l = sf_csv_column(results, "best_eval_loss");
+    long c_t = sf_csv_column(results, "final_train_loss"), c_s = sf_csv_column(results, "status");
+    if (c_r < 0 || c_g < 0 || c_p < 0 || c_n < 0 || c_l < 0 || c_s < 0) return;
+    for (size_t k = 0; k < s->n_stages; k++) {
+        const struct sweep_stage *st = &s->stages[k];
+        if (st->n_students == 0) continue;
+        bool        kl = c_k >= 0 && model_source_get(s->base.data.source)->exact;
+        long        c_y = kl ? c_k : c_l;
+        const char *what = kl ? "best_eval_kl, the forward KL to the truth" : "best_eval_loss";
+        char        a[3][32];
+        sf_buf_printf(b,
+                      "## Students of stage %s\n\n"
+                      "Each run of the stage it continues (the teacher, rows) distilled into "
+                      "students of %zu sizes (columns) by `%s`. Each cell: the student's %s, "
+                      "then its final training loss (its divergence from the teacher on the "
+                      "training windows); the teacher's own value in the second column, and the "
+                      "last row the main grid's token-trained run of the student's size where "
+                      "the grid has one. A teacher much stronger than its student can make a "
+                      "worse student (the capacity gap, Busbridge et al. 2025).\n\n"
+                      "| teacher N | teacher |",
+                      st->name, st->n_students, model_objective_names[st->cfg.objective], what);
+        /* the students' sizes, from the first parent's children, in the stage's order */
+        double sizes[SWEEP_MAX_STUDENTS];
+        size_t ns = 0;
+        for (size_t i = 0; i < results->n_rows && ns < st->n_students; i++)
+            if (strcmp(results->rows[i].fields[c_g], st->name) == 0 &&
+                sf_parse_double(results->rows[i].fields[c_n], &sizes[ns]))
+                ns++;
+        for (size_t j = 0; j < ns; j++)
+            sf_buf_printf(b, " student N = %.4g |", sizes[j]);
+        sf_buf_puts(b, "\n|---|---|");
+        for (size_t j = 0; j < ns; j++)
+            sf_buf_puts(b, "---|");
+        sf_buf_puts(b, "\n");
+        /* one row per teacher, in the order of results.csv */
+        for (size_t i = 0; i < results->n_rows; i++) {
+            char      **f  = results->rows[i].fields;
+            const char *id = f[c_r];
+            bool        teaches = false;
+            for (size_t j = 0; j < results->n_rows && !teaches; j++)
+                teaches = strcmp(results->rows[j].fields[c_g], st->name) == 0 &&
+                          strcmp(results->rows[j].fields[c_p], id) == 0;
+            if (!teaches) continue;
+            double tn = NAN, ty = NAN, v;
+            sf_parse_double(f[c_n], &tn);
+            sf_parse_double(f[c_y], &ty);
+            sf_buf_printf(b, "| %.4g | %s |", tn, sf_fmt_sig(a[0], sizeof a[0], ty));
+            size_t col = 0;
+            for (size_t j = 0; j < results->n_rows && col < ns; j++) {
+                char **g = results->rows[j].fields;
+                if (strcmp(g[c_g], st->name) != 0 || strcmp(g[c_p], id) != 0) continue;
+                double y = sf_parse_double(g[c_y], &v) ? v : NAN;
+                double t = c_t >= 0 && sf_parse_double(g[c_t], &v) ? v : NAN;
+                sf_buf_printf(b, " %s (%s) |",
+                              strcmp(g[c_s], "done") == 0 ? sf_fmt_sig(a[1], sizeof a[1], y) : g[c_s],
+                              sf_fmt_sig(a[2], sizeof a[2], t));
+                col++;
+            }
+            sf_buf_puts(b, "\n");
+        }
+        sf_buf_puts(b, "| token-trained | |");
+        for (size_t j = 0; j < ns; j++) {
+            double y = NAN, v, n;
+            for (size_t i = 0; i < results->n_rows; i++) {
+                char **f = results->rows[i].fields;
+                if (strcmp(f[c_g], "main") == 0 && sf_parse_double(f[c_n], &n) && n == sizes[j] &&
+                    strcmp(f[c_s], "done") == 0 && sf_parse_double(f[c_y], &v))
+                    y = v;
+            }
+            sf_buf_printf(b, " %s |", isnan(y) ? "–" : sf_fmt_sig(a[0], sizeof a[0], y));
+        }
+        sf_buf_puts(b, "\n\n");
+    }
 }

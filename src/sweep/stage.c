@@ -11,12 +11,13 @@
 
 #include "internal.h"
 
-static const char *const sweep_stage_keys[] = {"name", "from", "data", "n_ctx", "train", NULL};
+static const char *const sweep_stage_keys[] = {"name",  "from",     "data", "n_ctx",
+                                               "train", "students", NULL};
 /* Keys of a stage's `train` that belong elsewhere or to the main grid only. */
 static const char *const sweep_stage_train_elsewhere[] = {
     "n_layer",          "d_model", "n_head", "d_ff",      "d_attn",
     "tie_embeddings",   "threads", "seed",   "init_from", "flops",
-    "tokens_per_param", "seeds",   "data",   "n_ctx",     NULL};
+    "tokens_per_param", "seeds",   "data",   "n_ctx",     "teacher", NULL};
 
 /* The stage `name` refers to: -1 for the main grid, its index among the first n stages, or -2
  * when there is none. */
@@ -75,6 +76,23 @@ static void sweep_parse_stage_impl(struct sf_yaml_reader *c, const yaml_node_t *
     }
     if ((v = sf_yaml_map_get(c->doc, sn, "n_ctx")))
         sf_yaml_read_int(c, "n_ctx", v, 1, INT64_C(1) << 20, &st->n_ctx);
+    if ((v = sf_yaml_map_get(c->doc, sn, "students"))) {
+        size_t n = v->type == YAML_SEQUENCE_NODE
+                       ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start)
+                       : 0;
+        if (n == 0 || n > SWEEP_MAX_STUDENTS)
+            sf_yaml_error(c, v, "'students' must be a list of 1 to %d target sizes",
+                          SWEEP_MAX_STUDENTS);
+        for (size_t i = 0; i < n && n <= SWEEP_MAX_STUDENTS; i++) {
+            yaml_node_t *it = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+            struct sweep_shape *sh = &st->students[st->n_students];
+            memset(sh, 0, sizeof *sh);
+            sf_yaml_where(sh->where, sizeof sh->where, c->path, it);
+            if (sf_yaml_read_double(c, "students", it, sf_range_of(0, true, 1e15, false),
+                                    &sh->target))
+                st->n_students++;
+        }
+    }
     /* The stage's data settings onto the sweep's: the engine's parser reads `data:` alone (every
      * other key of the stage has been judged above). */
     const char *not_data[16];
@@ -108,6 +126,14 @@ static void sweep_parse_stage_impl(struct sf_yaml_reader *c, const yaml_node_t *
     if (st->cfg.steps == 0 && st->cfg.tokens == 0)
         sf_yaml_error(c, t, "a stage's 'train' needs the length of its runs: steps or tokens");
     st->lr_given = sf_yaml_map_get(c->doc, t, "lr") != NULL;
+    if (st->n_students > 0 && st->cfg.objective == MODEL_OBJECTIVE_TOKENS)
+        sf_yaml_error(c, t,
+                      "a stage of students distils from each run it continues: give its 'train' "
+                      "an objective (forward_kl, reverse_kl, js or mix)");
+    if (st->n_students == 0 && st->cfg.objective != MODEL_OBJECTIVE_TOKENS &&
+        st->cfg.teacher[0] == '\0' && !model_source_get(st->cfg.data.source)->exact)
+        sf_yaml_error(c, t, "a stage that distils needs 'students' (or a source that knows its "
+                            "truth)");
 }
 
 void sweep_parse_stages(struct sf_yaml_reader *c, const yaml_node_t *v, struct sweep_spec *s) {
@@ -128,6 +154,30 @@ void sweep_parse_stages(struct sf_yaml_reader *c, const yaml_node_t *v, struct s
         const yaml_node_t *sn = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
         sweep_parse_stage_impl(c, sn, s, &s->stages[s->n_stages++]);
     }
+}
+
+/* The configuration of a student of shape sh that distils from run `p` in stage st: its own
+ * shape, learning rate (the stage's, or the sweep's rule for its shape) and initial weights, the
+ * parent's context, seed and threads, the parent as its teacher. */
+static struct model_config sweep_student_cfg_impl(const struct sweep_spec  *s,
+                                                  const struct sweep_stage *st,
+                                                  const struct sweep_shape *sh,
+                                                  const struct sweep_run   *p) {
+    struct model_config c = st->cfg;
+    c.n_layer             = sh->n_layer;
+    c.d_model             = sh->d_model;
+    c.n_head              = sh->n_head;
+    c.d_ff                = sh->d_ff == 4 * sh->d_model ? 0 : sh->d_ff;
+    c.d_attn              = sh->d_attn == sh->d_model ? 0 : sh->d_attn;
+    c.tie_embeddings      = p->cfg.tie_embeddings;
+    c.n_ctx               = p->cfg.n_ctx;
+    c.seed                = p->cfg.seed;
+    c.threads             = p->cfg.threads;
+    struct model_shape ms = model_config_shape(&c);
+    if (!st->lr_given) c.lr = sweep_lr_for(s, sh->d_model, model_params_nonembed(&ms));
+    c.init_from[0] = '\0';
+    snprintf(c.teacher, sizeof c.teacher, "../%s", p->id);
+    return c;
 }
 
 /* The configuration of the run that continues run `p` in stage st. */
@@ -164,21 +214,24 @@ enum sf_status sweep_expand_stages(const struct sweep_spec *s, struct sweep_run 
             if (ab != NULL && strlen(ab) < MODEL_PATH_MAX) snprintf(p, MODEL_PATH_MAX, "%s", ab);
             free(ab);
         }
-        size_t n0 = *n, added = 0;
+        size_t n0 = *n, added = 0, per = st->n_students > 0 ? st->n_students : 1;
         for (size_t i = 0; i < n0; i++)
-            if (strcmp((*runs)[i].stage, from) == 0) added++;
+            if (strcmp((*runs)[i].stage, from) == 0) added += per;
         struct sweep_run *more = realloc(*runs, (n0 + added ? n0 + added : 1) * sizeof **runs);
         if (more == NULL) {
             sf_diag_add(diags, true, s->path, "out of memory expanding the stages");
             return SF_ENOMEM;
         }
         *runs = more;
-        for (size_t i = 0; i < n0; i++) {
+        for (size_t q = 0; q < n0 * per; q++) {
+            size_t                  i = q / per;
             const struct sweep_run *p = &(*runs)[i];
             if (strcmp(p->stage, from) != 0) continue;
             struct sweep_run *r = &(*runs)[*n];
             memset(r, 0, sizeof *r);
-            r->cfg                = sweep_stage_cfg_impl(&abs, p);
+            r->cfg = st->n_students > 0
+                         ? sweep_student_cfg_impl(s, &abs, &abs.students[q % per], p)
+                         : sweep_stage_cfg_impl(&abs, p);
             struct model_shape ms = model_config_shape(&r->cfg);
             r->params_nonembed    = model_params_nonembed(&ms);
             r->params             = model_params_total(&ms);
@@ -190,6 +243,11 @@ enum sf_status sweep_expand_stages(const struct sweep_spec *s, struct sweep_run 
             r->budget_index       = p->budget_index;
             r->seed               = p->seed;
             r->target             = p->target;
+            if (st->n_students > 0) {
+                /* a shape of its own: past the grid's, for the time probes */
+                r->shape_index = s->n_shapes + k * SWEEP_MAX_STUDENTS + q % per;
+                r->target      = abs.students[q % per].target;
+            }
             r->has_parent         = true;
             r->parent             = i;
             snprintf(r->stage, sizeof r->stage, "%s", st->name);

@@ -81,6 +81,8 @@ struct sweep_fit {
  * grid or an earlier stage), one run that starts from that run's weights (run.yaml's
  * init_from) once it is done, with the stage's data settings and training. */
 #define SWEEP_STAGES_MAX 8
+#define SWEEP_MAX_STUDENTS 8
+
 struct sweep_stage {
     char                name[64];
     int                 from; /* index of the stage it continues; -1: the main grid */
@@ -89,6 +91,11 @@ struct sweep_stage {
     bool    lr_given;         /* train.lr given; else each run keeps its parent's */
     int64_t n_ctx;            /* 0: the parent's */
     char    where[256];
+    /* `students`: target sizes; then the stage makes, for every run it continues, one run of
+     * each of these shapes that distils from it (its `teacher`) instead of starting from its
+     * weights. 0: a stage of init_from runs. */
+    struct sweep_shape students[SWEEP_MAX_STUDENTS];
+    size_t             n_students;
 };
 
 /* Slurm settings (runner.slurm). Strings empty when not given. */
