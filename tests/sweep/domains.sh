@@ -93,4 +93,14 @@ if run_sweep objectives-small; then
     grep -q "| C | tokens | forward_kl | reverse_kl | js | lowest |" "$out/report.md" \
         && pass "the report's objectives by compute" || failed "the report's objectives section"
 fi
+if run_sweep students-small; then
+    out=$work/students-small
+    r=$out/results.csv
+    n=$(awk -F, -v g="$(col "$r" stage)" -v s="$(col "$r" status)" 'NR > 1 && $g == "students" && $s == "done"' "$r" | wc -l)
+    [ "$n" -eq 6 ] && pass "6 students done (2 teachers × 3 sizes)" || failed "$n students done, not 6"
+    t=$(grep -l "^teacher: \.\./" "$out"/runs/*/run.yaml | wc -l)
+    [ "$t" -eq 6 ] && pass "every student's run.yaml names its teacher" || failed "$t students name a teacher"
+    grep -q "| teacher N | teacher | student N = 522 | student N = 1350 | student N = 5096 |" "$out/report.md" \
+        && pass "the report's teachers against students" || failed "the report's students section"
+fi
 exit $fail
