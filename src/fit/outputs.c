@@ -380,14 +380,15 @@ static void fit_warn_params_impl(struct fit_result *r) {
             fit_warn(r, "the interval of %s ([%.4g, %.4g]) is wider than its estimate (%.4g)",
                      pp->name, pp->value.lo + 0.0, pp->value.hi + 0.0, pp->value.estimate + 0.0);
         /* A bootstrap interval of zero width: every replicate gave the estimate, so the interval
-         * says nothing (frontier fits: learning curves too short for the smoother's residuals to
-         * differ). */
+         * says nothing (frontier fits whose runs have too few points past the warm-up cut to be
+         * smoothed: no residuals to resample). */
         if (st->boot_usable && !pp->at_bound && isfinite(pp->value.lo) &&
             pp->value.lo == pp->value.hi && pp->value.estimate != 0.0)
             fit_warn(r,
                      "the interval of %s has zero width: the bootstrap replicates all gave the "
-                     "estimate, so it measures no uncertainty (a frontier fit's learning curves "
-                     "may have too few evaluations; 20 per run give intervals)",
+                     "estimate, so it measures no uncertainty (a frontier fit resamples each "
+                     "run's residuals around its smoothed curve, and needs 5 points a run past "
+                     "the warm-up cut: evaluate more often, eval_points, or lower min_tokens)",
                      pp->name);
         /* A percentile interval that ends at the estimate: the replicates fall to one side.
          * Measured in logs where the interval is positive (scales span decades). */
