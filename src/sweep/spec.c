@@ -113,62 +113,55 @@ static bool sweep_plain_name_impl(const char *s) {
 
 // ---- sections ----
 
-/* `train.objective` given as a list: the objectives into s, and the pair made to name the first
- * (as for resolutions below). */
-static void sweep_parse_objectives_impl(const struct sf_yaml_reader *c, const yaml_node_t *train,
-                                        struct sweep_spec *s) {
-    if (train->type != YAML_MAPPING_NODE) return;
-    for (yaml_node_pair_t *p = train->data.mapping.pairs.start; p < train->data.mapping.pairs.top;
+/* A run setting given as a list in the sweep file (an axis: one grid per value): its values
+ * into out (integers lo..hi, or with `names` their indices), *n of them (0 when the key is not a
+ * list), and the pair made to name the first, which the engine's parser then reads (and checks)
+ * as the one value it knows. */
+static void sweep_parse_axis_impl(const struct sf_yaml_reader *c, const yaml_node_t *map,
+                                  const char *key, const char *const *names, int64_t lo,
+                                  int64_t hi, int64_t *out, size_t *n_out) {
+    if (map->type != YAML_MAPPING_NODE) return;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         const char  *k = sf_yaml_scalar(yaml_document_get_node(c->doc, p->key));
         yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        if (k == NULL || strcmp(k, "objective") != 0 || v->type != YAML_SEQUENCE_NODE) continue;
+        if (k == NULL || strcmp(k, key) != 0 || v->type != YAML_SEQUENCE_NODE) continue;
         size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
         if (n == 0 || n > SWEEP_MAX_RESOLUTIONS) {
-            sf_yaml_error(c, v, "'objective' lists 1 to %d objectives, not %zu",
-                          SWEEP_MAX_RESOLUTIONS, n);
+            sf_yaml_error(c, v, "'%s' lists 1 to %d values, not %zu", key, SWEEP_MAX_RESOLUTIONS,
+                          n);
             return;
         }
         for (size_t i = 0; i < n; i++) {
             yaml_node_t *it = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+            int64_t      x;
             int          e;
-            if (!sf_yaml_read_enum(c, "objective", it, model_objective_names, &e)) continue;
-            for (size_t j = 0; j < s->n_objectives; j++)
-                if ((int)s->objectives[j] == e)
-                    sf_yaml_error(c, it, "'objective' lists %s twice", model_objective_names[e]);
-            s->objectives[s->n_objectives++] = (enum model_objective)e;
+            if (names != NULL ? !sf_yaml_read_enum(c, key, it, names, &e)
+                              : !sf_yaml_read_int(c, key, it, lo, hi, &x))
+                continue;
+            if (names != NULL) x = e;
+            for (size_t j = 0; j < *n_out; j++)
+                if (out[j] == x) sf_yaml_error(c, it, "'%s' lists %s twice", key, sf_yaml_scalar(it));
+            out[(*n_out)++] = x;
         }
         p->value = v->data.sequence.items.start[0];
     }
 }
 
-/* `data.resolution` given as a list: the resolutions into s, and the document's pair made to name
- * the first, which the engine's parser then reads (and checks) as the one value it knows. */
+/* `train.objective` as a list: one grid per objective. */
+static void sweep_parse_objectives_impl(const struct sf_yaml_reader *c, const yaml_node_t *train,
+                                        struct sweep_spec *s) {
+    int64_t v[SWEEP_MAX_RESOLUTIONS];
+    size_t  n = 0;
+    sweep_parse_axis_impl(c, train, "objective", model_objective_names, 0, 0, v, &n);
+    for (size_t i = 0; i < n; i++)
+        s->objectives[s->n_objectives++] = (enum model_objective)v[i];
+}
+
+/* `data.resolution` as a list: one grid per resolution. */
 static void sweep_parse_resolutions_impl(const struct sf_yaml_reader *c, const yaml_node_t *data,
                                          struct sweep_spec *s) {
-    if (data->type != YAML_MAPPING_NODE) return;
-    for (yaml_node_pair_t *p = data->data.mapping.pairs.start; p < data->data.mapping.pairs.top;
-         p++) {
-        const char  *k = sf_yaml_scalar(yaml_document_get_node(c->doc, p->key));
-        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        if (k == NULL || strcmp(k, "resolution") != 0 || v->type != YAML_SEQUENCE_NODE) continue;
-        size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-        if (n == 0 || n > SWEEP_MAX_RESOLUTIONS) {
-            sf_yaml_error(c, v, "'resolution' lists 1 to %d resolutions, not %zu",
-                          SWEEP_MAX_RESOLUTIONS, n);
-            return;
-        }
-        for (size_t i = 0; i < n; i++) {
-            yaml_node_t *it = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
-            int64_t      r;
-            if (!sf_yaml_read_int(c, "resolution", it, 1, 256, &r)) continue;
-            for (size_t j = 0; j < s->n_resolutions; j++)
-                if (s->resolutions[j] == r)
-                    sf_yaml_error(c, it, "'resolution' lists %lld twice", (long long)r);
-            s->resolutions[s->n_resolutions++] = r;
-        }
-        p->value = v->data.sequence.items.start[0];
-    }
+    sweep_parse_axis_impl(c, data, "resolution", NULL, 1, 256, s->resolutions, &s->n_resolutions);
 }
 
 static const char *const sweep_root_keys[]  = {"name", "data",  "model",  "train", "runner",
