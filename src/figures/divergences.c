@@ -11,10 +11,10 @@
 
 #include "internal.h"
 
-static const char *const figures_div_names[6] = {"kl", "rkl", "js", "tv", "h2", "cs"};
-static const char *const figures_div_labels[6] = {"forward KL", "reverse KL", "Jensen–Shannon",
-                                                  "total variation", "squared Hellinger",
-                                                  "Cauchy–Schwarz"};
+static const char *const figures_div_names[6]  = {"kl", "rkl", "js", "tv", "h2", "cs"};
+static const char *const figures_div_labels[6] = {"forward KL",        "reverse KL",
+                                                  "Jensen–Shannon",    "total variation",
+                                                  "squared Hellinger", "Cauchy–Schwarz"};
 
 /* Each divergence's best_eval_ column of results.csv against N into t[k]. */
 static void figures_div_points(const char *sweep_dir, struct plot_table *const *t,
@@ -44,8 +44,7 @@ static void figures_div_points(const char *sweep_dir, struct plot_table *const *
 static void figures_div_draw(struct plot_figure *fig, const struct fit_result *const *r,
                              const char *const *names, struct plot_table *const *tf,
                              struct figures_range xr, struct figures_range yr, bool compute,
-                             const char *figdir, struct figures_list *out,
-                             struct sf_diags *diags) {
+                             const char *figdir, struct figures_list *out, struct sf_diags *diags) {
     struct sf_buf b;
     sf_buf_init(&b);
     for (size_t k = 0; k < 6; k++) {
@@ -73,7 +72,8 @@ static void figures_div_draw(struct plot_figure *fig, const struct fit_result *c
                          compute ? "divergences to the truth on their compute frontiers"
                                  : "divergences to the truth against model size");
     plot_figure_set_text(fig, "xlabel_text",
-                         compute ? "compute C = 6ND (FLOP)" : "model size N (non-embedding parameters)");
+                         compute ? "compute C = 6ND (FLOP)"
+                                 : "model size N (non-embedding parameters)");
     plot_figure_set_text(fig, "ylabel_text",
                          compute ? "divergence on its frontier (nats/token)"
                                  : "divergence, best evaluation (nats/token)");
@@ -86,16 +86,16 @@ void figures_sweep_divergences(const char *sweep_dir, const char *figdir,
                                const struct figures_sweep_fits *fits, struct figures_list *out,
                                struct sf_diags *diags) {
     for (int compute = 0; compute < 2; compute++) {
-        struct plot_figure *fig = plot_figure_alloc("divergences", compute ? "divergences_compute"
-                                                                           : "divergences");
-        struct plot_table  *t[6], *tf[6];
+        struct plot_figure *fig =
+            plot_figure_alloc("divergences", compute ? "divergences_compute" : "divergences");
+        struct plot_table *t[6], *tf[6];
         for (size_t k = 0; k < 6; k++) {
             char name[16];
             t[k] = plot_figure_table(fig, figures_div_names[k], compute ? "C value" : "N value");
             snprintf(name, sizeof name, "%s_fit", figures_div_names[k]);
             tf[k] = plot_figure_table(fig, name, compute ? "C value" : "N value");
         }
-        struct figures_range xr = figures_range_new(true), yr = figures_range_new(true);
+        struct figures_range            xr = figures_range_new(true), yr = figures_range_new(true);
         const struct fit_result *const *r = compute ? fits->div_c : fits->div_n;
         if (!compute) {
             figures_div_points(sweep_dir, t, &xr, &yr);

@@ -97,7 +97,7 @@ void figures_sweep_frames(const char *sweep_dir, const char *figdir, struct figu
     struct plot_figure  *fig = plot_figure_alloc("frames", "frames");
     struct plot_table   *tl  = plot_figure_table(fig, "lines", "frame loss params");
     struct figures_range xr = figures_range_new(false), yr = figures_range_new(true);
-    struct figures_range nr = figures_range_new(true);
+    struct figures_range nr   = figures_range_new(true);
     size_t               runs = 0;
     for (size_t i = 0; i < csv.n_rows;) {
         const char *run = csv.rows[i].fields[c_run];

@@ -22,10 +22,9 @@ static bool figures_problems_points(const char *sweep_dir, struct plot_table *co
     struct sf_csv csv;
     if (!figures_sweep_table(sweep_dir, "results.csv", true, &csv)) return false;
     long c_st = sf_csv_column(&csv, "status"), c_n = sf_csv_column(&csv, "params_nonembed");
-    long cols[4] = {sf_csv_column(&csv, "final_eval_loss"),
-                    sf_csv_column(&csv, "final_extrap_loss"),
-                    sf_csv_column(&csv, "final_eval_error"),
-                    sf_csv_column(&csv, "final_extrap_error")};
+    long cols[4] = {
+        sf_csv_column(&csv, "final_eval_loss"), sf_csv_column(&csv, "final_extrap_loss"),
+        sf_csv_column(&csv, "final_eval_error"), sf_csv_column(&csv, "final_extrap_error")};
     bool any = false;
     for (size_t i = 0; c_st >= 0 && c_n >= 0 && cols[1] >= 0 && i < csv.n_rows; i++) {
         char **f = csv.rows[i].fields;
@@ -94,14 +93,14 @@ static void figures_problems_difficulties(const char *sweep_dir, struct plot_tab
 void figures_sweep_problems(const char *sweep_dir, const char *figdir,
                             const struct figures_sweep_fits *fits, struct figures_list *out,
                             struct sf_diags *diags) {
-    struct plot_figure *fig  = plot_figure_alloc("problems", "problems");
-    struct plot_table  *t[4] = {plot_figure_table(fig, "interp", "N loss"),
-                                plot_figure_table(fig, "extrap", "N loss"),
-                                plot_figure_table(fig, "interp_error", "N error"),
-                                plot_figure_table(fig, "extrap_error", "N error")};
-    struct plot_table  *fi   = plot_figure_table(fig, "interp_fit", "N loss");
-    struct plot_table  *fx   = plot_figure_table(fig, "extrap_fit", "N loss");
-    struct plot_table  *td   = plot_figure_table(fig, "difficulty", "N loss difficulty");
+    struct plot_figure  *fig  = plot_figure_alloc("problems", "problems");
+    struct plot_table   *t[4] = {plot_figure_table(fig, "interp", "N loss"),
+                                 plot_figure_table(fig, "extrap", "N loss"),
+                                 plot_figure_table(fig, "interp_error", "N error"),
+                                 plot_figure_table(fig, "extrap_error", "N error")};
+    struct plot_table   *fi   = plot_figure_table(fig, "interp_fit", "N loss");
+    struct plot_table   *fx   = plot_figure_table(fig, "extrap_fit", "N loss");
+    struct plot_table   *td   = plot_figure_table(fig, "difficulty", "N loss difficulty");
     struct figures_range nr = figures_range_new(true), lr = figures_range_new(true);
     struct figures_range er = figures_range_new(true), dr = figures_range_new(false);
     if (!figures_problems_points(sweep_dir, t, &nr, &lr, &er)) {

@@ -39,7 +39,8 @@ void figures_sweep_resolutions(const struct figures_sweep_fits *fits, const char
     /* The laws over every size drawn, and the target across them. */
     for (size_t k = 0; k < fits->n_resolutions && nr.lo <= nr.hi; k++) {
         const struct fit_result *r = fits->resolution_laws[k];
-        double x[FIGURES_MIN_GRID], red[FIGURES_MIN_GRID], lo[FIGURES_MIN_GRID], hi[FIGURES_MIN_GRID];
+        double                   x[FIGURES_MIN_GRID], red[FIGURES_MIN_GRID], lo[FIGURES_MIN_GRID],
+            hi[FIGURES_MIN_GRID];
         for (size_t i = 0; i < FIGURES_MIN_GRID; i++)
             x[i] = nr.lo * pow(nr.hi / nr.lo, (double)i / (FIGURES_MIN_GRID - 1));
         fit_result_reducible_curve(r, x, 0, FIGURES_MIN_GRID, red, lo, hi);

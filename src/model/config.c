@@ -20,22 +20,22 @@
 struct model_config model_config_default(void) {
     struct model_config c;
     memset(&c, 0, sizeof c);
-    c.data.source         = MODEL_SOURCE_MARKOV;
-    c.data.n_vocab        = 4;
-    c.data.order          = 5;
-    c.data.generator      = MODEL_MARKOV_GENERATOR_LOGLINEAR;
-    c.data.scale          = 1.5;
-    c.data.decay          = 0.7;
-    c.data.concentration  = 0.5;
-    c.data.seed           = 1;
-    c.data.eval_fraction  = 0.1;
-    c.data.tasks          = 4096;
-    c.data.zipf           = 1.6;
-    c.data.symbols        = 8;
-    c.data.resolution     = 8;
-    c.data.levels         = 16;
-    c.data.classes        = 10;
-    c.data.blank_fraction = 0;
+    c.data.source           = MODEL_SOURCE_MARKOV;
+    c.data.n_vocab          = 4;
+    c.data.order            = 5;
+    c.data.generator        = MODEL_MARKOV_GENERATOR_LOGLINEAR;
+    c.data.scale            = 1.5;
+    c.data.decay            = 0.7;
+    c.data.concentration    = 0.5;
+    c.data.seed             = 1;
+    c.data.eval_fraction    = 0.1;
+    c.data.tasks            = 4096;
+    c.data.zipf             = 1.6;
+    c.data.symbols          = 8;
+    c.data.resolution       = 8;
+    c.data.levels           = 16;
+    c.data.classes          = 10;
+    c.data.blank_fraction   = 0;
     c.data.math_modules     = (1u << MODEL_MATH_MODULE_COUNT) - 1;
     c.data.math_difficulty  = 3u; /* 1, 2 */
     c.data.math_extrapolate = 4u; /* 3 */
@@ -43,41 +43,41 @@ struct model_config model_config_default(void) {
     c.data.frames           = 4;
     c.data.item             = 4;
     c.data.speed            = 1;
-    c.n_layer             = 2;
-    c.d_model             = 64;
-    c.n_head              = 2;
-    c.d_ff                = 0;
-    c.d_attn              = 0;
-    c.n_ctx               = 64;
-    c.tie_embeddings      = true;
-    c.steps               = 1000;
-    c.tokens              = 0;
-    c.batch               = 32;
-    c.lr                  = 3e-3;
-    c.lr_floor            = 0.1;
-    c.lr_warmup           = 0.05;
-    c.lr_schedule         = MODEL_LR_SCHEDULE_COSINE;
-    c.objective           = MODEL_OBJECTIVE_TOKENS;
-    c.objective_weight    = 0.5;
-    c.beta1               = 0.9;
-    c.beta2               = 0.95;
-    c.eps                 = 1e-8;
-    c.weight_decay        = 0.1;
-    c.weight_decay_all    = false;
-    c.grad_clip           = 1.0;
-    c.diverge_factor      = 4.0;
-    c.eval_every          = 0;
-    c.eval_points         = 20;
-    c.eval_tokens         = 8192;
-    c.checkpoint_every    = 500;
-    c.seed                = 1;
-    c.threads             = 1;
+    c.n_layer               = 2;
+    c.d_model               = 64;
+    c.n_head                = 2;
+    c.d_ff                  = 0;
+    c.d_attn                = 0;
+    c.n_ctx                 = 64;
+    c.tie_embeddings        = true;
+    c.steps                 = 1000;
+    c.tokens                = 0;
+    c.batch                 = 32;
+    c.lr                    = 3e-3;
+    c.lr_floor              = 0.1;
+    c.lr_warmup             = 0.05;
+    c.lr_schedule           = MODEL_LR_SCHEDULE_COSINE;
+    c.objective             = MODEL_OBJECTIVE_TOKENS;
+    c.objective_weight      = 0.5;
+    c.beta1                 = 0.9;
+    c.beta2                 = 0.95;
+    c.eps                   = 1e-8;
+    c.weight_decay          = 0.1;
+    c.weight_decay_all      = false;
+    c.grad_clip             = 1.0;
+    c.diverge_factor        = 4.0;
+    c.eval_every            = 0;
+    c.eval_points           = 20;
+    c.eval_tokens           = 8192;
+    c.checkpoint_every      = 500;
+    c.seed                  = 1;
+    c.threads               = 1;
     return c;
 }
 
 static const char *const model_schedule_names[]     = {"cosine", "linear", "constant", NULL};
-const char *const model_objective_names[] = {"tokens", "forward_kl", "reverse_kl", "js", "mix",
-                                             NULL};
+const char *const        model_objective_names[]    = {"tokens", "forward_kl", "reverse_kl",
+                                                       "js",     "mix",        NULL};
 static const char *const model_generator_names[]    = {"loglinear", "dirichlet", NULL};
 const char *const        model_image_layout_names[] = {"image", "image_label", "caption_image",
                                                        "image_caption", NULL};
@@ -92,29 +92,45 @@ const char *model_markov_generator_name(enum model_markov_generator g) {
     return model_generator_names[g];
 }
 
-const char *const model_config_keys[] = {"data",         "n_layer",
-                                         "d_model",      "n_head",
-                                         "d_ff",         "d_attn",
-                                         "n_ctx",        "tie_embeddings",
-                                         "steps",        "tokens",
-                                         "batch",        "lr",
-                                         "lr_floor",     "lr_warmup",
-                                         "lr_schedule",  "beta1",
-                                         "beta2",        "eps",
-                                         "weight_decay", "weight_decay_all",
-                                         "grad_clip",    "diverge_factor",
-                                         "eval_every",   "eval_points",
-                                         "eval_tokens",  "checkpoint_every",
-                                         "seed",         "threads",
-                                         "init_from",    "objective",
-                                         "objective_weight", "teacher",
+const char *const model_config_keys[] = {"data",
+                                         "n_layer",
+                                         "d_model",
+                                         "n_head",
+                                         "d_ff",
+                                         "d_attn",
+                                         "n_ctx",
+                                         "tie_embeddings",
+                                         "steps",
+                                         "tokens",
+                                         "batch",
+                                         "lr",
+                                         "lr_floor",
+                                         "lr_warmup",
+                                         "lr_schedule",
+                                         "beta1",
+                                         "beta2",
+                                         "eps",
+                                         "weight_decay",
+                                         "weight_decay_all",
+                                         "grad_clip",
+                                         "diverge_factor",
+                                         "eval_every",
+                                         "eval_points",
+                                         "eval_tokens",
+                                         "checkpoint_every",
+                                         "seed",
+                                         "threads",
+                                         "init_from",
+                                         "objective",
+                                         "objective_weight",
+                                         "teacher",
                                          NULL};
-const char *const model_data_keys[]   = {"source", "n_vocab",    "order",         "generator",
-                                         "scale",  "decay",      "concentration", "seed",
-                                         "paths",  "eval_paths", "eval_fraction", "resolution",
-                                         "levels", "layout",     "classes",       "blank_fraction",
-                                         "tasks",  "zipf",       "symbols",       "modules",
-                                         "difficulty", "extrapolate", "holdout", "frames", "item", "speed", NULL};
+const char *const model_data_keys[]   = {
+      "source",        "n_vocab", "order",      "generator",      "scale",         "decay",
+      "concentration", "seed",    "paths",      "eval_paths",     "eval_fraction", "resolution",
+      "levels",        "layout",  "classes",    "blank_fraction", "tasks",         "zipf",
+      "symbols",       "modules", "difficulty", "extrapolate",    "holdout",       "frames",
+      "item",          "speed",   NULL};
 
 /* Limits that are not physical: they keep sizes sane and products inside size_t. */
 #define MODEL_CFG_MAX_DIM (INT64_C(1) << 20)
@@ -653,16 +669,16 @@ static void model_validate_impl(const struct model_config *c, const struct model
 files:
     /* Distillation: the teacher it names, or the source's own distribution, which must exist and
      * (for reverse KL) give every token a probability above 0. */
-    const struct model_source_entry *src = model_source_get(d->source);
-    bool                             reverse =
-        c->objective == MODEL_OBJECTIVE_REVERSE_KL ||
-        (c->objective == MODEL_OBJECTIVE_MIX && c->objective_weight < 1.0);
+    const struct model_source_entry *src     = model_source_get(d->source);
+    bool                             reverse = c->objective == MODEL_OBJECTIVE_REVERSE_KL ||
+                   (c->objective == MODEL_OBJECTIVE_MIX && c->objective_weight < 1.0);
     if (c->objective == MODEL_OBJECTIVE_TOKENS && c->teacher[0] != '\0')
         MODEL_DIAG(diags, pl, "teacher",
                    "'teacher' applies to distillation only (objective forward_kl, reverse_kl, js "
                    "or mix)");
     if (c->objective != MODEL_OBJECTIVE_MIX && c->objective_weight != 0.5)
-        MODEL_DIAG(diags, pl, "objective_weight", "'objective_weight' applies to objective mix only");
+        MODEL_DIAG(diags, pl, "objective_weight",
+                   "'objective_weight' applies to objective mix only");
     if (c->objective != MODEL_OBJECTIVE_TOKENS && c->teacher[0] == '\0' && !src->exact)
         MODEL_DIAG(diags, pl, "objective",
                    "distillation onto the truth needs a source that knows its next-token "
@@ -687,8 +703,9 @@ files:
         free(full);
     }
     if (check_files && c->teacher[0] != '\0') {
-        char *full = (c->teacher[0] == '/' || base_dir == NULL) ? sf_strdup(c->teacher)
-                                                                : sf_path_join(base_dir, c->teacher);
+        char *full = (c->teacher[0] == '/' || base_dir == NULL)
+                         ? sf_strdup(c->teacher)
+                         : sf_path_join(base_dir, c->teacher);
         if (full != NULL && !sf_path_exists(full))
             MODEL_DIAG(diags, pl, "teacher",
                        "'teacher' names '%s', which does not exist (a run directory or a "

@@ -42,8 +42,8 @@ static const struct model_source_entry *const model_sources[MODEL_SOURCE_COUNT] 
     [MODEL_SOURCE_TASKS] = &model_source_tasks,   [MODEL_SOURCE_MATH] = &model_source_math,
     [MODEL_SOURCE_VIDEO] = &model_source_video,
 };
-const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text",  "image",
-                                                                "tokens", "tasks", "math", "video", NULL};
+const char *const model_source_names[MODEL_SOURCE_COUNT + 1] = {"markov", "text", "image", "tokens",
+                                                                "tasks",  "math", "video", NULL};
 
 const struct model_source_entry *model_source_get(enum model_source s) {
     SF_ASSERT((int)s >= 0 && s < MODEL_SOURCE_COUNT);
@@ -355,22 +355,22 @@ void model_files_describe(struct sf_buf *b, const struct model_data_config *d) {
 enum sf_status model_data_open(struct model_data *d, const struct model_config *cfg,
                                const char *base_dir, struct sf_error *err) {
     memset(d, 0, sizeof *d);
-    struct model_shape shape   = model_config_shape(cfg);
-    d->entry                   = model_source_get(cfg->data.source);
-    d->config                  = cfg->data;
-    d->n_vocab                 = shape.n_vocab;
-    d->T                       = (size_t)cfg->n_ctx;
-    d->align                   = (size_t)d->entry->tokens_per_sample(&cfg->data);
-    d->batch_key               = sf_seed_derive(cfg->seed, MODEL_STREAM_BATCH);
-    d->info.n_vocab            = shape.n_vocab;
-    d->info.entropy_rate       = NAN;
-    d->info.bayes_loss         = NAN;
-    d->info.caption_entropy    = NAN;
-    d->info.mutual_information = NAN;
+    struct model_shape shape     = model_config_shape(cfg);
+    d->entry                     = model_source_get(cfg->data.source);
+    d->config                    = cfg->data;
+    d->n_vocab                   = shape.n_vocab;
+    d->T                         = (size_t)cfg->n_ctx;
+    d->align                     = (size_t)d->entry->tokens_per_sample(&cfg->data);
+    d->batch_key                 = sf_seed_derive(cfg->seed, MODEL_STREAM_BATCH);
+    d->info.n_vocab              = shape.n_vocab;
+    d->info.entropy_rate         = NAN;
+    d->info.bayes_loss           = NAN;
+    d->info.caption_entropy      = NAN;
+    d->info.mutual_information   = NAN;
     d->info.sample_tokens        = NAN;
     d->info.extrap_sample_tokens = NAN;
-    size_t T                   = d->T;
-    d->n_eval_win              = (size_t)((cfg->eval_tokens + (int64_t)T - 1) / (int64_t)T);
+    size_t T                     = d->T;
+    d->n_eval_win                = (size_t)((cfg->eval_tokens + (int64_t)T - 1) / (int64_t)T);
     if (d->n_eval_win < 1) d->n_eval_win = 1;
     d->eval_win = malloc(d->n_eval_win * (T + 1) * sizeof *d->eval_win);
     if (d->eval_win == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");

@@ -37,10 +37,10 @@ size_t model_cdf_find(const double *cdf, size_t n, double u);
 
 /* Streams derived from the run seed and the source seed (sf_seed_derive). */
 enum model_stream {
-    MODEL_STREAM_INIT   = 1, /* run seed: initial weights */
-    MODEL_STREAM_BATCH  = 2, /* run seed: training batches, then derived by step */
-    MODEL_STREAM_TABLES = 3, /* source seed: markov tables */
-    MODEL_STREAM_EVAL   = 4, /* source seed: markov eval set */
+    MODEL_STREAM_INIT    = 1, /* run seed: initial weights */
+    MODEL_STREAM_BATCH   = 2, /* run seed: training batches, then derived by step */
+    MODEL_STREAM_TABLES  = 3, /* source seed: markov tables */
+    MODEL_STREAM_EVAL    = 4, /* source seed: markov eval set */
     MODEL_STREAM_HOLDOUT = 5, /* source seed: math's held-out problems */
     MODEL_STREAM_EXTRAP  = 6, /* source seed: math's extrapolation split */
 };
@@ -140,7 +140,7 @@ struct model {
     const float          *teacher;
     enum kernel_objective objective;
     double                lambda;
-    double         mean_loss;
+    double                mean_loss;
 };
 
 /* Pointer to a tensor inside a block with the parameter layout (params, grads, m or v). */
@@ -234,10 +234,10 @@ enum model_math_token {
     MODEL_MATH_GREATER,
     MODEL_MATH_EQUALS,
     MODEL_MATH_COMMA,
-    MODEL_MATH_QUERY, /* compare's operator */
+    MODEL_MATH_QUERY,     /* compare's operator */
     MODEL_MATH_SORT_MARK, /* `s`, before the numbers to sort */
-    MODEL_MATH_END,   /* `.`, the answer's end */
-    MODEL_MATH_PAD,   /* after the answer; never predicted */
+    MODEL_MATH_END,       /* `.`, the answer's end */
+    MODEL_MATH_PAD,       /* after the answer; never predicted */
     MODEL_MATH_VOCAB
 };
 /* Room for the longest problem (sort at the highest difficulty: 61 tokens). */
@@ -353,9 +353,8 @@ struct model_source_ops {
      * the final evaluation's sums per window — counted predictions' loss and number, and whether
      * greedy decoding gave the answer exactly — over the eval windows, then the extrapolation
      * windows. */
-    enum sf_status (*problems_csv)(const struct model_data *d, const char *path,
-                                   const double *loss, const size_t *count, const bool *exact,
-                                   struct sf_error *err);
+    enum sf_status (*problems_csv)(const struct model_data *d, const char *path, const double *loss,
+                                   const size_t *count, const bool *exact, struct sf_error *err);
     /* File sources: appends the tokens of one file (its bytes, borrowed) to out. Errors name
      * the file. */
     enum sf_status (*decode)(const struct model_data_config *d, const char *name, const char *bytes,
@@ -413,13 +412,13 @@ struct model_data {
     double  *eval_true_loss; /* (n_eval_win, T) exact sources, else NULL */
     /* Sources with paired parts (ops->pair): each eval window with its first part blanked, and
      * the positions [pair_p0, pair_p1) that predict its second part; NULL when none. */
-    int32_t                 *eval_win_blank;
-    size_t                   pair_p0, pair_p1;
-    size_t                   n_eval_counted; /* eval predictions that count (ops->counted) */
+    int32_t *eval_win_blank;
+    size_t   pair_p0, pair_p1;
+    size_t   n_eval_counted; /* eval predictions that count (ops->counted) */
     /* Sources with an extrapolation split (math): its windows, evaluated beside the eval set
      * and never part of eval_loss; NULL when none. */
-    int32_t *extrap_win; /* (n_extrap_win, T+1) */
-    size_t   n_extrap_win, n_extrap_counted;
+    int32_t                 *extrap_win; /* (n_extrap_win, T+1) */
+    size_t                   n_extrap_win, n_extrap_counted;
     struct model_source_info info;
 };
 

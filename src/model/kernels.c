@@ -1015,9 +1015,9 @@ static double kernel_logp_impl(float p) {
     return log((double)(p > FLT_MIN ? p : FLT_MIN));
 }
 
-void distill_forward(float *losses, float *probs, const float *logits, const float *teacher,
-                     const int32_t *mask, size_t N, size_t V, enum kernel_objective obj,
-                     double lambda) {
+void        distill_forward(float *losses, float *probs, const float *logits, const float *teacher,
+                            const int32_t *mask, size_t N, size_t V, enum kernel_objective obj,
+                            double lambda) {
 #pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
         if (mask[i] < 0) {
@@ -1025,7 +1025,7 @@ void distill_forward(float *losses, float *probs, const float *logits, const flo
             continue;
         }
         const float *l = logits + i * V, *p = teacher + i * V;
-        float       *q = probs + i * V;
+        float       *q  = probs + i * V;
         float        mx = l[0];
         for (size_t j = 1; j < V; j++)
             mx = l[j] > mx ? l[j] : mx;
@@ -1035,24 +1035,23 @@ void distill_forward(float *losses, float *probs, const float *logits, const flo
         double lse = log(s), fwd = 0.0, rev = 0.0, js = 0.0;
         for (size_t j = 0; j < V; j++) {
             double lq = (double)l[j] - (double)mx - lse, qj = exp(lq), pj = (double)p[j];
-            q[j]      = (float)qj;
+            q[j] = (float)qj;
             if (pj > 0) fwd += pj * (log(pj) - lq);
             rev += qj * (lq - kernel_logp_impl(p[j]));
             double m = 0.5 * (pj + qj);
             if (pj > 0) js += 0.5 * pj * (log(pj) - log(m));
             if (qj > 0) js += 0.5 * qj * (lq - log(m));
         }
-        double v = obj == KERNEL_OBJECTIVE_FORWARD_KL   ? fwd
-                   : obj == KERNEL_OBJECTIVE_REVERSE_KL ? rev
-                   : obj == KERNEL_OBJECTIVE_JS         ? js
-                                                        : lambda * fwd + (1.0 - lambda) * rev;
+        double v  = obj == KERNEL_OBJECTIVE_FORWARD_KL   ? fwd
+                    : obj == KERNEL_OBJECTIVE_REVERSE_KL ? rev
+                    : obj == KERNEL_OBJECTIVE_JS         ? js
+                                                         : lambda * fwd + (1.0 - lambda) * rev;
         losses[i] = (float)v;
     }
 }
 
-void distill_backward(float *dlogits, const float *probs, const float *teacher,
-                      const int32_t *mask, float dloss, size_t N, size_t V,
-                      enum kernel_objective obj, double lambda) {
+void distill_backward(float *dlogits, const float *probs, const float *teacher, const int32_t *mask,
+                      float dloss, size_t N, size_t V, enum kernel_objective obj, double lambda) {
 #pragma omp parallel for schedule(dynamic, KERNEL_ROWS)
     for (size_t i = 0; i < N; i++) {
         const float *q = probs + i * V, *p = teacher + i * V;
@@ -1079,7 +1078,7 @@ void distill_backward(float *dlogits, const float *probs, const float *teacher,
                         : obj == KERNEL_OBJECTIVE_REVERSE_KL ? gr
                         : obj == KERNEL_OBJECTIVE_JS         ? gj
                                                              : lambda * gf + (1.0 - lambda) * gr;
-            d[j] = (float)v * dloss;
+            d[j]      = (float)v * dloss;
         }
     }
 }

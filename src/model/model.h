@@ -154,12 +154,12 @@ struct model_data_config {
     double  zipf;    /* `zipf`: task k drawn with probability ∝ k^-zipf (default 1.6) */
     int64_t symbols; /* `symbols`: V >= 2 symbols; the vocabulary is 2V (default 8) */
     /* image (resolution and levels also video) */
-    int64_t                 resolution; /* `resolution`: R (default 8; video: the frame's side,
-                                           2..64) */
-    int64_t                 levels;     /* `levels`: Q grey levels (default 16) */
-    enum model_image_layout layout;     /* `layout` (default image) */
-    int64_t                 classes;    /* `classes`: labels 0..classes-1 (image_label, default
-                                           10) */
+    int64_t resolution;              /* `resolution`: R (default 8; video: the frame's side,
+                                        2..64) */
+    int64_t                 levels;  /* `levels`: Q grey levels (default 16) */
+    enum model_image_layout layout;  /* `layout` (default image) */
+    int64_t                 classes; /* `classes`: labels 0..classes-1 (image_label, default
+                                        10) */
     double blank_fraction; /* `blank_fraction` in [0, 1): training samples whose first part (a
                               caption layout's first part, a task's digits) is blanked
                               (default 0: none) */
@@ -239,7 +239,7 @@ struct model_config {
      * `objective_weight` (mix only, default 0.5) is λ, forward KL's share. */
     enum model_objective objective;
     double               objective_weight;
-    char teacher[MODEL_PATH_MAX];
+    char                 teacher[MODEL_PATH_MAX];
 };
 
 /* The default configuration (every field set; see the comments above). */

@@ -326,8 +326,7 @@ static enum sf_status model_write_summary_impl(const char *path, const struct mo
                    {"mutual_information", s->info->mutual_information},
                    {"sample_tokens", s->info->sample_tokens},
                    {"extrap_sample_tokens", s->info->extrap_sample_tokens}};
-    sf_yaml_kv_str(&y, "sample_unit",
-                   isnan(s->info->sample_tokens) ? NULL : s->sample_unit);
+    sf_yaml_kv_str(&y, "sample_unit", isnan(s->info->sample_tokens) ? NULL : s->sample_unit);
     for (size_t k = 0; k < 4; k++) {
         sf_yaml_plain(&y, paired[k].key);
         if (isnan(paired[k].v))
@@ -394,9 +393,9 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
     bool    exact = d->entry->exact && div != NULL;
     int64_t lo = 0, hi = 0;
     if (wrong != NULL) model_data_choices_impl(d, &lo, &hi);
-    bool   answers = wrong != NULL && d->entry->ops->answer_end != NULL;
+    bool                     answers = wrong != NULL && d->entry->ops->answer_end != NULL;
     double                   s = 0.0, s_part = 0.0;
-    struct model_divergences s_div = {0};
+    struct model_divergences s_div   = {0};
     size_t                   n_wrong = 0;
     for (size_t i0 = 0; i0 < n_win; i0 += m->B) {
         size_t nb = n_win - i0 < m->B ? n_win - i0 : m->B;
@@ -461,14 +460,14 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
 
 /* What an evaluation measures beside the eval loss; NaN where it does not apply. */
 struct model_eval_result {
-    double kl;         /* exact sources: the mean exact KL of the model from the source */
+    double kl;                  /* exact sources: the mean exact KL of the model from the source */
     double rkl, js, tv, h2, cs; /* ... and the other divergences (rkl NaN where p has zeros the
                                    model does not have) */
-    double error;      /* sources with classes: the error rate of the counted predictions;
-                          sources with answers: of the problems under greedy decoding */
-    double part;       /* paired parts: the second part's loss per window after the true first
-                          part, in nats */
-    double part_blank; /* ... after a blanked one */
+    double error;               /* sources with classes: the error rate of the counted predictions;
+                                   sources with answers: of the problems under greedy decoding */
+    double part;         /* paired parts: the second part's loss per window after the true first
+                            part, in nats */
+    double part_blank;   /* ... after a blanked one */
     double extrap;       /* extrapolation split: its loss per counted prediction */
     double extrap_error; /* ... and its error rate, as `error` */
 };
@@ -478,12 +477,12 @@ struct model_eval_result {
 static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
                                   int32_t *targets, struct model_eval_result *r,
                                   const struct model_positions *pos,
-                                  const struct model_windows *win) {
+                                  const struct model_windows   *win) {
     int64_t lo, hi;
     model_data_choices_impl(d, &lo, &hi);
     double                   s_part = 0;
     struct model_divergences s_div  = {0};
-    size_t wrong = 0;
+    size_t                   wrong  = 0;
     for (size_t t = 0; pos != NULL && t < d->T; t++)
         pos->loss[t] = pos->kl[t] = 0.0, pos->count[t] = 0;
     for (size_t i = 0; win != NULL && i < d->n_eval_win + d->n_extrap_win; i++)
@@ -492,19 +491,19 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
                                        &wrong, &s_part, pos, win, 0);
     double n = (double)d->n_eval_counted, nw = (double)d->n_eval_win;
     bool   answers = d->entry->ops->answer_end != NULL;
-    bool exact = d->entry->exact;
-    r->kl      = exact ? s_div.kl / n : (double)NAN;
-    r->rkl     = exact && isfinite(s_div.rkl) ? s_div.rkl / n : (double)NAN;
-    r->js      = exact ? s_div.js / n : (double)NAN;
-    r->tv      = exact ? s_div.tv / n : (double)NAN;
-    r->h2      = exact ? s_div.h2 / n : (double)NAN;
-    r->cs      = exact ? s_div.cs / n : (double)NAN;
+    bool   exact   = d->entry->exact;
+    r->kl          = exact ? s_div.kl / n : (double)NAN;
+    r->rkl         = exact && isfinite(s_div.rkl) ? s_div.rkl / n : (double)NAN;
+    r->js          = exact ? s_div.js / n : (double)NAN;
+    r->tv          = exact ? s_div.tv / n : (double)NAN;
+    r->h2          = exact ? s_div.h2 / n : (double)NAN;
+    r->cs          = exact ? s_div.cs / n : (double)NAN;
     r->error       = answers ? (double)wrong / nw : hi > lo ? (double)wrong / n : (double)NAN;
     r->part = r->part_blank = r->extrap = r->extrap_error = NAN;
     if (d->eval_win_blank != NULL) {
         double s_blank = 0;
-        model_eval_windows_impl(m, d, d->eval_win_blank, d->n_eval_win, inputs, targets, NULL,
-                                NULL, &s_blank, NULL, NULL, 0);
+        model_eval_windows_impl(m, d, d->eval_win_blank, d->n_eval_win, inputs, targets, NULL, NULL,
+                                &s_blank, NULL, NULL, 0);
         r->part       = s_part / nw;
         r->part_blank = s_blank / nw;
     }
@@ -536,21 +535,21 @@ struct model_run_ctx {
     int64_t               *eval_steps;
     size_t                 n_eval_steps;
     /* what the steps need, once the run is open */
-    struct model_shape       shape;
-    int64_t                  n_steps;
-    size_t                   B, T;
-    char                     hash[65]; /* the config hash checkpoints record */
-    struct model_adamw       opt;
-    double                   true_loss; /* mean eval_true_loss (exact sources), else NaN */
-    struct model_positions   pos;       /* the last evaluation's sums by position */
-    struct model_windows     win;       /* ... by window (sources with answers; else NULL) */
-    int32_t *greedy;                    /* (B, T+1) windows being decoded, then model_greedy's
-                                           scratch: (B, T) and B bools (as int32s) */
-    size_t  *greedy_len;                /* (2B): prompts, then generated lengths */
+    struct model_shape     shape;
+    int64_t                n_steps;
+    size_t                 B, T;
+    char                   hash[65]; /* the config hash checkpoints record */
+    struct model_adamw     opt;
+    double                 true_loss; /* mean eval_true_loss (exact sources), else NaN */
+    struct model_positions pos;       /* the last evaluation's sums by position */
+    struct model_windows   win;       /* ... by window (sources with answers; else NULL) */
+    int32_t               *greedy;    /* (B, T+1) windows being decoded, then model_greedy's
+                                         scratch: (B, T) and B bools (as int32s) */
+    size_t *greedy_len;               /* (2B): prompts, then generated lengths */
     /* distillation: the teacher's probabilities of the step's batch (B, T, V), and the trained
      * teacher that gives them (NULL: the source's own distribution) */
-    float        *teacher_p;
-    struct model *teacher;
+    float                   *teacher_p;
+    struct model            *teacher;
     struct model_train_state ts;
     struct model_summary     sum;
     char reason[2600]; /* why the run diverged, or the write that found the disk full */
@@ -714,9 +713,9 @@ static enum sf_status model_run_prepare_impl(struct model_run_ctx *c, const char
     c->pos.kl    = calloc(c->T, sizeof *c->pos.kl);
     c->pos.count = calloc(c->T, sizeof *c->pos.count);
     if (c->data.entry->ops->answer_end != NULL) {
-        size_t n     = c->data.n_eval_win + c->data.n_extrap_win;
-        c->win.loss  = calloc(n, sizeof *c->win.loss);
-        c->win.count = calloc(n, sizeof *c->win.count);
+        size_t n      = c->data.n_eval_win + c->data.n_extrap_win;
+        c->win.loss   = calloc(n, sizeof *c->win.loss);
+        c->win.count  = calloc(n, sizeof *c->win.count);
         c->greedy     = malloc(c->B * (2 * c->T + 2) * sizeof *c->greedy);
         c->greedy_len = malloc(2 * c->B * sizeof *c->greedy_len);
     }
@@ -783,11 +782,11 @@ static enum sf_status model_run_teacher_impl(struct model_run_ctx *c, const char
                model_objective_names[c->cfg.objective]);
         return SF_OK;
     }
-    char *path = rel[0] == '/' ? sf_strdup(rel) : sf_path_join(run_dir, rel);
-    char *file = path == NULL ? NULL
-                 : sf_is_dir(path) ? sf_path_join(path, "checkpoint.bin")
-                                   : sf_strdup(path);
-    enum sf_status     st = SF_OK;
+    char              *path = rel[0] == '/' ? sf_strdup(rel) : sf_path_join(run_dir, rel);
+    char              *file = path == NULL      ? NULL
+                              : sf_is_dir(path) ? sf_path_join(path, "checkpoint.bin")
+                                                : sf_strdup(path);
+    enum sf_status     st   = SF_OK;
     struct model_shape ts, from;
     int64_t            step = 0;
     if (file == NULL)
@@ -892,7 +891,7 @@ static enum sf_status model_run_resume_impl(struct model_run_ctx *c, const char 
  * c->teacher_p: the source's own predictive, or the softmax (in double) of the trained teacher's
  * logits on the same inputs. */
 static void model_run_teacher_probs_impl(struct model_run_ctx *c) {
-    size_t B = c->B, T = c->T, V = (size_t)c->shape.n_vocab;
+    size_t       B = c->B, T = c->T, V = (size_t)c->shape.n_vocab;
     const float *logits = NULL;
     if (c->teacher != NULL) {
         model_forward(c->teacher, c->inputs, NULL, B);
@@ -903,7 +902,8 @@ static void model_run_teacher_probs_impl(struct model_run_ctx *c) {
             if (c->targets[b * T + t] == MODEL_IGNORE) continue;
             float *out = c->teacher_p + (b * T + t) * V;
             if (logits == NULL) {
-                const double *p = c->data.entry->ops->predictive(&c->data, c->inputs + b * T, t, NULL);
+                const double *p =
+                    c->data.entry->ops->predictive(&c->data, c->inputs + b * T, t, NULL);
                 for (size_t x = 0; x < V; x++)
                     out[x] = (float)p[x];
                 continue;
@@ -1002,8 +1002,8 @@ static enum sf_status model_write_problems_impl(struct model_run_ctx *c, struct 
         size_t nb = n - i0 < c->B ? n - i0 : c->B;
         for (size_t b = 0; b < nb; b++) {
             size_t         i = i0 + b;
-            const int32_t *w = i < d->n_eval_win ? d->eval_win + i * W
-                                                 : d->extrap_win + (i - d->n_eval_win) * W;
+            const int32_t *w =
+                i < d->n_eval_win ? d->eval_win + i * W : d->extrap_win + (i - d->n_eval_win) * W;
             memcpy(c->greedy + b * W, w, W * sizeof *w);
             size_t p = 0;
             while (p < T && !model_data_counted(d, w, p))
@@ -1015,10 +1015,10 @@ static enum sf_status model_write_problems_impl(struct model_run_ctx *c, struct 
                      c->greedy + c->B * W, len);
         for (size_t b = 0; b < nb; b++) {
             size_t         i = i0 + b;
-            const int32_t *w = i < d->n_eval_win ? d->eval_win + i * W
-                                                 : d->extrap_win + (i - d->n_eval_win) * W;
-            bool           ok = true;
-            size_t         k  = 0;
+            const int32_t *w =
+                i < d->n_eval_win ? d->eval_win + i * W : d->extrap_win + (i - d->n_eval_win) * W;
+            bool   ok = true;
+            size_t k  = 0;
             for (size_t t = prompt[b] - 1; t < T && model_data_counted(d, w, t); t++, k++)
                 ok = ok && k < len[b] && c->greedy[b * W + t + 1] == w[t + 1];
             exact[i0 + b] = ok && k == len[b];
@@ -1040,10 +1040,10 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
     struct model_eval_result  r = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
-    double ev = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &r, &c->pos,
-                                              c->win.loss != NULL ? &c->win : NULL)
-                        : (double)NAN;
-    double kl = r.kl;
+    double ev        = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &r,
+                                                     &c->pos, c->win.loss != NULL ? &c->win : NULL)
+                               : (double)NAN;
+    double kl        = r.kl;
     ts->elapsed_s    = sf_now() - t_origin;
     double        dt = ts->elapsed_s - ts->eval_elapsed_s;
     double        tok_s  = dt > 0 ? (double)(step - ts->eval_step) * (double)BT / dt : 0.0;

@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const model_math_module_names[] = {"add",  "sub", "mul", "compare",
-                                               "sort", "rem", NULL};
+const char *const model_math_module_names[] = {"add", "sub", "mul", "compare", "sort", "rem", NULL};
 
 /* Draws before a group with no held-out problem is reported (the group is too small). */
 #define MODEL_MATH_MAX_TRIES 100000
@@ -106,11 +105,11 @@ static int model_math_cmp_impl(const void *x, const void *y) {
 }
 
 size_t model_math_render(const struct model_math_problem *p, int32_t *out, size_t *prompt) {
-    static const int32_t op[MODEL_MATH_MODULE_COUNT] = {
-        MODEL_MATH_PLUS, MODEL_MATH_MINUS, MODEL_MATH_TIMES,
-        MODEL_MATH_QUERY, MODEL_MATH_COMMA, MODEL_MATH_PERCENT};
-    uint64_t a = p->a[0], b = p->a[1];
-    size_t   k = 0;
+    static const int32_t op[MODEL_MATH_MODULE_COUNT] = {MODEL_MATH_PLUS,  MODEL_MATH_MINUS,
+                                                        MODEL_MATH_TIMES, MODEL_MATH_QUERY,
+                                                        MODEL_MATH_COMMA, MODEL_MATH_PERCENT};
+    uint64_t             a = p->a[0], b = p->a[1];
+    size_t               k = 0;
     if (p->module == MODEL_MATH_SORT) {
         out[k++] = MODEL_MATH_SORT_MARK;
         for (size_t i = 0; i < 3; i++) {
@@ -216,9 +215,9 @@ static void model_math_batch_impl(const struct model_data *d, struct model_rng *
                                   int32_t *inputs, int32_t *targets) {
     enum model_math_module gm[MODEL_MATH_MODULE_COUNT * MODEL_MATH_MAX_DIFFICULTY];
     int                    gd[MODEL_MATH_MODULE_COUNT * MODEL_MATH_MAX_DIFFICULTY];
-    size_t                 ng = model_math_groups_impl(&d->config, d->config.math_difficulty, gm, gd);
-    size_t                 T  = d->T;
-    int32_t                w[MODEL_MATH_MAX_WINDOW];
+    size_t  ng = model_math_groups_impl(&d->config, d->config.math_difficulty, gm, gd);
+    size_t  T  = d->T;
+    int32_t w[MODEL_MATH_MAX_WINDOW];
     for (size_t b = 0; b < B; b++) {
         size_t                    g = (size_t)model_rng_below(r, ng);
         struct model_math_problem p;
@@ -234,8 +233,8 @@ static void model_math_batch_impl(const struct model_data *d, struct model_rng *
 /* Fills n windows, round-robin over the groups of `diffs`, held-out problems only when
  * held_out; the mean answer tokens (its end included) into *answer. */
 static enum sf_status model_math_fill_impl(struct model_data *d, uint32_t diffs, bool held_out,
-                                           uint64_t stream, int32_t *wins, size_t n,
-                                           double *answer, struct sf_error *err) {
+                                           uint64_t stream, int32_t *wins, size_t n, double *answer,
+                                           struct sf_error *err) {
     enum model_math_module gm[MODEL_MATH_MODULE_COUNT * MODEL_MATH_MAX_DIFFICULTY];
     int                    gd[MODEL_MATH_MODULE_COUNT * MODEL_MATH_MAX_DIFFICULTY];
     size_t                 ng = model_math_groups_impl(&d->config, diffs, gm, gd), W = d->T + 1;
@@ -290,7 +289,8 @@ static enum sf_status model_math_open_impl(struct model_data *d, const struct mo
     if (cfg->data.math_extrapolate != 0) {
         d->n_extrap_win = d->n_eval_win;
         d->extrap_win   = malloc(d->n_extrap_win * (T + 1) * sizeof *d->extrap_win);
-        if (d->extrap_win == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the extrapolation split");
+        if (d->extrap_win == NULL)
+            SF_FAIL(err, SF_ENOMEM, "out of memory for the extrapolation split");
         st = model_math_fill_impl(d, cfg->data.math_extrapolate, false, MODEL_STREAM_EXTRAP,
                                   d->extrap_win, d->n_extrap_win, &d->info.extrap_sample_tokens,
                                   err);
@@ -300,8 +300,7 @@ static enum sf_status model_math_open_impl(struct model_data *d, const struct mo
     d->info.bayes_loss   = 0.0;
     /* The configuration is the source: hash its settings as numbers. */
     double        s[5]     = {(double)cfg->data.math_modules, (double)cfg->data.math_difficulty,
-                              (double)cfg->data.math_extrapolate, cfg->data.holdout,
-                              (double)cfg->data.seed};
+                              (double)cfg->data.math_extrapolate, cfg->data.holdout, (double)cfg->data.seed};
     const double *parts[1] = {s};
     size_t        sizes[1] = {5};
     model_sha256_doubles(parts, sizes, 1, d->info.sha256);
@@ -336,8 +335,8 @@ static const double *model_math_predictive_impl(const struct model_data *d, cons
 // ---- problems.csv ----
 
 static enum sf_status model_math_problems_csv_impl(const struct model_data *d, const char *path,
-                                       const double *loss, const size_t *count, const bool *exact,
-                                       struct sf_error *err) {
+                                                   const double *loss, const size_t *count,
+                                                   const bool *exact, struct sf_error *err) {
     enum { NG = MODEL_MATH_MODULE_COUNT * MODEL_MATH_MAX_DIFFICULTY };
     double s_loss[2][NG] = {{0}};
     size_t s_tok[2][NG] = {{0}}, s_n[2][NG] = {{0}}, s_ok[2][NG] = {{0}};

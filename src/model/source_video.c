@@ -15,10 +15,10 @@
 void model_video_draw(struct model_video_motion *m, int64_t R, int64_t S, int64_t speed,
                       struct model_rng *r) {
     uint64_t span = (uint64_t)(R - S) + 1, v = 2 * (uint64_t)speed + 1;
-    m->x0         = (int64_t)model_rng_below(r, span);
-    m->y0         = (int64_t)model_rng_below(r, span);
-    m->vx         = (int64_t)model_rng_below(r, v) - speed;
-    m->vy         = (int64_t)model_rng_below(r, v) - speed;
+    m->x0 = (int64_t)model_rng_below(r, span);
+    m->y0 = (int64_t)model_rng_below(r, span);
+    m->vx = (int64_t)model_rng_below(r, v) - speed;
+    m->vy = (int64_t)model_rng_below(r, v) - speed;
 }
 
 /* The coordinate at frame f of a start p0 moving by v in 0..L, reflected at both ends. */
@@ -48,8 +48,8 @@ void model_video_render(const uint16_t *item, int64_t S, int64_t R,
 
 // ---- the entry ----
 
-static const char *const model_video_keys[] = {
-    MODEL_FILES_KEYS, "resolution", "levels", "frames", "item", "speed", "seed", NULL};
+static const char *const model_video_keys[] = {MODEL_FILES_KEYS, "resolution", "levels", "frames",
+                                               "item",           "speed",      "seed",   NULL};
 
 /* The items: each image of the file at the item's resolution. */
 static enum sf_status model_video_decode_impl(const struct model_data_config *d, const char *name,
@@ -76,15 +76,15 @@ static int64_t model_video_clip_impl(const struct model_data_config *d) {
  * window i the clip of eval item ⌊i·n/n_win⌋ with a motion from the source seed. */
 static enum sf_status model_video_open_impl(struct model_data *d, const struct model_config *cfg,
                                             const char *base_dir, struct sf_error *err) {
-    const struct model_data_config *dc  = &cfg->data;
-    size_t                          px  = (size_t)(dc->item * dc->item);
-    size_t                          W   = d->T + 1;
+    const struct model_data_config *dc   = &cfg->data;
+    size_t                          px   = (size_t)(dc->item * dc->item);
+    size_t                          W    = d->T + 1;
     size_t                          clip = d->align;
-    d->align                            = px; /* the files are split in whole items */
-    enum sf_status st                   = model_files_open(d, cfg, base_dir, err);
-    d->align                            = clip;
+    d->align                             = px; /* the files are split in whole items */
+    enum sf_status st                    = model_files_open(d, cfg, base_dir, err);
+    d->align                             = clip;
     if (st != SF_OK) return st;
-    size_t n_eval = d->n_eval / px;
+    size_t n_eval        = d->n_eval / px;
     d->video.eval_item   = malloc(d->n_eval_win * sizeof *d->video.eval_item);
     d->video.eval_motion = malloc(d->n_eval_win * sizeof *d->video.eval_motion);
     if (d->video.eval_item == NULL || d->video.eval_motion == NULL)
@@ -95,8 +95,8 @@ static enum sf_status model_video_open_impl(struct model_data *d, const struct m
         size_t k = (size_t)((double)i * (double)n_eval / (double)d->n_eval_win);
         model_video_draw(&d->video.eval_motion[i], dc->resolution, dc->item, dc->speed, &r);
         d->video.eval_item[i] = k;
-        model_video_render(d->eval + k * px, dc->item, dc->resolution, &d->video.eval_motion[i],
-                           0, W, d->eval_win + i * W);
+        model_video_render(d->eval + k * px, dc->item, dc->resolution, &d->video.eval_motion[i], 0,
+                           W, d->eval_win + i * W);
     }
     d->info.train_tokens  = (int64_t)(d->n_train / px) * (int64_t)clip;
     d->info.sample_tokens = (double)(dc->resolution * dc->resolution);
@@ -128,10 +128,11 @@ static void model_video_validate_impl(const struct model_config *cfg, struct sf_
     model_files_validate(cfg, out);
     const struct model_data_config *d = &cfg->data;
     if (d->resolution < 2 || d->resolution > 64)
-        sf_diag_add(out, true, "data.resolution",
-                    "'resolution' (the side of the video source's frames) must be between 2 and 64, "
-                    "not %lld",
-                    (long long)d->resolution);
+        sf_diag_add(
+            out, true, "data.resolution",
+            "'resolution' (the side of the video source's frames) must be between 2 and 64, "
+            "not %lld",
+            (long long)d->resolution);
     else if (d->item > d->resolution)
         sf_diag_add(out, true, "data.item",
                     "'item' (%lld pixels) must fit in the frame (resolution %lld)",

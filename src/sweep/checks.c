@@ -15,17 +15,14 @@
 // ---- fits ----
 
 /* Columns a fit may name (results.csv for the per-run laws). */
-static const char *const sweep_result_columns[] = {"params",          "params_nonembed",
-                                                   "tokens",          "flops_6n",
-                                                   "best_eval_loss",  "best_eval_loss_cv",
-                                                   "best_eval_kl",    "final_eval_loss",
-                                                   "best_eval_error", "final_eval_error",
-                                                   "final_part_loss", "final_part_loss_blank",
-                                                   "final_mi",        "final_extrap_loss",
-                                                   "final_extrap_error", "best_eval_rkl",
-                                                   "best_eval_js",    "best_eval_tv",
-                                                   "best_eval_h2",    "best_eval_cs",
-                                                   NULL};
+static const char *const sweep_result_columns[] = {
+    "params",           "params_nonembed",   "tokens",
+    "flops_6n",         "best_eval_loss",    "best_eval_loss_cv",
+    "best_eval_kl",     "final_eval_loss",   "best_eval_error",
+    "final_eval_error", "final_part_loss",   "final_part_loss_blank",
+    "final_mi",         "final_extrap_loss", "final_extrap_error",
+    "best_eval_rkl",    "best_eval_js",      "best_eval_tv",
+    "best_eval_h2",     "best_eval_cs",      NULL};
 /* The loss columns of curves.csv a frontier fit may name as y. */
 static const char *const sweep_curve_columns[] = {
     "eval_loss", "eval_loss_cv", "eval_kl", "eval_extrap_loss", "eval_rkl",
@@ -170,7 +167,7 @@ void sweep_fits_default(struct sweep_spec *s) {
      * and the same of each other divergence to the truth (JS, TV, H2, CS, and RKL where the
      * source's p has no zeros).
      */
-    bool   exact = model_source_get(s->base.data.source)->exact;
+    bool exact = model_source_get(s->base.data.source)->exact;
     if (s->n_resolutions > 0) {
         sweep_fits_default_resolutions_impl(s);
         return;
@@ -182,7 +179,7 @@ void sweep_fits_default(struct sweep_spec *s) {
     /* Reverse KL only where the source's p has no zeros (else it is infinite). */
     bool   full = exact && model_source_get(s->base.data.source)->full_support;
     size_t n    = 2 + (s->n_budgets > 1) + 2 * exact + 8 * exact + 2 * full;
-    s->fits      = calloc(n, sizeof *s->fits);
+    s->fits     = calloc(n, sizeof *s->fits);
     if (s->fits == NULL) return;
     s->n_fits = n;
     snprintf(s->fits[0].name, sizeof s->fits[0].name, "L_N");
@@ -249,7 +246,7 @@ void sweep_check_data(const struct sweep_spec *s, const char *where, struct sf_d
     for (size_t r = 1; r < s->n_resolutions && tmp.n_errors == 0; r++) {
         struct model_config c = s->base;
         c.data.resolution     = s->resolutions[r];
-        c.n_ctx = model_source_get(c.data.source)->tokens_per_sample(&c.data) - 1;
+        c.n_ctx               = model_source_get(c.data.source)->tokens_per_sample(&c.data) - 1;
         model_config_validate(&c, s->base_dir, &tmp);
     }
     /* And each further objective of a list. */

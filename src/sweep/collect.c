@@ -46,11 +46,10 @@ struct sweep_run_table {
     const char *const *cols;
     size_t             n_cols;
 };
-static const char *const sweep_positions_cols[] = {"position", "count", "loss", "bayes_loss",
-                                                   "kl"};
+static const char *const sweep_positions_cols[] = {"position", "count", "loss", "bayes_loss", "kl"};
 static const char *const sweep_problems_cols[]  = {
-    "split", "module", "difficulty", "problems", "answer_tokens", "loss_per_token",
-    "loss_per_problem", "exact_match"};
+     "split",         "module",         "difficulty",       "problems",
+     "answer_tokens", "loss_per_token", "loss_per_problem", "exact_match"};
 static const struct sweep_run_table sweep_run_tables[2] = {
     {"positions.csv", sweep_positions_cols, 5},
     {"problems.csv", sweep_problems_cols, 8},
@@ -60,8 +59,8 @@ static const struct sweep_run_table sweep_run_tables[2] = {
  * problems.csv: its problems by split, module and difficulty), when it has one, to out with the
  * run's identity in front; a column the run's table lacks stays empty. */
 static enum sf_status sweep_collect_table_impl(const struct sweep_run *r, const char *dir,
-                                               const struct sweep_run_table *tb,
-                                               struct sf_buf *out, struct sf_error *err) {
+                                               const struct sweep_run_table *tb, struct sf_buf *out,
+                                               struct sf_error *err) {
     char *pp = sf_path_join(dir, tb->name);
     if (pp == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     if (!sf_path_exists(pp)) {
@@ -111,9 +110,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     if (dir == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory");
     struct sweep_run_state st;
     sweep_run_state_read(out_dir, r->id, &st);
-    static const char *const keys[] = {"bayes_loss",    "entropy_rate",
-                                       "mutual_information", "caption_entropy",
-                                       "sample_tokens", "extrap_sample_tokens"};
+    static const char *const keys[] = {"bayes_loss",      "entropy_rate",  "mutual_information",
+                                       "caption_entropy", "sample_tokens", "extrap_sample_tokens"};
     double                   known[6];
     sweep_summary_numbers(dir, keys, known, 6);
     double        bayes = known[0], entropy = known[1];
@@ -121,7 +119,7 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     double        best_err = NAN, final_err = NAN, part = NAN, part_blank = NAN;
     double        flops = NAN, extrap = NAN, extrap_err = NAN;
     double        best_div[5] = {NAN, NAN, NAN, NAN, NAN}, final_train = NAN;
-    char         *mp    = sf_path_join(dir, "metrics.csv");
+    char         *mp = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
     enum sf_status status = SF_OK;
@@ -136,13 +134,13 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
         if (status == SF_OK && len > 0) {
             long c_step = sf_csv_column(&m, "step"), c_tok = sf_csv_column(&m, "tokens");
             long c_fl = sf_csv_column(&m, "flops_6n"), c_ev = sf_csv_column(&m, "eval_loss");
-            long c_tr = sf_csv_column(&m, "eval_true_loss"),
-                 c_cv = sf_csv_column(&m, "eval_loss_cv");
-            long c_kl = sf_csv_column(&m, "eval_kl");    /* optional: older runs lack it */
-            long c_er = sf_csv_column(&m, "eval_error"); /* likewise */
-            long c_pt = sf_csv_column(&m, "eval_part_loss");
-            long c_pb = sf_csv_column(&m, "eval_part_loss_blank");
-            long c_xl = sf_csv_column(&m, "eval_extrap_loss");
+            long c_tr  = sf_csv_column(&m, "eval_true_loss"),
+                 c_cv  = sf_csv_column(&m, "eval_loss_cv");
+            long c_kl  = sf_csv_column(&m, "eval_kl");    /* optional: older runs lack it */
+            long c_er  = sf_csv_column(&m, "eval_error"); /* likewise */
+            long c_pt  = sf_csv_column(&m, "eval_part_loss");
+            long c_pb  = sf_csv_column(&m, "eval_part_loss_blank");
+            long c_xl  = sf_csv_column(&m, "eval_extrap_loss");
             long c_xe  = sf_csv_column(&m, "eval_extrap_error");
             long c_trl = sf_csv_column(&m, "train_loss");
             long c_dv[5];
@@ -172,9 +170,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                         best_kl  = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
                         best_err = final_err;
                         for (size_t k = 0; k < 5; k++)
-                            best_div[k] = c_dv[k] >= 0 && sf_parse_double(f[c_dv[k]], &pv)
-                                              ? pv
-                                              : (double)NAN;
+                            best_div[k] =
+                                c_dv[k] >= 0 && sf_parse_double(f[c_dv[k]], &pv) ? pv : (double)NAN;
                     }
                     if (sf_parse_double(f[c_cv], &cv) && (isnan(best_cv) || cv < best_cv))
                         best_cv = cv;

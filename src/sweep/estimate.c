@@ -58,7 +58,7 @@ void sweep_estimate_seconds(const struct sweep_run *runs, size_t n, double *seco
         /* Runs of one shape, context, vocabulary, batch and threads share a probe. */
         for (size_t j = 0; j < i; j++) {
             const struct model_config *a = &runs[i].cfg, *b = &runs[j].cfg;
-            struct model_shape sa = model_config_shape(a), sb = model_config_shape(b);
+            struct model_shape         sa = model_config_shape(a), sb = model_config_shape(b);
             if (runs[j].shape_index == runs[i].shape_index && a->batch == b->batch &&
                 a->threads == b->threads && sa.n_ctx == sb.n_ctx && sa.n_vocab == sb.n_vocab &&
                 runs[j].steps > 0) {

@@ -128,12 +128,12 @@ static void sweep_expand_grid_impl(const struct sweep_spec *s, const struct mode
 
 enum sf_status sweep_expand(const struct sweep_spec *s, struct sweep_run **out, size_t *n_out,
                             struct sf_diags *diags) {
-    *out                   = NULL;
-    *n_out                 = 0;
-    size_t n_res = s->n_resolutions > 0 ? s->n_resolutions : 1;
-    size_t n_obj = s->n_objectives > 0 ? s->n_objectives : 1;
-    size_t n     = s->n_shapes * s->n_budgets * s->n_seeds * n_res * n_obj;
-    struct sweep_run *runs = calloc(n ? n : 1, sizeof *runs);
+    *out                    = NULL;
+    *n_out                  = 0;
+    size_t            n_res = s->n_resolutions > 0 ? s->n_resolutions : 1;
+    size_t            n_obj = s->n_objectives > 0 ? s->n_objectives : 1;
+    size_t            n     = s->n_shapes * s->n_budgets * s->n_seeds * n_res * n_obj;
+    struct sweep_run *runs  = calloc(n ? n : 1, sizeof *runs);
     if (runs == NULL) {
         sf_diag_add(diags, true, s->path, "out of memory expanding the sweep");
         return SF_ENOMEM;
@@ -321,7 +321,9 @@ enum sf_status sweep_spec_emit_resolved(const struct sweep_spec *s, char **text,
             else
                 sf_yaml_kv_str(&y, "n_ctx", "parent's");
             sf_yaml_kv_str(&y, "lr",
-                           g->lr_given ? "stage's" : g->n_students > 0 ? "rule's" : "parent's");
+                           g->lr_given         ? "stage's"
+                           : g->n_students > 0 ? "rule's"
+                                               : "parent's");
             if (g->n_students > 0) {
                 /* each a shape of its own, distilling from every run of `from` */
                 sf_yaml_plain(&y, "students");

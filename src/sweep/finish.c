@@ -98,7 +98,7 @@ static void sweep_finish_role_impl(const struct sweep_fit *f, const struct fit_r
         sf->kl == NULL)
         sf->kl = r, sf->kl_name = f->name;
     bool main_grid = strcmp(f->stage, "main") == 0;
-    bool other_y = strstr(f->y, "extrap") != NULL || strstr(f->y, "error") != NULL;
+    bool other_y   = strstr(f->y, "extrap") != NULL || strstr(f->y, "error") != NULL;
     if (main_grid && one_var && fit_law_has_constant(f->law) && !other_y && sf->reducible == NULL)
         sf->reducible = r, sf->reducible_name = f->name;
     /* A stage's laws of N: its error rate, or its loss. */

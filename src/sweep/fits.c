@@ -151,14 +151,13 @@ static bool sweep_fit_bounds_impl(const struct sweep_fit *f, struct fit_filters 
  * losses per sample too (per image, per frame, per problem); 0 otherwise. */
 static double sweep_fit_sample_tokens_impl(const struct sf_csv *results, long c_run,
                                            const struct sweep_fit_runs *runs, const char *y) {
-    long   c = sf_csv_column(results, strstr(y, "extrap") ? "extrap_sample_tokens" : "sample_tokens");
+    long c = sf_csv_column(results, strstr(y, "extrap") ? "extrap_sample_tokens" : "sample_tokens");
     double k = 0;
     for (size_t u = 0; c >= 0 && u < runs->n_used; u++)
         for (size_t i = 0; i < results->n_rows; i++) {
             double v;
             if (strcmp(results->rows[i].fields[c_run], runs->used[u]) != 0) continue;
-            if (!sf_parse_double(results->rows[i].fields[c], &v) || !(v > 0) ||
-                (k > 0 && v != k))
+            if (!sf_parse_double(results->rows[i].fields[c], &v) || !(v > 0) || (k > 0 && v != k))
                 return 0;
             k = v;
         }

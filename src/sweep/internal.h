@@ -345,7 +345,7 @@ void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *spec, const 
  * eval_NAME and results.csv's best_eval_NAME), and which of them y is (-1: none). */
 #define SWEEP_N_DIVERGENCES 6
 extern const char *const sweep_divergence_names[SWEEP_N_DIVERGENCES];
-int sweep_divergence_of(const char *y);
+int                      sweep_divergence_of(const char *y);
 /* The learning rate of a shape under the sweep's rule (train.lr). */
 double sweep_lr_for(const struct sweep_spec *s, int64_t d_model, int64_t params);
 /* The shape of the sweep's size rule closest to sh->target (its where kept), into *sh; false

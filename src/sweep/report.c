@@ -156,8 +156,9 @@ static void sweep_report_fit_impl(struct sweep_report_ctx *c, const struct sweep
                           c->src->sample_unit, r->req.tokens_per_sample);
         bool inside = isfinite(e->lo) && bayes >= e->lo && bayes <= e->hi;
         if (bayes == 0.0)
-            sf_buf_printf(b, "; the data's entropy is exactly zero, so the constant is the model "
-                             "family's irreducible error (zero %s the interval)",
+            sf_buf_printf(b,
+                          "; the data's entropy is exactly zero, so the constant is the model "
+                          "family's irreducible error (zero %s the interval)",
                           inside ? "inside" : "outside");
         else if (isfinite(bayes))
             sf_buf_printf(b, "; the Bayes loss is %.6g: off by %+.3g%%, %s the interval", bayes,
@@ -189,14 +190,13 @@ static void sweep_report_head_impl(struct sweep_report_ctx *c, size_t n,
     sf_buf_printf(&c->b, "# Sweep: %s\n\nMade by scalefit %s: `%s`\n\n", s->name, info->version,
                   info->command);
     sweep_report_source_impl(c);
-    sf_buf_printf(&c->b,
-                  "%zu runs (%zu shapes × %zu budgets × %zu seeds%s): %zu done, %zu diverged, "
-                  "%zu failed, %zu interrupted, %zu pending.\n\n",
-                  n, s->n_shapes, s->n_budgets, s->n_seeds,
-                  s->n_resolutions > 0 ? " × the resolutions" : "", counts[SWEEP_STATE_DONE],
-                  counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
-                  counts[SWEEP_STATE_INTERRUPTED],
-                  counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
+    sf_buf_printf(
+        &c->b,
+        "%zu runs (%zu shapes × %zu budgets × %zu seeds%s): %zu done, %zu diverged, "
+        "%zu failed, %zu interrupted, %zu pending.\n\n",
+        n, s->n_shapes, s->n_budgets, s->n_seeds, s->n_resolutions > 0 ? " × the resolutions" : "",
+        counts[SWEEP_STATE_DONE], counts[SWEEP_STATE_DIVERGED], counts[SWEEP_STATE_FAILED],
+        counts[SWEEP_STATE_INTERRUPTED], counts[SWEEP_STATE_PENDING] + counts[SWEEP_STATE_RUNNING]);
 }
 
 /* Timing of what trained in this invocation: the trainers' processes and their training loops'

@@ -54,7 +54,7 @@ static void sweep_div_cell_impl(struct sf_buf *b, const struct fit_param *a,
         return;
     }
     /* The ratio's interval from the two intervals' ends (the widest it can be). */
-    double r = a->value.estimate / kl->value.estimate;
+    double r  = a->value.estimate / kl->value.estimate;
     double lo = a->value.lo / kl->value.hi, hi = a->value.hi / kl->value.lo;
     bool   in = isfinite(lo) && isfinite(hi) && expect >= lo && expect <= hi;
     /* An interval of zero width (a bootstrap whose replicates all agree) gives no verdict. */
@@ -77,10 +77,10 @@ void sweep_report_divergences(struct sf_buf *b, const struct sf_csv *results,
     for (size_t i = 0; c[0] >= 0 && c[2] >= 0 && i < results->n_rows; i++)
         any |= results->rows[i].fields[c[2]][0] != '\0';
     if (!any || c_n < 0 || c_s < 0) return;
-    static const char *const label[SWEEP_N_DIVERGENCES] = {
-        "forward KL(p‖q)", "reverse KL(q‖p)", "Jensen–Shannon", "total variation",
-        "squared Hellinger", "Cauchy–Schwarz"};
-    static const double expect[SWEEP_N_DIVERGENCES] = {1, 1, 1, 0.5, 1, 1};
+    static const char *const label[SWEEP_N_DIVERGENCES] = {"forward KL(p‖q)",   "reverse KL(q‖p)",
+                                                           "Jensen–Shannon",    "total variation",
+                                                           "squared Hellinger", "Cauchy–Schwarz"};
+    static const double      expect[SWEEP_N_DIVERGENCES] = {1, 1, 1, 0.5, 1, 1};
     sf_buf_puts(b, "## Divergences to the truth\n\n"
                    "Each divergence of the model's q from the source's p at every eval position "
                    "(metrics.csv's eval_kl, eval_rkl, eval_js, eval_tv, eval_h2, eval_cs), fitted "
@@ -110,10 +110,11 @@ void sweep_report_divergences(struct sf_buf *b, const struct sf_csv *results,
         sf_buf_puts(b, "\n");
     }
     /* Each run's ratios of the divergences themselves. */
-    sf_buf_puts(b, "\nEach run (main grid, done) at its best evaluation: the ratios that are 1 near "
-                   "the truth, and TV²/KL (at most 1/2, by Pinsker's inequality):\n\n"
-                   "| N | KL | RKL/KL | 4·JS/KL | 4·H²/KL | TV²/KL | within 10% of 1 |\n"
-                   "|---|---|---|---|---|---|---|\n");
+    sf_buf_puts(b,
+                "\nEach run (main grid, done) at its best evaluation: the ratios that are 1 near "
+                "the truth, and TV²/KL (at most 1/2, by Pinsker's inequality):\n\n"
+                "| N | KL | RKL/KL | 4·JS/KL | 4·H²/KL | TV²/KL | within 10% of 1 |\n"
+                "|---|---|---|---|---|---|---|\n");
     double n_leave = NAN;
     for (size_t i = 0; i < results->n_rows; i++) {
         char **f = results->rows[i].fields;
@@ -124,8 +125,8 @@ void sweep_report_divergences(struct sf_buf *b, const struct sf_csv *results,
         for (int k = 1; k < SWEEP_N_DIVERGENCES; k++)
             if (c[k] < 0 || !sf_parse_double(f[c[k]], &v[k])) v[k] = NAN;
         double r1 = v[1] / v[0], r2 = 4 * v[2] / v[0], r3 = 4 * v[4] / v[0];
-        bool   near = (isnan(r1) || fabs(r1 - 1) <= 0.1) && fabs(r2 - 1) <= 0.1 &&
-                    fabs(r3 - 1) <= 0.1;
+        bool   near =
+            (isnan(r1) || fabs(r1 - 1) <= 0.1) && fabs(r2 - 1) <= 0.1 && fabs(r3 - 1) <= 0.1;
         if (!near && (isnan(n_leave) || N > n_leave)) n_leave = N;
         char a[5][32];
         sf_buf_printf(b, "| %.4g | %s | %s | %s | %s | %s | %s |\n", N,
@@ -137,7 +138,8 @@ void sweep_report_divergences(struct sf_buf *b, const struct sf_csv *results,
     if (isnan(n_leave))
         sf_buf_puts(b, "\nEvery run is within 10% of the near-truth regime.\n\n");
     else
-        sf_buf_printf(b, "\nThe models leave the near-truth regime (a ratio more than 10%% from 1) "
-                         "up to N = %.4g.\n\n",
+        sf_buf_printf(b,
+                      "\nThe models leave the near-truth regime (a ratio more than 10%% from 1) "
+                      "up to N = %.4g.\n\n",
                       n_leave);
 }

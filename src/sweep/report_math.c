@@ -120,8 +120,8 @@ void sweep_report_math(struct sf_buf *b, const struct sweep_spec *s, const char 
         return;
     }
     free(path);
-    size_t  n, *runs = sweep_math_runs_impl(results, &n);
-    char    a[6][32];
+    size_t n, *runs = sweep_math_runs_impl(results, &n);
+    char   a[6][32];
     if (runs == NULL || n == 0) {
         free(runs);
         sf_csv_free(&p);

@@ -42,8 +42,8 @@ static const struct fit_param *sweep_obj_alpha_impl(const struct sweep_fit_outco
 /* The lowest eval_kl of the objective's done main runs at compute ≤ c (NaN: none yet). */
 static double sweep_obj_best_impl(const struct sf_csv *curves, const char *const *done, size_t nd,
                                   const char *objective, double c) {
-    long c_r = sf_csv_column(curves, "run"), c_o = sf_csv_column(curves, "objective");
-    long c_c = sf_csv_column(curves, "flops_6n"), c_k = sf_csv_column(curves, "eval_kl");
+    long   c_r = sf_csv_column(curves, "run"), c_o = sf_csv_column(curves, "objective");
+    long   c_c = sf_csv_column(curves, "flops_6n"), c_k = sf_csv_column(curves, "eval_kl");
     double best = NAN;
     for (size_t i = 0; c_r >= 0 && c_o >= 0 && c_c >= 0 && c_k >= 0 && i < curves->n_rows; i++) {
         char **f = curves->rows[i].fields;
@@ -85,13 +85,14 @@ void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *s,
         return;
     }
     char a[4][32];
-    sf_buf_puts(b, "## Objectives\n\n"
-                   "One grid per training objective; every run is evaluated the same way, on the "
-                   "sampled tokens and against the truth (eval_kl: the forward KL of the model from "
-                   "the source, the loss people care about). Exponents of each objective's forward "
-                   "KL, a pure power law in N (`KL_N_*`, at the best evaluation) and on its "
-                   "compute frontier (`KL_C_*`):\n\n"
-                   "| objective | alpha in N | alpha in C |\n|---|---|---|\n");
+    sf_buf_puts(b,
+                "## Objectives\n\n"
+                "One grid per training objective; every run is evaluated the same way, on the "
+                "sampled tokens and against the truth (eval_kl: the forward KL of the model from "
+                "the source, the loss people care about). Exponents of each objective's forward "
+                "KL, a pure power law in N (`KL_N_*`, at the best evaluation) and on its "
+                "compute frontier (`KL_C_*`):\n\n"
+                "| objective | alpha in N | alpha in C |\n|---|---|---|\n");
     for (size_t o = 0; o < s->n_objectives; o++) {
         const char *name = model_objective_names[s->objectives[o]];
         sf_buf_printf(b, "| %s |", name);
@@ -138,14 +139,15 @@ void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
                            const struct sf_csv *results) {
     long c_r = sf_csv_column(results, "run"), c_g = sf_csv_column(results, "stage");
     long c_p = sf_csv_column(results, "parent"), c_n = sf_csv_column(results, "params_nonembed");
-    long c_k = sf_csv_column(results, "best_eval_kl"), c_l = sf_csv_column(results, "best_eval_loss");
+    long c_k = sf_csv_column(results, "best_eval_kl"),
+         c_l = sf_csv_column(results, "best_eval_loss");
     long c_t = sf_csv_column(results, "final_train_loss"), c_s = sf_csv_column(results, "status");
     if (c_r < 0 || c_g < 0 || c_p < 0 || c_n < 0 || c_l < 0 || c_s < 0) return;
     for (size_t k = 0; k < s->n_stages; k++) {
         const struct sweep_stage *st = &s->stages[k];
         if (st->n_students == 0) continue;
-        bool        kl = c_k >= 0 && model_source_get(s->base.data.source)->exact;
-        long        c_y = kl ? c_k : c_l;
+        bool        kl   = c_k >= 0 && model_source_get(s->base.data.source)->exact;
+        long        c_y  = kl ? c_k : c_l;
         const char *what = kl ? "best_eval_kl, the forward KL to the truth" : "best_eval_loss";
         char        a[3][32];
         sf_buf_printf(b,
@@ -174,8 +176,8 @@ void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
         sf_buf_puts(b, "\n");
         /* one row per teacher, in the order of results.csv */
         for (size_t i = 0; i < results->n_rows; i++) {
-            char      **f  = results->rows[i].fields;
-            const char *id = f[c_r];
+            char      **f       = results->rows[i].fields;
+            const char *id      = f[c_r];
             bool        teaches = false;
             for (size_t j = 0; j < results->n_rows && !teaches; j++)
                 teaches = strcmp(results->rows[j].fields[c_g], st->name) == 0 &&
@@ -192,7 +194,8 @@ void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
                 double y = sf_parse_double(g[c_y], &v) ? v : NAN;
                 double t = c_t >= 0 && sf_parse_double(g[c_t], &v) ? v : NAN;
                 sf_buf_printf(b, " %s (%s) |",
-                              strcmp(g[c_s], "done") == 0 ? sf_fmt_sig(a[1], sizeof a[1], y) : g[c_s],
+                              strcmp(g[c_s], "done") == 0 ? sf_fmt_sig(a[1], sizeof a[1], y)
+                                                          : g[c_s],
                               sf_fmt_sig(a[2], sizeof a[2], t));
                 col++;
             }

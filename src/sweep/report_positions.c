@@ -145,18 +145,19 @@ void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *s, const cha
     sf_csv_keep(&t, "stage", "main");
     long   c_n = sf_csv_column(&t, "params_nonembed"), c_t = sf_csv_column(&t, "position");
     long   c_l = sf_csv_column(&t, "loss"), c_r = sf_csv_column(&t, "run");
-    size_t F = (size_t)s->base.data.frames, RR = (size_t)(s->base.data.resolution *
-                                                            s->base.data.resolution);
+    size_t F  = (size_t)s->base.data.frames,
+           RR = (size_t)(s->base.data.resolution * s->base.data.resolution);
     if (c_n < 0 || c_t < 0 || c_l < 0 || c_r < 0 || t.n_rows == 0 || F > 64) {
         sf_csv_free(&t);
         return;
     }
     char a[32];
-    sf_buf_printf(b, "## Loss per frame\n\n"
-                     "Each run's last evaluation summed over the positions of each frame (nats per "
-                     "frame of %zu pixels; the first frame's first pixel is never predicted, so "
-                     "frame 1 sums %zu predictions): the first frame costs an image, the later "
-                     "ones what the motion leaves unknown (figure `frames`).\n\n| run | N |",
+    sf_buf_printf(b,
+                  "## Loss per frame\n\n"
+                  "Each run's last evaluation summed over the positions of each frame (nats per "
+                  "frame of %zu pixels; the first frame's first pixel is never predicted, so "
+                  "frame 1 sums %zu predictions): the first frame costs an image, the later "
+                  "ones what the motion leaves unknown (figure `frames`).\n\n| run | N |",
                   RR, RR - 1);
     for (size_t f = 1; f <= F; f++)
         sf_buf_printf(b, " frame %zu |", f);
@@ -165,10 +166,11 @@ void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *s, const cha
         sf_buf_puts(b, "---|");
     sf_buf_puts(b, "\n");
     for (size_t i = 0; i < t.n_rows;) {
-        const char *run = t.rows[i].fields[c_r];
+        const char *run       = t.rows[i].fields[c_r];
         double      frame[64] = {0}, N = sweep_positions_cell_impl(&t, i, c_n);
         for (; i < t.n_rows && strcmp(t.rows[i].fields[c_r], run) == 0; i++) {
-            double p = sweep_positions_cell_impl(&t, i, c_t), l = sweep_positions_cell_impl(&t, i, c_l);
+            double p = sweep_positions_cell_impl(&t, i, c_t),
+                   l = sweep_positions_cell_impl(&t, i, c_l);
             size_t f = (size_t)p / RR;
             if (isfinite(l) && f < F) frame[f] += l;
         }

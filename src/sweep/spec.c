@@ -118,8 +118,8 @@ static bool sweep_plain_name_impl(const char *s) {
  * list), and the pair made to name the first, which the engine's parser then reads (and checks)
  * as the one value it knows. */
 static void sweep_parse_axis_impl(const struct sf_yaml_reader *c, const yaml_node_t *map,
-                                  const char *key, const char *const *names, int64_t lo,
-                                  int64_t hi, int64_t *out, size_t *n_out) {
+                                  const char *key, const char *const *names, int64_t lo, int64_t hi,
+                                  int64_t *out, size_t *n_out) {
     if (map->type != YAML_MAPPING_NODE) return;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
@@ -141,7 +141,8 @@ static void sweep_parse_axis_impl(const struct sf_yaml_reader *c, const yaml_nod
                 continue;
             if (names != NULL) x = e;
             for (size_t j = 0; j < *n_out; j++)
-                if (out[j] == x) sf_yaml_error(c, it, "'%s' lists %s twice", key, sf_yaml_scalar(it));
+                if (out[j] == x)
+                    sf_yaml_error(c, it, "'%s' lists %s twice", key, sf_yaml_scalar(it));
             out[(*n_out)++] = x;
         }
         p->value = v->data.sequence.items.start[0];
@@ -201,11 +202,25 @@ static const char *const sweep_slurm_keys[]      = {
          "partition", "time",           "cpus_per_task", "mem",          "account", "qos",
          "extra",     "signal_seconds", "max_resubmits", "poll_seconds", NULL};
 static const char *const sweep_fit_keys[] = {"bootstrap", "seed", "level", "laws", NULL};
-static const char *const sweep_law_keys[] = {
-    "name",          "law",        "x",          "d",         "y",
-    "min_params",    "max_params", "min_tokens", "min_flops", "holdout_min_params",
-    "frontier_fit",  "loss",       "delta",      "space",     "where",
-    "holdout_where", "stage",      "target_reducible_per_sample", NULL};
+static const char *const sweep_law_keys[] = {"name",
+                                             "law",
+                                             "x",
+                                             "d",
+                                             "y",
+                                             "min_params",
+                                             "max_params",
+                                             "min_tokens",
+                                             "min_flops",
+                                             "holdout_min_params",
+                                             "frontier_fit",
+                                             "loss",
+                                             "delta",
+                                             "space",
+                                             "where",
+                                             "holdout_where",
+                                             "stage",
+                                             "target_reducible_per_sample",
+                                             NULL};
 
 static void sweep_parse_model_impl(struct sf_yaml_reader *c, const yaml_node_t *m,
                                    struct sweep_spec *s) {

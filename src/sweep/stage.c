@@ -15,9 +15,9 @@ static const char *const sweep_stage_keys[] = {"name",  "from",     "data", "n_c
                                                "train", "students", NULL};
 /* Keys of a stage's `train` that belong elsewhere or to the main grid only. */
 static const char *const sweep_stage_train_elsewhere[] = {
-    "n_layer",          "d_model", "n_head", "d_ff",      "d_attn",
-    "tie_embeddings",   "threads", "seed",   "init_from", "flops",
-    "tokens_per_param", "seeds",   "data",   "n_ctx",     "teacher", NULL};
+    "n_layer", "d_model", "n_head",    "d_ff",  "d_attn",           "tie_embeddings",
+    "threads", "seed",    "init_from", "flops", "tokens_per_param", "seeds",
+    "data",    "n_ctx",   "teacher",   NULL};
 
 /* The stage `name` refers to: -1 for the main grid, its index among the first n stages, or -2
  * when there is none. */
@@ -132,8 +132,9 @@ static void sweep_parse_stage_impl(struct sf_yaml_reader *c, const yaml_node_t *
                       "an objective (forward_kl, reverse_kl, js or mix)");
     if (st->n_students == 0 && st->cfg.objective != MODEL_OBJECTIVE_TOKENS &&
         st->cfg.teacher[0] == '\0' && !model_source_get(st->cfg.data.source)->exact)
-        sf_yaml_error(c, t, "a stage that distils needs 'students' (or a source that knows its "
-                            "truth)");
+        sf_yaml_error(c, t,
+                      "a stage that distils needs 'students' (or a source that knows its "
+                      "truth)");
 }
 
 void sweep_parse_stages(struct sf_yaml_reader *c, const yaml_node_t *v, struct sweep_spec *s) {
@@ -229,9 +230,8 @@ enum sf_status sweep_expand_stages(const struct sweep_spec *s, struct sweep_run 
             if (strcmp(p->stage, from) != 0) continue;
             struct sweep_run *r = &(*runs)[*n];
             memset(r, 0, sizeof *r);
-            r->cfg = st->n_students > 0
-                         ? sweep_student_cfg_impl(s, &abs, &abs.students[q % per], p)
-                         : sweep_stage_cfg_impl(&abs, p);
+            r->cfg = st->n_students > 0 ? sweep_student_cfg_impl(s, &abs, &abs.students[q % per], p)
+                                        : sweep_stage_cfg_impl(&abs, p);
             struct model_shape ms = model_config_shape(&r->cfg);
             r->params_nonembed    = model_params_nonembed(&ms);
             r->params             = model_params_total(&ms);
@@ -248,8 +248,8 @@ enum sf_status sweep_expand_stages(const struct sweep_spec *s, struct sweep_run 
                 r->shape_index = s->n_shapes + k * SWEEP_MAX_STUDENTS + q % per;
                 r->target      = abs.students[q % per].target;
             }
-            r->has_parent         = true;
-            r->parent             = i;
+            r->has_parent = true;
+            r->parent     = i;
             snprintf(r->stage, sizeof r->stage, "%s", st->name);
             struct sf_error err;
             if (sweep_run_id(&r->cfg, r->id, &err) != SF_OK) {

@@ -62,10 +62,10 @@ struct sweep_fit {
     double holdout_min_params;     /* hold out runs with N >= this (0: none) */
     double target_per_sample;      /* per-run laws of N with a constant: the size that reaches this
                                       reducible loss per sample (image, frame, problem; 0: none) */
-    char   stage[64];              /* the runs it fits: "main" (the grid) or a stage's name */
-    bool   frontier_hull;      /* frontier: fit L(C) to the hull (default: every frontier point) */
-    bool   frontier_fit_given; /* `frontier_fit` was in the sweep file */
-    char   where[256];         /* the entry's place in the sweep file (FILE:LINE:COL) */
+    char stage[64];                /* the runs it fits: "main" (the grid) or a stage's name */
+    bool frontier_hull;      /* frontier: fit L(C) to the hull (default: every frontier point) */
+    bool frontier_fit_given; /* `frontier_fit` was in the sweep file */
+    char where[256];         /* the entry's place in the sweep file (FILE:LINE:COL) */
     /* The options `scalefit fit` has: loss (default: the law's), Huber delta (0: the default for
      * the loss), residual space, row filters on the fit's table ("COL=VALUE" keeps equal rows,
      * "COL>=V", "COL>V", "COL<=V", "COL<V" compare numbers) and rows held out ("COL>=V"...). */
@@ -124,7 +124,7 @@ struct sweep_spec {
     /* `train.objective` as a list: one grid per objective (base holds the first); 0: one. */
     enum model_objective objectives[SWEEP_MAX_RESOLUTIONS];
     size_t               n_objectives;
-    bool    n_ctx_given; /* model.n_ctx was in the file */
+    bool                 n_ctx_given; /* model.n_ctx was in the file */
     /* model */
     struct sweep_shape *shapes;
     size_t              n_shapes;

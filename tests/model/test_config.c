@@ -94,13 +94,13 @@ static void test_roundtrips(void) {
     t.data.n_vocab = 300;
     roundtrip("tokens", &t);
 
-    t.data.source = MODEL_SOURCE_VIDEO;
+    t.data.source     = MODEL_SOURCE_VIDEO;
     t.data.resolution = 6, t.data.levels = 8, t.data.frames = 3, t.data.item = 4;
     t.data.speed = 2, t.data.seed = 7;
     t.n_ctx = 3 * 36 - 1;
     roundtrip("video", &t);
 
-    struct model_config m = model_config_default();
+    struct model_config m   = model_config_default();
     m.data.source           = MODEL_SOURCE_MATH;
     m.data.math_modules     = 1u << MODEL_MATH_SORT | 1u << MODEL_MATH_REM;
     m.data.math_difficulty  = 1u << 0 | 1u << 2; /* 1, 3 */

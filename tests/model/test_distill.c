@@ -27,7 +27,7 @@
 #include "tiny_run.h"
 
 enum { N = 6, V = 7, NOBJ = 4 };
-static const double lambda = 0.3;
+static const double      lambda         = 0.3;
 static const char *const obj_name[NOBJ] = {"forward KL", "reverse KL", "JS", "mix"};
 
 static double total(const float *logits, const float *teacher, const int32_t *mask,
@@ -62,16 +62,17 @@ static void test_training(void) {
     static const char base[] = "data: {source: markov, n_vocab: 4, order: 3, seed: 5}\n"
                                "n_layer: 2\nd_model: 32\nn_head: 2\nn_ctx: 32\nsteps: 400\n"
                                "batch: 16\neval_points: 3\neval_tokens: 8192\nseed: 2\n";
-    char                root_t[] = "/tmp/sf_distill_tok_XXXXXX", root_d[] = "/tmp/sf_distill_kl_XXXXXX";
-    char                root_s[] = "/tmp/sf_distill_st_XXXXXX";
+    char root_t[] = "/tmp/sf_distill_tok_XXXXXX", root_d[] = "/tmp/sf_distill_kl_XXXXXX";
+    char root_s[] = "/tmp/sf_distill_st_XXXXXX";
     struct model_config cfg;
     char                yaml[2048];
     if (!tiny_run_train(root_t, base, &cfg)) return;
     snprintf(yaml, sizeof yaml, "%sobjective: forward_kl\n", base);
     if (!tiny_run_train(root_d, yaml, &cfg)) return;
     double kt = last_kl(root_t), kd = last_kl(root_d);
-    check(kd < kt, "distilled from the truth: exact KL %.5g below token training's %.5g (%.1f%% lower)",
-          kd, kt, 100 * (1 - kd / kt));
+    check(kd < kt,
+          "distilled from the truth: exact KL %.5g below token training's %.5g (%.1f%% lower)", kd,
+          kt, 100 * (1 - kd / kt));
     /* a student of the token-trained run, by reverse KL (markov's p has no zeros; the teacher's
      * softmax none either) */
     snprintf(yaml, sizeof yaml,
@@ -117,7 +118,7 @@ static void test_training(void) {
 
 int main(int argc, char **argv) {
     test_training();
-    const char *python = argc > 2 ? argv[1] : "", *script = argc > 2 ? argv[2] : "";
+    const char      *python = argc > 2 ? argv[1] : "", *script = argc > 2 ? argv[2] : "";
     float            logits[N * V], teacher[N * V];
     int32_t          mask[N] = {0, 1, 2, MODEL_IGNORE, 4, 5};
     struct model_rng r;
@@ -145,7 +146,7 @@ int main(int argc, char **argv) {
         for (size_t e = 0; e < N * V; e++) {
             float l2[N * V];
             memcpy(l2, logits, sizeof l2);
-            l2[e] = logits[e] + 0.01f;
+            l2[e]     = logits[e] + 0.01f;
             double up = total(l2, teacher, mask, (enum kernel_objective)k);
             l2[e]     = logits[e] - 0.01f;
             double dn = total(l2, teacher, mask, (enum kernel_objective)k);

@@ -20,12 +20,12 @@
 
 enum { N_CASES = 8, VMAX = 200 };
 
-static double   p_all[N_CASES][VMAX];
-static float    l_all[N_CASES][VMAX];
-static size_t   v_of[N_CASES];
-static const char *names[N_CASES] = {"random over 5",     "random over 200", "p with 1e-12, 1e-300",
-                                     "p with zeros",      "one-hot p",       "peaked logits",
-                                     "q = p",             "near the truth"};
+static double      p_all[N_CASES][VMAX];
+static float       l_all[N_CASES][VMAX];
+static size_t      v_of[N_CASES];
+static const char *names[N_CASES] = {"random over 5", "random over 200", "p with 1e-12, 1e-300",
+                                     "p with zeros",  "one-hot p",       "peaked logits",
+                                     "q = p",         "near the truth"};
 
 static void normalise(double *p, size_t n) {
     double s = 0;

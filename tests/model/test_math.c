@@ -57,9 +57,9 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 static int test_generator(const char *python, const char *script) {
-    char path[] = "/tmp/sf_math_XXXXXX";
-    int  fd     = mkstemp(path);
-    FILE *f     = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char  path[] = "/tmp/sf_math_XXXXXX";
+    int   fd     = mkstemp(path);
+    FILE *f      = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!check(f != NULL, "a temporary file for the problems")) return 1;
     struct model_rng r;
     model_rng_seed(&r, 42);
@@ -84,8 +84,7 @@ static int test_generator(const char *python, const char *script) {
     snprintf(cmd, sizeof cmd, "'%s' '%s' '%s'", python, script, path);
     int rc = python[0] ? system(cmd) : -1;
     remove(path);
-    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) == 126 || WEXITSTATUS(rc) == 127)
-        return 77;
+    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) == 126 || WEXITSTATUS(rc) == 127) return 77;
     check(WEXITSTATUS(rc) == 0, "16,200 problems checked by Python's integers");
     return 0;
 }
@@ -180,7 +179,7 @@ static void test_splits(void) {
     check(all, "every module drawn at difficulty 1");
 
     /* the extrapolation split */
-    bool ex = true;
+    bool   ex                           = true;
     size_t per[MODEL_MATH_MODULE_COUNT] = {0};
     for (size_t i = 0; i < d.n_extrap_win; i++) {
         enum model_math_module m;
@@ -279,9 +278,9 @@ static void test_trained(void) {
     check_abs(ok[1] / n[1], 1.0 - xe, 1e-12,
               "greedy decoding's exact matches = 1 − eval_extrap_error (extrapolation)");
     snprintf(path, sizeof path, "%s/summary.yaml", root);
-    char  *s  = slurp_file(path);
-    char  *st = s ? strstr(s, "\nsample_tokens: ") : NULL;
-    char  *xt = s ? strstr(s, "\nextrap_sample_tokens: ") : NULL;
+    char *s  = slurp_file(path);
+    char *st = s ? strstr(s, "\nsample_tokens: ") : NULL;
+    char *xt = s ? strstr(s, "\nextrap_sample_tokens: ") : NULL;
     check(st && xt && fabs(atof(st + 16) - tok[0] / n[0]) < 1e-9 &&
               fabs(atof(xt + 23) - tok[1] / n[1]) < 1e-9 && strstr(s, "sample_unit: problem"),
           "summary.yaml's sample_tokens are problems.csv's answer tokens");
