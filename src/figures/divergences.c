@@ -113,8 +113,9 @@ void figures_sweep_divergences(const char *sweep_dir, const char *figdir,
                 }
             }
         }
+        /* Only with a divergence beside forward KL (the kl figures draw that one alone). */
         bool any = false;
-        for (size_t k = 0; k < 6; k++)
+        for (size_t k = 1; k < 6; k++)
             any |= plot_table_rows(t[k]) > 0;
         if (!any) {
             plot_figure_free(fig);

@@ -15,9 +15,9 @@ for f in sweep.yaml sweep.resolved.yaml results.csv curves.csv report.md fits/L_
          fits/L_C/report.md; do
     [ -s "$out/$f" ] && pass "$f written" || failed "$f missing"
 done
-[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,final_part_loss_blank,final_mi,mutual_information,caption_entropy" ] \
+[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,best_eval_tv,best_eval_h2,best_eval_cs,objective,final_train_loss" ] \
     && pass "results.csv has DESIGN.md's columns" || failed "results.csv header"
-[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage" ] \
+[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,objective" ] \
     && pass "curves.csv has DESIGN.md's columns" || failed "curves.csv header"
 # positions.csv: each run's loss by position, n_ctx (16) rows per run, the Bayes loss and the KL
 # filled (a markov source), the same Bayes loss at each position for every run (one eval set).
@@ -87,13 +87,15 @@ n_old=$(ls "$out/runs" | grep -cFf - "$work/lr.out")
     || failed "after changing lr: $n_rows runs listed, $n_old of them with an old id"
 # Without `laws`, a sweep on a source that knows its true distribution also fits the measured KL
 # as a pure power law in N (KL_N, y = best_eval_kl) and on its compute frontier (KL_C,
-# frontier-power, y = eval_kl) beside L_N and L_C.
+# frontier-power, y = eval_kl) beside L_N and L_C, and the same of every other divergence to the
+# truth (a markov source: reverse KL too).
 sed -e '/^fit:/,$d' -e 's/tokens: 6e4/tokens: 1e4/' "$sweep" >"$work/nolaws.yaml"
 "$scalefit" run "$work/nolaws.yaml" --out "$work/nolaws" >"$work/nolaws.log" 2>&1 \
     || failed "the sweep without laws exited $?"
-[ "$(grep -o 'name: [A-Z][A-Z_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')" = \
-  "name: L_N name: L_C name: KL_N name: KL_C " ] && pass "default fits: L_N, L_C, KL_N and KL_C" \
-    || failed "default fits: $(grep -o 'name: [A-Z][A-Z_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')"
+[ "$(grep -o 'name: [A-Z][A-Z0-9_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')" = \
+  "name: L_N name: L_C name: KL_N name: KL_C name: RKL_N name: RKL_C name: JS_N name: JS_C name: TV_N name: TV_C name: H2_N name: H2_C name: CS_N name: CS_C " ] \
+    && pass "default fits: L_N, L_C, KL_N, KL_C and each divergence's _N and _C" \
+    || failed "default fits: $(grep -o 'name: [A-Z][A-Z0-9_]*' "$work/nolaws/sweep.resolved.yaml" | tr '\n' ' ')"
 grep -q "^law: {name: power, .*y: best_eval_kl}" "$work/nolaws/fits/KL_N/fit.yaml" \
     && pass "KL_N is a power law fitted to best_eval_kl" || failed "KL_N's fit.yaml"
 grep -A2 "^law: {name: frontier-power," "$work/nolaws/fits/KL_C/fit.yaml" | grep -q "y: eval_kl}" \
