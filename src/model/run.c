@@ -25,7 +25,8 @@
 static const char model_metrics_header[] =
     "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,eval_true_loss,eval_loss_cv,"
     "eval_kl,eval_error,eval_part_loss,eval_part_loss_blank,eval_extrap_loss,eval_extrap_error,"
-    "eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,grad_norm,elapsed_s,tokens_per_s\n";
+    "eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,eval_teacher_kl,eval_teacher_rkl,eval_teacher_js,"
+    "eval_teacher_tv,eval_teacher_h2,eval_teacher_cs,grad_norm,elapsed_s,tokens_per_s\n";
 
 // ---- schedule and evaluation steps ----
 
@@ -368,6 +369,14 @@ struct model_positions {
     double *loss, *kl;
     size_t *count;
 };
+/* A trained teacher at evaluation: its model, a row of scratch (V doubles), and the divergences
+ * of the model from it summed over the counted eval positions. */
+struct model_teacher_eval {
+    struct model            *teacher;
+    double                  *row;
+    struct model_divergences sum;
+};
+
 /* Sources with answers: per-window sums of an evaluation's counted predictions (the eval
  * windows, then the extrapolation windows), for problems.csv. */
 struct model_windows {
@@ -388,7 +397,8 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
                                       int32_t *targets, struct model_divergences *div,
                                       size_t *wrong, double *part,
                                       const struct model_positions *pos,
-                                      const struct model_windows *win, size_t first) {
+                                      const struct model_windows *win, size_t first,
+                                      struct model_teacher_eval *tch) {
     size_t  T = d->T, W = T + 1, V = (size_t)d->n_vocab;
     bool    exact = d->entry->exact && div != NULL;
     int64_t lo = 0, hi = 0;
@@ -422,6 +432,24 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
             }
         }
         const float *logits = model_logits(m); // (nb, T, V)
+        if (tch != NULL) {
+            /* the teacher's softmax on the same windows, in double, against the model's q */
+            model_forward(tch->teacher, inputs, NULL, nb);
+            const float *tl = model_logits(tch->teacher);
+            for (size_t k = 0; k < nb * T; k++) {
+                if (targets[k] == MODEL_IGNORE) continue;
+                const float *row = tl + k * V;
+                float        mx  = row[0];
+                for (size_t x = 1; x < V; x++)
+                    mx = row[x] > mx ? row[x] : mx;
+                double z = 0;
+                for (size_t x = 0; x < V; x++)
+                    z += tch->row[x] = exp((double)row[x] - (double)mx);
+                for (size_t x = 0; x < V; x++)
+                    tch->row[x] /= z;
+                model_divergences_add(tch->row, logits + k * V, V, &tch->sum);
+            }
+        }
         if (exact)
             for (size_t b = 0; b < nb; b++) {
                 /* window by window, then into the sums (the order model_data_window_kl gives) */
@@ -463,6 +491,7 @@ struct model_eval_result {
     double kl;                  /* exact sources: the mean exact KL of the model from the source */
     double rkl, js, tv, h2, cs; /* ... and the other divergences (rkl NaN where p has zeros the
                                    model does not have) */
+    double teacher[6]; /* a trained teacher: kl, rkl, js, tv, h2, cs of the model from it */
     double error;               /* sources with classes: the error rate of the counted predictions;
                                    sources with answers: of the problems under greedy decoding */
     double part;         /* paired parts: the second part's loss per window after the true first
@@ -477,7 +506,7 @@ struct model_eval_result {
 static double model_evaluate_impl(struct model *m, const struct model_data *d, int32_t *inputs,
                                   int32_t *targets, struct model_eval_result *r,
                                   const struct model_positions *pos,
-                                  const struct model_windows   *win) {
+                                  const struct model_windows *win, struct model_teacher_eval *tch) {
     int64_t lo, hi;
     model_data_choices_impl(d, &lo, &hi);
     double                   s_part = 0;
@@ -487,8 +516,9 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
         pos->loss[t] = pos->kl[t] = 0.0, pos->count[t] = 0;
     for (size_t i = 0; win != NULL && i < d->n_eval_win + d->n_extrap_win; i++)
         win->loss[i] = 0.0, win->count[i] = 0;
+    if (tch != NULL) memset(&tch->sum, 0, sizeof tch->sum);
     double s = model_eval_windows_impl(m, d, d->eval_win, d->n_eval_win, inputs, targets, &s_div,
-                                       &wrong, &s_part, pos, win, 0);
+                                       &wrong, &s_part, pos, win, 0, tch);
     double n = (double)d->n_eval_counted, nw = (double)d->n_eval_win;
     bool   answers = d->entry->ops->answer_end != NULL;
     bool   exact   = d->entry->exact;
@@ -497,13 +527,21 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
     r->js          = exact ? s_div.js / n : (double)NAN;
     r->tv          = exact ? s_div.tv / n : (double)NAN;
     r->h2          = exact ? s_div.h2 / n : (double)NAN;
-    r->cs          = exact ? s_div.cs / n : (double)NAN;
+    r->cs = exact ? s_div.cs / n : (double)NAN;
+    for (size_t k = 0; k < 6; k++)
+        r->teacher[k] = NAN;
+    if (tch != NULL) {
+        const double t[6] = {tch->sum.kl, tch->sum.rkl, tch->sum.js,
+                             tch->sum.tv, tch->sum.h2,  tch->sum.cs};
+        for (size_t k = 0; k < 6; k++)
+            r->teacher[k] = isfinite(t[k]) ? t[k] / n : (double)NAN;
+    }
     r->error       = answers ? (double)wrong / nw : hi > lo ? (double)wrong / n : (double)NAN;
     r->part = r->part_blank = r->extrap = r->extrap_error = NAN;
     if (d->eval_win_blank != NULL) {
         double s_blank = 0;
         model_eval_windows_impl(m, d, d->eval_win_blank, d->n_eval_win, inputs, targets, NULL, NULL,
-                                &s_blank, NULL, NULL, 0);
+                                &s_blank, NULL, NULL, 0, NULL);
         r->part       = s_part / nw;
         r->part_blank = s_blank / nw;
     }
@@ -512,7 +550,7 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
         double s_x = 0, part_x = 0;
         size_t wrong_x = 0;
         s_x = model_eval_windows_impl(m, d, d->extrap_win, d->n_extrap_win, inputs, targets, NULL,
-                                      &wrong_x, &part_x, NULL, win, d->n_eval_win);
+                                      &wrong_x, &part_x, NULL, win, d->n_eval_win, NULL);
         r->extrap       = s_x / (double)d->n_extrap_counted;
         r->extrap_error = (double)wrong_x / (double)d->n_extrap_win;
     }
@@ -550,6 +588,7 @@ struct model_run_ctx {
      * teacher that gives them (NULL: the source's own distribution) */
     float                   *teacher_p;
     struct model            *teacher;
+    double                  *teacher_row; /* (V) scratch of the evaluation against it */
     struct model_train_state ts;
     struct model_summary     sum;
     char reason[2600]; /* why the run diverged, or the write that found the disk full */
@@ -572,6 +611,7 @@ static void model_run_ctx_free_impl(struct model_run_ctx *c) {
     free(c->greedy);
     free(c->greedy_len);
     free(c->teacher_p);
+    free(c->teacher_row);
     model_free(c->teacher);
     if (c->log_impl.file != NULL) fclose(c->log_impl.file);
     if (c->lock_fd >= 0) close(c->lock_fd); /* releases the flock */
@@ -811,6 +851,8 @@ static enum sf_status model_run_teacher_impl(struct model_run_ctx *c, const char
     }
     if (st == SF_OK) {
         model_init_params(c->teacher, 0);
+        c->teacher_row = malloc(V * sizeof *c->teacher_row);
+        if (c->teacher_row == NULL) st = SF_SET(err, SF_ENOMEM, "out of memory");
         st = model_init_from(c->teacher, path, &from, &step, err);
     }
     if (st == SF_OK)
@@ -1039,9 +1081,14 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     size_t                    BT    = c->B * c->T;
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
-    struct model_eval_result  r = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    struct model_eval_result r = {.kl = NAN, .rkl = NAN, .js = NAN, .tv = NAN, .h2 = NAN, .cs = NAN,
+                                   .teacher = {NAN, NAN, NAN, NAN, NAN, NAN}, .error = NAN,
+                                   .part = NAN, .part_blank = NAN, .extrap = NAN,
+                                   .extrap_error = NAN};
+    struct model_teacher_eval tch = {.teacher = c->teacher, .row = c->teacher_row};
     double ev        = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &r,
-                                                     &c->pos, c->win.loss != NULL ? &c->win : NULL)
+                                                     &c->pos, c->win.loss != NULL ? &c->win : NULL,
+                                                     c->teacher != NULL ? &tch : NULL)
                                : (double)NAN;
     double kl        = r.kl;
     ts->elapsed_s    = sf_now() - t_origin;
@@ -1059,8 +1106,10 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     model_csv_empty_or_double_impl(&row, true_loss, is_eval && exact);
     model_csv_empty_or_double_impl(&row, ev - true_loss + bayes, is_eval && exact);
     model_csv_empty_or_double_impl(&row, kl, is_eval && exact);
-    const double extra[] = {r.error, r.part, r.part_blank, r.extrap, r.extrap_error,
-                            r.rkl,   r.js,   r.tv,         r.h2,     r.cs};
+    const double extra[] = {r.error,        r.part,       r.part_blank, r.extrap,
+                            r.extrap_error, r.rkl,        r.js,         r.tv,
+                            r.h2,           r.cs,         r.teacher[0], r.teacher[1],
+                            r.teacher[2],   r.teacher[3], r.teacher[4], r.teacher[5]};
     for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
         model_csv_empty_or_double_impl(&row, extra[k], is_eval && !isnan(extra[k]));
     model_csv_double_impl(&row, gnorm, false);

@@ -21,7 +21,8 @@ static const char sweep_results_header[] =
     "entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,"
     "final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,"
     "final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,"
-    "best_eval_tv,best_eval_h2,best_eval_cs,objective,final_train_loss\n";
+    "best_eval_tv,best_eval_h2,best_eval_cs,objective,final_train_loss,final_teacher_kl,"
+    "final_teacher_rkl,final_teacher_js,final_teacher_tv,final_teacher_h2,final_teacher_cs\n";
 static const char sweep_curves_header[] =
     "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,"
     "eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,"
@@ -118,7 +119,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
     double        best_err = NAN, final_err = NAN, part = NAN, part_blank = NAN;
     double        flops = NAN, extrap = NAN, extrap_err = NAN;
-    double        best_div[5] = {NAN, NAN, NAN, NAN, NAN}, final_train = NAN;
+    double best_div[5] = {NAN, NAN, NAN, NAN, NAN}, final_train = NAN;
+    double        final_teacher[6] = {NAN, NAN, NAN, NAN, NAN, NAN};
     char         *mp = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
@@ -143,6 +145,12 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
             long c_xl  = sf_csv_column(&m, "eval_extrap_loss");
             long c_xe  = sf_csv_column(&m, "eval_extrap_error");
             long c_trl = sf_csv_column(&m, "train_loss");
+            long c_tc[6];
+            for (size_t k = 0; k < 6; k++) {
+                char name[32];
+                snprintf(name, sizeof name, "eval_teacher_%s", sweep_divergence_names[k]);
+                c_tc[k] = sf_csv_column(&m, name);
+            }
             long c_dv[5];
             for (size_t k = 0; k < 5; k++)
                 c_dv[k] = sf_csv_column(&m, sweep_divergences[k]);
@@ -165,6 +173,10 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                     part_blank = c_pb >= 0 && sf_parse_double(f[c_pb], &pv) ? pv : (double)NAN;
                     extrap     = c_xl >= 0 && sf_parse_double(f[c_xl], &pv) ? pv : (double)NAN;
                     extrap_err = c_xe >= 0 && sf_parse_double(f[c_xe], &pv) ? pv : (double)NAN;
+                    for (size_t k = 0; k < 6; k++)
+                        final_teacher[k] = c_tc[k] >= 0 && sf_parse_double(f[c_tc[k]], &pv)
+                                               ? pv
+                                               : (double)NAN;
                     if (isnan(best) || ev < best) {
                         best     = ev;
                         best_kl  = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;
@@ -239,6 +251,10 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     }
     sf_buf_printf(res, ",%s,", model_objective_names[r->cfg.objective]);
     sweep_num_impl(res, final_train);
+    for (size_t k = 0; k < 6; k++) {
+        sf_buf_puts(res, ",");
+        sweep_num_impl(res, final_teacher[k]);
+    }
     sf_buf_puts(res, "\n");
     return SF_OK;
 }

@@ -373,9 +373,9 @@ void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *spec,
                              const struct sf_csv *results, const struct sf_csv *curves,
                              const struct sweep_fit_outcome *fits, size_t n_fits);
 /* Appends a section for each stage of students: every teacher (a run the stage continues)
- * against every student size, the student's forward KL to the truth (or loss) and its final
- * training loss (its divergence from the teacher), beside the teacher's and the token-trained
- * run of that size. */
+ * against every student size, the student's forward KL to the truth (or loss) and its forward
+ * KL from the teacher on the eval set, beside the teacher's and the token-trained run of that
+ * size. */
 void sweep_report_students(struct sf_buf *b, const struct sweep_spec *spec,
                            const struct sf_csv *results);
 /* Appends the section on problems with answers (OUT/problems.csv: the math source): each main

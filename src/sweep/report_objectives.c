@@ -141,7 +141,7 @@ void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
     long c_p = sf_csv_column(results, "parent"), c_n = sf_csv_column(results, "params_nonembed");
     long c_k = sf_csv_column(results, "best_eval_kl"),
          c_l = sf_csv_column(results, "best_eval_loss");
-    long c_t = sf_csv_column(results, "final_train_loss"), c_s = sf_csv_column(results, "status");
+    long c_t = sf_csv_column(results, "final_teacher_kl"), c_s = sf_csv_column(results, "status");
     if (c_r < 0 || c_g < 0 || c_p < 0 || c_n < 0 || c_l < 0 || c_s < 0) return;
     for (size_t k = 0; k < s->n_stages; k++) {
         const struct sweep_stage *st = &s->stages[k];
@@ -154,8 +154,8 @@ void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
                       "## Students of stage %s\n\n"
                       "Each run of the stage it continues (the teacher, rows) distilled into "
                       "students of %zu sizes (columns) by `%s`. Each cell: the student's %s, "
-                      "then its final training loss (its divergence from the teacher on the "
-                      "training windows); the teacher's own value in the second column, and the "
+                      "then its forward KL from the teacher on the eval set at the last evaluation "
+                      "(final_teacher_kl); the teacher's own value in the second column, and the "
                       "last row the main grid's token-trained run of the student's size where "
                       "the grid has one. A teacher much stronger than its student can make a "
                       "worse student (the capacity gap, Busbridge et al. 2025).\n\n"

@@ -178,7 +178,8 @@ static void test_reference_run(const char *ref) {
     static const char header[] = "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
                                  "eval_true_loss,eval_loss_cv,eval_kl,eval_error,eval_part_loss,"
                                  "eval_part_loss_blank,eval_extrap_loss,eval_extrap_error,"
-                                 "eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,"
+                                 "eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,eval_teacher_kl,eval_teacher_rkl,"
+                                 "eval_teacher_js,eval_teacher_tv,eval_teacher_h2,eval_teacher_cs,"
                                  "grad_norm,elapsed_s,tokens_per_s\n";
     check(m && strncmp(m, header, strlen(header)) == 0, "metrics.csv header as DESIGN.md");
     int rows = 0;
@@ -196,9 +197,9 @@ static void test_reference_run(const char *ref) {
                 empty += p[1] == ',' || p[1] == '\n';
             }
         }
-        check(fields == 23 && empty == 5,
-              "23 fields, none empty on a markov run but eval_error, the two paired losses and "
-              "the two extrapolation columns");
+        check(fields == 29 && empty == 11,
+              "29 fields, none empty on a markov run but eval_error, the two paired losses, "
+              "the two extrapolation columns and the six divergences to a teacher");
     }
     /* positions.csv: every position of the last evaluation; averaged with their counts, the
      * losses give the last row's eval_loss and the KLs its eval_kl, to rounding. */
@@ -307,16 +308,16 @@ static void csv_field(const char *line, int k, char *out, size_t n) {
 }
 
 /* A run started by a scalefit whose metrics.csv had none of the columns from eval_kl to
- * eval_cs, resumed by this one: the file is rewritten in the current columns, the old
+ * eval_teacher_cs, resumed by this one: the file is rewritten in the current columns, the old
  * rows with eval_kl empty, and every other column as in the uninterrupted run. */
 static void test_old_layout_resume(const char *ref) {
     char dir[600];
     snprintf(dir, sizeof dir, "%s/old_layout", root);
     make_run(dir, small_yaml);
     check(run_inproc(dir, 57) == SF_EINTERRUPTED, "old layout: stopped after step 57");
-    /* Rewrite metrics.csv as the earlier layout: without fields 9 to 19 (eval_kl, eval_error,
-     * eval_part_loss, eval_part_loss_blank, eval_extrap_loss, eval_extrap_error and the five
-     * divergences after it). */
+    /* Rewrite metrics.csv as the earlier layout: without fields 9 to 25 (eval_kl, eval_error,
+     * eval_part_loss, eval_part_loss_blank, eval_extrap_loss, eval_extrap_error, the five
+     * divergences to the truth after it and the six to a teacher). */
     char         *t = slurp(path_in(dir, "metrics.csv"), NULL);
     struct sf_buf old;
     sf_buf_init(&old);
@@ -326,7 +327,7 @@ static void test_old_layout_resume(const char *ref) {
             commas += *p == ',';
         sf_buf_append(&old, line, (size_t)(p - line));
         char *q = p - 1;
-        for (int k = 0; k < 11 && q; k++)
+        for (int k = 0; k < 17 && q; k++)
             q = strchr(q + 1, ',');
         sf_buf_puts(&old, q ? q + 1 : "");
         sf_buf_puts(&old, "\n");
