@@ -170,6 +170,8 @@ struct model_markov {
      * cond + marg_off[j+1] + s·V holds P(x | last j symbols s) = m_{j+1}(s, x) / m_j(s). */
     double *cond;
     double *cond_plogp; /* like marg: cond_plogp[marg_off[j] + s] = Σ_x p·log p of that row */
+    double *log_cond;   /* log of cond, entry by entry (the divergences' log p) */
+    double *logP;       /* (n_ctx, V) log of P */
     double *P_plogp;    /* (n_ctx) Σ_x P[c][x]·log P[c][x] */
     double  entropy_rate;
     int     iterations; /* power iterations used */
@@ -194,6 +196,9 @@ void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int
  * (borrowed, valid while mk lives), with its Σ_x p·log p into *plogp (when not NULL). */
 const double *model_markov_predictive(const struct model_markov *mk, const int32_t *w, size_t t,
                                       double *plogp);
+/* The log of model_markov_predictive's row (borrowed, as it). */
+const double *model_markov_predictive_log(const struct model_markov *mk, const int32_t *w,
+                                          size_t t);
 /* The true source's log-loss (nats) of predicting w[t+1] from w[0..t], for t = 0..n-2, into
  * loss (n-1 values): −log of model_markov_predictive's row at w[t+1]. */
 void model_markov_true_losses(const struct model_markov *mk, const int32_t *w, size_t n,
@@ -334,6 +339,9 @@ struct model_source_ops {
      * its Σ_x p·log p into *plogp. NULL for sources that are not exact. Never allocates. */
     const double *(*predictive)(const struct model_data *d, const int32_t *w, size_t t,
                                 double *plogp);
+    /* Optional, with predictive: the logarithm of its row (borrowed as it), which spares the
+     * divergences a log per token; NULL: computed from the row. */
+    const double *(*predictive_log)(const struct model_data *d, const int32_t *w, size_t t);
     /* Sources whose counted predictions choose among classes: the tokens lo..hi-1 of the
      * classes (the eval's error rate takes the argmax over them); NULL, or lo == hi: none. */
     void (*choices)(const struct model_data_config *d, int64_t *lo, int64_t *hi);
@@ -398,6 +406,7 @@ struct model_data {
     struct model_markov              markov; /* markov only */
     struct model_tasks               tasks;  /* tasks only */
     struct model_math                math;   /* math only */
+    double *div_scratch; /* (n_vocab) the divergences' scratch row (model_divergences_add) */
     struct model_video               video;  /* video only */
     uint64_t batch_key;                      /* training stream key (derived from the run seed) */
     /* file sources: train and eval token streams */
@@ -445,12 +454,13 @@ struct model_divergences {
     double rkl; /* reverse KL(q‖p) = Σ q·log(q/p); +inf where some p(x) = 0 < q(x) */
     double js;  /* Jensen–Shannon: ½KL(p‖m) + ½KL(q‖m), m = (p + q)/2 */
     double tv;  /* total variation ½Σ|p − q| */
-    double h2;  /* squared Hellinger 1 − Σ√(pq), computed as ½Σ(√p − √q)² */
+    double h2;  /* squared Hellinger 1 − Σ√(pq) */
     double cs;  /* Cauchy–Schwarz −log((Σpq)² / (Σp²·Σq²)) */
 };
-/* The divergences of q = softmax(logits, in double) from p, rows of n entries, added to *sum. */
-void model_divergences_add(const double *p, const float *logits, size_t n,
-                           struct model_divergences *sum);
+/* The divergences of q = softmax(logits, in double) from p, rows of n entries, added to *sum;
+ * logp: log p (NULL: computed here); scratch holds n doubles. */
+void model_divergences_add(const double *p, const double *logp, const float *logits, size_t n,
+                           double *scratch, struct model_divergences *sum);
 /* Adds each of `one` to *sum. */
 void model_divergences_sum(struct model_divergences *sum, const struct model_divergences *one);
 /* Their sums over the counted positions of the eval window w (as model_data_window_kl), added to

@@ -38,6 +38,8 @@ void model_markov_free(struct model_markov *mk) {
     free(mk->cond_H);
     free(mk->cond);
     free(mk->cond_plogp);
+    free(mk->log_cond);
+    free(mk->logP);
     free(mk->P_plogp);
     memset(mk, 0, sizeof *mk);
 }
@@ -125,13 +127,17 @@ static void model_markov_predictive_rows_impl(struct model_markov *mk) {
             size_t        row = mk->marg_off[j + 1] + s * V;
             double        den = mk->marg[mk->marg_off[j] + s];
             double *const p   = mk->cond + row;
-            for (size_t x = 0; x < V; x++)
-                p[x] = mk->marg[row + x] / den;
+            for (size_t x = 0; x < V; x++) {
+                p[x]                = mk->marg[row + x] / den;
+                mk->log_cond[row + x] = log(p[x]);
+            }
             mk->cond_plogp[mk->marg_off[j] + s] = -model_entropy_impl(p, V);
         }
     }
     for (size_t c = 0; c < mk->n_ctx; c++)
         mk->P_plogp[c] = -model_entropy_impl(mk->P + c * V, V);
+    for (size_t i = 0; i < mk->n_ctx * V; i++)
+        mk->logP[i] = log(mk->P[i]);
 }
 
 enum sf_status model_markov_init(struct model_markov *mk, const struct model_data_config *d,
@@ -155,10 +161,12 @@ enum sf_status model_markov_init(struct model_markov *mk, const struct model_dat
     mk->marg       = calloc(n_marg, sizeof *mk->marg);
     mk->cond       = calloc(n_marg, sizeof *mk->cond);
     mk->cond_plogp = calloc(n_marg, sizeof *mk->cond_plogp);
+    mk->log_cond   = calloc(n_marg, sizeof *mk->log_cond);
+    mk->logP       = malloc(n * sizeof *mk->logP);
     mk->P_plogp    = malloc(mk->n_ctx * sizeof *mk->P_plogp);
     double *nxt    = malloc(mk->n_ctx * sizeof *nxt);
     if (!mk->P || !mk->cdf || !mk->pi || !mk->pi_cdf || !mk->marg_off || !mk->cond_H || !mk->marg ||
-        !mk->cond || !mk->cond_plogp || !mk->P_plogp || !nxt) {
+        !mk->cond || !mk->cond_plogp || !mk->P_plogp || !mk->log_cond || !mk->logP || !nxt) {
         free(nxt);
         model_markov_free(mk);
         SF_FAIL(err, SF_ENOMEM, "out of memory building the markov source");
@@ -266,6 +274,19 @@ void model_markov_sample(const struct model_markov *mk, struct model_rng *r, int
         out[i]   = (int32_t)x;
         c        = (c * V + x) % mk->n_ctx;
     }
+}
+
+const double *model_markov_predictive_log(const struct model_markov *mk, const int32_t *w,
+                                          size_t t) {
+    size_t V = (size_t)mk->V, K = (size_t)mk->K, c = 0;
+    if (t + 1 >= K) {
+        for (size_t i = t + 1 - K; i <= t; i++)
+            c = c * V + (size_t)w[i];
+        return mk->logP + c * V;
+    }
+    for (size_t i = 0; i <= t; i++)
+        c = c * V + (size_t)w[i];
+    return mk->log_cond + mk->marg_off[t + 2] + c * V;
 }
 
 const double *model_markov_predictive(const struct model_markov *mk, const int32_t *w, size_t t,
@@ -380,6 +401,11 @@ static void model_markov_batch_impl(const struct model_data *d, struct model_rng
         model_markov_sample_pair_impl(&d->markov, r, inputs + b * T, targets + b * T, T);
 }
 
+static const double *model_markov_predictive_log_impl(const struct model_data *d,
+                                                     const int32_t *w, size_t t) {
+    return model_markov_predictive_log(&d->markov, w, t);
+}
+
 static const double *model_markov_predictive_impl(const struct model_data *d, const int32_t *w,
                                                   size_t t, double *plogp) {
     return model_markov_predictive(&d->markov, w, t, plogp);
@@ -406,7 +432,8 @@ static const struct model_source_ops model_markov_ops = {
     .emit         = model_markov_emit_impl,
     .open         = model_markov_open_impl,
     .batch        = model_markov_batch_impl,
-    .predictive   = model_markov_predictive_impl,
+    .predictive = model_markov_predictive_impl,
+    .predictive_log = model_markov_predictive_log_impl,
     .close        = model_markov_close_impl,
 };
 

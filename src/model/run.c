@@ -447,7 +447,7 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
                     z += tch->row[x] = exp((double)row[x] - (double)mx);
                 for (size_t x = 0; x < V; x++)
                     tch->row[x] /= z;
-                model_divergences_add(tch->row, logits + k * V, V, &tch->sum);
+                model_divergences_add(tch->row, NULL, logits + k * V, V, d->div_scratch, &tch->sum);
             }
         }
         if (exact)

@@ -66,7 +66,8 @@ int main(int argc, char **argv) {
     struct model_divergences got[N_CASES];
     for (size_t c = 0; c < N_CASES; c++) {
         memset(&got[c], 0, sizeof got[c]);
-        model_divergences_add(p_all[c], l_all[c], v_of[c], &got[c]);
+        double scratch[VMAX];
+        model_divergences_add(p_all[c], NULL, l_all[c], v_of[c], scratch, &got[c]);
     }
     /* q = p and near it */
     const struct model_divergences *e = &got[6];
