@@ -375,7 +375,7 @@ enum sf_status model_data_open(struct model_data *d, const struct model_config *
     d->eval_win = malloc(d->n_eval_win * (T + 1) * sizeof *d->eval_win);
     if (d->eval_win == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
     d->info.eval_tokens = (int64_t)(d->n_eval_win * T);
-    d->div_scratch = malloc((size_t)shape.n_vocab * sizeof *d->div_scratch);
+    d->div_scratch      = malloc((size_t)shape.n_vocab * sizeof *d->div_scratch);
     if (d->div_scratch == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory for the eval set");
     /* A source that says it is exact gives its true predictive, and only such a source. */
     SF_ASSERT(d->entry->exact == (d->entry->ops->predictive != NULL));
@@ -489,9 +489,9 @@ void model_data_window_divergences(const struct model_data *d, const int32_t *w,
     size_t T = d->T, V = (size_t)d->n_vocab;
     for (size_t t = 0; t < T; t++) {
         if (!model_data_counted(d, w, t)) continue;
-        const double *p  = d->entry->ops->predictive(d, w, t, NULL); // (V)
-        const double *lp = d->entry->ops->predictive_log ? d->entry->ops->predictive_log(d, w, t)
-                                                         : NULL;
+        const double *p = d->entry->ops->predictive(d, w, t, NULL); // (V)
+        const double *lp =
+            d->entry->ops->predictive_log ? d->entry->ops->predictive_log(d, w, t) : NULL;
         struct model_divergences one = {0};
         model_divergences_add(p, lp, logits + t * V, V, d->div_scratch, &one);
         model_divergences_sum(sum, &one);

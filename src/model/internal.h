@@ -406,9 +406,9 @@ struct model_data {
     struct model_markov              markov; /* markov only */
     struct model_tasks               tasks;  /* tasks only */
     struct model_math                math;   /* math only */
-    double *div_scratch; /* (n_vocab) the divergences' scratch row (model_divergences_add) */
-    struct model_video               video;  /* video only */
-    uint64_t batch_key;                      /* training stream key (derived from the run seed) */
+    double *div_scratch;      /* (n_vocab) the divergences' scratch row (model_divergences_add) */
+    struct model_video video; /* video only */
+    uint64_t           batch_key; /* training stream key (derived from the run seed) */
     /* file sources: train and eval token streams */
     uint16_t *train;
     size_t    n_train;

@@ -128,7 +128,7 @@ static void model_markov_predictive_rows_impl(struct model_markov *mk) {
             double        den = mk->marg[mk->marg_off[j] + s];
             double *const p   = mk->cond + row;
             for (size_t x = 0; x < V; x++) {
-                p[x]                = mk->marg[row + x] / den;
+                p[x]                  = mk->marg[row + x] / den;
                 mk->log_cond[row + x] = log(p[x]);
             }
             mk->cond_plogp[mk->marg_off[j] + s] = -model_entropy_impl(p, V);
@@ -401,8 +401,8 @@ static void model_markov_batch_impl(const struct model_data *d, struct model_rng
         model_markov_sample_pair_impl(&d->markov, r, inputs + b * T, targets + b * T, T);
 }
 
-static const double *model_markov_predictive_log_impl(const struct model_data *d,
-                                                     const int32_t *w, size_t t) {
+static const double *model_markov_predictive_log_impl(const struct model_data *d, const int32_t *w,
+                                                      size_t t) {
     return model_markov_predictive_log(&d->markov, w, t);
 }
 
@@ -427,14 +427,14 @@ static void model_markov_describe_impl(struct sf_buf *b, const struct model_data
 }
 
 static const struct model_source_ops model_markov_ops = {
-    .key_excluded = model_markov_key_excluded_impl,
-    .validate     = model_markov_validate_impl,
-    .emit         = model_markov_emit_impl,
-    .open         = model_markov_open_impl,
-    .batch        = model_markov_batch_impl,
-    .predictive = model_markov_predictive_impl,
+    .key_excluded   = model_markov_key_excluded_impl,
+    .validate       = model_markov_validate_impl,
+    .emit           = model_markov_emit_impl,
+    .open           = model_markov_open_impl,
+    .batch          = model_markov_batch_impl,
+    .predictive     = model_markov_predictive_impl,
     .predictive_log = model_markov_predictive_log_impl,
-    .close        = model_markov_close_impl,
+    .close          = model_markov_close_impl,
 };
 
 const struct model_source_entry model_source_markov = {

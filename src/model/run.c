@@ -491,9 +491,9 @@ struct model_eval_result {
     double kl;                  /* exact sources: the mean exact KL of the model from the source */
     double rkl, js, tv, h2, cs; /* ... and the other divergences (rkl NaN where p has zeros the
                                    model does not have) */
-    double teacher[6]; /* a trained teacher: kl, rkl, js, tv, h2, cs of the model from it */
-    double error;               /* sources with classes: the error rate of the counted predictions;
-                                   sources with answers: of the problems under greedy decoding */
+    double teacher[6];   /* a trained teacher: kl, rkl, js, tv, h2, cs of the model from it */
+    double error;        /* sources with classes: the error rate of the counted predictions;
+                            sources with answers: of the problems under greedy decoding */
     double part;         /* paired parts: the second part's loss per window after the true first
                             part, in nats */
     double part_blank;   /* ... after a blanked one */
@@ -527,7 +527,7 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
     r->js          = exact ? s_div.js / n : (double)NAN;
     r->tv          = exact ? s_div.tv / n : (double)NAN;
     r->h2          = exact ? s_div.h2 / n : (double)NAN;
-    r->cs = exact ? s_div.cs / n : (double)NAN;
+    r->cs          = exact ? s_div.cs / n : (double)NAN;
     for (size_t k = 0; k < 6; k++)
         r->teacher[k] = NAN;
     if (tch != NULL) {
@@ -536,7 +536,7 @@ static double model_evaluate_impl(struct model *m, const struct model_data *d, i
         for (size_t k = 0; k < 6; k++)
             r->teacher[k] = isfinite(t[k]) ? t[k] / n : (double)NAN;
     }
-    r->error       = answers ? (double)wrong / nw : hi > lo ? (double)wrong / n : (double)NAN;
+    r->error = answers ? (double)wrong / nw : hi > lo ? (double)wrong / n : (double)NAN;
     r->part = r->part_blank = r->extrap = r->extrap_error = NAN;
     if (d->eval_win_blank != NULL) {
         double s_blank = 0;
@@ -1081,14 +1081,22 @@ static enum sf_status model_run_evaluate_impl(struct model_run_ctx *c, struct sf
     size_t                    BT    = c->B * c->T;
     bool                      exact = c->data.entry->exact;
     double                    bayes = c->data.info.bayes_loss, true_loss = c->true_loss;
-    struct model_eval_result r = {.kl = NAN, .rkl = NAN, .js = NAN, .tv = NAN, .h2 = NAN, .cs = NAN,
-                                   .teacher = {NAN, NAN, NAN, NAN, NAN, NAN}, .error = NAN,
-                                   .part = NAN, .part_blank = NAN, .extrap = NAN,
-                                   .extrap_error = NAN};
+    struct model_eval_result  r   = {.kl           = NAN,
+                                     .rkl          = NAN,
+                                     .js           = NAN,
+                                     .tv           = NAN,
+                                     .h2           = NAN,
+                                     .cs           = NAN,
+                                     .teacher      = {NAN, NAN, NAN, NAN, NAN, NAN},
+                                     .error        = NAN,
+                                     .part         = NAN,
+                                     .part_blank   = NAN,
+                                     .extrap       = NAN,
+                                     .extrap_error = NAN};
     struct model_teacher_eval tch = {.teacher = c->teacher, .row = c->teacher_row};
     double ev        = is_eval ? model_evaluate_impl(c->model, &c->data, c->inputs, c->targets, &r,
                                                      &c->pos, c->win.loss != NULL ? &c->win : NULL,
-                                                     c->teacher != NULL ? &tch : NULL)
+                                              c->teacher != NULL ? &tch : NULL)
                                : (double)NAN;
     double kl        = r.kl;
     ts->elapsed_s    = sf_now() - t_origin;

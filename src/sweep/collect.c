@@ -119,9 +119,9 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
     double        best = NAN, best_cv = NAN, best_kl = NAN, final = NAN, tokens = NAN;
     double        best_err = NAN, final_err = NAN, part = NAN, part_blank = NAN;
     double        flops = NAN, extrap = NAN, extrap_err = NAN;
-    double best_div[5] = {NAN, NAN, NAN, NAN, NAN}, final_train = NAN;
+    double        best_div[5] = {NAN, NAN, NAN, NAN, NAN}, final_train = NAN;
     double        final_teacher[6] = {NAN, NAN, NAN, NAN, NAN, NAN};
-    char         *mp = sf_path_join(dir, "metrics.csv");
+    char         *mp               = sf_path_join(dir, "metrics.csv");
     struct sf_csv m;
     memset(&m, 0, sizeof m);
     enum sf_status status = SF_OK;
@@ -174,9 +174,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                     extrap     = c_xl >= 0 && sf_parse_double(f[c_xl], &pv) ? pv : (double)NAN;
                     extrap_err = c_xe >= 0 && sf_parse_double(f[c_xe], &pv) ? pv : (double)NAN;
                     for (size_t k = 0; k < 6; k++)
-                        final_teacher[k] = c_tc[k] >= 0 && sf_parse_double(f[c_tc[k]], &pv)
-                                               ? pv
-                                               : (double)NAN;
+                        final_teacher[k] =
+                            c_tc[k] >= 0 && sf_parse_double(f[c_tc[k]], &pv) ? pv : (double)NAN;
                     if (isnan(best) || ev < best) {
                         best     = ev;
                         best_kl  = sf_parse_double(f_kl, &kl) ? kl : (double)NAN;

@@ -174,13 +174,14 @@ static void test_reference_run(const char *ref) {
     char *st = first_line(path_in(ref, "status"));
     check(st && strcmp(st, "done") == 0, "status is 'done' (%s)", st ? st : "missing");
     free(st);
-    char             *m        = slurp(path_in(ref, "metrics.csv"), NULL);
-    static const char header[] = "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
-                                 "eval_true_loss,eval_loss_cv,eval_kl,eval_error,eval_part_loss,"
-                                 "eval_part_loss_blank,eval_extrap_loss,eval_extrap_error,"
-                                 "eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,eval_teacher_kl,eval_teacher_rkl,"
-                                 "eval_teacher_js,eval_teacher_tv,eval_teacher_h2,eval_teacher_cs,"
-                                 "grad_norm,elapsed_s,tokens_per_s\n";
+    char             *m = slurp(path_in(ref, "metrics.csv"), NULL);
+    static const char header[] =
+        "step,tokens,flops_6n,flops_exact,lr,train_loss,eval_loss,"
+        "eval_true_loss,eval_loss_cv,eval_kl,eval_error,eval_part_loss,"
+        "eval_part_loss_blank,eval_extrap_loss,eval_extrap_error,"
+        "eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,eval_teacher_kl,eval_teacher_rkl,"
+        "eval_teacher_js,eval_teacher_tv,eval_teacher_h2,eval_teacher_cs,"
+        "grad_norm,elapsed_s,tokens_per_s\n";
     check(m && strncmp(m, header, strlen(header)) == 0, "metrics.csv header as DESIGN.md");
     int rows = 0;
     for (char *p = m; p && *p; p++)
