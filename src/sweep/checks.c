@@ -139,24 +139,35 @@ static void sweep_fits_default_resolutions_impl(struct sweep_spec *s) {
     }
 }
 
-/* With a list of objectives (a source that knows its truth): each objective's forward KL to the
- * truth as a pure power law in N (KL_N_OBJ) and on its compute frontier (KL_C_OBJ). */
+/* With a list of objectives (a source that knows its truth): for each objective, each
+ * divergence to the truth (forward KL first; reverse KL where the source's p has no zeros) as a
+ * pure power law in N (KL_N_OBJ, JS_N_OBJ, ...) and on its compute frontier (KL_C_OBJ, ...). */
 static void sweep_fits_default_objectives_impl(struct sweep_spec *s) {
-    s->fits = calloc(2 * s->n_objectives, sizeof *s->fits);
+    static const char *const div[6][2] = {{"KL", "kl"}, {"RKL", "rkl"}, {"JS", "js"},
+                                          {"TV", "tv"}, {"H2", "h2"},   {"CS", "cs"}};
+    bool   full  = model_source_get(s->base.data.source)->full_support;
+    size_t per   = full ? 6 : 5;
+    s->fits      = calloc(2 * per * s->n_objectives, sizeof *s->fits);
     if (s->fits == NULL) return;
-    s->n_fits = 2 * s->n_objectives;
+    s->n_fits = 2 * per * s->n_objectives;
+    size_t k  = 0;
     for (size_t i = 0; i < s->n_objectives; i++) {
-        struct sweep_fit *f = &s->fits[2 * i];
-        const char       *o = model_objective_names[s->objectives[i]];
-        snprintf(f[0].name, sizeof f[0].name, "KL_N_%s", o);
-        sweep_fit_defaults(&f[0], "power");
-        snprintf(f[0].y, sizeof f[0].y, "best_eval_kl");
-        if (s->n_budgets > 1) sweep_fit_largest_budget_impl(s, &f[0]);
-        snprintf(f[1].name, sizeof f[1].name, "KL_C_%s", o);
-        sweep_fit_defaults(&f[1], "frontier-power");
-        snprintf(f[1].y, sizeof f[1].y, "eval_kl");
-        for (size_t k = 0; k < 2; k++)
-            snprintf(f[k].filters[f[k].n_filters++], sizeof f[k].filters[0], "objective=%s", o);
+        const char *o = model_objective_names[s->objectives[i]];
+        for (size_t j = 0; j < 6; j++) {
+            if (j == 1 && !full) continue;
+            struct sweep_fit *f = &s->fits[k];
+            snprintf(f[0].name, sizeof f[0].name, "%s_N_%s", div[j][0], o);
+            sweep_fit_defaults(&f[0], "power");
+            snprintf(f[0].y, sizeof f[0].y, "best_eval_%s", div[j][1]);
+            if (s->n_budgets > 1) sweep_fit_largest_budget_impl(s, &f[0]);
+            snprintf(f[1].name, sizeof f[1].name, "%s_C_%s", div[j][0], o);
+            sweep_fit_defaults(&f[1], "frontier-power");
+            snprintf(f[1].y, sizeof f[1].y, "eval_%s", div[j][1]);
+            for (size_t q = 0; q < 2; q++)
+                snprintf(f[q].filters[f[q].n_filters++], sizeof f[q].filters[0], "objective=%s",
+                         o);
+            k += 2;
+        }
     }
 }
 

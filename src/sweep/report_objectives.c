@@ -22,15 +22,15 @@ static const char *sweep_fit_objective_impl(const struct sweep_fit *f) {
 }
 
 /* The exponent (a parameter named alpha…) of the first main fit of `objective` fitted to
- * curves (or not), with y forward KL; NULL when none. */
+ * curves (or not), with y divergence `div` (sweep_divergence_names); NULL when none. */
 static const struct fit_param *sweep_obj_alpha_impl(const struct sweep_fit_outcome *fits,
-                                                    size_t n_fits, const char *objective,
+                                                    size_t n_fits, const char *objective, int div,
                                                     bool curves) {
     for (size_t i = 0; i < n_fits; i++) {
         const struct sweep_fit *f = fits[i].fit;
         const char             *o = sweep_fit_objective_impl(f);
         if (fits[i].result == NULL || o == NULL || strcmp(o, objective) != 0 ||
-            fit_law_fits_curves(f->law) != curves || sweep_divergence_of(f->y) != 0)
+            fit_law_fits_curves(f->law) != curves || sweep_divergence_of(f->y) != div)
             continue;
         for (size_t j = 0; j < fits[i].result->p; j++)
             if (strncmp(fits[i].result->param[j].name, "alpha", 5) == 0)
@@ -97,7 +97,7 @@ void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *s,
         const char *name = model_objective_names[s->objectives[o]];
         sf_buf_printf(b, "| %s |", name);
         for (int curves_law = 0; curves_law < 2; curves_law++) {
-            const struct fit_param *p = sweep_obj_alpha_impl(fits, n_fits, name, curves_law);
+            const struct fit_param *p = sweep_obj_alpha_impl(fits, n_fits, name, 0, curves_law);
             if (p == NULL)
                 sf_buf_puts(b, " |");
             else
@@ -106,6 +106,37 @@ void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *s,
                               sf_fmt_sig(a[2], sizeof a[2], p->value.hi));
         }
         sf_buf_puts(b, "\n");
+    }
+    /* every other divergence to the truth: its exponent on the compute frontier, by objective */
+    bool any_other = false;
+    for (int k = 1; k < SWEEP_N_DIVERGENCES && !any_other; k++)
+        for (size_t o = 0; o < s->n_objectives && !any_other; o++)
+            any_other = sweep_obj_alpha_impl(fits, n_fits, model_objective_names[s->objectives[o]],
+                                             k, true) != NULL;
+    if (any_other) {
+        sf_buf_puts(b, "\nEvery divergence to the truth, its exponent on its own compute frontier "
+                       "(`D_C_*`; in N: `D_N_*`) by objective:\n\n| divergence |");
+        for (size_t o = 0; o < s->n_objectives; o++)
+            sf_buf_printf(b, " %s |", model_objective_names[s->objectives[o]]);
+        sf_buf_puts(b, "\n|---|");
+        for (size_t o = 0; o < s->n_objectives; o++)
+            sf_buf_puts(b, "---|");
+        sf_buf_puts(b, "\n");
+        for (int k = 0; k < SWEEP_N_DIVERGENCES; k++) {
+            sf_buf_printf(b, "| %s |", sweep_divergence_names[k]);
+            for (size_t o = 0; o < s->n_objectives; o++) {
+                const struct fit_param *p = sweep_obj_alpha_impl(
+                    fits, n_fits, model_objective_names[s->objectives[o]], k, true);
+                if (p == NULL)
+                    sf_buf_puts(b, " |");
+                else
+                    sf_buf_printf(b, " %s [%s, %s] |",
+                                  sf_fmt_sig(a[0], sizeof a[0], p->value.estimate),
+                                  sf_fmt_sig(a[1], sizeof a[1], p->value.lo),
+                                  sf_fmt_sig(a[2], sizeof a[2], p->value.hi));
+            }
+            sf_buf_puts(b, "\n");
+        }
     }
     /* the lowest forward KL reached by each compute level: 5 levels, log-spaced from a tenth of
      * the smallest run's compute to the largest's */
