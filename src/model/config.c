@@ -666,7 +666,7 @@ static void model_validate_impl(const struct model_config *c, const struct model
     for (size_t i = 0; i < own.n; i++)
         MODEL_DIAG(diags, pl, own.items[i].where, "%s", own.items[i].message);
     sf_diag_free(&own);
-files:
+files:;
     /* Distillation: the teacher it names, or the source's own distribution, which must exist and
      * (for reverse KL) give every token a probability above 0. */
     const struct model_source_entry *src     = model_source_get(d->source);
