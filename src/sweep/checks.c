@@ -15,18 +15,37 @@
 // ---- fits ----
 
 /* Columns a fit may name (results.csv for the per-run laws). */
-static const char *const sweep_result_columns[] = {
-    "params",           "params_nonembed",   "tokens",
-    "flops_6n",         "best_eval_loss",    "best_eval_loss_cv",
-    "best_eval_kl",     "final_eval_loss",   "best_eval_error",
-    "final_eval_error", "final_part_loss",   "final_part_loss_blank",
-    "final_mi",         "final_extrap_loss", "final_extrap_error",
-    "best_eval_rkl",    "best_eval_js",      "best_eval_tv",
-    "best_eval_h2",     "best_eval_cs",      NULL};
+static const char *const sweep_result_columns[] = {"params",
+                                                   "params_nonembed",
+                                                   "tokens",
+                                                   "flops_6n",
+                                                   "best_eval_loss",
+                                                   "best_eval_loss_cv",
+                                                   "best_eval_kl",
+                                                   "final_eval_loss",
+                                                   "best_eval_error",
+                                                   "final_eval_error",
+                                                   "final_part_loss",
+                                                   "final_part_loss_blank",
+                                                   "final_mi",
+                                                   "final_extrap_loss",
+                                                   "final_extrap_error",
+                                                   "best_eval_rkl",
+                                                   "best_eval_js",
+                                                   "best_eval_tv",
+                                                   "best_eval_h2",
+                                                   "best_eval_cs",
+                                                   "final_teacher_kl",
+                                                   "final_teacher_rkl",
+                                                   "final_teacher_js",
+                                                   "final_teacher_tv",
+                                                   "final_teacher_h2",
+                                                   "final_teacher_cs",
+                                                   NULL};
 /* The loss columns of curves.csv a frontier fit may name as y. */
 static const char *const sweep_curve_columns[] = {
-    "eval_loss", "eval_loss_cv", "eval_kl", "eval_extrap_loss", "eval_rkl",
-    "eval_js",   "eval_tv",      "eval_h2", "eval_cs",          NULL};
+    "eval_loss", "eval_loss_cv", "eval_kl", "eval_extrap_loss", "eval_rkl", "eval_js",
+    "eval_tv",   "eval_h2",      "eval_cs", "eval_teacher_kl",  NULL};
 
 void sweep_fit_defaults(struct sweep_fit *f, const char *law_name) {
     enum fit_law_kind law;
@@ -145,9 +164,9 @@ static void sweep_fits_default_resolutions_impl(struct sweep_spec *s) {
 static void sweep_fits_default_objectives_impl(struct sweep_spec *s) {
     static const char *const div[6][2] = {{"KL", "kl"}, {"RKL", "rkl"}, {"JS", "js"},
                                           {"TV", "tv"}, {"H2", "h2"},   {"CS", "cs"}};
-    bool   full  = model_source_get(s->base.data.source)->full_support;
-    size_t per   = full ? 6 : 5;
-    s->fits      = calloc(2 * per * s->n_objectives, sizeof *s->fits);
+    bool                     full      = model_source_get(s->base.data.source)->full_support;
+    size_t                   per       = full ? 6 : 5;
+    s->fits                            = calloc(2 * per * s->n_objectives, sizeof *s->fits);
     if (s->fits == NULL) return;
     s->n_fits = 2 * per * s->n_objectives;
     size_t k  = 0;
@@ -164,8 +183,7 @@ static void sweep_fits_default_objectives_impl(struct sweep_spec *s) {
             sweep_fit_defaults(&f[1], "frontier-power");
             snprintf(f[1].y, sizeof f[1].y, "eval_%s", div[j][1]);
             for (size_t q = 0; q < 2; q++)
-                snprintf(f[q].filters[f[q].n_filters++], sizeof f[q].filters[0], "objective=%s",
-                         o);
+                snprintf(f[q].filters[f[q].n_filters++], sizeof f[q].filters[0], "objective=%s", o);
             k += 2;
         }
     }

@@ -22,11 +22,12 @@ static const char sweep_results_header[] =
     "final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,"
     "final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,"
     "best_eval_tv,best_eval_h2,best_eval_cs,objective,final_train_loss,final_teacher_kl,"
-    "final_teacher_rkl,final_teacher_js,final_teacher_tv,final_teacher_h2,final_teacher_cs\n";
+    "final_teacher_rkl,final_teacher_js,final_teacher_tv,final_teacher_h2,final_teacher_cs,"
+    "parent_params\n";
 static const char sweep_curves_header[] =
     "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,"
     "eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,"
-    "objective\n";
+    "objective,parent_params,eval_teacher_kl\n";
 
 /* The divergences beside eval_kl (metrics.csv's columns; results.csv's best_eval_ of each). */
 static const char *const sweep_divergences[5] = {"eval_rkl", "eval_js", "eval_tv", "eval_h2",
@@ -200,7 +201,12 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
                         sf_buf_puts(cur, ",");
                         if (c_dv[k] >= 0) sf_buf_puts(cur, f[c_dv[k]]);
                     }
-                    sf_buf_printf(cur, ",%s\n", model_objective_names[r->cfg.objective]);
+                    sf_buf_printf(cur, ",%s,", model_objective_names[r->cfg.objective]);
+                    if (r->has_parent)
+                        sf_buf_printf(cur, "%lld", (long long)runs[r->parent].params_nonembed);
+                    sf_buf_puts(cur, ",");
+                    if (c_tc[0] >= 0) sf_buf_puts(cur, f[c_tc[0]]);
+                    sf_buf_puts(cur, "\n");
                 }
             }
             sf_csv_free(&m);
@@ -254,6 +260,8 @@ static enum sf_status sweep_collect_run_impl(const struct sweep_run *runs, size_
         sf_buf_puts(res, ",");
         sweep_num_impl(res, final_teacher[k]);
     }
+    sf_buf_puts(res, ",");
+    if (r->has_parent) sf_buf_printf(res, "%lld", (long long)runs[r->parent].params_nonembed);
     sf_buf_puts(res, "\n");
     return SF_OK;
 }

@@ -377,7 +377,8 @@ void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *spec,
  * KL from the teacher on the eval set, beside the teacher's and the token-trained run of that
  * size. */
 void sweep_report_students(struct sf_buf *b, const struct sweep_spec *spec,
-                           const struct sf_csv *results);
+                           const struct sf_csv *results, const struct sweep_fit_outcome *fits,
+                           size_t n_fits);
 /* Appends the section on problems with answers (OUT/problems.csv: the math source): each main
  * run's loss per token and per problem and exact match on both splits, the laws of each split,
  * and every module and difficulty against N. Nothing when there is no table. */

@@ -485,7 +485,7 @@ enum sf_status sweep_report_write(const struct sweep_spec *s, const struct sweep
     sweep_report_entropy_impl(&c, fits, n_fits);
     sweep_report_divergences(&c.b, &c.results, fits, n_fits);
     sweep_report_objectives(&c.b, s, &c.results, c.have_curves ? &c.curves : NULL, fits, n_fits);
-    sweep_report_students(&c.b, s, &c.results);
+    sweep_report_students(&c.b, s, &c.results, fits, n_fits);
     sweep_report_mi(&c.b, &c.results, fits, n_fits);
     sweep_report_classify(&c.b, s, &c.results, fits, n_fits);
     sweep_report_positions(&c.b, s, out_dir);

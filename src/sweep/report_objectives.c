@@ -166,8 +166,31 @@ void sweep_report_objectives(struct sf_buf *b, const struct sweep_spec *s,
     free(done);
 }
 
+/* The exponent of the first fit of stage `stage` that keeps parent_params=N and fits y (NULL:
+ * none). */
+static const struct fit_param *sweep_student_alpha_impl(const struct sweep_fit_outcome *fits,
+                                                        size_t n_fits, const char *stage, double N,
+                                                        const char *y) {
+    char want[64];
+    snprintf(want, sizeof want, "parent_params=%.17g", N);
+    for (size_t i = 0; i < n_fits; i++) {
+        const struct sweep_fit *f     = fits[i].fit;
+        bool                    keeps = false;
+        for (size_t k = 0; k < f->n_filters; k++)
+            keeps |= strcmp(f->filters[k], want) == 0;
+        if (fits[i].result == NULL || !keeps || strcmp(f->stage, stage) != 0 ||
+            strcmp(f->y, y) != 0)
+            continue;
+        for (size_t j = 0; j < fits[i].result->p; j++)
+            if (strncmp(fits[i].result->param[j].name, "alpha", 5) == 0)
+                return &fits[i].result->param[j];
+    }
+    return NULL;
+}
+
 void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
-                           const struct sf_csv *results) {
+                           const struct sf_csv *results, const struct sweep_fit_outcome *fits,
+                           size_t n_fits) {
     long c_r = sf_csv_column(results, "run"), c_g = sf_csv_column(results, "stage");
     long c_p = sf_csv_column(results, "parent"), c_n = sf_csv_column(results, "params_nonembed");
     long c_k = sf_csv_column(results, "best_eval_kl"),
@@ -244,5 +267,38 @@ void sweep_report_students(struct sf_buf *b, const struct sweep_spec *s,
             sf_buf_printf(b, " %s |", isnan(y) ? "–" : sf_fmt_sig(a[0], sizeof a[0], y));
         }
         sf_buf_puts(b, "\n\n");
+        /* each teacher's students as laws (fits of the stage that keep parent_params=N) */
+        static const char *const ys[4] = {"best_eval_kl", "final_teacher_kl", "eval_kl",
+                                          "eval_teacher_kl"};
+        bool                     head  = false;
+        for (size_t i = 0; i < results->n_rows; i++) {
+            char **f = results->rows[i].fields;
+            double tn;
+            if (strcmp(f[c_g], "main") != 0 || !sf_parse_double(f[c_n], &tn)) continue;
+            const struct fit_param *p[4];
+            bool                    any = false;
+            for (size_t q = 0; q < 4; q++)
+                any |= (p[q] = sweep_student_alpha_impl(fits, n_fits, st->name, tn, ys[q])) != NULL;
+            if (!any) continue;
+            if (!head)
+                sf_buf_puts(b, "Each teacher's students as laws (the sweep's fits of this stage "
+                               "that keep `parent_params` = the teacher's N): the exponent of "
+                               "their forward KL to the truth and to the teacher, in the "
+                               "student's N and on their compute frontier.\n\n"
+                               "| teacher N | α_N to the truth | α_N to the teacher | α_C to the "
+                               "truth | α_C to the teacher |\n|---|---|---|---|---|\n");
+            head = true;
+            sf_buf_printf(b, "| %.4g |", tn);
+            for (size_t q = 0; q < 4; q++)
+                if (p[q] == NULL)
+                    sf_buf_puts(b, " |");
+                else
+                    sf_buf_printf(b, " %s [%s, %s] |",
+                                  sf_fmt_sig(a[0], sizeof a[0], p[q]->value.estimate),
+                                  sf_fmt_sig(a[1], sizeof a[1], p[q]->value.lo),
+                                  sf_fmt_sig(a[2], sizeof a[2], p[q]->value.hi));
+            sf_buf_puts(b, "\n");
+        }
+        if (head) sf_buf_puts(b, "\n");
     }
 }

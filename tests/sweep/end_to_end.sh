@@ -15,9 +15,9 @@ for f in sweep.yaml sweep.resolved.yaml results.csv curves.csv report.md fits/L_
          fits/L_C/report.md; do
     [ -s "$out/$f" ] && pass "$f written" || failed "$f missing"
 done
-[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,best_eval_tv,best_eval_h2,best_eval_cs,objective,final_train_loss,final_teacher_kl,final_teacher_rkl,final_teacher_js,final_teacher_tv,final_teacher_h2,final_teacher_cs" ] \
+[ "$(head -1 "$out/results.csv")" = "run,status,seed,n_layer,d_model,n_head,d_ff,d_attn,n_ctx,batch,lr,params,params_nonembed,tokens,flops_6n,best_eval_loss,best_eval_loss_cv,best_eval_kl,final_eval_loss,bayes_loss,entropy_rate,stage,parent,best_eval_error,final_eval_error,final_part_loss,final_part_loss_blank,final_mi,mutual_information,caption_entropy,final_extrap_loss,final_extrap_error,sample_tokens,extrap_sample_tokens,resolution,best_eval_rkl,best_eval_js,best_eval_tv,best_eval_h2,best_eval_cs,objective,final_train_loss,final_teacher_kl,final_teacher_rkl,final_teacher_js,final_teacher_tv,final_teacher_h2,final_teacher_cs,parent_params" ] \
     && pass "results.csv has DESIGN.md's columns" || failed "results.csv header"
-[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,objective" ] \
+[ "$(head -1 "$out/curves.csv")" = "run,seed,params_nonembed,step,tokens,flops_6n,eval_loss,eval_true_loss,eval_loss_cv,eval_kl,eval_error,stage,eval_extrap_loss,resolution,eval_rkl,eval_js,eval_tv,eval_h2,eval_cs,objective,parent_params,eval_teacher_kl" ] \
     && pass "curves.csv has DESIGN.md's columns" || failed "curves.csv header"
 # positions.csv: each run's loss by position, n_ctx (16) rows per run, the Bayes loss and the KL
 # filled (a markov source), the same Bayes loss at each position for every run (one eval set).
