@@ -689,28 +689,22 @@ files:;
                    "reverse KL onto a teacher with zeros is refused: source %s gives some tokens "
                    "probability 0, where KL(model ‖ teacher) is infinite (use forward_kl or js)",
                    src->name);
-    /* The run whose weights start this one must exist (a run directory, whose checkpoint.bin
-     * may come later when a sweep trains it first, or a checkpoint file). */
-    if (check_files && c->init_from[0] != '\0') {
-        char *full = (c->init_from[0] == '/' || base_dir == NULL)
-                         ? sf_strdup(c->init_from)
-                         : sf_path_join(base_dir, c->init_from);
+    /* The runs it names must exist: the one whose weights start it, the teacher it distils from
+     * (a run directory, whose checkpoint.bin may come later when a sweep trains it first, or a
+     * checkpoint file). */
+    const struct {
+        const char *key, *value;
+    } runs[2] = {{"init_from", c->init_from}, {"teacher", c->teacher}};
+    for (size_t k = 0; check_files && k < 2; k++) {
+        if (runs[k].value[0] == '\0') continue;
+        char *full = (runs[k].value[0] == '/' || base_dir == NULL)
+                         ? sf_strdup(runs[k].value)
+                         : sf_path_join(base_dir, runs[k].value);
         if (full != NULL && !sf_path_exists(full))
-            MODEL_DIAG(diags, pl, "init_from",
-                       "'init_from' names '%s', which does not exist (a run directory or a "
-                       "checkpoint file, relative to the folder of run.yaml)",
-                       c->init_from);
-        free(full);
-    }
-    if (check_files && c->teacher[0] != '\0') {
-        char *full = (c->teacher[0] == '/' || base_dir == NULL)
-                         ? sf_strdup(c->teacher)
-                         : sf_path_join(base_dir, c->teacher);
-        if (full != NULL && !sf_path_exists(full))
-            MODEL_DIAG(diags, pl, "teacher",
-                       "'teacher' names '%s', which does not exist (a run directory or a "
-                       "checkpoint file, relative to the folder of run.yaml)",
-                       c->teacher);
+            MODEL_DIAG(diags, pl, runs[k].key,
+                       "'%s' names '%s', which does not exist (a run directory or a checkpoint "
+                       "file, relative to the folder of run.yaml)",
+                       runs[k].key, runs[k].value);
         free(full);
     }
     if (model_source_get(d->source)->files) {

@@ -31,6 +31,16 @@ static double sweep_positions_cell_impl(const struct sf_csv *t, size_t row, long
     return col >= 0 && sf_parse_double(t->rows[row].fields[col], &v) ? v : (double)NAN;
 }
 
+/* The main grid's rows of the sweep's positions.csv into *t; false (nothing to free) without. */
+static bool sweep_positions_read_impl(const char *out_dir, struct sf_csv *t) {
+    char           *path = sf_path_join(out_dir, "positions.csv");
+    struct sf_error err;
+    bool            ok = path != NULL && sf_csv_read(path, t, &err) == SF_OK;
+    free(path);
+    if (ok) sf_csv_keep(t, "stage", "main");
+    return ok;
+}
+
 void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *s, const char *out_dir) {
     /* Problems with answers (problems.csv) start at random offsets in their windows: a position
      * means nothing there. */
@@ -38,15 +48,9 @@ void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *s, const 
     bool  answers  = problems == NULL || sf_path_exists(problems);
     free(problems);
     if (answers) return;
-    char           *path = sf_path_join(out_dir, "positions.csv");
     struct sf_csv   t;
     struct sf_error err;
-    if (path == NULL || sf_csv_read(path, &t, &err) != SF_OK) {
-        free(path);
-        return;
-    }
-    free(path);
-    sf_csv_keep(&t, "stage", "main");
+    if (!sweep_positions_read_impl(out_dir, &t)) return;
     long c_n = sf_csv_column(&t, "params_nonembed"), c_t = sf_csv_column(&t, "position");
     long c_l = sf_csv_column(&t, "loss"), c_b = sf_csv_column(&t, "bayes_loss");
     long c_k                 = sf_csv_column(&t, "kl");
@@ -134,15 +138,8 @@ void sweep_report_positions(struct sf_buf *b, const struct sweep_spec *s, const 
 void sweep_report_frames(struct sf_buf *b, const struct sweep_spec *s, const char *out_dir) {
     const struct model_source_entry *src = model_source_get(s->base.data.source);
     if (src->sample_unit == NULL || strcmp(src->sample_unit, "frame") != 0) return;
-    char           *path = sf_path_join(out_dir, "positions.csv");
-    struct sf_csv   t;
-    struct sf_error err;
-    if (path == NULL || sf_csv_read(path, &t, &err) != SF_OK) {
-        free(path);
-        return;
-    }
-    free(path);
-    sf_csv_keep(&t, "stage", "main");
+    struct sf_csv t;
+    if (!sweep_positions_read_impl(out_dir, &t)) return;
     long   c_n = sf_csv_column(&t, "params_nonembed"), c_t = sf_csv_column(&t, "position");
     long   c_l = sf_csv_column(&t, "loss"), c_r = sf_csv_column(&t, "run");
     size_t F  = (size_t)s->base.data.frames,
