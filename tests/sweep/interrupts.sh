@@ -17,7 +17,13 @@ SCALEFIT_TEST_HOLD_STEP=30 start_bg "$out"
 for i in $(seq 1 6000); do ps -o stat= -g "$bg_pgid" 2>/dev/null | grep -q '^T' && break; sleep 0.01; done
 ps -o stat= -g "$bg_pgid" 2>/dev/null | grep -q '^T' && held=1 || held=0
 kill -INT -- -"$bg_pgid"
-kill -CONT -- -"$bg_pgid"
+# Wake every frozen trainer until the sweep ends: one that reaches step 30 just as the signal
+# comes freezes itself after the first wake-up, and would otherwise hold the sweep forever.
+for i in $(seq 1 6000); do
+    kill -0 -- -"$bg_pgid" 2>/dev/null || break
+    kill -CONT -- -"$bg_pgid" 2>/dev/null
+    sleep 0.05
+done
 wait "$bg_pgid"; rc=$?; bg_pgid=0
 [ "$held" = 1 ] && pass "Ctrl-C: a trainer was held at step 30 when it came" \
     || failed "Ctrl-C: no trainer reached step 30 before the signal"
