@@ -369,6 +369,18 @@ struct model_positions {
     double *loss, *kl;
     size_t *count;
 };
+/* The softmax of a row of V logits, in double, into out (a trained teacher's distribution). */
+static void model_softmax_d_impl(const float *l, size_t V, double *out) {
+    float mx = l[0];
+    for (size_t x = 1; x < V; x++)
+        mx = l[x] > mx ? l[x] : mx;
+    double z = 0;
+    for (size_t x = 0; x < V; x++)
+        z += out[x] = exp((double)l[x] - (double)mx);
+    for (size_t x = 0; x < V; x++)
+        out[x] /= z;
+}
+
 /* A trained teacher at evaluation: its model, a row of scratch (V doubles), and the divergences
  * of the model from it summed over the counted eval positions. */
 struct model_teacher_eval {
@@ -438,15 +450,7 @@ static double model_eval_windows_impl(struct model *m, const struct model_data *
             const float *tl = model_logits(tch->teacher);
             for (size_t k = 0; k < nb * T; k++) {
                 if (targets[k] == MODEL_IGNORE) continue;
-                const float *row = tl + k * V;
-                float        mx  = row[0];
-                for (size_t x = 1; x < V; x++)
-                    mx = row[x] > mx ? row[x] : mx;
-                double z = 0;
-                for (size_t x = 0; x < V; x++)
-                    z += tch->row[x] = exp((double)row[x] - (double)mx);
-                for (size_t x = 0; x < V; x++)
-                    tch->row[x] /= z;
+                model_softmax_d_impl(tl + k * V, V, tch->row);
                 model_divergences_add(tch->row, NULL, logits + k * V, V, d->div_scratch, &tch->sum);
             }
         }
@@ -950,15 +954,9 @@ static void model_run_teacher_probs_impl(struct model_run_ctx *c) {
                     out[x] = (float)p[x];
                 continue;
             }
-            const float *l  = logits + (b * T + t) * V;
-            float        mx = l[0];
-            for (size_t x = 1; x < V; x++)
-                mx = l[x] > mx ? l[x] : mx;
-            double s = 0;
+            model_softmax_d_impl(logits + (b * T + t) * V, V, c->teacher_row);
             for (size_t x = 0; x < V; x++)
-                s += exp((double)l[x] - (double)mx);
-            for (size_t x = 0; x < V; x++)
-                out[x] = (float)(exp((double)l[x] - (double)mx) / s);
+                out[x] = (float)c->teacher_row[x];
         }
 }
 
