@@ -273,7 +273,9 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
                    .check = CLI_CHECK_POSITIVE),
         CLI_OPTION("--tokens-per-sample", CLI_ARG_DOUBLE, &o->tokens_per_sample, "T",
                    "also report the entropy per sample", .check = CLI_CHECK_POSITIVE),
-        CLI_OPTION("--no-plot", CLI_ARG_FLAG, &o->no_plot, NULL, "do not draw figures"),
+        CLI_OPTION("--no-plot", CLI_ARG_FLAG, &o->no_plot, NULL,
+                   "do not draw figures: write their tables and scripts\n"
+                   "only (scalefit plot DIR draws them later)"),
         CLI_END,
     };
     char laws[256], intro[512];

@@ -29,14 +29,18 @@ struct figures_list {
      * failure. Not a figure's problem: callers stop there, writing no report. */
     bool            disk_full;
     struct sf_error full;
+    /* Figures are written as tables and scripts only, not drawn (a fit made with --no-plot:
+     * `scalefit plot` draws them later); they are then in neither list. */
+    bool write_only;
 };
 
 /* Empty lists (an allocation failure leaves them NULL; adding then does nothing). */
 void figures_list_init(struct figures_list *f);
 void figures_list_free(struct figures_list *f);
 
-/* Draws the figures of `r` into DIR/figures/ when `enabled` (the lists in `out` are set up
- * either way; free with figures_list_free). Never fails the fit: a figure that cannot be drawn
+/* Draws the figures of `r` into DIR/figures/ when `enabled`, else writes only their tables and
+ * scripts there for a later `scalefit plot` (the lists in `out` are set up either way, and stay
+ * empty then; free with figures_list_free). Never fails the fit: a figure that cannot be drawn
  * is listed as missing with the reason, and added to `diags` as a warning ("figure NAME not
  * drawn: REASON"), as is each line gnuplot writes ("figure NAME: gnuplot: LINE"). */
 void figures_fit_draw(const struct fit_result *r, const char *dir, bool enabled,

@@ -13,7 +13,7 @@
 void figures_fit_draw(const struct fit_result *r, const char *dir, bool enabled,
                       struct figures_list *out, struct sf_diags *diags) {
     figures_list_init(out);
-    if (!enabled) return;
+    out->write_only = !enabled;
     if (out->drawn == NULL || out->missing == NULL) {
         sf_diag_add(diags, false, NULL, "figures not drawn: out of memory");
         return;

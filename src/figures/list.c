@@ -12,11 +12,12 @@
 #include "internal.h"
 
 void figures_list_init(struct figures_list *f) {
-    f->drawn     = calloc(FIGURES_MAX + 1, sizeof *f->drawn);
-    f->missing   = calloc(FIGURES_MAX + 1, sizeof *f->missing);
-    f->n_drawn   = 0;
-    f->n_missing = 0;
-    f->disk_full = false;
+    f->drawn      = calloc(FIGURES_MAX + 1, sizeof *f->drawn);
+    f->missing    = calloc(FIGURES_MAX + 1, sizeof *f->missing);
+    f->n_drawn    = 0;
+    f->n_missing  = 0;
+    f->disk_full  = false;
+    f->write_only = false;
     sf_error_clear(&f->full);
 }
 
@@ -55,7 +56,8 @@ static void figures_lines_impl(struct sf_diags *diags, const char *name, const c
 bool figures_draw_one(struct plot_figure *fig, const char *name, const char *figdir,
                       struct figures_list *out, struct sf_diags *diags) {
     struct plot_context ctx = plot_context_default();
-    struct sf_error     err;
+    ctx.write_only          = out->write_only;
+    struct sf_error err;
     sf_error_clear(&err);
     char          *warnings = NULL;
     enum sf_status st       = plot_figure_draw(fig, &ctx, figdir, &warnings, &err);
@@ -72,12 +74,13 @@ bool figures_draw_one(struct plot_figure *fig, const char *name, const char *fig
     }
     if (warnings) figures_lines_impl(diags, name, "gnuplot", warnings);
     free(warnings);
-    figures_list_add_impl(out->drawn, &out->n_drawn, sf_strdup(name));
+    if (!out->write_only) figures_list_add_impl(out->drawn, &out->n_drawn, sf_strdup(name));
     return true;
 }
 
 void figures_skip(struct figures_list *out, struct sf_diags *diags, const char *name,
                   const char *fmt, ...) {
+    if (out->write_only) return; /* nothing is drawn now: `scalefit plot` says it later */
     char    reason[512];
     va_list ap;
     va_start(ap, fmt);

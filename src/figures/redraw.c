@@ -127,8 +127,8 @@ enum sf_status figures_redraw(const char *dir, struct figures_redraw *res, struc
     }
     if (!any) {
         sf_diag_add(diags, true, NULL,
-                    "%s: this %s has no figure scripts to redraw (figures/*.gp); was it made "
-                    "with --no-plot?",
+                    "%s: this %s has no figure scripts to redraw (figures/*.gp): was its "
+                    "figures/ folder removed?",
                     dir, res->kind);
         return SF_EINVAL;
     }

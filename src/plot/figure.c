@@ -358,6 +358,6 @@ enum sf_status plot_figure_draw(const struct plot_figure *f, const struct plot_c
     }
     free(style);
     free(body);
-    if (st != SF_OK) return st;
+    if (st != SF_OK || ctx->write_only) return st;
     return plot_script_draw(ctx, dir, f->name, true, warnings, err);
 }

@@ -21,9 +21,11 @@
 
 /* How figures are drawn. Strings are borrowed. */
 struct plot_context {
-    const char *plots_dir; /* folder of the templates; NULL: the lookup of plot_template_dir() */
-    const char *gnuplot;   /* the program, looked up on PATH when it has no '/'; NULL: "gnuplot" */
-    double      timeout_s; /* a gnuplot run still going after this long is killed */
+    const char *plots_dir;  /* folder of the templates; NULL: the lookup of plot_template_dir() */
+    const char *gnuplot;    /* the program, looked up on PATH when it has no '/'; NULL: "gnuplot" */
+    double      timeout_s;  /* a gnuplot run still going after this long is killed */
+    bool        write_only; /* write the tables and the script only, running no gnuplot (a later
+                               `scalefit plot` draws them); plot_figure_draw then stops there */
 };
 
 /* The defaults: template lookup, "gnuplot" (or $SCALEFIT_GNUPLOT when set) and a timeout. */

@@ -36,6 +36,7 @@ struct plot_context plot_context_default(void) {
     const char *g = getenv("SCALEFIT_GNUPLOT");
     c.gnuplot     = g && g[0] ? g : "gnuplot";
     c.timeout_s   = PLOT_DEFAULT_TIMEOUT_S;
+    c.write_only  = false;
     return c;
 }
 

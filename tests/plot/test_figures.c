@@ -223,15 +223,32 @@ static void test_plot_command(void) {
 
     char d_pc[512];
     snprintf(d_pc, sizeof d_pc, "%s/fit/powerconst_synth.csv", TESTS_DATA_DIR);
-    char *noplot[] = {"fit",       d_pc,     "--law",           "power+const",
-                      "--x",       "params", "--bootstrap",     "0",
-                      "--no-plot", "--out",  SCRATCH "/noplot", NULL};
+    /* --no-plot writes the tables and scripts only; `scalefit plot` draws them later, the same
+     * figure as the fit drawn at once (the power+const fit above, same options). */
+    char *noplot[] = {"fit",       d_pc,          "--law", "power+const", "--x",
+                      "params",    "--holdout",   "2",     "--out",       SCRATCH "/noplot",
+                      "--no-plot", "--bootstrap", "100",   NULL};
     rc             = run_scalefit(NULL, &err, noplot);
-    check(rc == 0, "scalefit fit --no-plot exits 0 (got %d)", rc);
+    check(rc == 0 && err[0] == '\0', "scalefit fit --no-plot exits 0 quietly (%d: %s)", rc, err);
     free(err);
+    struct stat st;
+    check(stat(SCRATCH "/noplot/figures/loss.gp", &st) == 0 &&
+              stat(SCRATCH "/noplot/figures/loss.png", &st) != 0,
+          "--no-plot writes loss.gp and its tables, and no PNG");
     char *replot[] = {"plot", SCRATCH "/noplot", NULL};
     rc             = run_scalefit(NULL, &err, replot);
-    check(rc == 2, "scalefit plot on a fit without figures exits 2 (got %d)", rc);
+    check(rc == 0 && err[0] == '\0', "scalefit plot on a --no-plot fit exits 0 quietly (%d: %s)",
+          rc, err);
+    free(err);
+    check(fc_same_file(SCRATCH "/noplot/figures/loss.png", SCRATCH "/loss.before.png") &&
+              fc_same_file(SCRATCH "/noplot/figures/reducible.svg",
+                           SCRATCH "/powerconst/figures/reducible.svg"),
+          "scalefit plot draws a --no-plot fit's figures as the fit would have");
+    mkdir(SCRATCH "/nofigs", 0755);
+    fc_copy_file(SCRATCH "/noplot/fit.yaml", SCRATCH "/nofigs/fit.yaml");
+    char *nofigs[] = {"plot", SCRATCH "/nofigs", NULL};
+    rc             = run_scalefit(NULL, &err, nofigs);
+    check(rc == 2, "scalefit plot on a fit without figure scripts exits 2 (got %d)", rc);
     check(strncmp(err, "scalefit: error: ", 17) == 0 && strstr(err, "no figure scripts"),
           "no-figures message (%s)", err);
     free(err);
@@ -246,7 +263,6 @@ static void test_plot_command(void) {
     rc                   = run_scalefit(NULL, &err, plot_several);
     check(rc == 0 && err[0] == '\0', "scalefit plot on two fits exits 0 quietly (%d: %s)", rc, err);
     free(err);
-    struct stat st;
     check(stat(SCRATCH "/several/power/figures/loss.png", &st) == 0 &&
               stat(SCRATCH "/several/power+const/figures/reducible.png", &st) == 0,
           "both fits have their figures");
