@@ -127,8 +127,11 @@ static bool cli_fit_law_one_var(enum fit_law_kind k) {
 static bool cli_fit_law_x(enum fit_law_kind k) { /* one variable, the --x column */
     return fit_law_n_vars(k) == 1 && !fit_law_fits_curves(k);
 }
-static bool cli_fit_law_two_var(enum fit_law_kind k) {
-    return fit_law_n_vars(k) == 2;
+static bool cli_fit_law_two_var(enum fit_law_kind k) { /* of --n and --d */
+    return fit_law_n_vars(k) == 2 && strcmp(fit_law_var_option(k, 1), "--d") == 0;
+}
+static bool cli_fit_law_steps(enum fit_law_kind k) { /* of --n and --step */
+    return fit_law_n_vars(k) == 2 && strcmp(fit_law_var_option(k, 1), "--step") == 0;
 }
 static bool cli_fit_law_huber(enum fit_law_kind k) {
     return fit_law_default_loss(k) == FIT_LOSS_HUBER;
@@ -148,20 +151,24 @@ static const char *cli_fit_law_list(char *buf, size_t n, bool (*keep)(enum fit_l
 
 /* The help of the options that apply to some laws only, naming those laws from the table. */
 struct cli_fit_help {
-    char x[256], n[256], d[256], run[256], c[256], frontier_fit[256], loss[256], compute[256];
+    char x[256], n[256], d[256], step[256], run[256], c[256], frontier_fit[256], loss[256],
+        compute[256];
 };
 
 static void cli_fit_help_fill(struct cli_fit_help *h) {
-    char one[64], two[64], curves[64], huber[64], alloc[64];
+    char one[64], two[64], steps[64], curves[64], huber[64], alloc[64];
     cli_fit_law_list(one, sizeof one, cli_fit_law_x);
     cli_fit_law_list(two, sizeof two, cli_fit_law_two_var);
+    cli_fit_law_list(steps, sizeof steps, cli_fit_law_steps);
     cli_fit_law_list(curves, sizeof curves, fit_law_fits_curves);
     cli_fit_law_list(huber, sizeof huber, cli_fit_law_huber);
     cli_fit_law_list(alloc, sizeof alloc, fit_law_has_allocation);
     snprintf(h->x, sizeof h->x, "the variable of one-variable laws (%s)", one);
-    snprintf(h->n, sizeof h->n, "parameters (%s); %s: with it the\noptimal-size law is fitted too",
-             two, curves);
+    snprintf(h->n, sizeof h->n,
+             "parameters (%s,\n%s); %s: with it the optimal-size law\nis fitted too", two, steps,
+             curves);
     snprintf(h->d, sizeof h->d, "tokens (%s)", two);
+    snprintf(h->step, sizeof h->step, "the training step of each point (%s)", steps);
     snprintf(h->run, sizeof h->run, "%s: the learning-curve id", curves);
     snprintf(h->c, sizeof h->c, "%s: the compute (FLOP)", curves);
     snprintf(h->frontier_fit, sizeof h->frontier_fit,
@@ -222,6 +229,7 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--x", CLI_ARG_STRING, &o->cols.x, "COL", h.x),
         CLI_OPTION("--n", CLI_ARG_STRING, &o->cols.n, "COL", h.n),
         CLI_OPTION("--d", CLI_ARG_STRING, &o->cols.d, "COL", h.d),
+        CLI_OPTION("--step", CLI_ARG_STRING, &o->cols.step, "COL", h.step),
         CLI_OPTION("--run", CLI_ARG_STRING, &o->cols.run, "COL", h.run),
         CLI_OPTION("--c", CLI_ARG_STRING, &o->cols.c, "COL", h.c),
         CLI_OPTION("--frontier-fit", CLI_ARG_STRING, &o->frontier_fit, NULL, h.frontier_fit,
@@ -345,10 +353,15 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                                     fit_law_name(law));
         if (cli_fit_law_x(law) && o->cols.x == NULL)
             return cli_option_error("--x", "required by %s (the column of x)", fit_law_name(law));
-        if (fit_law_n_vars(law) == 2 && (o->cols.n == NULL || o->cols.d == NULL))
+        if (fit_law_n_vars(law) == 2 && (o->cols.n == NULL || o->cols.d == NULL) &&
+            cli_fit_law_two_var(law))
             return cli_option_error(o->cols.n == NULL ? "--n" : "--d",
                                     "required by %s (parameters "
                                     "and tokens columns)",
+                                    fit_law_name(law));
+        if (cli_fit_law_steps(law) && (o->cols.n == NULL || o->cols.step == NULL))
+            return cli_option_error(o->cols.n == NULL ? "--n" : "--step",
+                                    "required by %s (parameters and training-step columns)",
                                     fit_law_name(law));
         if (curves && (o->cols.run == NULL || o->cols.c == NULL))
             return cli_option_error(o->cols.run == NULL ? "--run" : "--c",
@@ -463,6 +476,23 @@ static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char s
     return rc;
 }
 
+/* The best law of each group, as comparison.yaml ranks them, for the summary on stdout. */
+static void cli_fit_summary_ranks(const struct fit_comparison_entry *e, size_t n,
+                                  struct sf_buf *summary) {
+    size_t *rank       = calloc(n, sizeof *rank);
+    bool   *by_heldout = calloc(n, sizeof *by_heldout);
+    if (rank && by_heldout) {
+        fit_comparison_rank(e, n, rank, by_heldout);
+        for (size_t i = 0; i < n; i++)
+            if (rank[i] == 1)
+                sf_buf_printf(summary, "%s%sbest: %s (ranked by %s)\n",
+                              e[i].group ? e[i].group : "", e[i].group ? ": " : "",
+                              fit_law_name(e[i].result->law),
+                              by_heldout[i] ? "held-out RMSE" : "AIC");
+    }
+    free(rank), free(by_heldout);
+}
+
 /* The folder of group g: its sanitised name, with _2, _3, ... until no earlier group's folder
  * has it. */
 static void cli_fit_group_dir(char (*gdirs)[256], size_t g, const char *name) {
@@ -549,6 +579,7 @@ int cli_fit_main(int argc, char **argv) {
                                       .n_filters    = o.n_filters};
         if (fit_write_comparison(entries, n_fits, &prov, o.out, &err) != SF_OK)
             rc = cli_report(&err);
+        if (rc == 0 && o.n_laws > 1) cli_fit_summary_ranks(entries, n_fits, &summary);
     }
     if (rc == 0) {
         fputs(summary.data ? summary.data : "", stdout);

@@ -38,7 +38,12 @@ void figures_fit_draw(const struct fit_result *r, const char *dir, bool enabled,
                                 : figures_unit(cf.d->x1_name);
     cf.x_symbol = cf.frontier ? "C" : figures_symbol(cf.x_unit);
     cf.n_grid   = figures_grid_size(r);
-    if (cf.two_var && !figures_has_allocation(r)) {
+    cf.x2_unit =
+        cf.two_var && strcmp(fit_law_var_option(r->law, 1), "--step") == 0 ? "steps" : "tokens";
+    if (cf.two_var && fit_law_optimal_label(r->law) == NULL) {
+        /* Figures 1 and 2 of a two-variable law follow its compute-optimal allocation: a law
+         * that has none (the learning-curve laws) has figure 4 alone. */
+    } else if (cf.two_var && !figures_has_allocation(r)) {
         figures_skip(out, diags, "loss", "the fitted law has no finite compute-optimal allocation");
         if (fit_law_has_constant(r->law))
             figures_skip(out, diags, "reducible",

@@ -81,6 +81,7 @@ struct figures_fit {
     const char              *x_unit;   /* unit of the x of figures 1-3 */
     const char              *x_column; /* its column name (for an unknown unit) */
     const char              *x_symbol; /* in formulas: N, D, C (a frontier's), x */
+    const char              *x2_unit;  /* two-variable laws: "tokens" (D) or "steps" (S) */
     size_t                   n_grid;   /* points of a curve */
 };
 

@@ -125,7 +125,7 @@ void figures_isoloss(const struct figures_fit *cf) {
     figures_set_buf(fig, "title_text", &b);
     figures_axis_label(&b, "parameters", NULL);
     figures_set_buf(fig, "xlabel_text", &b);
-    figures_axis_label(&b, "tokens", NULL);
+    figures_axis_label(&b, cf->x2_unit, NULL);
     figures_set_buf(fig, "ylabel_text", &b);
     figures_levels(d, &b);
     figures_set_buf(fig, "levels", &b);

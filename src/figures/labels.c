@@ -41,6 +41,8 @@ void figures_axis_label(struct sf_buf *b, const char *unit, const char *column) 
         sf_buf_puts(b, "model size N (parameters)");
     } else if (strcmp(unit, "tokens") == 0) {
         sf_buf_puts(b, "training data D (tokens)");
+    } else if (strcmp(unit, "steps") == 0) {
+        sf_buf_puts(b, "training step S");
     } else {
         sf_buf_printf(b, "compute C (%s)", unit);
     }

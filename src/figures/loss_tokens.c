@@ -67,9 +67,9 @@ void figures_loss_tokens(const struct figures_fit *cf) {
     free(sizes), free(grid);
     struct sf_buf b;
     sf_buf_init(&b);
-    figures_title(cf, &b, "loss against tokens, ");
+    figures_title(cf, &b, cf->x2_unit[0] == 't' ? "loss against tokens, " : "loss against steps, ");
     figures_set_buf(fig, "title_text", &b);
-    figures_axis_label(&b, "tokens", NULL);
+    figures_axis_label(&b, cf->x2_unit, NULL);
     figures_set_buf(fig, "xlabel_text", &b);
     figures_ylabel(cf, &b);
     figures_set_buf(fig, "ylabel_text", &b);

@@ -1,6 +1,7 @@
 /*
  * fit.h — the public interface of scalefit's fitter (prefix fit_): scaling laws
- * (power, power+const, chinchilla, kaplan-nd, frontier, frontier-power, log), loading a loss table
+ * (power, power+const, chinchilla, kaplan-nd, frontier, frontier-power, log, kaplan-ns,
+ * kaplan-ns+const), loading a loss table
  * into fit data, the global search by variable projection and the polish on the true objective
  * (GSL's gsl_multifit_nlinear), standard errors and bootstrap intervals, the entropy/KL split,
  * forecasts, and the fit.yaml / report.md writers (DESIGN.md's schema).
@@ -20,15 +21,17 @@
 // ---- laws and settings ----
 
 enum fit_law_kind {
-    FIT_LAW_POWER,          /* L = (x0/x)^alpha */
-    FIT_LAW_POWER_CONST,    /* L = L_inf + (x0/x)^alpha */
-    FIT_LAW_CHINCHILLA,     /* L = E + A/N^alpha + B/D^beta */
-    FIT_LAW_KAPLAN_ND,      /* L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D */
-    FIT_LAW_FRONTIER,       /* power+const on the compute frontier, and N_opt = (C/C_n)^beta_opt */
-    FIT_LAW_FRONTIER_POWER, /* a pure power on the compute frontier (a quantity that vanishes,
-                               such as the measured KL), and N_opt as for frontier */
-    FIT_LAW_LOG,            /* L = lambda ln(x/N_c): a quantity that grows as the log of x (the
-                               mutual information between image and caption, Henighan) */
+    FIT_LAW_POWER,           /* L = (x0/x)^alpha */
+    FIT_LAW_POWER_CONST,     /* L = L_inf + (x0/x)^alpha */
+    FIT_LAW_CHINCHILLA,      /* L = E + A/N^alpha + B/D^beta */
+    FIT_LAW_KAPLAN_ND,       /* L = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D */
+    FIT_LAW_FRONTIER,        /* power+const on the compute frontier, and N_opt = (C/C_n)^beta_opt */
+    FIT_LAW_FRONTIER_POWER,  /* a pure power on the compute frontier (a quantity that vanishes,
+                                such as the measured KL), and N_opt as for frontier */
+    FIT_LAW_LOG,             /* L = lambda ln(x/N_c): a quantity that grows as the log of x (the
+                                mutual information between image and caption, Henighan) */
+    FIT_LAW_KAPLAN_NS,       /* L = (N_c/N)^alpha_N + (S_c/S)^alpha_S: learning curves (Kaplan) */
+    FIT_LAW_KAPLAN_NS_CONST, /* the same plus a constant E */
     FIT_LAW_COUNT
 };
 
@@ -51,6 +54,8 @@ size_t      fit_law_n_params(enum fit_law_kind kind);
 const char *fit_law_param_name(enum fit_law_kind kind, size_t j);
 /* Number of input variables (1 or 2; frontier: 1, compute). */
 size_t fit_law_n_vars(enum fit_law_kind kind);
+/* The option naming the column of variable k (< n_vars): "--x", "--n", "--d", "--step", "--c". */
+const char *fit_law_var_option(enum fit_law_kind kind, size_t k);
 /* True when the law has an irreducible constant (L_inf or E). */
 bool fit_law_has_constant(enum fit_law_kind kind);
 /* What a reported parameter is the exponent of, for comparing it with a prediction. */
@@ -203,6 +208,7 @@ void fit_filters_free(struct fit_filters *fs);
 /* What to read from a table. Column names are borrowed. */
 struct fit_columns {
     const char *x, *n, *d; /* --x for one-variable laws; --n --d for two-variable laws */
+    const char *step;      /* --step: the training step of learning-curve laws (with --n) */
     const char *y;         /* default "loss" */
     const char *weight;    /* NULL: unit weights */
     const char *run, *c;   /* frontier: --run and --c (and --n for sizes, optional) */
@@ -455,8 +461,14 @@ struct fit_comparison_entry {
     const struct fit_result *result;
 };
 
+/* Ranks fits of several laws within each group (entries with the same group): converged fits
+ * first, then by held-out RMSE of the log loss when every fit of the group has one (then
+ * by_heldout[i] is true), else by AIC; ties by BIC, then by order. rank[i] is 1 for the best. */
+void fit_comparison_rank(const struct fit_comparison_entry *e, size_t n, size_t *rank,
+                         bool *by_heldout);
+
 /* Writes comparison.yaml and report.md into `dir` comparing the fits (objective, AIC, BIC,
- * held-out error, parameters side by side). */
+ * held-out error, parameters side by side, and each fit's rank in its group). */
 enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t n,
                                     const struct fit_provenance *prov, const char *dir,
                                     struct sf_error *err);

@@ -119,6 +119,7 @@ struct fit_law_desc {
     const char *x_name;         /* NULL, or the variable's name in reports ("compute") */
     const char *x_heading;      /* with x_name: its heading in tables ("compute (FLOP)") */
     const char *label_constant; /* the constant's name in figure labels ("L_∞", "E") */
+    const char *note;           /* NULL, or what report.md says of the law's variables */
     /* The formula as a figure label (fit_law_label) and its values: NULL gives the reported
      * estimates in order. */
     const char *label;
@@ -147,7 +148,8 @@ struct fit_law_desc {
 
 /* The entries (law_*.c); the table in law.c lists them. */
 extern const struct fit_law_desc fit_law_power, fit_law_power_const, fit_law_chinchilla,
-    fit_law_kaplan_nd, fit_law_frontier, fit_law_frontier_power, fit_law_log;
+    fit_law_kaplan_nd, fit_law_frontier, fit_law_frontier_power, fit_law_log, fit_law_kaplan_ns,
+    fit_law_kaplan_ns_const;
 
 /* The name of the column of the law's variable k (< n_vars) in `cols` (NULL: not given). */
 const char *fit_law_var_column(const struct fit_law_desc *law, const struct fit_columns *cols,
@@ -176,6 +178,17 @@ double fit_law_constant(const struct fit_law_desc *law, const double *theta, con
 double fit_law_lse(const double *t, const bool *use, size_t k, double *p);
 /* The exponent grid of the one-exponent and chinchilla searches: [exp_min, exp_max]. */
 void fit_law_grid_positive(const struct fit_parameters *prm, double *lo, double *hi, double *step);
+/* chinchilla's functions (law_chinchilla.c), which the learning-curve laws L(N, S) share: theta
+ * = (e, a, alpha, b, beta), ln L = LSE(e, a - alpha ln x1, b - beta ln x2), coefficients
+ * (E, A, B) projected out of the search; a law without the constant keeps e inactive. */
+double fit_chinchilla_lnpred(const double *th, const bool *active, double lx1, double lx2,
+                             double *grad);
+void   fit_chinchilla_cell_row(const struct fit_problem *pb, size_t i, double sc, double e2,
+                               const struct fit_cell_cols *cc, double *col, double *t);
+double fit_chinchilla_cell_pred(const double *coef, const struct fit_cell_cols *cc, size_t i);
+bool   fit_chinchilla_cell_theta(const double *coef, double e1, double e2, struct fit_candidate *c);
+int    fit_chinchilla_flat_term(const double *th, const bool *active,
+                                const struct fit_parameters *prm);
 /* power+const's form, which the frontier's L(C) law shares. */
 extern const struct fit_law_form fit_law_power_const_form, fit_law_power_form;
 
@@ -420,6 +433,7 @@ struct fit_state {
 
 /* report.md of a comparison (report_md.c), written by fit_write_comparison. */
 enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
+                                           const size_t *rank, const bool *by_heldout,
                                            const struct fit_provenance *prov, const char *dir,
                                            struct sf_error *err);
 

@@ -14,13 +14,15 @@
 /* The table: every list of laws (options, help, validation, reports) comes from it, in this
  * order. The kind is the entry's index; the entries themselves do not know it. */
 static const struct fit_law_desc *const fit_laws[FIT_LAW_COUNT] = {
-    [FIT_LAW_POWER]          = &fit_law_power,
-    [FIT_LAW_POWER_CONST]    = &fit_law_power_const,
-    [FIT_LAW_CHINCHILLA]     = &fit_law_chinchilla,
-    [FIT_LAW_KAPLAN_ND]      = &fit_law_kaplan_nd,
-    [FIT_LAW_FRONTIER]       = &fit_law_frontier,
-    [FIT_LAW_FRONTIER_POWER] = &fit_law_frontier_power,
-    [FIT_LAW_LOG]            = &fit_law_log,
+    [FIT_LAW_POWER]           = &fit_law_power,
+    [FIT_LAW_POWER_CONST]     = &fit_law_power_const,
+    [FIT_LAW_CHINCHILLA]      = &fit_law_chinchilla,
+    [FIT_LAW_KAPLAN_ND]       = &fit_law_kaplan_nd,
+    [FIT_LAW_FRONTIER]        = &fit_law_frontier,
+    [FIT_LAW_FRONTIER_POWER]  = &fit_law_frontier_power,
+    [FIT_LAW_LOG]             = &fit_law_log,
+    [FIT_LAW_KAPLAN_NS]       = &fit_law_kaplan_ns,
+    [FIT_LAW_KAPLAN_NS_CONST] = &fit_law_kaplan_ns_const,
 };
 
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind) {
@@ -50,14 +52,16 @@ bool fit_law_from_name(const char *name, enum fit_law_kind *kind) {
  * the entries in other files cannot initialise here); the fit suite checks that they are the
  * entries' own names. */
 static const char *const fit_law_name_list[FIT_LAW_COUNT + 1] = {
-    [FIT_LAW_POWER]          = "power",
-    [FIT_LAW_POWER_CONST]    = "power+const",
-    [FIT_LAW_CHINCHILLA]     = "chinchilla",
-    [FIT_LAW_KAPLAN_ND]      = "kaplan-nd",
-    [FIT_LAW_FRONTIER]       = "frontier",
-    [FIT_LAW_FRONTIER_POWER] = "frontier-power",
-    [FIT_LAW_LOG]            = "log",
-    [FIT_LAW_COUNT]          = NULL,
+    [FIT_LAW_POWER]           = "power",
+    [FIT_LAW_POWER_CONST]     = "power+const",
+    [FIT_LAW_CHINCHILLA]      = "chinchilla",
+    [FIT_LAW_KAPLAN_ND]       = "kaplan-nd",
+    [FIT_LAW_FRONTIER]        = "frontier",
+    [FIT_LAW_FRONTIER_POWER]  = "frontier-power",
+    [FIT_LAW_LOG]             = "log",
+    [FIT_LAW_KAPLAN_NS]       = "kaplan-ns",
+    [FIT_LAW_KAPLAN_NS_CONST] = "kaplan-ns+const",
+    [FIT_LAW_COUNT]           = NULL,
 };
 
 const char *const *fit_law_names(void) {
@@ -75,6 +79,11 @@ size_t fit_law_n_params(enum fit_law_kind kind) {
 }
 size_t fit_law_n_vars(enum fit_law_kind kind) {
     return fit_law_desc(kind)->n_vars;
+}
+const char *fit_law_var_option(enum fit_law_kind kind, size_t k) {
+    const struct fit_law_desc *d = fit_law_desc(kind);
+    SF_ASSERT(k < d->n_vars);
+    return d->var_options[k];
 }
 bool fit_law_has_constant(enum fit_law_kind kind) {
     return fit_law_desc(kind)->has_constant;

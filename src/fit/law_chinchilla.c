@@ -3,7 +3,8 @@
  * (e, a, alpha, b, beta) with ln L = LSE(e, a - alpha ln N, b - beta ln D); E, A and B may each
  * sit at their bound 0 (a term at 0 takes its exponent with it). The search projects out
  * (E, A, B) on the (alpha, beta) grid. Fitted with Huber's loss by default; its compute-optimal
- * allocation (Approach 3, C = 6ND) gives a_opt, b_opt, G, N_opt, D_opt.
+ * allocation (Approach 3, C = 6ND) gives a_opt, b_opt, G, N_opt, D_opt. Its form's functions
+ * also serve Kaplan's learning-curve laws (law_kaplan_ns.c).
  */
 #include <math.h>
 #include <stddef.h>
@@ -11,8 +12,8 @@
 
 #include "internal.h"
 
-static double fit_chinchilla_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                                    double *grad) {
+double fit_chinchilla_lnpred(const double *th, const bool *active, double lx1, double lx2,
+                             double *grad) {
     double t[3], p[3];
     bool   use[3];
     t[0] = th[0], use[0] = active[0];
@@ -45,19 +46,17 @@ static void fit_chinchilla_grid_text(const struct fit_parameters *p, char *buf, 
              p->exp_step / (double)p->refine_divisions);
 }
 
-static void fit_chinchilla_cell_row(const struct fit_problem *pb, size_t i, double sc, double e2,
-                                    const struct fit_cell_cols *cc, double *col, double *t) {
+void fit_chinchilla_cell_row(const struct fit_problem *pb, size_t i, double sc, double e2,
+                             const struct fit_cell_cols *cc, double *col, double *t) {
     (void)pb, (void)e2, (void)t;
     col[0] = sc, col[1] = sc * cc->u[i], col[2] = sc * cc->v[i];
 }
 
-static double fit_chinchilla_cell_pred(const double *coef, const struct fit_cell_cols *cc,
-                                       size_t i) {
+double fit_chinchilla_cell_pred(const double *coef, const struct fit_cell_cols *cc, size_t i) {
     return coef[0] + coef[1] * cc->u[i] + coef[2] * cc->v[i];
 }
 
-static bool fit_chinchilla_cell_theta(const double *coef, double e1, double e2,
-                                      struct fit_candidate *c) {
+bool fit_chinchilla_cell_theta(const double *coef, double e1, double e2, struct fit_candidate *c) {
     if (!(coef[1] > 0) && !(coef[2] > 0)) return false;
     c->active[0] = coef[0] > 0;
     c->active[1] = c->active[2] = coef[1] > 0;
@@ -71,8 +70,8 @@ static bool fit_chinchilla_cell_theta(const double *coef, double e1, double e2,
 }
 
 /* A term whose exponent left its range goes to its bound, unless it is the last one. */
-static int fit_chinchilla_flat_term(const double *th, const bool *active,
-                                    const struct fit_parameters *prm) {
+int fit_chinchilla_flat_term(const double *th, const bool *active,
+                             const struct fit_parameters *prm) {
     if (active[1] && fit_exponent_out(th[2], prm)) return active[3] ? 1 : FIT_TERM_INVALID;
     if (active[3] && fit_exponent_out(th[4], prm)) return active[1] ? 3 : FIT_TERM_INVALID;
     return -1;

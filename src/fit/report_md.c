@@ -63,6 +63,7 @@ static void fit_md_intro_impl(struct sf_buf *b, const struct fit_result *r,
                   prov->rows_read, prov->input_path);
     if (prov->group) sf_buf_printf(b, " (group `%s`)", prov->group);
     sf_buf_puts(b, ".\n");
+    if (law->note) sf_buf_printf(b, "%s\n", law->note);
     if (prov->n_filters > 0) {
         sf_buf_puts(b, "Filters:");
         for (size_t i = 0; i < prov->n_filters; i++)
@@ -340,31 +341,60 @@ void fit_summary(const struct fit_result *r, const char *label, struct sf_buf *b
         sf_buf_printf(b, "  warning: %s\n", r->warnings[i]);
 }
 
+static bool fit_md_same_group_impl(const char *a, const char *b) {
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* One row of the comparison's table. */
+static void fit_md_comparison_row_impl(struct sf_buf *b, const struct fit_comparison_entry *e,
+                                       size_t rank) {
+    const struct fit_result *r = e->result;
+    char                     n1[32], n2[32], n3[32], n4[32];
+    sf_buf_printf(b, "| %s | %zu | %s | %zu | %.6g%s | %s | %s | %s | %s | ",
+                  e->group ? e->group : "–", rank, fit_law_name(r->law), r->n_fit, r->objective,
+                  r->converged ? "" : " (not converged)", sf_fmt_sig(n1, sizeof n1, r->aic),
+                  sf_fmt_sig(n2, sizeof n2, r->bic), sf_fmt_sig(n3, sizeof n3, r->rmse_log),
+                  sf_fmt_sig(n4, sizeof n4, r->heldout_rmse_log));
+    for (size_t j = 0; j < r->p; j++)
+        sf_buf_printf(b, "%s%s = %s", j ? ", " : "", r->param[j].name,
+                      sf_fmt_sig(n1, sizeof n1, r->param[j].value.estimate));
+    sf_buf_printf(b, " | [%s/report.md](%s/report.md) |\n", e->dir, e->dir);
+}
+
 enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
+                                           const size_t *rank, const bool *by_heldout,
                                            const struct fit_provenance *prov, const char *dir,
                                            struct sf_error *err) {
     struct sf_buf b;
     sf_buf_init(&b);
-    char n1[32], n2[32], n3[32], n4[32];
     sf_buf_printf(&b,
                   "# Fits compared\n\nMade by scalefit %s: `%s`\n\nInput `%s`, %zu rows read. "
                   "AIC and BIC use the residual sum of squares in each fit's residual space "
                   "(lower is better); held-out error is the RMSE of log residuals on the "
                   "held-out rows.\n\n",
                   prov->version, prov->command, prov->input_path, prov->rows_read);
-    sf_buf_puts(&b, "| group | law | points | objective | AIC | BIC | RMSE (log) | held-out RMSE | "
-                    "parameters | report |\n|---|---|---|---|---|---|---|---|---|---|\n");
-    for (size_t i = 0; i < n; i++) {
-        const struct fit_result *r = e[i].result;
-        sf_buf_printf(&b, "| %s | %s | %zu | %.6g%s | %s | %s | %s | %s | ",
-                      e[i].group ? e[i].group : "–", fit_law_name(r->law), r->n_fit, r->objective,
-                      r->converged ? "" : " (not converged)", sf_fmt_sig(n1, sizeof n1, r->aic),
-                      sf_fmt_sig(n2, sizeof n2, r->bic), sf_fmt_sig(n3, sizeof n3, r->rmse_log),
-                      sf_fmt_sig(n4, sizeof n4, r->heldout_rmse_log));
-        for (size_t j = 0; j < r->p; j++)
-            sf_buf_printf(&b, "%s%s = %s", j ? ", " : "", r->param[j].name,
-                          sf_fmt_sig(n1, sizeof n1, r->param[j].value.estimate));
-        sf_buf_printf(&b, " | [%s/report.md](%s/report.md) |\n", e[i].dir, e[i].dir);
+    bool any_heldout = false, any_aic = false;
+    for (size_t i = 0; i < n; i++)
+        any_heldout = any_heldout || by_heldout[i], any_aic = any_aic || !by_heldout[i];
+    sf_buf_printf(&b,
+                  "Ranked within each group (1 is best): converged fits first, then %s%s%s; ties "
+                  "by BIC.\n\n",
+                  any_heldout ? "by held-out RMSE, then AIC, where every fit of the group has "
+                                "held-out rows"
+                              : "",
+                  any_heldout && any_aic ? "; " : "", any_aic ? "by AIC" : "");
+    sf_buf_puts(&b,
+                "| group | rank | law | points | objective | AIC | BIC | RMSE (log) | held-out "
+                "RMSE | parameters | report |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    /* Each group's rows in the order of their ranks, the groups in order of appearance. */
+    for (size_t g = 0; g < n; g++) {
+        bool first = true;
+        for (size_t j = 0; j < g; j++)
+            first = first && !fit_md_same_group_impl(e[j].group, e[g].group);
+        for (size_t want = 1; first && want <= n; want++)
+            for (size_t i = g; i < n; i++)
+                if (rank[i] == want && fit_md_same_group_impl(e[i].group, e[g].group))
+                    fit_md_comparison_row_impl(&b, &e[i], rank[i]);
     }
     enum sf_status st = sf_write_buf_at(dir, "report.md", &b, err);
     sf_buf_free(&b);

@@ -427,6 +427,14 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
     sf_yaml_kv_str(&y, "sha256", prov->input_sha256);
     sf_yaml_kv_int(&y, "rows_read", (long long)prov->rows_read);
     sf_yaml_map_end(&y);
+    size_t *rank       = malloc((n ? n : 1) * sizeof *rank);
+    bool   *by_heldout = malloc((n ? n : 1) * sizeof *by_heldout);
+    if (rank == NULL || by_heldout == NULL) {
+        free(rank), free(by_heldout);
+        sf_yaml_out_free(&y);
+        SF_FAIL(err, SF_ENOMEM, "out of memory ranking %zu fits", n);
+    }
+    fit_comparison_rank(e, n, rank, by_heldout);
     sf_yaml_plain(&y, "fits");
     sf_yaml_seq_begin(&y, false);
     for (size_t i = 0; i < n; i++) {
@@ -434,6 +442,8 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
         sf_yaml_map_begin(&y, false);
         if (e[i].group) sf_yaml_kv_str(&y, "group", e[i].group);
         sf_yaml_kv_str(&y, "law", r->state->law->name);
+        sf_yaml_kv_int(&y, "rank", (long long)rank[i]);
+        sf_yaml_kv_str(&y, "ranked_by", by_heldout[i] ? "heldout_rmse_log" : "aic");
         sf_yaml_kv_str(&y, "dir", e[i].dir);
         sf_yaml_kv_int(&y, "points", (long long)r->n_fit);
         sf_yaml_kv_int(&y, "n_parameters", (long long)r->state->p_active);
@@ -453,6 +463,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
     sf_yaml_seq_end(&y);
     sf_yaml_map_end(&y);
     enum sf_status st = fit_yaml_save_impl(&y, dir, "comparison.yaml", err);
-    if (st != SF_OK) return st;
-    return fit_write_comparison_report(e, n, prov, dir, err);
+    if (st == SF_OK) st = fit_write_comparison_report(e, n, rank, by_heldout, prov, dir, err);
+    free(rank), free(by_heldout);
+    return st;
 }

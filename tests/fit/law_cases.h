@@ -48,6 +48,13 @@ static inline double law_case_log(const double *p, double x1, double x2) {
 static inline double law_case_kaplan(const double *p, double x1, double x2) {
     return pow(pow(p[0] / x1, p[1] / p[3]) + p[2] / x2, p[3]);
 }
+/* Kaplan et al. 2020, eq. 1.6: L(N, S) = (N_c/N)^alpha_N + (S_c/S)^alpha_S, and with E. */
+static inline double law_case_kaplan_ns(const double *p, double x1, double x2) {
+    return pow(p[0] / x1, p[1]) + pow(p[2] / x2, p[3]);
+}
+static inline double law_case_kaplan_ns_const(const double *p, double x1, double x2) {
+    return p[0] + law_case_kaplan_ns(p + 1, x1, x2);
+}
 
 /* The case of the law called `name`, or NULL. */
 static inline const struct law_case *law_case_find(const char *name) {
@@ -94,6 +101,28 @@ static inline const struct law_case *law_case_find(const char *name) {
         {"frontier-power", NULL, {0}, false, 0, 0, -1, -1, {4.871, 0.3127}, {0}},
         /* Henighan's I(N) = lambda ln(N/N_c); theta = (ln lambda, ln N_c). */
         {"log", law_case_log, {0.31, 800.0}, false, 0.01, 200, -1, 0, {-1.1713, 6.6846}, {0}},
+        /* The tests' second variable spans 2e7 to 5e12 (tokens for the other laws): scales
+         * that keep both terms of L(N, S) visible there; theta as chinchilla's. */
+        {"kaplan-ns",
+         law_case_kaplan_ns,
+         {8.3e11, 0.23, 4.1e9, 0.31},
+         false,
+         0.005,
+         100,
+         -1,
+         3,
+         {0.0, 5.871, 0.2317, 6.893, 0.3083},
+         {0}},
+        {"kaplan-ns+const",
+         law_case_kaplan_ns_const,
+         {1.69, 2.6e8, 0.34, 3.3e9, 0.28},
+         true,
+         0.005,
+         100,
+         0,
+         2,
+         {0.713, 4.871, 0.3127, 5.093, 0.2843},
+         {1.7, 1e8, 0.3, 1e10, 0.2}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         if (strcmp(cases[k].name, name) == 0) return &cases[k];

@@ -185,6 +185,8 @@ static void run_golden(const char *root, const char *path) {
     cols.y = ycol;
     if (nx == 1) {
         cols.x = xname[0];
+    } else if (strcmp(fit_law_var_option(law, 1), "--step") == 0) {
+        cols.n = xname[0], cols.step = xname[1]; /* the reference calls every second column D */
     } else {
         cols.n = xname[0], cols.d = xname[1];
     }

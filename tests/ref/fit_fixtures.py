@@ -18,6 +18,8 @@ POWERCONST = {"L_inf": 3.12, "x0": 80.0, "alpha": 0.24}        # Henighan, image
 CHINCHILLA = {"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28}   # Hoffmann
 KAPLAN = {"N_c": 6.4e13, "alpha_N": 0.076, "D_c": 1.8e13, "alpha_D": 0.103}     # Kaplan L(N,D)
 LOG = {"lambda": 0.31, "N_c": 800.0}                          # an I(N) = lambda ln(N/N_c)
+KAPLAN_NS = {"N_c": 6.5e13, "alpha_N": 0.077, "S_c": 2.1e3, "alpha_S": 0.76}    # Kaplan L(N,S)
+KAPLAN_NS_CONST = {"E": 1.69, "N_c": 6.5e13, "alpha_N": 0.077, "S_c": 2.1e3, "alpha_S": 0.76}
 
 
 def law_power(p, x):
@@ -38,6 +40,10 @@ def law_chinchilla(p, n, d):
 
 def law_kaplan(p, n, d):
     return ((p["N_c"] / n) ** (p["alpha_N"] / p["alpha_D"]) + p["D_c"] / d) ** p["alpha_D"]
+
+
+def law_kaplan_ns(p, n, s):
+    return p.get("E", 0.0) + (p["N_c"] / n) ** p["alpha_N"] + (p["S_c"] / s) ** p["alpha_S"]
 
 
 def num(v):
@@ -158,6 +164,24 @@ def main():
               ["run", "params", "flops", "loss"], rows)
     true.append(("frontier_curves.csv", "chinchilla (curves, D = C/(6N))", CHINCHILLA,
                  "log-normal noise sigma %s, seed 106" % num(sigma_f)))
+
+    # Learning curves for L(N, S): 6 sizes 1e6..3e8, each evaluated at 13 log-spaced steps
+    # 1e2..1e5 (rounded) = 78 rows; without and with the constant.
+    sizes_s = np.round(np.logspace(6, math.log10(3e8), 6))
+    steps_s = np.unique(np.round(np.logspace(2, 5, 13)))
+    for name, law, p, seed in (("kaplan_ns_curves.csv", "kaplan-ns", KAPLAN_NS, 107),
+                               ("kaplan_ns_const_curves.csv", "kaplan-ns+const", KAPLAN_NS_CONST,
+                                108)):
+        rng = np.random.default_rng(seed)
+        rows = []
+        for i, n in enumerate(sizes_s):
+            loss = law_kaplan_ns(p, n, steps_s) * lognormal(rng, 0.005, len(steps_s))
+            rows.extend(("r%d" % (i + 1), float(n), float(s), float(l))
+                        for s, l in zip(steps_s, loss))
+        noise = "log-normal noise sigma 0.005, seed %d" % seed
+        write_csv(name, describe(law + " learning curves, 6 runs x 13 steps", p, noise),
+                  ["run", "params", "step", "loss"], rows)
+        true.append((name, law, p, noise))
 
     with open(os.path.join(OUT_DIR, "TRUE.yaml"), "w", newline="\n") as f:
         f.write("# produced by tests/ref/fit_fixtures.py - the parameters each fixture was drawn from\n")

@@ -31,6 +31,10 @@
 #                of the one-variable limits (N_c/N)^alpha_N and (D_c/D)^alpha_D)
 #   log          theta = (a, c):                ln L = a + ln(ln x - c);
 #                                               lambda = exp(a), N_c = exp(c)  (x > N_c)
+#   kaplan-ns    theta = (a, alpha_N, b, alpha_S): ln L = LSE(a - alpha_N ln N, b - alpha_S ln S);
+#                N_c = exp(a/alpha_N), S_c = exp(b/alpha_S)  (S, the training step, is --d's column)
+#   kaplan-ns+const  theta = (e, a, alpha_N, b, alpha_S): chinchilla's function of (N, S);
+#                E = exp(e), N_c and S_c as kaplan-ns
 # LSE is log-sum-exp, computed after subtracting the maximum.
 #
 # Start grids (full Cartesian products; start k is the k-th element of itertools.product over
@@ -43,6 +47,9 @@
 #                x alpha_D in {0.05,0.5,1,1.5,2}                       = 900
 #                (alpha_D = 0 is outside the law, so its lowest node is 0.05)
 #   log          a in {-3,-2,...,1} x c in {-10,-7.5,...,5}              = 35
+#   kaplan-ns    a in {0,5,...,25} x alpha_N in {0,0.5,...,2} x b in {0,5,...,25}
+#                x alpha_S in {0,0.5,...,2}                             = 900
+#   kaplan-ns+const  chinchilla's grid over (e, a, alpha_N, b, alpha_S)  = 4500
 # Every start runs scipy's L-BFGS-B with an analytic gradient and scipy's default options
 # (ftol 2.2e-9, gtol 1e-5, maxiter 15000), unbounded except alpha_D >= 1e-3 for kaplan-nd.
 # The best endpoint is `grid_lbfgs`. The M (default 8) best distinct endpoints are then
@@ -244,7 +251,52 @@ class LogLaw(Law):
         return {"lambda": math.exp(th[0]), "N_c": math.exp(th[1])}
 
 
-LAWS = {c.name: c for c in (PowerLaw, PowerConstLaw, ChinchillaLaw, KaplanLaw, LogLaw)}
+class KaplanNSLaw(Law):
+    """Kaplan's learning-curve law; the second column is the training step S."""
+    name = "kaplan-ns"
+    nvars = 2
+    theta_names = ("a", "alpha_N", "b", "alpha_S")
+    canonical_names = ("N_c", "alpha_N", "S_c", "alpha_S")
+    parameterization = ("ln L = LSE(a - alpha_N ln N, b - alpha_S ln S); "
+                        "N_c = exp(a/alpha_N), S_c = exp(b/alpha_S)")
+    grid_axes = (axis(0, 25, 5), axis(0, 2, 0.5), axis(0, 25, 5), axis(0, 2, 0.5))
+
+    def lnpred(self, th, X):
+        ln_n, ln_s = X
+        f, p = lse_weights(np.stack([th[0] - th[1] * ln_n, th[2] - th[3] * ln_s], axis=1))
+        J = np.empty((len(ln_n), 4))
+        J[:, 0] = p[:, 0]
+        J[:, 1] = -p[:, 0] * ln_n
+        J[:, 2] = p[:, 1]
+        J[:, 3] = -p[:, 1] * ln_s
+        return f, J
+
+    def canonical(self, th):
+        return {"N_c": math.exp(th[0] / th[1]) if th[1] != 0 else math.inf, "alpha_N": th[1],
+                "S_c": math.exp(th[2] / th[3]) if th[3] != 0 else math.inf, "alpha_S": th[3]}
+
+
+class KaplanNSConstLaw(Law):
+    name = "kaplan-ns+const"
+    nvars = 2
+    theta_names = ("e", "a", "alpha_N", "b", "alpha_S")
+    canonical_names = ("E", "N_c", "alpha_N", "S_c", "alpha_S")
+    parameterization = ("ln L = LSE(e, a - alpha_N ln N, b - alpha_S ln S); E = exp(e), "
+                        "N_c = exp(a/alpha_N), S_c = exp(b/alpha_S)")
+    grid_axes = (axis(-1, 1, 0.5), axis(0, 25, 5), axis(0, 2, 0.5), axis(0, 25, 5),
+                 axis(0, 2, 0.5))
+
+    def lnpred(self, th, X):
+        return ChinchillaLaw().lnpred(th, X)
+
+    def canonical(self, th):
+        c = KaplanNSLaw().canonical(th[1:])
+        c.update(E=math.exp(th[0]))
+        return {k: c[k] for k in self.canonical_names}
+
+
+LAWS = {c.name: c for c in (PowerLaw, PowerConstLaw, ChinchillaLaw, KaplanLaw, LogLaw,
+                            KaplanNSLaw, KaplanNSConstLaw)}
 
 
 # ---- objective ----
@@ -976,6 +1028,9 @@ def golden_jobs():
     jobs.append(("bench_chinchilla_240.chinchilla.huber.yaml",
                  [FIT + "bench_chinchilla_240.csv", "--law", "chinchilla", "--loss", "huber",
                   "--delta", "1e-3"]))
+    for stem, law in (("kaplan_ns_curves", "kaplan-ns"), ("kaplan_ns_const_curves", "kaplan-ns+const")):
+        jobs.append(("%s.%s.squares.yaml" % (stem, law.replace("+", "_")),
+                     [FIT + stem + ".csv", "--law", law, "--n", "params", "--d", "step"]))
     jobs.append(("frontier_curves.frontier.yaml",
                  [FIT + "frontier_curves.csv", "--law", "frontier", "--run", "run",
                   "--c", "flops", "--y", "loss", "--n", "params"]))
