@@ -34,7 +34,8 @@ struct cli_fit_opts {
     unsigned long long seed;
     bool               seed_set;
     struct fit_filters where, bounds, holdout; /* owned */
-    size_t             holdout_k;
+    size_t             holdout_k, rollout_first;
+    bool               rollout;
     const char        *by;
     const char        *predict_text[64];
     size_t             n_predict;
@@ -255,6 +256,14 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--holdout", CLI_ARG_SIZE, &o->holdout_k, "K",
                    "hold out the K rows largest in x (N, then D)", .check = CLI_CHECK_AT_LEAST,
                    .lo = 1, .then = cli_fit_holdout_k),
+        CLI_OPTION("--rollout", CLI_ARG_FLAG, &o->rollout, NULL,
+                   "rolling-origin extrapolation: fit the smallest sizes,\n"
+                   "predict the next, for every split in turn"),
+        CLI_OPTION("--rollout-first", CLI_ARG_SIZE, &o->rollout_first, "K",
+                   "sizes fitted by the rollout's first split (default: the\n"
+                   "most parameters of the laws given + 1 for one variable, 3\n"
+                   "sizes of N for two)",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 2),
         CLI_HEADING("fitting"),
         CLI_OPTION("--space", CLI_ARG_STRING, &o->space, NULL, "residual space (default log)",
                    .choices = "log|linear"),
@@ -323,6 +332,16 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     if (o->out == NULL)
         return cli_option_error("--out",
                                 "required (the folder for fit.yaml, report.md and figures)");
+    if (o->rollout_first > 0 && !o->rollout)
+        return cli_option_error("--rollout-first", "applies with --rollout only");
+    /* The default first split: enough sizes for every law given, so that the laws are scored
+     * on the same predictions. */
+    if (o->rollout && o->rollout_first == 0) {
+        for (size_t k = 0; k < o->n_laws; k++) {
+            size_t need = fit_law_n_vars(o->laws[k]) == 1 ? fit_law_n_params(o->laws[k]) + 1 : 3;
+            if (need > o->rollout_first) o->rollout_first = need;
+        }
+    }
     for (size_t k = 0; k < o->n_laws && o->delta_set; k++) {
         /* A delta that no fit would use is an error, not a silent default. */
         bool huber =
@@ -343,6 +362,10 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                                     cli_fit_law_list(laws, sizeof laws, fit_law_has_allocation),
                                     fit_law_name(law));
         bool curves = fit_law_fits_curves(law);
+        if (curves && o->rollout)
+            return cli_option_error("--rollout",
+                                    "does not apply to %s (its points are the frontier)",
+                                    fit_law_name(law));
         if (curves && (o->holdout.n > 0 || o->holdout_k > 0))
             return cli_option_error(o->holdout.n > 0 ? "--holdout-where" : "--holdout",
                                     "does not apply to %s (the envelope uses every curve)",
@@ -405,15 +428,16 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
     if (o->bootstrap_set) req.params.bootstrap = o->bootstrap;
     if (isfinite(o->level)) req.params.level = o->level;
     if (o->seed_set) req.params.seed = o->seed;
-    req.predict               = pred;
-    req.n_predict             = o->n_predict;
-    req.target_reducible      = o->target;
-    req.n_target              = o->n_target;
-    req.compute               = o->compute;
-    req.n_compute             = o->n_compute;
-    req.true_entropy          = o->true_entropy;
-    req.frontier_hull         = o->frontier_hull;
-    req.tokens_per_sample     = o->tokens_per_sample;
+    req.predict           = pred;
+    req.n_predict         = o->n_predict;
+    req.target_reducible  = o->target;
+    req.n_target          = o->n_target;
+    req.compute           = o->compute;
+    req.n_compute         = o->n_compute;
+    req.true_entropy      = o->true_entropy;
+    req.frontier_hull     = o->frontier_hull;
+    req.tokens_per_sample = o->tokens_per_sample;
+    if (o->rollout) req.rollout_first = o->rollout_first;
     struct sf_logger   logger = sf_logger_stderr(NULL);
     struct fit_result *r      = fit_run(d, &req, &logger, &err);
     if (r == NULL) {
@@ -479,18 +503,17 @@ static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char s
 /* The best law of each group, as comparison.yaml ranks them, for the summary on stdout. */
 static void cli_fit_summary_ranks(const struct fit_comparison_entry *e, size_t n,
                                   struct sf_buf *summary) {
-    size_t *rank       = calloc(n, sizeof *rank);
-    bool   *by_heldout = calloc(n, sizeof *by_heldout);
-    if (rank && by_heldout) {
-        fit_comparison_rank(e, n, rank, by_heldout);
+    size_t           *rank = calloc(n, sizeof *rank);
+    enum fit_rank_by *by   = calloc(n, sizeof *by);
+    if (rank && by) {
+        fit_comparison_rank(e, n, rank, by);
         for (size_t i = 0; i < n; i++)
             if (rank[i] == 1)
                 sf_buf_printf(summary, "%s%sbest: %s (ranked by %s)\n",
                               e[i].group ? e[i].group : "", e[i].group ? ": " : "",
-                              fit_law_name(e[i].result->law),
-                              by_heldout[i] ? "held-out RMSE" : "AIC");
+                              fit_law_name(e[i].result->law), fit_rank_by_text(by[i]));
     }
-    free(rank), free(by_heldout);
+    free(rank), free(by);
 }
 
 /* The folder of group g: its sanitised name, with _2, _3, ... until no earlier group's folder

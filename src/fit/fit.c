@@ -734,6 +734,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     ws = NULL;
     fit_runs_free(&runs);
     if (fit_outputs_fill(r, err) != SF_OK) goto fail;
+    if (req->rollout_first > 0 && fit_rollout_run(data, req, &r->rollout, err) != SF_OK) goto fail;
     return r;
 fail:
     fit_workspace_free(ws);
@@ -761,6 +762,7 @@ void fit_result_free(struct fit_result *r) {
         free(st->run_smooth);
         free(st);
     }
+    fit_rollout_free(r->rollout);
     free(r->stages);
     free(r->points);
     free(r->forecasts);

@@ -291,6 +291,8 @@ struct fit_request {
     bool frontier_hull;       /* frontier: fit L(C) and N_opt to the hull vertices only (false,
                                  the default: to every frontier point before its flat tail) */
     double tokens_per_sample; /* 0 when not given */
+    size_t rollout_first;     /* 0: no rollout; else the sizes the rollout's first split fits
+                                 (fit_rollout_run) */
 };
 
 /* Fills a request with the defaults for `law` (chinchilla: Huber with Hoffmann's delta;
@@ -359,6 +361,40 @@ struct fit_bootstrap_info {
     uint64_t seed;
 };
 
+/* Rolling-origin extrapolation (fit_rollout_run): each split's fit and each prediction. */
+struct fit_rollout_split {
+    size_t fitted_sizes;       /* the split fits the rows of this many smallest sizes */
+    double fitted_max;         /* the largest of them */
+    double predicted_size;     /* and predicts the rows of this one */
+    size_t n_fit, n_predicted; /* rows */
+    bool   converged;
+    double rmse_log; /* RMSE of its predictions' log residuals */
+};
+struct fit_rollout_point {
+    size_t split, line;          /* the split (index) and the row's line in the table */
+    double x1, x2;               /* x (or N) and D (NAN for one-variable laws) */
+    double y, predicted, lo, hi; /* the loss, its prediction and the prediction's interval */
+    double residual_log;         /* ln(predicted) - ln(y) */
+    bool   inside;               /* lo <= y <= hi */
+};
+struct fit_rollout {
+    size_t                    first; /* sizes fitted by the first split */
+    size_t                    n_splits, n_points;
+    struct fit_rollout_split *splits;   /* (n_splits) owned */
+    struct fit_rollout_point *points;   /* (n_points) owned */
+    double                    rmse_log; /* over all predictions */
+    size_t                    covered;  /* predictions whose interval holds the loss */
+};
+
+/* Runs the rollout of `req` (req->rollout_first sizes in the first split) on the rows of `d`
+ * not held out: every split is a fit of its own with req's settings (its bootstrap gives the
+ * predictions' intervals). SF_EINVAL for a law fitted to curves or too few sizes (fewer than
+ * rollout_first + 1), or when a split's fit fails (its message says which). *out is freed with
+ * fit_rollout_free. */
+enum sf_status fit_rollout_run(const struct fit_data *d, const struct fit_request *req,
+                               struct fit_rollout **out, struct sf_error *err);
+void           fit_rollout_free(struct fit_rollout *ro);
+
 /* A finished fit. Allocated by fit_run(), freed with fit_result_free(). */
 struct fit_result {
     enum fit_law_kind         law;
@@ -387,6 +423,7 @@ struct fit_result {
     struct fit_frontier   frontier;
     char                **warnings; /* (n_warnings) owned */
     size_t                n_warnings;
+    struct fit_rollout   *rollout; /* req.rollout_first > 0: the rollout of the same rows */
     /* Internal state used to evaluate curves and bands (opaque to callers). */
     struct fit_state *state;
 };
@@ -461,11 +498,17 @@ struct fit_comparison_entry {
     const struct fit_result *result;
 };
 
+/* What a ranking of fits goes by: the held-out RMSE of the log loss, the rollout's RMSE of
+ * its predictions (--rollout), or AIC. */
+enum fit_rank_by { FIT_RANK_HELDOUT, FIT_RANK_ROLLOUT, FIT_RANK_AIC };
+/* Its name in comparison.yaml ("heldout_rmse_log", "rollout_rmse_log", "aic") and in text. */
+const char *fit_rank_by_key(enum fit_rank_by by);
+const char *fit_rank_by_text(enum fit_rank_by by);
 /* Ranks fits of several laws within each group (entries with the same group): converged fits
- * first, then by held-out RMSE of the log loss when every fit of the group has one (then
- * by_heldout[i] is true), else by AIC; ties by BIC, then by order. rank[i] is 1 for the best. */
+ * first, then by the first of held-out RMSE, rollout RMSE and AIC that every fit of the group
+ * has (by[i]); ties by AIC, then BIC, then order. rank[i] is 1 for the best. */
 void fit_comparison_rank(const struct fit_comparison_entry *e, size_t n, size_t *rank,
-                         bool *by_heldout);
+                         enum fit_rank_by *by);
 
 /* Writes comparison.yaml and report.md into `dir` comparing the fits (objective, AIC, BIC,
  * held-out error, parameters side by side, and each fit's rank in its group). */

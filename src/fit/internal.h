@@ -433,7 +433,7 @@ struct fit_state {
 
 /* report.md of a comparison (report_md.c), written by fit_write_comparison. */
 enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
-                                           const size_t *rank, const bool *by_heldout,
+                                           const size_t *rank, const enum fit_rank_by *by,
                                            const struct fit_provenance *prov, const char *dir,
                                            struct sf_error *err);
 

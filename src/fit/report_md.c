@@ -262,6 +262,38 @@ static void fit_md_heldout_impl(struct sf_buf *b, const struct fit_result *r,
     sf_buf_printf(b, "\nRMSE of the held-out log residuals: %.4g.\n\n", r->heldout_rmse_log);
 }
 
+/* ## Rolling-origin extrapolation (only with --rollout). */
+static void fit_md_rollout_impl(struct sf_buf *b, const struct fit_result *r) {
+    const struct fit_rollout *ro = r->rollout;
+    const struct fit_data    *d  = r->data;
+    if (ro == NULL) return;
+    char n1[32], n2[32];
+    sf_buf_printf(b,
+                  "## Rolling-origin extrapolation\n\nEach split fits the law, with the settings "
+                  "above, to the rows of the k smallest values of %s (k from %zu) and predicts "
+                  "every row of the next value; the interval is the split's own %g%% interval of "
+                  "the prediction.\n\n| split | fitted: %s up to | predicts %s | %s%sloss | "
+                  "predicted | interval | error (log) |\n|---|---|---|---|%s---|---|---|\n",
+                  d->x1_name, ro->first, 100 * r->req.params.level, d->x1_name, d->x1_name,
+                  d->x2 ? d->x2_name : "", d->x2 ? " | " : "", d->x2 ? "---|" : "");
+    for (size_t i = 0; i < ro->n_points; i++) {
+        const struct fit_rollout_point *pt = &ro->points[i];
+        const struct fit_rollout_split *sp = &ro->splits[pt->split];
+        sf_buf_printf(b, "| %zu | %s | %s | ", pt->split + 1,
+                      sf_fmt_sig(n1, sizeof n1, sp->fitted_max),
+                      sf_fmt_sig(n2, sizeof n2, sp->predicted_size));
+        if (d->x2) sf_buf_printf(b, "%s | ", sf_fmt_sig(n1, sizeof n1, pt->x2));
+        sf_buf_printf(b, "%.5g | %.5g | ", pt->y, pt->predicted);
+        fit_md_interval_impl(b, pt->lo, pt->hi);
+        sf_buf_printf(b, "%s | %+.4f |\n", pt->inside ? "" : " (outside)", pt->residual_log);
+    }
+    sf_buf_printf(b,
+                  "\nRMSE of the log residuals over the %zu predictions of %zu splits: %s; %zu "
+                  "of %zu losses inside their interval.\n\n",
+                  ro->n_points, ro->n_splits, sf_fmt_sig(n1, sizeof n1, ro->rmse_log), ro->covered,
+                  ro->n_points);
+}
+
 /* ## Diagnostics, ## Warnings, ## Stages. */
 static void fit_md_diagnostics_impl(struct sf_buf *b, const struct fit_result *r) {
     char n1[32], n2[32], n3[32];
@@ -299,6 +331,7 @@ static void fit_md_body_impl(struct sf_buf *b, const struct fit_result *r,
     fit_md_frontier_impl(b, r);
     fit_md_forecasts_impl(b, r);
     fit_md_heldout_impl(b, r, prov);
+    fit_md_rollout_impl(b, r);
     fit_md_diagnostics_impl(b, r);
 }
 
@@ -347,14 +380,16 @@ static bool fit_md_same_group_impl(const char *a, const char *b) {
 
 /* One row of the comparison's table. */
 static void fit_md_comparison_row_impl(struct sf_buf *b, const struct fit_comparison_entry *e,
-                                       size_t rank) {
+                                       size_t rank, enum fit_rank_by by) {
     const struct fit_result *r = e->result;
-    char                     n1[32], n2[32], n3[32], n4[32];
-    sf_buf_printf(b, "| %s | %zu | %s | %zu | %.6g%s | %s | %s | %s | %s | ",
-                  e->group ? e->group : "–", rank, fit_law_name(r->law), r->n_fit, r->objective,
-                  r->converged ? "" : " (not converged)", sf_fmt_sig(n1, sizeof n1, r->aic),
-                  sf_fmt_sig(n2, sizeof n2, r->bic), sf_fmt_sig(n3, sizeof n3, r->rmse_log),
-                  sf_fmt_sig(n4, sizeof n4, r->heldout_rmse_log));
+    char                     n1[32], n2[32], n3[32], n4[32], n5[32];
+    sf_buf_printf(b, "| %s | %zu | %s | %s | %zu | %.6g%s | %s | %s | %s | %s | %s | ",
+                  e->group ? e->group : "–", rank, fit_rank_by_text(by), fit_law_name(r->law),
+                  r->n_fit, r->objective, r->converged ? "" : " (not converged)",
+                  sf_fmt_sig(n1, sizeof n1, r->aic), sf_fmt_sig(n2, sizeof n2, r->bic),
+                  sf_fmt_sig(n3, sizeof n3, r->rmse_log),
+                  sf_fmt_sig(n4, sizeof n4, r->heldout_rmse_log),
+                  r->rollout ? sf_fmt_sig(n5, sizeof n5, r->rollout->rmse_log) : "–");
     for (size_t j = 0; j < r->p; j++)
         sf_buf_printf(b, "%s%s = %s", j ? ", " : "", r->param[j].name,
                       sf_fmt_sig(n1, sizeof n1, r->param[j].value.estimate));
@@ -362,7 +397,7 @@ static void fit_md_comparison_row_impl(struct sf_buf *b, const struct fit_compar
 }
 
 enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
-                                           const size_t *rank, const bool *by_heldout,
+                                           const size_t *rank, const enum fit_rank_by *by,
                                            const struct fit_provenance *prov, const char *dir,
                                            struct sf_error *err) {
     struct sf_buf b;
@@ -373,19 +408,14 @@ enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e,
                   "(lower is better); held-out error is the RMSE of log residuals on the "
                   "held-out rows.\n\n",
                   prov->version, prov->command, prov->input_path, prov->rows_read);
-    bool any_heldout = false, any_aic = false;
-    for (size_t i = 0; i < n; i++)
-        any_heldout = any_heldout || by_heldout[i], any_aic = any_aic || !by_heldout[i];
-    sf_buf_printf(&b,
-                  "Ranked within each group (1 is best): converged fits first, then %s%s%s; ties "
-                  "by BIC.\n\n",
-                  any_heldout ? "by held-out RMSE, then AIC, where every fit of the group has "
-                                "held-out rows"
-                              : "",
-                  any_heldout && any_aic ? "; " : "", any_aic ? "by AIC" : "");
+    sf_buf_puts(&b, "Ranked within each group (1 is best): converged fits first, then by the "
+                    "held-out RMSE where every fit of the group has held-out rows, else by the "
+                    "RMSE of the rollout's predictions where every fit has a rollout (--rollout), "
+                    "else by AIC; ties by AIC, then BIC.\n\n");
     sf_buf_puts(&b,
-                "| group | rank | law | points | objective | AIC | BIC | RMSE (log) | held-out "
-                "RMSE | parameters | report |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+                "| group | rank | ranked by | law | points | objective | AIC | BIC | RMSE (log) "
+                "| held-out RMSE | rollout RMSE | parameters | report "
+                "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     /* Each group's rows in the order of their ranks, the groups in order of appearance. */
     for (size_t g = 0; g < n; g++) {
         bool first = true;
@@ -394,7 +424,7 @@ enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e,
         for (size_t want = 1; first && want <= n; want++)
             for (size_t i = g; i < n; i++)
                 if (rank[i] == want && fit_md_same_group_impl(e[i].group, e[g].group))
-                    fit_md_comparison_row_impl(&b, &e[i], rank[i]);
+                    fit_md_comparison_row_impl(&b, &e[i], rank[i], by[i]);
     }
     enum sf_status st = sf_write_buf_at(dir, "report.md", &b, err);
     sf_buf_free(&b);

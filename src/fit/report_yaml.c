@@ -296,6 +296,56 @@ static void fit_y_points_impl(struct sf_yaml_out *y, const struct fit_result *r)
     sf_yaml_seq_end(y);
 }
 
+/* rollout: each split and each prediction (only with --rollout). */
+static void fit_y_rollout_impl(struct sf_yaml_out *y, const struct fit_result *r) {
+    const struct fit_rollout *ro = r->rollout;
+    const struct fit_data    *d  = r->data;
+    if (ro == NULL) return;
+    sf_yaml_plain(y, "rollout");
+    sf_yaml_map_begin(y, false);
+    sf_yaml_kv_int(y, "first_sizes", (long long)ro->first);
+    fit_y_kv_num_impl(y, "rmse_log", ro->rmse_log);
+    sf_yaml_kv_int(y, "predictions", (long long)ro->n_points);
+    sf_yaml_kv_int(y, "inside_interval", (long long)ro->covered);
+    sf_yaml_kv_double(y, "level", r->req.params.level);
+    sf_yaml_plain(y, "splits");
+    sf_yaml_seq_begin(y, false);
+    for (size_t k = 0; k < ro->n_splits; k++) {
+        const struct fit_rollout_split *sp = &ro->splits[k];
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_int(y, "fitted_sizes", (long long)sp->fitted_sizes);
+        sf_yaml_kv_double(y, "fitted_max", sp->fitted_max);
+        sf_yaml_kv_double(y, "predicted_size", sp->predicted_size);
+        sf_yaml_kv_int(y, "rows_fitted", (long long)sp->n_fit);
+        sf_yaml_kv_int(y, "rows_predicted", (long long)sp->n_predicted);
+        sf_yaml_kv_bool(y, "converged", sp->converged);
+        fit_y_kv_num_impl(y, "rmse_log", sp->rmse_log);
+        sf_yaml_map_end(y);
+    }
+    sf_yaml_seq_end(y);
+    sf_yaml_plain(y, "points");
+    sf_yaml_seq_begin(y, false);
+    for (size_t i = 0; i < ro->n_points; i++) {
+        const struct fit_rollout_point *pt = &ro->points[i];
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_int(y, "split", (long long)pt->split + 1);
+        sf_yaml_kv_int(y, "row", (long long)pt->line);
+        sf_yaml_plain(y, "x");
+        sf_yaml_map_begin(y, true);
+        sf_yaml_kv_double(y, d->x1_name, pt->x1);
+        if (d->x2) sf_yaml_kv_double(y, d->x2_name, pt->x2);
+        sf_yaml_map_end(y);
+        sf_yaml_kv_double(y, "y", pt->y);
+        fit_y_kv_num_impl(y, "predicted", pt->predicted);
+        fit_y_ci_impl(y, pt->lo, pt->hi);
+        fit_y_kv_num_impl(y, "residual_log", pt->residual_log);
+        sf_yaml_kv_bool(y, "inside", pt->inside);
+        sf_yaml_map_end(y);
+    }
+    sf_yaml_seq_end(y);
+    sf_yaml_map_end(y);
+}
+
 /* forecasts and targets. */
 static void fit_y_forecasts_impl(struct sf_yaml_out *y, const struct fit_result *r) {
     const struct fit_data     *d   = r->data;
@@ -408,6 +458,7 @@ enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_prove
     fit_y_entropy_impl(&y, r);
     fit_y_points_impl(&y, r);
     fit_y_forecasts_impl(&y, r);
+    fit_y_rollout_impl(&y, r);
     fit_y_allocations_impl(&y, r);
     fit_y_frontier_impl(&y, r);
     sf_yaml_map_end(&y);
@@ -427,14 +478,14 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
     sf_yaml_kv_str(&y, "sha256", prov->input_sha256);
     sf_yaml_kv_int(&y, "rows_read", (long long)prov->rows_read);
     sf_yaml_map_end(&y);
-    size_t *rank       = malloc((n ? n : 1) * sizeof *rank);
-    bool   *by_heldout = malloc((n ? n : 1) * sizeof *by_heldout);
-    if (rank == NULL || by_heldout == NULL) {
-        free(rank), free(by_heldout);
+    size_t           *rank = malloc((n ? n : 1) * sizeof *rank);
+    enum fit_rank_by *by   = malloc((n ? n : 1) * sizeof *by);
+    if (rank == NULL || by == NULL) {
+        free(rank), free(by);
         sf_yaml_out_free(&y);
         SF_FAIL(err, SF_ENOMEM, "out of memory ranking %zu fits", n);
     }
-    fit_comparison_rank(e, n, rank, by_heldout);
+    fit_comparison_rank(e, n, rank, by);
     sf_yaml_plain(&y, "fits");
     sf_yaml_seq_begin(&y, false);
     for (size_t i = 0; i < n; i++) {
@@ -443,7 +494,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
         if (e[i].group) sf_yaml_kv_str(&y, "group", e[i].group);
         sf_yaml_kv_str(&y, "law", r->state->law->name);
         sf_yaml_kv_int(&y, "rank", (long long)rank[i]);
-        sf_yaml_kv_str(&y, "ranked_by", by_heldout[i] ? "heldout_rmse_log" : "aic");
+        sf_yaml_kv_str(&y, "ranked_by", fit_rank_by_key(by[i]));
         sf_yaml_kv_str(&y, "dir", e[i].dir);
         sf_yaml_kv_int(&y, "points", (long long)r->n_fit);
         sf_yaml_kv_int(&y, "n_parameters", (long long)r->state->p_active);
@@ -453,6 +504,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
         fit_y_kv_num_impl(&y, "bic", r->bic);
         fit_y_kv_num_impl(&y, "rmse_log", r->rmse_log);
         fit_y_kv_num_impl(&y, "heldout_rmse_log", r->heldout_rmse_log);
+        if (r->rollout) fit_y_kv_num_impl(&y, "rollout_rmse_log", r->rollout->rmse_log);
         sf_yaml_plain(&y, "parameters");
         sf_yaml_map_begin(&y, true);
         for (size_t j = 0; j < r->p; j++)
@@ -463,7 +515,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
     sf_yaml_seq_end(&y);
     sf_yaml_map_end(&y);
     enum sf_status st = fit_yaml_save_impl(&y, dir, "comparison.yaml", err);
-    if (st == SF_OK) st = fit_write_comparison_report(e, n, rank, by_heldout, prov, dir, err);
-    free(rank), free(by_heldout);
+    if (st == SF_OK) st = fit_write_comparison_report(e, n, rank, by, prov, dir, err);
+    free(rank), free(by);
     return st;
 }

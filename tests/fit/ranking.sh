@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ranking.sh SCALEFIT SOURCE_ROOT — several laws in one `scalefit fit` are ranked in
 # comparison.yaml within each group: by held-out RMSE when every fit has held-out rows, else by
-# AIC; rank 1 has the least of that key (all fits here converge), report.md lists each group's
+# the rollout's RMSE when every fit has a rollout, else by AIC; rank 1 has the least of that key (all fits here converge), report.md lists each group's
 # fits in rank order, and the summary names the best.
 set -u
 scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -16,11 +16,13 @@ failed() { echo "FAIL: $*"; fail=1; }
 # the criterion it was ranked by.
 entries() {
     awk '
-        function flush() { if (law != "") print (group == "" ? "-" : group), law, rank, by, (by == "aic" ? aic : held) }
-        /^- / { flush(); group = ""; law = ""; rank = ""; by = ""; aic = ""; held = "" }
+        function flush() { if (law != "") print (group == "" ? "-" : group), law, rank, by,
+                           (by == "aic" ? aic : by == "heldout_rmse_log" ? held : roll) }
+        /^- / { flush(); group = ""; law = ""; rank = ""; by = ""; aic = ""; held = ""; roll = "" }
         { sub(/^- /, "  ") }
         /^  group: / { group = $2 } /^  law: / { law = $2 } /^  rank: / { rank = $2 }
         /^  ranked_by: / { by = $2 } /^  aic: / { aic = $2 } /^  heldout_rmse_log: / { held = $2 }
+        /^  rollout_rmse_log: / { roll = $2 }
         END { flush() }' "$1"
 }
 
@@ -45,11 +47,15 @@ check_order "$work/held/comparison.yaml" heldout_rmse_log "held-out rows"
 # error decides.
 grep -q "^c4_original: best: chinchilla (ranked by held-out RMSE)" "$work/held.out" \
     && pass "the summary names the best law of each group" || { failed "summary"; cat "$work/held.out"; }
-awk '/^\| c4_original \| 1 \| chinchilla/ { a = NR } /^\| c4_original \| 2 \| kaplan-nd/ { b = NR }
+awk '/^\| c4_original \| 1 \| held-out RMSE \| chinchilla/ { a = NR } /^\| c4_original \| 2 \| held-out RMSE \| kaplan-nd/ { b = NR }
      END { exit !(a && b && a < b) }' "$work/held/report.md" \
     && pass "report.md lists a group's fits in rank order" || failed "report.md's order"
 
 "$scalefit" fit "$root/tests/data/fit/powerconst_synth.csv" --law power,power+const --x params \
     --bootstrap 0 --out "$work/aic" >/dev/null 2>&1 || failed "the fit without held-out rows exited $?"
 check_order "$work/aic/comparison.yaml" aic "no held-out rows"
+
+"$scalefit" fit "$root/tests/data/fit/powerconst_synth.csv" --law power,power+const --x params \
+    --bootstrap 0 --rollout --out "$work/roll" >/dev/null 2>&1 || failed "the fit with --rollout exited $?"
+check_order "$work/roll/comparison.yaml" rollout_rmse_log "a rollout"
 exit $fail
