@@ -37,6 +37,8 @@ struct cli_fit_opts {
     size_t             holdout_k, rollout_first;
     bool               rollout;
     const char        *by;
+    const char        *fix_text[FIT_MAX_PARAMS];
+    size_t             n_fix;
     const char        *predict_text[64];
     size_t             n_predict;
     double             target[64], compute[64];
@@ -270,6 +272,10 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--loss", CLI_ARG_STRING, &o->loss, NULL, h.loss, .choices = "squares|huber"),
         CLI_OPTION("--delta", CLI_ARG_DOUBLE, &o->delta, "D", "Huber delta (default 1e-3)",
                    .check = CLI_CHECK_POSITIVE, .given = &o->delta_set),
+        CLI_OPTION("--fix", CLI_ARG_STRING, o->fix_text, "NAME=VALUE",
+                   "hold a parameter of the law at VALUE instead of fitting\n"
+                   "it (repeatable; a scale such as x0 with its exponent)",
+                   .count = &o->n_fix, .max = FIT_MAX_PARAMS),
         CLI_OPTION("--bootstrap", CLI_ARG_SIZE, &o->bootstrap, "B",
                    "replicates for intervals (default 1000; 0: covariance only)",
                    .check = CLI_CHECK_AT_MOST, .hi = 1000000, .given = &o->bootstrap_set),
@@ -420,6 +426,15 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
         if (fit_point_parse(o->predict_text[i], law, &o->cols, "--predict", &pred[i], &err) !=
             SF_OK)
             return cli_report(&err);
+    struct fit_fix fix[FIT_MAX_PARAMS];
+    for (size_t i = 0; i < o->n_fix; i++) {
+        if (fit_fix_parse(o->fix_text[i], law, "--fix", &fix[i], &err) != SF_OK)
+            return cli_report(&err);
+        for (size_t k = 0; k < i; k++)
+            if (fix[k].param == fix[i].param)
+                return cli_option_error("--fix", "%s given twice",
+                                        fit_law_param_name(law, fix[i].param));
+    }
     struct fit_request req;
     fit_request_init(&req, law);
     if (o->space) req.space = strcmp(o->space, "log") == 0 ? FIT_SPACE_LOG : FIT_SPACE_LINEAR;
@@ -428,6 +443,8 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
     if (o->bootstrap_set) req.params.bootstrap = o->bootstrap;
     if (isfinite(o->level)) req.params.level = o->level;
     if (o->seed_set) req.params.seed = o->seed;
+    req.fix               = fix;
+    req.n_fix             = o->n_fix;
     req.predict           = pred;
     req.n_predict         = o->n_predict;
     req.target_reducible  = o->target;

@@ -138,6 +138,9 @@ static void fit_problem_set_impl(struct fit_problem *pb, const struct fit_law_de
     pb->space = req->space;
     pb->loss  = req->loss;
     pb->delta = req->delta;
+    char why[256];
+    /* fit_run checked the fixes; a request of another law (the optimal-size fit) has none. */
+    if (!fit_law_fix_theta(law, req, pb->fixed, pb->fixed_theta, why, sizeof why)) SF_ASSERT(false);
 }
 
 /* The optimal-size problem of the frontier: ln N against ln C at the points L(C) is fitted to
@@ -682,6 +685,20 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
                fit_law_name(req->law));
         return NULL;
     }
+    char   why[256];
+    bool   fixed[FIT_MAX_THETA];
+    double fixed_theta[FIT_MAX_THETA];
+    if (!fit_law_fix_theta(fit_law_desc(req->law), req, fixed, fixed_theta, why, sizeof why)) {
+        free(r), free(st);
+        SF_SET_AT(err, SF_EINVAL, "--fix", "%s", why);
+        return NULL;
+    }
+    if (req->n_fix >= fit_law_desc(req->law)->n_report) {
+        free(r), free(st);
+        SF_SET_AT(err, SF_EINVAL, "--fix", "holds every parameter of %s: nothing left to fit",
+                  fit_law_name(req->law));
+        return NULL;
+    }
     r->law    = req->law;
     r->req    = *req;
     r->data   = data;
@@ -718,7 +735,7 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
     st->have_cov    = fit_covariance(&pb, &best, ws, st->cov, r->cov_method, sizeof r->cov_method);
     size_t p_active = 0;
     for (size_t j = 0; j < st->law->n_theta; j++)
-        p_active += st->active[j];
+        p_active += st->active[j] && !pb.fixed[j];
     st->p_active   = p_active;
     double dof     = (double)st->n - (double)p_active;
     double upper   = 0.5 + 0.5 * prm->level;

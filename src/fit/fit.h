@@ -132,6 +132,17 @@ struct fit_parameters {
 
 struct fit_parameters fit_default_parameters(void);
 
+/* A reported parameter held at a value instead of fitted (--fix NAME=VALUE). */
+struct fit_fix {
+    size_t param; /* index among the law's reported parameters */
+    double value; /* in the parameter's own units */
+};
+/* Reads NAME=VALUE for `law` into `fix`. SF_EINVAL with the reason (an unknown name, with the
+ * law's parameters; not a number; not positive where the parameter must be) and `option` as
+ * the place. */
+enum sf_status fit_fix_parse(const char *text, enum fit_law_kind law, const char *option,
+                             struct fit_fix *fix, struct sf_error *err);
+
 // ---- data ----
 
 /* One fit's data: the points it uses and the points it holds out. x2 is NULL for
@@ -288,11 +299,13 @@ struct fit_request {
     const double                   *compute;
     size_t                          n_compute;    /* chinchilla allocations */
     double                          true_entropy; /* NAN when unknown */
-    bool frontier_hull;       /* frontier: fit L(C) and N_opt to the hull vertices only (false,
-                                 the default: to every frontier point before its flat tail) */
-    double tokens_per_sample; /* 0 when not given */
-    size_t rollout_first;     /* 0: no rollout; else the sizes the rollout's first split fits
-                                 (fit_rollout_run) */
+    bool frontier_hull;        /* frontier: fit L(C) and N_opt to the hull vertices only (false,
+                                  the default: to every frontier point before its flat tail) */
+    double tokens_per_sample;  /* 0 when not given */
+    size_t rollout_first;      /* 0: no rollout; else the sizes the rollout's first split fits
+                                  (fit_rollout_run) */
+    const struct fit_fix *fix; /* (n_fix) reported parameters held at given values (--fix) */
+    size_t                n_fix;
 };
 
 /* Fills a request with the defaults for `law` (chinchilla: Huber with Hoffmann's delta;
@@ -324,6 +337,7 @@ struct fit_param {
     const char         *name;
     struct fit_estimate value;
     bool                at_bound; /* a coefficient held at 0 */
+    bool                fixed;    /* held at a given value (--fix): no error, no interval */
     const char         *unit;
 };
 

@@ -120,6 +120,13 @@ struct fit_law_desc {
     const char *x_heading;      /* with x_name: its heading in tables ("compute (FLOP)") */
     const char *label_constant; /* the constant's name in figure labels ("L_∞", "E") */
     const char *note;           /* NULL, or what report.md says of the law's variables */
+    /* --fix: reported parameter j is theta entry fix[j].theta alone (-1: it cannot be fixed),
+     * its log for a positive parameter, or, when fix[j].scale_of >= 0, a scale x_c with
+     * theta = theta[scale_of] ln x_c (fixable only together with that exponent). */
+    bool can_fix;
+    struct {
+        int theta, scale_of;
+    } fix[FIT_MAX_PARAMS];
     /* The formula as a figure label (fit_law_label) and its values: NULL gives the reported
      * estimates in order. */
     const char *label;
@@ -204,7 +211,17 @@ struct fit_problem {
     enum fit_space             space;
     enum fit_loss              loss;
     double                     delta;
+    bool                       fixed[FIT_MAX_THETA];       /* --fix: held, never polished */
+    double                     fixed_theta[FIT_MAX_THETA]; /* -INFINITY: a coefficient at 0 */
 };
+
+/* The theta entries that req's fixes hold and their values (fit_problem's fixed and
+ * fixed_theta). False, with the reason in `why`, when a fix cannot be applied to the law. */
+bool fit_law_fix_theta(const struct fit_law_desc *law, const struct fit_request *req, bool *fixed,
+                       double *theta, char *why, size_t why_len);
+/* Puts a problem's fixed values into a start: theta and the active set (a coefficient held at 0
+ * is inactive, with its exponent). */
+void fit_problem_fix_start(const struct fit_problem *pb, double *theta, bool *active);
 
 /* Residual r_i of the chosen space at theta, and dr_i/dtheta (row-major n x n_theta, full
  * width; inactive columns zero) when J != NULL. Returns false when a prediction is not finite. */

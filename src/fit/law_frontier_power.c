@@ -15,6 +15,8 @@ const struct fit_law_desc fit_law_frontier_power = {
     .n_theta     = 2,
     .n_vars      = 1,
     .n_report    = 4,
+    .can_fix     = true,
+    .fix         = {{0, 1}, {1, -1}, {-1, -1}, {-1, -1}},
     .params      = {{"C0", "FLOP", true, -1, false},
                     {"alpha_C", "", false, -1, false, FIT_EXPONENT_COMPUTE},
                     {"C_n", "FLOP", true, -1, false},

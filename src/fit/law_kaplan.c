@@ -134,6 +134,8 @@ const struct fit_law_desc fit_law_kaplan_nd = {
                       {"D_c", "tokens", true, -1, false},
                       {"alpha_D", "", false, -1, false, FIT_EXPONENT_X2}},
     .term_exp      = {-1, -1, -1, -1},
+    .can_fix       = true,
+    .fix           = {{0, -1}, {1, -1}, {2, -1}, {3, -1}},
     .var_options   = {"--n", "--d"},
     .var_fields    = {offsetof(struct fit_columns, n), offsetof(struct fit_columns, d)},
     .label         = "L = (($0/N)^{$1} + $2/D)^{$3}",

@@ -248,6 +248,14 @@ static void fit_outputs_params_impl(struct fit_result *r) {
             pp->value.se       = NAN;
             if (exponent) pp->value.lo = pp->value.hi = NAN;
         }
+        for (size_t k = 0; k < r->req.n_fix; k++) {
+            if (r->req.fix[k].param != j) continue;
+            /* Held at the given value: that value, with no error and no interval of its own. */
+            pp->fixed          = true;
+            pp->at_bound       = false;
+            pp->value.estimate = pp->value.lo = pp->value.hi = r->req.fix[k].value;
+            pp->value.se                                     = NAN;
+        }
     }
 }
 
@@ -370,6 +378,7 @@ static void fit_warn_params_impl(struct fit_result *r) {
     const struct fit_state *st = r->state;
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
+        if (pp->fixed) continue; /* given, not measured */
         if (pp->at_bound && isnan(pp->value.estimate))
             fit_warn(r, "%s is not determined: its term is not in the fit", pp->name);
         else if (pp->at_bound)

@@ -386,7 +386,7 @@ void fit_law_rf_init(struct fit_law_rf *ctx, struct fit_residual_fn *rf,
     ctx->fixed  = fixed;
     ctx->Jfull  = Jfull;
     for (size_t j = 0; j < pb->law->n_theta; j++)
-        if (active[j]) ctx->map[ctx->p++] = j;
+        if (active[j] && !pb->fixed[j]) ctx->map[ctx->p++] = j;
     rf->n   = pb->n;
     rf->p   = ctx->p;
     rf->fn  = fit_law_rf_impl;
@@ -398,7 +398,7 @@ static int fit_fallen_coef_impl(const struct fit_problem *pb, const double *th, 
                                 double threshold) {
     const struct fit_law_desc *law = pb->law;
     for (size_t j = 0; j < law->n_theta; j++) {
-        if (!law->can_bound[j] || !act[j]) continue;
+        if (!law->can_bound[j] || !act[j] || pb->fixed[j]) continue;
         /* The term's largest value over the points, in logs. */
         double big = -INFINITY;
         for (size_t i = 0; i < pb->n; i++) {
@@ -432,6 +432,7 @@ enum sf_status fit_polish_law(const struct fit_problem *pb, const struct fit_can
     bool                       active[FIT_MAX_THETA];
     memcpy(theta, start->theta, sizeof theta);
     memcpy(active, start->active, sizeof active);
+    fit_problem_fix_start(pb, theta, active);
     double min_ly = INFINITY;
     for (size_t i = 0; i < pb->n; i++)
         if (pb->ly[i] < min_ly) min_ly = pb->ly[i];

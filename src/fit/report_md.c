@@ -90,9 +90,12 @@ static void fit_md_parameters_impl(struct sf_buf *b, const struct fit_result *r)
         const struct fit_param *pp = &r->param[j];
         const char             *unit =
             (pp->unit[0] == 'x' && pp->unit[1] == '\0') ? r->data->x1_name : pp->unit;
-        sf_buf_printf(
-            b, "| %s | %s%s | %s | ", pp->name, sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
-            pp->at_bound ? " (on its bound)" : "", sf_fmt_sig(n2, sizeof n2, pp->value.se));
+        sf_buf_printf(b, "| %s | %s%s | %s | ", pp->name,
+                      sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
+                      pp->at_bound ? " (on its bound)"
+                      : pp->fixed  ? " (fixed)"
+                                   : "",
+                      sf_fmt_sig(n2, sizeof n2, pp->value.se));
         fit_md_interval_impl(b, pp->value.lo, pp->value.hi);
         sf_buf_printf(b, " | %s |\n", unit[0] ? unit : "–");
     }
@@ -363,10 +366,12 @@ void fit_summary(const struct fit_result *r, const char *label, struct sf_buf *b
                   r->objective, r->converged ? "" : " (NOT CONVERGED)");
     for (size_t j = 0; j < r->p; j++) {
         const struct fit_param *pp = &r->param[j];
-        sf_buf_printf(b, "  %-8s = %s  [%s, %s]%s\n", pp->name,
-                      sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
-                      sf_fmt_sig(n2, sizeof n2, pp->value.lo),
-                      sf_fmt_sig(n3, sizeof n3, pp->value.hi), pp->at_bound ? "  (on bound)" : "");
+        sf_buf_printf(
+            b, "  %-8s = %s  [%s, %s]%s\n", pp->name, sf_fmt_sig(n1, sizeof n1, pp->value.estimate),
+            sf_fmt_sig(n2, sizeof n2, pp->value.lo), sf_fmt_sig(n3, sizeof n3, pp->value.hi),
+            pp->at_bound ? "  (on bound)"
+            : pp->fixed  ? "  (fixed)"
+                         : "");
     }
     if (isfinite(r->heldout_rmse_log))
         sf_buf_printf(b, "  held-out RMSE (log) = %.4g\n", r->heldout_rmse_log);

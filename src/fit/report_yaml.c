@@ -209,6 +209,7 @@ static void fit_y_parameters_impl(struct sf_yaml_out *y, const struct fit_result
         sf_yaml_kv_str(y, "unit",
                        pp->unit[0] == 'x' && pp->unit[1] == '\0' ? r->data->x1_name : pp->unit);
         sf_yaml_kv_bool(y, "at_bound", pp->at_bound);
+        sf_yaml_kv_bool(y, "fixed", pp->fixed);
         sf_yaml_map_end(y);
     }
     sf_yaml_map_end(y);

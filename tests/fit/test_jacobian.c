@@ -27,7 +27,8 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
         ly[i]  = log(y[i]);
     }
     struct fit_problem pb = {
-        desc, N, lx1, desc->n_vars == 2 ? lx2 : NULL, y, ly, NULL, space, FIT_LOSS_SQUARES, 0};
+        desc, N,       lx1, desc->n_vars == 2 ? lx2 : NULL, y, ly, NULL, space, FIT_LOSS_SQUARES,
+        0,    {false}, {0}};
     double theta[FIT_MAX_THETA];
     memcpy(theta, lc->theta, sizeof theta);
     bool         active[FIT_MAX_THETA] = {true, true, true, true, true};
@@ -71,8 +72,18 @@ static void weights(void) {
     struct sf_error       err;
     for (int loss = 0; loss < 2; loss++) {
         enum fit_loss      l   = loss ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
-        struct fit_problem pb0 = {
-            fit_law_desc(FIT_LAW_CHINCHILLA), N, lx1, lx2, y, ly, NULL, FIT_SPACE_LOG, l, 1e-3};
+        struct fit_problem pb0 = {fit_law_desc(FIT_LAW_CHINCHILLA),
+                                  N,
+                                  lx1,
+                                  lx2,
+                                  y,
+                                  ly,
+                                  NULL,
+                                  FIT_SPACE_LOG,
+                                  l,
+                                  1e-3,
+                                  {false},
+                                  {0}};
         struct fit_problem pb1 = pb0, pb3 = pb0;
         pb1.w = w1;
         pb3.w = w3;

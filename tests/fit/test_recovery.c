@@ -5,6 +5,7 @@
  * fitting with unit weights must equal unweighted fitting (GSL's test_fdf.c idea).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,9 +250,18 @@ static void search_finds_grid_point(enum fit_law_kind law, const double *truth,
             y[n]  = value(truth, N, D);
             ly[n] = log(y[n]);
         }
-    struct fit_problem pb = {
-        fit_law_desc(law), n, lx1, fit_law_n_vars(law) == 2 ? lx2 : NULL, y, ly, NULL, sp,
-        FIT_LOSS_SQUARES,  0};
+    struct fit_problem    pb  = {fit_law_desc(law),
+                                 n,
+                                 lx1,
+                             fit_law_n_vars(law) == 2 ? lx2 : NULL,
+                                 y,
+                                 ly,
+                                 NULL,
+                                 sp,
+                                 FIT_LOSS_SQUARES,
+                                 0,
+                                 {false},
+                                 {0}};
     struct fit_parameters prm = fit_default_parameters();
     struct fit_workspace *ws  = fit_workspace_alloc(n);
     size_t                ev;
@@ -300,6 +310,94 @@ static void chinchilla_without_n(void) {
     fit_data_free(&d);
 }
 
+/* --fix on every fixable parameter of a law, one at a time (a scale with its exponent): on noisy
+ * data from the case (0.5% log-normal), holding the parameter at the free fit's estimate gives
+ * the same optimum (objective within 1e-9, every estimate within 1e-5), and holding it 10% off
+ * gives a worse objective, the held value exactly, and no error for it. */
+static void fixes(enum fit_law_kind law, const struct law_case *lc) {
+    const char *name = fit_law_name(law);
+    double      x1[64], x2[64], y[64];
+    size_t      n   = 0;
+    gsl_rng    *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    for (size_t i = 0; i < 8; i++)
+        for (size_t j = 0; j < (fit_law_n_vars(law) == 2 ? 6 : 2); j++, n++) {
+            /* The grids of recover(): 16 sizes from 1e4 for one variable, 8 x 6 for two. */
+            x1[n] = fit_law_n_vars(law) == 2 ? pow(10.0, 7 + 0.45 * (double)i)
+                                             : pow(10.0, 4 + 0.3 * (double)n);
+            x2[n] = x1[n] * pow(10.0, 0.3 + 0.4 * (double)j) * (1 + 0.1 * (double)(i % 3));
+            y[n]  = lc->value(lc->truth, x1[n], x2[n]) * exp(0.005 * gsl_ran_ugaussian(rng));
+        }
+    gsl_rng_free(rng);
+    struct fit_data d;
+    make_data(&d, n, x1, fit_law_n_vars(law) == 2 ? x2 : NULL, y);
+    struct fit_request req;
+    fit_request_init(&req, law);
+    req.params.bootstrap = 0;
+    struct sf_error    err;
+    struct fit_result *free_fit = fit_run(&d, &req, NULL, &err);
+    if (!check(free_fit != NULL && free_fit->converged, "%s --fix: the free fit converges", name)) {
+        fit_result_free(free_fit);
+        fit_data_free(&d);
+        return;
+    }
+    const size_t p = fit_law_n_params(law);
+    for (size_t j = 0; j < p; j++) {
+        const char *pname = fit_law_param_name(law, j);
+        /* A scale (x0, N_c of kaplan-ns) is held with its exponent, the next parameter. */
+        for (int off = 0; off < 2; off++) {
+            struct fit_fix fx[2];
+            char           text[64];
+            double         v = free_fit->param[j].value.estimate * (off ? 1.1 : 1.0);
+            snprintf(text, sizeof text, "%s=%.17g", pname, v);
+            if (!check(fit_fix_parse(text, law, "--fix", &fx[0], &err) == SF_OK, "%s: %s parses",
+                       name, text))
+                continue;
+            req.fix              = fx;
+            req.n_fix            = 1;
+            struct fit_result *r = fit_run(&d, &req, NULL, &err);
+            if (r == NULL && strstr(err.message, "together with") != NULL && j + 1 < p) {
+                snprintf(text, sizeof text, "%s=%.17g", fit_law_param_name(law, j + 1),
+                         free_fit->param[j + 1].value.estimate);
+                fit_fix_parse(text, law, "--fix", &fx[1], &err);
+                req.n_fix = 2;
+                r         = fit_run(&d, &req, NULL, &err);
+                if (req.n_fix == p) { /* nothing left to fit: refused with its reason */
+                    check(r == NULL && strstr(err.message, "nothing left to fit") != NULL,
+                          "%s --fix of every parameter is refused (%s)", name,
+                          r ? "fitted" : err.message);
+                    fit_result_free(r);
+                    req.n_fix = 0;
+                    continue;
+                }
+            }
+            if (check(r != NULL, "%s --fix %s%s: fit runs (%s)", name, pname,
+                      off ? " 10%% off" : "", r ? "" : err.message)) {
+                check(r->param[j].fixed && r->param[j].value.estimate == v &&
+                          isnan(r->param[j].value.se),
+                      "%s --fix %s: held at %.17g, no error of its own", name, pname, v);
+                if (off) {
+                    check(r->objective > free_fit->objective,
+                          "%s --fix %s 10%% off: worse objective (%.6g > %.6g)", name, pname,
+                          r->objective, free_fit->objective);
+                } else {
+                    check_rel(r->objective, free_fit->objective, 1e-9,
+                              "%s --fix %s at the free estimate: the same objective", name, pname);
+                    for (size_t k = 0; k < p; k++)
+                        check_rel(r->param[k].value.estimate, free_fit->param[k].value.estimate,
+                                  1e-5, "%s --fix %s at the free estimate: %s", name, pname,
+                                  fit_law_param_name(law, k));
+                }
+            }
+            fit_result_free(r);
+            req.fix   = NULL;
+            req.n_fix = 0;
+        }
+    }
+    fit_result_free(free_fit);
+    fit_data_free(&d);
+}
+
 /* Every law of the table through its case: exact recovery (laws fitted to curves: from
  * learning curves), and the search where the case gives exponents on the grid. */
 int main(void) {
@@ -322,6 +420,7 @@ int main(void) {
             if (lc->huber) recover(law, lc, sp, FIT_LOSS_HUBER, s ? "linear huber" : "log huber");
             if (lc->grid_truth[0] != 0) search_finds_grid_point(law, lc->grid_truth, lc->value, sp);
         }
+        fixes(law, lc);
     }
     chinchilla_without_n();
     return check_summary();
