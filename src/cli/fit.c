@@ -124,8 +124,8 @@ static bool cli_fit_holdout_k(void *ctx, const char *opt, const char *value) {
 }
 
 /* Questions to the law table that pick laws for the lists below. */
-static bool cli_fit_law_one_var(enum fit_law_kind k) {
-    return fit_law_n_vars(k) == 1;
+static bool cli_fit_law_targets(enum fit_law_kind k) { /* --target-reducible applies */
+    return fit_law_n_vars(k) == 1 || fit_law_optimal_label(k) != NULL;
 }
 static bool cli_fit_law_x(enum fit_law_kind k) { /* one variable, the --x column */
     return fit_law_n_vars(k) == 1 && !fit_law_fits_curves(k);
@@ -287,7 +287,8 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--predict", CLI_ARG_STRING, o->predict_text, "'COL=V[,COL=V]'",
                    "forecast the loss at a point (repeatable)", .count = &o->n_predict, .max = 64),
         CLI_OPTION("--target-reducible", CLI_ARG_DOUBLE, o->target, "R",
-                   "size (or compute) where the reducible loss is R (repeatable)",
+                   "size (or compute) where the reducible loss is R; laws of\n"
+                   "N and D: the compute, N and D at the optimum (repeatable)",
                    .check = CLI_CHECK_POSITIVE, .count = &o->n_target, .max = 64),
         CLI_OPTION("--compute", CLI_ARG_DOUBLE, o->compute, "C", h.compute,
                    .check = CLI_CHECK_POSITIVE, .count = &o->n_compute, .max = 64),
@@ -359,9 +360,11 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     }
     for (size_t k = 0; k < o->n_laws; k++) {
         enum fit_law_kind law = o->laws[k];
-        if (o->n_target > 0 && fit_law_n_vars(law) == 2)
-            return cli_option_error("--target-reducible", "needs a one-variable law (%s), not %s",
-                                    cli_fit_law_list(laws, sizeof laws, cli_fit_law_one_var),
+        if (o->n_target > 0 && !cli_fit_law_targets(law))
+            return cli_option_error("--target-reducible",
+                                    "needs a one-variable law or one with a compute-optimal "
+                                    "allocation (%s), not %s",
+                                    cli_fit_law_list(laws, sizeof laws, cli_fit_law_targets),
                                     fit_law_name(law));
         if (o->n_compute > 0 && !fit_law_has_allocation(law))
             return cli_option_error("--compute", "applies to %s only, not %s",

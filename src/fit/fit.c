@@ -679,9 +679,13 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
         SF_SET(err, SF_ENOMEM, "out of memory starting a fit");
         return NULL;
     }
-    if (req->n_target > 0 && fit_law_desc(req->law)->form->target == NULL) {
+    const struct fit_law_desc *rlaw = fit_law_desc(req->law);
+    if (req->n_target > 0 &&
+        (rlaw->n_vars == 1 ? rlaw->form->target == NULL : rlaw->optimal_nd == NULL)) {
         free(r), free(st);
-        SF_SET(err, SF_EINVAL, "a target reducible loss needs a one-variable law, not %s",
+        SF_SET(err, SF_EINVAL,
+               "a target reducible loss needs a one-variable law or a law with a compute-optimal "
+               "allocation, not %s",
                fit_law_name(req->law));
         return NULL;
     }

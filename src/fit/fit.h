@@ -431,13 +431,15 @@ struct fit_result {
     struct fit_point_out *points;           /* (data->n) owned */
     struct fit_estimate   entropy;          /* laws with a constant: L_inf or E */
     struct fit_estimate  *forecasts;        /* (req.n_predict) */
-    struct fit_estimate  *targets;    /* (req.n_target) size or compute at the reducible loss */
-    struct fit_estimate  *alloc;      /* (3 * req.n_compute): N_opt, D_opt, tokens per param */
-    struct fit_estimate   derived[3]; /* chinchilla: a_opt, b_opt, G */
-    struct fit_frontier   frontier;
-    char                **warnings; /* (n_warnings) owned */
-    size_t                n_warnings;
-    struct fit_rollout   *rollout; /* req.rollout_first > 0: the rollout of the same rows */
+    struct fit_estimate  *targets;          /* (req.n_target) size or compute at the reducible loss;
+                                               two variables: (3 req.n_target) the compute, N and D
+                                               of the compute-optimal point that reaches it */
+    struct fit_estimate *alloc;      /* (3 * req.n_compute): N_opt, D_opt, tokens per param */
+    struct fit_estimate  derived[3]; /* chinchilla: a_opt, b_opt, G */
+    struct fit_frontier  frontier;
+    char               **warnings; /* (n_warnings) owned */
+    size_t               n_warnings;
+    struct fit_rollout  *rollout; /* req.rollout_first > 0: the rollout of the same rows */
     /* Internal state used to evaluate curves and bands (opaque to callers). */
     struct fit_state *state;
 };

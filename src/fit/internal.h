@@ -177,6 +177,14 @@ static inline void fit_law_natural(const struct fit_law_desc *law, const double 
                                    const bool *active, double *natural) {
     law->form->natural(theta, active, natural);
 }
+/* A law of N and D at compute C = 6ND (optimum.c): the ln N that minimises L(N, C/(6N)) at ln C;
+ * and the compute, N and D at that optimum where the least loss less the law's constant (the
+ * loss itself for a law without one) equals `reducible` (false when no compute between 1 and
+ * 1e130 FLOP reaches it). */
+double fit_law_optimal_lnn(const struct fit_law_desc *law, const double *theta, const bool *active,
+                           double lnc);
+bool   fit_law_target_nd(const struct fit_law_desc *law, const double *theta, const bool *active,
+                         double reducible, double *c, double *n, double *d);
 /* The constant term (L_inf or E) from theta; 0 when inactive, NAN for laws without one. */
 double fit_law_constant(const struct fit_law_desc *law, const double *theta, const bool *active);
 

@@ -21,6 +21,8 @@ enum fit_q_kind {
     FIT_Q_KIND_REDUCIBLE, /* predicted loss minus the constant at (x1, x2) */
     FIT_Q_KIND_CONSTANT,  /* L_inf or E */
     FIT_Q_KIND_TARGET,    /* x at which the reducible loss equals x1 (the law's target) */
+    FIT_Q_KIND_TARGET_ND, /* two variables: compute (j 0), N (1) or D (2) of the compute-optimal
+                             point where the reducible loss equals x1 */
     FIT_Q_KIND_NOPT,      /* N_opt at compute x1 (curves: the optimal-size law; else alloc) */
     FIT_Q_KIND_DOPT,      /* D_opt at C = x1 (the law's alloc) */
     FIT_Q_KIND_TPP,       /* tokens per parameter at C = x1 (the law's alloc) */
@@ -56,6 +58,11 @@ static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
     case FIT_Q_KIND_TARGET:
         fit_law_natural(law, theta, active, nat);
         return law->form->target(nat, q->x1);
+    case FIT_Q_KIND_TARGET_ND: {
+        double cnd[3];
+        if (!fit_law_target_nd(law, theta, active, q->x1, &cnd[0], &cnd[1], &cnd[2])) return NAN;
+        return cnd[q->j];
+    }
     case FIT_Q_KIND_NOPT:
         if (law->curves) {
             if (nopt == NULL || !isfinite(nopt[0])) return NAN;
@@ -346,7 +353,7 @@ static enum sf_status fit_outputs_derived_impl(struct fit_result *r, struct sf_e
         r->entropy.estimate = r->entropy.se = r->entropy.lo = r->entropy.hi = NAN;
     }
     r->forecasts = calloc(r->req.n_predict + 1, sizeof *r->forecasts);
-    r->targets   = calloc(r->req.n_target + 1, sizeof *r->targets);
+    r->targets   = calloc(3 * r->req.n_target + 1, sizeof *r->targets);
     r->alloc     = calloc(3 * r->req.n_compute + 1, sizeof *r->alloc);
     if (!r->forecasts || !r->targets || !r->alloc)
         SF_FAIL(err, SF_ENOMEM, "out of memory for forecasts");
@@ -354,9 +361,15 @@ static enum sf_status fit_outputs_derived_impl(struct fit_result *r, struct sf_e
         struct fit_q q  = {FIT_Q_KIND_PRED, 0, r->req.predict[i].x1, r->req.predict[i].x2};
         r->forecasts[i] = fit_q_interval_impl(r, &q, true);
     }
-    for (size_t i = 0; i < r->req.n_target; i++) {
+    for (size_t i = 0; i < r->req.n_target && law->n_vars == 1; i++) {
         struct fit_q q = {FIT_Q_KIND_TARGET, 0, r->req.target_reducible[i], 0};
         r->targets[i]  = fit_q_interval_impl(r, &q, true);
+    }
+    for (size_t i = 0; i < r->req.n_target && law->n_vars == 2; i++) {
+        for (size_t k = 0; k < 3; k++) {
+            struct fit_q q        = {FIT_Q_KIND_TARGET_ND, k, r->req.target_reducible[i], 0};
+            r->targets[3 * i + k] = fit_q_interval_impl(r, &q, true);
+        }
     }
     for (size_t i = 0; i < r->req.n_compute; i++) {
         double       c  = r->req.compute[i];

@@ -209,7 +209,23 @@ static void fit_md_forecasts_impl(struct sf_buf *b, const struct fit_result *r) 
         }
         sf_buf_puts(b, "\n");
     }
-    if (r->req.n_target > 0) {
+    if (r->req.n_target > 0 && law->n_vars == 2) {
+        sf_buf_puts(b, "## Compute for a target reducible loss\n\nAt the compute-optimal "
+                       "allocation (the N that minimises the law at C = 6ND).\n\n| reducible "
+                       "loss | compute (FLOP) | interval | N | interval | D | interval |\n"
+                       "|---|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < r->req.n_target; i++) {
+            sf_buf_printf(b, "| %g |", r->req.target_reducible[i]);
+            for (size_t k = 0; k < 3; k++) {
+                const struct fit_estimate *e = &r->targets[3 * i + k];
+                sf_buf_printf(b, " %s | ", sf_fmt_sig(n1, sizeof n1, e->estimate));
+                fit_md_interval_impl(b, e->lo, e->hi);
+                sf_buf_puts(b, " |");
+            }
+            sf_buf_puts(b, "\n");
+        }
+        sf_buf_puts(b, "\n");
+    } else if (r->req.n_target > 0) {
         sf_buf_printf(b,
                       "## Size for a target reducible loss\n\n| reducible loss | %s | interval |\n"
                       "|---|---|---|\n",

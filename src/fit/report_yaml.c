@@ -367,11 +367,17 @@ static void fit_y_forecasts_impl(struct sf_yaml_out *y, const struct fit_result 
     sf_yaml_seq_end(y);
     sf_yaml_plain(y, "targets");
     sf_yaml_seq_begin(y, false);
+    static const char *const nd_keys[3] = {"compute", "N", "D"};
     for (size_t i = 0; i < r->req.n_target; i++) {
-        sf_yaml_map_begin(y, true);
+        sf_yaml_map_begin(y, law->n_vars == 1);
         sf_yaml_kv_double(y, "reducible", r->req.target_reducible[i]);
-        fit_y_kv_num_impl(y, "x", r->targets[i].estimate);
-        fit_y_ci_impl(y, r->targets[i].lo, r->targets[i].hi);
+        if (law->n_vars == 1) {
+            fit_y_kv_num_impl(y, "x", r->targets[i].estimate);
+            fit_y_ci_impl(y, r->targets[i].lo, r->targets[i].hi);
+        } else {
+            for (size_t k = 0; k < 3; k++)
+                fit_y_estimate_impl(y, nd_keys[k], &r->targets[3 * i + k], r->req.params.level);
+        }
         sf_yaml_map_end(y);
     }
     sf_yaml_seq_end(y);

@@ -37,6 +37,10 @@ static void make_data(struct fit_data *d, size_t n, const double *x1, const doub
     }
 }
 
+static const char *name_of(enum fit_law_kind law) {
+    return fit_law_name(law);
+}
+
 /* How many values a label template names: one more than its largest "$k". */
 static size_t label_top(const char *t) {
     size_t top = 0;
@@ -96,9 +100,12 @@ static void recover(enum fit_law_kind law, const struct law_case *lc, enum fit_s
     make_data(&d, n, x1, fit_law_n_vars(law) == 2 ? x2 : NULL, y);
     struct fit_request req;
     fit_request_init(&req, law);
-    req.space            = space;
-    req.loss             = loss;
-    req.params.bootstrap = 0;
+    req.space               = space;
+    req.loss                = loss;
+    req.params.bootstrap    = 0;
+    const double targets[2] = {0.31, 0.047};
+    bool         nd_target  = fit_law_n_vars(law) == 2 && fit_law_optimal_label(law) != NULL;
+    if (nd_target) req.target_reducible = targets, req.n_target = 2;
     struct sf_error    err;
     struct fit_result *r = fit_run(&d, &req, NULL, &err);
     check(r != NULL, "%s %s: fit runs (%s)", fit_law_name(law), label, r ? "" : err.message);
@@ -110,6 +117,23 @@ static void recover(enum fit_law_kind law, const struct law_case *lc, enum fit_s
             check_rel(r->param[j].value.estimate, truth[j], 1e-6, "%s %s: %s", fit_law_name(law),
                       label, r->param[j].name);
         label_and_allocation(r, lc, label);
+        /* A target reducible loss of a law of N and D: at the compute found, the law's own
+         * optimum (the closed form) has that N, and the true law less its constant is the
+         * target there. */
+        for (size_t i = 0; nd_target && i < 2; i++) {
+            double c = r->targets[3 * i].estimate, nn = r->targets[3 * i + 1].estimate;
+            double dd = r->targets[3 * i + 2].estimate, n_opt, d_opt;
+            double e  = fit_law_has_constant(law) ? lc->truth[0] : 0;
+            check(fit_result_optimal_nd(r, c, &n_opt, &d_opt), "%s %s: optimum", name_of(law),
+                  label);
+            check_rel(nn, n_opt, 1e-6, "%s %s: target %g: N is the optimum's at C = %.6g",
+                      name_of(law), label, targets[i], c);
+            check_rel(6 * nn * dd, c, 1e-12, "%s %s: target %g: 6ND = C", name_of(law), label,
+                      targets[i]);
+            check_rel(lc->value(lc->truth, nn, dd) - e, targets[i], 1e-8,
+                      "%s %s: target %g: the reducible loss there", name_of(law), label,
+                      targets[i]);
+        }
         fit_result_free(r);
     }
     fit_data_free(&d);
