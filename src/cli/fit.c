@@ -256,8 +256,9 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
                    "hold rows out of the fit (also >, <=, <; numeric)",
                    .then = cli_fit_holdout_where),
         CLI_OPTION("--holdout", CLI_ARG_SIZE, &o->holdout_k, "K",
-                   "hold out the K rows largest in x (N, then D)", .check = CLI_CHECK_AT_LEAST,
-                   .lo = 1, .then = cli_fit_holdout_k),
+                   "hold out the K rows largest in x (N, then D); frontier\n"
+                   "laws: the runs owning the K largest-compute hull points",
+                   .check = CLI_CHECK_AT_LEAST, .lo = 1, .then = cli_fit_holdout_k),
         CLI_OPTION("--rollout", CLI_ARG_FLAG, &o->rollout, NULL,
                    "rolling-origin extrapolation: fit the smallest sizes,\n"
                    "predict the next, for every split in turn"),
@@ -375,9 +376,11 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
             return cli_option_error("--rollout",
                                     "does not apply to %s (its points are the frontier)",
                                     fit_law_name(law));
-        if (curves && (o->holdout.n > 0 || o->holdout_k > 0))
-            return cli_option_error(o->holdout.n > 0 ? "--holdout-where" : "--holdout",
-                                    "does not apply to %s (the envelope uses every curve)",
+        if (curves && o->holdout.n > 0)
+            return cli_option_error("--holdout-where",
+                                    "does not apply to %s (the frontier uses every curve: "
+                                    "--holdout K holds out the runs that set its largest "
+                                    "compute)",
                                     fit_law_name(law));
         if (curves && o->cols.weight != NULL)
             return cli_option_error("--weight",

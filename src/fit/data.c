@@ -400,6 +400,8 @@ static enum sf_status fit_data_holdout_impl(const struct sf_csv        *csv,
                          fit_filter_op_text_impl(sel->holdout[h].op), sel->holdout[h].text, n);
     }
     if (law->curves && (st = fit_check_curves_impl(csv, d, c->cx[0], err)) != SF_OK) return st;
+    if (law->curves && sel->holdout_k > 0)
+        return fit_frontier_holdout(d, sel->holdout_k, "--holdout", err);
     for (size_t h = 0; h < sel->holdout_k; h++) {
         size_t best = n;
         for (size_t k = 0; k < n; k++)

@@ -388,6 +388,13 @@ bool fit_covariance(const struct fit_problem *pb, const struct fit_polish_out *o
 
 // ---- frontier ----
 
+/* --holdout K of a law fitted to curves (frontier_holdout.c): the runs owning the K
+ * largest-compute vertices of the hull leave the fit, and the frontier points they own become
+ * d's held-out rows (the rows are rebuilt). SF_EINVAL at `option` when fewer than two runs
+ * owning the hull would stay. */
+enum sf_status fit_frontier_holdout(struct fit_data *d, size_t k, const char *option,
+                                    struct sf_error *err);
+
 /* The distinct runs that own the hull's vertices, in the order of the vertices: writes their
  * indices into data->run_names to runs (capacity n_hull) and returns the count. */
 size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs);
