@@ -154,8 +154,8 @@ static const char *cli_fit_law_list(char *buf, size_t n, bool (*keep)(enum fit_l
 
 /* The help of the options that apply to some laws only, naming those laws from the table. */
 struct cli_fit_help {
-    char x[256], n[256], d[256], step[256], run[256], c[256], frontier_fit[256], loss[256],
-        compute[256];
+    char x[256], n[256], d[256], step[256], run[256], c[256], shape[256], frontier_fit[256],
+        loss[256], compute[256];
 };
 
 static void cli_fit_help_fill(struct cli_fit_help *h) {
@@ -174,6 +174,10 @@ static void cli_fit_help_fill(struct cli_fit_help *h) {
     snprintf(h->step, sizeof h->step, "the training step of each point (%s)", steps);
     snprintf(h->run, sizeof h->run, "%s: the learning-curve id", curves);
     snprintf(h->c, sizeof h->c, "%s: the compute (FLOP)", curves);
+    snprintf(h->shape, sizeof h->shape,
+             "%s: runs with the same value are seeds of one shape,\n"
+             "averaged into one curve before the frontier",
+             curves);
     snprintf(h->frontier_fit, sizeof h->frontier_fit,
              "%s: fit L(C) and N_opt to every point of the\n"
              "compute frontier before its flat tail (envelope, the default:\n"
@@ -235,6 +239,7 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--step", CLI_ARG_STRING, &o->cols.step, "COL", h.step),
         CLI_OPTION("--run", CLI_ARG_STRING, &o->cols.run, "COL", h.run),
         CLI_OPTION("--c", CLI_ARG_STRING, &o->cols.c, "COL", h.c),
+        CLI_OPTION("--shape", CLI_ARG_STRING, &o->cols.shape, "COL", h.shape),
         CLI_OPTION("--frontier-fit", CLI_ARG_STRING, &o->frontier_fit, NULL, h.frontier_fit,
                    .choices = "envelope|hull"),
         CLI_OPTION("--y", CLI_ARG_STRING, &o->cols.y, "COL", "the loss column (default loss)"),
@@ -382,6 +387,9 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
                                     "--holdout K holds out the runs that set its largest "
                                     "compute)",
                                     fit_law_name(law));
+        if (!curves && o->cols.shape != NULL)
+            return cli_option_error("--shape", "applies to laws fitted to learning curves (%s)",
+                                    cli_fit_law_list(laws, sizeof laws, fit_law_fits_curves));
         if (curves && o->cols.weight != NULL)
             return cli_option_error("--weight",
                                     "does not apply to %s (its points are the envelope)",

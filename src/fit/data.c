@@ -251,7 +251,7 @@ static bool fit_larger_impl(const struct fit_data *d, size_t a, size_t b) {
 /* The columns a law reads: cx[0], cx[1] its variables (cx[1] -1 for one), y, weight (-1:
  * none), and for learning curves the run and the optional size (-1: none). */
 struct fit_data_cols {
-    long cx[2], cy, cw, crun, csize;
+    long cx[2], cy, cw, crun, csize, cshape;
 };
 
 /* Looks up every column the law needs, by the options that name them. */
@@ -261,7 +261,7 @@ static enum sf_status fit_data_columns_impl(const struct sf_csv       *csv,
                                             struct fit_data_cols *c, struct sf_error *err) {
     const char    *lname = law->name;
     enum sf_status st;
-    c->cx[0] = c->cx[1] = c->cy = c->cw = c->crun = c->csize = -1;
+    c->cx[0] = c->cx[1] = c->cy = c->cw = c->crun = c->csize = c->cshape = -1;
     if (law->curves) {
         if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &c->crun, err)) != SF_OK)
             return st;
@@ -272,6 +272,9 @@ static enum sf_status fit_data_columns_impl(const struct sf_csv       *csv,
             return st;
     if (law->curves && cols->n != NULL &&
         (st = fit_need_column_impl(csv, cols->n, "--n", lname, &c->csize, err)) != SF_OK)
+        return st;
+    if (law->curves && cols->shape != NULL &&
+        (st = fit_need_column_impl(csv, cols->shape, "--shape", lname, &c->cshape, err)) != SF_OK)
         return st;
     if ((st = fit_need_column_impl(csv, yname, "--y", lname, &c->cy, err)) != SF_OK) return st;
     if (cols->weight != NULL &&
@@ -383,12 +386,41 @@ static enum sf_status fit_data_holdout_row_impl(const struct sf_csv        *csv,
     return SF_OK;
 }
 
+/* --shape: each run's shape (one per run, checked on every row), then the seeds of each shape
+ * averaged (seeds.c). rows[k] is point k's row of the table, run_first[r] run r's first point. */
+static enum sf_status fit_data_shapes_impl(const struct sf_csv *csv, const struct fit_data_cols *c,
+                                           const size_t *rows, const size_t *run_first,
+                                           struct fit_data *d, struct sf_error *err) {
+    char **shape = calloc(d->n_runs ? d->n_runs : 1, sizeof *shape);
+    if (shape == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory reading the shapes");
+    for (size_t r = 0; r < d->n_runs; r++)
+        shape[r] = csv->rows[rows[run_first[r]]].fields[c->cshape];
+    for (size_t k = 0; k < d->n; k++) {
+        const char *s = csv->rows[rows[k]].fields[c->cshape];
+        size_t      r = d->run[k];
+        if (strcmp(s, shape[r]) == 0) continue;
+        char where[1200];
+        sf_where(where, sizeof where, csv->path, d->line[k], (size_t)c->cshape + 1);
+        SF_SET_AT(err, SF_EINVAL, where,
+                  "column '%s': run '%s' has shape '%s' here but '%s' on line %zu (a run has one "
+                  "shape)",
+                  csv->header[c->cshape], d->run_names[r], s, shape[r], d->line[run_first[r]]);
+        free(shape);
+        return SF_EINVAL;
+    }
+    enum sf_status st = fit_frontier_average_seeds(d, shape, err);
+    free(shape);
+    return st;
+}
+
 /* After the rows: every --holdout-where must have held out a row; learning curves are
- * checked; then --holdout K holds out the K largest remaining points. */
+ * checked, their seeds averaged (--shape); then --holdout K holds out the K largest remaining
+ * points (for curves, the runs that own the frontier's largest compute). */
 static enum sf_status fit_data_holdout_impl(const struct sf_csv        *csv,
                                             const struct fit_law_desc  *law,
                                             const struct fit_selection *sel,
                                             const size_t *hold_hits, const struct fit_data_cols *c,
+                                            const size_t *rows, const size_t *run_first,
                                             struct fit_data *d, struct sf_error *err) {
     enum sf_status st;
     const size_t   n = d->n;
@@ -400,6 +432,9 @@ static enum sf_status fit_data_holdout_impl(const struct sf_csv        *csv,
                          fit_filter_op_text_impl(sel->holdout[h].op), sel->holdout[h].text, n);
     }
     if (law->curves && (st = fit_check_curves_impl(csv, d, c->cx[0], err)) != SF_OK) return st;
+    if (law->curves && c->cshape >= 0 &&
+        (st = fit_data_shapes_impl(csv, c, rows, run_first, d, err)) != SF_OK)
+        return st;
     if (law->curves && sel->holdout_k > 0)
         return fit_frontier_holdout(d, sel->holdout_k, "--holdout", err);
     for (size_t h = 0; h < sel->holdout_k; h++) {
@@ -434,7 +469,9 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
             (st = fit_data_holdout_row_impl(csv, sel, rows[k], k, d, hold_hits, err)) != SF_OK)
             goto fail;
     }
-    if ((st = fit_data_holdout_impl(csv, law, sel, hold_hits, &c, d, err)) != SF_OK) goto fail;
+    if ((st = fit_data_holdout_impl(csv, law, sel, hold_hits, &c, rows, run_first, d, err)) !=
+        SF_OK)
+        goto fail;
     /* Enough points for the law's internal parameters (the frontier: power+const on the
      * envelope). */
     size_t n_fit = fit_data_n_fit(d), need = law->n_theta + 1;

@@ -159,7 +159,9 @@ struct fit_data {
     double *size;      /* (n) frontier: the run's model size; else NULL */
     char  **run_names; /* (n_runs) owned strings */
     size_t  n_runs;
-    char   *x1_name, *x2_name, *y_name; /* column names (owned) */
+    size_t  runs_read; /* --shape: the runs read, whose seeds were averaged into n_runs shapes
+                          (0: no --shape) */
+    char *x1_name, *x2_name, *y_name; /* column names (owned) */
 };
 
 void fit_data_free(struct fit_data *d);
@@ -223,6 +225,7 @@ struct fit_columns {
     const char *y;         /* default "loss" */
     const char *weight;    /* NULL: unit weights */
     const char *run, *c;   /* frontier: --run and --c (and --n for sizes, optional) */
+    const char *shape;     /* frontier: --shape, runs sharing it are seeds of one shape */
     bool        y_in_bits; /* --y-unit bits: loss is converted to nats */
 };
 

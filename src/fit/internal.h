@@ -395,6 +395,12 @@ bool fit_covariance(const struct fit_problem *pb, const struct fit_polish_out *o
 enum sf_status fit_frontier_holdout(struct fit_data *d, size_t k, const char *option,
                                     struct sf_error *err);
 
+/* --shape of a law fitted to curves (seeds.c): the runs of one shape (run_shape, per run) are
+ * seeds, averaged into one curve per shape over the compute range they all cover; d's rows and
+ * runs are rebuilt (run names become the shapes) and d->runs_read keeps the count of runs. */
+enum sf_status fit_frontier_average_seeds(struct fit_data *d, char **run_shape,
+                                          struct sf_error *err);
+
 /* The distinct runs that own the hull's vertices, in the order of the vertices: writes their
  * indices into data->run_names to runs (capacity n_hull) and returns the count. */
 size_t fit_frontier_hull_runs(const struct fit_frontier *fr, size_t *runs);

@@ -63,6 +63,12 @@ static void fit_md_intro_impl(struct sf_buf *b, const struct fit_result *r,
                   prov->rows_read, prov->input_path);
     if (prov->group) sf_buf_printf(b, " (group `%s`)", prov->group);
     sf_buf_puts(b, ".\n");
+    if (r->data->runs_read > 0)
+        sf_buf_printf(b,
+                      "The %zu runs are seeds of %zu shapes (--shape): each shape's seeds were "
+                      "averaged into one curve before the frontier, which therefore never takes "
+                      "the luckiest seed.\n",
+                      r->data->runs_read, r->data->n_runs);
     if (law->note) sf_buf_printf(b, "%s\n", law->note);
     if (prov->n_filters > 0) {
         sf_buf_puts(b, "Filters:");

@@ -156,6 +156,10 @@ static void fit_y_settings_impl(struct sf_yaml_out *y, const struct fit_result *
     fit_y_strings_impl(y, "filters", prov->filters, prov->n_filters);
     sf_yaml_kv_str(y, "covariance", r->cov_method);
     if (law->curves) sf_yaml_kv_str(y, "frontier_fit", r->req.frontier_hull ? "hull" : "envelope");
+    if (r->data->runs_read > 0) {
+        sf_yaml_kv_int(y, "seed_runs", (long long)r->data->runs_read);
+        sf_yaml_kv_int(y, "shapes", (long long)r->data->n_runs);
+    }
     fit_y_tuning_impl(y, &r->req.params);
     sf_yaml_map_end(y);
 }

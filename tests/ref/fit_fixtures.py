@@ -165,6 +165,27 @@ def main():
     true.append(("frontier_curves.csv", "chinchilla (curves, D = C/(6N))", CHINCHILLA,
                  "log-normal noise sigma %s, seed 106" % num(sigma_f)))
 
+    # Seeds: 5 shapes 1e6..1e8, each trained with 3 seeds that see the same 20 log-spaced token
+    # counts 2e7..2e10 (noise drawn per seed), loss from the chinchilla law with D = C/(6N).
+    rng = np.random.default_rng(109)
+    sigma_s = 0.01
+    rows = []
+    sizes_sd = np.round(np.logspace(6, 8, 5))
+    tokens_sd = np.round(np.logspace(math.log10(2e7), math.log10(2e10), 20))
+    for i, n in enumerate(sizes_sd):
+        for seed in range(3):
+            flops = 6.0 * n * tokens_sd
+            loss = law_chinchilla(CHINCHILLA, n, tokens_sd) * lognormal(rng, sigma_s, len(flops))
+            rows.extend(("s%d-seed%d" % (i + 1, seed), "s%d" % (i + 1), float(n), float(c),
+                         float(l)) for c, l in zip(flops, loss))
+    write_csv("frontier_seeds.csv",
+              describe("learning curves of the chinchilla law with D = C/(6N), 5 shapes x 3 seeds "
+                       "x 20 points", CHINCHILLA,
+                       "log-normal noise sigma %s, seed 109" % num(sigma_s)),
+              ["run", "shape", "params", "flops", "loss"], rows)
+    true.append(("frontier_seeds.csv", "chinchilla (curves, D = C/(6N), 3 seeds a shape)",
+                 CHINCHILLA, "log-normal noise sigma %s, seed 109" % num(sigma_s)))
+
     # Learning curves for L(N, S): 6 sizes 1e6..3e8, each evaluated at 13 log-spaced steps
     # 1e2..1e5 (rounded) = 78 rows; without and with the constant.
     sizes_s = np.round(np.logspace(6, math.log10(3e8), 6))
