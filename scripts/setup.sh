@@ -19,6 +19,8 @@ packages=(
     slurmctld slurmd slurm-client munge
     # references and checks in tests
     python3-torch python3-scipy python3-yaml libpng-dev clang-format
+    # the Python interface (python/scalefit/)
+    python3-numpy python3-pandas
     # fuzzing (libFuzzer comes with clang)
     clang
     # example data

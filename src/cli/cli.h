@@ -12,6 +12,8 @@
 
 #include "common.h"
 
+struct fit_result;
+
 int cli_fit_main(int argc, char **argv);
 int cli_plot_main(int argc, char **argv);
 int cli_train_main(int argc, char **argv);
@@ -19,6 +21,18 @@ int cli_run_main(int argc, char **argv);
 int cli_status_main(int argc, char **argv);
 int cli_bench_fit_main(int argc, char **argv);
 int cli_bench_train_main(int argc, char **argv);
+
+/* `scalefit fit` on a table in memory, for the Python interface (api.c): argv as the
+ * subcommand gets it ("fit", a name for the data, options; no --out), one law and one group.
+ * Returns the fit, or NULL with the exit status in *status having printed why on stderr, as
+ * the command would. Free with cli_fit_memory_free. */
+struct cli_fit_memory;
+struct cli_fit_memory   *cli_fit_memory_run(int argc, char **argv, const char *text, size_t len,
+                                            int *status);
+const struct fit_result *cli_fit_memory_result(const struct cli_fit_memory *m);
+/* fit.yaml's text for the fit (caller frees), or NULL having printed why. */
+char *cli_fit_memory_yaml(const struct cli_fit_memory *m);
+void  cli_fit_memory_free(struct cli_fit_memory *m);
 
 /* The program's version string (from meson). */
 const char *cli_version(void);

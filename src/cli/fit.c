@@ -330,7 +330,7 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
 }
 
 /* Parses the options. Returns 0 to go on, or an exit status (-1: help was printed). */
-static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
+static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o, bool need_out) {
     memset(o, 0, sizeof *o);
     o->level        = NAN;
     o->true_entropy = NAN;
@@ -342,7 +342,7 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o) {
     if (o->n_laws == 0)
         return cli_option_error("--law", "required (%s)",
                                 cli_fit_law_list(laws, sizeof laws, NULL));
-    if (o->out == NULL)
+    if (o->out == NULL && need_out)
         return cli_option_error("--out",
                                 "required (the folder for fit.yaml, report.md and figures)");
     if (o->rollout_first > 0 && !o->rollout)
@@ -422,16 +422,25 @@ static void cli_fit_dir_name(const char *group, char *out, size_t n) {
     if (out[0] == '.') out[0] = '_';
 }
 
-/* One fit: builds the data, fits, writes fit.yaml, the figures and report.md in `dir`. */
-static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, const char *sha,
-                       const size_t *rows, size_t n_rows, enum fit_law_kind law, const char *group,
-                       const char *dir, struct fit_data *d, struct fit_result **out,
-                       struct fit_point_request *pred) {
+/* What one fit's request borrows from its caller, kept as long as its result. */
+struct cli_fit_keep {
+    struct fit_point_request pred[64];
+    struct fit_fix           fix[FIT_MAX_PARAMS];
+};
+
+/* One fit: builds the data and fits. Returns 0 with the result in *out, or an exit status
+ * having printed why. */
+static int cli_fit_compute(const struct cli_fit_opts *o, const struct sf_csv *csv,
+                           const size_t *rows, size_t n_rows, enum fit_law_kind law,
+                           const char *group, struct fit_data *d, struct fit_result **out,
+                           struct cli_fit_keep *keep) {
     struct sf_error err;
     sf_error_clear(&err);
-    *out                     = NULL;
-    struct fit_selection sel = {o->where.v,   o->where.n,   o->bounds.v,  o->bounds.n,
-                                o->holdout.v, o->holdout.n, o->holdout_k, o->by};
+    *out                           = NULL;
+    struct fit_point_request *pred = keep->pred;
+    struct fit_fix           *fix  = keep->fix;
+    struct fit_selection      sel  = {o->where.v,   o->where.n,   o->bounds.v,  o->bounds.n,
+                                      o->holdout.v, o->holdout.n, o->holdout_k, o->by};
     if (fit_data_build(csv, rows, n_rows, law, &o->cols, &sel, d, &err) != SF_OK) {
         if (group) sf_error_prefix(&err, "group '%s'", group);
         return cli_report(&err);
@@ -440,7 +449,6 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
         if (fit_point_parse(o->predict_text[i], law, &o->cols, "--predict", &pred[i], &err) !=
             SF_OK)
             return cli_report(&err);
-    struct fit_fix fix[FIT_MAX_PARAMS];
     for (size_t i = 0; i < o->n_fix; i++) {
         if (fit_fix_parse(o->fix_text[i], law, "--fix", &fix[i], &err) != SF_OK)
             return cli_report(&err);
@@ -476,7 +484,14 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
                         group ? group : "");
         return cli_report(&err);
     }
-    *out                       = r;
+    *out = r;
+    return 0;
+}
+
+/* The provenance of one fit. */
+static struct fit_provenance cli_fit_provenance(const struct cli_fit_opts *o,
+                                                const struct sf_csv *csv, const char *sha,
+                                                size_t n_rows, const char *group) {
     struct fit_provenance prov = {.version      = cli_version(),
                                   .command      = cli_command_line(),
                                   .input_path   = o->data,
@@ -488,6 +503,19 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
                                   .holdout      = o->holdout_text[0] ? o->holdout_text : NULL,
                                   .weights      = o->cols.weight,
                                   .group        = group};
+    return prov;
+}
+
+/* One fit: fits, then writes fit.yaml, the figures and report.md in `dir`. */
+static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, const char *sha,
+                       const size_t *rows, size_t n_rows, enum fit_law_kind law, const char *group,
+                       const char *dir, struct fit_data *d, struct fit_result **out,
+                       struct cli_fit_keep *keep) {
+    int rc = cli_fit_compute(o, csv, rows, n_rows, law, group, d, out, keep);
+    if (rc != 0) return rc;
+    struct fit_result    *r = *out;
+    struct sf_error       err;
+    struct fit_provenance prov = cli_fit_provenance(o, csv, sha, n_rows, group);
     struct sf_diags       diags;
     sf_diag_init(&diags);
     enum sf_status st = figures_fit_write(r, &prov, dir, !o->no_plot, &diags, &err);
@@ -499,16 +527,11 @@ static int cli_fit_one(const struct cli_fit_opts *o, const struct sf_csv *csv, c
 /* Reads the table (one read: the bytes hashed are the bytes fitted), its SHA-256 and the groups
  * of rows that pass the filters. Returns 0, or an exit status having printed the error and
  * freed what it made. */
-static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char sha[65],
-                        struct fit_groups *groups) {
+static int cli_fit_load_text(const struct cli_fit_opts *o, const char *text, size_t len,
+                             struct sf_csv *csv, char sha[65], struct fit_groups *groups) {
     struct sf_error err;
-    char           *text;
-    size_t          len;
-    if (sf_read_file(o->data, &text, &len, &err) != SF_OK) return cli_report(&err);
     sf_sha256_hex(text, len, sha);
-    enum sf_status pst = sf_csv_parse(o->data, text, len, csv, &err);
-    free(text);
-    if (pst != SF_OK) return cli_report(&err);
+    if (sf_csv_parse(o->data, text, len, csv, &err) != SF_OK) return cli_report(&err);
     struct fit_selection sel = {o->where.v,   o->where.n,   o->bounds.v,  o->bounds.n,
                                 o->holdout.v, o->holdout.n, o->holdout_k, o->by};
     if (fit_select_rows(csv, &sel, groups, &err) != SF_OK) {
@@ -528,6 +551,17 @@ static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char s
         fit_groups_free(groups);
         sf_csv_free(csv);
     }
+    return rc;
+}
+
+static int cli_fit_load(const struct cli_fit_opts *o, struct sf_csv *csv, char sha[65],
+                        struct fit_groups *groups) {
+    struct sf_error err;
+    char           *text;
+    size_t          len;
+    if (sf_read_file(o->data, &text, &len, &err) != SF_OK) return cli_report(&err);
+    int rc = cli_fit_load_text(o, text, len, csv, sha, groups);
+    free(text);
     return rc;
 }
 
@@ -564,7 +598,7 @@ static void cli_fit_group_dir(char (*gdirs)[256], size_t g, const char *name) {
 
 int cli_fit_main(int argc, char **argv) {
     struct cli_fit_opts o;
-    int                 rc = cli_fit_parse(argc, argv, &o);
+    int                 rc = cli_fit_parse(argc, argv, &o, true);
     if (rc != 0) {
         cli_fit_opts_free(&o);
         return rc < 0 ? 0 : rc;
@@ -583,9 +617,9 @@ int cli_fit_main(int argc, char **argv) {
     struct fit_comparison_entry *entries = calloc(n_fits, sizeof *entries);
     char                       **dirs    = calloc(n_fits, sizeof *dirs);
     char                       **rels    = calloc(n_fits, sizeof *rels);
-    struct fit_point_request    *preds   = calloc(n_fits * (o.n_predict + 1), sizeof *preds);
+    struct cli_fit_keep         *keeps   = calloc(n_fits, sizeof *keeps);
     char(*gdirs)[256]                    = calloc(groups.n, sizeof *gdirs);
-    if (!data || !results || !entries || !dirs || !rels || !preds || !gdirs) {
+    if (!data || !results || !entries || !dirs || !rels || !keeps || !gdirs) {
         fprintf(stderr, "scalefit: error: out of memory\n");
         rc = 1;
         goto done;
@@ -613,7 +647,7 @@ int cli_fit_main(int argc, char **argv) {
             }
             rc = cli_fit_one(&o, &csv, sha, groups.rows[g], groups.n_rows[g], o.laws[k],
                              o.by ? groups.names[g] : NULL, dirs[i], &data[i], &results[i],
-                             preds + i * (o.n_predict + 1));
+                             &keeps[i]);
             if (rc != 0) break;
             entries[i].group  = o.by ? groups.names[g] : NULL;
             entries[i].dir    = rels[i];
@@ -648,18 +682,112 @@ done:
         if (dirs) free(dirs[i]);
         if (rels) free(rels[i]);
     }
-    if (preds)
-        for (size_t i = 0; i < n_fits * (o.n_predict + 1); i++)
-            free(preds[i].text);
+    for (size_t i = 0; keeps && i < n_fits; i++)
+        for (size_t j = 0; j < o.n_predict; j++)
+            free(keeps[i].pred[j].text);
     free(gdirs);
     free(data);
     free(results);
     free(entries);
     free(dirs);
     free(rels);
-    free(preds);
+    free(keeps);
     fit_groups_free(&groups);
     sf_csv_free(&csv);
     cli_fit_opts_free(&o);
     return rc;
+}
+
+// ---- in memory: the Python interface (api.c) ----
+
+struct cli_fit_memory {
+    char              **argv; /* (argc + 1) copies: the options borrow their strings */
+    int                 argc;
+    char               *command; /* the command line, for fit.yaml */
+    struct cli_fit_opts o;
+    struct sf_csv       csv;
+    struct fit_groups   groups;
+    bool                loaded;
+    struct fit_data     d;
+    struct fit_result  *r;
+    struct cli_fit_keep keep;
+    char                sha[65];
+};
+
+struct cli_fit_memory *cli_fit_memory_run(int argc, char **argv, const char *text, size_t len,
+                                          int *status) {
+    struct cli_fit_memory *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        fprintf(stderr, "scalefit: error: out of memory\n");
+        *status = 1;
+        return NULL;
+    }
+    m->argv = calloc((size_t)argc + 1, sizeof *m->argv);
+    bool ok = m->argv != NULL;
+    for (int i = 0; ok && i < argc; i++)
+        ok = (m->argv[i] = sf_strdup(argv[i])) != NULL;
+    m->argc = argc;
+    cli_set_command_line(argc, m->argv);
+    m->command = sf_strdup(cli_command_line());
+    if (!ok || m->command == NULL) {
+        fprintf(stderr, "scalefit: error: out of memory\n");
+        *status = 1;
+        cli_fit_memory_free(m);
+        return NULL;
+    }
+    int rc = cli_fit_parse(argc, m->argv, &m->o, false);
+    if (rc == 0 && m->o.n_laws > 1)
+        rc = cli_option_error("--law", "fits one law at a time here (%zu given): fit each",
+                              m->o.n_laws);
+    if (rc == 0 && m->o.by != NULL)
+        rc = cli_option_error("--by", "fits one group at a time here: select it with where");
+    if (rc == 0) {
+        rc        = cli_fit_load_text(&m->o, text, len, &m->csv, m->sha, &m->groups);
+        m->loaded = rc == 0;
+    }
+    if (rc == 0)
+        rc = cli_fit_compute(&m->o, &m->csv, m->groups.rows[0], m->groups.n_rows[0], m->o.laws[0],
+                             NULL, &m->d, &m->r, &m->keep);
+    if (rc != 0) {
+        *status = rc < 0 ? 2 : rc;
+        cli_fit_memory_free(m);
+        return NULL;
+    }
+    *status = 0;
+    return m;
+}
+
+const struct fit_result *cli_fit_memory_result(const struct cli_fit_memory *m) {
+    return m->r;
+}
+
+char *cli_fit_memory_yaml(const struct cli_fit_memory *m) {
+    struct fit_provenance prov =
+        cli_fit_provenance(&m->o, &m->csv, m->sha, m->groups.n_rows[0], NULL);
+    prov.command = m->command;
+    struct sf_error err;
+    char           *text = NULL;
+    if (fit_yaml_text(m->r, &prov, &text, &err) != SF_OK) {
+        cli_report(&err);
+        return NULL;
+    }
+    return text;
+}
+
+void cli_fit_memory_free(struct cli_fit_memory *m) {
+    if (m == NULL) return;
+    fit_result_free(m->r);
+    fit_data_free(&m->d);
+    for (size_t j = 0; j < m->o.n_predict; j++)
+        free(m->keep.pred[j].text);
+    if (m->loaded) {
+        fit_groups_free(&m->groups);
+        sf_csv_free(&m->csv);
+    }
+    cli_fit_opts_free(&m->o);
+    for (int i = 0; m->argv && i < m->argc; i++)
+        free(m->argv[i]);
+    free(m->argv);
+    free(m->command);
+    free(m);
 }

@@ -498,6 +498,9 @@ struct fit_provenance {
     size_t             n_left_out;
 };
 
+/* fit.yaml's text (DESIGN.md's schema) in a fresh string (caller frees). */
+enum sf_status fit_yaml_text(const struct fit_result *r, const struct fit_provenance *prov,
+                             char **text, struct sf_error *err);
 /* Writes fit.yaml (DESIGN.md's schema) into `dir` atomically. */
 enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_provenance *prov,
                               const char *dir, struct sf_error *err);

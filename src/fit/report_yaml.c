@@ -454,26 +454,47 @@ static void fit_y_frontier_impl(struct sf_yaml_out *y, const struct fit_result *
     sf_yaml_map_end(y);
 }
 
-enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_provenance *prov,
-                              const char *dir, struct sf_error *err) {
+/* fit.yaml's document, emitted into y. */
+static void fit_yaml_doc_impl(struct sf_yaml_out *y, const struct fit_result *r,
+                              const struct fit_provenance *prov);
+
+enum sf_status fit_yaml_text(const struct fit_result *r, const struct fit_provenance *prov,
+                             char **text, struct sf_error *err) {
     struct sf_yaml_out y;
     sf_yaml_out_init(&y);
-    sf_yaml_map_begin(&y, false);
-    fit_y_scalefit_impl(&y, prov);
-    fit_y_input_impl(&y, prov);
-    fit_y_law_impl(&y, r);
-    fit_y_settings_impl(&y, r, prov);
-    fit_y_stages_impl(&y, r);
-    fit_y_parameters_impl(&y, r);
-    fit_y_diagnostics_impl(&y, r);
-    fit_y_entropy_impl(&y, r);
-    fit_y_points_impl(&y, r);
-    fit_y_forecasts_impl(&y, r);
-    fit_y_rollout_impl(&y, r);
-    fit_y_allocations_impl(&y, r);
-    fit_y_frontier_impl(&y, r);
-    sf_yaml_map_end(&y);
-    return fit_yaml_save_impl(&y, dir, "fit.yaml", err);
+    fit_yaml_doc_impl(&y, r, prov);
+    enum sf_status st = sf_yaml_out_finish(&y, text, err);
+    sf_yaml_out_free(&y);
+    return st;
+}
+
+enum sf_status fit_write_yaml(const struct fit_result *r, const struct fit_provenance *prov,
+                              const char *dir, struct sf_error *err) {
+    char          *text;
+    enum sf_status st = fit_yaml_text(r, prov, &text, err);
+    if (st != SF_OK) return st;
+    st = sf_write_atomic_at(dir, "fit.yaml", text, strlen(text), err);
+    free(text);
+    return st;
+}
+
+static void fit_yaml_doc_impl(struct sf_yaml_out *y, const struct fit_result *r,
+                              const struct fit_provenance *prov) {
+    sf_yaml_map_begin(y, false);
+    fit_y_scalefit_impl(y, prov);
+    fit_y_input_impl(y, prov);
+    fit_y_law_impl(y, r);
+    fit_y_settings_impl(y, r, prov);
+    fit_y_stages_impl(y, r);
+    fit_y_parameters_impl(y, r);
+    fit_y_diagnostics_impl(y, r);
+    fit_y_entropy_impl(y, r);
+    fit_y_points_impl(y, r);
+    fit_y_forecasts_impl(y, r);
+    fit_y_rollout_impl(y, r);
+    fit_y_allocations_impl(y, r);
+    fit_y_frontier_impl(y, r);
+    sf_yaml_map_end(y);
 }
 
 enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t n,
