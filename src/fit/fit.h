@@ -1,7 +1,7 @@
 /*
  * fit.h — the public interface of scalefit's fitter (prefix fit_): scaling laws
  * (power, power+const, chinchilla, kaplan-nd, frontier, frontier-power, log, kaplan-ns,
- * kaplan-ns+const), loading a loss table
+ * kaplan-ns+const, broken1, broken2), loading a loss table
  * into fit data, the global search by variable projection and the polish on the true objective
  * (GSL's gsl_multifit_nlinear), standard errors and bootstrap intervals, the entropy/KL split,
  * forecasts, and the fit.yaml / report.md writers (DESIGN.md's schema).
@@ -32,11 +32,13 @@ enum fit_law_kind {
                                 mutual information between image and caption, Henighan) */
     FIT_LAW_KAPLAN_NS,       /* L = (N_c/N)^alpha_N + (S_c/S)^alpha_S: learning curves (Kaplan) */
     FIT_LAW_KAPLAN_NS_CONST, /* the same plus a constant E */
+    FIT_LAW_BROKEN1,         /* a broken power law with one break (Caballero et al.) */
+    FIT_LAW_BROKEN2,         /* and with two */
     FIT_LAW_COUNT
 };
 
-/* The most parameters any law has (frontier reports five). */
-#define FIT_MAX_PARAMS 5
+/* The most parameters any law has (broken2 reports nine). */
+#define FIT_MAX_PARAMS 9
 
 enum fit_space { FIT_SPACE_LOG, FIT_SPACE_LINEAR };
 enum fit_loss { FIT_LOSS_SQUARES, FIT_LOSS_HUBER };

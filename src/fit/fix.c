@@ -48,8 +48,9 @@ enum sf_status fit_fix_parse(const char *text, enum fit_law_kind kind, const cha
         SF_FAIL_AT(err, SF_EINVAL, option, "%s must be positive%s, not %s", name,
                    zero_ok ? " or 0 (its term left out)" : "", eq + 1);
     if (!law->can_fix || law->fix[j].theta < 0)
-        SF_FAIL_AT(err, SF_EINVAL, option, "%s of %s cannot be fixed (it comes from another fit)",
-                   name, law->name);
+        SF_FAIL_AT(err, SF_EINVAL, option, "%s of %s cannot be fixed (%s)", name, law->name,
+                   law->curves ? "the optimal-size law is fitted after L(C)"
+                               : "it is not one parameter of the fit");
     fix->param = j;
     fix->value = v;
     return SF_OK;

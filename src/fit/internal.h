@@ -22,11 +22,12 @@
 
 #include "fit.h"
 
-#define FIT_MAX_THETA 5
+#define FIT_MAX_THETA 9
 
 struct fit_problem;
 struct fit_candidate;
 struct fit_state;
+struct fit_workspace;
 
 /* One reported parameter of a law. */
 struct fit_law_param {
@@ -92,6 +93,11 @@ struct fit_law_form {
 
     /* The variable at which the reducible loss equals `reducible`; NULL: no targets. */
     double (*target)(const double *natural, double reducible);
+
+    /* A search of the law's own in place of the grid above (the broken power laws): fills
+     * ws->cells sorted best first, as fit_search does. NULL: the grid above. */
+    enum sf_status (*search)(const struct fit_problem *pb, const struct fit_parameters *prm,
+                             struct fit_workspace *ws, size_t *n_evaluated, struct sf_error *err);
 };
 
 /* A law: everything the fitter, the reports and the callers know of it, in one entry of the
@@ -156,7 +162,7 @@ struct fit_law_desc {
 /* The entries (law_*.c); the table in law.c lists them. */
 extern const struct fit_law_desc fit_law_power, fit_law_power_const, fit_law_chinchilla,
     fit_law_kaplan_nd, fit_law_frontier, fit_law_frontier_power, fit_law_log, fit_law_kaplan_ns,
-    fit_law_kaplan_ns_const;
+    fit_law_kaplan_ns_const, fit_law_broken1, fit_law_broken2;
 
 /* The name of the column of the law's variable k (< n_vars) in `cols` (NULL: not given). */
 const char *fit_law_var_column(const struct fit_law_desc *law, const struct fit_columns *cols,

@@ -23,6 +23,8 @@ static const struct fit_law_desc *const fit_laws[FIT_LAW_COUNT] = {
     [FIT_LAW_LOG]             = &fit_law_log,
     [FIT_LAW_KAPLAN_NS]       = &fit_law_kaplan_ns,
     [FIT_LAW_KAPLAN_NS_CONST] = &fit_law_kaplan_ns_const,
+    [FIT_LAW_BROKEN1]         = &fit_law_broken1,
+    [FIT_LAW_BROKEN2]         = &fit_law_broken2,
 };
 
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind) {
@@ -61,6 +63,8 @@ static const char *const fit_law_name_list[FIT_LAW_COUNT + 1] = {
     [FIT_LAW_LOG]             = "log",
     [FIT_LAW_KAPLAN_NS]       = "kaplan-ns",
     [FIT_LAW_KAPLAN_NS_CONST] = "kaplan-ns+const",
+    [FIT_LAW_BROKEN1]         = "broken1",
+    [FIT_LAW_BROKEN2]         = "broken2",
     [FIT_LAW_COUNT]           = NULL,
 };
 

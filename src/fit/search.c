@@ -135,6 +135,7 @@ static void fit_exponents_impl(const struct fit_law_desc *law, const struct fit_
 
 enum sf_status fit_search(const struct fit_problem *pb, const struct fit_parameters *prm,
                           struct fit_workspace *ws, size_t *n_evaluated, struct sf_error *err) {
+    if (pb->law->form->search) return pb->law->form->search(pb, prm, ws, n_evaluated, err);
     const struct fit_law_desc *law  = pb->law;
     const size_t               ndim = law->form->n_exp;
     const bool                 root = law->form->cols == FIT_COLS_ROOT;
@@ -259,6 +260,11 @@ size_t fit_search_pick(const struct fit_problem *pb, const struct fit_parameters
             if (fabs(e[0] - f[0]) < fit_search_start_gap * step &&
                 (ndim == 1 || fabs(e[1] - f[1]) < fit_search_start_gap * step))
                 near = true;
+            /* A law's own search has more than two nonlinear entries (the broken power laws):
+             * a start is new when any of them differs. */
+            for (size_t j = 2; law->form->search && near && j < law->n_theta; j++)
+                near = fabs(ws->cells[k].theta[j] - ws->cells[pick[m]].theta[j]) <
+                       fit_search_start_gap * step;
         }
         if (!near) pick[n++] = k;
     }

@@ -25,7 +25,7 @@ struct law_case {
     size_t seeds;
     int    constant, exponent;
     /* jacobian: a point in the internal parameterisation (internal.h) */
-    double theta[5];
+    double theta[FIT_MAX_PARAMS]; /* as many as internal.h's FIT_MAX_THETA (test_jacobian) */
     /* the search: parameters whose exponents lie on the coarse grid (all 0: not tested) */
     double grid_truth[FIT_MAX_PARAMS];
 };
@@ -51,6 +51,21 @@ static inline double law_case_kaplan(const double *p, double x1, double x2) {
 /* Kaplan et al. 2020, eq. 1.6: L(N, S) = (N_c/N)^alpha_N + (S_c/S)^alpha_S, and with E. */
 static inline double law_case_kaplan_ns(const double *p, double x1, double x2) {
     return pow(p[0] / x1, p[1]) + pow(p[2] / x2, p[3]);
+}
+/* Caballero et al. 2022: y = a + b x^-c0 prod_i (1 + (x/d_i)^(1/f_i))^(-c_i f_i). */
+static inline double law_case_broken(const double *p, double x, size_t breaks) {
+    double y = p[1] * pow(x, -p[2]);
+    for (size_t i = 0; i < breaks; i++)
+        y *= pow(1 + pow(x / p[4 + 3 * i], 1 / p[5 + 3 * i]), -p[3 + 3 * i] * p[5 + 3 * i]);
+    return p[0] + y;
+}
+static inline double law_case_broken1(const double *p, double x1, double x2) {
+    (void)x2;
+    return law_case_broken(p, x1, 1);
+}
+static inline double law_case_broken2(const double *p, double x1, double x2) {
+    (void)x2;
+    return law_case_broken(p, x1, 2);
 }
 static inline double law_case_kaplan_ns_const(const double *p, double x1, double x2) {
     return p[0] + law_case_kaplan_ns(p + 1, x1, x2);
@@ -123,6 +138,28 @@ static inline const struct law_case *law_case_find(const char *name) {
          2,
          {0.713, 4.871, 0.3127, 5.093, 0.2843},
          {1.7, 1e8, 0.3, 1e10, 0.2}},
+        /* Breaks inside the tests' range of x (1e4 to 1e9); theta = (ln a, ln b, c0, then
+         * c_i, ln d_i, ln f_i per break). */
+        {"broken1",
+         law_case_broken1,
+         {1.5, 30.0, 0.15, 0.35, 1e6, 0.5},
+         true,
+         0.003,
+         100,
+         0,
+         2,
+         {0.4137, 3.4012, 0.1531, 0.3487, 13.8155, -0.6931},
+         {0}},
+        {"broken2",
+         law_case_broken2,
+         {1.2, 20.0, 0.1, 0.3, 1e5, 0.5, -0.2, 1e7, 0.7},
+         false,
+         0.003,
+         0,
+         0,
+         2,
+         {0.1823, 2.9957, 0.1013, 0.2988, 11.5129, -0.6931, -0.1977, 1.5272, -0.3567},
+         {0}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         if (strcmp(cases[k].name, name) == 0) return &cases[k];

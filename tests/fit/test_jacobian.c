@@ -29,9 +29,12 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
     struct fit_problem pb = {
         desc, N,       lx1, desc->n_vars == 2 ? lx2 : NULL, y, ly, NULL, space, FIT_LOSS_SQUARES,
         0,    {false}, {0}};
+    _Static_assert(FIT_MAX_PARAMS == FIT_MAX_THETA, "law_case.theta holds a theta");
     double theta[FIT_MAX_THETA];
     memcpy(theta, lc->theta, sizeof theta);
-    bool         active[FIT_MAX_THETA] = {true, true, true, true, true};
+    bool active[FIT_MAX_THETA];
+    for (size_t j = 0; j < FIT_MAX_THETA; j++)
+        active[j] = true;
     double       J[N * FIT_MAX_THETA], fd[N * FIT_MAX_THETA], rp[N], rm[N], r[N];
     const size_t p = desc->n_theta;
     check(fit_problem_residuals(&pb, theta, active, r, J), "%s: residuals", desc->name);

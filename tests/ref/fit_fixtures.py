@@ -18,6 +18,9 @@ POWERCONST = {"L_inf": 3.12, "x0": 80.0, "alpha": 0.24}        # Henighan, image
 CHINCHILLA = {"E": 1.69, "A": 406.4, "alpha": 0.34, "B": 410.7, "beta": 0.28}   # Hoffmann
 KAPLAN = {"N_c": 6.4e13, "alpha_N": 0.076, "D_c": 1.8e13, "alpha_D": 0.103}     # Kaplan L(N,D)
 LOG = {"lambda": 0.31, "N_c": 800.0}                          # an I(N) = lambda ln(N/N_c)
+BROKEN1 = {"a": 1.5, "b": 30.0, "c0": 0.15, "c1": 0.35, "d1": 1e6, "f1": 0.5}   # Caballero
+BROKEN2 = {"a": 1.2, "b": 20.0, "c0": 0.1, "c1": 0.3, "d1": 1e5, "f1": 0.5, "c2": -0.2,
+           "d2": 1e8, "f2": 0.7}
 KAPLAN_NS = {"N_c": 6.5e13, "alpha_N": 0.077, "S_c": 2.1e3, "alpha_S": 0.76}    # Kaplan L(N,S)
 KAPLAN_NS_CONST = {"E": 1.69, "N_c": 6.5e13, "alpha_N": 0.077, "S_c": 2.1e3, "alpha_S": 0.76}
 
@@ -44,6 +47,15 @@ def law_kaplan(p, n, d):
 
 def law_kaplan_ns(p, n, s):
     return p.get("E", 0.0) + (p["N_c"] / n) ** p["alpha_N"] + (p["S_c"] / s) ** p["alpha_S"]
+
+
+def law_broken(p, x):
+    y = p["b"] * x ** -p["c0"]
+    for i in (1, 2):
+        if "c%d" % i in p:
+            c, d, f = p["c%d" % i], p["d%d" % i], p["f%d" % i]
+            y = y * (1 + (x / d) ** (1 / f)) ** (-c * f)
+    return p["a"] + y
 
 
 def num(v):
@@ -185,6 +197,13 @@ def main():
               ["run", "shape", "params", "flops", "loss"], rows)
     true.append(("frontier_seeds.csv", "chinchilla (curves, D = C/(6N), 3 seeds a shape)",
                  CHINCHILLA, "log-normal noise sigma %s, seed 109" % num(sigma_s)))
+
+    # Broken power laws: 40 sizes 1e3..1e9 (one break at 1e6) and 60 sizes 1e3..1e10 (breaks at
+    # 1e5 and 1e8).
+    for name, law, p, lo, hi, n, seed in (("broken1_synth.csv", "broken1", BROKEN1, 3, 9, 40, 110),
+                                          ("broken2_synth.csv", "broken2", BROKEN2, 3, 10, 60, 111)):
+        noise = one_variable(name, law, law_broken, p, np.logspace(lo, hi, n), 0.003, seed)
+        true.append((name, law, p, noise))
 
     # Learning curves for L(N, S): 6 sizes 1e6..3e8, each evaluated at 13 log-spaced steps
     # 1e2..1e5 (rounded) = 78 rows; without and with the constant.

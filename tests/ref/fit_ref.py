@@ -35,6 +35,9 @@
 #                N_c = exp(a/alpha_N), S_c = exp(b/alpha_S)  (S, the training step, is --d's column)
 #   kaplan-ns+const  theta = (e, a, alpha_N, b, alpha_S): chinchilla's function of (N, S);
 #                E = exp(e), N_c and S_c as kaplan-ns
+#   broken1, broken2  theta = (la, lb, c0, then c_i, ld_i (broken2's second: u2 with
+#                ld2 = ld1 + exp(u2)), lf_i per break): ln y = LSE(la, lb - c0 ln x
+#                - sum_i c_i f_i softplus((ln x - ld_i)/f_i)) (Caballero et al. 2022)
 # LSE is log-sum-exp, computed after subtracting the maximum.
 #
 # Start grids (full Cartesian products; start k is the k-th element of itertools.product over
@@ -50,6 +53,10 @@
 #   kaplan-ns    a in {0,5,...,25} x alpha_N in {0,0.5,...,2} x b in {0,5,...,25}
 #                x alpha_S in {0,0.5,...,2}                             = 900
 #   kaplan-ns+const  chinchilla's grid over (e, a, alpha_N, b, alpha_S)  = 4500
+#   broken1      la {-1,0,1} x lb {0,2,4} x c0 {0.1,0.3,0.6} x c1 {-0.3,0.3} x ld1 {4,9,14}
+#                x lf1 {ln 0.5, 0}                                      = 324
+#   broken2      la {-1,0,1} x lb {0,2,4} x c0 {0.1,0.4} x c1 {-0.3,0.3} x ld1 {6,12}
+#                x lf1 {0} x c2 {-0.3,0.3} x u2 {1,2} x lf2 {0}          = 288
 # Every start runs scipy's L-BFGS-B with an analytic gradient and scipy's default options
 # (ftol 2.2e-9, gtol 1e-5, maxiter 15000), unbounded except alpha_D >= 1e-3 for kaplan-nd.
 # The best endpoint is `grid_lbfgs`. The M (default 8) best distinct endpoints are then
@@ -295,8 +302,74 @@ class KaplanNSConstLaw(Law):
         return {k: c[k] for k in self.canonical_names}
 
 
+class BrokenLaw(Law):
+    """Caballero et al.'s broken power law, y = a + b x^-c0 prod_i (1 + (x/d_i)^(1/f_i))^(-c_i f_i),
+    with theta (ln a, ln b, c0, then c_i, ln d_i, ln f_i per break; the second break's ln d is
+    the first's plus e^u, u its entry)."""
+    breaks = 1
+
+    def place(self, th, i):
+        return th[4] if i == 0 else th[4] + np.exp(th[7])
+
+    def lnpred(self, th, X):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._lnpred(th, X)
+
+    def _lnpred(self, th, X):
+        lx = X[0]
+        t = th[1] - th[2] * lx
+        dt = np.zeros((len(lx), len(th)))
+        dt[:, 1] = 1.0
+        dt[:, 2] = -lx
+        for i in range(self.breaks):
+            c, ld, f = th[3 + 3 * i], self.place(th, i), np.exp(th[5 + 3 * i])
+            g = (lx - ld) / f
+            s = np.logaddexp(0.0, g)
+            sg = 0.5 * (1 + np.tanh(0.5 * g))
+            t = t - c * f * s
+            dt[:, 3 + 3 * i] = -f * s
+            dt[:, 5 + 3 * i] = -c * f * (s - sg * g)
+            dt[:, 4] += c * sg
+            if i == 1:
+                dt[:, 7] = c * sg * np.exp(th[7])
+        f, p = lse_weights(np.stack([np.full_like(lx, th[0]), t], axis=1))
+        J = p[:, 1:2] * dt
+        J[:, 0] = p[:, 0]
+        return f, J
+
+    def canonical(self, th):
+        out = {"a": math.exp(th[0]), "b": math.exp(th[1]), "c0": th[2]}
+        for i in range(self.breaks):
+            out["c%d" % (i + 1)] = th[3 + 3 * i]
+            out["d%d" % (i + 1)] = math.exp(self.place(th, i))
+            out["f%d" % (i + 1)] = math.exp(th[5 + 3 * i])
+        return out
+
+
+class Broken1Law(BrokenLaw):
+    name = "broken1"
+    breaks = 1
+    theta_names = ("la", "lb", "c0", "c1", "ld1", "lf1")
+    canonical_names = ("a", "b", "c0", "c1", "d1", "f1")
+    parameterization = ("ln y = LSE(la, lb - c0 ln x - c1 f1 softplus((ln x - ld1)/f1)); "
+                        "a = exp(la), b = exp(lb), d1 = exp(ld1), f1 = exp(lf1)")
+    grid_axes = (axis(-1, 1, 1), axis(0, 4, 2), [0.1, 0.3, 0.6], [-0.3, 0.3],
+                 [4.0, 9.0, 14.0], [math.log(0.5), 0.0])
+
+
+class Broken2Law(BrokenLaw):
+    name = "broken2"
+    breaks = 2
+    theta_names = ("la", "lb", "c0", "c1", "ld1", "lf1", "c2", "u2", "lf2")
+    canonical_names = ("a", "b", "c0", "c1", "d1", "f1", "c2", "d2", "f2")
+    parameterization = ("ln y = LSE(la, lb - c0 ln x - sum_i c_i f_i softplus((ln x - ld_i)/f_i)) "
+                        "with ld2 = ld1 + exp(u2)")
+    grid_axes = (axis(-1, 1, 1), axis(0, 4, 2), [0.1, 0.4], [-0.3, 0.3], [6.0, 12.0], [0.0],
+                 [-0.3, 0.3], [1.0, 2.0], [0.0])
+
+
 LAWS = {c.name: c for c in (PowerLaw, PowerConstLaw, ChinchillaLaw, KaplanLaw, LogLaw,
-                            KaplanNSLaw, KaplanNSConstLaw)}
+                            KaplanNSLaw, KaplanNSConstLaw, Broken1Law, Broken2Law)}
 
 
 # ---- objective ----
@@ -1028,6 +1101,9 @@ def golden_jobs():
     jobs.append(("bench_chinchilla_240.chinchilla.huber.yaml",
                  [FIT + "bench_chinchilla_240.csv", "--law", "chinchilla", "--loss", "huber",
                   "--delta", "1e-3"]))
+    for stem, law in (("broken1_synth", "broken1"), ("broken2_synth", "broken2")):
+        jobs.append(("%s.%s.squares.yaml" % (stem, law), [FIT + stem + ".csv", "--law", law,
+                                                         "--x", "params"]))
     for stem, law in (("kaplan_ns_curves", "kaplan-ns"), ("kaplan_ns_const_curves", "kaplan-ns+const")):
         jobs.append(("%s.%s.squares.yaml" % (stem, law.replace("+", "_")),
                      [FIT + stem + ".csv", "--law", law, "--n", "params", "--d", "step"]))
