@@ -509,8 +509,10 @@ enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit
     }
     if (st != SF_OK) return st;
     size_t pick[FIT_MAX_POLISH_STARTS];
-    size_t max =
-        prm->polish_starts < FIT_MAX_POLISH_STARTS ? prm->polish_starts : FIT_MAX_POLISH_STARTS;
+    /* A law with a search of its own has more nonlinear parameters than the grid's two: three
+     * times the starts. */
+    size_t want = prm->polish_starts * (pb->law->form->search ? 3 : 1);
+    size_t max  = want < FIT_MAX_POLISH_STARTS ? want : FIT_MAX_POLISH_STARTS;
     size_t n = fit_search_pick(pb, prm, ws, pick, max);
     /* The polish overwrites nothing in ws->cells, but copy the starts first anyway: the
      * candidates are small and the copy keeps the loop independent of the cell buffer. */
