@@ -358,6 +358,20 @@ static const struct fit_law_form fit_broken2_form = {
     .target    = fit_broken2_target,
 };
 
+/* The label's values: a, b, c0, then per break d_i, 1/f_i and the exponent -c_i f_i. */
+static size_t fit_broken_label_values(const struct fit_result *r, double *v) {
+    size_t k = (r->p - 3) / 3;
+    for (size_t j = 0; j < 3; j++)
+        v[j] = r->param[j].value.estimate;
+    for (size_t i = 0; i < k; i++) {
+        double c = r->param[3 + 3 * i].value.estimate, f = r->param[5 + 3 * i].value.estimate;
+        v[3 + 3 * i] = r->param[4 + 3 * i].value.estimate;
+        v[4 + 3 * i] = 1 / f;
+        v[5 + 3 * i] = -c * f;
+    }
+    return 3 + 3 * k;
+}
+
 #define FIT_BROKEN_HEAD                                                                            \
     {"a", "nats/token", true, 0, false}, {"b", "nats/token x x^c0", true, -1, false}, {            \
         "c0", "", false, -1, false, FIT_EXPONENT_X1                                                \
@@ -382,7 +396,8 @@ const struct fit_law_desc fit_law_broken1 = {
     .var_options    = {"--x"},
     .var_fields     = {offsetof(struct fit_columns, x)},
     .label_constant = "a",
-    .label          = "L = $0 + $1 $x^{-$2} (1 + ($x/$4)^{1/$5})^{-$3 $5}",
+    .label          = "L = $0 + $1 $x^{-$2} (1 + ($x/$3)^{$4})^{$5}",
+    .label_values   = fit_broken_label_values,
     .form           = &fit_broken1_form,
 };
 
@@ -403,6 +418,7 @@ const struct fit_law_desc fit_law_broken2 = {
     .var_options    = {"--x"},
     .var_fields     = {offsetof(struct fit_columns, x)},
     .label_constant = "a",
-    .label = "L = $0 + $1 $x^{-$2} (1 + ($x/$4)^{1/$5})^{-$3 $5} (1 + ($x/$7)^{1/$8})^{-$6 $8}",
-    .form  = &fit_broken2_form,
+    .label          = "L = $0 + $1 $x^{-$2} (1 + ($x/$3)^{$4})^{$5} (1 + ($x/$6)^{$7})^{$8}",
+    .label_values   = fit_broken_label_values,
+    .form           = &fit_broken2_form,
 };

@@ -513,7 +513,7 @@ enum sf_status fit_estimate_point(const struct fit_problem *pb, const struct fit
      * times the starts. */
     size_t want = prm->polish_starts * (pb->law->form->search ? 3 : 1);
     size_t max  = want < FIT_MAX_POLISH_STARTS ? want : FIT_MAX_POLISH_STARTS;
-    size_t n = fit_search_pick(pb, prm, ws, pick, max);
+    size_t n    = fit_search_pick(pb, prm, ws, pick, max);
     /* The polish overwrites nothing in ws->cells, but copy the starts first anyway: the
      * candidates are small and the copy keeps the loop independent of the cell buffer. */
     struct fit_candidate starts[FIT_MAX_POLISH_STARTS];

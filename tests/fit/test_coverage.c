@@ -15,6 +15,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,9 +91,14 @@ int main(int argc, char **argv) {
         enum fit_law_kind law = (enum fit_law_kind)k;
         if (fit_law_fits_curves(law) || (only && strcmp(only, fit_law_name(law)) != 0)) continue;
         const struct law_case *lc = law_case_find(fit_law_name(law));
-        if (check(lc != NULL && lc->value != NULL, "%s: the law has a case in law_cases.h",
-                  fit_law_name(law)))
-            coverage(law, lc);
+        if (!check(lc != NULL && lc->value != NULL, "%s: the law has a case in law_cases.h",
+                   fit_law_name(law)))
+            continue;
+        if (lc->seeds == 0) { /* its coverage is not measured here (law_cases.h says why) */
+            printf("SKIP %s: no coverage case\n", fit_law_name(law));
+            continue;
+        }
+        coverage(law, lc);
     }
     return check_summary();
 }

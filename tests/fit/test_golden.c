@@ -6,7 +6,10 @@
  * predictions at the fitted rows agree with the reference's to 1e-6 relative (the optimum is
  * the same point; 1e-6 leaves room for the flat directions of both solvers' tolerances); the
  * held-out predictions to 1e-4 relative (the issue's tolerance for extrapolation, where those
- * flat directions are amplified).
+ * flat directions are amplified); and, where the golden gives them (squares), the standard
+ * errors of the reported parameters against the reference's own covariance s^2 (J'WJ)^-1 at
+ * its optimum, to 1e-4 relative (both carry them to the parameters by finite differences).
+ * Goldens may weight rows (`weights`) and fit linear-space residuals (`space`).
  *
  * usage: test_golden SOURCE_ROOT [GOLDEN.yaml ...]   (default: every file in the golden folder)
  */
@@ -182,7 +185,9 @@ static void run_golden(const char *root, const char *path) {
     }
     struct fit_columns cols;
     memset(&cols, 0, sizeof cols);
-    cols.y = ycol;
+    cols.y      = ycol;
+    cols.weight = sf_yaml_scalar(sf_yaml_map_get(&doc, g, "weights")); /* NULL for null */
+    if (cols.weight && strcmp(cols.weight, "null") == 0) cols.weight = NULL;
     if (nx == 1) {
         cols.x = xname[0];
     } else if (strcmp(fit_law_var_option(law, 1), "--step") == 0) {
@@ -232,6 +237,13 @@ static void run_golden(const char *root, const char *path) {
                     check_tensor_d(mine, pred, a, 1e-6, 0, "predictions at the fitted rows");
                 if (b == n_hp && b > 0)
                     check_tensor_d(mh, hold_pred, b, 1e-4, 0, "held-out predictions");
+            }
+            yaml_node_t *ses = sf_yaml_map_get(&doc, g, "standard_errors");
+            for (size_t j = 0; ses && ses->type == YAML_MAPPING_NODE && j < r->p; j++) {
+                double want = num(&doc, ses, r->param[j].name);
+                check(isfinite(want) && fabs(r->param[j].value.se - want) <= 1e-4 * want,
+                      "%s: standard error of %s %.10g against scipy's covariance %.10g", path,
+                      r->param[j].name, r->param[j].value.se, want);
             }
             fit_result_free(r);
         }

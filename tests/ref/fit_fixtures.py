@@ -129,6 +129,17 @@ def main():
                               ("exact_powerconst.csv", 0.0, 0)):
         noise = one_variable(name, "power+const", law_powerconst, POWERCONST, s_pc, sigma, seed)
         true.append((name, "power+const", POWERCONST, noise))
+    # The same law with weighted rows: 14 sizes, noise 0.003, weights 1, 2, 0.5 in turn.
+    rng = np.random.default_rng(112)
+    y = law_powerconst(POWERCONST, s_pc) * lognormal(rng, 0.003, len(s_pc))
+    weights = [(1.0, 2.0, 0.5)[i % 3] for i in range(len(s_pc))]
+    write_csv("powerconst_weighted.csv",
+              describe("power+const", POWERCONST,
+                       "log-normal noise sigma 0.003, seed 112; weights 1, 2, 0.5 in turn"),
+              ["params", "loss", "weight"],
+              [(float(n), float(l), w) for n, l, w in zip(s_pc, y, weights)])
+    true.append(("powerconst_weighted.csv", "power+const", POWERCONST,
+                 "log-normal noise sigma 0.003, seed 112; weights 1, 2, 0.5 in turn"))
 
     # log: 10 sizes 1e4..1e8, so lambda ln(N/N_c) runs from about 0.8 to 3.7.
     s_log = np.round(np.logspace(4, 8, 10))

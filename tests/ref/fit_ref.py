@@ -780,6 +780,8 @@ def run_law(args):
         pred_out = np.array([])
     canon_best = law.canonical(th_best)
     canon_ref = law.canonical(th_ref)
+    # Squares only; not for exact data, whose residuals (and so errors) are rounding noise.
+    ses = standard_errors(obj, law, th_ref) if args.loss == "squares" and f_ref > 1e-20 else None
     if not args.quiet:
         print("fit_ref: %s on %s: %d rows (+%d held out), %d starts; grid best %.17g "
               "(start %d), refined %.17g, |grad| %.3g; %d starts within 1e-6 of it; "
@@ -814,11 +816,34 @@ def run_law(args):
                      "theta": dict(zip(law.theta_names, map(float, th_ref))),
                      "parameters": canon_ref}),
         ("refined_candidates", distinct_optima(res["refined_all"])),
+        ("standard_errors", ses),
         ("predictions", [float(v) for v in pred]),
         ("heldout_predictions", [float(v) for v in pred_out]),
     ]
     emit(args, yaml_doc(items))
     return 0
+
+
+def standard_errors(obj, law, th):
+    """Squares: the covariance s^2 (J'WJ)^-1 of theta at the optimum (J the Jacobian of the
+    residuals in the fit's space, s^2 = sum w r^2 / (n - p)), carried to the reported parameters
+    by central differences of law.canonical (step 1e-6 relative)."""
+    th = np.array(th, dtype=float)
+    r, J = obj.residuals(th)
+    n, p = J.shape
+    s2 = float(np.sum(obj.w * r * r)) / (n - p)
+    cov = s2 * np.linalg.inv((J * obj.w[:, None]).T @ J)
+    names = law.canonical_names
+    grad = np.zeros((len(names), p))
+    for j in range(p):
+        h = 1e-6 * max(1.0, abs(th[j]))
+        up, down = th.copy(), th.copy()
+        up[j] += h
+        down[j] -= h
+        cu, cd = law.canonical(up), law.canonical(down)
+        for k, name in enumerate(names):
+            grad[k, j] = (cu[name] - cd[name]) / (2 * h)
+    return {name: float(math.sqrt(grad[k] @ cov @ grad[k])) for k, name in enumerate(names)}
 
 
 def command_text(args):
@@ -1101,6 +1126,12 @@ def golden_jobs():
     jobs.append(("bench_chinchilla_240.chinchilla.huber.yaml",
                  [FIT + "bench_chinchilla_240.csv", "--law", "chinchilla", "--loss", "huber",
                   "--delta", "1e-3"]))
+    jobs.append(("powerconst_weighted.power_const.squares.yaml",
+                 [FIT + "powerconst_weighted.csv", "--law", "power+const", "--weight", "weight"]))
+    for stem, law, x in (("chinchilla_synth", "chinchilla", []), ("kaplan_synth", "kaplan-nd", []),
+                         ("broken1_synth", "broken1", ["--x", "params"])):
+        jobs.append(("%s.%s.linear.yaml" % (stem, law.replace("+", "_")),
+                     [FIT + stem + ".csv", "--law", law, "--space", "linear"] + x))
     for stem, law in (("broken1_synth", "broken1"), ("broken2_synth", "broken2")):
         jobs.append(("%s.%s.squares.yaml" % (stem, law), [FIT + stem + ".csv", "--law", law,
                                                          "--x", "params"]))
