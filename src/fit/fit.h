@@ -534,6 +534,19 @@ const char *fit_rank_by_text(enum fit_rank_by by);
 void fit_comparison_rank(const struct fit_comparison_entry *e, size_t n, size_t *rank,
                          enum fit_rank_by *by);
 
+/* Kaplan et al.'s early-stopping step S_stop(N, D) = S_c / [L(N, D) - L(N, inf)]^(1/alpha_S)
+ * (early_stop.c), from a kaplan-nd fit and a kaplan-ns (or kaplan-ns+const) fit of the same
+ * runs: fit_early_stop_pair says whether (a, b) are such fits; fit_early_stop writes, for each
+ * model size of the L(N, D) fit (increasing) with the most tokens its rows of that size saw,
+ * the step (NAN where L(N, D) is not above its limit), at most cap of them, and returns how
+ * many. Point estimates of both fits. */
+struct fit_early_stop {
+    double n, d, steps;
+};
+bool   fit_early_stop_pair(const struct fit_result *a, const struct fit_result *b);
+size_t fit_early_stop(const struct fit_result *nd, const struct fit_result *ns,
+                      struct fit_early_stop *out, size_t cap);
+
 /* Writes comparison.yaml and report.md into `dir` comparing the fits (objective, AIC, BIC,
  * held-out error, parameters side by side, and each fit's rank in its group). */
 enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t n,

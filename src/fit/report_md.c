@@ -423,6 +423,33 @@ static void fit_md_comparison_row_impl(struct sf_buf *b, const struct fit_compar
     sf_buf_printf(b, " | [%s/report.md](%s/report.md) |\n", e->dir, e->dir);
 }
 
+/* ## Early stopping: Kaplan's step from an L(N, D) and an L(N, S) fit of one group. */
+static void fit_md_early_stop_impl(struct sf_buf *b, const struct fit_comparison_entry *e,
+                                   size_t n) {
+    char n1[32], n2[32], n3[32];
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            if (!fit_early_stop_pair(e[i].result, e[j].result) ||
+                !fit_md_same_group_impl(e[i].group, e[j].group))
+                continue;
+            struct fit_early_stop s[64];
+            size_t                m = fit_early_stop(e[i].result, e[j].result, s, 64);
+            sf_buf_printf(b,
+                          "\n## Early stopping%s%s\n\nKaplan et al. (2020): a model of N "
+                          "parameters trained on D tokens should stop no sooner than S_stop = "
+                          "S_c / [L(N, D) - L(N, inf)]^(1/alpha_S), with L(N, D) from `%s` "
+                          "(L(N, inf) = (N_c/N)^alpha_N, its limit of unlimited data) and S_c, "
+                          "alpha_S from `%s` (point estimates); D is the most tokens a row of "
+                          "that size saw.\n\n| N | D | S_stop |\n|---|---|---|\n",
+                          e[i].group ? ": " : "", e[i].group ? e[i].group : "", e[i].dir, e[j].dir);
+            for (size_t k = 0; k < m; k++)
+                sf_buf_printf(b, "| %s | %s | %s |\n", sf_fmt_sig(n1, sizeof n1, s[k].n),
+                              sf_fmt_sig(n2, sizeof n2, s[k].d),
+                              sf_fmt_sig(n3, sizeof n3, s[k].steps));
+        }
+    }
+}
+
 enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e, size_t n,
                                            const size_t *rank, const enum fit_rank_by *by,
                                            const struct fit_provenance *prov, const char *dir,
@@ -453,6 +480,7 @@ enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e,
                 if (rank[i] == want && fit_md_same_group_impl(e[i].group, e[g].group))
                     fit_md_comparison_row_impl(&b, &e[i], rank[i], by[i]);
     }
+    fit_md_early_stop_impl(&b, e, n);
     enum sf_status st = sf_write_buf_at(dir, "report.md", &b, err);
     sf_buf_free(&b);
     return st;

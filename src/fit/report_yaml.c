@@ -497,6 +497,43 @@ static void fit_yaml_doc_impl(struct sf_yaml_out *y, const struct fit_result *r,
     sf_yaml_map_end(y);
 }
 
+/* early_stopping: for each L(N, D) and L(N, S) fit of one group, Kaplan's step by model size. */
+static void fit_y_early_stop_impl(struct sf_yaml_out *y, const struct fit_comparison_entry *e,
+                                  size_t n) {
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            if (!fit_early_stop_pair(e[i].result, e[j].result) ||
+                (e[i].group != NULL) != (e[j].group != NULL) ||
+                (e[i].group && strcmp(e[i].group, e[j].group) != 0))
+                continue;
+            if (!any) {
+                sf_yaml_plain(y, "early_stopping");
+                sf_yaml_seq_begin(y, false);
+                any = true;
+            }
+            struct fit_early_stop s[64];
+            size_t                m = fit_early_stop(e[i].result, e[j].result, s, 64);
+            sf_yaml_map_begin(y, false);
+            if (e[i].group) sf_yaml_kv_str(y, "group", e[i].group);
+            sf_yaml_kv_str(y, "l_nd", e[i].dir);
+            sf_yaml_kv_str(y, "l_ns", e[j].dir);
+            sf_yaml_plain(y, "steps");
+            sf_yaml_seq_begin(y, false);
+            for (size_t k = 0; k < m; k++) {
+                sf_yaml_map_begin(y, true);
+                sf_yaml_kv_double(y, "N", s[k].n);
+                sf_yaml_kv_double(y, "D", s[k].d);
+                fit_y_kv_num_impl(y, "S_stop", s[k].steps);
+                sf_yaml_map_end(y);
+            }
+            sf_yaml_seq_end(y);
+            sf_yaml_map_end(y);
+        }
+    }
+    if (any) sf_yaml_seq_end(y);
+}
+
 enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t n,
                                     const struct fit_provenance *prov, const char *dir,
                                     struct sf_error *err) {
@@ -545,6 +582,7 @@ enum sf_status fit_write_comparison(const struct fit_comparison_entry *e, size_t
         sf_yaml_map_end(&y);
     }
     sf_yaml_seq_end(&y);
+    fit_y_early_stop_impl(&y, e, n);
     sf_yaml_map_end(&y);
     enum sf_status st = fit_yaml_save_impl(&y, dir, "comparison.yaml", err);
     if (st == SF_OK) st = fit_write_comparison_report(e, n, rank, by, prov, dir, err);
