@@ -77,6 +77,7 @@ void fit_data_free(struct fit_data *d) {
     if (d == NULL) return;
     free(d->x1);
     free(d->x2);
+    free(d->x3);
     free(d->y);
     free(d->w);
     free(d->line);
@@ -88,6 +89,7 @@ void fit_data_free(struct fit_data *d) {
     free(d->run_names);
     free(d->x1_name);
     free(d->x2_name);
+    free(d->x3_name);
     free(d->y_name);
     memset(d, 0, sizeof *d);
 }
@@ -108,15 +110,17 @@ static enum sf_status fit_problem_from_data_impl(const struct fit_data *d, struc
     st->n   = n;
     st->lx1 = malloc((n ? n : 1) * sizeof(double));
     st->lx2 = d->x2 ? malloc((n ? n : 1) * sizeof(double)) : NULL;
+    st->lx3 = d->x3 ? malloc((n ? n : 1) * sizeof(double)) : NULL;
     st->y   = malloc((n ? n : 1) * sizeof(double));
     st->ly  = malloc((n ? n : 1) * sizeof(double));
     st->w   = malloc((n ? n : 1) * sizeof(double));
-    if (!st->lx1 || (d->x2 && !st->lx2) || !st->y || !st->ly || !st->w)
+    if (!st->lx1 || (d->x2 && !st->lx2) || (d->x3 && !st->lx3) || !st->y || !st->ly || !st->w)
         SF_FAIL(err, SF_ENOMEM, "out of memory preparing the fit");
     for (size_t i = 0; i < d->n; i++) {
         if (d->held_out[i]) continue;
         st->lx1[m] = log(d->x1[i]);
         if (d->x2) st->lx2[m] = log(d->x2[i]);
+        if (d->x3) st->lx3[m] = log(d->x3[i]);
         st->y[m]  = d->y[i];
         st->ly[m] = log(d->y[i]);
         st->w[m]  = d->w[i];
@@ -126,12 +130,14 @@ static enum sf_status fit_problem_from_data_impl(const struct fit_data *d, struc
 }
 
 static void fit_problem_set_impl(struct fit_problem *pb, const struct fit_law_desc *law, size_t n,
-                                 const double *lx1, const double *lx2, const double *y,
-                                 const double *ly, const double *w, const struct fit_request *req) {
+                                 const double *lx1, const double *lx2, const double *lx3,
+                                 const double *y, const double *ly, const double *w,
+                                 const struct fit_request *req) {
     pb->law   = law;
     pb->n     = n;
     pb->lx1   = lx1;
     pb->lx2   = lx2;
+    pb->lx3   = lx3;
     pb->y     = y;
     pb->ly    = ly;
     pb->w     = w;
@@ -173,7 +179,7 @@ static bool fit_nopt_impl(size_t n, const double *lx, const double *y, const dou
     struct fit_request req;
     fit_request_init(&req, fit_law_kind_of(law));
     struct fit_problem pb;
-    fit_problem_set_impl(&pb, law, n, lx, NULL, y, ly, w, &req);
+    fit_problem_set_impl(&pb, law, n, lx, NULL, NULL, y, ly, w, &req);
     struct fit_polish_out best;
     struct sf_error       e;
     if (fit_estimate_point(&pb, prm, ws, &best, NULL, NULL, &e) != SF_OK) return false;
@@ -268,7 +274,7 @@ static bool fit_curves_refit_impl(const struct fit_request *req, const struct fi
     size_t n = fit_frontier_points_impl(req, &f->fr, ws->lx1, ws->y, ws->ly, ws->w);
     if (n < st->law->n_theta + 1) return false;
     struct fit_problem pb;
-    fit_problem_set_impl(&pb, st->law, n, ws->lx1, NULL, ws->y, ws->ly, ws->w, req);
+    fit_problem_set_impl(&pb, st->law, n, ws->lx1, NULL, NULL, ws->y, ws->ly, ws->w, req);
     struct sf_error e;
     if (fit_estimate_point(&pb, prm, ws, out, NULL, NULL, &e) != SF_OK || !out->converged)
         return false;
@@ -369,13 +375,14 @@ static void fit_boot_one_impl(const struct fit_boot_shared *sh, struct fit_boot_
             size_t j   = (size_t)gsl_rng_uniform_int(ws->rng, st->n);
             ws->lx1[i] = st->lx1[j];
             if (st->lx2) ws->lx2[i] = st->lx2[j];
+            if (st->lx3) ws->lx3[i] = st->lx3[j];
             ws->y[i]  = st->y[j];
             ws->ly[i] = st->ly[j];
             ws->w[i]  = st->w[j];
         }
         struct fit_problem pb;
-        fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL, ws->y, ws->ly,
-                             ws->w, &r->req);
+        fit_problem_set_impl(&pb, st->law, st->n, ws->lx1, st->lx2 ? ws->lx2 : NULL,
+                             st->lx3 ? ws->lx3 : NULL, ws->y, ws->ly, ws->w, &r->req);
         struct sf_error e;
         if (fit_estimate_point(&pb, prm, ws, &out, NULL, NULL, &e) != SF_OK || !out.converged) {
             *status_out = FIT_REP_STATUS_FAILED;
@@ -722,7 +729,8 @@ struct fit_result *fit_run(const struct fit_data *data, const struct fit_request
         if (fit_problem_from_data_impl(data, st, err) != SF_OK) goto fail;
     }
     r->n_fit = st->n;
-    fit_problem_set_impl(&pb, st->law, st->n, st->lx1, st->lx2, st->y, st->ly, st->w, &r->req);
+    fit_problem_set_impl(&pb, st->law, st->n, st->lx1, st->lx2, st->lx3, st->y, st->ly, st->w,
+                         &r->req);
     ws = fit_workspace_alloc(env_cap > st->n ? env_cap : st->n);
     if (ws == NULL) {
         SF_SET(err, SF_ENOMEM, "out of memory allocating the fit workspace");
@@ -770,6 +778,7 @@ void fit_result_free(struct fit_result *r) {
     if (st != NULL) {
         free(st->lx1);
         free(st->lx2);
+        free(st->lx3);
         free(st->y);
         free(st->ly);
         free(st->w);

@@ -153,6 +153,7 @@ enum sf_status fit_fix_parse(const char *text, enum fit_law_kind law, const char
 struct fit_data {
     size_t  n;         /* number of points (fitted and held out) */
     double *x1, *x2;   /* (n) x or N (or C); D */
+    double *x3;        /* (n) a law's third column (U, --u), else NULL */
     double *y;         /* (n) loss in nats per token */
     double *w;         /* (n) weights (1 when none given) */
     size_t *line;      /* (n) physical CSV line of each point */
@@ -163,7 +164,7 @@ struct fit_data {
     size_t  n_runs;
     size_t  runs_read; /* --shape: the runs read, whose seeds were averaged into n_runs shapes
                           (0: no --shape) */
-    char *x1_name, *x2_name, *y_name; /* column names (owned) */
+    char *x1_name, *x2_name, *x3_name, *y_name; /* column names (owned) */
 };
 
 void fit_data_free(struct fit_data *d);
@@ -224,6 +225,7 @@ void fit_filters_free(struct fit_filters *fs);
 struct fit_columns {
     const char *x, *n, *d; /* --x for one-variable laws; --n --d for two-variable laws */
     const char *step;      /* --step: the training step of learning-curve laws (with --n) */
+    const char *u;         /* --u: the unique tokens of data-constrained (with --n, --d) */
     const char *y;         /* default "loss" */
     const char *weight;    /* NULL: unit weights */
     const char *run, *c;   /* frontier: --run and --c (and --n for sizes, optional) */
@@ -280,6 +282,7 @@ enum sf_status fit_data_build(const struct sf_csv *csv, const size_t *rows, size
 struct fit_point_request {
     char  *text;   /* owned: as written */
     double x1, x2; /* resolved against the law's variables */
+    double x3;     /* a law's third column (U of data-constrained); 0: not given */
 };
 
 /* Resolves a forecast point as written ("COL=V[,COL=V]", every V positive) against the

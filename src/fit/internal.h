@@ -65,8 +65,11 @@ static inline bool fit_exponent_out(double e, const struct fit_parameters *prm) 
 /* A law's function: ln L-hat with its gradient, the search's columns, the polish's tests and
  * the inverse for targets. The frontier's L(C) has power+const's. */
 struct fit_law_form {
-    /* ln L-hat at one point and, when grad != NULL, its gradient in theta (inactive 0). */
-    double (*lnpred)(const double *theta, const bool *active, double lx1, double lx2, double *grad);
+    /* ln L-hat at one point and, when grad != NULL, its gradient in theta (inactive 0). lx3 is
+     * the log of a law's third column (the unique tokens U of data-constrained), INFINITY when
+     * the row has none (unlimited), and ignored by the other laws. */
+    double (*lnpred)(const double *theta, const bool *active, double lx1, double lx2, double lx3,
+                     double *grad);
     /* theta to the law's own parameters in natural units (an inactive coefficient is 0). */
     void (*natural)(const double *theta, const bool *active, double *natural);
 
@@ -175,8 +178,9 @@ enum fit_law_kind          fit_law_kind_of(const struct fit_law_desc *law);
 /* ln L-hat at one point and, when grad != NULL, its gradient with respect to theta (inactive
  * entries get 0). lx1, lx2 are ln x (ln N, ln D). */
 static inline double fit_law_lnpred(const struct fit_law_desc *law, const double *theta,
-                                    const bool *active, double lx1, double lx2, double *grad) {
-    return law->form->lnpred(theta, active, lx1, lx2, grad);
+                                    const bool *active, double lx1, double lx2, double lx3,
+                                    double *grad) {
+    return law->form->lnpred(theta, active, lx1, lx2, lx3, grad);
 }
 /* Converts theta to the reported parameters (natural units; an inactive coefficient is 0). */
 static inline void fit_law_natural(const struct fit_law_desc *law, const double *theta,
@@ -203,7 +207,7 @@ void fit_law_grid_positive(const struct fit_parameters *prm, double *lo, double 
  * = (e, a, alpha, b, beta), ln L = LSE(e, a - alpha ln x1, b - beta ln x2), coefficients
  * (E, A, B) projected out of the search; a law without the constant keeps e inactive. */
 double fit_chinchilla_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                             double *grad);
+                             double lx3, double *grad);
 void   fit_chinchilla_cell_row(const struct fit_problem *pb, size_t i, double sc, double e2,
                                const struct fit_cell_cols *cc, double *col, double *t);
 double fit_chinchilla_cell_pred(const double *coef, const struct fit_cell_cols *cc, size_t i);
@@ -220,6 +224,7 @@ struct fit_problem {
     const struct fit_law_desc *law;
     size_t                     n;
     const double              *lx1, *lx2; /* ln x, ln D (lx2 NULL for one variable) */
+    const double              *lx3;       /* ln U of a law with a third column, else NULL */
     const double              *y, *ly;    /* loss and its log */
     const double              *w;         /* weights */
     enum fit_space             space;
@@ -275,11 +280,11 @@ double fit_nnls_solve(const struct fit_nnls *s, double *c);
  * nonlinear workspace per number of active parameters (created on first use). Never shared
  * between threads; never owns another workspace. */
 struct fit_workspace {
-    size_t      n;                      /* points */
-    double     *r, *J, *Jfull;          /* (n), (n x FIT_MAX_THETA) x2 */
-    gsl_matrix *svd_a, *svd_v;          /* (n x FIT_MAX_THETA), (FIT_MAX_THETA^2) */
-    gsl_vector *svd_s, *svd_work;       /* (FIT_MAX_THETA) */
-    double     *lx1, *lx2, *y, *ly, *w; /* (n) a replicate's resampled problem */
+    size_t      n;                            /* points */
+    double     *r, *J, *Jfull;                /* (n), (n x FIT_MAX_THETA) x2 */
+    gsl_matrix *svd_a, *svd_v;                /* (n x FIT_MAX_THETA), (FIT_MAX_THETA^2) */
+    gsl_vector *svd_s, *svd_work;             /* (FIT_MAX_THETA) */
+    double     *lx1, *lx2, *lx3, *y, *ly, *w; /* (n) a replicate's resampled problem */
     gsl_multifit_nlinear_workspace *nl[FIT_MAX_THETA + 1];   /* by active count */
     size_t                          nl_n[FIT_MAX_THETA + 1]; /* n each was made for */
     gsl_rng                        *rng;
@@ -443,7 +448,7 @@ size_t fit_frontier_capacity(const struct fit_runs *runs, double points_per_deca
 struct fit_state {
     const struct fit_law_desc *law; /* the fitted law (frontier: power+const in C) */
     size_t                     n;   /* points of the problem */
-    double                    *lx1, *lx2, *y, *ly, *w; /* (n) the problem's arrays (owned) */
+    double                    *lx1, *lx2, *lx3, *y, *ly, *w; /* (n) the problem's arrays (owned) */
     double                    *run_size; /* frontier: (n_runs) model size of each run */
     double                     theta[FIT_MAX_THETA];
     bool                       active[FIT_MAX_THETA];

@@ -66,12 +66,14 @@ static double fit_broken_lnpred_k(const double *th, const bool *active, double l
 }
 
 static double fit_broken1_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                                 double *grad) {
+                                 double lx3, double *grad) {
+    (void)lx3;
     (void)lx2;
     return fit_broken_lnpred_k(th, active, lx1, grad, 1);
 }
 static double fit_broken2_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                                 double *grad) {
+                                 double lx3, double *grad) {
+    (void)lx3;
     (void)lx2;
     return fit_broken_lnpred_k(th, active, lx1, grad, 2);
 }

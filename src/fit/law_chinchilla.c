@@ -13,7 +13,8 @@
 #include "internal.h"
 
 double fit_chinchilla_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                             double *grad) {
+                             double lx3, double *grad) {
+    (void)lx3;
     double t[3], p[3];
     bool   use[3];
     t[0] = th[0], use[0] = active[0];

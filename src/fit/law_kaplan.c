@@ -12,7 +12,8 @@
 #include "internal.h"
 
 static double fit_kaplan_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                                double *grad) {
+                                double lx3, double *grad) {
+    (void)lx3;
     (void)active;
     double t[2], p[2];
     bool   use[2];

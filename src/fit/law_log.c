@@ -17,7 +17,8 @@
 #define FIT_LOG_C_STEP 0.1
 
 static double fit_log_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                             double *grad) {
+                             double lx3, double *grad) {
+    (void)lx3;
     (void)active, (void)lx2;
     double u = lx1 - th[1];
     if (grad) {

@@ -10,7 +10,8 @@
 #include "internal.h"
 
 static double fit_power_lnpred(const double *th, const bool *active, double lx1, double lx2,
-                               double *grad) {
+                               double lx3, double *grad) {
+    (void)lx3;
     (void)active, (void)lx2;
     if (grad) {
         grad[0] = 1;

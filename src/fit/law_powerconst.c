@@ -11,7 +11,8 @@
 #include "internal.h"
 
 static double fit_law_power_const_lnpred(const double *th, const bool *active, double lx1,
-                                         double lx2, double *grad) {
+                                         double lx2, double lx3, double *grad) {
+    (void)lx3;
     (void)lx2;
     double t[2], p[2];
     bool   use[2];

@@ -14,8 +14,8 @@ bool fit_problem_residuals(const struct fit_problem *pb, const double *theta, co
     const size_t p = pb->law->n_theta;
     double       g[FIT_MAX_THETA];
     for (size_t i = 0; i < pb->n; i++) {
-        double lx2 = pb->lx2 ? pb->lx2[i] : 0;
-        double lp  = fit_law_lnpred(pb->law, theta, active, pb->lx1[i], lx2, J ? g : NULL);
+        double lx2 = pb->lx2 ? pb->lx2[i] : 0, lx3 = pb->lx3 ? pb->lx3[i] : INFINITY;
+        double lp = fit_law_lnpred(pb->law, theta, active, pb->lx1[i], lx2, lx3, J ? g : NULL);
         if (!isfinite(lp)) return false;
         double scale = 1;
         if (pb->space == FIT_SPACE_LOG) {

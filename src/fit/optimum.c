@@ -17,7 +17,7 @@ static const double fit_opt_tol        = 1e-10;
 /* ln L at the point (ln N, ln C) of the compute line. */
 static double fit_opt_lnl_impl(const struct fit_law_desc *law, const double *theta,
                                const bool *active, double lnn, double lnc) {
-    return fit_law_lnpred(law, theta, active, lnn, lnc - log(6.0) - lnn, NULL);
+    return fit_law_lnpred(law, theta, active, lnn, lnc - log(6.0) - lnn, INFINITY, NULL);
 }
 
 double fit_law_optimal_lnn(const struct fit_law_desc *law, const double *theta, const bool *active,

@@ -33,7 +33,13 @@ struct fit_q {
     enum fit_q_kind kind;
     size_t          j;
     double          x1, x2;
+    double          x3; /* a law's third column (U); 0: none, unlimited */
 };
+
+/* ln x3 for lnpred: INFINITY when the point has none. */
+static double fit_q_lx3_impl(const struct fit_q *q) {
+    return q->x3 > 0 ? log(q->x3) : INFINITY;
+}
 
 static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
                               const double *theta, const bool *active, const double *nopt) {
@@ -48,11 +54,11 @@ static double fit_q_eval_impl(const struct fit_result *r, const struct fit_q *q,
         fit_law_natural(law, theta, active, nat);
         return nat[q->j];
     case FIT_Q_KIND_PRED:
-        return exp(
-            fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0, NULL));
+        return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0,
+                                  fit_q_lx3_impl(q), NULL));
     case FIT_Q_KIND_REDUCIBLE:
         return exp(fit_law_lnpred(law, theta, active, log(q->x1), q->x2 > 0 ? log(q->x2) : 0,
-                                  NULL)) -
+                                  fit_q_lx3_impl(q), NULL)) -
                fit_law_constant(law, theta, active);
     case FIT_Q_KIND_CONSTANT: return fit_law_constant(law, theta, active);
     case FIT_Q_KIND_TARGET:
@@ -244,7 +250,7 @@ static void fit_outputs_params_impl(struct fit_result *r) {
         struct fit_param           *pp = &r->param[j];
         pp->name                       = lp->name;
         pp->unit                       = lp->unit;
-        struct fit_q q                 = {FIT_Q_KIND_PARAM, j, 0, 0};
+        struct fit_q q                 = {FIT_Q_KIND_PARAM, j, 0, 0, 0};
         pp->value                      = fit_q_interval_impl(r, &q, lp->positive);
         pp->at_bound                   = lp->bound_theta >= 0 && !st->active[lp->bound_theta];
         if (pp->at_bound) {
@@ -278,8 +284,8 @@ static enum sf_status fit_outputs_points_impl(struct fit_result *r, double *hold
     double constant = fit_law_constant(law, st->theta, st->active);
     for (size_t i = 0; i < d->n; i++) {
         struct fit_point_out *po = &r->points[i];
-        struct fit_q          q  = {FIT_Q_KIND_PRED, 0, d->x1[i], d->x2 ? d->x2[i] : 0};
-        struct fit_estimate   e  = fit_q_interval_impl(r, &q, true);
+        struct fit_q q = {FIT_Q_KIND_PRED, 0, d->x1[i], d->x2 ? d->x2[i] : 0, d->x3 ? d->x3[i] : 0};
+        struct fit_estimate e = fit_q_interval_impl(r, &q, true);
         po->predicted = e.estimate, po->lo = e.lo, po->hi = e.hi;
         po->residual_log = log(po->predicted) - log(d->y[i]);
         po->rel_error    = (po->predicted - d->y[i]) / d->y[i];
@@ -307,8 +313,8 @@ static void fit_outputs_diagnostics_impl(struct fit_result *r, double hold_ss, s
     }
     mean_ly = sw > 0 ? mean_ly / sw : 0;
     for (size_t i = 0; i < st->n; i++) {
-        double lp =
-            fit_law_lnpred(law, st->theta, st->active, st->lx1[i], st->lx2 ? st->lx2[i] : 0, NULL);
+        double lp = fit_law_lnpred(law, st->theta, st->active, st->lx1[i], st->lx2 ? st->lx2[i] : 0,
+                                   st->lx3 ? st->lx3[i] : INFINITY, NULL);
         double rl = lp - st->ly[i];
         double rs = r->req.space == FIT_SPACE_LOG ? rl : exp(lp) - st->y[i];
         rss += st->w[i] * rs * rs;
@@ -328,9 +334,9 @@ static void fit_outputs_diagnostics_impl(struct fit_result *r, double hold_ss, s
     }
     double rss_log = 0;
     for (size_t i = 0; i < st->n; i++) {
-        double rl =
-            fit_law_lnpred(law, st->theta, st->active, st->lx1[i], st->lx2 ? st->lx2[i] : 0, NULL) -
-            st->ly[i];
+        double rl = fit_law_lnpred(law, st->theta, st->active, st->lx1[i], st->lx2 ? st->lx2[i] : 0,
+                                   st->lx3 ? st->lx3[i] : INFINITY, NULL) -
+                    st->ly[i];
         rss_log += st->w[i] * rl * rl;
     }
     r->r2_log   = ss_tot > 0 ? 1 - rss_log / ss_tot : NAN;
@@ -346,7 +352,7 @@ static enum sf_status fit_outputs_derived_impl(struct fit_result *r, struct sf_e
     const struct fit_state    *st  = r->state;
     const struct fit_law_desc *law = st->law;
     if (law->has_constant) {
-        struct fit_q q = {FIT_Q_KIND_CONSTANT, 0, 0, 0};
+        struct fit_q q = {FIT_Q_KIND_CONSTANT, 0, 0, 0, 0};
         r->entropy     = fit_q_interval_impl(r, &q, true);
         if (!st->active[0]) r->entropy.se = NAN;
     } else {
@@ -358,29 +364,30 @@ static enum sf_status fit_outputs_derived_impl(struct fit_result *r, struct sf_e
     if (!r->forecasts || !r->targets || !r->alloc)
         SF_FAIL(err, SF_ENOMEM, "out of memory for forecasts");
     for (size_t i = 0; i < r->req.n_predict; i++) {
-        struct fit_q q  = {FIT_Q_KIND_PRED, 0, r->req.predict[i].x1, r->req.predict[i].x2};
+        struct fit_q q  = {FIT_Q_KIND_PRED, 0, r->req.predict[i].x1, r->req.predict[i].x2,
+                           r->req.predict[i].x3};
         r->forecasts[i] = fit_q_interval_impl(r, &q, true);
     }
     for (size_t i = 0; i < r->req.n_target && law->n_vars == 1; i++) {
-        struct fit_q q = {FIT_Q_KIND_TARGET, 0, r->req.target_reducible[i], 0};
+        struct fit_q q = {FIT_Q_KIND_TARGET, 0, r->req.target_reducible[i], 0, 0};
         r->targets[i]  = fit_q_interval_impl(r, &q, true);
     }
     for (size_t i = 0; i < r->req.n_target && law->n_vars == 2; i++) {
         for (size_t k = 0; k < 3; k++) {
-            struct fit_q q        = {FIT_Q_KIND_TARGET_ND, k, r->req.target_reducible[i], 0};
+            struct fit_q q        = {FIT_Q_KIND_TARGET_ND, k, r->req.target_reducible[i], 0, 0};
             r->targets[3 * i + k] = fit_q_interval_impl(r, &q, true);
         }
     }
     for (size_t i = 0; i < r->req.n_compute; i++) {
         double       c  = r->req.compute[i];
-        struct fit_q qn = {FIT_Q_KIND_NOPT, 0, c, 0}, qd = {FIT_Q_KIND_DOPT, 0, c, 0},
-                     qt     = {FIT_Q_KIND_TPP, 0, c, 0};
+        struct fit_q qn = {FIT_Q_KIND_NOPT, 0, c, 0, 0}, qd = {FIT_Q_KIND_DOPT, 0, c, 0, 0},
+                     qt     = {FIT_Q_KIND_TPP, 0, c, 0, 0};
         r->alloc[3 * i]     = fit_q_interval_impl(r, &qn, true);
         r->alloc[3 * i + 1] = fit_q_interval_impl(r, &qd, true);
         r->alloc[3 * i + 2] = fit_q_interval_impl(r, &qt, true);
     }
     for (size_t j = 0; j < law->n_derived; j++) {
-        struct fit_q q = {FIT_Q_KIND_DERIVED, j, 0, 0};
+        struct fit_q q = {FIT_Q_KIND_DERIVED, j, 0, 0, 0};
         r->derived[j]  = fit_q_interval_impl(r, &q, true);
     }
     return SF_OK;
@@ -501,7 +508,7 @@ enum sf_status fit_outputs_fill(struct fit_result *r, struct sf_error *err) {
 void fit_result_curve(const struct fit_result *r, const double *x, double x2, size_t n,
                       double *loss, double *lo, double *hi) {
     for (size_t i = 0; i < n; i++) {
-        struct fit_q        q = {FIT_Q_KIND_PRED, 0, x[i], x2};
+        struct fit_q        q = {FIT_Q_KIND_PRED, 0, x[i], x2, 0};
         struct fit_estimate e = fit_q_interval_impl(r, &q, true);
         loss[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
     }
@@ -510,7 +517,7 @@ void fit_result_curve(const struct fit_result *r, const double *x, double x2, si
 void fit_result_reducible_curve(const struct fit_result *r, const double *x, double x2, size_t n,
                                 double *red, double *lo, double *hi) {
     for (size_t i = 0; i < n; i++) {
-        struct fit_q        q = {FIT_Q_KIND_REDUCIBLE, 0, x[i], x2};
+        struct fit_q        q = {FIT_Q_KIND_REDUCIBLE, 0, x[i], x2, 0};
         struct fit_estimate e = r->state->law->has_constant
                                     ? fit_q_interval_impl(r, &q, true)
                                     : (struct fit_estimate){NAN, NAN, NAN, NAN};
@@ -521,7 +528,7 @@ void fit_result_reducible_curve(const struct fit_result *r, const double *x, dou
 void fit_result_nopt_curve(const struct fit_result *r, const double *c, size_t n, double *nopt,
                            double *lo, double *hi) {
     for (size_t i = 0; i < n; i++) {
-        struct fit_q        q = {FIT_Q_KIND_NOPT, 0, c[i], 0};
+        struct fit_q        q = {FIT_Q_KIND_NOPT, 0, c[i], 0, 0};
         struct fit_estimate e = fit_q_interval_impl(r, &q, true);
         nopt[i] = e.estimate, lo[i] = e.lo, hi[i] = e.hi;
     }

@@ -30,6 +30,7 @@ struct fit_workspace *fit_workspace_alloc(size_t n) {
     ws->svd_work = gsl_vector_alloc(FIT_MAX_THETA);
     ws->lx1      = malloc(m * sizeof *ws->lx1);
     ws->lx2      = malloc(m * sizeof *ws->lx2);
+    ws->lx3      = malloc(m * sizeof *ws->lx3);
     ws->y        = malloc(m * sizeof *ws->y);
     ws->ly       = malloc(m * sizeof *ws->ly);
     ws->w        = malloc(m * sizeof *ws->w);
@@ -37,8 +38,8 @@ struct fit_workspace *fit_workspace_alloc(size_t n) {
     ws->row_t    = malloc(m * sizeof *ws->row_t);
     ws->rng      = gsl_rng_alloc(gsl_rng_mt19937);
     if (!ws->r || !ws->J || !ws->Jfull || !ws->svd_a || !ws->svd_v || !ws->svd_s || !ws->svd_work ||
-        !ws->lx1 || !ws->lx2 || !ws->y || !ws->ly || !ws->w || !ws->row_s || !ws->row_t ||
-        !ws->rng) {
+        !ws->lx1 || !ws->lx2 || !ws->lx3 || !ws->y || !ws->ly || !ws->w || !ws->row_s ||
+        !ws->row_t || !ws->rng) {
         fit_workspace_free(ws);
         return NULL;
     }
@@ -58,6 +59,7 @@ void fit_workspace_free(struct fit_workspace *ws) {
     if (ws->svd_work) gsl_vector_free(ws->svd_work);
     free(ws->lx1);
     free(ws->lx2);
+    free(ws->lx3);
     free(ws->y);
     free(ws->ly);
     free(ws->w);

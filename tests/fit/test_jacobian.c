@@ -26,9 +26,14 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
         y[i]   = 2.385 + 0.731 / (1.0 + (double)i);
         ly[i]  = log(y[i]);
     }
-    struct fit_problem pb = {
-        desc, N,       lx1, desc->n_vars == 2 ? lx2 : NULL, y, ly, NULL, space, FIT_LOSS_SQUARES,
-        0,    {false}, {0}};
+    struct fit_problem pb = {.law   = desc,
+                             .n     = N,
+                             .lx1   = lx1,
+                             .lx2   = desc->n_vars == 2 ? lx2 : NULL,
+                             .y     = y,
+                             .ly    = ly,
+                             .space = space,
+                             .loss  = FIT_LOSS_SQUARES};
     _Static_assert(FIT_MAX_PARAMS == FIT_MAX_THETA, "law_case.theta holds a theta");
     double theta[FIT_MAX_THETA];
     memcpy(theta, lc->theta, sizeof theta);
@@ -75,18 +80,15 @@ static void weights(void) {
     struct sf_error       err;
     for (int loss = 0; loss < 2; loss++) {
         enum fit_loss      l   = loss ? FIT_LOSS_HUBER : FIT_LOSS_SQUARES;
-        struct fit_problem pb0 = {fit_law_desc(FIT_LAW_CHINCHILLA),
-                                  N,
-                                  lx1,
-                                  lx2,
-                                  y,
-                                  ly,
-                                  NULL,
-                                  FIT_SPACE_LOG,
-                                  l,
-                                  1e-3,
-                                  {false},
-                                  {0}};
+        struct fit_problem pb0 = {.law   = fit_law_desc(FIT_LAW_CHINCHILLA),
+                                  .n     = N,
+                                  .lx1   = lx1,
+                                  .lx2   = lx2,
+                                  .y     = y,
+                                  .ly    = ly,
+                                  .space = FIT_SPACE_LOG,
+                                  .loss  = l,
+                                  .delta = 1e-3};
         struct fit_problem pb1 = pb0, pb3 = pb0;
         pb1.w = w1;
         pb3.w = w3;

@@ -274,18 +274,14 @@ static void search_finds_grid_point(enum fit_law_kind law, const double *truth,
             y[n]  = value(truth, N, D);
             ly[n] = log(y[n]);
         }
-    struct fit_problem    pb  = {fit_law_desc(law),
-                                 n,
-                                 lx1,
-                             fit_law_n_vars(law) == 2 ? lx2 : NULL,
-                                 y,
-                                 ly,
-                                 NULL,
-                                 sp,
-                                 FIT_LOSS_SQUARES,
-                                 0,
-                                 {false},
-                                 {0}};
+    struct fit_problem    pb  = {.law   = fit_law_desc(law),
+                                 .n     = n,
+                                 .lx1   = lx1,
+                                 .lx2   = fit_law_n_vars(law) == 2 ? lx2 : NULL,
+                                 .y     = y,
+                                 .ly    = ly,
+                                 .space = sp,
+                                 .loss  = FIT_LOSS_SQUARES};
     struct fit_parameters prm = fit_default_parameters();
     struct fit_workspace *ws  = fit_workspace_alloc(n);
     size_t                ev;
