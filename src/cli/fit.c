@@ -237,6 +237,9 @@ static int cli_fit_read(int argc, char **argv, struct cli_fit_opts *o) {
         CLI_OPTION("--n", CLI_ARG_STRING, &o->cols.n, "COL", h.n),
         CLI_OPTION("--d", CLI_ARG_STRING, &o->cols.d, "COL", h.d),
         CLI_OPTION("--step", CLI_ARG_STRING, &o->cols.step, "COL", h.step),
+        CLI_OPTION(
+            "--u", CLI_ARG_STRING, &o->cols.u, "COL",
+            "data-constrained: the unique tokens of each row (its\ntokens are D/U epochs of them)"),
         CLI_OPTION("--run", CLI_ARG_STRING, &o->cols.run, "COL", h.run),
         CLI_OPTION("--c", CLI_ARG_STRING, &o->cols.c, "COL", h.c),
         CLI_OPTION("--shape", CLI_ARG_STRING, &o->cols.shape, "COL", h.shape),
@@ -401,6 +404,10 @@ static int cli_fit_parse(int argc, char **argv, struct cli_fit_opts *o, bool nee
             return cli_option_error(o->cols.n == NULL ? "--n" : "--d",
                                     "required by %s (parameters "
                                     "and tokens columns)",
+                                    fit_law_name(law));
+        if (fit_law_aux_option(law) && o->cols.u == NULL)
+            return cli_option_error(fit_law_aux_option(law),
+                                    "required by %s (the unique tokens of each row)",
                                     fit_law_name(law));
         if (cli_fit_law_steps(law) && (o->cols.n == NULL || o->cols.step == NULL))
             return cli_option_error(o->cols.n == NULL ? "--n" : "--step",

@@ -251,7 +251,7 @@ static bool fit_larger_impl(const struct fit_data *d, size_t a, size_t b) {
 /* The columns a law reads: cx[0], cx[1] its variables (cx[1] -1 for one), y, weight (-1:
  * none), and for learning curves the run and the optional size (-1: none). */
 struct fit_data_cols {
-    long cx[2], cy, cw, crun, csize, cshape;
+    long cx[2], cy, cw, crun, csize, cshape, caux;
 };
 
 /* Looks up every column the law needs, by the options that name them. */
@@ -261,7 +261,7 @@ static enum sf_status fit_data_columns_impl(const struct sf_csv       *csv,
                                             struct fit_data_cols *c, struct sf_error *err) {
     const char    *lname = law->name;
     enum sf_status st;
-    c->cx[0] = c->cx[1] = c->cy = c->cw = c->crun = c->csize = c->cshape = -1;
+    c->cx[0] = c->cx[1] = c->cy = c->cw = c->crun = c->csize = c->cshape = c->caux = -1;
     if (law->curves) {
         if ((st = fit_need_column_impl(csv, cols->run, "--run", lname, &c->crun, err)) != SF_OK)
             return st;
@@ -275,6 +275,10 @@ static enum sf_status fit_data_columns_impl(const struct sf_csv       *csv,
         return st;
     if (law->curves && cols->shape != NULL &&
         (st = fit_need_column_impl(csv, cols->shape, "--shape", lname, &c->cshape, err)) != SF_OK)
+        return st;
+    if (law->aux_option &&
+        (st = fit_need_column_impl(csv, *(const char *const *)((const char *)cols + law->aux_field),
+                                   law->aux_option, lname, &c->caux, err)) != SF_OK)
         return st;
     if ((st = fit_need_column_impl(csv, yname, "--y", lname, &c->cy, err)) != SF_OK) return st;
     if (cols->weight != NULL &&
@@ -291,6 +295,8 @@ static bool fit_data_alloc_impl(const struct sf_csv *csv, const struct fit_law_d
     d->n           = n;
     d->x1          = malloc(m * sizeof *d->x1);
     d->x2          = c->cx[1] >= 0 ? malloc(m * sizeof *d->x2) : NULL;
+    d->x3          = c->caux >= 0 ? malloc(m * sizeof *d->x3) : NULL;
+    d->x3_name     = c->caux >= 0 ? sf_strdup(csv->header[c->caux]) : NULL;
     d->y           = malloc(m * sizeof *d->y);
     d->w           = malloc(m * sizeof *d->w);
     d->line        = malloc(m * sizeof *d->line);
@@ -304,8 +310,9 @@ static bool fit_data_alloc_impl(const struct sf_csv *csv, const struct fit_law_d
         d->size      = c->csize >= 0 ? malloc(m * sizeof *d->size) : NULL;
         d->run_names = malloc(m * sizeof *d->run_names);
     }
-    return d->x1 && (c->cx[1] < 0 || d->x2) && d->y && d->w && d->line && d->held_out &&
-           d->x1_name && (c->cx[1] < 0 || d->x2_name) && d->y_name &&
+    return d->x1 && (c->cx[1] < 0 || d->x2) && (c->caux < 0 || (d->x3 && d->x3_name)) && d->y &&
+           d->w && d->line && d->held_out && d->x1_name && (c->cx[1] < 0 || d->x2_name) &&
+           d->y_name &&
            (!law->curves || (*run_first && d->run && (c->csize < 0 || d->size) && d->run_names));
 }
 
@@ -356,6 +363,9 @@ static enum sf_status fit_data_row_impl(const struct sf_csv *csv, const struct f
         return st;
     if (c->cx[1] >= 0 && (st = fit_field_number_impl(csv, i, (size_t)c->cx[1], FIT_POSITIVE_LOG,
                                                      law->var_options[1], &d->x2[k], err)) != SF_OK)
+        return st;
+    if (c->caux >= 0 && (st = fit_field_number_impl(csv, i, (size_t)c->caux, FIT_POSITIVE_LOG,
+                                                    law->aux_option, &d->x3[k], err)) != SF_OK)
         return st;
     if ((st = fit_field_number_impl(csv, i, (size_t)c->cy, FIT_POSITIVE_LOG, "--y", &d->y[k],
                                     err)) != SF_OK)

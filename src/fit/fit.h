@@ -1,7 +1,7 @@
 /*
  * fit.h — the public interface of scalefit's fitter (prefix fit_): scaling laws
  * (power, power+const, chinchilla, kaplan-nd, frontier, frontier-power, log, kaplan-ns,
- * kaplan-ns+const, broken1, broken2), loading a loss table
+ * kaplan-ns+const, broken1, broken2, data-constrained), loading a loss table
  * into fit data, the global search by variable projection and the polish on the true objective
  * (GSL's gsl_multifit_nlinear), standard errors and bootstrap intervals, the entropy/KL split,
  * forecasts, and the fit.yaml / report.md writers (DESIGN.md's schema).
@@ -34,6 +34,7 @@ enum fit_law_kind {
     FIT_LAW_KAPLAN_NS_CONST, /* the same plus a constant E */
     FIT_LAW_BROKEN1,         /* a broken power law with one break (Caballero et al.) */
     FIT_LAW_BROKEN2,         /* and with two */
+    FIT_LAW_DATACON,         /* L(N, D, U) with repeated data (Muennighoff et al.) */
     FIT_LAW_COUNT
 };
 
@@ -58,6 +59,8 @@ const char *fit_law_param_name(enum fit_law_kind kind, size_t j);
 size_t fit_law_n_vars(enum fit_law_kind kind);
 /* The option naming the column of variable k (< n_vars): "--x", "--n", "--d", "--step", "--c". */
 const char *fit_law_var_option(enum fit_law_kind kind, size_t k);
+/* The option naming a third column the law reads ("--u"), or NULL. */
+const char *fit_law_aux_option(enum fit_law_kind kind);
 /* True when the law has an irreducible constant (L_inf or E). */
 bool fit_law_has_constant(enum fit_law_kind kind);
 /* What a reported parameter is the exponent of, for comparing it with a prediction. */

@@ -125,6 +125,10 @@ struct fit_law_desc {
     const struct fit_law_desc *nopt_law; /* curves: the optimal-size law N_opt(C) */
     const char *var_options[2]; /* the options naming the variables' columns ("--n", "--d") */
     size_t      var_fields[2];  /* offsetof(struct fit_columns, ...) of those columns' names */
+    /* A third column the law reads (data-constrained's unique tokens: "--u"), or NULL; its
+     * field in struct fit_columns. */
+    const char *aux_option;
+    size_t      aux_field;
     const char *x_name;         /* NULL, or the variable's name in reports ("compute") */
     const char *x_heading;      /* with x_name: its heading in tables ("compute (FLOP)") */
     const char *label_constant; /* the constant's name in figure labels ("L_∞", "E") */
@@ -165,7 +169,7 @@ struct fit_law_desc {
 /* The entries (law_*.c); the table in law.c lists them. */
 extern const struct fit_law_desc fit_law_power, fit_law_power_const, fit_law_chinchilla,
     fit_law_kaplan_nd, fit_law_frontier, fit_law_frontier_power, fit_law_log, fit_law_kaplan_ns,
-    fit_law_kaplan_ns_const, fit_law_broken1, fit_law_broken2;
+    fit_law_kaplan_ns_const, fit_law_broken1, fit_law_broken2, fit_law_datacon;
 
 /* The name of the column of the law's variable k (< n_vars) in `cols` (NULL: not given). */
 const char *fit_law_var_column(const struct fit_law_desc *law, const struct fit_columns *cols,

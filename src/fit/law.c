@@ -25,6 +25,7 @@ static const struct fit_law_desc *const fit_laws[FIT_LAW_COUNT] = {
     [FIT_LAW_KAPLAN_NS_CONST] = &fit_law_kaplan_ns_const,
     [FIT_LAW_BROKEN1]         = &fit_law_broken1,
     [FIT_LAW_BROKEN2]         = &fit_law_broken2,
+    [FIT_LAW_DATACON]         = &fit_law_datacon,
 };
 
 const struct fit_law_desc *fit_law_desc(enum fit_law_kind kind) {
@@ -65,6 +66,7 @@ static const char *const fit_law_name_list[FIT_LAW_COUNT + 1] = {
     [FIT_LAW_KAPLAN_NS_CONST] = "kaplan-ns+const",
     [FIT_LAW_BROKEN1]         = "broken1",
     [FIT_LAW_BROKEN2]         = "broken2",
+    [FIT_LAW_DATACON]         = "data-constrained",
     [FIT_LAW_COUNT]           = NULL,
 };
 
@@ -83,6 +85,9 @@ size_t fit_law_n_params(enum fit_law_kind kind) {
 }
 size_t fit_law_n_vars(enum fit_law_kind kind) {
     return fit_law_desc(kind)->n_vars;
+}
+const char *fit_law_aux_option(enum fit_law_kind kind) {
+    return fit_law_desc(kind)->aux_option;
 }
 const char *fit_law_var_option(enum fit_law_kind kind, size_t k) {
     const struct fit_law_desc *d = fit_law_desc(kind);

@@ -13,12 +13,16 @@ enum sf_status fit_point_parse(const char *text, enum fit_law_kind law,
                                struct fit_point_request *pr, struct sf_error *err) {
     pr->text = NULL;
     pr->x1 = pr->x2 = NAN;
+    pr->x3          = 0;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
     const struct fit_law_desc *desc = fit_law_desc(law);
     const char                *n1   = fit_law_var_column(desc, cols, 0);
     const char                *n2   = desc->n_vars == 2 ? fit_law_var_column(desc, cols, 1) : NULL;
-    char                      *save = NULL;
+    /* A third column may be given (data-constrained's U); without it, unlimited. */
+    const char *n3 =
+        desc->aux_option ? *(const char *const *)((const char *)cols + desc->aux_field) : NULL;
+    char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (eq == NULL) SF_FAIL_AT(err, SF_EINVAL, option, "'%s' is not COL=V[,COL=V]", text);
@@ -31,6 +35,8 @@ enum sf_status fit_point_parse(const char *text, enum fit_law_kind law,
             pr->x1 = v;
         else if (n2 && strcmp(tok, n2) == 0)
             pr->x2 = v;
+        else if (n3 && strcmp(tok, n3) == 0)
+            pr->x3 = v;
         else
             SF_FAIL_AT(err, SF_EINVAL, option, "'%s' is not a variable of %s (%s%s%s)", tok,
                        fit_law_name(law), n1 ? n1 : "?", n2 ? ", " : "", n2 ? n2 : "");

@@ -287,6 +287,7 @@ static void fit_y_points_impl(struct sf_yaml_out *y, const struct fit_result *r)
         sf_yaml_map_begin(y, true);
         sf_yaml_kv_double(y, d->x1_name, d->x1[i]);
         if (d->x2) sf_yaml_kv_double(y, d->x2_name, d->x2[i]);
+        if (d->x3) sf_yaml_kv_double(y, d->x3_name, d->x3[i]);
         sf_yaml_map_end(y);
         sf_yaml_kv_double(y, "y", d->y[i]);
         sf_yaml_kv_double(y, "weight", d->w[i]);

@@ -41,27 +41,32 @@ static bool fit_rollout_split_data_impl(const struct fit_data *d, double fit_max
     size_t n    = d->n ? d->n : 1;
     s->x1       = malloc(n * sizeof *s->x1);
     s->x2       = d->x2 ? malloc(n * sizeof *s->x2) : NULL;
+    s->x3       = d->x3 ? malloc(n * sizeof *s->x3) : NULL;
     s->y        = malloc(n * sizeof *s->y);
     s->w        = malloc(n * sizeof *s->w);
     s->line     = malloc(n * sizeof *s->line);
     s->held_out = malloc(n * sizeof *s->held_out);
-    if (!s->x1 || (d->x2 && !s->x2) || !s->y || !s->w || !s->line || !s->held_out) return false;
+    if (!s->x1 || (d->x2 && !s->x2) || (d->x3 && !s->x3) || !s->y || !s->w || !s->line ||
+        !s->held_out)
+        return false;
     for (size_t i = 0; i < d->n; i++) {
         if (d->held_out[i] || (d->x1[i] > fit_max && d->x1[i] != next)) continue;
         size_t k = s->n++;
         s->x1[k] = d->x1[i];
         if (d->x2) s->x2[k] = d->x2[i];
+        if (d->x3) s->x3[k] = d->x3[i];
         s->y[k]        = d->y[i];
         s->w[k]        = d->w[i];
         s->line[k]     = d->line[i];
         s->held_out[k] = d->x1[i] == next;
     }
-    s->x1_name = d->x1_name, s->x2_name = d->x2_name, s->y_name = d->y_name;
+    s->x1_name = d->x1_name, s->x2_name = d->x2_name, s->x3_name = d->x3_name;
+    s->y_name = d->y_name;
     return true;
 }
 
 static void fit_rollout_split_free_impl(struct fit_data *s) {
-    free(s->x1), free(s->x2), free(s->y), free(s->w), free(s->line), free(s->held_out);
+    free(s->x1), free(s->x2), free(s->x3), free(s->y), free(s->w), free(s->line), free(s->held_out);
     memset(s, 0, sizeof *s);
 }
 

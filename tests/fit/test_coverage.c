@@ -56,6 +56,7 @@ static void coverage(enum fit_law_kind law, const struct law_case *lc) {
             d.w[i]       = 1;
             d.line[i]    = i + 2;
         }
+        law_case_add_unique(lc, &d);
         struct fit_request req;
         fit_request_init(&req, law);
         req.params.bootstrap = REPLICATES;

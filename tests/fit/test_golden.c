@@ -151,10 +151,10 @@ static void run_golden(const char *root, const char *path) {
         yaml_document_delete(&doc);
         return;
     }
-    const char *xname[2] = {NULL, NULL};
+    const char *xname[3] = {NULL, NULL, NULL};
     size_t      nx       = 0;
     for (yaml_node_item_t *it = xs->data.sequence.items.start;
-         it < xs->data.sequence.items.top && nx < 2; it++)
+         it < xs->data.sequence.items.top && nx < 3; it++)
         xname[nx++] = sf_yaml_scalar(yaml_document_get_node(&doc, *it));
     static double fit_lines[4096], hold_lines[4096], pred[4096], hold_pred[4096];
     size_t        n_fit  = nums(&doc, sf_yaml_map_get(&doc, g, "fit_lines"), fit_lines, 4096);
@@ -194,6 +194,7 @@ static void run_golden(const char *root, const char *path) {
         cols.n = xname[0], cols.step = xname[1]; /* the reference calls every second column D */
     } else {
         cols.n = xname[0], cols.d = xname[1];
+        cols.u = xname[2]; /* the third column of data-constrained (NULL for the others) */
     }
     struct fit_selection sel;
     memset(&sel, 0, sizeof sel);

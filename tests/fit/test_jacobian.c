@@ -18,11 +18,13 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
     const struct law_case     *lc   = law_case_find(desc->name);
     if (!check(lc != NULL, "%s: the law has a case in law_cases.h", desc->name)) return;
     enum { N = 7 };
-    double lx1[N], lx2[N], y[N], ly[N];
+    double lx1[N], lx2[N], lx3[N], y[N], ly[N];
     for (size_t i = 0; i < N; i++) {
-        /* High-entropy inputs (STYLE.md §32): no round numbers. */
+        /* High-entropy inputs (STYLE.md §32): no round numbers. A third column (U) repeats the
+         * data 1 to 22 times, so that both discounts of data-constrained are in play. */
         lx1[i] = 14.237 + 1.913 * (double)i;
         lx2[i] = 17.481 + 1.377 * (double)i;
+        lx3[i] = lx2[i] - 0.517 * (double)(i % 7);
         y[i]   = 2.385 + 0.731 / (1.0 + (double)i);
         ly[i]  = log(y[i]);
     }
@@ -30,6 +32,7 @@ static void jacobian(enum fit_law_kind law, enum fit_space space) {
                              .n     = N,
                              .lx1   = lx1,
                              .lx2   = desc->n_vars == 2 ? lx2 : NULL,
+                             .lx3   = desc->aux_option ? lx3 : NULL,
                              .y     = y,
                              .ly    = ly,
                              .space = space,
@@ -106,8 +109,46 @@ static void weights(void) {
     fit_workspace_free(ws);
 }
 
+/* Data-constrained on rows without repetition (D <= U) within the optimal size (N <= N_opt(D)):
+ * R_D = R_N = 0, so the law and its gradient are Chinchilla's to the last bit; and with U
+ * unlimited (INFINITY) the same. Checked on a grid of N, D, U. */
+static void datacon_reduces(void) {
+    const struct fit_law_desc *dc = fit_law_desc(FIT_LAW_DATACON);
+    const struct fit_law_desc *ch = fit_law_desc(FIT_LAW_CHINCHILLA);
+    const struct law_case     *lc = law_case_find("data-constrained");
+    bool                       active[FIT_MAX_THETA];
+    double                     g1[FIT_MAX_THETA], g2[FIT_MAX_THETA];
+    for (size_t j = 0; j < FIT_MAX_THETA; j++)
+        active[j] = true;
+    size_t rows = 0, same = 0;
+    for (size_t i = 0; i < 12; i++) {
+        for (size_t k = 0; k < 6; k++) {
+            double ln_d = 18.3 + 0.61 * (double)i, ln_n = ln_d - 3.7 - 0.53 * (double)k;
+            for (int u = 0; u < 2; u++) {
+                double ln_u = u ? INFINITY : ln_d + 0.29 * (double)k;
+                /* within the optimal size: N_opt(D) = G^(1 + beta/alpha) D^(beta/alpha) */
+                double al = lc->theta[2], be = lc->theta[4];
+                double lg = (log(al) + lc->theta[1] - log(be) - lc->theta[3]) / (al + be);
+                if (ln_n > (1 + be / al) * lg + be / al * ln_d) continue;
+                rows++;
+                double a  = fit_law_lnpred(dc, lc->theta, active, ln_n, ln_d, ln_u, g1);
+                double b  = fit_law_lnpred(ch, lc->theta, active, ln_n, ln_d, INFINITY, g2);
+                bool   ok = a == b && g1[5] == 0 && g1[6] == 0;
+                for (size_t j = 0; j < 5; j++)
+                    ok = ok && g1[j] == g2[j];
+                same += ok;
+            }
+        }
+    }
+    check(rows > 20 && same == rows,
+          "data-constrained without repetition or excess size is chinchilla, value and gradient, "
+          "bit for bit (%zu of %zu rows)",
+          same, rows);
+}
+
 int main(void) {
     gsl_set_error_handler_off();
+    datacon_reduces();
     for (int s = 0; s < 2; s++) {
         enum fit_space space = s ? FIT_SPACE_LINEAR : FIT_SPACE_LOG;
         for (int k = 0; k < FIT_LAW_COUNT; k++)

@@ -98,6 +98,7 @@ static void recover(enum fit_law_kind law, const struct law_case *lc, enum fit_s
     }
     struct fit_data d;
     make_data(&d, n, x1, fit_law_n_vars(law) == 2 ? x2 : NULL, y);
+    law_case_add_unique(lc, &d);
     struct fit_request req;
     fit_request_init(&req, law);
     req.space               = space;
@@ -355,6 +356,7 @@ static void fixes(enum fit_law_kind law, const struct law_case *lc) {
     gsl_rng_free(rng);
     struct fit_data d;
     make_data(&d, n, x1, fit_law_n_vars(law) == 2 ? x2 : NULL, y);
+    law_case_add_unique(lc, &d);
     struct fit_request req;
     fit_request_init(&req, law);
     req.params.bootstrap = 0;

@@ -21,6 +21,9 @@ LOG = {"lambda": 0.31, "N_c": 800.0}                          # an I(N) = lambda
 BROKEN1 = {"a": 1.5, "b": 30.0, "c0": 0.15, "c1": 0.35, "d1": 1e6, "f1": 0.5}   # Caballero
 BROKEN2 = {"a": 1.2, "b": 20.0, "c0": 0.1, "c1": 0.3, "d1": 1e5, "f1": 0.5, "c2": -0.2,
            "d2": 1e8, "f2": 0.7}
+# Muennighoff et al. 2023's C4 fit: the base law, then R_D*, R_N*.
+DATACON = {"E": 1.87, "A": 521.0, "alpha": 0.3527, "B": 1488.0, "beta": 0.3527, "R_D*": 15.4,
+           "R_N*": 5.3}
 KAPLAN_NS = {"N_c": 6.5e13, "alpha_N": 0.077, "S_c": 2.1e3, "alpha_S": 0.76}    # Kaplan L(N,S)
 KAPLAN_NS_CONST = {"E": 1.69, "N_c": 6.5e13, "alpha_N": 0.077, "S_c": 2.1e3, "alpha_S": 0.76}
 
@@ -56,6 +59,20 @@ def law_broken(p, x):
             c, d, f = p["c%d" % i], p["d%d" % i], p["f%d" % i]
             y = y * (1 + (x / d) ** (1 / f)) ** (-c * f)
     return p["a"] + y
+
+
+def law_datacon(p, n, d, u):
+    """L(N, D, U) as Muennighoff et al. write it (PAPERS.md), written here from the formulas."""
+    E, A, al, B, be, rds, rns = (p[k] for k in ("E", "A", "alpha", "B", "beta", "R_D*", "R_N*"))
+    ud = np.minimum(u, d)
+    rd = d / ud - 1
+    dp = ud + ud * rds * (1 - np.exp(-rd / rds))
+    g = (al * A / (be * B)) ** (1 / (al + be))
+    nopt = g ** (1 + be / al) * ud ** (be / al)
+    un = np.minimum(nopt, n)
+    rn = n / un - 1
+    np_ = un + un * rns * (1 - np.exp(-rn / rns))
+    return E + A / np_ ** al + B / dp ** be
 
 
 def num(v):
@@ -215,6 +232,22 @@ def main():
                                           ("broken2_synth.csv", "broken2", BROKEN2, 3, 10, 60, 111)):
         noise = one_variable(name, law, law_broken, p, np.logspace(lo, hi, n), 0.003, seed)
         true.append((name, law, p, noise))
+
+    # Data-constrained: 6 sizes 1e7..3e9, each trained on 4 token budgets (20 to 320 tokens a
+    # parameter) drawn from unique data that gives 1, 2, 4, 8, 16 or 40 epochs = 144 rows.
+    rng = np.random.default_rng(113)
+    rows = []
+    for n in np.round(np.logspace(7, math.log10(3e9), 6)):
+        for ratio in (20.0, 60.0, 160.0, 320.0):
+            d = np.round(ratio * n)
+            for epochs in (1.0, 2.0, 4.0, 8.0, 16.0, 40.0):
+                u = np.round(d / epochs)
+                l = law_datacon(DATACON, n, d, u) * math.exp(0.005 * rng.standard_normal())
+                rows.append((float(n), float(d), float(u), float(l)))
+    noise = "log-normal noise sigma 0.005, seed 113"
+    write_csv("datacon_synth.csv", describe("data-constrained", DATACON, noise),
+              ["params", "tokens", "unique", "loss"], rows)
+    true.append(("datacon_synth.csv", "data-constrained", DATACON, noise))
 
     # Learning curves for L(N, S): 6 sizes 1e6..3e8, each evaluated at 13 log-spaced steps
     # 1e2..1e5 (rounded) = 78 rows; without and with the constant.

@@ -35,6 +35,8 @@
 #                N_c = exp(a/alpha_N), S_c = exp(b/alpha_S)  (S, the training step, is --d's column)
 #   kaplan-ns+const  theta = (e, a, alpha_N, b, alpha_S): chinchilla's function of (N, S);
 #                E = exp(e), N_c and S_c as kaplan-ns
+#   data-constrained  theta = (e, a, alpha, b, beta, ln R_D*, ln R_N*) of (N, D, U) (--u):
+#                ln L = LSE(e, a - alpha ln N', b - beta ln D'), Muennighoff et al. 2023
 #   broken1, broken2  theta = (la, lb, c0, then c_i, ld_i (broken2's second: u2 with
 #                ld2 = ld1 + exp(u2)), lf_i per break): ln y = LSE(la, lb - c0 ln x
 #                - sum_i c_i f_i softplus((ln x - ld_i)/f_i)) (Caballero et al. 2022)
@@ -53,6 +55,8 @@
 #   kaplan-ns    a in {0,5,...,25} x alpha_N in {0,0.5,...,2} x b in {0,5,...,25}
 #                x alpha_S in {0,0.5,...,2}                             = 900
 #   kaplan-ns+const  chinchilla's grid over (e, a, alpha_N, b, alpha_S)  = 4500
+#   data-constrained  e {0,0.5,1} x a {5,7} x alpha {0.3,0.5} x b {5,7} x beta {0.3,0.5}
+#                x lrd {ln 5, ln 20} x lrn {ln 2, ln 10}                   = 192
 #   broken1      la {-1,0,1} x lb {0,2,4} x c0 {0.1,0.3,0.6} x c1 {-0.3,0.3} x ld1 {4,9,14}
 #                x lf1 {ln 0.5, 0}                                      = 324
 #   broken2      la {-1,0,1} x lb {0,2,4} x c0 {0.1,0.4} x c1 {-0.3,0.3} x ld1 {6,12}
@@ -368,8 +372,73 @@ class Broken2Law(BrokenLaw):
                  [-0.3, 0.3], [1.0, 2.0], [0.0])
 
 
+class DataconLaw(Law):
+    """Muennighoff et al.'s data-constrained law of (N, D, U): theta = (e, a, alpha, b, beta,
+    ln R_D*, ln R_N*), ln L = LSE(e, a - alpha ln N', b - beta ln D') with D', N' as PAPERS.md
+    writes them; the gradient is carried through N_opt(U_D) by the chain rule here."""
+    name = "data-constrained"
+    nvars = 3
+    theta_names = ("e", "a", "alpha", "b", "beta", "lrd", "lrn")
+    canonical_names = ("E", "A", "alpha", "B", "beta", "R_D*", "R_N*")
+    parameterization = ("ln L = LSE(e, a - alpha ln N', b - beta ln D'); D' = U_D (1 + R_D* (1 - "
+                        "exp(-R_D/R_D*))), N' likewise from U_N = min(N_opt(U_D), N); "
+                        "R_D* = exp(lrd), R_N* = exp(lrn)")
+    grid_axes = ([0.0, 0.5, 1.0], [5.0, 7.0], [0.3, 0.5], [5.0, 7.0], [0.3, 0.5],
+                 [math.log(5.0), math.log(20.0)], [math.log(2.0), math.log(10.0)])
+
+    @staticmethod
+    def effective(r, rs):
+        """ln(1 + rs (1 - e^(-r/rs))) and its derivatives in ln rs and in r."""
+        q = r / rs
+        e = np.exp(-q)
+        k = 1 + rs * (1 - e)
+        return np.log(k), rs * ((1 - e) - q * e) / k, e / k
+
+    def lnpred(self, th, X):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._lnpred(th, X)
+
+    def _lnpred(self, th, X):
+        ln_n, ln_d = X[0], X[1]
+        ln_u = X[2] if len(X) > 2 else np.full_like(ln_d, np.inf)
+        e, a, al, b, be, lrd, lrn = th
+        lud = np.minimum(ln_u, ln_d)
+        fd, fd_lrs, _ = self.effective(np.expm1(ln_d - lud), math.exp(lrd))
+        ldp = lud + fd
+        s, r = al + be, be / al
+        lg = (math.log(al) + a - math.log(be) - b) / s if al > 0 and be > 0 else math.nan
+        lnopt = (1 + r) * lg + r * lud
+        cap = ln_n > lnopt
+        rn = np.where(cap, np.expm1(ln_n - lnopt), 0.0)
+        fn, fn_lrs, fn_r = self.effective(rn, math.exp(lrn))
+        lnp = np.where(cap, lnopt + fn, ln_n)
+        dn_lun = np.where(cap, 1 - fn_r * (rn + 1), 0.0)
+        fn_lrs = np.where(cap, fn_lrs, 0.0)
+        f, p = lse_weights(np.stack([np.full_like(ln_n, e), a - al * lnp, b - be * ldp], axis=1))
+        # d ln N_opt / d theta, then d ln N' = dn_lun d ln N_opt
+        dlg = {"a": 1 / s, "b": -1 / s, "al": (1 / al - lg) / s, "be": (-1 / be - lg) / s}
+        dn_a = dn_lun * (1 + r) * dlg["a"]
+        dn_b = dn_lun * (1 + r) * dlg["b"]
+        dn_al = dn_lun * (-be / al ** 2 * (lg + lud) + (1 + r) * dlg["al"])
+        dn_be = dn_lun * (1 / al * (lg + lud) + (1 + r) * dlg["be"])
+        J = np.empty((len(ln_n), 7))
+        J[:, 0] = p[:, 0]
+        J[:, 1] = p[:, 1] * (1 - al * dn_a)
+        J[:, 2] = p[:, 1] * (-lnp - al * dn_al)
+        J[:, 3] = p[:, 2] - p[:, 1] * al * dn_b
+        J[:, 4] = -p[:, 2] * ldp - p[:, 1] * al * dn_be
+        J[:, 5] = -p[:, 2] * be * fd_lrs
+        J[:, 6] = -p[:, 1] * al * fn_lrs
+        return f, J
+
+    def canonical(self, th):
+        return {"E": math.exp(th[0]), "A": math.exp(th[1]), "alpha": th[2],
+                "B": math.exp(th[3]), "beta": th[4], "R_D*": math.exp(th[5]),
+                "R_N*": math.exp(th[6])}
+
+
 LAWS = {c.name: c for c in (PowerLaw, PowerConstLaw, ChinchillaLaw, KaplanLaw, LogLaw,
-                            KaplanNSLaw, KaplanNSConstLaw, Broken1Law, Broken2Law)}
+                            KaplanNSLaw, KaplanNSConstLaw, Broken1Law, Broken2Law, DataconLaw)}
 
 
 # ---- objective ----
@@ -759,6 +828,8 @@ def run_law(args):
         xcols = [args.x or "params"]
     else:
         xcols = [args.n or "params", args.d or "tokens"]
+        if law.nvars == 3:
+            xcols.append(args.u or "unique")
     X = [np.log(column(header, rows, c, fit_idx)) for c in xcols]
     y = column(header, rows, args.y, fit_idx)
     w = column(header, rows, args.weight, fit_idx) if args.weight else np.ones(len(y))
@@ -849,7 +920,7 @@ def standard_errors(obj, law, th):
 def command_text(args):
     parts = ["tests/ref/fit_ref.py", rel_fixture(args.csv), "--law", args.law]
     for flag, val in (("--x", args.x), ("--n", args.n), ("--d", args.d), ("--run", args.run),
-                      ("--c", args.c)):
+                      ("--c", args.c), ("--u", args.u)):
         if val:
             parts += [flag, val]
     parts += ["--y", args.y]
@@ -1132,6 +1203,9 @@ def golden_jobs():
                          ("broken1_synth", "broken1", ["--x", "params"])):
         jobs.append(("%s.%s.linear.yaml" % (stem, law.replace("+", "_")),
                      [FIT + stem + ".csv", "--law", law, "--space", "linear"] + x))
+    jobs.append(("datacon_synth.data-constrained.squares.yaml",
+                 [FIT + "datacon_synth.csv", "--law", "data-constrained", "--n", "params", "--d",
+                  "tokens", "--u", "unique"]))
     for stem, law in (("broken1_synth", "broken1"), ("broken2_synth", "broken2")):
         jobs.append(("%s.%s.squares.yaml" % (stem, law), [FIT + stem + ".csv", "--law", law,
                                                          "--x", "params"]))
@@ -1262,6 +1336,7 @@ def build_parser():
     p.add_argument("--x")
     p.add_argument("--n")
     p.add_argument("--d")
+    p.add_argument("--u")
     p.add_argument("--y", default="loss")
     p.add_argument("--weight")
     p.add_argument("--run")
