@@ -331,6 +331,12 @@ struct fit_polish_out {
 enum sf_status fit_search(const struct fit_problem *pb, const struct fit_parameters *prm,
                           struct fit_workspace *ws, size_t *n_evaluated, struct sf_error *err);
 
+/* For laws with a search of their own: appends a candidate to ws->cells (growing it), and
+ * sorts ws->cells by objective, best first. */
+enum sf_status fit_search_push(struct fit_workspace *ws, const struct fit_candidate *c,
+                               struct sf_error *err);
+void           fit_search_sort(struct fit_workspace *ws);
+
 /* Picks distinct starts among the sorted candidates: exponents at least half a coarse step from
  * every earlier pick, best first. Writes up to `max` indices into ws->cells; returns how many. */
 size_t fit_search_pick(const struct fit_problem *pb, const struct fit_parameters *prm,

@@ -162,12 +162,6 @@ static bool fit_broken_cell(const struct fit_problem *pb, struct fit_workspace *
     return true;
 }
 
-static int fit_broken_cmp(const void *a, const void *b) {
-    double x = ((const struct fit_candidate *)a)->objective;
-    double y = ((const struct fit_candidate *)b)->objective;
-    return (x > y) - (x < y);
-}
-
 /* The changes of exponent and the sharpness tried at each break. */
 static const double fit_broken_dc1[] = {-1, -0.5, -0.25, -0.1, 0.1, 0.25, 0.5, 1};
 static const double fit_broken_dc2[] = {-0.5, -0.2, 0.2, 0.5};
@@ -213,16 +207,8 @@ static enum sf_status fit_broken_search_k(const struct fit_problem    *pb,
                             if (k == 2) th[6] = dc[i2], th[8] = 0;
                             evaluated++;
                             if (!fit_broken_cell(pb, ws, k, th, &c)) continue;
-                            if (ws->n_cells == ws->cap_cells) {
-                                size_t cap = ws->cap_cells ? 2 * ws->cap_cells : 1024;
-                                struct fit_candidate *cells =
-                                    realloc(ws->cells, cap * sizeof *cells);
-                                if (cells == NULL)
-                                    SF_FAIL(err, SF_ENOMEM, "out of memory in the grid search");
-                                ws->cells     = cells;
-                                ws->cap_cells = cap;
-                            }
-                            ws->cells[ws->n_cells++] = c;
+                            enum sf_status st = fit_search_push(ws, &c, err);
+                            if (st != SF_OK) return st;
                         }
                     }
                 }
@@ -235,7 +221,7 @@ static enum sf_status fit_broken_search_k(const struct fit_problem    *pb,
                 "the grid search found no usable starting point for broken%zu (every cell gave a "
                 "non-positive b or non-finite predictions)",
                 k);
-    qsort(ws->cells, ws->n_cells, sizeof *ws->cells, fit_broken_cmp);
+    fit_search_sort(ws);
     return SF_OK;
 }
 
@@ -244,15 +230,7 @@ static enum sf_status fit_broken_push(const struct fit_problem *pb, struct fit_w
                                       const double *th, size_t k, struct sf_error *err) {
     struct fit_candidate c;
     if (!fit_broken_cell(pb, ws, k, th, &c)) return SF_OK;
-    if (ws->n_cells == ws->cap_cells) {
-        size_t                cap   = ws->cap_cells ? 2 * ws->cap_cells : 1024;
-        struct fit_candidate *cells = realloc(ws->cells, cap * sizeof *cells);
-        if (cells == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory in the grid search");
-        ws->cells     = cells;
-        ws->cap_cells = cap;
-    }
-    ws->cells[ws->n_cells++] = c;
-    return SF_OK;
+    return fit_search_push(ws, &c, err);
 }
 
 /* The second stage of two breaks: the law with one break, polished (its theta is the first six
@@ -307,7 +285,7 @@ static enum sf_status fit_broken_stage_impl(const struct fit_problem    *pb,
             }
         }
     }
-    qsort(ws->cells, ws->n_cells, sizeof *ws->cells, fit_broken_cmp);
+    fit_search_sort(ws);
     return SF_OK;
 }
 

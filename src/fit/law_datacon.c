@@ -122,12 +122,6 @@ static bool fit_dc_base(const struct fit_problem *pb, const struct fit_parameter
     return ok;
 }
 
-static int fit_dc_cmp(const void *a, const void *b) {
-    double x = ((const struct fit_candidate *)a)->objective;
-    double y = ((const struct fit_candidate *)b)->objective;
-    return (x > y) - (x < y);
-}
-
 /* R_D* and R_N* tried with the base law. */
 static const double fit_dc_grid[] = {1, 2.5, 5, 10, 20, 40, 80, 1000};
 
@@ -152,22 +146,17 @@ static enum sf_status fit_dc_search(const struct fit_problem *pb, const struct f
             for (size_t k = 0; k < pb->n; k++)
                 obj += (pb->w ? pb->w[k] : 1.0) * fit_rho(pb->loss, ws->r[k], pb->delta);
             if (!isfinite(obj)) continue;
-            if (ws->n_cells == ws->cap_cells) {
-                size_t                cap   = ws->cap_cells ? 2 * ws->cap_cells : 1024;
-                struct fit_candidate *cells = realloc(ws->cells, cap * sizeof *cells);
-                if (cells == NULL) SF_FAIL(err, SF_ENOMEM, "out of memory in the grid search");
-                ws->cells     = cells;
-                ws->cap_cells = cap;
-            }
-            struct fit_candidate *c = &ws->cells[ws->n_cells++];
-            memcpy(c->theta, theta, sizeof c->theta);
-            memcpy(c->active, active, sizeof c->active);
-            c->objective = obj;
+            struct fit_candidate c;
+            memcpy(c.theta, theta, sizeof c.theta);
+            memcpy(c.active, active, sizeof c.active);
+            c.objective       = obj;
+            enum sf_status st = fit_search_push(ws, &c, err);
+            if (st != SF_OK) return st;
         }
     }
     if (ws->n_cells == 0)
         SF_FAIL(err, SF_ERUNTIME, "data-constrained: no usable starting point for R_D*, R_N*");
-    qsort(ws->cells, ws->n_cells, sizeof *ws->cells, fit_dc_cmp);
+    fit_search_sort(ws);
     return SF_OK;
 }
 

@@ -22,8 +22,8 @@ static const double fit_search_max_exp_arg = 700.0;
 static const double fit_search_centre_gap = 1.5;
 static const double fit_search_start_gap  = 0.5;
 
-static enum sf_status fit_cells_push_impl(struct fit_workspace *ws, const struct fit_candidate *c,
-                                          struct sf_error *err) {
+enum sf_status fit_search_push(struct fit_workspace *ws, const struct fit_candidate *c,
+                               struct sf_error *err) {
     if (ws->n_cells == ws->cap_cells) {
         size_t                cap   = ws->cap_cells ? 2 * ws->cap_cells : 1024;
         struct fit_candidate *cells = realloc(ws->cells, cap * sizeof *cells);
@@ -126,6 +126,10 @@ static int fit_candidate_cmp_impl(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+void fit_search_sort(struct fit_workspace *ws) {
+    qsort(ws->cells, ws->n_cells, sizeof *ws->cells, fit_candidate_cmp_impl);
+}
+
 /* The exponents of a candidate (1 or 2 of them; the second 0 for one). */
 static void fit_exponents_impl(const struct fit_law_desc *law, const struct fit_candidate *c,
                                double *e) {
@@ -190,7 +194,7 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
                 ok                      = fit_cell_impl(pb, ws, e1, e2, &cc, &c);
             }
             if (!ok) continue;
-            st = fit_cells_push_impl(ws, &c, err);
+            st = fit_search_push(ws, &c, err);
             if (st != SF_OK) return st;
         }
     }
@@ -233,7 +237,7 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
                 if (root && (e1 <= 0 || e2 <= 0)) continue;
                 refined++;
                 if (!fit_cell_fresh_impl(pb, ws, e1, e2, scratch, &c)) continue;
-                st = fit_cells_push_impl(ws, &c, err);
+                st = fit_search_push(ws, &c, err);
                 if (st != SF_OK) return st;
             }
         }

@@ -4,13 +4,7 @@
 # saw, S_stop = S_c / [L(N, D) - (N_c/N)^alpha_N]^(1/alpha_S), which this test recomputes from the
 # two fits' fit.yaml; report.md has the section.
 set -u
-scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-pass() { echo "PASS: $*"; }
-failed() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 # The learning curves of the kaplan-ns fixture with the tokens seen: 2^19 a step.
 grep -v '^#' "$root/tests/data/fit/kaplan_ns_curves.csv" |
     awk -F, 'NR == 1 { print $0 ",tokens"; next } { printf "%s,%.17g\n", $0, $3 * 524288 }' \

@@ -7,13 +7,7 @@
 # averaged before the frontier (the fit equals one of a table averaged here by Python), and a
 # run with two shapes is exit 2 at its row and column.
 set -u
-scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-pass() { echo "PASS: $*"; }
-failed() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 csv="$root/tests/data/fit/frontier_curves.csv"
 fit() { "$scalefit" fit "$csv" --law frontier --run run --c flops --n params --bootstrap 0 "$@"; }
 

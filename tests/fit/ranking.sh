@@ -4,13 +4,7 @@
 # the rollout's RMSE when every fit has a rollout, else by AIC; rank 1 has the least of that key (all fits here converge), report.md lists each group's
 # fits in rank order, and the summary names the best.
 set -u
-scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-pass() { echo "PASS: $*"; }
-failed() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # Prints "group law rank ranked_by key" per fit of a comparison.yaml, key being the value of
 # the criterion it was ranked by.

@@ -4,13 +4,7 @@
 # (--max and --holdout-where), the RMSE and the count inside the intervals follow from the
 # predictions, a two-variable law splits on N, and bad uses exit 2 with the option's name.
 set -u
-scalefit=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-root=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail=0
-pass() { echo "PASS: $*"; }
-failed() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 d="$root/tests/data/fit"
 
