@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "fit.h"
 
-/* A fit and what it printed. */
+/* A fit made in memory and its result. */
 struct cli_api_fit {
     struct cli_fit_memory   *m;
     const struct fit_result *r;

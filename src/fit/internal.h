@@ -336,6 +336,11 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
 enum sf_status fit_search_push(struct fit_workspace *ws, const struct fit_candidate *c,
                                struct sf_error *err);
 void           fit_search_sort(struct fit_workspace *ws);
+/* The row scales and targets of a linear solve for the coefficients (ws->row_s, ws->row_t):
+ * log space weights rows by 1/L so that the linear residual approximates the log one. */
+void fit_search_rows(const struct fit_problem *pb, struct fit_workspace *ws);
+/* True when two comparison entries' groups are the same (both NULL: no --by). */
+bool fit_same_group(const char *a, const char *b);
 
 /* Picks distinct starts among the sorted candidates: exponents at least half a coarse step from
  * every earlier pick, best first. Writes up to `max` indices into ws->cells; returns how many. */

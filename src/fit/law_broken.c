@@ -173,13 +173,9 @@ static enum sf_status fit_broken_search_k(const struct fit_problem    *pb,
                                           struct sf_error *err) {
     const size_t n  = pb->n;
     double       lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        double sw    = sqrt(pb->w ? pb->w[i] : 1.0);
-        ws->row_s[i] = pb->space == FIT_SPACE_LOG ? sw / pb->y[i] : sw;
-        ws->row_t[i] = pb->space == FIT_SPACE_LOG ? sw : sw * pb->y[i];
-        lo           = fmin(lo, pb->lx1[i]);
-        hi           = fmax(hi, pb->lx1[i]);
-    }
+    fit_search_rows(pb, ws);
+    for (size_t i = 0; i < n; i++)
+        lo = fmin(lo, pb->lx1[i]), hi = fmax(hi, pb->lx1[i]);
     /* One break: c0 on the exponent grid, 10 places, 8 changes, 2 sharpnesses; two breaks: a
      * coarser c0, 6 places taken in pairs, 4 changes each, sharpness 1. */
     const size_t n_c0 =

@@ -11,7 +11,7 @@
 
 #include "internal.h"
 
-static bool fit_same_group_impl(const char *a, const char *b) {
+bool fit_same_group(const char *a, const char *b) {
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
@@ -57,14 +57,14 @@ void fit_comparison_rank(const struct fit_comparison_entry *e, size_t n, size_t 
     for (size_t i = 0; i < n; i++) {
         bool heldout = true, rollout = true;
         for (size_t j = 0; j < n; j++) {
-            if (!fit_same_group_impl(e[i].group, e[j].group)) continue;
+            if (!fit_same_group(e[i].group, e[j].group)) continue;
             heldout = heldout && isfinite(fit_rank_value_impl(e[j].result, FIT_RANK_HELDOUT));
             rollout = rollout && isfinite(fit_rank_value_impl(e[j].result, FIT_RANK_ROLLOUT));
         }
         by[i]   = heldout ? FIT_RANK_HELDOUT : rollout ? FIT_RANK_ROLLOUT : FIT_RANK_AIC;
         rank[i] = 1;
         for (size_t j = 0; j < n; j++)
-            if (j != i && fit_same_group_impl(e[i].group, e[j].group) &&
+            if (j != i && fit_same_group(e[i].group, e[j].group) &&
                 (fit_rank_before_impl(&e[j], &e[i], by[i]) ||
                  (j < i && !fit_rank_before_impl(&e[i], &e[j], by[i]))))
                 rank[i]++;

@@ -401,10 +401,6 @@ void fit_summary(const struct fit_result *r, const char *label, struct sf_buf *b
         sf_buf_printf(b, "  warning: %s\n", r->warnings[i]);
 }
 
-static bool fit_md_same_group_impl(const char *a, const char *b) {
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* One row of the comparison's table. */
 static void fit_md_comparison_row_impl(struct sf_buf *b, const struct fit_comparison_entry *e,
                                        size_t rank, enum fit_rank_by by) {
@@ -430,7 +426,7 @@ static void fit_md_early_stop_impl(struct sf_buf *b, const struct fit_comparison
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
             if (!fit_early_stop_pair(e[i].result, e[j].result) ||
-                !fit_md_same_group_impl(e[i].group, e[j].group))
+                !fit_same_group(e[i].group, e[j].group))
                 continue;
             struct fit_early_stop s[64];
             size_t                m = fit_early_stop(e[i].result, e[j].result, s, 64);
@@ -474,10 +470,10 @@ enum sf_status fit_write_comparison_report(const struct fit_comparison_entry *e,
     for (size_t g = 0; g < n; g++) {
         bool first = true;
         for (size_t j = 0; j < g; j++)
-            first = first && !fit_md_same_group_impl(e[j].group, e[g].group);
+            first = first && !fit_same_group(e[j].group, e[g].group);
         for (size_t want = 1; first && want <= n; want++)
             for (size_t i = g; i < n; i++)
-                if (rank[i] == want && fit_md_same_group_impl(e[i].group, e[g].group))
+                if (rank[i] == want && fit_same_group(e[i].group, e[g].group))
                     fit_md_comparison_row_impl(&b, &e[i], rank[i], by[i]);
     }
     fit_md_early_stop_impl(&b, e, n);

@@ -505,8 +505,7 @@ static void fit_y_early_stop_impl(struct sf_yaml_out *y, const struct fit_compar
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
             if (!fit_early_stop_pair(e[i].result, e[j].result) ||
-                (e[i].group != NULL) != (e[j].group != NULL) ||
-                (e[i].group && strcmp(e[i].group, e[j].group) != 0))
+                !fit_same_group(e[i].group, e[j].group))
                 continue;
             if (!any) {
                 sf_yaml_plain(y, "early_stopping");

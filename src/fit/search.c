@@ -126,6 +126,14 @@ static int fit_candidate_cmp_impl(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+void fit_search_rows(const struct fit_problem *pb, struct fit_workspace *ws) {
+    for (size_t i = 0; i < pb->n; i++) {
+        double sw    = sqrt(pb->w ? pb->w[i] : 1.0);
+        ws->row_s[i] = pb->space == FIT_SPACE_LOG ? sw / pb->y[i] : sw;
+        ws->row_t[i] = pb->space == FIT_SPACE_LOG ? sw : sw * pb->y[i];
+    }
+}
+
 void fit_search_sort(struct fit_workspace *ws) {
     qsort(ws->cells, ws->n_cells, sizeof *ws->cells, fit_candidate_cmp_impl);
 }
@@ -150,13 +158,7 @@ enum sf_status fit_search(const struct fit_problem *pb, const struct fit_paramet
     ws->n_cells                    = 0;
     size_t               evaluated = 0;
     struct fit_candidate c;
-    /* Row scales and targets of the linear solve: log space weights rows by 1/L so that the
-     * linear residual approximates the log one. */
-    for (size_t i = 0; i < n; i++) {
-        double sw    = sqrt(pb->w ? pb->w[i] : 1.0);
-        ws->row_s[i] = pb->space == FIT_SPACE_LOG ? sw / pb->y[i] : sw;
-        ws->row_t[i] = pb->space == FIT_SPACE_LOG ? sw : sw * pb->y[i];
-    }
+    fit_search_rows(pb, ws);
     /* Column tables along each axis of the coarse grid (NAN rows mark overflow), then three
      * scratch columns for refined cells. */
     enum sf_status st = fit_tab_reserve_impl(ws, (2 * n_axis + 3) * n, err);
