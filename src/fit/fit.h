@@ -398,6 +398,7 @@ struct fit_rollout_split {
 struct fit_rollout_point {
     size_t split, line;          /* the split (index) and the row's line in the table */
     double x1, x2;               /* x (or N) and D (NAN for one-variable laws) */
+    double x3;                   /* a law's third column (U); NAN without one */
     double y, predicted, lo, hi; /* the loss, its prediction and the prediction's interval */
     double residual_log;         /* ln(predicted) - ln(y) */
     bool   inside;               /* lo <= y <= hi */

@@ -274,6 +274,17 @@ static void fit_y_entropy_impl(struct sf_yaml_out *y, const struct fit_result *r
     sf_yaml_map_end(y);
 }
 
+/* A point's variables, "x: {COL: V, ...}", by the table's column names. */
+static void fit_y_point_x_impl(struct sf_yaml_out *y, const struct fit_data *d, double x1,
+                               double x2, double x3) {
+    sf_yaml_plain(y, "x");
+    sf_yaml_map_begin(y, true);
+    sf_yaml_kv_double(y, d->x1_name, x1);
+    if (d->x2) sf_yaml_kv_double(y, d->x2_name, x2);
+    if (d->x3) sf_yaml_kv_double(y, d->x3_name, x3);
+    sf_yaml_map_end(y);
+}
+
 static void fit_y_points_impl(struct sf_yaml_out *y, const struct fit_result *r) {
     const struct fit_data *d = r->data;
     sf_yaml_plain(y, "points");
@@ -283,12 +294,7 @@ static void fit_y_points_impl(struct sf_yaml_out *y, const struct fit_result *r)
         sf_yaml_map_begin(y, true);
         sf_yaml_kv_int(y, "row", (long long)d->line[i]);
         if (d->run) sf_yaml_kv_str(y, "run", d->run_names[d->run[i]]);
-        sf_yaml_plain(y, "x");
-        sf_yaml_map_begin(y, true);
-        sf_yaml_kv_double(y, d->x1_name, d->x1[i]);
-        if (d->x2) sf_yaml_kv_double(y, d->x2_name, d->x2[i]);
-        if (d->x3) sf_yaml_kv_double(y, d->x3_name, d->x3[i]);
-        sf_yaml_map_end(y);
+        fit_y_point_x_impl(y, d, d->x1[i], d->x2 ? d->x2[i] : 0, d->x3 ? d->x3[i] : 0);
         sf_yaml_kv_double(y, "y", d->y[i]);
         sf_yaml_kv_double(y, "weight", d->w[i]);
         fit_y_kv_num_impl(y, "predicted", po->predicted);
@@ -336,11 +342,7 @@ static void fit_y_rollout_impl(struct sf_yaml_out *y, const struct fit_result *r
         sf_yaml_map_begin(y, true);
         sf_yaml_kv_int(y, "split", (long long)pt->split + 1);
         sf_yaml_kv_int(y, "row", (long long)pt->line);
-        sf_yaml_plain(y, "x");
-        sf_yaml_map_begin(y, true);
-        sf_yaml_kv_double(y, d->x1_name, pt->x1);
-        if (d->x2) sf_yaml_kv_double(y, d->x2_name, pt->x2);
-        sf_yaml_map_end(y);
+        fit_y_point_x_impl(y, d, pt->x1, pt->x2, pt->x3);
         sf_yaml_kv_double(y, "y", pt->y);
         fit_y_kv_num_impl(y, "predicted", pt->predicted);
         fit_y_ci_impl(y, pt->lo, pt->hi);

@@ -140,6 +140,7 @@ enum sf_status fit_rollout_run(const struct fit_data *d, const struct fit_reques
                 pt->line                       = sd.line[i];
                 pt->x1                         = sd.x1[i];
                 pt->x2                         = sd.x2 ? sd.x2[i] : NAN;
+                pt->x3                         = sd.x3 ? sd.x3[i] : NAN;
                 pt->y                          = sd.y[i];
                 pt->predicted                  = po->predicted;
                 pt->lo                         = po->lo;
